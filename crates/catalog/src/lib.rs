@@ -1,1 +1,176 @@
-//! placeholder
+//! The wheelhouse as data: which wheel files each search directory holds.
+//!
+//! Listings must come out in the order the site's `avail_wheels` meets files (Python's
+//! `os.walk`: a directory's files in directory order, then each subdirectory in turn), because
+//! its stable sorts leave ties, and its `--raw` output, in that order. [`walk`] reproduces it
+//! while reading directories in parallel.
+//!
+//! A cold network file system makes every `readdir` and `stat` cost a round trip. `wheelhouse
+//! index` stores the walk in a [`Catalog`] file at the wheelhouse root; readers use it when no
+//! directory changed since (one `stat` per directory instead of reading them all) and walk
+//! otherwise.
+//!
+//! ```
+//! # let root = std::env::temp_dir().join(format!("catalog-doc-{}", std::process::id()));
+//! # std::fs::create_dir_all(root.join("gentoo2023/generic")).unwrap();
+//! # std::fs::write(root.join("gentoo2023/generic/six-1.16.0-py2.py3-none-any.whl"), "").unwrap();
+//! use catalog::{Catalog, Wheelhouse};
+//! use site_config::SearchPaths;
+//!
+//! Catalog::build(&root).unwrap().write().unwrap();
+//! let house = Wheelhouse::open(&root);
+//! assert!(house.catalog_in_use());
+//! let listing = house.list(&SearchPaths::UnderWheelhouse(root.clone()));
+//! assert_eq!(listing.files[0].name, "six-1.16.0-py2.py3-none-any.whl");
+//! assert_eq!(listing.arch_of(&listing.files[0]), "generic");
+//! # std::fs::remove_dir_all(&root).unwrap();
+//! ```
+
+mod store;
+mod walk;
+
+use std::path::{Path, PathBuf};
+
+pub use store::{Catalog, CatalogError, CATALOG_FILE};
+pub use walk::{walk, DirNode, Tree};
+
+use site_config::SearchPaths;
+
+/// One file found in a search directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundFile {
+    /// Index into [`Listing::search_paths`].
+    pub search_path: u32,
+    /// Index into [`Listing::dirs`]: the directory holding the file.
+    pub dir: u32,
+    /// The file name.
+    pub name: String,
+}
+
+/// A problem met while listing; the listing goes on without that directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScanWarning {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl std::fmt::Display for ScanWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot read wheelhouse directory {}: {}", self.path.display(), self.message)
+    }
+}
+
+/// Every file of every search directory, in the reference's walk order.
+#[derive(Clone, Debug, Default)]
+pub struct Listing {
+    pub search_paths: Vec<PathBuf>,
+    /// The arch of each search path (its last component).
+    pub archs: Vec<String>,
+    pub dirs: Vec<PathBuf>,
+    pub files: Vec<FoundFile>,
+    pub warnings: Vec<ScanWarning>,
+}
+
+impl Listing {
+    /// The arch of the search path a file was found under.
+    pub fn arch_of(&self, file: &FoundFile) -> &str {
+        &self.archs[file.search_path as usize]
+    }
+
+    /// The full path of a file.
+    pub fn path_of(&self, file: &FoundFile) -> PathBuf {
+        self.dirs[file.dir as usize].join(&file.name)
+    }
+}
+
+/// A wheelhouse root, with its catalog when one is present and fresh.
+pub struct Wheelhouse {
+    root: PathBuf,
+    catalog: Option<Catalog>,
+    stale_reason: Option<String>,
+}
+
+impl Wheelhouse {
+    /// Opens a wheelhouse root; loads its catalog if there is one and no directory changed
+    /// since it was written.
+    pub fn open(root: &Path) -> Wheelhouse {
+        match Catalog::load(root) {
+            Ok(Some(catalog)) => match catalog.check_fresh() {
+                Ok(()) => Wheelhouse { root: root.to_path_buf(), catalog: Some(catalog), stale_reason: None },
+                Err(reason) => Wheelhouse { root: root.to_path_buf(), catalog: None, stale_reason: Some(reason) },
+            },
+            Ok(None) => Wheelhouse { root: root.to_path_buf(), catalog: None, stale_reason: None },
+            Err(e) => Wheelhouse { root: root.to_path_buf(), catalog: None, stale_reason: Some(e.to_string()) },
+        }
+    }
+
+    /// Whether listings come from the catalog.
+    pub fn catalog_in_use(&self) -> bool {
+        self.catalog.is_some()
+    }
+
+    /// Why a catalog that exists was not used (it is stale or unreadable).
+    pub fn stale_reason(&self) -> Option<&str> {
+        self.stale_reason.as_deref()
+    }
+
+    /// The search directories, in order: the listed ones as they are, or the directories two
+    /// levels below the wheelhouse root found by walking it (or from the catalog).
+    pub fn resolve(&self, search_paths: &SearchPaths) -> (Vec<PathBuf>, Vec<ScanWarning>) {
+        match search_paths {
+            SearchPaths::Listed { paths, .. } => (paths.clone(), Vec::new()),
+            SearchPaths::UnderWheelhouse(root) => match self.tree_for(root) {
+                Some(tree) => (tree.dirs_at_depth_two(), Vec::new()),
+                None => {
+                    let tree = walk(root);
+                    (tree.dirs_at_depth_two(), tree.warnings)
+                }
+            },
+        }
+    }
+
+    /// Lists every file of the given search directories, in walk order; directories are read
+    /// in parallel (or taken from the catalog).
+    pub fn list_paths(&self, paths: &[PathBuf]) -> Listing {
+        use rayon::prelude::*;
+        let subtrees: Vec<Tree> = paths
+            .par_iter()
+            .map(|path| self.subtree_from_catalog(path).unwrap_or_else(|| walk(path)))
+            .collect();
+        let mut listing = Listing::default();
+        for (index, (path, tree)) in paths.iter().zip(subtrees).enumerate() {
+            listing.archs.push(site_config::arch_of_search_path(path));
+            listing.search_paths.push(path.clone());
+            listing.warnings.extend(tree.warnings.iter().cloned());
+            tree.for_each_file(|dir, name| {
+                if listing.dirs.last().map(PathBuf::as_path) != Some(dir) {
+                    listing.dirs.push(dir.to_path_buf());
+                }
+                listing.files.push(FoundFile {
+                    search_path: index as u32,
+                    dir: (listing.dirs.len() - 1) as u32,
+                    name: name.to_string(),
+                });
+            });
+        }
+        listing
+    }
+
+    /// [`Wheelhouse::resolve`] then [`Wheelhouse::list_paths`].
+    pub fn list(&self, search_paths: &SearchPaths) -> Listing {
+        let (paths, warnings) = self.resolve(search_paths);
+        let mut listing = self.list_paths(&paths);
+        listing.warnings.splice(0..0, warnings);
+        listing
+    }
+
+    fn tree_for(&self, root: &Path) -> Option<&Tree> {
+        let catalog = self.catalog.as_ref()?;
+        (root == self.root.as_path()).then(|| catalog.tree())
+    }
+
+    fn subtree_from_catalog(&self, path: &Path) -> Option<Tree> {
+        let catalog = self.catalog.as_ref()?;
+        catalog.tree().subtree(path)
+    }
+}

@@ -1,1 +1,227 @@
-//! placeholder
+//! The site's configuration, as the cluster's environment modules and pip config files give it.
+//!
+//! Nothing else in wheelhouse reads environment variables: callers take an [`Environment`]
+//! snapshot (the process environment, or a fixed set of pairs in tests) and ask a
+//! [`SiteConfig`] built from it. The variables and their defaults are the ones the site's
+//! `avail_wheels` reads, so both tools answer the same on the same login node.
+//!
+//! ```
+//! use site_config::{Environment, SiteConfig, SearchPaths};
+//!
+//! let env = Environment::from_pairs([("WHEELHOUSE", "/srv/wheelhouse"), ("EBVERSIONGENTOO", "2023")]);
+//! let site = SiteConfig::from_env(&env);
+//! assert_eq!(site.architectures(), ["generic", "x86-64-v3", "x86-64-v4"]);
+//! assert!(matches!(site.search_paths().unwrap(), SearchPaths::UnderWheelhouse(_)));
+//! ```
+
+mod ini;
+mod python;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use ini::{IniError, IniFile};
+pub use python::available_pythons_in;
+pub use wheel_name::PythonVersion;
+
+/// Where the wheelhouse lives when `WHEELHOUSE` is not set (the national CVMFS repository).
+pub const DEFAULT_WHEELHOUSE: &str = "/cvmfs/soft.computecanada.ca/custom/python/wheelhouse";
+
+/// Where Python modules live when `PYTHON_DIRS` is not set.
+pub const DEFAULT_PYTHON_DIRS: &str = "/cvmfs/soft.computecanada.ca/easybuild/software/20*/Core/python:/cvmfs/soft.computecanada.ca/easybuild/software/20*/*/Core/python:/cvmfs/soft.computecanada.ca/easybuild/software/20*/*/Compiler/gcccore/python";
+
+/// A snapshot of environment variables.
+#[derive(Clone, Debug, Default)]
+pub struct Environment {
+    vars: HashMap<String, String>,
+}
+
+impl Environment {
+    /// The current process environment (variables that are not UTF-8 are skipped).
+    pub fn from_process() -> Environment {
+        Environment { vars: std::env::vars().collect() }
+    }
+
+    /// A fixed environment, for tests and embedding.
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Environment {
+        Environment { vars: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+    }
+
+    /// A variable's value; an empty value counts as unset, as the reference treats it.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str).filter(|v| !v.is_empty())
+    }
+}
+
+/// An error reading the site configuration; every variant names the file or variable involved.
+#[derive(Debug)]
+pub enum ConfigError {
+    /// The pip configuration file could not be read or parsed.
+    PipConfig { path: PathBuf, source: IniError },
+    /// The pip configuration file has no `find-links` in `[wheel]`, `[install]` or `[global]`.
+    NoFindLinks { path: PathBuf },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::PipConfig { path, source } => write!(
+                f,
+                "cannot read the pip configuration file {} (from PIP_CONFIG_FILE): {source}. \
+                 Fix the file or unset PIP_CONFIG_FILE to search every directory of $WHEELHOUSE",
+                path.display()
+            ),
+            ConfigError::NoFindLinks { path } => write!(
+                f,
+                "the pip configuration file {} (from PIP_CONFIG_FILE) sets no `find-links` in its \
+                 [wheel], [install] or [global] section, so there is no wheelhouse directory to \
+                 search. Add `find-links = DIR ...` under [wheel], or unset PIP_CONFIG_FILE",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Where to look for wheels.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SearchPaths {
+    /// The directories listed by `find-links` in the pip configuration file, in order.
+    Listed { config: PathBuf, paths: Vec<PathBuf> },
+    /// No pip configuration file: every directory exactly two levels below this root
+    /// (`gentoo2023/x86-64-v3`, ...), found by walking it.
+    UnderWheelhouse(PathBuf),
+}
+
+/// The site configuration read from an [`Environment`].
+#[derive(Clone, Debug)]
+pub struct SiteConfig {
+    /// `WHEELHOUSE`, or [`DEFAULT_WHEELHOUSE`].
+    pub wheelhouse: PathBuf,
+    /// `PIP_CONFIG_FILE`, when set.
+    pub pip_config_file: Option<PathBuf>,
+    /// `PYTHON_DIRS`, or [`DEFAULT_PYTHON_DIRS`]: colon-separated globs of module directories.
+    pub python_dirs: String,
+    /// `RSNT_ARCH`: the CPU level of this node.
+    pub current_arch: Option<String>,
+    /// `EBVERSIONGENTOO`: the software environment's Gentoo year.
+    pub gentoo_year: Option<i64>,
+    /// `EBVERSIONPYTHON`: the version of the loaded Python module.
+    pub module_python: Option<String>,
+    /// `VIRTUAL_ENV`: the activated virtual environment.
+    pub virtual_env: Option<PathBuf>,
+}
+
+impl SiteConfig {
+    /// Reads every variable once.
+    pub fn from_env(env: &Environment) -> SiteConfig {
+        SiteConfig {
+            wheelhouse: PathBuf::from(env.get("WHEELHOUSE").unwrap_or(DEFAULT_WHEELHOUSE)),
+            pip_config_file: env.get("PIP_CONFIG_FILE").map(PathBuf::from),
+            python_dirs: env.get("PYTHON_DIRS").unwrap_or(DEFAULT_PYTHON_DIRS).to_string(),
+            current_arch: env.get("RSNT_ARCH").map(str::to_string),
+            gentoo_year: env.get("EBVERSIONGENTOO").and_then(|v| v.trim().parse().ok()),
+            module_python: env.get("EBVERSIONPYTHON").map(str::to_string),
+            virtual_env: env.get("VIRTUAL_ENV").map(PathBuf::from),
+        }
+    }
+
+    /// The CPU levels this software environment offers (sorted).
+    pub fn architectures(&self) -> &'static [&'static str] {
+        wheel_name::architectures_for_gentoo(self.gentoo_year)
+    }
+
+    /// The Python versions the module tree offers, sorted ascending.
+    pub fn available_pythons(&self) -> Vec<PythonVersion> {
+        available_pythons_in(&self.python_dirs)
+    }
+
+    /// The Python the user works with: the activated virtual environment's, else the loaded
+    /// module's (`EBVERSIONPYTHON`); `None` when neither is there. The operating system's own
+    /// Python never counts: on a cluster it is not the one packages are built for.
+    pub fn current_python(&self) -> Option<PythonVersion> {
+        if let Some(venv) = &self.virtual_env {
+            if let Some(version) = python::virtualenv_python(venv) {
+                return Some(version);
+            }
+        }
+        self.module_python.as_deref().and_then(PythonVersion::parse)
+    }
+
+    /// Where to look for wheels: the pip configuration file's `find-links` when
+    /// `PIP_CONFIG_FILE` is set, else every directory two levels below the wheelhouse root.
+    ///
+    /// The reference reads `[wheel] find-links`; site files set the same list in `[install]`
+    /// and `[download]` too, so those are accepted as fallbacks rather than failing.
+    pub fn search_paths(&self) -> Result<SearchPaths, ConfigError> {
+        let Some(config) = &self.pip_config_file else {
+            return Ok(SearchPaths::UnderWheelhouse(self.wheelhouse.clone()));
+        };
+        let ini = IniFile::read(config)
+            .map_err(|source| ConfigError::PipConfig { path: config.clone(), source })?;
+        let value = ["wheel", "install", "download", "global"]
+            .iter()
+            .find_map(|section| ini.get(section, "find-links"))
+            .ok_or_else(|| ConfigError::NoFindLinks { path: config.clone() })?;
+        let paths = value.split_whitespace().map(PathBuf::from).collect();
+        Ok(SearchPaths::Listed { config: config.clone(), paths })
+    }
+}
+
+/// The arch of a wheel: the last component of its search path, as the reference takes it
+/// (`os.path.basename`: a trailing slash gives an empty arch).
+pub fn arch_of_search_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    match text.rfind('/') {
+        Some(i) => text[i + 1..].to_string(),
+        None => text.into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let site = SiteConfig::from_env(&Environment::default());
+        assert_eq!(site.wheelhouse, PathBuf::from(DEFAULT_WHEELHOUSE));
+        assert_eq!(site.architectures(), ["avx", "avx2", "avx512", "generic", "sse3"]);
+        assert_eq!(site.current_python(), None);
+    }
+
+    #[test]
+    fn module_python_is_current() {
+        let site = SiteConfig::from_env(&Environment::from_pairs([("EBVERSIONPYTHON", "3.11.5")]));
+        assert_eq!(site.current_python(), Some(PythonVersion::new(3, 11)));
+    }
+
+    #[test]
+    fn arch_is_basename() {
+        assert_eq!(arch_of_search_path(Path::new("/w/gentoo2023/x86-64-v3")), "x86-64-v3");
+        assert_eq!(arch_of_search_path(Path::new("/w/generic/")), "");
+    }
+
+    #[test]
+    fn find_links_from_pip_config() {
+        let dir = std::env::temp_dir().join(format!("site-config-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let conf = dir.join("pip.conf");
+        std::fs::write(&conf, "[global]\ndisable-pip-version-check = true\n[wheel]\nfind-links = /a/x86-64-v3 /a/generic\n").unwrap();
+        let site = SiteConfig::from_env(&Environment::from_pairs([("PIP_CONFIG_FILE", conf.to_str().unwrap())]));
+        assert_eq!(
+            site.search_paths().unwrap(),
+            SearchPaths::Listed { config: conf.clone(), paths: vec!["/a/x86-64-v3".into(), "/a/generic".into()] }
+        );
+        std::fs::write(&conf, "[global]\ntimeout = 3\n").unwrap();
+        let err = site.search_paths().unwrap_err().to_string();
+        assert!(err.contains("sets no `find-links`") && err.contains("pip.conf"), "{err}");
+        std::fs::remove_file(&conf).unwrap();
+        let err = site.search_paths().unwrap_err().to_string();
+        assert!(err.contains("cannot read the pip configuration file"), "{err}");
+    }
+}

@@ -1,0 +1,273 @@
+//! The catalog file: a walk of the whole wheelhouse, stored at its root.
+//!
+//! Plain text, one entry per line, so that reading 40,000 names is one `read` and a split:
+//!
+//! ```text
+//! wheelhouse-catalog 1
+//! D	<mtime ns>	<directory, relative to the root; `.` for the root>
+//! d	<subdirectory name>	<node number, or - for a link that is not entered>
+//! f	<file name>
+//! ```
+//!
+//! Freshness: a directory's mtime changes whenever an entry is added, removed or renamed in it,
+//! so comparing every directory's mtime tells whether the stored walk still holds. The root is
+//! the exception: writing the catalog itself changes the root's mtime, so the root is checked
+//! by listing its entries instead.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::walk::{mtime_ns, walk, DirNode, Tree};
+
+/// The catalog's file name, at the wheelhouse root.
+pub const CATALOG_FILE: &str = ".wheelhouse-catalog";
+const HEADER: &str = "wheelhouse-catalog 1";
+
+/// Why a catalog could not be written or read.
+#[derive(Debug)]
+pub enum CatalogError {
+    Io { path: PathBuf, source: std::io::Error },
+    Corrupt { path: PathBuf, line: usize },
+    UnreadableDirectories { root: PathBuf, paths: Vec<String> },
+}
+
+impl fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CatalogError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            CatalogError::Corrupt { path, line } => write!(
+                f,
+                "{} is not a wheelhouse catalog (line {line} is malformed); rebuild it with `wheelhouse index`",
+                path.display()
+            ),
+            CatalogError::UnreadableDirectories { root, paths } => write!(
+                f,
+                "cannot index {}: these directories could not be read: {}. Fix their permissions and run `wheelhouse index` again",
+                root.display(),
+                paths.join("; ")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CatalogError {}
+
+/// A stored walk of a wheelhouse root.
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    root: PathBuf,
+    tree: Tree,
+}
+
+impl Catalog {
+    /// Walks the root. Fails when a directory cannot be read: a catalog with holes would hide
+    /// wheels from every user until the next index.
+    pub fn build(root: &Path) -> Result<Catalog, CatalogError> {
+        let tree = walk(root);
+        if !tree.warnings.is_empty() {
+            return Err(CatalogError::UnreadableDirectories {
+                root: root.to_path_buf(),
+                paths: tree.warnings.iter().map(|w| w.to_string()).collect(),
+            });
+        }
+        Ok(Catalog { root: root.to_path_buf(), tree })
+    }
+
+    /// The stored walk.
+    pub fn tree(&self) -> &Tree {
+        &self.tree
+    }
+
+    /// Number of files and directories stored.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.tree.nodes.iter().map(|n| n.files.len()).sum(), self.tree.nodes.len())
+    }
+
+    /// Where the catalog of this root lives.
+    pub fn path(&self) -> PathBuf {
+        self.root.join(CATALOG_FILE)
+    }
+
+    /// Writes the catalog atomically (a temporary file renamed over the old one), so a reader
+    /// never sees half a catalog. File names holding a tab or a newline are left out: they
+    /// cannot be wheel names the tools would list.
+    pub fn write(&self) -> Result<PathBuf, CatalogError> {
+        let mut text = String::with_capacity(64 * self.counts().0 + 64);
+        text.push_str(HEADER);
+        text.push('\n');
+        let clean = |s: &str| !s.contains(['\t', '\n', '\r']);
+        for node in &self.tree.nodes {
+            let rel = node.path.strip_prefix(&self.root).unwrap_or(&node.path);
+            let rel = if rel.as_os_str().is_empty() { ".".into() } else { rel.to_string_lossy() };
+            text.push_str(&format!("D\t{}\t{}\n", node.mtime_ns, rel));
+            for (name, child) in node.subdirs.iter().filter(|(n, _)| clean(n)) {
+                match child {
+                    Some(c) => text.push_str(&format!("d\t{name}\t{c}\n")),
+                    None => text.push_str(&format!("d\t{name}\t-\n")),
+                }
+            }
+            for name in node.files.iter().filter(|n| clean(n)) {
+                text.push_str("f\t");
+                text.push_str(name);
+                text.push('\n');
+            }
+        }
+        let path = self.path();
+        let tmp = self.root.join(format!("{CATALOG_FILE}.tmp{}", std::process::id()));
+        let io = |source| CatalogError::Io { path: tmp.clone(), source };
+        std::fs::write(&tmp, text).map_err(io)?;
+        std::fs::rename(&tmp, &path).map_err(|source| {
+            let _ = std::fs::remove_file(&tmp);
+            CatalogError::Io { path: path.clone(), source }
+        })?;
+        Ok(path)
+    }
+
+    /// Loads the catalog of a root; `Ok(None)` when there is none.
+    pub fn load(root: &Path) -> Result<Option<Catalog>, CatalogError> {
+        let path = root.join(CATALOG_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(CatalogError::Io { path, source }),
+        };
+        let corrupt = |line: usize| CatalogError::Corrupt { path: path.clone(), line };
+        let mut lines = text.lines().enumerate();
+        if lines.next().map(|(_, l)| l) != Some(HEADER) {
+            return Err(corrupt(1));
+        }
+        let mut tree = Tree::default();
+        for (index, line) in lines {
+            let mut fields = line.splitn(3, '\t');
+            let kind = fields.next().unwrap_or("");
+            let (a, b) = (fields.next(), fields.next());
+            match (kind, a, b) {
+                ("f", Some(name), None) => {
+                    tree.nodes.last_mut().ok_or_else(|| corrupt(index + 1))?.files.push(name.to_string())
+                }
+                ("d", Some(name), Some(child)) => {
+                    let child = match child {
+                        "-" => None,
+                        n => Some(n.parse().map_err(|_| corrupt(index + 1))?),
+                    };
+                    tree.nodes
+                        .last_mut()
+                        .ok_or_else(|| corrupt(index + 1))?
+                        .subdirs
+                        .push((name.to_string(), child));
+                }
+                ("D", Some(mtime), Some(rel)) => tree.nodes.push(DirNode {
+                    path: if rel == "." { root.to_path_buf() } else { root.join(rel) },
+                    mtime_ns: mtime.parse().map_err(|_| corrupt(index + 1))?,
+                    files: Vec::new(),
+                    subdirs: Vec::new(),
+                }),
+                _ => return Err(corrupt(index + 1)),
+            }
+        }
+        let count = tree.nodes.len();
+        let bad_child = tree.nodes.iter().flat_map(|n| &n.subdirs).any(|(_, c)| c.is_some_and(|c| c >= count));
+        if count == 0 || bad_child {
+            return Err(corrupt(1));
+        }
+        Ok(Some(Catalog { root: root.to_path_buf(), tree }))
+    }
+
+    /// Checks that no directory changed since the catalog was written; the error says which
+    /// one did.
+    pub fn check_fresh(&self) -> Result<(), String> {
+        let top = &self.tree.nodes[0];
+        let mut expected: Vec<&str> = top.files.iter().chain(top.subdirs.iter().map(|(n, _)| n)).map(String::as_str).collect();
+        let mut found: Vec<String> = std::fs::read_dir(&self.root)
+            .map_err(|e| format!("{}: {e}", self.root.display()))?
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.starts_with(CATALOG_FILE) && !n.contains(['\t', '\n', '\r']))
+            .collect();
+        expected.retain(|n| !n.starts_with(CATALOG_FILE));
+        expected.sort_unstable();
+        found.sort_unstable();
+        if expected != found {
+            return Err(format!("entries of {} changed", self.root.display()));
+        }
+        self.tree.nodes[1..].par_iter().try_for_each(|node| {
+            let now = std::fs::metadata(&node.path).ok().and_then(|m| m.modified().ok());
+            if mtime_ns(now) == node.mtime_ns {
+                Ok(())
+            } else {
+                Err(format!("{} changed", node.path.display()))
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Wheelhouse;
+    use site_config::SearchPaths;
+
+    fn temp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("catalog-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("gentoo2023/x86-64-v3/sub")).unwrap();
+        std::fs::create_dir_all(dir.join("gentoo2023/generic")).unwrap();
+        for f in ["gentoo2023/x86-64-v3/a-1-py3-none-any.whl", "gentoo2023/x86-64-v3/sub/b-1-py3-none-any.whl", "gentoo2023/generic/c-1-py3-none-any.whl"] {
+            std::fs::write(dir.join(f), "").unwrap();
+        }
+        dir
+    }
+
+    fn names(house: &Wheelhouse, paths: &SearchPaths) -> Vec<String> {
+        let listing = house.list(paths);
+        listing.files.iter().map(|f| format!("{}:{}", listing.arch_of(f), f.name)).collect()
+    }
+
+    #[test]
+    fn catalog_gives_the_same_listing_as_a_walk() {
+        let root = temp("same");
+        let default = SearchPaths::UnderWheelhouse(root.clone());
+        let listed = SearchPaths::Listed {
+            config: "pip.conf".into(),
+            paths: vec![root.join("gentoo2023/generic"), root.join("gentoo2023/x86-64-v3"), "/nonexistent/x".into()],
+        };
+        let walked = (names(&Wheelhouse::open(&root), &default), names(&Wheelhouse::open(&root), &listed));
+        Catalog::build(&root).unwrap().write().unwrap();
+        let house = Wheelhouse::open(&root);
+        assert!(house.catalog_in_use(), "{:?}", house.stale_reason());
+        assert_eq!(walked, (names(&house, &default), names(&house, &listed)));
+        assert_eq!(house.list(&listed).warnings.len(), 1);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn a_new_file_makes_the_catalog_stale() {
+        let root = temp("stale");
+        Catalog::build(&root).unwrap().write().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(root.join("gentoo2023/generic/d-1-py3-none-any.whl"), "").unwrap();
+        let house = Wheelhouse::open(&root);
+        assert!(!house.catalog_in_use());
+        assert!(house.stale_reason().unwrap().contains("generic"));
+        let listing = house.list(&SearchPaths::UnderWheelhouse(root.clone()));
+        assert!(listing.files.iter().any(|f| f.name.starts_with("d-1")));
+        // A new top-level directory is seen through the root's entries.
+        Catalog::build(&root).unwrap().write().unwrap();
+        assert!(Wheelhouse::open(&root).catalog_in_use());
+        std::fs::create_dir(root.join("generic")).unwrap();
+        assert!(!Wheelhouse::open(&root).catalog_in_use());
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn corrupt_catalog_is_reported_not_used() {
+        let root = temp("corrupt");
+        std::fs::write(root.join(CATALOG_FILE), "something else\n").unwrap();
+        let house = Wheelhouse::open(&root);
+        assert!(!house.catalog_in_use());
+        assert!(house.stale_reason().unwrap().contains("wheelhouse index"));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}

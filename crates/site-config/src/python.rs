@@ -1,0 +1,86 @@
+//! Which Python versions the module tree offers, and which one a virtualenv runs.
+
+use std::path::Path;
+use std::process::Command;
+
+use wheel_name::PythonVersion;
+
+/// The `major.minor` versions found in `PYTHON_DIRS`: each colon-separated entry is a glob of
+/// module directories holding one directory per installed version (`3.11.5`), as the EasyBuild
+/// layout has it. Missing or unreadable directories are skipped: a login node may not mount
+/// every software environment.
+pub fn available_pythons_in(python_dirs: &str) -> Vec<PythonVersion> {
+    let options = glob::MatchOptions { require_literal_leading_dot: true, ..Default::default() };
+    let mut versions = Vec::new();
+    for pattern in python_dirs.split(':').filter(|p| !p.is_empty()) {
+        let Ok(dirs) = glob::glob_with(pattern, options) else { continue };
+        for dir in dirs.flatten() {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                if let Some(version) = name.to_str().and_then(version_dir) {
+                    versions.push(version);
+                }
+            }
+        }
+    }
+    versions.sort_unstable();
+    versions.dedup();
+    versions
+}
+
+/// A version directory name: digits, any character, digits, then anything (the reference's
+/// `re.match(r"\d+.\d+(.\d+)?")`), of which `major.minor` is kept.
+fn version_dir(name: &str) -> Option<PythonVersion> {
+    let first = name.chars().next()?;
+    if !first.is_ascii_digit() {
+        return None;
+    }
+    PythonVersion::parse(name)
+}
+
+/// The Python version of a virtual environment: from its `pyvenv.cfg` (`version_info` as
+/// virtualenv writes it, `version` as venv does), else by asking its interpreter.
+pub fn virtualenv_python(venv: &Path) -> Option<PythonVersion> {
+    if let Ok(cfg) = std::fs::read_to_string(venv.join("pyvenv.cfg")) {
+        for line in cfg.lines() {
+            let Some((key, value)) = line.split_once('=') else { continue };
+            if matches!(key.trim(), "version_info" | "version") {
+                if let Some(version) = PythonVersion::parse(value) {
+                    return Some(version);
+                }
+            }
+        }
+    }
+    let output = Command::new(venv.join("bin/python"))
+        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+        .output()
+        .ok()?;
+    PythonVersion::parse(String::from_utf8_lossy(&output.stdout).trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_from_module_dirs() {
+        let root = std::env::temp_dir().join(format!("site-config-py-{}", std::process::id()));
+        for v in ["3.10.13", "3.11.5", "3.11.7", "3.9.6", "README", "2.7.18"] {
+            std::fs::create_dir_all(root.join("2023/Core/python").join(v)).unwrap();
+        }
+        let pattern = format!("{}/20*/Core/python:/nonexistent/*", root.display());
+        let found: Vec<String> = available_pythons_in(&pattern).iter().map(|v| v.to_string()).collect();
+        assert_eq!(found, ["2.7", "3.9", "3.10", "3.11"]);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn venv_version_from_cfg() {
+        let root = std::env::temp_dir().join(format!("site-config-venv-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("pyvenv.cfg"), "home = /usr/bin\nversion_info = 3.12.1.final.0\n").unwrap();
+        assert_eq!(virtualenv_python(&root), Some(PythonVersion::new(3, 12)));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}

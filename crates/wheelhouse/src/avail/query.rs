@@ -1,0 +1,261 @@
+//! Which wheels a request selects, in the reference's grouping and order.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use catalog::{Listing, Wheelhouse};
+use loose_version::LooseVersion;
+use rayon::prelude::*;
+use regex::Regex;
+use requirements::WildRequirement;
+use site_config::{PythonVersion, SiteConfig};
+use wheel_name::{CompatibleTags, WheelFilename};
+
+/// The requested names, keyed by canonical name in first-seen order; a later requirement for
+/// the same name replaces the earlier one in place (a Python dict assignment).
+#[derive(Clone, Debug, Default)]
+pub struct RequirementSet {
+    entries: Vec<(String, WildRequirement)>,
+}
+
+impl RequirementSet {
+    fn insert(&mut self, requirement: WildRequirement) {
+        match self.entries.iter_mut().find(|(k, _)| *k == requirement.name) {
+            Some(slot) => slot.1 = requirement,
+            None => self.entries.push((requirement.name.clone(), requirement)),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&WildRequirement> {
+        self.entries.iter().find(|(k, _)| k == name).map(|(_, r)| r)
+    }
+}
+
+pub struct Request {
+    pub requirements: Option<RequirementSet>,
+    pub pythons: Vec<PythonVersion>,
+    pub archs: Vec<String>,
+    pub latest_only: bool,
+    pub not_available: bool,
+    pub not_available_only: bool,
+}
+
+/// One row source: a wheel found, or a requested name that matched nothing.
+#[derive(Clone, Debug)]
+pub enum Entry {
+    Wheel { wheel: WheelFilename, arch: String, path: PathBuf },
+    NotAvailable { name: String },
+}
+
+/// Wheels grouped by lower-cased name, groups in first-seen order.
+pub struct QueryResult {
+    pub groups: Vec<(String, Vec<Entry>)>,
+    pub warnings: Vec<String>,
+}
+
+/// Builds the request's names: requirement files first, then command-line names (which win),
+/// `-v V` turning each command-line name into `name==V`. A `+local` suffix is dropped from
+/// every requirement: listings filter on public versions.
+pub fn requirement_set(
+    files: &[PathBuf],
+    wheels: &[String],
+    names: &[String],
+    version: Option<&str>,
+) -> Result<Option<RequirementSet>, String> {
+    let mut set = RequirementSet::default();
+    for file in files {
+        let parsed = requirements::read_requirement_files(file).map_err(|e| {
+            format!("{e}. Check the path given to -r/--requirement")
+        })?;
+        for line in parsed.lines {
+            if line.editable {
+                eprintln!(
+                    "warning: {}:{}: skipping editable requirement `{}`: it names a source tree, not a wheel",
+                    line.file.display(),
+                    line.line,
+                    line.text
+                );
+                continue;
+            }
+            let requirement = WildRequirement::parse_dropping_local(&line.text).map_err(|e| {
+                format!("{}:{}: {e}", line.file.display(), line.line)
+            })?;
+            set.insert(requirement);
+        }
+    }
+    for text in wheels.iter().chain(names) {
+        let requirement = WildRequirement::parse_dropping_local(text).map_err(|e| {
+            format!("{e}. Give a name such as numpy, \"*cdf*\" or 'numpy>=1.21'")
+        })?;
+        let requirement = match version {
+            Some(v) => WildRequirement::parse(&format!("{}=={v}", requirement.name))
+                .map_err(|_| format!("--version {v}: not a valid version"))?,
+            None => requirement,
+        };
+        set.insert(requirement);
+    }
+    Ok((!set.entries.is_empty()).then_some(set))
+}
+
+/// `fnmatch.translate` of a requirement name: only `*` is special in names.
+fn glob_regex(glob: &str, suffix: &str) -> Regex {
+    let pattern: Vec<String> = glob.split('*').map(regex::escape).collect();
+    Regex::new(&format!("(?is)^{}{suffix}$", pattern.join(".*"))).expect("escaped glob")
+}
+
+/// Compiled name matchers of a requirement set.
+struct Matchers {
+    /// `name-*.whl`, case-insensitive, per requirement: which files to look at at all.
+    files: Vec<Regex>,
+    /// The name globs, for wheels whose name is not a key of the set.
+    names: Vec<Regex>,
+}
+
+impl Matchers {
+    fn new(set: &RequirementSet) -> Matchers {
+        Matchers {
+            files: set.entries.iter().map(|(k, _)| glob_regex(k, r"-.*\.whl")).collect(),
+            names: set.entries.iter().map(|(k, _)| glob_regex(k, "")).collect(),
+        }
+    }
+}
+
+pub fn run(request: &Request, site: &SiteConfig) -> Result<QueryResult, String> {
+    let search = site.search_paths().map_err(|e| e.to_string())?;
+    let house = Wheelhouse::open(&site.wheelhouse);
+    let (paths, mut scan_warnings) = house.resolve(&search);
+    let paths = filter_by_arch(paths, &request.archs);
+    let listing = house.list_paths(&paths);
+    scan_warnings.extend(listing.warnings.iter().cloned());
+    let mut warnings: Vec<String> = scan_warnings.iter().map(|w| w.to_string()).collect();
+
+    let tags = CompatibleTags::for_pythons(&request.pythons);
+    let matchers = request.requirements.as_ref().map(Matchers::new);
+    let selected = select(&listing, request.requirements.as_ref(), matchers.as_ref(), &tags);
+
+    let mut groups: Vec<(String, Vec<Entry>)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for item in selected {
+        match item {
+            Selected::Wheel(file, wheel) => {
+                let key = wheel.name().to_lowercase();
+                let slot = *index.entry(key.clone()).or_insert_with(|| {
+                    groups.push((key, Vec::new()));
+                    groups.len() - 1
+                });
+                groups[slot].1.push(Entry::Wheel {
+                    arch: listing.arch_of(&listing.files[file]).to_string(),
+                    path: listing.path_of(&listing.files[file]),
+                    wheel,
+                });
+            }
+            Selected::Unparseable(message) => warnings.push(message),
+        }
+    }
+    if request.latest_only {
+        for (_, entries) in groups.iter_mut() {
+            keep_latest(entries);
+        }
+    }
+    if request.not_available {
+        let mut missing = Vec::new();
+        if let (Some(set), Some(matchers)) = (&request.requirements, &matchers) {
+            for ((key, _), name_glob) in set.entries.iter().zip(&matchers.names) {
+                let found = groups.iter().any(|(k, _)| k == key || name_glob.is_match(k));
+                if !found {
+                    missing.push((key.clone(), vec![Entry::NotAvailable { name: key.clone() }]));
+                }
+            }
+        }
+        if request.not_available_only {
+            groups = missing;
+        } else {
+            groups.extend(missing);
+        }
+    }
+    Ok(QueryResult { groups, warnings })
+}
+
+/// The reference keeps search paths whose text ends with a requested CPU level, in the order
+/// the levels were given.
+fn filter_by_arch(paths: Vec<PathBuf>, archs: &[String]) -> Vec<PathBuf> {
+    if archs.is_empty() {
+        return paths;
+    }
+    archs
+        .iter()
+        .flat_map(|arch| paths.iter().filter(move |p| p.to_string_lossy().ends_with(arch.as_str())))
+        .cloned()
+        .collect()
+}
+
+enum Selected {
+    Wheel(usize, WheelFilename),
+    Unparseable(String),
+}
+
+/// Parses and filters every file, in parallel, keeping walk order.
+fn select(
+    listing: &Listing,
+    set: Option<&RequirementSet>,
+    matchers: Option<&Matchers>,
+    tags: &CompatibleTags,
+) -> Vec<Selected> {
+    listing
+        .files
+        .par_iter()
+        .enumerate()
+        .filter_map(|(index, file)| {
+            if let Some(m) = matchers {
+                if !m.files.iter().any(|re| re.is_match(&file.name)) {
+                    return None;
+                }
+            }
+            let wheel = match WheelFilename::parse(&file.name) {
+                Ok(wheel) => wheel,
+                // Other files (READMEs, indexes) are expected in a wheelhouse; only names
+                // that look like wheels deserve a warning.
+                Err(e) if file.name.ends_with(".whl") => {
+                    return Some(Selected::Unparseable(format!("skipping {e}")))
+                }
+                Err(_) => return None,
+            };
+            if let (Some(set), Some(m)) = (set, matchers) {
+                if !version_matches(&wheel, set, m) {
+                    return None;
+                }
+            }
+            tags.is_compatible(&wheel).then_some(Selected::Wheel(index, wheel))
+        })
+        .collect()
+}
+
+/// An exact name uses its own specifier; otherwise any glob that matches the name and whose
+/// specifier admits the public version.
+fn version_matches(wheel: &WheelFilename, set: &RequirementSet, matchers: &Matchers) -> bool {
+    let public = LooseVersion::parse(&wheel.version().public());
+    let name = wheel.name().to_lowercase();
+    if let Some(requirement) = set.get(&name) {
+        return requirement.specifier.contains(&public);
+    }
+    set.entries
+        .iter()
+        .zip(&matchers.names)
+        .any(|((_, r), glob)| glob.is_match(&name) && r.specifier.contains(&public))
+}
+
+/// Keeps the wheels of the highest version (all their Pythons and arches).
+fn keep_latest(entries: &mut Vec<Entry>) {
+    entries.sort_by(|a, b| version_of(b).cmp(&version_of(a)));
+    if let Some(first) = entries.first().map(version_of).cloned() {
+        entries.retain(|e| *version_of(e) == first);
+    }
+}
+
+pub fn version_of(entry: &Entry) -> &LooseVersion {
+    static EMPTY: std::sync::OnceLock<LooseVersion> = std::sync::OnceLock::new();
+    match entry {
+        Entry::Wheel { wheel, .. } => wheel.version(),
+        Entry::NotAvailable { .. } => EMPTY.get_or_init(|| LooseVersion::parse("")),
+    }
+}
