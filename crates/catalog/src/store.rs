@@ -6,7 +6,7 @@
 //! wheelhouse-catalog 1
 //! D	<mtime ns>	<directory, relative to the root; `.` for the root>
 //! d	<subdirectory name>	<node number, or - for a link that is not entered>
-//! f	<file name>
+//! f	<every file name of the directory, separated by tabs>
 //! ```
 //!
 //! Freshness: a directory's mtime changes whenever an entry is added, removed or renamed in it,
@@ -17,13 +17,11 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-
-use crate::walk::{mtime_ns, walk, DirNode, Tree};
+use crate::walk::{mtime_ns, walk, DirNode, FileNames, Tree};
 
 /// The catalog's file name, at the wheelhouse root.
 pub const CATALOG_FILE: &str = ".wheelhouse-catalog";
-const HEADER: &str = "wheelhouse-catalog 1";
+const HEADER: &str = "wheelhouse-catalog 2";
 
 /// Why a catalog could not be written or read.
 #[derive(Debug)]
@@ -108,9 +106,9 @@ impl Catalog {
                     None => text.push_str(&format!("d\t{name}\t-\n")),
                 }
             }
-            for name in node.files.iter().filter(|n| clean(n)) {
+            if !node.files.is_empty() {
                 text.push_str("f\t");
-                text.push_str(name);
+                text.push_str(node.files.joined());
                 text.push('\n');
             }
         }
@@ -144,8 +142,8 @@ impl Catalog {
             let kind = fields.next().unwrap_or("");
             let (a, b) = (fields.next(), fields.next());
             match (kind, a, b) {
-                ("f", Some(name), None) => {
-                    tree.nodes.last_mut().ok_or_else(|| corrupt(index + 1))?.files.push(name.to_string())
+                ("f", Some(_), _) => {
+                    tree.nodes.last_mut().ok_or_else(|| corrupt(index + 1))?.files = FileNames::from_joined(&line[2..])
                 }
                 ("d", Some(name), Some(child)) => {
                     let child = match child {
@@ -161,7 +159,7 @@ impl Catalog {
                 ("D", Some(mtime), Some(rel)) => tree.nodes.push(DirNode {
                     path: if rel == "." { root.to_path_buf() } else { root.join(rel) },
                     mtime_ns: mtime.parse().map_err(|_| corrupt(index + 1))?,
-                    files: Vec::new(),
+                    files: FileNames::default(),
                     subdirs: Vec::new(),
                 }),
                 _ => return Err(corrupt(index + 1)),
@@ -179,7 +177,7 @@ impl Catalog {
     /// one did.
     pub fn check_fresh(&self) -> Result<(), String> {
         let top = &self.tree.nodes[0];
-        let mut expected: Vec<&str> = top.files.iter().chain(top.subdirs.iter().map(|(n, _)| n)).map(String::as_str).collect();
+        let mut expected: Vec<&str> = top.files.iter().chain(top.subdirs.iter().map(|(n, _)| n.as_str())).collect();
         let mut found: Vec<String> = std::fs::read_dir(&self.root)
             .map_err(|e| format!("{}: {e}", self.root.display()))?
             .flatten()
@@ -192,7 +190,9 @@ impl Catalog {
         if expected != found {
             return Err(format!("entries of {} changed", self.root.display()));
         }
-        self.tree.nodes[1..].par_iter().try_for_each(|node| {
+        // Sequential: a wheelhouse has a handful of directories, and a thread pool costs more
+        // than their `stat`s.
+        self.tree.nodes[1..].iter().try_for_each(|node| {
             let now = std::fs::metadata(&node.path).ok().and_then(|m| m.modified().ok());
             if mtime_ns(now) == node.mtime_ns {
                 Ok(())
@@ -222,7 +222,7 @@ mod tests {
 
     fn names(house: &Wheelhouse, paths: &SearchPaths) -> Vec<String> {
         let listing = house.list(paths);
-        listing.files.iter().map(|f| format!("{}:{}", listing.arch_of(f), f.name)).collect()
+        listing.files.iter().map(|f| format!("{}:{}", listing.arch_of(f), listing.name(f))).collect()
     }
 
     #[test]
@@ -252,7 +252,7 @@ mod tests {
         assert!(!house.catalog_in_use());
         assert!(house.stale_reason().unwrap().contains("generic"));
         let listing = house.list(&SearchPaths::UnderWheelhouse(root.clone()));
-        assert!(listing.files.iter().any(|f| f.name.starts_with("d-1")));
+        assert!(listing.files.iter().any(|f| listing.name(f).starts_with("d-1")));
         // A new top-level directory is seen through the root's entries.
         Catalog::build(&root).unwrap().write().unwrap();
         assert!(Wheelhouse::open(&root).catalog_in_use());

@@ -15,10 +15,59 @@ pub struct DirNode {
     /// Modification time, in nanoseconds since the epoch (0 when unknown).
     pub mtime_ns: i128,
     /// Non-directory entries, in directory order.
-    pub files: Vec<String>,
+    pub files: FileNames,
     /// Subdirectories in directory order, each with the index of its node when it was walked
     /// (`None` for symbolic links to directories, which `os.walk` lists but does not enter).
     pub subdirs: Vec<(String, Option<usize>)>,
+}
+
+/// File names of one directory, stored in one buffer separated by tabs.
+///
+/// # Performance
+/// A large wheelhouse directory holds tens of thousands of names; one buffer per directory
+/// instead of one allocation per name is what makes loading a catalog a single pass. Names
+/// holding a tab or a newline are dropped: no wheel can be named so.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileNames {
+    joined: String,
+}
+
+impl FileNames {
+    /// Adds a name (skipped when it holds a tab or a newline).
+    pub fn push(&mut self, name: &str) {
+        if name.contains(['\t', '\n']) {
+            return;
+        }
+        if !self.joined.is_empty() {
+            self.joined.push('\t');
+        }
+        self.joined.push_str(name);
+    }
+
+    /// From names already joined with tabs.
+    pub fn from_joined(joined: &str) -> FileNames {
+        FileNames { joined: joined.to_string() }
+    }
+
+    /// The names joined with tabs, as stored in the catalog file.
+    pub fn joined(&self) -> &str {
+        &self.joined
+    }
+
+    /// The names, in directory order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        (!self.joined.is_empty()).then(|| self.joined.split('\t')).into_iter().flatten()
+    }
+
+    /// Number of names (counted: only reports need it).
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.joined.is_empty()
+    }
 }
 
 /// A walked directory tree; node 0 is the top.
@@ -91,7 +140,7 @@ fn read_one(dir: &Path) -> std::io::Result<(DirNode, Vec<bool>)> {
     let mut node = DirNode {
         path: dir.to_path_buf(),
         mtime_ns: mtime_ns(meta.modified().ok()),
-        files: Vec::new(),
+        files: FileNames::default(),
         subdirs: Vec::new(),
     };
     let mut entered = Vec::new();
@@ -101,7 +150,7 @@ fn read_one(dir: &Path) -> std::io::Result<(DirNode, Vec<bool>)> {
         let file_type = match entry.file_type() {
             Ok(t) => t,
             Err(_) => {
-                node.files.push(name);
+                node.files.push(&name);
                 continue;
             }
         };
@@ -112,7 +161,7 @@ fn read_one(dir: &Path) -> std::io::Result<(DirNode, Vec<bool>)> {
             entered.push(false);
             node.subdirs.push((name, None));
         } else {
-            node.files.push(name);
+            node.files.push(&name);
         }
     }
     Ok((node, entered))
@@ -134,9 +183,19 @@ impl Tree {
         }
     }
 
+    /// Like [`Tree::for_each_file`], for the part of the tree under node `index`.
+    pub fn for_each_file_under<'a>(&'a self, index: usize, mut f: impl FnMut(&'a Path, &'a str)) {
+        self.visit(index, &mut f);
+    }
+
+    /// The node of a walked directory, by path.
+    pub fn node_of(&self, path: &Path) -> Option<usize> {
+        self.nodes.iter().position(|n| n.path == path)
+    }
+
     fn visit<'a>(&'a self, index: usize, f: &mut impl FnMut(&'a Path, &'a str)) {
         let node = &self.nodes[index];
-        for name in &node.files {
+        for name in node.files.iter() {
             f(&node.path, name);
         }
         for (_, child) in &node.subdirs {
@@ -159,29 +218,6 @@ impl Tree {
             }
         }
         out
-    }
-
-    /// The part of the tree under `path` (which must be a walked node), re-rooted.
-    pub fn subtree(&self, path: &Path) -> Option<Tree> {
-        let start = self.nodes.iter().position(|n| n.path == path)?;
-        let mut out = Tree::default();
-        self.copy_into(start, &mut out);
-        Some(out)
-    }
-
-    fn copy_into(&self, index: usize, out: &mut Tree) -> usize {
-        let mut node = self.nodes[index].clone();
-        let new_index = out.nodes.len();
-        let children: Vec<Option<usize>> = node.subdirs.iter().map(|s| s.1).collect();
-        node.subdirs.iter_mut().for_each(|s| s.1 = None);
-        out.nodes.push(node);
-        for (slot, child) in children.into_iter().enumerate() {
-            if let Some(child) = child {
-                let copied = self.copy_into(child, out);
-                out.nodes[new_index].subdirs[slot].1 = Some(copied);
-            }
-        }
-        new_index
     }
 }
 
@@ -212,9 +248,9 @@ mod tests {
         assert!(tree.nodes[0].subdirs.iter().any(|(n, c)| n == "link" && c.is_none()));
         let depth_two: Vec<_> = tree.dirs_at_depth_two();
         assert_eq!(depth_two, [root.join("a/b")]);
-        let sub = tree.subtree(&root.join("a")).unwrap();
+        let sub = tree.node_of(&root.join("a")).unwrap();
         let mut seen = Vec::new();
-        sub.for_each_file(|_, n| seen.push(n.to_string()));
+        tree.for_each_file_under(sub, |_, n| seen.push(n.to_string()));
         assert_eq!(seen, ["one.whl", "two.whl"]);
         std::fs::remove_dir_all(&root).unwrap();
     }

@@ -50,10 +50,12 @@ impl std::error::Error for ParseError {}
 #[derive(Clone, Debug)]
 pub struct WheelFilename {
     filename: String,
-    name: String,
-    version_text: String,
+    /// Byte ranges of the name, the version and the build tag within `filename`: one
+    /// allocation per wheel instead of four.
+    name: (u16, u16),
+    version_text: (u16, u16),
     version: LooseVersion,
-    build: Option<String>,
+    build: Option<(u16, u16)>,
     /// Expanded, lower-cased, sorted and de-duplicated.
     tags: Vec<Tag>,
 }
@@ -78,12 +80,20 @@ impl WheelFilename {
             filename: filename.to_string(),
             tags: tags.to_string(),
         })?;
+        // Every part is a slice of `filename`; keep its offsets.
+        let range = |part: &str| {
+            let start = part.as_ptr() as usize - filename.as_ptr() as usize;
+            (start as u16, (start + part.len()) as u16)
+        };
+        if filename.len() > u16::MAX as usize {
+            return Err(ParseError::NotAWheelName(filename.to_string()));
+        }
         Ok(WheelFilename {
             filename: filename.to_string(),
-            name: name.to_string(),
-            version_text: version.to_string(),
+            name: range(name),
+            version_text: range(version),
             version: LooseVersion::parse(version),
-            build: build.map(str::to_string),
+            build: build.map(range),
             tags,
         })
     }
@@ -95,12 +105,16 @@ impl WheelFilename {
 
     /// The distribution name as spelled in the file name (case kept).
     pub fn name(&self) -> &str {
-        &self.name
+        self.slice(self.name)
+    }
+
+    fn slice(&self, (start, end): (u16, u16)) -> &str {
+        &self.filename[start as usize..end as usize]
     }
 
     /// The version as written in the file name.
     pub fn version_text(&self) -> &str {
-        &self.version_text
+        self.slice(self.version_text)
     }
 
     /// The parsed version (PEP 440 or legacy).
@@ -110,7 +124,7 @@ impl WheelFilename {
 
     /// The build tag, if any (`1` in `foo-1.0-1-py3-none-any.whl`).
     pub fn build(&self) -> Option<&str> {
-        self.build.as_deref()
+        self.build.map(|range| self.slice(range))
     }
 
     /// The expanded tag set.
@@ -212,7 +226,7 @@ mod tests {
     fn parts(name: &str) -> (String, String, Option<String>, String) {
         let w = WheelFilename::parse(name).unwrap();
         let tags: Vec<String> = w.tags().iter().map(|t| t.to_string()).collect();
-        (w.name, w.version_text, w.build, tags.join(" "))
+        (w.name().to_string(), w.version_text().to_string(), w.build().map(str::to_string), tags.join(" "))
     }
 
     #[test]

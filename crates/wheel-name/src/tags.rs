@@ -6,42 +6,58 @@ use std::fmt;
 use crate::filename::WheelFilename;
 
 /// One `python-abi-platform` triple, lower-cased as `packaging.tags.Tag` does.
+///
+/// # Performance
+/// Stored as one `python-abi-platform` string with the two dash positions: one allocation
+/// per tag, for the 40,000 wheels of a full listing.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Tag {
-    interpreter: Box<str>,
-    abi: Box<str>,
-    platform: Box<str>,
+    text: Box<str>,
+    abi_start: u16,
+    platform_start: u16,
 }
 
 impl Tag {
     /// A tag from its three parts; each is lower-cased.
     pub fn new(interpreter: &str, abi: &str, platform: &str) -> Tag {
-        Tag {
-            interpreter: interpreter.to_lowercase().into(),
-            abi: abi.to_lowercase().into(),
-            platform: platform.to_lowercase().into(),
-        }
+        let mut text = String::with_capacity(interpreter.len() + abi.len() + platform.len() + 2);
+        push_lower(&mut text, interpreter);
+        text.push('-');
+        let abi_start = text.len();
+        push_lower(&mut text, abi);
+        text.push('-');
+        let platform_start = text.len();
+        push_lower(&mut text, platform);
+        Tag { text: text.into(), abi_start: abi_start as u16, platform_start: platform_start as u16 }
     }
 
     /// The python tag (`cp311`, `py3`).
     pub fn interpreter(&self) -> &str {
-        &self.interpreter
+        &self.text[..self.abi_start as usize - 1]
     }
 
     /// The ABI tag (`cp311`, `abi3`, `none`).
     pub fn abi(&self) -> &str {
-        &self.abi
+        &self.text[self.abi_start as usize..self.platform_start as usize - 1]
     }
 
     /// The platform tag (`linux_x86_64`, `any`).
     pub fn platform(&self) -> &str {
-        &self.platform
+        &self.text[self.platform_start as usize..]
+    }
+}
+
+fn push_lower(out: &mut String, part: &str) {
+    if part.is_ascii() {
+        out.extend(part.chars().map(|c| c.to_ascii_lowercase()));
+    } else {
+        out.push_str(&part.to_lowercase());
     }
 }
 
 impl fmt::Display for Tag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}-{}", self.interpreter, self.abi, self.platform)
+        f.write_str(&self.text)
     }
 }
 

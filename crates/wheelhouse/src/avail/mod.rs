@@ -263,11 +263,15 @@ fn execute(program: &str, plan: Plan, site: &SiteConfig) -> i32 {
     let text = if plan.raw {
         output::raw(&result)
     } else {
-        let groups = output::sorted(result.groups.clone());
-        match plan.output {
+        let groups = output::sorted(result.groups);
+        let text = match plan.output {
             Output::Json => output::json(&groups),
             Output::Table(format) => output::table(&groups, &plan.columns, plan.condense, format),
-        }
+        };
+        // Freeing 40,000 parsed wheels one by one costs more than the process exit that
+        // reclaims them anyway.
+        std::mem::forget(groups);
+        text
     };
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {

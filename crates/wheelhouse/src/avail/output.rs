@@ -1,5 +1,7 @@
 //! Rendering a query result: tables (byte-identical to the reference), raw names, JSON.
 
+use std::collections::HashMap;
+
 use loose_version::LooseVersion;
 use serde_json::{json, Value};
 
@@ -9,12 +11,15 @@ use super::query::{version_of, Entry, QueryResult};
 /// python, all descending. The sorts are stable, as the reference's are: ties keep walk order.
 pub fn sorted(mut groups: Vec<(String, Vec<Entry>)>) -> Vec<(String, Vec<Entry>)> {
     groups.sort_by_cached_key(|(key, _)| key.to_lowercase());
+    // A listing has a few dozen distinct python columns: parse each once.
+    let mut python_keys: HashMap<String, LooseVersion> = HashMap::new();
     for (_, entries) in groups.iter_mut() {
         // Keys computed once per row: a full listing sorts 40,000 rows.
         let mut keyed: Vec<(LooseVersion, String, Entry)> = entries
             .drain(..)
             .map(|e| {
-                let python = LooseVersion::parse(&cell(&e, "python").unwrap_or_default());
+                let column = cell(&e, "python").unwrap_or_default();
+                let python = python_keys.entry(column).or_insert_with_key(|c| LooseVersion::parse(c)).clone();
                 (python, cell(&e, "arch").unwrap_or_default(), e)
             })
             .collect();
@@ -39,7 +44,7 @@ pub fn cell(entry: &Entry, column: &str) -> Option<String> {
             "python" => Some(wheel.python_column()),
             "abi" => Some(wheel.abi_column()),
             "platform" => Some(wheel.platform_column()),
-            "arch" => Some(arch.clone()),
+            "arch" => Some(arch.to_string()),
             _ => None,
         },
         Entry::NotAvailable { name } => match column {
@@ -116,9 +121,9 @@ pub fn json(groups: &[(String, Vec<Entry>)]) -> String {
                 object.insert(column.to_string(), value);
             }
             let (filename, path, available) = match entry {
-                Entry::Wheel { wheel, path, .. } => (
+                Entry::Wheel { wheel, dir, .. } => (
                     json!(wheel.filename()),
-                    json!(path.to_string_lossy()),
+                    json!(dir.join(wheel.filename()).to_string_lossy()),
                     true,
                 ),
                 Entry::NotAvailable { .. } => (Value::Null, Value::Null, false),

@@ -1,7 +1,8 @@
 //! Which wheels a request selects, in the reference's grouping and order.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use catalog::{Listing, Wheelhouse};
 use loose_version::LooseVersion;
@@ -43,7 +44,8 @@ pub struct Request {
 /// One row source: a wheel found, or a requested name that matched nothing.
 #[derive(Clone, Debug)]
 pub enum Entry {
-    Wheel { wheel: WheelFilename, arch: String, path: PathBuf },
+    /// `arch` and `dir` are shared by every wheel of a directory.
+    Wheel { wheel: WheelFilename, arch: Arc<str>, dir: Arc<Path> },
     NotAvailable { name: String },
 }
 
@@ -99,14 +101,84 @@ pub fn requirement_set(
 
 /// `fnmatch.translate` of a requirement name: only `*` is special in names.
 fn glob_regex(glob: &str, suffix: &str) -> Regex {
+    // Python's fnmatch allows `*` to match across anything, newlines included: (?s).
     let pattern: Vec<String> = glob.split('*').map(regex::escape).collect();
     Regex::new(&format!("(?is)^{}{suffix}$", pattern.join(".*"))).expect("escaped glob")
 }
 
+/// Which files a requirement looks at: `fnmatch("name-*.whl")`, case-insensitive.
+enum FilePattern {
+    /// ASCII names: the `*`-separated pieces, lower-cased, matched without the regex engine.
+    Ascii(Vec<String>),
+    Glob(Regex),
+}
+
+impl FilePattern {
+    fn new(name: &str) -> FilePattern {
+        if name.is_ascii() {
+            let pattern = format!("{}-*.whl", name.to_ascii_lowercase());
+            FilePattern::Ascii(pattern.split('*').map(str::to_string).collect())
+        } else {
+            FilePattern::Glob(glob_regex(name, r"-.*\.whl"))
+        }
+    }
+
+    /// # Performance
+    /// Runs on every file of the wheelhouse (40,000 on a large site): byte comparisons only.
+    fn matches(&self, file: &str) -> bool {
+        match self {
+            FilePattern::Ascii(pieces) => ascii_glob_matches(pieces, file.as_bytes()),
+            FilePattern::Glob(re) => re.is_match(file),
+        }
+    }
+}
+
+/// A `*` glob (given as its pieces) against a whole text, ASCII case-insensitively: the first
+/// piece is a prefix, the last a suffix, and the middle ones are found in order (taking the
+/// leftmost occurrence of each is enough when `*` is the only wildcard).
+fn ascii_glob_matches(pieces: &[String], text: &[u8]) -> bool {
+    let (first, last) = (pieces[0].as_bytes(), pieces[pieces.len() - 1].as_bytes());
+    if pieces.len() == 1 {
+        return text.eq_ignore_ascii_case(first);
+    }
+    if text.len() < first.len() + last.len()
+        || !text[..first.len()].eq_ignore_ascii_case(first)
+        || !text[text.len() - last.len()..].eq_ignore_ascii_case(last)
+    {
+        return false;
+    }
+    if pieces.len() == 2 {
+        return true;
+    }
+    // Middle pieces: search a lower-cased copy with the standard substring search.
+    let middle = &text[first.len()..text.len() - last.len()];
+    let mut buffer = [0u8; 512];
+    let lowered: String;
+    let haystack: &str = if middle.len() <= buffer.len() {
+        buffer[..middle.len()].copy_from_slice(middle);
+        buffer[..middle.len()].make_ascii_lowercase();
+        match std::str::from_utf8(&buffer[..middle.len()]) {
+            Ok(s) => s,
+            Err(_) => return false,
+        }
+    } else {
+        lowered = String::from_utf8_lossy(middle).to_ascii_lowercase();
+        &lowered
+    };
+    let mut rest = haystack;
+    for piece in &pieces[1..pieces.len() - 1] {
+        match rest.find(piece.as_str()) {
+            Some(i) => rest = &rest[i + piece.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
 /// Compiled name matchers of a requirement set.
 struct Matchers {
-    /// `name-*.whl`, case-insensitive, per requirement: which files to look at at all.
-    files: Vec<Regex>,
+    /// Per requirement: which files to look at at all.
+    files: Vec<FilePattern>,
     /// The name globs, for wheels whose name is not a key of the set.
     names: Vec<Regex>,
 }
@@ -114,9 +186,13 @@ struct Matchers {
 impl Matchers {
     fn new(set: &RequirementSet) -> Matchers {
         Matchers {
-            files: set.entries.iter().map(|(k, _)| glob_regex(k, r"-.*\.whl")).collect(),
+            files: set.entries.iter().map(|(k, _)| FilePattern::new(k)).collect(),
             names: set.entries.iter().map(|(k, _)| glob_regex(k, "")).collect(),
         }
+    }
+
+    fn file_matches(&self, file: &str) -> bool {
+        self.files.iter().any(|p| p.matches(file))
     }
 }
 
@@ -125,14 +201,18 @@ pub fn run(request: &Request, site: &SiteConfig) -> Result<QueryResult, String> 
     let house = Wheelhouse::open(&site.wheelhouse);
     let (paths, mut scan_warnings) = house.resolve(&search);
     let paths = filter_by_arch(paths, &request.archs);
-    let listing = house.list_paths(&paths);
+    let tags = CompatibleTags::for_pythons(&request.pythons);
+    let matchers = request.requirements.as_ref().map(Matchers::new);
+    let listing = match &matchers {
+        Some(m) => house.list_paths_matching(&paths, &|name| m.file_matches(name)),
+        None => house.list_paths(&paths),
+    };
     scan_warnings.extend(listing.warnings.iter().cloned());
     let mut warnings: Vec<String> = scan_warnings.iter().map(|w| w.to_string()).collect();
 
-    let tags = CompatibleTags::for_pythons(&request.pythons);
-    let matchers = request.requirements.as_ref().map(Matchers::new);
     let selected = select(&listing, request.requirements.as_ref(), matchers.as_ref(), &tags);
-
+    let archs: Vec<Arc<str>> = listing.archs.iter().map(|a| Arc::from(a.as_str())).collect();
+    let dirs: Vec<Arc<Path>> = listing.dirs.iter().map(|d| Arc::from(d.as_path())).collect();
     let mut groups: Vec<(String, Vec<Entry>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for item in selected {
@@ -143,9 +223,10 @@ pub fn run(request: &Request, site: &SiteConfig) -> Result<QueryResult, String> 
                     groups.push((key, Vec::new()));
                     groups.len() - 1
                 });
+                let found = &listing.files[file];
                 groups[slot].1.push(Entry::Wheel {
-                    arch: listing.arch_of(&listing.files[file]).to_string(),
-                    path: listing.path_of(&listing.files[file]),
+                    arch: archs[found.search_path as usize].clone(),
+                    dir: dirs[found.dir as usize].clone(),
                     wheel,
                 });
             }
@@ -206,16 +287,11 @@ fn select(
         .par_iter()
         .enumerate()
         .filter_map(|(index, file)| {
-            if let Some(m) = matchers {
-                if !m.files.iter().any(|re| re.is_match(&file.name)) {
-                    return None;
-                }
-            }
-            let wheel = match WheelFilename::parse(&file.name) {
+            let wheel = match WheelFilename::parse(listing.name(file)) {
                 Ok(wheel) => wheel,
                 // Other files (READMEs, indexes) are expected in a wheelhouse; only names
                 // that look like wheels deserve a warning.
-                Err(e) if file.name.ends_with(".whl") => {
+                Err(e) if listing.name(file).ends_with(".whl") => {
                     return Some(Selected::Unparseable(format!("skipping {e}")))
                 }
                 Err(_) => return None,
@@ -257,5 +333,28 @@ pub fn version_of(entry: &Entry) -> &LooseVersion {
     match entry {
         Entry::Wheel { wheel, .. } => wheel.version(),
         Entry::NotAvailable { .. } => EMPTY.get_or_init(|| LooseVersion::parse("")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_globs_agree_with_the_regex() {
+        let names = ["numpy", "*cdf*", "net*", "*4", "a*b*c", "scikit_learn", "zope.interface"];
+        let files = [
+            "numpy-1.0-py3-none-any.whl", "NumPy-1.0-py3-none-any.WHL", "numpy_quaternion-1-py3-none-any.whl",
+            "netCDF4-1.6.5-cp311-cp311-linux_x86_64.whl", "h5netcdf-0.7.4-py2.py3-none-any.whl", "cdf-1.whl",
+            "numpy-1.0-py3-none-any.whl.metadata", "abc-1.whl", "axbxc-1.whl", "ab-1.whl", "zope.interface-5-x.whl",
+            "zopexinterface-5-x.whl", "scikit_learn-1.3-x.whl", "x4-1.whl", "numpy-.whl",
+        ];
+        for name in names {
+            let fast = FilePattern::new(name);
+            let slow = glob_regex(name, r"-.*\.whl");
+            for file in files {
+                assert_eq!(fast.matches(file), slow.is_match(file), "{name} on {file}");
+            }
+        }
     }
 }
