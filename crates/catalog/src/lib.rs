@@ -56,7 +56,12 @@ pub struct ScanWarning {
 
 impl std::fmt::Display for ScanWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "cannot read wheelhouse directory {}: {}", self.path.display(), self.message)
+        write!(
+            f,
+            "cannot read wheelhouse directory {}: {}",
+            self.path.display(),
+            self.message
+        )
     }
 }
 
@@ -103,11 +108,27 @@ impl Wheelhouse {
     pub fn open(root: &Path) -> Wheelhouse {
         match Catalog::load(root) {
             Ok(Some(catalog)) => match catalog.check_fresh() {
-                Ok(()) => Wheelhouse { root: root.to_path_buf(), catalog: Some(catalog), stale_reason: None },
-                Err(reason) => Wheelhouse { root: root.to_path_buf(), catalog: None, stale_reason: Some(reason) },
+                Ok(()) => Wheelhouse {
+                    root: root.to_path_buf(),
+                    catalog: Some(catalog),
+                    stale_reason: None,
+                },
+                Err(reason) => Wheelhouse {
+                    root: root.to_path_buf(),
+                    catalog: None,
+                    stale_reason: Some(reason),
+                },
             },
-            Ok(None) => Wheelhouse { root: root.to_path_buf(), catalog: None, stale_reason: None },
-            Err(e) => Wheelhouse { root: root.to_path_buf(), catalog: None, stale_reason: Some(e.to_string()) },
+            Ok(None) => Wheelhouse {
+                root: root.to_path_buf(),
+                catalog: None,
+                stale_reason: None,
+            },
+            Err(e) => Wheelhouse {
+                root: root.to_path_buf(),
+                catalog: None,
+                stale_reason: Some(e.to_string()),
+            },
         }
     }
 
@@ -144,7 +165,11 @@ impl Wheelhouse {
 
     /// [`Wheelhouse::list_paths`], keeping only the file names `keep` accepts (the others
     /// are not even copied: a query for one package over 40,000 files keeps a few hundred).
-    pub fn list_paths_matching(&self, paths: &[PathBuf], keep: &(dyn Fn(&str) -> bool + Sync)) -> Listing {
+    pub fn list_paths_matching(
+        &self,
+        paths: &[PathBuf],
+        keep: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Listing {
         use rayon::prelude::*;
         let catalog = self.catalog.as_ref().map(Catalog::tree);
         let sources: Vec<(Option<usize>, Option<Tree>)> = paths
@@ -178,7 +203,9 @@ impl Wheelhouse {
                 });
             };
             match source {
-                (Some(node), _) => catalog.expect("node from the catalog").for_each_file_under(node, &mut add),
+                (Some(node), _) => catalog
+                    .expect("node from the catalog")
+                    .for_each_file_under(node, &mut add),
                 (None, Some(tree)) => {
                     listing.warnings.extend(tree.warnings.iter().cloned());
                     tree.for_each_file(&mut add);

@@ -3,11 +3,13 @@
 //! Plain text, one entry per line, so that reading 40,000 names is one `read` and a split:
 //!
 //! ```text
-//! wheelhouse-catalog 1
-//! D	<mtime ns>	<directory, relative to the root; `.` for the root>
-//! d	<subdirectory name>	<node number, or - for a link that is not entered>
-//! f	<every file name of the directory, separated by tabs>
+//! wheelhouse-catalog 2
+//! D <mtime ns> <directory, relative to the root; `.` for the root>
+//! d <subdirectory name> <node number, or - for a link that is not entered>
+//! f <every file name of the directory>
 //! ```
+//!
+//! where each separator shown as a space is a tab (names holding a tab are left out).
 //!
 //! Freshness: a directory's mtime changes whenever an entry is added, removed or renamed in it,
 //! so comparing every directory's mtime tells whether the stored walk still holds. The root is
@@ -26,9 +28,18 @@ const HEADER: &str = "wheelhouse-catalog 2";
 /// Why a catalog could not be written or read.
 #[derive(Debug)]
 pub enum CatalogError {
-    Io { path: PathBuf, source: std::io::Error },
-    Corrupt { path: PathBuf, line: usize },
-    UnreadableDirectories { root: PathBuf, paths: Vec<String> },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    Corrupt {
+        path: PathBuf,
+        line: usize,
+    },
+    UnreadableDirectories {
+        root: PathBuf,
+        paths: Vec<String>,
+    },
 }
 
 impl fmt::Display for CatalogError {
@@ -70,7 +81,10 @@ impl Catalog {
                 paths: tree.warnings.iter().map(|w| w.to_string()).collect(),
             });
         }
-        Ok(Catalog { root: root.to_path_buf(), tree })
+        Ok(Catalog {
+            root: root.to_path_buf(),
+            tree,
+        })
     }
 
     /// The stored walk.
@@ -80,7 +94,10 @@ impl Catalog {
 
     /// Number of files and directories stored.
     pub fn counts(&self) -> (usize, usize) {
-        (self.tree.nodes.iter().map(|n| n.files.len()).sum(), self.tree.nodes.len())
+        (
+            self.tree.nodes.iter().map(|n| n.files.len()).sum(),
+            self.tree.nodes.len(),
+        )
     }
 
     /// Where the catalog of this root lives.
@@ -98,7 +115,11 @@ impl Catalog {
         let clean = |s: &str| !s.contains(['\t', '\n', '\r']);
         for node in &self.tree.nodes {
             let rel = node.path.strip_prefix(&self.root).unwrap_or(&node.path);
-            let rel = if rel.as_os_str().is_empty() { ".".into() } else { rel.to_string_lossy() };
+            let rel = if rel.as_os_str().is_empty() {
+                ".".into()
+            } else {
+                rel.to_string_lossy()
+            };
             text.push_str(&format!("D\t{}\t{}\n", node.mtime_ns, rel));
             for (name, child) in node.subdirs.iter().filter(|(n, _)| clean(n)) {
                 match child {
@@ -113,12 +134,20 @@ impl Catalog {
             }
         }
         let path = self.path();
-        let tmp = self.root.join(format!("{CATALOG_FILE}.tmp{}", std::process::id()));
-        let io = |source| CatalogError::Io { path: tmp.clone(), source };
+        let tmp = self
+            .root
+            .join(format!("{CATALOG_FILE}.tmp{}", std::process::id()));
+        let io = |source| CatalogError::Io {
+            path: tmp.clone(),
+            source,
+        };
         std::fs::write(&tmp, text).map_err(io)?;
         std::fs::rename(&tmp, &path).map_err(|source| {
             let _ = std::fs::remove_file(&tmp);
-            CatalogError::Io { path: path.clone(), source }
+            CatalogError::Io {
+                path: path.clone(),
+                source,
+            }
         })?;
         Ok(path)
     }
@@ -131,7 +160,10 @@ impl Catalog {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(CatalogError::Io { path, source }),
         };
-        let corrupt = |line: usize| CatalogError::Corrupt { path: path.clone(), line };
+        let corrupt = |line: usize| CatalogError::Corrupt {
+            path: path.clone(),
+            line,
+        };
         let mut lines = text.lines().enumerate();
         if lines.next().map(|(_, l)| l) != Some(HEADER) {
             return Err(corrupt(1));
@@ -143,7 +175,10 @@ impl Catalog {
             let (a, b) = (fields.next(), fields.next());
             match (kind, a, b) {
                 ("f", Some(_), _) => {
-                    tree.nodes.last_mut().ok_or_else(|| corrupt(index + 1))?.files = FileNames::from_joined(&line[2..])
+                    tree.nodes
+                        .last_mut()
+                        .ok_or_else(|| corrupt(index + 1))?
+                        .files = FileNames::from_joined(&line[2..])
                 }
                 ("d", Some(name), Some(child)) => {
                     let child = match child {
@@ -157,7 +192,11 @@ impl Catalog {
                         .push((name.to_string(), child));
                 }
                 ("D", Some(mtime), Some(rel)) => tree.nodes.push(DirNode {
-                    path: if rel == "." { root.to_path_buf() } else { root.join(rel) },
+                    path: if rel == "." {
+                        root.to_path_buf()
+                    } else {
+                        root.join(rel)
+                    },
                     mtime_ns: mtime.parse().map_err(|_| corrupt(index + 1))?,
                     files: FileNames::default(),
                     subdirs: Vec::new(),
@@ -166,18 +205,29 @@ impl Catalog {
             }
         }
         let count = tree.nodes.len();
-        let bad_child = tree.nodes.iter().flat_map(|n| &n.subdirs).any(|(_, c)| c.is_some_and(|c| c >= count));
+        let bad_child = tree
+            .nodes
+            .iter()
+            .flat_map(|n| &n.subdirs)
+            .any(|(_, c)| c.is_some_and(|c| c >= count));
         if count == 0 || bad_child {
             return Err(corrupt(1));
         }
-        Ok(Some(Catalog { root: root.to_path_buf(), tree }))
+        Ok(Some(Catalog {
+            root: root.to_path_buf(),
+            tree,
+        }))
     }
 
     /// Checks that no directory changed since the catalog was written; the error says which
     /// one did.
     pub fn check_fresh(&self) -> Result<(), String> {
         let top = &self.tree.nodes[0];
-        let mut expected: Vec<&str> = top.files.iter().chain(top.subdirs.iter().map(|(n, _)| n.as_str())).collect();
+        let mut expected: Vec<&str> = top
+            .files
+            .iter()
+            .chain(top.subdirs.iter().map(|(n, _)| n.as_str()))
+            .collect();
         let mut found: Vec<String> = std::fs::read_dir(&self.root)
             .map_err(|e| format!("{}: {e}", self.root.display()))?
             .flatten()
@@ -193,7 +243,9 @@ impl Catalog {
         // Sequential: a wheelhouse has a handful of directories, and a thread pool costs more
         // than their `stat`s.
         self.tree.nodes[1..].iter().try_for_each(|node| {
-            let now = std::fs::metadata(&node.path).ok().and_then(|m| m.modified().ok());
+            let now = std::fs::metadata(&node.path)
+                .ok()
+                .and_then(|m| m.modified().ok());
             if mtime_ns(now) == node.mtime_ns {
                 Ok(())
             } else {
@@ -214,7 +266,11 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("gentoo2023/x86-64-v3/sub")).unwrap();
         std::fs::create_dir_all(dir.join("gentoo2023/generic")).unwrap();
-        for f in ["gentoo2023/x86-64-v3/a-1-py3-none-any.whl", "gentoo2023/x86-64-v3/sub/b-1-py3-none-any.whl", "gentoo2023/generic/c-1-py3-none-any.whl"] {
+        for f in [
+            "gentoo2023/x86-64-v3/a-1-py3-none-any.whl",
+            "gentoo2023/x86-64-v3/sub/b-1-py3-none-any.whl",
+            "gentoo2023/generic/c-1-py3-none-any.whl",
+        ] {
             std::fs::write(dir.join(f), "").unwrap();
         }
         dir
@@ -222,7 +278,11 @@ mod tests {
 
     fn names(house: &Wheelhouse, paths: &SearchPaths) -> Vec<String> {
         let listing = house.list(paths);
-        listing.files.iter().map(|f| format!("{}:{}", listing.arch_of(f), listing.name(f))).collect()
+        listing
+            .files
+            .iter()
+            .map(|f| format!("{}:{}", listing.arch_of(f), listing.name(f)))
+            .collect()
     }
 
     #[test]
@@ -231,9 +291,16 @@ mod tests {
         let default = SearchPaths::UnderWheelhouse(root.clone());
         let listed = SearchPaths::Listed {
             config: "pip.conf".into(),
-            paths: vec![root.join("gentoo2023/generic"), root.join("gentoo2023/x86-64-v3"), "/nonexistent/x".into()],
+            paths: vec![
+                root.join("gentoo2023/generic"),
+                root.join("gentoo2023/x86-64-v3"),
+                "/nonexistent/x".into(),
+            ],
         };
-        let walked = (names(&Wheelhouse::open(&root), &default), names(&Wheelhouse::open(&root), &listed));
+        let walked = (
+            names(&Wheelhouse::open(&root), &default),
+            names(&Wheelhouse::open(&root), &listed),
+        );
         Catalog::build(&root).unwrap().write().unwrap();
         let house = Wheelhouse::open(&root);
         assert!(house.catalog_in_use(), "{:?}", house.stale_reason());
@@ -252,7 +319,10 @@ mod tests {
         assert!(!house.catalog_in_use());
         assert!(house.stale_reason().unwrap().contains("generic"));
         let listing = house.list(&SearchPaths::UnderWheelhouse(root.clone()));
-        assert!(listing.files.iter().any(|f| listing.name(f).starts_with("d-1")));
+        assert!(listing
+            .files
+            .iter()
+            .any(|f| listing.name(f).starts_with("d-1")));
         // A new top-level directory is seen through the root's entries.
         Catalog::build(&root).unwrap().write().unwrap();
         assert!(Wheelhouse::open(&root).catalog_in_use());

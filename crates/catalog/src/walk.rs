@@ -46,7 +46,9 @@ impl FileNames {
 
     /// From names already joined with tabs.
     pub fn from_joined(joined: &str) -> FileNames {
-        FileNames { joined: joined.to_string() }
+        FileNames {
+            joined: joined.to_string(),
+        }
     }
 
     /// The names joined with tabs, as stored in the catalog file.
@@ -56,7 +58,10 @@ impl FileNames {
 
     /// The names, in directory order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
-        (!self.joined.is_empty()).then(|| self.joined.split('\t')).into_iter().flatten()
+        (!self.joined.is_empty())
+            .then(|| self.joined.split('\t'))
+            .into_iter()
+            .flatten()
     }
 
     /// Number of names (counted: only reports need it).
@@ -124,12 +129,19 @@ fn read_recursive(dir: &Path) -> Read {
                 .zip(entered.par_iter())
                 .map(|((name, _), enter)| enter.then(|| read_recursive(&dir.join(name))))
                 .collect();
-            Read { node: Some(node), children, warning: None }
+            Read {
+                node: Some(node),
+                children,
+                warning: None,
+            }
         }
         Err(e) => Read {
             node: None,
             children: Vec::new(),
-            warning: Some(ScanWarning { path: dir.to_path_buf(), message: e.to_string() }),
+            warning: Some(ScanWarning {
+                path: dir.to_path_buf(),
+                message: e.to_string(),
+            }),
         },
     }
 }
@@ -209,7 +221,9 @@ impl Tree {
     /// links to directories: the reference's default search paths.
     pub fn dirs_at_depth_two(&self) -> Vec<PathBuf> {
         let mut out = Vec::new();
-        let Some(top) = self.nodes.first() else { return out };
+        let Some(top) = self.nodes.first() else {
+            return out;
+        };
         for (_, level_one) in &top.subdirs {
             let Some(level_one) = level_one else { continue };
             let node = &self.nodes[*level_one];
@@ -243,9 +257,19 @@ mod tests {
         let tree = walk(&root);
         let mut seen = Vec::new();
         tree.for_each_file(|d, n| seen.push(d.join(n).strip_prefix(&root).unwrap().to_path_buf()));
-        assert_eq!(seen, [PathBuf::from("top.whl"), "a/one.whl".into(), "a/b/two.whl".into()]);
+        assert_eq!(
+            seen,
+            [
+                PathBuf::from("top.whl"),
+                "a/one.whl".into(),
+                "a/b/two.whl".into()
+            ]
+        );
         // The link is listed as a directory but not entered.
-        assert!(tree.nodes[0].subdirs.iter().any(|(n, c)| n == "link" && c.is_none()));
+        assert!(tree.nodes[0]
+            .subdirs
+            .iter()
+            .any(|(n, c)| n == "link" && c.is_none()));
         let depth_two: Vec<_> = tree.dirs_at_depth_two();
         assert_eq!(depth_two, [root.join("a/b")]);
         let sub = tree.node_of(&root.join("a")).unwrap();
@@ -260,6 +284,8 @@ mod tests {
         let tree = walk(Path::new("/nonexistent/wheelhouse/x86-64-v3"));
         assert!(tree.nodes.is_empty());
         assert_eq!(tree.warnings.len(), 1);
-        assert!(tree.warnings[0].to_string().contains("/nonexistent/wheelhouse/x86-64-v3"));
+        assert!(tree.warnings[0]
+            .to_string()
+            .contains("/nonexistent/wheelhouse/x86-64-v3"));
     }
 }

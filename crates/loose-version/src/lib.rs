@@ -55,7 +55,10 @@ impl LegacyVersion {
             }
             key.push(part);
         }
-        LegacyVersion { text: text.to_string(), key }
+        LegacyVersion {
+            text: text.to_string(),
+            key,
+        }
     }
 }
 
@@ -208,7 +211,10 @@ mod tests {
     fn normalises_like_packaging() {
         assert_eq!(LooseVersion::parse("1.0RC1").to_string(), "1.0rc1");
         assert_eq!(LooseVersion::parse("v1.0-1").public(), "1.0.post1");
-        assert_eq!(LooseVersion::parse("1.0+CC.007").local().as_deref(), Some("cc.7"));
+        assert_eq!(
+            LooseVersion::parse("1.0+CC.007").local().as_deref(),
+            Some("cc.7")
+        );
         assert!(LooseVersion::parse("1.0.dev1").is_prerelease());
         assert!(!LooseVersion::parse("1.0.post1").is_prerelease());
     }

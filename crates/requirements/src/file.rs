@@ -35,26 +35,52 @@ pub struct RequirementsFile {
 /// A requirements file that cannot be read or has a line pip would reject.
 #[derive(Debug)]
 pub enum FileError {
-    Read { path: PathBuf, included_from: Option<(PathBuf, usize)>, source: std::io::Error },
-    Syntax { path: PathBuf, line: usize, message: String },
-    Cycle { path: PathBuf },
+    Read {
+        path: PathBuf,
+        included_from: Option<(PathBuf, usize)>,
+        source: std::io::Error,
+    },
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    Cycle {
+        path: PathBuf,
+    },
 }
 
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FileError::Read { path, included_from, source } => {
-                write!(f, "cannot open requirements file {}: {source}", path.display())?;
+            FileError::Read {
+                path,
+                included_from,
+                source,
+            } => {
+                write!(
+                    f,
+                    "cannot open requirements file {}: {source}",
+                    path.display()
+                )?;
                 if let Some((file, line)) = included_from {
                     write!(f, " (included from {}:{line})", file.display())?;
                 }
                 Ok(())
             }
-            FileError::Syntax { path, line, message } => {
+            FileError::Syntax {
+                path,
+                line,
+                message,
+            } => {
                 write!(f, "{}:{line}: {message}", path.display())
             }
             FileError::Cycle { path } => {
-                write!(f, "requirements file {} includes itself (through -r or -c)", path.display())
+                write!(
+                    f,
+                    "requirements file {} includes itself (through -r or -c)",
+                    path.display()
+                )
             }
         }
     }
@@ -64,14 +90,21 @@ impl std::error::Error for FileError {}
 
 /// Options that take a value, by every spelling, with their long name.
 const VALUE_OPTIONS: &[(&str, &str)] = &[
-    ("-r", "--requirement"), ("--requirement", "--requirement"),
-    ("-c", "--constraint"), ("--constraint", "--constraint"),
-    ("-e", "--editable"), ("--editable", "--editable"),
-    ("-i", "--index-url"), ("--index-url", "--index-url"),
+    ("-r", "--requirement"),
+    ("--requirement", "--requirement"),
+    ("-c", "--constraint"),
+    ("--constraint", "--constraint"),
+    ("-e", "--editable"),
+    ("--editable", "--editable"),
+    ("-i", "--index-url"),
+    ("--index-url", "--index-url"),
     ("--extra-index-url", "--extra-index-url"),
-    ("-f", "--find-links"), ("--find-links", "--find-links"),
-    ("--only-binary", "--only-binary"), ("--no-binary", "--no-binary"),
-    ("--trusted-host", "--trusted-host"), ("--use-feature", "--use-feature"),
+    ("-f", "--find-links"),
+    ("--find-links", "--find-links"),
+    ("--only-binary", "--only-binary"),
+    ("--no-binary", "--no-binary"),
+    ("--trusted-host", "--trusted-host"),
+    ("--use-feature", "--use-feature"),
 ];
 const FLAG_OPTIONS: &[&str] = &["--no-index", "--pre", "--prefer-binary", "--require-hashes"];
 const PER_REQUIREMENT: &[&str] = &["--hash", "--config-settings", "--global-option"];
@@ -82,7 +115,14 @@ pub fn read_requirement_files(path: &Path) -> Result<RequirementsFile, FileError
     let env: HashMap<String, String> = std::env::vars().collect();
     let mut out = RequirementsFile::default();
     let mut stack = Vec::new();
-    read_into(path, None, false, &|name| env.get(name).cloned(), &mut stack, &mut out)?;
+    read_into(
+        path,
+        None,
+        false,
+        &|name| env.get(name).cloned(),
+        &mut stack,
+        &mut out,
+    )?;
     Ok(out)
 }
 
@@ -109,7 +149,9 @@ fn read_into(
 ) -> Result<(), FileError> {
     let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     if stack.contains(&canonical) {
-        return Err(FileError::Cycle { path: path.to_path_buf() });
+        return Err(FileError::Cycle {
+            path: path.to_path_buf(),
+        });
     }
     let bytes = std::fs::read(path).map_err(|source| FileError::Read {
         path: path.to_path_buf(),
@@ -127,14 +169,33 @@ fn read_into(
     result
 }
 
-fn pyproject(path: &Path, text: &str, constraint: bool, out: &mut RequirementsFile) -> Result<(), FileError> {
-    let syntax = |message: String| FileError::Syntax { path: path.to_path_buf(), line: 0, message };
-    let doc: toml::Value = text.parse().map_err(|e: toml::de::Error| syntax(format!("not valid TOML: {}", e.message())))?;
-    let project = doc.get("project").ok_or_else(|| syntax("has no [project] table".into()))?;
-    let Some(deps) = project.get("dependencies") else { return Ok(()) };
-    let deps = deps.as_array().ok_or_else(|| syntax("[project].dependencies is not a list".into()))?;
+fn pyproject(
+    path: &Path,
+    text: &str,
+    constraint: bool,
+    out: &mut RequirementsFile,
+) -> Result<(), FileError> {
+    let syntax = |message: String| FileError::Syntax {
+        path: path.to_path_buf(),
+        line: 0,
+        message,
+    };
+    let doc: toml::Value = text
+        .parse()
+        .map_err(|e: toml::de::Error| syntax(format!("not valid TOML: {}", e.message())))?;
+    let project = doc
+        .get("project")
+        .ok_or_else(|| syntax("has no [project] table".into()))?;
+    let Some(deps) = project.get("dependencies") else {
+        return Ok(());
+    };
+    let deps = deps
+        .as_array()
+        .ok_or_else(|| syntax("[project].dependencies is not a list".into()))?;
     for dep in deps {
-        let text = dep.as_str().ok_or_else(|| syntax("[project].dependencies holds a non-string".into()))?;
+        let text = dep
+            .as_str()
+            .ok_or_else(|| syntax("[project].dependencies holds a non-string".into()))?;
         out.lines.push(RequirementLine {
             text: text.to_string(),
             file: path.to_path_buf(),
@@ -203,9 +264,16 @@ fn parse_text(
         if line.is_empty() {
             continue;
         }
-        let syntax = |message: String| FileError::Syntax { path: path.to_path_buf(), line: number, message };
+        let syntax = |message: String| FileError::Syntax {
+            path: path.to_path_buf(),
+            line: number,
+            message,
+        };
         let tokens: Vec<&str> = line.split_whitespace().collect();
-        let split = tokens.iter().position(|t| t.starts_with('-')).unwrap_or(tokens.len());
+        let split = tokens
+            .iter()
+            .position(|t| t.starts_with('-'))
+            .unwrap_or(tokens.len());
         let (args, options) = tokens.split_at(split);
         let options = split_options(options).map_err(syntax)?;
         if !args.is_empty() {
@@ -241,7 +309,14 @@ fn parse_text(
                         path.parent().unwrap_or(Path::new("")).join(target)
                     };
                     let nested_constraint = constraint || name == "--constraint";
-                    read_into(&target, Some((path.to_path_buf(), number)), nested_constraint, env, stack, out)?;
+                    read_into(
+                        &target,
+                        Some((path.to_path_buf(), number)),
+                        nested_constraint,
+                        env,
+                        stack,
+                        out,
+                    )?;
                 }
                 "--editable" => out.lines.push(RequirementLine {
                     text: value,
@@ -252,7 +327,9 @@ fn parse_text(
                     hashes: Vec::new(),
                 }),
                 _ if PER_REQUIREMENT.contains(&name.as_str()) => {
-                    return Err(syntax(format!("option {name} needs a requirement before it on the line")))
+                    return Err(syntax(format!(
+                        "option {name} needs a requirement before it on the line"
+                    )))
                 }
                 _ => out.options.push((name, value)),
             }
@@ -274,20 +351,25 @@ fn split_options(tokens: &[&str]) -> Result<Vec<(String, String)>, String> {
         if let Some((_, long)) = VALUE_OPTIONS.iter().find(|(spelling, _)| *spelling == flag) {
             let value = match inline {
                 Some(v) => v,
-                None => iter.next().ok_or_else(|| format!("option {flag} needs a value"))?.to_string(),
+                None => iter
+                    .next()
+                    .ok_or_else(|| format!("option {flag} needs a value"))?
+                    .to_string(),
             };
             out.push((long.to_string(), value));
-        } else if let Some((_, long)) = VALUE_OPTIONS
-            .iter()
-            .find(|(spelling, _)| spelling.len() == 2 && flag.starts_with(spelling) && flag.len() > 2)
-        {
+        } else if let Some((_, long)) = VALUE_OPTIONS.iter().find(|(spelling, _)| {
+            spelling.len() == 2 && flag.starts_with(spelling) && flag.len() > 2
+        }) {
             out.push((long.to_string(), flag[2..].to_string()));
         } else if FLAG_OPTIONS.contains(&flag) {
             out.push((flag.to_string(), String::new()));
         } else if PER_REQUIREMENT.contains(&flag) {
             let value = match inline {
                 Some(v) => v,
-                None => iter.next().ok_or_else(|| format!("option {flag} needs a value"))?.to_string(),
+                None => iter
+                    .next()
+                    .ok_or_else(|| format!("option {flag} needs a value"))?
+                    .to_string(),
             };
             out.push((flag.to_string(), value));
         } else {
@@ -309,7 +391,10 @@ mod tests {
     }
 
     fn texts(file: &RequirementsFile) -> Vec<(String, usize, bool)> {
-        file.lines.iter().map(|l| (l.text.clone(), l.line, l.constraint)).collect()
+        file.lines
+            .iter()
+            .map(|l| (l.text.clone(), l.line, l.constraint))
+            .collect()
     }
 
     #[test]
@@ -320,12 +405,23 @@ mod tests {
         let file = parse_requirements_text(&dir.join("r.txt"), text, &env).unwrap();
         assert_eq!(
             texts(&file),
-            [("numpy==1.26.4+computecanada".into(), 3, false), ("scipy>=1.10, <2".into(), 4, false), ("six>=1".into(), 7, false)]
+            [
+                ("numpy==1.26.4+computecanada".into(), 3, false),
+                ("scipy>=1.10, <2".into(), 4, false),
+                ("six>=1".into(), 7, false)
+            ]
         );
         assert_eq!(file.lines[2].hashes, ["sha256:abc"]);
         assert_eq!(
             file.options,
-            [("--index-url".into(), "https://example.invalid/simple".into()), ("--find-links".into(), "/wheels".into()), ("--no-index".into(), String::new())]
+            [
+                (
+                    "--index-url".into(),
+                    "https://example.invalid/simple".into()
+                ),
+                ("--find-links".into(), "/wheels".into()),
+                ("--no-index".into(), String::new())
+            ]
         );
         std::fs::remove_dir_all(dir).unwrap();
     }
@@ -333,14 +429,24 @@ mod tests {
     #[test]
     fn nested_files_relative_to_the_includer() {
         let dir = temp("nested");
-        std::fs::write(dir.join("r.txt"), "-r sub/base.txt\n-c sub/c.txt\nsix\n-e ./src\n").unwrap();
+        std::fs::write(
+            dir.join("r.txt"),
+            "-r sub/base.txt\n-c sub/c.txt\nsix\n-e ./src\n",
+        )
+        .unwrap();
         std::fs::write(dir.join("sub/base.txt"), "numpy\n--requirement=more.txt\n").unwrap();
         std::fs::write(dir.join("sub/more.txt"), "scipy\n").unwrap();
         std::fs::write(dir.join("sub/c.txt"), "pandas<3\n").unwrap();
         let file = read_requirement_files(&dir.join("r.txt")).unwrap();
         assert_eq!(
             texts(&file),
-            [("numpy".into(), 1, false), ("scipy".into(), 1, false), ("pandas<3".into(), 1, true), ("six".into(), 3, false), ("./src".into(), 4, false)]
+            [
+                ("numpy".into(), 1, false),
+                ("scipy".into(), 1, false),
+                ("pandas<3".into(), 1, true),
+                ("six".into(), 3, false),
+                ("./src".into(), 4, false)
+            ]
         );
         assert!(file.lines[4].editable);
         std::fs::remove_dir_all(dir).unwrap();
@@ -350,14 +456,26 @@ mod tests {
     fn errors_name_file_and_line() {
         let dir = temp("errors");
         std::fs::write(dir.join("r.txt"), "six\n-r missing.txt\n").unwrap();
-        let e = read_requirement_files(&dir.join("r.txt")).unwrap_err().to_string();
-        assert!(e.contains("missing.txt") && e.contains("included from") && e.contains("r.txt:2"), "{e}");
+        let e = read_requirement_files(&dir.join("r.txt"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("missing.txt") && e.contains("included from") && e.contains("r.txt:2"),
+            "{e}"
+        );
         std::fs::write(dir.join("r.txt"), "six\n--bogus\n").unwrap();
-        let e = read_requirement_files(&dir.join("r.txt")).unwrap_err().to_string();
+        let e = read_requirement_files(&dir.join("r.txt"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("r.txt:2") && e.contains("--bogus"), "{e}");
         std::fs::write(dir.join("r.txt"), "-r r.txt\n").unwrap();
-        assert!(matches!(read_requirement_files(&dir.join("r.txt")), Err(FileError::Cycle { .. })));
-        let e = read_requirement_files(&dir.join("nope.txt")).unwrap_err().to_string();
+        assert!(matches!(
+            read_requirement_files(&dir.join("r.txt")),
+            Err(FileError::Cycle { .. })
+        ));
+        let e = read_requirement_files(&dir.join("nope.txt"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("nope.txt"), "{e}");
         std::fs::remove_dir_all(dir).unwrap();
     }
@@ -365,11 +483,21 @@ mod tests {
     #[test]
     fn pyproject_dependencies() {
         let dir = temp("pyproject");
-        std::fs::write(dir.join("pyproject.toml"), "[project]\nname = 'x'\ndependencies = ['numpy>=1.21', 'six']\n").unwrap();
+        std::fs::write(
+            dir.join("pyproject.toml"),
+            "[project]\nname = 'x'\ndependencies = ['numpy>=1.21', 'six']\n",
+        )
+        .unwrap();
         let file = read_requirement_files(&dir.join("pyproject.toml")).unwrap();
-        assert_eq!(texts(&file), [("numpy>=1.21".into(), 0, false), ("six".into(), 0, false)]);
+        assert_eq!(
+            texts(&file),
+            [("numpy>=1.21".into(), 0, false), ("six".into(), 0, false)]
+        );
         std::fs::write(dir.join("pyproject.toml"), "[tool.x]\n").unwrap();
-        assert!(read_requirement_files(&dir.join("pyproject.toml")).unwrap_err().to_string().contains("[project]"));
+        assert!(read_requirement_files(&dir.join("pyproject.toml"))
+            .unwrap_err()
+            .to_string()
+            .contains("[project]"));
         std::fs::remove_dir_all(dir).unwrap();
     }
 

@@ -27,6 +27,8 @@ mod marker;
 mod specifier;
 mod wild;
 
-pub use file::{parse_requirements_text, read_requirement_files, FileError, RequirementLine, RequirementsFile};
+pub use file::{
+    parse_requirements_text, read_requirement_files, FileError, RequirementLine, RequirementsFile,
+};
 pub use specifier::{Specifier, SpecifierError, SpecifierSet};
 pub use wild::{RequirementError, WildRequirement};

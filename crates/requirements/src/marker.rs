@@ -2,13 +2,28 @@
 //! (a listing shows wheels for every platform the user asks about).
 
 const VARIABLES: &[&str] = &[
-    "implementation_version", "platform_python_implementation", "implementation_name",
-    "python_full_version", "platform_release", "platform_version", "platform_machine",
-    "platform_system", "python_version", "sys_platform", "os_name", "os.name", "sys.platform",
-    "platform.version", "platform.machine", "platform.python_implementation",
-    "python_implementation", "extra",
+    "implementation_version",
+    "platform_python_implementation",
+    "implementation_name",
+    "python_full_version",
+    "platform_release",
+    "platform_version",
+    "platform_machine",
+    "platform_system",
+    "python_version",
+    "sys_platform",
+    "os_name",
+    "os.name",
+    "sys.platform",
+    "platform.version",
+    "platform.machine",
+    "platform.python_implementation",
+    "python_implementation",
+    "extra",
 ];
-const OPERATORS: &[&str] = &["===", "==", "!=", "<=", ">=", "~=", "<", ">", "not in", "in"];
+const OPERATORS: &[&str] = &[
+    "===", "==", "!=", "<=", ">=", "~=", "<", ">", "not in", "in",
+];
 
 struct Parser<'a> {
     rest: &'a str,
@@ -118,10 +133,20 @@ pub fn validate(marker: &str) -> Result<(), String> {
 mod tests {
     #[test]
     fn markers() {
-        for ok in ["python_version<\"3.8\"", "sys_platform == 'linux' and (python_version >= '3.9' or extra == \"x\")", "'a' not in platform_release"] {
+        for ok in [
+            "python_version<\"3.8\"",
+            "sys_platform == 'linux' and (python_version >= '3.9' or extra == \"x\")",
+            "'a' not in platform_release",
+        ] {
             assert!(super::validate(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "bogus", "python_version", "python_version < 3.8", "(os_name == 'x'"] {
+        for bad in [
+            "",
+            "bogus",
+            "python_version",
+            "python_version < 3.8",
+            "(os_name == 'x'",
+        ] {
             assert!(super::validate(bad).is_err(), "{bad}");
         }
     }

@@ -37,7 +37,9 @@ fn version_regex(op: &str) -> &'static Regex {
             ))
         }),
         "~=" => COMPATIBLE.get_or_init(|| {
-            build(format!(r"v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)+{PRE}{POST}{DEV}"))
+            build(format!(
+                r"v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)+{PRE}{POST}{DEV}"
+            ))
         }),
         _ => ORDERED.get_or_init(|| build(format!("{RELEASE}{PRE}{POST}{DEV}"))),
     }
@@ -75,20 +77,32 @@ impl FromStr for Specifier {
 
     fn from_str(text: &str) -> Result<Specifier, SpecifierError> {
         let trimmed = text.trim();
-        let error = || SpecifierError { text: text.to_string() };
+        let error = || SpecifierError {
+            text: text.to_string(),
+        };
         for op in OPERATORS {
-            let Some(rest) = trimmed.strip_prefix(op) else { continue };
+            let Some(rest) = trimmed.strip_prefix(op) else {
+                continue;
+            };
             let version = rest.trim_start();
             if version_regex(op).is_match(version) {
-                return Ok(Specifier::Pep440 { op, version: version.to_string() });
+                return Ok(Specifier::Pep440 {
+                    op,
+                    version: version.to_string(),
+                });
             }
             break;
         }
         for op in LEGACY_OPERATORS {
-            let Some(rest) = trimmed.strip_prefix(op) else { continue };
+            let Some(rest) = trimmed.strip_prefix(op) else {
+                continue;
+            };
             let version = rest.trim_start();
             if !version.contains(|c: char| c == ',' || c == ';' || c == ')' || c.is_whitespace()) {
-                return Ok(Specifier::Legacy { op, version: version.to_string() });
+                return Ok(Specifier::Legacy {
+                    op,
+                    version: version.to_string(),
+                });
             }
             return Err(error());
         }
@@ -111,8 +125,14 @@ impl Specifier {
     /// is a pre-release (`>=2.0rc1`). Legacy specifiers never do.
     pub fn allows_prereleases(&self) -> bool {
         match self {
-            Specifier::Pep440 { op, version } if matches!(*op, "==" | ">=" | "<=" | "~=" | "===") => {
-                let version = if *op == "==" { version.strip_suffix(".*").unwrap_or(version) } else { version };
+            Specifier::Pep440 { op, version }
+                if matches!(*op, "==" | ">=" | "<=" | "~=" | "===") =>
+            {
+                let version = if *op == "==" {
+                    version.strip_suffix(".*").unwrap_or(version)
+                } else {
+                    version
+                };
                 LooseVersion::parse(version).is_prerelease()
             }
             _ => false,
@@ -135,7 +155,9 @@ impl Specifier {
                     return item.to_string().to_lowercase() == version.to_lowercase();
                 }
                 // Every other operator requires a PEP 440 item.
-                let Some(item) = item.as_pep440() else { return false };
+                let Some(item) = item.as_pep440() else {
+                    return false;
+                };
                 pep440_contains(op, item, version)
             }
         }
@@ -174,21 +196,25 @@ fn pep440_contains(op: &str, item: &Version, spec: &str) -> bool {
         "<=" => parse_version(spec).is_some_and(|s| public(item) <= s),
         ">=" => parse_version(spec).is_some_and(|s| public(item) >= s),
         "<" => {
-            let Some(s) = parse_version(spec) else { return false };
+            let Some(s) = parse_version(spec) else {
+                return false;
+            };
             if *item >= s {
                 return false;
             }
             !(!s.any_prerelease() && item.any_prerelease() && base(item) == base(&s))
         }
         ">" => {
-            let Some(s) = parse_version(spec) else { return false };
+            let Some(s) = parse_version(spec) else {
+                return false;
+            };
             if *item <= s {
                 return false;
             }
             if !s.is_post() && item.is_post() && base(item) == base(&s) {
                 return false;
             }
-            !(!item.local().is_empty() && base(item) == base(&s))
+            item.local().is_empty() || base(item) != base(&s)
         }
         _ => false,
     }
@@ -198,7 +224,11 @@ fn pep440_contains(op: &str, item: &Version, spec: &str) -> bool {
 fn compatible(item: &Version, spec: &str) -> bool {
     let segments: Vec<String> = version_split(spec)
         .into_iter()
-        .take_while(|s| !["dev", "a", "b", "rc", "post"].iter().any(|p| s.starts_with(p)))
+        .take_while(|s| {
+            !["dev", "a", "b", "rc", "post"]
+                .iter()
+                .any(|p| s.starts_with(p))
+        })
         .collect();
     let prefix = segments[..segments.len().saturating_sub(1)].join(".");
     pep440_contains(">=", item, spec) && equal(item, &format!("{prefix}.*"))
@@ -212,7 +242,9 @@ fn equal(item: &Version, spec: &str) -> bool {
         let (padded_spec, padded_item) = pad_version(&split_spec, &shortened);
         return padded_spec == padded_item;
     }
-    let Some(s) = parse_version(spec) else { return false };
+    let Some(s) = parse_version(spec) else {
+        return false;
+    };
     if s.local().is_empty() {
         public(item) == s
     } else {
@@ -239,7 +271,11 @@ fn version_split(version: &str) -> Vec<String> {
 
 /// packaging's `_pad_version`: pad the shorter numeric release with zeros.
 fn pad_version(left: &[String], right: &[String]) -> (Vec<String>, Vec<String>) {
-    let digits = |v: &[String]| v.iter().take_while(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).count();
+    let digits = |v: &[String]| {
+        v.iter()
+            .take_while(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .count()
+    };
     let (l, r) = (digits(left), digits(right));
     let pad = |v: &[String], n: usize, to: usize| {
         let mut out: Vec<String> = v[..n].to_vec();
@@ -288,7 +324,9 @@ impl SpecifierSet {
         if !prereleases && item.is_prerelease() {
             return false;
         }
-        self.specifiers.iter().all(|s| s.contains(item, prereleases))
+        self.specifiers
+            .iter()
+            .all(|s| s.contains(item, prereleases))
     }
 }
 
@@ -305,7 +343,9 @@ mod tests {
     use super::*;
 
     fn contains(spec: &str, version: &str) -> bool {
-        SpecifierSet::from_str(spec).unwrap().contains(&LooseVersion::parse(version))
+        SpecifierSet::from_str(spec)
+            .unwrap()
+            .contains(&LooseVersion::parse(version))
     }
 
     #[test]
@@ -329,6 +369,9 @@ mod tests {
         assert!(matches!(set.specifiers()[0], Specifier::Legacy { .. }));
         assert!(SpecifierSet::from_str(">= 1.0 x").is_err());
         assert!(SpecifierSet::from_str("~=1").is_err());
-        assert_eq!(SpecifierSet::from_str("<2, >=1").unwrap().to_string(), "<2,>=1");
+        assert_eq!(
+            SpecifierSet::from_str("<2, >=1").unwrap().to_string(),
+            "<2,>=1"
+        );
     }
 }

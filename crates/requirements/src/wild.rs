@@ -18,7 +18,11 @@ pub struct RequirementError {
 
 impl fmt::Display for RequirementError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid requirement \"{}\": {}", self.requirement, self.message)
+        write!(
+            f,
+            "invalid requirement \"{}\": {}",
+            self.requirement, self.message
+        )
     }
 }
 
@@ -92,27 +96,44 @@ impl<'a> Cursor<'a> {
 impl WildRequirement {
     /// Parses a requirement.
     pub fn parse(text: &str) -> Result<WildRequirement, RequirementError> {
-        let error = |message: String| RequirementError { requirement: text.to_string(), message };
+        let error = |message: String| RequirementError {
+            requirement: text.to_string(),
+            message,
+        };
         let near = |c: &Cursor| {
             let rest = c.rest();
-            if rest.is_empty() { "at the end".to_string() } else { format!("at \"{}\"", rest.chars().take(12).collect::<String>()) }
+            if rest.is_empty() {
+                "at the end".to_string()
+            } else {
+                format!("at \"{}\"", rest.chars().take(12).collect::<String>())
+            }
         };
         let mut c = Cursor { text, pos: 0 };
         let raw_name = c
             .take(identifier_regex())
-            .ok_or_else(|| error(format!("expected a package name (letters, digits, - _ . and * globs) {}", near(&c))))?
+            .ok_or_else(|| {
+                error(format!(
+                    "expected a package name (letters, digits, - _ . and * globs) {}",
+                    near(&c)
+                ))
+            })?
             .to_string();
         let mut extras = Vec::new();
-        if c.eat('[') {
-            if !c.eat(']') {
+        if c.eat('[') && !c.eat(']') {
+            {
                 loop {
-                    let extra = c.take(identifier_regex()).ok_or_else(|| error(format!("expected an extra name {}", near(&c))))?;
+                    let extra = c
+                        .take(identifier_regex())
+                        .ok_or_else(|| error(format!("expected an extra name {}", near(&c))))?;
                     extras.push(extra.to_string());
                     if c.eat(']') {
                         break;
                     }
                     if !c.eat(',') {
-                        return Err(error(format!("expected `,` or `]` in the extras {}", near(&c))));
+                        return Err(error(format!(
+                            "expected `,` or `]` in the extras {}",
+                            near(&c)
+                        )));
                     }
                 }
             }
@@ -146,15 +167,20 @@ impl WildRequirement {
                 }
             }
             if parenthesised && !c.eat(')') {
-                return Err(error(format!("expected `)` after the version specifiers {}", near(&c))));
+                return Err(error(format!(
+                    "expected `)` after the version specifiers {}",
+                    near(&c)
+                )));
             }
-            specifier = SpecifierSet::from_str(&text[start..end]).map_err(|e| error(e.to_string()))?;
+            specifier =
+                SpecifierSet::from_str(&text[start..end]).map_err(|e| error(e.to_string()))?;
         }
         let mut marker = None;
         if c.eat(';') {
             c.skip_ws();
             let rest = c.rest().trim_end();
-            marker::validate(rest).map_err(|m| error(format!("bad environment marker \"{rest}\": {m}")))?;
+            marker::validate(rest)
+                .map_err(|m| error(format!("bad environment marker \"{rest}\": {m}")))?;
             marker = Some(rest.to_string());
             c.pos = text.len();
         }
@@ -234,8 +260,21 @@ mod tests {
         let r = ok("numpy[x,y]>=1; python_version<\"3.8\"");
         assert_eq!(r.extras, ["x", "y"]);
         assert_eq!(r.marker.as_deref(), Some("python_version<\"3.8\""));
-        assert_eq!(ok("pkg @ https://x/y.whl").url.as_deref(), Some("https://x/y.whl"));
-        for bad in ["a*b*c", "a*b*", "num py", "numpy[", "?x", "numpy~=1", "numpy;", "numpy; bogus", ""] {
+        assert_eq!(
+            ok("pkg @ https://x/y.whl").url.as_deref(),
+            Some("https://x/y.whl")
+        );
+        for bad in [
+            "a*b*c",
+            "a*b*",
+            "num py",
+            "numpy[",
+            "?x",
+            "numpy~=1",
+            "numpy;",
+            "numpy; bogus",
+            "",
+        ] {
             assert!(WildRequirement::parse(bad).is_err(), "{bad}");
         }
     }

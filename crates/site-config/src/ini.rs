@@ -84,7 +84,10 @@ impl IniFile {
             })?;
             let key = trimmed[..split].trim().to_lowercase();
             let value = trimmed[split + 1..].trim().to_string();
-            ini.sections.entry(name.clone()).or_default().insert(key.clone(), value);
+            ini.sections
+                .entry(name.clone())
+                .or_default()
+                .insert(key.clone(), value);
             current = Some((key, indent));
         }
         Ok(ini)
@@ -92,7 +95,10 @@ impl IniFile {
 
     /// A value; section names are case-sensitive, keys are not (as in `configparser`).
     pub fn get(&self, section: &str, key: &str) -> Option<&str> {
-        self.sections.get(section)?.get(&key.to_lowercase()).map(String::as_str)
+        self.sections
+            .get(section)?
+            .get(&key.to_lowercase())
+            .map(String::as_str)
     }
 
     /// Every key of a section.

@@ -40,19 +40,29 @@ pub struct Environment {
 impl Environment {
     /// The current process environment (variables that are not UTF-8 are skipped).
     pub fn from_process() -> Environment {
-        Environment { vars: std::env::vars().collect() }
+        Environment {
+            vars: std::env::vars().collect(),
+        }
     }
 
     /// A fixed environment, for tests and embedding.
     pub fn from_pairs<K: Into<String>, V: Into<String>>(
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Environment {
-        Environment { vars: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+        Environment {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
     }
 
     /// A variable's value; an empty value counts as unset, as the reference treats it.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 }
 
@@ -91,7 +101,10 @@ impl std::error::Error for ConfigError {}
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SearchPaths {
     /// The directories listed by `find-links` in the pip configuration file, in order.
-    Listed { config: PathBuf, paths: Vec<PathBuf> },
+    Listed {
+        config: PathBuf,
+        paths: Vec<PathBuf>,
+    },
     /// No pip configuration file: every directory exactly two levels below this root
     /// (`gentoo2023/x86-64-v3`, ...), found by walking it.
     UnderWheelhouse(PathBuf),
@@ -122,9 +135,14 @@ impl SiteConfig {
         SiteConfig {
             wheelhouse: PathBuf::from(env.get("WHEELHOUSE").unwrap_or(DEFAULT_WHEELHOUSE)),
             pip_config_file: env.get("PIP_CONFIG_FILE").map(PathBuf::from),
-            python_dirs: env.get("PYTHON_DIRS").unwrap_or(DEFAULT_PYTHON_DIRS).to_string(),
+            python_dirs: env
+                .get("PYTHON_DIRS")
+                .unwrap_or(DEFAULT_PYTHON_DIRS)
+                .to_string(),
             current_arch: env.get("RSNT_ARCH").map(str::to_string),
-            gentoo_year: env.get("EBVERSIONGENTOO").and_then(|v| v.trim().parse().ok()),
+            gentoo_year: env
+                .get("EBVERSIONGENTOO")
+                .and_then(|v| v.trim().parse().ok()),
             module_python: env.get("EBVERSIONPYTHON").map(str::to_string),
             virtual_env: env.get("VIRTUAL_ENV").map(PathBuf::from),
         }
@@ -161,14 +179,21 @@ impl SiteConfig {
         let Some(config) = &self.pip_config_file else {
             return Ok(SearchPaths::UnderWheelhouse(self.wheelhouse.clone()));
         };
-        let ini = IniFile::read(config)
-            .map_err(|source| ConfigError::PipConfig { path: config.clone(), source })?;
+        let ini = IniFile::read(config).map_err(|source| ConfigError::PipConfig {
+            path: config.clone(),
+            source,
+        })?;
         let value = ["wheel", "install", "download", "global"]
             .iter()
             .find_map(|section| ini.get(section, "find-links"))
-            .ok_or_else(|| ConfigError::NoFindLinks { path: config.clone() })?;
+            .ok_or_else(|| ConfigError::NoFindLinks {
+                path: config.clone(),
+            })?;
         let paths = value.split_whitespace().map(PathBuf::from).collect();
-        Ok(SearchPaths::Listed { config: config.clone(), paths })
+        Ok(SearchPaths::Listed {
+            config: config.clone(),
+            paths,
+        })
     }
 }
 
@@ -190,7 +215,10 @@ mod tests {
     fn defaults() {
         let site = SiteConfig::from_env(&Environment::default());
         assert_eq!(site.wheelhouse, PathBuf::from(DEFAULT_WHEELHOUSE));
-        assert_eq!(site.architectures(), ["avx", "avx2", "avx512", "generic", "sse3"]);
+        assert_eq!(
+            site.architectures(),
+            ["avx", "avx2", "avx512", "generic", "sse3"]
+        );
         assert_eq!(site.current_python(), None);
     }
 
@@ -202,7 +230,10 @@ mod tests {
 
     #[test]
     fn arch_is_basename() {
-        assert_eq!(arch_of_search_path(Path::new("/w/gentoo2023/x86-64-v3")), "x86-64-v3");
+        assert_eq!(
+            arch_of_search_path(Path::new("/w/gentoo2023/x86-64-v3")),
+            "x86-64-v3"
+        );
         assert_eq!(arch_of_search_path(Path::new("/w/generic/")), "");
     }
 
@@ -212,16 +243,28 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let conf = dir.join("pip.conf");
         std::fs::write(&conf, "[global]\ndisable-pip-version-check = true\n[wheel]\nfind-links = /a/x86-64-v3 /a/generic\n").unwrap();
-        let site = SiteConfig::from_env(&Environment::from_pairs([("PIP_CONFIG_FILE", conf.to_str().unwrap())]));
+        let site = SiteConfig::from_env(&Environment::from_pairs([(
+            "PIP_CONFIG_FILE",
+            conf.to_str().unwrap(),
+        )]));
         assert_eq!(
             site.search_paths().unwrap(),
-            SearchPaths::Listed { config: conf.clone(), paths: vec!["/a/x86-64-v3".into(), "/a/generic".into()] }
+            SearchPaths::Listed {
+                config: conf.clone(),
+                paths: vec!["/a/x86-64-v3".into(), "/a/generic".into()]
+            }
         );
         std::fs::write(&conf, "[global]\ntimeout = 3\n").unwrap();
         let err = site.search_paths().unwrap_err().to_string();
-        assert!(err.contains("sets no `find-links`") && err.contains("pip.conf"), "{err}");
+        assert!(
+            err.contains("sets no `find-links`") && err.contains("pip.conf"),
+            "{err}"
+        );
         std::fs::remove_file(&conf).unwrap();
         let err = site.search_paths().unwrap_err().to_string();
-        assert!(err.contains("cannot read the pip configuration file"), "{err}");
+        assert!(
+            err.contains("cannot read the pip configuration file"),
+            "{err}"
+        );
     }
 }

@@ -10,12 +10,19 @@ use wheel_name::PythonVersion;
 /// layout has it. Missing or unreadable directories are skipped: a login node may not mount
 /// every software environment.
 pub fn available_pythons_in(python_dirs: &str) -> Vec<PythonVersion> {
-    let options = glob::MatchOptions { require_literal_leading_dot: true, ..Default::default() };
+    let options = glob::MatchOptions {
+        require_literal_leading_dot: true,
+        ..Default::default()
+    };
     let mut versions = Vec::new();
     for pattern in python_dirs.split(':').filter(|p| !p.is_empty()) {
-        let Ok(dirs) = glob::glob_with(pattern, options) else { continue };
+        let Ok(dirs) = glob::glob_with(pattern, options) else {
+            continue;
+        };
         for dir in dirs.flatten() {
-            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
             for entry in entries.flatten() {
                 let name = entry.file_name();
                 if let Some(version) = name.to_str().and_then(version_dir) {
@@ -44,7 +51,9 @@ fn version_dir(name: &str) -> Option<PythonVersion> {
 pub fn virtualenv_python(venv: &Path) -> Option<PythonVersion> {
     if let Ok(cfg) = std::fs::read_to_string(venv.join("pyvenv.cfg")) {
         for line in cfg.lines() {
-            let Some((key, value)) = line.split_once('=') else { continue };
+            let Some((key, value)) = line.split_once('=') else {
+                continue;
+            };
             if matches!(key.trim(), "version_info" | "version") {
                 if let Some(version) = PythonVersion::parse(value) {
                     return Some(version);
@@ -70,7 +79,10 @@ mod tests {
             std::fs::create_dir_all(root.join("2023/Core/python").join(v)).unwrap();
         }
         let pattern = format!("{}/20*/Core/python:/nonexistent/*", root.display());
-        let found: Vec<String> = available_pythons_in(&pattern).iter().map(|v| v.to_string()).collect();
+        let found: Vec<String> = available_pythons_in(&pattern)
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
         assert_eq!(found, ["2.7", "3.9", "3.10", "3.11"]);
         std::fs::remove_dir_all(&root).unwrap();
     }
@@ -79,7 +91,11 @@ mod tests {
     fn venv_version_from_cfg() {
         let root = std::env::temp_dir().join(format!("site-config-venv-{}", std::process::id()));
         std::fs::create_dir_all(&root).unwrap();
-        std::fs::write(root.join("pyvenv.cfg"), "home = /usr/bin\nversion_info = 3.12.1.final.0\n").unwrap();
+        std::fs::write(
+            root.join("pyvenv.cfg"),
+            "home = /usr/bin\nversion_info = 3.12.1.final.0\n",
+        )
+        .unwrap();
         assert_eq!(virtualenv_python(&root), Some(PythonVersion::new(3, 12)));
         std::fs::remove_dir_all(&root).unwrap();
     }

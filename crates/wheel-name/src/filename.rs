@@ -226,18 +226,33 @@ mod tests {
     fn parts(name: &str) -> (String, String, Option<String>, String) {
         let w = WheelFilename::parse(name).unwrap();
         let tags: Vec<String> = w.tags().iter().map(|t| t.to_string()).collect();
-        (w.name().to_string(), w.version_text().to_string(), w.build().map(str::to_string), tags.join(" "))
+        (
+            w.name().to_string(),
+            w.version_text().to_string(),
+            w.build().map(str::to_string),
+            tags.join(" "),
+        )
     }
 
     #[test]
     fn plain_names() {
         assert_eq!(
             parts("numpy-1.26.4-cp311-cp311-linux_x86_64.whl"),
-            ("numpy".into(), "1.26.4".into(), None, "cp311-cp311-linux_x86_64".into())
+            (
+                "numpy".into(),
+                "1.26.4".into(),
+                None,
+                "cp311-cp311-linux_x86_64".into()
+            )
         );
         assert_eq!(
             parts("foo-1.0-1-py3-none-any.whl"),
-            ("foo".into(), "1.0".into(), Some("1".into()), "py3-none-any".into())
+            (
+                "foo".into(),
+                "1.0".into(),
+                Some("1".into()),
+                "py3-none-any".into()
+            )
         );
     }
 
@@ -256,7 +271,12 @@ mod tests {
         // A dash in the name makes the second part the "version": the reference does that too.
         assert_eq!(
             parts("foo-bar-1.0-py3-none-any.whl"),
-            ("foo".into(), "bar".into(), Some("1.0".into()), "py3-none-any".into())
+            (
+                "foo".into(),
+                "bar".into(),
+                Some("1.0".into()),
+                "py3-none-any".into()
+            )
         );
         // Anchored at the start only.
         assert_eq!(parts("x-1-py3-none-any.whl.metadata").3, "py3-none-any");

@@ -28,7 +28,11 @@ impl Tag {
         text.push('-');
         let platform_start = text.len();
         push_lower(&mut text, platform);
-        Tag { text: text.into(), abi_start: abi_start as u16, platform_start: platform_start as u16 }
+        Tag {
+            text: text.into(),
+            abi_start: abi_start as u16,
+            platform_start: platform_start as u16,
+        }
     }
 
     /// The python tag (`cp311`, `py3`).
@@ -191,20 +195,37 @@ mod tests {
 
     fn has(py: (u32, u32), tag: &str) -> bool {
         let mut parts = tag.split('-');
-        let t = Tag::new(parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+        let t = Tag::new(
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
         CompatibleTags::for_python(PythonVersion::new(py.0, py.1)).contains(&t)
     }
 
     #[test]
     fn cpython_311() {
         let plat = generic_platform();
-        for tag in ["cp311-cp311", "cp311-abi3", "cp311-none", "cp32-abi3", "py311-none", "py3-none", "py30-none"] {
+        for tag in [
+            "cp311-cp311",
+            "cp311-abi3",
+            "cp311-none",
+            "cp32-abi3",
+            "py311-none",
+            "py3-none",
+            "py30-none",
+        ] {
             assert!(has((3, 11), &format!("{tag}-{plat}")), "{tag}");
         }
         for tag in ["py311-none-any", "py3-none-any", "py30-none-any"] {
             assert!(has((3, 11), tag), "{tag}");
         }
-        for tag in ["cp311-none-any", "cp311-abi3-any", "py2-none-any", "cp312-cp312-linux_x86_64"] {
+        for tag in [
+            "cp311-none-any",
+            "cp311-abi3-any",
+            "py2-none-any",
+            "cp312-cp312-linux_x86_64",
+        ] {
             assert!(!has((3, 11), tag), "{tag}");
         }
         assert!(!has((3, 11), "cp311-cp311-manylinux2014_x86_64"));
@@ -222,7 +243,10 @@ mod tests {
 
     #[test]
     fn python_version_parse() {
-        assert_eq!(PythonVersion::parse("3.11.5"), Some(PythonVersion::new(3, 11)));
+        assert_eq!(
+            PythonVersion::parse("3.11.5"),
+            Some(PythonVersion::new(3, 11))
+        );
         assert_eq!(PythonVersion::parse("3"), None);
         assert_eq!(PythonVersion::new(3, 10).to_string(), "3.10");
     }

@@ -6,9 +6,11 @@ use std::process::Command;
 use wheel_name::{CompatibleTags, PythonVersion, Tag};
 
 fn tools_python() -> PathBuf {
-    let path = std::env::var_os("WHEELHOUSE_TOOLS_PYTHON").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/venv/bin/python")
-    });
+    let path = std::env::var_os("WHEELHOUSE_TOOLS_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/venv/bin/python")
+        });
     assert!(
         path.exists(),
         "{} is missing: run scripts/setup-tools.sh to create the tools virtualenv",
@@ -29,20 +31,30 @@ for ap in sys.argv[1:]:
 
 #[test]
 fn tag_sets_match_packaging_21_3() {
-    let versions = ["2.7", "3.5", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"];
+    let versions = [
+        "2.7", "3.5", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13",
+    ];
     let out = Command::new(tools_python())
         .arg("-c")
         .arg(SCRIPT)
         .args(versions)
         .output()
         .expect("run tools python");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     for line in text.lines() {
         let (version, expected) = line.split_once(' ').unwrap();
         let ours = CompatibleTags::for_python(PythonVersion::parse(version).unwrap());
         let expected: Vec<&str> = expected.split(' ').collect();
-        assert_eq!(ours.len(), expected.len(), "size of the tag set for {version}");
+        assert_eq!(
+            ours.len(),
+            expected.len(),
+            "size of the tag set for {version}"
+        );
         for tag in expected {
             let mut p = tag.split('-');
             let t = Tag::new(p.next().unwrap(), p.next().unwrap(), p.next().unwrap());

@@ -7,10 +7,12 @@ use catalog::Catalog;
 use site_config::{Environment, SiteConfig};
 
 #[derive(clap::Args)]
-#[command(long_about = "Walk the wheelhouse and write its catalog file (.wheelhouse-catalog) at \
+#[command(
+    long_about = "Walk the wheelhouse and write its catalog file (.wheelhouse-catalog) at \
     the root. `avail` then reads that one file instead of every directory, as long as no \
     directory changed since; after publishing new wheels, run `wheelhouse index` again (a stale \
-    catalog is ignored, never trusted).")]
+    catalog is ignored, never trusted)."
+)]
 pub struct IndexArgs {
     /// The wheelhouse root [default: $WHEELHOUSE]
     wheelhouse: Option<PathBuf>,
@@ -41,7 +43,10 @@ pub fn run(args: IndexArgs) -> i32 {
                     0
                 }
                 Err(why) => {
-                    println!("{}: stale ({why}); run `wheelhouse index`", catalog.path().display());
+                    println!(
+                        "{}: stale ({why}); run `wheelhouse index`",
+                        catalog.path().display()
+                    );
                     1
                 }
             },

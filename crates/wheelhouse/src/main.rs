@@ -1,3 +1,5 @@
 fn main() {
-    std::process::exit(wheelhouse_cli::run_wheelhouse(std::env::args_os().collect()));
+    std::process::exit(wheelhouse_cli::run_wheelhouse(
+        std::env::args_os().collect(),
+    ));
 }

@@ -13,8 +13,22 @@ impl House {
         let root = std::env::temp_dir().join(format!("avail-cli-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         for (dir, files) in [
-            ("wh/gentoo2023/x86-64-v3", &["numpy-2.1.0-cp311-cp311-linux_x86_64.whl", "netCDF4-1.6.5-cp311-cp311-linux_x86_64.whl"][..]),
-            ("wh/gentoo2023/generic", &["numpy-1.26.4+computecanada-cp311-cp311-linux_x86_64.whl", "six-1.16.0-py2.py3-none-any.whl", "bogus.whl", "README.txt"][..]),
+            (
+                "wh/gentoo2023/x86-64-v3",
+                &[
+                    "numpy-2.1.0-cp311-cp311-linux_x86_64.whl",
+                    "netCDF4-1.6.5-cp311-cp311-linux_x86_64.whl",
+                ][..],
+            ),
+            (
+                "wh/gentoo2023/generic",
+                &[
+                    "numpy-1.26.4+computecanada-cp311-cp311-linux_x86_64.whl",
+                    "six-1.16.0-py2.py3-none-any.whl",
+                    "bogus.whl",
+                    "README.txt",
+                ][..],
+            ),
             ("py/3.10.13", &[][..]),
             ("py/3.11.5", &[][..]),
         ] {
@@ -38,7 +52,10 @@ impl House {
     }
 
     fn avail(&self, args: &[&str]) -> Output {
-        self.cmd(env!("CARGO_BIN_EXE_avail_wheels")).args(args).output().unwrap()
+        self.cmd(env!("CARGO_BIN_EXE_avail_wheels"))
+            .args(args)
+            .output()
+            .unwrap()
     }
 
     fn path(&self, rel: &str) -> PathBuf {
@@ -66,7 +83,10 @@ fn unknown_format_lists_the_valid_ones() {
     let out = house.avail(&["numpy", "--format", "fancy"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("unknown --format 'fancy'") && err.contains("simple") && err.contains("json"), "{err}");
+    assert!(
+        err.contains("unknown --format 'fancy'") && err.contains("simple") && err.contains("json"),
+        "{err}"
+    );
     assert!(out.stdout.is_empty());
 }
 
@@ -76,16 +96,31 @@ fn unknown_arch_and_python_list_the_valid_ones() {
     let out = house.avail(&["numpy", "--arch", "avx2"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("--arch avx2") && err.contains("generic, x86-64-v3, x86-64-v4"), "{err}");
+    assert!(
+        err.contains("--arch avx2") && err.contains("generic, x86-64-v3, x86-64-v4"),
+        "{err}"
+    );
 
     let out = house.avail(&["numpy", "--python", "3.7"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("--python 3.7") && err.contains("3.10, 3.11"), "{err}");
+    assert!(
+        err.contains("--python 3.7") && err.contains("3.10, 3.11"),
+        "{err}"
+    );
 
-    let out = house.cmd(env!("CARGO_BIN_EXE_avail_wheels")).env("PYTHON_DIRS", "/nonexistent").args(["-p", "3.11"]).output().unwrap();
+    let out = house
+        .cmd(env!("CARGO_BIN_EXE_avail_wheels"))
+        .env("PYTHON_DIRS", "/nonexistent")
+        .args(["-p", "3.11"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no Python versions were found in PYTHON_DIRS (/nonexistent)"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no Python versions were found in PYTHON_DIRS (/nonexistent)"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -111,7 +146,11 @@ fn invalid_requirement_says_which_and_why() {
     let house = House::new("badreq");
     let out = house.avail(&["num py"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("\"num py\"") && stderr(&out).contains("at \"py\""), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("\"num py\"") && stderr(&out).contains("at \"py\""),
+        "{}",
+        stderr(&out)
+    );
 
     std::fs::write(house.path("req.txt"), "six\nnumpy[\n").unwrap();
     let out = house.avail(&["-r", "req.txt"]);
@@ -132,9 +171,18 @@ fn unreadable_search_directory_is_named_and_the_rest_listed() {
         ),
     )
     .unwrap();
-    let out = house.cmd(env!("CARGO_BIN_EXE_avail_wheels")).env("PIP_CONFIG_FILE", &conf).arg("six").output().unwrap();
+    let out = house
+        .cmd(env!("CARGO_BIN_EXE_avail_wheels"))
+        .env("PIP_CONFIG_FILE", &conf)
+        .arg("six")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert!(stderr(&out).contains("wh/gentoo2023/nothere"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("wh/gentoo2023/nothere"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stdout(&out).contains("six"), "{}", stdout(&out));
 }
 
@@ -152,7 +200,15 @@ fn bad_wheel_names_warn_and_are_skipped() {
 #[test]
 fn json_has_every_column_and_the_path() {
     let house = House::new("json");
-    let out = house.avail(&["numpy", "--all-versions", "--format", "json", "--not-available", "-n", "scipy"]);
+    let out = house.avail(&[
+        "numpy",
+        "--all-versions",
+        "--format",
+        "json",
+        "--not-available",
+        "-n",
+        "scipy",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let items = value.as_array().unwrap();
@@ -160,7 +216,10 @@ fn json_has_every_column_and_the_path() {
     assert_eq!(items[0]["version"], "2.1.0");
     assert_eq!(items[1]["localversion"], "computecanada");
     assert_eq!(items[1]["arch"], "generic");
-    assert_eq!(items[1]["filename"], "numpy-1.26.4+computecanada-cp311-cp311-linux_x86_64.whl");
+    assert_eq!(
+        items[1]["filename"],
+        "numpy-1.26.4+computecanada-cp311-cp311-linux_x86_64.whl"
+    );
     let path = items[1]["path"].as_str().unwrap();
     assert!(Path::new(path).is_file(), "{path}");
     assert_eq!(items[2]["name"], "scipy");
@@ -171,11 +230,23 @@ fn json_has_every_column_and_the_path() {
 fn catalog_is_used_when_fresh_and_ignored_when_stale() {
     let house = House::new("catalog");
     let before = house.avail(&["--all", "--column", "name", "version", "arch"]);
-    let index = house.cmd(env!("CARGO_BIN_EXE_wheelhouse")).arg("index").output().unwrap();
+    let index = house
+        .cmd(env!("CARGO_BIN_EXE_wheelhouse"))
+        .arg("index")
+        .output()
+        .unwrap();
     assert_eq!(index.status.code(), Some(0), "{}", stderr(&index));
-    assert!(stdout(&index).contains("Indexed 6 files"), "{}", stdout(&index));
+    assert!(
+        stdout(&index).contains("Indexed 6 files"),
+        "{}",
+        stdout(&index)
+    );
     assert!(house.path("wh/.wheelhouse-catalog").is_file());
-    let check = house.cmd(env!("CARGO_BIN_EXE_wheelhouse")).args(["index", "--check"]).output().unwrap();
+    let check = house
+        .cmd(env!("CARGO_BIN_EXE_wheelhouse"))
+        .args(["index", "--check"])
+        .output()
+        .unwrap();
     assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
 
     let after = house.avail(&["--all", "--column", "name", "version", "arch"]);
@@ -183,10 +254,17 @@ fn catalog_is_used_when_fresh_and_ignored_when_stale() {
 
     // Remove a wheel behind the catalog's back: the listing must not show it.
     std::thread::sleep(std::time::Duration::from_millis(20));
-    std::fs::remove_file(house.path("wh/gentoo2023/x86-64-v3/netCDF4-1.6.5-cp311-cp311-linux_x86_64.whl")).unwrap();
+    std::fs::remove_file(
+        house.path("wh/gentoo2023/x86-64-v3/netCDF4-1.6.5-cp311-cp311-linux_x86_64.whl"),
+    )
+    .unwrap();
     let stale = house.avail(&["--all"]);
     assert!(!stdout(&stale).contains("netCDF4"), "{}", stdout(&stale));
-    let check = house.cmd(env!("CARGO_BIN_EXE_wheelhouse")).args(["index", "--check"]).output().unwrap();
+    let check = house
+        .cmd(env!("CARGO_BIN_EXE_wheelhouse"))
+        .args(["index", "--check"])
+        .output()
+        .unwrap();
     assert_eq!(check.status.code(), Some(1));
     assert!(stdout(&check).contains("stale"), "{}", stdout(&check));
 }
@@ -194,17 +272,34 @@ fn catalog_is_used_when_fresh_and_ignored_when_stale() {
 #[test]
 fn index_of_a_missing_root_is_a_clear_error() {
     let house = House::new("noroot");
-    let out = house.cmd(env!("CARGO_BIN_EXE_wheelhouse")).args(["index", "/nonexistent/wheelhouse"]).output().unwrap();
+    let out = house
+        .cmd(env!("CARGO_BIN_EXE_wheelhouse"))
+        .args(["index", "/nonexistent/wheelhouse"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("/nonexistent/wheelhouse is not a directory"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/nonexistent/wheelhouse is not a directory"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn both_spellings_give_the_same_answer() {
     let house = House::new("spellings");
-    for args in [&["numpy", "--all-versions"][..], &["*cdf*", "--format", "grid"][..], &["-V"][..]] {
+    for args in [
+        &["numpy", "--all-versions"][..],
+        &["*cdf*", "--format", "grid"][..],
+        &["-V"][..],
+    ] {
         let a = house.avail(args);
-        let b = house.cmd(env!("CARGO_BIN_EXE_wheelhouse")).arg("avail").args(args).output().unwrap();
+        let b = house
+            .cmd(env!("CARGO_BIN_EXE_wheelhouse"))
+            .arg("avail")
+            .args(args)
+            .output()
+            .unwrap();
         assert_eq!(stdout(&a), stdout(&b), "{args:?}");
         assert_eq!(a.status.code(), b.status.code());
     }
@@ -214,12 +309,26 @@ fn both_spellings_give_the_same_answer() {
 fn virtualenv_python_is_the_current_one() {
     let house = House::new("venv");
     std::fs::create_dir_all(house.path("env")).unwrap();
-    std::fs::write(house.path("env/pyvenv.cfg"), "home = /usr/bin\nversion_info = 3.10.13.final.0\n").unwrap();
-    let out = house.cmd(env!("CARGO_BIN_EXE_avail_wheels")).env("VIRTUAL_ENV", house.path("env")).arg("numpy").output().unwrap();
+    std::fs::write(
+        house.path("env/pyvenv.cfg"),
+        "home = /usr/bin\nversion_info = 3.10.13.final.0\n",
+    )
+    .unwrap();
+    let out = house
+        .cmd(env!("CARGO_BIN_EXE_avail_wheels"))
+        .env("VIRTUAL_ENV", house.path("env"))
+        .arg("numpy")
+        .output()
+        .unwrap();
     // numpy exists only for cp311 here: nothing for the 3.10 virtualenv.
     assert_eq!(out.status.code(), Some(0));
     assert!(!stdout(&out).contains("numpy"), "{}", stdout(&out));
-    let out = house.cmd(env!("CARGO_BIN_EXE_avail_wheels")).env("EBVERSIONPYTHON", "3.11.5").arg("numpy").output().unwrap();
+    let out = house
+        .cmd(env!("CARGO_BIN_EXE_avail_wheels"))
+        .env("EBVERSIONPYTHON", "3.11.5")
+        .arg("numpy")
+        .output()
+        .unwrap();
     assert!(stdout(&out).contains("numpy"), "{}", stdout(&out));
 }
 
@@ -229,7 +338,16 @@ fn help_teaches_with_examples() {
     let out = house.avail(&["--help"]);
     assert_eq!(out.status.code(), Some(0));
     let text = stdout(&out);
-    for needle in ["--all-versions", "--not-available-only", "Examples:", "avail_wheels \"*cdf*\"", "PIP_CONFIG_FILE"] {
-        assert!(text.contains(needle), "{needle} missing from --help:\n{text}");
+    for needle in [
+        "--all-versions",
+        "--not-available-only",
+        "Examples:",
+        "avail_wheels \"*cdf*\"",
+        "PIP_CONFIG_FILE",
+    ] {
+        assert!(
+            text.contains(needle),
+            "{needle} missing from --help:\n{text}"
+        );
     }
 }

@@ -73,7 +73,10 @@ fn run(binary: &str, prefix: &[&str], case: &Case) -> (Vec<u8>, Option<i32>) {
     let mut cmd = Command::new(binary);
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", std::env::var_os("HOME").unwrap_or_else(|| "/".into()))
+        .env(
+            "HOME",
+            std::env::var_os("HOME").unwrap_or_else(|| "/".into()),
+        )
         .env("WHEELHOUSE", "wheelhouse")
         .env("PYTHON_DIRS", "pythons")
         .env("EBVERSIONGENTOO", "2023")
@@ -88,7 +91,10 @@ fn run(binary: &str, prefix: &[&str], case: &Case) -> (Vec<u8>, Option<i32>) {
 }
 
 fn sorted_lines(bytes: &[u8]) -> Vec<String> {
-    let mut lines: Vec<String> = String::from_utf8_lossy(bytes).lines().map(str::to_string).collect();
+    let mut lines: Vec<String> = String::from_utf8_lossy(bytes)
+        .lines()
+        .map(str::to_string)
+        .collect();
     lines.sort();
     lines
 }
@@ -124,17 +130,26 @@ fn check(binary: &str, prefix: &[&str], only: Option<&[&str]>) {
             continue;
         }
         checked += 1;
-        let expected = std::fs::read(golden.join(format!("{}.stdout", case.name)))
-            .unwrap_or_else(|_| panic!("no golden output for case {}: run tests/regen-golden.py", case.name));
-        let expected_code: i32 = std::fs::read_to_string(golden.join(format!("{}.code", case.name)))
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
+        let expected =
+            std::fs::read(golden.join(format!("{}.stdout", case.name))).unwrap_or_else(|_| {
+                panic!(
+                    "no golden output for case {}: run tests/regen-golden.py",
+                    case.name
+                )
+            });
+        let expected_code: i32 =
+            std::fs::read_to_string(golden.join(format!("{}.code", case.name)))
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
         let (actual, code) = run(binary, prefix, &case);
         let command = format!("{} {}", prefix.join(" "), case.args.join(" "));
         if code != Some(expected_code) {
-            failures.push(format!("{}: `{command}` exited {code:?}, the reference {expected_code}", case.name));
+            failures.push(format!(
+                "{}: `{command}` exited {code:?}, the reference {expected_code}",
+                case.name
+            ));
             continue;
         }
         let same = match case.flags.as_str() {
@@ -146,12 +161,20 @@ fn check(binary: &str, prefix: &[&str], only: Option<&[&str]>) {
             failures.push(format!(
                 "{}: `{command}` output differs (- reference, + ours):\n{}",
                 case.name,
-                diff(&String::from_utf8_lossy(&expected), &String::from_utf8_lossy(&actual))
+                diff(
+                    &String::from_utf8_lossy(&expected),
+                    &String::from_utf8_lossy(&actual)
+                )
             ));
         }
     }
     assert!(checked > 0, "no case ran");
-    assert!(failures.is_empty(), "{} of {checked} cases differ:\n\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} cases differ:\n\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -161,7 +184,15 @@ fn avail_wheels_matches_the_reference() {
 
 #[test]
 fn wheelhouse_avail_matches_too() {
-    let some = ["bare", "cdf_all_versions", "format_grid", "requirements_file", "not_available", "version", "usage_unknown_arch"];
+    let some = [
+        "bare",
+        "cdf_all_versions",
+        "format_grid",
+        "requirements_file",
+        "not_available",
+        "version",
+        "usage_unknown_arch",
+    ];
     check(env!("CARGO_BIN_EXE_wheelhouse"), &["avail"], Some(&some));
 }
 
@@ -170,10 +201,23 @@ fn the_catalog_gives_the_same_answers() {
     // A copy of the fixture with a catalog written: every case must still match.
     let copy = std::env::temp_dir().join(format!("avail-golden-catalog-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&copy);
-    let status = Command::new("cp").arg("-r").arg(tests_dir().join("fixtures")).arg(&copy).status().unwrap();
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(tests_dir().join("fixtures"))
+        .arg(&copy)
+        .status()
+        .unwrap();
     assert!(status.success());
-    let out = Command::new(env!("CARGO_BIN_EXE_wheelhouse")).arg("index").arg(copy.join("wheelhouse")).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(env!("CARGO_BIN_EXE_wheelhouse"))
+        .arg("index")
+        .arg(copy.join("wheelhouse"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let golden = tests_dir().join("golden");
     let mut failures = Vec::new();
     for case in cases().into_iter().filter(|c| c.flags.is_empty()) {
@@ -195,5 +239,8 @@ fn the_catalog_gives_the_same_answers() {
         }
     }
     let _ = std::fs::remove_dir_all(&copy);
-    assert!(failures.is_empty(), "with a catalog, these cases differ: {failures:?}");
+    assert!(
+        failures.is_empty(),
+        "with a catalog, these cases differ: {failures:?}"
+    );
 }

@@ -18,8 +18,16 @@ use crate::{print_error, EXIT_USAGE};
 /// The reference release whose behaviour this command reproduces (`-V` prints it).
 pub const COMPATIBLE_VERSION: &str = "2.1.3";
 
-pub const COLUMNS: &[&str] =
-    &["name", "version", "localversion", "build", "python", "abi", "platform", "arch"];
+pub const COLUMNS: &[&str] = &[
+    "name",
+    "version",
+    "localversion",
+    "build",
+    "python",
+    "abi",
+    "platform",
+    "arch",
+];
 const DEFAULT_COLUMNS: &[&str] = &["name", "version", "python", "arch"];
 
 const ABOUT: &str = "List currently available wheels patterns from the wheelhouse. By default, it will:
@@ -72,11 +80,21 @@ struct AvailArgs {
     requirements: Vec<PathBuf>,
 
     /// Version to look for (same as NAME==version)
-    #[arg(short = 'v', long = "version", value_name = "version", conflicts_with = "all_versions", help_heading = "version")]
+    #[arg(
+        short = 'v',
+        long = "version",
+        value_name = "version",
+        conflicts_with = "all_versions",
+        help_heading = "version"
+    )]
     version: Option<String>,
 
     /// Show all versions of each wheel
-    #[arg(long = "all-versions", visible_alias = "all_versions", help_heading = "version")]
+    #[arg(
+        long = "all-versions",
+        visible_alias = "all_versions",
+        help_heading = "version"
+    )]
     all_versions: bool,
 
     /// Python versions to look for [default: the loaded module's or the virtualenv's, else all]
@@ -84,7 +102,11 @@ struct AvailArgs {
     python: Vec<String>,
 
     /// Show wheels for every available Python
-    #[arg(long = "all-pythons", visible_alias = "all_pythons", help_heading = "python")]
+    #[arg(
+        long = "all-pythons",
+        visible_alias = "all_pythons",
+        help_heading = "python"
+    )]
     all_pythons: bool,
 
     /// Keep the search directories whose name ends with these CPU levels
@@ -92,7 +114,11 @@ struct AvailArgs {
     arch: Vec<String>,
 
     /// Show wheels of every directory configured in PIP_CONFIG_FILE (the default)
-    #[arg(long = "all-archs", visible_alias = "all_archs", help_heading = "architecture")]
+    #[arg(
+        long = "all-archs",
+        visible_alias = "all_archs",
+        help_heading = "architecture"
+    )]
     all_archs: bool,
 
     /// Print a mediawiki table
@@ -133,10 +159,13 @@ enum Output {
 /// Runs the command; `program` is the name it is invoked as (`avail_wheels` or
 /// `wheelhouse avail`), used in usage lines and errors.
 pub fn run(program: &'static str, argv: Vec<OsString>) -> i32 {
-    let command = <AvailArgs as clap::CommandFactory>::command().name(program).bin_name(program);
-    let args = match command.try_get_matches_from(&argv).and_then(|m| {
-        <AvailArgs as clap::FromArgMatches>::from_arg_matches(&m)
-    }) {
+    let command = <AvailArgs as clap::CommandFactory>::command()
+        .name(program)
+        .bin_name(program);
+    let args = match command
+        .try_get_matches_from(&argv)
+        .and_then(|m| <AvailArgs as clap::FromArgMatches>::from_arg_matches(&m))
+    {
         Ok(args) => args,
         Err(e) => {
             let _ = e.print();
@@ -219,7 +248,10 @@ fn plan(args: &AvailArgs, site: &SiteConfig) -> Result<Plan, String> {
     let pythons: Vec<PythonVersion> = if all_pythons {
         available.clone()
     } else if !args.python.is_empty() {
-        args.python.iter().filter_map(|p| PythonVersion::parse(p)).collect()
+        args.python
+            .iter()
+            .filter_map(|p| PythonVersion::parse(p))
+            .collect()
     } else {
         match site.current_python() {
             Some(current) => vec![current],
@@ -227,7 +259,12 @@ fn plan(args: &AvailArgs, site: &SiteConfig) -> Result<Plan, String> {
         }
     };
 
-    let requirements = query::requirement_set(&args.requirements, &args.wheel, &args.name, args.version.as_deref())?;
+    let requirements = query::requirement_set(
+        &args.requirements,
+        &args.wheel,
+        &args.name,
+        args.version.as_deref(),
+    )?;
     let columns = if args.column.is_empty() {
         DEFAULT_COLUMNS.iter().map(|s| s.to_string()).collect()
     } else {
@@ -274,7 +311,10 @@ fn execute(program: &str, plan: Plan, site: &SiteConfig) -> i32 {
         text
     };
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
         Ok(()) => 0,
         // A closed pipe (`avail_wheels | head`) is not an error worth a message; exit 1 as
         // Python does.

@@ -19,14 +19,20 @@ pub fn sorted(mut groups: Vec<(String, Vec<Entry>)>) -> Vec<(String, Vec<Entry>)
             .drain(..)
             .map(|e| {
                 let column = cell(&e, "python").unwrap_or_default();
-                let python = python_keys.entry(column).or_insert_with_key(|c| LooseVersion::parse(c)).clone();
+                let python = python_keys
+                    .entry(column)
+                    .or_insert_with_key(|c| LooseVersion::parse(c))
+                    .clone();
                 (python, cell(&e, "arch").unwrap_or_default(), e)
             })
             .collect();
         // The reference sorts three times (python, arch, version); stable sorts composed that
         // way are one sort on (version, arch, python).
         keyed.sort_by(|a, b| {
-            version_of(&b.2).cmp(version_of(&a.2)).then_with(|| b.1.cmp(&a.1)).then_with(|| b.0.cmp(&a.0))
+            version_of(&b.2)
+                .cmp(version_of(&a.2))
+                .then_with(|| b.1.cmp(&a.1))
+                .then_with(|| b.0.cmp(&a.0))
         });
         entries.extend(keyed.into_iter().map(|(_, _, e)| e));
     }
@@ -76,8 +82,10 @@ pub fn table(
                             values.push(value);
                         }
                     }
-                    let mut keyed: Vec<(LooseVersion, String)> =
-                        values.into_iter().map(|v| (LooseVersion::parse(&v), v)).collect();
+                    let mut keyed: Vec<(LooseVersion, String)> = values
+                        .into_iter()
+                        .map(|v| (LooseVersion::parse(&v), v))
+                        .collect();
                     keyed.sort_by(|a, b| b.0.cmp(&a.0));
                     let joined: Vec<String> = keyed.into_iter().map(|(_, v)| v).collect();
                     Some(joined.join(", "))
@@ -85,7 +93,11 @@ pub fn table(
                 .collect();
             rows.push(row);
         } else {
-            rows.extend(entries.iter().map(|e| columns.iter().map(|c| cell(e, c)).collect()));
+            rows.extend(
+                entries
+                    .iter()
+                    .map(|e| columns.iter().map(|c| cell(e, c)).collect()),
+            );
         }
     }
     let headers: Vec<&str> = columns.iter().map(String::as_str).collect();
@@ -117,7 +129,9 @@ pub fn json(groups: &[(String, Vec<Entry>)]) -> String {
         for entry in entries {
             let mut object = serde_json::Map::new();
             for column in super::COLUMNS {
-                let value = cell(entry, column).map(Value::String).unwrap_or(Value::Null);
+                let value = cell(entry, column)
+                    .map(Value::String)
+                    .unwrap_or(Value::Null);
                 object.insert(column.to_string(), value);
             }
             let (filename, path, available) = match entry {

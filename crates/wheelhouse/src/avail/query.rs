@@ -21,7 +21,11 @@ pub struct RequirementSet {
 
 impl RequirementSet {
     fn insert(&mut self, requirement: WildRequirement) {
-        match self.entries.iter_mut().find(|(k, _)| *k == requirement.name) {
+        match self
+            .entries
+            .iter_mut()
+            .find(|(k, _)| *k == requirement.name)
+        {
             Some(slot) => slot.1 = requirement,
             None => self.entries.push((requirement.name.clone(), requirement)),
         }
@@ -45,8 +49,14 @@ pub struct Request {
 #[derive(Clone, Debug)]
 pub enum Entry {
     /// `arch` and `dir` are shared by every wheel of a directory.
-    Wheel { wheel: WheelFilename, arch: Arc<str>, dir: Arc<Path> },
-    NotAvailable { name: String },
+    Wheel {
+        wheel: WheelFilename,
+        arch: Arc<str>,
+        dir: Arc<Path>,
+    },
+    NotAvailable {
+        name: String,
+    },
 }
 
 /// Wheels grouped by lower-cased name, groups in first-seen order.
@@ -66,9 +76,8 @@ pub fn requirement_set(
 ) -> Result<Option<RequirementSet>, String> {
     let mut set = RequirementSet::default();
     for file in files {
-        let parsed = requirements::read_requirement_files(file).map_err(|e| {
-            format!("{e}. Check the path given to -r/--requirement")
-        })?;
+        let parsed = requirements::read_requirement_files(file)
+            .map_err(|e| format!("{e}. Check the path given to -r/--requirement"))?;
         for line in parsed.lines {
             if line.editable {
                 eprintln!(
@@ -79,16 +88,14 @@ pub fn requirement_set(
                 );
                 continue;
             }
-            let requirement = WildRequirement::parse_dropping_local(&line.text).map_err(|e| {
-                format!("{}:{}: {e}", line.file.display(), line.line)
-            })?;
+            let requirement = WildRequirement::parse_dropping_local(&line.text)
+                .map_err(|e| format!("{}:{}: {e}", line.file.display(), line.line))?;
             set.insert(requirement);
         }
     }
     for text in wheels.iter().chain(names) {
-        let requirement = WildRequirement::parse_dropping_local(text).map_err(|e| {
-            format!("{e}. Give a name such as numpy, \"*cdf*\" or 'numpy>=1.21'")
-        })?;
+        let requirement = WildRequirement::parse_dropping_local(text)
+            .map_err(|e| format!("{e}. Give a name such as numpy, \"*cdf*\" or 'numpy>=1.21'"))?;
         let requirement = match version {
             Some(v) => WildRequirement::parse(&format!("{}=={v}", requirement.name))
                 .map_err(|_| format!("--version {v}: not a valid version"))?,
@@ -186,7 +193,11 @@ struct Matchers {
 impl Matchers {
     fn new(set: &RequirementSet) -> Matchers {
         Matchers {
-            files: set.entries.iter().map(|(k, _)| FilePattern::new(k)).collect(),
+            files: set
+                .entries
+                .iter()
+                .map(|(k, _)| FilePattern::new(k))
+                .collect(),
             names: set.entries.iter().map(|(k, _)| glob_regex(k, "")).collect(),
         }
     }
@@ -210,9 +221,22 @@ pub fn run(request: &Request, site: &SiteConfig) -> Result<QueryResult, String> 
     scan_warnings.extend(listing.warnings.iter().cloned());
     let mut warnings: Vec<String> = scan_warnings.iter().map(|w| w.to_string()).collect();
 
-    let selected = select(&listing, request.requirements.as_ref(), matchers.as_ref(), &tags);
-    let archs: Vec<Arc<str>> = listing.archs.iter().map(|a| Arc::from(a.as_str())).collect();
-    let dirs: Vec<Arc<Path>> = listing.dirs.iter().map(|d| Arc::from(d.as_path())).collect();
+    let selected = select(
+        &listing,
+        request.requirements.as_ref(),
+        matchers.as_ref(),
+        &tags,
+    );
+    let archs: Vec<Arc<str>> = listing
+        .archs
+        .iter()
+        .map(|a| Arc::from(a.as_str()))
+        .collect();
+    let dirs: Vec<Arc<Path>> = listing
+        .dirs
+        .iter()
+        .map(|d| Arc::from(d.as_path()))
+        .collect();
     let mut groups: Vec<(String, Vec<Entry>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for item in selected {
@@ -242,7 +266,9 @@ pub fn run(request: &Request, site: &SiteConfig) -> Result<QueryResult, String> 
         let mut missing = Vec::new();
         if let (Some(set), Some(matchers)) = (&request.requirements, &matchers) {
             for ((key, _), name_glob) in set.entries.iter().zip(&matchers.names) {
-                let found = groups.iter().any(|(k, _)| k == key || name_glob.is_match(k));
+                let found = groups
+                    .iter()
+                    .any(|(k, _)| k == key || name_glob.is_match(k));
                 if !found {
                     missing.push((key.clone(), vec![Entry::NotAvailable { name: key.clone() }]));
                 }
@@ -265,7 +291,11 @@ fn filter_by_arch(paths: Vec<PathBuf>, archs: &[String]) -> Vec<PathBuf> {
     }
     archs
         .iter()
-        .flat_map(|arch| paths.iter().filter(move |p| p.to_string_lossy().ends_with(arch.as_str())))
+        .flat_map(|arch| {
+            paths
+                .iter()
+                .filter(move |p| p.to_string_lossy().ends_with(arch.as_str()))
+        })
         .cloned()
         .collect()
 }
@@ -301,7 +331,8 @@ fn select(
                     return None;
                 }
             }
-            tags.is_compatible(&wheel).then_some(Selected::Wheel(index, wheel))
+            tags.is_compatible(&wheel)
+                .then_some(Selected::Wheel(index, wheel))
         })
         .collect()
 }
@@ -322,7 +353,7 @@ fn version_matches(wheel: &WheelFilename, set: &RequirementSet, matchers: &Match
 
 /// Keeps the wheels of the highest version (all their Pythons and arches).
 fn keep_latest(entries: &mut Vec<Entry>) {
-    entries.sort_by(|a, b| version_of(b).cmp(&version_of(a)));
+    entries.sort_by(|a, b| version_of(b).cmp(version_of(a)));
     if let Some(first) = entries.first().map(version_of).cloned() {
         entries.retain(|e| *version_of(e) == first);
     }
@@ -342,12 +373,31 @@ mod tests {
 
     #[test]
     fn ascii_globs_agree_with_the_regex() {
-        let names = ["numpy", "*cdf*", "net*", "*4", "a*b*c", "scikit_learn", "zope.interface"];
+        let names = [
+            "numpy",
+            "*cdf*",
+            "net*",
+            "*4",
+            "a*b*c",
+            "scikit_learn",
+            "zope.interface",
+        ];
         let files = [
-            "numpy-1.0-py3-none-any.whl", "NumPy-1.0-py3-none-any.WHL", "numpy_quaternion-1-py3-none-any.whl",
-            "netCDF4-1.6.5-cp311-cp311-linux_x86_64.whl", "h5netcdf-0.7.4-py2.py3-none-any.whl", "cdf-1.whl",
-            "numpy-1.0-py3-none-any.whl.metadata", "abc-1.whl", "axbxc-1.whl", "ab-1.whl", "zope.interface-5-x.whl",
-            "zopexinterface-5-x.whl", "scikit_learn-1.3-x.whl", "x4-1.whl", "numpy-.whl",
+            "numpy-1.0-py3-none-any.whl",
+            "NumPy-1.0-py3-none-any.WHL",
+            "numpy_quaternion-1-py3-none-any.whl",
+            "netCDF4-1.6.5-cp311-cp311-linux_x86_64.whl",
+            "h5netcdf-0.7.4-py2.py3-none-any.whl",
+            "cdf-1.whl",
+            "numpy-1.0-py3-none-any.whl.metadata",
+            "abc-1.whl",
+            "axbxc-1.whl",
+            "ab-1.whl",
+            "zope.interface-5-x.whl",
+            "zopexinterface-5-x.whl",
+            "scikit_learn-1.3-x.whl",
+            "x4-1.whl",
+            "numpy-.whl",
         ];
         for name in names {
             let fast = FilePattern::new(name);
