@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use loose_version::LooseVersion;
 use regex::Regex;
 
-use crate::tags::Tag;
+use crate::tags::{CompatibleTags, Tag};
 
 /// The one regular expression the reference tool applies to every file name. It is anchored at
 /// the start only, so `x-1-py3-none-any.whl.metadata` parses too; that is kept on purpose:
@@ -71,11 +71,61 @@ impl WheelFilename {
     /// split-on-dash fast path that gives the same answer as the regular expression; only odd
     /// names pay for the regex engine.
     pub fn parse(filename: &str) -> Result<WheelFilename, ParseError> {
-        let (name, version, build, tags) = match split_fast(filename) {
-            Some(parts) => parts,
-            None => split_regex(filename)
-                .ok_or_else(|| ParseError::NotAWheelName(filename.to_string()))?,
+        let parts = split(filename)?;
+        WheelFilename::from_parts(filename, parts)
+    }
+
+    /// Parses only when one of the file's tags is in `compatible`: `Ok(None)` otherwise.
+    ///
+    /// # Performance
+    /// A full listing meets every wheel of every Python; most are rejected here from the
+    /// file name alone, without allocating or parsing a version.
+    pub fn parse_compatible(
+        filename: &str,
+        compatible: &CompatibleTags,
+    ) -> Result<Option<WheelFilename>, ParseError> {
+        let parts = split(filename)?;
+        let tags = parts.3;
+        let mut pieces = tags.split('-');
+        let (Some(pythons), Some(abis), Some(platforms), None) =
+            (pieces.next(), pieces.next(), pieces.next(), pieces.next())
+        else {
+            return Err(ParseError::BadTags {
+                filename: filename.to_string(),
+                tags: tags.to_string(),
+            });
         };
+        let mut text = String::with_capacity(tags.len() + 8);
+        let mut any = false;
+        'search: for python in pythons.split('.') {
+            for abi in abis.split('.') {
+                for platform in platforms.split('.') {
+                    text.clear();
+                    for (i, part) in [python, abi, platform].iter().enumerate() {
+                        if i > 0 {
+                            text.push('-');
+                        }
+                        if part.is_ascii() {
+                            text.extend(part.chars().map(|c| c.to_ascii_lowercase()));
+                        } else {
+                            text.push_str(&part.to_lowercase());
+                        }
+                    }
+                    if compatible.contains_text(&text) {
+                        any = true;
+                        break 'search;
+                    }
+                }
+            }
+        }
+        if !any {
+            return Ok(None);
+        }
+        WheelFilename::from_parts(filename, parts).map(Some)
+    }
+
+    fn from_parts(filename: &str, parts: Parts<'_>) -> Result<WheelFilename, ParseError> {
+        let (name, version, build, tags) = parts;
         let tags = parse_tag_set(tags).ok_or_else(|| ParseError::BadTags {
             filename: filename.to_string(),
             tags: tags.to_string(),
@@ -156,6 +206,15 @@ impl WheelFilename {
 }
 
 type Parts<'a> = (&'a str, &'a str, Option<&'a str>, &'a str);
+
+fn split(filename: &str) -> Result<Parts<'_>, ParseError> {
+    match split_fast(filename) {
+        Some(parts) => Ok(parts),
+        None => {
+            split_regex(filename).ok_or_else(|| ParseError::NotAWheelName(filename.to_string()))
+        }
+    }
+}
 
 /// The common case, without the regex engine: the name ends with the only `.whl` in it, and the
 /// stem splits on `-` into five non-empty parts, or six whose third starts with an ASCII digit
@@ -308,6 +367,28 @@ mod tests {
             if let Some(fast) = split_fast(name) {
                 assert_eq!(Some(fast), split_regex(name), "{name}");
             }
+        }
+    }
+
+    #[test]
+    fn parse_compatible_agrees_with_parse() {
+        let set = crate::CompatibleTags::for_python(crate::PythonVersion::new(3, 11));
+        for name in [
+            "numpy-1.26.4-cp311-cp311-linux_x86_64.whl",
+            "numpy-1.26.4-CP311-cp311-LINUX_X86_64.whl",
+            "numpy-1.26.4-cp310-cp310-linux_x86_64.whl",
+            "six-1.16.0-py2.py3-none-any.whl",
+            "x-1-cp38-abi3-linux_x86_64.whl",
+            "x-1-cp311-cp311-manylinux2014_x86_64.whl",
+            "broken.whl",
+            "foo-1.0-py3-none-any-x.whl",
+        ] {
+            let full = WheelFilename::parse(name)
+                .map(|w| set.is_compatible(&w).then(|| w.filename().to_string()));
+            let fast = WheelFilename::parse_compatible(name, &set)
+                .map(|w| w.map(|w| w.filename().to_string()));
+            assert_eq!(full.is_ok(), fast.is_ok(), "{name}");
+            assert_eq!(full.ok(), fast.ok(), "{name}");
         }
     }
 

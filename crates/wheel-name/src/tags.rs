@@ -111,7 +111,9 @@ fn generic_platform() -> String {
 /// `compatible_tags`.
 #[derive(Clone, Debug, Default)]
 pub struct CompatibleTags {
-    tags: HashSet<Tag>,
+    /// `python-abi-platform` texts, as [`Tag`] spells them, so a candidate can be looked up
+    /// from a borrowed string without building a `Tag`.
+    tags: HashSet<Box<str>>,
 }
 
 impl CompatibleTags {
@@ -165,17 +167,22 @@ impl CompatibleTags {
     }
 
     fn insert(&mut self, interpreter: &str, abi: &str, platform: &str) {
-        self.tags.insert(Tag::new(interpreter, abi, platform));
+        self.tags.insert(Tag::new(interpreter, abi, platform).text);
     }
 
     /// Whether the set holds this tag.
     pub fn contains(&self, tag: &Tag) -> bool {
-        self.tags.contains(tag)
+        self.tags.contains(&tag.text)
+    }
+
+    /// Whether the set holds the lower-cased `python-abi-platform` text.
+    pub fn contains_text(&self, text: &str) -> bool {
+        self.tags.contains(text)
     }
 
     /// Whether any of the wheel's tags is in the set.
     pub fn is_compatible(&self, wheel: &WheelFilename) -> bool {
-        wheel.tags().iter().any(|t| self.tags.contains(t))
+        wheel.tags().iter().any(|t| self.contains(t))
     }
 
     /// Number of tags in the set.

@@ -238,15 +238,28 @@ pub fn run(request: &Request, site: &SiteConfig) -> Result<QueryResult, String> 
         .map(|d| Arc::from(d.as_path()))
         .collect();
     let mut groups: Vec<(String, Vec<Entry>)> = Vec::new();
+    // Groups by lower-cased name; `index` caches the spelling met to skip lower-casing again.
     let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index_lower: HashMap<String, usize> = HashMap::new();
     for item in selected {
         match item {
             Selected::Wheel(file, wheel) => {
-                let key = wheel.name().to_lowercase();
-                let slot = *index.entry(key.clone()).or_insert_with(|| {
-                    groups.push((key, Vec::new()));
-                    groups.len() - 1
-                });
+                let slot = match index.get(wheel.name()) {
+                    Some(slot) => *slot,
+                    None => {
+                        let key = wheel.name().to_lowercase();
+                        let slot = match index_lower.get(&key) {
+                            Some(slot) => *slot,
+                            None => {
+                                groups.push((key.clone(), Vec::new()));
+                                index_lower.insert(key, groups.len() - 1);
+                                groups.len() - 1
+                            }
+                        };
+                        index.insert(wheel.name().to_string(), slot);
+                        slot
+                    }
+                };
                 let found = &listing.files[file];
                 groups[slot].1.push(Entry::Wheel {
                     arch: archs[found.search_path as usize].clone(),
@@ -317,8 +330,9 @@ fn select(
         .par_iter()
         .enumerate()
         .filter_map(|(index, file)| {
-            let wheel = match WheelFilename::parse(listing.name(file)) {
-                Ok(wheel) => wheel,
+            let wheel = match WheelFilename::parse_compatible(listing.name(file), tags) {
+                Ok(Some(wheel)) => wheel,
+                Ok(None) => return None,
                 // Other files (READMEs, indexes) are expected in a wheelhouse; only names
                 // that look like wheels deserve a warning.
                 Err(e) if listing.name(file).ends_with(".whl") => {
@@ -331,8 +345,7 @@ fn select(
                     return None;
                 }
             }
-            tags.is_compatible(&wheel)
-                .then_some(Selected::Wheel(index, wheel))
+            Some(Selected::Wheel(index, wheel))
         })
         .collect()
 }
@@ -351,12 +364,21 @@ fn version_matches(wheel: &WheelFilename, set: &RequirementSet, matchers: &Match
         .any(|((_, r), glob)| glob.is_match(&name) && r.specifier.contains(&public))
 }
 
-/// Keeps the wheels of the highest version (all their Pythons and arches).
+/// Keeps the wheels of the highest version (all their Pythons and arches), in walk order,
+/// which is what the reference's stable sort then cut leaves.
+///
+/// # Performance
+/// One pass to find the highest version instead of a sort; the wheels dropped are leaked
+/// rather than freed one by one, since the process ends right after printing.
 fn keep_latest(entries: &mut Vec<Entry>) {
-    entries.sort_by(|a, b| version_of(b).cmp(version_of(a)));
-    if let Some(first) = entries.first().map(version_of).cloned() {
-        entries.retain(|e| *version_of(e) == first);
-    }
+    let Some(latest) = entries.iter().map(version_of).max().cloned() else {
+        return;
+    };
+    let (kept, dropped): (Vec<Entry>, Vec<Entry>) = std::mem::take(entries)
+        .into_iter()
+        .partition(|e| *version_of(e) == latest);
+    *entries = kept;
+    std::mem::forget(dropped);
 }
 
 pub fn version_of(entry: &Entry) -> &LooseVersion {
