@@ -30,7 +30,9 @@ fn csi_at(b: &[u8], i: usize) -> Option<usize> {
     while b.get(j).is_some_and(|c| (0x20..=0x2f).contains(c)) {
         j += 1;
     }
-    b.get(j).is_some_and(|c| (0x40..=0x7e).contains(c)).then_some(j + 1 - i)
+    b.get(j)
+        .is_some_and(|c| (0x40..=0x7e).contains(c))
+        .then_some(j + 1 - i)
 }
 
 /// Whether `params` matches `(\w+=\w+:?)*` entirely (simulated as a small NFA).
@@ -62,7 +64,9 @@ fn hyperlink_at(s: &str, i: usize) -> Option<(usize, std::ops::Range<usize>)> {
     }
     let after_params = &rest[params_end + 1..];
     let uri_end = after_params.find('\x1b')?;
-    let after_uri = after_params[uri_end..].strip_prefix("\x1b\\").filter(|_| uri_end > 0)?;
+    let after_uri = after_params[uri_end..]
+        .strip_prefix("\x1b\\")
+        .filter(|_| uri_end > 0)?;
     let text_end = after_uri.find('\x1b').filter(|&e| e > 0)?;
     let tail = after_uri[text_end..].strip_prefix("\x1b]8;;\x1b\\")?;
     let text_start = s.len() - after_uri.len();
@@ -118,7 +122,9 @@ pub fn recolor_int(val: &str) -> Option<String> {
     }
     let escaped = unicode_escape(val);
     let b = escaped.as_bytes();
-    let run = |from: usize, pred: fn(&u8) -> bool| from + b[from..].iter().take_while(|c| pred(c)).count();
+    let run = |from: usize, pred: fn(&u8) -> bool| {
+        from + b[from..].iter().take_while(|c| pred(c)).count()
+    };
     for start in (0..b.len()).filter(|&i| b[i] == b'\\') {
         // Every part is a run of one character class followed by a different class, so the
         // regex never backtracks and a greedy scan decides it.
@@ -142,7 +148,11 @@ pub fn recolor_int(val: &str) -> Option<String> {
         }
         let trimmed = group.trim_start_matches('0');
         let int = if trimmed.is_empty() { "0" } else { trimmed };
-        return Some(unicode_unescape(&format!("{}{int}{}", &escaped[start..m], &escaped[number..])));
+        return Some(unicode_unescape(&format!(
+            "{}{int}{}",
+            &escaped[start..m],
+            &escaped[number..]
+        )));
     }
     None
 }
@@ -157,7 +167,9 @@ fn unicode_escape(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
-            _ if code < 0x20 || (0x7f..0x100).contains(&code) => out.push_str(&format!("\\x{code:02x}")),
+            _ if code < 0x20 || (0x7f..0x100).contains(&code) => {
+                out.push_str(&format!("\\x{code:02x}"))
+            }
             _ if code >= 0x10000 => out.push_str(&format!("\\U{code:08x}")),
             _ if code >= 0x100 => out.push_str(&format!("\\u{code:04x}")),
             _ => out.push(c),
@@ -211,9 +223,15 @@ mod tests {
     #[test]
     fn strips_colours_and_hyperlinks() {
         assert_eq!(strip("\x1b[31mred\x1b[0m text"), "red text");
-        assert_eq!(strip("\x1b]8;;https://example.com\x1b\\a link\x1b]8;;\x1b\\!"), "a link!");
+        assert_eq!(
+            strip("\x1b]8;;https://example.com\x1b\\a link\x1b]8;;\x1b\\!"),
+            "a link!"
+        );
         assert_eq!(strip("\x1b]8;id=1:x=y;u\x1b\\t\x1b]8;;\x1b\\"), "t");
-        assert_eq!(strip("\x1b]8;id=1=2;u\x1b\\t\x1b]8;;\x1b\\"), "\x1b]8;id=1=2;u\x1b\\t\x1b]8;;\x1b\\");
+        assert_eq!(
+            strip("\x1b]8;id=1=2;u\x1b\\t\x1b]8;;\x1b\\"),
+            "\x1b]8;id=1=2;u\x1b\\t\x1b]8;;\x1b\\"
+        );
         assert_eq!(strip("\x1b[31"), "\x1b[31");
         assert!(contains("a\x1b[1mb") && !contains("a\x1b[1") && !contains("plain"));
     }
@@ -230,15 +248,24 @@ mod tests {
 
     #[test]
     fn colored_integers_lose_leading_zeros() {
-        assert_eq!(recolor_int("\x1b[31m007\x1b[0m").as_deref(), Some("\x1b[31m7\x1b[0m"));
-        assert_eq!(recolor_int("\u{a0}\x1b[31m5\x1b[0m").as_deref(), Some("\x1b[31m5\x1b[0m"));
+        assert_eq!(
+            recolor_int("\x1b[31m007\x1b[0m").as_deref(),
+            Some("\x1b[31m7\x1b[0m")
+        );
+        assert_eq!(
+            recolor_int("\u{a0}\x1b[31m5\x1b[0m").as_deref(),
+            Some("\x1b[31m5\x1b[0m")
+        );
         assert_eq!(recolor_int("007"), None);
     }
 
     #[test]
     fn escape_round_trip() {
         let s = "a\\b\t\n\r\x01é\u{3000}\u{1d7ce}";
-        assert_eq!(unicode_escape(s), "a\\\\b\\t\\n\\r\\x01\\xe9\\u3000\\U0001d7ce");
+        assert_eq!(
+            unicode_escape(s),
+            "a\\\\b\\t\\n\\r\\x01\\xe9\\u3000\\U0001d7ce"
+        );
         assert_eq!(unicode_unescape(&unicode_escape(s)), s);
     }
 }

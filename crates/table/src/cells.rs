@@ -29,11 +29,13 @@ pub enum Align {
 
 /// tabulate's `_type`, on a value whose escape codes were already stripped.
 pub fn cell_type(value: Option<&str>, numparse: bool) -> CellType {
-    let Some(s) = value.filter(|s| !s.is_empty()) else { return CellType::Missing };
+    let Some(s) = value.filter(|s| !s.is_empty()) else {
+        return CellType::Missing;
+    };
     if s == "True" || s == "False" {
         return CellType::Bool;
     }
-    if !numparse {
+    if !numparse || !may_be_number(s) {
         return CellType::Str;
     }
     // "1,000" is an int for tabulate (and printed unchanged); "1,000.5" is a float.
@@ -44,6 +46,15 @@ pub fn cell_type(value: Option<&str>, numparse: bool) -> CellType {
     } else {
         CellType::Str
     }
+}
+
+/// A fast rejection for typical text (names, tags): the only ASCII letters `int()`,
+/// `float()` and the thousands pattern accept are those of `e`, `inf`, `infinity` and `nan`.
+/// Non-ASCII characters may be digits or whitespace and are left to the full check.
+fn may_be_number(s: &str) -> bool {
+    s.bytes().all(|b| {
+        !b.is_ascii() || b.is_ascii_digit() || b" \t\n\r\x0b\x0c+-.,_eEiInNfFtTyYaA".contains(&b)
+    })
 }
 
 /// tabulate's `_isnumber` for a string: `float()` accepts it, and it is not an overflow to
@@ -97,16 +108,21 @@ pub fn after_point(s: &str) -> i64 {
     // A number holds only ASCII, whitespace and digits, so ASCII case-folding is Python's
     // `lower()` here, and char positions are code points as in Python.
     let chars: Vec<char> = s.chars().collect();
-    let pos = chars.iter().rposition(|&c| c == '.').or_else(|| chars.iter().rposition(|&c| c == 'e' || c == 'E'));
+    let pos = chars
+        .iter()
+        .rposition(|&c| c == '.')
+        .or_else(|| chars.iter().rposition(|&c| c == 'e' || c == 'E'));
     pos.map_or(-1, |p| (chars.len() - p - 1) as i64)
 }
 
 /// tabulate's `_format` with the default `floatfmt="g"`, `intfmt=""`, `missingval=""`.
-pub fn format_cell(value: Option<&str>, column: CellType, has_invisible: bool) -> String {
-    let Some(s) = value.filter(|s| !s.is_empty()) else { return String::new() };
+pub fn format_cell(value: Option<&str>, column: CellType, has_invisible: bool) -> Cow<'_, str> {
+    let Some(s) = value.filter(|s| !s.is_empty()) else {
+        return Cow::Borrowed("");
+    };
     match column {
         // `format(s, "")` returns a string unchanged: "007" stays "007" in an int column.
-        CellType::Int => ansi::recolor_int(s).unwrap_or_else(|| s.to_string()),
+        CellType::Int => ansi::recolor_int(s).map_or(Cow::Borrowed(s), Cow::Owned),
         // A float column is reprinted through `float()` and `format(x, "g")`, so version-like
         // values change: "2.0" -> "2", "1.10" -> "1.1", "1e5" -> "100000". Cells `float()`
         // rejects ("True") are kept.
@@ -115,15 +131,19 @@ pub fn format_cell(value: Option<&str>, column: CellType, has_invisible: bool) -
             // substitutes it back, and forgets to drop thousands separators.
             let raw = ansi::strip(s);
             match parse_float(&raw) {
-                Some(x) => s.replace(raw.as_ref(), &format_g(x)),
-                None => s.to_string(),
+                Some(x) => Cow::Owned(s.replace(raw.as_ref(), &format_g(x))),
+                None => Cow::Borrowed(s),
             }
         }
         CellType::Float => {
-            let text = if s.contains(',') { Cow::Owned(s.replace(',', "")) } else { Cow::Borrowed(s) };
-            parse_float(&text).map_or_else(|| s.to_string(), format_g)
+            let text = if s.contains(',') {
+                Cow::Owned(s.replace(',', ""))
+            } else {
+                Cow::Borrowed(s)
+            };
+            parse_float(&text).map_or(Cow::Borrowed(s), |x| Cow::Owned(format_g(x)))
         }
-        _ => s.to_string(),
+        _ => Cow::Borrowed(s),
     }
 }
 
@@ -137,35 +157,100 @@ pub fn width(s: &str, has_invisible: bool) -> usize {
     }
 }
 
-/// Pads `s` to `target` visible columns (Python's `format(s, "<w")`, `">w"`, `"^w"`; the
-/// centred form puts the odd space on the right).
-pub fn pad(s: &str, align: Align, target: usize, has_invisible: bool) -> String {
-    let missing = target.saturating_sub(width(s, has_invisible));
-    let (left, right) = match align {
-        Align::Left => (0, missing),
-        Align::Decimal => (missing, 0),
-        Align::Center => (missing / 2, missing - missing / 2),
-    };
-    format!("{}{s}{}", " ".repeat(left), " ".repeat(right))
+/// A cell padded to its column's width: `left` spaces, the text, `right` spaces. The spaces
+/// are only written out with the table, which saves building every padded string.
+#[derive(Clone, Debug)]
+pub struct Aligned<'a> {
+    pub text: Cow<'a, str>,
+    pub left: usize,
+    pub right: usize,
+}
+
+impl<'a> Aligned<'a> {
+    /// Pads `text`, `width` columns wide, to `target` columns (Python's `format(s, "<w")`,
+    /// `">w"`, `"^w"`; the centred form puts the odd space on the right).
+    pub fn new(text: Cow<'a, str>, width: usize, align: Align, target: usize) -> Aligned<'a> {
+        let missing = target.saturating_sub(width);
+        let (left, right) = match align {
+            Align::Left => (0, missing),
+            Align::Decimal => (missing, 0),
+            Align::Center => (missing / 2, missing - missing / 2),
+        };
+        Aligned { text, left, right }
+    }
+
+    /// Writes the padded cell, passing the text through `escape`.
+    pub fn write(&self, out: &mut String, escape: Escape) {
+        push_spaces(out, self.left);
+        escape(&self.text, out);
+        push_spaces(out, self.right);
+    }
+}
+
+/// How a format escapes cell text (spaces are never escaped).
+pub type Escape = fn(&str, &mut String);
+
+/// Text written as it is.
+pub fn verbatim(s: &str, out: &mut String) {
+    out.push_str(s);
+}
+
+pub fn push_spaces(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat(' ').take(n));
 }
 
 /// tabulate's `_align_column`: left and centred text is stripped of surrounding whitespace
 /// first; decimal cells are padded on the right so their points line up, then flushed right.
-/// Every cell ends up as wide as the widest one, or `min_width`.
-pub fn align_column(cells: Vec<String>, align: Align, min_width: usize, has_invisible: bool) -> Vec<String> {
-    let cells: Vec<String> = match align {
+/// Every cell ends up as wide as the widest one, or `min_width`: the returned width.
+pub fn align_column<'a>(
+    cells: Vec<Cow<'a, str>>,
+    align: Align,
+    min_width: usize,
+    has_invisible: bool,
+) -> (Vec<Aligned<'a>>, usize) {
+    // Each cell with the spaces its alignment adds on the right before padding.
+    let cells: Vec<(Cow<'a, str>, usize)> = match align {
         Align::Decimal => {
             let decimals: Vec<i64> = cells
                 .iter()
-                .map(|s| if has_invisible { after_point(&ansi::strip(s)) } else { after_point(s) })
+                .map(|s| {
+                    if has_invisible {
+                        after_point(&ansi::strip(s))
+                    } else {
+                        after_point(s)
+                    }
+                })
                 .collect();
             let most = decimals.iter().copied().max().unwrap_or(-1);
-            cells.into_iter().zip(decimals).map(|(s, d)| s + &" ".repeat((most - d) as usize)).collect()
+            cells
+                .into_iter()
+                .zip(decimals)
+                .map(|(s, d)| (s, (most - d) as usize))
+                .collect()
         }
-        Align::Left | Align::Center => cells.iter().map(|s| strip(s).to_string()).collect(),
+        Align::Left | Align::Center => cells
+            .into_iter()
+            .map(|s| match s {
+                Cow::Borrowed(b) => (Cow::Borrowed(strip(b)), 0),
+                Cow::Owned(o) => (Cow::Owned(strip(&o).to_string()), 0),
+            })
+            .collect(),
     };
-    let target = cells.iter().map(|s| width(s, has_invisible)).max().unwrap_or(0).max(min_width);
-    cells.iter().map(|s| pad(s, align, target, has_invisible)).collect()
+    let widths: Vec<usize> = cells
+        .iter()
+        .map(|(s, extra)| width(s, has_invisible) + extra)
+        .collect();
+    let target = widths.iter().copied().max().unwrap_or(0).max(min_width);
+    let cells = cells
+        .into_iter()
+        .zip(widths)
+        .map(|((text, extra), w)| {
+            let mut cell = Aligned::new(text, w, align, target);
+            cell.right += extra;
+            cell
+        })
+        .collect();
+    (cells, target)
 }
 
 #[cfg(test)]
@@ -174,10 +259,33 @@ mod tests {
 
     #[test]
     fn thousands_regex() {
-        for ok in ["", "1", "1.", ".1", "1,000", "1,000.1234", "+1,000.5", "-12,345,678", "123", "1,000\n"] {
+        for ok in [
+            "",
+            "1",
+            "1.",
+            ".1",
+            "1,000",
+            "1,000.1234",
+            "+1,000.5",
+            "-12,345,678",
+            "123",
+            "1,000\n",
+        ] {
             assert!(is_thousands_number(ok), "{ok:?}");
         }
-        for bad in [".", "1000", "1,0000", "1,00", "a", "+", "+.5", "1,000.5.", ",000", "1.2e3", "1,000\n\n"] {
+        for bad in [
+            ".",
+            "1000",
+            "1,0000",
+            "1,00",
+            "a",
+            "+",
+            "+.5",
+            "1,000.5.",
+            ",000",
+            "1.2e3",
+            "1,000\n\n",
+        ] {
             assert!(!is_thousands_number(bad), "{bad:?}");
         }
     }
@@ -211,13 +319,19 @@ mod tests {
 
     #[test]
     fn floats_are_reprinted() {
-        let f = |s| format_cell(Some(s), CellType::Float, false);
+        let f = |s| format_cell(Some(s), CellType::Float, false).into_owned();
         assert_eq!(f("2.0"), "2");
         assert_eq!(f("1.10"), "1.1");
         assert_eq!(f("1,000.5"), "1000.5");
         assert_eq!(f("007"), "7");
         assert_eq!(f("True"), "True");
-        assert_eq!(format_cell(Some("1,000.5"), CellType::Float, true), "1,000.5");
-        assert_eq!(format_cell(Some("\x1b[1m2.50\x1b[0m"), CellType::Float, true), "\x1b[1m2.5\x1b[0m");
+        assert_eq!(
+            format_cell(Some("1,000.5"), CellType::Float, true),
+            "1,000.5"
+        );
+        assert_eq!(
+            format_cell(Some("\x1b[1m2.50\x1b[0m"), CellType::Float, true),
+            "\x1b[1m2.5\x1b[0m"
+        );
     }
 }

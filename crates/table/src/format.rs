@@ -113,7 +113,10 @@ impl Format {
 
     /// The name tabulate uses for this format.
     pub fn name(self) -> &'static str {
-        ALL.iter().find(|(f, _)| *f == self).map(|(_, n)| *n).expect("ALL names every format")
+        ALL.iter()
+            .find(|(f, _)| *f == self)
+            .map(|(_, n)| *n)
+            .expect("ALL names every format")
     }
 
     /// Whether tabulate switches this format to its multi-line layout when a cell or header
@@ -123,7 +126,18 @@ impl Format {
         use Format::*;
         !matches!(
             self,
-            Asciidoc | Html | UnsafeHtml | Latex | LatexBooktabs | LatexLongtable | LatexRaw | Mediawiki | Moinmoin | Textile | Tsv | Youtrack
+            Asciidoc
+                | Html
+                | UnsafeHtml
+                | Latex
+                | LatexBooktabs
+                | LatexLongtable
+                | LatexRaw
+                | Mediawiki
+                | Moinmoin
+                | Textile
+                | Tsv
+                | Youtrack
         )
     }
 
@@ -142,7 +156,11 @@ impl Format {
             Tsv => Spec::rows(Row::plain("", "\t", ""), 0),
             Grid | ColonGrid | Outline => Spec {
                 lineabove: Some(Line::plain("+", "-", "+", "+")),
-                linebelowheader: Some(if self == ColonGrid { Line::GridColons } else { Line::plain("+", "=", "+", "+") }),
+                linebelowheader: Some(if self == ColonGrid {
+                    Line::GridColons
+                } else {
+                    Line::plain("+", "=", "+", "+")
+                }),
                 linebetweenrows: (self != Outline).then(|| Line::plain("+", "-", "+", "+")),
                 linebelow: Some(Line::plain("+", "-", "+", "+")),
                 ..Spec::rows(Row::plain("|", "|", "|"), 1)
@@ -153,12 +171,18 @@ impl Format {
             RoundedGrid | RoundedOutline => {
                 Spec::boxed(["╭─┬╮", "├─┼┤", "├─┼┤", "╰─┴╯"], "│", self == RoundedGrid)
             }
-            HeavyGrid | HeavyOutline => Spec::boxed(["┏━┳┓", "┣━╋┫", "┣━╋┫", "┗━┻┛"], "┃", self == HeavyGrid),
-            MixedGrid | MixedOutline => Spec::boxed(["┍━┯┑", "┝━┿┥", "├─┼┤", "┕━┷┙"], "│", self == MixedGrid),
+            HeavyGrid | HeavyOutline => {
+                Spec::boxed(["┏━┳┓", "┣━╋┫", "┣━╋┫", "┗━┻┛"], "┃", self == HeavyGrid)
+            }
+            MixedGrid | MixedOutline => {
+                Spec::boxed(["┍━┯┑", "┝━┿┥", "├─┼┤", "┕━┷┙"], "│", self == MixedGrid)
+            }
             DoubleGrid | DoubleOutline => {
                 Spec::boxed(["╔═╦╗", "╠═╬╣", "╠═╬╣", "╚═╩╝"], "║", self == DoubleGrid)
             }
-            FancyGrid | FancyOutline => Spec::boxed(["╒═╤╕", "╞═╪╡", "├─┼┤", "╘═╧╛"], "│", self == FancyGrid),
+            FancyGrid | FancyOutline => {
+                Spec::boxed(["╒═╤╕", "╞═╪╡", "├─┼┤", "╘═╧╛"], "│", self == FancyGrid)
+            }
             Github => Spec {
                 lineabove: Some(Line::plain("|", "-", "|", "|")),
                 linebelowheader: Some(Line::plain("|", "-", "|", "|")),
@@ -175,7 +199,10 @@ impl Format {
                 linebelowheader: Some(Line::plain("|", "-", "+", "|")),
                 ..Spec::rows(Row::plain("|", "|", "|"), 1)
             },
-            Jira => Spec { headerrow: Row::plain("||", "||", "||"), ..Spec::rows(Row::plain("|", "|", "|"), 1) },
+            Jira => Spec {
+                headerrow: Row::plain("||", "||", "||"),
+                ..Spec::rows(Row::plain("|", "|", "|"), 1)
+            },
             Presto => Spec {
                 linebelowheader: Some(Line::plain("", "-", "+", "")),
                 ..Spec::rows(Row::plain("", "|", ""), 1)
@@ -211,7 +238,10 @@ impl Format {
                 headerrow: Row::Mediawiki { sep: "!" },
                 ..Spec::rows(Row::Mediawiki { sep: "|" }, 0)
             },
-            Moinmoin => Spec { headerrow: Row::Moinmoin { header: true }, ..Spec::rows(Row::Moinmoin { header: false }, 1) },
+            Moinmoin => Spec {
+                headerrow: Row::Moinmoin { header: true },
+                ..Spec::rows(Row::Moinmoin { header: false }, 1)
+            },
             Youtrack => Spec {
                 headerrow: Row::plain("|| ", " || ", " || "),
                 ..Spec::rows(Row::plain("| ", " | ", " |"), 1)
@@ -220,29 +250,55 @@ impl Format {
             Html | UnsafeHtml => Spec {
                 lineabove: Some(Line::HtmlBegin),
                 linebelow: Some(Line::plain("</tbody>\n</table>", "", "", "")),
-                headerrow: Row::Html { tag: "th", escape: self == Html },
+                headerrow: Row::Html {
+                    tag: "th",
+                    escape: self == Html,
+                },
                 hide_above_with_header: true,
-                ..Spec::rows(Row::Html { tag: "td", escape: self == Html }, 0)
+                ..Spec::rows(
+                    Row::Html {
+                        tag: "td",
+                        escape: self == Html,
+                    },
+                    0,
+                )
             },
             Latex | LatexRaw => Spec {
-                lineabove: Some(Line::LatexBegin { booktabs: false, longtable: false }),
+                lineabove: Some(Line::LatexBegin {
+                    booktabs: false,
+                    longtable: false,
+                }),
                 linebelowheader: Some(Line::plain("\\hline", "", "", "")),
                 linebelow: Some(Line::plain("\\hline\n\\end{tabular}", "", "", "")),
-                ..Spec::rows(Row::Latex { escape: self == Latex }, 1)
+                ..Spec::rows(
+                    Row::Latex {
+                        escape: self == Latex,
+                    },
+                    1,
+                )
             },
             LatexBooktabs => Spec {
-                lineabove: Some(Line::LatexBegin { booktabs: true, longtable: false }),
+                lineabove: Some(Line::LatexBegin {
+                    booktabs: true,
+                    longtable: false,
+                }),
                 linebelowheader: Some(Line::plain("\\midrule", "", "", "")),
                 linebelow: Some(Line::plain("\\bottomrule\n\\end{tabular}", "", "", "")),
                 ..Spec::rows(Row::Latex { escape: true }, 1)
             },
             LatexLongtable => Spec {
-                lineabove: Some(Line::LatexBegin { booktabs: false, longtable: true }),
+                lineabove: Some(Line::LatexBegin {
+                    booktabs: false,
+                    longtable: true,
+                }),
                 linebelowheader: Some(Line::plain("\\hline\n\\endhead", "", "", "")),
                 linebelow: Some(Line::plain("\\hline\n\\end{longtable}", "", "", "")),
                 ..Spec::rows(Row::Latex { escape: true }, 1)
             },
-            Textile => Spec { headerrow: Row::plain("|_. ", "|_.", "|"), ..Spec::rows(Row::Textile, 1) },
+            Textile => Spec {
+                headerrow: Row::plain("|_. ", "|_.", "|"),
+                ..Spec::rows(Row::Textile, 1)
+            },
             Asciidoc => Spec {
                 lineabove: Some(Line::AsciidocBegin),
                 linebelow: Some(Line::plain("|====", "", "", "")),
@@ -258,7 +314,12 @@ impl Format {
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Line {
     /// tabulate's `Line(begin, hline, sep, end)`: `hline` repeated to each column's width.
-    Plain { begin: &'static str, fill: &'static str, sep: &'static str, end: &'static str },
+    Plain {
+        begin: &'static str,
+        fill: &'static str,
+        sep: &'static str,
+        end: &'static str,
+    },
     /// `|:-----|------:|`: colons show each column's alignment (`pipe`).
     PipeColons,
     /// `+:=====+======+`, the same idea for `colon_grid`.
@@ -272,8 +333,18 @@ pub(crate) enum Line {
 }
 
 impl Line {
-    const fn plain(begin: &'static str, fill: &'static str, sep: &'static str, end: &'static str) -> Line {
-        Line::Plain { begin, fill, sep, end }
+    const fn plain(
+        begin: &'static str,
+        fill: &'static str,
+        sep: &'static str,
+        end: &'static str,
+    ) -> Line {
+        Line::Plain {
+            begin,
+            fill,
+            sep,
+            end,
+        }
     }
 }
 
@@ -281,13 +352,28 @@ impl Line {
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Row {
     /// tabulate's `DataRow(begin, sep, end)`.
-    Plain { begin: &'static str, sep: &'static str, end: &'static str },
-    Mediawiki { sep: &'static str },
-    Html { tag: &'static str, escape: bool },
-    Moinmoin { header: bool },
-    Latex { escape: bool },
+    Plain {
+        begin: &'static str,
+        sep: &'static str,
+        end: &'static str,
+    },
+    Mediawiki {
+        sep: &'static str,
+    },
+    Html {
+        tag: &'static str,
+        escape: bool,
+    },
+    Moinmoin {
+        header: bool,
+    },
+    Latex {
+        escape: bool,
+    },
     Textile,
-    Asciidoc { header: bool },
+    Asciidoc {
+        header: bool,
+    },
 }
 
 impl Row {
@@ -332,7 +418,9 @@ impl Spec {
     /// characters `begin fill sep end`; outlines have no line between rows.
     fn boxed(lines: [&'static str; 4], bar: &'static str, between_rows: bool) -> Spec {
         let line = |chars: &'static str| {
-            let mut parts = chars.char_indices().map(|(i, c)| &chars[i..i + c.len_utf8()]);
+            let mut parts = chars
+                .char_indices()
+                .map(|(i, c)| &chars[i..i + c.len_utf8()]);
             let mut next = || parts.next().expect("four box-drawing characters");
             Line::plain(next(), next(), next(), next())
         };

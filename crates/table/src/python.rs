@@ -37,18 +37,20 @@ pub fn rstrip(s: &str) -> &str {
 /// The code points of every `0` of the Unicode 14 (Python 3.11) decimal digit runs; each
 /// run holds the ten digits 0..9 in order.
 const DECIMAL_ZEROS: &[u32] = &[
-    0x30, 0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66, 0xde6,
-    0xe50, 0xed0, 0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90, 0x1b50,
-    0x1bb0, 0x1c40, 0x1c50, 0xa620, 0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0, 0xff10, 0x104a0,
-    0x10d30, 0x11066, 0x110f0, 0x11136, 0x111d0, 0x112f0, 0x11450, 0x114d0, 0x11650, 0x116c0,
-    0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50, 0x11da0, 0x16a60, 0x16ac0, 0x16b50, 0x1d7ce,
-    0x1d7d8, 0x1d7e2, 0x1d7ec, 0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0,
+    0x30, 0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66,
+    0xde6, 0xe50, 0xed0, 0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90,
+    0x1b50, 0x1bb0, 0x1c40, 0x1c50, 0xa620, 0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0, 0xff10,
+    0x104a0, 0x10d30, 0x11066, 0x110f0, 0x11136, 0x111d0, 0x112f0, 0x11450, 0x114d0, 0x11650,
+    0x116c0, 0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50, 0x11da0, 0x16a60, 0x16ac0, 0x16b50,
+    0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec, 0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0,
 ];
 
 /// `unicodedata.decimal(c)`.
 fn decimal_value(c: char) -> Option<u8> {
     let code = c as u32;
-    let run = DECIMAL_ZEROS.partition_point(|&zero| zero <= code).checked_sub(1)?;
+    let run = DECIMAL_ZEROS
+        .partition_point(|&zero| zero <= code)
+        .checked_sub(1)?;
     let value = code - DECIMAL_ZEROS[run];
     (value < 10).then_some(value as u8)
 }
@@ -90,11 +92,16 @@ pub fn parse_float(s: &str) -> Option<f64> {
     number_text(s)?.parse().ok()
 }
 
+/// Python's default `sys.get_int_max_str_digits()`: `int()` refuses longer digit strings.
+const INT_MAX_STR_DIGITS: usize = 4300;
+
 /// Whether `int(s)` succeeds (base 10: an optional sign and digits; leading zeros are fine).
 pub fn is_int(s: &str) -> bool {
-    let Some(text) = number_text(s) else { return false };
+    let Some(text) = number_text(s) else {
+        return false;
+    };
     let digits = text.strip_prefix(['+', '-']).unwrap_or(&text);
-    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+    (1..=INT_MAX_STR_DIGITS).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// `format(x, "g")`: six significant digits without trailing zeros, in exponent form when
@@ -109,14 +116,20 @@ pub fn format_g(x: f64) -> String {
     // Rust and Python both round the exact binary value half-to-even, so the digits agree;
     // the exponent is taken after rounding, as Python does (999999.5 -> 1e+06).
     let scientific = format!("{x:.5e}");
-    let (mantissa, exponent) = scientific.split_once('e').expect("`{:e}` always has an exponent");
+    let (mantissa, exponent) = scientific
+        .split_once('e')
+        .expect("`{:e}` always has an exponent");
     let exponent: i32 = exponent.parse().expect("`{:e}` exponents are integers");
     if (-4..6).contains(&exponent) {
         let decimals = (5 - exponent) as usize;
         strip_fraction_zeros(&format!("{x:.decimals$}")).to_string()
     } else {
         let sign = if exponent < 0 { '-' } else { '+' };
-        format!("{}e{sign}{:02}", strip_fraction_zeros(mantissa), exponent.abs())
+        format!(
+            "{}e{sign}{:02}",
+            strip_fraction_zeros(mantissa),
+            exponent.abs()
+        )
     }
 }
 
@@ -184,8 +197,10 @@ mod tests {
             assert_eq!(parse_float(s), Some(x), "{s:?}");
         }
         assert!(parse_float("+NaN").is_some_and(f64::is_nan));
-        let rejected =
-            [".", "1e", "e5", "1__0", "_1", "1_", "1_.5", "1._5", "1e_1", "0x1F", "1,000", "1 2", "- 3", "\u{1c}3", "3\0", "nan(1)", "", " "];
+        let rejected = [
+            ".", "1e", "e5", "1__0", "_1", "1_", "1_.5", "1._5", "1e_1", "0x1F", "1,000", "1 2",
+            "- 3", "\u{1c}3", "3\0", "nan(1)", "", " ",
+        ];
         for s in rejected {
             assert_eq!(parse_float(s), None, "{s:?}");
         }
@@ -196,7 +211,9 @@ mod tests {
         for s in ["007", "+3", "-0", "1_000", " 3 ", "١٢٣", "३", "0_0"] {
             assert!(is_int(s), "{s:?}");
         }
-        for s in ["1.0", "1e5", "0x1F", "1__0", "", "+", "- 3", "inf", "1,000", "\u{1c}3"] {
+        for s in [
+            "1.0", "1e5", "0x1F", "1__0", "", "+", "- 3", "inf", "1,000", "\u{1c}3",
+        ] {
             assert!(!is_int(s), "{s:?}");
         }
     }
@@ -205,6 +222,10 @@ mod tests {
     fn strip_is_python_strip() {
         assert_eq!(strip("\u{1c} a \u{3000}"), "a");
         assert_eq!(rstrip(" a \u{85}"), " a");
-        assert_eq!(strip("\u{200b}a"), "\u{200b}a", "zero-width space is not whitespace");
+        assert_eq!(
+            strip("\u{200b}a"),
+            "\u{200b}a",
+            "zero-width space is not whitespace"
+        );
     }
 }
