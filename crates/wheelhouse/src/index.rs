@@ -6,13 +6,8 @@ use std::time::Instant;
 use catalog::Catalog;
 use site_config::{Environment, SiteConfig};
 
+/// Options of `wheelhouse index`; its help text is on the subcommand.
 #[derive(clap::Args)]
-#[command(
-    long_about = "Walk the wheelhouse and write its catalog file (.wheelhouse-catalog) at \
-    the root. `avail` then reads that one file instead of every directory, as long as no \
-    directory changed since; after publishing new wheels, run `wheelhouse index` again (a stale \
-    catalog is ignored, never trusted)."
-)]
 pub struct IndexArgs {
     /// The wheelhouse root [default: $WHEELHOUSE]
     wheelhouse: Option<PathBuf>,

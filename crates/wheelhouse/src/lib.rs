@@ -38,6 +38,11 @@ enum Command {
         args: Vec<OsString>,
     },
     /// Write the catalog file at the wheelhouse root so listings skip the directory scan.
+    ///
+    /// Walks the wheelhouse and writes its catalog file (.wheelhouse-catalog) at the root.
+    /// `avail` then reads that one file instead of every directory, as long as no directory
+    /// changed since; after publishing new wheels, run `wheelhouse index` again (a stale catalog
+    /// is ignored, never trusted).
     Index(index::IndexArgs),
 }
 

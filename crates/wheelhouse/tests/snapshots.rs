@@ -1,0 +1,68 @@
+//! Everything a user reads that the reference does not fix: `--help` texts and error
+//! paragraphs, pinned as snapshot files under tests/snapshots. A change of wording is a
+//! reviewed diff: rerun with `UPDATE_SNAPSHOTS=1` and commit the new files.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn tests_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests")
+}
+
+const CASES: &[(&str, &str, &[&str])] = &[
+    ("avail-help", "avail_wheels", &["--help"]),
+    ("wheelhouse-help", "wheelhouse", &["--help"]),
+    ("index-help", "wheelhouse", &["index", "--help"]),
+    ("error-unknown-format", "avail_wheels", &["numpy", "--format", "fancy"]),
+    ("error-unknown-arch", "avail_wheels", &["-a", "avx2"]),
+    ("error-unknown-python", "avail_wheels", &["-p", "3.7"]),
+    ("error-missing-requirements", "avail_wheels", &["-r", "missing.txt"]),
+    ("error-nested-missing-requirements", "avail_wheels", &["-r", "../snapshots/includes-missing.txt"]),
+    ("error-bad-requirement", "avail_wheels", &["num py"]),
+    ("error-conflicting-flags", "avail_wheels", &["numpy", "-v", "1.0", "--all-versions"]),
+    ("error-index-not-a-directory", "wheelhouse", &["index", "nowhere"]),
+    ("warning-bad-file-name", "avail_wheels", &["--not-available-only"]),
+];
+
+fn binary(name: &str) -> &'static str {
+    match name {
+        "avail_wheels" => env!("CARGO_BIN_EXE_avail_wheels"),
+        _ => env!("CARGO_BIN_EXE_wheelhouse"),
+    }
+}
+
+#[test]
+fn user_facing_text_matches_the_snapshots() {
+    let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
+    let mut failures = Vec::new();
+    for (name, bin, args) in CASES {
+        let out = Command::new(binary(bin))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("WHEELHOUSE", "wheelhouse")
+            .env("PYTHON_DIRS", "pythons")
+            .env("EBVERSIONGENTOO", "2023")
+            .current_dir(tests_dir().join("fixtures"))
+            .args(*args)
+            .output()
+            .unwrap();
+        let text = format!(
+            "$ {bin} {}\n--- exit {}\n--- stdout\n{}--- stderr\n{}",
+            args.join(" "),
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let path = tests_dir().join("snapshots").join(format!("{name}.txt"));
+        if update {
+            std::fs::write(&path, &text).unwrap();
+            continue;
+        }
+        match std::fs::read_to_string(&path) {
+            Ok(expected) if expected == text => {}
+            Ok(expected) => failures.push(format!("{name}: differs\n--- expected\n{expected}\n--- actual\n{text}")),
+            Err(_) => failures.push(format!("{name}: no snapshot at {}; run with UPDATE_SNAPSHOTS=1", path.display())),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
