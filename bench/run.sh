@@ -39,6 +39,7 @@ queries=("numpy" "'*cdf*' --all-versions" "")
 labels=("numpy" "\"*cdf*\" --all-versions" "(full listing)")
 results="$work/results.tsv"
 : > "$results"
+mismatches=0
 for config in "pip.conf" "none"; do
     if [ "$config" = "pip.conf" ]; then export PIP_CONFIG_FILE="$work/tree/pip.conf"; else unset PIP_CONFIG_FILE; fi
     for i in "${!queries[@]}"; do
@@ -49,6 +50,7 @@ for config in "pip.conf" "none"; do
         if ! cmp -s "$work/ref.out" "$work/ours.out"; then
             echo "MISMATCH for avail_wheels ${labels[$i]} (config: $config):" >&2
             diff "$work/ref.out" "$work/ours.out" | head -20 >&2
+            mismatches=$((mismatches + 1))
         fi
         hyperfine --style basic --warmup 2 --min-runs 10 --export-json "$work/h.json" \
             -n reference "$work/avail_wheels_reference $q" \
@@ -65,7 +67,7 @@ PY
 done
 
 # Write the results into bench/README.md, replacing the previous ones.
-python3 - "$results" "$here/README.md" "$work/tree/wheelhouse" <<'PY'
+python3 - "$results" "$here/README.md" "$work/tree/wheelhouse" "$mismatches" <<'PY'
 import datetime, os, platform, subprocess, sys
 rows = [line.split("\t") for line in open(sys.argv[1]).read().splitlines()]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
@@ -85,6 +87,8 @@ out = [
 for config, label, ref, scan, cat, r1, r2 in rows:
     where = "PIP_CONFIG_FILE (3 dirs)" if config == "pip.conf" else "walk of $WHEELHOUSE"
     out.append(f"| {where} | `avail_wheels {label}` | {ref} | {scan} | {cat} | {r1}× | {r2}× |")
+bad = int(sys.argv[4])
+out += ["", "Standard output of ours and of the reference: " + ("identical for every query." if bad == 0 else f"DIFFERENT for {bad} queries (see the run's log).")]
 text = open(sys.argv[2]).read()
 head = text.split("## Results")[0].rstrip() + "\n\n"
 open(sys.argv[2], "w").write(head + "\n".join(out) + "\n")
