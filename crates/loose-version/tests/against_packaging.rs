@@ -1,23 +1,6 @@
 //! Parse, normalisation and ordering must equal packaging 21.3's, which the reference runs on.
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use loose_version::LooseVersion;
-
-fn tools_python() -> PathBuf {
-    let path = std::env::var_os("WHEELHOUSE_TOOLS_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/venv/bin/python")
-        });
-    assert!(
-        path.exists(),
-        "{} is missing: run scripts/setup-tools.sh",
-        path.display()
-    );
-    path
-}
 
 const SCRIPT: &str = r#"
 import json, sys, warnings
@@ -145,22 +128,7 @@ fn pool() -> Vec<String> {
 #[test]
 fn matches_packaging_21_3() {
     let items = pool();
-    let mut child = Command::new(tools_python())
-        .args(["-c", SCRIPT])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let stdin = child.stdin.as_mut().unwrap();
-        stdin
-            .write_all(serde_json::to_string(&items).unwrap().as_bytes())
-            .unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let answer = test_support::run_python_json(SCRIPT, &[], &serde_json::json!(items));
     let parsed: Vec<LooseVersion> = items.iter().map(|s| LooseVersion::parse(s)).collect();
     let mut failures = Vec::new();
     for (i, expected) in answer["each"].as_array().unwrap().iter().enumerate() {

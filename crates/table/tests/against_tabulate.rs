@@ -2,53 +2,11 @@
 //! prints. The reference runs in the tools virtualenv (`scripts/setup-tools.sh`), once per
 //! test, on all tables at once.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-
 use serde_json::{json, Value};
 use table::{render, Format};
 
 type Rows = Vec<Vec<Option<String>>>;
 type Case = (Vec<String>, Rows);
-
-fn tools_python() -> PathBuf {
-    let path = std::env::var_os("WHEELHOUSE_TOOLS_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/venv/bin/python")
-        });
-    assert!(
-        path.exists(),
-        "the reference Python {} is missing: run scripts/setup-tools.sh (or set WHEELHOUSE_TOOLS_PYTHON)",
-        path.display()
-    );
-    path
-}
-
-/// Runs `script` with `input` as JSON on stdin and returns its JSON output.
-fn run_python(script: &str, input: &Value) -> Value {
-    let mut child = Command::new(tools_python())
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the reference Python");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "reference Python failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON from the reference Python")
-}
 
 /// Prints each table in each of its formats; `null` where tabulate raises.
 const TABULATE: &str = r#"
@@ -347,7 +305,7 @@ fn check(tables: &[Case], formats: impl Fn(usize) -> Vec<Format>) {
             json!({"headers": headers, "rows": rows, "formats": names})
         })
         .collect();
-    let reference = run_python(TABULATE, &json!({ "tables": input }));
+    let reference = test_support::run_python_json(TABULATE, &[], &json!({ "tables": input }));
     let outputs = reference["outputs"].as_array().unwrap();
     let mut failures = Vec::new();
     let mut compared = 0;
@@ -419,7 +377,7 @@ fn some_formats(table: usize) -> Vec<Format> {
 
 #[test]
 fn format_names_are_tabulate_formats() {
-    let reference = run_python(TABULATE, &json!({ "tables": [] }));
+    let reference = test_support::run_python_json(TABULATE, &[], &json!({ "tables": [] }));
     let formats: Vec<&str> = reference["formats"]
         .as_array()
         .unwrap()

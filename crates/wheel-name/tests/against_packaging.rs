@@ -1,23 +1,8 @@
 //! The compatible tag sets must equal what packaging 21.3 gives the reference tool.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use wheel_name::{CompatibleTags, PythonVersion, Tag};
-
-fn tools_python() -> PathBuf {
-    let path = std::env::var_os("WHEELHOUSE_TOOLS_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/venv/bin/python")
-        });
-    assert!(
-        path.exists(),
-        "{} is missing: run scripts/setup-tools.sh to create the tools virtualenv",
-        path.display()
-    );
-    path
-}
 
 const SCRIPT: &str = r#"
 import sys
@@ -34,7 +19,7 @@ fn tag_sets_match_packaging_21_3() {
     let versions = [
         "2.7", "3.5", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13",
     ];
-    let out = Command::new(tools_python())
+    let out = Command::new(test_support::tools_python())
         .arg("-c")
         .arg(SCRIPT)
         .args(versions)
