@@ -130,4 +130,13 @@ mod tests {
         let err = IniFile::parse("[a]\njunk\n").unwrap_err().to_string();
         assert!(err.starts_with("line 2:"), "{err}");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+            if let Ok(ini) = IniFile::parse(&text) {
+                let _ = ini.get("wheel", "find-links");
+            }
+        }
+    }
 }
