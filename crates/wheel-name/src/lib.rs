@@ -22,8 +22,10 @@
 
 mod arch;
 mod filename;
+mod priority;
 mod tags;
 
 pub use arch::{architectures_for_gentoo, ARCHITECTURES_2020, ARCHITECTURES_2023};
 pub use filename::{ParseError, WheelFilename};
+pub use priority::{is_manylinux, TagPriority, TagTarget};
 pub use tags::{CompatibleTags, PythonVersion, Tag};
