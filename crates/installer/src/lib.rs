@@ -1,0 +1,62 @@
+//! Installing wheels into a Python environment, and removing them.
+//!
+//! Follows the binary distribution format (PEP 427 and its successor spec): the archive root
+//! goes to purelib or platlib as `WHEEL` says, `<name>.data/<scheme>/` to that scheme's path,
+//! `#!python` scripts get the environment's interpreter, entry points get launchers, and
+//! `RECORD` is rewritten for the installed paths (so `pip uninstall` and `pip freeze` work on
+//! what we install), with `INSTALLER` and `REQUESTED`.
+//!
+//! Safety: members that would land outside the environment are refused, hashes are checked
+//! against the wheel's RECORD, and every change goes through a journaled [`transaction`]
+//! under an exclusive lock.
+
+mod error;
+mod scripts;
+mod site;
+pub mod transaction;
+mod unpack;
+
+use std::path::{Path, PathBuf};
+
+pub use error::InstallError;
+pub use scripts::{entry_point_script, rewrite_shebang, shebang};
+pub use site::{freeze_lines, scan_site_dir, InstalledDist};
+pub use transaction::{execute, files_of, lock_environment, EnvLock, Outcome, Plan, Progress};
+pub use unpack::{unpack_wheel, StagedWheel};
+
+/// Where a wheel's parts go in one environment.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    /// The environment prefix; every path below must be inside it.
+    pub root: PathBuf,
+    pub purelib: PathBuf,
+    pub platlib: PathBuf,
+    pub scripts: PathBuf,
+    /// Headers go to `include/<dist name>`.
+    pub include: PathBuf,
+    pub data: PathBuf,
+    /// The interpreter scripts run with (the environment's `bin/python`).
+    pub python: PathBuf,
+}
+
+impl Layout {
+    /// A RECORD path: `target` (relative to the root) as seen from the directory that holds
+    /// the `.dist-info` (`../../../bin/f2py` for a script).
+    pub(crate) fn record_path(&self, target: &Path, dist_info: &Path) -> String {
+        let base = dist_info.parent().unwrap_or(Path::new(""));
+        let base: Vec<_> = base.components().collect();
+        let target_parts: Vec<_> = target.components().collect();
+        let common = base
+            .iter()
+            .zip(&target_parts)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let mut parts: Vec<String> = std::iter::repeat_n("..".to_string(), base.len() - common).collect();
+        parts.extend(
+            target_parts[common..]
+                .iter()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+        );
+        parts.join("/")
+    }
+}

@@ -1,0 +1,355 @@
+//! Failures in words a cluster user can act on: the seed's troubleshooting section, answered
+//! by the tool itself.
+
+use std::fmt;
+
+use pubgrub::{
+    DefaultStringReporter, DerivationTree, Derived, External, Map, Ranges, ReportFormatter,
+    Reporter, Term,
+};
+
+use crate::{Index, Pkg, Provider, Rejection, Request};
+
+/// Why a package has no usable wheel at all, with the next step.
+#[derive(Debug)]
+pub struct NoCandidates {
+    pub name: String,
+    pub message: String,
+}
+
+impl fmt::Display for NoCandidates {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Explains why `key` has no wheel this target can use.
+pub fn explain_no_candidates(key: &str, name: &str, index: &Index, request: &Request) -> NoCandidates {
+    let python = &request.python_version;
+    let searched = if index.search_paths.is_empty() {
+        "no search path (set PIP_CONFIG_FILE or WHEELHOUSE, or pass --find-links)".to_string()
+    } else {
+        index
+            .search_paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let avail = format!("avail_wheels {name} --all-versions --all-pythons");
+    let rejected = index.rejected.get(key).map(Vec::as_slice).unwrap_or(&[]);
+    let installed_elsewhere = request.installed.get(key);
+    let message = if let Some(inst) = installed_elsewhere {
+        // Installed but excluded by a constraint.
+        format!(
+            "No matching distribution found for {name}: {} {} is installed but does not satisfy \
+             the constraints, and the wheelhouse has no other wheel of it for this Python \
+             (searched: {searched}). Run `{avail}` to see what exists.",
+            inst.name, inst.version
+        )
+    } else if rejected.is_empty() {
+        format!(
+            "No matching distribution found for {name}: the wheelhouse has no wheel named \
+             {name} (searched: {searched}). Check the spelling with `avail_wheels \"*{name}*\"`; \
+             if it is not there, ask your site's support to add it to the wheelhouse."
+        )
+    } else if rejected.iter().all(|r| r.why == Rejection::Manylinux) {
+        let files: Vec<&str> = rejected.iter().take(3).map(|r| r.filename.as_str()).collect();
+        format!(
+            "No matching distribution found for {name}: the only wheels of it are `manylinux` \
+             builds ({}), and this site refuses `manylinux` wheels by policy: they bundle their \
+             own libraries, are not built for the cluster's CPUs and software stack, and may \
+             crash or run slowly. Ask your site's support to build {name} for the wheelhouse. \
+             To install it anyway, at your own risk, pass --allow-manylinux (or set \
+             `allow-manylinux = true` under [install] in your pip configuration).",
+            files.join(", ")
+        )
+    } else {
+        let mut pythons: Vec<String> = rejected
+            .iter()
+            .filter_map(|r| match &r.why {
+                Rejection::OtherPython(tags) => Some(tags.clone()),
+                Rejection::Manylinux => None,
+            })
+            .flat_map(|t| t.split(',').map(str::to_string).collect::<Vec<_>>())
+            .collect();
+        pythons.sort();
+        pythons.dedup();
+        let modules: Vec<String> = pythons
+            .iter()
+            .filter_map(|t| {
+                let digits = t.strip_prefix("cp")?;
+                let (major, minor) = digits.split_at(1);
+                Some(format!("module load python/{major}.{minor}"))
+            })
+            .collect();
+        let hint = match modules.last() {
+            Some(line) => format!(" Load a Python it exists for (`{line}`), make a new environment with it, and install again;"),
+            None => String::new(),
+        };
+        format!(
+            "No matching distribution found for {name}: the wheelhouse has {name} only for \
+             other Pythons or platforms ({}), not for Python {python}.{hint} or ask your \
+             site's support for a build for Python {python}. Run `{avail}` to see every build.",
+            pythons.join(", ")
+        )
+    };
+    NoCandidates {
+        name: name.to_string(),
+        message,
+    }
+}
+
+/// Explains a failed resolution: for a package with no usable wheel, the reason; otherwise
+/// the chain of requirements that clash.
+pub(crate) fn explain_conflict(
+    provider: &Provider<'_>,
+    tree: DerivationTree<Pkg, Ranges<u32>, String>,
+) -> String {
+    let mut missing = Vec::new();
+    collect_missing(&tree, provider, &mut missing);
+    let mut out = String::new();
+    for key in &missing {
+        let name = key.to_string();
+        out.push_str(&explain_no_candidates(key, &name, provider.index, provider.request).message);
+        out.push('\n');
+    }
+    let formatter = Words { provider };
+    let chain = DefaultStringReporter::report_with_formatter(&tree, &formatter);
+    if missing.is_empty() {
+        out.push_str("Cannot install these requirements together, because they conflict:\n");
+    } else {
+        out.push_str("How the requirements lead there:\n");
+    }
+    for line in chain.lines() {
+        out.push_str("  ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str(
+        "Loosen one of the requirements above, or check which versions exist with \
+         `avail_wheels NAME --all-versions`.",
+    );
+    out
+}
+
+fn collect_missing(
+    tree: &DerivationTree<Pkg, Ranges<u32>, String>,
+    provider: &Provider<'_>,
+    out: &mut Vec<String>,
+) {
+    match tree {
+        DerivationTree::External(External::NoVersions(pkg, _)) => {
+            if let Some(key) = pkg_key(pkg) {
+                if provider.candidate_count(key) == 0 && !out.iter().any(|k| k == key) {
+                    out.push(key.to_string());
+                }
+            }
+        }
+        DerivationTree::External(_) => {}
+        DerivationTree::Derived(d) => {
+            collect_missing(&d.cause1, provider, out);
+            collect_missing(&d.cause2, provider, out);
+        }
+    }
+}
+
+fn pkg_key(pkg: &Pkg) -> Option<&str> {
+    match pkg {
+        Pkg::Root => None,
+        Pkg::Dist(k) | Pkg::Extra(k, _) => Some(k),
+    }
+}
+
+struct Words<'p, 'a> {
+    provider: &'p Provider<'a>,
+}
+
+impl Words<'_, '_> {
+    fn versions(&self, pkg: &Pkg, set: &Ranges<u32>) -> String {
+        let Some(key) = pkg_key(pkg) else {
+            return String::new();
+        };
+        let all = self.provider.candidate_count(key);
+        let versions = self.provider.versions_in(key, set);
+        if versions.is_empty() {
+            return "(no version)".into();
+        }
+        if all > 1 && (versions.len() == all || set == &Ranges::full()) {
+            return "(any version)".into();
+        }
+        if versions.len() > 4 {
+            return format!(
+                "{} to {} ({} versions)",
+                versions.last().unwrap(),
+                versions[0],
+                versions.len()
+            );
+        }
+        versions.join(" or ")
+    }
+
+    fn named(&self, pkg: &Pkg, set: &Ranges<u32>) -> String {
+        let v = self.versions(pkg, set);
+        if v.is_empty() || v == "(any version)" {
+            pkg.to_string()
+        } else {
+            format!("{pkg} {v}")
+        }
+    }
+
+    fn term(&self, pkg: &Pkg, term: &Term<Ranges<u32>>) -> String {
+        match term {
+            Term::Positive(set) => self.named(pkg, set),
+            Term::Negative(set) => format!("{pkg} other than {}", self.versions(pkg, set)),
+        }
+    }
+}
+
+impl ReportFormatter<Pkg, Ranges<u32>, String> for Words<'_, '_> {
+    type Output = String;
+
+    fn format_external(&self, external: &External<Pkg, Ranges<u32>, String>) -> String {
+        match external {
+            External::NotRoot(..) => "we are solving your requirements".into(),
+            External::NoVersions(pkg, set) => {
+                if let Some(key) = pkg_key(pkg) {
+                    let all = self.provider.versions_in(key, &Ranges::full());
+                    if all.is_empty() {
+                        return format!("there is no usable wheel of {pkg}");
+                    }
+                    let wanted = self.provider.versions_in(key, set);
+                    if wanted.is_empty() {
+                        format!("{pkg} has only {}", all.join(", "))
+                    } else {
+                        format!("{pkg} {} cannot be used", wanted.join(" or "))
+                    }
+                } else {
+                    format!("there is no version of {pkg}")
+                }
+            }
+            External::Custom(pkg, set, why) => {
+                format!("{} cannot be used {why}", self.named(pkg, set))
+            }
+            External::FromDependencyOf(p, sp, d, _sd) => {
+                let text = self
+                    .provider
+                    .edges
+                    .borrow()
+                    .get(&(p.clone(), d.clone()))
+                    .cloned()
+                    .unwrap_or_else(|| d.to_string());
+                match p {
+                    Pkg::Root => format!("you asked for {text}"),
+                    _ => format!("{} requires {text}", self.named(p, sp)),
+                }
+            }
+        }
+    }
+
+    fn format_terms(&self, terms: &Map<Pkg, Term<Ranges<u32>>>) -> String {
+        let parts: Vec<(&Pkg, &Term<Ranges<u32>>)> = terms.iter().collect();
+        match parts.as_slice() {
+            [] => "no set of versions works".into(),
+            [(Pkg::Root, Term::Positive(_))] => "your requirements cannot be met".into(),
+            [(p, Term::Positive(set))] => format!("{} cannot be used", self.named(p, set)),
+            [(p, Term::Negative(set))] => format!("{} is required", self.named(p, set)),
+            [(p1, Term::Positive(r1)), (p2, Term::Negative(r2))]
+            | [(p2, Term::Negative(r2)), (p1, Term::Positive(r1))] => {
+                if **p1 == Pkg::Root {
+                    format!("you need {}", self.named(p2, r2))
+                } else {
+                    format!("{} requires {}", self.named(p1, r1), self.named(p2, r2))
+                }
+            }
+            many => {
+                let list: Vec<String> = many.iter().map(|(p, t)| self.term(p, t)).collect();
+                format!("{} cannot be installed together", list.join(", "))
+            }
+        }
+    }
+
+    fn explain_both_external(
+        &self,
+        e1: &External<Pkg, Ranges<u32>, String>,
+        e2: &External<Pkg, Ranges<u32>, String>,
+        terms: &Map<Pkg, Term<Ranges<u32>>>,
+    ) -> String {
+        format!(
+            "Because {} and {}, {}.",
+            self.format_external(e1),
+            self.format_external(e2),
+            self.format_terms(terms)
+        )
+    }
+
+    fn explain_both_ref(
+        &self,
+        id1: usize,
+        d1: &Derived<Pkg, Ranges<u32>, String>,
+        id2: usize,
+        d2: &Derived<Pkg, Ranges<u32>, String>,
+        terms: &Map<Pkg, Term<Ranges<u32>>>,
+    ) -> String {
+        format!(
+            "Because {} ({id1}) and {} ({id2}), {}.",
+            self.format_terms(&d1.terms),
+            self.format_terms(&d2.terms),
+            self.format_terms(terms)
+        )
+    }
+
+    fn explain_ref_and_external(
+        &self,
+        id: usize,
+        d: &Derived<Pkg, Ranges<u32>, String>,
+        e: &External<Pkg, Ranges<u32>, String>,
+        terms: &Map<Pkg, Term<Ranges<u32>>>,
+    ) -> String {
+        format!(
+            "Because {} ({id}) and {}, {}.",
+            self.format_terms(&d.terms),
+            self.format_external(e),
+            self.format_terms(terms)
+        )
+    }
+
+    fn and_explain_external(
+        &self,
+        e: &External<Pkg, Ranges<u32>, String>,
+        terms: &Map<Pkg, Term<Ranges<u32>>>,
+    ) -> String {
+        format!(
+            "And because {}, {}.",
+            self.format_external(e),
+            self.format_terms(terms)
+        )
+    }
+
+    fn and_explain_ref(
+        &self,
+        id: usize,
+        d: &Derived<Pkg, Ranges<u32>, String>,
+        terms: &Map<Pkg, Term<Ranges<u32>>>,
+    ) -> String {
+        format!(
+            "And because {} ({id}), {}.",
+            self.format_terms(&d.terms),
+            self.format_terms(terms)
+        )
+    }
+
+    fn and_explain_prior_and_external(
+        &self,
+        prior: &External<Pkg, Ranges<u32>, String>,
+        e: &External<Pkg, Ranges<u32>, String>,
+        terms: &Map<Pkg, Term<Ranges<u32>>>,
+    ) -> String {
+        format!(
+            "And because {} and {}, {}.",
+            self.format_external(prior),
+            self.format_external(e),
+            self.format_terms(terms)
+        )
+    }
+}

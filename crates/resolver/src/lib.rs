@@ -1,0 +1,543 @@
+//! Choosing one wheel per package for a target Python, under cluster rules.
+//!
+//! The solver is PubGrub (the `pubgrub` crate). Its version of a package is the *rank* of a
+//! candidate in that package's preference list, not the PEP 440 version itself: the list is
+//! finite (the wheelhouse plus what is installed), so every specifier becomes an exact set of
+//! ranks, and PEP 440's harder corners (local versions such as `1.26.4+computecanada`
+//! satisfying `==1.26.4`, `!=`, `~=`, `.*`) are decided by `pep440_rs` on real versions, never
+//! approximated by intervals. Rank 0 is the most preferred candidate:
+//! - an installed distribution that still fits, unless asked to upgrade or reinstall (as pip);
+//! - then versions from highest to lowest (a `+local` build above its public version; final
+//!   releases before pre-releases);
+//! - for one version, the wheel with the most specific tag, then the earliest search path
+//!   (the CPU-level directory before the generic ones).
+//!
+//! Failures are explained with the chain of requirements that clash, in versions a user can
+//! read ([`explain`]).
+
+mod explain;
+mod index;
+
+use std::cell::RefCell;
+use std::cmp::Reverse;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::{ExtraName, MarkerEnvironment, Requirement, VersionOrUrl};
+use pubgrub::{
+    Dependencies, DependencyConstraints, DependencyProvider, PackageResolutionStatistics, Ranges,
+};
+use wheel_metadata::{normalize_name, CoreMetadata};
+
+pub use explain::{explain_no_candidates, NoCandidates};
+pub use index::{Index, RejectedWheel, Rejection, WheelCandidate};
+
+/// A distribution already importable by the target interpreter.
+#[derive(Clone, Debug)]
+pub struct Installed {
+    pub name: String,
+    pub version: String,
+    pub requires_dist: Vec<String>,
+    /// Whether it lives in the target environment (we may replace it) or elsewhere
+    /// (`PYTHONPATH`, system site-packages: read-only for us).
+    pub in_environment: bool,
+}
+
+/// Which installed packages may move to a newer version.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Upgrade {
+    /// Keep whatever is installed and fits (pip's default).
+    #[default]
+    None,
+    /// The named packages (`--upgrade` applies to the requirements given), others only if
+    /// needed.
+    Packages(HashSet<String>),
+}
+
+/// What to resolve.
+pub struct Request {
+    pub requirements: Vec<Requirement>,
+    pub constraints: Vec<Requirement>,
+    pub markers: MarkerEnvironment,
+    /// The target's full Python version, for `Requires-Python`.
+    pub python_version: Version,
+    /// By normalised name, the first one on the import path.
+    pub installed: HashMap<String, Installed>,
+    pub upgrade: Upgrade,
+    pub force_reinstall: bool,
+    pub no_deps: bool,
+    pub pre: bool,
+}
+
+/// Where a chosen distribution comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Install this wheel.
+    Wheel(PathBuf),
+    /// Already installed and kept.
+    Installed,
+}
+
+/// One chosen distribution.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    /// Normalised name.
+    pub key: String,
+    pub version: Version,
+    pub source: Source,
+    /// Whether a top-level requirement names it.
+    pub requested: bool,
+}
+
+/// A failed resolution, already explained.
+#[derive(Debug)]
+pub struct ResolveError {
+    pub message: String,
+}
+
+impl fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ResolveError {}
+
+/// The solver's package: the root, a distribution, or a distribution with one extra.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Pkg {
+    Root,
+    Dist(Arc<str>),
+    Extra(Arc<str>, Arc<str>),
+}
+
+impl Pkg {
+    fn key(&self) -> Option<&str> {
+        match self {
+            Pkg::Root => None,
+            Pkg::Dist(k) | Pkg::Extra(k, _) => Some(k),
+        }
+    }
+}
+
+impl fmt::Display for Pkg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pkg::Root => f.write_str("your requirements"),
+            Pkg::Dist(k) => f.write_str(k),
+            Pkg::Extra(k, e) => write!(f, "{k}[{e}]"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Candidate {
+    version: Version,
+    /// Index into the package's usable wheels, or `None` for the installed one.
+    wheel: Option<usize>,
+}
+
+#[derive(Default)]
+struct Metadata {
+    requires_dist: Vec<String>,
+    requires_python: Option<String>,
+}
+
+pub(crate) struct Provider<'a> {
+    request: &'a Request,
+    index: &'a Index,
+    candidates: RefCell<HashMap<Arc<str>, Rc<Vec<Candidate>>>>,
+    metadata: RefCell<HashMap<(Arc<str>, u32), Rc<Metadata>>>,
+    /// `(parent, rank, dependency)` → the requirement text, for explanations.
+    pub(crate) edges: RefCell<HashMap<(Pkg, Pkg), String>>,
+    pub(crate) warnings: RefCell<Vec<String>>,
+    requested: HashSet<String>,
+}
+
+impl<'a> Provider<'a> {
+    pub(crate) fn candidates(&self, key: &str) -> Rc<Vec<Candidate>> {
+        if let Some(c) = self.candidates.borrow().get(key) {
+            return c.clone();
+        }
+        let list = Rc::new(self.rank_candidates(key));
+        self.candidates
+            .borrow_mut()
+            .insert(Arc::from(key), list.clone());
+        list
+    }
+
+    fn rank_candidates(&self, key: &str) -> Vec<Candidate> {
+        let request = self.request;
+        let constraints: Vec<&VersionSpecifiers> = request
+            .constraints
+            .iter()
+            .filter(|c| normalize_name(c.name.as_ref()) == key && c.marker.evaluate(&request.markers, &[]))
+            .filter_map(|c| match &c.version_or_url {
+                Some(VersionOrUrl::VersionSpecifier(s)) => Some(s),
+                _ => None,
+            })
+            .collect();
+        let allowed = |v: &Version| constraints.iter().all(|s| s.contains(v));
+        let empty = Vec::new();
+        let wheels = self.index.usable.get(key).unwrap_or(&empty);
+        // Best wheel per version.
+        let mut best: HashMap<&Version, usize> = HashMap::new();
+        for (i, w) in wheels.iter().enumerate() {
+            if !allowed(&w.version) {
+                continue;
+            }
+            best.entry(&w.version)
+                .and_modify(|b| {
+                    let old = &wheels[*b];
+                    if (w.tag_rank, w.search_rank) < (old.tag_rank, old.search_rank) {
+                        *b = i;
+                    }
+                })
+                .or_insert(i);
+        }
+        let mut list: Vec<Candidate> = best
+            .into_iter()
+            .map(|(v, i)| Candidate {
+                version: v.clone(),
+                wheel: Some(i),
+            })
+            .collect();
+        let installed = request.installed.get(key).and_then(|inst| {
+            Version::from_str(&inst.version).ok().filter(|v| allowed(v)).map(|v| (inst, v))
+        });
+        let upgrading = match &request.upgrade {
+            Upgrade::None => false,
+            Upgrade::Packages(names) => names.contains(key),
+        };
+        if let Some((inst, version)) = &installed {
+            // Same version in the wheelhouse: keep the installed copy unless reinstalling, or
+            // unless it is outside the environment (then the wheel is the way to replace it).
+            let same = list.iter().position(|c| c.version == *version);
+            let keep = !request.force_reinstall || !inst.in_environment;
+            match same {
+                Some(pos) if keep => list[pos].wheel = None,
+                Some(_) => {}
+                None => list.push(Candidate {
+                    version: version.clone(),
+                    wheel: None,
+                }),
+            }
+        }
+        let pre = request.pre;
+        list.sort_by(|a, b| {
+            let a_pre = !pre && a.version.any_prerelease();
+            let b_pre = !pre && b.version.any_prerelease();
+            a_pre.cmp(&b_pre).then_with(|| b.version.cmp(&a.version))
+        });
+        if let Some((inst, version)) = &installed {
+            let keep_first = !upgrading && !(request.force_reinstall && inst.in_environment);
+            if keep_first {
+                if let Some(pos) = list.iter().position(|c| c.wheel.is_none() && c.version == *version) {
+                    let c = list.remove(pos);
+                    list.insert(0, c);
+                }
+            }
+        }
+        list
+    }
+
+    fn metadata(&self, key: &Arc<str>, rank: u32) -> Result<Rc<Metadata>, String> {
+        if let Some(m) = self.metadata.borrow().get(&(key.clone(), rank)) {
+            return Ok(m.clone());
+        }
+        let candidates = self.candidates(key);
+        let candidate = &candidates[rank as usize];
+        let meta = match candidate.wheel {
+            None => {
+                let inst = &self.request.installed[&**key];
+                Metadata {
+                    requires_dist: inst.requires_dist.clone(),
+                    requires_python: None,
+                }
+            }
+            Some(i) => {
+                let wheel = &self.index.usable[&**key][i];
+                let text = wheel_metadata::read_dist_info_file(&wheel.path, "METADATA")
+                    .map_err(|e| e.to_string())?;
+                let core = CoreMetadata::parse(&text);
+                Metadata {
+                    requires_dist: core.requires_dist,
+                    requires_python: core.requires_python,
+                }
+            }
+        };
+        let meta = Rc::new(meta);
+        self.metadata
+            .borrow_mut()
+            .insert((key.clone(), rank), meta.clone());
+        Ok(meta)
+    }
+
+    /// The ranks of `key`'s candidates that satisfy `specifiers`.
+    pub(crate) fn ranks_matching(&self, key: &str, specifiers: Option<&VersionSpecifiers>) -> Ranges<u32> {
+        let candidates = self.candidates(key);
+        let mut ranges = Ranges::empty();
+        let mut start: Option<u32> = None;
+        for (i, c) in candidates.iter().enumerate() {
+            let ok = specifiers.is_none_or(|s| s.contains(&c.version));
+            match (ok, start) {
+                (true, None) => start = Some(i as u32),
+                (false, Some(s)) => {
+                    ranges = ranges.union(&Ranges::between(s, i as u32));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = start {
+            ranges = ranges.union(&Ranges::between(s, candidates.len() as u32));
+        }
+        ranges
+    }
+
+    /// Versions of `key` in a rank set, for messages.
+    pub(crate) fn versions_in(&self, key: &str, set: &Ranges<u32>) -> Vec<String> {
+        let candidates = self.candidates(key);
+        let mut out: Vec<&Version> = candidates
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| set.contains(&(*i as u32)))
+            .map(|(_, c)| &c.version)
+            .collect();
+        out.sort();
+        out.dedup();
+        out.into_iter().rev().map(|v| v.to_string()).collect()
+    }
+
+    pub(crate) fn candidate_count(&self, key: &str) -> usize {
+        self.candidates(key).len()
+    }
+
+    fn add_requirement(
+        &self,
+        parent: &Pkg,
+        req: &Requirement,
+        deps: &mut Vec<(Pkg, Ranges<u32>)>,
+    ) {
+        let key: Arc<str> = Arc::from(normalize_name(req.name.as_ref()));
+        let specifiers = match &req.version_or_url {
+            Some(VersionOrUrl::VersionSpecifier(s)) => Some(s),
+            Some(VersionOrUrl::Url(_)) => {
+                self.warnings.borrow_mut().push(format!(
+                    "`{req}`: direct URLs are not used; the wheelhouse's {key} is resolved instead"
+                ));
+                None
+            }
+            None => None,
+        };
+        let set = self.ranks_matching(&key, specifiers);
+        let text = req.to_string();
+        let mut targets = vec![Pkg::Dist(key.clone())];
+        targets.extend(
+            req.extras
+                .iter()
+                .map(|e| Pkg::Extra(key.clone(), Arc::from(e.as_ref()))),
+        );
+        for target in targets {
+            self.edges
+                .borrow_mut()
+                .entry((parent.clone(), target.clone()))
+                .and_modify(|t| {
+                    if !t.contains(&text) {
+                        t.push_str(", ");
+                        t.push_str(&text);
+                    }
+                })
+                .or_insert_with(|| text.clone());
+            match deps.iter_mut().find(|(p, _)| *p == target) {
+                Some((_, old)) => *old = old.intersection(&set),
+                None => deps.push((target, set.clone())),
+            }
+        }
+    }
+}
+
+impl DependencyProvider for Provider<'_> {
+    type P = Pkg;
+    type V = u32;
+    type VS = Ranges<u32>;
+    type M = String;
+    type Err = std::convert::Infallible;
+    type Priority = (u32, Reverse<usize>);
+
+    fn prioritize(
+        &self,
+        package: &Pkg,
+        range: &Ranges<u32>,
+        stats: &PackageResolutionStatistics,
+    ) -> Self::Priority {
+        match package.key() {
+            None => (u32::MAX, Reverse(0)),
+            Some(key) => {
+                let n = self.candidate_count(key);
+                let in_range = (0..n as u32).filter(|i| range.contains(i)).count();
+                (stats.conflict_count(), Reverse(in_range))
+            }
+        }
+    }
+
+    fn choose_version(&self, package: &Pkg, range: &Ranges<u32>) -> Result<Option<u32>, Self::Err> {
+        Ok(match package.key() {
+            None => range.contains(&0).then_some(0),
+            Some(key) => {
+                let n = self.candidate_count(key) as u32;
+                (0..n).find(|i| range.contains(i))
+            }
+        })
+    }
+
+    fn get_dependencies(
+        &self,
+        package: &Pkg,
+        rank: &u32,
+    ) -> Result<Dependencies<Pkg, Ranges<u32>, String>, Self::Err> {
+        let mut deps: Vec<(Pkg, Ranges<u32>)> = Vec::new();
+        match package {
+            Pkg::Root => {
+                for req in &self.request.requirements {
+                    if req.marker.evaluate(&self.request.markers, &[]) {
+                        self.add_requirement(package, req, &mut deps);
+                    }
+                }
+            }
+            Pkg::Dist(key) | Pkg::Extra(key, _) => {
+                let meta = match self.metadata(key, *rank) {
+                    Ok(m) => m,
+                    Err(e) => return Ok(Dependencies::Unavailable(e)),
+                };
+                if let Some(rp) = &meta.requires_python {
+                    if let Ok(spec) = VersionSpecifiers::from_str(rp) {
+                        if !spec.contains(&self.request.python_version) {
+                            return Ok(Dependencies::Unavailable(format!(
+                                "because it requires Python {rp} (this is Python {})",
+                                self.request.python_version
+                            )));
+                        }
+                    }
+                }
+                let extras: Vec<ExtraName> = match package {
+                    Pkg::Extra(_, e) => {
+                        deps.push((Pkg::Dist(key.clone()), Ranges::singleton(*rank)));
+                        ExtraName::from_str(e).into_iter().collect()
+                    }
+                    _ => Vec::new(),
+                };
+                if self.request.no_deps {
+                    return Ok(Dependencies::Available(deps.into_iter().collect()));
+                }
+                for line in &meta.requires_dist {
+                    let req = match Requirement::from_str(line) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            self.warnings.borrow_mut().push(format!(
+                                "{key}: ignoring the unreadable requirement `{line}` in its metadata: {e}"
+                            ));
+                            continue;
+                        }
+                    };
+                    if !req.marker.evaluate(&self.request.markers, &extras) {
+                        continue;
+                    }
+                    if extras.is_empty() || !req.marker.evaluate(&self.request.markers, &[]) {
+                        self.add_requirement(package, &req, &mut deps);
+                    }
+                }
+            }
+        }
+        Ok(Dependencies::Available(deps.into_iter().collect::<DependencyConstraints<_, _>>()))
+    }
+}
+
+/// What the resolution chose, and the warnings met on the way.
+#[derive(Debug)]
+pub struct Resolution {
+    pub packages: Vec<Resolved>,
+    pub warnings: Vec<String>,
+}
+
+/// Resolves a request against an index.
+pub fn resolve(request: &Request, index: &Index) -> Result<Resolution, ResolveError> {
+    let requested: HashSet<String> = request
+        .requirements
+        .iter()
+        .map(|r| normalize_name(r.name.as_ref()))
+        .collect();
+    let provider = Provider {
+        request,
+        index,
+        candidates: RefCell::default(),
+        metadata: RefCell::default(),
+        edges: RefCell::default(),
+        warnings: RefCell::default(),
+        requested,
+    };
+    // Names that cannot be found at all get the teaching message before any solving.
+    for req in &request.requirements {
+        if !req.marker.evaluate(&request.markers, &[]) {
+            continue;
+        }
+        let key = normalize_name(req.name.as_ref());
+        if provider.candidate_count(&key) == 0 {
+            return Err(ResolveError {
+                message: explain_no_candidates(&key, req.name.as_ref(), index, request).to_string(),
+            });
+        }
+        if let Some(VersionOrUrl::VersionSpecifier(spec)) = &req.version_or_url {
+            if provider.ranks_matching(&key, Some(spec)).is_empty() {
+                let versions = provider.versions_in(&key, &Ranges::full());
+                return Err(ResolveError {
+                    message: format!(
+                        "No matching distribution found for {req}: the wheelhouse has {} {} for \
+                         this Python, and none satisfies `{spec}`. Change the requirement to one \
+                         of these versions, or run `avail_wheels {} --all-versions --all-pythons` \
+                         to see builds for other Pythons.",
+                        req.name,
+                        versions.join(", "),
+                        req.name
+                    ),
+                });
+            }
+        }
+    }
+    match pubgrub::resolve(&provider, Pkg::Root, 0u32) {
+        Ok(solution) => {
+            let mut packages = Vec::new();
+            for (pkg, rank) in solution {
+                let Pkg::Dist(key) = pkg else { continue };
+                let candidates = provider.candidates(&key);
+                let c = &candidates[rank as usize];
+                let source = match c.wheel {
+                    Some(i) => Source::Wheel(index.usable[&*key][i].path.clone()),
+                    None => Source::Installed,
+                };
+                packages.push(Resolved {
+                    requested: provider.requested.contains(&*key),
+                    key: key.to_string(),
+                    version: c.version.clone(),
+                    source,
+                });
+            }
+            packages.sort_by(|a, b| a.key.cmp(&b.key));
+            Ok(Resolution {
+                packages,
+                warnings: provider.warnings.into_inner(),
+            })
+        }
+        Err(pubgrub::PubGrubError::NoSolution(tree)) => Err(ResolveError {
+            message: explain::explain_conflict(&provider, tree),
+        }),
+        Err(other) => Err(ResolveError {
+            message: format!("resolution failed: {other}"),
+        }),
+    }
+}
