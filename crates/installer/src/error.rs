@@ -6,11 +6,19 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub enum InstallError {
     /// A file-system call failed.
-    Io { path: PathBuf, action: &'static str, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        source: std::io::Error,
+    },
     /// The wheel is not a readable archive or lacks required files.
     BadWheel { wheel: PathBuf, message: String },
     /// An archive member would land outside the environment (`../`, absolute path, link).
-    UnsafePath { wheel: PathBuf, member: String, why: &'static str },
+    UnsafePath {
+        wheel: PathBuf,
+        member: String,
+        why: &'static str,
+    },
     /// A file's content does not match the wheel's RECORD.
     HashMismatch { wheel: PathBuf, member: String },
     /// The user or the system asked us to stop; nothing was changed.
@@ -18,16 +26,27 @@ pub enum InstallError {
 }
 
 impl InstallError {
-    pub(crate) fn io(path: impl Into<PathBuf>, action: &'static str) -> impl FnOnce(std::io::Error) -> InstallError {
+    pub(crate) fn io(
+        path: impl Into<PathBuf>,
+        action: &'static str,
+    ) -> impl FnOnce(std::io::Error) -> InstallError {
         let path = path.into();
-        move |source| InstallError::Io { path, action, source }
+        move |source| InstallError::Io {
+            path,
+            action,
+            source,
+        }
     }
 }
 
 impl fmt::Display for InstallError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            InstallError::Io { path, action, source } => {
+            InstallError::Io {
+                path,
+                action,
+                source,
+            } => {
                 write!(f, "cannot {action} {}: {source}", path.display())?;
                 if source.kind() == std::io::ErrorKind::PermissionDenied {
                     write!(f, ". The environment is not writable by you; install into a virtual environment of your own (`wheelhouse venv ENV`)")?;
@@ -55,7 +74,9 @@ impl fmt::Display for InstallError {
                  nothing was installed",
                 wheel.display()
             ),
-            InstallError::Interrupted => write!(f, "interrupted; the environment was left as it was"),
+            InstallError::Interrupted => {
+                write!(f, "interrupted; the environment was left as it was")
+            }
         }
     }
 }

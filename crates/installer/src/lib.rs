@@ -51,7 +51,8 @@ impl Layout {
             .zip(&target_parts)
             .take_while(|(a, b)| a == b)
             .count();
-        let mut parts: Vec<String> = std::iter::repeat_n("..".to_string(), base.len() - common).collect();
+        let mut parts: Vec<String> =
+            std::iter::repeat_n("..".to_string(), base.len() - common).collect();
         parts.extend(
             target_parts[common..]
                 .iter()

@@ -19,7 +19,11 @@ pub fn shebang(python: &Path) -> String {
 pub fn rewrite_shebang(content: &[u8], python: &Path) -> Option<Vec<u8>> {
     let rest = content.strip_prefix(b"#!python")?;
     let rest = rest.strip_prefix(b"w").unwrap_or(rest);
-    let end = rest.iter().position(|&b| b == b'\n').map(|p| p + 1).unwrap_or(rest.len());
+    let end = rest
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|p| p + 1)
+        .unwrap_or(rest.len());
     let args = String::from_utf8_lossy(&rest[..end]);
     if !args.trim().is_empty() && !args.starts_with([' ', '\t']) {
         return None; // `#!python3.11-config` or similar: not ours to touch.

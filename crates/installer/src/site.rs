@@ -78,7 +78,11 @@ pub fn scan_site_dir(dir: &Path) -> Vec<InstalledDist> {
 /// case-insensitively, the first of each name on the import path winning, and pip's own
 /// packaging tools left out as pip leaves them out (`setuptools`, `wheel`, `distribute` only
 /// before Python 3.12, when pip itself still treats them as part of every environment).
-pub fn freeze_lines(dists_in_path_order: &[InstalledDist], python: (u32, u32), all: bool) -> Vec<String> {
+pub fn freeze_lines(
+    dists_in_path_order: &[InstalledDist],
+    python: (u32, u32),
+    all: bool,
+) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     let mut kept: Vec<&InstalledDist> = Vec::new();
     for d in dists_in_path_order {

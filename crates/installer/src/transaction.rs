@@ -76,7 +76,9 @@ fn recover(root: &Path) -> Result<Vec<String>, InstallError> {
         let stage = entry.path();
         let journal = std::fs::read_to_string(stage.join("journal")).unwrap_or_default();
         if journal.lines().any(|l| l == COMMITTED) {
-            messages.push(format!("finished cleaning up after an install that completed ({name})"));
+            messages.push(format!(
+                "finished cleaning up after an install that completed ({name})"
+            ));
         } else {
             rollback(&journal)?;
             messages.push(format!(
@@ -192,7 +194,9 @@ fn prepare_and_commit(
     let mut outcome = Outcome::default();
     for wheel in &staged {
         merge(&wheel.stage, &layout.root, &mut journal)?;
-        outcome.installed.push((wheel.name.clone(), wheel.version.clone()));
+        outcome
+            .installed
+            .push((wheel.name.clone(), wheel.version.clone()));
         outcome.files += wheel.files;
     }
     journal.write_line(COMMITTED)?;
@@ -265,7 +269,9 @@ fn rollback(journal: &str) -> Result<(), InstallError> {
         let (a, b) = (Path::new(a), Path::new(b));
         match kind {
             // Staged `a` went to `b`: put it back (it is deleted with the staging area).
-            "M" if std::fs::symlink_metadata(a).is_err() && std::fs::symlink_metadata(b).is_ok() => {
+            "M" if std::fs::symlink_metadata(a).is_err()
+                && std::fs::symlink_metadata(b).is_ok() =>
+            {
                 if let Some(parent) = a.parent() {
                     let _ = std::fs::create_dir_all(parent);
                 }

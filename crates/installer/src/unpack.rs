@@ -79,8 +79,8 @@ pub fn unpack_wheel(
         Ok(text)
     };
     let metadata = CoreMetadata::parse(&read_member(&mut small, &format!("{dist_info}/METADATA"))?);
-    let info = WheelInfo::parse(&read_member(&mut small, &format!("{dist_info}/WHEEL"))?)
-        .map_err(bad)?;
+    let info =
+        WheelInfo::parse(&read_member(&mut small, &format!("{dist_info}/WHEEL"))?).map_err(bad)?;
     let record = read_member(&mut small, &format!("{dist_info}/RECORD"))?;
     let expected: HashMap<String, String> = parse_record(&record)
         .into_iter()
@@ -185,7 +185,13 @@ pub fn unpack_wheel(
         .collect();
     dirs.insert(dist_info_target.clone());
     if !entry_points.is_empty() {
-        dirs.insert(layout.scripts.strip_prefix(&layout.root).unwrap_or(Path::new("bin")).to_path_buf());
+        dirs.insert(
+            layout
+                .scripts
+                .strip_prefix(&layout.root)
+                .unwrap_or(Path::new("bin"))
+                .to_path_buf(),
+        );
     }
     for dir in &dirs {
         let path = stage.join(dir);
@@ -246,7 +252,10 @@ pub fn unpack_wheel(
         })?;
     let mut records = records.into_inner().unwrap();
 
-    let scripts_dir = layout.scripts.strip_prefix(&layout.root).unwrap_or(Path::new("bin"));
+    let scripts_dir = layout
+        .scripts
+        .strip_prefix(&layout.root)
+        .unwrap_or(Path::new("bin"));
     for ep in &entry_points {
         if ep.name.contains(['/', '\\']) || ep.name.is_empty() || ep.name.starts_with('.') {
             return Err(InstallError::UnsafePath {
@@ -285,7 +294,11 @@ pub fn unpack_wheel(
         hash: String::new(),
         size: String::new(),
     });
-    write_new(&stage.join(&record_target), write_record(&records).as_bytes(), 0o644)?;
+    write_new(
+        &stage.join(&record_target),
+        write_record(&records).as_bytes(),
+        0o644,
+    )?;
     Ok(StagedWheel {
         name: metadata.name,
         version: metadata.version,
@@ -313,7 +326,10 @@ fn check_member_name(wheel: &Path, name: &str) -> Result<(), InstallError> {
         member: name.to_string(),
         why,
     };
-    if name.starts_with('/') || name.starts_with('\\') || name.contains(':') && name.find(':') == Some(1) {
+    if name.starts_with('/')
+        || name.starts_with('\\')
+        || name.contains(':') && name.find(':') == Some(1)
+    {
         return Err(unsafe_path("is an absolute path"));
     }
     if name.contains('\0') {

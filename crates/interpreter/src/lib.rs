@@ -65,7 +65,10 @@ pub struct Interpreter {
 #[derive(Debug)]
 pub enum QueryError {
     /// It could not be started.
-    Spawn { python: PathBuf, source: std::io::Error },
+    Spawn {
+        python: PathBuf,
+        source: std::io::Error,
+    },
     /// It ran but failed.
     Failed { python: PathBuf, stderr: String },
     /// It printed something that is not the expected answer.
@@ -118,7 +121,9 @@ impl Interpreter {
             command.arg(prefix);
         }
         // An unbuffered, warning-free answer; the user's PYTHONPATH is kept on purpose.
-        command.env("PYTHONIOENCODING", "utf-8").env_remove("PYTHONWARNINGS");
+        command
+            .env("PYTHONIOENCODING", "utf-8")
+            .env_remove("PYTHONWARNINGS");
         let output = command.output().map_err(|source| QueryError::Spawn {
             python: python.to_path_buf(),
             source,
@@ -282,7 +287,9 @@ impl Interpreter {
                 continue;
             }
             let kind = if own.iter().any(|p| {
-                std::fs::canonicalize(p).map(|c| c == canonical).unwrap_or(false)
+                std::fs::canonicalize(p)
+                    .map(|c| c == canonical)
+                    .unwrap_or(false)
             }) {
                 SiteDirKind::Environment
             } else if self.pythonpath.contains(&canonical) {

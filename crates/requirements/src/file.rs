@@ -126,6 +126,23 @@ pub fn read_requirement_files(path: &Path) -> Result<RequirementsFile, FileError
     Ok(out)
 }
 
+/// Reads a constraints file (`-c FILE`): every requirement in it, and in files it includes,
+/// is a constraint.
+pub fn read_constraint_file(path: &Path) -> Result<RequirementsFile, FileError> {
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let mut out = RequirementsFile::default();
+    let mut stack = Vec::new();
+    read_into(
+        path,
+        None,
+        true,
+        &|name| env.get(name).cloned(),
+        &mut stack,
+        &mut out,
+    )?;
+    Ok(out)
+}
+
 /// Parses requirement-file text with a given environment; includes are read from disk
 /// relative to `path`'s directory.
 pub fn parse_requirements_text(

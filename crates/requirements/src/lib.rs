@@ -28,7 +28,8 @@ mod specifier;
 mod wild;
 
 pub use file::{
-    parse_requirements_text, read_requirement_files, FileError, RequirementLine, RequirementsFile,
+    parse_requirements_text, read_constraint_file, read_requirement_files, FileError,
+    RequirementLine, RequirementsFile,
 };
 pub use specifier::{Specifier, SpecifierError, SpecifierSet};
 pub use wild::{RequirementError, WildRequirement};

@@ -24,7 +24,12 @@ impl fmt::Display for NoCandidates {
 }
 
 /// Explains why `key` has no wheel this target can use.
-pub fn explain_no_candidates(key: &str, name: &str, index: &Index, request: &Request) -> NoCandidates {
+pub fn explain_no_candidates(
+    key: &str,
+    name: &str,
+    index: &Index,
+    request: &Request,
+) -> NoCandidates {
     let python = &request.python_version;
     let searched = if index.search_paths.is_empty() {
         "no search path (set PIP_CONFIG_FILE or WHEELHOUSE, or pass --find-links)".to_string()
@@ -54,7 +59,11 @@ pub fn explain_no_candidates(key: &str, name: &str, index: &Index, request: &Req
              if it is not there, ask your site's support to add it to the wheelhouse."
         )
     } else if rejected.iter().all(|r| r.why == Rejection::Manylinux) {
-        let files: Vec<&str> = rejected.iter().take(3).map(|r| r.filename.as_str()).collect();
+        let files: Vec<&str> = rejected
+            .iter()
+            .take(3)
+            .map(|r| r.filename.as_str())
+            .collect();
         format!(
             "No matching distribution found for {name}: the only wheels of it are `manylinux` \
              builds ({}), and this site refuses `manylinux` wheels by policy: they bundle their \

@@ -176,7 +176,9 @@ impl<'a> Provider<'a> {
         let constraints: Vec<&VersionSpecifiers> = request
             .constraints
             .iter()
-            .filter(|c| normalize_name(c.name.as_ref()) == key && c.marker.evaluate(&request.markers, &[]))
+            .filter(|c| {
+                normalize_name(c.name.as_ref()) == key && c.marker.evaluate(&request.markers, &[])
+            })
             .filter_map(|c| match &c.version_or_url {
                 Some(VersionOrUrl::VersionSpecifier(s)) => Some(s),
                 _ => None,
@@ -208,7 +210,10 @@ impl<'a> Provider<'a> {
             })
             .collect();
         let installed = request.installed.get(key).and_then(|inst| {
-            Version::from_str(&inst.version).ok().filter(|v| allowed(v)).map(|v| (inst, v))
+            Version::from_str(&inst.version)
+                .ok()
+                .filter(|v| allowed(v))
+                .map(|v| (inst, v))
         });
         let upgrading = match &request.upgrade {
             Upgrade::None => false,
@@ -237,7 +242,10 @@ impl<'a> Provider<'a> {
         if let Some((inst, version)) = &installed {
             let keep_first = !upgrading && !(request.force_reinstall && inst.in_environment);
             if keep_first {
-                if let Some(pos) = list.iter().position(|c| c.wheel.is_none() && c.version == *version) {
+                if let Some(pos) = list
+                    .iter()
+                    .position(|c| c.wheel.is_none() && c.version == *version)
+                {
                     let c = list.remove(pos);
                     list.insert(0, c);
                 }
@@ -279,7 +287,11 @@ impl<'a> Provider<'a> {
     }
 
     /// The ranks of `key`'s candidates that satisfy `specifiers`.
-    pub(crate) fn ranks_matching(&self, key: &str, specifiers: Option<&VersionSpecifiers>) -> Ranges<u32> {
+    pub(crate) fn ranks_matching(
+        &self,
+        key: &str,
+        specifiers: Option<&VersionSpecifiers>,
+    ) -> Ranges<u32> {
         let candidates = self.candidates(key);
         let mut ranges = Ranges::empty();
         let mut start: Option<u32> = None;
@@ -318,12 +330,7 @@ impl<'a> Provider<'a> {
         self.candidates(key).len()
     }
 
-    fn add_requirement(
-        &self,
-        parent: &Pkg,
-        req: &Requirement,
-        deps: &mut Vec<(Pkg, Ranges<u32>)>,
-    ) {
+    fn add_requirement(&self, parent: &Pkg, req: &Requirement, deps: &mut Vec<(Pkg, Ranges<u32>)>) {
         let key: Arc<str> = Arc::from(normalize_name(req.name.as_ref()));
         let specifiers = match &req.version_or_url {
             Some(VersionOrUrl::VersionSpecifier(s)) => Some(s),
@@ -454,7 +461,9 @@ impl DependencyProvider for Provider<'_> {
                 }
             }
         }
-        Ok(Dependencies::Available(deps.into_iter().collect::<DependencyConstraints<_, _>>()))
+        Ok(Dependencies::Available(
+            deps.into_iter().collect::<DependencyConstraints<_, _>>(),
+        ))
     }
 }
 

@@ -23,8 +23,8 @@ fn wheel(dir: &Path, file: &str, requires: &[&str], requires_python: Option<&str
         meta.push_str(&format!("Requires-Python: {rp}\n"));
     }
     let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored);
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     zip.start_file(format!("{name}-{version}.dist-info/METADATA"), opts)
         .unwrap();
     zip.write_all(meta.as_bytes()).unwrap();
@@ -62,7 +62,11 @@ fn index(dir: &Path) -> Index {
         let d = dir.join(sub);
         if let Ok(entries) = std::fs::read_dir(&d) {
             for e in entries.flatten() {
-                files.push((e.path(), e.file_name().to_string_lossy().into_owned(), rank as u32));
+                files.push((
+                    e.path(),
+                    e.file_name().to_string_lossy().into_owned(),
+                    rank as u32,
+                ));
             }
         }
     }
@@ -76,7 +80,10 @@ fn index(dir: &Path) -> Index {
 
 fn request(reqs: &[&str]) -> Request {
     Request {
-        requirements: reqs.iter().map(|r| Requirement::from_str(r).unwrap()).collect(),
+        requirements: reqs
+            .iter()
+            .map(|r| Requirement::from_str(r).unwrap())
+            .collect(),
         constraints: Vec::new(),
         markers: markers(),
         python_version: Version::from_str("3.11.7").unwrap(),
@@ -115,9 +122,24 @@ fn chosen(req: &Request, idx: &Index) -> Vec<String> {
 #[test]
 fn local_builds_win_and_satisfy_public_pins() {
     let (tmp, v3, generic) = setup();
-    wheel(&v3, "numpy-1.26.4+computecanada-cp311-cp311-linux_x86_64.whl", &[], None);
-    wheel(&generic, "numpy-1.26.4-cp311-cp311-linux_x86_64.whl", &[], None);
-    wheel(&generic, "numpy-1.25.0+computecanada-cp311-cp311-linux_x86_64.whl", &[], None);
+    wheel(
+        &v3,
+        "numpy-1.26.4+computecanada-cp311-cp311-linux_x86_64.whl",
+        &[],
+        None,
+    );
+    wheel(
+        &generic,
+        "numpy-1.26.4-cp311-cp311-linux_x86_64.whl",
+        &[],
+        None,
+    );
+    wheel(
+        &generic,
+        "numpy-1.25.0+computecanada-cp311-cp311-linux_x86_64.whl",
+        &[],
+        None,
+    );
     let idx = index(tmp.path());
     assert_eq!(
         chosen(&request(&["numpy==1.26.4"]), &idx),
@@ -153,7 +175,11 @@ fn dependencies_extras_markers_and_requires_python() {
     wheel(
         &generic,
         "app-2.0-py3-none-any.whl",
-        &["lib>=1.0", "win ; sys_platform == 'win32'", "extra-dep ; extra == 'fancy'"],
+        &[
+            "lib>=1.0",
+            "win ; sys_platform == 'win32'",
+            "extra-dep ; extra == 'fancy'",
+        ],
         None,
     );
     wheel(&generic, "lib-1.5-py3-none-any.whl", &[], None);
@@ -162,10 +188,16 @@ fn dependencies_extras_markers_and_requires_python() {
     let idx = index(tmp.path());
     assert_eq!(
         chosen(&request(&["app"]), &idx),
-        ["app==2.0 app-2.0-py3-none-any.whl", "lib==1.5 lib-1.5-py3-none-any.whl"]
+        [
+            "app==2.0 app-2.0-py3-none-any.whl",
+            "lib==1.5 lib-1.5-py3-none-any.whl"
+        ]
     );
     let with_extra = chosen(&request(&["app[fancy]"]), &idx);
-    assert!(with_extra.iter().any(|l| l.starts_with("extra-dep==1.0")), "{with_extra:?}");
+    assert!(
+        with_extra.iter().any(|l| l.starts_with("extra-dep==1.0")),
+        "{with_extra:?}"
+    );
 }
 
 #[test]
@@ -185,27 +217,50 @@ fn installed_versions_are_kept_unless_upgrading() {
     );
     assert_eq!(chosen(&req, &idx), ["six==1.16.0 installed"]);
     req.upgrade = Upgrade::Packages(["six".to_string()].into());
-    assert_eq!(chosen(&req, &idx), ["six==1.17.0 six-1.17.0-py3-none-any.whl"]);
+    assert_eq!(
+        chosen(&req, &idx),
+        ["six==1.17.0 six-1.17.0-py3-none-any.whl"]
+    );
 }
 
 #[test]
 fn errors_teach() {
     let (tmp, _, generic) = setup();
-    wheel(&generic, "onlyml-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", &[], None);
+    wheel(
+        &generic,
+        "onlyml-1.0-cp311-cp311-manylinux_2_17_x86_64.whl",
+        &[],
+        None,
+    );
     wheel(&generic, "old-1.0-cp310-cp310-linux_x86_64.whl", &[], None);
     wheel(&generic, "a-1.0-py3-none-any.whl", &["c<2"], None);
     wheel(&generic, "b-1.0-py3-none-any.whl", &["c>=2"], None);
     wheel(&generic, "c-1.0-py3-none-any.whl", &[], None);
     wheel(&generic, "c-2.0-py3-none-any.whl", &[], None);
     let idx = index(tmp.path());
-    let err = resolve(&request(&["onlyml"]), &idx).unwrap_err().to_string();
-    assert!(err.contains("refuses `manylinux` wheels by policy") && err.contains("--allow-manylinux"), "{err}");
+    let err = resolve(&request(&["onlyml"]), &idx)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("refuses `manylinux` wheels by policy") && err.contains("--allow-manylinux"),
+        "{err}"
+    );
     let err = resolve(&request(&["old"]), &idx).unwrap_err().to_string();
-    assert!(err.contains("cp310") && err.contains("module load python/3.10"), "{err}");
-    let err = resolve(&request(&["nothere"]), &idx).unwrap_err().to_string();
+    assert!(
+        err.contains("cp310") && err.contains("module load python/3.10"),
+        "{err}"
+    );
+    let err = resolve(&request(&["nothere"]), &idx)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("no wheel named nothere"), "{err}");
-    let err = resolve(&request(&["a", "b"]), &idx).unwrap_err().to_string();
-    assert!(err.contains("a 1.0 requires c<2") && err.contains("b 1.0 requires c>=2"), "{err}");
+    let err = resolve(&request(&["a", "b"]), &idx)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("a 1.0 requires c<2") && err.contains("b 1.0 requires c>=2"),
+        "{err}"
+    );
     let err = resolve(&request(&["c>=3"]), &idx).unwrap_err().to_string();
     assert!(err.contains("2.0, 1.0"), "{err}");
 }

@@ -15,6 +15,7 @@
 //! ```
 
 mod ini;
+mod install;
 mod python;
 
 use std::collections::HashMap;
@@ -22,6 +23,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use ini::{IniError, IniFile};
+pub use install::{PipInstallOptions, PythonNotFound, PythonRequest};
 pub use python::available_pythons_in;
 pub use wheel_name::PythonVersion;
 
@@ -55,6 +57,18 @@ impl Environment {
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
         }
+    }
+
+    /// Every set variable whose name starts with `prefix`, sorted by name.
+    pub fn vars_with_prefix(&self, prefix: &str) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .vars
+            .iter()
+            .filter(|(k, v)| k.starts_with(prefix) && !v.is_empty())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        out.sort();
+        out
     }
 
     /// A variable's value; an empty value counts as unset, as the reference treats it.
@@ -127,6 +141,14 @@ pub struct SiteConfig {
     pub module_python: Option<String>,
     /// `VIRTUAL_ENV`: the activated virtual environment.
     pub virtual_env: Option<PathBuf>,
+    /// `EBROOTPYTHON`: the loaded Python module's prefix.
+    pub module_python_root: Option<PathBuf>,
+    /// `PATH`, split.
+    pub path_dirs: Vec<PathBuf>,
+    /// `SLURM_CPUS_PER_TASK`: the cores the job step was given.
+    pub slurm_cpus_per_task: Option<usize>,
+    /// Every `PIP_*` variable, which pip lets override its configuration file.
+    pub pip_env: Vec<(String, String)>,
 }
 
 impl SiteConfig {
@@ -145,6 +167,18 @@ impl SiteConfig {
                 .and_then(|v| v.trim().parse().ok()),
             module_python: env.get("EBVERSIONPYTHON").map(str::to_string),
             virtual_env: env.get("VIRTUAL_ENV").map(PathBuf::from),
+            module_python_root: env.get("EBROOTPYTHON").map(PathBuf::from),
+            path_dirs: env
+                .get("PATH")
+                .unwrap_or("")
+                .split(':')
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from)
+                .collect(),
+            slurm_cpus_per_task: env
+                .get("SLURM_CPUS_PER_TASK")
+                .and_then(|v| v.trim().parse().ok()),
+            pip_env: env.vars_with_prefix("PIP_"),
         }
     }
 

@@ -36,6 +36,18 @@ pub fn available_pythons_in(python_dirs: &str) -> Vec<PythonVersion> {
     versions
 }
 
+/// The module directories `PYTHON_DIRS` names (globs expanded), whose `*/bin` hold the
+/// module Pythons.
+pub fn python_module_dirs(python_dirs: &str) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for pattern in python_dirs.split(':').filter(|p| !p.is_empty()) {
+        if let Ok(dirs) = glob::glob(pattern) {
+            out.extend(dirs.flatten());
+        }
+    }
+    out
+}
+
 /// A version directory name: digits, any character, digits, then anything (the reference's
 /// `re.match(r"\d+.\d+(.\d+)?")`), of which `major.minor` is kept.
 fn version_dir(name: &str) -> Option<PythonVersion> {

@@ -32,9 +32,7 @@ impl std::error::Error for ArchiveError {}
 
 /// The `.dist-info` directory name of a wheel archive: the one top-level `*.dist-info/`
 /// holding a `METADATA` file.
-pub fn wheel_dist_info<R: Read + std::io::Seek>(
-    archive: &zip::ZipArchive<R>,
-) -> Option<String> {
+pub fn wheel_dist_info<R: Read + std::io::Seek>(archive: &zip::ZipArchive<R>) -> Option<String> {
     let mut found = None;
     for name in archive.file_names().flatten() {
         if let Some((top, rest)) = name.split_once('/') {
@@ -55,7 +53,8 @@ pub fn read_dist_info_file(path: &Path, file: &str) -> Result<String, ArchiveErr
     let handle = File::open(path).map_err(|e| err(e.to_string()))?;
     let mut archive =
         zip::ZipArchive::new(BufReader::new(handle)).map_err(|e| err(e.to_string()))?;
-    let dist_info = wheel_dist_info(&archive).ok_or_else(|| err("no .dist-info/METADATA".into()))?;
+    let dist_info =
+        wheel_dist_info(&archive).ok_or_else(|| err("no .dist-info/METADATA".into()))?;
     let mut member = archive
         .by_name(&format!("{dist_info}/{file}"))
         .map_err(|e| err(format!("{dist_info}/{file}: {e}")))?;

@@ -60,7 +60,10 @@ impl TagPriority {
                 }
             }
         }
-        let mut versions = vec![format!("py{}{}", py.major, py.minor), format!("py{}", py.major)];
+        let mut versions = vec![
+            format!("py{}{}", py.major, py.minor),
+            format!("py{}", py.major),
+        ];
         versions.extend((0..py.minor).rev().map(|m| format!("py{}{}", py.major, m)));
         for version in &versions {
             for platform in &platforms {
@@ -101,12 +104,13 @@ impl TagPriority {
 /// Platforms from most to least specific, as `packaging` orders them for glibc Linux.
 fn platforms(target: &TagTarget, manylinux: bool) -> Vec<String> {
     let mut out = Vec::new();
-    let arch = target
-        .platform
-        .strip_prefix("linux_")
-        .map(str::to_string);
+    let arch = target.platform.strip_prefix("linux_").map(str::to_string);
     if let (true, Some(arch), Some((2, glibc_minor))) = (manylinux, &arch, target.glibc) {
-        let oldest = if arch == "x86_64" || arch == "i686" { 5 } else { 17 };
+        let oldest = if arch == "x86_64" || arch == "i686" {
+            5
+        } else {
+            17
+        };
         for minor in (oldest..=glibc_minor).rev() {
             out.push(format!("manylinux_2_{minor}_{arch}"));
             let legacy = match minor {

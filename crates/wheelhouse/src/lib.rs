@@ -3,6 +3,7 @@
 
 mod avail;
 mod index;
+mod pyenv;
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -44,6 +45,43 @@ enum Command {
     /// changed since; after publishing new wheels, run `wheelhouse index` again (a stale catalog
     /// is ignored, never trusted).
     Index(index::IndexArgs),
+    /// Create a virtual environment with the loaded module's Python, pip seeded offline.
+    ///
+    /// Like `virtualenv --no-download ENV`: a standard environment (pyvenv.cfg, python links,
+    /// activate scripts for bash/zsh/sh, csh and fish, `deactivate`) with pip installed from
+    /// the wheelhouse. The interpreter is the loaded Python module's (`module load
+    /// python/3.11`); the operating system's Python is used only when given by path.
+    ///
+    /// Examples:
+    ///   wheelhouse venv ENV
+    ///   wheelhouse venv --python 3.11 $SLURM_TMPDIR/env
+    ///   wheelhouse venv --without-pip --python /usr/bin/python3 ENV
+    Venv(pyenv::venv::VenvArgs),
+    /// Install packages from the wheelhouse into a virtual environment (pip-compatible).
+    ///
+    /// Resolves with the site's rules: the site's pip configuration (PIP_CONFIG_FILE,
+    /// PIP_* variables: find-links, constraint, allow-manylinux), the highest version first (a
+    /// +computecanada build before the public one), the most specific wheel, the CPU-level
+    /// directory before the generic one. manylinux wheels are refused unless allowed.
+    /// Packages already importable (the environment, a module's PYTHONPATH, system
+    /// site-packages) count as installed when they fit. Installs are atomic: a failure or
+    /// Ctrl-C leaves the environment as it was; two installs into one environment wait for
+    /// each other.
+    ///
+    /// Exit codes: 0 done; 1 cannot resolve (no wheel, conflict, policy); 2 bad input or no
+    /// environment; 3 installation failed (environment unchanged); 130 interrupted.
+    ///
+    /// Examples:
+    ///   wheelhouse install numpy 'pandas>=2'
+    ///   wheelhouse install -r requirements.txt -c constraints.txt
+    ///   wheelhouse install -p $SLURM_TMPDIR/env --dry-run scipy
+    Install(pyenv::install::InstallArgs),
+    /// Print the installed packages as requirements (`pip freeze` lines, +local included).
+    Freeze(pyenv::inspect::FreezeArgs),
+    /// List the installed packages (a table, or --format json).
+    List(pyenv::inspect::ListArgs),
+    /// Remove packages from a virtual environment.
+    Uninstall(pyenv::inspect::UninstallArgs),
 }
 
 /// Entry point of the `wheelhouse` binary; returns the exit code. Invoked under the name
@@ -71,6 +109,11 @@ pub fn run_wheelhouse(args: Vec<OsString>) -> i32 {
             avail::run("wheelhouse avail", argv)
         }
         Command::Index(index_args) => index::run(index_args),
+        Command::Venv(a) => pyenv::venv::run(a),
+        Command::Install(a) => pyenv::install::run(a),
+        Command::Freeze(a) => pyenv::inspect::run_freeze(a),
+        Command::List(a) => pyenv::inspect::run_list(a),
+        Command::Uninstall(a) => pyenv::inspect::run_uninstall(a),
     }
 }
 

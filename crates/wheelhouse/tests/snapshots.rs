@@ -13,15 +13,39 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("avail-help", "avail_wheels", &["--help"]),
     ("wheelhouse-help", "wheelhouse", &["--help"]),
     ("index-help", "wheelhouse", &["index", "--help"]),
-    ("error-unknown-format", "avail_wheels", &["numpy", "--format", "fancy"]),
+    (
+        "error-unknown-format",
+        "avail_wheels",
+        &["numpy", "--format", "fancy"],
+    ),
     ("error-unknown-arch", "avail_wheels", &["-a", "avx2"]),
     ("error-unknown-python", "avail_wheels", &["-p", "3.7"]),
-    ("error-missing-requirements", "avail_wheels", &["-r", "missing.txt"]),
-    ("error-nested-missing-requirements", "avail_wheels", &["-r", "../snapshots/includes-missing.txt"]),
+    (
+        "error-missing-requirements",
+        "avail_wheels",
+        &["-r", "missing.txt"],
+    ),
+    (
+        "error-nested-missing-requirements",
+        "avail_wheels",
+        &["-r", "../snapshots/includes-missing.txt"],
+    ),
     ("error-bad-requirement", "avail_wheels", &["num py"]),
-    ("error-conflicting-flags", "avail_wheels", &["numpy", "-v", "1.0", "--all-versions"]),
-    ("error-index-not-a-directory", "wheelhouse", &["index", "nowhere"]),
-    ("warning-bad-file-name", "avail_wheels", &["--not-available-only"]),
+    (
+        "error-conflicting-flags",
+        "avail_wheels",
+        &["numpy", "-v", "1.0", "--all-versions"],
+    ),
+    (
+        "error-index-not-a-directory",
+        "wheelhouse",
+        &["index", "nowhere"],
+    ),
+    (
+        "warning-bad-file-name",
+        "avail_wheels",
+        &["--not-available-only"],
+    ),
 ];
 
 fn binary(name: &str) -> &'static str {
@@ -60,8 +84,13 @@ fn user_facing_text_matches_the_snapshots() {
         }
         match std::fs::read_to_string(&path) {
             Ok(expected) if expected == text => {}
-            Ok(expected) => failures.push(format!("{name}: differs\n--- expected\n{expected}\n--- actual\n{text}")),
-            Err(_) => failures.push(format!("{name}: no snapshot at {}; run with UPDATE_SNAPSHOTS=1", path.display())),
+            Ok(expected) => failures.push(format!(
+                "{name}: differs\n--- expected\n{expected}\n--- actual\n{text}"
+            )),
+            Err(_) => failures.push(format!(
+                "{name}: no snapshot at {}; run with UPDATE_SNAPSHOTS=1",
+                path.display()
+            )),
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

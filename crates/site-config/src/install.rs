@@ -1,0 +1,230 @@
+//! What `wheelhouse install` and `wheelhouse venv` read from the site: pip's install options
+//! (config file, then `PIP_*` variables, as pip layers them), the interpreter the cluster's
+//! rules pick, and the cores this job was given.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::{available_pythons_in, IniFile, PythonVersion, SiteConfig};
+
+/// pip's install options that matter to us, after layering `[global]`, `[install]` and the
+/// `PIP_*` environment variables (which win, as in pip).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PipInstallOptions {
+    pub find_links: Vec<PathBuf>,
+    pub constraints: Vec<PathBuf>,
+    pub no_index: bool,
+    /// Site policy opt-in for `manylinux` wheels (`allow-manylinux`, or `PIP_ALLOW_MANYLINUX`).
+    pub allow_manylinux: bool,
+    pub prefer_binary: bool,
+    /// `only-binary` values (we only install wheels, so this is informational).
+    pub only_binary: Vec<String>,
+    pub pre: bool,
+    /// The config file read, for messages.
+    pub config_file: Option<PathBuf>,
+}
+
+fn truthy(value: &str) -> bool {
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "1" | "true" | "yes" | "on"
+    )
+}
+
+impl SiteConfig {
+    /// pip's install options for this site. `PIP_CONFIG_FILE=/dev/null` (pip's own way to
+    /// switch the file off) reads nothing.
+    pub fn pip_install_options(&self) -> Result<PipInstallOptions, crate::ConfigError> {
+        let mut opts = PipInstallOptions::default();
+        if let Some(config) = &self.pip_config_file {
+            if config != Path::new("/dev/null") && config.exists() {
+                let ini =
+                    IniFile::read(config).map_err(|source| crate::ConfigError::PipConfig {
+                        path: config.clone(),
+                        source,
+                    })?;
+                opts.config_file = Some(config.clone());
+                for section in ["global", "install"] {
+                    apply(&mut opts, |key| ini.get(section, key).map(str::to_string));
+                }
+            }
+        }
+        let env = &self.pip_env;
+        apply(&mut opts, |key| {
+            let var = format!("PIP_{}", key.to_ascii_uppercase().replace('-', "_"));
+            env.iter().find(|(k, _)| *k == var).map(|(_, v)| v.clone())
+        });
+        Ok(opts)
+    }
+}
+
+fn apply(opts: &mut PipInstallOptions, get: impl Fn(&str) -> Option<String>) {
+    if let Some(v) = get("find-links") {
+        opts.find_links = v.split_whitespace().map(PathBuf::from).collect();
+    }
+    if let Some(v) = get("constraint") {
+        opts.constraints = v.split_whitespace().map(PathBuf::from).collect();
+    }
+    if let Some(v) = get("no-index") {
+        opts.no_index = truthy(&v);
+    }
+    if let Some(v) = get("allow-manylinux") {
+        opts.allow_manylinux = truthy(&v);
+    }
+    if let Some(v) = get("prefer-binary") {
+        opts.prefer_binary = truthy(&v);
+    }
+    if let Some(v) = get("pre") {
+        opts.pre = truthy(&v);
+    }
+    if let Some(v) = get("only-binary") {
+        opts.only_binary = v
+            .split([',', ' '])
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+    }
+}
+
+/// How the user asked for an interpreter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PythonRequest {
+    /// Nothing given: the loaded module's Python.
+    Default,
+    /// `3.11`: the loaded module's Python, which must be that version.
+    Version(String),
+    /// A path to an interpreter or an environment: taken as given, even the system's.
+    Path(PathBuf),
+}
+
+impl PythonRequest {
+    /// `3.11` is a version; anything with a `/` or naming an existing file is a path.
+    pub fn parse(text: &str) -> PythonRequest {
+        let looks_like_version =
+            text.chars().all(|c| c.is_ascii_digit() || c == '.') && text.contains('.');
+        if looks_like_version {
+            PythonRequest::Version(text.to_string())
+        } else {
+            PythonRequest::Path(PathBuf::from(text))
+        }
+    }
+}
+
+/// No interpreter fits the cluster rules; the message says what to load.
+#[derive(Debug)]
+pub struct PythonNotFound {
+    pub message: String,
+}
+
+impl fmt::Display for PythonNotFound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for PythonNotFound {}
+
+impl SiteConfig {
+    /// The interpreter to build an environment with. The loaded module's Python first
+    /// (`EBROOTPYTHON`, or a module directory's `python3` on `PATH`); the operating system's
+    /// own Python only when given by path, because packages in the wheelhouse are built for
+    /// the module Pythons.
+    pub fn find_python(&self, request: &PythonRequest) -> Result<PathBuf, PythonNotFound> {
+        if let PythonRequest::Path(path) = request {
+            let candidates = if path.is_dir() {
+                vec![path.join("bin/python"), path.join("bin/python3")]
+            } else if path.components().count() == 1 {
+                self.path_dirs.iter().map(|d| d.join(path)).collect()
+            } else {
+                vec![path.clone()]
+            };
+            return candidates
+                .into_iter()
+                .find(|p| p.is_file())
+                .ok_or_else(|| PythonNotFound {
+                    message: format!(
+                        "No Python interpreter at {}. Give the path of an interpreter \
+                     (`--python /path/to/bin/python3`) or a version of a loaded module \
+                     (`--python 3.11`).",
+                        path.display()
+                    ),
+                });
+        }
+        let wanted = match request {
+            PythonRequest::Version(v) => Some(v.as_str()),
+            _ => None,
+        };
+        let matches = |version: &str| match wanted {
+            None => true,
+            Some(w) => version == w || version.starts_with(&format!("{w}.")),
+        };
+        // The module's root, as the python module sets it.
+        if let (Some(root), Some(version)) = (&self.module_python_root, &self.module_python) {
+            if matches(version) {
+                for name in ["bin/python3", "bin/python"] {
+                    let p = root.join(name);
+                    if p.is_file() {
+                        return Ok(p);
+                    }
+                }
+            }
+        }
+        // A module directory's interpreter on PATH (a module that sets PATH but not EBROOT*).
+        let module_dirs = crate::python::python_module_dirs(&self.python_dirs);
+        for dir in &self.path_dirs {
+            if !module_dirs.iter().any(|m| dir.starts_with(m)) {
+                continue;
+            }
+            let p = dir.join("python3");
+            if p.is_file() {
+                let version = dir
+                    .parent()
+                    .and_then(Path::file_name)
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("");
+                if matches(version) {
+                    return Ok(p);
+                }
+            }
+        }
+        let offered = available_pythons_in(&self.python_dirs);
+        let list = if offered.is_empty() {
+            "none found (check PYTHON_DIRS)".to_string()
+        } else {
+            offered
+                .iter()
+                .map(PythonVersion::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let suggestion = wanted
+            .map(str::to_string)
+            .or_else(|| offered.last().map(PythonVersion::to_string))
+            .unwrap_or_else(|| "3.11".into());
+        let loaded = match (&self.module_python, wanted) {
+            (Some(v), Some(w)) => format!("The loaded Python module is {v}, not {w}."),
+            _ => "No Python module is loaded.".to_string(),
+        };
+        Err(PythonNotFound {
+            message: format!(
+                "{loaded} Environments are built with the Python of a loaded module, the one \
+                 the wheelhouse is built for. Versions available: {list}. Load one and run \
+                 the command again:\n    module load python/{suggestion}\nTo use another \
+                 interpreter anyway, give its path: --python /path/to/python3"
+            ),
+        })
+    }
+
+    /// Cores this job may use: `SLURM_CPUS_PER_TASK` when set, else what the process may run
+    /// on (affinity and cgroup quota, as the standard library reads them), never the node's
+    /// full count.
+    pub fn job_cpus(&self) -> usize {
+        let allowed = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        match self.slurm_cpus_per_task {
+            Some(n) if n > 0 => n.min(allowed),
+            _ => allowed,
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! `wheelhouse freeze`, `list` and `uninstall`: what an environment holds, and removing it.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use installer::Plan;
+use interpreter::SiteDirKind;
+use site_config::{Environment, SiteConfig};
+
+use super::exit;
+
+/// Options of `wheelhouse freeze`.
+#[derive(clap::Args, Debug)]
+pub struct FreezeArgs {
+    /// The environment [default: $VIRTUAL_ENV]
+    #[arg(short = 'p', long = "python", value_name = "ENV")]
+    python: Option<PathBuf>,
+    /// Only the environment's own packages, not those of PYTHONPATH or the system
+    #[arg(short, long)]
+    local: bool,
+    /// Include pip, setuptools, wheel and distribute
+    #[arg(long)]
+    all: bool,
+}
+
+/// Options of `wheelhouse list`.
+#[derive(clap::Args, Debug)]
+pub struct ListArgs {
+    /// The environment [default: $VIRTUAL_ENV]
+    #[arg(short = 'p', long = "python", value_name = "ENV")]
+    python: Option<PathBuf>,
+    /// Only the environment's own packages, not those of PYTHONPATH or the system
+    #[arg(short, long)]
+    local: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value = "columns")]
+    format: ListFormat,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFormat {
+    Columns,
+    Freeze,
+    Json,
+}
+
+/// Options of `wheelhouse uninstall`.
+#[derive(clap::Args, Debug)]
+pub struct UninstallArgs {
+    /// Package names
+    #[arg(value_name = "PACKAGE")]
+    names: Vec<String>,
+    /// Uninstall every package named in this requirements file; may be repeated
+    #[arg(short = 'r', long = "requirement", value_name = "FILE")]
+    requirement_files: Vec<PathBuf>,
+    /// The environment [default: $VIRTUAL_ENV]
+    #[arg(short = 'p', long = "python", value_name = "ENV")]
+    python: Option<PathBuf>,
+    /// Do not ask for confirmation (accepted for pip compatibility: we never ask)
+    #[arg(short = 'y', long)]
+    yes: bool,
+    /// Print errors only
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+fn site() -> SiteConfig {
+    SiteConfig::from_env(&Environment::from_process())
+}
+
+fn fail(command: &str, code: i32, message: &str) -> i32 {
+    crate::print_error(command, message);
+    code
+}
+
+type Dists = Vec<(installer::InstalledDist, SiteDirKind)>;
+
+fn environment_dists(
+    python: Option<&std::path::Path>,
+    local: bool,
+) -> Result<(super::Target, Dists), String> {
+    let target = super::target_environment(&site(), python)?;
+    let mut dists = super::importable_in_order(&target.interpreter);
+    if local {
+        dists.retain(|(_, kind)| *kind == SiteDirKind::Environment);
+    }
+    Ok((target, dists))
+}
+
+pub fn run_freeze(args: FreezeArgs) -> i32 {
+    let (target, dists) = match environment_dists(args.python.as_deref(), args.local) {
+        Ok(x) => x,
+        Err(e) => return fail("wheelhouse freeze", exit::INPUT, &e),
+    };
+    let (major, minor, _) = target.interpreter.version;
+    let only: Vec<_> = dists.into_iter().map(|(d, _)| d).collect();
+    for line in installer::freeze_lines(&only, (major, minor), args.all) {
+        println!("{line}");
+    }
+    0
+}
+
+pub fn run_list(args: ListArgs) -> i32 {
+    let (_, dists) = match environment_dists(args.python.as_deref(), args.local) {
+        Ok(x) => x,
+        Err(e) => return fail("wheelhouse list", exit::INPUT, &e),
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut rows: Vec<(installer::InstalledDist, SiteDirKind)> = dists
+        .into_iter()
+        .filter(|(d, _)| seen.insert(d.key.clone()))
+        .collect();
+    rows.sort_by_key(|(d, _)| d.name.to_lowercase());
+    match args.format {
+        ListFormat::Json => {
+            let items: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|(d, kind)| {
+                    serde_json::json!({
+                        "name": d.name,
+                        "version": d.version,
+                        "location": d.site_dir.display().to_string(),
+                        "source": match kind {
+                            SiteDirKind::Environment => "environment",
+                            SiteDirKind::PythonPath => "pythonpath",
+                            SiteDirKind::System => "system",
+                        },
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::Value::Array(items));
+        }
+        ListFormat::Freeze => {
+            for (d, _) in &rows {
+                println!("{}=={}", d.name, d.version);
+            }
+        }
+        ListFormat::Columns => {
+            let table_rows: Vec<Vec<Option<String>>> = rows
+                .iter()
+                .map(|(d, kind)| {
+                    vec![
+                        Some(d.name.clone()),
+                        Some(d.version.clone()),
+                        Some(
+                            match kind {
+                                SiteDirKind::Environment => "",
+                                SiteDirKind::PythonPath => "PYTHONPATH",
+                                SiteDirKind::System => "system",
+                            }
+                            .to_string(),
+                        ),
+                    ]
+                })
+                .collect();
+            let headers = ["Package", "Version", "From"];
+            println!(
+                "{}",
+                table::render(&headers, &table_rows, table::Format::Simple)
+            );
+        }
+    }
+    0
+}
+
+pub fn run_uninstall(args: UninstallArgs) -> i32 {
+    let command = "wheelhouse uninstall";
+    let mut names: Vec<String> = args.names.clone();
+    for file in &args.requirement_files {
+        match requirements::read_requirement_files(file) {
+            Ok(f) => names.extend(
+                f.lines
+                    .iter()
+                    .filter(|l| !l.constraint)
+                    .map(|l| l.text.clone()),
+            ),
+            Err(e) => return fail(command, exit::INPUT, &e.to_string()),
+        }
+    }
+    if names.is_empty() {
+        return fail(
+            command,
+            exit::INPUT,
+            "give the names of the packages to uninstall (`wheelhouse uninstall numpy`) or -r FILE",
+        );
+    }
+    let target = match super::target_environment(&site(), args.python.as_deref()) {
+        Ok(t) => t,
+        Err(e) => return fail(command, exit::INPUT, &e),
+    };
+    let lock = match installer::lock_environment(&target.root, || {}) {
+        Ok(l) => l,
+        Err(e) => return fail(command, exit::INSTALL, &e.to_string()),
+    };
+    let importable = super::importable(&target.interpreter);
+    let mut plan = Plan::default();
+    let mut removed = Vec::new();
+    for text in &names {
+        let name = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str_name(text);
+        let key = wheel_metadata::normalize_name(&name);
+        let own = installer::scan_site_dir(&target.layout.purelib)
+            .into_iter()
+            .find(|d| d.key == key);
+        match (own, importable.get(&key)) {
+            (Some(dist), _) => {
+                removed.push(format!("{}-{}", dist.name, dist.version));
+                plan.remove.push(dist);
+            }
+            (None, Some((dist, _))) => {
+                eprintln!(
+                    "warning: not uninstalling {} {} at {}: it is outside the environment {}",
+                    dist.name,
+                    dist.version,
+                    dist.site_dir.display(),
+                    super::short(&target.root)
+                );
+            }
+            (None, None) => eprintln!("warning: skipping {name}: it is not installed"),
+        }
+    }
+    if plan.remove.is_empty() {
+        return 0;
+    }
+    if let Err(e) = installer::execute(&plan, &target.layout, &AtomicBool::new(false), &|_| {}) {
+        return fail(
+            command,
+            exit::INSTALL,
+            &format!("{e}\nThe environment was left as it was."),
+        );
+    }
+    drop(lock);
+    if !args.quiet {
+        for r in removed {
+            println!("Successfully uninstalled {r}");
+        }
+    }
+    let _ = args.yes;
+    0
+}
+
+trait NameOnly {
+    fn from_str_name(text: &str) -> String;
+}
+
+impl NameOnly for pep508_rs::Requirement<pep508_rs::VerbatimUrl> {
+    /// The distribution name of a requirement line (`numpy==1.2` → `numpy`).
+    fn from_str_name(text: &str) -> String {
+        <pep508_rs::Requirement as std::str::FromStr>::from_str(text.trim())
+            .map(|r| r.name.to_string())
+            .unwrap_or_else(|_| text.trim().to_string())
+    }
+}

@@ -1,0 +1,185 @@
+//! `wheelhouse venv`: a virtual environment from the loaded module's Python, with pip seeded
+//! from the wheelhouse, offline.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use installer::Plan;
+use site_config::{Environment, PythonRequest, SiteConfig};
+use venv::VenvOptions;
+
+use super::exit;
+
+/// Options of `wheelhouse venv`; the help text is on the subcommand.
+#[derive(clap::Args, Debug)]
+pub struct VenvArgs {
+    /// Where to create the environment
+    #[arg(value_name = "ENV")]
+    path: PathBuf,
+    /// A version of the loaded module (`3.11`) or the path of an interpreter
+    #[arg(short = 'p', long = "python", value_name = "VERSION|PATH")]
+    python: Option<String>,
+    /// Do not install pip into the environment
+    #[arg(long)]
+    without_pip: bool,
+    /// Let the environment see the interpreter's own site-packages
+    #[arg(long)]
+    system_site_packages: bool,
+    /// The prompt prefix shown while the environment is active [default: its directory name]
+    #[arg(long)]
+    prompt: Option<String>,
+    /// Empty the directory first if it exists
+    #[arg(long)]
+    clear: bool,
+    /// Accepted for virtualenv compatibility: nothing is ever downloaded
+    #[arg(long)]
+    no_download: bool,
+    /// Search these directories for the pip wheel instead of the site's
+    #[arg(short = 'f', long = "find-links", value_name = "DIR")]
+    find_links: Vec<PathBuf>,
+    /// Print errors only
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+pub fn run(args: VenvArgs) -> i32 {
+    let env = Environment::from_process();
+    let site = SiteConfig::from_env(&env);
+    match create(&site, &args) {
+        Ok(()) => 0,
+        Err((code, message)) => {
+            crate::print_error("wheelhouse venv", &message);
+            code
+        }
+    }
+}
+
+fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
+    let started = Instant::now();
+    let request = match &args.python {
+        None => PythonRequest::Default,
+        Some(text) => PythonRequest::parse(text),
+    };
+    let base = site
+        .find_python(&request)
+        .map_err(|e| (exit::INPUT, e.to_string()))?;
+    let command: Vec<String> = std::env::args().collect();
+    let options = VenvOptions {
+        prompt: args.prompt.clone(),
+        system_site_packages: args.system_site_packages,
+        clear: args.clear,
+        command: command.join(" "),
+        creator: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    let created =
+        venv::create(&base, &args.path, &options).map_err(|e| (exit::INPUT, e.to_string()))?;
+    let mut seeded = String::new();
+    if !args.without_pip {
+        let wheel = find_pip_wheel(site, &created.base, &args.find_links).ok_or_else(|| {
+            (
+                exit::RESOLUTION,
+                format!(
+                    "created {} but could not seed pip: no pip wheel for this Python in the \
+                     wheelhouse or in the interpreter's bundled wheels. Use the environment \
+                     without pip (`wheelhouse install` does not need it), or pass \
+                     --find-links DIR holding a pip wheel",
+                    created.root.display()
+                ),
+            )
+        })?;
+        let layout = super::layout_for(&created.root, &created.base, &created.python);
+        let lock = installer::lock_environment(&created.root, || {})
+            .map_err(|e| (exit::INSTALL, e.to_string()))?;
+        let own = installer::scan_site_dir(&layout.purelib)
+            .into_iter()
+            .filter(|d| d.key == "pip")
+            .collect();
+        let plan = Plan {
+            install: vec![(wheel.clone(), true)],
+            remove: own,
+        };
+        let outcome = installer::execute(&plan, &layout, &AtomicBool::new(false), &|_| {})
+            .map_err(|e| (exit::INSTALL, e.to_string()))?;
+        drop(lock);
+        if let Some((name, version)) = outcome.installed.first() {
+            seeded = format!("{name}=={version} from {}", wheel.display());
+        }
+    }
+    if !args.quiet {
+        let b = &created.base;
+        let implementation = match b.implementation.as_str() {
+            "cpython" => "CPython",
+            "pypy" => "PyPy",
+            other => other,
+        };
+        println!(
+            "created virtual environment {implementation}{} in {}ms",
+            b.version_text(),
+            started.elapsed().as_millis()
+        );
+        println!("  python   {}", base.display());
+        println!("  location {}", created.root.display());
+        if !seeded.is_empty() {
+            println!("  seeded   {seeded}");
+        }
+        println!(
+            "  activate with: source {}/bin/activate",
+            super::short(&created.root)
+        );
+    }
+    Ok(())
+}
+
+/// The newest pip wheel the interpreter accepts: from the wheelhouse first, else the wheel the
+/// interpreter bundles for `ensurepip` (or Debian's copy), so seeding never downloads.
+fn find_pip_wheel(
+    site: &SiteConfig,
+    base: &interpreter::Interpreter,
+    find_links: &[PathBuf],
+) -> Option<PathBuf> {
+    if let Ok(paths) = super::search_paths(site, find_links) {
+        let index = super::build_index(site, paths, base, false, &[]);
+        if let Some(wheels) = index.usable.get("pip") {
+            let best = wheels
+                .iter()
+                .filter(|w| !w.version.any_prerelease())
+                .min_by(|a, b| {
+                    b.version
+                        .cmp(&a.version)
+                        .then(a.tag_rank.cmp(&b.tag_rank))
+                        .then(a.search_rank.cmp(&b.search_rank))
+                });
+            if let Some(w) = best {
+                return Some(w.path.clone());
+            }
+        }
+    }
+    let (major, minor, _) = base.version;
+    let bundled = [
+        base.base_prefix
+            .join(format!("lib/python{major}.{minor}/ensurepip/_bundled")),
+        base.base_prefix
+            .join(format!("lib/pypy{major}.{minor}/ensurepip/_bundled")),
+        PathBuf::from("/usr/share/python-wheels"),
+    ];
+    bundled.iter().find_map(|dir| newest_pip_in(dir))
+}
+
+fn newest_pip_in(dir: &Path) -> Option<PathBuf> {
+    let mut found: Vec<(pep440_rs::Version, PathBuf)> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            let wheel = wheel_name::WheelFilename::parse(&name).ok()?;
+            if wheel.name() != "pip" {
+                return None;
+            }
+            let version = wheel.version_text().parse().ok()?;
+            Some((version, e.path()))
+        })
+        .collect();
+    found.sort();
+    found.pop().map(|(_, p)| p)
+}
