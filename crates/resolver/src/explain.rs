@@ -82,7 +82,16 @@ pub fn explain_no_candidates(
             })
             .flat_map(|t| t.split(',').map(str::to_string).collect::<Vec<_>>())
             .collect();
-        pythons.sort();
+        // Newest Python first, by number (cp310 after cp39).
+        let number = |t: &str| -> (u32, u32) {
+            let digits = t.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+            if digits.len() < 2 {
+                return (0, 0);
+            }
+            let (major, minor) = digits.split_at(1);
+            (major.parse().unwrap_or(0), minor.parse().unwrap_or(0))
+        };
+        pythons.sort_by_key(|t| std::cmp::Reverse(number(t)));
         pythons.dedup();
         let modules: Vec<String> = pythons
             .iter()
@@ -92,7 +101,7 @@ pub fn explain_no_candidates(
                 Some(format!("module load python/{major}.{minor}"))
             })
             .collect();
-        let hint = match modules.last() {
+        let hint = match modules.first() {
             Some(line) => format!(" Load a Python it exists for (`{line}`), make a new environment with it, and install again;"),
             None => String::new(),
         };

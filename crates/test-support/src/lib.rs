@@ -4,6 +4,10 @@
 //! tabulate, pip 24.2: the reference `avail_wheels` stack). A comparison test must fail, never
 //! skip, when they are missing, so [`tools_python`] panics with the command to run.
 
+mod wheels;
+
+pub use wheels::WheelSpec;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

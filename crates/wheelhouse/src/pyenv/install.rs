@@ -200,6 +200,16 @@ fn read_wanted(site: &SiteConfig, args: &InstallArgs) -> Result<Wanted, Failure>
 
 fn install(site: &SiteConfig, args: &InstallArgs) -> Result<i32, Failure> {
     let started = Instant::now();
+    // From the start: Ctrl-C (or the scheduler's SIGTERM) sets a flag the installer checks;
+    // the environment is then left as it was and we exit 130.
+    let cancel = Arc::new(AtomicBool::new(false));
+    for signal in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        let _ = signal_hook::flag::register(signal, cancel.clone());
+    }
     let wanted = read_wanted(site, args)?;
     if wanted.requirements.is_empty() {
         return Err(input(
@@ -362,14 +372,6 @@ fn install(site: &SiteConfig, args: &InstallArgs) -> Result<i32, Failure> {
         return Ok(0);
     }
 
-    let cancel = Arc::new(AtomicBool::new(false));
-    for signal in [
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ] {
-        let _ = signal_hook::flag::register(signal, cancel.clone());
-    }
     let bar = progress_bar(plan.install.len(), quiet);
     let threads = site.job_cpus();
     let pool = rayon::ThreadPoolBuilder::new()
