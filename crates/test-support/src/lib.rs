@@ -30,6 +30,17 @@ pub fn tools_python() -> PathBuf {
     path
 }
 
+/// The environment-tools virtualenv's interpreter (virtualenv, uv): `.tools/envtools`.
+pub fn envtools_python() -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/envtools/bin/python");
+    assert!(
+        path.exists(),
+        "the environment tools {} are missing: run scripts/setup-tools.sh",
+        path.display()
+    );
+    path
+}
+
 /// Runs `script` (with `args`) in the tools Python, `input` as JSON on standard input, and
 /// returns what it prints as JSON. Warnings are silenced: packaging 21.3 warns on every
 /// legacy version.

@@ -134,7 +134,7 @@ fn install_real_wheels_and_agree_with_pip() {
 fn install_into_a_virtualenv_made_environment() {
     let site = Site::new();
     let env = site.path("venv-by-virtualenv");
-    let tools = test_support::tools_python();
+    let tools = test_support::envtools_python();
     let out = site
         .command(&tools)
         .args(["-m", "virtualenv", "--no-download", env.to_str().unwrap()])
