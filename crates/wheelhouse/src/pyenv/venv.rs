@@ -141,16 +141,17 @@ fn find_pip_wheel(
     if let Ok(paths) = super::search_paths(site, find_links) {
         let index = super::build_index(site, paths, base, false, &[]);
         if let Some(wheels) = index.usable.get("pip") {
-            let best = wheels
+            let mut ranked: Vec<&resolver::WheelCandidate> = wheels
                 .iter()
                 .filter(|w| !w.version.any_prerelease())
-                .min_by(|a, b| {
-                    b.version
-                        .cmp(&a.version)
-                        .then(a.tag_rank.cmp(&b.tag_rank))
-                        .then(a.search_rank.cmp(&b.search_rank))
-                });
-            if let Some(w) = best {
+                .collect();
+            ranked.sort_by(|a, b| {
+                b.version
+                    .cmp(&a.version)
+                    .then(a.tag_rank.cmp(&b.tag_rank))
+                    .then(a.search_rank.cmp(&b.search_rank))
+            });
+            if let Some(w) = ranked.into_iter().find(|w| supports(&w.path, base)) {
                 return Some(w.path.clone());
             }
         }
@@ -163,7 +164,27 @@ fn find_pip_wheel(
             .join(format!("lib/pypy{major}.{minor}/ensurepip/_bundled")),
         PathBuf::from("/usr/share/python-wheels"),
     ];
-    bundled.iter().find_map(|dir| newest_pip_in(dir))
+    bundled
+        .iter()
+        .find_map(|dir| newest_pip_in(dir).filter(|p| supports(p, base)))
+}
+
+/// Whether a wheel's `Requires-Python` admits the interpreter (pip drops old Pythons).
+fn supports(wheel: &Path, base: &interpreter::Interpreter) -> bool {
+    let Ok(text) = wheel_metadata::read_dist_info_file(wheel, "METADATA") else {
+        return false;
+    };
+    let meta = wheel_metadata::CoreMetadata::parse(&text);
+    let Some(spec) = meta.requires_python else {
+        return true;
+    };
+    let Ok(spec) = spec.parse::<pep440_rs::VersionSpecifiers>() else {
+        return true;
+    };
+    base.version_text()
+        .parse::<pep440_rs::Version>()
+        .map(|v| spec.contains(&v))
+        .unwrap_or(true)
 }
 
 fn newest_pip_in(dir: &Path) -> Option<PathBuf> {
