@@ -20,9 +20,12 @@ pub const EXIT_USAGE: i32 = 2;
     about = "The Python software environment of an HPC cluster, in one fast binary.",
     long_about = "The Python software environment of an HPC cluster, in one fast binary.\n\n\
         Users list what the site's wheelhouse holds (`wheelhouse avail`, also installed as \
-        `avail_wheels`); staff index the wheelhouse so listings are instant (`wheelhouse index`).\n\n\
+        `avail_wheels`), build environments from it (`wheelhouse venv ENV`, then \
+        `wheelhouse install -r requirements.txt`), and record them (`wheelhouse freeze`); staff \
+        index the wheelhouse so listings are instant (`wheelhouse index`).\n\n\
         Configuration comes from the same environment as the cluster tools: WHEELHOUSE, \
-        PIP_CONFIG_FILE, PYTHON_DIRS, EBVERSIONPYTHON, EBVERSIONGENTOO, RSNT_ARCH, VIRTUAL_ENV."
+        PIP_CONFIG_FILE and PIP_*, PYTHON_DIRS, EBROOTPYTHON, EBVERSIONPYTHON, EBVERSIONGENTOO, \
+        RSNT_ARCH, VIRTUAL_ENV, PYTHONPATH, SLURM_CPUS_PER_TASK."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -51,11 +54,10 @@ enum Command {
     /// activate scripts for bash/zsh/sh, csh and fish, `deactivate`) with pip installed from
     /// the wheelhouse. The interpreter is the loaded Python module's (`module load
     /// python/3.11`); the operating system's Python is used only when given by path.
-    ///
-    /// Examples:
-    ///   wheelhouse venv ENV
-    ///   wheelhouse venv --python 3.11 $SLURM_TMPDIR/env
-    ///   wheelhouse venv --without-pip --python /usr/bin/python3 ENV
+    #[command(after_help = "Examples:\n  \
+        wheelhouse venv ENV && source ENV/bin/activate\n  \
+        wheelhouse venv --python 3.11 $SLURM_TMPDIR/env\n  \
+        wheelhouse venv --without-pip --python /usr/bin/python3 ENV")]
     Venv(pyenv::venv::VenvArgs),
     /// Install packages from the wheelhouse into a virtual environment (pip-compatible).
     ///
@@ -70,11 +72,11 @@ enum Command {
     ///
     /// Exit codes: 0 done; 1 cannot resolve (no wheel, conflict, policy); 2 bad input or no
     /// environment; 3 installation failed (environment unchanged); 130 interrupted.
-    ///
-    /// Examples:
-    ///   wheelhouse install numpy 'pandas>=2'
-    ///   wheelhouse install -r requirements.txt -c constraints.txt
-    ///   wheelhouse install -p $SLURM_TMPDIR/env --dry-run scipy
+    #[command(after_help = "Examples:\n  \
+        wheelhouse install numpy 'pandas>=2'\n  \
+        wheelhouse install -r requirements.txt -c constraints.txt\n  \
+        wheelhouse install -p $SLURM_TMPDIR/env --dry-run scipy\n  \
+        wheelhouse install --upgrade numpy")]
     Install(pyenv::install::InstallArgs),
     /// Print the installed packages as requirements (`pip freeze` lines, +local included).
     Freeze(pyenv::inspect::FreezeArgs),
