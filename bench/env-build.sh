@@ -10,10 +10,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 runs=${RUNS:-5}
 work=${BENCH_DIR:-$here/work/env}
-command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
+command -v hyperfine >/dev/null && command -v unzip >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine unzip; }
 "$root/scripts/setup-tools.sh"
 "$root/scripts/fetch-wheels.sh" scipy-stack
 cargo build --quiet --release -p wheelhouse --manifest-path "$root/Cargo.toml"
+cargo build --quiet --release -p installer --example unpack_floor --manifest-path "$root/Cargo.toml"
+floor_bin="$root/target/release/examples/unpack_floor"
 for v in $(env | grep -o '^PIP_[A-Z_]*'); do unset "$v"; done
 unset VIRTUAL_ENV PYTHONPATH
 export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -48,10 +50,12 @@ hyperfine --style basic --runs "$runs" --export-json "$work/env-build.json" \
     "$tools/uv venv -q $env && $tools/uv pip install -q --python $env/bin/python --no-index --find-links $wheels --cache-dir $uvcache $packages" \
     -n "wheelhouse" --prepare "$reset" \
     "$ours venv -q $env -f $wheels && $ours install -q -p $env -f $wheels --allow-manylinux $packages" \
-    -n "floor: unzip all wheels in parallel" --prepare "$reset" \
+    -n "unzip all wheels, $(nproc) at a time" --prepare "$reset" \
     "mkdir -p $floor && ls $wheels/*.whl | xargs -P $(nproc) -n 1 unzip -qo -d $floor" \
+    -n "floor: decompress + write, all cores" --prepare "$reset" \
+    "$floor_bin $floor $wheels/*.whl" \
     -n "floor + stdlib venv" --prepare "$reset" \
-    "python3 -m venv --without-pip $env && mkdir -p $floor && ls $wheels/*.whl | xargs -P $(nproc) -n 1 unzip -qo -d $floor"
+    "python3 -m venv --without-pip $env && $floor_bin $floor $wheels/*.whl"
 
 # The environment each tool made works (checked on a fresh one each).
 check='import numpy, scipy, pandas, matplotlib, sympy, IPython, zmq, tornado, dateutil, pytz'

@@ -35,8 +35,13 @@ pub struct EnvLock {
 }
 
 /// Takes the environment's lock, waiting for another holder (`on_wait` is told once), then
-/// undoes what an earlier, killed command left half done.
-pub fn lock_environment(root: &Path, on_wait: impl FnOnce()) -> Result<EnvLock, InstallError> {
+/// undoes what an earlier, killed command left half done. Waiting stops with
+/// [`InstallError::Interrupted`] when `cancel` is set (Ctrl-C while waiting).
+pub fn lock_environment(
+    root: &Path,
+    cancel: &AtomicBool,
+    on_wait: impl FnOnce(),
+) -> Result<EnvLock, InstallError> {
     let path = root.join(LOCK_FILE);
     let file = OpenOptions::new()
         .create(true)
@@ -44,14 +49,24 @@ pub fn lock_environment(root: &Path, on_wait: impl FnOnce()) -> Result<EnvLock, 
         .write(true)
         .open(&path)
         .map_err(InstallError::io(&path, "open the lock file"))?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            on_wait();
-            file.lock().map_err(InstallError::io(&path, "lock"))?;
-        }
-        Err(std::fs::TryLockError::Error(e)) => {
-            return Err(InstallError::io(&path, "lock")(e));
+    let mut on_wait = Some(on_wait);
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(std::fs::TryLockError::WouldBlock) => {
+                if let Some(tell) = on_wait.take() {
+                    tell();
+                }
+                if cancel.load(Ordering::SeqCst) {
+                    return Err(InstallError::Interrupted);
+                }
+                // Polling rather than a blocking flock: a blocked flock is restarted after
+                // the signal handler runs, so Ctrl-C could not end the wait.
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(InstallError::io(&path, "lock")(e));
+            }
         }
     }
     let recovered = recover(root)?;

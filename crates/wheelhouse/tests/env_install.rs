@@ -277,3 +277,33 @@ fn pypy_environments() {
     assert!(stderr(&out).contains("cp311"), "{}", stderr(&out));
     let _ = tree(&env);
 }
+
+#[test]
+fn no_deps_extras_and_byte_compiling() {
+    let site = Site::new();
+    WheelSpec::pure("app", "1.0")
+        .requires("dep")
+        .requires("fancy ; extra == 'fancy'")
+        .write(&site.generic);
+    WheelSpec::pure("dep", "1.0").write(&site.generic);
+    WheelSpec::pure("fancy", "1.0").write(&site.generic);
+    let env = site.venv("env");
+    let e = env.to_str().unwrap();
+    site.ok(&["install", "-p", e, "--no-deps", "app"]);
+    assert_eq!(site.ok(&["freeze", "-p", e]), "app==1.0\n");
+    site.ok(&["install", "-p", e, "--compile", "app[fancy]"]);
+    assert_eq!(
+        site.ok(&["freeze", "-p", e]),
+        "app==1.0\ndep==1.0\nfancy==1.0\n"
+    );
+    let sp = site_packages(&env);
+    let cached = std::fs::read_dir(sp.join("fancy/__pycache__"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert!(cached > 0, "--compile wrote no byte code");
+    site.ok(&["uninstall", "-p", e, "fancy"]);
+    assert!(
+        !sp.join("fancy").exists(),
+        "uninstall left byte code behind"
+    );
+}

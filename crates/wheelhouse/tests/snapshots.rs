@@ -19,7 +19,11 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("list-help", "wheelhouse", &["list", "--help"]),
     ("uninstall-help", "wheelhouse", &["uninstall", "--help"]),
     ("error-venv-no-module", "wheelhouse", &["venv", "env"]),
-    ("error-install-no-environment", "wheelhouse", &["install", "numpy"]),
+    (
+        "error-install-no-environment",
+        "wheelhouse",
+        &["install", "numpy"],
+    ),
     ("error-install-nothing", "wheelhouse", &["install"]),
     (
         "error-unknown-format",

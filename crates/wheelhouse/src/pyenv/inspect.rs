@@ -188,7 +188,7 @@ pub fn run_uninstall(args: UninstallArgs) -> i32 {
         Ok(t) => t,
         Err(e) => return fail(command, exit::INPUT, &e),
     };
-    let lock = match installer::lock_environment(&target.root, || {}) {
+    let lock = match installer::lock_environment(&target.root, &AtomicBool::new(false), || {}) {
         Ok(l) => l,
         Err(e) => return fail(command, exit::INSTALL, &e.to_string()),
     };

@@ -225,7 +225,7 @@ fn install(site: &SiteConfig, args: &InstallArgs) -> Result<i32, Failure> {
     let paths = super::search_paths(site, &args.find_links).map_err(input)?;
 
     let quiet = args.quiet;
-    let lock = installer::lock_environment(&target.root, || {
+    let lock = installer::lock_environment(&target.root, &cancel, || {
         if !quiet {
             eprintln!(
                 "waiting for another install into {} to finish...",
@@ -233,7 +233,13 @@ fn install(site: &SiteConfig, args: &InstallArgs) -> Result<i32, Failure> {
             );
         }
     })
-    .map_err(|e| (exit::INSTALL, e.to_string()))?;
+    .map_err(|e| match e {
+        installer::InstallError::Interrupted => (
+            exit::INTERRUPTED,
+            "interrupted while waiting for another install; nothing was changed".to_string(),
+        ),
+        e => (exit::INSTALL, e.to_string()),
+    })?;
     for message in &lock.recovered {
         eprintln!("note: {message}");
     }
@@ -444,7 +450,7 @@ fn check_hashes(plan: &Plan, wanted: &Wanted) -> Result<(), Failure> {
                 "in --require-hashes mode every requirement must be pinned with ==; `{req}` is not"
             )));
         }
-        if !wanted.hashes.contains_key(&key) && !wanted.wheel_files.iter().any(|_| false) {
+        if !wanted.hashes.contains_key(&key) {
             return Err(input(format!(
                 "in --require-hashes mode every requirement needs --hash=sha256:...; `{req}` has none"
             )));

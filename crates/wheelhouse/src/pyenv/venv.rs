@@ -89,7 +89,7 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
             )
         })?;
         let layout = super::layout_for(&created.root, &created.base, &created.python);
-        let lock = installer::lock_environment(&created.root, || {})
+        let lock = installer::lock_environment(&created.root, &AtomicBool::new(false), || {})
             .map_err(|e| (exit::INSTALL, e.to_string()))?;
         let own = installer::scan_site_dir(&layout.purelib)
             .into_iter()
