@@ -374,3 +374,103 @@ fn remove_empty_dirs(dir: &Path, stop: &Path) {
 fn remove_tree(path: &Path) {
     let _ = std::fs::remove_dir_all(path);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn journal_in(stage: &Path) -> Journal {
+        std::fs::create_dir_all(stage.join("backup")).unwrap();
+        Journal {
+            file: File::create(stage.join("journal")).unwrap(),
+            path: stage.join("journal"),
+            backups: stage.join("backup"),
+            counter: 0,
+        }
+    }
+
+    /// A process killed in the middle of a commit: the next lock holder undoes its steps.
+    #[test]
+    fn a_commit_cut_short_is_undone_by_the_next_lock_holder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        std::fs::create_dir_all(root.join("lib/pkg")).unwrap();
+        std::fs::write(root.join("lib/pkg/old.py"), "old").unwrap();
+        std::fs::write(root.join("lib/shared.txt"), "before").unwrap();
+        let stage = root.join(format!("{STAGING_PREFIX}999999"));
+        std::fs::create_dir_all(stage.join("w0/lib/newpkg")).unwrap();
+        std::fs::write(stage.join("w0/lib/newpkg/new.py"), "new").unwrap();
+        std::fs::write(stage.join("w0/lib/shared.txt"), "after").unwrap();
+        let mut journal = journal_in(&stage);
+        journal.move_aside(&root.join("lib/pkg/old.py")).unwrap();
+        journal
+            .rename(&stage.join("w0/lib/newpkg"), &root.join("lib/newpkg"))
+            .unwrap();
+        journal.move_aside(&root.join("lib/shared.txt")).unwrap();
+        journal
+            .rename(
+                &stage.join("w0/lib/shared.txt"),
+                &root.join("lib/shared.txt"),
+            )
+            .unwrap();
+        // A step journaled but never taken: its source is still in the staging area.
+        std::fs::write(stage.join("w0/lib/never.py"), "x").unwrap();
+        journal
+            .write_line(&format!(
+                "M\t{}\t{}",
+                stage.join("w0/lib/never.py").display(),
+                root.join("lib/pkg/old.py").display()
+            ))
+            .unwrap();
+        drop(journal);
+
+        let lock = lock_environment(root, &AtomicBool::new(false), || {}).unwrap();
+        assert_eq!(lock.recovered.len(), 1, "{:?}", lock.recovered);
+        assert_eq!(
+            std::fs::read_to_string(root.join("lib/pkg/old.py")).unwrap(),
+            "old"
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.join("lib/shared.txt")).unwrap(),
+            "before"
+        );
+        assert!(!root.join("lib/newpkg").exists());
+        assert!(!stage.exists());
+    }
+
+    #[test]
+    fn a_committed_transaction_is_only_cleaned_up() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        std::fs::create_dir_all(root.join("lib")).unwrap();
+        let stage = root.join(format!("{STAGING_PREFIX}999998"));
+        std::fs::create_dir_all(stage.join("w0/lib")).unwrap();
+        std::fs::write(stage.join("w0/lib/new.py"), "new").unwrap();
+        let mut journal = journal_in(&stage);
+        journal
+            .rename(&stage.join("w0/lib/new.py"), &root.join("lib/new.py"))
+            .unwrap();
+        journal.write_line(COMMITTED).unwrap();
+        drop(journal);
+        let lock = lock_environment(root, &AtomicBool::new(false), || {}).unwrap();
+        assert_eq!(lock.recovered.len(), 1);
+        assert_eq!(
+            std::fs::read_to_string(root.join("lib/new.py")).unwrap(),
+            "new"
+        );
+        assert!(!stage.exists());
+    }
+
+    #[test]
+    fn a_second_lock_holder_waits_and_can_be_cancelled() {
+        let tmp = tempfile::tempdir().unwrap();
+        let first = lock_environment(tmp.path(), &AtomicBool::new(false), || {}).unwrap();
+        let cancel = AtomicBool::new(true);
+        let mut waited = false;
+        let second = lock_environment(tmp.path(), &cancel, || waited = true);
+        assert!(matches!(second, Err(InstallError::Interrupted)));
+        assert!(waited);
+        drop(first);
+        assert!(lock_environment(tmp.path(), &AtomicBool::new(false), || {}).is_ok());
+    }
+}

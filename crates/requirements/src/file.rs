@@ -112,30 +112,24 @@ const PER_REQUIREMENT: &[&str] = &["--hash", "--config-settings", "--global-opti
 /// Reads a requirements file and every file it includes. `pyproject.toml` (by that exact
 /// name) gives its `[project].dependencies` instead.
 pub fn read_requirement_files(path: &Path) -> Result<RequirementsFile, FileError> {
-    let env: HashMap<String, String> = std::env::vars().collect();
-    let mut out = RequirementsFile::default();
-    let mut stack = Vec::new();
-    read_into(
-        path,
-        None,
-        false,
-        &|name| env.get(name).cloned(),
-        &mut stack,
-        &mut out,
-    )?;
-    Ok(out)
+    read_top_file(path, false)
 }
 
 /// Reads a constraints file (`-c FILE`): every requirement in it, and in files it includes,
 /// is a constraint.
 pub fn read_constraint_file(path: &Path) -> Result<RequirementsFile, FileError> {
+    read_top_file(path, true)
+}
+
+/// `${VAR}` references expand from the process environment, as pip expands them.
+fn read_top_file(path: &Path, constraint: bool) -> Result<RequirementsFile, FileError> {
     let env: HashMap<String, String> = std::env::vars().collect();
     let mut out = RequirementsFile::default();
     let mut stack = Vec::new();
     read_into(
         path,
         None,
-        true,
+        constraint,
         &|name| env.get(name).cloned(),
         &mut stack,
         &mut out,

@@ -182,3 +182,16 @@ pub fn tree(dir: &Path) -> Vec<String> {
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// The site-packages directory of an environment (`lib/python3.11/site-packages`,
+/// `lib/pypy3.9/site-packages`).
+pub fn site_packages(env: &Path) -> PathBuf {
+    let lib = env.join("lib");
+    let py = std::fs::read_dir(&lib)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    py.join("site-packages")
+}

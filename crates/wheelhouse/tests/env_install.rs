@@ -3,7 +3,7 @@
 
 mod common_env;
 
-use common_env::{stderr, tree, Site, WheelSpec};
+use common_env::{site_packages, stderr, tree, Site, WheelSpec};
 
 #[test]
 fn venv_behaves_like_a_virtualenv() {
@@ -225,17 +225,6 @@ fn upgrade_replaces_the_old_version_cleanly() {
     assert_eq!(site.ok(&["freeze", "-p", e]), "lib==2.0\n");
     let dry = site.ok(&["install", "-p", e, "--dry-run", "--force-reinstall", "lib"]);
     assert_eq!(dry.trim(), "Would install lib-2.0");
-}
-
-pub fn site_packages(env: &std::path::Path) -> std::path::PathBuf {
-    let lib = env.join("lib");
-    let py = std::fs::read_dir(&lib)
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .path();
-    py.join("site-packages")
 }
 
 #[test]

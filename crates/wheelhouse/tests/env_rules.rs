@@ -6,18 +6,7 @@ mod common_env;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common_env::{stderr, tree, Site, WheelSpec};
-
-fn site_packages(env: &std::path::Path) -> std::path::PathBuf {
-    let lib = env.join("lib");
-    let py = std::fs::read_dir(&lib)
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .path();
-    py.join("site-packages")
-}
+use common_env::{site_packages, stderr, tree, Site, WheelSpec};
 
 #[test]
 fn manylinux_only_packages_are_refused_by_policy() {

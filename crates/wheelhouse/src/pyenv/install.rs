@@ -293,6 +293,16 @@ fn install(site: &SiteConfig, args: &InstallArgs) -> Result<i32, Failure> {
     for warning in &resolution.warnings {
         eprintln!("warning: {warning}");
     }
+    if args.verbose {
+        for p in &resolution.packages {
+            match &p.source {
+                Source::Wheel(path) => {
+                    eprintln!("chose {} {}: {}", p.key, p.version, path.display())
+                }
+                Source::Installed => eprintln!("chose {} {}: already installed", p.key, p.version),
+            }
+        }
+    }
     let resolved_at = started.elapsed();
 
     // Cluster rule: a module's copy on PYTHONPATH is imported before the environment's, so
