@@ -52,11 +52,21 @@ pub fn explain_no_candidates(
              (searched: {searched}). Run `{avail}` to see what exists.",
             inst.name, inst.version
         )
+    } else if rejected.is_empty() && index.sdists.contains_key(key) {
+        format!(
+            "No matching distribution found for {name}: the search paths hold only source \
+             distributions of it ({}), and wheelhouse installs wheels only (a build from source \
+             needs compilers and headers the job may not have, and is not reproducible across \
+             nodes). Ask your site's support to build a wheel of {name} for the wheelhouse. \
+             Run `{avail}` to check for one.",
+            index.sdists[key].join(", ")
+        )
     } else if rejected.is_empty() {
         format!(
             "No matching distribution found for {name}: the wheelhouse has no wheel named \
-             {name} (searched: {searched}). Check the spelling with `avail_wheels \"*{name}*\"`; \
-             if it is not there, ask your site's support to add it to the wheelhouse."
+             {name} (searched: {searched}). Check the spelling with `avail_wheels \"*{name}*\"` \
+             and the builds with `{avail}`; if it is not there, ask your site's support to add \
+             it to the wheelhouse."
         )
     } else if rejected.iter().all(|r| r.why == Rejection::Manylinux) {
         let files: Vec<&str> = rejected

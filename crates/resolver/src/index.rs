@@ -42,6 +42,9 @@ pub struct RejectedWheel {
 pub struct Index {
     pub usable: HashMap<String, Vec<WheelCandidate>>,
     pub rejected: HashMap<String, Vec<RejectedWheel>>,
+    /// Source distributions (`name-version.tar.gz`, `.zip`), which are never installed but
+    /// make a better error message.
+    pub sdists: HashMap<String, Vec<String>>,
     /// The search paths, for messages.
     pub search_paths: Vec<PathBuf>,
 }
@@ -62,6 +65,13 @@ impl Index {
         };
         for (path, filename, search_rank) in files {
             if !filename.ends_with(".whl") {
+                if let Some(key) = sdist_name(filename) {
+                    index
+                        .sdists
+                        .entry(key)
+                        .or_default()
+                        .push(filename.to_string());
+                }
                 continue;
             }
             let Ok(wheel) = WheelFilename::parse(filename) else {
@@ -97,4 +107,16 @@ impl Index {
         }
         index
     }
+}
+
+/// The normalised project name of a source distribution file name, `name-version.tar.gz`.
+fn sdist_name(filename: &str) -> Option<String> {
+    let stem = filename
+        .strip_suffix(".tar.gz")
+        .or_else(|| filename.strip_suffix(".zip"))
+        .or_else(|| filename.strip_suffix(".tar.bz2"))?;
+    let (name, version) = stem.rsplit_once('-')?;
+    version
+        .starts_with(|c: char| c.is_ascii_digit())
+        .then(|| normalize_name(name))
 }

@@ -23,6 +23,8 @@ pub struct WheelSpec {
     pub corrupt: Vec<String>,
     /// Extra raw members added after the RECORD, unlisted (for path-escape tests).
     pub raw_members: Vec<(String, Vec<u8>)>,
+    /// Symbolic-link members `(name, target)`, unlisted (for path-escape tests).
+    pub symlinks: Vec<(String, String)>,
 }
 
 impl WheelSpec {
@@ -43,6 +45,7 @@ impl WheelSpec {
             root_is_purelib: true,
             corrupt: Vec::new(),
             raw_members: Vec::new(),
+            symlinks: Vec::new(),
         }
     }
 
@@ -131,6 +134,14 @@ impl WheelSpec {
                 .unix_permissions(if executable { 0o755 } else { 0o644 });
             zip.start_file(name, opts).unwrap();
             zip.write_all(&content).unwrap();
+        }
+        for (name, target) in &self.symlinks {
+            zip.add_symlink(
+                name.as_str(),
+                target.as_str(),
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
         }
         zip.finish().unwrap();
         path

@@ -296,3 +296,61 @@ fn no_deps_extras_and_byte_compiling() {
         "uninstall left byte code behind"
     );
 }
+
+#[test]
+fn activate_scripts_work_in_every_shell() {
+    let site = Site::new();
+    let env = site.path("env");
+    site.ok(&[
+        "venv",
+        "--without-pip",
+        "--prompt",
+        "my env",
+        env.to_str().unwrap(),
+    ]);
+    let e = env.display().to_string();
+    // Each script: activate, show python and VIRTUAL_ENV, deactivate, show what is left.
+    let sh = format!(
+        ". {e}/bin/activate\ncommand -v python\necho \"$VIRTUAL_ENV|$VIRTUAL_ENV_PROMPT\"\n\
+         deactivate\necho \"after:${{VIRTUAL_ENV:-unset}}\"\ncommand -v python || echo no-python\n"
+    );
+    let csh = format!(
+        "source {e}/bin/activate.csh\nwhich python\necho \"$VIRTUAL_ENV|$VIRTUAL_ENV_PROMPT\"\n\
+         deactivate\nif ( $?VIRTUAL_ENV ) then\n  echo after:set\nelse\n  echo after:unset\nendif\n\
+         which python >& /dev/null || echo no-python\n"
+    );
+    let fish = format!(
+        "source {e}/bin/activate.fish\ncommand -v python\necho \"$VIRTUAL_ENV|$VIRTUAL_ENV_PROMPT\"\n\
+         deactivate\nif set -q VIRTUAL_ENV; echo after:set; else; echo after:unset; end\n\
+         command -v python; or echo no-python\n"
+    );
+    for (shell, script) in [
+        ("dash", &sh),
+        ("bash", &sh),
+        ("zsh", &sh),
+        ("tcsh", &csh),
+        ("fish", &fish),
+    ] {
+        let file = site.path(&format!("try.{shell}"));
+        std::fs::write(&file, script).unwrap();
+        let out = site
+            .command(format!("/usr/bin/{shell}"))
+            .env("PATH", "/usr/bin:/bin")
+            .arg(&file)
+            .output()
+            .unwrap_or_else(|e| panic!("{shell} is missing ({e}): scripts/test installs it"));
+        let text = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                format!("{e}/bin/python").as_str(),
+                &format!("{e}|my env"),
+                "after:unset",
+                "no-python"
+            ],
+            "{shell}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

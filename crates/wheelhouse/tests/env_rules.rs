@@ -133,7 +133,20 @@ fn errors_teach_what_to_do() {
     check(
         &["install", "-p", e, "nosuchthing"],
         1,
-        &["no wheel named nosuchthing", "avail_wheels"],
+        &[
+            "no wheel named nosuchthing",
+            "avail_wheels nosuchthing --all-versions --all-pythons",
+        ],
+    );
+    std::fs::write(site.generic.join("srconly-1.0.tar.gz"), b"").unwrap();
+    check(
+        &["install", "-p", e, "srconly"],
+        1,
+        &[
+            "only source distributions",
+            "srconly-1.0.tar.gz",
+            "wheels only",
+        ],
     );
     check(
         &["install", "-p", e, "c>=3"],
@@ -248,6 +261,9 @@ fn escaping_and_corrupt_wheels_are_rejected_untouched() {
         b"x".to_vec(),
     ));
     data.write(&site.generic);
+    let mut link = WheelSpec::pure("linky", "1.0");
+    link.symlinks.push(("linky/etc".into(), "/etc".into()));
+    link.write(&site.generic);
     let mut corrupt = WheelSpec::pure("corrupt", "1.0");
     corrupt.corrupt.push("corrupt/__init__.py".into());
     corrupt.write(&site.generic);
@@ -258,6 +274,7 @@ fn escaping_and_corrupt_wheels_are_rejected_untouched() {
         ("slip", "climbs out with `..`"),
         ("abspath", "absolute path"),
         ("dataslip", "climbs out with `..`"),
+        ("linky", "is a symbolic link"),
         ("corrupt", "does not match the hash"),
     ] {
         let out = site.wheelhouse(&["install", "-p", e, "six", name]);
