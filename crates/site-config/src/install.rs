@@ -228,3 +228,101 @@ impl SiteConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Environment;
+
+    fn site(pairs: &[(&str, &str)]) -> SiteConfig {
+        SiteConfig::from_env(&Environment::from_pairs(pairs.iter().copied()))
+    }
+
+    #[test]
+    fn pip_options_layer_config_then_environment() {
+        let tmp = std::env::temp_dir().join(format!("pipopts-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).unwrap();
+        let conf = tmp.join("pip.conf");
+        std::fs::write(
+            &conf,
+            "[global]\nfind-links = /g\n[install]\nfind-links = /a /b\nconstraint = /c.txt\nprefer-binary = true\n",
+        )
+        .unwrap();
+        let c = conf.to_str().unwrap();
+        let opts = site(&[("PIP_CONFIG_FILE", c)])
+            .pip_install_options()
+            .unwrap();
+        assert_eq!(opts.find_links, [PathBuf::from("/a"), PathBuf::from("/b")]);
+        assert_eq!(opts.constraints, [PathBuf::from("/c.txt")]);
+        assert!(opts.prefer_binary && !opts.allow_manylinux);
+        let opts = site(&[
+            ("PIP_CONFIG_FILE", c),
+            ("PIP_FIND_LINKS", "/env"),
+            ("PIP_ALLOW_MANYLINUX", "1"),
+        ])
+        .pip_install_options()
+        .unwrap();
+        assert_eq!(opts.find_links, [PathBuf::from("/env")]);
+        assert!(opts.allow_manylinux);
+        let none = site(&[("PIP_CONFIG_FILE", "/dev/null")])
+            .pip_install_options()
+            .unwrap();
+        assert!(none.find_links.is_empty() && none.config_file.is_none());
+    }
+
+    #[test]
+    fn the_module_python_is_found_and_the_system_one_is_not() {
+        let tmp = std::env::temp_dir().join(format!("findpy-{}", std::process::id()));
+        let root = tmp.join("python/3.11.5");
+        std::fs::create_dir_all(root.join("bin")).unwrap();
+        std::fs::write(root.join("bin/python3"), "").unwrap();
+        let dirs = tmp.join("python");
+        let r = root.to_str().unwrap();
+        let d = dirs.to_str().unwrap();
+        let loaded = site(&[
+            ("EBROOTPYTHON", r),
+            ("EBVERSIONPYTHON", "3.11.5"),
+            ("PYTHON_DIRS", d),
+        ]);
+        assert_eq!(
+            loaded.find_python(&PythonRequest::Default).unwrap(),
+            root.join("bin/python3")
+        );
+        assert!(loaded.find_python(&PythonRequest::parse("3.11")).is_ok());
+        let err = loaded
+            .find_python(&PythonRequest::parse("3.12"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("The loaded Python module is 3.11.5, not 3.12"),
+            "{err}"
+        );
+        // Not loaded, but the module's bin directory is on PATH.
+        let bin = root.join("bin");
+        let on_path = site(&[("PATH", bin.to_str().unwrap()), ("PYTHON_DIRS", d)]);
+        assert_eq!(
+            on_path.find_python(&PythonRequest::Default).unwrap(),
+            root.join("bin/python3")
+        );
+        // Nothing loaded: the system python3 on PATH is not taken.
+        let none = site(&[("PATH", "/usr/bin:/bin"), ("PYTHON_DIRS", d)]);
+        let err = none
+            .find_python(&PythonRequest::Default)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("No Python module is loaded") && err.contains("module load python/3.11"),
+            "{err}"
+        );
+        assert_eq!(
+            PythonRequest::parse("/usr/bin/python3"),
+            PythonRequest::Path("/usr/bin/python3".into())
+        );
+    }
+
+    #[test]
+    fn job_cpus_follow_slurm() {
+        assert_eq!(site(&[("SLURM_CPUS_PER_TASK", "1")]).job_cpus(), 1);
+        assert!(site(&[]).job_cpus() >= 1);
+    }
+}
