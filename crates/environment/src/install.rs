@@ -17,6 +17,10 @@ use crate::target::short;
 use crate::wanted::Wanted;
 use crate::{Error, Target};
 
+/// The error paragraph for an install with no requirements.
+pub const NOTHING_TO_INSTALL: &str = "nothing to install: give requirements (`wheelhouse install \
+    numpy`) or a requirements file (`-r requirements.txt`)";
+
 /// What to install and how; the pip-compatible options of `wheelhouse install`.
 #[derive(Clone, Debug, Default)]
 pub struct InstallOptions {
@@ -95,10 +99,7 @@ pub fn install(
         options.require_hashes,
     )?;
     if wanted.requirements.is_empty() {
-        return Err(Error::input(
-            "nothing to install: give requirements (`wheelhouse install numpy`) or a \
-             requirements file (`-r requirements.txt`)",
-        ));
+        return Err(Error::input(NOTHING_TO_INSTALL));
     }
     let config = site
         .pip_install_options()

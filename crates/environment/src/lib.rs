@@ -17,7 +17,7 @@ mod target;
 mod wanted;
 
 pub use error::{Error, ErrorKind};
-pub use install::{execute, install, Event, InstallOptions, Report};
+pub use install::{execute, install, Event, InstallOptions, Report, NOTHING_TO_INSTALL};
 pub use search::{build_index, search_paths};
 pub use target::{
     importable, importable_in_order, layout_for, own_distributions, short, target_environment,

@@ -11,6 +11,8 @@ use installer::Progress;
 use resolver::Source;
 use site_config::{Environment, SiteConfig};
 
+use super::exit;
+
 /// Options of `wheelhouse install`; the help text is on the subcommand.
 #[derive(clap::Args, Debug)]
 pub struct InstallArgs {
@@ -72,6 +74,10 @@ pub fn run(args: InstallArgs) -> i32 {
     let env = Environment::from_process();
     let site = SiteConfig::from_env(&env);
     let cancel = cancel_on_signals();
+    if args.requirements.is_empty() && args.requirement_files.is_empty() {
+        crate::print_error("wheelhouse install", environment::NOTHING_TO_INSTALL);
+        return exit::INPUT;
+    }
     let result = environment::target_environment(&site, args.python.as_deref())
         .and_then(|target| run_install(&site, &target, &args.options(), &cancel, args.quiet, args.verbose));
     match result {

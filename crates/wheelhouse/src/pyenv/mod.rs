@@ -7,7 +7,8 @@ pub mod venv;
 
 pub use environment::short;
 
-/// Exit codes of the environment commands.
+/// Exit codes of the environment commands (130, interrupted, comes from
+/// `environment::ErrorKind`).
 pub mod exit {
     /// Could not resolve: no matching wheel, a conflict, site policy.
     pub const RESOLUTION: i32 = 1;
@@ -15,7 +16,4 @@ pub mod exit {
     pub const INPUT: i32 = 2;
     /// The installation itself failed; the environment was left as it was.
     pub const INSTALL: i32 = 3;
-    /// Interrupted (Ctrl-C, SIGTERM); the environment was left as it was.
-    #[allow(dead_code)]
-    pub const INTERRUPTED: i32 = 130;
 }
