@@ -97,8 +97,13 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
             .filter(|d| d.key == "pip")
             .collect();
         let plan = Plan {
-            install: vec![(wheel.clone(), true)],
+            install: vec![installer::WheelToInstall {
+                path: wheel.clone(),
+                requested: true,
+                direct: false,
+            }],
             remove: own,
+            allow_incomplete_record: false,
         };
         let outcome =
             installer::execute(&lock, &plan, &layout, &AtomicBool::new(false), &|_| {})
