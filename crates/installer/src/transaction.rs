@@ -594,6 +594,7 @@ mod tests {
             requires_dist: vec![],
             requires_python: None,
             requested: false,
+            direct_reference: None,
         };
         let err = files_of(&dist, &Confinement::new(&root)).unwrap_err();
         assert!(err.to_string().contains("../../../../../../../../etc/x"), "{err}");

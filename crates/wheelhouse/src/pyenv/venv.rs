@@ -29,7 +29,8 @@ pub struct VenvArgs {
     /// The prompt prefix shown while the environment is active [default: its directory name]
     #[arg(long)]
     prompt: Option<String>,
-    /// Empty the directory first if it exists
+    /// Replace an existing environment at ENV (only an environment, with its pyvenv.cfg, is
+    /// ever removed; any other directory is refused)
     #[arg(long)]
     clear: bool,
     /// Accepted for virtualenv compatibility: nothing is ever downloaded
