@@ -22,7 +22,7 @@ pub const MAX_MEMBER_RATIO: u64 = 1100;
 /// expand 2 to 10 times), or [`TOTAL_FLOOR`], whichever is larger.
 pub const MAX_TOTAL_RATIO: u64 = 100;
 /// Small wheels may always expand to this many bytes.
-pub const TOTAL_FLOOR: u64 = 256 << 20;
+pub const TOTAL_FLOOR: u64 = 64 << 20;
 
 /// One regular file of the archive.
 pub(super) struct RawMember {
@@ -91,6 +91,16 @@ fn list_members(
         wheel: wheel.to_path_buf(),
         message,
     };
+    // The zip reader keeps one entry per name; the end record says how many there are.
+    if let Some(declared) = declared_entries(archive) {
+        if declared != archive.len() as u64 {
+            return Err(bad(format!(
+                "its central directory lists {declared} members but only {} distinct names: \
+                 a member appears twice, and which copy would be installed is undefined",
+                archive.len()
+            )));
+        }
+    }
     let mut seen = HashSet::with_capacity(archive.len());
     let mut members = Vec::with_capacity(archive.len());
     let mut total: u64 = 0;
@@ -144,6 +154,34 @@ fn list_members(
         });
     }
     Ok(members)
+}
+
+/// The number of entries the end-of-central-directory record declares (the zip64 one when
+/// the classic field is saturated).
+fn declared_entries(archive: &Archive<'_>) -> Option<u64> {
+    let bytes: &[u8] = archive.clone().into_inner().into_inner();
+    let tail_start = bytes.len().saturating_sub(22 + 65535);
+    let tail = &bytes[tail_start..];
+    let eocd = (0..tail.len().saturating_sub(21))
+        .rev()
+        .find(|&i| tail[i..i + 4] == [0x50, 0x4b, 0x05, 0x06])?;
+    let count = u16::from_le_bytes([tail[eocd + 10], tail[eocd + 11]]);
+    if count != 0xFFFF {
+        return Some(u64::from(count));
+    }
+    // Zip64: the locator sits just before the classic record and points at the zip64 one.
+    let locator = tail_start + eocd.checked_sub(20)?;
+    if bytes.get(locator..locator + 4)? != [0x50, 0x4b, 0x06, 0x07] {
+        return None;
+    }
+    let offset = u64::from_le_bytes(bytes.get(locator + 8..locator + 16)?.try_into().ok()?);
+    let record = usize::try_from(offset).ok()?;
+    if bytes.get(record..record + 4)? != [0x50, 0x4b, 0x06, 0x06] {
+        return None;
+    }
+    Some(u64::from_le_bytes(
+        bytes.get(record + 32..record + 40)?.try_into().ok()?,
+    ))
 }
 
 /// A `.dist-info` text file, at most [`MAX_METADATA_FILE`] bytes, strictly UTF-8; `None` when
