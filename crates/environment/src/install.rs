@@ -135,6 +135,9 @@ pub fn install(
         allow_manylinux,
         &wanted.wheel_files,
     );
+    for warning in &index.warnings {
+        events(Event::Warning(warning));
+    }
     let importable = crate::importable(&target.interpreter);
     let requested: HashSet<String> = wanted
         .requirements

@@ -15,6 +15,8 @@ pub struct WheelSpec {
     pub tag: String,
     pub requires: Vec<String>,
     pub requires_python: Option<String>,
+    /// `Provides-Extra` lines.
+    pub provides_extra: Vec<String>,
     /// `(archive path, content)`; `.data/scripts/...` paths are written as given.
     pub files: Vec<(String, Vec<u8>)>,
     pub console_scripts: Vec<(String, String)>,
@@ -49,6 +51,7 @@ impl WheelSpec {
             tag: "py3-none-any".into(),
             requires: Vec::new(),
             requires_python: None,
+            provides_extra: Vec::new(),
             files: vec![(
                 format!("{module}/__init__.py"),
                 format!("__version__ = {version:?}\n").into_bytes(),
@@ -76,6 +79,11 @@ impl WheelSpec {
 
     pub fn requires(mut self, req: &str) -> Self {
         self.requires.push(req.to_string());
+        self
+    }
+
+    pub fn provides(mut self, extra: &str) -> Self {
+        self.provides_extra.push(extra.to_string());
         self
     }
 
@@ -116,6 +124,9 @@ impl WheelSpec {
         );
         if let Some(rp) = &self.requires_python {
             meta.push_str(&format!("Requires-Python: {rp}\n"));
+        }
+        for e in &self.provides_extra {
+            meta.push_str(&format!("Provides-Extra: {e}\n"));
         }
         for r in &self.requires {
             meta.push_str(&format!("Requires-Dist: {r}\n"));
