@@ -143,14 +143,17 @@ pub fn pip_config(layout: &SiteLayout, level: &str) -> String {
     )
 }
 
-/// The CPU-level test shared by both profiles: one `awk` run over `/proc/cpuinfo` printing
-/// `x86-64-v4`, `x86-64-v3` or `generic`. Written without `!` (csh would expand it).
-fn awk_level() -> String {
+/// `libexec/cpu-level.sh`, run by both profiles (csh cannot carry an awk program safely):
+/// prints this node's CPU level, `x86-64-v4`, `x86-64-v3` or `generic`, from the flags of
+/// `/proc/cpuinfo`, as [`cpu::arch_from_flags`] decides.
+pub fn cpu_level_script() -> String {
     format!(
-        "awk -v v3='{v3}' -v v4='{v4}' '/^flags/ {{ for (i = 1; i <= NF; i++) have[$i] = 1; \
+        "#!/bin/sh\n# Written by wheelhouse site init: this node's CPU level (RSNT_ARCH).\n\
+         level=$(awk -v v3='{v3}' -v v4='{v4}' '/^flags/ {{ for (i = 1; i <= NF; i++) have[$i] = 1; \
          n = split(v3, a, \" \"); ok3 = 1; for (j = 1; j <= n; j++) if (a[j] in have) {{}} else ok3 = 0; \
          m = split(v4, b, \" \"); ok4 = ok3; for (j = 1; j <= m; j++) if (b[j] in have) {{}} else ok4 = 0; \
-         print (ok4 ? \"x86-64-v4\" : (ok3 ? \"x86-64-v3\" : \"generic\")); exit }}' /proc/cpuinfo 2>/dev/null",
+         print (ok4 ? \"x86-64-v4\" : (ok3 ? \"x86-64-v3\" : \"generic\")); exit }}' /proc/cpuinfo 2>/dev/null)\n\
+         echo \"${{level:-generic}}\"\n",
         v3 = cpu::shell_flags_v3(),
         v4 = cpu::shell_flags_v4()
     )
@@ -163,7 +166,7 @@ pub fn profile_sh(layout: &SiteLayout) -> String {
         "# Written by wheelhouse site init. Sets what the cluster's base module sets, for the site\n\
          # in {root}:  . {root}/profile.sh   (csh/tcsh: source {root}/profile.csh)\n\
          # This node's CPU level, from the flags of /proc/cpuinfo (x86-64-v4, x86-64-v3, generic).\n\
-         RSNT_ARCH=$({awk})\n\
+         RSNT_ARCH=$(sh '{root}/libexec/cpu-level.sh')\n\
          [ -n \"$RSNT_ARCH\" ] || RSNT_ARCH=generic\n\
          export RSNT_ARCH\n\
          export EBVERSIONGENTOO={GENTOO_YEAR}\n\
@@ -182,7 +185,6 @@ pub fn profile_sh(layout: &SiteLayout) -> String {
          \x20   done\n\
          \x20   unset __wheelhouse_init\n\
          fi\n",
-        awk = awk_level(),
         wheelhouse = layout.wheelhouse().display(),
         pythons = layout.pythons().display(),
         modules = layout.modules().display(),
@@ -196,7 +198,7 @@ pub fn profile_csh(layout: &SiteLayout) -> String {
         "# Written by wheelhouse site init. Sets what the cluster's base module sets, for the site\n\
          # in {root}:  source {root}/profile.csh   (sh/bash/zsh: . {root}/profile.sh)\n\
          # This node's CPU level, from the flags of /proc/cpuinfo (x86-64-v4, x86-64-v3, generic).\n\
-         setenv RSNT_ARCH \"`{awk}`\"\n\
+         setenv RSNT_ARCH `sh '{root}/libexec/cpu-level.sh'`\n\
          if ( \"$RSNT_ARCH\" == \"\" ) setenv RSNT_ARCH generic\n\
          setenv EBVERSIONGENTOO {GENTOO_YEAR}\n\
          setenv WHEELHOUSE '{wheelhouse}'\n\
@@ -209,15 +211,12 @@ pub fn profile_csh(layout: &SiteLayout) -> String {
          endif\n\
          # Lmod's `module` command, when this shell does not have it yet.\n\
          if ( ! $?LMOD_CMD ) then\n\
-         \x20   foreach __wheelhouse_init ( /usr/share/lmod/lmod/init/csh /opt/lmod/lmod/init/csh /usr/local/lmod/lmod/init/csh )\n\
-         \x20       if ( -f $__wheelhouse_init ) then\n\
-         \x20           source $__wheelhouse_init\n\
-         \x20           break\n\
-         \x20       endif\n\
-         \x20   end\n\
-         \x20   unset __wheelhouse_init\n\
+         \x20   if ( -f /usr/share/lmod/lmod/init/csh ) then\n\
+         \x20       source /usr/share/lmod/lmod/init/csh\n\
+         \x20   else if ( -f /opt/lmod/lmod/init/csh ) then\n\
+         \x20       source /opt/lmod/lmod/init/csh\n\
+         \x20   endif\n\
          endif\n",
-        awk = awk_level(),
         wheelhouse = layout.wheelhouse().display(),
         pythons = layout.pythons().display(),
         modules = layout.modules().display(),
@@ -248,6 +247,13 @@ pub fn site_plan(
             "# The site's constraints (pip's `constraint` in every pip-*.conf): one requirement\n\
              # per line, such as `numpy<2`, applied to every install without installing anything.\n",
         ),
+    );
+    plan.add(
+        layout.root.join("libexec/cpu-level.sh"),
+        Content::File {
+            bytes: cpu_level_script().into_bytes(),
+            executable: true,
+        },
     );
     plan.add(
         layout.root.join("profile.sh"),
