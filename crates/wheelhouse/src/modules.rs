@@ -132,12 +132,8 @@ pub fn run_module(command: ModuleCommand) -> i32 {
         });
         let installs = probe_all(&args.prefixes)?;
         let links = args.links.as_deref().map(absolute);
-        let (plan, modules) = modules::python_module_plan(
-            &installs,
-            &modulepath,
-            links.as_deref(),
-            Some(&site_dir),
-        )?;
+        let (plan, modules) =
+            modules::python_module_plan(&installs, &modulepath, links.as_deref(), Some(&site_dir))?;
         let outcome = modules::apply(&plan, &manifest_for(&modulepath))?;
         report(&outcome, &modulepath);
         for m in &modules {
@@ -184,7 +180,12 @@ pub fn run_site(command: SiteCommand) -> i32 {
         }
         report(&outcome, &layout.root);
         for m in &modules {
-            println!("python/{}: {} ({})", m.version, m.implementation, m.executable.display());
+            println!(
+                "python/{}: {} ({})",
+                m.version,
+                m.implementation,
+                m.executable.display()
+            );
         }
         println!(
             "this node's CPU level: {} (RSNT_ARCH)\nStart with:\n    source {}/profile.sh\n    module avail python",
