@@ -33,6 +33,7 @@ pub mod hooks;
 pub mod lua;
 pub mod probe;
 pub mod site;
+pub mod stack;
 pub mod writer;
 
 use std::fmt;
@@ -70,6 +71,8 @@ pub enum ModulesError {
     },
     /// No interpreter was given and none was found.
     NoPython,
+    /// A stack could not be built; `code` is the install's exit code.
+    Build { code: i32, message: String },
     /// A name or path that cannot be used (reason given).
     BadInput { what: String, reason: String },
 }
@@ -126,11 +129,24 @@ impl fmt::Display for ModulesError {
                  one or more with --python /path/to/python3"
             ),
             ModulesError::BadInput { what, reason } => write!(f, "{what}: {reason}"),
+            ModulesError::Build { message, .. } => f.write_str(message),
         }
     }
 }
 
 impl std::error::Error for ModulesError {}
+
+/// The manifest in charge of `dir`: a site's (in `dir` or up to two levels above, as
+/// `wheelhouse site init` lays it out), else one in `dir` itself.
+pub fn manifest_for(dir: &Path) -> PathBuf {
+    for ancestor in dir.ancestors().take(3) {
+        let candidate = ancestor.join(MANIFEST);
+        if candidate.is_file() {
+            return candidate;
+        }
+    }
+    dir.join(MANIFEST)
+}
 
 /// A version usable as a module file name: starts with a digit, then digits, letters, `.`,
 /// `+`, `_` or `-` only (nothing that could leave the directory).

@@ -187,6 +187,13 @@ impl SiteConfig {
         wheel_name::architectures_for_gentoo(self.gentoo_year)
     }
 
+    /// The interpreter of the module tree's Python `version` (`3.11`, or a full `3.11.7`):
+    /// `<dir>/<version>/bin/python3` in the `PYTHON_DIRS` directories, the newest matching
+    /// version directory first; `None` when the tree has none.
+    pub fn module_python_for(&self, version: &str) -> Option<PathBuf> {
+        python::module_python_for(&self.python_dirs, version)
+    }
+
     /// The Python versions the module tree offers, sorted ascending.
     pub fn available_pythons(&self) -> Vec<PythonVersion> {
         available_pythons_in(&self.python_dirs)

@@ -91,6 +91,9 @@ enum Command {
     /// Lay out a site in a box (`wheelhouse site init DIR`).
     #[command(subcommand)]
     Site(modules::SiteCommand),
+    /// Build a package stack module (`wheelhouse stack build scipy-stack/2024a ...`).
+    #[command(subcommand)]
+    Stack(modules::StackCommand),
 }
 
 /// Entry point of the `wheelhouse` binary; returns the exit code. Invoked under the name
@@ -125,6 +128,7 @@ pub fn run_wheelhouse(args: Vec<OsString>) -> i32 {
         Command::Uninstall(a) => pyenv::inspect::run_uninstall(a),
         Command::Module(c) => modules::run_module(c),
         Command::Site(c) => modules::run_site(c),
+        Command::Stack(c) => modules::run_stack(c),
     }
 }
 

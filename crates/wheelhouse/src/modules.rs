@@ -90,21 +90,12 @@ fn absolute(path: &Path) -> PathBuf {
 fn code_of(error: &ModulesError) -> i32 {
     match error {
         ModulesError::Io { .. } => EXIT_IO,
+        ModulesError::Build { code, .. } => *code,
         _ => EXIT_INPUT,
     }
 }
 
-/// The manifest in charge of `dir`: a site's (in `dir` or up to two levels above), else one
-/// in `dir` itself.
-fn manifest_for(dir: &Path) -> PathBuf {
-    for ancestor in dir.ancestors().take(3) {
-        let candidate = ancestor.join(modules::MANIFEST);
-        if candidate.is_file() {
-            return candidate;
-        }
-    }
-    dir.join(modules::MANIFEST)
-}
+use modules::manifest_for;
 
 fn probe_all(paths: &[PathBuf]) -> Result<Vec<PythonInstall>, ModulesError> {
     paths.iter().map(|p| modules::probe(&absolute(p))).collect()
@@ -198,6 +189,98 @@ pub fn run_site(command: SiteCommand) -> i32 {
         Ok(_) => 0,
         Err(e) => {
             crate::print_error("wheelhouse site init", &e.to_string());
+            code_of(&e)
+        }
+    }
+}
+
+#[derive(clap::Subcommand)]
+pub enum StackCommand {
+    /// Install a pinned stack for several Pythons into one prefix and write its modulefile.
+    ///
+    /// Resolves the requirements against the wheelhouse for each Python, with the site's rules
+    /// (PIP_CONFIG_FILE: find-links, constraints; no manylinux), keeping every version the
+    /// requirements pin, and installs them into PREFIX/lib/pythonX.Y/site-packages. What the
+    /// interpreter or a loaded module already provides does not count: a stack is
+    /// self-contained. The prefix is built in a hidden directory beside it and moved into
+    /// place when every Python succeeded; then MODULEPATH/NAME/VERSION.lua is written
+    /// (EBPYTHONPREFIXES, the Pythons it supports, `extensions` for `module spider`). A failed
+    /// build leaves nothing behind.
+    ///
+    /// Exit codes: 0 built; 1 cannot resolve for one of the Pythons (the message names it);
+    /// 2 bad input or the stack version exists; 3 installation failed.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse stack build scipy-stack/2024a -r scipy-stack.txt --python 3.10 3.11 \\\n      \
+        --prefix /opt/site/software/scipy-stack/2024a --modulepath /opt/site/modules\n  \
+        module load python/3.11 scipy-stack/2024a && module spider numpy")]
+    Build(StackBuildArgs),
+}
+
+/// Options of `wheelhouse stack build`.
+#[derive(clap::Args)]
+pub struct StackBuildArgs {
+    /// The module's name and version, such as scipy-stack/2024a
+    #[arg(value_name = "NAME/VERSION")]
+    name: String,
+    /// Pinned requirements file (numpy==1.26.4, ...); may be repeated
+    #[arg(short = 'r', long = "requirement", value_name = "FILE", required = true)]
+    requirement_files: Vec<PathBuf>,
+    /// Pythons to build for: versions of the module tree (3.11) or interpreter paths
+    #[arg(long = "python", value_name = "X.Y|PATH", num_args = 1.., required = true)]
+    pythons: Vec<String>,
+    /// The stack's prefix (must not exist yet)
+    #[arg(long, value_name = "DIR")]
+    prefix: PathBuf,
+    /// The MODULEPATH directory for NAME/VERSION.lua
+    #[arg(long, value_name = "DIR")]
+    modulepath: PathBuf,
+    /// Install only what the requirements list, without their dependencies
+    #[arg(long)]
+    no_deps: bool,
+    /// Also search these wheel directories, after the site's
+    #[arg(short = 'f', long = "find-links", value_name = "DIR")]
+    find_links: Vec<PathBuf>,
+}
+
+pub fn run_stack(command: StackCommand) -> i32 {
+    let StackCommand::Build(args) = command;
+    let result = (|| -> Result<modules::stack::BuiltStack, ModulesError> {
+        let (name, version) = args.name.split_once('/').ok_or_else(|| ModulesError::BadInput {
+            what: format!("the stack name {}", args.name),
+            reason: "give NAME/VERSION, such as scipy-stack/2024a".into(),
+        })?;
+        let site = SiteConfig::from_env(&Environment::from_process());
+        let modulepath = absolute(&args.modulepath);
+        let request = modules::stack::StackRequest {
+            name: name.to_string(),
+            version: version.to_string(),
+            requirement_files: args.requirement_files.clone(),
+            pythons: args.pythons.clone(),
+            prefix: absolute(&args.prefix),
+            modulepath: modulepath.clone(),
+            no_deps: args.no_deps,
+            find_links: args.find_links.clone(),
+        };
+        modules::stack::build_stack(&site, &request, &manifest_for(&modulepath), &|line| {
+            println!("{line}")
+        })
+    })();
+    match result {
+        Ok(built) => {
+            let m = &built.module;
+            println!(
+                "{}/{}: {} package(s) for Python {} in {}",
+                m.name,
+                m.version,
+                m.packages.len(),
+                m.pythons.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", "),
+                m.prefix.display()
+            );
+            println!("wrote {}", built.modulefile.display());
+            0
+        }
+        Err(e) => {
+            crate::print_error("wheelhouse stack build", &e.to_string());
             code_of(&e)
         }
     }
