@@ -62,9 +62,16 @@ pub fn python_for(site: &SiteConfig, text: &str) -> Result<PathBuf, ModulesError
                  Give a version it has, or the interpreter's path: --python /path/to/python3",
                 site.python_dirs,
                 {
-                    let v: Vec<String> =
-                        site.available_pythons().iter().map(|p| p.to_string()).collect();
-                    if v.is_empty() { "none".to_string() } else { v.join(", ") }
+                    let v: Vec<String> = site
+                        .available_pythons()
+                        .iter()
+                        .map(|p| p.to_string())
+                        .collect();
+                    if v.is_empty() {
+                        "none".to_string()
+                    } else {
+                        v.join(", ")
+                    }
                 }
             ),
         })
@@ -77,12 +84,16 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> ModulesError + '_ {
     }
 }
 
-/// Removes the build directory when dropped, unless it was moved into place.
-struct BuildDir(PathBuf);
+/// Removes the build directory when dropped (a no-op once it was moved into place), and the
+/// parent directory when this build created it and it is empty again.
+struct BuildDir(PathBuf, Option<PathBuf>);
 
 impl Drop for BuildDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+        if let Some(parent) = &self.1 {
+            let _ = std::fs::remove_dir(parent);
+        }
     }
 }
 
@@ -133,24 +144,27 @@ pub fn build_stack(
         .map(|p| python_for(site, p))
         .collect::<Result<_, _>>()?;
     let parent = prefix.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let created_parent = (!parent.exists()).then(|| parent.clone());
     std::fs::create_dir_all(&parent).map_err(io(&parent))?;
     let leaf = prefix
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "stack".into());
-    let build = BuildDir(parent.join(format!(".{leaf}.build-{}", std::process::id())));
+    let build = BuildDir(
+        parent.join(format!(".{leaf}.build-{}", std::process::id())),
+        created_parent,
+    );
     let _ = std::fs::remove_dir_all(&build.0);
     std::fs::create_dir_all(&build.0).map_err(io(&build.0))?;
 
     let mut versions: Vec<PythonVersion> = Vec::new();
     let mut packages: BTreeSet<(String, String)> = BTreeSet::new();
     for python in &pythons {
-        let interpreter = Interpreter::query_for_prefix(python, &build.0).map_err(|e| {
-            ModulesError::Probe {
+        let interpreter =
+            Interpreter::query_for_prefix(python, &build.0).map_err(|e| ModulesError::Probe {
                 python: python.clone(),
                 detail: e.to_string(),
-            }
-        })?;
+            })?;
         let (major, minor, _) = interpreter.version;
         let version = PythonVersion::new(major, minor);
         if versions.contains(&version) {
@@ -173,10 +187,11 @@ pub fn build_stack(
             find_links: request.find_links.clone(),
             ..InstallOptions::default()
         };
-        let report = environment::install(site, &target, &options, &AtomicBool::new(false), &|_| {})
-            .map_err(|e| ModulesError::Build {
-                code: e.exit_code(),
-                message: format!(
+        let report =
+            environment::install(site, &target, &options, &AtomicBool::new(false), &|_| {})
+                .map_err(|e| ModulesError::Build {
+                    code: e.exit_code(),
+                    message: format!(
                     "the stack {}/{} cannot be built for Python {version} ({}): {}\nNothing was \
                      installed and no module was written.",
                     request.name,
@@ -184,7 +199,7 @@ pub fn build_stack(
                     python.display(),
                     e.message.trim_end()
                 ),
-            })?;
+                })?;
         for (name, v) in report.installed {
             packages.insert((name, v));
         }

@@ -223,7 +223,12 @@ pub struct StackBuildArgs {
     #[arg(value_name = "NAME/VERSION")]
     name: String,
     /// Pinned requirements file (numpy==1.26.4, ...); may be repeated
-    #[arg(short = 'r', long = "requirement", value_name = "FILE", required = true)]
+    #[arg(
+        short = 'r',
+        long = "requirement",
+        value_name = "FILE",
+        required = true
+    )]
     requirement_files: Vec<PathBuf>,
     /// Pythons to build for: versions of the module tree (3.11) or interpreter paths
     #[arg(long = "python", value_name = "X.Y|PATH", num_args = 1.., required = true)]
@@ -245,10 +250,13 @@ pub struct StackBuildArgs {
 pub fn run_stack(command: StackCommand) -> i32 {
     let StackCommand::Build(args) = command;
     let result = (|| -> Result<modules::stack::BuiltStack, ModulesError> {
-        let (name, version) = args.name.split_once('/').ok_or_else(|| ModulesError::BadInput {
-            what: format!("the stack name {}", args.name),
-            reason: "give NAME/VERSION, such as scipy-stack/2024a".into(),
-        })?;
+        let (name, version) = args
+            .name
+            .split_once('/')
+            .ok_or_else(|| ModulesError::BadInput {
+                what: format!("the stack name {}", args.name),
+                reason: "give NAME/VERSION, such as scipy-stack/2024a".into(),
+            })?;
         let site = SiteConfig::from_env(&Environment::from_process());
         let modulepath = absolute(&args.modulepath);
         let request = modules::stack::StackRequest {
@@ -273,7 +281,11 @@ pub fn run_stack(command: StackCommand) -> i32 {
                 m.name,
                 m.version,
                 m.packages.len(),
-                m.pythons.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", "),
+                m.pythons
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 m.prefix.display()
             );
             println!("wrote {}", built.modulefile.display());
