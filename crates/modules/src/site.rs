@@ -82,7 +82,7 @@ impl SiteLayout {
 
 /// Characters a site directory may hold: it is written unquoted-safe into shell profiles for
 /// sh and csh, whose quoting rules differ; anything else is refused rather than escaped.
-fn check_site_path(root: &Path) -> Result<(), ModulesError> {
+pub fn check_site_path(root: &Path) -> Result<(), ModulesError> {
     let text = root.to_str().ok_or_else(|| ModulesError::BadInput {
         what: format!("the site directory {}", root.display()),
         reason: "its path is not UTF-8".into(),

@@ -151,6 +151,7 @@ pub fn run_site(command: SiteCommand) -> i32 {
     let SiteCommand::Init(args) = command;
     let result = (|| -> Result<SiteLayout, ModulesError> {
         let layout = SiteLayout::new(absolute(&args.dir));
+        modules::site::check_site_path(&layout.root)?;
         let installs = if args.pythons.is_empty() {
             let site = SiteConfig::from_env(&Environment::from_process());
             let found = modules::pythons_on_path(&site.path_dirs);
