@@ -141,8 +141,16 @@ pub fn install(
         .iter()
         .map(|r| wheel_metadata::normalize_name(r.name.as_ref()))
         .collect();
-    let request = request_for(target, &wanted, &importable, &requested, options, config.pre)?;
-    let resolution = resolver::resolve(&request, &index).map_err(|e| Error::resolution(e.message))?;
+    let request = request_for(
+        target,
+        &wanted,
+        &importable,
+        &requested,
+        options,
+        config.pre,
+    )?;
+    let resolution =
+        resolver::resolve(&request, &index).map_err(|e| Error::resolution(e.message))?;
     for warning in &resolution.warnings {
         events(Event::Warning(warning));
     }
@@ -155,6 +163,10 @@ pub fn install(
     }
     let resolved_in = started.elapsed();
     let (plan, summary) = plan(target, &resolution, &importable, &requested, events)?;
+    // Forcing skips the check, as it skips pip's own checks of what is installed.
+    if !options.force_reinstall {
+        crate::check_loaded_stack_dependents(site, target, &resolution, &importable)?;
+    }
     if wanted.require_hashes {
         crate::hashes::check(&plan, &wanted)?;
     }
@@ -337,8 +349,8 @@ fn compile(target: &Target, threads: usize) -> Result<(), String> {
         .status();
     match status {
         Ok(s) if s.success() => Ok(()),
-        _ => Err("byte-compiling some modules failed; they will be compiled when first imported"
-            .into()),
+        _ => Err(
+            "byte-compiling some modules failed; they will be compiled when first imported".into(),
+        ),
     }
 }
-

@@ -77,6 +77,9 @@ fn site() -> Box {
     WheelSpec::pure("stackpkg", "2.0").write(&generic);
     WheelSpec::pure("stackdep", "2.0").write(&generic);
     WheelSpec::pure("stackdep", "3.0").write(&generic);
+    WheelSpec::pure("needsnew", "1.0")
+        .requires("stackdep>=3")
+        .write(&generic);
     for real in ["six-", "markupsafe-"] {
         let w = real_wheel(real);
         std::fs::copy(&w, generic.join(w.file_name().unwrap())).unwrap();
@@ -212,4 +215,47 @@ fn a_failed_stack_build_leaves_nothing_visible() {
         again.stderr
     );
     assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+}
+
+#[test]
+fn installing_what_a_loaded_stack_package_cannot_use_is_refused() {
+    let b = site();
+    let run = session(
+        &b,
+        "$W stack build testing/2024a -r stack.txt --python 3.11 \
+         --prefix \"$PWD/site/software/testing/2024a\" --modulepath \"$PWD/site/modules\" >/dev/null\n\
+         module load python/3.11 testing/2024a\n\
+         $W venv -q env1\n\
+         set +e\n\
+         $W install -q -p env1 stackdep==3.0; echo \"DIRECT=$?\"\n\
+         $W install -q -p env1 needsnew; echo \"CHAIN=$?\"\n\
+         env1/bin/python -c 'import stackdep; print(\"STILL\", stackdep.__version__)'\n\
+         $W install -q -p env1 stackpkg==2.0 stackdep==3.0; echo \"BOTH=$?\"\n\
+         $W venv -q env2\n\
+         $W install -q -p env2 --force-reinstall stackdep==3.0; echo \"FORCED=$?\"\n\
+         module unload testing\n\
+         $W venv -q env3\n\
+         $W install -q -p env3 stackdep==3.0; echo \"UNLOADED=$?\"\n",
+    );
+    let (out, err) = (&run.stdout, &run.stderr);
+    let all = format!("{out}\n{err}");
+    assert!(out.contains("DIRECT=1"), "{all}");
+    assert!(
+        err.contains("stackdep 3.0 would be installed into")
+            && err.contains("the loaded module testing/2024a")
+            && err.contains("stackpkg 1.0 (from testing/2024a) requires stackdep<3")
+            && err.contains("add 'stackdep<3' to what you install")
+            && err.contains("module unload testing"),
+        "{all}"
+    );
+    assert!(out.contains("CHAIN=1"), "{all}");
+    assert!(
+        err.contains("Why stackdep: you asked for needsnew; needsnew 1.0 requires stackdep>=3."),
+        "{all}"
+    );
+    assert!(out.contains("STILL 2.0"), "nothing was installed:\n{all}");
+    // Replacing the dependent in the environment too is fine: the stack's copy is not used.
+    assert!(out.contains("BOTH=0"), "{all}");
+    assert!(out.contains("FORCED=0"), "{all}");
+    assert!(out.contains("UNLOADED=0"), "{all}");
 }
