@@ -220,12 +220,18 @@ fn a_failed_stack_build_leaves_nothing_visible() {
 #[test]
 fn installing_what_a_loaded_stack_package_cannot_use_is_refused() {
     let b = site();
+    let pypy = pypy_minor();
     let run = session(
         &b,
-        "$W stack build testing/2024a -r stack.txt --python 3.11 \
+        &format!("$W stack build testing/2024a -r stack.txt --python 3.11 \
          --prefix \"$PWD/site/software/testing/2024a\" --modulepath \"$PWD/site/modules\" >/dev/null\n\
-         module load python/3.11 testing/2024a\n\
+         module load python/{pypy}\n\
+         module load testing/2024a\n\
+         module list\n\
          $W venv -q env1\n\
+         $W install -p env1 stackpkg==1.0 six\n\
+         ls env1/lib/python3.11/site-packages > env1.ls\n\
+         grep -q stackpkg env1.ls || echo \"NOT-INSTALLED-AGAIN\"\n\
          set +e\n\
          $W install -q -p env1 stackdep==3.0; echo \"DIRECT=$?\"\n\
          $W install -q -p env1 needsnew; echo \"CHAIN=$?\"\n\
@@ -234,11 +240,24 @@ fn installing_what_a_loaded_stack_package_cannot_use_is_refused() {
          $W venv -q env2\n\
          $W install -q -p env2 --force-reinstall stackdep==3.0; echo \"FORCED=$?\"\n\
          module unload testing\n\
+         module load python/3.11\n\
          $W venv -q env3\n\
-         $W install -q -p env3 stackdep==3.0; echo \"UNLOADED=$?\"\n",
+         $W install -q -p env3 stackdep==3.0; echo \"UNLOADED=$?\"\n"),
     );
     let (out, err) = (&run.stdout, &run.stderr);
     let all = format!("{out}\n{err}");
+    // The stack is built for 3.11 only: loading it swaps PyPy's python module for 3.11.
+    assert!(
+        err.contains("1) python/3.11") && err.contains("2) testing/2024a"),
+        "{all}"
+    );
+    // What the stack provides counts as installed.
+    assert!(
+        out.contains("Requirement already satisfied: stackpkg 1.0")
+            && out.contains("Requirement already satisfied: six 1.17.0"),
+        "{all}"
+    );
+    assert!(out.contains("NOT-INSTALLED-AGAIN"), "{all}");
     assert!(out.contains("DIRECT=1"), "{all}");
     assert!(
         err.contains("stackdep 3.0 would be installed into")
