@@ -211,13 +211,19 @@ mod tests {
         let mut plan = Plan::default();
         plan.add(a.clone(), Content::text("one"));
         let first = apply(&plan, &manifest).unwrap();
-        assert_eq!(first.written, [a.clone()]);
+        assert_eq!(first.written, std::slice::from_ref(&a));
         // Same plan again: nothing to do.
-        assert_eq!(apply(&plan, &manifest).unwrap().unchanged, [a.clone()]);
+        assert_eq!(
+            apply(&plan, &manifest).unwrap().unchanged,
+            std::slice::from_ref(&a)
+        );
         // A new content replaces ours.
         let mut plan2 = Plan::default();
         plan2.add(a.clone(), Content::text("two"));
-        assert_eq!(apply(&plan2, &manifest).unwrap().written, [a.clone()]);
+        assert_eq!(
+            apply(&plan2, &manifest).unwrap().written,
+            std::slice::from_ref(&a)
+        );
         // An administrator's edit is kept, and nothing else in the plan is written.
         std::fs::write(&a, "edited").unwrap();
         let b = tmp.path().join("b.lua");
@@ -225,7 +231,9 @@ mod tests {
         plan3.add(b.clone(), Content::text("b"));
         plan3.add(a.clone(), Content::text("three"));
         let err = apply(&plan3, &manifest).unwrap_err();
-        assert!(matches!(err, ModulesError::NotOurs { ref files, .. } if files == &[a.clone()]));
+        assert!(
+            matches!(err, ModulesError::NotOurs { ref files, .. } if files == std::slice::from_ref(&a))
+        );
         assert!(!b.exists());
         assert_eq!(std::fs::read_to_string(&a).unwrap(), "edited");
         // A file that was there before wheelhouse came is not ours either.
