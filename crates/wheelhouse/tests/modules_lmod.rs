@@ -306,3 +306,30 @@ fn module_python_writes_modules_that_coexist() {
     assert!(text.contains("prepend_path(\"PYTHONPATH\""));
     assert!(tmp.path().join("python-site/_manylinux.py").is_file());
 }
+
+#[test]
+fn site_init_finds_the_pythons_on_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    // PATH=/usr/bin:/bin: Debian's python3 (CPython 3.11) and pypy3, one module per version.
+    let out = ok(&["site", "init", site.to_str().unwrap()]);
+    let pypy_version = version_of(&pypy());
+    assert!(
+        out.contains(&format!("python/{pypy_version}: PyPy")),
+        "{out}"
+    );
+    assert!(out.contains(": CPython ("), "{out}");
+    let modules: Vec<String> = std::fs::read_dir(site.join("modules/python"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".lua") && !n.starts_with('.'))
+        .collect();
+    let versions: std::collections::HashSet<&String> = modules.iter().collect();
+    assert_eq!(
+        versions.len(),
+        modules.len(),
+        "one module per version: {modules:?}"
+    );
+    assert!(modules.len() >= 2, "{modules:?}");
+}
