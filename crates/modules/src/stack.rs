@@ -98,11 +98,13 @@ impl Drop for BuildDir {
 }
 
 /// Builds the stack and writes its modulefile. `manifest` records the modulefile (see
-/// [`writer`]).
+/// [`writer`]). `cancel` is set by the caller's signal handlers: the build then stops and
+/// leaves nothing behind.
 pub fn build_stack(
     site: &SiteConfig,
     request: &StackRequest,
     manifest: &Path,
+    cancel: &AtomicBool,
     events: &(dyn Fn(&str) + Sync),
 ) -> Result<BuiltStack, ModulesError> {
     if !is_safe_name(&request.name) || !is_safe_version(&request.version) {
@@ -208,6 +210,15 @@ pub fn build_stack(
     // The environment lock is the install's; a stack prefix is read-only once published.
     let _ = std::fs::remove_file(build.0.join(".wheelhouse.lock"));
     versions.sort();
+    if cancel.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(ModulesError::Build {
+            code: 130,
+            message: format!(
+                "the build of {}/{} was interrupted; nothing was installed and no module was                  written",
+                request.name, request.version
+            ),
+        });
+    }
     std::fs::rename(&build.0, &prefix).map_err(io(&prefix))?;
     let module = StackModule {
         name: request.name.clone(),

@@ -246,10 +246,15 @@ pub struct StackBuildArgs {
     /// Also search these wheel directories, after the site's
     #[arg(short = 'f', long = "find-links", value_name = "DIR")]
     find_links: Vec<PathBuf>,
+    /// Output format: `text`, or `json` (one object: name, version, prefix, modulefile,
+    /// pythons, packages) for scripts
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    format: String,
 }
 
 pub fn run_stack(command: StackCommand) -> i32 {
     let StackCommand::Build(args) = command;
+    let format = args.format.clone();
     let result = (|| -> Result<modules::stack::BuiltStack, ModulesError> {
         let (name, version) = args
             .name
@@ -270,11 +275,34 @@ pub fn run_stack(command: StackCommand) -> i32 {
             no_deps: args.no_deps,
             find_links: args.find_links.clone(),
         };
-        modules::stack::build_stack(&site, &request, &manifest_for(&modulepath), &|line| {
-            println!("{line}")
-        })
+        let cancel = crate::pyenv::install::cancel_on_signals();
+        let json = args.format == "json";
+        modules::stack::build_stack(
+            &site,
+            &request,
+            &manifest_for(&modulepath),
+            &cancel,
+            &|line| {
+                if !json {
+                    println!("{line}")
+                }
+            },
+        )
     })();
     match result {
+        Ok(built) if format == "json" => {
+            let m = &built.module;
+            let value = serde_json::json!({
+                "name": m.name,
+                "version": m.version,
+                "prefix": m.prefix,
+                "modulefile": built.modulefile,
+                "pythons": m.pythons.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+                "packages": m.packages.iter().map(|(n, v)| serde_json::json!({"name": n, "version": v})).collect::<Vec<_>>(),
+            });
+            println!("{value}");
+            0
+        }
         Ok(built) => {
             let m = &built.module;
             println!(

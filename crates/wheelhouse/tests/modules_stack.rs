@@ -205,7 +205,7 @@ fn a_failed_stack_build_leaves_nothing_visible() {
     // A stack version is never rebuilt in place.
     let again = session(
         &b,
-        "set +e\n$W stack build testing/1 -r stack.txt --python 3.11 --prefix \"$PWD/site/software/t/1\" --modulepath \"$PWD/site/modules\" >/dev/null\n\
+        "set +e\n$W stack build testing/1 -r stack.txt --python 3.11 --prefix \"$PWD/site/software/t/1\" --modulepath \"$PWD/site/modules\" --format json\n\
          $W stack build testing/1 -r stack.txt --python 3.11 --prefix \"$PWD/site/software/t/1\" --modulepath \"$PWD/site/modules\"\necho \"EXIT=$?\"\n",
     );
     assert!(
