@@ -215,6 +215,19 @@ fn a_failed_stack_build_leaves_nothing_visible() {
         again.stderr
     );
     assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+    // The first build's --format json: one object for scripts.
+    let json: serde_json::Value = serde_json::from_str(again.stdout.lines().next().unwrap())
+        .unwrap_or_else(|e| panic!("{e}: {}", again.stdout));
+    assert_eq!(json["name"], "testing");
+    assert_eq!(json["pythons"], serde_json::json!(["3.11"]));
+    assert!(json["packages"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!({"name": "stackpkg", "version": "1.0"})));
+    assert!(json["modulefile"]
+        .as_str()
+        .unwrap()
+        .ends_with("modules/testing/1.lua"));
 }
 
 #[test]
