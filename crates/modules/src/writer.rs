@@ -142,13 +142,32 @@ pub fn apply(plan: &Plan, manifest: &Path) -> Result<Outcome, ModulesError> {
             manifest: manifest.to_path_buf(),
         });
     }
+    // Files already as planned are recorded too (a site re-initialised after its manifest
+    // was lost takes back what is exactly ours).
+    for path in &outcome.unchanged {
+        if let Some((_, content)) = plan.entries.iter().find(|(p, _)| p == path) {
+            records.insert(path_key(path), content.fingerprint());
+        }
+    }
+    let mut failure = None;
     for (path, content) in to_write {
-        write_one(path, content)?;
+        if let Err(e) = write_one(path, content) {
+            failure = Some(e);
+            break;
+        }
+        // Recorded as soon as written: should a later file fail, the next run still knows
+        // this one is ours.
+        records.insert(path_key(path), content.fingerprint());
         outcome.written.push(path.clone());
     }
-    for (path, content) in &plan.entries {
-        records.insert(path_key(path), content.fingerprint());
+    write_manifest(manifest, records)?;
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(outcome),
     }
+}
+
+fn write_manifest(manifest: &Path, records: BTreeMap<String, String>) -> Result<(), ModulesError> {
     let files: serde_json::Map<String, serde_json::Value> = records
         .into_iter()
         .map(|(k, v)| (k, serde_json::Value::String(v)))
@@ -158,8 +177,7 @@ pub fn apply(plan: &Plan, manifest: &Path) -> Result<Outcome, ModulesError> {
         "files": files,
     }))
     .expect("JSON of strings");
-    write_one(manifest, &Content::text(text + "\n"))?;
-    Ok(outcome)
+    write_one(manifest, &Content::text(text + "\n"))
 }
 
 fn path_key(path: &Path) -> String {
@@ -242,6 +260,23 @@ mod tests {
         let mut plan4 = Plan::default();
         plan4.add(c.clone(), Content::text("ours"));
         assert!(apply(&plan4, &manifest).is_err());
+        // A write that fails midway: what was written before it is recorded as ours.
+        let blocked = tmp.path().join("blocker");
+        std::fs::write(&blocked, "a file where a directory is needed").unwrap();
+        let d = tmp.path().join("d.lua");
+        let mut plan6 = Plan::default();
+        plan6.add(d.clone(), Content::text("d"));
+        plan6.add(blocked.join("e.lua"), Content::text("e"));
+        assert!(matches!(
+            apply(&plan6, &manifest),
+            Err(ModulesError::Io { .. })
+        ));
+        let mut plan7 = Plan::default();
+        plan7.add(d.clone(), Content::text("d2"));
+        assert_eq!(
+            apply(&plan7, &manifest).unwrap().written,
+            std::slice::from_ref(&d)
+        );
         // Links too.
         let l = tmp.path().join("bin/python");
         let mut plan5 = Plan::default();
