@@ -145,14 +145,14 @@ pub fn pip_config(layout: &SiteLayout, level: &str) -> String {
 
 /// `libexec/cpu-level.sh`, run by both profiles (csh cannot carry an awk program safely):
 /// prints this node's CPU level, `x86-64-v4`, `x86-64-v3` or `generic`, from the flags of
-/// `/proc/cpuinfo`, as [`cpu::arch_from_flags`] decides.
+/// `/proc/cpuinfo` (or the file given as its argument), as [`cpu::arch_from_flags`] decides.
 pub fn cpu_level_script() -> String {
     format!(
         "#!/bin/sh\n# Written by wheelhouse site init: this node's CPU level (RSNT_ARCH).\n\
          level=$(awk -v v3='{v3}' -v v4='{v4}' '/^flags/ {{ for (i = 1; i <= NF; i++) have[$i] = 1; \
          n = split(v3, a, \" \"); ok3 = 1; for (j = 1; j <= n; j++) if (a[j] in have) {{}} else ok3 = 0; \
          m = split(v4, b, \" \"); ok4 = ok3; for (j = 1; j <= m; j++) if (b[j] in have) {{}} else ok4 = 0; \
-         print (ok4 ? \"x86-64-v4\" : (ok3 ? \"x86-64-v3\" : \"generic\")); exit }}' /proc/cpuinfo 2>/dev/null)\n\
+         print (ok4 ? \"x86-64-v4\" : (ok3 ? \"x86-64-v3\" : \"generic\")); exit }}' \"${{1:-/proc/cpuinfo}}\" 2>/dev/null)\n\
          echo \"${{level:-generic}}\"\n",
         v3 = cpu::shell_flags_v3(),
         v4 = cpu::shell_flags_v4()

@@ -80,3 +80,49 @@ fn generated_files_match_the_snapshots() {
     .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// The shell's CPU-level test (`libexec/cpu-level.sh`, run by both profiles) agrees with the
+/// Rust one on every level, on cpuinfo files written here.
+#[test]
+fn the_profiles_cpu_level_matches_the_rust_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let script = tmp.path().join("cpu-level.sh");
+    std::fs::write(&script, modules::site::cpu_level_script()).unwrap();
+    let v3 = "fpu sse2 avx avx2 bmi1 bmi2 f16c fma abm movbe xsave";
+    let cases = [
+        ("generic", "fpu sse2 avx".to_string()),
+        ("x86-64-v3", v3.to_string()),
+        (
+            "x86-64-v4",
+            format!("{v3} avx512f avx512bw avx512cd avx512dq avx512vl"),
+        ),
+        ("generic", format!("{v3} avx512f").replace("movbe", "")),
+        ("generic", String::new()),
+    ];
+    for (expected, flags) in cases {
+        let cpuinfo = tmp.path().join("cpuinfo");
+        let text =
+            format!("processor\t: 0\nflags\t\t: {flags}\n\nprocessor\t: 1\nflags\t\t: fpu\n");
+        std::fs::write(&cpuinfo, &text).unwrap();
+        let out = std::process::Command::new("sh")
+            .arg(&script)
+            .arg(&cpuinfo)
+            .output()
+            .unwrap();
+        let level = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(level.trim(), expected, "flags: {flags}");
+        assert_eq!(
+            modules::cpu::arch_from_cpuinfo(&text),
+            expected,
+            "flags: {flags}"
+        );
+    }
+    let this_node = std::process::Command::new("sh")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(this_node.stdout).unwrap().trim(),
+        modules::cpu::this_node_arch()
+    );
+}
