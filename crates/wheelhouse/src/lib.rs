@@ -3,6 +3,7 @@
 
 mod avail;
 mod index;
+mod modules;
 mod pyenv;
 
 use std::ffi::OsString;
@@ -84,6 +85,15 @@ enum Command {
     List(pyenv::inspect::ListArgs),
     /// Remove packages from a virtual environment.
     Uninstall(pyenv::inspect::UninstallArgs),
+    /// Write Lmod modulefiles (`wheelhouse module python PREFIX... --modulepath DIR`).
+    #[command(subcommand)]
+    Module(modules::ModuleCommand),
+    /// Lay out a site in a box (`wheelhouse site init DIR`).
+    #[command(subcommand)]
+    Site(modules::SiteCommand),
+    /// Build a package stack module (`wheelhouse stack build scipy-stack/2024a ...`).
+    #[command(subcommand)]
+    Stack(modules::StackCommand),
 }
 
 /// Entry point of the `wheelhouse` binary; returns the exit code. Invoked under the name
@@ -116,6 +126,9 @@ pub fn run_wheelhouse(args: Vec<OsString>) -> i32 {
         Command::Freeze(a) => pyenv::inspect::run_freeze(a),
         Command::List(a) => pyenv::inspect::run_list(a),
         Command::Uninstall(a) => pyenv::inspect::run_uninstall(a),
+        Command::Module(c) => modules::run_module(c),
+        Command::Site(c) => modules::run_site(c),
+        Command::Stack(c) => modules::run_stack(c),
     }
 }
 
