@@ -16,6 +16,13 @@ fn wheel(dir: &Path, file: &str, requires: &[&str], requires_python: Option<&str
     let name = parts.next().unwrap();
     let version = parts.next().unwrap();
     let mut meta = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
+    // Every extra a requirement's marker names is declared, as build tools declare them.
+    for r in requires {
+        if let Some((_, rest)) = r.split_once("extra == '") {
+            let extra = rest.split('\'').next().unwrap();
+            meta.push_str(&format!("Provides-Extra: {extra}\n"));
+        }
+    }
     for r in requires {
         meta.push_str(&format!("Requires-Dist: {r}\n"));
     }
