@@ -14,6 +14,7 @@
 //! assert!(matches!(site.search_paths().unwrap(), SearchPaths::UnderWheelhouse(_)));
 //! ```
 
+mod cpus;
 mod ini;
 mod install;
 mod python;
@@ -22,6 +23,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use cpus::{CgroupQuota, CpuSource, JobCpus};
 pub use ini::{IniError, IniFile};
 pub use install::{PipInstallOptions, PythonNotFound, PythonRequest};
 pub use python::available_pythons_in;

@@ -2,6 +2,7 @@
 //! library crates (`site-config`, `catalog`, `wheel-name`, `requirements`, `table`).
 
 mod avail;
+mod cpus;
 mod index;
 mod pyenv;
 
@@ -84,6 +85,17 @@ enum Command {
     List(pyenv::inspect::ListArgs),
     /// Remove packages from a virtual environment.
     Uninstall(pyenv::inspect::UninstallArgs),
+    /// Print the number of cores this task may use (for multiprocessing pools and scripts).
+    ///
+    /// SLURM_CPUS_PER_TASK when set (never more than the cores the process may run on), else
+    /// the smaller of the cgroup CPU quota and the affinity mask (taskset, srun binding); never
+    /// the node's full count. The installer uses the same number of threads.
+    #[command(after_help = "Examples:\n  \
+        python -c 'import multiprocessing as mp, subprocess; \
+        mp.Pool(int(subprocess.check_output([\"wheelhouse\", \"cpus\"])))'\n  \
+        make -j \"$(wheelhouse cpus)\"\n  \
+        wheelhouse cpus --explain")]
+    Cpus(cpus::CpusArgs),
 }
 
 /// Entry point of the `wheelhouse` binary; returns the exit code. Invoked under the name
@@ -116,6 +128,7 @@ pub fn run_wheelhouse(args: Vec<OsString>) -> i32 {
         Command::Freeze(a) => pyenv::inspect::run_freeze(a),
         Command::List(a) => pyenv::inspect::run_list(a),
         Command::Uninstall(a) => pyenv::inspect::run_uninstall(a),
+        Command::Cpus(a) => cpus::run(a),
     }
 }
 
