@@ -23,6 +23,8 @@ pub enum InstallError {
     HashMismatch { wheel: PathBuf, member: String },
     /// The user or the system asked us to stop; nothing was changed.
     Interrupted,
+    /// A plan that cannot be carried out as given (a programming error of the caller).
+    BadPlan(String),
 }
 
 impl InstallError {
@@ -74,6 +76,7 @@ impl fmt::Display for InstallError {
                  nothing was installed",
                 wheel.display()
             ),
+            InstallError::BadPlan(message) => write!(f, "internal error: {message}"),
             InstallError::Interrupted => {
                 write!(f, "interrupted; the environment was left as it was")
             }

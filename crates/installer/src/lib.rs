@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::InstallError;
 pub use scripts::{entry_point_script, rewrite_shebang, shebang};
-pub use site::{freeze_lines, scan_site_dir, InstalledDist};
+pub use site::{freeze_lines, read_site_dir, scan_site_dir, InstalledDist};
 pub use transaction::{execute, files_of, lock_environment, EnvLock, Outcome, Plan, Progress};
 pub use unpack::{unpack_wheel, StagedWheel};
 

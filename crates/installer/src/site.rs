@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 
 use wheel_metadata::{normalize_name, CoreMetadata};
 
+use crate::error::InstallError;
+
 /// One installed distribution, found by its `.dist-info` (or legacy `.egg-info`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InstalledDist {
@@ -31,13 +33,24 @@ impl InstalledDist {
     }
 }
 
-/// Every distribution in one directory, sorted by name.
+/// Every distribution in one directory, sorted by name; a directory that cannot be read
+/// counts as empty (for directories on `sys.path`, which need not exist).
 pub fn scan_site_dir(dir: &Path) -> Vec<InstalledDist> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
+    read_site_dir(dir).unwrap_or_default()
+}
+
+/// Every distribution in one directory, sorted by name. A directory that does not exist holds
+/// nothing; one that exists but cannot be read is an error (an environment's own
+/// site-packages read as empty would be installed over).
+pub fn read_site_dir(dir: &Path) -> Result<Vec<InstalledDist>, InstallError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(InstallError::io(dir, "read the installed packages in")(e)),
     };
     let mut out = Vec::new();
-    for entry in entries.flatten() {
+    for entry in entries {
+        let entry = entry.map_err(InstallError::io(dir, "read the installed packages in"))?;
         let file_name = entry.file_name();
         let Some(name) = file_name.to_str() else {
             continue;
@@ -71,7 +84,7 @@ pub fn scan_site_dir(dir: &Path) -> Vec<InstalledDist> {
         });
     }
     out.sort_by(|a, b| a.key.cmp(&b.key));
-    out
+    Ok(out)
 }
 
 /// The lines `pip freeze` prints for these distributions: `Name==version`, sorted by name

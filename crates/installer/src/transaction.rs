@@ -30,6 +30,8 @@ const COMMITTED: &str = "COMMITTED";
 /// An exclusive hold on an environment: two installs into one environment never interleave.
 pub struct EnvLock {
     _file: File,
+    /// The environment this lock holds.
+    root: PathBuf,
     /// Messages about interrupted installs found and undone when the lock was taken.
     pub recovered: Vec<String>,
 }
@@ -72,6 +74,7 @@ pub fn lock_environment(
     let recovered = recover(root)?;
     Ok(EnvLock {
         _file: file,
+        root: root.to_path_buf(),
         recovered,
     })
 }
@@ -129,13 +132,22 @@ pub struct Outcome {
     pub files: usize,
 }
 
-/// Carries out a plan atomically. The caller holds the lock.
+/// Carries out a plan atomically, under the environment's lock (which proves that no other
+/// install interleaves, and that interrupted ones were recovered first).
 pub fn execute(
+    lock: &EnvLock,
     plan: &Plan,
     layout: &Layout,
     cancel: &AtomicBool,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<Outcome, InstallError> {
+    if lock.root != layout.root {
+        return Err(InstallError::BadPlan(format!(
+            "the lock held is for {}, not for the environment {}",
+            lock.root.display(),
+            layout.root.display()
+        )));
+    }
     let stage = layout
         .root
         .join(format!("{STAGING_PREFIX}{}", std::process::id()));
