@@ -16,6 +16,7 @@
 
 mod cpus;
 mod ini;
+mod job;
 mod install;
 mod python;
 
@@ -24,6 +25,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use cpus::{CgroupQuota, CpuSource, JobCpus};
+pub use job::JobEnv;
 pub use ini::{IniError, IniFile};
 pub use install::{PipInstallOptions, PythonNotFound, PythonRequest};
 pub use python::available_pythons_in;
@@ -151,6 +153,8 @@ pub struct SiteConfig {
     pub slurm_cpus_per_task: Option<usize>,
     /// Every `PIP_*` variable, which pip lets override its configuration file.
     pub pip_env: Vec<(String, String)>,
+    /// The Slurm job and shell variables (`SLURM_TMPDIR`, `SLURMD_NODENAME`, `PYTHONPATH`...).
+    pub job: JobEnv,
 }
 
 impl SiteConfig {
@@ -181,6 +185,7 @@ impl SiteConfig {
                 .get("SLURM_CPUS_PER_TASK")
                 .and_then(|v| v.trim().parse().ok()),
             pip_env: env.vars_with_prefix("PIP_"),
+            job: JobEnv::from_env(env),
         }
     }
 

@@ -148,7 +148,7 @@ print(f'{node} prefix={sys.prefix} six={six.__file__} built-on={built}', flush=T
 #SBATCH --mem-per-cpu=2000M
 set -e
 # create the virtual environment on each node:
-srun --ntasks $SLURM_NNODES --tasks-per-node=1 bash -c 'wheelhouse venv -q $SLURM_TMPDIR/env && wheelhouse install -q -p $SLURM_TMPDIR/env -r requirements.txt'
+srun --ntasks $SLURM_NNODES --tasks-per-node=1 wheelhouse venv $SLURM_TMPDIR/env -r requirements.txt
 # mark each node's disk, to show which one a task reads
 srun --ntasks $SLURM_NNODES --tasks-per-node=1 bash -c 'echo $SLURMD_NODENAME > $SLURM_TMPDIR/built-on'
 # activate only on main node
@@ -160,6 +160,16 @@ srun python myscript.py
     );
     assert_eq!(code, 0, "{log}");
     for node in ["node1", "node2"] {
+        // One summary line per node, named.
+        let built: Vec<&str> = log
+            .lines()
+            .filter(|l| l.starts_with(&format!("{node}: created /localscratch/")))
+            .collect();
+        assert_eq!(built.len(), 1, "{log}");
+        assert!(
+            built[0].contains("/env (CPython 3.11") && built[0].contains(": 3 packages in "),
+            "{log}"
+        );
         let line = log
             .lines()
             .find(|l| l.starts_with(&format!("{node} ")))

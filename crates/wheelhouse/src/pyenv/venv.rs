@@ -41,6 +41,8 @@ pub struct VenvArgs {
     /// Print errors only
     #[arg(short, long)]
     quiet: bool,
+    #[command(flatten)]
+    packages: super::venv_install::Packages,
 }
 
 pub fn run(args: VenvArgs) -> i32 {
@@ -49,7 +51,8 @@ pub fn run(args: VenvArgs) -> i32 {
     match create(&site, &args) {
         Ok(()) => 0,
         Err((code, message)) => {
-            crate::print_error("wheelhouse venv", &message);
+            let node = site.job.line_prefix();
+            crate::print_error(&format!("{node}wheelhouse venv"), &message);
             code
         }
     }
@@ -64,6 +67,9 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
     let base = site
         .find_python(&request)
         .map_err(|e| (exit::INPUT, e.to_string()))?;
+    super::venv_install::check_path(site, &args.path).map_err(|m| (exit::INPUT, m))?;
+    super::venv_install::check_files(site, &args.packages).map_err(|m| (exit::INPUT, m))?;
+    let existed = args.path.exists();
     let command: Vec<String> = std::env::args().collect();
     let options = VenvOptions {
         prompt: args.prompt.clone(),
@@ -74,6 +80,32 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
     };
     let created =
         venv::create(&base, &args.path, &options).map_err(|e| (exit::INPUT, e.to_string()))?;
+    if args.packages.any() {
+        // One install for pip and the packages: one index, one lock.
+        let pip = if args.without_pip {
+            None
+        } else {
+            find_pip_wheel(site, &created.base, &args.find_links)
+        };
+        let filled = super::venv_install::fill(
+            site,
+            &created,
+            args.system_site_packages,
+            &args.packages,
+            pip,
+            &args.find_links,
+            existed,
+            args.quiet,
+        )
+        .map_err(|e| (e.exit_code(), e.message))?;
+        if !args.quiet {
+            println!(
+                "{}",
+                super::venv_install::summary(site, &created, &filled, started)
+            );
+        }
+        return Ok(());
+    }
     let mut seeded = String::new();
     if !args.without_pip {
         let wheel = find_pip_wheel(site, &created.base, &args.find_links).ok_or_else(|| {
@@ -100,9 +132,8 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
             install: vec![(wheel.clone(), true)],
             remove: own,
         };
-        let outcome =
-            installer::execute(&lock, &plan, &layout, &AtomicBool::new(false), &|_| {})
-                .map_err(|e| (exit::INSTALL, e.to_string()))?;
+        let outcome = installer::execute(&lock, &plan, &layout, &AtomicBool::new(false), &|_| {})
+            .map_err(|e| (exit::INSTALL, e.to_string()))?;
         drop(lock);
         if let Some((name, version)) = outcome.installed.first() {
             seeded = format!("{name}=={version} from {}", wheel.display());
