@@ -3,6 +3,7 @@
 
 mod avail;
 mod cpus;
+mod doctor;
 mod index;
 mod pyenv;
 
@@ -96,6 +97,22 @@ enum Command {
         make -j \"$(wheelhouse cpus)\"\n  \
         wheelhouse cpus --explain")]
     Cpus(cpus::CpusArgs),
+    /// Check this session and an environment against the troubleshooting list.
+    ///
+    /// Finds what breaks environments on a cluster: a module loaded after activation, PATH or
+    /// PYTHONPATH changed by hand, a Python module that went away (broken bin/python), files
+    /// missing from installed packages (the $SCRATCH purge), dependency conflicts (as `pip
+    /// check`), packages for another Python, the numpy 1/2 ABI break, manylinux wheels, and an
+    /// environment on a parallel file system used from a job. Each finding says what is wrong,
+    /// why it matters and the command that fixes it. Only files are read: it works even when
+    /// the environment's Python is gone.
+    ///
+    /// Exit codes: 0 healthy; 1 problems found.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse doctor                      # the active environment and this shell\n  \
+        wheelhouse doctor -p $SLURM_TMPDIR/env\n  \
+        wheelhouse doctor --format json | jq '.findings[].check'")]
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Entry point of the `wheelhouse` binary; returns the exit code. Invoked under the name
@@ -129,6 +146,7 @@ pub fn run_wheelhouse(args: Vec<OsString>) -> i32 {
         Command::List(a) => pyenv::inspect::run_list(a),
         Command::Uninstall(a) => pyenv::inspect::run_uninstall(a),
         Command::Cpus(a) => cpus::run(a),
+        Command::Doctor(a) => doctor::run(a),
     }
 }
 
