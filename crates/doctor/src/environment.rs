@@ -76,9 +76,10 @@ impl EnvInfo {
             for entry in entries.flatten() {
                 let dir = entry.path().join("site-packages");
                 let canonical = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
-                let seen = info.site_packages.iter().any(|d| {
-                    std::fs::canonicalize(d).unwrap_or_else(|_| d.clone()) == canonical
-                });
+                let seen = info
+                    .site_packages
+                    .iter()
+                    .any(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone()) == canonical);
                 if dir.is_dir() && !seen {
                     info.site_packages.push(dir);
                 }
@@ -92,7 +93,8 @@ impl EnvInfo {
 /// leaves a dangling link, and the environment then cannot start at all.
 pub fn interpreter(site: &SiteConfig, info: &EnvInfo, out: &mut Vec<Finding>) {
     let python = info.root.join("bin/python");
-    let dangling = std::fs::symlink_metadata(&python).is_ok() && std::fs::metadata(&python).is_err();
+    let dangling =
+        std::fs::symlink_metadata(&python).is_ok() && std::fs::metadata(&python).is_err();
     let missing = std::fs::symlink_metadata(&python).is_err();
     if !dangling && !missing {
         return;
@@ -108,19 +110,30 @@ pub fn interpreter(site: &SiteConfig, info: &EnvInfo, out: &mut Vec<Finding>) {
     let load = if offered.iter().any(|v| v.to_string() == wanted) || offered.is_empty() {
         wanted.clone()
     } else {
-        offered.last().map(ToString::to_string).unwrap_or(wanted.clone())
+        offered
+            .last()
+            .map(ToString::to_string)
+            .unwrap_or(wanted.clone())
     };
     out.push(Finding {
         check: "broken-interpreter",
         what: format!(
             "{}/bin/python {}{target}",
             shown(&info.root),
-            if missing { "is missing" } else { "is a broken link" }
+            if missing {
+                "is missing"
+            } else {
+                "is a broken link"
+            }
         ),
         why: format!(
             "the environment was made with Python {} from a module or software environment that \
              is gone (or moved); nothing in it can run, and it cannot be repaired in place",
-            if info.version.is_empty() { "?" } else { &info.version }
+            if info.version.is_empty() {
+                "?"
+            } else {
+                &info.version
+            }
         ),
         fix: format!(
             "module load python/{load} && wheelhouse venv --clear {} -r requirements.txt",

@@ -46,7 +46,12 @@ pub fn kind_of_magic(magic: u64) -> FsKind {
     }
 }
 
-pub fn parallel_file_system(site: &SiteConfig, info: &EnvInfo, kind: FsKind, out: &mut Vec<Finding>) {
+pub fn parallel_file_system(
+    site: &SiteConfig,
+    info: &EnvInfo,
+    kind: FsKind,
+    out: &mut Vec<Finding>,
+) {
     let (FsKind::Parallel(name), Some(job)) = (kind, site.job.job_id.as_deref()) else {
         return;
     };
@@ -85,5 +90,33 @@ mod tests {
         assert_eq!(kind_of_magic(0xEF53), FsKind::Local); // ext4
         assert_eq!(kind_of_magic(0x01021994), FsKind::Local); // tmpfs
         assert_eq!(file_system_kind(Path::new("/no/such/dir")), FsKind::Local);
+    }
+
+    #[test]
+    fn parallel_file_system_only_matters_in_a_job() {
+        use site_config::Environment;
+        let info = EnvInfo {
+            root: "/project/def-me/env".into(),
+            ..EnvInfo::default()
+        };
+        let login = SiteConfig::from_env(&Environment::default());
+        let mut out = Vec::new();
+        parallel_file_system(&login, &info, FsKind::Parallel("Lustre"), &mut out);
+        assert!(out.is_empty());
+        let job = SiteConfig::from_env(&Environment::from_pairs([
+            ("SLURM_JOB_ID", "77"),
+            ("SLURM_TMPDIR", "/localscratch/77"),
+        ]));
+        parallel_file_system(&job, &info, FsKind::Local, &mut out);
+        assert!(out.is_empty());
+        parallel_file_system(&job, &info, FsKind::Parallel("Lustre"), &mut out);
+        assert_eq!(out[0].check, "parallel-file-system");
+        assert_eq!(
+            out[0].what,
+            "/project/def-me/env is on Lustre, a parallel file system, and used from job 77"
+        );
+        assert!(out[0]
+            .fix
+            .contains("wheelhouse venv $SLURM_TMPDIR/env -r requirements.txt"));
     }
 }

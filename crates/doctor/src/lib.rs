@@ -115,7 +115,12 @@ pub fn diagnose(site: &SiteConfig, env: Option<&Path>) -> Report {
     packages::conflicts(&info, &dists, &mut report.findings);
     packages::requires_python(&info, &dists.own, &mut report.findings);
     packages::manylinux(&info, &dists.own, &mut report.findings);
-    fs::parallel_file_system(site, &info, file_system_kind(&info.root), &mut report.findings);
+    fs::parallel_file_system(
+        site,
+        &info,
+        file_system_kind(&info.root),
+        &mut report.findings,
+    );
     report.environment = Some(EnvInfo {
         package_count: dists.own.len(),
         ..info

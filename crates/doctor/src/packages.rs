@@ -177,7 +177,13 @@ pub fn conflicts(info: &EnvInfo, dists: &Dists, out: &mut Vec<Finding>) {
                 continue;
             }
             if key == "numpy" {
-                out.push(numpy_abi(&env, dist, &dep.version, &version, &spec.to_string()));
+                out.push(numpy_abi(
+                    &env,
+                    dist,
+                    &dep.version,
+                    &version,
+                    &spec.to_string(),
+                ));
                 continue;
             }
             out.push(Finding {
@@ -204,7 +210,13 @@ fn strip_marker(text: &str) -> &str {
 
 /// numpy 2 changed the C ABI: a compiled package built against numpy 1 cannot import with
 /// numpy 2 (`numpy.core.multiarray failed to import`), and one built against numpy 2 needs it.
-fn numpy_abi(env: &str, dist: &InstalledDist, installed: &str, version: &Version, spec: &str) -> Finding {
+fn numpy_abi(
+    env: &str,
+    dist: &InstalledDist,
+    installed: &str,
+    version: &Version,
+    spec: &str,
+) -> Finding {
     let numpy2 = version.release().first().is_some_and(|&m| m >= 2);
     let (why, fix) = if numpy2 {
         (
@@ -295,7 +307,10 @@ pub fn manylinux(info: &EnvInfo, own: &[InstalledDist], out: &mut Vec<Finding>) 
         };
         out.push(Finding {
             check: "manylinux",
-            what: format!("{} {} was installed from a manylinux wheel ({tag})", dist.name, dist.version),
+            what: format!(
+                "{} {} was installed from a manylinux wheel ({tag})",
+                dist.name, dist.version
+            ),
             why: "manylinux wheels are built elsewhere, against system libraries this cluster \
                   may not provide and without its CPU optimisations; the site does not support \
                   them and they may not function correctly"

@@ -34,7 +34,10 @@ pub fn pythonpath(site: &SiteConfig, out: &mut Vec<Finding>) {
     let list: Vec<String> = by_hand.iter().map(|p| p.display().to_string()).collect();
     out.push(Finding {
         check: "pythonpath-by-hand",
-        what: format!("PYTHONPATH holds {} (set by hand, not by a module)", list.join(", ")),
+        what: format!(
+            "PYTHONPATH holds {} (set by hand, not by a module)",
+            list.join(", ")
+        ),
         why: "directories on PYTHONPATH are imported before the environment's own packages, \
               for every Python (also other versions), so they shadow what the environment \
               installed and break it in ways that are hard to trace (ModuleNotFoundError, \
@@ -61,7 +64,8 @@ pub fn module_after_activate(site: &SiteConfig, info: &EnvInfo, out: &mut Vec<Fi
     let env = shown(&info.root);
     if let (Some(loaded), Some((major, minor))) = (&site.module_python, info.major_minor) {
         let mut parts = loaded.split('.');
-        let same = parts.next() == Some(&major.to_string()) && parts.next() == Some(&minor.to_string());
+        let same =
+            parts.next() == Some(&major.to_string()) && parts.next() == Some(&minor.to_string());
         if !same {
             out.push(Finding {
                 check: "module-python-mismatch",
@@ -86,8 +90,8 @@ pub fn module_after_activate(site: &SiteConfig, info: &EnvInfo, out: &mut Vec<Fi
     let Some(first) = first_python_on_path(site) else {
         return;
     };
-    let same_bin = first == bin
-        || std::fs::canonicalize(&first).ok() == std::fs::canonicalize(&bin).ok();
+    let same_bin =
+        first == bin || std::fs::canonicalize(&first).ok() == std::fs::canonicalize(&bin).ok();
     if same_bin {
         return;
     }
@@ -102,7 +106,9 @@ pub fn module_after_activate(site: &SiteConfig, info: &EnvInfo, out: &mut Vec<Fi
                   environment's: `python` and `pip` now run outside the environment, and what \
                   you install or import is not what the environment holds"
                 .into(),
-            fix: format!("deactivate; module load ...(every module first); source {env}/bin/activate"),
+            fix: format!(
+                "deactivate; module load ...(every module first); source {env}/bin/activate"
+            ),
         });
     } else {
         out.push(Finding {

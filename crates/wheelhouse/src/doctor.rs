@@ -31,7 +31,11 @@ pub fn run(args: DoctorArgs) -> i32 {
                 println!(
                     "wheelhouse doctor: {} (Python {}, {} packages)",
                     env.root.display(),
-                    if env.version.is_empty() { "?" } else { &env.version },
+                    if env.version.is_empty() {
+                        "?"
+                    } else {
+                        &env.version
+                    },
                     env.package_count
                 );
             }

@@ -214,3 +214,36 @@ srun wheelhouse cpus --explain
     assert_eq!(code, 0, "{log}");
     assert!(log.contains("ncpus 1 slurm 1 "), "{log}");
 }
+
+#[test]
+fn doctor_inside_a_job() {
+    let site = Site::new();
+    let job = Job::new(&site, "doctor");
+    let (code, log) = job.submit(
+        "#!/bin/bash
+set -e
+wheelhouse venv -q $SLURM_TMPDIR/env six
+source $SLURM_TMPDIR/env/bin/activate
+wheelhouse doctor
+echo healthy-exit=$?
+# A package purged from under the environment: doctor names it and exits 1.
+rm $SLURM_TMPDIR/env/lib/python3.*/site-packages/six.py
+wheelhouse doctor --format json > doctor.json || echo broken-exit=$?
+",
+        &[],
+    );
+    assert_eq!(code, 0, "{log}");
+    assert!(log.contains("no problems found\nhealthy-exit=0"), "{log}");
+    assert!(log.contains("broken-exit=1"), "{log}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(job.dir.join("doctor.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["findings"][0]["check"], "missing-files", "{json}");
+    assert!(
+        json["environment"]["path"]
+            .as_str()
+            .unwrap()
+            .starts_with("/localscratch/"),
+        "{json}"
+    );
+}
