@@ -17,6 +17,7 @@
 mod cpus;
 mod ini;
 mod job;
+mod net;
 mod install;
 mod python;
 
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 pub use cpus::{CgroupQuota, CpuSource, JobCpus};
 pub use job::JobEnv;
+pub use net::{DownloadSettings, NetEnv, DEFAULT_INDEX_URL};
 pub use ini::{IniError, IniFile};
 pub use install::{PipInstallOptions, PythonNotFound, PythonRequest};
 pub use python::available_pythons_in;
@@ -155,6 +157,8 @@ pub struct SiteConfig {
     pub pip_env: Vec<(String, String)>,
     /// The Slurm job and shell variables (`SLURM_TMPDIR`, `SLURMD_NODENAME`, `PYTHONPATH`...).
     pub job: JobEnv,
+    /// Proxy and certificate variables (`HTTPS_PROXY`, `NO_PROXY`, `SSL_CERT_FILE`...).
+    pub net: NetEnv,
 }
 
 impl SiteConfig {
@@ -186,6 +190,7 @@ impl SiteConfig {
                 .and_then(|v| v.trim().parse().ok()),
             pip_env: env.vars_with_prefix("PIP_"),
             job: JobEnv::from_env(env),
+            net: NetEnv::from_env(env),
         }
     }
 
