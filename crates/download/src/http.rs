@@ -78,7 +78,10 @@ impl Client {
         let agent = |proxy: Option<&str>| -> Result<Agent, Error> {
             let proxy = match proxy {
                 Some(p) => Some(ureq::Proxy::new(p).map_err(|e| {
-                    Error::new(ErrorKind::Input, format!("the proxy {p} is not usable: {e}"))
+                    Error::new(
+                        ErrorKind::Input,
+                        format!("the proxy {p} is not usable: {e}"),
+                    )
                 })?),
                 None => None,
             };
@@ -94,8 +97,16 @@ impl Client {
         };
         Ok(Client {
             direct: agent(None)?,
-            https_proxied: settings.https_proxy.as_deref().map(|p| agent(Some(p))).transpose()?,
-            http_proxied: settings.http_proxy.as_deref().map(|p| agent(Some(p))).transpose()?,
+            https_proxied: settings
+                .https_proxy
+                .as_deref()
+                .map(|p| agent(Some(p)))
+                .transpose()?,
+            http_proxied: settings
+                .http_proxy
+                .as_deref()
+                .map(|p| agent(Some(p)))
+                .transpose()?,
             no_proxy: settings.no_proxy.clone(),
         })
     }
@@ -113,9 +124,15 @@ impl Client {
         let loopback = host == "localhost" || host.starts_with("127.") || host == "::1";
         let bypass = loopback
             || self.no_proxy.iter().any(|n| {
-                n == "*" || host == n.trim_start_matches('.') || host.ends_with(&format!(".{}", n.trim_start_matches('.')))
+                n == "*"
+                    || host == n.trim_start_matches('.')
+                    || host.ends_with(&format!(".{}", n.trim_start_matches('.')))
             });
-        let proxied = if scheme == "https" { &self.https_proxied } else { &self.http_proxied };
+        let proxied = if scheme == "https" {
+            &self.https_proxied
+        } else {
+            &self.http_proxied
+        };
         match (bypass, proxied) {
             (false, Some(agent)) => agent,
             _ => &self.direct,
@@ -180,7 +197,10 @@ impl Client {
             ));
         }
         let io = |what: &str, e: std::io::Error| {
-            Error::new(ErrorKind::Io, format!("cannot {what} {}: {e}", part.display()))
+            Error::new(
+                ErrorKind::Io,
+                format!("cannot {what} {}: {e}", part.display()),
+            )
         };
         let mut hasher = Sha256::new();
         let mut file = if resumed {
@@ -194,7 +214,10 @@ impl Client {
                 }
                 hasher.update(&buf[..n]);
             }
-            OpenOptions::new().append(true).open(&part).map_err(|e| io("open", e))?
+            OpenOptions::new()
+                .append(true)
+                .open(&part)
+                .map_err(|e| io("open", e))?
         } else {
             File::create(&part).map_err(|e| io("create", e))?
         };

@@ -24,7 +24,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use pep440_rs::{Version, VersionSpecifiers};
-use pep508_rs::{ExtraName, MarkerEnvironment, MarkerEnvironmentBuilder, Requirement, VerbatimUrl, VersionOrUrl};
+use pep508_rs::{
+    ExtraName, MarkerEnvironment, MarkerEnvironmentBuilder, Requirement, VerbatimUrl, VersionOrUrl,
+};
 use wheel_name::{PythonVersion, TagPriority, TagTarget, WheelFilename};
 
 pub use http::{Client, HttpSettings};
@@ -163,7 +165,10 @@ pub enum Event<'a> {
 
 fn kind_of(wheel: &WheelFilename) -> WheelKind {
     let tags = wheel.tags();
-    if tags.iter().any(|t| t.abi() == "none" && t.platform() == "any") {
+    if tags
+        .iter()
+        .any(|t| t.abi() == "none" && t.platform() == "any")
+    {
         return WheelKind::Pure;
     }
     let text = |t: &wheel_name::Tag| t.to_string();
@@ -188,7 +193,10 @@ pub fn download(
     std::fs::create_dir_all(&request.dest).map_err(|e| {
         Error::new(
             ErrorKind::Io,
-            format!("cannot create the directory {}: {e}", request.dest.display()),
+            format!(
+                "cannot create the directory {}: {e}",
+                request.dest.display()
+            ),
         )
     })?;
     let markers = request.target.markers();
@@ -213,7 +221,10 @@ pub fn download(
             Some(VersionOrUrl::Url(_)) => {
                 return Err(Error::new(
                     ErrorKind::Input,
-                    format!("{} (from {origin}) is a URL requirement: download the file directly", req.name),
+                    format!(
+                        "{} (from {origin}) is a URL requirement: download the file directly",
+                        req.name
+                    ),
                 ))
             }
             None => None,
@@ -232,7 +243,12 @@ pub fn download(
                     ),
                 ));
             }
-            let new: Vec<ExtraName> = req.extras.iter().filter(|e| !prev.extras.contains(e)).cloned().collect();
+            let new: Vec<ExtraName> = req
+                .extras
+                .iter()
+                .filter(|e| !prev.extras.contains(e))
+                .cloned()
+                .collect();
             if !new.is_empty() && !request.no_deps {
                 prev.extras.extend(new);
                 let from = format!("{} {}", req.name, prev.version);
@@ -242,22 +258,45 @@ pub fn download(
             }
             continue;
         }
-        let (entry, wheel, version) = choose(client, request, &req, &key, spec.as_ref(), &tags, python.as_ref(), &origin, events)?;
+        let (entry, wheel, version) = choose(
+            client,
+            request,
+            &req,
+            &key,
+            spec.as_ref(),
+            &tags,
+            python.as_ref(),
+            &origin,
+            events,
+        )?;
         let dest = request.dest.join(&entry.filename);
         let kind = kind_of(&wheel);
         let (already, resumed) = if present(&dest, entry.sha256.as_deref()) {
             (true, false)
         } else {
-            (false, client.fetch(&entry.url, &dest, entry.sha256.as_deref())?)
+            (
+                false,
+                client.fetch(&entry.url, &dest, entry.sha256.as_deref())?,
+            )
+        };
+        // PEP 658: the index's copy of METADATA, checked against its hash; else the wheel's.
+        let served = match (&entry.metadata, request.no_deps) {
+            (Some(hash), false) => client
+                .small(&format!("{}.metadata", entry.url), hash.as_deref())?
+                .and_then(|b| String::from_utf8(b).ok()),
+            _ => None,
         };
         // A wheel we cannot read is not a wheel: never leave it under a wheel's name.
         let metadata = match wheel_metadata::read_dist_info_file(&dest, "METADATA") {
-            Ok(m) => m,
+            Ok(m) => served.unwrap_or(m),
             Err(e) => {
                 let _ = std::fs::remove_file(&dest);
                 return Err(Error::new(
                     ErrorKind::Index,
-                    format!("{} from {} is not a valid wheel ({e}); it was removed", entry.filename, entry.url),
+                    format!(
+                        "{} from {} is not a valid wheel ({e}); it was removed",
+                        entry.filename, entry.url
+                    ),
                 ));
             }
         };
@@ -350,7 +389,8 @@ fn choose(
         files.extend(entries);
     }
     let pinned = spec.is_some_and(|s| s.iter().any(|s| s.operator().to_string() == "=="));
-    let allow_pre = request.pre || spec.is_some_and(|s| s.iter().any(|s| s.version().any_prerelease()));
+    let allow_pre =
+        request.pre || spec.is_some_and(|s| s.iter().any(|s| s.version().any_prerelease()));
     let mut best: Option<(Version, u32, FileEntry, WheelFilename)> = None;
     let mut seen_versions: Vec<String> = Vec::new();
     let mut sdists = 0;
@@ -410,7 +450,10 @@ fn choose(
             } else if seen_versions.is_empty() {
                 "no wheels".to_string()
             } else {
-                format!("wheels of versions {}, none for this Python and platform", seen_versions.join(", "))
+                format!(
+                    "wheels of versions {}, none for this Python and platform",
+                    seen_versions.join(", ")
+                )
             };
             Err(Error::new(
                 ErrorKind::NotFound,
@@ -427,6 +470,15 @@ fn choose(
             ))
         }
     }
+}
+
+/// The glibc of this machine (a login node has the compute nodes' C library), for the newest
+/// `manylinux_2_X` tag a wheel may carry.
+pub fn local_glibc() -> Option<(u32, u32)> {
+    // SAFETY: gnu_get_libc_version returns a static NUL-terminated string.
+    let text = unsafe { std::ffi::CStr::from_ptr(libc::gnu_get_libc_version()) };
+    let mut parts = text.to_str().ok()?.split('.');
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
 }
 
 /// PEP 503 normalisation.

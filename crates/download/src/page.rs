@@ -52,7 +52,9 @@ fn parse_json(page_url: &str, text: &str) -> Result<Vec<FileEntry>, String> {
             .find_map(|k| f.get(*k))
             .and_then(|m| match m {
                 Value::Bool(true) => Some(None),
-                Value::Object(h) => Some(h.get("sha256").and_then(Value::as_str).map(str::to_string)),
+                Value::Object(h) => {
+                    Some(h.get("sha256").and_then(Value::as_str).map(str::to_string))
+                }
                 _ => None,
             });
         out.push(FileEntry {
@@ -232,11 +234,26 @@ mod tests {
     #[test]
     fn joins() {
         let base = "http://127.0.0.1:8000/simple/six/";
-        assert_eq!(join(base, "six-1.whl"), "http://127.0.0.1:8000/simple/six/six-1.whl");
-        assert_eq!(join(base, "../../files/six-1.whl"), "http://127.0.0.1:8000/files/six-1.whl");
-        assert_eq!(join(base, "/files/a.whl"), "http://127.0.0.1:8000/files/a.whl");
-        assert_eq!(join(base, "https://files.example/a.whl"), "https://files.example/a.whl");
-        assert_eq!(join("https://h/simple/x/", "//cdn/a.whl"), "https://cdn/a.whl");
+        assert_eq!(
+            join(base, "six-1.whl"),
+            "http://127.0.0.1:8000/simple/six/six-1.whl"
+        );
+        assert_eq!(
+            join(base, "../../files/six-1.whl"),
+            "http://127.0.0.1:8000/files/six-1.whl"
+        );
+        assert_eq!(
+            join(base, "/files/a.whl"),
+            "http://127.0.0.1:8000/files/a.whl"
+        );
+        assert_eq!(
+            join(base, "https://files.example/a.whl"),
+            "https://files.example/a.whl"
+        );
+        assert_eq!(
+            join("https://h/simple/x/", "//cdn/a.whl"),
+            "https://cdn/a.whl"
+        );
     }
 
     #[test]
@@ -261,7 +278,12 @@ mod tests {
             {"filename":"six-1.17.0-py2.py3-none-any.whl","url":"six-1.17.0-py2.py3-none-any.whl",
              "hashes":{"sha256":"abc"},"requires-python":">=2.7","core-metadata":{"sha256":"m"},"yanked":false},
             {"filename":"old.whl","url":"old.whl","hashes":{},"yanked":"broken","dist-info-metadata":true}]}"#;
-        let files = parse("http://h/simple/six/", "application/vnd.pypi.simple.v1+json", page.as_bytes()).unwrap();
+        let files = parse(
+            "http://h/simple/six/",
+            "application/vnd.pypi.simple.v1+json",
+            page.as_bytes(),
+        )
+        .unwrap();
         assert_eq!(files[0].metadata, Some(Some("m".into())));
         assert!(files[1].yanked);
         assert_eq!(files[1].metadata, Some(None));
@@ -271,7 +293,14 @@ mod tests {
 
     #[test]
     fn garbage_never_panics() {
-        for text in ["<a", "<a href=", "<a href='x>y</a", "<a \u{e9}=\"", "<<<a a a>>></a>", "<a href=\"\u{1F600}\">\u{1F600}</a>"] {
+        for text in [
+            "<a",
+            "<a href=",
+            "<a href='x>y</a",
+            "<a \u{e9}=\"",
+            "<<<a a a>>></a>",
+            "<a href=\"\u{1F600}\">\u{1F600}</a>",
+        ] {
             let _ = parse("http://h/", "text/html", text.as_bytes());
         }
     }

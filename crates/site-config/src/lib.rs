@@ -16,9 +16,9 @@
 
 mod cpus;
 mod ini;
+mod install;
 mod job;
 mod net;
-mod install;
 mod python;
 
 use std::collections::HashMap;
@@ -26,10 +26,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use cpus::{CgroupQuota, CpuSource, JobCpus};
-pub use job::JobEnv;
-pub use net::{DownloadSettings, NetEnv, DEFAULT_INDEX_URL};
 pub use ini::{IniError, IniFile};
 pub use install::{PipInstallOptions, PythonNotFound, PythonRequest};
+pub use job::JobEnv;
+pub use net::{DownloadSettings, NetEnv, DEFAULT_INDEX_URL};
 pub use python::available_pythons_in;
 pub use wheel_name::PythonVersion;
 

@@ -127,20 +127,28 @@ mod tests {
             all.extend_from_slice(pairs);
             SiteConfig::from_env(&Environment::from_pairs(all))
         };
-        let s = site(&[("HTTPS_PROXY", "http://proxy:3128"), ("NO_PROXY", "localhost, .internal")])
-            .download_settings()
-            .unwrap();
+        let s = site(&[
+            ("HTTPS_PROXY", "http://proxy:3128"),
+            ("NO_PROXY", "localhost, .internal"),
+        ])
+        .download_settings()
+        .unwrap();
         assert_eq!(s.index_url, "http://a/simple");
         assert_eq!(s.extra_index_urls, ["http://b/simple", "http://c/simple"]);
         assert_eq!(s.timeout_secs, 3);
         assert_eq!(s.https_proxy.as_deref(), Some("http://proxy:3128"));
         assert_eq!(s.no_proxy, ["localhost", ".internal"]);
-        let s = site(&[("PIP_INDEX_URL", "http://d/simple"), ("PIP_PROXY", "http://p:1")])
-            .download_settings()
-            .unwrap();
+        let s = site(&[
+            ("PIP_INDEX_URL", "http://d/simple"),
+            ("PIP_PROXY", "http://p:1"),
+        ])
+        .download_settings()
+        .unwrap();
         assert_eq!(s.index_url, "http://d/simple");
         assert_eq!(s.https_proxy.as_deref(), Some("http://p:1"));
-        let none = SiteConfig::from_env(&Environment::default()).download_settings().unwrap();
+        let none = SiteConfig::from_env(&Environment::default())
+            .download_settings()
+            .unwrap();
         assert_eq!(none.index_url, DEFAULT_INDEX_URL);
         assert_eq!(none.cert, None);
     }

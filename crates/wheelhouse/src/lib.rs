@@ -4,6 +4,7 @@
 mod avail;
 mod cpus;
 mod doctor;
+mod download;
 mod index;
 mod pyenv;
 
@@ -113,6 +114,27 @@ enum Command {
         wheelhouse doctor -p $SLURM_TMPDIR/env\n  \
         wheelhouse doctor --format json | jq '.findings[].check'")]
     Doctor(doctor::DoctorArgs),
+    /// Download wheels from a package index for the cluster's Python (pre-downloading).
+    ///
+    /// For a package the wheelhouse lacks: download it on a login node (compute nodes often
+    /// have no network), then install the file in the job. Wheels are chosen for the loaded
+    /// Python module (or --python-version), not this machine's python3. The index is read as
+    /// PEP 691 JSON or PEP 503 HTML (PEP 658 metadata when offered); every file is checked
+    /// against the index's sha256 and appears only when whole; an interrupted download resumes.
+    /// Wheels that are not `none-any` get the site's warning.
+    ///
+    /// Index, certificates and proxy as pip takes them: --index-url, PIP_INDEX_URL, the pip
+    /// configuration (index-url, extra-index-url, cert, proxy), HTTPS_PROXY, NO_PROXY,
+    /// SSL_CERT_FILE.
+    ///
+    /// Exit codes: 0 done; 1 no matching wheel or a conflict; 2 bad input; 3 the index is
+    /// unreachable, broken, or a download failed (nothing half-written is left under a wheel's
+    /// name).
+    #[command(after_help = "Examples:\n  \
+        wheelhouse download --no-deps tensorboardX\n  \
+        wheelhouse download -d wheels -r requirements.txt --python-version 3.11\n  \
+        wheelhouse install ./tensorboardX-2.6.2.2-py2.py3-none-any.whl   # then, in the job")]
+    Download(download::DownloadArgs),
 }
 
 /// Entry point of the `wheelhouse` binary; returns the exit code. Invoked under the name
@@ -147,6 +169,7 @@ pub fn run_wheelhouse(args: Vec<OsString>) -> i32 {
         Command::Uninstall(a) => pyenv::inspect::run_uninstall(a),
         Command::Cpus(a) => cpus::run(a),
         Command::Doctor(a) => doctor::run(a),
+        Command::Download(a) => download::run(a),
     }
 }
 
