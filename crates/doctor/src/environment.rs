@@ -34,7 +34,7 @@ impl EnvInfo {
                     check: "not-an-environment",
                     what: format!(
                         "{} is not a virtual environment (cannot read its pyvenv.cfg: {e})",
-                        root.display()
+                        shown(&root)
                     ),
                     why: "the checks need an environment made by `wheelhouse venv` or \
                           `virtualenv`; a deleted or half-copied one has no pyvenv.cfg"

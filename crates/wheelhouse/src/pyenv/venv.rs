@@ -60,6 +60,8 @@ pub fn run(args: VenvArgs) -> i32 {
 
 fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
     let started = Instant::now();
+    super::venv_install::check_path(site, &args.path).map_err(|m| (exit::INPUT, m))?;
+    super::venv_install::check_files(site, &args.packages).map_err(|m| (exit::INPUT, m))?;
     let request = match &args.python {
         None => PythonRequest::Default,
         Some(text) => PythonRequest::parse(text),
@@ -67,8 +69,6 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
     let base = site
         .find_python(&request)
         .map_err(|e| (exit::INPUT, e.to_string()))?;
-    super::venv_install::check_path(site, &args.path).map_err(|m| (exit::INPUT, m))?;
-    super::venv_install::check_files(site, &args.packages).map_err(|m| (exit::INPUT, m))?;
     let existed = args.path.exists();
     let command: Vec<String> = std::env::args().collect();
     let options = VenvOptions {
