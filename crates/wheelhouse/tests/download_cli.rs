@@ -307,9 +307,7 @@ fn errors_say_what_and_where_and_leave_nothing() {
     let out = download(&site, &index.url, &["nothere", "-d", d]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains(&format!(
-            "no wheel of nothere (from the command line) for CPython 3.11"
-        )),
+        stderr(&out).contains("no wheel of nothere (from the command line) for CPython 3.11"),
         "{}",
         stderr(&out)
     );
