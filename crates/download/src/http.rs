@@ -21,7 +21,7 @@ pub struct HttpSettings {
     pub http_proxy: Option<String>,
     /// Hosts (or `.domain` suffixes) reached without the proxy; `*` for all.
     pub no_proxy: Vec<String>,
-    /// A PEM bundle of trusted roots; `None`: the bundled Mozilla roots.
+    /// A PEM bundle of trusted roots; `None`: the system's bundle (else the bundled Mozilla roots).
     pub cert: Option<PathBuf>,
     pub timeout: Duration,
 }
@@ -40,12 +40,25 @@ pub struct Page {
     pub body: Vec<u8>,
 }
 
+/// Where distributions keep the system's certificate bundle (Debian/Ubuntu, RHEL/Fedora,
+/// SUSE, Alpine).
+const SYSTEM_BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
 /// Pages are small; a body past this is not an index page.
 const PAGE_LIMIT: u64 = 64 * 1024 * 1024;
 
 impl Client {
     pub fn new(settings: &HttpSettings) -> Result<Client, Error> {
-        let tls = match &settings.cert {
+        // The system's trust store, as pip (through certifi's system patch on Debian) and curl
+        // use it, so a site's own certificate authority works; the bundled Mozilla roots only
+        // where the system has no bundle.
+        let system = SYSTEM_BUNDLES.iter().map(Path::new).find(|p| p.is_file());
+        let tls = match settings.cert.as_deref().or(system) {
             None => TlsConfig::builder().build(),
             Some(path) => {
                 let pem = std::fs::read(path).map_err(|e| {

@@ -49,6 +49,16 @@ fn sha256(path: &Path) -> String {
 impl Index {
     /// Writes the projects' pages (HTML always, JSON when `json`) and starts the server.
     fn new(dir: &Path, projects: &[(&str, Vec<Listed>)], json: bool) -> Index {
+        Index::serve(dir, projects, json, None)
+    }
+
+    /// The same, served over TLS with `(certificate, key)`.
+    fn serve(
+        dir: &Path,
+        projects: &[(&str, Vec<Listed>)],
+        json: bool,
+        tls: Option<(&Path, &Path)>,
+    ) -> Index {
         let root = dir.to_path_buf();
         let files = root.join("files");
         std::fs::create_dir_all(&files).unwrap();
@@ -103,9 +113,12 @@ impl Index {
             }
         }
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/index_server.py");
-        let mut server = Command::new("python3")
-            .arg(&script)
-            .arg(&root)
+        let mut command = Command::new("python3");
+        command.arg(&script).arg(&root);
+        if let Some((cert, key)) = tls {
+            command.arg(cert).arg(key);
+        }
+        let mut server = command
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3 for the test index server");
@@ -114,10 +127,11 @@ impl Index {
             .read_line(&mut line)
             .unwrap();
         let port: u16 = line.trim().parse().expect("the index server's port");
+        let scheme = if tls.is_some() { "https" } else { "http" };
         Index {
             root,
             server,
-            url: format!("http://127.0.0.1:{port}/simple"),
+            url: format!("{scheme}://127.0.0.1:{port}/simple"),
         }
     }
 
@@ -423,4 +437,103 @@ fn an_interrupted_download_resumes() {
     assert!(index
         .requests()
         .contains("GET /files/big-1.0-py3-none-any.whl"));
+}
+
+/// A certificate authority and a server certificate for 127.0.0.1, made with openssl.
+fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    std::fs::create_dir_all(dir).unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl");
+        assert!(out.status.success(), "openssl {args:?}: {}", stderr(&out));
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=wheelhouse test CA",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    (
+        dir.join("ca.pem"),
+        dir.join("server.pem"),
+        dir.join("server.key"),
+    )
+}
+
+#[test]
+fn https_with_the_sites_certificates() {
+    let site = Site::new();
+    let (ca, cert, key) = certificates(&site.path("tls"));
+    let index = Index::serve(
+        &site.path("index"),
+        &[("six", vec![listed(WheelSpec::pure("six", "1.17.0"))])],
+        true,
+        Some((&cert, &key)),
+    );
+    assert!(index.url.starts_with("https://"));
+    // A certificate authority the system does not know: refused, and said so.
+    let out = download(&site, &index.url, &["six", "-d", "a"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("cannot reach {}/six/", index.url))
+            && err.to_lowercase().contains("cert"),
+        "{err}"
+    );
+    assert!(wheels_in(&site.path("a")).is_empty());
+    // Trusted through pip's own setting (PIP_CERT), and through SSL_CERT_FILE; a proxy
+    // configured for the outside world is not used for the loopback index.
+    for var in ["PIP_CERT", "SSL_CERT_FILE"] {
+        let out = site
+            .command(env!("CARGO_BIN_EXE_wheelhouse"))
+            .env(var, &ca)
+            .env("HTTPS_PROXY", "http://127.0.0.1:9")
+            .args(["download", "--index-url", &index.url, "six", "-d", var])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{var}: {}", stderr(&out));
+        assert_eq!(wheels_in(&site.path(var)), ["six-1.17.0-py3-none-any.whl"]);
+    }
 }

@@ -3,10 +3,12 @@ PEP 691 JSON for project pages when the client asks for it and the page has an i
 (PEP 503 index.html otherwise), HTTP Range for resumed downloads, a request log, and one
 fault on demand: a file FOO with a FOO.cut beside it is sent only halfway, once.
 
-Usage: python3 index_server.py ROOT   (prints the port, then serves until killed)
+Usage: python3 index_server.py ROOT [CERT KEY]   (prints the port, then serves until killed;
+with CERT and KEY, over TLS)
 """
 import http.server
 import os
+import ssl
 import sys
 
 ROOT = os.path.abspath(sys.argv[1])
@@ -68,5 +70,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+if len(sys.argv) == 4:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[2], sys.argv[3])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 print(server.server_address[1], flush=True)
 server.serve_forever()
