@@ -86,6 +86,31 @@ pub fn module_after_activate(site: &SiteConfig, info: &EnvInfo, out: &mut Vec<Fi
             return;
         }
     }
+    // Same version, another build: the loaded module is not the Python the environment
+    // links to (another software environment's python/3.11, say).
+    if let (Some(root), Some(home)) = (&site.module_python_root, &info.home) {
+        let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        if !canon(home).starts_with(canon(root)) {
+            out.push(Finding {
+                check: "module-python-mismatch",
+                what: format!(
+                    "the loaded Python module is {} (EBROOTPYTHON), but {env} was made with the \
+                     Python in {}",
+                    root.display(),
+                    home.display()
+                ),
+                why: "a Python module loaded after the environment was activated is another \
+                      build than the environment's: compiled packages may not load, and `python` \
+                      may not be the environment's"
+                    .into(),
+                fix: format!(
+                    "deactivate; module load (the modules used to build {env}); source {env}/bin/activate \
+                     (or rebuild it with the loaded one: wheelhouse venv --clear {env} -r requirements.txt)"
+                ),
+            });
+            return;
+        }
+    }
     let bin = info.root.join("bin");
     let Some(first) = first_python_on_path(site) else {
         return;

@@ -14,6 +14,17 @@
 //! Resolution is greedy, like pip's before its resolver: the newest matching wheel of each
 //! name, in the order met; a later requirement that the chosen version does not satisfy is a
 //! conflict error naming both.
+//!
+//! ```
+//! // A PEP 503 page as an index serves it; hashes ride in the URL fragment.
+//! let page = br#"<a href="../../f/six-1.17.0-py2.py3-none-any.whl#sha256=ab12"
+//!     data-requires-python="&gt;=2.7">six-1.17.0-py2.py3-none-any.whl</a>"#;
+//! let files = download::parse("https://index.example/simple/six/", "text/html", page).unwrap();
+//! assert_eq!(files[0].url, "https://index.example/f/six-1.17.0-py2.py3-none-any.whl");
+//! assert_eq!(files[0].sha256.as_deref(), Some("ab12"));
+//! assert_eq!(files[0].requires_python.as_deref(), Some(">=2.7"));
+//! assert_eq!(download::normalize("Foo.Bar_baz"), "foo-bar-baz");
+//! ```
 
 mod http;
 mod page;

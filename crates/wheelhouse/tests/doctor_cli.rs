@@ -169,6 +169,12 @@ fn session_problems_are_found() {
         text.contains("fix: deactivate; module load python/3.11; source "),
         "{text}"
     );
+    // Same version, another build of Python loaded (EBROOTPYTHON elsewhere).
+    let other = site.path("other-python");
+    std::fs::create_dir_all(&other).unwrap();
+    let (_, text, json) = with(&ok, &[("EBROOTPYTHON", other.to_str().unwrap())]);
+    assert_eq!(checks(&json), ["module-python-mismatch"], "{text}");
+    assert!(text.contains("(EBROOTPYTHON), but "), "{text}");
     // A module (any EBROOT*) put its bin, with a python, in front of the environment's.
     let module = site.path("modules/tool");
     std::fs::create_dir_all(module.join("bin")).unwrap();
