@@ -139,6 +139,18 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
             seeded = format!("{name}=={version} from {}", wheel.display());
         }
     }
+    if !args.quiet && !site.job.line_prefix().is_empty() {
+        // In a job step every node prints into one output: one line each.
+        let pip = (!seeded.is_empty()).then(|| ("pip".to_string(), String::new()));
+        let filled = super::venv_install::Filled {
+            installed: Some(pip.into_iter().collect()),
+        };
+        println!(
+            "{}",
+            super::venv_install::summary(site, &created, &filled, started)
+        );
+        return Ok(());
+    }
     if !args.quiet {
         let b = &created.base;
         let implementation = match b.implementation.as_str() {
