@@ -63,7 +63,7 @@ EOF
 chmod +x "$dir/taskprolog.sh" "$dir/epilog.sh"
 cat > "$dir/slurm.conf" <<EOF
 ClusterName=wheelhouse
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=6917
 AuthType=auth/munge
 CredType=cred/munge
