@@ -60,7 +60,7 @@ import os, sys
 import numpy, scipy, pandas, matplotlib, sympy, IPython, zmq, tornado, dateutil, pytz
 print(os.environ["SLURMD_NODENAME"], sys.prefix, "numpy", numpy.__version__, flush=True)
 EOF
-cat > "$work/seed.sh" <<'EOF'
+cat > "$work/seed.sh" <<'JOB'
 #!/bin/bash
 #SBATCH --nodes=2
 #SBATCH --ntasks=2
@@ -78,7 +78,7 @@ echo "env-step $(echo "$(date +%s.%N) - $start" | bc)"
 source $SLURM_TMPDIR/env/bin/activate;
 # srun exports the current env, which contains $VIRTUAL_ENV and $PATH variables
 srun python myscript.py;
-EOF
+JOB
 cat > "$work/ours.sh" <<'EOF'
 #!/bin/bash
 #SBATCH --nodes=2
