@@ -23,7 +23,7 @@ pub fn check(plan: &Plan, wanted: &Wanted) -> Result<(), Error> {
             )));
         }
     }
-    for (wheel, _) in &plan.install {
+    for wheel in plan.install.iter().map(|w| &w.path) {
         let name = wheel.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let key = wheel_name::WheelFilename::parse(name)
             .map(|w| wheel_metadata::normalize_name(w.name()))

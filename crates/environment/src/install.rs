@@ -7,7 +7,7 @@ use std::str::FromStr;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use installer::{EnvLock, InstalledDist, Plan};
+use installer::{EnvLock, InstalledDist, Plan, WheelToInstall};
 use interpreter::SiteDirKind;
 use pep440_rs::Version;
 use resolver::{Installed, Request, Resolution, Source, Upgrade};
@@ -135,6 +135,9 @@ pub fn install(
         allow_manylinux,
         &wanted.wheel_files,
     );
+    for warning in &index.warnings {
+        events(Event::Warning(warning));
+    }
     let importable = crate::importable(&target.interpreter);
     let requested: HashSet<String> = wanted
         .requirements
@@ -154,7 +157,11 @@ pub fn install(
         });
     }
     let resolved_in = started.elapsed();
-    let (plan, summary) = plan(target, &resolution, &importable, &requested, events)?;
+    let (mut plan, summary) = plan(target, &resolution, &importable, &requested, events)?;
+    plan.allow_incomplete_record = config.allow_incomplete_record;
+    for w in &mut plan.install {
+        w.direct = wanted.wheel_files.contains(&w.path);
+    }
     if wanted.require_hashes {
         crate::hashes::check(&plan, &wanted)?;
     }
@@ -175,6 +182,9 @@ pub fn install(
     };
     let outcome = execute(&lock, &plan, target, threads, cancel, events)?;
     drop(lock);
+    for w in &outcome.warnings {
+        events(Event::Warning(w));
+    }
     if options.compile {
         if let Err(w) = compile(target, threads) {
             events(Event::Warning(&w));
@@ -288,7 +298,11 @@ fn plan(
         // Whatever the environment itself holds of this name is replaced.
         plan.remove
             .extend(own.iter().filter(|d| d.key == package.key).cloned());
-        plan.install.push((wheel.clone(), package.requested));
+        plan.install.push(WheelToInstall {
+            path: wheel.clone(),
+            requested: package.requested,
+            direct: false,
+        });
         summary.push(format!("{}-{}", package.key, package.version));
     }
     Ok((plan, summary))

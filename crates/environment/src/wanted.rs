@@ -90,7 +90,11 @@ impl Wanted {
     ) -> Result<(), Error> {
         let trimmed = text.trim();
         if trimmed.ends_with(".whl") && Path::new(trimmed).is_file() {
-            let path = std::path::absolute(trimmed).unwrap_or_else(|_| PathBuf::from(trimmed));
+            // As pip's os.path.abspath: absolute, `..` resolved lexically (this path is
+            // recorded in direct_url.json and shown by freeze).
+            let path = installer::paths::normalize(
+                &std::path::absolute(trimmed).unwrap_or_else(|_| PathBuf::from(trimmed)),
+            );
             let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             let name = wheel_name::WheelFilename::parse(file_name).map_err(|e| {
                 Error::input(format!(

@@ -22,6 +22,9 @@ pub struct InstalledDist {
     pub requires_python: Option<String>,
     /// Whether the distribution was asked for by name (a `REQUESTED` file).
     pub requested: bool,
+    /// The PEP 440 direct reference (`file:///…/x.whl#sha256=…`) its `direct_url.json` records,
+    /// when it was installed from a file or URL named directly.
+    pub direct_reference: Option<String>,
 }
 
 impl InstalledDist {
@@ -73,8 +76,9 @@ pub fn read_site_dir(dir: &Path) -> Result<Vec<InstalledDist>, InstallError> {
             continue;
         }
         out.push(InstalledDist {
-            key: normalize_name(&meta.name),
+            direct_reference: direct_reference(&path),
             requested: path.join("REQUESTED").exists(),
+            key: normalize_name(&meta.name),
             name: meta.name,
             version: meta.version,
             metadata_dir: path,
@@ -85,6 +89,30 @@ pub fn read_site_dir(dir: &Path) -> Result<Vec<InstalledDist>, InstallError> {
     }
     out.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(out)
+}
+
+/// The direct reference pip's freeze prints for a distribution with a `direct_url.json`:
+/// the URL, and for an archive its hash as the fragment. Editable installs and VCS
+/// checkouts are not ours to describe; `None` for them and for unreadable files.
+fn direct_reference(dist_info: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dist_info.join("direct_url.json")).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let url = value.get("url")?.as_str()?;
+    if let Some(archive) = value.get("archive_info") {
+        return Some(match archive.get("hash").and_then(|h| h.as_str()) {
+            Some(hash) => format!("{url}#{hash}"),
+            None => url.to_string(),
+        });
+    }
+    let editable = value
+        .get("dir_info")
+        .and_then(|d| d.get("editable"))
+        .and_then(|e| e.as_bool())
+        .unwrap_or(false);
+    if value.get("dir_info").is_some() && !editable {
+        return Some(url.to_string());
+    }
+    None
 }
 
 /// The lines `pip freeze` prints for these distributions: `Name==version`, sorted by name
@@ -110,6 +138,9 @@ pub fn freeze_lines(
     kept.retain(|d| all || !skip.contains(&d.key.as_str()));
     kept.sort_by_key(|d| d.name.to_lowercase());
     kept.iter()
-        .map(|d| format!("{}=={}", d.name, d.version))
+        .map(|d| match &d.direct_reference {
+            Some(reference) => format!("{} @ {reference}", d.name),
+            None => format!("{}=={}", d.name, d.version),
+        })
         .collect()
 }

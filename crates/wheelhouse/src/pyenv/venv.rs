@@ -29,7 +29,8 @@ pub struct VenvArgs {
     /// The prompt prefix shown while the environment is active [default: its directory name]
     #[arg(long)]
     prompt: Option<String>,
-    /// Empty the directory first if it exists
+    /// Replace an existing environment at ENV (only an environment, with its pyvenv.cfg, is
+    /// ever removed; any other directory is refused)
     #[arg(long)]
     clear: bool,
     /// Accepted for virtualenv compatibility: nothing is ever downloaded
@@ -129,8 +130,13 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
             .filter(|d| d.key == "pip")
             .collect();
         let plan = Plan {
-            install: vec![(wheel.clone(), true)],
+            install: vec![installer::WheelToInstall {
+                path: wheel.clone(),
+                requested: true,
+                direct: false,
+            }],
             remove: own,
+            allow_incomplete_record: false,
         };
         let outcome = installer::execute(&lock, &plan, &layout, &AtomicBool::new(false), &|_| {})
             .map_err(|e| (exit::INSTALL, e.to_string()))?;
