@@ -60,6 +60,8 @@ enum Command {
     #[command(after_help = "Examples:\n  \
         wheelhouse venv ENV && source ENV/bin/activate\n  \
         wheelhouse venv --python 3.11 $SLURM_TMPDIR/env\n  \
+        wheelhouse venv $SLURM_TMPDIR/env -r requirements.txt   # create and install, one step\n  \
+        srun --ntasks $SLURM_NNODES --tasks-per-node=1 wheelhouse venv $SLURM_TMPDIR/env -r requirements.txt\n  \
         wheelhouse venv --without-pip --python /usr/bin/python3 ENV")]
     Venv(pyenv::venv::VenvArgs),
     /// Install packages from the wheelhouse into a virtual environment (pip-compatible).
