@@ -131,6 +131,51 @@ fn package_problems_are_found_with_their_fix() {
     ] {
         assert!(text.contains(needle), "{needle:?} not in\n{text}");
     }
+    // The dependency findings are what `pip check` reports, no more, no less.
+    let pip = site
+        .command(env.join("bin/python"))
+        .args(["-m", "pip", "check"])
+        .output()
+        .unwrap();
+    let pip_text = String::from_utf8_lossy(&pip.stdout);
+    let mut pip_lines: Vec<String> = pip_text
+        .lines()
+        .filter(|l| l.contains(" requires ") || l.contains(" has requirement "))
+        .map(|l| {
+            l.split(" requires ")
+                .next()
+                .unwrap()
+                .split(" has requirement ")
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    pip_lines.sort();
+    let mut ours: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            ["missing-dependency", "dependency-conflict", "numpy-abi"]
+                .contains(&f["check"].as_str().unwrap())
+        })
+        .map(|f| {
+            let what = f["what"].as_str().unwrap();
+            what.split(" requires ")
+                .next()
+                .unwrap()
+                .split(" has requirement ")
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    ours.sort();
+    assert_eq!(
+        ours, pip_lines,
+        "pip check said:\n{pip_text}\nwe said:\n{text}"
+    );
     // Every finding has its three parts.
     for f in json["findings"].as_array().unwrap() {
         for key in ["what", "why", "fix"] {

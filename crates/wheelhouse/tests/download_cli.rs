@@ -339,6 +339,19 @@ fn errors_say_what_and_where_and_leave_nothing() {
         "{}",
         stderr(&out)
     );
+    // The index from PIP_INDEX_URL, as pip takes it, when --index-url is not given.
+    let out = site
+        .command(env!("CARGO_BIN_EXE_wheelhouse"))
+        .env("PIP_INDEX_URL", &index.url)
+        .args(["download", "only312", "-d", d])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!(" at {}/only312/: the index has wheels", index.url)),
+        "{}",
+        stderr(&out)
+    );
     // A file that does not match its hash: refused, nothing saved.
     let out = download(&site, &index.url, &["tampered", "-d", d]);
     assert_eq!(out.status.code(), Some(3));
