@@ -135,8 +135,9 @@ impl Target {
 /// What to download.
 #[derive(Clone, Debug)]
 pub struct Request {
-    /// PEP 508 requirements.
-    pub requirements: Vec<String>,
+    /// PEP 508 requirements, each with where it came from (`the command line`,
+    /// `requirements.txt line 3`), for messages.
+    pub requirements: Vec<(String, String)>,
     pub no_deps: bool,
     pub dest: PathBuf,
     /// The index URL first, then the extra ones; candidates from all are merged.
@@ -214,14 +215,14 @@ pub fn download(
     let tags = request.target.tags();
     let python = Version::from_str(&request.target.full_version).ok();
     let mut queue: VecDeque<(Requirement<VerbatimUrl>, String)> = VecDeque::new();
-    for text in &request.requirements {
+    for (text, origin) in &request.requirements {
         let req = Requirement::<VerbatimUrl>::from_str(text).map_err(|e| {
             Error::new(
                 ErrorKind::Input,
-                format!("{text:?} is not a valid requirement: {e}"),
+                format!("{text:?} ({origin}) is not a valid requirement: {e}"),
             )
         })?;
-        queue.push_back((req, "the command line".into()));
+        queue.push_back((req, origin.clone()));
     }
     let mut chosen: HashMap<String, Chosen> = HashMap::new();
     let mut out = Vec::new();

@@ -89,15 +89,32 @@ fn target(site: &SiteConfig, args: &DownloadArgs) -> Result<Target, (i32, String
 }
 
 fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)> {
-    let mut requirements = args.requirements.clone();
+    let mut requirements: Vec<(String, String)> = args
+        .requirements
+        .iter()
+        .map(|r| (r.clone(), "the command line".to_string()))
+        .collect();
+    // Index options inside requirement files count, as in pip (the command line wins).
+    let mut file_index: Option<String> = None;
+    let mut file_extra: Vec<String> = Vec::new();
     for file in &args.requirement_files {
         let read =
             requirements::read_requirement_files(file).map_err(|e| (EXIT_INPUT, e.to_string()))?;
+        for (option, value) in &read.options {
+            match option.as_str() {
+                "--index-url" => file_index = Some(value.clone()),
+                "--extra-index-url" => file_extra.push(value.clone()),
+                _ => {}
+            }
+        }
         requirements.extend(
             read.lines
                 .into_iter()
                 .filter(|l| !l.constraint && !l.editable)
-                .map(|l| l.text),
+                .map(|l| {
+                    let origin = format!("{} line {}", l.file.display(), l.line);
+                    (l.text, origin)
+                }),
         );
     }
     if requirements.is_empty() {
@@ -111,8 +128,13 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
     let settings = site
         .download_settings()
         .map_err(|e| (EXIT_INPUT, e.to_string()))?;
-    let mut indexes = vec![args.index_url.clone().unwrap_or(settings.index_url)];
+    let mut indexes = vec![args
+        .index_url
+        .clone()
+        .or(file_index)
+        .unwrap_or(settings.index_url)];
     indexes.extend(settings.extra_index_urls);
+    indexes.extend(file_extra);
     indexes.extend(args.extra_index_urls.iter().cloned());
     let client = Client::new(&HttpSettings {
         https_proxy: settings.https_proxy,

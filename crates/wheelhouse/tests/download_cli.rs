@@ -352,6 +352,20 @@ fn errors_say_what_and_where_and_leave_nothing() {
         "{}",
         stderr(&out)
     );
+    // ... and from a requirements file's own --index-url line.
+    std::fs::write(
+        site.path("req.txt"),
+        format!("--index-url {}\nonly312\n", index.url),
+    )
+    .unwrap();
+    let out = site.wheelhouse(&["download", "-r", "req.txt", "-d", d]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no wheel of only312 (from req.txt line 2) for CPython 3.11")
+            && stderr(&out).contains(&format!(" at {}/only312/: the index has wheels", index.url)),
+        "{}",
+        stderr(&out)
+    );
     // A file that does not match its hash: refused, nothing saved.
     let out = download(&site, &index.url, &["tampered", "-d", d]);
     assert_eq!(out.status.code(), Some(3));
