@@ -179,7 +179,7 @@ pub fn conflicts(info: &EnvInfo, dists: &Dists, out: &mut Vec<Finding>) {
             if key == "numpy" {
                 out.push(numpy_abi(
                     &env,
-                    dist,
+                    (&dist.name, &dist.version),
                     &dep.version,
                     &version,
                     &spec.to_string(),
@@ -212,7 +212,7 @@ fn strip_marker(text: &str) -> &str {
 /// numpy 2 (`numpy.core.multiarray failed to import`), and one built against numpy 2 needs it.
 fn numpy_abi(
     env: &str,
-    dist: &InstalledDist,
+    (name, dist_version): (&str, &str),
     installed: &str,
     version: &Version,
     spec: &str,
@@ -224,7 +224,7 @@ fn numpy_abi(
                 "{} was built against numpy 1.x; numpy 2 changed the binary interface, so \
                  importing it fails with `ImportError: numpy.core.multiarray failed to import` \
                  or crashes",
-                dist.name
+                name
             ),
             format!("wheelhouse install -p {env} 'numpy<2'"),
         )
@@ -233,12 +233,12 @@ fn numpy_abi(
             format!(
                 "{} was built against numpy 2 and does not work with numpy 1.x (import errors \
                  about the numpy C API version)",
-                dist.name
+                name
             ),
             format!(
                 "wheelhouse install -p {env} 'numpy{spec}' (or keep numpy 1: wheelhouse install \
                  -p {env} '{}<{}')",
-                dist.name, dist.version
+                name, dist_version
             ),
         )
     };
@@ -246,7 +246,7 @@ fn numpy_abi(
         check: "numpy-abi",
         what: format!(
             "{} {} requires numpy{spec}, but numpy {installed} is installed",
-            dist.name, dist.version
+            name, dist_version
         ),
         why,
         fix,
@@ -328,6 +328,39 @@ pub fn manylinux(info: &EnvInfo, own: &[InstalledDist], out: &mut Vec<Finding>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numpy_abi_both_ways() {
+        let old = numpy_abi(
+            "env",
+            ("oldext", "1.0"),
+            "2.1.0",
+            &Version::from_str("2.1.0").unwrap(),
+            "<2",
+        );
+        assert_eq!(
+            old.what,
+            "oldext 1.0 requires numpy<2, but numpy 2.1.0 is installed"
+        );
+        assert!(
+            old.why.contains("built against numpy 1.x")
+                && old.fix == "wheelhouse install -p env 'numpy<2'"
+        );
+        let new = numpy_abi(
+            "env",
+            ("newext", "3.0"),
+            "1.26.4",
+            &Version::from_str("1.26.4").unwrap(),
+            ">=2",
+        );
+        assert!(new.why.contains("built against numpy 2"), "{}", new.why);
+        assert!(
+            new.fix.starts_with("wheelhouse install -p env 'numpy>=2'"),
+            "{}",
+            new.fix
+        );
+        assert!(new.fix.contains("'newext<3.0'"), "{}", new.fix);
+    }
 
     #[test]
     fn record_paths_stay_inside() {
