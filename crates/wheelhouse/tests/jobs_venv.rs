@@ -98,3 +98,44 @@ fn failures_leave_nothing_behind() {
     );
     assert!(!std::path::Path::new("/env").exists());
 }
+
+#[test]
+fn pip_comes_from_the_wheelhouse_or_else_the_interpreter() {
+    let site = Site::new();
+    // The site's wheelhouse has pip: it is installed with the rest, from the same index.
+    let env = site.path("env");
+    site.ok(&["venv", env.to_str().unwrap(), "six"]);
+    let freeze = site.run_ok(&env.join("bin/python"), &["-m", "pip", "--version"]);
+    assert!(freeze.starts_with("pip 26.3 "), "{freeze}");
+    // A wheelhouse without pip: the interpreter's bundled pip, as plain `venv` seeds it.
+    WheelSpec::pure("lonely", "1.0").write(&site.generic);
+    let conf = site.path("no-pip.conf");
+    std::fs::write(
+        &conf,
+        format!("[install]\nfind-links = {}\n", site.generic.display()),
+    )
+    .unwrap();
+    let env2 = site.path("env2");
+    let out = site
+        .command(env!("CARGO_BIN_EXE_wheelhouse"))
+        .env("PIP_CONFIG_FILE", &conf)
+        .args(["venv", env2.to_str().unwrap(), "lonely"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(": 2 packages in "), "{text}");
+    site.run_ok(&env2.join("bin/python"), &["-c", "import pip, lonely"]);
+    // --without-pip: only what was asked for.
+    let env3 = site.path("env3");
+    let out = site
+        .command(env!("CARGO_BIN_EXE_wheelhouse"))
+        .env("PIP_CONFIG_FILE", &conf)
+        .args(["venv", "--without-pip", env3.to_str().unwrap(), "lonely"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(": 1 package in "),
+        "{out:?}"
+    );
+}

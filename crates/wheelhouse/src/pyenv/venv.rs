@@ -82,18 +82,15 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
     let created =
         venv::create(&base, &args.path, &options).map_err(|e| (exit::INPUT, e.to_string()))?;
     if args.packages.any() {
-        // One install for pip and the packages: one index, one lock.
-        let pip = if args.without_pip {
-            None
-        } else {
-            find_pip_wheel(site, &created.base, &args.find_links)
-        };
+        // One install for pip and the packages: one index, one lock. The interpreter's
+        // bundled pip is looked for only if the wheelhouse has none.
+        let bundled = || find_pip_wheel(site, &created.base, &args.find_links);
         let filled = super::venv_install::fill(
             site,
             &created,
             args.system_site_packages,
             &args.packages,
-            pip,
+            (!args.without_pip).then_some(&bundled as &dyn Fn() -> Option<PathBuf>),
             &args.find_links,
             existed,
             args.quiet,

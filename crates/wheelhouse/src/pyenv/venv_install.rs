@@ -5,8 +5,9 @@
 //! srun --ntasks $SLURM_NNODES --tasks-per-node=1 wheelhouse venv $SLURM_TMPDIR/env -r requirements.txt
 //! ```
 //!
-//! The interpreter is asked once (by `venv::create`, for the new prefix), and pip goes in with
-//! the requested packages, so one install takes the environment's lock once. When N nodes
+//! The interpreter is asked once (by `venv::create`, for the new prefix), and pip is resolved
+//! with the requested packages, so one install reads the wheelhouse once (one index) and takes
+//! the environment's lock once. When N nodes
 //! write into one job output, each prints one summary line, prefixed with its node name.
 
 use std::io::IsTerminal;
@@ -85,8 +86,10 @@ pub struct Filled {
     pub installed: Option<Vec<(String, String)>>,
 }
 
-/// Installs `packages` (and pip, from `pip_wheel`, unless the requirements name pip) into the
-/// environment just created. On failure, an environment this command created is removed, so
+/// Installs `packages` and, with `seed_pip`, pip (unless the requirements name it) into the
+/// environment just created. pip comes from the same index as the packages; only when the
+/// wheelhouse has none is `seed_pip` asked for another wheel (the interpreter's bundled one)
+/// and the install run again. On failure, an environment this command created is removed, so
 /// no half-filled environment is left for a job to run in.
 #[allow(clippy::too_many_arguments)]
 pub fn fill(
@@ -94,7 +97,7 @@ pub fn fill(
     created: &venv::Venv,
     system_site_packages: bool,
     packages: &Packages,
-    pip_wheel: Option<PathBuf>,
+    seed_pip: Option<&dyn Fn() -> Option<PathBuf>>,
     find_links: &[PathBuf],
     existed: bool,
     quiet: bool,
@@ -103,32 +106,49 @@ pub fn fill(
     let target = Target::new(interpreter, &created.python);
     let mut requirements = packages.requirements.clone();
     let names_pip = requirements.iter().any(|r| starts_with_name(r, "pip"));
-    if let (Some(wheel), false) = (pip_wheel, names_pip) {
-        requirements.push(wheel.display().to_string());
+    let seed_pip = seed_pip.filter(|_| !names_pip);
+    if seed_pip.is_some() {
+        requirements.push("pip".into());
     }
-    let options = InstallOptions {
-        requirements,
-        requirement_files: packages.requirement_files.clone(),
-        constraint_files: packages.constraint_files.clone(),
-        find_links: find_links.to_vec(),
-        ..InstallOptions::default()
-    };
     let cancel = super::install::cancel_on_signals();
     let prefix = site.job.line_prefix();
     let interactive = prefix.is_empty() && std::io::stdout().is_terminal() && !quiet;
-    let result = if interactive {
-        super::install::run_install(site, &target, &options, &cancel, quiet, false)
-            .map(|()| Filled { installed: None })
-    } else {
-        let events = |event: Event<'_>| match event {
-            Event::Warning(m) => eprintln!("{prefix}warning: {m}"),
-            Event::Recovered(m) => eprintln!("{prefix}note: {m}"),
-            _ => {}
+    let attempt = |requirements: Vec<String>| {
+        let options = InstallOptions {
+            requirements,
+            requirement_files: packages.requirement_files.clone(),
+            constraint_files: packages.constraint_files.clone(),
+            find_links: find_links.to_vec(),
+            ..InstallOptions::default()
         };
-        environment::install(site, &target, &options, &cancel, &events).map(|r| Filled {
-            installed: Some(r.installed),
-        })
+        if interactive {
+            super::install::run_install(site, &target, &options, &cancel, quiet, false)
+                .map(|()| Filled { installed: None })
+        } else {
+            let events = |event: Event<'_>| match event {
+                Event::Warning(m) => eprintln!("{prefix}warning: {m}"),
+                Event::Recovered(m) => eprintln!("{prefix}note: {m}"),
+                _ => {}
+            };
+            environment::install(site, &target, &options, &cancel, &events).map(|r| Filled {
+                installed: Some(r.installed),
+            })
+        }
     };
+    let mut result = attempt(requirements.clone());
+    if let (Err(e), Some(bundled)) = (&result, seed_pip) {
+        // The resolver's paragraph for a name without wheels: "No matching distribution
+        // found for pip: ...".
+        let pip_missing =
+            e.kind == environment::ErrorKind::Resolution && e.message.contains("found for pip:");
+        if pip_missing {
+            if let Some(wheel) = bundled() {
+                requirements.pop();
+                requirements.push(wheel.display().to_string());
+                result = attempt(requirements);
+            }
+        }
+    }
     if result.is_err() && !existed {
         let _ = std::fs::remove_dir_all(&created.root);
     }
