@@ -14,10 +14,9 @@ use crate::{shown, EnvInfo, Finding};
 fn from_a_module(site: &SiteConfig, dir: &Path) -> bool {
     dir.starts_with("/cvmfs")
         || site
-            .job
             .module_roots
             .iter()
-            .any(|(_, root)| dir.starts_with(root))
+            .any(|(_, root, _)| dir.starts_with(root))
 }
 
 /// `PYTHONPATH` entries no module put there.

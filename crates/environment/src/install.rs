@@ -38,6 +38,9 @@ pub struct InstallOptions {
     pub allow_manylinux: bool,
     pub pre: bool,
     pub compile: bool,
+    /// Install even when packages of a loaded stack module require another version of what
+    /// is installed (they may then fail to import).
+    pub ignore_stack_requirements: bool,
     /// Threads to unpack with; 0 means the job's CPUs.
     pub threads: usize,
 }
@@ -158,6 +161,9 @@ pub fn install(
     }
     let resolved_in = started.elapsed();
     let (mut plan, summary) = plan(target, &resolution, &importable, &requested, events)?;
+    if !options.ignore_stack_requirements {
+        crate::check_loaded_stack_dependents(site, target, &resolution, &importable)?;
+    }
     plan.allow_incomplete_record = config.allow_incomplete_record;
     for w in &mut plan.install {
         w.direct = wanted.wheel_files.contains(&w.path);

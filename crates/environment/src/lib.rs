@@ -13,12 +13,14 @@ mod error;
 mod hashes;
 mod install;
 mod search;
+mod stacks;
 mod target;
 mod wanted;
 
 pub use error::{Error, ErrorKind};
 pub use install::{execute, install, Event, InstallOptions, Report, NOTHING_TO_INSTALL};
 pub use search::{build_index, search_paths};
+pub use stacks::check_loaded_stack_dependents;
 pub use target::{
     importable, importable_in_order, layout_for, own_distributions, short, target_environment,
     Target,

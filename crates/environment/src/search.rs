@@ -107,3 +107,50 @@ pub fn build_index(
     index.search_paths.extend(extra_wheels.iter().cloned());
     index
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use site_config::Environment;
+
+    fn site(tmp: &Path, extra: &[(&str, String)]) -> SiteConfig {
+        let mut pairs: Vec<(String, String)> =
+            vec![("WHEELHOUSE".into(), tmp.join("wh").display().to_string())];
+        pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
+        SiteConfig::from_env(&Environment::from_pairs(pairs))
+    }
+
+    #[test]
+    fn command_line_find_links_come_after_the_configured_ones() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b, c) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"));
+        for d in [&a, &b] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        let conf = tmp.path().join("pip.conf");
+        std::fs::write(&conf, format!("[install]\nfind-links = {} {}\n", a.display(), b.display()))
+            .unwrap();
+        let site = site(tmp.path(), &[("PIP_CONFIG_FILE", conf.display().to_string())]);
+        let (paths, warnings) = search_paths(&site, &[c.clone(), a.clone()]).unwrap();
+        assert_eq!(paths, [a, b, c.clone()]);
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains(&format!("{} does not exist", c.display())));
+    }
+
+    #[test]
+    fn without_configuration_this_nodes_level_comes_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        for d in ["generic", "x86-64-v3", "x86-64-v4"] {
+            std::fs::create_dir_all(tmp.path().join("wh/gentoo2023").join(d)).unwrap();
+        }
+        let site = site(
+            tmp.path(),
+            &[("RSNT_ARCH", "x86-64-v3".into()), ("EBVERSIONGENTOO", "2023".into())],
+        );
+        let (paths, warnings) = search_paths(&site, &[]).unwrap();
+        let names: Vec<String> =
+            paths.iter().map(|p| site_config::arch_of_search_path(p)).collect();
+        assert_eq!(names, ["x86-64-v3", "generic"]);
+        assert!(warnings.is_empty());
+    }
+}

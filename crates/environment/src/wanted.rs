@@ -189,3 +189,62 @@ impl Wanted {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use site_config::Environment;
+
+    fn site() -> SiteConfig {
+        SiteConfig::from_env(&Environment::from_pairs([("PIP_CONFIG_FILE", "/dev/null")]))
+    }
+
+    #[test]
+    fn options_in_files_apply_to_the_install() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("local")).unwrap();
+        let reqs = tmp.path().join("reqs.txt");
+        std::fs::write(
+            &reqs,
+            "--pre\n-f local\n-f /elsewhere\n--prefer-binary\n--only-binary :all:\nsix==1.17 --hash=sha256:abc\n",
+        )
+        .unwrap();
+        let wanted = read_wanted(&site(), &[], &[reqs], &[], false).unwrap();
+        assert!(wanted.pre && wanted.prefer_binary && wanted.require_hashes);
+        assert_eq!(
+            wanted.find_links,
+            [tmp.path().join("local"), PathBuf::from("/elsewhere")]
+        );
+        assert_eq!(wanted.hashes["six"], ["sha256:abc"]);
+    }
+
+    #[test]
+    fn source_builds_and_unknown_options_are_refused_with_the_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        for (text, want) in [
+            ("--no-binary :all:\nsix\n", "--no-binary"),
+            ("--only-binary :none:\nsix\n", ":none:"),
+        ] {
+            let reqs = tmp.path().join("r.txt");
+            std::fs::write(&reqs, text).unwrap();
+            let err = read_wanted(&site(), &[], &[reqs.clone()], &[], false).unwrap_err();
+            assert_eq!(err.kind, crate::ErrorKind::Input);
+            assert!(err.message.contains("r.txt") && err.message.contains(want), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_wheel_path_becomes_a_pinned_requirement() {
+        let tmp = tempfile::tempdir().unwrap();
+        let wheel = tmp.path().join("sub/../tensorboardX-1.9-py2.py3-none-any.whl");
+        std::fs::write(tmp.path().join("tensorboardX-1.9-py2.py3-none-any.whl"), b"").unwrap();
+        let wanted =
+            read_wanted(&site(), &[wheel.display().to_string()], &[], &[], false);
+        // `sub` does not exist, so the path is not a file; the plain file is.
+        assert!(wanted.is_err());
+        let wheel = tmp.path().join("tensorboardX-1.9-py2.py3-none-any.whl");
+        let wanted = read_wanted(&site(), &[wheel.display().to_string()], &[], &[], false).unwrap();
+        assert_eq!(wanted.requirements[0].to_string(), "tensorboardx==1.9");
+        assert_eq!(wanted.wheel_files, [wheel]);
+    }
+}

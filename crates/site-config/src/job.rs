@@ -1,7 +1,7 @@
 //! What a batch job and the user's shell say about where a command runs: the Slurm variables
 //! the job commands read (`SLURMD_NODENAME`, `SLURM_STEP_ID`, `SLURM_JOB_ID`,
-//! `SLURM_TMPDIR`) and the variables `doctor` checks for hand edits (`PYTHONPATH`, the
-//! modules' `EBROOT*` prefixes, the `PATH` saved by `activate`).
+//! `SLURM_TMPDIR`) and the variables `doctor` checks for hand edits (`PYTHONPATH`, the `PATH`
+//! saved by `activate`).
 
 use std::path::PathBuf;
 
@@ -20,8 +20,6 @@ pub struct JobEnv {
     pub tmpdir: Option<PathBuf>,
     /// `PYTHONPATH`, split (empty entries dropped).
     pub pythonpath: Vec<PathBuf>,
-    /// Every `EBROOT*` variable: the prefixes of the loaded modules.
-    pub module_roots: Vec<(String, PathBuf)>,
     /// `_OLD_VIRTUAL_PATH`: the `PATH` before `activate` ran.
     pub path_before_activate: Option<String>,
 }
@@ -39,11 +37,6 @@ impl JobEnv {
                 .split(':')
                 .filter(|s| !s.is_empty())
                 .map(PathBuf::from)
-                .collect(),
-            module_roots: env
-                .vars_with_prefix("EBROOT")
-                .into_iter()
-                .map(|(k, v)| (k, PathBuf::from(v)))
                 .collect(),
             path_before_activate: env.get("_OLD_VIRTUAL_PATH").map(str::to_string),
         }

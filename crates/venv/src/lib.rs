@@ -223,7 +223,13 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::write(tmp.path().join("data.txt"), "keep me").unwrap();
         let err = create(Path::new("python3"), tmp.path(), &VenvOptions::default()).unwrap_err();
-        assert!(matches!(err, VenvError::NotAnEnvironment(_)));
+        assert!(matches!(&err, VenvError::NotAnEnvironment(_, what) if what.contains("data.txt")));
+        assert!(!err.to_string().contains("--clear"));
+        let clear = VenvOptions {
+            clear: true,
+            ..VenvOptions::default()
+        };
+        assert!(create(Path::new("python3"), tmp.path(), &clear).is_err());
         assert!(tmp.path().join("data.txt").exists());
     }
 

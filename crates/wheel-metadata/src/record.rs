@@ -37,7 +37,7 @@ pub fn parse_record(text: &str) -> Vec<RecordEntry> {
 /// fields (path, hash, size), a non-empty path, a hash that is empty or `algorithm=digest`,
 /// and a size that is empty or a number; quotes must be closed. The error names the row.
 pub fn parse_record_strict(text: &str) -> Result<Vec<RecordEntry>, String> {
-    if text.matches('"').count() % 2 != 0 {
+    if !text.matches('"').count().is_multiple_of(2) {
         return Err("it has an unclosed quote".into());
     }
     let mut out = Vec::new();

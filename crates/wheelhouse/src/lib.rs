@@ -6,6 +6,7 @@ mod cpus;
 mod doctor;
 mod download;
 mod index;
+mod modules;
 mod pyenv;
 
 use std::ffi::OsString;
@@ -137,6 +138,15 @@ enum Command {
         wheelhouse download -d wheels -r requirements.txt --python-version 3.11\n  \
         wheelhouse install ./tensorboardX-2.6.2.2-py2.py3-none-any.whl   # then, in the job")]
     Download(download::DownloadArgs),
+    /// Write Lmod modulefiles (`wheelhouse module python PREFIX... --modulepath DIR`).
+    #[command(subcommand)]
+    Module(modules::ModuleCommand),
+    /// Lay out a site in a box (`wheelhouse site init DIR`).
+    #[command(subcommand)]
+    Site(modules::SiteCommand),
+    /// Build a package stack module (`wheelhouse stack build scipy-stack/2024a ...`).
+    #[command(subcommand)]
+    Stack(modules::StackCommand),
 }
 
 /// Entry point of the `wheelhouse` binary; returns the exit code. Invoked under the name
@@ -172,6 +182,9 @@ pub fn run_wheelhouse(args: Vec<OsString>) -> i32 {
         Command::Cpus(a) => cpus::run(a),
         Command::Doctor(a) => doctor::run(a),
         Command::Download(a) => download::run(a),
+        Command::Module(c) => modules::run_module(c),
+        Command::Site(c) => modules::run_site(c),
+        Command::Stack(c) => modules::run_stack(c),
     }
 }
 

@@ -299,3 +299,64 @@ pub(super) fn check_member_name(wheel: &Path, name: &str) -> Result<(), InstallE
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, data) in members {
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    fn error_of(bytes: &[u8]) -> String {
+        match open(Path::new("x-1.0-py3-none-any.whl"), bytes) {
+            Ok(_) => String::from("opened"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn declared_sizes_beyond_deflate_are_refused_before_reading() {
+        let mut bytes = zip_of(&[("x/a.py", b"0123456789")]);
+        // Patch the central directory's uncompressed size to a gigabyte.
+        let cd = bytes
+            .windows(4)
+            .rposition(|w| w == [0x50, 0x4b, 0x01, 0x02])
+            .unwrap();
+        bytes[cd + 24..cd + 28].copy_from_slice(&(1u32 << 30).to_le_bytes());
+        assert!(error_of(&bytes).contains("more than compression can achieve"));
+    }
+
+    #[test]
+    fn a_wheel_without_its_metadata_or_record_is_refused() {
+        let bytes = zip_of(&[("x/a.py", b"")]);
+        assert!(error_of(&bytes).contains("no .dist-info directory"));
+        let bytes = zip_of(&[
+            ("x-1.0.dist-info/METADATA", b"Name: x\nVersion: 1.0\n"),
+            ("x-1.0.dist-info/WHEEL", b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\n"),
+        ]);
+        assert!(error_of(&bytes).contains("no x-1.0.dist-info/RECORD"));
+        let bytes = zip_of(&[
+            ("y-1.0.dist-info/METADATA", b"Name: y\nVersion: 1.0\n"),
+        ]);
+        assert!(error_of(&bytes).contains("does not belong to `x`"));
+    }
+
+    #[test]
+    fn member_names_must_stay_inside() {
+        let wheel = Path::new("x.whl");
+        for bad in ["../a", "/etc/passwd", "a/../../b", "C:/x", "a\\..\\..\\b", "a\0b"] {
+            assert!(check_member_name(wheel, bad).is_err(), "{bad:?}");
+        }
+        for good in ["a/b.py", "./a.py", "x-1.0.data/scripts/run"] {
+            assert!(check_member_name(wheel, good).is_ok(), "{good:?}");
+        }
+    }
+}

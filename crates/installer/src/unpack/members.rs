@@ -176,3 +176,19 @@ fn is_launcher_wrapper(path: &str, launchers: &[&str]) -> bool {
     };
     launchers.contains(&stem)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_launcher_wrapper;
+
+    #[test]
+    fn setuptools_launchers_of_entry_points_are_recognised() {
+        let eps = ["tool"];
+        for name in ["tool", "tool.exe", "tool-script.py", "tool.pya", "bin/tool"] {
+            assert!(is_launcher_wrapper(name, &eps), "{name}");
+        }
+        for name in ["tool2", "other.exe", "tool.py"] {
+            assert!(!is_launcher_wrapper(name, &eps), "{name}");
+        }
+    }
+}

@@ -62,6 +62,10 @@ pub struct InstallArgs {
     /// Do not byte-compile (the default)
     #[arg(long)]
     no_compile: bool,
+    /// Install even when packages of a loaded stack module (scipy-stack) require another
+    /// version of it; those packages may then fail to import
+    #[arg(long)]
+    ignore_stack_requirements: bool,
     /// Print less (errors only)
     #[arg(short, long)]
     quiet: bool,
@@ -114,6 +118,7 @@ impl InstallArgs {
             allow_manylinux: self.allow_manylinux,
             pre: self.pre,
             compile: self.compile && !self.no_compile,
+            ignore_stack_requirements: self.ignore_stack_requirements,
             threads: 0,
         }
     }
