@@ -5,6 +5,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::cpus::JobCpus;
 use crate::{available_pythons_in, IniFile, PythonVersion, SiteConfig};
 
 /// pip's install options that matter to us, after layering `[global]`, `[install]` and the
@@ -222,17 +223,16 @@ impl SiteConfig {
         })
     }
 
-    /// Cores this job may use: `SLURM_CPUS_PER_TASK` when set, else what the process may run
-    /// on (affinity and cgroup quota, as the standard library reads them), never the node's
-    /// full count.
+    /// Cores this job may use: `SLURM_CPUS_PER_TASK` when set, else the smaller of the cgroup
+    /// CPU quota and the affinity mask; never the node's full count. `wheelhouse cpus` prints
+    /// the same number, and [`SiteConfig::job_cpus_explained`] says where it came from.
     pub fn job_cpus(&self) -> usize {
-        let allowed = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1);
-        match self.slurm_cpus_per_task {
-            Some(n) if n > 0 => n.min(allowed),
-            _ => allowed,
-        }
+        self.job_cpus_explained().count
+    }
+
+    /// [`SiteConfig::job_cpus`] with every limit that was read.
+    pub fn job_cpus_explained(&self) -> JobCpus {
+        JobCpus::detect(self.slurm_cpus_per_task)
     }
 }
 

@@ -14,16 +14,22 @@
 //! assert!(matches!(site.search_paths().unwrap(), SearchPaths::UnderWheelhouse(_)));
 //! ```
 
+mod cpus;
 mod ini;
 mod install;
+mod job;
+mod net;
 mod python;
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use cpus::{CgroupQuota, CpuSource, JobCpus};
 pub use ini::{IniError, IniFile};
 pub use install::{PipInstallOptions, PythonNotFound, PythonRequest};
+pub use job::JobEnv;
+pub use net::{DownloadSettings, NetEnv, DEFAULT_INDEX_URL};
 pub use python::available_pythons_in;
 
 pub use wheel_name::PythonVersion;
@@ -150,6 +156,10 @@ pub struct SiteConfig {
     pub slurm_cpus_per_task: Option<usize>,
     /// Every `PIP_*` variable, which pip lets override its configuration file.
     pub pip_env: Vec<(String, String)>,
+    /// The Slurm job and shell variables (`SLURM_TMPDIR`, `SLURMD_NODENAME`, `PYTHONPATH`...).
+    pub job: JobEnv,
+    /// Proxy and certificate variables (`HTTPS_PROXY`, `NO_PROXY`, `SSL_CERT_FILE`...).
+    pub net: NetEnv,
     /// `EBPYTHONPREFIXES`: the prefixes of loaded stack modules, whose
     /// `lib/pythonX.Y/site-packages` the site's `sitecustomize.py` puts on `sys.path`.
     pub python_prefixes: Vec<PathBuf>,
@@ -196,6 +206,8 @@ impl SiteConfig {
                 .get("SLURM_CPUS_PER_TASK")
                 .and_then(|v| v.trim().parse().ok()),
             pip_env: env.vars_with_prefix("PIP_"),
+            job: JobEnv::from_env(env),
+            net: NetEnv::from_env(env),
             python_prefixes: env
                 .get("EBPYTHONPREFIXES")
                 .unwrap_or("")

@@ -2,6 +2,9 @@
 //! library crates (`site-config`, `catalog`, `wheel-name`, `requirements`, `table`).
 
 mod avail;
+mod cpus;
+mod doctor;
+mod download;
 mod index;
 mod modules;
 mod pyenv;
@@ -58,6 +61,8 @@ enum Command {
     #[command(after_help = "Examples:\n  \
         wheelhouse venv ENV && source ENV/bin/activate\n  \
         wheelhouse venv --python 3.11 $SLURM_TMPDIR/env\n  \
+        wheelhouse venv $SLURM_TMPDIR/env -r requirements.txt   # create and install, one step\n  \
+        srun --ntasks $SLURM_NNODES --tasks-per-node=1 wheelhouse venv $SLURM_TMPDIR/env -r requirements.txt\n  \
         wheelhouse venv --without-pip --python /usr/bin/python3 ENV")]
     Venv(pyenv::venv::VenvArgs),
     /// Install packages from the wheelhouse into a virtual environment (pip-compatible).
@@ -85,6 +90,54 @@ enum Command {
     List(pyenv::inspect::ListArgs),
     /// Remove packages from a virtual environment.
     Uninstall(pyenv::inspect::UninstallArgs),
+    /// Print the number of cores this task may use (for multiprocessing pools and scripts).
+    ///
+    /// SLURM_CPUS_PER_TASK when set (never more than the cores the process may run on), else
+    /// the smaller of the cgroup CPU quota and the affinity mask (taskset, srun binding); never
+    /// the node's full count. The installer uses the same number of threads.
+    #[command(after_help = "Examples:\n  \
+        python -c 'import multiprocessing as mp, subprocess; \
+        mp.Pool(int(subprocess.check_output([\"wheelhouse\", \"cpus\"])))'\n  \
+        make -j \"$(wheelhouse cpus)\"\n  \
+        wheelhouse cpus --explain")]
+    Cpus(cpus::CpusArgs),
+    /// Check this session and an environment against the troubleshooting list.
+    ///
+    /// Finds what breaks environments on a cluster: a module loaded after activation, PATH or
+    /// PYTHONPATH changed by hand, a Python module that went away (broken bin/python), files
+    /// missing from installed packages (the $SCRATCH purge), dependency conflicts (as `pip
+    /// check`), packages for another Python, the numpy 1/2 ABI break, manylinux wheels, and an
+    /// environment on a parallel file system used from a job. Each finding says what is wrong,
+    /// why it matters and the command that fixes it. Only files are read: it works even when
+    /// the environment's Python is gone.
+    ///
+    /// Exit codes: 0 healthy; 1 problems found.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse doctor                      # the active environment and this shell\n  \
+        wheelhouse doctor -p $SLURM_TMPDIR/env\n  \
+        wheelhouse doctor --format json | jq '.findings[].check'")]
+    Doctor(doctor::DoctorArgs),
+    /// Download wheels from a package index for the cluster's Python (pre-downloading).
+    ///
+    /// For a package the wheelhouse lacks: download it on a login node (compute nodes often
+    /// have no network), then install the file in the job. Wheels are chosen for the loaded
+    /// Python module (or --python-version), not this machine's python3. The index is read as
+    /// PEP 691 JSON or PEP 503 HTML (PEP 658 metadata when offered); every file is checked
+    /// against the index's sha256 and appears only when whole; an interrupted download resumes.
+    /// Wheels that are not `none-any` get the site's warning.
+    ///
+    /// Index, certificates and proxy as pip takes them: --index-url, PIP_INDEX_URL, the pip
+    /// configuration (index-url, extra-index-url, cert, proxy), HTTPS_PROXY, NO_PROXY,
+    /// SSL_CERT_FILE.
+    ///
+    /// Exit codes: 0 done; 1 no matching wheel or a conflict; 2 bad input; 3 the index is
+    /// unreachable, broken, or a download failed (nothing half-written is left under a wheel's
+    /// name).
+    #[command(after_help = "Examples:\n  \
+        wheelhouse download --no-deps tensorboardX\n  \
+        wheelhouse download -d wheels -r requirements.txt --python-version 3.11\n  \
+        wheelhouse install ./tensorboardX-2.6.2.2-py2.py3-none-any.whl   # then, in the job")]
+    Download(download::DownloadArgs),
     /// Write Lmod modulefiles (`wheelhouse module python PREFIX... --modulepath DIR`).
     #[command(subcommand)]
     Module(modules::ModuleCommand),
@@ -126,6 +179,9 @@ pub fn run_wheelhouse(args: Vec<OsString>) -> i32 {
         Command::Freeze(a) => pyenv::inspect::run_freeze(a),
         Command::List(a) => pyenv::inspect::run_list(a),
         Command::Uninstall(a) => pyenv::inspect::run_uninstall(a),
+        Command::Cpus(a) => cpus::run(a),
+        Command::Doctor(a) => doctor::run(a),
+        Command::Download(a) => download::run(a),
         Command::Module(c) => modules::run_module(c),
         Command::Site(c) => modules::run_site(c),
         Command::Stack(c) => modules::run_stack(c),

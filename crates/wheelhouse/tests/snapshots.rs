@@ -18,6 +18,25 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("freeze-help", "wheelhouse", &["freeze", "--help"]),
     ("list-help", "wheelhouse", &["list", "--help"]),
     ("uninstall-help", "wheelhouse", &["uninstall", "--help"]),
+    ("cpus-help", "wheelhouse", &["cpus", "--help"]),
+    ("doctor-help", "wheelhouse", &["doctor", "--help"]),
+    ("download-help", "wheelhouse", &["download", "--help"]),
+    (
+        "error-venv-no-slurm-tmpdir",
+        "wheelhouse",
+        &["venv", "/env", "-r", "requirements.txt"],
+    ),
+    (
+        "error-download-no-python",
+        "wheelhouse",
+        &["download", "--no-deps", "tensorboardX"],
+    ),
+    ("error-download-nothing", "wheelhouse", &["download"]),
+    (
+        "doctor-not-an-environment",
+        "wheelhouse",
+        &["doctor", "-p", "nowhere"],
+    ),
     ("error-venv-no-module", "wheelhouse", &["venv", "env"]),
     (
         "module-python-help",

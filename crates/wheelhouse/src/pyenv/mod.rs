@@ -4,6 +4,7 @@
 pub mod inspect;
 pub mod install;
 pub mod venv;
+pub mod venv_install;
 
 pub use environment::short;
 

@@ -42,6 +42,8 @@ pub struct VenvArgs {
     /// Print errors only
     #[arg(short, long)]
     quiet: bool,
+    #[command(flatten)]
+    packages: super::venv_install::Packages,
 }
 
 pub fn run(args: VenvArgs) -> i32 {
@@ -50,7 +52,8 @@ pub fn run(args: VenvArgs) -> i32 {
     match create(&site, &args) {
         Ok(()) => 0,
         Err((code, message)) => {
-            crate::print_error("wheelhouse venv", &message);
+            let node = site.job.line_prefix();
+            crate::print_error(&format!("{node}wheelhouse venv"), &message);
             code
         }
     }
@@ -58,6 +61,8 @@ pub fn run(args: VenvArgs) -> i32 {
 
 fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
     let started = Instant::now();
+    super::venv_install::check_path(site, &args.path).map_err(|m| (exit::INPUT, m))?;
+    super::venv_install::check_files(site, &args.packages).map_err(|m| (exit::INPUT, m))?;
     let request = match &args.python {
         None => PythonRequest::Default,
         Some(text) => PythonRequest::parse(text),
@@ -65,6 +70,7 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
     let base = site
         .find_python(&request)
         .map_err(|e| (exit::INPUT, e.to_string()))?;
+    let existed = args.path.exists();
     let command: Vec<String> = std::env::args().collect();
     let options = VenvOptions {
         prompt: args.prompt.clone(),
@@ -75,6 +81,29 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
     };
     let created =
         venv::create(&base, &args.path, &options).map_err(|e| (exit::INPUT, e.to_string()))?;
+    if args.packages.any() {
+        // One install for pip and the packages: one index, one lock. The interpreter's
+        // bundled pip is looked for only if the wheelhouse has none.
+        let bundled = || find_pip_wheel(site, &created.base, &args.find_links);
+        let filled = super::venv_install::fill(
+            site,
+            &created,
+            args.system_site_packages,
+            &args.packages,
+            (!args.without_pip).then_some(&bundled as &dyn Fn() -> Option<PathBuf>),
+            &args.find_links,
+            existed,
+            args.quiet,
+        )
+        .map_err(|e| (e.exit_code(), e.message))?;
+        if !args.quiet {
+            println!(
+                "{}",
+                super::venv_install::summary(site, &created, &filled, started)
+            );
+        }
+        return Ok(());
+    }
     let mut seeded = String::new();
     if !args.without_pip {
         let wheel = find_pip_wheel(site, &created.base, &args.find_links).ok_or_else(|| {
@@ -106,13 +135,24 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
             remove: own,
             allow_incomplete_record: false,
         };
-        let outcome =
-            installer::execute(&lock, &plan, &layout, &AtomicBool::new(false), &|_| {})
-                .map_err(|e| (exit::INSTALL, e.to_string()))?;
+        let outcome = installer::execute(&lock, &plan, &layout, &AtomicBool::new(false), &|_| {})
+            .map_err(|e| (exit::INSTALL, e.to_string()))?;
         drop(lock);
         if let Some((name, version)) = outcome.installed.first() {
             seeded = format!("{name}=={version} from {}", wheel.display());
         }
+    }
+    if !args.quiet && !site.job.line_prefix().is_empty() {
+        // In a job step every node prints into one output: one line each.
+        let pip = (!seeded.is_empty()).then(|| ("pip".to_string(), String::new()));
+        let filled = super::venv_install::Filled {
+            installed: Some(pip.into_iter().collect()),
+        };
+        println!(
+            "{}",
+            super::venv_install::summary(site, &created, &filled, started)
+        );
+        return Ok(());
     }
     if !args.quiet {
         let b = &created.base;

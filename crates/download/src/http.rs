@@ -1,0 +1,309 @@
+//! The HTTP side: pages and files over ureq, with the proxy and certificates the site
+//! configures (pip's `proxy` and `cert`, `HTTPS_PROXY`, `NO_PROXY`, `SSL_CERT_FILE`), and
+//! resumable downloads that are never visible under their final name until verified.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use ureq::tls::{PemItem, RootCerts, TlsConfig};
+use ureq::Agent;
+
+use crate::{Error, ErrorKind};
+
+/// How to reach indexes.
+#[derive(Clone, Debug, Default)]
+pub struct HttpSettings {
+    pub https_proxy: Option<String>,
+    pub http_proxy: Option<String>,
+    /// Hosts (or `.domain` suffixes) reached without the proxy; `*` for all.
+    pub no_proxy: Vec<String>,
+    /// A PEM bundle of trusted roots; `None`: the system's bundle (else the bundled Mozilla roots).
+    pub cert: Option<PathBuf>,
+    pub timeout: Duration,
+}
+
+/// An HTTP client: one agent through the proxy, one direct.
+pub struct Client {
+    direct: Agent,
+    https_proxied: Option<Agent>,
+    http_proxied: Option<Agent>,
+    no_proxy: Vec<String>,
+}
+
+/// A page's body and content type.
+pub struct Page {
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+/// Where distributions keep the system's certificate bundle (Debian/Ubuntu, RHEL/Fedora,
+/// SUSE, Alpine).
+const SYSTEM_BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+/// Pages are small; a body past this is not an index page.
+const PAGE_LIMIT: u64 = 64 * 1024 * 1024;
+
+impl Client {
+    pub fn new(settings: &HttpSettings) -> Result<Client, Error> {
+        // The system's trust store, as pip (through certifi's system patch on Debian) and curl
+        // use it, so a site's own certificate authority works; the bundled Mozilla roots only
+        // where the system has no bundle.
+        let system = SYSTEM_BUNDLES.iter().map(Path::new).find(|p| p.is_file());
+        let tls = match settings.cert.as_deref().or(system) {
+            None => TlsConfig::builder().build(),
+            Some(path) => {
+                let pem = std::fs::read(path).map_err(|e| {
+                    Error::new(
+                        ErrorKind::Input,
+                        format!(
+                            "cannot read the certificate bundle {} (pip's `cert`, PIP_CERT or \
+                             SSL_CERT_FILE): {e}",
+                            path.display()
+                        ),
+                    )
+                })?;
+                let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+                    .filter_map(|item| match item {
+                        Ok(PemItem::Certificate(c)) => Some(c),
+                        _ => None,
+                    })
+                    .collect();
+                if certs.is_empty() {
+                    return Err(Error::new(
+                        ErrorKind::Input,
+                        format!("{} holds no PEM certificate", path.display()),
+                    ));
+                }
+                TlsConfig::builder()
+                    .root_certs(RootCerts::Specific(Arc::new(certs)))
+                    .build()
+            }
+        };
+        let agent = |proxy: Option<&str>| -> Result<Agent, Error> {
+            let proxy = match proxy {
+                Some(p) => Some(ureq::Proxy::new(p).map_err(|e| {
+                    Error::new(
+                        ErrorKind::Input,
+                        format!("the proxy {p} is not usable: {e}"),
+                    )
+                })?),
+                None => None,
+            };
+            Ok(Agent::config_builder()
+                .tls_config(tls.clone())
+                .proxy(proxy)
+                .timeout_connect(Some(settings.timeout))
+                .timeout_global(Some(settings.timeout * 20))
+                .http_status_as_error(false)
+                .user_agent(concat!("wheelhouse/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .into())
+        };
+        Ok(Client {
+            direct: agent(None)?,
+            https_proxied: settings
+                .https_proxy
+                .as_deref()
+                .map(|p| agent(Some(p)))
+                .transpose()?,
+            http_proxied: settings
+                .http_proxy
+                .as_deref()
+                .map(|p| agent(Some(p)))
+                .transpose()?,
+            no_proxy: settings.no_proxy.clone(),
+        })
+    }
+
+    /// The agent for a URL: direct for loopback and `NO_PROXY` hosts.
+    fn agent(&self, url: &str) -> &Agent {
+        let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+        let host_port = rest.split('/').next().unwrap_or("");
+        let host = host_port
+            .rsplit_once(':')
+            .filter(|(h, _)| !h.ends_with(']') || h.starts_with('['))
+            .map(|(h, _)| h)
+            .unwrap_or(host_port)
+            .trim_matches(['[', ']']);
+        let loopback = host == "localhost" || host.starts_with("127.") || host == "::1";
+        let bypass = loopback
+            || self.no_proxy.iter().any(|n| {
+                n == "*"
+                    || host == n.trim_start_matches('.')
+                    || host.ends_with(&format!(".{}", n.trim_start_matches('.')))
+            });
+        let proxied = if scheme == "https" {
+            &self.https_proxied
+        } else {
+            &self.http_proxied
+        };
+        match (bypass, proxied) {
+            (false, Some(agent)) => agent,
+            _ => &self.direct,
+        }
+    }
+
+    /// GETs a project page, asking for JSON first (PEP 691), HTML as the fallback. `None`
+    /// when the index does not know the project (404).
+    pub fn page(&self, url: &str) -> Result<Option<Page>, Error> {
+        let mut response = self
+            .agent(url)
+            .get(url)
+            .header(
+                "Accept",
+                "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01",
+            )
+            .call()
+            .map_err(|e| unreachable(url, e))?;
+        let status = response.status().as_u16();
+        if status == 404 {
+            return Ok(None);
+        }
+        if status != 200 {
+            return Err(Error::new(
+                ErrorKind::Index,
+                format!("the index answered HTTP {status} for {url}"),
+            ));
+        }
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(PAGE_LIMIT)
+            .read_to_vec()
+            .map_err(|e| unreachable(url, e))?;
+        Ok(Some(Page { content_type, body }))
+    }
+
+    /// Downloads `url` to `dest` through `DEST_DIR/.NAME.part`: resumed from where an earlier
+    /// attempt stopped (HTTP Range), hashed, checked against `sha256` when the index gave
+    /// one, and renamed into place only when whole. Returns whether it resumed.
+    pub fn fetch(&self, url: &str, dest: &Path, sha256: Option<&str>) -> Result<bool, Error> {
+        let name = dest.file_name().unwrap_or_default().to_string_lossy();
+        let part = dest.with_file_name(format!(".{name}.part"));
+        let have = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+        let mut request = self.agent(url).get(url);
+        if have > 0 {
+            request = request.header("Range", format!("bytes={have}-"));
+        }
+        let mut response = request.call().map_err(|e| unreachable(url, e))?;
+        let status = response.status().as_u16();
+        let resumed = status == 206 && have > 0;
+        if status != 200 && !resumed {
+            return Err(Error::new(
+                ErrorKind::Index,
+                format!("the index answered HTTP {status} for {url}"),
+            ));
+        }
+        let io = |what: &str, e: std::io::Error| {
+            Error::new(
+                ErrorKind::Io,
+                format!("cannot {what} {}: {e}", part.display()),
+            )
+        };
+        let mut hasher = Sha256::new();
+        let mut file = if resumed {
+            // The bytes we keep count towards the hash.
+            let mut old = File::open(&part).map_err(|e| io("read", e))?;
+            let mut buf = vec![0u8; 1 << 16];
+            loop {
+                let n = old.read(&mut buf).map_err(|e| io("read", e))?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buf[..n]);
+            }
+            OpenOptions::new()
+                .append(true)
+                .open(&part)
+                .map_err(|e| io("open", e))?
+        } else {
+            File::create(&part).map_err(|e| io("create", e))?
+        };
+        let mut reader = response.body_mut().with_config().limit(u64::MAX).reader();
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = file.flush();
+                    return Err(Error::new(
+                        ErrorKind::Interrupted,
+                        format!(
+                            "the download of {url} stopped halfway ({e}); the part received is \
+                             kept as {} and the same command resumes it",
+                            part.display()
+                        ),
+                    ));
+                }
+            };
+            hasher.update(&buf[..n]);
+            file.write_all(&buf[..n]).map_err(|e| io("write", e))?;
+        }
+        file.sync_all().map_err(|e| io("write", e))?;
+        drop(file);
+        let digest = hex(&hasher.finalize());
+        if let Some(expected) = sha256 {
+            if !digest.eq_ignore_ascii_case(expected) {
+                let _ = std::fs::remove_file(&part);
+                return Err(Error::new(
+                    ErrorKind::Integrity,
+                    format!(
+                        "{url} does not match the sha256 the index gives (expected {expected}, \
+                         got {digest}); nothing was saved. The index or a proxy altered it: try \
+                         again, and tell the index's administrators if it persists"
+                    ),
+                ));
+            }
+        }
+        std::fs::rename(&part, dest).map_err(|e| io("rename", e))?;
+        Ok(resumed)
+    }
+
+    /// GETs a small file (PEP 658 metadata) and checks its hash.
+    pub fn small(&self, url: &str, sha256: Option<&str>) -> Result<Option<Vec<u8>>, Error> {
+        let Some(page) = self.page(url)? else {
+            return Ok(None);
+        };
+        if let Some(expected) = sha256 {
+            let digest = hex(&Sha256::digest(&page.body));
+            if !digest.eq_ignore_ascii_case(expected) {
+                return Err(Error::new(
+                    ErrorKind::Integrity,
+                    format!("{url} does not match the sha256 the index gives"),
+                ));
+            }
+        }
+        Ok(Some(page.body))
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unreachable(url: &str, e: ureq::Error) -> Error {
+    Error::new(
+        ErrorKind::Network,
+        format!(
+            "cannot reach {url}: {e}. Check the address (--index-url, PIP_INDEX_URL or the pip \
+             configuration), the network from this node (compute nodes often have none: \
+             download on a login node), and the proxy (HTTPS_PROXY)"
+        ),
+    )
+}

@@ -1,0 +1,210 @@
+//! `wheelhouse download`: pre-download wheels on a login node for the cluster's Python, with
+//! the site's warnings; the work is the `download` crate's.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use download::{Client, Downloaded, Event, HttpSettings, Request, Target, WheelKind};
+use site_config::{Environment, PythonVersion, SiteConfig};
+
+/// Options of `wheelhouse download` (pip's names).
+#[derive(Args)]
+pub struct DownloadArgs {
+    /// Requirements (`tensorboardX`, `numpy==1.26.4`)
+    #[arg(value_name = "REQUIREMENT")]
+    requirements: Vec<String>,
+    /// Download what this requirements file names; may be repeated
+    #[arg(short = 'r', long = "requirement", value_name = "FILE")]
+    requirement_files: Vec<PathBuf>,
+    /// Download only the named packages, not their dependencies
+    #[arg(long)]
+    no_deps: bool,
+    /// Where to save the wheels
+    #[arg(short = 'd', long = "dest", value_name = "DIR", default_value = ".")]
+    dest: PathBuf,
+    /// The package index [default: PIP_INDEX_URL, the pip configuration's, else the public one]
+    #[arg(short = 'i', long = "index-url", value_name = "URL")]
+    index_url: Option<String>,
+    /// Further indexes to search; may be repeated
+    #[arg(long = "extra-index-url", value_name = "URL")]
+    extra_index_urls: Vec<String>,
+    /// The Python the wheels are for (`3.11`) [default: the loaded module's, EBVERSIONPYTHON]
+    #[arg(long = "python-version", value_name = "X.Y")]
+    python_version: Option<String>,
+    /// Consider pre-releases and development versions
+    #[arg(long)]
+    pre: bool,
+    /// Print errors and warnings only
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+const EXIT_NOT_FOUND: i32 = 1;
+const EXIT_INPUT: i32 = 2;
+const EXIT_NETWORK: i32 = 3;
+
+pub fn run(args: DownloadArgs) -> i32 {
+    let site = SiteConfig::from_env(&Environment::from_process());
+    match download(&site, &args) {
+        Ok(()) => 0,
+        Err((code, message)) => {
+            crate::print_error("wheelhouse download", &message);
+            code
+        }
+    }
+}
+
+fn target(site: &SiteConfig, args: &DownloadArgs) -> Result<Target, (i32, String)> {
+    let text = args
+        .python_version
+        .clone()
+        .or_else(|| site.module_python.clone())
+        .or_else(|| site.current_python().map(|v| v.to_string()))
+        .ok_or_else(|| {
+            (
+                EXIT_INPUT,
+                "no Python module is loaded, so the wheels' Python is unknown (this machine's \
+                 python3 is not the one jobs use). Load the module the jobs use (`module load \
+                 python/3.11`), or give the version: --python-version 3.11"
+                    .to_string(),
+            )
+        })?;
+    let python = PythonVersion::parse(&text).ok_or_else(|| {
+        (
+            EXIT_INPUT,
+            format!("--python-version {text:?} is not a Python version such as 3.11"),
+        )
+    })?;
+    let full_version = if text.split('.').count() >= 3 {
+        text
+    } else {
+        format!("{}.{}.0", python.major, python.minor)
+    };
+    Ok(Target {
+        python,
+        full_version,
+        platform: format!("linux_{}", std::env::consts::ARCH),
+        glibc: download::local_glibc(),
+    })
+}
+
+fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)> {
+    let mut requirements: Vec<(String, String)> = args
+        .requirements
+        .iter()
+        .map(|r| (r.clone(), "the command line".to_string()))
+        .collect();
+    // Index options inside requirement files count, as in pip (the command line wins).
+    let mut file_index: Option<String> = None;
+    let mut file_extra: Vec<String> = Vec::new();
+    for file in &args.requirement_files {
+        let read =
+            requirements::read_requirement_files(file).map_err(|e| (EXIT_INPUT, e.to_string()))?;
+        for (option, value) in &read.options {
+            match option.as_str() {
+                "--index-url" => file_index = Some(value.clone()),
+                "--extra-index-url" => file_extra.push(value.clone()),
+                _ => {}
+            }
+        }
+        requirements.extend(
+            read.lines
+                .into_iter()
+                .filter(|l| !l.constraint && !l.editable)
+                .map(|l| {
+                    let origin = format!("{} line {}", l.file.display(), l.line);
+                    (l.text, origin)
+                }),
+        );
+    }
+    if requirements.is_empty() {
+        return Err((
+            EXIT_INPUT,
+            "nothing to download: give requirements (`wheelhouse download --no-deps \
+             tensorboardX`) or a requirements file (`-r requirements.txt`)"
+                .into(),
+        ));
+    }
+    let settings = site
+        .download_settings()
+        .map_err(|e| (EXIT_INPUT, e.to_string()))?;
+    let mut indexes = vec![args
+        .index_url
+        .clone()
+        .or(file_index)
+        .unwrap_or(settings.index_url)];
+    indexes.extend(settings.extra_index_urls);
+    indexes.extend(file_extra);
+    indexes.extend(args.extra_index_urls.iter().cloned());
+    let client = Client::new(&HttpSettings {
+        https_proxy: settings.https_proxy,
+        http_proxy: settings.http_proxy,
+        no_proxy: settings.no_proxy,
+        cert: settings.cert,
+        timeout: std::time::Duration::from_secs(settings.timeout_secs),
+    })
+    .map_err(|e| (EXIT_INPUT, e.message))?;
+    let request = Request {
+        requirements,
+        no_deps: args.no_deps,
+        dest: args.dest.clone(),
+        indexes,
+        target: target(site, args)?,
+        pre: args.pre,
+    };
+    let quiet = args.quiet;
+    let events = |event: Event<'_>| {
+        if let Event::Saved(d) = event {
+            if !quiet {
+                if d.already {
+                    println!("File was already downloaded {}", d.path.display());
+                } else {
+                    println!(
+                        "Saved {}{}",
+                        d.path.display(),
+                        if d.resumed { " (resumed)" } else { "" }
+                    );
+                }
+            }
+            warn(d);
+        }
+    };
+    let saved = download::download(&client, &request, &events).map_err(|e| {
+        let code = match e.kind {
+            download::ErrorKind::Input => EXIT_INPUT,
+            download::ErrorKind::NotFound => EXIT_NOT_FOUND,
+            _ => EXIT_NETWORK,
+        };
+        (code, e.message)
+    })?;
+    if !quiet {
+        let names: Vec<&str> = saved.iter().map(|d| d.name.as_str()).collect();
+        println!("Successfully downloaded {}", names.join(" "));
+        let files: Vec<String> = saved.iter().map(|d| d.path.display().to_string()).collect();
+        println!(
+            "Install them in the job with: wheelhouse install {}",
+            files.join(" ")
+        );
+    }
+    Ok(())
+}
+
+/// The site's warnings for a wheel that is not pure Python.
+fn warn(d: &Downloaded) {
+    let file = d.path.file_name().unwrap_or_default().to_string_lossy();
+    match &d.kind {
+        WheelKind::Pure => {}
+        WheelKind::Platform(tag) => eprintln!(
+            "warning: {file} is compiled for one platform ({tag}), not `none-any`: it might not \
+             function correctly on the cluster. Contact technical support so that the wheel is \
+             compiled and made available in the wheelhouse."
+        ),
+        WheelKind::Manylinux(tag) => eprintln!(
+            "warning: {file} is a manylinux wheel ({tag}), not `none-any`: it might not function \
+             correctly on the cluster (it was built elsewhere, against libraries the cluster may \
+             not have). The site's policy refuses manylinux wheels: `wheelhouse install` takes it \
+             only with --allow-manylinux. Contact technical support so that the wheel is \
+             compiled and made available in the wheelhouse."
+        ),
+    }
+}

@@ -1,0 +1,270 @@
+//! `wheelhouse venv ENV -r requirements.txt [REQ...]`: create and fill an environment in one
+//! process, the job recipe's one line per node:
+//!
+//! ```text
+//! srun --ntasks $SLURM_NNODES --tasks-per-node=1 wheelhouse venv $SLURM_TMPDIR/env -r requirements.txt
+//! ```
+//!
+//! The interpreter is asked once (by `venv::create`, for the new prefix), and pip is resolved
+//! with the requested packages, so one install reads the wheelhouse once (one index) and takes
+//! the environment's lock once. When N nodes
+//! write into one job output, each prints one summary line, prefixed with its node name.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use environment::{Event, InstallOptions, Target};
+use interpreter::Interpreter;
+use site_config::SiteConfig;
+
+/// The requirement options of `wheelhouse venv`.
+#[derive(clap::Args, Debug, Default)]
+pub struct Packages {
+    /// Packages to install once the environment exists (as `wheelhouse install` takes them)
+    #[arg(value_name = "REQUIREMENT")]
+    pub requirements: Vec<String>,
+    /// Install from this requirements file; may be repeated
+    #[arg(short = 'r', long = "requirement", value_name = "FILE")]
+    pub requirement_files: Vec<PathBuf>,
+    /// Constrain versions with this file; may be repeated
+    #[arg(short = 'c', long = "constraint", value_name = "FILE")]
+    pub constraint_files: Vec<PathBuf>,
+}
+
+impl Packages {
+    pub fn any(&self) -> bool {
+        !self.requirements.is_empty() || !self.requirement_files.is_empty()
+    }
+}
+
+/// The new environment's interpreter, derived from the base's answer instead of a second
+/// query (about 30 ms, per node, per job): the same Python, with the environment as its
+/// prefix and, on its import path, the environment's site-packages in place of the base's
+/// (which a virtual environment does not see unless `--system-site-packages`).
+pub fn environment_interpreter(created: &venv::Venv, system_site_packages: bool) -> Interpreter {
+    let mut it: Interpreter = created.base.clone();
+    let own = [it.paths.purelib.clone(), it.paths.platlib.clone()];
+    let is_site = |p: &Path| {
+        p.file_name()
+            .is_some_and(|n| n == "site-packages" || n == "dist-packages")
+    };
+    let mut sys_path = Vec::new();
+    let mut inserted = false;
+    for entry in &it.sys_path {
+        if is_site(entry) && !it.pythonpath.contains(entry) {
+            if !inserted {
+                for dir in &own {
+                    if !sys_path.contains(dir) {
+                        sys_path.push(dir.clone());
+                    }
+                }
+                inserted = true;
+            }
+            if !system_site_packages {
+                continue;
+            }
+        }
+        sys_path.push(entry.clone());
+    }
+    if !inserted {
+        for dir in own {
+            if !sys_path.contains(&dir) {
+                sys_path.push(dir);
+            }
+        }
+    }
+    it.sys_path = sys_path;
+    it.executable = created.python.clone();
+    it.prefix = created.root.clone();
+    it
+}
+
+/// What the one-line summary says.
+pub struct Filled {
+    /// `None` when the install already printed pip's lines on a terminal.
+    pub installed: Option<Vec<(String, String)>>,
+}
+
+/// Installs `packages` and, with `seed_pip`, pip (unless the requirements name it) into the
+/// environment just created. pip comes from the same index as the packages; only when the
+/// wheelhouse has none is `seed_pip` asked for another wheel (the interpreter's bundled one)
+/// and the install run again. On failure, an environment this command created is removed, so
+/// no half-filled environment is left for a job to run in.
+#[allow(clippy::too_many_arguments)]
+pub fn fill(
+    site: &SiteConfig,
+    created: &venv::Venv,
+    system_site_packages: bool,
+    packages: &Packages,
+    seed_pip: Option<&dyn Fn() -> Option<PathBuf>>,
+    find_links: &[PathBuf],
+    existed: bool,
+    quiet: bool,
+) -> Result<Filled, environment::Error> {
+    let interpreter = environment_interpreter(created, system_site_packages);
+    let target = Target::new(interpreter, &created.python);
+    let mut requirements = packages.requirements.clone();
+    let names_pip = requirements.iter().any(|r| starts_with_name(r, "pip"));
+    let seed_pip = seed_pip.filter(|_| !names_pip);
+    if seed_pip.is_some() {
+        requirements.push("pip".into());
+    }
+    let cancel = super::install::cancel_on_signals();
+    let prefix = site.job.line_prefix();
+    let interactive = prefix.is_empty() && std::io::stdout().is_terminal() && !quiet;
+    let attempt = |requirements: Vec<String>| {
+        let options = InstallOptions {
+            requirements,
+            requirement_files: packages.requirement_files.clone(),
+            constraint_files: packages.constraint_files.clone(),
+            find_links: find_links.to_vec(),
+            ..InstallOptions::default()
+        };
+        if interactive {
+            super::install::run_install(site, &target, &options, &cancel, quiet, false)
+                .map(|()| Filled { installed: None })
+        } else {
+            let events = |event: Event<'_>| match event {
+                Event::Warning(m) => eprintln!("{prefix}warning: {m}"),
+                Event::Recovered(m) => eprintln!("{prefix}note: {m}"),
+                _ => {}
+            };
+            environment::install(site, &target, &options, &cancel, &events).map(|r| Filled {
+                installed: Some(r.installed),
+            })
+        }
+    };
+    let mut result = attempt(requirements.clone());
+    if let (Err(e), Some(bundled)) = (&result, seed_pip) {
+        // The resolver's paragraph for a name without wheels: "No matching distribution
+        // found for pip: ...".
+        let pip_missing =
+            e.kind == environment::ErrorKind::Resolution && e.message.contains("found for pip:");
+        if pip_missing {
+            if let Some(wheel) = bundled() {
+                requirements.pop();
+                requirements.push(wheel.display().to_string());
+                result = attempt(requirements);
+            }
+        }
+    }
+    if result.is_err() && !existed {
+        let _ = std::fs::remove_dir_all(&created.root);
+    }
+    result
+}
+
+fn starts_with_name(requirement: &str, name: &str) -> bool {
+    let r = requirement.trim();
+    r.len() >= name.len()
+        && r[..name.len()].eq_ignore_ascii_case(name)
+        && !r[name.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+}
+
+/// The job line: `node1: created /localscratch/7/env (CPython 3.11.7): 12 packages in 0.84s`.
+pub fn summary(
+    site: &SiteConfig,
+    created: &venv::Venv,
+    filled: &Filled,
+    started: Instant,
+) -> String {
+    let b = &created.base;
+    let Some(installed) = &filled.installed else {
+        return format!(
+            "created {} ({} {}); activate with: source {}/bin/activate",
+            created.root.display(),
+            if b.implementation == "pypy" {
+                "PyPy"
+            } else {
+                "CPython"
+            },
+            b.version_text(),
+            super::short(&created.root)
+        );
+    };
+    let implementation = match b.implementation.as_str() {
+        "cpython" => "CPython",
+        "pypy" => "PyPy",
+        other => other,
+    };
+    format!(
+        "{}created {} ({implementation} {}): {} package{} in {:.2}s",
+        site.job.line_prefix(),
+        created.root.display(),
+        b.version_text(),
+        installed.len(),
+        if installed.len() == 1 { "" } else { "s" },
+        started.elapsed().as_secs_f64()
+    )
+}
+
+/// `$SLURM_TMPDIR/env` with `SLURM_TMPDIR` unset becomes `/env`: creating that at the root of
+/// the node (or failing to, as a user) would hide the real mistake.
+pub fn check_path(site: &SiteConfig, path: &Path) -> Result<(), String> {
+    let at_root = path.parent() == Some(Path::new("/"));
+    if at_root && site.job.tmpdir.is_none() {
+        let node = site
+            .job
+            .node_name
+            .as_deref()
+            .map(|n| format!(" on {n}"))
+            .unwrap_or_default();
+        return Err(format!(
+            "{} is at the root of the file system, and SLURM_TMPDIR is not set{node}: was the \
+             path written as $SLURM_TMPDIR/{}? SLURM_TMPDIR exists only inside a job (sbatch, \
+             salloc, srun), where it names the node's local disk. Run the command inside the \
+             job, or give another directory (e.g. $HOME/envs/{}); nothing was created",
+            path.display(),
+            path.file_name().unwrap_or_default().to_string_lossy(),
+            path.file_name().unwrap_or_default().to_string_lossy(),
+        ));
+    }
+    Ok(())
+}
+
+/// A requirements file missing on one node (a node-local path, a relative path from another
+/// directory) fails before anything is created, naming the node and the directory looked in.
+pub fn check_files(site: &SiteConfig, packages: &Packages) -> Result<(), String> {
+    for file in packages
+        .requirement_files
+        .iter()
+        .chain(&packages.constraint_files)
+    {
+        if file.is_file() {
+            continue;
+        }
+        let node = site
+            .job
+            .node_name
+            .as_deref()
+            .map(|n| format!(" on {n}"))
+            .unwrap_or_default();
+        let cwd = std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|_| "?".into());
+        return Err(format!(
+            "the requirements file {} is not there{node} (looked from {cwd}). Every node of a \
+             job reads it: keep it on a shared file system (home, project) and give its full \
+             path, e.g. -r $HOME/requirements.txt; nothing was created",
+            file.display()
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pip_named() {
+        assert!(starts_with_name("pip==24.2", "pip"));
+        assert!(starts_with_name("PIP", "pip"));
+        assert!(!starts_with_name("pipx", "pip"));
+        assert!(!starts_with_name("pip-tools", "pip"));
+    }
+}
