@@ -56,14 +56,52 @@ pub fn run(args: IndexArgs) -> i32 {
         };
     }
     let started = Instant::now();
-    let result = Catalog::build(&root).and_then(|c| c.write().map(|path| (c, path)));
+    // The previous catalog's metadata is reused for unchanged directories; an old or broken
+    // one is rebuilt from scratch, and the user is told why it takes longer.
+    let previous = match Catalog::load(&root) {
+        Ok(Some(old)) if old.format() < 3 => {
+            eprintln!(
+                "wheelhouse index: {} is in the old format (no wheel metadata); rebuilding it,                  reading every wheel once",
+                old.path().display()
+            );
+            None
+        }
+        Ok(Some(old)) => match old.metadata_error() {
+            Some(why) => {
+                eprintln!("wheelhouse index: {why}; rebuilding it, reading every wheel once");
+                None
+            }
+            None => Some(old),
+        },
+        Ok(None) => None,
+        Err(e) => {
+            eprintln!("wheelhouse index: {e}; rebuilding it, reading every wheel once");
+            None
+        }
+    };
+    let result =
+        Catalog::rebuild(&root, previous.as_ref()).and_then(|c| c.write().map(|path| (c, path)));
     match result {
         Ok((catalog, path)) => {
             let (files, dirs) = catalog.counts();
+            let stats = catalog.meta_stats();
             println!(
                 "Indexed {files} files in {dirs} directories in {:.2?}: {}",
                 started.elapsed(),
                 path.display()
+            );
+            println!(
+                "Wheel metadata: {} read, {} unchanged{}",
+                stats.read,
+                stats.reused,
+                if stats.unreadable > 0 {
+                    format!(
+                        ", {} unreadable (see `wheelhouse audit --deep`)",
+                        stats.unreadable
+                    )
+                } else {
+                    String::new()
+                }
             );
             0
         }
