@@ -14,6 +14,10 @@ pub struct IndexArgs {
     /// Only report whether the catalog is present and fresh (exit 1 when it is not)
     #[arg(long)]
     check: bool,
+    /// Also write a static package index (PEP 503 HTML, PEP 691 JSON, PEP 658 metadata) per
+    /// CPU level into this directory
+    #[arg(long, value_name = "OUT")]
+    html: Option<PathBuf>,
 }
 
 pub fn run(args: IndexArgs) -> i32 {
@@ -103,11 +107,41 @@ pub fn run(args: IndexArgs) -> i32 {
                     String::new()
                 }
             );
+            if let Some(out) = args.html {
+                return write_html(&root, &out);
+            }
             0
         }
         Err(e) => {
             crate::print_error("wheelhouse index", &e.to_string());
             1
+        }
+    }
+}
+
+fn write_html(root: &std::path::Path, out: &std::path::Path) -> i32 {
+    let started = Instant::now();
+    match admin::write_static_index(root, out) {
+        Ok(stats) => {
+            println!(
+                "Static index of {} files ({} with metadata) for {} in {:.2?}: {}",
+                stats.files,
+                stats.metadata_files,
+                stats.levels.join(", "),
+                started.elapsed(),
+                out.display()
+            );
+            if let Some(level) = stats.levels.first() {
+                println!(
+                    "  pip install --index-url file://{}/{level}/simple/ PACKAGE",
+                    out.canonicalize().unwrap_or(out.to_path_buf()).display()
+                );
+            }
+            0
+        }
+        Err(e) => {
+            crate::print_error("wheelhouse index", &e.message);
+            e.exit_code()
         }
     }
 }

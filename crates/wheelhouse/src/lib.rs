@@ -4,6 +4,7 @@
 mod avail;
 mod index;
 mod pyenv;
+mod staff;
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -22,7 +23,9 @@ pub const EXIT_USAGE: i32 = 2;
         Users list what the site's wheelhouse holds (`wheelhouse avail`, also installed as \
         `avail_wheels`), build environments from it (`wheelhouse venv ENV`, then \
         `wheelhouse install -r requirements.txt`), and record them (`wheelhouse freeze`); staff \
-        index the wheelhouse so listings are instant (`wheelhouse index`).\n\n\
+        index the wheelhouse so listings are instant (`wheelhouse index`), publish and fix wheels \
+        (`wheelhouse add`, `edit`, `inspect`), check it (`wheelhouse audit`) and publish it as a \
+        package index (`wheelhouse index --html OUT`).\n\n\
         Configuration comes from the same environment as the cluster tools: WHEELHOUSE, \
         PIP_CONFIG_FILE and PIP_*, PYTHON_DIRS, EBROOTPYTHON, EBVERSIONPYTHON, EBVERSIONGENTOO, \
         RSNT_ARCH, VIRTUAL_ENV, PYTHONPATH, SLURM_CPUS_PER_TASK."
@@ -84,6 +87,57 @@ enum Command {
     List(pyenv::inspect::ListArgs),
     /// Remove packages from a virtual environment.
     Uninstall(pyenv::inspect::UninstallArgs),
+    /// Show what a wheel needs: tags, shared objects, RPATHs, GLIBC, CPU instructions.
+    ///
+    /// For every ELF file in the wheel: its RPATH/RUNPATH, needed libraries, the highest
+    /// GLIBC_ symbol version, the ISA level its GNU property note declares, and the x86
+    /// instruction-set extensions its code actually uses (decoded). Ends with the directory
+    /// `wheelhouse add` would choose, and why.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse inspect numpy-1.26.4-cp311-cp311-linux_x86_64.whl\n  \
+        wheelhouse inspect --format json dist/*.whl")]
+    Inspect(staff::InspectArgs),
+    /// Publish wheels into the wheelhouse: pick the directory, retag, never clobber.
+    ///
+    /// Pure wheels go to generic/; binary ones to the CPU level named by the RPATHs of their
+    /// shared objects (e.g. gentoo2023/x86-64-v3/), or to --arch. Warns when the code uses
+    /// instructions beyond the chosen level. Adds the local version (file name, .dist-info,
+    /// METADATA, RECORD), renames manylinux to linux_x86_64 on request, refuses to overwrite
+    /// a file or to put a generic copy beside CPU-level copies of the same version (--force
+    /// does both), writes atomically and updates the catalog.
+    ///
+    /// Exit codes: 0 done; 1 refused (exists, generic beside CPU-level); 2 bad wheel or
+    /// arguments; 3 cannot write.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse add --local-version computecanada dist/*.whl\n  \
+        wheelhouse add --arch x86-64-v3 --retag-manylinux torch-2.3.0-cp311-cp311-manylinux_2_28_x86_64.whl\n  \
+        wheelhouse add --wheelhouse /srv/wheelhouse --layer gentoo2023 --arch generic pkg.whl")]
+    Add(staff::AddArgs),
+    /// Edit the Requires-Dist of a wheel in place (atomically, RECORD kept valid).
+    ///
+    /// Edits apply in this order: --remove-req, --rename-req, --update-req, --set-max,
+    /// --add-req. The new wheel replaces the old one by a rename, and the wheelhouse catalog
+    /// above it is refreshed.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse edit pkg-1.0+computecanada-py3-none-any.whl --set-max numpy 2\n  \
+        wheelhouse edit pkg.whl --remove-req nvidia-cudnn-cu12 --add-req 'packaging>=21'\n  \
+        wheelhouse edit pkg.whl --rename-req sklearn scikit-learn --update-req 'scipy>=1.10'")]
+    Edit(staff::EditArgs),
+    /// Check the wheelhouse: dependency closure per Python and CPU level, layout mistakes.
+    ///
+    /// For each Python and CPU level, every requirement of every visible wheel must be met
+    /// inside the wheelhouse (missing or unsatisfiable ones are named with who needs them).
+    /// Also: invalid file names, manylinux wheels, the same file in several search
+    /// directories of a level, the same version both generic and CPU-level, local-version
+    /// inconsistencies, unreadable wheels; with --deep, RECORD hashes and METADATA of every
+    /// wheel. Reads the catalog (run `wheelhouse index` first for speed).
+    ///
+    /// Exit codes: 0 clean; 1 problems found; 2 bad arguments.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse audit --python 3.11 3.12\n  \
+        wheelhouse audit /srv/wheelhouse --python 3.11 --arch x86-64-v3 --deep\n  \
+        wheelhouse audit --python 3.11 --format json | jq '.findings[].kind'")]
+    Audit(staff::AuditArgs),
 }
 
 /// Entry point of the `wheelhouse` binary; returns the exit code. Invoked under the name
@@ -116,6 +170,10 @@ pub fn run_wheelhouse(args: Vec<OsString>) -> i32 {
         Command::Freeze(a) => pyenv::inspect::run_freeze(a),
         Command::List(a) => pyenv::inspect::run_list(a),
         Command::Uninstall(a) => pyenv::inspect::run_uninstall(a),
+        Command::Inspect(a) => staff::run_inspect(a),
+        Command::Add(a) => staff::run_add(a),
+        Command::Edit(a) => staff::run_edit(a),
+        Command::Audit(a) => staff::run_audit(a),
     }
 }
 
