@@ -14,7 +14,6 @@
 //! static web server; the wheels themselves are never copied.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use catalog::{MetaMap, Tree};
@@ -115,14 +114,55 @@ fn url_path(text: &str) -> String {
     out
 }
 
-struct Entry {
-    rel: String,
-    filename: String,
-    version: String,
-    size: u64,
-    sha256: String,
-    requires_python: Option<String>,
-    metadata_sha256: Option<String>,
+/// One file of a project page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexFile {
+    /// Path relative to the wheelhouse root (`gentoo2023/generic/x-1.0-py3-none-any.whl`).
+    pub rel: String,
+    pub filename: String,
+    pub version: String,
+    pub size: u64,
+    pub sha256: String,
+    pub requires_python: Option<String>,
+    /// sha256 of METADATA, when the wheel has a readable one (PEP 658).
+    pub metadata_sha256: Option<String>,
+}
+
+/// Every level of a wheelhouse with its projects (PEP 503 normalised names, sorted) and their
+/// files, the first search directory winning for a file name; built from the catalog
+/// without opening wheels.
+pub fn index_levels(tree: &Tree, root: &Path, metas: &MetaMap) -> Vec<(String, BTreeMap<String, Vec<IndexFile>>)> {
+    let mut out = Vec::new();
+    for view in site_views(tree) {
+        let mut projects: BTreeMap<String, Vec<IndexFile>> = BTreeMap::new();
+        let mut seen = std::collections::HashSet::new();
+        for dir in &view.dirs {
+            let Some(node) = tree.node_of(dir) else { continue };
+            for name in tree.nodes[node].files.iter() {
+                if !name.ends_with(".whl") || !seen.insert(name.to_string()) {
+                    continue;
+                }
+                let Ok(parsed) = WheelFilename::parse(name) else { continue };
+                let Some(meta) = metas.get(&(dir.clone(), name.to_string())) else { continue };
+                let rel_dir = dir.strip_prefix(root).unwrap_or(dir);
+                projects
+                    .entry(wheel_metadata::normalize_name(parsed.name()))
+                    .or_default()
+                    .push(IndexFile {
+                        rel: format!("{}/{name}", rel_dir.to_string_lossy()),
+                        filename: name.to_string(),
+                        version: parsed.version_text().to_string(),
+                        size: meta.size,
+                        sha256: meta.sha256.clone(),
+                        requires_python: meta.requires_python.clone(),
+                        metadata_sha256: (meta.is_readable() && !meta.metadata_sha256.is_empty())
+                            .then(|| meta.metadata_sha256.clone()),
+                    });
+            }
+        }
+        out.push((view.name, projects));
+    }
+    out
 }
 
 /// Writes the static index of the wheelhouse at `root` into `out`.
@@ -151,106 +191,54 @@ pub fn write_static_index(root: &Path, out: &Path) -> Result<IndexStats, AdminEr
         )));
     }
     let files_dir = out.join("files");
+    let levels = index_levels(&tree, root, metas);
     // Every wheel once: its link and its metadata file, shared by all levels.
-    let mut wheels: Vec<(PathBuf, String)> = Vec::new();
-    tree.for_each_file(|dir, name| {
-        if name.ends_with(".whl") && WheelFilename::parse(name).is_ok() {
-            wheels.push((dir.to_path_buf(), name.to_string()));
+    let mut unique: BTreeMap<&str, &IndexFile> = BTreeMap::new();
+    for (_, projects) in &levels {
+        for file in projects.values().flatten() {
+            unique.insert(file.rel.as_str(), file);
         }
-    });
-    let entries: Vec<Option<Entry>> = wheels
-        .par_iter()
-        .map(|(dir, name)| -> Result<Option<Entry>, AdminError> {
-            let Some(meta) = metas.get(&(dir.clone(), name.clone())) else {
-                return Ok(None);
-            };
-            let rel_dir = dir.strip_prefix(root).unwrap_or(dir);
-            let link_dir = files_dir.join(rel_dir);
-            std::fs::create_dir_all(&link_dir).map_err(|e| AdminError::io(&link_dir, e))?;
-            let link = link_dir.join(name);
-            let target = dir.join(name);
-            let target = target.canonicalize().unwrap_or(target);
-            if std::fs::read_link(&link).ok().as_deref() != Some(target.as_path()) {
-                let _ = std::fs::remove_file(&link);
-                std::os::unix::fs::symlink(&target, &link).map_err(|e| AdminError::io(&link, e))?;
-            }
-            let metadata_sha256 = if meta.is_readable() {
-                sidecar(&dir.join(name), &link_dir.join(format!("{name}.metadata")), meta)
-            } else {
-                None
-            };
-            let parsed = WheelFilename::parse(name).map_err(|e| AdminError::input(e.to_string()))?;
-            Ok(Some(Entry {
-                rel: format!("{}/{name}", rel_dir.to_string_lossy()),
-                filename: name.clone(),
-                version: parsed.version_text().to_string(),
-                size: meta.size,
-                sha256: meta.sha256.clone(),
-                requires_python: meta.requires_python.clone(),
-                metadata_sha256,
-            }))
-        })
-        .collect::<Result<_, _>>()?;
-    let by_path: BTreeMap<PathBuf, &Entry> = wheels
-        .iter()
-        .zip(&entries)
-        .filter_map(|((dir, name), e)| e.as_ref().map(|e| (dir.join(name), e)))
-        .collect();
+    }
+    let unique: Vec<&IndexFile> = unique.into_values().collect();
+    unique.par_iter().try_for_each(|file| -> Result<(), AdminError> {
+        let link = files_dir.join(&file.rel);
+        let link_dir = link.parent().unwrap_or(&files_dir);
+        std::fs::create_dir_all(link_dir).map_err(|e| AdminError::io(link_dir, e))?;
+        let target = root.join(&file.rel);
+        let target = target.canonicalize().unwrap_or(target);
+        if std::fs::read_link(&link).ok().as_deref() != Some(target.as_path()) {
+            let _ = std::fs::remove_file(&link);
+            std::os::unix::fs::symlink(&target, &link).map_err(|e| AdminError::io(&link, e))?;
+        }
+        if file.metadata_sha256.is_some() {
+            sidecar(&target, &link_dir.join(format!("{}.metadata", file.filename)))?;
+        }
+        Ok(())
+    })?;
     let mut stats = IndexStats {
-        files: by_path.len(),
-        metadata_files: by_path.values().filter(|e| e.metadata_sha256.is_some()).count(),
+        files: unique.len(),
+        metadata_files: unique.iter().filter(|f| f.metadata_sha256.is_some()).count(),
         ..IndexStats::default()
     };
-    for view in site_views(&tree) {
-        let mut projects: BTreeMap<String, Vec<&Entry>> = BTreeMap::new();
-        let mut seen = std::collections::HashSet::new();
-        for dir in &view.dirs {
-            for ((wdir, name), _) in wheels.iter().zip(&entries).filter(|((d, _), _)| d == dir) {
-                let Some(entry) = by_path.get(&wdir.join(name)) else { continue };
-                if !seen.insert(name.as_str()) {
-                    continue;
-                }
-                let project = wheel_metadata::normalize_name(
-                    WheelFilename::parse(name).map(|w| w.name().to_string()).unwrap_or_default().as_str(),
-                );
-                projects.entry(project).or_default().push(entry);
-            }
-        }
-        let simple = out.join(&view.name).join("simple");
-        write_level(&simple, &projects)?;
+    for (name, projects) in &levels {
+        let simple = out.join(name).join("simple");
+        write_level(&simple, projects)?;
         stats.projects = stats.projects.max(projects.len());
-        stats.levels.push(view.name);
+        stats.levels.push(name.clone());
     }
     Ok(stats)
 }
 
-/// Writes the METADATA of a wheel next to its link, unless an up-to-date one is there;
-/// returns its sha256.
-fn sidecar(wheel: &Path, path: &Path, meta: &catalog::WheelMeta) -> Option<String> {
-    use sha2::{Digest, Sha256};
-    let fresh = std::fs::metadata(path)
-        .ok()
-        .and_then(|m| m.modified().ok())
-        .zip(std::fs::metadata(wheel).ok().and_then(|m| m.modified().ok()))
-        .is_some_and(|(side, whl)| side >= whl);
-    let bytes = if fresh {
-        std::fs::read(path).ok()?
-    } else {
-        let file = std::fs::File::open(wheel).ok()?;
-        let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).ok()?;
-        let dist_info = wheel_metadata::wheel_dist_info(&archive)?;
-        let member = archive.by_name(&format!("{dist_info}/METADATA")).ok()?;
-        let mut bytes = Vec::new();
-        member.take(16 << 20).read_to_end(&mut bytes).ok()?;
-        write_atomic(path, &bytes).ok()?;
-        bytes
-    };
-    let _ = meta;
-    Some(crate::html::hex(&Sha256::digest(&bytes)))
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// Writes the METADATA of a wheel next to its link, unless one at least as new as the wheel
+/// is there already.
+fn sidecar(wheel: &Path, path: &Path) -> Result<(), AdminError> {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if matches!((modified(path), modified(wheel)), (Some(side), Some(whl)) if side >= whl) {
+        return Ok(());
+    }
+    let bytes = catalog::read_metadata_bytes(wheel)
+        .map_err(|e| AdminError::input(format!("{}: {e}", wheel.display())))?;
+    write_atomic(path, &bytes)
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AdminError> {
@@ -259,75 +247,96 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AdminError> {
     std::fs::rename(&tmp, path).map_err(|e| AdminError::io(path, e))
 }
 
-fn write_level(simple: &Path, projects: &BTreeMap<String, Vec<&Entry>>) -> Result<(), AdminError> {
+fn write_level(simple: &Path, projects: &BTreeMap<String, Vec<IndexFile>>) -> Result<(), AdminError> {
     std::fs::create_dir_all(simple).map_err(|e| AdminError::io(simple, e))?;
+    let names: Vec<&str> = projects.keys().map(String::as_str).collect();
+    write_atomic(&simple.join("index.html"), root_html(&names).as_bytes())?;
+    write_atomic(&simple.join("index.json"), root_json(&names).as_bytes())?;
+    projects.par_iter().try_for_each(|(name, files)| {
+        let dir = simple.join(name);
+        std::fs::create_dir_all(&dir).map_err(|e| AdminError::io(&dir, e))?;
+        let base = "../../../files/";
+        write_atomic(&dir.join("index.html"), project_html(name, files, base).as_bytes())?;
+        write_atomic(&dir.join("index.json"), project_json(name, files, base).as_bytes())
+    })
+}
+
+/// The PEP 503 project list.
+pub fn root_html(names: &[&str]) -> String {
     let mut html = String::from(
         "<!DOCTYPE html>\n<html>\n<head><meta name=\"pypi:repository-version\" content=\"1.1\"><title>Simple index</title></head>\n<body>\n",
     );
-    let mut list = Vec::new();
-    for name in projects.keys() {
+    for name in names {
         html.push_str(&format!("<a href=\"{}/\">{}</a><br/>\n", url_path(name), escape(name)));
-        list.push(json!({ "name": name }));
     }
     html.push_str("</body>\n</html>\n");
-    write_atomic(&simple.join("index.html"), html.as_bytes())?;
-    let root_json = json!({ "meta": { "api-version": "1.1" }, "projects": list });
-    write_atomic(&simple.join("index.json"), root_json.to_string().as_bytes())?;
-    projects
-        .par_iter()
-        .try_for_each(|(name, entries)| write_project(&simple.join(name), name, entries))
+    html
 }
 
-fn write_project(dir: &Path, name: &str, entries: &[&Entry]) -> Result<(), AdminError> {
-    std::fs::create_dir_all(dir).map_err(|e| AdminError::io(dir, e))?;
+/// The PEP 691 project list.
+pub fn root_json(names: &[&str]) -> String {
+    let list: Vec<_> = names.iter().map(|n| json!({ "name": n })).collect();
+    json!({ "meta": { "api-version": "1.1" }, "projects": list }).to_string()
+}
+
+/// A PEP 503 project page; `base` is prefixed to each file's path (`../../../files/`).
+pub fn project_html(name: &str, files: &[IndexFile], base: &str) -> String {
     let mut html = format!(
         "<!DOCTYPE html>\n<html>\n<head><meta name=\"pypi:repository-version\" content=\"1.1\"><title>Links for {0}</title></head>\n<body>\n<h1>Links for {0}</h1>\n",
         escape(name)
     );
-    let mut files = Vec::new();
-    let mut versions: Vec<&str> = Vec::new();
-    for e in entries {
-        let href = format!("../../../files/{}", url_path(&e.rel));
+    for f in files {
         let mut attrs = String::new();
-        if let Some(rp) = &e.requires_python {
+        if let Some(rp) = &f.requires_python {
             attrs.push_str(&format!(" data-requires-python=\"{}\"", escape(rp)));
         }
-        if let Some(m) = &e.metadata_sha256 {
+        if let Some(m) = &f.metadata_sha256 {
             attrs.push_str(&format!(
                 " data-dist-info-metadata=\"sha256={m}\" data-core-metadata=\"sha256={m}\""
             ));
         }
         html.push_str(&format!(
-            "<a href=\"{href}#sha256={}\"{attrs}>{}</a><br/>\n",
-            e.sha256,
-            escape(&e.filename)
+            "<a href=\"{base}{}#sha256={}\"{attrs}>{}</a><br/>\n",
+            url_path(&f.rel),
+            f.sha256,
+            escape(&f.filename)
         ));
-        let mut file = json!({
-            "filename": e.filename,
-            "url": href,
-            "hashes": { "sha256": e.sha256 },
-            "size": e.size,
-            "yanked": false,
-        });
-        if let Some(rp) = &e.requires_python {
-            file["requires-python"] = json!(rp);
-        }
-        if let Some(m) = &e.metadata_sha256 {
-            file["core-metadata"] = json!({ "sha256": m });
-            file["dist-info-metadata"] = json!({ "sha256": m });
-        }
-        files.push(file);
-        if !versions.contains(&e.version.as_str()) {
-            versions.push(&e.version);
-        }
     }
     html.push_str("</body>\n</html>\n");
-    write_atomic(&dir.join("index.html"), html.as_bytes())?;
-    let page = json!({
+    html
+}
+
+/// A PEP 691 project page (API 1.1: sizes and versions included).
+pub fn project_json(name: &str, files: &[IndexFile], base: &str) -> String {
+    let mut versions: Vec<&str> = Vec::new();
+    let list: Vec<_> = files
+        .iter()
+        .map(|f| {
+            if !versions.contains(&f.version.as_str()) {
+                versions.push(&f.version);
+            }
+            let mut file = json!({
+                "filename": f.filename,
+                "url": format!("{base}{}", url_path(&f.rel)),
+                "hashes": { "sha256": f.sha256 },
+                "size": f.size,
+                "yanked": false,
+            });
+            if let Some(rp) = &f.requires_python {
+                file["requires-python"] = json!(rp);
+            }
+            if let Some(m) = &f.metadata_sha256 {
+                file["core-metadata"] = json!({ "sha256": m });
+                file["dist-info-metadata"] = json!({ "sha256": m });
+            }
+            file
+        })
+        .collect();
+    json!({
         "meta": { "api-version": "1.1" },
         "name": name,
-        "files": files,
+        "files": list,
         "versions": versions,
-    });
-    write_atomic(&dir.join("index.json"), page.to_string().as_bytes())
+    })
+    .to_string()
 }

@@ -36,7 +36,7 @@ mod walk;
 
 use std::path::{Path, PathBuf};
 
-pub use meta::{read_wheel_meta, MetaError, MetaMap, MetaStats, WheelMeta};
+pub use meta::{read_metadata_bytes, read_wheel_meta, MetaError, MetaMap, MetaStats, WheelMeta};
 pub use store::{Catalog, CatalogError, CATALOG_FILE};
 pub use walk::{walk, DirNode, Tree};
 

@@ -31,6 +31,8 @@ pub struct WheelMeta {
     pub version: String,
     pub requires_python: Option<String>,
     pub requires_dist: Vec<String>,
+    /// sha256 of the METADATA file itself, lower-case hex (PEP 658 `data-core-metadata`).
+    pub metadata_sha256: String,
     /// Why METADATA could not be read (not a zip, no `.dist-info/METADATA`); the size and hash
     /// are still right.
     pub error: Option<String>,
@@ -96,6 +98,7 @@ pub fn read_wheel_meta(path: &Path) -> Result<WheelMeta, MetaError> {
     file.seek(SeekFrom::Start(0)).map_err(io)?;
     match read_metadata_member(BufReader::new(file)) {
         Ok(text) => {
+            meta.metadata_sha256 = hex(&Sha256::digest(text.as_bytes()));
             let core = wheel_metadata::CoreMetadata::parse(&text);
             if core.name.is_empty() || core.version.is_empty() {
                 meta.error = Some("METADATA has no Name or no Version".into());
@@ -108,6 +111,12 @@ pub fn read_wheel_meta(path: &Path) -> Result<WheelMeta, MetaError> {
         Err(message) => meta.error = Some(message),
     }
     Ok(meta)
+}
+
+/// The METADATA member of a wheel, as bytes (PEP 658 serves it as is).
+pub fn read_metadata_bytes(path: &Path) -> Result<Vec<u8>, String> {
+    let file = File::open(path).map_err(|e| e.to_string())?;
+    read_metadata_member(BufReader::new(file)).map(String::into_bytes)
 }
 
 fn read_metadata_member<R: Read + Seek>(reader: R) -> Result<String, String> {
@@ -221,16 +230,17 @@ fn clean(s: &str) -> String {
 }
 
 /// One metadata line of the catalog file:
-/// `M <node> <file> <size> <mtime> <sha256> <name> <version> <requires-python> <error> <req>…`
+/// `M <node> <file> <size> <mtime> <sha256> <METADATA sha256> <name> <version> <requires-python> <error> <req>…`
 /// (tab-separated; empty fields for absent values).
 pub(crate) fn write_line(out: &mut String, node: usize, name: &str, meta: &WheelMeta) {
     use std::fmt::Write;
     let _ = write!(
         out,
-        "M\t{node}\t{name}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+        "M\t{node}\t{name}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
         meta.size,
         meta.mtime_ns,
         meta.sha256,
+        meta.metadata_sha256,
         clean(&meta.name),
         clean(&meta.version),
         clean(meta.requires_python.as_deref().unwrap_or("")),
@@ -265,6 +275,7 @@ pub(crate) fn parse_section(
         let size = f.next().and_then(|n| n.parse().ok()).ok_or_else(bad)?;
         let mtime_ns = f.next().and_then(|n| n.parse().ok()).ok_or_else(bad)?;
         let sha256 = f.next().ok_or_else(bad)?.to_string();
+        let metadata_sha256 = f.next().ok_or_else(bad)?.to_string();
         let meta_name = f.next().ok_or_else(bad)?.to_string();
         let version = f.next().ok_or_else(bad)?.to_string();
         let requires_python = f.next().ok_or_else(bad)?;
@@ -280,6 +291,7 @@ pub(crate) fn parse_section(
                 version,
                 requires_python: (!requires_python.is_empty()).then(|| requires_python.to_string()),
                 requires_dist,
+                metadata_sha256,
                 error: (!error.is_empty()).then(|| error.to_string()),
             },
         );
