@@ -4,6 +4,7 @@
 mod avail;
 mod index;
 mod pyenv;
+mod serve;
 mod staff;
 
 use std::ffi::OsString;
@@ -25,7 +26,7 @@ pub const EXIT_USAGE: i32 = 2;
         `wheelhouse install -r requirements.txt`), and record them (`wheelhouse freeze`); staff \
         index the wheelhouse so listings are instant (`wheelhouse index`), publish and fix wheels \
         (`wheelhouse add`, `edit`, `inspect`), check it (`wheelhouse audit`) and publish it as a \
-        package index (`wheelhouse index --html OUT`).\n\n\
+        package index (`wheelhouse index --html OUT`, `wheelhouse serve`).\n\n\
         Configuration comes from the same environment as the cluster tools: WHEELHOUSE, \
         PIP_CONFIG_FILE and PIP_*, PYTHON_DIRS, EBROOTPYTHON, EBVERSIONPYTHON, EBVERSIONGENTOO, \
         RSNT_ARCH, VIRTUAL_ENV, PYTHONPATH, SLURM_CPUS_PER_TASK."
@@ -138,6 +139,20 @@ enum Command {
         wheelhouse audit /srv/wheelhouse --python 3.11 --arch x86-64-v3 --deep\n  \
         wheelhouse audit --python 3.11 --format json | jq '.findings[].kind'")]
     Audit(staff::AuditArgs),
+    /// Serve the wheelhouse as a package index over HTTP (read-only), for stock pip and uv.
+    ///
+    /// The same pages as `index --html`, rendered from the catalog (reloaded when it
+    /// changes): PEP 691 JSON or PEP 503 HTML by the Accept header, PEP 658 metadata, wheels
+    /// with Range and ETag. Each CPU level is an index of its own: /x86-64-v3/simple/. Needs
+    /// a catalog with wheel metadata (`wheelhouse index`). Stops cleanly on SIGTERM or Ctrl-C.
+    ///
+    /// Exit codes: 0 stopped by a signal; 2 no catalog or bad arguments; 3 cannot listen.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse index /srv/wheelhouse && wheelhouse serve /srv/wheelhouse\n  \
+        pip install --index-url http://127.0.0.1:8080/x86-64-v3/simple/ numpy\n  \
+        uv pip install --index-url http://127.0.0.1:8080/x86-64-v3/simple/ numpy\n  \
+        wheelhouse serve --bind 0.0.0.0:8080 --quiet")]
+    Serve(serve::ServeArgs),
 }
 
 /// Entry point of the `wheelhouse` binary; returns the exit code. Invoked under the name
@@ -174,6 +189,7 @@ pub fn run_wheelhouse(args: Vec<OsString>) -> i32 {
         Command::Add(a) => staff::run_add(a),
         Command::Edit(a) => staff::run_edit(a),
         Command::Audit(a) => staff::run_audit(a),
+        Command::Serve(a) => serve::run(a),
     }
 }
 
