@@ -74,9 +74,19 @@ impl AdminError {
     }
 
     pub fn io(path: &Path, e: std::io::Error) -> AdminError {
+        let message = match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                format!("{} does not exist. Check the path", path.display())
+            }
+            std::io::ErrorKind::PermissionDenied => format!(
+                "{}: permission denied. Run as the wheelhouse's owner or fix its permissions",
+                path.display()
+            ),
+            _ => format!("{}: {e}", path.display()),
+        };
         AdminError {
             kind: ErrorKind::Io,
-            message: format!("{}: {e}", path.display()),
+            message,
         }
     }
 

@@ -124,6 +124,8 @@ pub fn update_catalog(root: &Path, create: bool) -> Result<Option<PathBuf>, Admi
 /// Edits the `Requires-Dist` of a wheel in place: a new file, renamed over the old one.
 /// Returns the new requirement list.
 pub fn edit_wheel(path: &Path, edits: &[ReqEdit]) -> Result<Vec<String>, AdminError> {
+    // Check the requirements staff typed before touching the wheel.
+    crate::reqedit::apply(&[], edits)?;
     let meta = catalog::read_wheel_meta(path).map_err(|e| AdminError::io(path, e.source))?;
     if let Some(why) = &meta.error {
         return Err(AdminError::input(format!(

@@ -46,10 +46,7 @@ pub fn inspect_wheel(path: &Path) -> Result<WheelReport, AdminError> {
         .ok_or_else(|| AdminError::input(format!("{} is not a wheel file name", path.display())))?
         .to_string();
     let parsed = WheelFilename::parse(&filename).map_err(|e| {
-        AdminError::input(format!(
-            "{filename} is not a valid wheel file name ({e}). A wheel is named \
-             name-version(-build)?-python-abi-platform.whl; rename it or rebuild it"
-        ))
+        AdminError::input(format!("{e}; rename it or rebuild it"))
     })?;
     let file = File::open(path).map_err(|e| AdminError::io(path, e))?;
     let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| {

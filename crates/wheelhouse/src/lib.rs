@@ -51,6 +51,15 @@ enum Command {
     /// `avail` then reads that one file instead of every directory, as long as no directory
     /// changed since; after publishing new wheels, run `wheelhouse index` again (a stale catalog
     /// is ignored, never trusted).
+    ///
+    /// The catalog also holds each wheel's size, sha256, Requires-Python and Requires-Dist
+    /// (read once; later runs re-read only wheels in changed directories), so `audit`, `serve`
+    /// and resolution never open wheels. With --html OUT, also writes a static index per CPU
+    /// level: `pip install --index-url file://OUT/x86-64-v3/simple/ numpy`.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse index /srv/wheelhouse\n  \
+        wheelhouse index --check\n  \
+        wheelhouse index /srv/wheelhouse --html /srv/index")]
     Index(index::IndexArgs),
     /// Create a virtual environment with the loaded module's Python, pip seeded offline.
     ///
