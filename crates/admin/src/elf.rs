@@ -31,7 +31,7 @@ pub fn rank_of_arch(arch: &str) -> Option<usize> {
 /// The level rank an extension needs, by the x86-64 psABI level definitions (AVX-512 of any
 /// kind counts as v4); 0 for the baseline and for extensions outside the levels (AES, SHA…,
 /// which the site's nodes all have).
-fn rank_of_extension(name: &str) -> usize {
+pub(crate) fn rank_of_extension(name: &str) -> usize {
     match name {
         "SSE3" | "SSSE3" | "SSE4_1" | "SSE4_2" | "POPCNT" | "CMPXCHG16B" => 1,
         "AVX" | "XSAVE" => 2,
@@ -46,6 +46,8 @@ const BASELINE: &[&str] = &[
     "INTEL8086", "INTEL186", "INTEL286", "INTEL386", "INTEL486", "X64", "FPU", "FPU287",
     "FPU387", "CMOV", "CX8", "SSE", "SSE2", "MMX", "MULTIBYTENOP", "PAUSE", "RDTSC", "SYSCALL",
     "CPUID", "CLFSH", "FXSAVE_FXRSTOR", "LAHF_SAHF", "TSC", "SMM",
+    // endbr64: a no-op on processors without CET, so not a requirement.
+    "CET_IBT",
 ];
 
 /// What one ELF file needs.

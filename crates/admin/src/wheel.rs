@@ -197,7 +197,12 @@ pub fn choose_placement(report: &WheelReport, choice: &ArchChoice, layer: Option
             "{} uses {} ({}) but goes to {dir}, whose nodes may lack them: jobs would die with \
              'Illegal instruction'. Build it for that level or add it with --arch {}",
             elf.path,
-            elf.extensions.iter().cloned().collect::<Vec<_>>().join(", "),
+            elf.extensions
+                .iter()
+                .filter(|e| crate::elf::rank_of_extension(e) > allowed)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
             LEVELS[level],
             match level {
                 4 => "x86-64-v4",

@@ -92,7 +92,8 @@ fn inspect_json(wheel: &Path) -> Value {
 #[test]
 fn inspect_finds_avx2_and_avx512_in_compiled_code() {
     let tmp = tempfile::tempdir().unwrap();
-    let avx2 = compile(tmp.path(), "avx2", &["-mavx2"], AVX2_SOURCE, None);
+    // -z x86-64-v3 makes the linker write the GNU property note naming the ISA level.
+    let avx2 = compile(tmp.path(), "avx2", &["-mavx2", "-Wl,-z,x86-64-v3"], AVX2_SOURCE, None);
     let avx512 = compile(
         tmp.path(),
         "avx512",
@@ -109,11 +110,20 @@ fn inspect_finds_avx2_and_avx512_in_compiled_code() {
     assert!(ext.contains(&"AVX2"), "{v:#}");
     assert!(!ext.iter().any(|e| e.starts_with("AVX512")), "{v:#}");
     assert_eq!(elf["code_level"], "x86-64-v3");
+    assert_eq!(elf["isa_needed"], "x86-64-v3");
     assert!(elf["needed"].as_array().unwrap().iter().any(|n| n == "libc.so.6"), "{v:#}");
     assert!(elf["max_glibc"].is_string(), "{v:#}");
     // No RPATH names a level: generic under the layer, with a warning about AVX2.
     assert_eq!(v["placement"]["dir"], "gentoo2023/generic");
-    assert!(v["placement"]["warning"].as_str().unwrap().contains("AVX2"), "{v:#}");
+    let warning = v["placement"]["warning"].as_str().unwrap();
+    assert!(warning.contains("AVX2") && warning.contains("--arch x86-64-v3"), "{v:#}");
+    // Added with --arch generic, it goes there with the same warning.
+    let house = tmp.path().join("house");
+    std::fs::create_dir_all(&house).unwrap();
+    let out = run(wheelhouse().args(["add", "--arch", "generic", "--wheelhouse"]).arg(&house).arg(tmp.path().join("w/vec2-1.0-cp311-cp311-linux_x86_64.whl")));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning: vec2/_ext.so uses AVX, AVX2"), "{}", text(&out));
+    assert!(house.join("gentoo2023/generic/vec2-1.0-cp311-cp311-linux_x86_64.whl").is_file());
 
     let v = inspect_json(&binary_wheel(&tmp.path().join("w"), "vec512", avx512));
     let elf = &v["elf"][0];
@@ -126,6 +136,7 @@ fn inspect_finds_avx2_and_avx512_in_compiled_code() {
 
     let v = inspect_json(&binary_wheel(&tmp.path().join("w"), "plain", plain));
     assert_eq!(v["elf"][0]["code_level"], "generic", "{v:#}");
+    assert!(v["elf"][0]["isa_needed"].is_null(), "{v:#}");
     assert!(v["placement"]["warning"].is_null());
 
     // The text form names the choice and the reason.
