@@ -68,7 +68,11 @@ struct Wheel<'a> {
 pub fn audit(root: &Path, opts: &AuditOptions) -> AuditReport {
     let mut report = AuditReport::default();
     let house = Wheelhouse::open(root);
-    let tree = catalog::walk(root);
+    // A fresh catalog already holds the walk: no directory is read.
+    let tree = house
+        .catalog()
+        .map(|c| c.tree().clone())
+        .unwrap_or_else(|| catalog::walk(root));
     let loaded;
     let metas: &MetaMap = match house.catalog().and_then(|c| c.metadata()) {
         Some(map) => {

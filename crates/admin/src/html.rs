@@ -168,7 +168,11 @@ pub fn index_levels(tree: &Tree, root: &Path, metas: &MetaMap) -> Vec<(String, B
 /// Writes the static index of the wheelhouse at `root` into `out`.
 pub fn write_static_index(root: &Path, out: &Path) -> Result<IndexStats, AdminError> {
     let house = catalog::Wheelhouse::open(root);
-    let tree = catalog::walk(root);
+    // A fresh catalog already holds the walk: no directory is read.
+    let tree = house
+        .catalog()
+        .map(|c| c.tree().clone())
+        .unwrap_or_else(|| catalog::walk(root));
     let built;
     let metas: &MetaMap = match house.catalog().and_then(|c| c.metadata()) {
         Some(m) => m,
