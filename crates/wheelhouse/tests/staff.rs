@@ -444,7 +444,7 @@ fn add_and_audit_errors_are_clear() {
     std::fs::write(&bad, "x").unwrap();
     let out = run(wheelhouse().args(["add", "--wheelhouse"]).arg(tmp.path()).arg(&bad));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid wheel file name"), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a wheel file name"), "{}", text(&out));
     let out = run(wheelhouse().arg("audit").arg(tmp.path()).args(["--python", "three"]));
     assert_eq!(out.status.code(), Some(2));
     // An unsafe member is refused.
