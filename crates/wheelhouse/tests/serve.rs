@@ -24,6 +24,14 @@ fn wheelhouse() -> Command {
     cmd
 }
 
+/// The Pythons whose pip installs are checked: pip 24.2 (`.tools/venv`) and the newest pip
+/// (`.staff-tools/pip-latest`, made by scripts/setup-staff.sh).
+fn pythons_with_pip() -> Vec<PathBuf> {
+    let latest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.staff-tools/pip-latest/bin/python");
+    assert!(latest.exists(), "the newest pip is missing: run scripts/setup-staff.sh");
+    vec![test_support::tools_python(), latest]
+}
+
 struct Server {
     child: Child,
     addr: String,
@@ -124,17 +132,19 @@ fn pip_and_uv_install_through_serve() {
     let root = site(tmp.path());
     let server = Server::start(&root, &tmp.path().join("log"));
     let index = server.url("/x86-64-v3/simple/");
-    let target = tmp.path().join("pip-target");
-    let mut pip = Command::new(test_support::tools_python());
-    clean_env(&mut pip);
-    let out = pip
-        .args(["-m", "pip", "--disable-pip-version-check", "--no-cache-dir", "install", "--index-url", &index, "--target"])
-        .arg(&target)
-        .arg("app")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(target.join("dep/blob.bin").is_file());
+    for (n, python) in pythons_with_pip().into_iter().enumerate() {
+        let target = tmp.path().join(format!("pip-target-{n}"));
+        let mut pip = Command::new(&python);
+        clean_env(&mut pip);
+        let out = pip
+            .args(["-m", "pip", "--disable-pip-version-check", "--no-cache-dir", "install", "--index-url", &index, "--target"])
+            .arg(&target)
+            .arg("app")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}: {}{}", python.display(), String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(target.join("dep/blob.bin").is_file());
+    }
 
     let uv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/envtools/bin/uv");
     assert!(uv.exists(), "uv is missing: run scripts/setup-tools.sh");

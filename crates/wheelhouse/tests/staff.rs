@@ -171,6 +171,14 @@ fn inspect_refuses_a_non_wheel_clearly() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a zip archive"), "{}", text(&out));
 }
 
+/// The Pythons whose pip installs are checked: pip 24.2 (`.tools/venv`) and the newest pip
+/// (`.staff-tools/pip-latest`, made by scripts/setup-staff.sh).
+fn pythons_with_pip() -> Vec<PathBuf> {
+    let latest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.staff-tools/pip-latest/bin/python");
+    assert!(latest.exists(), "the newest pip is missing: run scripts/setup-staff.sh");
+    vec![test_support::tools_python(), latest]
+}
+
 fn tools_pip() -> Command {
     let mut cmd = Command::new(test_support::tools_python());
     clean_env(&mut cmd);
@@ -411,12 +419,19 @@ fn static_index_installs_with_stock_pip_and_uv() {
     assert!(std::fs::read_to_string(&sidecar).unwrap().contains("Name: dep"));
 
     let url = format!("file://{}/", simple.display());
-    let target = tmp.path().join("pip-target");
-    let pip = run(tools_pip().args(["install", "--index-url", &url, "--target"]).arg(&target).arg("app"));
-    assert!(pip.status.success(), "{}", text(&pip));
-    let meta = installed_metadata(&target, "dep");
-    assert_eq!(meta["version"], "1.2+computecanada");
-    assert!(target.join("six.py").is_file());
+    for (n, python) in pythons_with_pip().into_iter().enumerate() {
+        let target = tmp.path().join(format!("pip-target-{n}"));
+        let mut pip = Command::new(&python);
+        clean_env(&mut pip);
+        let out = run(pip
+            .args(["-m", "pip", "--disable-pip-version-check", "--no-cache-dir", "install", "--index-url", &url, "--target"])
+            .arg(&target)
+            .arg("app"));
+        assert!(out.status.success(), "{}: {}", python.display(), text(&out));
+        let meta = installed_metadata(&target, "dep");
+        assert_eq!(meta["version"], "1.2+computecanada");
+        assert!(target.join("six.py").is_file());
+    }
 
     let uv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/envtools/bin/uv");
     assert!(uv.exists(), "uv is missing: run scripts/setup-tools.sh");
