@@ -6,7 +6,7 @@
 #   - `wheelhouse index --html OUT` (static index, every level), first run and rerun;
 #   - `wheelhouse serve` under a bounded load test on loopback (requests/s, p99) for simple
 #     pages and wheel downloads, against `python -m http.server` on the static index and
-#     against pypiserver (with waitress) on the same wheels.
+#     against pypiserver (waitress, picked by --server auto) on the same wheels.
 # Usage: bench/staff.sh [SECONDS_PER_LOAD_RUN (default 8)] [CONCURRENCY (default 16)]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,8 +28,13 @@ fi
 
 tree="$work/staff-tree"
 house="$tree/wheelhouse"
-python3 "$here/gen_tree.py" "$tree" >/dev/null
-python3 "$here/fill_wheels.py" "$house"
+# Generating and filling 40,000 wheels takes minutes: kept between runs (delete to redo).
+if [ ! -f "$tree/.filled" ]; then
+    python3 "$here/gen_tree.py" "$tree" >/dev/null
+    python3 "$here/fill_wheels.py" "$house"
+    touch "$tree/.filled"
+fi
+rm -f "$house/.wheelhouse-catalog"
 out="$work/staff-index"
 rm -rf "$out"
 
@@ -42,7 +47,7 @@ sync
 index_cold=$(t "$wh" index "$house")
 index_warm=$(t "$wh" index "$house")
 audit_fresh=$(t "$wh" audit "$house" --python 3.11 3.12)
-problems=$("$wh" audit "$house" --python 3.11 3.12 --format json 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["findings"]))')
+problems=$("$wh" audit "$house" --python 3.11 3.12 --format json 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["findings"]))' || true)
 html_first=$(t "$wh" index "$house" --html "$out")
 html_again=$(t "$wh" index "$house" --html "$out")
 wheels=$(find "$house" -name '*.whl' | wc -l)
@@ -81,12 +86,12 @@ echo -e "python -m http.server (static index)\tpages\t$(load 18081 pages)" >> "$
 echo -e "python -m http.server (static index)\twheels\t$(load 18081 wheels)" >> "$results"
 kill $pid; wait $pid 2>/dev/null || true
 
-"$work/pypiserver-venv/bin/pypi-server" run -i 127.0.0.1 -p 18082 --server waitress --disable-fallback \
+"$work/pypiserver-venv/bin/pypi-server" run -i 127.0.0.1 -p 18082 --server auto --disable-fallback \
     "$house/gentoo2023/x86-64-v3" "$house/gentoo2023/generic" "$house/generic" >/dev/null 2>&1 & pid=$!
 wait_port 18082
 sleep 2
-echo -e "pypiserver + waitress\tpages\t$(load 18082 pp-pages)" >> "$results"
-echo -e "pypiserver + waitress\twheels\t$(load 18082 pp-wheels)" >> "$results"
+echo -e "pypiserver (waitress)\tpages\t$(load 18082 pp-pages)" >> "$results"
+echo -e "pypiserver (waitress)\twheels\t$(load 18082 pp-wheels)" >> "$results"
 kill $pid; wait $pid 2>/dev/null || true
 
 {

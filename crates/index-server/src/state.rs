@@ -93,12 +93,15 @@ pub fn load(root: &Path) -> Result<Snapshot, LoadError> {
 pub struct Shared {
     pub root: PathBuf,
     current: RwLock<Arc<Snapshot>>,
+    /// The catalog mtime last looked at, loaded or not (a broken catalog is reported once).
+    seen: std::sync::Mutex<Option<SystemTime>>,
 }
 
 impl Shared {
     pub fn new(root: PathBuf, snapshot: Snapshot) -> Shared {
         Shared {
             root,
+            seen: std::sync::Mutex::new(snapshot.catalog_mtime),
             current: RwLock::new(Arc::new(snapshot)),
         }
     }
@@ -113,8 +116,12 @@ impl Shared {
     /// Reloads when the catalog file changed; returns a line for the log when it did.
     pub fn reload_if_changed(&self) -> Option<String> {
         let now = catalog_mtime(&self.root);
-        if now == self.get().catalog_mtime {
-            return None;
+        {
+            let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+            if now == *seen {
+                return None;
+            }
+            *seen = now;
         }
         match load(&self.root) {
             Ok(snapshot) => {
