@@ -19,7 +19,9 @@ use std::str::FromStr;
 
 use catalog::{MetaMap, WheelMeta, Wheelhouse};
 use pep440_rs::{Version, VersionSpecifiers};
-use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder, Requirement, VerbatimUrl, VersionOrUrl};
+use pep508_rs::{
+    MarkerEnvironment, MarkerEnvironmentBuilder, Requirement, VerbatimUrl, VersionOrUrl,
+};
 use rayon::prelude::*;
 use wheel_name::{CompatibleTags, PythonVersion, WheelFilename};
 
@@ -82,7 +84,9 @@ pub fn audit(root: &Path, opts: &AuditOptions) -> AuditReport {
         None => {
             let previous = catalog::Catalog::load(root).ok().flatten();
             let built = catalog::Catalog::rebuild(root, previous.as_ref()).ok();
-            loaded = built.and_then(|c| c.metadata().cloned()).unwrap_or_default();
+            loaded = built
+                .and_then(|c| c.metadata().cloned())
+                .unwrap_or_default();
             &loaded
         }
     };
@@ -134,7 +138,9 @@ pub fn audit(root: &Path, opts: &AuditOptions) -> AuditReport {
     report.wheels = wheels.len();
     let views: Vec<View> = site_views(&tree)
         .into_iter()
-        .filter(|v| opts.archs.is_empty() || opts.archs.iter().any(|a| v.name.ends_with(a.as_str())))
+        .filter(|v| {
+            opts.archs.is_empty() || opts.archs.iter().any(|a| v.name.ends_with(a.as_str()))
+        })
         .collect();
     layout_findings(&views, &tree, &wheels, &mut findings);
 
@@ -152,7 +158,10 @@ pub fn audit(root: &Path, opts: &AuditOptions) -> AuditReport {
         if req.is_none() {
             let who: Vec<String> = wheels
                 .values()
-                .filter(|w| w.meta.is_some_and(|m| m.requires_dist.iter().any(|r| r == text)))
+                .filter(|w| {
+                    w.meta
+                        .is_some_and(|m| m.requires_dist.iter().any(|r| r == text))
+                })
                 .map(|w| w.file.filename().to_string())
                 .collect();
             findings.push(Finding {
@@ -167,7 +176,10 @@ pub fn audit(root: &Path, opts: &AuditOptions) -> AuditReport {
         .iter()
         .flat_map(|p| views.iter().map(move |v| (*p, v)))
         .collect();
-    report.checked = pairs.iter().map(|(p, v)| (p.to_string(), v.name.clone())).collect();
+    report.checked = pairs
+        .iter()
+        .map(|(p, v)| (p.to_string(), v.name.clone()))
+        .collect();
     let closure: Vec<Finding> = pairs
         .par_iter()
         .flat_map_iter(|(python, view)| closure_findings(*python, view, &wheels, &parsed))
@@ -232,7 +244,12 @@ fn layout_findings(
         let Some(own) = view.dirs.first().filter(|d| !d.ends_with("generic")) else {
             continue;
         };
-        let key = |w: &Wheel| (wheel_metadata::normalize_name(w.file.name()), w.file.version_text().to_string());
+        let key = |w: &Wheel| {
+            (
+                wheel_metadata::normalize_name(w.file.name()),
+                w.file.version_text().to_string(),
+            )
+        };
         let own_versions: BTreeSet<(String, String)> = by_dir
             .get(own.as_path())
             .into_iter()
@@ -265,14 +282,23 @@ fn layout_findings(
             let v = w.file.version_text();
             let (public, local) = v.split_once('+').unwrap_or((v, ""));
             labels
-                .entry((wheel_metadata::normalize_name(w.file.name()), public.to_string()))
+                .entry((
+                    wheel_metadata::normalize_name(w.file.name()),
+                    public.to_string(),
+                ))
                 .or_default()
                 .insert(local);
         }
         for ((name, public), locals) in labels.iter().filter(|(_, l)| l.len() > 1) {
             let shown: Vec<String> = locals
                 .iter()
-                .map(|l| if l.is_empty() { public.clone() } else { format!("{public}+{l}") })
+                .map(|l| {
+                    if l.is_empty() {
+                        public.clone()
+                    } else {
+                        format!("{public}+{l}")
+                    }
+                })
                 .collect();
             findings.push(Finding {
                 kind: "local-version".into(),
@@ -320,17 +346,26 @@ fn closure_findings(
     let mut visible: Vec<&Wheel> = Vec::new();
     let mut by_name: HashMap<String, Vec<&Wheel>> = HashMap::new();
     for dir in &view.dirs {
-        let mut in_dir: Vec<&Wheel> = wheels.values().filter(|w| w.path.parent() == Some(dir.as_path())).collect();
+        let mut in_dir: Vec<&Wheel> = wheels
+            .values()
+            .filter(|w| w.path.parent() == Some(dir.as_path()))
+            .collect();
         in_dir.sort_by(|a, b| a.path.cmp(&b.path));
         for w in in_dir {
             if !tags.is_compatible(&w.file) {
                 continue;
             }
-            if w.requires_python.as_ref().is_some_and(|rp| !rp.contains(&py_version)) {
+            if w.requires_python
+                .as_ref()
+                .is_some_and(|rp| !rp.contains(&py_version))
+            {
                 continue;
             }
             visible.push(w);
-            by_name.entry(wheel_metadata::normalize_name(w.file.name())).or_default().push(w);
+            by_name
+                .entry(wheel_metadata::normalize_name(w.file.name()))
+                .or_default()
+                .push(w);
         }
     }
     // requirement text -> who needs it
@@ -338,25 +373,33 @@ fn closure_findings(
     for w in &visible {
         let Some(meta) = w.meta else { continue };
         for text in &meta.requires_dist {
-            let Some(Some(req)) = parsed.get(text.as_str()) else { continue };
+            let Some(Some(req)) = parsed.get(text.as_str()) else {
+                continue;
+            };
             if !req.marker.evaluate(&markers, &[]) {
                 continue;
             }
             let name = req.name.to_string();
             let candidates = by_name.get(&name).map(Vec::as_slice).unwrap_or(&[]);
-            let ok = candidates.iter().any(|c| match (&req.version_or_url, &c.version) {
-                (None, _) => true,
-                (Some(VersionOrUrl::VersionSpecifier(spec)), Some(v)) => spec.contains(v),
-                _ => false,
-            });
+            let ok = candidates
+                .iter()
+                .any(|c| match (&req.version_or_url, &c.version) {
+                    (None, _) => true,
+                    (Some(VersionOrUrl::VersionSpecifier(spec)), Some(v)) => spec.contains(v),
+                    _ => false,
+                });
             if ok {
                 continue;
             }
             let why = if candidates.is_empty() {
                 format!("no wheel of {name}")
             } else {
-                let versions: BTreeSet<&str> = candidates.iter().map(|c| c.file.version_text()).collect();
-                format!("only {name} {}", versions.into_iter().collect::<Vec<_>>().join(", "))
+                let versions: BTreeSet<&str> =
+                    candidates.iter().map(|c| c.file.version_text()).collect();
+                format!(
+                    "only {name} {}",
+                    versions.into_iter().collect::<Vec<_>>().join(", ")
+                )
             };
             missing
                 .entry(text.as_str())
@@ -379,7 +422,11 @@ fn closure_findings(
                     "Python {python}, {}: {text} (needed by {}) cannot be met: {why} in {}",
                     view.name,
                     names.join(", "),
-                    view.dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(" ")
+                    view.dirs
+                        .iter()
+                        .map(|d| d.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 ),
                 path: None,
             }
@@ -404,8 +451,13 @@ fn check_record(path: &Path) -> Option<Finding> {
     let meta = crate::rewrite::read_member_text(&mut archive, "METADATA").unwrap_or_default();
     let core = wheel_metadata::CoreMetadata::parse(&meta);
     if let Ok(parsed) = WheelFilename::parse(name) {
-        if wheel_metadata::normalize_name(&core.name) != wheel_metadata::normalize_name(parsed.name()) {
-            return fail(format!("{name}: METADATA names {:?}, not the file's name", core.name));
+        if wheel_metadata::normalize_name(&core.name)
+            != wheel_metadata::normalize_name(parsed.name())
+        {
+            return fail(format!(
+                "{name}: METADATA names {:?}, not the file's name",
+                core.name
+            ));
         }
     }
     let entries: HashMap<String, String> = wheel_metadata::parse_record(&record)
@@ -419,18 +471,31 @@ fn check_record(path: &Path) -> Option<Finding> {
         let Ok(member_name) = member.name().map(|n| n.to_string()) else {
             return fail(format!("{name}: member {index} has an unreadable name"));
         };
-        if member.is_dir() || member_name.ends_with("/RECORD") || member_name.ends_with("RECORD.jws") || member_name.ends_with("RECORD.p7s") {
+        if member.is_dir()
+            || member_name.ends_with("/RECORD")
+            || member_name.ends_with("RECORD.jws")
+            || member_name.ends_with("RECORD.p7s")
+        {
             continue;
         }
         let Some(expected) = entries.get(&member_name) else {
-            return fail(format!("{name}: {member_name} is not listed in RECORD; pip refuses it"));
+            return fail(format!(
+                "{name}: {member_name} is not listed in RECORD; pip refuses it"
+            ));
         };
         let mut content = Vec::new();
-        if member.by_ref().take(4 << 30).read_to_end(&mut content).is_err() {
+        if member
+            .by_ref()
+            .take(4 << 30)
+            .read_to_end(&mut content)
+            .is_err()
+        {
             return fail(format!("{name}: {member_name} cannot be decompressed"));
         }
         if !expected.is_empty() && *expected != wheel_metadata::hash_bytes(&content) {
-            return fail(format!("{name}: {member_name} does not match its RECORD hash; the wheel is corrupt"));
+            return fail(format!(
+                "{name}: {member_name} does not match its RECORD hash; the wheel is corrupt"
+            ));
         }
     }
     None

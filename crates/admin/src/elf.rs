@@ -43,9 +43,30 @@ pub(crate) fn rank_of_extension(name: &str) -> usize {
 
 /// Extensions every x86-64 CPU has; not worth listing.
 const BASELINE: &[&str] = &[
-    "INTEL8086", "INTEL186", "INTEL286", "INTEL386", "INTEL486", "X64", "FPU", "FPU287",
-    "FPU387", "CMOV", "CX8", "SSE", "SSE2", "MMX", "MULTIBYTENOP", "PAUSE", "RDTSC", "SYSCALL",
-    "CPUID", "CLFSH", "FXSAVE_FXRSTOR", "LAHF_SAHF", "TSC", "SMM",
+    "INTEL8086",
+    "INTEL186",
+    "INTEL286",
+    "INTEL386",
+    "INTEL486",
+    "X64",
+    "FPU",
+    "FPU287",
+    "FPU387",
+    "CMOV",
+    "CX8",
+    "SSE",
+    "SSE2",
+    "MMX",
+    "MULTIBYTENOP",
+    "PAUSE",
+    "RDTSC",
+    "SYSCALL",
+    "CPUID",
+    "CLFSH",
+    "FXSAVE_FXRSTOR",
+    "LAHF_SAHF",
+    "TSC",
+    "SMM",
     // endbr64: a no-op on processors without CET, so not a requirement.
     "CET_IBT",
 ];
@@ -179,7 +200,10 @@ fn max_glibc(elf: &Elf) -> Option<String> {
             let major = parts.next().and_then(|p| p.parse().ok());
             let minor = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
             if let Some(major) = major {
-                if best.as_ref().is_none_or(|(a, b, _)| (major, minor) > (*a, *b)) {
+                if best
+                    .as_ref()
+                    .is_none_or(|(a, b, _)| (major, minor) > (*a, *b))
+                {
                     best = Some((major, minor, version.to_string()));
                 }
             }
@@ -206,7 +230,9 @@ fn isa_needed(elf: &Elf, bytes: &[u8]) -> Option<String> {
             if kind == GNU_PROPERTY_X86_ISA_1_NEEDED && size >= 4 {
                 let bits = u32::from_le_bytes(data[..4].try_into().ok()?);
                 let level = (0..4).rev().find(|b| bits & (1 << b) != 0)?;
-                return Some(["x86-64-baseline", "x86-64-v2", "x86-64-v3", "x86-64-v4"][level].into());
+                return Some(
+                    ["x86-64-baseline", "x86-64-v2", "x86-64-v3", "x86-64-v4"][level].into(),
+                );
             }
             at += 8 + size.div_ceil(align) * align;
         }
@@ -231,7 +257,14 @@ mod tests {
     fn garbage_is_reported_not_a_panic() {
         let r = inspect_elf("x.so", b"\x7fELF\x02\x01\x01garbage");
         assert!(r.problem.is_some());
-        let r = inspect_elf("y.so", &[0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 62, 0, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+        let r = inspect_elf(
+            "y.so",
+            &[
+                0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 62, 0, 1, 0, 0,
+                0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+            ],
+        );
         assert!(r.problem.is_some() || r.extensions.is_empty());
     }
 
@@ -239,7 +272,11 @@ mod tests {
     fn decodes_avx2_and_avx512() {
         let mut seen = [false; 512];
         // vpaddd ymm0, ymm1, ymm2 (AVX2); vaddps zmm0, zmm1, zmm2 (AVX512F)
-        decode(&[0xc5, 0xf5, 0xfe, 0xc2, 0x62, 0xf1, 0x74, 0x48, 0x58, 0xc2], 64, &mut seen);
+        decode(
+            &[0xc5, 0xf5, 0xfe, 0xc2, 0x62, 0xf1, 0x74, 0x48, 0x58, 0xc2],
+            64,
+            &mut seen,
+        );
         let names: Vec<String> = seen
             .iter()
             .enumerate()

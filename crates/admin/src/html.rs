@@ -77,7 +77,11 @@ pub fn site_views(tree: &Tree) -> Vec<View> {
         .map(|(layer, level, dirs)| {
             let clash = raw.iter().filter(|(_, l, _)| l == level).count() > 1;
             View {
-                name: if clash { format!("{layer}-{level}") } else { level.clone() },
+                name: if clash {
+                    format!("{layer}-{level}")
+                } else {
+                    level.clone()
+                },
                 dirs: dirs.clone(),
             }
         })
@@ -131,19 +135,29 @@ pub struct IndexFile {
 /// Every level of a wheelhouse with its projects (PEP 503 normalised names, sorted) and their
 /// files, the first search directory winning for a file name; built from the catalog
 /// without opening wheels.
-pub fn index_levels(tree: &Tree, root: &Path, metas: &MetaMap) -> Vec<(String, BTreeMap<String, Vec<IndexFile>>)> {
+pub fn index_levels(
+    tree: &Tree,
+    root: &Path,
+    metas: &MetaMap,
+) -> Vec<(String, BTreeMap<String, Vec<IndexFile>>)> {
     let mut out = Vec::new();
     for view in site_views(tree) {
         let mut projects: BTreeMap<String, Vec<IndexFile>> = BTreeMap::new();
         let mut seen = std::collections::HashSet::new();
         for dir in &view.dirs {
-            let Some(node) = tree.node_of(dir) else { continue };
+            let Some(node) = tree.node_of(dir) else {
+                continue;
+            };
             for name in tree.nodes[node].files.iter() {
                 if !name.ends_with(".whl") || !seen.insert(name.to_string()) {
                     continue;
                 }
-                let Ok(parsed) = WheelFilename::parse(name) else { continue };
-                let Some(meta) = metas.get(&(dir.clone(), name.to_string())) else { continue };
+                let Ok(parsed) = WheelFilename::parse(name) else {
+                    continue;
+                };
+                let Some(meta) = metas.get(&(dir.clone(), name.to_string())) else {
+                    continue;
+                };
                 let rel_dir = dir.strip_prefix(root).unwrap_or(dir);
                 projects
                     .entry(wheel_metadata::normalize_name(parsed.name()))
@@ -183,9 +197,7 @@ pub fn write_static_index(root: &Path, out: &Path) -> Result<IndexStats, AdminEr
             built.metadata().expect("a rebuilt catalog has metadata")
         }
     };
-    let out_root = root
-        .canonicalize()
-        .map_err(|e| AdminError::io(root, e))?;
+    let out_root = root.canonicalize().map_err(|e| AdminError::io(root, e))?;
     if out.starts_with(&out_root) || out.canonicalize().is_ok_and(|o| o.starts_with(&out_root)) {
         return Err(AdminError::input(format!(
             "{} is inside the wheelhouse {}; write the index elsewhere (it would be listed as \
@@ -204,24 +216,32 @@ pub fn write_static_index(root: &Path, out: &Path) -> Result<IndexStats, AdminEr
         }
     }
     let unique: Vec<&IndexFile> = unique.into_values().collect();
-    unique.par_iter().try_for_each(|file| -> Result<(), AdminError> {
-        let link = files_dir.join(&file.rel);
-        let link_dir = link.parent().unwrap_or(&files_dir);
-        std::fs::create_dir_all(link_dir).map_err(|e| AdminError::io(link_dir, e))?;
-        let target = root.join(&file.rel);
-        let target = target.canonicalize().unwrap_or(target);
-        if std::fs::read_link(&link).ok().as_deref() != Some(target.as_path()) {
-            let _ = std::fs::remove_file(&link);
-            std::os::unix::fs::symlink(&target, &link).map_err(|e| AdminError::io(&link, e))?;
-        }
-        if file.metadata_sha256.is_some() {
-            sidecar(&target, &link_dir.join(format!("{}.metadata", file.filename)))?;
-        }
-        Ok(())
-    })?;
+    unique
+        .par_iter()
+        .try_for_each(|file| -> Result<(), AdminError> {
+            let link = files_dir.join(&file.rel);
+            let link_dir = link.parent().unwrap_or(&files_dir);
+            std::fs::create_dir_all(link_dir).map_err(|e| AdminError::io(link_dir, e))?;
+            let target = root.join(&file.rel);
+            let target = target.canonicalize().unwrap_or(target);
+            if std::fs::read_link(&link).ok().as_deref() != Some(target.as_path()) {
+                let _ = std::fs::remove_file(&link);
+                std::os::unix::fs::symlink(&target, &link).map_err(|e| AdminError::io(&link, e))?;
+            }
+            if file.metadata_sha256.is_some() {
+                sidecar(
+                    &target,
+                    &link_dir.join(format!("{}.metadata", file.filename)),
+                )?;
+            }
+            Ok(())
+        })?;
     let mut stats = IndexStats {
         files: unique.len(),
-        metadata_files: unique.iter().filter(|f| f.metadata_sha256.is_some()).count(),
+        metadata_files: unique
+            .iter()
+            .filter(|f| f.metadata_sha256.is_some())
+            .count(),
         ..IndexStats::default()
     };
     for (name, projects) in &levels {
@@ -251,7 +271,10 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AdminError> {
     std::fs::rename(&tmp, path).map_err(|e| AdminError::io(path, e))
 }
 
-fn write_level(simple: &Path, projects: &BTreeMap<String, Vec<IndexFile>>) -> Result<(), AdminError> {
+fn write_level(
+    simple: &Path,
+    projects: &BTreeMap<String, Vec<IndexFile>>,
+) -> Result<(), AdminError> {
     std::fs::create_dir_all(simple).map_err(|e| AdminError::io(simple, e))?;
     let names: Vec<&str> = projects.keys().map(String::as_str).collect();
     write_atomic(&simple.join("index.html"), root_html(&names).as_bytes())?;
@@ -260,8 +283,14 @@ fn write_level(simple: &Path, projects: &BTreeMap<String, Vec<IndexFile>>) -> Re
         let dir = simple.join(name);
         std::fs::create_dir_all(&dir).map_err(|e| AdminError::io(&dir, e))?;
         let base = "../../../files/";
-        write_atomic(&dir.join("index.html"), project_html(name, files, base).as_bytes())?;
-        write_atomic(&dir.join("index.json"), project_json(name, files, base).as_bytes())
+        write_atomic(
+            &dir.join("index.html"),
+            project_html(name, files, base).as_bytes(),
+        )?;
+        write_atomic(
+            &dir.join("index.json"),
+            project_json(name, files, base).as_bytes(),
+        )
     })
 }
 
@@ -271,7 +300,11 @@ pub fn root_html(names: &[&str]) -> String {
         "<!DOCTYPE html>\n<html>\n<head><meta name=\"pypi:repository-version\" content=\"1.1\"><title>Simple index</title></head>\n<body>\n",
     );
     for name in names {
-        html.push_str(&format!("<a href=\"{}/\">{}</a><br/>\n", url_path(name), escape(name)));
+        html.push_str(&format!(
+            "<a href=\"{}/\">{}</a><br/>\n",
+            url_path(name),
+            escape(name)
+        ));
     }
     html.push_str("</body>\n</html>\n");
     html

@@ -34,10 +34,15 @@ use std::path::Path;
 
 pub use audit::{audit, AuditOptions, AuditReport, Finding};
 pub use elf::{inspect_elf, rank_of_arch, ElfReport, LEVELS};
-pub use html::{index_levels, project_html, project_json, root_html, root_json, site_views, write_static_index, IndexFile, IndexStats, View};
+pub use html::{
+    index_levels, project_html, project_json, root_html, root_json, site_views, write_static_index,
+    IndexFile, IndexStats, View,
+};
 pub use publish::{add_wheel, edit_wheel, update_catalog, AddOptions, Added};
 pub use reqedit::{apply as apply_req_edits, req_name, ReqEdit};
-pub use rewrite::{new_filename, retag_platform, rewrite_metadata, rewrite_wheel, with_local, Rewrite};
+pub use rewrite::{
+    new_filename, retag_platform, rewrite_metadata, rewrite_wheel, with_local, Rewrite,
+};
 pub use wheel::{choose_placement, inspect_wheel, ArchChoice, Placement, WheelReport};
 
 /// What kind of failure: it decides the exit code.

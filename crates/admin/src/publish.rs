@@ -113,8 +113,8 @@ pub fn update_catalog(root: &Path, create: bool) -> Result<Option<PathBuf>, Admi
         return Ok(None);
     }
     let old = old.filter(|c| c.format() >= 3);
-    let catalog = Catalog::rebuild(root, old.as_ref())
-        .map_err(|e| AdminError::input(e.to_string()))?;
+    let catalog =
+        Catalog::rebuild(root, old.as_ref()).map_err(|e| AdminError::input(e.to_string()))?;
     catalog
         .write()
         .map(Some)

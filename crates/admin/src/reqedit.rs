@@ -119,7 +119,9 @@ pub fn apply(requires: &[String], edits: &[ReqEdit]) -> Result<Vec<String>, Admi
         }
         for line in &out {
             parse(line).map_err(|e| {
-                AdminError::input(format!("the edit {edit:?} gives an invalid requirement: {e}"))
+                AdminError::input(format!(
+                    "the edit {edit:?} gives an invalid requirement: {e}"
+                ))
             })?;
         }
     }
@@ -202,7 +204,11 @@ mod tests {
         let e = apply(&[], &[ReqEdit::Add("numpy>=>1".into())]).unwrap_err();
         assert!(e.to_string().contains("not a valid requirement"), "{e}");
         assert!(apply(&[], &[ReqEdit::SetMax("numpy".into(), "x y".into())]).is_err());
-        let bounded = apply(&v(&["a[x]>=1; os_name == 'posix'"]), &[ReqEdit::SetMax("a".into(), "3".into())]).unwrap();
+        let bounded = apply(
+            &v(&["a[x]>=1; os_name == 'posix'"]),
+            &[ReqEdit::SetMax("a".into(), "3".into())],
+        )
+        .unwrap();
         assert_eq!(bounded, v(&["a[x]>=1,<3; os_name == 'posix'"]));
     }
 }

@@ -109,7 +109,12 @@ pub fn rewrite_metadata(text: &str, version: &str, requires: Option<&[String]>) 
             continue;
         }
         skipping = false;
-        let key = line.split(':').next().unwrap_or("").trim().to_ascii_lowercase();
+        let key = line
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         if key == "version" {
             out.push_str("Version: ");
             out.push_str(version);
@@ -192,7 +197,11 @@ pub fn rewrite_wheel(
         .strip_suffix(".dist-info")
         .and_then(|s| s.rsplit_once('-'))
         .map(|(name, _)| name.to_string())
-        .ok_or_else(|| bad(format!("{old_dist_info} is not named name-version.dist-info")))?;
+        .ok_or_else(|| {
+            bad(format!(
+                "{old_dist_info} is not named name-version.dist-info"
+            ))
+        })?;
     let old_data = format!("{}.data", old_dist_info.trim_end_matches(".dist-info"));
     let new_dist_info = format!("{dist_name}-{new_version}.dist-info");
     let new_data = format!("{dist_name}-{new_version}.data");
@@ -203,7 +212,10 @@ pub fn rewrite_wheel(
         .collect();
     let rename = |name: &str| -> String {
         for (old, new) in [(&old_dist_info, &new_dist_info), (&old_data, &new_data)] {
-            if let Some(rest) = name.strip_prefix(old.as_str()).and_then(|r| r.strip_prefix('/')) {
+            if let Some(rest) = name
+                .strip_prefix(old.as_str())
+                .and_then(|r| r.strip_prefix('/'))
+            {
                 return format!("{new}/{rest}");
             }
         }
@@ -215,7 +227,10 @@ pub fn rewrite_wheel(
         .suffix(".part")
         .tempfile_in(dest_dir)
         .map_err(|e| AdminError::io(dest_dir, e))?;
-    let out_file = tmp.as_file().try_clone().map_err(|e| AdminError::io(dest_dir, e))?;
+    let out_file = tmp
+        .as_file()
+        .try_clone()
+        .map_err(|e| AdminError::io(dest_dir, e))?;
     let mut writer = zip::ZipWriter::new(std::io::BufWriter::new(out_file));
     let mut record = Vec::new();
     let zip_err = |e: zip::result::ZipError| AdminError::io(dest_dir, std::io::Error::other(e));
@@ -256,7 +271,10 @@ pub fn rewrite_wheel(
             let text = String::from_utf8_lossy(&content);
             Some(rewrite_metadata(&text, &new_version, plan.requires_dist.as_deref()).into_bytes())
         } else if name == format!("{old_dist_info}/WHEEL") {
-            Some(rewrite_wheel_file(&String::from_utf8_lossy(&content), plan.retag_manylinux).into_bytes())
+            Some(
+                rewrite_wheel_file(&String::from_utf8_lossy(&content), plan.retag_manylinux)
+                    .into_bytes(),
+            )
         } else {
             None
         };
@@ -274,8 +292,12 @@ pub fn rewrite_wheel(
                 let opts = zip::write::SimpleFileOptions::default()
                     .compression_method(zip::CompressionMethod::Deflated)
                     .unix_permissions(mode.unwrap_or(0o644) & 0o777);
-                writer.start_file(new_name.as_str(), opts).map_err(zip_err)?;
-                writer.write_all(&new_content).map_err(|e| AdminError::io(dest_dir, e))?;
+                writer
+                    .start_file(new_name.as_str(), opts)
+                    .map_err(zip_err)?;
+                writer
+                    .write_all(&new_content)
+                    .map_err(|e| AdminError::io(dest_dir, e))?;
                 record.push(RecordEntry {
                     path: new_name,
                     hash: hash_bytes(&new_content),
@@ -312,8 +334,12 @@ pub fn rewrite_wheel(
         .map_err(|e| AdminError::io(dest_dir, e))?;
     let mut inner = writer.finish().map_err(zip_err)?;
     inner.flush().map_err(|e| AdminError::io(dest_dir, e))?;
-    let out_file = inner.into_inner().map_err(|e| AdminError::io(dest_dir, e.into_error()))?;
-    out_file.sync_all().map_err(|e| AdminError::io(dest_dir, e))?;
+    let out_file = inner
+        .into_inner()
+        .map_err(|e| AdminError::io(dest_dir, e.into_error()))?;
+    out_file
+        .sync_all()
+        .map_err(|e| AdminError::io(dest_dir, e))?;
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
         .map_err(|e| AdminError::io(tmp.path(), e))?;
@@ -344,8 +370,14 @@ mod tests {
     #[test]
     fn local_versions_and_platforms() {
         assert_eq!(with_local("1.0", "computecanada"), "1.0+computecanada");
-        assert_eq!(with_local("1.0+computecanada", "computecanada"), "1.0+computecanada");
-        assert_eq!(with_local("1.0+cuda12", "computecanada"), "1.0+cuda12.computecanada");
+        assert_eq!(
+            with_local("1.0+computecanada", "computecanada"),
+            "1.0+computecanada"
+        );
+        assert_eq!(
+            with_local("1.0+cuda12", "computecanada"),
+            "1.0+cuda12.computecanada"
+        );
         assert_eq!(
             retag_platform("manylinux2014_x86_64.manylinux_2_17_x86_64"),
             "linux_x86_64"
@@ -357,9 +389,12 @@ mod tests {
             requires_dist: None,
         };
         assert_eq!(
-            new_filename("numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", &plan)
-                .unwrap()
-                .0,
+            new_filename(
+                "numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+                &plan
+            )
+            .unwrap()
+            .0,
             "numpy-1.26.4+computecanada-cp311-cp311-linux_x86_64.whl"
         );
         assert!(new_filename("bad.whl", &plan).is_err());

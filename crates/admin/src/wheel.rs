@@ -45,9 +45,8 @@ pub fn inspect_wheel(path: &Path) -> Result<WheelReport, AdminError> {
         .and_then(|n| n.to_str())
         .ok_or_else(|| AdminError::input(format!("{} is not a wheel file name", path.display())))?
         .to_string();
-    let parsed = WheelFilename::parse(&filename).map_err(|e| {
-        AdminError::input(format!("{e}; rename it or rebuild it"))
-    })?;
+    let parsed = WheelFilename::parse(&filename)
+        .map_err(|e| AdminError::input(format!("{e}; rename it or rebuild it")))?;
     let file = File::open(path).map_err(|e| AdminError::io(path, e))?;
     let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| {
         AdminError::input(format!(
@@ -142,7 +141,11 @@ const ARCH_NAMES: &[&str] = &["x86-64-v4", "x86-64-v3", "avx512", "avx2", "avx",
 /// RPATH/RUNPATH entries (the site's libraries live under `…/x86-64-v3/…`), under the
 /// compatibility layer (`gentoo2023`, or `gentoo2020` for the 2020 level names, unless
 /// `layer` says otherwise); else `<layer>/generic`.
-pub fn choose_placement(report: &WheelReport, choice: &ArchChoice, layer: Option<&str>) -> Placement {
+pub fn choose_placement(
+    report: &WheelReport,
+    choice: &ArchChoice,
+    layer: Option<&str>,
+) -> Placement {
     let layer_for = |arch: &str| {
         layer.map(str::to_string).unwrap_or_else(|| {
             if wheel_name::ARCHITECTURES_2020.contains(&arch) && arch != "generic" {

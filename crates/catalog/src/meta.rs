@@ -120,7 +120,8 @@ pub fn read_metadata_bytes(path: &Path) -> Result<Vec<u8>, String> {
 }
 
 fn read_metadata_member<R: Read + Seek>(reader: R) -> Result<String, String> {
-    let mut archive = zip::ZipArchive::new(reader).map_err(|e| format!("not a zip archive: {e}"))?;
+    let mut archive =
+        zip::ZipArchive::new(reader).map_err(|e| format!("not a zip archive: {e}"))?;
     let dist_info = wheel_metadata::wheel_dist_info(&archive)
         .ok_or_else(|| "no .dist-info/METADATA member".to_string())?;
     let member = archive
@@ -163,14 +164,16 @@ pub struct MetaStats {
 
 /// Collects the metadata of every `.whl` file of `tree`, reusing `previous` where the directory
 /// (or the file's size and mtime) did not change. Files that vanish while reading are left out.
-pub(crate) fn collect(
-    tree: &Tree,
-    previous: Option<(&Tree, &MetaMap)>,
-) -> (MetaMap, MetaStats) {
+pub(crate) fn collect(tree: &Tree, previous: Option<(&Tree, &MetaMap)>) -> (MetaMap, MetaStats) {
     // Directories whose mtime is the one the previous catalog saw: nothing was added, removed
     // or renamed in them, and `add`/`edit` always rename, so their entries still hold.
     let old_mtimes: HashMap<&Path, i128> = previous
-        .map(|(old, _)| old.nodes.iter().map(|n| (n.path.as_path(), n.mtime_ns)).collect())
+        .map(|(old, _)| {
+            old.nodes
+                .iter()
+                .map(|n| (n.path.as_path(), n.mtime_ns))
+                .collect()
+        })
         .unwrap_or_default();
     let unchanged_dirs: HashMap<&Path, bool> = tree
         .nodes
@@ -255,10 +258,7 @@ pub(crate) fn write_line(out: &mut String, node: usize, name: &str, meta: &Wheel
 
 /// Parses the metadata section (every line starting with `M`); `None` at the first malformed
 /// line, whose number (counted from the start of the section) is returned as the error.
-pub(crate) fn parse_section(
-    text: &str,
-    tree: &Tree,
-) -> Result<MetaMap, usize> {
+pub(crate) fn parse_section(text: &str, tree: &Tree) -> Result<MetaMap, usize> {
     let mut map = MetaMap::new();
     for (index, line) in text.lines().enumerate() {
         if line.is_empty() {

@@ -9,12 +9,20 @@ fn site(name: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::Builder::new().prefix(name).tempdir().unwrap();
     let root = tmp.path().join("wheelhouse");
     let generic = root.join("gentoo2023/generic");
-    let mut spec = WheelSpec::pure("demo-pkg", "1.0").requires("six>=1.5").requires("numpy<2; python_version>='3.9'");
+    let mut spec = WheelSpec::pure("demo-pkg", "1.0")
+        .requires("six>=1.5")
+        .requires("numpy<2; python_version>='3.9'");
     spec.requires_python = Some(">=3.8".into());
     spec.write(&generic);
-    WheelSpec::pure("six", "1.16.0").tag("py2.py3-none-any").write(&generic);
+    WheelSpec::pure("six", "1.16.0")
+        .tag("py2.py3-none-any")
+        .write(&generic);
     std::fs::create_dir_all(root.join("gentoo2023/x86-64-v3")).unwrap();
-    std::fs::write(root.join("gentoo2023/x86-64-v3/broken-1.0-py3-none-any.whl"), b"not a zip").unwrap();
+    std::fs::write(
+        root.join("gentoo2023/x86-64-v3/broken-1.0-py3-none-any.whl"),
+        b"not a zip",
+    )
+    .unwrap();
     std::fs::write(root.join("gentoo2023/x86-64-v3/README"), b"not a wheel").unwrap();
     (tmp, root)
 }
@@ -40,7 +48,10 @@ fn metadata_is_stored_and_read_back_without_opening_wheels() {
     assert_eq!(meta.name, "demo-pkg");
     assert_eq!(meta.version, "1.0");
     assert_eq!(meta.requires_python.as_deref(), Some(">=3.8"));
-    assert_eq!(meta.requires_dist, ["six>=1.5", "numpy<2; python_version>='3.9'"]);
+    assert_eq!(
+        meta.requires_dist,
+        ["six>=1.5", "numpy<2; python_version>='3.9'"]
+    );
     assert_eq!(meta.size, std::fs::metadata(&path).unwrap().len());
     assert_eq!(meta.sha256, sha256_hex(&path));
     assert_eq!(*meta, catalog::read_wheel_meta(&path).unwrap());
@@ -50,7 +61,9 @@ fn metadata_is_stored_and_read_back_without_opening_wheels() {
         .unwrap();
     assert!(broken.error.as_deref().unwrap().contains("not a zip"));
     // Only wheels get metadata.
-    assert!(house.wheel_meta(&root.join("gentoo2023/x86-64-v3/README")).is_none());
+    assert!(house
+        .wheel_meta(&root.join("gentoo2023/x86-64-v3/README"))
+        .is_none());
 }
 
 #[test]
@@ -112,7 +125,13 @@ fn format_two_catalogs_are_still_read_for_listings() {
     assert!(house
         .wheel_meta(&root.join("gentoo2023/generic/six-1.16.0-py2.py3-none-any.whl"))
         .is_none());
-    assert_eq!(house.list(&site_config::SearchPaths::UnderWheelhouse(root.clone())).files.len(), 4);
+    assert_eq!(
+        house
+            .list(&site_config::SearchPaths::UnderWheelhouse(root.clone()))
+            .files
+            .len(),
+        4
+    );
 }
 
 #[test]
@@ -124,5 +143,8 @@ fn a_malformed_metadata_section_is_reported() {
     std::fs::write(root.join(CATALOG_FILE), text).unwrap();
     let loaded = Catalog::load(&root).unwrap().unwrap();
     assert!(loaded.metadata().is_none());
-    assert!(loaded.metadata_error().unwrap().contains("wheelhouse index"));
+    assert!(loaded
+        .metadata_error()
+        .unwrap()
+        .contains("wheelhouse index"));
 }

@@ -26,15 +26,26 @@ const HTML_V1: &str = "application/vnd.pypi.simple.v1+html";
 pub async fn handle<B>(snapshot: Arc<Snapshot>, req: Request<B>) -> Response<Body> {
     let head_only = req.method() == Method::HEAD;
     if req.method() != Method::GET && !head_only {
-        let mut r = text(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD: this index is read-only\n");
-        r.headers_mut().insert("allow", HeaderValue::from_static("GET, HEAD"));
+        let mut r = text(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "only GET and HEAD: this index is read-only\n",
+        );
+        r.headers_mut()
+            .insert("allow", HeaderValue::from_static("GET, HEAD"));
         return r;
     }
     let Some(path) = percent_decode(req.uri().path()) else {
-        return text(StatusCode::BAD_REQUEST, "malformed percent-encoding in the path\n");
+        return text(
+            StatusCode::BAD_REQUEST,
+            "malformed percent-encoding in the path\n",
+        );
     };
-    if path.split('/').any(|s| s == ".." || s == ".") || path.contains('\0') || path.contains('\\') {
-        return text(StatusCode::BAD_REQUEST, "path segments '.' and '..' are refused\n");
+    if path.split('/').any(|s| s == ".." || s == ".") || path.contains('\0') || path.contains('\\')
+    {
+        return text(
+            StatusCode::BAD_REQUEST,
+            "path segments '.' and '..' are refused\n",
+        );
     }
     let mut response = route(&snapshot, &path, req.headers()).await;
     if head_only {
@@ -50,7 +61,9 @@ async fn route(snapshot: &Snapshot, path: &str, headers: &HeaderMap) -> Response
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match parts.as_slice() {
         [""] => {
-            let mut html = String::from("<!DOCTYPE html>\n<html><head><title>Wheelhouse</title></head><body>\n");
+            let mut html = String::from(
+                "<!DOCTYPE html>\n<html><head><title>Wheelhouse</title></head><body>\n",
+            );
             for name in snapshot.levels.keys() {
                 html.push_str(&format!("<a href=\"/{name}/simple/\">{name}</a><br/>\n"));
             }
@@ -61,7 +74,11 @@ async fn route(snapshot: &Snapshot, path: &str, headers: &HeaderMap) -> Response
         [level, "simple", ""] => match snapshot.levels.get(*level) {
             Some(l) => {
                 let names: Vec<&str> = l.names.iter().map(String::as_str).collect();
-                negotiate(headers, || admin::root_html(&names), || admin::root_json(&names))
+                negotiate(
+                    headers,
+                    || admin::root_html(&names),
+                    || admin::root_json(&names),
+                )
             }
             None => not_found(),
         },
@@ -87,7 +104,11 @@ async fn route(snapshot: &Snapshot, path: &str, headers: &HeaderMap) -> Response
 }
 
 /// JSON when the client ranks PEP 691 JSON at least as high as HTML (pip and uv do).
-fn negotiate(headers: &HeaderMap, html: impl FnOnce() -> String, json: impl FnOnce() -> String) -> Response<Body> {
+fn negotiate(
+    headers: &HeaderMap,
+    html: impl FnOnce() -> String,
+    json: impl FnOnce() -> String,
+) -> Response<Body> {
     let accept = headers
         .get("accept")
         .and_then(|v| v.to_str().ok())
@@ -113,12 +134,21 @@ fn negotiate(headers: &HeaderMap, html: impl FnOnce() -> String, json: impl FnOn
     let mut response = if q_json > 0.0 && q_json >= q_html {
         page(headers, Bytes::from(json()), JSON)
     } else if q_html > 0.0 || q_json == 0.0 {
-        let kind = if html_v1 { HTML_V1 } else { "text/html; charset=utf-8" };
+        let kind = if html_v1 {
+            HTML_V1
+        } else {
+            "text/html; charset=utf-8"
+        };
         page(headers, Bytes::from(html()), kind)
     } else {
-        text(StatusCode::NOT_ACCEPTABLE, "this index serves HTML and PEP 691 JSON\n")
+        text(
+            StatusCode::NOT_ACCEPTABLE,
+            "this index serves HTML and PEP 691 JSON\n",
+        )
     };
-    response.headers_mut().insert("vary", HeaderValue::from_static("Accept"));
+    response
+        .headers_mut()
+        .insert("vary", HeaderValue::from_static("Accept"));
     response
 }
 
@@ -131,7 +161,8 @@ fn page(headers: &HeaderMap, body: Bytes, content_type: &str) -> Response<Body> 
     } else {
         let len = body.len();
         let mut r = Response::new(Body::bytes(body));
-        r.headers_mut().insert("content-length", HeaderValue::from(len));
+        r.headers_mut()
+            .insert("content-length", HeaderValue::from(len));
         r
     };
     let h = response.headers_mut();
@@ -173,7 +204,10 @@ async fn serve_file(snapshot: &Snapshot, rel: &str, headers: &HeaderMap) -> Resp
         let bytes = tokio::task::spawn_blocking(move || catalog::read_metadata_bytes(&path)).await;
         return match bytes {
             Ok(Ok(bytes)) => page(headers, Bytes::from(bytes), "text/plain; charset=utf-8"),
-            _ => text(StatusCode::INTERNAL_SERVER_ERROR, "the wheel's METADATA cannot be read\n"),
+            _ => text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the wheel's METADATA cannot be read\n",
+            ),
         };
     }
     let Some((path, file)) = snapshot.files.get(rel) else {
@@ -182,7 +216,10 @@ async fn serve_file(snapshot: &Snapshot, rel: &str, headers: &HeaderMap) -> Resp
     let etag = format!("\"{}\"", file.sha256);
     if if_none_match(headers, &etag) {
         let mut r = empty(StatusCode::NOT_MODIFIED);
-        r.headers_mut().insert("etag", HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\"")));
+        r.headers_mut().insert(
+            "etag",
+            HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\"")),
+        );
         return r;
     }
     let mut handle = match tokio::fs::File::open(path).await {
@@ -220,7 +257,10 @@ async fn serve_file(snapshot: &Snapshot, rel: &str, headers: &HeaderMap) -> Resp
     let mut response = Response::new(Body::file(handle, len));
     *response.status_mut() = status;
     let h = response.headers_mut();
-    h.insert("content-type", HeaderValue::from_static("application/octet-stream"));
+    h.insert(
+        "content-type",
+        HeaderValue::from_static("application/octet-stream"),
+    );
     h.insert("content-length", HeaderValue::from(len));
     h.insert("accept-ranges", HeaderValue::from_static("bytes"));
     if let Ok(v) = HeaderValue::from_str(&etag) {
@@ -261,7 +301,9 @@ fn parse_range(value: &str, size: u64) -> Range {
             Err(_) => return Range::Ignore,
         },
         (false, _) => {
-            let Ok(start) = a.parse::<u64>() else { return Range::Ignore };
+            let Ok(start) = a.parse::<u64>() else {
+                return Range::Ignore;
+            };
             let end = if b.is_empty() {
                 size.saturating_sub(1)
             } else {
@@ -299,8 +341,12 @@ fn percent_decode(path: &str) -> Option<String> {
 fn text(status: StatusCode, message: &'static str) -> Response<Body> {
     let mut r = Response::new(Body::bytes(Bytes::from_static(message.as_bytes())));
     *r.status_mut() = status;
-    r.headers_mut().insert("content-type", HeaderValue::from_static("text/plain; charset=utf-8"));
-    r.headers_mut().insert("content-length", HeaderValue::from(message.len()));
+    r.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r.headers_mut()
+        .insert("content-length", HeaderValue::from(message.len()));
     r
 }
 
@@ -319,7 +365,8 @@ fn redirect(to: &str) -> Response<Body> {
     if let Ok(v) = HeaderValue::from_str(to) {
         r.headers_mut().insert("location", v);
     }
-    r.headers_mut().insert("content-length", HeaderValue::from(0));
+    r.headers_mut()
+        .insert("content-length", HeaderValue::from(0));
     r
 }
 

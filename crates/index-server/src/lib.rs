@@ -102,7 +102,9 @@ async fn run(
             loop {
                 tick.tick().await;
                 let s = shared.clone();
-                if let Ok(Some(line)) = tokio::task::spawn_blocking(move || s.reload_if_changed()).await {
+                if let Ok(Some(line)) =
+                    tokio::task::spawn_blocking(move || s.reload_if_changed()).await
+                {
                     eprintln!("wheelhouse serve: {line}");
                 }
             }
@@ -167,7 +169,10 @@ async fn run(
         });
     }
     drop(listener);
-    eprintln!("wheelhouse serve: stopping; waiting for {} connection(s)", connections.len());
+    eprintln!(
+        "wheelhouse serve: stopping; waiting for {} connection(s)",
+        connections.len()
+    );
     let _ = stop_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(30), async {
         while connections.join_next().await.is_some() {}

@@ -38,7 +38,9 @@ impl std::fmt::Display for LoadError {
 }
 
 pub fn catalog_mtime(root: &Path) -> Option<SystemTime> {
-    std::fs::metadata(root.join(CATALOG_FILE)).and_then(|m| m.modified()).ok()
+    std::fs::metadata(root.join(CATALOG_FILE))
+        .and_then(|m| m.modified())
+        .ok()
 }
 
 /// Loads the catalog of `root` into a snapshot.
@@ -128,7 +130,11 @@ impl Shared {
                 let line = format!(
                     "catalog reloaded: {} files{}",
                     snapshot.files.len(),
-                    snapshot.stale.as_deref().map(|s| format!(" (stale: {s})")).unwrap_or_default()
+                    snapshot
+                        .stale
+                        .as_deref()
+                        .map(|s| format!(" (stale: {s})"))
+                        .unwrap_or_default()
                 );
                 *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(snapshot);
                 Some(line)

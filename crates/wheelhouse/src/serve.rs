@@ -39,7 +39,10 @@ pub fn run(args: ServeArgs) -> i32 {
         access_log: !args.quiet,
     };
     let result = index_server::serve(config, |addr| {
-        println!("Serving {} on http://{addr}/ (levels under /LEVEL/simple/; Ctrl-C or SIGTERM stops)", root.display());
+        println!(
+            "Serving {} on http://{addr}/ (levels under /LEVEL/simple/; Ctrl-C or SIGTERM stops)",
+            root.display()
+        );
         let _ = std::io::stdout().flush();
     });
     match result {

@@ -130,20 +130,44 @@ pub fn run_inspect(args: InspectArgs) -> i32 {
             "unsafe_members": report.unsafe_members,
             "placement": { "dir": placement.dir, "arch": placement.arch, "reason": placement.reason, "warning": placement.warning },
         });
-        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
         return 0;
     }
     println!("{}", report.filename);
     println!("  tags: {}", report.tags.join(" "));
     println!(
         "  {}",
-        if report.pure { "pure Python" } else { "compiled code" }
+        if report.pure {
+            "pure Python"
+        } else {
+            "compiled code"
+        }
     );
     for e in &report.elf {
         println!("  {}", e.path);
-        let list = |v: &[String]| if v.is_empty() { "-".to_string() } else { v.join(":") };
-        println!("    RPATH: {}  RUNPATH: {}", list(&e.rpath), list(&e.runpath));
-        println!("    needs: {}", if e.needed.is_empty() { "-".into() } else { e.needed.join(", ") });
+        let list = |v: &[String]| {
+            if v.is_empty() {
+                "-".to_string()
+            } else {
+                v.join(":")
+            }
+        };
+        println!(
+            "    RPATH: {}  RUNPATH: {}",
+            list(&e.rpath),
+            list(&e.runpath)
+        );
+        println!(
+            "    needs: {}",
+            if e.needed.is_empty() {
+                "-".into()
+            } else {
+                e.needed.join(", ")
+            }
+        );
         println!(
             "    GLIBC: {}  ISA level (note): {}  code: {}",
             e.max_glibc.as_deref().unwrap_or("-"),
@@ -151,7 +175,10 @@ pub fn run_inspect(args: InspectArgs) -> i32 {
             e.code_level_name()
         );
         if !e.extensions.is_empty() {
-            println!("    extensions: {}", e.extensions.iter().cloned().collect::<Vec<_>>().join(" "));
+            println!(
+                "    extensions: {}",
+                e.extensions.iter().cloned().collect::<Vec<_>>().join(" ")
+            );
         }
         if let Some(p) = &e.problem {
             println!("    problem: {p}");
@@ -160,7 +187,10 @@ pub fn run_inspect(args: InspectArgs) -> i32 {
     for m in &report.unsafe_members {
         println!("  unsafe member: {m}");
     }
-    println!("  add would choose: {}/ ({})", placement.dir, placement.reason);
+    println!(
+        "  add would choose: {}/ ({})",
+        placement.dir, placement.reason
+    );
     if let Some(w) = &placement.warning {
         println!("  warning: {w}");
     }
@@ -180,7 +210,11 @@ pub fn run_add(args: AddArgs) -> i32 {
         return 2;
     }
     let opts = AddOptions {
-        arch: if args.arch == "auto" { ArchChoice::Auto } else { ArchChoice::Fixed(args.arch) },
+        arch: if args.arch == "auto" {
+            ArchChoice::Auto
+        } else {
+            ArchChoice::Fixed(args.arch)
+        },
         layer: args.layer,
         local_version: args.local_version,
         retag_manylinux: args.retag_manylinux,
@@ -192,7 +226,12 @@ pub fn run_add(args: AddArgs) -> i32 {
         match admin::add_wheel(&root, wheel, &opts) {
             Ok(done) => {
                 added += 1;
-                println!("{} -> {} ({})", wheel.display(), done.path.display(), done.placement.reason);
+                println!(
+                    "{} -> {} ({})",
+                    wheel.display(),
+                    done.path.display(),
+                    done.placement.reason
+                );
                 for w in &done.warnings {
                     eprintln!("wheelhouse add: warning: {w}");
                 }
@@ -211,9 +250,17 @@ pub fn run_add(args: AddArgs) -> i32 {
 pub fn run_edit(args: EditArgs) -> i32 {
     let mut edits = Vec::new();
     edits.extend(args.remove_req.into_iter().map(ReqEdit::Remove));
-    edits.extend(args.rename_req.chunks(2).map(|p| ReqEdit::Rename(p[0].clone(), p[1].clone())));
+    edits.extend(
+        args.rename_req
+            .chunks(2)
+            .map(|p| ReqEdit::Rename(p[0].clone(), p[1].clone())),
+    );
     edits.extend(args.update_req.into_iter().map(ReqEdit::Update));
-    edits.extend(args.set_max.chunks(2).map(|p| ReqEdit::SetMax(p[0].clone(), p[1].clone())));
+    edits.extend(
+        args.set_max
+            .chunks(2)
+            .map(|p| ReqEdit::SetMax(p[0].clone(), p[1].clone())),
+    );
     edits.extend(args.add_req.into_iter().map(ReqEdit::Add));
     if edits.is_empty() {
         crate::print_error(
@@ -231,7 +278,12 @@ pub fn run_edit(args: EditArgs) -> i32 {
             // Edits rename a new file over the old: the directory changed, so refresh the
             // catalog of the wheelhouse holding it (the nearest ancestor with one).
             let dir = args.wheel.canonicalize().unwrap_or(args.wheel.clone());
-            if let Some(root) = dir.ancestors().skip(1).take(3).find(|d| d.join(catalog::CATALOG_FILE).is_file()) {
+            if let Some(root) = dir
+                .ancestors()
+                .skip(1)
+                .take(3)
+                .find(|d| d.join(catalog::CATALOG_FILE).is_file())
+            {
                 if let Err(e) = admin::update_catalog(root, false) {
                     return fail("wheelhouse edit", &e);
                 }
@@ -247,7 +299,10 @@ pub fn run_audit(args: AuditArgs) -> i32 {
     if !root.is_dir() {
         crate::print_error(
             "wheelhouse audit",
-            &format!("{} is not a directory. Give the wheelhouse root as an argument or set WHEELHOUSE", root.display()),
+            &format!(
+                "{} is not a directory. Give the wheelhouse root as an argument or set WHEELHOUSE",
+                root.display()
+            ),
         );
         return 2;
     }
@@ -256,7 +311,10 @@ pub fn run_audit(args: AuditArgs) -> i32 {
         match PythonVersion::parse(p) {
             Some(v) => pythons.push(v),
             None => {
-                crate::print_error("wheelhouse audit", &format!("--python {p}: not a Python version; write it as 3.11"));
+                crate::print_error(
+                    "wheelhouse audit",
+                    &format!("--python {p}: not a Python version; write it as 3.11"),
+                );
                 return 2;
             }
         }
@@ -271,7 +329,14 @@ pub fn run_audit(args: AuditArgs) -> i32 {
         );
         return 2;
     }
-    let report = admin::audit(&root, &AuditOptions { pythons, archs: args.arch, deep: args.deep });
+    let report = admin::audit(
+        &root,
+        &AuditOptions {
+            pythons,
+            archs: args.arch,
+            deep: args.deep,
+        },
+    );
     if args.format == "json" {
         let findings: Vec<_> = report
             .findings
@@ -284,7 +349,10 @@ pub fn run_audit(args: AuditArgs) -> i32 {
             "catalog_used": report.catalog_used,
             "findings": findings,
         });
-        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
     } else {
         for f in &report.findings {
             println!("{}: {}", f.kind, f.message);
@@ -293,7 +361,11 @@ pub fn run_audit(args: AuditArgs) -> i32 {
             "wheelhouse audit: {} wheels, {} Python/level pairs checked{}: {} problem{}",
             report.wheels,
             report.checked.len(),
-            if report.catalog_used { " (from the catalog)" } else { " (no fresh catalog: wheels opened; run `wheelhouse index`)" },
+            if report.catalog_used {
+                " (from the catalog)"
+            } else {
+                " (no fresh catalog: wheels opened; run `wheelhouse index`)"
+            },
             report.findings.len(),
             if report.findings.len() == 1 { "" } else { "s" }
         );

@@ -12,7 +12,12 @@ use test_support::WheelSpec;
 
 fn clean_env(cmd: &mut Command) {
     for (key, _) in std::env::vars() {
-        if key.starts_with("PIP_") || key.starts_with("UV_") || key == "WHEELHOUSE" || key == "PYTHONPATH" || key == "VIRTUAL_ENV" {
+        if key.starts_with("PIP_")
+            || key.starts_with("UV_")
+            || key == "WHEELHOUSE"
+            || key == "PYTHONPATH"
+            || key == "VIRTUAL_ENV"
+        {
             cmd.env_remove(key);
         }
     }
@@ -27,8 +32,12 @@ fn wheelhouse() -> Command {
 /// The Pythons whose pip installs are checked: pip 24.2 (`.tools/venv`) and the newest pip
 /// (`.staff-tools/pip-latest`, made by scripts/setup-staff.sh).
 fn pythons_with_pip() -> Vec<PathBuf> {
-    let latest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.staff-tools/pip-latest/bin/python");
-    assert!(latest.exists(), "the newest pip is missing: run scripts/setup-staff.sh");
+    let latest =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.staff-tools/pip-latest/bin/python");
+    assert!(
+        latest.exists(),
+        "the newest pip is missing: run scripts/setup-staff.sh"
+    );
     vec![test_support::tools_python(), latest]
 }
 
@@ -58,9 +67,18 @@ impl Server {
             .split("http://")
             .nth(1)
             .and_then(|s| s.split('/').next())
-            .unwrap_or_else(|| panic!("no address in {line:?}: {}", std::fs::read_to_string(log).unwrap_or_default()))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no address in {line:?}: {}",
+                    std::fs::read_to_string(log).unwrap_or_default()
+                )
+            })
             .to_string();
-        Server { child, addr, stderr: log.to_path_buf() }
+        Server {
+            child,
+            addr,
+            stderr: log.to_path_buf(),
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -69,7 +87,10 @@ impl Server {
 
     fn terminate(mut self) -> (Option<i32>, Duration) {
         let started = Instant::now();
-        Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
         let status = self.child.wait().unwrap();
         (status.code(), started.elapsed())
     }
@@ -85,28 +106,44 @@ impl Drop for Server {
 /// One raw request; returns (status, headers lower-cased, body).
 fn raw(addr: &str, request: &[u8]) -> (u16, String, Vec<u8>) {
     let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
     stream.write_all(request).unwrap();
     let mut data = Vec::new();
     let _ = stream.read_to_end(&mut data);
-    let split = data.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(data.len());
+    let split = data
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(data.len());
     let head = String::from_utf8_lossy(&data[..split]).to_ascii_lowercase();
-    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let body = data.get(split + 4..).unwrap_or(&[]).to_vec();
     (status, head, body)
 }
 
 fn get(addr: &str, path: &str, extra: &str) -> (u16, String, Vec<u8>) {
-    raw(addr, format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra}\r\n").as_bytes())
+    raw(
+        addr,
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra}\r\n")
+            .as_bytes(),
+    )
 }
 
 fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
-    head.lines().find_map(|l| l.strip_prefix(&format!("{name}: ")))
+    head.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
 }
 
 fn site(tmp: &Path) -> PathBuf {
     let root = tmp.join("wheelhouse");
-    WheelSpec::pure("app", "1.0").requires("dep>=1").write(&root.join("gentoo2023/x86-64-v3"));
+    WheelSpec::pure("app", "1.0")
+        .requires("dep>=1")
+        .write(&root.join("gentoo2023/x86-64-v3"));
     let mut dep = WheelSpec::pure("dep", "1.2+computecanada");
     dep.requires_python = Some(">=3.8".into());
     // A bigger file, so downloads take several chunks.
@@ -137,12 +174,27 @@ fn pip_and_uv_install_through_serve() {
         let mut pip = Command::new(&python);
         clean_env(&mut pip);
         let out = pip
-            .args(["-m", "pip", "--disable-pip-version-check", "--no-cache-dir", "install", "--index-url", &index, "--target"])
+            .args([
+                "-m",
+                "pip",
+                "--disable-pip-version-check",
+                "--no-cache-dir",
+                "install",
+                "--index-url",
+                &index,
+                "--target",
+            ])
             .arg(&target)
             .arg("app")
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}: {}{}", python.display(), String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}: {}{}",
+            python.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(target.join("dep/blob.bin").is_file());
     }
 
@@ -154,12 +206,25 @@ fn pip_and_uv_install_through_serve() {
     let out = cmd
         .env("UV_NO_CONFIG", "1")
         .env("UV_CACHE_DIR", tmp.path().join("uv-cache"))
-        .args(["pip", "install", "--python", "python3", "--index-url", &index, "--target"])
+        .args([
+            "pip",
+            "install",
+            "--python",
+            "python3",
+            "--index-url",
+            &index,
+            "--target",
+        ])
         .arg(&target)
         .arg("app")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(target.join("dep/blob.bin").is_file());
     // The access log names the requests.
     let log = std::fs::read_to_string(&server.stderr).unwrap();
@@ -194,7 +259,12 @@ fn serve_is_safe_and_speaks_http_properly() {
         assert!(!String::from_utf8_lossy(&body).contains("secret"), "{path}");
     }
     // Malformed requests get 400 (or a closed connection), and the server lives on.
-    for junk in [&b"NONSENSE\r\n\r\n"[..], b"GET\r\n\r\n", b"\x00\x01\x02\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n"] {
+    for junk in [
+        &b"NONSENSE\r\n\r\n"[..],
+        b"GET\r\n\r\n",
+        b"\x00\x01\x02\r\n\r\n",
+        b"GET / HTTP/9.9\r\n\r\n",
+    ] {
         let (status, _, _) = raw(&addr, junk);
         assert!(matches!(status, 0 | 400 | 505), "{junk:?}: {status}");
     }
@@ -205,18 +275,30 @@ fn serve_is_safe_and_speaks_http_properly() {
     // JSON or HTML by Accept; ETag and If-None-Match.
     let (status, head, body) = get(&addr, "/x86-64-v3/simple/dep/", "Accept: application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1\r\n");
     assert_eq!(status, 200);
-    assert_eq!(header(&head, "content-type"), Some("application/vnd.pypi.simple.v1+json"));
+    assert_eq!(
+        header(&head, "content-type"),
+        Some("application/vnd.pypi.simple.v1+json")
+    );
     let page: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(page["files"][0]["requires-python"], ">=3.8");
     let wheel_url = page["files"][0]["url"].as_str().unwrap().to_string();
-    let sha = page["files"][0]["hashes"]["sha256"].as_str().unwrap().to_string();
+    let sha = page["files"][0]["hashes"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let etag = header(&head, "etag").unwrap().to_string();
-    let (status, _, body) = get(&addr, "/x86-64-v3/simple/dep/", &format!("If-None-Match: {etag}\r\nAccept: application/vnd.pypi.simple.v1+json\r\n"));
+    let (status, _, body) = get(
+        &addr,
+        "/x86-64-v3/simple/dep/",
+        &format!("If-None-Match: {etag}\r\nAccept: application/vnd.pypi.simple.v1+json\r\n"),
+    );
     assert_eq!(status, 304);
     assert!(body.is_empty());
     let (status, head, body) = get(&addr, "/x86-64-v3/simple/dep/", "Accept: text/html\r\n");
     assert_eq!(status, 200);
-    assert!(header(&head, "content-type").unwrap().starts_with("text/html"));
+    assert!(header(&head, "content-type")
+        .unwrap()
+        .starts_with("text/html"));
     assert!(String::from_utf8_lossy(&body).contains("data-core-metadata=\"sha256="));
     let (status, head, _) = get(&addr, "/x86-64-v3/simple/DEP", "");
     assert_eq!(status, 301);
@@ -236,11 +318,18 @@ fn serve_is_safe_and_speaks_http_properly() {
     let (status, head, body) = get(&addr, &wheel_url, "Range: bytes=100-199\r\n");
     assert_eq!(status, 206);
     assert_eq!(body, &whole[100..200]);
-    assert_eq!(header(&head, "content-range"), Some(format!("bytes 100-199/{}", whole.len()).as_str()));
+    assert_eq!(
+        header(&head, "content-range"),
+        Some(format!("bytes 100-199/{}", whole.len()).as_str())
+    );
     let (status, _, body) = get(&addr, &wheel_url, "Range: bytes=-50\r\n");
     assert_eq!(status, 206);
     assert_eq!(body, &whole[whole.len() - 50..]);
-    let (status, _, _) = get(&addr, &wheel_url, &format!("Range: bytes={}-\r\n", whole.len()));
+    let (status, _, _) = get(
+        &addr,
+        &wheel_url,
+        &format!("Range: bytes={}-\r\n", whole.len()),
+    );
     assert_eq!(status, 416);
     let (status, _, _) = get(&addr, &wheel_url, &format!("If-None-Match: \"{sha}\"\r\n"));
     assert_eq!(status, 304);
@@ -260,16 +349,29 @@ fn serve_is_safe_and_speaks_http_properly() {
     for h in handles {
         assert_eq!(h.join().unwrap(), whole);
     }
-    slow.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     let started = Instant::now();
     let mut sink = Vec::new();
     let _ = slow.read_to_end(&mut sink);
-    assert!(started.elapsed() < Duration::from_secs(20), "the slow client was not dropped");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the slow client was not dropped"
+    );
 
     // The catalog is reloaded when it changes.
     let extra = WheelSpec::pure("late", "1.0").write(&tmp.path().join("dist"));
-    let out = wheelhouse().args(["add", "--wheelhouse"]).arg(&root).arg(&extra).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = wheelhouse()
+        .args(["add", "--wheelhouse"])
+        .arg(&root)
+        .arg(&extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let (status, _, _) = get(&addr, "/x86-64-v3/simple/late/", "");
@@ -284,7 +386,11 @@ fn serve_is_safe_and_speaks_http_properly() {
     let addr2 = addr.clone();
     let url2 = wheel_url.clone();
     let mut stream = TcpStream::connect(&addr2).unwrap();
-    stream.write_all(format!("GET {url2} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).unwrap();
+    stream
+        .write_all(
+            format!("GET {url2} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .unwrap();
     let mut first = [0u8; 1024];
     let n = stream.read(&mut first).unwrap();
     assert!(n > 0);
@@ -292,7 +398,11 @@ fn serve_is_safe_and_speaks_http_properly() {
     let mut rest = first[..n].to_vec();
     stream.read_to_end(&mut rest).unwrap();
     let split = rest.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    assert_eq!(&rest[split + 4..], &whole[..], "the in-flight download was cut");
+    assert_eq!(
+        &rest[split + 4..],
+        &whole[..],
+        "the in-flight download was cut"
+    );
     assert_eq!(code, Some(0));
     assert!(took < Duration::from_secs(10));
 }
@@ -301,7 +411,15 @@ fn serve_is_safe_and_speaks_http_properly() {
 fn serve_without_a_catalog_is_a_clear_error() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(tmp.path().join("generic")).unwrap();
-    let out = wheelhouse().args(["serve", "--bind", "127.0.0.1:0"]).arg(tmp.path()).output().unwrap();
+    let out = wheelhouse()
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("Run `wheelhouse index"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Run `wheelhouse index"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

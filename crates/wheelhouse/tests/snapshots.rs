@@ -33,7 +33,11 @@ const CASES: &[(&str, &str, &[&str])] = &[
         "wheelhouse",
         &["inspect", "missing-1.0-py3-none-any.whl"],
     ),
-    ("error-edit-nothing", "wheelhouse", &["edit", "x-1.0-py3-none-any.whl"]),
+    (
+        "error-edit-nothing",
+        "wheelhouse",
+        &["edit", "x-1.0-py3-none-any.whl"],
+    ),
     (
         "error-edit-bad-requirement",
         "wheelhouse",
@@ -49,7 +53,11 @@ const CASES: &[(&str, &str, &[&str])] = &[
         "wheelhouse",
         &["audit", "wheelhouse", "--python", "three"],
     ),
-    ("error-serve-no-catalog", "wheelhouse", &["serve", "wheelhouse"]),
+    (
+        "error-serve-no-catalog",
+        "wheelhouse",
+        &["serve", "wheelhouse"],
+    ),
     ("error-venv-no-module", "wheelhouse", &["venv", "env"]),
     (
         "error-install-no-environment",

@@ -17,7 +17,12 @@ fn wheelhouse() -> Command {
 /// The machine exports PIP_* variables that would override what the tests set.
 fn clean_env(cmd: &mut Command) {
     for (key, _) in std::env::vars() {
-        if key.starts_with("PIP_") || key.starts_with("UV_") || key == "WHEELHOUSE" || key == "PYTHONPATH" || key == "VIRTUAL_ENV" {
+        if key.starts_with("PIP_")
+            || key.starts_with("UV_")
+            || key == "WHEELHOUSE"
+            || key == "PYTHONPATH"
+            || key == "VIRTUAL_ENV"
+        {
             cmd.env_remove(key);
         }
     }
@@ -39,7 +44,9 @@ fn text(out: &Output) -> String {
 fn real_wheels() -> PathBuf {
     std::env::var_os("WHEELHOUSE_TEST_WHEELS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/wheels/small"))
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/wheels/small")
+        })
 }
 
 fn real_wheel(prefix: &str) -> PathBuf {
@@ -58,11 +65,17 @@ fn compile(dir: &Path, name: &str, flags: &[&str], source: &str, rpath: Option<&
     std::fs::write(&src, source).unwrap();
     let out = dir.join(format!("{name}.so"));
     let mut cmd = Command::new("gcc");
-    cmd.args(["-O2", "-shared", "-fPIC"]).args(flags).arg(&src).arg("-o").arg(&out);
+    cmd.args(["-O2", "-shared", "-fPIC"])
+        .args(flags)
+        .arg(&src)
+        .arg("-o")
+        .arg(&out);
     if let Some(r) = rpath {
         cmd.arg(format!("-Wl,-rpath,{r}"));
     }
-    let result = cmd.output().expect("gcc must be installed (apt-get install gcc)");
+    let result = cmd
+        .output()
+        .expect("gcc must be installed (apt-get install gcc)");
     assert!(result.status.success(), "{}", text(&result));
     std::fs::read(out).unwrap()
 }
@@ -84,7 +97,9 @@ fn binary_wheel(dir: &Path, name: &str, so: Vec<u8>) -> PathBuf {
 }
 
 fn inspect_json(wheel: &Path) -> Value {
-    let out = run(wheelhouse().args(["inspect", "--format", "json"]).arg(wheel));
+    let out = run(wheelhouse()
+        .args(["inspect", "--format", "json"])
+        .arg(wheel));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     serde_json::from_slice(&out.stdout).unwrap()
 }
@@ -93,7 +108,13 @@ fn inspect_json(wheel: &Path) -> Value {
 fn inspect_finds_avx2_and_avx512_in_compiled_code() {
     let tmp = tempfile::tempdir().unwrap();
     // -z x86-64-v3 makes the linker write the GNU property note naming the ISA level.
-    let avx2 = compile(tmp.path(), "avx2", &["-mavx2", "-Wl,-z,x86-64-v3"], AVX2_SOURCE, None);
+    let avx2 = compile(
+        tmp.path(),
+        "avx2",
+        &["-mavx2", "-Wl,-z,x86-64-v3"],
+        AVX2_SOURCE,
+        None,
+    );
     let avx512 = compile(
         tmp.path(),
         "avx512",
@@ -106,28 +127,59 @@ fn inspect_finds_avx2_and_avx512_in_compiled_code() {
     let v = inspect_json(&binary_wheel(&tmp.path().join("w"), "vec2", avx2));
     let elf = &v["elf"][0];
     assert_eq!(elf["path"], "vec2/_ext.so");
-    let ext: Vec<&str> = elf["extensions"].as_array().unwrap().iter().map(|e| e.as_str().unwrap()).collect();
+    let ext: Vec<&str> = elf["extensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
     assert!(ext.contains(&"AVX2"), "{v:#}");
     assert!(!ext.iter().any(|e| e.starts_with("AVX512")), "{v:#}");
     assert_eq!(elf["code_level"], "x86-64-v3");
     assert_eq!(elf["isa_needed"], "x86-64-v3");
-    assert!(elf["needed"].as_array().unwrap().iter().any(|n| n == "libc.so.6"), "{v:#}");
+    assert!(
+        elf["needed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n == "libc.so.6"),
+        "{v:#}"
+    );
     assert!(elf["max_glibc"].is_string(), "{v:#}");
     // No RPATH names a level: generic under the layer, with a warning about AVX2.
     assert_eq!(v["placement"]["dir"], "gentoo2023/generic");
     let warning = v["placement"]["warning"].as_str().unwrap();
-    assert!(warning.contains("AVX2") && warning.contains("--arch x86-64-v3"), "{v:#}");
+    assert!(
+        warning.contains("AVX2") && warning.contains("--arch x86-64-v3"),
+        "{v:#}"
+    );
     // Added with --arch generic, it goes there with the same warning.
     let house = tmp.path().join("house");
     std::fs::create_dir_all(&house).unwrap();
-    let out = run(wheelhouse().args(["add", "--arch", "generic", "--wheelhouse"]).arg(&house).arg(tmp.path().join("w/vec2-1.0-cp311-cp311-linux_x86_64.whl")));
+    let out = run(wheelhouse()
+        .args(["add", "--arch", "generic", "--wheelhouse"])
+        .arg(&house)
+        .arg(tmp.path().join("w/vec2-1.0-cp311-cp311-linux_x86_64.whl")));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("warning: vec2/_ext.so uses AVX, AVX2"), "{}", text(&out));
-    assert!(house.join("gentoo2023/generic/vec2-1.0-cp311-cp311-linux_x86_64.whl").is_file());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("warning: vec2/_ext.so uses AVX, AVX2"),
+        "{}",
+        text(&out)
+    );
+    assert!(house
+        .join("gentoo2023/generic/vec2-1.0-cp311-cp311-linux_x86_64.whl")
+        .is_file());
 
     let v = inspect_json(&binary_wheel(&tmp.path().join("w"), "vec512", avx512));
     let elf = &v["elf"][0];
-    assert!(elf["extensions"].as_array().unwrap().iter().any(|e| e == "AVX512F"), "{v:#}");
+    assert!(
+        elf["extensions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e == "AVX512F"),
+        "{v:#}"
+    );
     assert_eq!(elf["code_level"], "x86-64-v4");
     let paths = format!("{}{}", elf["rpath"], elf["runpath"]);
     assert!(paths.contains("/2023/x86-64-v4/"), "{v:#}");
@@ -140,20 +192,32 @@ fn inspect_finds_avx2_and_avx512_in_compiled_code() {
     assert!(v["placement"]["warning"].is_null());
 
     // The text form names the choice and the reason.
-    let out = run(wheelhouse().arg("inspect").arg(tmp.path().join("w/vec512-1.0-cp311-cp311-linux_x86_64.whl")));
+    let out = run(wheelhouse()
+        .arg("inspect")
+        .arg(tmp.path().join("w/vec512-1.0-cp311-cp311-linux_x86_64.whl")));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("add would choose: gentoo2023/x86-64-v4/"), "{stdout}");
+    assert!(
+        stdout.contains("add would choose: gentoo2023/x86-64-v4/"),
+        "{stdout}"
+    );
     assert!(stdout.contains("AVX512F"), "{stdout}");
 }
 
 #[test]
 fn inspect_a_real_pypi_binary_wheel() {
     let v = inspect_json(&real_wheel("pyyaml-"));
-    assert!(v["tags"].as_array().unwrap().iter().any(|t| t.as_str().unwrap().contains("manylinux")));
+    assert!(v["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t.as_str().unwrap().contains("manylinux")));
     let elf = v["elf"].as_array().unwrap();
     assert!(!elf.is_empty(), "{v:#}");
     assert!(elf[0]["path"].as_str().unwrap().ends_with(".so"));
-    assert!(elf[0]["max_glibc"].as_str().unwrap().starts_with("2."), "{v:#}");
+    assert!(
+        elf[0]["max_glibc"].as_str().unwrap().starts_with("2."),
+        "{v:#}"
+    );
     assert_eq!(v["pure"], false);
     // And a pure one.
     let v = inspect_json(&real_wheel("six-"));
@@ -168,14 +232,22 @@ fn inspect_refuses_a_non_wheel_clearly() {
     std::fs::write(&bad, "not a zip").unwrap();
     let out = run(wheelhouse().arg("inspect").arg(&bad));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a zip archive"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is not a zip archive"),
+        "{}",
+        text(&out)
+    );
 }
 
 /// The Pythons whose pip installs are checked: pip 24.2 (`.tools/venv`) and the newest pip
 /// (`.staff-tools/pip-latest`, made by scripts/setup-staff.sh).
 fn pythons_with_pip() -> Vec<PathBuf> {
-    let latest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.staff-tools/pip-latest/bin/python");
-    assert!(latest.exists(), "the newest pip is missing: run scripts/setup-staff.sh");
+    let latest =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.staff-tools/pip-latest/bin/python");
+    assert!(
+        latest.exists(),
+        "the newest pip is missing: run scripts/setup-staff.sh"
+    );
     vec![test_support::tools_python(), latest]
 }
 
@@ -188,15 +260,13 @@ fn tools_pip() -> Command {
 
 /// `importlib.metadata` of a --target directory: (version, requires).
 fn installed_metadata(target: &Path, dist: &str) -> Value {
-    let out = run(Command::new("python3")
-        .env("PYTHONPATH", target)
-        .args([
-            "-c",
-            "import json, sys, importlib.metadata as m; d = m.distribution(sys.argv[1]); \
+    let out = run(Command::new("python3").env("PYTHONPATH", target).args([
+        "-c",
+        "import json, sys, importlib.metadata as m; d = m.distribution(sys.argv[1]); \
              print(json.dumps({'version': d.version, 'requires': d.requires or [], \
              'path': str(d._path.name)}))",
-            dist,
-        ]));
+        dist,
+    ]));
     assert!(out.status.success(), "{}", text(&out));
     serde_json::from_slice(&out.stdout).unwrap()
 }
@@ -207,9 +277,14 @@ fn add_round_trip_local_version_and_retag() {
     let house = tmp.path().join("wheelhouse");
     std::fs::create_dir_all(house.join("gentoo2023/x86-64-v3")).unwrap();
     let dist = tmp.path().join("dist");
-    let pure = WheelSpec::pure("demo-staff", "1.0").requires("six").write(&dist);
+    let pure = WheelSpec::pure("demo-staff", "1.0")
+        .requires("six")
+        .write(&dist);
 
-    let out = run(wheelhouse().args(["add", "--local-version", "computecanada", "--wheelhouse"]).arg(&house).arg(&pure));
+    let out = run(wheelhouse()
+        .args(["add", "--local-version", "computecanada", "--wheelhouse"])
+        .arg(&house)
+        .arg(&pure));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let added = house.join("generic/demo_staff-1.0+computecanada-py3-none-any.whl");
     assert!(added.is_file(), "{}", text(&out));
@@ -219,16 +294,32 @@ fn add_round_trip_local_version_and_retag() {
     // avail_wheels lists it (generic/ is one level deep: list it through a pip config).
     std::fs::create_dir_all(tmp.path().join("pythons/3.11.5")).unwrap();
     let conf = tmp.path().join("pip.conf");
-    std::fs::write(&conf, format!("[wheel]\nfind-links = {} {}\n", house.join("gentoo2023/x86-64-v3").display(), house.join("generic").display())).unwrap();
+    std::fs::write(
+        &conf,
+        format!(
+            "[wheel]\nfind-links = {} {}\n",
+            house.join("gentoo2023/x86-64-v3").display(),
+            house.join("generic").display()
+        ),
+    )
+    .unwrap();
     let avail = run(wheelhouse()
         .env("PIP_CONFIG_FILE", &conf)
         .env("WHEELHOUSE", &house)
         .env("PYTHON_DIRS", tmp.path().join("pythons"))
         .args(["avail", "--raw", "--all", "demo_staff"]));
-    assert!(String::from_utf8_lossy(&avail.stdout).contains("demo_staff-1.0+computecanada-py3-none-any.whl"), "{}", text(&avail));
+    assert!(
+        String::from_utf8_lossy(&avail.stdout)
+            .contains("demo_staff-1.0+computecanada-py3-none-any.whl"),
+        "{}",
+        text(&avail)
+    );
     // Stock pip installs it; its dist-info matches the new name and version.
     let target = tmp.path().join("target");
-    let pip = run(tools_pip().args(["install", "--no-index", "--no-deps", "--target"]).arg(&target).arg(&added));
+    let pip = run(tools_pip()
+        .args(["install", "--no-index", "--no-deps", "--target"])
+        .arg(&target)
+        .arg(&added));
     assert!(pip.status.success(), "{}", text(&pip));
     let meta = installed_metadata(&target, "demo-staff");
     assert_eq!(meta["version"], "1.0+computecanada");
@@ -236,26 +327,60 @@ fn add_round_trip_local_version_and_retag() {
     assert_eq!(meta["requires"][0], "six");
 
     // No clobbering.
-    let again = run(wheelhouse().args(["add", "--local-version", "computecanada", "--wheelhouse"]).arg(&house).arg(&pure));
+    let again = run(wheelhouse()
+        .args(["add", "--local-version", "computecanada", "--wheelhouse"])
+        .arg(&house)
+        .arg(&pure));
     assert_eq!(again.status.code(), Some(1), "{}", text(&again));
-    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"), "{}", text(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already exists"),
+        "{}",
+        text(&again)
+    );
 
     // A CPU-level copy, then a generic copy of the same version is refused.
-    let binary = WheelSpec::pure("levelled", "2.0").tag("cp311-cp311-linux_x86_64").write(&dist);
-    let out = run(wheelhouse().args(["add", "--arch", "x86-64-v3", "--wheelhouse"]).arg(&house).arg(&binary));
+    let binary = WheelSpec::pure("levelled", "2.0")
+        .tag("cp311-cp311-linux_x86_64")
+        .write(&dist);
+    let out = run(wheelhouse()
+        .args(["add", "--arch", "x86-64-v3", "--wheelhouse"])
+        .arg(&house)
+        .arg(&binary));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(house.join("gentoo2023/x86-64-v3/levelled-2.0-cp311-cp311-linux_x86_64.whl").is_file());
-    let out = run(wheelhouse().args(["add", "--arch", "generic", "--wheelhouse"]).arg(&house).arg(&binary));
+    assert!(house
+        .join("gentoo2023/x86-64-v3/levelled-2.0-cp311-cp311-linux_x86_64.whl")
+        .is_file());
+    let out = run(wheelhouse()
+        .args(["add", "--arch", "generic", "--wheelhouse"])
+        .arg(&house)
+        .arg(&binary));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("CPU-level build of the same version"), "{}", text(&out));
-    assert!(!house.join("gentoo2023/generic/levelled-2.0-cp311-cp311-linux_x86_64.whl").exists());
-    let out = run(wheelhouse().args(["add", "--arch", "generic", "--force", "--wheelhouse"]).arg(&house).arg(&binary));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("CPU-level build of the same version"),
+        "{}",
+        text(&out)
+    );
+    assert!(!house
+        .join("gentoo2023/generic/levelled-2.0-cp311-cp311-linux_x86_64.whl")
+        .exists());
+    let out = run(wheelhouse()
+        .args(["add", "--arch", "generic", "--force", "--wheelhouse"])
+        .arg(&house)
+        .arg(&binary));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
     // A real manylinux wheel, retagged; pip installs the result.
     let yaml = real_wheel("pyyaml-");
     let out = run(wheelhouse()
-        .args(["add", "--retag-manylinux", "--arch", "x86-64-v3", "--local-version", "computecanada", "--wheelhouse"])
+        .args([
+            "add",
+            "--retag-manylinux",
+            "--arch",
+            "x86-64-v3",
+            "--local-version",
+            "computecanada",
+            "--wheelhouse",
+        ])
         .arg(&house)
         .arg(&yaml));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -266,12 +391,25 @@ fn add_round_trip_local_version_and_retag() {
         .filter(|n| n.starts_with("pyyaml"))
         .collect();
     assert_eq!(retagged.len(), 1, "{retagged:?}");
-    assert!(retagged[0].ends_with("+computecanada-cp311-cp311-linux_x86_64.whl"), "{retagged:?}");
+    assert!(
+        retagged[0].ends_with("+computecanada-cp311-cp311-linux_x86_64.whl"),
+        "{retagged:?}"
+    );
     let target = tmp.path().join("target-yaml");
-    let pip = run(tools_pip().args(["install", "--no-index", "--no-deps", "--target"]).arg(&target).arg(house.join("gentoo2023/x86-64-v3").join(&retagged[0])));
+    let pip = run(tools_pip()
+        .args(["install", "--no-index", "--no-deps", "--target"])
+        .arg(&target)
+        .arg(house.join("gentoo2023/x86-64-v3").join(&retagged[0])));
     assert!(pip.status.success(), "{}", text(&pip));
-    let import = run(Command::new("python3").env("PYTHONPATH", &target).args(["-c", "import yaml, importlib.metadata as m; print(m.version('PyYAML'), yaml.__with_libyaml__)"]));
-    assert!(String::from_utf8_lossy(&import.stdout).contains("+computecanada True"), "{}", text(&import));
+    let import = run(Command::new("python3").env("PYTHONPATH", &target).args([
+        "-c",
+        "import yaml, importlib.metadata as m; print(m.version('PyYAML'), yaml.__with_libyaml__)",
+    ]));
+    assert!(
+        String::from_utf8_lossy(&import.stdout).contains("+computecanada True"),
+        "{}",
+        text(&import)
+    );
     // Nothing half-written was left behind.
     for dir in ["generic", "gentoo2023/x86-64-v3", "gentoo2023/generic"] {
         for e in std::fs::read_dir(house.join(dir)).unwrap().flatten() {
@@ -289,13 +427,24 @@ fn edit_requirements_and_pip_sees_them() {
         .requires("oldname>=2")
         .requires("dropme")
         .write(&dir);
-    let out = run(wheelhouse()
-        .arg("edit")
-        .arg(&wheel)
-        .args(["--set-max", "numpy", "2", "--remove-req", "dropme", "--rename-req", "oldname", "newname", "--add-req", "packaging>=21"]));
+    let out = run(wheelhouse().arg("edit").arg(&wheel).args([
+        "--set-max",
+        "numpy",
+        "2",
+        "--remove-req",
+        "dropme",
+        "--rename-req",
+        "oldname",
+        "newname",
+        "--add-req",
+        "packaging>=21",
+    ]));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let target = tmp.path().join("target");
-    let pip = run(tools_pip().args(["install", "--no-index", "--no-deps", "--target"]).arg(&target).arg(&wheel));
+    let pip = run(tools_pip()
+        .args(["install", "--no-index", "--no-deps", "--target"])
+        .arg(&target)
+        .arg(&wheel));
     assert!(pip.status.success(), "{}", text(&pip));
     let meta = installed_metadata(&target, "editme");
     assert_eq!(
@@ -305,7 +454,10 @@ fn edit_requirements_and_pip_sees_them() {
     );
     // A bad requirement is refused and the wheel is untouched.
     let before = std::fs::read(&wheel).unwrap();
-    let out = run(wheelhouse().arg("edit").arg(&wheel).args(["--add-req", "numpy>=>2"]));
+    let out = run(wheelhouse()
+        .arg("edit")
+        .arg(&wheel)
+        .args(["--add-req", "numpy>=>2"]));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid requirement"));
     assert_eq!(std::fs::read(&wheel).unwrap(), before);
@@ -313,18 +465,37 @@ fn edit_requirements_and_pip_sees_them() {
 
 /// A clean little wheelhouse: pkg-a needs pkg-b (generic), pkg-b is pure.
 fn clean_house(root: &Path) {
-    WheelSpec::pure("pkg-a", "1.0").requires("pkg-b>=1").tag("cp311-cp311-linux_x86_64").write(&root.join("gentoo2023/x86-64-v3"));
-    WheelSpec::pure("pkg-b", "1.5").requires("pytest; extra == 'test'").write(&root.join("generic"));
-    WheelSpec::pure("pkg-c", "2.0").requires("pkg-b; python_version < '3'").write(&root.join("gentoo2023/generic"));
+    WheelSpec::pure("pkg-a", "1.0")
+        .requires("pkg-b>=1")
+        .tag("cp311-cp311-linux_x86_64")
+        .write(&root.join("gentoo2023/x86-64-v3"));
+    WheelSpec::pure("pkg-b", "1.5")
+        .requires("pytest; extra == 'test'")
+        .write(&root.join("generic"));
+    WheelSpec::pure("pkg-c", "2.0")
+        .requires("pkg-b; python_version < '3'")
+        .write(&root.join("gentoo2023/generic"));
 }
 
 fn audit_json(root: &Path, extra: &[&str]) -> (i32, Value) {
-    let out = run(wheelhouse().arg("audit").arg(root).args(["--python", "3.11", "--format", "json"]).args(extra));
-    (out.status.code().unwrap(), serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", text(&out))))
+    let out = run(wheelhouse()
+        .arg("audit")
+        .arg(root)
+        .args(["--python", "3.11", "--format", "json"])
+        .args(extra));
+    (
+        out.status.code().unwrap(),
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", text(&out))),
+    )
 }
 
 fn kinds(v: &Value) -> Vec<String> {
-    v["findings"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap().to_string()).collect()
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -334,7 +505,10 @@ fn audit_is_silent_on_a_clean_tree_and_finds_each_planted_breakage() {
     clean_house(&root);
     let out = run(wheelhouse().args(["index"]).arg(&root));
     assert!(out.status.success(), "{}", text(&out));
-    let plain = run(wheelhouse().arg("audit").arg(&root).args(["--python", "3.11", "--deep"]));
+    let plain = run(wheelhouse()
+        .arg("audit")
+        .arg(&root)
+        .args(["--python", "3.11", "--deep"]));
     assert_eq!(plain.status.code(), Some(0), "{}", text(&plain));
     assert!(plain.stdout.is_empty(), "{}", text(&plain));
     let (code, v) = audit_json(&root, &[]);
@@ -344,18 +518,74 @@ fn audit_is_silent_on_a_clean_tree_and_finds_each_planted_breakage() {
     // Each breakage, alone, is found (and makes the exit code 1).
     let v3 = root.join("gentoo2023/x86-64-v3");
     let plant: Vec<(&str, Box<dyn Fn()>)> = vec![
-        ("unsatisfiable", Box::new(|| { WheelSpec::pure("needy", "1.0").requires("pkg-b>=2").write(&root.join("generic")); })),
-        ("unsatisfiable", Box::new(|| { WheelSpec::pure("needy", "1.0").requires("absent-pkg").write(&root.join("generic")); })),
-        ("invalid-name", Box::new(|| { std::fs::write(root.join("generic/not-a-wheel.whl"), "x").unwrap(); })),
-        ("manylinux", Box::new(|| { WheelSpec::pure("many", "1.0").tag("cp311-cp311-manylinux_2_17_x86_64").write(&v3); })),
-        ("duplicate-file", Box::new(|| { WheelSpec::pure("pkg-b", "1.5").write(&root.join("gentoo2023/generic")); })),
-        ("generic-and-cpu-level", Box::new(|| { WheelSpec::pure("pkg-a", "1.0").requires("pkg-b>=1").tag("cp311-cp311-linux_x86_64").write(&root.join("gentoo2023/generic")); })),
-        ("local-version", Box::new(|| { WheelSpec::pure("pkg-b", "1.5+computecanada").write(&root.join("generic")); })),
-        ("local-version", Box::new(|| {
-            let w = WheelSpec::pure("mismatch", "1.0").write(&root.join("generic"));
-            std::fs::rename(&w, root.join("generic/mismatch-1.0+computecanada-py3-none-any.whl")).unwrap();
-        })),
-        ("unreadable", Box::new(|| { std::fs::write(root.join("generic/trunc-1.0-py3-none-any.whl"), "PK").unwrap(); })),
+        (
+            "unsatisfiable",
+            Box::new(|| {
+                WheelSpec::pure("needy", "1.0")
+                    .requires("pkg-b>=2")
+                    .write(&root.join("generic"));
+            }),
+        ),
+        (
+            "unsatisfiable",
+            Box::new(|| {
+                WheelSpec::pure("needy", "1.0")
+                    .requires("absent-pkg")
+                    .write(&root.join("generic"));
+            }),
+        ),
+        (
+            "invalid-name",
+            Box::new(|| {
+                std::fs::write(root.join("generic/not-a-wheel.whl"), "x").unwrap();
+            }),
+        ),
+        (
+            "manylinux",
+            Box::new(|| {
+                WheelSpec::pure("many", "1.0")
+                    .tag("cp311-cp311-manylinux_2_17_x86_64")
+                    .write(&v3);
+            }),
+        ),
+        (
+            "duplicate-file",
+            Box::new(|| {
+                WheelSpec::pure("pkg-b", "1.5").write(&root.join("gentoo2023/generic"));
+            }),
+        ),
+        (
+            "generic-and-cpu-level",
+            Box::new(|| {
+                WheelSpec::pure("pkg-a", "1.0")
+                    .requires("pkg-b>=1")
+                    .tag("cp311-cp311-linux_x86_64")
+                    .write(&root.join("gentoo2023/generic"));
+            }),
+        ),
+        (
+            "local-version",
+            Box::new(|| {
+                WheelSpec::pure("pkg-b", "1.5+computecanada").write(&root.join("generic"));
+            }),
+        ),
+        (
+            "local-version",
+            Box::new(|| {
+                let w = WheelSpec::pure("mismatch", "1.0").write(&root.join("generic"));
+                std::fs::rename(
+                    &w,
+                    root.join("generic/mismatch-1.0+computecanada-py3-none-any.whl"),
+                )
+                .unwrap();
+            }),
+        ),
+        (
+            "unreadable",
+            Box::new(|| {
+                std::fs::write(root.join("generic/trunc-1.0-py3-none-any.whl"), "PK").unwrap();
+            }),
+        ),
     ];
     for (kind, make) in &plant {
         let snapshot = tmp.path().join("snapshot");
@@ -368,10 +598,17 @@ fn audit_is_silent_on_a_clean_tree_and_finds_each_planted_breakage() {
         std::fs::rename(&snapshot, &root).unwrap();
     }
     // Who needs the missing one is named.
-    WheelSpec::pure("needy", "1.0").requires("absent-pkg>=3").write(&root.join("generic"));
+    WheelSpec::pure("needy", "1.0")
+        .requires("absent-pkg>=3")
+        .write(&root.join("generic"));
     let (_, v) = audit_json(&root, &[]);
     let msg = v["findings"][0]["message"].as_str().unwrap();
-    assert!(msg.contains("absent-pkg>=3") && msg.contains("needy-1.0-py3-none-any.whl") && msg.contains("no wheel of absent-pkg"), "{msg}");
+    assert!(
+        msg.contains("absent-pkg>=3")
+            && msg.contains("needy-1.0-py3-none-any.whl")
+            && msg.contains("no wheel of absent-pkg"),
+        "{msg}"
+    );
     std::fs::remove_file(root.join("generic/needy-1.0-py3-none-any.whl")).unwrap();
 
     // --deep: a RECORD hash that lies.
@@ -386,7 +623,12 @@ fn audit_is_silent_on_a_clean_tree_and_finds_each_planted_breakage() {
 }
 
 fn copy_tree(from: &Path, to: &Path) {
-    let out = Command::new("cp").arg("-a").arg(from).arg(to).output().unwrap();
+    let out = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .output()
+        .unwrap();
     assert!(out.status.success());
 }
 
@@ -395,28 +637,51 @@ fn static_index_installs_with_stock_pip_and_uv() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("wheelhouse");
     // The level's own build wins over the generic one of the same file name.
-    WheelSpec::pure("app", "1.0").requires("dep>=1").requires("six").write(&root.join("gentoo2023/x86-64-v3"));
+    WheelSpec::pure("app", "1.0")
+        .requires("dep>=1")
+        .requires("six")
+        .write(&root.join("gentoo2023/x86-64-v3"));
     let mut dep = WheelSpec::pure("dep", "1.2+computecanada");
     dep.requires_python = Some(">=3.8".into());
     dep.write(&root.join("gentoo2023/generic"));
     std::fs::create_dir_all(root.join("generic")).unwrap();
-    std::fs::copy(real_wheel("six-"), root.join("generic").join(real_wheel("six-").file_name().unwrap())).unwrap();
+    std::fs::copy(
+        real_wheel("six-"),
+        root.join("generic")
+            .join(real_wheel("six-").file_name().unwrap()),
+    )
+    .unwrap();
     let out_dir = tmp.path().join("index");
-    let out = run(wheelhouse().arg("index").arg(&root).arg("--html").arg(&out_dir));
+    let out = run(wheelhouse()
+        .arg("index")
+        .arg(&root)
+        .arg("--html")
+        .arg(&out_dir));
     assert!(out.status.success(), "{}", text(&out));
     let simple = out_dir.join("x86-64-v3/simple");
     let page = std::fs::read_to_string(simple.join("dep/index.html")).unwrap();
     assert!(page.contains("data-requires-python=\"&gt;=3.8\""), "{page}");
     assert!(page.contains("data-core-metadata=\"sha256="), "{page}");
-    let json: Value = serde_json::from_str(&std::fs::read_to_string(simple.join("dep/index.json")).unwrap()).unwrap();
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(simple.join("dep/index.json")).unwrap())
+            .unwrap();
     assert_eq!(json["files"][0]["requires-python"], ">=3.8");
     assert!(json["files"][0]["core-metadata"]["sha256"].is_string());
-    let listing: Value = serde_json::from_str(&std::fs::read_to_string(simple.join("index.json")).unwrap()).unwrap();
-    assert_eq!(listing["projects"].as_array().unwrap().len(), 3, "{listing}");
+    let listing: Value =
+        serde_json::from_str(&std::fs::read_to_string(simple.join("index.json")).unwrap()).unwrap();
+    assert_eq!(
+        listing["projects"].as_array().unwrap().len(),
+        3,
+        "{listing}"
+    );
     // The metadata file is the wheel's METADATA, and its hash is the advertised one.
     let href = json["files"][0]["url"].as_str().unwrap();
-    let sidecar = simple.join("dep").join(format!("{href}.metadata").replace("%2B", "+"));
-    assert!(std::fs::read_to_string(&sidecar).unwrap().contains("Name: dep"));
+    let sidecar = simple
+        .join("dep")
+        .join(format!("{href}.metadata").replace("%2B", "+"));
+    assert!(std::fs::read_to_string(&sidecar)
+        .unwrap()
+        .contains("Name: dep"));
 
     let url = format!("file://{}/", simple.display());
     for (n, python) in pythons_with_pip().into_iter().enumerate() {
@@ -424,7 +689,16 @@ fn static_index_installs_with_stock_pip_and_uv() {
         let mut pip = Command::new(&python);
         clean_env(&mut pip);
         let out = run(pip
-            .args(["-m", "pip", "--disable-pip-version-check", "--no-cache-dir", "install", "--index-url", &url, "--target"])
+            .args([
+                "-m",
+                "pip",
+                "--disable-pip-version-check",
+                "--no-cache-dir",
+                "install",
+                "--index-url",
+                &url,
+                "--target",
+            ])
             .arg(&target)
             .arg("app"));
         assert!(out.status.success(), "{}: {}", python.display(), text(&out));
@@ -441,7 +715,15 @@ fn static_index_installs_with_stock_pip_and_uv() {
     let out = run(cmd
         .env("UV_NO_CONFIG", "1")
         .env("UV_CACHE_DIR", tmp.path().join("uv-cache"))
-        .args(["pip", "install", "--python", "python3", "--index-url", &url, "--target"])
+        .args([
+            "pip",
+            "install",
+            "--python",
+            "python3",
+            "--index-url",
+            &url,
+            "--target",
+        ])
         .arg(&target)
         .arg("app"));
     assert!(out.status.success(), "{}", text(&out));
@@ -457,17 +739,35 @@ fn add_and_audit_errors_are_clear() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a directory"));
     let bad = tmp.path().join("bad name.whl");
     std::fs::write(&bad, "x").unwrap();
-    let out = run(wheelhouse().args(["add", "--wheelhouse"]).arg(tmp.path()).arg(&bad));
+    let out = run(wheelhouse()
+        .args(["add", "--wheelhouse"])
+        .arg(tmp.path())
+        .arg(&bad));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a wheel file name"), "{}", text(&out));
-    let out = run(wheelhouse().arg("audit").arg(tmp.path()).args(["--python", "three"]));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a wheel file name"),
+        "{}",
+        text(&out)
+    );
+    let out = run(wheelhouse()
+        .arg("audit")
+        .arg(tmp.path())
+        .args(["--python", "three"]));
     assert_eq!(out.status.code(), Some(2));
     // An unsafe member is refused.
     let mut evil = WheelSpec::pure("evil", "1.0");
-    evil.raw_members.push(("../../escape.py".into(), b"x".to_vec()));
+    evil.raw_members
+        .push(("../../escape.py".into(), b"x".to_vec()));
     let evil = evil.write(&tmp.path().join("dist"));
     std::fs::create_dir_all(tmp.path().join("house")).unwrap();
-    let out = run(wheelhouse().args(["add", "--wheelhouse"]).arg(tmp.path().join("house")).arg(&evil));
+    let out = run(wheelhouse()
+        .args(["add", "--wheelhouse"])
+        .arg(tmp.path().join("house"))
+        .arg(&evil));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("outside the install directory"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("outside the install directory"),
+        "{}",
+        text(&out)
+    );
 }
