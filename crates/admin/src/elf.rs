@@ -268,6 +268,43 @@ mod tests {
         assert!(r.problem.is_some() || r.extensions.is_empty());
     }
 
+    /// A real executable, damaged in many deterministic ways: parsing and decoding must
+    /// report problems, never panic.
+    #[test]
+    fn damaged_elf_files_never_panic() {
+        let original = std::fs::read("/bin/true").expect("/bin/true");
+        assert!(inspect_elf("true", &original).problem.is_none());
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..300 {
+            let mut bytes = original.clone();
+            match round % 3 {
+                0 => {
+                    // Scribble over the ELF and program headers.
+                    for _ in 0..8 {
+                        let at = (next() % 128) as usize;
+                        bytes[at] = next() as u8;
+                    }
+                }
+                1 => {
+                    // Scribble anywhere, including the section headers at the end.
+                    for _ in 0..32 {
+                        let at = (next() as usize) % bytes.len();
+                        bytes[at] = next() as u8;
+                    }
+                }
+                _ => bytes.truncate((next() as usize) % bytes.len()),
+            }
+            let result = std::panic::catch_unwind(|| inspect_elf("damaged", &bytes));
+            assert!(result.is_ok(), "round {round} panicked");
+        }
+    }
+
     #[test]
     fn decodes_avx2_and_avx512() {
         let mut seen = [false; 512];
