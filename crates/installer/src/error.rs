@@ -20,9 +20,30 @@ pub enum InstallError {
         why: &'static str,
     },
     /// A file's content does not match the wheel's RECORD.
-    HashMismatch { wheel: PathBuf, member: String },
+    HashMismatch {
+        wheel: PathBuf,
+        member: String,
+        expected: String,
+        actual: String,
+    },
+    /// A member RECORD does not vouch for (absent, no hash, a weak algorithm).
+    Unverified {
+        wheel: PathBuf,
+        member: String,
+        why: &'static str,
+    },
+    /// An installed distribution's RECORD names a path outside the environment.
+    UnsafeRecord {
+        dist: String,
+        entry: String,
+        why: &'static str,
+    },
+    /// The journal of an interrupted install cannot be read; nothing was touched.
+    BadJournal { path: PathBuf, message: String },
     /// The user or the system asked us to stop; nothing was changed.
     Interrupted,
+    /// A plan that cannot be carried out as given (a programming error of the caller).
+    BadPlan(String),
 }
 
 impl InstallError {
@@ -67,13 +88,41 @@ impl fmt::Display for InstallError {
                  the environment. The wheel is malformed or malicious; nothing was installed",
                 wheel.display()
             ),
-            InstallError::HashMismatch { wheel, member } => write!(
+            InstallError::HashMismatch {
+                wheel,
+                member,
+                expected,
+                actual,
+            } => write!(
                 f,
-                "refusing to install {}: the content of `{member}` does not match the hash in \
-                 the wheel's RECORD. The file is corrupt or was altered after it was built; \
-                 nothing was installed",
+                "refusing to install {}: the content of `{member}` has the hash {actual}, but \
+                 the wheel's RECORD says {expected}. The file is corrupt or was altered after \
+                 the wheel was built; nothing was installed. Report it to the wheelhouse staff",
                 wheel.display()
             ),
+            InstallError::Unverified { wheel, member, why } => write!(
+                f,
+                "refusing to install {}: its member `{member}` {why}, so its content cannot be \
+                 verified. Nothing was installed. Ask the wheelhouse staff to rebuild the \
+                 wheel; a site that must install such legacy wheels can set \
+                 `allow-incomplete-record = true` in the [install] section of the pip \
+                 configuration (PIP_CONFIG_FILE), which installs them with a warning",
+                wheel.display()
+            ),
+            InstallError::UnsafeRecord { dist, entry, why } => write!(
+                f,
+                "refusing to remove {dist}: its RECORD lists `{entry}`, which {why}. A RECORD \
+                 may only name files inside the environment; nothing was removed. Inspect \
+                 the RECORD file, or recreate the environment"
+            ),
+            InstallError::BadJournal { path, message } => write!(
+                f,
+                "the journal {} of an interrupted install cannot be read ({message}); nothing \
+                 was changed, and its backup of the original files is kept in that directory. \
+                 Restore them by hand or recreate the environment",
+                path.display()
+            ),
+            InstallError::BadPlan(message) => write!(f, "internal error: {message}"),
             InstallError::Interrupted => {
                 write!(f, "interrupted; the environment was left as it was")
             }

@@ -11,6 +11,8 @@
 //! under an exclusive lock.
 
 mod error;
+mod journal;
+pub mod paths;
 mod scripts;
 mod site;
 pub mod transaction;
@@ -20,9 +22,14 @@ use std::path::{Path, PathBuf};
 
 pub use error::InstallError;
 pub use scripts::{entry_point_script, rewrite_shebang, shebang};
-pub use site::{freeze_lines, scan_site_dir, InstalledDist};
-pub use transaction::{execute, files_of, lock_environment, EnvLock, Outcome, Plan, Progress};
-pub use unpack::{unpack_wheel, StagedWheel};
+pub use site::{freeze_lines, read_site_dir, scan_site_dir, InstalledDist};
+pub use transaction::{
+    execute, files_of, lock_environment, EnvLock, Outcome, Plan, Progress, WheelToInstall,
+};
+pub use unpack::{
+    file_url, unpack_wheel, StagedWheel, UnpackOptions, MAX_MEMBER_RATIO, MAX_TOTAL_RATIO,
+    TOTAL_FLOOR,
+};
 
 /// Where a wheel's parts go in one environment.
 #[derive(Clone, Debug)]

@@ -2,38 +2,44 @@
 
 use std::path::Path;
 
-/// The first line that runs `python`: a plain shebang when the kernel can take it, else the
-/// `/bin/sh` trampoline pip also uses (the kernel truncates shebangs at 127 bytes and splits
-/// on spaces, which deep node-local paths easily break).
+/// The first line that runs `python`, as pip's launcher maker writes it: a plain shebang
+/// when the kernel can take it (at most 127 bytes, no spaces), else the `/bin/sh` trampoline
+/// (the kernel truncates long shebangs and splits them on spaces, which deep node-local paths
+/// easily break). The path is quoted in the trampoline only when it has spaces.
 pub fn shebang(python: &Path) -> String {
     let text = python.display().to_string();
-    if text.len() <= 125 && !text.contains([' ', '\t']) {
+    if text.len() + 3 <= 127 && !text.contains(' ') {
         format!("#!{text}\n")
     } else {
-        format!("#!/bin/sh\n'''exec' \"{text}\" \"$0\" \"$@\"\n' '''\n")
+        let quoted = if text.contains(' ') {
+            format!("\"{text}\"")
+        } else {
+            text
+        };
+        format!("#!/bin/sh\n'''exec' {quoted} \"$0\" \"$@\"\n' '''\n")
     }
 }
 
-/// Rewrites a `#!python` / `#!pythonw` first line to the environment's interpreter; `None`
-/// when the script has another first line (kept byte for byte).
+/// Rewrites a first line starting `#!python` (`#!pythonw`, `#!python3 -E` too: the whole
+/// line goes, as pip replaces it) to the environment's interpreter; `None` when the script
+/// has another first line (kept byte for byte). Long paths get the trampoline where pip
+/// would write a shebang the kernel cannot run.
 pub fn rewrite_shebang(content: &[u8], python: &Path) -> Option<Vec<u8>> {
-    let rest = content.strip_prefix(b"#!python")?;
-    let rest = rest.strip_prefix(b"w").unwrap_or(rest);
-    let end = rest
+    if !content.starts_with(b"#!python") {
+        return None;
+    }
+    let end = content
         .iter()
         .position(|&b| b == b'\n')
         .map(|p| p + 1)
-        .unwrap_or(rest.len());
-    let args = String::from_utf8_lossy(&rest[..end]);
-    if !args.trim().is_empty() && !args.starts_with([' ', '\t']) {
-        return None; // `#!python3.11-config` or similar: not ours to touch.
-    }
+        .unwrap_or(content.len());
     let mut out = shebang(python).into_bytes();
-    out.extend_from_slice(&rest[end..]);
+    out.extend_from_slice(&content[end..]);
     Some(out)
 }
 
-/// A console or GUI script that imports `module` and calls `object`.
+/// A console or GUI script that imports `module` and calls `object`, byte for byte the
+/// launcher pip 26 writes (its template imports no `re`, so scripts start faster).
 pub fn entry_point_script(python: &Path, module: &str, object: &str) -> String {
     let (import, call) = match object.split_once('.') {
         _ if object.is_empty() => (format!("import {module}"), module.to_string()),
@@ -41,9 +47,8 @@ pub fn entry_point_script(python: &Path, module: &str, object: &str) -> String {
         None => (format!("from {module} import {object}"), object.to_string()),
     };
     format!(
-        "{}# -*- coding: utf-8 -*-\nimport re\nimport sys\n{import}\nif __name__ == \"__main__\":\n    \
-         sys.argv[0] = re.sub(r\"(-script\\.pyw|\\.exe)?$\", \"\", sys.argv[0])\n    \
-         sys.exit({call}())\n",
+        "{}import sys\n{import}\nif __name__ == '__main__':\n    \
+         sys.argv[0] = sys.argv[0].removesuffix('.exe')\n    sys.exit({call}())\n",
         shebang(python)
     )
 }
@@ -59,16 +64,26 @@ mod tests {
             rewrite_shebang(b"#!python\nprint(1)\n", py).unwrap(),
             b"#!/env/bin/python\nprint(1)\n"
         );
+        assert_eq!(
+            rewrite_shebang(b"#!python3 -E\nx\n", py).unwrap(),
+            b"#!/env/bin/python\nx\n"
+        );
         assert!(rewrite_shebang(b"#!/bin/sh\necho\n", py).is_none());
         let long = Path::new("/a very/long path/bin/python");
-        assert!(shebang(long).starts_with("#!/bin/sh\n"));
+        assert!(shebang(long).starts_with("#!/bin/sh\n'''exec' \"/a very"));
+        let deep = format!("/{}/bin/python", "d".repeat(130));
+        assert!(shebang(Path::new(&deep)).starts_with(&format!("#!/bin/sh\n'''exec' /{}", "d")));
     }
 
     #[test]
-    fn entry_point_calls_the_object() {
+    fn entry_point_is_pips_launcher() {
         let s = entry_point_script(Path::new("/e/bin/python"), "numpy.f2py.f2py2e", "main");
-        assert!(s.contains("from numpy.f2py.f2py2e import main\n"));
-        assert!(s.contains("sys.exit(main())"));
+        assert_eq!(
+            s,
+            "#!/e/bin/python\nimport sys\nfrom numpy.f2py.f2py2e import main\n\
+             if __name__ == '__main__':\n    sys.argv[0] = sys.argv[0].removesuffix('.exe')\n    \
+             sys.exit(main())\n"
+        );
         let s = entry_point_script(Path::new("/e/bin/python"), "pkg", "cli.run");
         assert!(s.contains("from pkg import cli\n") && s.contains("sys.exit(cli.run())"));
     }

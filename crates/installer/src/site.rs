@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 
 use wheel_metadata::{normalize_name, CoreMetadata};
 
+use crate::error::InstallError;
+
 /// One installed distribution, found by its `.dist-info` (or legacy `.egg-info`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InstalledDist {
@@ -20,6 +22,9 @@ pub struct InstalledDist {
     pub requires_python: Option<String>,
     /// Whether the distribution was asked for by name (a `REQUESTED` file).
     pub requested: bool,
+    /// The PEP 440 direct reference (`file:///…/x.whl#sha256=…`) its `direct_url.json` records,
+    /// when it was installed from a file or URL named directly.
+    pub direct_reference: Option<String>,
 }
 
 impl InstalledDist {
@@ -31,13 +36,24 @@ impl InstalledDist {
     }
 }
 
-/// Every distribution in one directory, sorted by name.
+/// Every distribution in one directory, sorted by name; a directory that cannot be read
+/// counts as empty (for directories on `sys.path`, which need not exist).
 pub fn scan_site_dir(dir: &Path) -> Vec<InstalledDist> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
+    read_site_dir(dir).unwrap_or_default()
+}
+
+/// Every distribution in one directory, sorted by name. A directory that does not exist holds
+/// nothing; one that exists but cannot be read is an error (an environment's own
+/// site-packages read as empty would be installed over).
+pub fn read_site_dir(dir: &Path) -> Result<Vec<InstalledDist>, InstallError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(InstallError::io(dir, "read the installed packages in")(e)),
     };
     let mut out = Vec::new();
-    for entry in entries.flatten() {
+    for entry in entries {
+        let entry = entry.map_err(InstallError::io(dir, "read the installed packages in"))?;
         let file_name = entry.file_name();
         let Some(name) = file_name.to_str() else {
             continue;
@@ -60,8 +76,9 @@ pub fn scan_site_dir(dir: &Path) -> Vec<InstalledDist> {
             continue;
         }
         out.push(InstalledDist {
-            key: normalize_name(&meta.name),
+            direct_reference: direct_reference(&path),
             requested: path.join("REQUESTED").exists(),
+            key: normalize_name(&meta.name),
             name: meta.name,
             version: meta.version,
             metadata_dir: path,
@@ -71,7 +88,31 @@ pub fn scan_site_dir(dir: &Path) -> Vec<InstalledDist> {
         });
     }
     out.sort_by(|a, b| a.key.cmp(&b.key));
-    out
+    Ok(out)
+}
+
+/// The direct reference pip's freeze prints for a distribution with a `direct_url.json`:
+/// the URL, and for an archive its hash as the fragment. Editable installs and VCS
+/// checkouts are not ours to describe; `None` for them and for unreadable files.
+fn direct_reference(dist_info: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dist_info.join("direct_url.json")).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let url = value.get("url")?.as_str()?;
+    if let Some(archive) = value.get("archive_info") {
+        return Some(match archive.get("hash").and_then(|h| h.as_str()) {
+            Some(hash) => format!("{url}#{hash}"),
+            None => url.to_string(),
+        });
+    }
+    let editable = value
+        .get("dir_info")
+        .and_then(|d| d.get("editable"))
+        .and_then(|e| e.as_bool())
+        .unwrap_or(false);
+    if value.get("dir_info").is_some() && !editable {
+        return Some(url.to_string());
+    }
+    None
 }
 
 /// The lines `pip freeze` prints for these distributions: `Name==version`, sorted by name
@@ -97,6 +138,9 @@ pub fn freeze_lines(
     kept.retain(|d| all || !skip.contains(&d.key.as_str()));
     kept.sort_by_key(|d| d.name.to_lowercase());
     kept.iter()
-        .map(|d| format!("{}=={}", d.name, d.version))
+        .map(|d| match &d.direct_reference {
+            Some(reference) => format!("{} @ {reference}", d.name),
+            None => format!("{}=={}", d.name, d.version),
+        })
         .collect()
 }

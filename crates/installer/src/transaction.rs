@@ -2,16 +2,19 @@
 //!
 //! Wheels are first unpacked into a staging directory inside the environment (same file
 //! system, so moving into place is a rename). Only then, in a short commit phase, are old
-//! files moved aside and staged ones renamed into place, each step written to a journal
-//! *before* it is taken. A failure or interruption before the commit leaves the environment
-//! untouched; one during the commit is undone from the journal, by this process or, after a
-//! `kill -9`, by the next command that takes the environment's lock.
+//! files moved aside and staged ones renamed into place. Every rename of the commit is worked
+//! out first and written to a [`journal`](crate::journal), made durable, before the first one
+//! is taken; `COMMITTED` is written durably after the last. A failure or interruption before
+//! the commit leaves the environment untouched; one during the commit is undone from the
+//! journal, by this process or, after a `kill -9`, by the next command that takes the
+//! environment's lock. The staging directory (with the backups of replaced files) is deleted
+//! only when the journal proves the commit finished or was undone.
 //!
-//! Each journal step can be tested for having happened (a rename moves its source away), so
-//! undoing is safe even when the process died between writing a step and taking it.
+//! Each step can be tested for having happened (a rename moves its source away), so undoing
+//! is safe even when the process died in the middle of the list.
 
+use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -19,17 +22,21 @@ use rayon::prelude::*;
 use wheel_metadata::parse_record;
 
 use crate::error::InstallError;
+use crate::journal::{self, State, Step};
+use crate::paths::{normalize, Confinement};
 use crate::site::InstalledDist;
-use crate::unpack::{unpack_wheel, StagedWheel};
+use crate::unpack::{unpack_wheel, StagedWheel, UnpackOptions};
 use crate::Layout;
 
 const STAGING_PREFIX: &str = ".wheelhouse-staging-";
+const TRASH_PREFIX: &str = ".wheelhouse-trash-";
 const LOCK_FILE: &str = ".wheelhouse.lock";
-const COMMITTED: &str = "COMMITTED";
 
 /// An exclusive hold on an environment: two installs into one environment never interleave.
 pub struct EnvLock {
     _file: File,
+    /// The environment this lock holds.
+    root: PathBuf,
     /// Messages about interrupted installs found and undone when the lock was taken.
     pub recovered: Vec<String>,
 }
@@ -72,6 +79,7 @@ pub fn lock_environment(
     let recovered = recover(root)?;
     Ok(EnvLock {
         _file: file,
+        root: root.to_path_buf(),
         recovered,
     })
 }
@@ -79,39 +87,61 @@ pub fn lock_environment(
 /// Undoes or finishes every staging directory left behind; call only with the lock held.
 fn recover(root: &Path) -> Result<Vec<String>, InstallError> {
     let mut messages = Vec::new();
-    let Ok(entries) = std::fs::read_dir(root) else {
-        return Ok(messages);
+    let entries = match std::fs::read_dir(root) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(messages),
+        Err(e) => return Err(InstallError::io(root, "read")(e)),
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
+        let stage = entry.path();
+        if name.starts_with(TRASH_PREFIX) {
+            remove_tree(&stage);
+            continue;
+        }
         if !name.starts_with(STAGING_PREFIX) {
             continue;
         }
-        let stage = entry.path();
-        let journal = std::fs::read_to_string(stage.join("journal")).unwrap_or_default();
-        if journal.lines().any(|l| l == COMMITTED) {
-            messages.push(format!(
+        match journal::read(&stage.join("journal"))? {
+            State::Committed(_) => messages.push(format!(
                 "finished cleaning up after an install that completed ({name})"
-            ));
-        } else {
-            rollback(&journal)?;
-            messages.push(format!(
-                "an earlier install into this environment was interrupted ({name}); its changes were undone"
-            ));
+            )),
+            State::Incomplete => messages.push(format!(
+                "an earlier install into this environment was interrupted before it changed \
+                 anything ({name}); its staging area was removed"
+            )),
+            State::Steps(steps) => {
+                rollback(&steps)?;
+                messages.push(format!(
+                    "an earlier install into this environment was interrupted ({name}); its \
+                     changes were undone"
+                ));
+            }
         }
-        remove_tree(&stage);
+        discard(&stage, root);
     }
     Ok(messages)
+}
+
+/// One wheel of a plan.
+#[derive(Clone, Debug)]
+pub struct WheelToInstall {
+    pub path: PathBuf,
+    /// Asked for by name (a `REQUESTED` file).
+    pub requested: bool,
+    /// Named directly as a file (a `direct_url.json`).
+    pub direct: bool,
 }
 
 /// What to do to an environment in one transaction.
 #[derive(Debug, Default)]
 pub struct Plan {
-    /// Wheels to install, with whether each was asked for by name.
-    pub install: Vec<(PathBuf, bool)>,
+    pub install: Vec<WheelToInstall>,
     /// Installed distributions (in this environment) to remove first.
     pub remove: Vec<InstalledDist>,
+    /// Install members a wheel's RECORD does not vouch for, with a warning.
+    pub allow_incomplete_record: bool,
 }
 
 /// Progress events, for a bar.
@@ -127,15 +157,26 @@ pub struct Outcome {
     /// `(name, version)` of each installed distribution, in plan order.
     pub installed: Vec<(String, String)>,
     pub files: usize,
+    /// Members installed unverified (only with `allow_incomplete_record`).
+    pub warnings: Vec<String>,
 }
 
-/// Carries out a plan atomically. The caller holds the lock.
+/// Carries out a plan atomically, under the environment's lock (which proves that no other
+/// install interleaves, and that interrupted ones were recovered first).
 pub fn execute(
+    lock: &EnvLock,
     plan: &Plan,
     layout: &Layout,
     cancel: &AtomicBool,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<Outcome, InstallError> {
+    if lock.root != layout.root {
+        return Err(InstallError::BadPlan(format!(
+            "the lock held is for {}, not for the environment {}",
+            lock.root.display(),
+            layout.root.display()
+        )));
+    }
     let stage = layout
         .root
         .join(format!("{STAGING_PREFIX}{}", std::process::id()));
@@ -144,16 +185,14 @@ pub fn execute(
     }
     std::fs::create_dir(&stage).map_err(InstallError::io(&stage, "create directory"))?;
     let result = prepare_and_commit(plan, layout, &stage, cancel, progress);
-    match &result {
-        Ok(_) => {}
-        Err(_) => {
-            let journal = std::fs::read_to_string(stage.join("journal")).unwrap_or_default();
-            if !journal.lines().any(|l| l == COMMITTED) {
-                rollback(&journal)?;
-            }
+    if result.is_err() {
+        match journal::read(&stage.join("journal")) {
+            Ok(State::Steps(steps)) => rollback(&steps)?,
+            Ok(_) => {}
+            Err(e) => return Err(e),
         }
     }
-    remove_tree(&stage);
+    discard(&stage, &layout.root);
     result
 }
 
@@ -164,14 +203,25 @@ fn prepare_and_commit(
     cancel: &AtomicBool,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<Outcome, InstallError> {
+    let confinement = Confinement::new(&layout.root);
+    // Every path a removal touches is proven inside the environment before anything moves.
+    let mut removed_files = Vec::new();
+    for dist in &plan.remove {
+        removed_files.push(files_of(dist, &confinement)?);
+    }
     let staged: Vec<StagedWheel> = plan
         .install
         .par_iter()
         .enumerate()
-        .map(|(i, (wheel, requested))| {
+        .map(|(i, wheel)| {
             let dir = stage.join(format!("w{i}"));
             std::fs::create_dir(&dir).map_err(InstallError::io(&dir, "create directory"))?;
-            let staged = unpack_wheel(wheel, layout, &dir, *requested, cancel)?;
+            let options = UnpackOptions {
+                requested: wheel.requested,
+                direct: wheel.direct,
+                allow_incomplete_record: plan.allow_incomplete_record,
+            };
+            let staged = unpack_wheel(&wheel.path, layout, &dir, &options, cancel)?;
             progress(Progress::Unpacked(&staged.name));
             Ok(staged)
         })
@@ -180,41 +230,42 @@ fn prepare_and_commit(
         return Err(InstallError::Interrupted);
     }
 
-    // Commit: from here on every step is journaled and the signal flag is not looked at,
-    // so the step list runs to its end or is undone as a whole.
+    // Commit: work out every step, make the list durable, then take the steps. From here on
+    // the signal flag is not looked at, so the list runs to its end or is undone as a whole.
     progress(Progress::Committing);
-    let journal_path = stage.join("journal");
-    let mut journal = Journal {
-        file: File::create(&journal_path).map_err(InstallError::io(&journal_path, "create"))?,
-        path: journal_path,
-        backups: stage.join("backup"),
-        counter: 0,
-    };
-    std::fs::create_dir(&journal.backups)
-        .map_err(InstallError::io(&journal.backups, "create directory"))?;
+    let mut planner = StepPlanner::new(stage.join("backup"));
     let mut emptied: Vec<PathBuf> = Vec::new();
-    for dist in &plan.remove {
-        for path in files_of(dist) {
+    for (dist, files) in plan.remove.iter().zip(&removed_files) {
+        for path in files {
             if let Some(parent) = path.parent() {
                 emptied.push(parent.to_path_buf());
             }
-            if std::fs::symlink_metadata(&path).is_ok() {
-                journal.move_aside(&path)?;
+            if planner.exists(path) {
+                planner.move_aside(path);
             }
         }
-        if dist.metadata_dir.exists() {
-            journal.move_aside(&dist.metadata_dir)?;
+        if planner.exists(&dist.metadata_dir) {
+            planner.move_aside(&dist.metadata_dir);
         }
     }
     let mut outcome = Outcome::default();
     for wheel in &staged {
-        merge(&wheel.stage, &layout.root, &mut journal)?;
+        planner.merge(&wheel.stage, &layout.root)?;
         outcome
             .installed
             .push((wheel.name.clone(), wheel.version.clone()));
         outcome.files += wheel.files;
+        outcome.warnings.extend(wheel.warnings.iter().cloned());
     }
-    journal.write_line(COMMITTED)?;
+    std::fs::create_dir(&planner.backups)
+        .map_err(InstallError::io(&planner.backups, "create directory"))?;
+    let journal_path = stage.join("journal");
+    let mut file = journal::write(&journal_path, &planner.steps)?;
+    for step in &planner.steps {
+        take(step)?;
+    }
+    journal::sync_dir(&layout.root);
+    journal::mark_committed(&mut file, &journal_path)?;
     emptied.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
     emptied.dedup();
     for dir in emptied {
@@ -223,81 +274,104 @@ fn prepare_and_commit(
     Ok(outcome)
 }
 
-/// Moves a staged tree into the environment: a whole directory in one rename when the target
-/// does not exist yet, file by file where it does (shared directories such as `bin`).
-fn merge(staged: &Path, target: &Path, journal: &mut Journal) -> Result<(), InstallError> {
-    let entries = std::fs::read_dir(staged).map_err(InstallError::io(staged, "read directory"))?;
-    for entry in entries {
-        let entry = entry.map_err(InstallError::io(staged, "read directory"))?;
-        let from = entry.path();
-        let to = target.join(entry.file_name());
-        let existing = std::fs::symlink_metadata(&to).ok();
-        let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
-        match existing {
-            None => journal.rename(&from, &to)?,
-            Some(meta) if is_dir && meta.is_dir() => merge(&from, &to, journal)?,
-            Some(_) => {
-                journal.move_aside(&to)?;
-                journal.rename(&from, &to)?;
-            }
+/// Works out the steps of a commit against the environment as it will be after the steps
+/// before (a path moved aside no longer exists for the ones after).
+struct StepPlanner {
+    steps: Vec<Step>,
+    backups: PathBuf,
+    gone: HashSet<PathBuf>,
+}
+
+impl StepPlanner {
+    fn new(backups: PathBuf) -> StepPlanner {
+        StepPlanner {
+            steps: Vec::new(),
+            backups,
+            gone: HashSet::new(),
         }
     }
-    Ok(())
-}
 
-struct Journal {
-    file: File,
-    path: PathBuf,
-    backups: PathBuf,
-    counter: u64,
-}
-
-impl Journal {
-    fn write_line(&mut self, line: &str) -> Result<(), InstallError> {
-        self.file
-            .write_all(format!("{line}\n").as_bytes())
-            .map_err(InstallError::io(&self.path, "write"))
+    fn exists(&self, path: &Path) -> bool {
+        !path.ancestors().any(|a| self.gone.contains(a))
+            && std::fs::symlink_metadata(path).is_ok()
     }
 
-    /// `M`: a staged path renamed into the environment.
-    fn rename(&mut self, from: &Path, to: &Path) -> Result<(), InstallError> {
-        self.write_line(&format!("M\t{}\t{}", from.display(), to.display()))?;
-        std::fs::rename(from, to).map_err(InstallError::io(to, "move into place"))
+    fn move_aside(&mut self, path: &Path) {
+        let backup = self.backups.join((self.steps.len() + 1).to_string());
+        self.gone.insert(path.to_path_buf());
+        self.steps.push(Step::Backup {
+            path: path.to_path_buf(),
+            backup,
+        });
     }
 
-    /// `B`: an environment path moved into the backup area.
-    fn move_aside(&mut self, path: &Path) -> Result<(), InstallError> {
-        self.counter += 1;
-        let backup = self.backups.join(self.counter.to_string());
-        self.write_line(&format!("B\t{}\t{}", path.display(), backup.display()))?;
-        std::fs::rename(path, &backup).map_err(InstallError::io(path, "move aside"))
-    }
-}
-
-/// Undoes journal steps, newest first. A step whose source still exists never happened.
-fn rollback(journal: &str) -> Result<(), InstallError> {
-    for line in journal.lines().rev() {
-        let mut parts = line.split('\t');
-        let (Some(kind), Some(a), Some(b)) = (parts.next(), parts.next(), parts.next()) else {
-            continue;
-        };
-        let (a, b) = (Path::new(a), Path::new(b));
-        match kind {
-            // Staged `a` went to `b`: put it back (it is deleted with the staging area).
-            "M" if std::fs::symlink_metadata(a).is_err()
-                && std::fs::symlink_metadata(b).is_ok() =>
-            {
-                if let Some(parent) = a.parent() {
-                    let _ = std::fs::create_dir_all(parent);
+    /// Moves a staged tree into the environment: a whole directory in one rename when the
+    /// target does not exist yet, entry by entry where it does (shared directories such as
+    /// `bin`). Only real directories are gone into: a link in the environment is replaced,
+    /// never followed.
+    fn merge(&mut self, staged: &Path, target: &Path) -> Result<(), InstallError> {
+        let entries =
+            std::fs::read_dir(staged).map_err(InstallError::io(staged, "read directory"))?;
+        for entry in entries {
+            let entry = entry.map_err(InstallError::io(staged, "read directory"))?;
+            let from = entry.path();
+            let to = target.join(entry.file_name());
+            let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
+            let existing = if self.exists(&to) {
+                std::fs::symlink_metadata(&to).ok()
+            } else {
+                None
+            };
+            match existing {
+                None => self.steps.push(Step::Move {
+                    staged: from,
+                    path: to,
+                }),
+                Some(meta) if is_dir && meta.is_dir() => self.merge(&from, &to)?,
+                Some(_) => {
+                    self.move_aside(&to);
+                    self.gone.remove(&to);
+                    self.steps.push(Step::Move {
+                        staged: from,
+                        path: to,
+                    });
                 }
-                std::fs::rename(b, a).map_err(InstallError::io(b, "undo"))?;
             }
-            // Environment path `a` was moved to backup `b`: restore it.
-            "B" if std::fs::symlink_metadata(b).is_ok() => {
-                if let Some(parent) = a.parent() {
+        }
+        Ok(())
+    }
+}
+
+fn take(step: &Step) -> Result<(), InstallError> {
+    match step {
+        Step::Backup { path, backup } => {
+            std::fs::rename(path, backup).map_err(InstallError::io(path, "move aside"))
+        }
+        Step::Move { staged, path } => {
+            std::fs::rename(staged, path).map_err(InstallError::io(path, "move into place"))
+        }
+    }
+}
+
+/// Undoes the steps that were taken, newest first. A step whose source still exists (and
+/// whose destination does not) never happened.
+fn rollback(steps: &[Step]) -> Result<(), InstallError> {
+    for step in steps.iter().rev() {
+        match step {
+            Step::Move { staged, path }
+                if std::fs::symlink_metadata(staged).is_err()
+                    && std::fs::symlink_metadata(path).is_ok() =>
+            {
+                if let Some(parent) = staged.parent() {
                     let _ = std::fs::create_dir_all(parent);
                 }
-                std::fs::rename(b, a).map_err(InstallError::io(a, "restore"))?;
+                std::fs::rename(path, staged).map_err(InstallError::io(path, "undo"))?;
+            }
+            Step::Backup { path, backup } if std::fs::symlink_metadata(backup).is_ok() => {
+                if let Some(parent) = path.parent() {
+                    let _ = std::fs::create_dir_all(parent);
+                }
+                std::fs::rename(backup, path).map_err(InstallError::io(path, "restore"))?;
             }
             _ => {}
         }
@@ -305,15 +379,51 @@ fn rollback(journal: &str) -> Result<(), InstallError> {
     Ok(())
 }
 
-/// The files a distribution owns, from its RECORD, with the byte code of its modules.
-pub fn files_of(dist: &InstalledDist) -> Vec<PathBuf> {
-    let Ok(record) = std::fs::read_to_string(dist.metadata_dir.join("RECORD")) else {
-        return Vec::new();
+/// Removes a staging directory whose journal says it is no longer needed: first renamed to a
+/// trash name in one step (so a kill during the deletion never leaves a staging directory
+/// without its journal), then deleted.
+fn discard(stage: &Path, root: &Path) {
+    let trash = root.join(format!(
+        "{TRASH_PREFIX}{}",
+        stage
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix(STAGING_PREFIX))
+            .unwrap_or("x")
+    ));
+    if std::fs::rename(stage, &trash).is_ok() {
+        remove_tree(&trash);
+    } else {
+        remove_tree(stage);
+    }
+}
+
+/// The files a distribution owns, from its RECORD, with the byte code of its modules. RECORD
+/// is untrusted: every path is proven inside the environment, or the whole removal is refused.
+pub fn files_of(
+    dist: &InstalledDist,
+    confinement: &Confinement,
+) -> Result<Vec<PathBuf>, InstallError> {
+    let record_path = dist.metadata_dir.join("RECORD");
+    let record = match std::fs::read(&record_path) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(InstallError::io(&record_path, "read")(e)),
     };
     let mut files = Vec::new();
     for entry in parse_record(&record) {
-        let path = normalize(&dist.site_dir.join(&entry.path));
-        if path.starts_with(&dist.metadata_dir) {
+        let refuse = |why| InstallError::UnsafeRecord {
+            dist: format!("{} {}", dist.name, dist.version),
+            entry: entry.path.escape_debug().to_string(),
+            why,
+        };
+        if Path::new(&entry.path).is_absolute() {
+            return Err(refuse("is an absolute path"));
+        }
+        let path = confinement
+            .check(&dist.site_dir.join(&entry.path))
+            .map_err(refuse)?;
+        if path.starts_with(normalize(&dist.metadata_dir)) {
             continue; // moved as one directory
         }
         if entry.path.ends_with(".py") {
@@ -335,23 +445,7 @@ pub fn files_of(dist: &InstalledDist) -> Vec<PathBuf> {
     }
     files.sort();
     files.dedup();
-    files
-}
-
-/// Resolves `..` without touching the file system (RECORD paths of scripts climb out of
-/// site-packages).
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
+    Ok(files)
 }
 
 fn remove_empty_dirs(dir: &Path, stop: &Path) {
@@ -379,16 +473,6 @@ fn remove_tree(path: &Path) {
 mod tests {
     use super::*;
 
-    fn journal_in(stage: &Path) -> Journal {
-        std::fs::create_dir_all(stage.join("backup")).unwrap();
-        Journal {
-            file: File::create(stage.join("journal")).unwrap(),
-            path: stage.join("journal"),
-            backups: stage.join("backup"),
-            counter: 0,
-        }
-    }
-
     /// A process killed in the middle of a commit: the next lock holder undoes its steps.
     #[test]
     fn a_commit_cut_short_is_undone_by_the_next_lock_holder() {
@@ -399,30 +483,37 @@ mod tests {
         std::fs::write(root.join("lib/shared.txt"), "before").unwrap();
         let stage = root.join(format!("{STAGING_PREFIX}999999"));
         std::fs::create_dir_all(stage.join("w0/lib/newpkg")).unwrap();
+        std::fs::create_dir_all(stage.join("backup")).unwrap();
         std::fs::write(stage.join("w0/lib/newpkg/new.py"), "new").unwrap();
         std::fs::write(stage.join("w0/lib/shared.txt"), "after").unwrap();
-        let mut journal = journal_in(&stage);
-        journal.move_aside(&root.join("lib/pkg/old.py")).unwrap();
-        journal
-            .rename(&stage.join("w0/lib/newpkg"), &root.join("lib/newpkg"))
-            .unwrap();
-        journal.move_aside(&root.join("lib/shared.txt")).unwrap();
-        journal
-            .rename(
-                &stage.join("w0/lib/shared.txt"),
-                &root.join("lib/shared.txt"),
-            )
-            .unwrap();
-        // A step journaled but never taken: its source is still in the staging area.
         std::fs::write(stage.join("w0/lib/never.py"), "x").unwrap();
-        journal
-            .write_line(&format!(
-                "M\t{}\t{}",
-                stage.join("w0/lib/never.py").display(),
-                root.join("lib/pkg/old.py").display()
-            ))
-            .unwrap();
-        drop(journal);
+        let steps = vec![
+            Step::Backup {
+                path: root.join("lib/pkg/old.py"),
+                backup: stage.join("backup/1"),
+            },
+            Step::Move {
+                staged: stage.join("w0/lib/newpkg"),
+                path: root.join("lib/newpkg"),
+            },
+            Step::Backup {
+                path: root.join("lib/shared.txt"),
+                backup: stage.join("backup/2"),
+            },
+            Step::Move {
+                staged: stage.join("w0/lib/shared.txt"),
+                path: root.join("lib/shared.txt"),
+            },
+            // Listed but never taken: its source is still in the staging area.
+            Step::Move {
+                staged: stage.join("w0/lib/never.py"),
+                path: root.join("lib/never.py"),
+            },
+        ];
+        journal::write(&stage.join("journal"), &steps).unwrap();
+        for step in &steps[..4] {
+            take(step).unwrap();
+        }
 
         let lock = lock_environment(root, &AtomicBool::new(false), || {}).unwrap();
         assert_eq!(lock.recovered.len(), 1, "{:?}", lock.recovered);
@@ -435,6 +526,7 @@ mod tests {
             "before"
         );
         assert!(!root.join("lib/newpkg").exists());
+        assert!(!root.join("lib/never.py").exists());
         assert!(!stage.exists());
     }
 
@@ -446,12 +538,13 @@ mod tests {
         let stage = root.join(format!("{STAGING_PREFIX}999998"));
         std::fs::create_dir_all(stage.join("w0/lib")).unwrap();
         std::fs::write(stage.join("w0/lib/new.py"), "new").unwrap();
-        let mut journal = journal_in(&stage);
-        journal
-            .rename(&stage.join("w0/lib/new.py"), &root.join("lib/new.py"))
-            .unwrap();
-        journal.write_line(COMMITTED).unwrap();
-        drop(journal);
+        let steps = vec![Step::Move {
+            staged: stage.join("w0/lib/new.py"),
+            path: root.join("lib/new.py"),
+        }];
+        let mut file = journal::write(&stage.join("journal"), &steps).unwrap();
+        take(&steps[0]).unwrap();
+        journal::mark_committed(&mut file, &stage.join("journal")).unwrap();
         let lock = lock_environment(root, &AtomicBool::new(false), || {}).unwrap();
         assert_eq!(lock.recovered.len(), 1);
         assert_eq!(
@@ -459,6 +552,52 @@ mod tests {
             "new"
         );
         assert!(!stage.exists());
+    }
+
+    /// A journal that cannot be parsed is never taken for an empty one: recovery stops with
+    /// an error and the backups stay where they are.
+    #[test]
+    fn a_garbled_journal_keeps_the_backups() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let stage = root.join(format!("{STAGING_PREFIX}999997"));
+        std::fs::create_dir_all(stage.join("backup")).unwrap();
+        std::fs::write(stage.join("backup/1"), "original").unwrap();
+        std::fs::write(stage.join("journal"), "wheelhouse-journal 1\n\u{1}garbage\nEND\n")
+            .unwrap();
+        let result = lock_environment(root, &AtomicBool::new(false), || {});
+        assert!(matches!(result, Err(InstallError::BadJournal { .. })));
+        assert_eq!(
+            std::fs::read_to_string(stage.join("backup/1")).unwrap(),
+            "original"
+        );
+    }
+
+    #[test]
+    fn a_record_that_climbs_out_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("env");
+        let site = root.join("lib/python3.11/site-packages");
+        let meta = site.join("evil-1.0.dist-info");
+        std::fs::create_dir_all(&meta).unwrap();
+        std::fs::write(
+            meta.join("RECORD"),
+            "evil.py,,\n../../../../../../../../etc/x,,\n",
+        )
+        .unwrap();
+        let dist = InstalledDist {
+            name: "evil".into(),
+            key: "evil".into(),
+            version: "1.0".into(),
+            metadata_dir: meta,
+            site_dir: site,
+            requires_dist: vec![],
+            requires_python: None,
+            requested: false,
+            direct_reference: None,
+        };
+        let err = files_of(&dist, &Confinement::new(&root)).unwrap_err();
+        assert!(err.to_string().contains("../../../../../../../../etc/x"), "{err}");
     }
 
     #[test]

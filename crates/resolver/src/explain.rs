@@ -83,12 +83,30 @@ pub fn explain_no_candidates(
              `allow-manylinux = true` under [install] in your pip configuration).",
             files.join(", ")
         )
+    } else if rejected
+        .iter()
+        .all(|r| !matches!(r.why, Rejection::OtherPython(_)))
+    {
+        let mut platforms: Vec<String> = rejected
+            .iter()
+            .filter_map(|r| match &r.why {
+                Rejection::OtherPlatform(p) => Some(p.clone()),
+                _ => None,
+            })
+            .flat_map(|t| t.split(',').map(str::to_string).collect::<Vec<_>>())
+            .collect();
+        platforms.sort();
+        platforms.dedup();
+        format!(
+            "No matching distribution found for {name}: the wheelhouse has {name} for Python              {python}, but only built for platforms this node cannot run ({}: a musllinux              build, a manylinux newer than this node's C library, or another machine). Ask              your site's support for a build for this cluster. Run `{avail}` to see every build.",
+            platforms.join(", ")
+        )
     } else {
         let mut pythons: Vec<String> = rejected
             .iter()
             .filter_map(|r| match &r.why {
                 Rejection::OtherPython(tags) => Some(tags.clone()),
-                Rejection::Manylinux => None,
+                Rejection::Manylinux | Rejection::OtherPlatform(_) => None,
             })
             .flat_map(|t| t.split(',').map(str::to_string).collect::<Vec<_>>())
             .collect();

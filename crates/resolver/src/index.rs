@@ -18,6 +18,8 @@ pub struct WheelCandidate {
     pub tag_rank: u32,
     /// Position of its search path (the arch directory comes before the generic ones).
     pub search_rank: u32,
+    /// The build tag as pip compares it (number, then the rest); `None` sorts first.
+    pub build: Option<(u64, String)>,
 }
 
 /// Why a wheel with the right name was left out.
@@ -25,8 +27,11 @@ pub struct WheelCandidate {
 pub enum Rejection {
     /// Only a `manylinux` platform tag would fit: site policy refuses it.
     Manylinux,
-    /// Built for other Pythons or platforms: its python tags, for the message.
+    /// Built for other Pythons: its python tags, for the message.
     OtherPython(String),
+    /// Built for this Python but a platform this node cannot run (musllinux, a `manylinux`
+    /// newer than its glibc, another machine): its platform tags, for the message.
+    OtherPlatform(String),
 }
 
 /// A rejected wheel.
@@ -47,6 +52,8 @@ pub struct Index {
     pub sdists: HashMap<String, Vec<String>>,
     /// The search paths, for messages.
     pub search_paths: Vec<PathBuf>,
+    /// Files skipped because pip would reject their names, one message each.
+    pub warnings: Vec<String>,
 }
 
 impl Index {
@@ -74,13 +81,21 @@ impl Index {
                 }
                 continue;
             }
-            let Ok(wheel) = WheelFilename::parse(filename) else {
-                continue;
+            let wheel = match WheelFilename::parse(filename) {
+                Ok(w) if pip_accepts_name(w.name()) => w,
+                _ => {
+                    index.warnings.push(invalid(&path, "its name is not a valid wheel file name"));
+                    continue;
+                }
             };
             let key = normalize_name(wheel.name());
             match allowed.rank(&wheel) {
                 Some(tag_rank) => {
                     let Ok(version) = Version::from_str(wheel.version_text()) else {
+                        index.warnings.push(invalid(
+                            &path,
+                            "its version is not a valid PEP 440 version",
+                        ));
                         continue;
                     };
                     index.usable.entry(key).or_default().push(WheelCandidate {
@@ -89,11 +104,17 @@ impl Index {
                         version,
                         tag_rank,
                         search_rank,
+                        build: wheel.build().map(|b| {
+                            let digits = b.len() - b.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                            (b[..digits].parse().unwrap_or(u64::MAX), b[digits..].to_string())
+                        }),
                     });
                 }
                 None => {
                     let why = if with_manylinux.rank(&wheel).is_some() {
                         Rejection::Manylinux
+                    } else if allowed.accepts_python_abi(&wheel) {
+                        Rejection::OtherPlatform(wheel.platform_column())
                     } else {
                         Rejection::OtherPython(wheel.python_column())
                     };
@@ -107,6 +128,23 @@ impl Index {
         }
         index
     }
+}
+
+/// The distribution part of a wheel file name as pip's `packaging` accepts it: word
+/// characters, digits, `.` and `_` (dashes were escaped), and no `__` run.
+fn pip_accepts_name(name: &str) -> bool {
+    !name.contains("__")
+        && !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+}
+
+fn invalid(path: &std::path::Path, why: &str) -> String {
+    format!(
+        "skipping {}: {why} (pip ignores it too); ask the wheelhouse staff to rename it",
+        path.display()
+    )
 }
 
 /// The normalised project name of a source distribution file name, `name-version.tar.gz`.

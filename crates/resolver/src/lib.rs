@@ -146,6 +146,8 @@ struct Candidate {
 struct Metadata {
     requires_dist: Vec<String>,
     requires_python: Option<String>,
+    /// `Provides-Extra`, normalised; `None` for installed copies (not checked).
+    provides_extra: Option<Vec<String>>,
 }
 
 pub(crate) struct Provider<'a> {
@@ -196,7 +198,10 @@ impl<'a> Provider<'a> {
             best.entry(&w.version)
                 .and_modify(|b| {
                     let old = &wheels[*b];
-                    if (w.tag_rank, w.search_rank) < (old.tag_rank, old.search_rank) {
+                    // As pip: the better tag, then the higher build tag; then the earlier
+                    // search directory (the site's order).
+                    let better = w.tag_rank.cmp(&old.tag_rank).then_with(|| old.build.cmp(&w.build)).then(w.search_rank.cmp(&old.search_rank));
+                    if better.is_lt() {
                         *b = i;
                     }
                 })
@@ -266,6 +271,7 @@ impl<'a> Provider<'a> {
                 Metadata {
                     requires_dist: inst.requires_dist.clone(),
                     requires_python: None,
+                    provides_extra: None,
                 }
             }
             Some(i) => {
@@ -276,6 +282,12 @@ impl<'a> Provider<'a> {
                 Metadata {
                     requires_dist: core.requires_dist,
                     requires_python: core.requires_python,
+                    provides_extra: Some(
+                        core.provides_extra
+                            .iter()
+                            .map(|e| normalize_name(e))
+                            .collect(),
+                    ),
                 }
             }
         };
@@ -423,18 +435,36 @@ impl DependencyProvider for Provider<'_> {
                     Err(e) => return Ok(Dependencies::Unavailable(e)),
                 };
                 if let Some(rp) = &meta.requires_python {
-                    if let Ok(spec) = VersionSpecifiers::from_str(rp) {
-                        if !spec.contains(&self.request.python_version) {
+                    match VersionSpecifiers::from_str(rp) {
+                        Ok(spec) if !spec.contains(&self.request.python_version) => {
                             return Ok(Dependencies::Unavailable(format!(
                                 "because it requires Python {rp} (this is Python {})",
                                 self.request.python_version
                             )));
                         }
+                        Ok(_) => {}
+                        // pip ignores a Requires-Python it cannot parse, and says so.
+                        Err(_) => self.warnings.borrow_mut().push(format!(
+                            "ignoring the invalid Requires-Python `{rp}` of {key} (as pip \
+                             does); the wheel is treated as supporting every Python"
+                        )),
                     }
                 }
                 let extras: Vec<ExtraName> = match package {
                     Pkg::Extra(_, e) => {
                         deps.push((Pkg::Dist(key.clone()), Ranges::singleton(*rank)));
+                        // As pip: an extra the distribution does not declare provides nothing.
+                        let declared = meta
+                            .provides_extra
+                            .as_ref()
+                            .is_none_or(|p| p.contains(&normalize_name(e)));
+                        if !declared {
+                            self.warnings.borrow_mut().push(format!(
+                                "{key} does not provide the extra '{e}' (its metadata declares \
+                                 no such Provides-Extra); installing {key} without it, as pip does"
+                            ));
+                            return Ok(Dependencies::Available(deps.into_iter().collect()));
+                        }
                         ExtraName::from_str(e).into_iter().collect()
                     }
                     _ => Vec::new(),

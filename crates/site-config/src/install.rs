@@ -17,6 +17,10 @@ pub struct PipInstallOptions {
     /// Site policy opt-in for `manylinux` wheels (`allow-manylinux`, or `PIP_ALLOW_MANYLINUX`).
     pub allow_manylinux: bool,
     pub prefer_binary: bool,
+    /// Install wheels whose RECORD leaves members unlisted or unhashed, with a warning, instead
+    /// of refusing them (`allow-incomplete-record`, or `PIP_ALLOW_INCOMPLETE_RECORD`): for
+    /// legacy wheels a site cannot rebuild.
+    pub allow_incomplete_record: bool,
     /// `only-binary` values (we only install wheels, so this is informational).
     pub only_binary: Vec<String>,
     pub pre: bool,
@@ -70,6 +74,9 @@ fn apply(opts: &mut PipInstallOptions, get: impl Fn(&str) -> Option<String>) {
     }
     if let Some(v) = get("allow-manylinux") {
         opts.allow_manylinux = truthy(&v);
+    }
+    if let Some(v) = get("allow-incomplete-record") {
+        opts.allow_incomplete_record = truthy(&v);
     }
     if let Some(v) = get("prefer-binary") {
         opts.prefer_binary = truthy(&v);

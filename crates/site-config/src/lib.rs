@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 pub use ini::{IniError, IniFile};
 pub use install::{PipInstallOptions, PythonNotFound, PythonRequest};
 pub use python::available_pythons_in;
+
 pub use wheel_name::PythonVersion;
 
 /// Where the wheelhouse lives when `WHEELHOUSE` is not set (the national CVMFS repository).
@@ -149,6 +150,22 @@ pub struct SiteConfig {
     pub slurm_cpus_per_task: Option<usize>,
     /// Every `PIP_*` variable, which pip lets override its configuration file.
     pub pip_env: Vec<(String, String)>,
+    /// `EBPYTHONPREFIXES`: the prefixes of loaded stack modules, whose
+    /// `lib/pythonX.Y/site-packages` the site's `sitecustomize.py` puts on `sys.path`.
+    pub python_prefixes: Vec<PathBuf>,
+    /// `EBROOT<NAME>` variables with their `EBVERSION<NAME>`: `(NAME, root, version)`.
+    pub module_roots: Vec<(String, PathBuf, Option<String>)>,
+}
+
+/// A loaded stack module, found from a directory inside its prefix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadedStack {
+    /// `scipy-stack/2024a` (or `scipy-stack` when its version variable is unset; the prefix
+    /// itself when no `EBROOT<NAME>` names it).
+    pub module: String,
+    /// The module's name alone, for `module unload NAME`.
+    pub name: String,
+    pub prefix: PathBuf,
 }
 
 impl SiteConfig {
@@ -179,12 +196,68 @@ impl SiteConfig {
                 .get("SLURM_CPUS_PER_TASK")
                 .and_then(|v| v.trim().parse().ok()),
             pip_env: env.vars_with_prefix("PIP_"),
+            python_prefixes: env
+                .get("EBPYTHONPREFIXES")
+                .unwrap_or("")
+                .split(':')
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from)
+                .collect(),
+            module_roots: env
+                .vars_with_prefix("EBROOT")
+                .into_iter()
+                .map(|(k, v)| {
+                    let name = k["EBROOT".len()..].to_string();
+                    let version = env.get(&format!("EBVERSION{name}")).map(str::to_string);
+                    (name, PathBuf::from(v), version)
+                })
+                .collect(),
         }
+    }
+
+    /// The loaded stack module (from `EBPYTHONPREFIXES`) whose prefix holds `dir`, named as
+    /// `module list` shows it: the `EBROOT<NAME>` pointing at the prefix gives the name, with
+    /// EasyBuild's spelling undone (`SCIPYMINUSSTACK` → `scipy-stack`).
+    pub fn loaded_stack_for(&self, dir: &Path) -> Option<LoadedStack> {
+        let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let dir = canonical(dir);
+        let prefix = self
+            .python_prefixes
+            .iter()
+            .find(|p| dir.starts_with(canonical(p)))?;
+        let root = canonical(prefix);
+        let named = self
+            .module_roots
+            .iter()
+            .find(|(_, r, _)| canonical(r) == root);
+        let (module, name) = match named {
+            Some((var, _, version)) => {
+                let name = var.replace("MINUS", "-").to_ascii_lowercase();
+                let module = match version {
+                    Some(v) => format!("{name}/{v}"),
+                    None => name.clone(),
+                };
+                (module, name)
+            }
+            None => (prefix.display().to_string(), prefix.display().to_string()),
+        };
+        Some(LoadedStack {
+            module,
+            name,
+            prefix: prefix.clone(),
+        })
     }
 
     /// The CPU levels this software environment offers (sorted).
     pub fn architectures(&self) -> &'static [&'static str] {
         wheel_name::architectures_for_gentoo(self.gentoo_year)
+    }
+
+    /// The interpreter of the module tree's Python `version` (`3.11`, or a full `3.11.7`):
+    /// `<dir>/<version>/bin/python3` in the `PYTHON_DIRS` directories, the newest matching
+    /// version directory first; `None` when the tree has none.
+    pub fn module_python_for(&self, version: &str) -> Option<PathBuf> {
+        python::module_python_for(&self.python_dirs, version)
     }
 
     /// The Python versions the module tree offers, sorted ascending.
@@ -260,6 +333,32 @@ mod tests {
     fn module_python_is_current() {
         let site = SiteConfig::from_env(&Environment::from_pairs([("EBVERSIONPYTHON", "3.11.5")]));
         assert_eq!(site.current_python(), Some(PythonVersion::new(3, 11)));
+    }
+
+    #[test]
+    fn loaded_stacks_are_named_from_their_root_variables() {
+        let site = SiteConfig::from_env(&Environment::from_pairs([
+            (
+                "EBPYTHONPREFIXES",
+                "/nonexistent/stack/2024a:/nonexistent/other",
+            ),
+            ("EBROOTSCIPYMINUSSTACK", "/nonexistent/stack/2024a"),
+            ("EBVERSIONSCIPYMINUSSTACK", "2024a"),
+        ]));
+        let found = site
+            .loaded_stack_for(Path::new(
+                "/nonexistent/stack/2024a/lib/python3.11/site-packages",
+            ))
+            .unwrap();
+        assert_eq!(found.module, "scipy-stack/2024a");
+        assert_eq!(found.name, "scipy-stack");
+        assert_eq!(
+            site.loaded_stack_for(Path::new("/nonexistent/other/lib"))
+                .unwrap()
+                .module,
+            "/nonexistent/other"
+        );
+        assert_eq!(site.loaded_stack_for(Path::new("/usr/lib")), None);
     }
 
     #[test]

@@ -48,6 +48,29 @@ pub fn python_module_dirs(python_dirs: &str) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// See [`crate::SiteConfig::module_python_for`].
+pub fn module_python_for(python_dirs: &str, version: &str) -> Option<std::path::PathBuf> {
+    let mut found: Vec<(Vec<u64>, std::path::PathBuf)> = Vec::new();
+    for dir in python_module_dirs(python_dirs) {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name != version && !name.starts_with(&format!("{version}.")) {
+                continue;
+            }
+            let python = entry.path().join("bin/python3");
+            if python.is_file() {
+                let key = name.split('.').filter_map(|p| p.parse().ok()).collect();
+                found.push((key, python));
+            }
+        }
+    }
+    found.sort();
+    found.pop().map(|(_, python)| python)
+}
+
 /// A version directory name: digits, any character, digits, then anything (the reference's
 /// `re.match(r"\d+.\d+(.\d+)?")`), of which `major.minor` is kept.
 fn version_dir(name: &str) -> Option<PythonVersion> {
@@ -96,6 +119,26 @@ mod tests {
             .map(|v| v.to_string())
             .collect();
         assert_eq!(found, ["2.7", "3.9", "3.10", "3.11"]);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn module_python_by_version() {
+        let root = std::env::temp_dir().join(format!("site-config-mp-{}", std::process::id()));
+        for v in ["3.11.5", "3.11.7", "3.10.2", "3.1.9"] {
+            std::fs::create_dir_all(root.join(v).join("bin")).unwrap();
+            std::fs::write(root.join(v).join("bin/python3"), "").unwrap();
+        }
+        let dirs = root.to_str().unwrap();
+        assert_eq!(
+            module_python_for(dirs, "3.11"),
+            Some(root.join("3.11.7/bin/python3"))
+        );
+        assert_eq!(
+            module_python_for(dirs, "3.1"),
+            Some(root.join("3.1.9/bin/python3"))
+        );
+        assert_eq!(module_python_for(dirs, "3.12"), None);
         std::fs::remove_dir_all(&root).unwrap();
     }
 

@@ -422,12 +422,21 @@ fn token_soup_matches_tabulate() {
     check(&token_soup_tables(120, 5), some_formats);
 }
 
-/// Many more tables in every format: `cargo test -p table -- --ignored`.
-#[test]
-#[ignore = "slow: about a minute"]
-fn many_tables_in_every_format_match_tabulate() {
-    for seed in 100..104 {
+/// Many more tables in every format (about a minute in all; split so the test runner can
+/// spread it over the cores).
+fn many_tables_in_every_format(seeds: std::ops::Range<u64>) {
+    for seed in seeds {
         check(&generated_tables(700, seed), all_formats);
         check(&token_soup_tables(700, seed), all_formats);
     }
+}
+
+#[test]
+fn many_tables_in_every_format_match_tabulate_1() {
+    many_tables_in_every_format(100..102);
+}
+
+#[test]
+fn many_tables_in_every_format_match_tabulate_2() {
+    many_tables_in_every_format(102..104);
 }

@@ -4,7 +4,10 @@
 //! tabulate, pip 24.2: the reference `avail_wheels` stack). A comparison test must fail, never
 //! skip, when they are missing, so [`tools_python`] panics with the command to run.
 
+mod lmod;
 mod wheels;
+
+pub use lmod::{bash_with_lmod, lmod_init, ModuleRun};
 
 pub use wheels::WheelSpec;
 

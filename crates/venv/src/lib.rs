@@ -41,7 +41,8 @@ pub struct Venv {
 /// Why an environment could not be made.
 #[derive(Debug)]
 pub enum VenvError {
-    NotAnEnvironment(PathBuf),
+    /// The path exists and is not an environment; the string says what is there.
+    NotAnEnvironment(PathBuf, String),
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -52,11 +53,15 @@ pub enum VenvError {
 impl fmt::Display for VenvError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            VenvError::NotAnEnvironment(p) => write!(
+            VenvError::NotAnEnvironment(p, what) => write!(
                 f,
-                "{} already exists and is not a virtual environment; nothing was changed. \
-                 Choose another path, or pass --clear to empty it first",
-                p.display()
+                "{} already exists and is not a virtual environment (it has no pyvenv.cfg): \
+                 {what}. Nothing was changed; wheelhouse never deletes a directory that is \
+                 not an environment. Choose another path for the environment (e.g. \
+                 {}/env), or move that {} away yourself",
+                p.display(),
+                p.display(),
+                if p.is_dir() { "directory" } else { "file" }
             ),
             VenvError::Io { path, source } => {
                 write!(f, "cannot create {}: {source}", path.display())
@@ -75,21 +80,42 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> VenvError + '_ {
     }
 }
 
+/// What a directory holds, for an error message: a few names and the count.
+fn describe_contents(dir: &Path) -> String {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    let count = names.len();
+    let shown: Vec<&str> = names.iter().take(5).map(String::as_str).collect();
+    let more = if count > shown.len() { ", ..." } else { "" };
+    format!("it holds {count} entries ({}{more})", shown.join(", "))
+}
+
 /// Creates (or refreshes) an environment at `root` for the interpreter `base_python`.
 pub fn create(base_python: &Path, root: &Path, options: &VenvOptions) -> Result<Venv, VenvError> {
     let root = std::path::absolute(root).map_err(io(root))?;
-    if root.exists() {
+    if std::fs::symlink_metadata(&root).is_ok() {
         if !root.is_dir() {
-            return Err(VenvError::NotAnEnvironment(root));
+            return Err(VenvError::NotAnEnvironment(root, "it is a file".into()));
         }
         let empty = std::fs::read_dir(&root)
             .map_err(io(&root))?
             .next()
             .is_none();
-        if options.clear {
+        let is_env = root.join("pyvenv.cfg").is_file();
+        if !empty && !is_env {
+            let what = describe_contents(&root);
+            return Err(VenvError::NotAnEnvironment(root, what));
+        }
+        // Only an environment (or an empty directory) is ever cleared.
+        if options.clear && is_env {
             std::fs::remove_dir_all(&root).map_err(io(&root))?;
-        } else if !empty && !root.join("pyvenv.cfg").is_file() {
-            return Err(VenvError::NotAnEnvironment(root));
         }
     }
     let base = Interpreter::query_for_prefix(base_python, &root).map_err(VenvError::Interpreter)?;
@@ -197,7 +223,13 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::write(tmp.path().join("data.txt"), "keep me").unwrap();
         let err = create(Path::new("python3"), tmp.path(), &VenvOptions::default()).unwrap_err();
-        assert!(matches!(err, VenvError::NotAnEnvironment(_)));
+        assert!(matches!(&err, VenvError::NotAnEnvironment(_, what) if what.contains("data.txt")));
+        assert!(!err.to_string().contains("--clear"));
+        let clear = VenvOptions {
+            clear: true,
+            ..VenvOptions::default()
+        };
+        assert!(create(Path::new("python3"), tmp.path(), &clear).is_err());
         assert!(tmp.path().join("data.txt").exists());
     }
 

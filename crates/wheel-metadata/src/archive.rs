@@ -32,17 +32,25 @@ impl std::error::Error for ArchiveError {}
 
 /// The `.dist-info` directory name of a wheel archive: the one top-level `*.dist-info/`
 /// holding a `METADATA` file.
+/// `None` when there is none, or more than one (the wheel is then ambiguous, as pip says).
 pub fn wheel_dist_info<R: Read + std::io::Seek>(archive: &zip::ZipArchive<R>) -> Option<String> {
-    let mut found = None;
+    let mut found: Option<String> = None;
     for name in archive.file_names().flatten() {
         if let Some((top, rest)) = name.split_once('/') {
             if top.ends_with(".dist-info") && rest == "METADATA" {
+                if found.as_deref().is_some_and(|f| f != top) {
+                    return None;
+                }
                 found = Some(top.to_string());
             }
         }
     }
     found
 }
+
+/// The largest `.dist-info` text file read (METADATA, WHEEL, RECORD, entry points): far
+/// above any real one (the largest RECORDs, of wheels with 100,000 files, are ~10 MiB).
+pub const MAX_METADATA_FILE: u64 = 64 << 20;
 
 /// Reads `<dist-info>/<file>` (e.g. `METADATA`) from the wheel at `path`.
 pub fn read_dist_info_file(path: &Path, file: &str) -> Result<String, ArchiveError> {
@@ -58,9 +66,19 @@ pub fn read_dist_info_file(path: &Path, file: &str) -> Result<String, ArchiveErr
     let mut member = archive
         .by_name(&format!("{dist_info}/{file}"))
         .map_err(|e| err(format!("{dist_info}/{file}: {e}")))?;
-    let mut text = String::new();
+    // The size in the archive is the wheel's word; read no more than a metadata file can
+    // sensibly hold, whatever it claims.
+    let mut bytes = Vec::new();
     member
-        .read_to_string(&mut text)
+        .by_ref()
+        .take(MAX_METADATA_FILE + 1)
+        .read_to_end(&mut bytes)
         .map_err(|e| err(format!("{dist_info}/{file}: {e}")))?;
-    Ok(text)
+    if bytes.len() as u64 > MAX_METADATA_FILE {
+        return Err(err(format!(
+            "{dist_info}/{file} is larger than {} MiB",
+            MAX_METADATA_FILE >> 20
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| err(format!("{dist_info}/{file} is not UTF-8 text")))
 }

@@ -17,8 +17,10 @@
 mod archive;
 mod record;
 
-pub use archive::{read_dist_info_file, wheel_dist_info, ArchiveError};
-pub use record::{hash_bytes, parse_record, write_record, RecordEntry};
+pub use archive::{read_dist_info_file, wheel_dist_info, ArchiveError, MAX_METADATA_FILE};
+pub use record::{
+    hash_bytes, parse_record, parse_record_strict, write_record, RecordEntry, RecordHash,
+};
 
 /// The fields of core metadata an installer uses.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -176,6 +178,19 @@ pub fn normalize_name(name: &str) -> String {
     out
 }
 
+/// Whether `name` is a valid distribution name (PEP 508: ASCII letters, digits, `.`, `_`,
+/// `-`, starting and ending with a letter or digit). Names go into paths (`.dist-info`,
+/// headers), so nothing else is accepted.
+pub fn is_valid_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !bytes.is_empty()
+        && bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,3 +236,4 @@ mod tests {
         assert_eq!(normalize_name("zope..interface"), "zope-interface");
     }
 }
+

@@ -3,7 +3,7 @@
 //! and our own uninstall read the same file.
 
 use base64::Engine;
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha384, Sha512};
 
 /// One row of a `RECORD` file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +31,104 @@ pub fn parse_record(text: &str) -> Vec<RecordEntry> {
         });
     }
     out
+}
+
+/// Parses a `RECORD` strictly, for verifying a wheel: every row must have exactly three
+/// fields (path, hash, size), a non-empty path, a hash that is empty or `algorithm=digest`,
+/// and a size that is empty or a number; quotes must be closed. The error names the row.
+pub fn parse_record_strict(text: &str) -> Result<Vec<RecordEntry>, String> {
+    if !text.matches('"').count().is_multiple_of(2) {
+        return Err("it has an unclosed quote".into());
+    }
+    let mut out = Vec::new();
+    for (i, row) in split_rows(text).into_iter().enumerate() {
+        let line = i + 1;
+        if row.len() == 1 && row[0].is_empty() {
+            continue;
+        }
+        if row.len() != 3 {
+            return Err(format!(
+                "row {line} has {} fields instead of 3 (path,hash,size)",
+                row.len()
+            ));
+        }
+        let mut fields = row.into_iter();
+        let (path, hash, size) = (
+            fields.next().unwrap_or_default(),
+            fields.next().unwrap_or_default(),
+            fields.next().unwrap_or_default(),
+        );
+        if path.is_empty() {
+            return Err(format!("row {line} has an empty path"));
+        }
+        if !hash.is_empty() && RecordHash::parse(&hash).is_none() {
+            return Err(format!(
+                "row {line} ({path}) has the hash `{hash}`, not `algorithm=urlsafe-base64-digest`"
+            ));
+        }
+        if !size.is_empty() && size.parse::<u64>().is_err() {
+            return Err(format!("row {line} ({path}) has the size `{size}`, not a number"));
+        }
+        out.push(RecordEntry { path, hash, size });
+    }
+    Ok(out)
+}
+
+/// A RECORD hash, `algorithm=digest` with the digest in urlsafe base64 without padding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordHash {
+    pub algorithm: String,
+    pub digest: Vec<u8>,
+}
+
+impl RecordHash {
+    /// Parses `sha256=...`; `None` when it is not of that shape.
+    pub fn parse(text: &str) -> Option<RecordHash> {
+        let (algorithm, digest) = text.split_once('=')?;
+        if algorithm.is_empty() || !algorithm.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return None;
+        }
+        let digest = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(digest.trim_end_matches('='))
+            .ok()?;
+        Some(RecordHash {
+            algorithm: algorithm.to_ascii_lowercase(),
+            digest,
+        })
+    }
+
+    /// Whether the algorithm is one the wheel spec lets an installer trust (SHA-256 or
+    /// stronger from the SHA-2 family; md5 and sha1 are refused, as pip refuses them).
+    pub fn is_supported(&self) -> bool {
+        matches!(self.algorithm.as_str(), "sha256" | "sha384" | "sha512")
+    }
+
+    /// The hash of `data` with this hash's algorithm, in RECORD form; `None` when the
+    /// algorithm is not supported.
+    pub fn of_same_kind(&self, data: &[u8]) -> Option<String> {
+        let digest: Vec<u8> = match self.algorithm.as_str() {
+            "sha256" => Sha256::digest(data).to_vec(),
+            "sha384" => Sha384::digest(data).to_vec(),
+            "sha512" => Sha512::digest(data).to_vec(),
+            _ => return None,
+        };
+        Some(format!(
+            "{}={}",
+            self.algorithm,
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
+        ))
+    }
+
+    /// Whether `data` has this hash.
+    pub fn matches(&self, data: &[u8]) -> bool {
+        let digest: Vec<u8> = match self.algorithm.as_str() {
+            "sha256" => Sha256::digest(data).to_vec(),
+            "sha384" => Sha384::digest(data).to_vec(),
+            "sha512" => Sha512::digest(data).to_vec(),
+            _ => return false,
+        };
+        digest == self.digest
+    }
 }
 
 fn split_rows(text: &str) -> Vec<Vec<String>> {
@@ -131,6 +229,30 @@ mod tests {
         let text = write_record(&entries);
         assert!(text.starts_with("\"pkg/a,b.py\",sha256="));
         assert_eq!(parse_record(&text), entries);
+    }
+
+    #[test]
+    fn strict_parse_refuses_what_is_not_a_record() {
+        assert!(parse_record_strict("a.py,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0\nx/RECORD,,\n").is_ok());
+        assert!(parse_record_strict("a.py\n").is_err());
+        assert!(parse_record_strict("a.py,sha256=x,1,extra\n").is_err());
+        assert!(parse_record_strict("\"a.py,sha256=x,1\n").is_err());
+        assert!(parse_record_strict("a.py,nohash,1\n").is_err());
+        assert!(parse_record_strict("a.py,,big\n").is_err());
+        assert!(parse_record_strict(",,\n").is_err());
+    }
+
+    #[test]
+    fn sha384_and_sha512_are_understood() {
+        let data = b"hello";
+        for algo in ["sha256", "sha384", "sha512"] {
+            let probe = RecordHash { algorithm: algo.into(), digest: vec![] };
+            let text = probe.of_same_kind(data).unwrap();
+            let parsed = RecordHash::parse(&text).unwrap();
+            assert!(parsed.is_supported() && parsed.matches(data), "{algo}");
+            assert!(!parsed.matches(b"other"));
+        }
+        assert!(!RecordHash::parse("md5=AAAA").unwrap().is_supported());
     }
 
     #[test]

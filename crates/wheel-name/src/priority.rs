@@ -29,6 +29,9 @@ pub struct TagTarget {
 #[derive(Clone, Debug, Default)]
 pub struct TagPriority {
     ranks: HashMap<Box<str>, u32>,
+    /// `python-abi` pairs accepted on some platform, to tell "wrong platform" from "wrong
+    /// Python" in messages.
+    python_abi: std::collections::HashSet<Box<str>>,
 }
 
 impl TagPriority {
@@ -75,10 +78,25 @@ impl TagPriority {
             ordered.push(format!("{version}-none-any"));
         }
         let mut ranks = HashMap::with_capacity(ordered.len());
+        let mut python_abi = std::collections::HashSet::new();
         for (rank, tag) in ordered.into_iter().enumerate() {
+            if let Some((pa, _)) = tag.rsplit_once('-') {
+                python_abi.insert(pa.to_string().into_boxed_str());
+            }
             ranks.entry(tag.into_boxed_str()).or_insert(rank as u32);
         }
-        TagPriority { ranks }
+        TagPriority { ranks, python_abi }
+    }
+
+    /// Whether one of the wheel's tags names a Python and ABI the target runs, whatever the
+    /// platform: a wheel refused only for its platform (musllinux, a newer manylinux, another
+    /// machine) is not a wheel "for another Python".
+    pub fn accepts_python_abi(&self, wheel: &WheelFilename) -> bool {
+        wheel.tags().iter().any(|t| {
+            let text = t.to_string();
+            text.rsplit_once('-')
+                .is_some_and(|(pa, _)| self.python_abi.contains(pa))
+        })
     }
 
     /// The best rank among a wheel's tags, or `None` when the target accepts none of them.
@@ -101,9 +119,11 @@ impl TagPriority {
     }
 }
 
-/// Platforms from most to least specific, as `packaging` orders them for glibc Linux.
+/// Platforms in the order the newest `packaging` (pip 26's) gives for glibc Linux: the plain
+/// `linux_<arch>` first (on a cluster, the site's own builds), then the `manylinux` family
+/// from the newest glibc down.
 fn platforms(target: &TagTarget, manylinux: bool) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out = vec![target.platform.clone()];
     let arch = target.platform.strip_prefix("linux_").map(str::to_string);
     if let (true, Some(arch), Some((2, glibc_minor))) = (manylinux, &arch, target.glibc) {
         let oldest = if arch == "x86_64" || arch == "i686" {
@@ -124,7 +144,6 @@ fn platforms(target: &TagTarget, manylinux: bool) -> Vec<String> {
             }
         }
     }
-    out.push(target.platform.clone());
     out
 }
 
@@ -172,7 +191,7 @@ mod tests {
             "newer glibc than the node's"
         );
         let local = rank(&allowed, "a-1-cp311-cp311-linux_x86_64.whl").unwrap();
-        assert!(rank(&allowed, name).unwrap() < local);
+        assert!(local < rank(&allowed, name).unwrap(), "the site's build comes first");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod avail;
 mod index;
+mod modules;
 mod pyenv;
 mod serve;
 mod staff;
@@ -162,6 +163,15 @@ enum Command {
         uv pip install --index-url http://127.0.0.1:8080/x86-64-v3/simple/ numpy\n  \
         wheelhouse serve --bind 0.0.0.0:8080 --quiet")]
     Serve(serve::ServeArgs),
+    /// Write Lmod modulefiles (`wheelhouse module python PREFIX... --modulepath DIR`).
+    #[command(subcommand)]
+    Module(modules::ModuleCommand),
+    /// Lay out a site in a box (`wheelhouse site init DIR`).
+    #[command(subcommand)]
+    Site(modules::SiteCommand),
+    /// Build a package stack module (`wheelhouse stack build scipy-stack/2024a ...`).
+    #[command(subcommand)]
+    Stack(modules::StackCommand),
 }
 
 /// Entry point of the `wheelhouse` binary; returns the exit code. Invoked under the name
@@ -199,6 +209,9 @@ pub fn run_wheelhouse(args: Vec<OsString>) -> i32 {
         Command::Edit(a) => staff::run_edit(a),
         Command::Audit(a) => staff::run_audit(a),
         Command::Serve(a) => serve::run(a),
+        Command::Module(c) => modules::run_module(c),
+        Command::Site(c) => modules::run_site(c),
+        Command::Stack(c) => modules::run_stack(c),
     }
 }
 

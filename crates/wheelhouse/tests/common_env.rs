@@ -195,3 +195,39 @@ pub fn site_packages(env: &Path) -> PathBuf {
         .path();
     py.join("site-packages")
 }
+
+/// Every file under a directory with its content hash and mode: the byte-for-byte state.
+pub fn contents(dir: &Path) -> Vec<String> {
+    use sha2::Digest;
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = Vec::new();
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            let meta = std::fs::symlink_metadata(&p).unwrap();
+            let rel = p.strip_prefix(base).unwrap().display().to_string();
+            if rel == ".wheelhouse.lock" {
+                continue;
+            }
+            if meta.is_dir() {
+                walk(base, &p, out);
+            } else if meta.file_type().is_symlink() {
+                out.push(format!("{rel} -> {}", std::fs::read_link(&p).unwrap().display()));
+            } else {
+                let digest = sha2::Sha256::digest(std::fs::read(&p).unwrap());
+                out.push(format!(
+                    "{rel} {:o} {}",
+                    meta.permissions().mode() & 0o7777,
+                    digest.iter().map(|b| format!("{b:02x}")).collect::<String>()
+                ));
+            }
+        }
+    }
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+

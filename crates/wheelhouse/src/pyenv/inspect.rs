@@ -78,9 +78,9 @@ type Dists = Vec<(installer::InstalledDist, SiteDirKind)>;
 fn environment_dists(
     python: Option<&std::path::Path>,
     local: bool,
-) -> Result<(super::Target, Dists), String> {
-    let target = super::target_environment(&site(), python)?;
-    let mut dists = super::importable_in_order(&target.interpreter);
+) -> Result<(environment::Target, Dists), String> {
+    let target = environment::target_environment(&site(), python).map_err(|e| e.message)?;
+    let mut dists = environment::importable_in_order(&target.interpreter);
     if local {
         dists.retain(|(_, kind)| *kind == SiteDirKind::Environment);
     }
@@ -184,23 +184,25 @@ pub fn run_uninstall(args: UninstallArgs) -> i32 {
             "give the names of the packages to uninstall (`wheelhouse uninstall numpy`) or -r FILE",
         );
     }
-    let target = match super::target_environment(&site(), args.python.as_deref()) {
+    let target = match environment::target_environment(&site(), args.python.as_deref()) {
         Ok(t) => t,
-        Err(e) => return fail(command, exit::INPUT, &e),
+        Err(e) => return fail(command, e.exit_code(), &e.message),
     };
     let lock = match installer::lock_environment(&target.root, &AtomicBool::new(false), || {}) {
         Ok(l) => l,
         Err(e) => return fail(command, exit::INSTALL, &e.to_string()),
     };
-    let importable = super::importable(&target.interpreter);
+    let importable = environment::importable(&target.interpreter);
+    let own_dists = match target.own_distributions() {
+        Ok(d) => d,
+        Err(e) => return fail(command, e.exit_code(), &e.message),
+    };
     let mut plan = Plan::default();
     let mut removed = Vec::new();
     for text in &names {
         let name = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str_name(text);
         let key = wheel_metadata::normalize_name(&name);
-        let own = installer::scan_site_dir(&target.layout.purelib)
-            .into_iter()
-            .find(|d| d.key == key);
+        let own = own_dists.iter().find(|d| d.key == key).cloned();
         match (own, importable.get(&key)) {
             (Some(dist), _) => {
                 removed.push(format!("{}-{}", dist.name, dist.version));
@@ -221,7 +223,9 @@ pub fn run_uninstall(args: UninstallArgs) -> i32 {
     if plan.remove.is_empty() {
         return 0;
     }
-    if let Err(e) = installer::execute(&plan, &target.layout, &AtomicBool::new(false), &|_| {}) {
+    if let Err(e) =
+        installer::execute(&lock, &plan, &target.layout, &AtomicBool::new(false), &|_| {})
+    {
         return fail(
             command,
             exit::INSTALL,

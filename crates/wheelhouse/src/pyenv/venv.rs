@@ -29,7 +29,8 @@ pub struct VenvArgs {
     /// The prompt prefix shown while the environment is active [default: its directory name]
     #[arg(long)]
     prompt: Option<String>,
-    /// Empty the directory first if it exists
+    /// Replace an existing environment at ENV (only an environment, with its pyvenv.cfg, is
+    /// ever removed; any other directory is refused)
     #[arg(long)]
     clear: bool,
     /// Accepted for virtualenv compatibility: nothing is ever downloaded
@@ -88,19 +89,26 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
                 ),
             )
         })?;
-        let layout = super::layout_for(&created.root, &created.base, &created.python);
+        let layout = environment::layout_for(&created.root, &created.base, &created.python);
         let lock = installer::lock_environment(&created.root, &AtomicBool::new(false), || {})
             .map_err(|e| (exit::INSTALL, e.to_string()))?;
-        let own = installer::scan_site_dir(&layout.purelib)
+        let own = environment::own_distributions(&layout)
+            .map_err(|e| (exit::INSTALL, e.message))?
             .into_iter()
             .filter(|d| d.key == "pip")
             .collect();
         let plan = Plan {
-            install: vec![(wheel.clone(), true)],
+            install: vec![installer::WheelToInstall {
+                path: wheel.clone(),
+                requested: true,
+                direct: false,
+            }],
             remove: own,
+            allow_incomplete_record: false,
         };
-        let outcome = installer::execute(&plan, &layout, &AtomicBool::new(false), &|_| {})
-            .map_err(|e| (exit::INSTALL, e.to_string()))?;
+        let outcome =
+            installer::execute(&lock, &plan, &layout, &AtomicBool::new(false), &|_| {})
+                .map_err(|e| (exit::INSTALL, e.to_string()))?;
         drop(lock);
         if let Some((name, version)) = outcome.installed.first() {
             seeded = format!("{name}=={version} from {}", wheel.display());
@@ -138,8 +146,8 @@ fn find_pip_wheel(
     base: &interpreter::Interpreter,
     find_links: &[PathBuf],
 ) -> Option<PathBuf> {
-    if let Ok(paths) = super::search_paths(site, find_links) {
-        let index = super::build_index(site, paths, base, false, &[]);
+    if let Ok((paths, _)) = environment::search_paths(site, find_links) {
+        let index = environment::build_index(site, paths, base, false, &[]);
         if let Some(wheels) = index.usable.get("pip") {
             let mut ranked: Vec<&resolver::WheelCandidate> = wheels
                 .iter()

@@ -1,0 +1,68 @@
+//! `--require-hashes` and `--hash=`: every wheel installed must match a hash the user pinned.
+
+use installer::Plan;
+use sha2::Digest;
+
+use crate::wanted::Wanted;
+use crate::Error;
+
+/// Checks pins and hashes of a plan, as pip's hash-checking mode does.
+pub fn check(plan: &Plan, wanted: &Wanted) -> Result<(), Error> {
+    for req in &wanted.requirements {
+        let key = wheel_metadata::normalize_name(req.name.as_ref());
+        let pinned = matches!(&req.version_or_url, Some(pep508_rs::VersionOrUrl::VersionSpecifier(s))
+            if s.iter().count() == 1 && s.iter().all(|v| matches!(v.operator(), pep440_rs::Operator::Equal | pep440_rs::Operator::ExactEqual)));
+        if !pinned {
+            return Err(Error::input(format!(
+                "in --require-hashes mode every requirement must be pinned with ==; `{req}` is not"
+            )));
+        }
+        if !wanted.hashes.contains_key(&key) {
+            return Err(Error::input(format!(
+                "in --require-hashes mode every requirement needs --hash=sha256:...; `{req}` has none"
+            )));
+        }
+    }
+    for wheel in plan.install.iter().map(|w| &w.path) {
+        let name = wheel.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let key = wheel_name::WheelFilename::parse(name)
+            .map(|w| wheel_metadata::normalize_name(w.name()))
+            .unwrap_or_default();
+        let Some(allowed) = wanted.hashes.get(&key) else {
+            return Err(Error::input(format!(
+                "in --require-hashes mode every package installed needs a pinned requirement \
+                 with --hash; the dependency {name} has none. Add `{key}==VERSION --hash=sha256:...` \
+                 (`pip hash {}` prints the hash)",
+                wheel.display()
+            )));
+        };
+        let bytes = std::fs::read(wheel)
+            .map_err(|e| Error::install(format!("cannot read {}: {e}", wheel.display())))?;
+        let matches = allowed.iter().any(|h| {
+            let (algo, want) = h.split_once(':').unwrap_or(("sha256", h));
+            hex_digest(algo, &bytes).is_some_and(|got| got.eq_ignore_ascii_case(want))
+        });
+        if !matches {
+            return Err(Error::resolution(format!(
+                "THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE: {} has \
+                 sha256:{}, expected one of {}. The wheel changed since the hashes were \
+                 recorded; nothing was installed.",
+                wheel.display(),
+                hex_digest("sha256", &bytes).unwrap_or_default(),
+                allowed.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The hex digest of `bytes` with one of the algorithms pip accepts in `--hash`.
+fn hex_digest(algorithm: &str, bytes: &[u8]) -> Option<String> {
+    let digest: Vec<u8> = match algorithm {
+        "sha256" => sha2::Sha256::digest(bytes).to_vec(),
+        "sha384" => sha2::Sha384::digest(bytes).to_vec(),
+        "sha512" => sha2::Sha512::digest(bytes).to_vec(),
+        _ => return None,
+    };
+    Some(digest.iter().map(|b| format!("{b:02x}")).collect())
+}

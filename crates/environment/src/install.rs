@@ -1,0 +1,364 @@
+//! `install`: resolve against the wheelhouse under the cluster's rules, plan, and carry the
+//! plan out atomically under the environment's lock.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use installer::{EnvLock, InstalledDist, Plan, WheelToInstall};
+use interpreter::SiteDirKind;
+use pep440_rs::Version;
+use resolver::{Installed, Request, Resolution, Source, Upgrade};
+use site_config::SiteConfig;
+
+use crate::target::short;
+use crate::wanted::Wanted;
+use crate::{Error, Target};
+
+/// The error paragraph for an install with no requirements.
+pub const NOTHING_TO_INSTALL: &str = "nothing to install: give requirements (`wheelhouse install \
+    numpy`) or a requirements file (`-r requirements.txt`)";
+
+/// What to install and how; the pip-compatible options of `wheelhouse install`.
+#[derive(Clone, Debug, Default)]
+pub struct InstallOptions {
+    /// Requirements or wheel files, as typed on the command line.
+    pub requirements: Vec<String>,
+    pub requirement_files: Vec<PathBuf>,
+    pub constraint_files: Vec<PathBuf>,
+    pub upgrade: bool,
+    pub force_reinstall: bool,
+    pub no_deps: bool,
+    pub dry_run: bool,
+    pub require_hashes: bool,
+    /// Added after the configuration's find-links, as pip layers them.
+    pub find_links: Vec<PathBuf>,
+    pub allow_manylinux: bool,
+    pub pre: bool,
+    pub compile: bool,
+    /// Install even when packages of a loaded stack module require another version of what
+    /// is installed (they may then fail to import).
+    pub ignore_stack_requirements: bool,
+    /// Threads to unpack with; 0 means the job's CPUs.
+    pub threads: usize,
+}
+
+/// What happens along the way, for the caller to print.
+pub enum Event<'a> {
+    /// Another install holds the environment's lock; we wait.
+    WaitingForLock(&'a Path),
+    /// An interrupted earlier install was undone or finished when the lock was taken.
+    Recovered(&'a str),
+    Warning(&'a str),
+    Note(&'a str),
+    /// A requested package is already installed and kept.
+    AlreadySatisfied {
+        name: &'a str,
+        version: &'a str,
+        place: String,
+    },
+    /// The resolver's choice for one package.
+    Chose {
+        key: &'a str,
+        version: &'a Version,
+        source: &'a Source,
+    },
+    /// Unpacking starts: this many wheels.
+    Installing(usize),
+    Progress(installer::Progress<'a>),
+}
+
+/// What an install did.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// `name-version` of what would be installed (dry run) or was.
+    pub would_install: Vec<String>,
+    pub dry_run: bool,
+    /// `(name, version)` of each installed distribution.
+    pub installed: Vec<(String, String)>,
+    pub files: usize,
+    pub threads: usize,
+    pub resolved_in: Duration,
+    pub elapsed: Duration,
+}
+
+/// Installs into `target`. `cancel` is set by the caller's signal handlers (Ctrl-C, the
+/// scheduler's SIGTERM); the environment is then left as it was.
+pub fn install(
+    site: &SiteConfig,
+    target: &Target,
+    options: &InstallOptions,
+    cancel: &AtomicBool,
+    events: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<Report, Error> {
+    let started = Instant::now();
+    let wanted = crate::read_wanted(
+        site,
+        &options.requirements,
+        &options.requirement_files,
+        &options.constraint_files,
+        options.require_hashes,
+    )?;
+    if wanted.requirements.is_empty() {
+        return Err(Error::input(NOTHING_TO_INSTALL));
+    }
+    let config = site
+        .pip_install_options()
+        .map_err(|e| Error::input(e.to_string()))?;
+    let allow_manylinux = options.allow_manylinux || config.allow_manylinux;
+    let mut find_links = options.find_links.clone();
+    find_links.extend(wanted.find_links.iter().cloned());
+    let paths = match crate::search_paths(site, &find_links) {
+        Ok((paths, warnings)) => {
+            for w in &warnings {
+                events(Event::Warning(w));
+            }
+            paths
+        }
+        // A wheel given by path needs no wheelhouse unless it has dependencies to resolve;
+        // those then fail with the usual "no wheel" paragraph.
+        Err(_) if !wanted.wheel_files.is_empty() => Vec::new(),
+        Err(e) => return Err(e),
+    };
+
+    let lock = installer::lock_environment(&target.root, cancel, || {
+        events(Event::WaitingForLock(&target.root))
+    })
+    .map_err(Error::from_installer)?;
+    for message in &lock.recovered {
+        events(Event::Recovered(message));
+    }
+
+    let index = crate::build_index(
+        site,
+        paths,
+        &target.interpreter,
+        allow_manylinux,
+        &wanted.wheel_files,
+    );
+    for warning in &index.warnings {
+        events(Event::Warning(warning));
+    }
+    let importable = crate::importable(&target.interpreter);
+    let requested: HashSet<String> = wanted
+        .requirements
+        .iter()
+        .map(|r| wheel_metadata::normalize_name(r.name.as_ref()))
+        .collect();
+    let request = request_for(target, &wanted, &importable, &requested, options, config.pre)?;
+    let resolution = resolver::resolve(&request, &index).map_err(|e| Error::resolution(e.message))?;
+    for warning in &resolution.warnings {
+        events(Event::Warning(warning));
+    }
+    for p in &resolution.packages {
+        events(Event::Chose {
+            key: &p.key,
+            version: &p.version,
+            source: &p.source,
+        });
+    }
+    let resolved_in = started.elapsed();
+    let (mut plan, summary) = plan(target, &resolution, &importable, &requested, events)?;
+    if !options.ignore_stack_requirements {
+        crate::check_loaded_stack_dependents(site, target, &resolution, &importable)?;
+    }
+    plan.allow_incomplete_record = config.allow_incomplete_record;
+    for w in &mut plan.install {
+        w.direct = wanted.wheel_files.contains(&w.path);
+    }
+    if wanted.require_hashes {
+        crate::hashes::check(&plan, &wanted)?;
+    }
+    let mut report = Report {
+        would_install: summary,
+        dry_run: options.dry_run,
+        resolved_in,
+        ..Report::default()
+    };
+    if options.dry_run || plan.install.is_empty() {
+        report.elapsed = started.elapsed();
+        return Ok(report);
+    }
+    let threads = if options.threads == 0 {
+        site.job_cpus()
+    } else {
+        options.threads
+    };
+    let outcome = execute(&lock, &plan, target, threads, cancel, events)?;
+    drop(lock);
+    for w in &outcome.warnings {
+        events(Event::Warning(w));
+    }
+    if options.compile {
+        if let Err(w) = compile(target, threads) {
+            events(Event::Warning(&w));
+        }
+    }
+    report.installed = outcome.installed;
+    report.files = outcome.files;
+    report.threads = threads;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+fn request_for(
+    target: &Target,
+    wanted: &Wanted,
+    importable: &HashMap<String, (InstalledDist, SiteDirKind)>,
+    requested: &HashSet<String>,
+    options: &InstallOptions,
+    config_pre: bool,
+) -> Result<Request, Error> {
+    let installed: HashMap<String, Installed> = importable
+        .iter()
+        .map(|(key, (dist, kind))| {
+            (
+                key.clone(),
+                Installed {
+                    name: dist.name.clone(),
+                    version: dist.version.clone(),
+                    requires_dist: dist.requires_dist.clone(),
+                    in_environment: *kind == SiteDirKind::Environment,
+                },
+            )
+        })
+        .collect();
+    let python_version = Version::from_str(&target.interpreter.version_text())
+        .map_err(|e| Error::input(e.to_string()))?;
+    Ok(Request {
+        requirements: wanted.requirements.clone(),
+        constraints: wanted.constraints.clone(),
+        markers: target.interpreter.markers.clone(),
+        python_version,
+        installed,
+        upgrade: if options.upgrade {
+            Upgrade::Packages(requested.clone())
+        } else {
+            Upgrade::None
+        },
+        force_reinstall: options.force_reinstall,
+        no_deps: options.no_deps,
+        pre: options.pre || config_pre || wanted.pre,
+    })
+}
+
+/// Turns a resolution into the installer's plan, applying the cluster's shadowing rule.
+fn plan(
+    target: &Target,
+    resolution: &Resolution,
+    importable: &HashMap<String, (InstalledDist, SiteDirKind)>,
+    requested: &HashSet<String>,
+    events: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<(Plan, Vec<String>), Error> {
+    let own = target.own_distributions()?;
+    let mut plan = Plan::default();
+    let mut summary = Vec::new();
+    for package in &resolution.packages {
+        let Source::Wheel(wheel) = &package.source else {
+            if requested.contains(&package.key) {
+                if let Some((dist, kind)) = importable.get(&package.key) {
+                    events(Event::AlreadySatisfied {
+                        name: &dist.name,
+                        version: &dist.version,
+                        place: where_from(dist, *kind),
+                    });
+                }
+            }
+            continue;
+        };
+        if let Some((dist, kind)) = importable.get(&package.key) {
+            match kind {
+                // Cluster rule: a module's copy on PYTHONPATH is imported before the
+                // environment's, so another version installed into the environment would be
+                // silently hidden.
+                SiteDirKind::PythonPath => {
+                    return Err(Error::resolution(format!(
+                        "{} {} would be installed into {}, but {} {} is on PYTHONPATH ({}), \
+                         put there by a module, and it is imported first: the new copy would \
+                         be silently hidden. Either keep the module's version (require \
+                         {}=={}), or unload the module that provides it (`module list` shows \
+                         it; e.g. `module unload scipy-stack`) and install again.",
+                        package.key,
+                        package.version,
+                        short(&target.root),
+                        dist.name,
+                        dist.version,
+                        dist.site_dir.display(),
+                        dist.name,
+                        dist.version
+                    )))
+                }
+                SiteDirKind::System => events(Event::Note(&format!(
+                    "{} {} in the environment will take precedence over {} {} from {}",
+                    package.key,
+                    package.version,
+                    dist.name,
+                    dist.version,
+                    dist.site_dir.display()
+                ))),
+                SiteDirKind::Environment => {}
+            }
+        }
+        // Whatever the environment itself holds of this name is replaced.
+        plan.remove
+            .extend(own.iter().filter(|d| d.key == package.key).cloned());
+        plan.install.push(WheelToInstall {
+            path: wheel.clone(),
+            requested: package.requested,
+            direct: false,
+        });
+        summary.push(format!("{}-{}", package.key, package.version));
+    }
+    Ok((plan, summary))
+}
+
+/// Carries out a plan under the lock, unpacking on `threads` cores.
+pub fn execute(
+    lock: &EnvLock,
+    plan: &Plan,
+    target: &Target,
+    threads: usize,
+    cancel: &AtomicBool,
+    events: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<installer::Outcome, Error> {
+    events(Event::Installing(plan.install.len()));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(|e| Error::install(e.to_string()))?;
+    let report = |event: installer::Progress<'_>| events(Event::Progress(event));
+    pool.install(|| installer::execute(lock, plan, &target.layout, cancel, &report))
+        .map_err(Error::from_installer)
+}
+
+fn where_from(dist: &InstalledDist, kind: SiteDirKind) -> String {
+    let place = short(&dist.site_dir);
+    match kind {
+        SiteDirKind::Environment => format!("in {place}"),
+        SiteDirKind::PythonPath => format!("from PYTHONPATH: {place}"),
+        SiteDirKind::System => format!("from {place}"),
+    }
+}
+
+/// Byte-compiles the environment's site-packages with its own interpreter (`compileall`,
+/// one worker per core). Failures are reported, not fatal: pip treats them the same way.
+fn compile(target: &Target, threads: usize) -> Result<(), String> {
+    let mut dirs = vec![target.layout.purelib.clone()];
+    if target.layout.platlib != target.layout.purelib {
+        dirs.push(target.layout.platlib.clone());
+    }
+    let status = std::process::Command::new(&target.layout.python)
+        .args(["-m", "compileall", "-q", "-j"])
+        .arg(threads.to_string())
+        .args(&dirs)
+        .stdout(std::process::Stdio::null())
+        .status();
+    match status {
+        Ok(s) if s.success() => Ok(()),
+        _ => Err("byte-compiling some modules failed; they will be compiled when first imported"
+            .into()),
+    }
+}
+

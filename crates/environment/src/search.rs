@@ -1,0 +1,156 @@
+//! Where wheels are searched, and the wheelhouse as an index for one interpreter.
+
+use std::path::{Path, PathBuf};
+
+use catalog::Wheelhouse;
+use interpreter::Interpreter;
+use resolver::Index;
+use site_config::{SearchPaths, SiteConfig};
+use wheel_name::TagPriority;
+
+use crate::Error;
+
+/// The search directories, in order of preference, with a warning for each listed one that
+/// cannot be read (a typo in `-f` must not look like "no wheel named X").
+///
+/// pip layers `--find-links`: the configuration's directories come first and those given on
+/// the command line are added after them. Without either, the site's layout under
+/// `$WHEELHOUSE` is used, this node's CPU level first.
+pub fn search_paths(
+    site: &SiteConfig,
+    find_links: &[PathBuf],
+) -> Result<(Vec<PathBuf>, Vec<String>), Error> {
+    let options = site
+        .pip_install_options()
+        .map_err(|e| Error::input(e.to_string()))?;
+    let mut paths: Vec<PathBuf> = options.find_links.clone();
+    for p in find_links {
+        if !paths.contains(p) {
+            paths.push(p.clone());
+        }
+    }
+    if paths.is_empty() {
+        paths = default_search_paths(site)?;
+    }
+    let warnings = paths
+        .iter()
+        .filter_map(|p| unreadable(p).map(|why| (p, why)))
+        .map(|(p, why)| {
+            format!(
+                "the wheel directory {} {why}; it is skipped. Check the path in -f/--find-links \
+                 or in the pip configuration (PIP_CONFIG_FILE, PIP_FIND_LINKS).",
+                p.display()
+            )
+        })
+        .collect();
+    Ok((paths, warnings))
+}
+
+fn unreadable(path: &Path) -> Option<String> {
+    match std::fs::read_dir(path) {
+        Ok(_) => None,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("does not exist".into()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+            Some("is not a directory".into())
+        }
+        Err(e) => Some(format!("cannot be read ({e})")),
+    }
+}
+
+fn default_search_paths(site: &SiteConfig) -> Result<Vec<PathBuf>, Error> {
+    match site
+        .search_paths()
+        .map_err(|e| Error::input(e.to_string()))?
+    {
+        SearchPaths::Listed { paths, .. } => Ok(paths),
+        SearchPaths::UnderWheelhouse(root) => {
+            let (mut paths, _) =
+                Wheelhouse::open(&root).resolve(&SearchPaths::UnderWheelhouse(root));
+            // This node's CPU level first, then the generic wheels; other levels' wheels would
+            // not run here when RSNT_ARCH says which one this is.
+            if let Some(arch) = &site.current_arch {
+                let known = site.architectures();
+                let name = |p: &Path| site_config::arch_of_search_path(p);
+                paths.retain(|p| {
+                    let a = name(p);
+                    a == *arch || a == "generic" || !known.contains(&a.as_str())
+                });
+                paths.sort_by_key(|p| if name(p) == *arch { 0 } else { 1 });
+            }
+            Ok(paths)
+        }
+    }
+}
+
+/// The wheelhouse as an index for one interpreter. `extra_wheels` are wheel files named on
+/// the command line, searched before everything else.
+pub fn build_index(
+    site: &SiteConfig,
+    paths: Vec<PathBuf>,
+    interpreter: &Interpreter,
+    allow_manylinux: bool,
+    extra_wheels: &[PathBuf],
+) -> Index {
+    let listing = Wheelhouse::open(&site.wheelhouse).list_paths(&paths);
+    let target = interpreter.tag_target();
+    let allowed = TagPriority::new(&target, allow_manylinux);
+    let with_manylinux = TagPriority::new(&target, true);
+    let direct = extra_wheels.iter().filter_map(|p| {
+        let name = p.file_name()?.to_str()?;
+        Some((p.clone(), name, 0u32))
+    });
+    let found = listing
+        .files
+        .iter()
+        .map(|f| (listing.path_of(f), listing.name(f), f.search_path + 1));
+    let mut index = Index::build(direct.chain(found), &allowed, &with_manylinux, paths);
+    index.search_paths.extend(extra_wheels.iter().cloned());
+    index
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use site_config::Environment;
+
+    fn site(tmp: &Path, extra: &[(&str, String)]) -> SiteConfig {
+        let mut pairs: Vec<(String, String)> =
+            vec![("WHEELHOUSE".into(), tmp.join("wh").display().to_string())];
+        pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
+        SiteConfig::from_env(&Environment::from_pairs(pairs))
+    }
+
+    #[test]
+    fn command_line_find_links_come_after_the_configured_ones() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b, c) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"));
+        for d in [&a, &b] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        let conf = tmp.path().join("pip.conf");
+        std::fs::write(&conf, format!("[install]\nfind-links = {} {}\n", a.display(), b.display()))
+            .unwrap();
+        let site = site(tmp.path(), &[("PIP_CONFIG_FILE", conf.display().to_string())]);
+        let (paths, warnings) = search_paths(&site, &[c.clone(), a.clone()]).unwrap();
+        assert_eq!(paths, [a, b, c.clone()]);
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains(&format!("{} does not exist", c.display())));
+    }
+
+    #[test]
+    fn without_configuration_this_nodes_level_comes_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        for d in ["generic", "x86-64-v3", "x86-64-v4"] {
+            std::fs::create_dir_all(tmp.path().join("wh/gentoo2023").join(d)).unwrap();
+        }
+        let site = site(
+            tmp.path(),
+            &[("RSNT_ARCH", "x86-64-v3".into()), ("EBVERSIONGENTOO", "2023".into())],
+        );
+        let (paths, warnings) = search_paths(&site, &[]).unwrap();
+        let names: Vec<String> =
+            paths.iter().map(|p| site_config::arch_of_search_path(p)).collect();
+        assert_eq!(names, ["x86-64-v3", "generic"]);
+        assert!(warnings.is_empty());
+    }
+}

@@ -1,0 +1,141 @@
+//! Which environment a command acts on, where its parts go, and what it already holds.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use installer::{InstalledDist, Layout};
+use interpreter::{Interpreter, SiteDirKind};
+use site_config::SiteConfig;
+
+use crate::Error;
+
+/// The environment a command acts on.
+pub struct Target {
+    pub root: PathBuf,
+    pub interpreter: Interpreter,
+    pub layout: Layout,
+}
+
+/// Finds the target environment: `-p ENV` (a directory or its `python`), else the active
+/// `VIRTUAL_ENV`. Only virtual environments are targets: a module's Python is shared and
+/// read-only.
+pub fn target_environment(site: &SiteConfig, python: Option<&Path>) -> Result<Target, Error> {
+    let (root_hint, executable) = match python {
+        Some(p) if p.is_dir() => (Some(p.to_path_buf()), p.join("bin/python")),
+        Some(p) => (
+            p.parent().and_then(Path::parent).map(Path::to_path_buf),
+            p.to_path_buf(),
+        ),
+        None => match &site.virtual_env {
+            Some(env) => (Some(env.clone()), env.join("bin/python")),
+            None => {
+                return Err(Error::input(
+                    "No virtual environment is active, and none was given with -p. \
+                    Activate one (`source ENV/bin/activate`), pass it with `-p ENV`, or create \
+                    one first: `wheelhouse venv ENV`.",
+                ))
+            }
+        },
+    };
+    let is_env = root_hint
+        .as_ref()
+        .is_some_and(|r| r.join("pyvenv.cfg").is_file());
+    if !executable.exists() || !is_env {
+        let shown = root_hint.unwrap_or(executable);
+        return Err(Error::input(format!(
+            "{} is not a virtual environment (no pyvenv.cfg and bin/python). Packages go into \
+             an environment of your own, never into a module's Python: create one with \
+             `wheelhouse venv {}` (or `virtualenv --no-download`), then install into it.",
+            shown.display(),
+            shown.display()
+        )));
+    }
+    let interpreter = Interpreter::query(&executable).map_err(|e| Error::input(e.to_string()))?;
+    Ok(Target::new(interpreter, &executable))
+}
+
+impl Target {
+    /// The target for an interpreter already queried (`venv` has just created it).
+    pub fn new(interpreter: Interpreter, python: &Path) -> Target {
+        let root = interpreter.prefix.clone();
+        let layout = layout_for(&root, &interpreter, python);
+        Target {
+            root,
+            interpreter,
+            layout,
+        }
+    }
+
+    /// The distributions installed in the environment itself (purelib and platlib), the one
+    /// list every command that changes the environment works from.
+    pub fn own_distributions(&self) -> Result<Vec<InstalledDist>, Error> {
+        own_distributions(&self.layout)
+    }
+}
+
+/// The distributions installed under a layout's purelib and platlib (once each when they are
+/// the same directory). An unreadable site-packages is an error: treating it as empty would
+/// install duplicates over what is there.
+pub fn own_distributions(layout: &Layout) -> Result<Vec<InstalledDist>, Error> {
+    let mut dirs = vec![&layout.purelib];
+    if layout.platlib != layout.purelib {
+        dirs.push(&layout.platlib);
+    }
+    let mut out = Vec::new();
+    for dir in dirs {
+        out.extend(installer::read_site_dir(dir).map_err(|e| Error::install(e.to_string()))?);
+    }
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(out)
+}
+
+/// Install paths of an environment, as pip uses them for a virtualenv (headers under
+/// `include/site/pythonX.Y`, inside the environment).
+pub fn layout_for(root: &Path, interpreter: &Interpreter, python: &Path) -> Layout {
+    let (major, minor, _) = interpreter.version;
+    let python = if python.is_absolute() {
+        python.to_path_buf()
+    } else {
+        root.join("bin/python")
+    };
+    Layout {
+        root: root.to_path_buf(),
+        purelib: interpreter.paths.purelib.clone(),
+        platlib: interpreter.paths.platlib.clone(),
+        scripts: interpreter.paths.scripts.clone(),
+        include: root.join(format!("include/site/python{major}.{minor}")),
+        data: root.to_path_buf(),
+        python,
+    }
+}
+
+/// What the interpreter can already import, by normalised name: the first of each name on
+/// `sys.path`, with where it lives.
+pub fn importable(interpreter: &Interpreter) -> HashMap<String, (InstalledDist, SiteDirKind)> {
+    let mut out: HashMap<String, (InstalledDist, SiteDirKind)> = HashMap::new();
+    for (dist, kind) in importable_in_order(interpreter) {
+        out.entry(dist.key.clone()).or_insert((dist, kind));
+    }
+    out
+}
+
+/// Every distribution on the import path, in path order (for freeze and list).
+pub fn importable_in_order(interpreter: &Interpreter) -> Vec<(InstalledDist, SiteDirKind)> {
+    let mut out = Vec::new();
+    for (dir, kind) in interpreter.site_dirs() {
+        for dist in installer::scan_site_dir(&dir) {
+            out.push((dist, kind));
+        }
+    }
+    out
+}
+
+/// `./ENV` style display of a path relative to the working directory, when shorter.
+pub fn short(path: &Path) -> String {
+    if let Ok(cwd) = std::env::current_dir() {
+        if let Ok(rel) = path.strip_prefix(&cwd) {
+            return format!("./{}", rel.display());
+        }
+    }
+    path.display().to_string()
+}

@@ -1,0 +1,250 @@
+//! What the user asked for: requirements, constraints, wheel files and hashes from the command
+//! line, requirement files and the site's pip configuration, with the pip options those files
+//! may carry.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use pep508_rs::Requirement;
+use site_config::SiteConfig;
+
+use crate::Error;
+
+/// The requirements of one install, gathered from every source.
+#[derive(Debug, Default)]
+pub struct Wanted {
+    pub requirements: Vec<Requirement>,
+    pub constraints: Vec<Requirement>,
+    /// `--hash` values by normalised name.
+    pub hashes: HashMap<String, Vec<String>>,
+    /// Wheel files named directly (`./tensorboardX-1.9-py2.py3-none-any.whl`).
+    pub wheel_files: Vec<PathBuf>,
+    pub require_hashes: bool,
+    /// Options met in requirement files, which pip applies to the whole install.
+    pub pre: bool,
+    pub find_links: Vec<PathBuf>,
+    pub no_index: bool,
+    pub prefer_binary: bool,
+}
+
+/// Reads the requirements of an install: `texts` from the command line, then each
+/// requirements and constraints file, then the configuration's constraint files.
+pub fn read_wanted(
+    site: &SiteConfig,
+    texts: &[String],
+    requirement_files: &[PathBuf],
+    constraint_files: &[PathBuf],
+    require_hashes: bool,
+) -> Result<Wanted, Error> {
+    let mut wanted = Wanted {
+        require_hashes,
+        ..Wanted::default()
+    };
+    for text in texts {
+        wanted.add(text, "command line", false, &[])?;
+    }
+    let mut files: Vec<(PathBuf, bool)> = requirement_files
+        .iter()
+        .map(|p| (p.clone(), false))
+        .collect();
+    files.extend(constraint_files.iter().map(|p| (p.clone(), true)));
+    let options = site
+        .pip_install_options()
+        .map_err(|e| Error::input(e.to_string()))?;
+    files.extend(options.constraints.iter().map(|p| (p.clone(), true)));
+    for (path, constraint) in files {
+        let file = if constraint {
+            requirements::read_constraint_file(&path)
+        } else {
+            requirements::read_requirement_files(&path)
+        }
+        .map_err(|e| Error::input(e.to_string()))?;
+        wanted.apply_options(&file.options, &path)?;
+        for line in &file.lines {
+            let origin = format!("{}:{}", line.file.display(), line.line);
+            if line.editable {
+                return Err(Error::input(format!(
+                    "{origin}: `-e {}` asks for an editable install from source; wheelhouse \
+                     installs wheels only. Install the project with pip (`pip install -e`) \
+                     after the wheels, or build a wheel of it first.",
+                    line.text
+                )));
+            }
+            wanted.add(&line.text, &origin, line.constraint, &line.hashes)?;
+        }
+    }
+    if !wanted.hashes.is_empty() {
+        wanted.require_hashes = true;
+    }
+    Ok(wanted)
+}
+
+impl Wanted {
+    fn add(
+        &mut self,
+        text: &str,
+        origin: &str,
+        constraint: bool,
+        hashes: &[String],
+    ) -> Result<(), Error> {
+        let trimmed = text.trim();
+        if trimmed.ends_with(".whl") && Path::new(trimmed).is_file() {
+            // As pip's os.path.abspath: absolute, `..` resolved lexically (this path is
+            // recorded in direct_url.json and shown by freeze).
+            let path = installer::paths::normalize(
+                &std::path::absolute(trimmed).unwrap_or_else(|_| PathBuf::from(trimmed)),
+            );
+            let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let name = wheel_name::WheelFilename::parse(file_name).map_err(|e| {
+                Error::input(format!(
+                    "{origin}: {} is not a valid wheel file name ({e}); a wheel is named \
+                     NAME-VERSION(-BUILD)-PYTHON-ABI-PLATFORM.whl",
+                    path.display()
+                ))
+            })?;
+            let req = Requirement::from_str(&format!("{}=={}", name.name(), name.version_text()))
+                .map_err(|e| Error::input(format!("{origin}: {e}")))?;
+            if !hashes.is_empty() {
+                self.hashes
+                    .entry(wheel_metadata::normalize_name(name.name()))
+                    .or_default()
+                    .extend(hashes.iter().cloned());
+            }
+            self.wheel_files.push(path);
+            self.requirements.push(req);
+            return Ok(());
+        }
+        let req = Requirement::from_str(trimmed).map_err(|e| {
+            Error::input(format!(
+                "{origin}: `{trimmed}` is not a valid requirement: {e}. Write it as pip does: \
+                 `name`, `name==1.2`, `name[extra]>=1.0; python_version >= \"3.10\"`."
+            ))
+        })?;
+        if !hashes.is_empty() {
+            self.hashes
+                .entry(wheel_metadata::normalize_name(req.name.as_ref()))
+                .or_default()
+                .extend(hashes.iter().cloned());
+        }
+        if constraint {
+            self.constraints.push(req);
+        } else {
+            self.requirements.push(req);
+        }
+        Ok(())
+    }
+
+    /// pip's global options inside a requirements file. Index options have no meaning here
+    /// (wheelhouse never reads an index) and are accepted as pip accepts them offline.
+    fn apply_options(&mut self, options: &[(String, String)], file: &Path) -> Result<(), Error> {
+        for (name, value) in options {
+            match name.as_str() {
+                "--require-hashes" => self.require_hashes = true,
+                "--pre" => self.pre = true,
+                "--no-index" => self.no_index = true,
+                "--prefer-binary" => self.prefer_binary = true,
+                "--find-links" => {
+                    // pip reads a relative directory from the requirements file's directory
+                    // when it exists there, else from the working directory.
+                    let beside = file.parent().unwrap_or(Path::new("")).join(value);
+                    let path = if Path::new(value).is_relative() && beside.exists() {
+                        beside
+                    } else {
+                        PathBuf::from(value)
+                    };
+                    if !self.find_links.contains(&path) {
+                        self.find_links.push(path);
+                    }
+                }
+                "--only-binary" => {
+                    // Wheels are all wheelhouse installs; `:none:` would ask for sources.
+                    if value.split(',').any(|v| v.trim() == ":none:") {
+                        return Err(Error::input(format!(
+                            "{}: `--only-binary {value}` asks for source builds, which \
+                             wheelhouse never does (it installs wheels only). Remove the line.",
+                            file.display()
+                        )));
+                    }
+                }
+                "--no-binary" => {
+                    return Err(Error::input(format!(
+                        "{}: `--no-binary {value}` asks for source builds, which wheelhouse \
+                         never does (it installs wheels only). Remove the line, or build the \
+                         wheel and add it to the wheelhouse.",
+                        file.display()
+                    )))
+                }
+                "--index-url" | "--extra-index-url" | "--trusted-host" | "--use-feature" => {}
+                other => {
+                    return Err(Error::input(format!(
+                        "{}: the option `{other}` is not supported in a requirements file here \
+                         (supported: -r, -c, -f/--find-links, --no-index, --pre, \
+                         --only-binary, --prefer-binary, --require-hashes, --hash). Remove it.",
+                        file.display()
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use site_config::Environment;
+
+    fn site() -> SiteConfig {
+        SiteConfig::from_env(&Environment::from_pairs([("PIP_CONFIG_FILE", "/dev/null")]))
+    }
+
+    #[test]
+    fn options_in_files_apply_to_the_install() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("local")).unwrap();
+        let reqs = tmp.path().join("reqs.txt");
+        std::fs::write(
+            &reqs,
+            "--pre\n-f local\n-f /elsewhere\n--prefer-binary\n--only-binary :all:\nsix==1.17 --hash=sha256:abc\n",
+        )
+        .unwrap();
+        let wanted = read_wanted(&site(), &[], &[reqs], &[], false).unwrap();
+        assert!(wanted.pre && wanted.prefer_binary && wanted.require_hashes);
+        assert_eq!(
+            wanted.find_links,
+            [tmp.path().join("local"), PathBuf::from("/elsewhere")]
+        );
+        assert_eq!(wanted.hashes["six"], ["sha256:abc"]);
+    }
+
+    #[test]
+    fn source_builds_and_unknown_options_are_refused_with_the_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        for (text, want) in [
+            ("--no-binary :all:\nsix\n", "--no-binary"),
+            ("--only-binary :none:\nsix\n", ":none:"),
+        ] {
+            let reqs = tmp.path().join("r.txt");
+            std::fs::write(&reqs, text).unwrap();
+            let err = read_wanted(&site(), &[], &[reqs.clone()], &[], false).unwrap_err();
+            assert_eq!(err.kind, crate::ErrorKind::Input);
+            assert!(err.message.contains("r.txt") && err.message.contains(want), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_wheel_path_becomes_a_pinned_requirement() {
+        let tmp = tempfile::tempdir().unwrap();
+        let wheel = tmp.path().join("sub/../tensorboardX-1.9-py2.py3-none-any.whl");
+        std::fs::write(tmp.path().join("tensorboardX-1.9-py2.py3-none-any.whl"), b"").unwrap();
+        let wanted =
+            read_wanted(&site(), &[wheel.display().to_string()], &[], &[], false);
+        // `sub` does not exist, so the path is not a file; the plain file is.
+        assert!(wanted.is_err());
+        let wheel = tmp.path().join("tensorboardX-1.9-py2.py3-none-any.whl");
+        let wanted = read_wanted(&site(), &[wheel.display().to_string()], &[], &[], false).unwrap();
+        assert_eq!(wanted.requirements[0].to_string(), "tensorboardx==1.9");
+        assert_eq!(wanted.wheel_files, [wheel]);
+    }
+}

@@ -1,0 +1,172 @@
+//! Proving that a path stays inside the environment before anything is written, moved or
+//! deleted there, and the file modes pip gives what it creates.
+
+use std::path::{Component, Path, PathBuf};
+
+/// The root every changed path must stay inside, with its links resolved once.
+#[derive(Clone, Debug)]
+pub struct Confinement {
+    root: PathBuf,
+    canonical_root: PathBuf,
+}
+
+/// Why a path was refused.
+pub type Escape = &'static str;
+
+impl Confinement {
+    pub fn new(root: &Path) -> Confinement {
+        let root = normalize(root);
+        let canonical_root = root.canonicalize().unwrap_or_else(|_| root.clone());
+        Confinement {
+            root,
+            canonical_root,
+        }
+    }
+
+    /// `path` with `..` resolved, once proven inside the root: lexically below it, and the
+    /// nearest existing parent, with every link resolved, still inside it. The last component
+    /// itself is not followed: it is what gets created, renamed or removed, and renaming a
+    /// link moves the link, not its target.
+    pub fn check(&self, path: &Path) -> Result<PathBuf, Escape> {
+        if path.as_os_str().as_encoded_bytes().contains(&0) {
+            return Err("contains a NUL byte");
+        }
+        let joined = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.root.join(path)
+        };
+        let normal = normalize(&joined);
+        if normal == self.root || !normal.starts_with(&self.root) {
+            return Err("resolves to a path outside the environment");
+        }
+        let mut parent = normal.parent();
+        while let Some(dir) = parent {
+            if std::fs::symlink_metadata(dir).is_ok() {
+                let real = dir
+                    .canonicalize()
+                    .map_err(|_| "has a parent directory that cannot be resolved")?;
+                if !real.starts_with(&self.canonical_root) {
+                    return Err("goes through a link that leads outside the environment");
+                }
+                break;
+            }
+            parent = dir.parent();
+        }
+        Ok(normal)
+    }
+
+    /// [`Confinement::check`] for a path relative to the root, returned relative.
+    pub fn check_relative(&self, relative: &Path) -> Result<PathBuf, Escape> {
+        let absolute = self.check(&self.root.join(relative))?;
+        absolute
+            .strip_prefix(&self.root)
+            .map(Path::to_path_buf)
+            .map_err(|_| "resolves to a path outside the environment")
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+/// Resolves `.` and `..` without touching the file system; `..` at the root stays there.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The process's umask, read without changing it (Linux reports it in /proc since 4.7);
+/// the usual 022 when it cannot be read.
+pub fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Umask:"))
+                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+        })
+        .unwrap_or(0o022)
+}
+
+/// [`umask`], read once per process (it does not change while we run).
+pub fn umask_cached() -> u32 {
+    static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *UMASK.get_or_init(umask)
+}
+
+/// The modes pip gives the files it installs, for one umask.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Modes {
+    /// Plain files: `0666 & ~umask`.
+    pub file: u32,
+    /// Files marked executable in the archive: `0777 & ~umask | 0111`.
+    pub executable: u32,
+    /// Entry-point launchers: the plain mode plus `0555`.
+    pub launcher: u32,
+}
+
+impl Modes {
+    pub fn for_umask(umask: u32) -> Modes {
+        let file = 0o666 & !umask;
+        Modes {
+            file,
+            executable: (0o777 & !umask) | 0o111,
+            launcher: file | 0o555,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_that_climb_out_are_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("env");
+        std::fs::create_dir_all(root.join("lib/site-packages")).unwrap();
+        let c = Confinement::new(&root);
+        assert!(c.check(&root.join("lib/site-packages/../../bin/x")).is_ok());
+        assert!(c.check(&root.join("lib/site-packages/../../../x")).is_err());
+        assert!(c.check(&root.join("../../../../etc/passwd")).is_err());
+        assert!(c.check(Path::new("/etc/passwd")).is_err());
+        assert!(c.check(&root).is_err());
+    }
+
+    #[test]
+    fn links_in_the_parents_are_resolved() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("env");
+        let outside = tmp.path().join("outside");
+        std::fs::create_dir_all(root.join("lib")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("lib/escape")).unwrap();
+        std::os::unix::fs::symlink(root.join("lib"), root.join("lib64")).unwrap();
+        let c = Confinement::new(&root);
+        assert!(c.check(&root.join("lib/escape/x")).is_err());
+        assert!(c.check(&root.join("lib/escape/new/deeper")).is_err());
+        // The link itself may be replaced; a link that stays inside may be gone through.
+        assert!(c.check(&root.join("lib/escape")).is_ok());
+        assert!(c.check(&root.join("lib64/x")).is_ok());
+    }
+
+    #[test]
+    fn modes_follow_pip() {
+        let m = Modes::for_umask(0o022);
+        assert_eq!((m.file, m.executable, m.launcher), (0o644, 0o755, 0o755));
+        let m = Modes::for_umask(0o002);
+        assert_eq!((m.file, m.executable, m.launcher), (0o664, 0o775, 0o775));
+        let m = Modes::for_umask(0o077);
+        assert_eq!((m.file, m.executable, m.launcher), (0o600, 0o711, 0o755));
+    }
+}

@@ -1,0 +1,251 @@
+//! Unpacking one wheel into a staging tree that mirrors the environment, in steps that can
+//! each be tested: [`archive::open`] checks the archive's structure and reads the
+//! `.dist-info`; [`members::map_members`] maps each member to its place, proven inside the
+//! environment, with the RECORD hash it must have; [`write::write_members`] decompresses,
+//! verifies and writes; then entry-point launchers and the installed `.dist-info` files
+//! (`INSTALLER`, `REQUESTED`, `direct_url.json`, `RECORD`) are written as pip writes them.
+
+mod archive;
+mod members;
+mod write;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use wheel_metadata::{hash_bytes, write_record, RecordEntry};
+
+pub use archive::{MAX_MEMBER_RATIO, MAX_TOTAL_RATIO, TOTAL_FLOOR};
+
+use crate::error::InstallError;
+use crate::paths::{Confinement, Modes};
+use crate::scripts::entry_point_script;
+use crate::Layout;
+
+/// How one wheel is to be unpacked.
+#[derive(Clone, Debug, Default)]
+pub struct UnpackOptions {
+    /// Asked for by name: a `REQUESTED` file is written.
+    pub requested: bool,
+    /// Installed from a file named directly: `direct_url.json` (PEP 610) records it.
+    pub direct: bool,
+    /// Install members that RECORD does not list or lists without a hash, with a warning,
+    /// instead of refusing the wheel (for legacy wheels a site cannot rebuild).
+    pub allow_incomplete_record: bool,
+}
+
+/// A wheel unpacked into staging, ready to be moved into place.
+#[derive(Debug)]
+pub struct StagedWheel {
+    pub name: String,
+    pub version: String,
+    /// The staging directory that mirrors the environment root.
+    pub stage: PathBuf,
+    /// Number of files installed.
+    pub files: usize,
+    /// Members installed unverified (only with `allow_incomplete_record`).
+    pub warnings: Vec<String>,
+}
+
+/// Unpacks `wheel` into `stage` (a fresh directory mirroring `layout.root`).
+pub fn unpack_wheel(
+    wheel: &Path,
+    layout: &Layout,
+    stage: &Path,
+    options: &UnpackOptions,
+    cancel: &AtomicBool,
+) -> Result<StagedWheel, InstallError> {
+    let file = std::fs::File::open(wheel).map_err(InstallError::io(wheel, "open"))?;
+    // SAFETY: the wheelhouse is read-only for users; a wheel changing under us would at worst
+    // fail its RECORD hashes, which are checked.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(InstallError::io(wheel, "map"))?;
+    let opened = archive::open(wheel, &map[..])?;
+    let confinement = Confinement::new(&layout.root);
+    let (members, warnings) = members::map_members(
+        wheel,
+        &opened,
+        layout,
+        &confinement,
+        options.allow_incomplete_record,
+    )?;
+    let dist_info_target = relative(
+        wheel,
+        &confinement,
+        &lib_dir(layout, &opened).join(&opened.dist_info),
+    )?;
+    let scripts_dir = relative(wheel, &confinement, &layout.scripts.join("x"))?
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+
+    // Directories first, once each; then the files in parallel.
+    let mut dirs: BTreeSet<PathBuf> = members
+        .iter()
+        .filter_map(|m| m.target.parent().map(Path::to_path_buf))
+        .collect();
+    dirs.insert(dist_info_target.clone());
+    if !opened.entry_points.is_empty() {
+        dirs.insert(scripts_dir.clone());
+    }
+    for dir in &dirs {
+        let path = stage.join(dir);
+        std::fs::create_dir_all(&path).map_err(InstallError::io(&path, "create directory"))?;
+    }
+    let modes = Modes::for_umask(crate::paths::umask_cached());
+    let written = write::write_members(
+        wheel,
+        &opened.archive,
+        &members,
+        stage,
+        &layout.python,
+        modes,
+        cancel,
+    )?;
+    let mut rows = write::record_rows(written);
+
+    for ep in &opened.entry_points {
+        let target = launcher_target(wheel, &confinement, &scripts_dir, &ep.name)?;
+        let content = entry_point_script(&layout.python, &ep.module, &ep.object);
+        write::write_new(&stage.join(&target), content.as_bytes(), modes.launcher)?;
+        rows.push((target, entry(content.as_bytes())));
+    }
+    let mut extra = vec![("INSTALLER", b"wheelhouse\n".to_vec())];
+    if options.direct {
+        extra.push(("direct_url.json", direct_url_json(wheel, &map[..]).into_bytes()));
+    }
+    if options.requested {
+        extra.push(("REQUESTED", Vec::new()));
+    }
+    for (file, content) in extra {
+        let target = dist_info_target.join(file);
+        write::write_new(&stage.join(&target), &content, modes.file)?;
+        rows.push((target, entry(&content)));
+    }
+    let record_target = dist_info_target.join("RECORD");
+    rows.push((
+        record_target.clone(),
+        RecordEntry {
+            path: String::new(),
+            hash: String::new(),
+            size: String::new(),
+        },
+    ));
+    let mut records: Vec<RecordEntry> = rows
+        .into_iter()
+        .map(|(target, mut e)| {
+            e.path = layout.record_path(&target, &dist_info_target);
+            e
+        })
+        .collect();
+    // pip sorts the rows as tuples of (path, hash, size).
+    records.sort_by(|a, b| (&a.path, &a.hash, &a.size).cmp(&(&b.path, &b.hash, &b.size)));
+    write::write_new(
+        &stage.join(&record_target),
+        write_record(&records).as_bytes(),
+        modes.file,
+    )?;
+    Ok(StagedWheel {
+        name: opened.metadata.name,
+        version: opened.metadata.version,
+        stage: stage.to_path_buf(),
+        files: records.len(),
+        warnings,
+    })
+}
+
+fn lib_dir<'l>(layout: &'l Layout, opened: &archive::OpenedWheel<'_>) -> &'l Path {
+    if opened.info.root_is_purelib {
+        &layout.purelib
+    } else {
+        &layout.platlib
+    }
+}
+
+fn relative(wheel: &Path, confinement: &Confinement, path: &Path) -> Result<PathBuf, InstallError> {
+    confinement
+        .check(path)
+        .ok()
+        .and_then(|p| p.strip_prefix(confinement.root()).ok().map(Path::to_path_buf))
+        .ok_or_else(|| InstallError::BadWheel {
+            wheel: wheel.to_path_buf(),
+            message: format!(
+                "the install path {} is outside the environment",
+                path.display()
+            ),
+        })
+}
+
+/// An entry point's launcher path: a plain file name in the scripts directory.
+fn launcher_target(
+    wheel: &Path,
+    confinement: &Confinement,
+    scripts_dir: &Path,
+    name: &str,
+) -> Result<PathBuf, InstallError> {
+    let refuse = |why| InstallError::UnsafePath {
+        wheel: wheel.to_path_buf(),
+        member: format!("entry point `{}`", name.escape_debug()),
+        why,
+    };
+    if name.is_empty()
+        || name.starts_with('.')
+        || name.contains(['/', '\\', '\0'])
+        || name.chars().any(char::is_control)
+    {
+        return Err(refuse("names a script path instead of a plain file name"));
+    }
+    confinement
+        .check_relative(&scripts_dir.join(name))
+        .map_err(refuse)
+}
+
+fn entry(content: &[u8]) -> RecordEntry {
+    RecordEntry {
+        path: String::new(),
+        hash: hash_bytes(content),
+        size: content.len().to_string(),
+    }
+}
+
+/// PEP 610 `direct_url.json` for a wheel installed from a local file, byte for byte as pip
+/// writes it (`json.dumps(..., sort_keys=True)`).
+fn direct_url_json(wheel: &Path, bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let digest: String = sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let absolute = std::path::absolute(wheel).unwrap_or_else(|_| wheel.to_path_buf());
+    format!(
+        "{{\"archive_info\": {{\"hash\": \"sha256={digest}\", \"hashes\": {{\"sha256\": \
+         \"{digest}\"}}}}, \"url\": \"{}\"}}",
+        json_escape(&file_url(&absolute))
+    )
+}
+
+/// `file://` URL of an absolute path, percent-encoded as Python's `urllib.parse.quote`
+/// (everything but unreserved characters and `/`).
+pub fn file_url(path: &Path) -> String {
+    let mut out = String::from("file://");
+    for &b in path.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn json_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}

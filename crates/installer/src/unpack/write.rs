@@ -1,0 +1,154 @@
+//! Step 3 of unpacking: decompress, verify and write the members into the staging tree.
+//!
+//! # Performance
+//! Members are decompressed on every core (each worker holds a cheap clone of the parsed
+//! archive over the same memory mapping). Each file costs an exclusive create with its final
+//! mode, one write and one close; a `chmod` only where the umask took execute bits away.
+
+use std::fs::OpenOptions;
+use std::io::{Read, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+use wheel_metadata::{hash_bytes, RecordEntry};
+
+use super::archive::Archive;
+use super::members::Member;
+use crate::error::InstallError;
+use crate::paths::Modes;
+use crate::scripts::rewrite_shebang;
+
+/// Writes every member under `stage`, returning RECORD rows (paths relative to the
+/// environment root; the caller makes them relative to site-packages).
+pub(super) fn write_members(
+    wheel: &Path,
+    archive: &Archive<'_>,
+    members: &[Member],
+    stage: &Path,
+    python: &Path,
+    modes: Modes,
+    cancel: &AtomicBool,
+) -> Result<Vec<(PathBuf, String, u64)>, InstallError> {
+    let rows: Mutex<Vec<(PathBuf, String, u64)>> = Mutex::new(Vec::with_capacity(members.len()));
+    members
+        .par_chunks(32)
+        .try_for_each(|chunk| -> Result<(), InstallError> {
+            let mut archive = archive.clone();
+            let mut buffer = Vec::new();
+            let mut local = Vec::with_capacity(chunk.len());
+            for member in chunk {
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(InstallError::Interrupted);
+                }
+                read_member(wheel, &mut archive, member, &mut buffer)?;
+                if let Some(expected) = &member.expected {
+                    if !expected.matches(&buffer) {
+                        return Err(InstallError::HashMismatch {
+                            wheel: wheel.to_path_buf(),
+                            member: member.name.clone(),
+                            expected: format_hash(expected),
+                            actual: expected.of_same_kind(&buffer).unwrap_or_default(),
+                        });
+                    }
+                }
+                let rewritten = if member.script {
+                    rewrite_shebang(&buffer, python)
+                } else {
+                    None
+                };
+                let content: &[u8] = rewritten.as_deref().unwrap_or(&buffer);
+                let mode = if member.executable {
+                    modes.executable
+                } else {
+                    modes.file
+                };
+                write_new(&stage.join(&member.target), content, mode)?;
+                local.push((
+                    member.target.clone(),
+                    hash_bytes(content),
+                    content.len() as u64,
+                ));
+            }
+            rows.lock().expect("no panics while held").extend(local);
+            Ok(())
+        })?;
+    Ok(rows.into_inner().expect("no panics while held"))
+}
+
+/// Reads one member whole, never more than the size the archive declares (a central
+/// directory that lies about sizes must not make us allocate or write more).
+fn read_member(
+    wheel: &Path,
+    archive: &mut Archive<'_>,
+    member: &Member,
+    buffer: &mut Vec<u8>,
+) -> Result<(), InstallError> {
+    let bad = |message: String| InstallError::BadWheel {
+        wheel: wheel.to_path_buf(),
+        message,
+    };
+    let entry = archive
+        .by_index(member.index)
+        .map_err(|e| bad(format!("`{}` cannot be read ({e})", member.name)))?;
+    buffer.clear();
+    buffer.reserve(member.size as usize);
+    entry
+        .take(member.size + 1)
+        .read_to_end(buffer)
+        .map_err(|e| bad(format!("`{}` cannot be decompressed ({e})", member.name)))?;
+    if buffer.len() as u64 != member.size {
+        return Err(bad(format!(
+            "`{}` holds {} bytes where its central directory entry says {}",
+            member.name,
+            buffer.len(),
+            member.size
+        )));
+    }
+    Ok(())
+}
+
+fn format_hash(hash: &wheel_metadata::RecordHash) -> String {
+    use base64::Engine;
+    format!(
+        "{}={}",
+        hash.algorithm,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&hash.digest)
+    )
+}
+
+/// Creates a new file with `mode` (as pip: the umask applies, then execute bits are added
+/// back where pip adds them).
+pub(crate) fn write_new(path: &Path, content: &[u8], mode: u32) -> Result<(), InstallError> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+        .map_err(InstallError::io(path, "create"))?;
+    file.write_all(content)
+        .map_err(InstallError::io(path, "write"))?;
+    let umask = crate::paths::umask_cached();
+    if mode & umask != 0 {
+        file.set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(InstallError::io(path, "set the mode of"))?;
+    }
+    Ok(())
+}
+
+pub(super) fn record_rows(rows: Vec<(PathBuf, String, u64)>) -> Vec<(PathBuf, RecordEntry)> {
+    rows.into_iter()
+        .map(|(target, hash, size)| {
+            (
+                target,
+                RecordEntry {
+                    path: String::new(),
+                    hash,
+                    size: size.to_string(),
+                },
+            )
+        })
+        .collect()
+}
