@@ -31,6 +31,8 @@ pub struct WheelMeta {
     pub version: String,
     pub requires_python: Option<String>,
     pub requires_dist: Vec<String>,
+    /// `Provides-Extra` (what a resolver checks requested extras against).
+    pub provides_extra: Vec<String>,
     /// sha256 of the METADATA file itself, lower-case hex (PEP 658 `data-core-metadata`).
     pub metadata_sha256: String,
     /// Why METADATA could not be read (not a zip, no `.dist-info/METADATA`); the size and hash
@@ -107,6 +109,7 @@ pub fn read_wheel_meta(path: &Path) -> Result<WheelMeta, MetaError> {
             meta.version = core.version;
             meta.requires_python = core.requires_python;
             meta.requires_dist = core.requires_dist;
+            meta.provides_extra = core.provides_extra;
         }
         Err(message) => meta.error = Some(message),
     }
@@ -233,13 +236,13 @@ fn clean(s: &str) -> String {
 }
 
 /// One metadata line of the catalog file:
-/// `M <node> <file> <size> <mtime> <sha256> <METADATA sha256> <name> <version> <requires-python> <error> <req>…`
+/// `M <node> <file> <size> <mtime> <sha256> <METADATA sha256> <name> <version> <requires-python> <provides-extra, comma-separated> <error> <req>…`
 /// (tab-separated; empty fields for absent values).
 pub(crate) fn write_line(out: &mut String, node: usize, name: &str, meta: &WheelMeta) {
     use std::fmt::Write;
     let _ = write!(
         out,
-        "M\t{node}\t{name}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+        "M\t{node}\t{name}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
         meta.size,
         meta.mtime_ns,
         meta.sha256,
@@ -247,6 +250,7 @@ pub(crate) fn write_line(out: &mut String, node: usize, name: &str, meta: &Wheel
         clean(&meta.name),
         clean(&meta.version),
         clean(meta.requires_python.as_deref().unwrap_or("")),
+        clean(&meta.provides_extra.join(",")),
         clean(meta.error.as_deref().unwrap_or("")),
     );
     for req in &meta.requires_dist {
@@ -279,6 +283,7 @@ pub(crate) fn parse_section(text: &str, tree: &Tree) -> Result<MetaMap, usize> {
         let meta_name = f.next().ok_or_else(bad)?.to_string();
         let version = f.next().ok_or_else(bad)?.to_string();
         let requires_python = f.next().ok_or_else(bad)?;
+        let provides_extra = f.next().ok_or_else(bad)?;
         let error = f.next().ok_or_else(bad)?;
         let requires_dist = f.map(str::to_string).collect();
         map.insert(
@@ -291,10 +296,71 @@ pub(crate) fn parse_section(text: &str, tree: &Tree) -> Result<MetaMap, usize> {
                 version,
                 requires_python: (!requires_python.is_empty()).then(|| requires_python.to_string()),
                 requires_dist,
+                provides_extra: provides_extra
+                    .split(',')
+                    .filter(|e| !e.is_empty())
+                    .map(str::to_string)
+                    .collect(),
                 metadata_sha256,
                 error: (!error.is_empty()).then(|| error.to_string()),
             },
         );
     }
     Ok(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::walk::DirNode;
+
+    #[test]
+    fn metadata_lines_round_trip() {
+        let tree = Tree {
+            nodes: vec![DirNode {
+                path: "/w/generic".into(),
+                mtime_ns: 1,
+                files: Default::default(),
+                subdirs: Vec::new(),
+            }],
+            warnings: Vec::new(),
+        };
+        let meta = WheelMeta {
+            size: 10,
+            mtime_ns: -5,
+            sha256: "ab".into(),
+            name: "demo".into(),
+            version: "1.0+computecanada".into(),
+            requires_python: Some(">=3.8".into()),
+            requires_dist: vec!["six>=1.5".into(), "pytest; extra == 'test'".into()],
+            provides_extra: vec!["test".into(), "docs".into()],
+            metadata_sha256: "cd".into(),
+            error: None,
+        };
+        let broken = WheelMeta {
+            error: Some("not a zip archive:\tbad".into()),
+            ..WheelMeta::default()
+        };
+        let mut text = String::new();
+        write_line(
+            &mut text,
+            0,
+            "demo-1.0+computecanada-py3-none-any.whl",
+            &meta,
+        );
+        write_line(&mut text, 0, "broken-1.0-py3-none-any.whl", &broken);
+        let map = parse_section(&text, &tree).unwrap();
+        let dir = PathBuf::from("/w/generic");
+        assert_eq!(
+            map[&(
+                dir.clone(),
+                "demo-1.0+computecanada-py3-none-any.whl".into()
+            )],
+            meta
+        );
+        let got = &map[&(dir, "broken-1.0-py3-none-any.whl".into())];
+        assert_eq!(got.error.as_deref(), Some("not a zip archive: bad"));
+        assert!(got.requires_dist.is_empty() && got.provides_extra.is_empty());
+        assert_eq!(parse_section("M\t7\tx", &tree), Err(1));
+    }
 }

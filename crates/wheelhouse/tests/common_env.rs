@@ -215,13 +215,19 @@ pub fn contents(dir: &Path) -> Vec<String> {
             if meta.is_dir() {
                 walk(base, &p, out);
             } else if meta.file_type().is_symlink() {
-                out.push(format!("{rel} -> {}", std::fs::read_link(&p).unwrap().display()));
+                out.push(format!(
+                    "{rel} -> {}",
+                    std::fs::read_link(&p).unwrap().display()
+                ));
             } else {
                 let digest = sha2::Sha256::digest(std::fs::read(&p).unwrap());
                 out.push(format!(
                     "{rel} {:o} {}",
                     meta.permissions().mode() & 0o7777,
-                    digest.iter().map(|b| format!("{b:02x}")).collect::<String>()
+                    digest
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect::<String>()
                 ));
             }
         }
@@ -230,4 +236,3 @@ pub fn contents(dir: &Path) -> Vec<String> {
     out.sort();
     out
 }
-

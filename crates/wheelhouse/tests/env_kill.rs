@@ -16,8 +16,10 @@ use common_env::*;
 fn wheel(site: &Site, version: &str, modules: usize, blobs: usize) {
     let mut spec = WheelSpec::pure("many", version);
     for i in 0..modules {
-        spec.files
-            .push((format!("many_mod{i}.py"), format!("V = {version:?}\nI = {i}\n").into_bytes()));
+        spec.files.push((
+            format!("many_mod{i}.py"),
+            format!("V = {version:?}\nI = {i}\n").into_bytes(),
+        ));
     }
     let mut state: u64 = 0x2545F4914F6CDD1D ^ modules as u64;
     for i in 0..blobs {
@@ -30,7 +32,8 @@ fn wheel(site: &Site, version: &str, modules: usize, blobs: usize) {
         }
         spec.files.push((format!("many/blob{i}.bin"), content));
     }
-    spec.console_scripts.push(("many-cli".into(), "many:main".into()));
+    spec.console_scripts
+        .push(("many-cli".into(), "many:main".into()));
     spec.write(&site.generic);
 }
 
@@ -115,7 +118,11 @@ fn a_kill_at_any_moment_leaves_the_environment_before_or_after() {
         } else if now == after {
             saw_after += 1;
         } else {
-            let extra: Vec<_> = now.iter().filter(|l| !before.contains(l) && !after.contains(l)).take(5).collect();
+            let extra: Vec<_> = now
+                .iter()
+                .filter(|l| !before.contains(l) && !after.contains(l))
+                .take(5)
+                .collect();
             let missing: Vec<_> = before.iter().filter(|l| !now.contains(l)).take(5).collect();
             panic!(
                 "killed after {delay:?} (point {k}): the environment is neither before nor after;\n\
@@ -127,6 +134,9 @@ fn a_kill_at_any_moment_leaves_the_environment_before_or_after() {
         "{points} kills: {saw_before} left it before ({undone_mid_commit} undone in the middle \
          of the commit), {saw_after} after"
     );
-    assert!(saw_before > 0 && saw_after > 0, "{saw_before} before, {saw_after} after");
+    assert!(
+        saw_before > 0 && saw_after > 0,
+        "{saw_before} before, {saw_after} after"
+    );
     assert!(undone_mid_commit > 0, "no kill landed inside the commit");
 }

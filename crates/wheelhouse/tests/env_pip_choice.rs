@@ -44,21 +44,49 @@ fn cases() -> Vec<Case> {
     let mut out = vec![
         case(
             "local-version-wins",
-            vec![w("nump", "1.26.4"), w("nump", "1.26.4+computecanada"), w("nump", "1.25.0")],
+            vec![
+                w("nump", "1.26.4"),
+                w("nump", "1.26.4+computecanada"),
+                w("nump", "1.25.0"),
+            ],
             vec!["nump==1.26.4"],
         ),
-        case("newest", vec![w("a", "1.0"), w("a", "1.10"), w("a", "1.9")], vec!["a"]),
-        case("pre-release-skipped", vec![w("b", "1.9"), w("b", "2.0rc1")], vec!["b"]),
-        case("pre-release-asked", vec![w("b", "1.9"), w("b", "2.0rc1")], vec!["b>=2.0rc1"]),
+        case(
+            "newest",
+            vec![w("a", "1.0"), w("a", "1.10"), w("a", "1.9")],
+            vec!["a"],
+        ),
+        case(
+            "pre-release-skipped",
+            vec![w("b", "1.9"), w("b", "2.0rc1")],
+            vec!["b"],
+        ),
+        case(
+            "pre-release-asked",
+            vec![w("b", "1.9"), w("b", "2.0rc1")],
+            vec!["b>=2.0rc1"],
+        ),
         case("only-pre-release", vec![w("b", "2.0b1")], vec!["b"]),
         case(
             "post-and-dev",
             vec![w("c", "1.0"), w("c", "1.0.post1"), w("c", "1.1.dev3")],
             vec!["c"],
         ),
-        case("not-equal", vec![w("d", "1.0"), w("d", "1.1"), w("d", "1.2")], vec!["d!=1.2"]),
-        case("compatible", vec![w("d", "1.4"), w("d", "1.5.2"), w("d", "2.0")], vec!["d~=1.4"]),
-        case("wildcard", vec![w("d", "1.4.1"), w("d", "1.4.9"), w("d", "1.5")], vec!["d==1.4.*"]),
+        case(
+            "not-equal",
+            vec![w("d", "1.0"), w("d", "1.1"), w("d", "1.2")],
+            vec!["d!=1.2"],
+        ),
+        case(
+            "compatible",
+            vec![w("d", "1.4"), w("d", "1.5.2"), w("d", "2.0")],
+            vec!["d~=1.4"],
+        ),
+        case(
+            "wildcard",
+            vec![w("d", "1.4.1"), w("d", "1.4.9"), w("d", "1.5")],
+            vec!["d==1.4.*"],
+        ),
         case(
             "markers",
             vec![
@@ -73,7 +101,9 @@ fn cases() -> Vec<Case> {
         case(
             "extras",
             vec![
-                w("app", "1.0").requires("plain").requires("fancy; extra == \"extra\""),
+                w("app", "1.0")
+                    .requires("plain")
+                    .requires("fancy; extra == \"extra\""),
                 w("plain", "1.0"),
                 w("fancy", "2.0"),
             ],
@@ -94,7 +124,9 @@ fn cases() -> Vec<Case> {
         case(
             "extras-not-asked",
             vec![
-                w("app", "1.0").requires("plain").requires("fancy; extra == \"extra\""),
+                w("app", "1.0")
+                    .requires("plain")
+                    .requires("fancy; extra == \"extra\""),
                 w("plain", "1.0"),
                 w("fancy", "2.0"),
             ],
@@ -123,18 +155,33 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "conflict",
-            vec![w("p", "1.0").requires("q==1.0"), w("q", "1.0"), w("q", "2.0")],
+            vec![
+                w("p", "1.0").requires("q==1.0"),
+                w("q", "1.0"),
+                w("q", "2.0"),
+            ],
             vec!["p", "q==2.0"],
         ),
-        case("missing", vec![w("r", "1.0").requires("nowhere")], vec!["r"]),
+        case(
+            "missing",
+            vec![w("r", "1.0").requires("nowhere")],
+            vec!["r"],
+        ),
         case(
             "tag-specificity",
-            vec![w("t", "1.0"), w("t", "1.0").tag("cp311-cp311-linux_x86_64"), w("t", "0.9").tag("cp311-abi3-linux_x86_64")],
+            vec![
+                w("t", "1.0"),
+                w("t", "1.0").tag("cp311-cp311-linux_x86_64"),
+                w("t", "0.9").tag("cp311-abi3-linux_x86_64"),
+            ],
             vec!["t"],
         ),
         case(
             "abi3-and-other-python",
-            vec![w("u", "2.0").tag("cp312-cp312-linux_x86_64"), w("u", "1.5").tag("cp39-abi3-linux_x86_64")],
+            vec![
+                w("u", "2.0").tag("cp312-cp312-linux_x86_64"),
+                w("u", "1.5").tag("cp39-abi3-linux_x86_64"),
+            ],
             vec!["u"],
         ),
         case(
@@ -161,14 +208,22 @@ fn cases() -> Vec<Case> {
     let mut rp_old = w("rp", "1.0");
     rp_old.requires_python = Some(">=3.8".into());
     out.push(case("requires-python", vec![rp_new, rp_old], vec!["rp"]));
-    let mut c = case("constraints", vec![w("k", "1.0"), w("k", "2.0"), w("k", "3.0")], vec!["k"]);
+    let mut c = case(
+        "constraints",
+        vec![w("k", "1.0"), w("k", "2.0"), w("k", "3.0")],
+        vec!["k"],
+    );
     c.constraints = vec!["k<3"];
     out.push(c);
     let mut c = case("pre-flag", vec![w("b", "1.9"), w("b", "2.0rc1")], vec!["b"]);
     c.pre = true;
     out.push(c);
     let mut c = case("build-tags", vec![], vec!["bt"]);
-    c.built = vec![(w("bt", "1.0"), "1"), (w("bt", "1.0"), "2"), (w("bt", "0.9"), "9")];
+    c.built = vec![
+        (w("bt", "1.0"), "1"),
+        (w("bt", "1.0"), "2"),
+        (w("bt", "0.9"), "9"),
+    ];
     out.push(c);
     out
 }
@@ -195,7 +250,12 @@ fn pip_wheel() -> PathBuf {
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("pip-26"))
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("pip-26")
+        })
         .expect("pip 26 in the cached PyPI wheels")
 }
 
@@ -205,7 +265,13 @@ fn pip_choice(site: &Site, dir: &Path, case: &Case, site_dir: &Path) -> Option<B
     let _ = std::fs::remove_file(&report);
     let mut cmd = site.command(site.python_root.join("bin/python3"));
     cmd.arg(pip_wheel().join("pip"))
-        .args(["install", "--dry-run", "--ignore-installed", "--no-index", "--quiet"])
+        .args([
+            "install",
+            "--dry-run",
+            "--ignore-installed",
+            "--no-index",
+            "--quiet",
+        ])
         .args(["--disable-pip-version-check", "--report"])
         .arg(&report)
         .arg("--find-links")
@@ -257,8 +323,19 @@ fn percent_decode(text: &str) -> String {
 }
 
 /// Our choice, from `install --dry-run -v`'s "chose" lines, or `None` when we refuse.
-fn our_choice(site: &Site, env: &str, dir: &Path, case: &Case) -> (Option<BTreeSet<String>>, String) {
-    let mut args: Vec<String> = vec!["install".into(), "-p".into(), env.into(), "--dry-run".into(), "-v".into()];
+fn our_choice(
+    site: &Site,
+    env: &str,
+    dir: &Path,
+    case: &Case,
+) -> (Option<BTreeSet<String>>, String) {
+    let mut args: Vec<String> = vec![
+        "install".into(),
+        "-p".into(),
+        env.into(),
+        "--dry-run".into(),
+        "-v".into(),
+    ];
     args.push("-f".into());
     args.push(dir.display().to_string());
     if case.pre {
@@ -287,7 +364,13 @@ fn our_choice(site: &Site, env: &str, dir: &Path, case: &Case) -> (Option<BTreeS
         .filter_map(|l| l.strip_prefix("chose "))
         .filter_map(|l| l.split_once(": ").map(|(_, path)| path))
         .filter(|p| p.ends_with(".whl"))
-        .map(|p| Path::new(p).file_name().unwrap().to_string_lossy().into_owned())
+        .map(|p| {
+            Path::new(p)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     (Some(chosen), err)
 }
@@ -332,7 +415,9 @@ fn what_pip_would_skip_or_ignore_is_said() {
     // Requires-Python.
     let good = w("dunder", "1.0").write(&dir);
     std::fs::copy(&good, dir.join("dun__der-1.0-py3-none-any.whl")).unwrap();
-    w("muslonly", "1.0").tag("cp311-cp311-musllinux_1_2_x86_64").write(&dir);
+    w("muslonly", "1.0")
+        .tag("cp311-cp311-musllinux_1_2_x86_64")
+        .write(&dir);
     let mut badrp = w("badrp", "1.0");
     badrp.requires_python = Some(">=3.8,<=>4".into());
     badrp.write(&dir);
@@ -343,13 +428,25 @@ fn what_pip_would_skip_or_ignore_is_said() {
     let out = site.wheelhouse(&["install", "-p", e, "-f", d, "--dry-run", "dunder", "badrp"]);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
-    assert!(err.contains("dun__der-1.0-py3-none-any.whl: its name is not a valid wheel file name"), "{err}");
-    assert!(err.contains("ignoring the invalid Requires-Python `>=3.8,<=>4` of badrp"), "{err}");
+    assert!(
+        err.contains("dun__der-1.0-py3-none-any.whl: its name is not a valid wheel file name"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ignoring the invalid Requires-Python `>=3.8,<=>4` of badrp"),
+        "{err}"
+    );
     let out = site.wheelhouse(&["install", "-p", e, "-f", d, "muslonly"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("only built for platforms this node cannot run (musllinux_1_2_x86_64"), "{err}");
-    assert!(!err.contains("module load"), "the loaded Python is the right one: {err}");
+    assert!(
+        err.contains("only built for platforms this node cannot run (musllinux_1_2_x86_64"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("module load"),
+        "the loaded Python is the right one: {err}"
+    );
 }
 
 #[test]
@@ -367,13 +464,29 @@ fn options_inside_requirement_files_work_as_in_pip() {
         "--pre\n-f extra-wheels\n--no-index\n--only-binary :all:\n--prefer-binary\nfromfile\n",
     )
     .unwrap();
-    let out = site.ok(&["install", "-p", e, "--dry-run", "-r", site.path("reqs.txt").to_str().unwrap()]);
+    let out = site.ok(&[
+        "install",
+        "-p",
+        e,
+        "--dry-run",
+        "-r",
+        site.path("reqs.txt").to_str().unwrap(),
+    ]);
     assert!(out.contains("fromfile-2.0rc1"), "{out}");
     std::fs::write(site.path("bad.txt"), "--frobnicate\nsix\n").unwrap();
-    let out = site.wheelhouse(&["install", "-p", e, "-r", site.path("bad.txt").to_str().unwrap()]);
+    let out = site.wheelhouse(&[
+        "install",
+        "-p",
+        e,
+        "-r",
+        site.path("bad.txt").to_str().unwrap(),
+    ]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("bad.txt") && err.contains("--frobnicate"), "{err}");
+    assert!(
+        err.contains("bad.txt") && err.contains("--frobnicate"),
+        "{err}"
+    );
     // A wheel given by path needs no wheelhouse or pip configuration when it has no
     // dependencies to resolve.
     let wheel = w("alone", "1.0").write(&site.path("loose"));

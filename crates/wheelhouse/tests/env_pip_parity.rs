@@ -18,16 +18,30 @@ fn pip_wheel() -> PathBuf {
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("pip-26"))
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("pip-26")
+        })
         .expect("pip 26 in the cached PyPI wheels (scripts/fetch-wheels.sh)")
 }
 
 fn kitchen_sink(dir: &Path) -> Vec<PathBuf> {
     let mut k = WheelSpec::pure("kitchen", "1.0")
         .file("kitchen/tool.py", b"def run():\n    return 0\n")
-        .file("kitchen-1.0.data/scripts/kitchen-run", b"#!python\nprint('run')\n")
-        .file("kitchen-1.0.data/scripts/kitchen-args", b"#!python3 -E\nprint('args')\n")
-        .file("kitchen-1.0.data/scripts/plain.sh", b"#!/bin/sh\necho plain\n")
+        .file(
+            "kitchen-1.0.data/scripts/kitchen-run",
+            b"#!python\nprint('run')\n",
+        )
+        .file(
+            "kitchen-1.0.data/scripts/kitchen-args",
+            b"#!python3 -E\nprint('args')\n",
+        )
+        .file(
+            "kitchen-1.0.data/scripts/plain.sh",
+            b"#!/bin/sh\necho plain\n",
+        )
         .file("kitchen-1.0.data/headers/kitchen.h", b"#define KITCHEN 1\n")
         .file("kitchen-1.0.data/data/share/kitchen/data.txt", b"data\n")
         .file("kitchen.pth", b"import sys\n")
@@ -35,11 +49,16 @@ fn kitchen_sink(dir: &Path) -> Vec<PathBuf> {
         .file("kitchen/__main__.py", b"from kitchen import main\nmain()\n");
     k.files[0].1 = b"def main():\n    return 0\n".to_vec();
     k.executable.push("kitchen/tool.py".into());
-    k.console_scripts.push(("kitchen-cli".into(), "kitchen:main".into()));
-    k.gui_scripts.push(("kitchen-gui".into(), "kitchen.tool:run".into()));
+    k.console_scripts
+        .push(("kitchen-cli".into(), "kitchen:main".into()));
+    k.gui_scripts
+        .push(("kitchen-gui".into(), "kitchen.tool:run".into()));
     let kitchen = k.write(dir);
     let mut p = WheelSpec::pure("platty", "2.0").tag("cp311-cp311-linux_x86_64");
-    p.files.push(("platty-2.0.data/purelib/platty_pure.py".into(), b"X = 1\n".to_vec()));
+    p.files.push((
+        "platty-2.0.data/purelib/platty_pure.py".into(),
+        b"X = 1\n".to_vec(),
+    ));
     let platty = p.write(dir);
     // A build tag in the file name.
     let tagged = dir.join("buildtag-1.0-7-py3-none-any.whl");
@@ -90,7 +109,15 @@ fn state(env: &Path) -> Vec<String> {
         let text = std::fs::read_to_string(&record).unwrap();
         for row in text.lines() {
             if !row.contains(".dist-info/INSTALLER,") {
-                lines.push(format!("RECORD {}: {row}", record.parent().unwrap().file_name().unwrap().to_string_lossy()));
+                lines.push(format!(
+                    "RECORD {}: {row}",
+                    record
+                        .parent()
+                        .unwrap()
+                        .file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                ));
             }
         }
     }
@@ -104,7 +131,10 @@ fn collect_dir_modes(base: &Path, dir: &Path, out: &mut Vec<String>) {
         let meta = std::fs::symlink_metadata(e.path()).unwrap();
         if meta.is_dir() {
             let rel = e.path().strip_prefix(base).unwrap().display().to_string();
-            out.push(format!("dir {rel} {:o}", meta.permissions().mode() & 0o7777));
+            out.push(format!(
+                "dir {rel} {:o}",
+                meta.permissions().mode() & 0o7777
+            ));
             collect_dir_modes(base, &e.path(), out);
         }
     }
@@ -127,7 +157,12 @@ fn fresh_env(site: &Site, env: &Path, umask: &str) {
         site,
         umask,
         &python,
-        &["-m".into(), "venv".into(), "--without-pip".into(), env.display().to_string()],
+        &[
+            "-m".into(),
+            "venv".into(),
+            "--without-pip".into(),
+            env.display().to_string(),
+        ],
     );
 }
 
@@ -166,13 +201,24 @@ fn we_install_the_files_pip_installs() {
             "--allow-manylinux".into(),
         ];
         args.extend(files.iter().cloned());
-        under_umask(&site, umask, Path::new(env!("CARGO_BIN_EXE_wheelhouse")), &args);
+        under_umask(
+            &site,
+            umask,
+            Path::new(env!("CARGO_BIN_EXE_wheelhouse")),
+            &args,
+        );
         let by_us = state(&env);
         if umask == "022" {
             // pip freeze reads our direct_url.json as its own: `name @ file:///...#sha256=...`.
             let out = site
                 .command(&python)
-                .args([pip.as_str(), "--python", &format!("{e}/bin/python"), "freeze", "--all"])
+                .args([
+                    pip.as_str(),
+                    "--python",
+                    &format!("{e}/bin/python"),
+                    "freeze",
+                    "--all",
+                ])
                 .env("PIP_CONFIG_FILE", "/dev/null")
                 .output()
                 .unwrap();
@@ -185,8 +231,16 @@ fn we_install_the_files_pip_installs() {
         assert!(
             only_pip.is_empty() && only_us.is_empty(),
             "umask {umask}: the trees differ\nonly pip:\n{}\nonly us:\n{}",
-            only_pip.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n"),
-            only_us.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n")
+            only_pip
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            only_us
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
 }

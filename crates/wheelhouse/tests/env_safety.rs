@@ -17,7 +17,11 @@ fn assert_refused(site: &Site, env: &Path, args: &[&str], code: i32, want: &str)
     assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
     assert!(stderr(&out).contains(want), "{args:?}: {}", stderr(&out));
     assert_eq!(contents(env), before, "{args:?} changed the environment");
-    assert_eq!(contents(&site.path("outside")), outside, "{args:?} changed a file outside");
+    assert_eq!(
+        contents(&site.path("outside")),
+        outside,
+        "{args:?} changed a file outside"
+    );
 }
 
 fn outside_file(site: &Site) -> std::path::PathBuf {
@@ -34,10 +38,11 @@ fn metadata_names_and_entry_points_cannot_escape() {
     outside_file(&site);
     // A METADATA Name with `../` would put headers anywhere through include/site/.../<Name>.
     let mut headers = WheelSpec::pure("hdr", "1.0");
-    headers.files.push(("hdr-1.0.data/headers/evil.h".into(), b"x".to_vec()));
-    headers.metadata_override = Some(
-        b"Metadata-Version: 2.1\nName: ../../../../../outside/hdr\nVersion: 1.0\n".to_vec(),
-    );
+    headers
+        .files
+        .push(("hdr-1.0.data/headers/evil.h".into(), b"x".to_vec()));
+    headers.metadata_override =
+        Some(b"Metadata-Version: 2.1\nName: ../../../../../outside/hdr\nVersion: 1.0\n".to_vec());
     headers.write(&site.generic);
     let mut eps = WheelSpec::pure("epslip", "1.0");
     eps.console_scripts
@@ -51,9 +56,27 @@ fn metadata_names_and_entry_points_cannot_escape() {
     scripts.write(&site.generic);
     let env = site.venv("env");
     let e = env.to_str().unwrap();
-    assert_refused(&site, &env, &["install", "-p", e, "hdr"], 3, "not a valid distribution name");
-    assert_refused(&site, &env, &["install", "-p", e, "epslip"], 3, "entry point");
-    assert_refused(&site, &env, &["install", "-p", e, "scriptslip"], 3, "climbs out");
+    assert_refused(
+        &site,
+        &env,
+        &["install", "-p", e, "hdr"],
+        3,
+        "not a valid distribution name",
+    );
+    assert_refused(
+        &site,
+        &env,
+        &["install", "-p", e, "epslip"],
+        3,
+        "entry point",
+    );
+    assert_refused(
+        &site,
+        &env,
+        &["install", "-p", e, "scriptslip"],
+        3,
+        "climbs out",
+    );
 }
 
 #[test]
@@ -69,8 +92,11 @@ fn a_hostile_record_is_never_followed_when_removing() {
     let sp = site_packages(&env);
     let meta = sp.join("victim-1.0.dist-info");
     std::fs::create_dir_all(&meta).unwrap();
-    std::fs::write(meta.join("METADATA"), "Metadata-Version: 2.1\nName: victim\nVersion: 1.0\n")
-        .unwrap();
+    std::fs::write(
+        meta.join("METADATA"),
+        "Metadata-Version: 2.1\nName: victim\nVersion: 1.0\n",
+    )
+    .unwrap();
     let climb = format!("../../../../outside/precious.txt");
     std::fs::write(meta.join("RECORD"), format!("victim.py,,\n{climb},,\n")).unwrap();
     std::fs::write(sp.join("victim.py"), "").unwrap();
@@ -82,7 +108,13 @@ fn a_hostile_record_is_never_followed_when_removing() {
     assert_refused(&site, &env, &["uninstall", "-p", e, "victim"], 3, "link");
     let abs = format!("victim.py,,\n{},,\n", precious.display());
     std::fs::write(meta.join("RECORD"), abs).unwrap();
-    assert_refused(&site, &env, &["uninstall", "-p", e, "victim"], 3, "absolute");
+    assert_refused(
+        &site,
+        &env,
+        &["uninstall", "-p", e, "victim"],
+        3,
+        "absolute",
+    );
     assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me\n");
 }
 
@@ -90,7 +122,9 @@ fn a_hostile_record_is_never_followed_when_removing() {
 fn record_must_vouch_for_every_member() {
     let site = Site::new();
     let mut unlisted = WheelSpec::pure("unlisted", "1.0");
-    unlisted.files.push(("unlisted/extra.py".into(), b"x = 1\n".to_vec()));
+    unlisted
+        .files
+        .push(("unlisted/extra.py".into(), b"x = 1\n".to_vec()));
     unlisted.unlisted.push("unlisted/extra.py".into());
     unlisted.write(&site.generic);
     let mut unhashed = WheelSpec::pure("unhashed", "1.0");
@@ -105,9 +139,27 @@ fn record_must_vouch_for_every_member() {
     mid.write(&site.generic);
     let env = site.venv("env");
     let e = env.to_str().unwrap();
-    assert_refused(&site, &env, &["install", "-p", e, "unlisted"], 3, "`unlisted/extra.py` is not listed in the wheel's RECORD");
-    assert_refused(&site, &env, &["install", "-p", e, "unhashed"], 3, "without a hash");
-    assert_refused(&site, &env, &["install", "-p", e, "mid"], 3, "the wheel's RECORD says sha384=");
+    assert_refused(
+        &site,
+        &env,
+        &["install", "-p", e, "unlisted"],
+        3,
+        "`unlisted/extra.py` is not listed in the wheel's RECORD",
+    );
+    assert_refused(
+        &site,
+        &env,
+        &["install", "-p", e, "unhashed"],
+        3,
+        "without a hash",
+    );
+    assert_refused(
+        &site,
+        &env,
+        &["install", "-p", e, "mid"],
+        3,
+        "the wheel's RECORD says sha384=",
+    );
     site.ok(&["install", "-p", e, "strong"]);
     // The documented escape hatch for legacy wheels: installed, with a warning.
     let conf = std::fs::read_to_string(&site.pip_conf).unwrap();
@@ -118,14 +170,22 @@ fn record_must_vouch_for_every_member() {
     .unwrap();
     let out = site.wheelhouse(&["install", "-p", e, "unlisted", "unhashed"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("installed unverified"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("installed unverified"),
+        "{}",
+        stderr(&out)
+    );
     // A hash mismatch is never let through.
     assert_refused(&site, &env, &["install", "-p", e, "mid"], 3, "RECORD says");
 }
 
 /// Writes `bytes` as a wheel named for `name` 1.0.
 fn raw_wheel(site: &Site, name: &str, bytes: &[u8]) {
-    std::fs::write(site.generic.join(format!("{name}-1.0-py3-none-any.whl")), bytes).unwrap();
+    std::fs::write(
+        site.generic.join(format!("{name}-1.0-py3-none-any.whl")),
+        bytes,
+    )
+    .unwrap();
 }
 
 #[test]
@@ -154,12 +214,20 @@ fn corrupt_archives_get_a_clear_error_and_no_panic() {
         .file("dupe/b.py", b"b = 1\n")
         .file("dupe/c.py", b"c = 2\n")
         .write(&site.path("spare"));
-    raw_wheel(&site, "dupe", &rename("dupe/c.py", "dupe/b.py", &std::fs::read(dupe).unwrap()));
+    raw_wheel(
+        &site,
+        "dupe",
+        &rename("dupe/c.py", "dupe/b.py", &std::fs::read(dupe).unwrap()),
+    );
     // A central directory that understates a member's size.
     let big = WheelSpec::pure("liar", "1.0")
         .file("liar/data.txt", &vec![b'a'; 100_000])
         .write(&site.path("spare"));
-    raw_wheel(&site, "liar", &lie_about_sizes(&std::fs::read(big).unwrap()));
+    raw_wheel(
+        &site,
+        "liar",
+        &lie_about_sizes(&std::fs::read(big).unwrap()),
+    );
     // A zip bomb: 100 MiB of zeros in about a hundred kilobytes.
     let mut bomb = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default()
@@ -170,11 +238,14 @@ fn corrupt_archives_get_a_clear_error_and_no_panic() {
     for _ in 0..100 {
         bomb.write_all(&zeros).unwrap();
     }
-    bomb.start_file("bomb-1.0.dist-info/METADATA", opts).unwrap();
-    bomb.write_all(b"Metadata-Version: 2.1\nName: bomb\nVersion: 1.0\n").unwrap();
+    bomb.start_file("bomb-1.0.dist-info/METADATA", opts)
+        .unwrap();
+    bomb.write_all(b"Metadata-Version: 2.1\nName: bomb\nVersion: 1.0\n")
+        .unwrap();
     raw_wheel(&site, "bomb", &bomb.finish().unwrap().into_inner());
     let mut latin = WheelSpec::pure("latin", "1.0");
-    latin.metadata_override = Some(b"Metadata-Version: 2.1\nName: latin\nVersion: 1.0\nSummary: caf\xe9\n".to_vec());
+    latin.metadata_override =
+        Some(b"Metadata-Version: 2.1\nName: latin\nVersion: 1.0\nSummary: caf\xe9\n".to_vec());
     latin.write(&site.generic);
     let mut notcsv = WheelSpec::pure("notcsv", "1.0");
     notcsv.record_override = Some(b"notcsv/__init__.py\n\"unclosed,\n".to_vec());
@@ -185,7 +256,10 @@ fn corrupt_archives_get_a_clear_error_and_no_panic() {
         ("truncated", "not a readable zip archive"),
         ("garbage", "not a readable zip archive"),
         ("dupe", "appears twice"),
-        ("liar", "central directory entry says|larger than its declared uncompressed size"),
+        (
+            "liar",
+            "central directory entry says|larger than its declared uncompressed size",
+        ),
         ("bomb", "zip bomb"),
         ("latin", "not UTF-8"),
         ("notcsv", "not a valid RECORD"),
@@ -201,7 +275,11 @@ fn corrupt_archives_get_a_clear_error_and_no_panic() {
             let err = stderr(&out);
             assert!(want.split('|').any(|w| err.contains(w)), "{name}: {err}");
         }
-        assert!(!stderr(&out).contains("panicked"), "{name}: {}", stderr(&out));
+        assert!(
+            !stderr(&out).contains("panicked"),
+            "{name}: {}",
+            stderr(&out)
+        );
     }
     assert_eq!(site.ok(&["freeze", "-p", e]), "");
 }
@@ -235,9 +313,15 @@ fn venv_clear_removes_only_an_environment() {
         let err = stderr(&out);
         assert!(err.contains("is not a virtual environment"), "{err}");
         assert!(err.contains("thesis.tex"), "{err}");
-        assert!(!err.contains("--clear"), "the error must not suggest --clear: {err}");
+        assert!(
+            !err.contains("--clear"),
+            "the error must not suggest --clear: {err}"
+        );
     }
-    assert_eq!(std::fs::read_to_string(dir.join("thesis.tex")).unwrap(), "years of work");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("thesis.tex")).unwrap(),
+        "years of work"
+    );
     let env = site.venv("env");
     let e = env.to_str().unwrap();
     site.ok(&["install", "-p", e, "six"]);
@@ -252,5 +336,9 @@ fn a_mistyped_find_links_directory_is_named() {
     let e = env.to_str().unwrap();
     let out = site.wheelhouse(&["install", "-p", e, "-f", "/no/such/wheels", "six"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("/no/such/wheels does not exist"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/no/such/wheels does not exist"),
+        "{}",
+        stderr(&out)
+    );
 }

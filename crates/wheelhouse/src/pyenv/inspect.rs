@@ -223,9 +223,13 @@ pub fn run_uninstall(args: UninstallArgs) -> i32 {
     if plan.remove.is_empty() {
         return 0;
     }
-    if let Err(e) =
-        installer::execute(&lock, &plan, &target.layout, &AtomicBool::new(false), &|_| {})
-    {
+    if let Err(e) = installer::execute(
+        &lock,
+        &plan,
+        &target.layout,
+        &AtomicBool::new(false),
+        &|_| {},
+    ) {
         return fail(
             command,
             exit::INSTALL,

@@ -82,8 +82,17 @@ pub fn run(args: InstallArgs) -> i32 {
         crate::print_error("wheelhouse install", environment::NOTHING_TO_INSTALL);
         return exit::INPUT;
     }
-    let result = environment::target_environment(&site, args.python.as_deref())
-        .and_then(|target| run_install(&site, &target, &args.options(), &cancel, args.quiet, args.verbose));
+    let result =
+        environment::target_environment(&site, args.python.as_deref()).and_then(|target| {
+            run_install(
+                &site,
+                &target,
+                &args.options(),
+                &cancel,
+                args.quiet,
+                args.verbose,
+            )
+        });
     match result {
         Ok(()) => 0,
         Err(e) => {

@@ -106,9 +106,8 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
             remove: own,
             allow_incomplete_record: false,
         };
-        let outcome =
-            installer::execute(&lock, &plan, &layout, &AtomicBool::new(false), &|_| {})
-                .map_err(|e| (exit::INSTALL, e.to_string()))?;
+        let outcome = installer::execute(&lock, &plan, &layout, &AtomicBool::new(false), &|_| {})
+            .map_err(|e| (exit::INSTALL, e.to_string()))?;
         drop(lock);
         if let Some((name, version)) = outcome.installed.first() {
             seeded = format!("{name}=={version} from {}", wheel.display());
