@@ -10,6 +10,10 @@
 //! directory changed since (one `stat` per directory instead of reading them all) and walk
 //! otherwise.
 //!
+//! The catalog also stores, per wheel, its size, sha256, `Requires-Python` and `Requires-Dist`
+//! ([`WheelMeta`]), so a resolver and the static index never open wheels:
+//! [`Wheelhouse::wheel_meta`] answers from it, [`read_wheel_meta`] reads a wheel itself.
+//!
 //! ```
 //! # let root = std::env::temp_dir().join(format!("catalog-doc-{}", std::process::id()));
 //! # std::fs::create_dir_all(root.join("gentoo2023/generic")).unwrap();
@@ -26,11 +30,13 @@
 //! # std::fs::remove_dir_all(&root).unwrap();
 //! ```
 
+mod meta;
 mod store;
 mod walk;
 
 use std::path::{Path, PathBuf};
 
+pub use meta::{read_metadata_bytes, read_wheel_meta, MetaError, MetaMap, MetaStats, WheelMeta};
 pub use store::{Catalog, CatalogError, CATALOG_FILE};
 pub use walk::{walk, DirNode, Tree};
 
@@ -130,6 +136,22 @@ impl Wheelhouse {
                 stale_reason: Some(e.to_string()),
             },
         }
+    }
+
+    /// The catalog, when present and fresh.
+    pub fn catalog(&self) -> Option<&Catalog> {
+        self.catalog.as_ref()
+    }
+
+    /// A wheel's size, sha256, `Requires-Python` and `Requires-Dist` from the catalog, without
+    /// opening the wheel: `None` when the catalog is not in use, has no metadata (format 2),
+    /// does not know the file, or the file's size or mtime changed since it was indexed (one
+    /// `stat`). Callers then read the wheel itself ([`read_wheel_meta`]).
+    pub fn wheel_meta(&self, path: &Path) -> Option<&WheelMeta> {
+        let meta = self.catalog.as_ref()?.wheel_meta(path)?;
+        let stat = std::fs::metadata(path).ok()?;
+        let mtime = walk::mtime_ns(stat.modified().ok());
+        (stat.len() == meta.size && mtime == meta.mtime_ns).then_some(meta)
     }
 
     /// Whether listings come from the catalog.

@@ -3,13 +3,19 @@
 //! Plain text, one entry per line, so that reading 40,000 names is one `read` and a split:
 //!
 //! ```text
-//! wheelhouse-catalog 2
+//! wheelhouse-catalog 3
 //! D <mtime ns> <directory, relative to the root; `.` for the root>
 //! d <subdirectory name> <node number, or - for a link that is not entered>
 //! f <every file name of the directory>
+//! …
+//! M <node> <file> <size> <mtime ns> <sha256> <METADATA sha256> <Name> <Version> <Requires-Python> <Provides-Extra,…> <error> <Requires-Dist>…
 //! ```
 //!
-//! where each separator shown as a space is a tab (names holding a tab are left out).
+//! where each separator shown as a space is a tab (names holding a tab are left out). The `M`
+//! lines (format 3) come after the whole tree, one per `.whl` file, so a listing reads the tree
+//! and never parses them; they are parsed on the first metadata request. Format 2 (no `M`
+//! lines) is still read: listings use it, metadata requests get nothing, and `wheelhouse
+//! index` rebuilds it.
 //!
 //! Freshness: a directory's mtime changes whenever an entry is added, removed or renamed in it,
 //! so comparing every directory's mtime tells whether the stored walk still holds. The root is
@@ -19,11 +25,16 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use std::sync::OnceLock;
+
+use crate::meta::{self, MetaMap, MetaStats, WheelMeta};
 use crate::walk::{mtime_ns, walk, DirNode, FileNames, Tree};
 
 /// The catalog's file name, at the wheelhouse root.
 pub const CATALOG_FILE: &str = ".wheelhouse-catalog";
-const HEADER: &str = "wheelhouse-catalog 2";
+const HEADER: &str = "wheelhouse-catalog 3";
+/// The format before per-wheel metadata; still read.
+const HEADER_V2: &str = "wheelhouse-catalog 2";
 
 /// Why a catalog could not be written or read.
 #[derive(Debug)]
@@ -68,12 +79,25 @@ impl std::error::Error for CatalogError {}
 pub struct Catalog {
     root: PathBuf,
     tree: Tree,
+    /// 2 or 3 (see the module documentation).
+    format: u32,
+    /// The `M` lines as loaded, parsed into `meta` on first use.
+    meta_text: String,
+    meta: OnceLock<Result<MetaMap, usize>>,
+    stats: MetaStats,
 }
 
 impl Catalog {
     /// Walks the root. Fails when a directory cannot be read: a catalog with holes would hide
     /// wheels from every user until the next index.
     pub fn build(root: &Path) -> Result<Catalog, CatalogError> {
+        Catalog::rebuild(root, None)
+    }
+
+    /// Like [`Catalog::build`], reusing the metadata of `previous` (the catalog of the same
+    /// root, loaded before) for unchanged directories and files: only new or changed wheels
+    /// are opened and hashed.
+    pub fn rebuild(root: &Path, previous: Option<&Catalog>) -> Result<Catalog, CatalogError> {
         let tree = walk(root);
         if !tree.warnings.is_empty() {
             return Err(CatalogError::UnreadableDirectories {
@@ -81,10 +105,63 @@ impl Catalog {
                 paths: tree.warnings.iter().map(|w| w.to_string()).collect(),
             });
         }
+        let previous = previous
+            .filter(|p| p.root == root)
+            .and_then(|p| p.metadata().map(|m| (&p.tree, m)));
+        let (map, stats) = meta::collect(&tree, previous);
         Ok(Catalog {
             root: root.to_path_buf(),
             tree,
+            format: 3,
+            meta_text: String::new(),
+            meta: OnceLock::from(Ok(map)),
+            stats,
         })
+    }
+
+    /// The format the catalog was loaded in (2: no metadata; 3: with metadata).
+    pub fn format(&self) -> u32 {
+        self.format
+    }
+
+    /// How many wheels the last build read, reused or could not parse.
+    pub fn meta_stats(&self) -> &MetaStats {
+        &self.stats
+    }
+
+    /// Every wheel's metadata, keyed by (directory, file name); `None` for a format-2 catalog
+    /// or a malformed metadata section.
+    pub fn metadata(&self) -> Option<&MetaMap> {
+        if self.format < 3 {
+            return None;
+        }
+        self.meta
+            .get_or_init(|| meta::parse_section(&self.meta_text, &self.tree))
+            .as_ref()
+            .ok()
+    }
+
+    /// The metadata of one wheel, by its path (a directory of the catalog joined with the
+    /// file name), as stored. See [`crate::Wheelhouse::wheel_meta`] for a checked lookup.
+    pub fn wheel_meta(&self, path: &Path) -> Option<&WheelMeta> {
+        let dir = path.parent()?.to_path_buf();
+        let name = path.file_name()?.to_str()?.to_string();
+        self.metadata()?.get(&(dir, name))
+    }
+
+    /// Whether the metadata section is malformed (a reader then opens wheels itself).
+    pub fn metadata_error(&self) -> Option<String> {
+        if self.format < 3 {
+            return None;
+        }
+        self.metadata();
+        match self.meta.get() {
+            Some(Err(line)) => Some(format!(
+                "{}: metadata line {line} is malformed; rebuild it with `wheelhouse index`",
+                self.path().display()
+            )),
+            _ => None,
+        }
     }
 
     /// The stored walk.
@@ -133,6 +210,15 @@ impl Catalog {
                 text.push('\n');
             }
         }
+        if let Some(map) = self.metadata() {
+            for (index, node) in self.tree.nodes.iter().enumerate() {
+                for name in node.files.iter() {
+                    if let Some(m) = map.get(&(node.path.clone(), name.to_string())) {
+                        meta::write_line(&mut text, index, name, m);
+                    }
+                }
+            }
+        }
         let path = self.path();
         let tmp = self
             .root
@@ -164,10 +250,18 @@ impl Catalog {
             path: path.clone(),
             line,
         };
-        let mut lines = text.lines().enumerate();
-        if lines.next().map(|(_, l)| l) != Some(HEADER) {
-            return Err(corrupt(1));
-        }
+        let format = match text.lines().next() {
+            Some(HEADER) => 3,
+            Some(HEADER_V2) => 2,
+            _ => return Err(corrupt(1)),
+        };
+        // The tree ends where the metadata section begins.
+        let (tree_text, meta_text) = match text.find("\nM\t") {
+            Some(at) if format == 3 => (&text[..at + 1], &text[at + 1..]),
+            _ => (text.as_str(), ""),
+        };
+        let mut lines = tree_text.lines().enumerate();
+        lines.next();
         let mut tree = Tree::default();
         for (index, line) in lines {
             let mut fields = line.splitn(3, '\t');
@@ -216,6 +310,10 @@ impl Catalog {
         Ok(Some(Catalog {
             root: root.to_path_buf(),
             tree,
+            format,
+            meta_text: meta_text.to_string(),
+            meta: OnceLock::new(),
+            stats: MetaStats::default(),
         }))
     }
 

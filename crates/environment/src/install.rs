@@ -147,8 +147,16 @@ pub fn install(
         .iter()
         .map(|r| wheel_metadata::normalize_name(r.name.as_ref()))
         .collect();
-    let request = request_for(target, &wanted, &importable, &requested, options, config.pre)?;
-    let resolution = resolver::resolve(&request, &index).map_err(|e| Error::resolution(e.message))?;
+    let request = request_for(
+        target,
+        &wanted,
+        &importable,
+        &requested,
+        options,
+        config.pre,
+    )?;
+    let resolution =
+        resolver::resolve(&request, &index).map_err(|e| Error::resolution(e.message))?;
     for warning in &resolution.warnings {
         events(Event::Warning(warning));
     }
@@ -357,8 +365,8 @@ fn compile(target: &Target, threads: usize) -> Result<(), String> {
         .status();
     match status {
         Ok(s) if s.success() => Ok(()),
-        _ => Err("byte-compiling some modules failed; they will be compiled when first imported"
-            .into()),
+        _ => Err(
+            "byte-compiling some modules failed; they will be compiled when first imported".into(),
+        ),
     }
 }
-

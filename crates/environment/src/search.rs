@@ -123,14 +123,24 @@ mod tests {
     #[test]
     fn command_line_find_links_come_after_the_configured_ones() {
         let tmp = tempfile::tempdir().unwrap();
-        let (a, b, c) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"));
+        let (a, b, c) = (
+            tmp.path().join("a"),
+            tmp.path().join("b"),
+            tmp.path().join("c"),
+        );
         for d in [&a, &b] {
             std::fs::create_dir_all(d).unwrap();
         }
         let conf = tmp.path().join("pip.conf");
-        std::fs::write(&conf, format!("[install]\nfind-links = {} {}\n", a.display(), b.display()))
-            .unwrap();
-        let site = site(tmp.path(), &[("PIP_CONFIG_FILE", conf.display().to_string())]);
+        std::fs::write(
+            &conf,
+            format!("[install]\nfind-links = {} {}\n", a.display(), b.display()),
+        )
+        .unwrap();
+        let site = site(
+            tmp.path(),
+            &[("PIP_CONFIG_FILE", conf.display().to_string())],
+        );
         let (paths, warnings) = search_paths(&site, &[c.clone(), a.clone()]).unwrap();
         assert_eq!(paths, [a, b, c.clone()]);
         assert_eq!(warnings.len(), 1);
@@ -145,11 +155,16 @@ mod tests {
         }
         let site = site(
             tmp.path(),
-            &[("RSNT_ARCH", "x86-64-v3".into()), ("EBVERSIONGENTOO", "2023".into())],
+            &[
+                ("RSNT_ARCH", "x86-64-v3".into()),
+                ("EBVERSIONGENTOO", "2023".into()),
+            ],
         );
         let (paths, warnings) = search_paths(&site, &[]).unwrap();
-        let names: Vec<String> =
-            paths.iter().map(|p| site_config::arch_of_search_path(p)).collect();
+        let names: Vec<String> = paths
+            .iter()
+            .map(|p| site_config::arch_of_search_path(p))
+            .collect();
         assert_eq!(names, ["x86-64-v3", "generic"]);
         assert!(warnings.is_empty());
     }

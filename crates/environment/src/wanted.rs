@@ -229,17 +229,25 @@ mod tests {
             std::fs::write(&reqs, text).unwrap();
             let err = read_wanted(&site(), &[], &[reqs.clone()], &[], false).unwrap_err();
             assert_eq!(err.kind, crate::ErrorKind::Input);
-            assert!(err.message.contains("r.txt") && err.message.contains(want), "{err}");
+            assert!(
+                err.message.contains("r.txt") && err.message.contains(want),
+                "{err}"
+            );
         }
     }
 
     #[test]
     fn a_wheel_path_becomes_a_pinned_requirement() {
         let tmp = tempfile::tempdir().unwrap();
-        let wheel = tmp.path().join("sub/../tensorboardX-1.9-py2.py3-none-any.whl");
-        std::fs::write(tmp.path().join("tensorboardX-1.9-py2.py3-none-any.whl"), b"").unwrap();
-        let wanted =
-            read_wanted(&site(), &[wheel.display().to_string()], &[], &[], false);
+        let wheel = tmp
+            .path()
+            .join("sub/../tensorboardX-1.9-py2.py3-none-any.whl");
+        std::fs::write(
+            tmp.path().join("tensorboardX-1.9-py2.py3-none-any.whl"),
+            b"",
+        )
+        .unwrap();
+        let wanted = read_wanted(&site(), &[wheel.display().to_string()], &[], &[], false);
         // `sub` does not exist, so the path is not a file; the plain file is.
         assert!(wanted.is_err());
         let wheel = tmp.path().join("tensorboardX-1.9-py2.py3-none-any.whl");

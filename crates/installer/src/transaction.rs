@@ -292,8 +292,7 @@ impl StepPlanner {
     }
 
     fn exists(&self, path: &Path) -> bool {
-        !path.ancestors().any(|a| self.gone.contains(a))
-            && std::fs::symlink_metadata(path).is_ok()
+        !path.ancestors().any(|a| self.gone.contains(a)) && std::fs::symlink_metadata(path).is_ok()
     }
 
     fn move_aside(&mut self, path: &Path) {
@@ -563,8 +562,11 @@ mod tests {
         let stage = root.join(format!("{STAGING_PREFIX}999997"));
         std::fs::create_dir_all(stage.join("backup")).unwrap();
         std::fs::write(stage.join("backup/1"), "original").unwrap();
-        std::fs::write(stage.join("journal"), "wheelhouse-journal 1\n\u{1}garbage\nEND\n")
-            .unwrap();
+        std::fs::write(
+            stage.join("journal"),
+            "wheelhouse-journal 1\n\u{1}garbage\nEND\n",
+        )
+        .unwrap();
         let result = lock_environment(root, &AtomicBool::new(false), || {});
         assert!(matches!(result, Err(InstallError::BadJournal { .. })));
         assert_eq!(
@@ -597,7 +599,10 @@ mod tests {
             direct_reference: None,
         };
         let err = files_of(&dist, &Confinement::new(&root)).unwrap_err();
-        assert!(err.to_string().contains("../../../../../../../../etc/x"), "{err}");
+        assert!(
+            err.to_string().contains("../../../../../../../../etc/x"),
+            "{err}"
+        );
     }
 
     #[test]

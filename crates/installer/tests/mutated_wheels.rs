@@ -18,8 +18,12 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
         .file("rich-1.0.data/scripts/run", b"#!python\nprint(1)\n")
         .file("rich-1.0.data/headers/rich.h", b"int x;\n")
         .file("rich-1.0.data/data/share/rich.txt", b"data\n");
-    rich.console_scripts.push(("rich-cli".into(), "rich:main".into()));
-    out.push(("rich-1.0-py3-none-any.whl".to_string(), std::fs::read(rich.write(tmp.path())).unwrap()));
+    rich.console_scripts
+        .push(("rich-cli".into(), "rich:main".into()));
+    out.push((
+        "rich-1.0-py3-none-any.whl".to_string(),
+        std::fs::read(rich.write(tmp.path())).unwrap(),
+    ));
     // Real wheels from PyPI when the cache is there (scripts/test fetches it).
     let cache = std::env::var_os("WHEELHOUSE_TEST_WHEELS")
         .map(PathBuf::from)
@@ -36,7 +40,10 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
     }
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
     if let Ok(d) = std::fs::read_dir(corpus) {
-        for e in d.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "whl")) {
+        for e in d
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "whl"))
+        {
             let name = e.file_name().to_string_lossy().into_owned();
             out.push((name, std::fs::read(e.path()).unwrap()));
         }

@@ -84,7 +84,9 @@ impl Index {
             let wheel = match WheelFilename::parse(filename) {
                 Ok(w) if pip_accepts_name(w.name()) => w,
                 _ => {
-                    index.warnings.push(invalid(&path, "its name is not a valid wheel file name"));
+                    index
+                        .warnings
+                        .push(invalid(&path, "its name is not a valid wheel file name"));
                     continue;
                 }
             };
@@ -92,10 +94,9 @@ impl Index {
             match allowed.rank(&wheel) {
                 Some(tag_rank) => {
                     let Ok(version) = Version::from_str(wheel.version_text()) else {
-                        index.warnings.push(invalid(
-                            &path,
-                            "its version is not a valid PEP 440 version",
-                        ));
+                        index
+                            .warnings
+                            .push(invalid(&path, "its version is not a valid PEP 440 version"));
                         continue;
                     };
                     index.usable.entry(key).or_default().push(WheelCandidate {
@@ -105,8 +106,12 @@ impl Index {
                         tag_rank,
                         search_rank,
                         build: wheel.build().map(|b| {
-                            let digits = b.len() - b.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-                            (b[..digits].parse().unwrap_or(u64::MAX), b[digits..].to_string())
+                            let digits =
+                                b.len() - b.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                            (
+                                b[..digits].parse().unwrap_or(u64::MAX),
+                                b[digits..].to_string(),
+                            )
                         }),
                     });
                 }

@@ -200,7 +200,11 @@ impl<'a> Provider<'a> {
                     let old = &wheels[*b];
                     // As pip: the better tag, then the higher build tag; then the earlier
                     // search directory (the site's order).
-                    let better = w.tag_rank.cmp(&old.tag_rank).then_with(|| old.build.cmp(&w.build)).then(w.search_rank.cmp(&old.search_rank));
+                    let better = w
+                        .tag_rank
+                        .cmp(&old.tag_rank)
+                        .then_with(|| old.build.cmp(&w.build))
+                        .then(w.search_rank.cmp(&old.search_rank));
                     if better.is_lt() {
                         *b = i;
                     }

@@ -62,10 +62,13 @@ pub fn bash_with_lmod(modulepath: &[&Path], env: &[(&str, &str)], script: &str) 
         command.env(k, v);
     }
     let modulepath = std::env::join_paths(modulepath).unwrap();
-    command.env("WH_TEST_MODULEPATH", modulepath).arg("-c").arg(format!(
-        "source '{}' || exit 97\nexport MODULEPATH=\"$WH_TEST_MODULEPATH\"\n{script}",
-        lmod_init().display()
-    ));
+    command
+        .env("WH_TEST_MODULEPATH", modulepath)
+        .arg("-c")
+        .arg(format!(
+            "source '{}' || exit 97\nexport MODULEPATH=\"$WH_TEST_MODULEPATH\"\n{script}",
+            lmod_init().display()
+        ));
     let Output {
         status,
         stdout,

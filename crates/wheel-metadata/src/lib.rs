@@ -236,4 +236,3 @@ mod tests {
         assert_eq!(normalize_name("zope..interface"), "zope-interface");
     }
 }
-

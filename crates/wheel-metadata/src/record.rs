@@ -67,7 +67,9 @@ pub fn parse_record_strict(text: &str) -> Result<Vec<RecordEntry>, String> {
             ));
         }
         if !size.is_empty() && size.parse::<u64>().is_err() {
-            return Err(format!("row {line} ({path}) has the size `{size}`, not a number"));
+            return Err(format!(
+                "row {line} ({path}) has the size `{size}`, not a number"
+            ));
         }
         out.push(RecordEntry { path, hash, size });
     }
@@ -233,7 +235,10 @@ mod tests {
 
     #[test]
     fn strict_parse_refuses_what_is_not_a_record() {
-        assert!(parse_record_strict("a.py,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0\nx/RECORD,,\n").is_ok());
+        assert!(parse_record_strict(
+            "a.py,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0\nx/RECORD,,\n"
+        )
+        .is_ok());
         assert!(parse_record_strict("a.py\n").is_err());
         assert!(parse_record_strict("a.py,sha256=x,1,extra\n").is_err());
         assert!(parse_record_strict("\"a.py,sha256=x,1\n").is_err());
@@ -246,7 +251,10 @@ mod tests {
     fn sha384_and_sha512_are_understood() {
         let data = b"hello";
         for algo in ["sha256", "sha384", "sha512"] {
-            let probe = RecordHash { algorithm: algo.into(), digest: vec![] };
+            let probe = RecordHash {
+                algorithm: algo.into(),
+                digest: vec![],
+            };
             let text = probe.of_same_kind(data).unwrap();
             let parsed = RecordHash::parse(&text).unwrap();
             assert!(parsed.is_supported() && parsed.matches(data), "{algo}");

@@ -191,7 +191,10 @@ mod tests {
             "newer glibc than the node's"
         );
         let local = rank(&allowed, "a-1-cp311-cp311-linux_x86_64.whl").unwrap();
-        assert!(local < rank(&allowed, name).unwrap(), "the site's build comes first");
+        assert!(
+            local < rank(&allowed, name).unwrap(),
+            "the site's build comes first"
+        );
     }
 
     #[test]

@@ -14,6 +14,10 @@ pub struct IndexArgs {
     /// Only report whether the catalog is present and fresh (exit 1 when it is not)
     #[arg(long)]
     check: bool,
+    /// Also write a static package index (PEP 503 HTML, PEP 691 JSON, PEP 658 metadata) per
+    /// CPU level into this directory
+    #[arg(long, value_name = "OUT")]
+    html: Option<PathBuf>,
 }
 
 pub fn run(args: IndexArgs) -> i32 {
@@ -56,20 +60,88 @@ pub fn run(args: IndexArgs) -> i32 {
         };
     }
     let started = Instant::now();
-    let result = Catalog::build(&root).and_then(|c| c.write().map(|path| (c, path)));
+    // The previous catalog's metadata is reused for unchanged directories; an old or broken
+    // one is rebuilt from scratch, and the user is told why it takes longer.
+    let previous = match Catalog::load(&root) {
+        Ok(Some(old)) if old.format() < 3 => {
+            eprintln!(
+                "wheelhouse index: {} is in the old format (no wheel metadata); rebuilding it,                  reading every wheel once",
+                old.path().display()
+            );
+            None
+        }
+        Ok(Some(old)) => match old.metadata_error() {
+            Some(why) => {
+                eprintln!("wheelhouse index: {why}; rebuilding it, reading every wheel once");
+                None
+            }
+            None => Some(old),
+        },
+        Ok(None) => None,
+        Err(e) => {
+            eprintln!("wheelhouse index: {e}; rebuilding it, reading every wheel once");
+            None
+        }
+    };
+    let result =
+        Catalog::rebuild(&root, previous.as_ref()).and_then(|c| c.write().map(|path| (c, path)));
     match result {
         Ok((catalog, path)) => {
             let (files, dirs) = catalog.counts();
+            let stats = catalog.meta_stats();
             println!(
                 "Indexed {files} files in {dirs} directories in {:.2?}: {}",
                 started.elapsed(),
                 path.display()
             );
+            println!(
+                "Wheel metadata: {} read, {} unchanged{}",
+                stats.read,
+                stats.reused,
+                if stats.unreadable > 0 {
+                    format!(
+                        ", {} unreadable (see `wheelhouse audit --deep`)",
+                        stats.unreadable
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            if let Some(out) = args.html {
+                return write_html(&root, &out);
+            }
             0
         }
         Err(e) => {
             crate::print_error("wheelhouse index", &e.to_string());
             1
+        }
+    }
+}
+
+fn write_html(root: &std::path::Path, out: &std::path::Path) -> i32 {
+    let started = Instant::now();
+    match admin::write_static_index(root, out) {
+        Ok(stats) => {
+            println!(
+                "Static index of {} files ({} with metadata) for {} in {:.2?}: {}",
+                stats.files,
+                stats.metadata_files,
+                stats.levels.join(", "),
+                started.elapsed(),
+                out.display()
+            );
+            if let Some(level) = stats.levels.first() {
+                println!(
+                    "  pip install --index-url file://{}/{level}/simple/ PACKAGE",
+                    out.canonicalize().unwrap_or(out.to_path_buf()).display()
+                );
+            }
+            0
+        }
+        Err(e) => {
+            crate::print_error("wheelhouse index", &e.message);
+            e.exit_code()
         }
     }
 }

@@ -8,6 +8,8 @@ mod download;
 mod index;
 mod modules;
 mod pyenv;
+mod serve;
+mod staff;
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -26,7 +28,9 @@ pub const EXIT_USAGE: i32 = 2;
         Users list what the site's wheelhouse holds (`wheelhouse avail`, also installed as \
         `avail_wheels`), build environments from it (`wheelhouse venv ENV`, then \
         `wheelhouse install -r requirements.txt`), and record them (`wheelhouse freeze`); staff \
-        index the wheelhouse so listings are instant (`wheelhouse index`).\n\n\
+        index the wheelhouse so listings are instant (`wheelhouse index`), publish and fix wheels \
+        (`wheelhouse add`, `edit`, `inspect`), check it (`wheelhouse audit`) and publish it as a \
+        package index (`wheelhouse index --html OUT`, `wheelhouse serve`).\n\n\
         Configuration comes from the same environment as the cluster tools: WHEELHOUSE, \
         PIP_CONFIG_FILE and PIP_*, PYTHON_DIRS, EBROOTPYTHON, EBVERSIONPYTHON, EBVERSIONGENTOO, \
         RSNT_ARCH, VIRTUAL_ENV, PYTHONPATH, SLURM_CPUS_PER_TASK."
@@ -51,6 +55,15 @@ enum Command {
     /// `avail` then reads that one file instead of every directory, as long as no directory
     /// changed since; after publishing new wheels, run `wheelhouse index` again (a stale catalog
     /// is ignored, never trusted).
+    ///
+    /// The catalog also holds each wheel's size, sha256, Requires-Python and Requires-Dist
+    /// (read once; later runs re-read only wheels in changed directories), so `audit`, `serve`
+    /// and resolution never open wheels. With --html OUT, also writes a static index per CPU
+    /// level: `pip install --index-url file://OUT/x86-64-v3/simple/ numpy`.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse index /srv/wheelhouse\n  \
+        wheelhouse index --check\n  \
+        wheelhouse index /srv/wheelhouse --html /srv/index")]
     Index(index::IndexArgs),
     /// Create a virtual environment with the loaded module's Python, pip seeded offline.
     ///
@@ -138,6 +151,71 @@ enum Command {
         wheelhouse download -d wheels -r requirements.txt --python-version 3.11\n  \
         wheelhouse install ./tensorboardX-2.6.2.2-py2.py3-none-any.whl   # then, in the job")]
     Download(download::DownloadArgs),
+    /// Show what a wheel needs: tags, shared objects, RPATHs, GLIBC, CPU instructions.
+    ///
+    /// For every ELF file in the wheel: its RPATH/RUNPATH, needed libraries, the highest
+    /// GLIBC_ symbol version, the ISA level its GNU property note declares, and the x86
+    /// instruction-set extensions its code actually uses (decoded). Ends with the directory
+    /// `wheelhouse add` would choose, and why.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse inspect numpy-1.26.4-cp311-cp311-linux_x86_64.whl\n  \
+        wheelhouse inspect --format json dist/*.whl")]
+    Inspect(staff::InspectArgs),
+    /// Publish wheels into the wheelhouse: pick the directory, retag, never clobber.
+    ///
+    /// Pure wheels go to generic/; binary ones to the CPU level named by the RPATHs of their
+    /// shared objects (e.g. gentoo2023/x86-64-v3/), or to --arch. Warns when the code uses
+    /// instructions beyond the chosen level. Adds the local version (file name, .dist-info,
+    /// METADATA, RECORD), renames manylinux to linux_x86_64 on request, refuses to overwrite
+    /// a file or to put a generic copy beside CPU-level copies of the same version (--force
+    /// does both), writes atomically and updates the catalog.
+    ///
+    /// Exit codes: 0 done; 1 refused (exists, generic beside CPU-level); 2 bad wheel or
+    /// arguments; 3 cannot write.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse add --local-version computecanada dist/*.whl\n  \
+        wheelhouse add --arch x86-64-v3 --retag-manylinux torch-2.3.0-cp311-cp311-manylinux_2_28_x86_64.whl\n  \
+        wheelhouse add --wheelhouse /srv/wheelhouse --layer gentoo2023 --arch generic pkg.whl")]
+    Add(staff::AddArgs),
+    /// Edit the Requires-Dist of a wheel in place (atomically, RECORD kept valid).
+    ///
+    /// Edits apply in this order: --remove-req, --rename-req, --update-req, --set-max,
+    /// --add-req. The new wheel replaces the old one by a rename, and the wheelhouse catalog
+    /// above it is refreshed.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse edit pkg-1.0+computecanada-py3-none-any.whl --set-max numpy 2\n  \
+        wheelhouse edit pkg.whl --remove-req nvidia-cudnn-cu12 --add-req 'packaging>=21'\n  \
+        wheelhouse edit pkg.whl --rename-req sklearn scikit-learn --update-req 'scipy>=1.10'")]
+    Edit(staff::EditArgs),
+    /// Check the wheelhouse: dependency closure per Python and CPU level, layout mistakes.
+    ///
+    /// For each Python and CPU level, every requirement of every visible wheel must be met
+    /// inside the wheelhouse (missing or unsatisfiable ones are named with who needs them).
+    /// Also: invalid file names, manylinux wheels, the same file in several search
+    /// directories of a level, the same version both generic and CPU-level, local-version
+    /// inconsistencies, unreadable wheels; with --deep, RECORD hashes and METADATA of every
+    /// wheel. Reads the catalog (run `wheelhouse index` first for speed).
+    ///
+    /// Exit codes: 0 clean; 1 problems found; 2 bad arguments.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse audit --python 3.11 3.12\n  \
+        wheelhouse audit /srv/wheelhouse --python 3.11 --arch x86-64-v3 --deep\n  \
+        wheelhouse audit --python 3.11 --format json | jq '.findings[].kind'")]
+    Audit(staff::AuditArgs),
+    /// Serve the wheelhouse as a package index over HTTP (read-only), for stock pip and uv.
+    ///
+    /// The same pages as `index --html`, rendered from the catalog (reloaded when it
+    /// changes): PEP 691 JSON or PEP 503 HTML by the Accept header, PEP 658 metadata, wheels
+    /// with Range and ETag. Each CPU level is an index of its own: /x86-64-v3/simple/. Needs
+    /// a catalog with wheel metadata (`wheelhouse index`). Stops cleanly on SIGTERM or Ctrl-C.
+    ///
+    /// Exit codes: 0 stopped by a signal; 2 no catalog or bad arguments; 3 cannot listen.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse index /srv/wheelhouse && wheelhouse serve /srv/wheelhouse\n  \
+        pip install --index-url http://127.0.0.1:8080/x86-64-v3/simple/ numpy\n  \
+        uv pip install --index-url http://127.0.0.1:8080/x86-64-v3/simple/ numpy\n  \
+        wheelhouse serve --bind 0.0.0.0:8080 --quiet")]
+    Serve(serve::ServeArgs),
     /// Write Lmod modulefiles (`wheelhouse module python PREFIX... --modulepath DIR`).
     #[command(subcommand)]
     Module(modules::ModuleCommand),
@@ -182,6 +260,11 @@ pub fn run_wheelhouse(args: Vec<OsString>) -> i32 {
         Command::Cpus(a) => cpus::run(a),
         Command::Doctor(a) => doctor::run(a),
         Command::Download(a) => download::run(a),
+        Command::Inspect(a) => staff::run_inspect(a),
+        Command::Add(a) => staff::run_add(a),
+        Command::Edit(a) => staff::run_edit(a),
+        Command::Audit(a) => staff::run_audit(a),
+        Command::Serve(a) => serve::run(a),
         Command::Module(c) => modules::run_module(c),
         Command::Site(c) => modules::run_site(c),
         Command::Stack(c) => modules::run_stack(c),

@@ -88,7 +88,10 @@ fn module_pythonpath_packages_count_and_are_never_shadowed() {
     let lines: Vec<&str> = freeze.lines().collect();
     assert_eq!(lines.len(), 2, "{freeze}");
     assert!(lines[0].starts_with("stackpkg @ file:///"), "{freeze}");
-    assert!(lines[0].contains("stackpkg-1.0-py3-none-any.whl#sha256="), "{freeze}");
+    assert!(
+        lines[0].contains("stackpkg-1.0-py3-none-any.whl#sha256="),
+        "{freeze}"
+    );
     assert_eq!(lines[1], "user==1.0");
 }
 

@@ -37,6 +37,46 @@ const CASES: &[(&str, &str, &[&str])] = &[
         "wheelhouse",
         &["doctor", "-p", "nowhere"],
     ),
+    ("inspect-help", "wheelhouse", &["inspect", "--help"]),
+    ("add-help", "wheelhouse", &["add", "--help"]),
+    ("edit-help", "wheelhouse", &["edit", "--help"]),
+    ("audit-help", "wheelhouse", &["audit", "--help"]),
+    ("serve-help", "wheelhouse", &["serve", "--help"]),
+    (
+        "error-inspect-not-a-wheel-name",
+        "wheelhouse",
+        &["inspect", "notes.txt"],
+    ),
+    (
+        "error-inspect-missing",
+        "wheelhouse",
+        &["inspect", "missing-1.0-py3-none-any.whl"],
+    ),
+    (
+        "error-edit-nothing",
+        "wheelhouse",
+        &["edit", "x-1.0-py3-none-any.whl"],
+    ),
+    (
+        "error-edit-bad-requirement",
+        "wheelhouse",
+        &["edit", "x-1.0-py3-none-any.whl", "--add-req", "numpy>=>2"],
+    ),
+    (
+        "error-add-not-a-directory",
+        "wheelhouse",
+        &["add", "--wheelhouse", "nowhere", "x-1.0-py3-none-any.whl"],
+    ),
+    (
+        "error-audit-bad-python",
+        "wheelhouse",
+        &["audit", "wheelhouse", "--python", "three"],
+    ),
+    (
+        "error-serve-no-catalog",
+        "wheelhouse",
+        &["serve", "wheelhouse"],
+    ),
     ("error-venv-no-module", "wheelhouse", &["venv", "env"]),
     (
         "module-python-help",

@@ -57,9 +57,11 @@ pub(super) fn open<'a>(wheel: &Path, bytes: &'a [u8]) -> Result<OpenedWheel<'a>,
     })?;
     check_dist_info_name(wheel, &dist_info)?;
     let mut text = |file: &str| read_text(wheel, &mut archive, &format!("{dist_info}/{file}"));
-    let metadata = CoreMetadata::parse(&text("METADATA")?.ok_or_else(|| bad("no METADATA".into()))?);
-    let info = WheelInfo::parse(&text("WHEEL")?.ok_or_else(|| bad(format!("no {dist_info}/WHEEL")))?)
-        .map_err(bad)?;
+    let metadata =
+        CoreMetadata::parse(&text("METADATA")?.ok_or_else(|| bad("no METADATA".into()))?);
+    let info =
+        WheelInfo::parse(&text("WHEEL")?.ok_or_else(|| bad(format!("no {dist_info}/WHEEL")))?)
+            .map_err(bad)?;
     let record_text = text("RECORD")?.ok_or_else(|| {
         bad(format!(
             "it has no {dist_info}/RECORD, so its files cannot be verified"
@@ -132,7 +134,11 @@ fn list_members(
         }
         let size = entry.size();
         let compressed = entry.compressed_size();
-        if size > compressed.saturating_mul(MAX_MEMBER_RATIO).saturating_add(4096) {
+        if size
+            > compressed
+                .saturating_mul(MAX_MEMBER_RATIO)
+                .saturating_add(4096)
+        {
             return Err(bad(format!(
                 "the member `{name}` claims to expand from {compressed} to {size} bytes, more \
                  than compression can achieve (a zip bomb or a damaged archive)"
@@ -340,19 +346,27 @@ mod tests {
         assert!(error_of(&bytes).contains("no .dist-info directory"));
         let bytes = zip_of(&[
             ("x-1.0.dist-info/METADATA", b"Name: x\nVersion: 1.0\n"),
-            ("x-1.0.dist-info/WHEEL", b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\n"),
+            (
+                "x-1.0.dist-info/WHEEL",
+                b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\n",
+            ),
         ]);
         assert!(error_of(&bytes).contains("no x-1.0.dist-info/RECORD"));
-        let bytes = zip_of(&[
-            ("y-1.0.dist-info/METADATA", b"Name: y\nVersion: 1.0\n"),
-        ]);
+        let bytes = zip_of(&[("y-1.0.dist-info/METADATA", b"Name: y\nVersion: 1.0\n")]);
         assert!(error_of(&bytes).contains("does not belong to `x`"));
     }
 
     #[test]
     fn member_names_must_stay_inside() {
         let wheel = Path::new("x.whl");
-        for bad in ["../a", "/etc/passwd", "a/../../b", "C:/x", "a\\..\\..\\b", "a\0b"] {
+        for bad in [
+            "../a",
+            "/etc/passwd",
+            "a/../../b",
+            "C:/x",
+            "a\\..\\..\\b",
+            "a\0b",
+        ] {
             assert!(check_member_name(wheel, bad).is_err(), "{bad:?}");
         }
         for good in ["a/b.py", "./a.py", "x-1.0.data/scripts/run"] {

@@ -37,11 +37,8 @@ pub(super) fn map_members(
     allow_incomplete_record: bool,
 ) -> Result<(Vec<Member>, Vec<String>), InstallError> {
     let dist_info = &opened.dist_info;
-    let record: HashMap<&str, &RecordEntry> = opened
-        .record
-        .iter()
-        .map(|e| (e.path.as_str(), e))
-        .collect();
+    let record: HashMap<&str, &RecordEntry> =
+        opened.record.iter().map(|e| (e.path.as_str(), e)).collect();
     let data_prefix = format!("{}.data/", dist_info.trim_end_matches(".dist-info"));
     let root_lib = if opened.info.root_is_purelib {
         &layout.purelib

@@ -111,7 +111,10 @@ pub fn unpack_wheel(
     }
     let mut extra = vec![("INSTALLER", b"wheelhouse\n".to_vec())];
     if options.direct {
-        extra.push(("direct_url.json", direct_url_json(wheel, &map[..]).into_bytes()));
+        extra.push((
+            "direct_url.json",
+            direct_url_json(wheel, &map[..]).into_bytes(),
+        ));
     }
     if options.requested {
         extra.push(("REQUESTED", Vec::new()));
@@ -165,7 +168,11 @@ fn relative(wheel: &Path, confinement: &Confinement, path: &Path) -> Result<Path
     confinement
         .check(path)
         .ok()
-        .and_then(|p| p.strip_prefix(confinement.root()).ok().map(Path::to_path_buf))
+        .and_then(|p| {
+            p.strip_prefix(confinement.root())
+                .ok()
+                .map(Path::to_path_buf)
+        })
         .ok_or_else(|| InstallError::BadWheel {
             wheel: wheel.to_path_buf(),
             message: format!(

@@ -1,0 +1,379 @@
+//! The static index: for each CPU level the site serves, its search directories merged in the
+//! site's order (the level's own directory, the layer's `generic`, the top-level `generic`;
+//! each file name once, the first directory winning as in `wheelhouse install`), written as
+//! PEP 503 HTML and PEP 691 JSON pages with PEP 658 metadata files.
+//!
+//! ```text
+//! OUT/<level>/simple/index.html, index.json                 the project list
+//! OUT/<level>/simple/<project>/index.html, index.json       its files
+//! OUT/files/<dir>/<wheel>          a symbolic link to the published wheel
+//! OUT/files/<dir>/<wheel>.metadata the wheel's METADATA (PEP 658)
+//! ```
+//!
+//! Links are relative (`../../../files/…`), so `OUT` works as a `file://` index and behind any
+//! static web server; the wheels themselves are never copied.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use catalog::{MetaMap, Tree};
+use rayon::prelude::*;
+use serde_json::json;
+use wheel_name::WheelFilename;
+
+use crate::AdminError;
+
+/// One CPU level's search directories, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct View {
+    /// `x86-64-v3`, or `gentoo2020-generic` when two layers have a level of that name.
+    pub name: String,
+    pub dirs: Vec<PathBuf>,
+}
+
+/// The levels a wheelhouse serves, from its layout: every directory two levels down (`layer/
+/// level`) is a level; its search path is that directory, then the layer's `generic`, then
+/// the top-level `generic`.
+pub fn site_views(tree: &Tree) -> Vec<View> {
+    let Some(top) = tree.nodes.first() else {
+        return Vec::new();
+    };
+    let top_generic = top
+        .subdirs
+        .iter()
+        .find(|(n, c)| n == "generic" && c.is_some())
+        .map(|_| top.path.join("generic"));
+    let mut raw: Vec<(String, String, Vec<PathBuf>)> = Vec::new();
+    for (layer, child) in &top.subdirs {
+        let Some(child) = child else { continue };
+        if layer == "generic" {
+            continue;
+        }
+        let node = &tree.nodes[*child];
+        let layer_generic = node
+            .subdirs
+            .iter()
+            .any(|(n, c)| n == "generic" && c.is_some())
+            .then(|| node.path.join("generic"));
+        for (level, c) in &node.subdirs {
+            if c.is_none() {
+                continue;
+            }
+            let mut dirs = vec![node.path.join(level)];
+            if level != "generic" {
+                dirs.extend(layer_generic.clone());
+            }
+            dirs.extend(top_generic.clone());
+            raw.push((layer.clone(), level.clone(), dirs));
+        }
+    }
+    if raw.is_empty() {
+        if let Some(g) = top_generic {
+            raw.push((String::new(), "generic".into(), vec![g]));
+        }
+    }
+    let mut views: Vec<View> = raw
+        .iter()
+        .map(|(layer, level, dirs)| {
+            let clash = raw.iter().filter(|(_, l, _)| l == level).count() > 1;
+            View {
+                name: if clash {
+                    format!("{layer}-{level}")
+                } else {
+                    level.clone()
+                },
+                dirs: dirs.clone(),
+            }
+        })
+        .collect();
+    views.sort_by(|a, b| a.name.cmp(&b.name));
+    views
+}
+
+/// What [`write_static_index`] wrote.
+#[derive(Clone, Debug, Default)]
+pub struct IndexStats {
+    pub levels: Vec<String>,
+    pub projects: usize,
+    pub files: usize,
+    pub metadata_files: usize,
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn url_path(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// One file of a project page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexFile {
+    /// Path relative to the wheelhouse root (`gentoo2023/generic/x-1.0-py3-none-any.whl`).
+    pub rel: String,
+    pub filename: String,
+    pub version: String,
+    pub size: u64,
+    pub sha256: String,
+    pub requires_python: Option<String>,
+    /// sha256 of METADATA, when the wheel has a readable one (PEP 658).
+    pub metadata_sha256: Option<String>,
+}
+
+/// Every level of a wheelhouse with its projects (PEP 503 normalised names, sorted) and their
+/// files, the first search directory winning for a file name; built from the catalog
+/// without opening wheels.
+pub fn index_levels(
+    tree: &Tree,
+    root: &Path,
+    metas: &MetaMap,
+) -> Vec<(String, BTreeMap<String, Vec<IndexFile>>)> {
+    let mut out = Vec::new();
+    for view in site_views(tree) {
+        let mut projects: BTreeMap<String, Vec<IndexFile>> = BTreeMap::new();
+        let mut seen = std::collections::HashSet::new();
+        for dir in &view.dirs {
+            let Some(node) = tree.node_of(dir) else {
+                continue;
+            };
+            for name in tree.nodes[node].files.iter() {
+                if !name.ends_with(".whl") || !seen.insert(name.to_string()) {
+                    continue;
+                }
+                let Ok(parsed) = WheelFilename::parse(name) else {
+                    continue;
+                };
+                let Some(meta) = metas.get(&(dir.clone(), name.to_string())) else {
+                    continue;
+                };
+                let rel_dir = dir.strip_prefix(root).unwrap_or(dir);
+                projects
+                    .entry(wheel_metadata::normalize_name(parsed.name()))
+                    .or_default()
+                    .push(IndexFile {
+                        rel: format!("{}/{name}", rel_dir.to_string_lossy()),
+                        filename: name.to_string(),
+                        version: parsed.version_text().to_string(),
+                        size: meta.size,
+                        sha256: meta.sha256.clone(),
+                        requires_python: meta.requires_python.clone(),
+                        metadata_sha256: (meta.is_readable() && !meta.metadata_sha256.is_empty())
+                            .then(|| meta.metadata_sha256.clone()),
+                    });
+            }
+        }
+        out.push((view.name, projects));
+    }
+    out
+}
+
+/// Writes the static index of the wheelhouse at `root` into `out`.
+pub fn write_static_index(root: &Path, out: &Path) -> Result<IndexStats, AdminError> {
+    let house = catalog::Wheelhouse::open(root);
+    // A fresh catalog already holds the walk: no directory is read.
+    let tree = house
+        .catalog()
+        .map(|c| c.tree().clone())
+        .unwrap_or_else(|| catalog::walk(root));
+    let built;
+    let metas: &MetaMap = match house.catalog().and_then(|c| c.metadata()) {
+        Some(m) => m,
+        None => {
+            let previous = catalog::Catalog::load(root).ok().flatten();
+            built = catalog::Catalog::rebuild(root, previous.as_ref())
+                .map_err(|e| AdminError::input(e.to_string()))?;
+            built.metadata().expect("a rebuilt catalog has metadata")
+        }
+    };
+    let out_root = root.canonicalize().map_err(|e| AdminError::io(root, e))?;
+    if out.starts_with(&out_root) || out.canonicalize().is_ok_and(|o| o.starts_with(&out_root)) {
+        return Err(AdminError::input(format!(
+            "{} is inside the wheelhouse {}; write the index elsewhere (it would be listed as \
+             part of the wheelhouse)",
+            out.display(),
+            root.display()
+        )));
+    }
+    let files_dir = out.join("files");
+    let levels = index_levels(&tree, root, metas);
+    // Every wheel once: its link and its metadata file, shared by all levels.
+    let mut unique: BTreeMap<&str, &IndexFile> = BTreeMap::new();
+    for (_, projects) in &levels {
+        for file in projects.values().flatten() {
+            unique.insert(file.rel.as_str(), file);
+        }
+    }
+    let unique: Vec<&IndexFile> = unique.into_values().collect();
+    unique
+        .par_iter()
+        .try_for_each(|file| -> Result<(), AdminError> {
+            let link = files_dir.join(&file.rel);
+            let link_dir = link.parent().unwrap_or(&files_dir);
+            std::fs::create_dir_all(link_dir).map_err(|e| AdminError::io(link_dir, e))?;
+            let target = root.join(&file.rel);
+            let target = target.canonicalize().unwrap_or(target);
+            if std::fs::read_link(&link).ok().as_deref() != Some(target.as_path()) {
+                let _ = std::fs::remove_file(&link);
+                std::os::unix::fs::symlink(&target, &link).map_err(|e| AdminError::io(&link, e))?;
+            }
+            if file.metadata_sha256.is_some() {
+                sidecar(
+                    &target,
+                    &link_dir.join(format!("{}.metadata", file.filename)),
+                )?;
+            }
+            Ok(())
+        })?;
+    let mut stats = IndexStats {
+        files: unique.len(),
+        metadata_files: unique
+            .iter()
+            .filter(|f| f.metadata_sha256.is_some())
+            .count(),
+        ..IndexStats::default()
+    };
+    for (name, projects) in &levels {
+        let simple = out.join(name).join("simple");
+        write_level(&simple, projects)?;
+        stats.projects = stats.projects.max(projects.len());
+        stats.levels.push(name.clone());
+    }
+    Ok(stats)
+}
+
+/// Writes the METADATA of a wheel next to its link, unless one at least as new as the wheel
+/// is there already.
+fn sidecar(wheel: &Path, path: &Path) -> Result<(), AdminError> {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if matches!((modified(path), modified(wheel)), (Some(side), Some(whl)) if side >= whl) {
+        return Ok(());
+    }
+    let bytes = catalog::read_metadata_bytes(wheel)
+        .map_err(|e| AdminError::input(format!("{}: {e}", wheel.display())))?;
+    write_atomic(path, &bytes)
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AdminError> {
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(|e| AdminError::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| AdminError::io(path, e))
+}
+
+fn write_level(
+    simple: &Path,
+    projects: &BTreeMap<String, Vec<IndexFile>>,
+) -> Result<(), AdminError> {
+    std::fs::create_dir_all(simple).map_err(|e| AdminError::io(simple, e))?;
+    let names: Vec<&str> = projects.keys().map(String::as_str).collect();
+    write_atomic(&simple.join("index.html"), root_html(&names).as_bytes())?;
+    write_atomic(&simple.join("index.json"), root_json(&names).as_bytes())?;
+    projects.par_iter().try_for_each(|(name, files)| {
+        let dir = simple.join(name);
+        std::fs::create_dir_all(&dir).map_err(|e| AdminError::io(&dir, e))?;
+        let base = "../../../files/";
+        write_atomic(
+            &dir.join("index.html"),
+            project_html(name, files, base).as_bytes(),
+        )?;
+        write_atomic(
+            &dir.join("index.json"),
+            project_json(name, files, base).as_bytes(),
+        )
+    })
+}
+
+/// The PEP 503 project list.
+pub fn root_html(names: &[&str]) -> String {
+    let mut html = String::from(
+        "<!DOCTYPE html>\n<html>\n<head><meta name=\"pypi:repository-version\" content=\"1.1\"><title>Simple index</title></head>\n<body>\n",
+    );
+    for name in names {
+        html.push_str(&format!(
+            "<a href=\"{}/\">{}</a><br/>\n",
+            url_path(name),
+            escape(name)
+        ));
+    }
+    html.push_str("</body>\n</html>\n");
+    html
+}
+
+/// The PEP 691 project list.
+pub fn root_json(names: &[&str]) -> String {
+    let list: Vec<_> = names.iter().map(|n| json!({ "name": n })).collect();
+    json!({ "meta": { "api-version": "1.1" }, "projects": list }).to_string()
+}
+
+/// A PEP 503 project page; `base` is prefixed to each file's path (`../../../files/`).
+pub fn project_html(name: &str, files: &[IndexFile], base: &str) -> String {
+    let mut html = format!(
+        "<!DOCTYPE html>\n<html>\n<head><meta name=\"pypi:repository-version\" content=\"1.1\"><title>Links for {0}</title></head>\n<body>\n<h1>Links for {0}</h1>\n",
+        escape(name)
+    );
+    for f in files {
+        let mut attrs = String::new();
+        if let Some(rp) = &f.requires_python {
+            attrs.push_str(&format!(" data-requires-python=\"{}\"", escape(rp)));
+        }
+        if let Some(m) = &f.metadata_sha256 {
+            attrs.push_str(&format!(
+                " data-dist-info-metadata=\"sha256={m}\" data-core-metadata=\"sha256={m}\""
+            ));
+        }
+        html.push_str(&format!(
+            "<a href=\"{base}{}#sha256={}\"{attrs}>{}</a><br/>\n",
+            url_path(&f.rel),
+            f.sha256,
+            escape(&f.filename)
+        ));
+    }
+    html.push_str("</body>\n</html>\n");
+    html
+}
+
+/// A PEP 691 project page (API 1.1: sizes and versions included).
+pub fn project_json(name: &str, files: &[IndexFile], base: &str) -> String {
+    let mut versions: Vec<&str> = Vec::new();
+    let list: Vec<_> = files
+        .iter()
+        .map(|f| {
+            if !versions.contains(&f.version.as_str()) {
+                versions.push(&f.version);
+            }
+            let mut file = json!({
+                "filename": f.filename,
+                "url": format!("{base}{}", url_path(&f.rel)),
+                "hashes": { "sha256": f.sha256 },
+                "size": f.size,
+                "yanked": false,
+            });
+            if let Some(rp) = &f.requires_python {
+                file["requires-python"] = json!(rp);
+            }
+            if let Some(m) = &f.metadata_sha256 {
+                file["core-metadata"] = json!({ "sha256": m });
+                file["dist-info-metadata"] = json!({ "sha256": m });
+            }
+            file
+        })
+        .collect();
+    json!({
+        "meta": { "api-version": "1.1" },
+        "name": name,
+        "files": list,
+        "versions": versions,
+    })
+    .to_string()
+}

@@ -1,0 +1,147 @@
+//! Putting wheels into the wheelhouse (`add`) and editing published ones (`edit`).
+
+use std::path::{Path, PathBuf};
+
+use catalog::Catalog;
+use wheel_name::WheelFilename;
+
+use crate::rewrite::{new_filename, rewrite_wheel, Rewrite};
+use crate::wheel::{choose_placement, inspect_wheel, ArchChoice, Placement};
+use crate::{AdminError, ReqEdit};
+
+/// Options of [`add_wheel`].
+#[derive(Clone, Debug)]
+pub struct AddOptions {
+    pub arch: ArchChoice,
+    /// The compatibility layer (`gentoo2023`); by default from the level's generation.
+    pub layer: Option<String>,
+    /// A local version label to add (`computecanada`).
+    pub local_version: Option<String>,
+    pub retag_manylinux: bool,
+    /// Replace an existing file, and allow a generic copy beside CPU-level ones.
+    pub force: bool,
+}
+
+/// What [`add_wheel`] did.
+#[derive(Clone, Debug)]
+pub struct Added {
+    pub path: PathBuf,
+    pub placement: Placement,
+    /// Things staff should know (code beyond the directory's level, a manylinux tag kept).
+    pub warnings: Vec<String>,
+}
+
+/// Adds one wheel to the wheelhouse at `root`. The catalog is not updated here (adding many
+/// wheels updates it once): call [`update_catalog`] after.
+pub fn add_wheel(root: &Path, src: &Path, opts: &AddOptions) -> Result<Added, AdminError> {
+    let report = inspect_wheel(src)?;
+    if let Some(member) = report.unsafe_members.first() {
+        return Err(AdminError::input(format!(
+            "{}: member {member:?} would land outside the install directory; this wheel is \
+             unsafe and cannot be published",
+            src.display()
+        )));
+    }
+    let placement = choose_placement(&report, &opts.arch, opts.layer.as_deref());
+    let mut warnings: Vec<String> = placement.warning.iter().cloned().collect();
+    if !opts.retag_manylinux
+        && report
+            .tags
+            .iter()
+            .any(|t| t.rsplit('-').next().is_some_and(wheel_name::is_manylinux))
+    {
+        warnings.push(format!(
+            "{} keeps a manylinux tag: the site's pip and `wheelhouse install` refuse such \
+             wheels. Patch its RPATHs and add it with --retag-manylinux",
+            report.filename
+        ));
+    }
+    let plan = Rewrite {
+        local_version: opts.local_version.clone(),
+        retag_manylinux: opts.retag_manylinux,
+        requires_dist: None,
+    };
+    let (name, version) = new_filename(&report.filename, &plan)?;
+    let dest_dir = root.join(&placement.dir);
+    if placement.arch == "generic" && !opts.force {
+        if let Some(other) = cpu_level_copies(root, &name, &version).first() {
+            return Err(AdminError::exists(format!(
+                "{name} would go to {} while {} holds a CPU-level build of the same version: \
+                 pip and `wheelhouse install` would pick different files on different nodes. \
+                 Add it with the --arch of the other copies, or pass --force",
+                placement.dir,
+                other.display()
+            )));
+        }
+    }
+    std::fs::create_dir_all(&dest_dir).map_err(|e| AdminError::io(&dest_dir, e))?;
+    let path = rewrite_wheel(src, &dest_dir, &plan, opts.force)?;
+    Ok(Added {
+        path,
+        placement,
+        warnings,
+    })
+}
+
+/// Wheels of the same name and version in CPU-level directories (not `generic`).
+fn cpu_level_copies(root: &Path, filename: &str, version: &str) -> Vec<PathBuf> {
+    let Ok(new) = WheelFilename::parse(filename) else {
+        return Vec::new();
+    };
+    let key = wheel_metadata::normalize_name(new.name());
+    let tree = catalog::walk(root);
+    let mut found = Vec::new();
+    tree.for_each_file(|dir, name| {
+        let arch = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if arch == "generic" || crate::rank_of_arch(arch).is_none() {
+            return;
+        }
+        if let Ok(w) = WheelFilename::parse(name) {
+            if wheel_metadata::normalize_name(w.name()) == key && w.version_text() == version {
+                found.push(dir.join(name));
+            }
+        }
+    });
+    found
+}
+
+/// Rewrites the catalog of `root`, reusing the metadata of unchanged directories. Does
+/// nothing (and says so) when `root` has no catalog yet and `create` is false.
+pub fn update_catalog(root: &Path, create: bool) -> Result<Option<PathBuf>, AdminError> {
+    let old = Catalog::load(root).ok().flatten();
+    if old.is_none() && !create {
+        return Ok(None);
+    }
+    let old = old.filter(|c| c.format() >= 3);
+    let catalog =
+        Catalog::rebuild(root, old.as_ref()).map_err(|e| AdminError::input(e.to_string()))?;
+    catalog
+        .write()
+        .map(Some)
+        .map_err(|e| AdminError::input(e.to_string()))
+}
+
+/// Edits the `Requires-Dist` of a wheel in place: a new file, renamed over the old one.
+/// Returns the new requirement list.
+pub fn edit_wheel(path: &Path, edits: &[ReqEdit]) -> Result<Vec<String>, AdminError> {
+    // Check the requirements staff typed before touching the wheel.
+    crate::reqedit::apply(&[], edits)?;
+    let meta = catalog::read_wheel_meta(path).map_err(|e| AdminError::io(path, e.source))?;
+    if let Some(why) = &meta.error {
+        return Err(AdminError::input(format!(
+            "{}: {why}; it is not a wheel that can be edited",
+            path.display()
+        )));
+    }
+    let requires = crate::reqedit::apply(&meta.requires_dist, edits)?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let plan = Rewrite {
+        requires_dist: Some(requires.clone()),
+        ..Rewrite::default()
+    };
+    rewrite_wheel(path, &dir, &plan, true)?;
+    Ok(requires)
+}

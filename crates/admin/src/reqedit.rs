@@ -1,0 +1,214 @@
+//! Edits of a wheel's `Requires-Dist` list, as staff make them: relax a pin, add `numpy<2`,
+//! drop a dependency the site provides otherwise, follow a rename.
+//!
+//! Requirements are edited as text where possible, so a line that is not touched stays as the
+//! wheel's author wrote it; the ones given by staff are checked with the PEP 508 parser first.
+
+use std::str::FromStr;
+
+use pep508_rs::{Requirement, VerbatimUrl};
+
+use crate::AdminError;
+
+/// One edit, applied in the order given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReqEdit {
+    /// Append a requirement.
+    Add(String),
+    /// Remove every requirement on a name.
+    Remove(String),
+    /// Replace the requirements on the name of the given one (those not conditional on an
+    /// extra); append it when there was none.
+    Update(String),
+    /// Rename a dependency, keeping its specifier and marker.
+    Rename(String, String),
+    /// Add an upper bound `<V` to every requirement on a name (`numpy<2`); append `NAME<V`
+    /// when there was none.
+    SetMax(String, String),
+}
+
+fn parse(text: &str) -> Result<Requirement<VerbatimUrl>, AdminError> {
+    Requirement::<VerbatimUrl>::from_str(text.trim()).map_err(|e| {
+        AdminError::input(format!(
+            "{text:?} is not a valid requirement: {e}. Write it as in a requirements file, \
+             e.g. 'numpy>=1.21,<2' or 'torch; python_version >= \"3.10\"'"
+        ))
+    })
+}
+
+/// PEP 503 normalised name of a requirement line; `None` when it does not parse.
+pub fn req_name(line: &str) -> Option<String> {
+    Requirement::<VerbatimUrl>::from_str(line.trim())
+        .ok()
+        .map(|r| r.name.to_string())
+}
+
+fn normalize(name: &str) -> String {
+    wheel_metadata::normalize_name(name)
+}
+
+/// Where the name ends in a requirement line (before extras, specifiers, `@` or `;`).
+fn name_end(line: &str) -> usize {
+    line.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(line.len())
+}
+
+fn has_extra_marker(line: &str) -> bool {
+    line.split_once(';')
+        .is_some_and(|(_, marker)| marker.contains("extra"))
+}
+
+/// Applies the edits to a `Requires-Dist` list.
+pub fn apply(requires: &[String], edits: &[ReqEdit]) -> Result<Vec<String>, AdminError> {
+    let mut out: Vec<String> = requires.to_vec();
+    for edit in edits {
+        match edit {
+            ReqEdit::Add(text) => {
+                parse(text)?;
+                out.push(text.trim().to_string());
+            }
+            ReqEdit::Remove(name) => {
+                let name = normalize(name);
+                out.retain(|line| req_name(line).as_deref() != Some(name.as_str()));
+            }
+            ReqEdit::Update(text) => {
+                let new = parse(text)?;
+                let name = new.name.to_string();
+                let mut replaced = false;
+                for line in out.iter_mut() {
+                    if req_name(line).as_deref() == Some(name.as_str()) && !has_extra_marker(line) {
+                        *line = text.trim().to_string();
+                        replaced = true;
+                    }
+                }
+                if !replaced {
+                    out.push(text.trim().to_string());
+                }
+                out.dedup();
+            }
+            ReqEdit::Rename(old, new) => {
+                parse(new)?;
+                let old = normalize(old);
+                for line in out.iter_mut() {
+                    if req_name(line).as_deref() == Some(old.as_str()) {
+                        let trimmed = line.trim_start();
+                        *line = format!("{new}{}", &trimmed[name_end(trimmed)..]);
+                    }
+                }
+            }
+            ReqEdit::SetMax(name, max) => {
+                let bound = format!("<{max}");
+                pep440_rs::VersionSpecifier::from_str(&bound).map_err(|e| {
+                    AdminError::input(format!(
+                        "--set-max {name} {max}: {max:?} is not a version ({e})"
+                    ))
+                })?;
+                let key = normalize(name);
+                let mut found = false;
+                for line in out.iter_mut() {
+                    if req_name(line).as_deref() != Some(key.as_str()) {
+                        continue;
+                    }
+                    found = true;
+                    *line = add_bound(line, &bound);
+                }
+                if !found {
+                    out.push(format!("{name}{bound}"));
+                }
+            }
+        }
+        for line in &out {
+            parse(line).map_err(|e| {
+                AdminError::input(format!(
+                    "the edit {edit:?} gives an invalid requirement: {e}"
+                ))
+            })?;
+        }
+    }
+    Ok(out)
+}
+
+/// Adds `<V` to a requirement's specifiers, keeping its extras, its marker and the bounds it
+/// has (an existing upper bound stays, so the tighter one wins).
+fn add_bound(line: &str, bound: &str) -> String {
+    let (spec_part, marker) = match line.split_once(';') {
+        Some((s, m)) => (s.trim_end(), Some(m.trim())),
+        None => (line.trim_end(), None),
+    };
+    // name[extras] (specifiers) — parentheses are legal around specifiers.
+    let mut head_end = name_end(spec_part);
+    if spec_part[head_end..].starts_with('[') {
+        if let Some(close) = spec_part[head_end..].find(']') {
+            head_end += close + 1;
+        }
+    }
+    let head = spec_part[..head_end].trim_end();
+    let specs = spec_part[head_end..]
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .trim();
+    let specs = if specs.is_empty() {
+        bound.to_string()
+    } else {
+        format!("{specs},{bound}")
+    };
+    match marker {
+        Some(m) => format!("{head}{specs}; {m}"),
+        None => format!("{head}{specs}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn every_edit() {
+        let reqs = v(&[
+            "numpy>=1.21",
+            "scipy (>=1.8)",
+            "pytest; extra == 'test'",
+            "Old_Name>=2; python_version >= '3.9'",
+        ]);
+        let out = apply(
+            &reqs,
+            &[
+                ReqEdit::SetMax("NumPy".into(), "2".into()),
+                ReqEdit::Remove("pytest".into()),
+                ReqEdit::Rename("old-name".into(), "new-name".into()),
+                ReqEdit::Update("scipy>=1.10".into()),
+                ReqEdit::Add("packaging".into()),
+                ReqEdit::SetMax("torch".into(), "2.3".into()),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            v(&[
+                "numpy>=1.21,<2",
+                "scipy>=1.10",
+                "new-name>=2; python_version >= '3.9'",
+                "packaging",
+                "torch<2.3"
+            ])
+        );
+    }
+
+    #[test]
+    fn bad_requirements_are_refused() {
+        let e = apply(&[], &[ReqEdit::Add("numpy>=>1".into())]).unwrap_err();
+        assert!(e.to_string().contains("not a valid requirement"), "{e}");
+        assert!(apply(&[], &[ReqEdit::SetMax("numpy".into(), "x y".into())]).is_err());
+        let bounded = apply(
+            &v(&["a[x]>=1; os_name == 'posix'"]),
+            &[ReqEdit::SetMax("a".into(), "3".into())],
+        )
+        .unwrap();
+        assert_eq!(bounded, v(&["a[x]>=1,<3; os_name == 'posix'"]));
+    }
+}

@@ -1,0 +1,183 @@
+//! The wheelhouse as a read-only package index over HTTP: the pages of the static index
+//! (PEP 503 HTML or PEP 691 JSON by `Accept`, PEP 658 metadata), rendered from the catalog
+//! and reloaded when it changes, and the wheels themselves with `Range` and `ETag`.
+//!
+//! Built on hyper 1 and tokio, HTTP/1.1 only (what pip and uv speak to an index). Request
+//! paths are never joined to the wheelhouse root: a file is served only if the catalog lists
+//! it, so `..` and encoded variants cannot reach anything else. Slow clients cannot hold a
+//! connection open without sending headers (a header timeout), and SIGTERM or Ctrl-C stop
+//! accepting, let the requests in flight finish (up to 30 s), then exit.
+//!
+//! ```no_run
+//! let config = index_server::ServerConfig {
+//!     root: "/srv/wheelhouse".into(),
+//!     bind: "127.0.0.1:8080".parse().unwrap(),
+//!     access_log: true,
+//! };
+//! index_server::serve(config, |addr| eprintln!("serving on http://{addr}/")).unwrap();
+//! ```
+
+mod body;
+mod handler;
+mod state;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+
+pub use state::LoadError;
+
+/// How to serve.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    pub root: PathBuf,
+    pub bind: SocketAddr,
+    /// One line per request on standard error.
+    pub access_log: bool,
+}
+
+/// Why serving stopped with an error.
+#[derive(Debug)]
+pub enum ServeError {
+    Load(LoadError),
+    Bind(SocketAddr, std::io::Error),
+    Runtime(std::io::Error),
+}
+
+impl std::fmt::Display for ServeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServeError::Load(e) => write!(f, "{e}"),
+            ServeError::Bind(addr, e) => write!(
+                f,
+                "cannot listen on {addr}: {e}. Choose another address with --bind (e.g. 127.0.0.1:8081)"
+            ),
+            ServeError::Runtime(e) => write!(f, "cannot start the server: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ServeError {}
+
+/// Serves until SIGTERM or SIGINT; `ready` is called with the bound address (port 0 picks a
+/// free one) once the server accepts connections.
+pub fn serve(config: ServerConfig, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
+    let snapshot = state::load(&config.root).map_err(ServeError::Load)?;
+    if let Some(why) = &snapshot.stale {
+        eprintln!("wheelhouse serve: warning: the catalog is stale ({why}); new wheels are served after `wheelhouse index`");
+    }
+    let shared = Arc::new(state::Shared::new(config.root.clone(), snapshot));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(ServeError::Runtime)?;
+    runtime.block_on(run(config, shared, ready))
+}
+
+async fn run(
+    config: ServerConfig,
+    shared: Arc<state::Shared>,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<(), ServeError> {
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|e| ServeError::Bind(config.bind, e))?;
+    let addr = listener.local_addr().map_err(ServeError::Runtime)?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(ServeError::Runtime)?;
+    let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(ServeError::Runtime)?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+
+    // The catalog is checked once a second; a changed one replaces the snapshot whole.
+    let reloader = {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                let s = shared.clone();
+                if let Ok(Some(line)) =
+                    tokio::task::spawn_blocking(move || s.reload_if_changed()).await
+                {
+                    eprintln!("wheelhouse serve: {line}");
+                }
+            }
+        })
+    };
+    ready(addr);
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = term.recv() => break,
+            _ = int.recv() => break,
+        };
+        while connections.try_join_next().is_some() {}
+        let (stream, peer) = match accepted {
+            Ok(pair) => pair,
+            // Out of file descriptors and the like: wait a little rather than spin.
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        let mut stop = stop_rx.clone();
+        let log = config.access_log;
+        connections.spawn(async move {
+            let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                let snapshot = shared.get();
+                async move {
+                    let started = Instant::now();
+                    let line = log.then(|| format!("{peer} \"{} {}\"", req.method(), req.uri()));
+                    let response = handler::handle(snapshot, req).await;
+                    if let Some(line) = line {
+                        let len = response
+                            .headers()
+                            .get("content-length")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("-")
+                            .to_string();
+                        eprintln!(
+                            "{line} {} {len} {:.1}ms",
+                            response.status().as_u16(),
+                            started.elapsed().as_secs_f64() * 1000.0
+                        );
+                    }
+                    Ok::<_, std::convert::Infallible>(response)
+                }
+            });
+            let conn = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(10))
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = stop.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+    }
+    drop(listener);
+    eprintln!(
+        "wheelhouse serve: stopping; waiting for {} connection(s)",
+        connections.len()
+    );
+    let _ = stop_tx.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(30), async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    reloader.abort();
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! `wheelhouse serve`: the wheelhouse as a package index over HTTP (the `index-server` crate).
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use site_config::{Environment, SiteConfig};
+
+/// Options of `wheelhouse serve`.
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// The wheelhouse root [default: $WHEELHOUSE]
+    wheelhouse: Option<PathBuf>,
+    /// Address and port to listen on (port 0 picks a free one)
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// No access log on standard error
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn run(args: ServeArgs) -> i32 {
+    let root = args
+        .wheelhouse
+        .unwrap_or_else(|| SiteConfig::from_env(&Environment::from_process()).wheelhouse);
+    if !root.is_dir() {
+        crate::print_error(
+            "wheelhouse serve",
+            &format!(
+                "{} is not a directory. Give the wheelhouse root as an argument or set WHEELHOUSE",
+                root.display()
+            ),
+        );
+        return 2;
+    }
+    let config = index_server::ServerConfig {
+        root: root.clone(),
+        bind: args.bind,
+        access_log: !args.quiet,
+    };
+    let result = index_server::serve(config, |addr| {
+        println!(
+            "Serving {} on http://{addr}/ (levels under /LEVEL/simple/; Ctrl-C or SIGTERM stops)",
+            root.display()
+        );
+        let _ = std::io::stdout().flush();
+    });
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            crate::print_error("wheelhouse serve", &e.to_string());
+            match e {
+                index_server::ServeError::Load(_) => 2,
+                _ => 3,
+            }
+        }
+    }
+}

@@ -1,0 +1,374 @@
+//! Staff commands: `inspect`, `add`, `edit`, `audit`. The work is in the `admin` crate.
+
+use std::path::PathBuf;
+
+use admin::{AddOptions, ArchChoice, AuditOptions, ReqEdit};
+use serde_json::json;
+use site_config::{Environment, SiteConfig};
+use wheel_name::PythonVersion;
+
+/// Options of `wheelhouse inspect`.
+#[derive(clap::Args)]
+pub struct InspectArgs {
+    /// The wheel file
+    wheel: PathBuf,
+    /// Output format
+    #[arg(long, value_parser = ["text", "json"], default_value = "text")]
+    format: String,
+}
+
+/// Options of `wheelhouse add`.
+#[derive(clap::Args)]
+pub struct AddArgs {
+    /// The wheel files to publish
+    #[arg(required = true)]
+    wheels: Vec<PathBuf>,
+    /// The wheelhouse root [default: $WHEELHOUSE]
+    #[arg(long)]
+    wheelhouse: Option<PathBuf>,
+    /// CPU level: auto (pure wheels to generic/, binary ones by the RPATHs of their shared
+    /// objects) or a level
+    #[arg(long, default_value = "auto", value_parser = ["auto", "generic", "sse3", "avx", "avx2", "avx512", "x86-64-v3", "x86-64-v4"])]
+    arch: String,
+    /// Compatibility layer directory for binary wheels [default: gentoo2023, gentoo2020 for
+    /// the 2020 levels]
+    #[arg(long)]
+    layer: Option<String>,
+    /// Add this local version label (1.0 becomes 1.0+LABEL)
+    #[arg(long, value_name = "LABEL")]
+    local_version: Option<String>,
+    /// Rename manylinux…_x86_64 platform tags to linux_x86_64 (after patching RPATHs)
+    #[arg(long)]
+    retag_manylinux: bool,
+    /// Replace an existing file; allow a generic copy beside CPU-level copies
+    #[arg(long)]
+    force: bool,
+}
+
+/// Options of `wheelhouse edit`.
+#[derive(clap::Args)]
+pub struct EditArgs {
+    /// The wheel file, edited in place
+    wheel: PathBuf,
+    /// Add a requirement
+    #[arg(long, value_name = "REQ")]
+    add_req: Vec<String>,
+    /// Remove every requirement on NAME
+    #[arg(long, value_name = "NAME")]
+    remove_req: Vec<String>,
+    /// Replace the requirement on REQ's name
+    #[arg(long, value_name = "REQ")]
+    update_req: Vec<String>,
+    /// Rename a dependency, keeping its specifier and marker
+    #[arg(long, num_args = 2, value_names = ["OLD", "NEW"])]
+    rename_req: Vec<String>,
+    /// Add an upper bound <VERSION to NAME
+    #[arg(long, num_args = 2, value_names = ["NAME", "VERSION"])]
+    set_max: Vec<String>,
+}
+
+/// Options of `wheelhouse audit`.
+#[derive(clap::Args)]
+pub struct AuditArgs {
+    /// The wheelhouse root [default: $WHEELHOUSE]
+    wheelhouse: Option<PathBuf>,
+    /// Pythons to check [default: the site's Pythons (PYTHON_DIRS)]
+    #[arg(long, num_args = 1..)]
+    python: Vec<String>,
+    /// Only the CPU levels whose name ends with these
+    #[arg(long, num_args = 1..)]
+    arch: Vec<String>,
+    /// Also check every wheel's RECORD hashes and METADATA (opens every wheel)
+    #[arg(long)]
+    deep: bool,
+    /// Output format
+    #[arg(long, value_parser = ["text", "json"], default_value = "text")]
+    format: String,
+}
+
+fn wheelhouse_root(given: Option<PathBuf>) -> PathBuf {
+    given.unwrap_or_else(|| SiteConfig::from_env(&Environment::from_process()).wheelhouse)
+}
+
+fn fail(program: &str, e: &admin::AdminError) -> i32 {
+    crate::print_error(program, &e.message);
+    e.exit_code()
+}
+
+pub fn run_inspect(args: InspectArgs) -> i32 {
+    let report = match admin::inspect_wheel(&args.wheel) {
+        Ok(r) => r,
+        Err(e) => return fail("wheelhouse inspect", &e),
+    };
+    let placement = admin::choose_placement(&report, &ArchChoice::Auto, None);
+    if args.format == "json" {
+        let elf: Vec<_> = report
+            .elf
+            .iter()
+            .map(|e| {
+                json!({
+                    "path": e.path,
+                    "rpath": e.rpath,
+                    "runpath": e.runpath,
+                    "needed": e.needed,
+                    "max_glibc": e.max_glibc,
+                    "isa_needed": e.isa_needed,
+                    "extensions": e.extensions,
+                    "code_level": e.code_level_name(),
+                    "problem": e.problem,
+                })
+            })
+            .collect();
+        let value = json!({
+            "filename": report.filename,
+            "name": report.name,
+            "version": report.version,
+            "tags": report.tags,
+            "root_is_purelib": report.root_is_purelib,
+            "pure": report.pure,
+            "elf": elf,
+            "unsafe_members": report.unsafe_members,
+            "placement": { "dir": placement.dir, "arch": placement.arch, "reason": placement.reason, "warning": placement.warning },
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+        return 0;
+    }
+    println!("{}", report.filename);
+    println!("  tags: {}", report.tags.join(" "));
+    println!(
+        "  {}",
+        if report.pure {
+            "pure Python"
+        } else {
+            "compiled code"
+        }
+    );
+    for e in &report.elf {
+        println!("  {}", e.path);
+        let list = |v: &[String]| {
+            if v.is_empty() {
+                "-".to_string()
+            } else {
+                v.join(":")
+            }
+        };
+        println!(
+            "    RPATH: {}  RUNPATH: {}",
+            list(&e.rpath),
+            list(&e.runpath)
+        );
+        println!(
+            "    needs: {}",
+            if e.needed.is_empty() {
+                "-".into()
+            } else {
+                e.needed.join(", ")
+            }
+        );
+        println!(
+            "    GLIBC: {}  ISA level (note): {}  code: {}",
+            e.max_glibc.as_deref().unwrap_or("-"),
+            e.isa_needed.as_deref().unwrap_or("-"),
+            e.code_level_name()
+        );
+        if !e.extensions.is_empty() {
+            println!(
+                "    extensions: {}",
+                e.extensions.iter().cloned().collect::<Vec<_>>().join(" ")
+            );
+        }
+        if let Some(p) = &e.problem {
+            println!("    problem: {p}");
+        }
+    }
+    for m in &report.unsafe_members {
+        println!("  unsafe member: {m}");
+    }
+    println!(
+        "  add would choose: {}/ ({})",
+        placement.dir, placement.reason
+    );
+    if let Some(w) = &placement.warning {
+        println!("  warning: {w}");
+    }
+    0
+}
+
+pub fn run_add(args: AddArgs) -> i32 {
+    let root = wheelhouse_root(args.wheelhouse);
+    if !root.is_dir() {
+        crate::print_error(
+            "wheelhouse add",
+            &format!(
+                "{} is not a directory. Give the wheelhouse root with --wheelhouse or set WHEELHOUSE",
+                root.display()
+            ),
+        );
+        return 2;
+    }
+    let opts = AddOptions {
+        arch: if args.arch == "auto" {
+            ArchChoice::Auto
+        } else {
+            ArchChoice::Fixed(args.arch)
+        },
+        layer: args.layer,
+        local_version: args.local_version,
+        retag_manylinux: args.retag_manylinux,
+        force: args.force,
+    };
+    let mut code = 0;
+    let mut added = 0;
+    for wheel in &args.wheels {
+        match admin::add_wheel(&root, wheel, &opts) {
+            Ok(done) => {
+                added += 1;
+                println!(
+                    "{} -> {} ({})",
+                    wheel.display(),
+                    done.path.display(),
+                    done.placement.reason
+                );
+                for w in &done.warnings {
+                    eprintln!("wheelhouse add: warning: {w}");
+                }
+            }
+            Err(e) => code = code.max(fail("wheelhouse add", &e)),
+        }
+    }
+    if added > 0 {
+        if let Err(e) = admin::update_catalog(&root, true) {
+            return fail("wheelhouse add", &e);
+        }
+    }
+    code
+}
+
+pub fn run_edit(args: EditArgs) -> i32 {
+    let mut edits = Vec::new();
+    edits.extend(args.remove_req.into_iter().map(ReqEdit::Remove));
+    edits.extend(
+        args.rename_req
+            .chunks(2)
+            .map(|p| ReqEdit::Rename(p[0].clone(), p[1].clone())),
+    );
+    edits.extend(args.update_req.into_iter().map(ReqEdit::Update));
+    edits.extend(
+        args.set_max
+            .chunks(2)
+            .map(|p| ReqEdit::SetMax(p[0].clone(), p[1].clone())),
+    );
+    edits.extend(args.add_req.into_iter().map(ReqEdit::Add));
+    if edits.is_empty() {
+        crate::print_error(
+            "wheelhouse edit",
+            "no edit given. Say what to change, e.g. --set-max numpy 2 or --add-req 'packaging>=21'",
+        );
+        return 2;
+    }
+    match admin::edit_wheel(&args.wheel, &edits) {
+        Ok(requires) => {
+            println!("{}: Requires-Dist is now:", args.wheel.display());
+            for r in requires {
+                println!("  {r}");
+            }
+            // Edits rename a new file over the old: the directory changed, so refresh the
+            // catalog of the wheelhouse holding it (the nearest ancestor with one).
+            let dir = args.wheel.canonicalize().unwrap_or(args.wheel.clone());
+            if let Some(root) = dir
+                .ancestors()
+                .skip(1)
+                .take(3)
+                .find(|d| d.join(catalog::CATALOG_FILE).is_file())
+            {
+                if let Err(e) = admin::update_catalog(root, false) {
+                    return fail("wheelhouse edit", &e);
+                }
+            }
+            0
+        }
+        Err(e) => fail("wheelhouse edit", &e),
+    }
+}
+
+pub fn run_audit(args: AuditArgs) -> i32 {
+    let root = wheelhouse_root(args.wheelhouse);
+    if !root.is_dir() {
+        crate::print_error(
+            "wheelhouse audit",
+            &format!(
+                "{} is not a directory. Give the wheelhouse root as an argument or set WHEELHOUSE",
+                root.display()
+            ),
+        );
+        return 2;
+    }
+    let mut pythons = Vec::new();
+    for p in &args.python {
+        match PythonVersion::parse(p) {
+            Some(v) => pythons.push(v),
+            None => {
+                crate::print_error(
+                    "wheelhouse audit",
+                    &format!("--python {p}: not a Python version; write it as 3.11"),
+                );
+                return 2;
+            }
+        }
+    }
+    if pythons.is_empty() {
+        pythons = SiteConfig::from_env(&Environment::from_process()).available_pythons();
+    }
+    if pythons.is_empty() {
+        crate::print_error(
+            "wheelhouse audit",
+            "no Python to check the dependency closure for: PYTHON_DIRS names none. Give them with --python 3.11 3.12",
+        );
+        return 2;
+    }
+    let report = admin::audit(
+        &root,
+        &AuditOptions {
+            pythons,
+            archs: args.arch,
+            deep: args.deep,
+        },
+    );
+    if args.format == "json" {
+        let findings: Vec<_> = report
+            .findings
+            .iter()
+            .map(|f| json!({ "kind": f.kind, "message": f.message, "path": f.path }))
+            .collect();
+        let value = json!({
+            "wheels": report.wheels,
+            "checked": report.checked.iter().map(|(p, a)| json!({"python": p, "level": a})).collect::<Vec<_>>(),
+            "catalog_used": report.catalog_used,
+            "findings": findings,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+    } else {
+        for f in &report.findings {
+            println!("{}: {}", f.kind, f.message);
+        }
+        eprintln!(
+            "wheelhouse audit: {} wheels, {} Python/level pairs checked{}: {} problem{}",
+            report.wheels,
+            report.checked.len(),
+            if report.catalog_used {
+                " (from the catalog)"
+            } else {
+                " (no fresh catalog: wheels opened; run `wheelhouse index`)"
+            },
+            report.findings.len(),
+            if report.findings.len() == 1 { "" } else { "s" }
+        );
+    }
+    i32::from(!report.findings.is_empty())
+}
