@@ -91,7 +91,8 @@ pub fn build_index(
     allow_manylinux: bool,
     extra_wheels: &[PathBuf],
 ) -> Index {
-    let listing = Wheelhouse::open(&site.wheelhouse).list_paths(&paths);
+    let house = Wheelhouse::open(&site.wheelhouse);
+    let listing = house.list_paths(&paths);
     let target = interpreter.tag_target();
     let allowed = TagPriority::new(&target, allow_manylinux);
     let with_manylinux = TagPriority::new(&target, true);
@@ -105,7 +106,27 @@ pub fn build_index(
         .map(|f| (listing.path_of(f), listing.name(f), f.search_path + 1));
     let mut index = Index::build(direct.chain(found), &allowed, &with_manylinux, paths);
     index.search_paths.extend(extra_wheels.iter().cloned());
+    if house.catalog_in_use() {
+        index.known_metadata = resolver::KnownMetadata(Some(Box::new(CatalogMetadata(house))));
+    }
     index
+}
+
+/// The catalog's per-wheel metadata, for wheels whose size and modification time still match
+/// what was indexed.
+struct CatalogMetadata(Wheelhouse);
+
+impl resolver::MetadataSource for CatalogMetadata {
+    fn core_metadata(&self, wheel: &Path) -> Option<wheel_metadata::CoreMetadata> {
+        let meta = self.0.wheel_meta(wheel)?;
+        meta.is_readable().then(|| wheel_metadata::CoreMetadata {
+            name: meta.name.clone(),
+            version: meta.version.clone(),
+            requires_dist: meta.requires_dist.clone(),
+            requires_python: meta.requires_python.clone(),
+            provides_extra: meta.provides_extra.clone(),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -42,6 +42,22 @@ pub struct RejectedWheel {
     pub why: Rejection,
 }
 
+/// Where a wheel's core metadata can be had without opening the wheel (the wheelhouse's
+/// catalog, when it is fresh). `None` means "open the wheel".
+pub trait MetadataSource {
+    fn core_metadata(&self, wheel: &std::path::Path) -> Option<wheel_metadata::CoreMetadata>;
+}
+
+/// An optional [`MetadataSource`] (a newtype so the index stays `Debug` and `Default`).
+#[derive(Default)]
+pub struct KnownMetadata(pub Option<Box<dyn MetadataSource>>);
+
+impl std::fmt::Debug for KnownMetadata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "KnownMetadata(some)" } else { "KnownMetadata(none)" })
+    }
+}
+
 /// Every wheel of the search paths, sorted into usable and rejected per normalised name.
 #[derive(Debug, Default)]
 pub struct Index {
@@ -54,6 +70,8 @@ pub struct Index {
     pub search_paths: Vec<PathBuf>,
     /// Files skipped because pip would reject their names, one message each.
     pub warnings: Vec<String>,
+    /// Metadata known without opening wheels.
+    pub known_metadata: KnownMetadata,
 }
 
 impl Index {

@@ -35,7 +35,7 @@ use pubgrub::{
 use wheel_metadata::{normalize_name, CoreMetadata};
 
 pub use explain::{explain_no_candidates, NoCandidates};
-pub use index::{Index, RejectedWheel, Rejection, WheelCandidate};
+pub use index::{Index, KnownMetadata, MetadataSource, RejectedWheel, Rejection, WheelCandidate};
 
 /// A distribution already importable by the target interpreter.
 #[derive(Clone, Debug)]
@@ -280,9 +280,21 @@ impl<'a> Provider<'a> {
             }
             Some(i) => {
                 let wheel = &self.index.usable[&**key][i];
-                let text = wheel_metadata::read_dist_info_file(&wheel.path, "METADATA")
-                    .map_err(|e| e.to_string())?;
-                let core = CoreMetadata::parse(&text);
+                // A fresh catalog answers without opening the wheel.
+                let known = self
+                    .index
+                    .known_metadata
+                    .0
+                    .as_ref()
+                    .and_then(|source| source.core_metadata(&wheel.path));
+                let core = match known {
+                    Some(core) => core,
+                    None => {
+                        let text = wheel_metadata::read_dist_info_file(&wheel.path, "METADATA")
+                            .map_err(|e| e.to_string())?;
+                        CoreMetadata::parse(&text)
+                    }
+                };
                 Metadata {
                     requires_dist: core.requires_dist,
                     requires_python: core.requires_python,
