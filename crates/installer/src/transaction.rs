@@ -13,7 +13,7 @@
 //! Each step can be tested for having happened (a rename moves its source away), so undoing
 //! is safe even when the process died in the middle of the list.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -275,11 +275,14 @@ fn prepare_and_commit(
 }
 
 /// Works out the steps of a commit against the environment as it will be after the steps
-/// before (a path moved aside no longer exists for the ones after).
+/// before: a path moved aside no longer exists for the ones after, and a staged directory
+/// moved into place exists (with the staged content) for the wheels after it.
 struct StepPlanner {
     steps: Vec<Step>,
     backups: PathBuf,
     gone: HashSet<PathBuf>,
+    /// Environment path → the staged path whose content it will have.
+    placed: HashMap<PathBuf, PathBuf>,
 }
 
 impl StepPlanner {
@@ -288,15 +291,39 @@ impl StepPlanner {
             steps: Vec::new(),
             backups,
             gone: HashSet::new(),
+            placed: HashMap::new(),
         }
     }
 
+    /// Where `path`'s content is at this point of the plan, or `None` when it will be gone.
+    fn locate(&self, path: &Path) -> Option<PathBuf> {
+        for ancestor in path.ancestors() {
+            if let Some(staged) = self.placed.get(ancestor) {
+                let rest = path.strip_prefix(ancestor).unwrap_or(Path::new(""));
+                return Some(if rest.as_os_str().is_empty() {
+                    staged.clone()
+                } else {
+                    staged.join(rest)
+                });
+            }
+            if self.gone.contains(ancestor) {
+                return None;
+            }
+        }
+        Some(path.to_path_buf())
+    }
+
+    fn metadata(&self, path: &Path) -> Option<std::fs::Metadata> {
+        std::fs::symlink_metadata(self.locate(path)?).ok()
+    }
+
     fn exists(&self, path: &Path) -> bool {
-        !path.ancestors().any(|a| self.gone.contains(a)) && std::fs::symlink_metadata(path).is_ok()
+        self.metadata(path).is_some()
     }
 
     fn move_aside(&mut self, path: &Path) {
         let backup = self.backups.join((self.steps.len() + 1).to_string());
+        self.placed.remove(path);
         self.gone.insert(path.to_path_buf());
         self.steps.push(Step::Backup {
             path: path.to_path_buf(),
@@ -304,10 +331,16 @@ impl StepPlanner {
         });
     }
 
+    fn place(&mut self, staged: PathBuf, path: PathBuf) {
+        self.gone.remove(&path);
+        self.placed.insert(path.clone(), staged.clone());
+        self.steps.push(Step::Move { staged, path });
+    }
+
     /// Moves a staged tree into the environment: a whole directory in one rename when the
     /// target does not exist yet, entry by entry where it does (shared directories such as
-    /// `bin`). Only real directories are gone into: a link in the environment is replaced,
-    /// never followed.
+    /// `bin`, or a `share` another wheel of the same install brings). Only real directories
+    /// are gone into: a link in the environment is replaced, never followed.
     fn merge(&mut self, staged: &Path, target: &Path) -> Result<(), InstallError> {
         let entries =
             std::fs::read_dir(staged).map_err(InstallError::io(staged, "read directory"))?;
@@ -316,24 +349,12 @@ impl StepPlanner {
             let from = entry.path();
             let to = target.join(entry.file_name());
             let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
-            let existing = if self.exists(&to) {
-                std::fs::symlink_metadata(&to).ok()
-            } else {
-                None
-            };
-            match existing {
-                None => self.steps.push(Step::Move {
-                    staged: from,
-                    path: to,
-                }),
+            match self.metadata(&to) {
+                None => self.place(from, to),
                 Some(meta) if is_dir && meta.is_dir() => self.merge(&from, &to)?,
                 Some(_) => {
                     self.move_aside(&to);
-                    self.gone.remove(&to);
-                    self.steps.push(Step::Move {
-                        staged: from,
-                        path: to,
-                    });
+                    self.place(from, to);
                 }
             }
         }

@@ -342,3 +342,30 @@ fn a_mistyped_find_links_directory_is_named() {
         stderr(&out)
     );
 }
+
+/// Two wheels of one install bringing the same new directory (`share/`, as jupyter and
+/// matplotlib-related wheels do) and even the same file: both land, the later file wins, as
+/// with pip.
+#[test]
+fn wheels_sharing_a_new_directory_install_together() {
+    let site = Site::new();
+    WheelSpec::pure("sharea", "1.0")
+        .file("sharea-1.0.data/data/share/jupyter/a.json", b"{\"a\": 1}\n")
+        .file("sharea-1.0.data/data/share/common.txt", b"from a\n")
+        .write(&site.generic);
+    WheelSpec::pure("shareb", "1.0")
+        .file("shareb-1.0.data/data/share/jupyter/b.json", b"{\"b\": 1}\n")
+        .file("shareb-1.0.data/data/share/common.txt", b"from b\n")
+        .write(&site.generic);
+    let env = site.path("env");
+    let e = env.to_str().unwrap();
+    site.ok(&["venv", "--without-pip", e]);
+    site.ok(&["install", "-p", e, "sharea", "shareb"]);
+    assert!(env.join("share/jupyter/a.json").exists() && env.join("share/jupyter/b.json").exists());
+    let common = std::fs::read_to_string(env.join("share/common.txt")).unwrap();
+    assert!(common == "from a\n" || common == "from b\n");
+    // Uninstalling one leaves the other's files.
+    site.ok(&["uninstall", "-p", e, "sharea"]);
+    assert!(!env.join("share/jupyter/a.json").exists());
+    assert!(env.join("share/jupyter/b.json").exists());
+}
