@@ -4,10 +4,15 @@
 use std::path::{Component, Path, PathBuf};
 
 /// The root every changed path must stay inside, with its links resolved once.
-#[derive(Clone, Debug)]
+///
+/// # Performance
+/// Resolving links costs an `lstat` per path component; a wheel's members share a handful of
+/// parent directories, so the verdict for each existing directory is remembered.
+#[derive(Debug)]
 pub struct Confinement {
     root: PathBuf,
     canonical_root: PathBuf,
+    inside: std::sync::Mutex<std::collections::HashMap<PathBuf, bool>>,
 }
 
 /// Why a path was refused.
@@ -20,6 +25,7 @@ impl Confinement {
         Confinement {
             root,
             canonical_root,
+            inside: Default::default(),
         }
     }
 
@@ -42,11 +48,23 @@ impl Confinement {
         }
         let mut parent = normal.parent();
         while let Some(dir) = parent {
+            if let Some(&known) = self.inside.lock().expect("never poisoned").get(dir) {
+                return if known {
+                    Ok(normal)
+                } else {
+                    Err("goes through a link that leads outside the environment")
+                };
+            }
             if std::fs::symlink_metadata(dir).is_ok() {
                 let real = dir
                     .canonicalize()
                     .map_err(|_| "has a parent directory that cannot be resolved")?;
-                if !real.starts_with(&self.canonical_root) {
+                let ok = real.starts_with(&self.canonical_root);
+                self.inside
+                    .lock()
+                    .expect("never poisoned")
+                    .insert(dir.to_path_buf(), ok);
+                if !ok {
                     return Err("goes through a link that leads outside the environment");
                 }
                 break;

@@ -59,17 +59,21 @@ pub(super) fn map_members(
     };
     let mut warnings = Vec::new();
     let mut members = Vec::with_capacity(opened.members.len());
+    // Written by the installer itself, or RECORD's own signatures: never taken from the wheel.
+    let generated = [
+        "RECORD",
+        "RECORD.jws",
+        "RECORD.p7s",
+        "INSTALLER",
+        "REQUESTED",
+        "direct_url.json",
+    ];
     for raw in &opened.members {
         let name = &raw.name;
-        if [
-            format!("{dist_info}/RECORD"),
-            format!("{dist_info}/RECORD.jws"),
-            format!("{dist_info}/RECORD.p7s"),
-            format!("{dist_info}/INSTALLER"),
-            format!("{dist_info}/REQUESTED"),
-            format!("{dist_info}/direct_url.json"),
-        ]
-        .contains(name)
+        if name
+            .strip_prefix(dist_info.as_str())
+            .and_then(|r| r.strip_prefix('/'))
+            .is_some_and(|file| generated.contains(&file))
         {
             continue;
         }

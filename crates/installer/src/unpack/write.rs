@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
+use sha2::Digest;
 use wheel_metadata::{hash_bytes, RecordEntry};
 
 use super::archive::Archive;
@@ -44,8 +45,16 @@ pub(super) fn write_members(
                     return Err(InstallError::Interrupted);
                 }
                 read_member(wheel, &mut archive, member, &mut buffer)?;
+                // One SHA-256 pass serves both the check (RECORD's usual algorithm) and the
+                // installed RECORD's row.
+                let sha256 = sha2::Sha256::digest(&buffer);
                 if let Some(expected) = &member.expected {
-                    if !expected.matches(&buffer) {
+                    let ok = if expected.algorithm == "sha256" {
+                        expected.digest == sha256.as_slice()
+                    } else {
+                        expected.matches(&buffer)
+                    };
+                    if !ok {
                         return Err(InstallError::HashMismatch {
                             wheel: wheel.to_path_buf(),
                             member: member.name.clone(),
@@ -60,17 +69,22 @@ pub(super) fn write_members(
                     None
                 };
                 let content: &[u8] = rewritten.as_deref().unwrap_or(&buffer);
+                let row_hash = if rewritten.is_some() {
+                    hash_bytes(content)
+                } else {
+                    use base64::Engine;
+                    format!(
+                        "sha256={}",
+                        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha256)
+                    )
+                };
                 let mode = if member.executable {
                     modes.executable
                 } else {
                     modes.file
                 };
                 write_new(&stage.join(&member.target), content, mode)?;
-                local.push((
-                    member.target.clone(),
-                    hash_bytes(content),
-                    content.len() as u64,
-                ));
+                local.push((member.target.clone(), row_hash, content.len() as u64));
             }
             rows.lock().expect("no panics while held").extend(local);
             Ok(())
