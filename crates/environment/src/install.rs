@@ -43,6 +43,8 @@ pub struct InstallOptions {
     pub ignore_stack_requirements: bool,
     /// Threads to unpack with; 0 means the job's CPUs.
     pub threads: usize,
+    /// The unpacked-wheel cache (`None`: `--no-cache`, and the default for library callers).
+    pub cache: Option<crate::CacheOptions>,
 }
 
 /// What happens along the way, for the caller to print.
@@ -82,6 +84,8 @@ pub struct Report {
     pub threads: usize,
     pub resolved_in: Duration,
     pub elapsed: Duration,
+    /// What the unpacked-wheel cache did, when used.
+    pub cache: Option<crate::CacheReport>,
 }
 
 /// Installs into `target`. `cancel` is set by the caller's signal handlers (Ctrl-C, the
@@ -165,6 +169,12 @@ pub fn install(
         crate::check_loaded_stack_dependents(site, target, &resolution, &importable)?;
     }
     plan.allow_incomplete_record = config.allow_incomplete_record;
+    if !options.dry_run {
+        plan.cache = options
+            .cache
+            .as_ref()
+            .map(|c| crate::cache::open(c, &target.root));
+    }
     for w in &mut plan.install {
         w.direct = wanted.wheel_files.contains(&w.path);
     }
@@ -195,6 +205,9 @@ pub fn install(
         if let Err(w) = compile(target, threads) {
             events(Event::Warning(&w));
         }
+    }
+    if let (Some(used), Some(cache)) = (&plan.cache, &options.cache) {
+        report.cache = Some(crate::cache::finish(used, cache));
     }
     report.installed = outcome.installed;
     report.files = outcome.files;

@@ -2,6 +2,7 @@
 //! library crates (`site-config`, `catalog`, `wheel-name`, `requirements`, `table`).
 
 mod avail;
+mod cache;
 mod index;
 mod modules;
 mod pyenv;
@@ -94,6 +95,9 @@ enum Command {
     /// Build a package stack module (`wheelhouse stack build scipy-stack/2024a ...`).
     #[command(subcommand)]
     Stack(modules::StackCommand),
+    /// Show, clean or prune the cache of unpacked wheels (`wheelhouse cache info`).
+    #[command(subcommand)]
+    Cache(cache::CacheCommand),
 }
 
 /// Entry point of the `wheelhouse` binary; returns the exit code. Invoked under the name
@@ -129,6 +133,7 @@ pub fn run_wheelhouse(args: Vec<OsString>) -> i32 {
         Command::Module(c) => modules::run_module(c),
         Command::Site(c) => modules::run_site(c),
         Command::Stack(c) => modules::run_stack(c),
+        Command::Cache(c) => cache::run(c),
     }
 }
 
