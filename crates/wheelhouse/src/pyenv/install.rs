@@ -73,9 +73,9 @@ pub struct InstallArgs {
     /// Neither read nor fill the cache of unpacked wheels
     #[arg(long)]
     no_cache: bool,
-    /// How cached files get into the environment: clone (copy-on-write), hardlink, copy
-    /// [default: clone where the file system can, else hardlink]
-    #[arg(long, value_name = "MODE", value_parser = ["clone", "hardlink", "copy"])]
+    /// How cached files get into the environment: clone (copy-on-write), hardlink, copy;
+    /// auto: clone where the file system can, else hardlink [default: auto]
+    #[arg(long, value_name = "MODE", value_parser = ["auto", "clone", "hardlink", "copy"])]
     link_mode: Option<String>,
     /// Print less (errors only)
     #[arg(short, long)]
