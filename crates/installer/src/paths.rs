@@ -4,10 +4,20 @@
 use std::path::{Component, Path, PathBuf};
 
 /// The root every changed path must stay inside, with its links resolved once.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Confinement {
     root: PathBuf,
     canonical_root: PathBuf,
+    /// Verdicts on parent directories already resolved: a wheel's 15,000 members sit in a
+    /// few hundred directories, and resolving one costs a `readlink` per component.
+    /// Nothing else changes the environment while we hold its lock.
+    parents: std::sync::Mutex<std::collections::HashMap<PathBuf, Result<(), Escape>>>,
+}
+
+impl Clone for Confinement {
+    fn clone(&self) -> Confinement {
+        Confinement::new(&self.root)
+    }
 }
 
 /// Why a path was refused.
@@ -20,6 +30,7 @@ impl Confinement {
         Confinement {
             root,
             canonical_root,
+            parents: Default::default(),
         }
     }
 
@@ -40,7 +51,33 @@ impl Confinement {
         if normal == self.root || !normal.starts_with(&self.root) {
             return Err("resolves to a path outside the environment");
         }
-        let mut parent = normal.parent();
+        if let Some(parent) = normal.parent() {
+            let known = self
+                .parents
+                .lock()
+                .expect("no panics while held")
+                .get(parent)
+                .copied();
+            let verdict = match known {
+                Some(verdict) => verdict,
+                None => {
+                    let verdict = self.check_parent(parent);
+                    self.parents
+                        .lock()
+                        .expect("no panics while held")
+                        .insert(parent.to_path_buf(), verdict);
+                    verdict
+                }
+            };
+            verdict?;
+        }
+        Ok(normal)
+    }
+
+    /// The nearest existing directory at or above `dir`, with every link resolved, is inside
+    /// the root.
+    fn check_parent(&self, dir: &Path) -> Result<(), Escape> {
+        let mut parent = Some(dir);
         while let Some(dir) = parent {
             if std::fs::symlink_metadata(dir).is_ok() {
                 let real = dir
@@ -53,7 +90,7 @@ impl Confinement {
             }
             parent = dir.parent();
         }
-        Ok(normal)
+        Ok(())
     }
 
     /// [`Confinement::check`] for a path relative to the root, returned relative.

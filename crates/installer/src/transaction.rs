@@ -283,6 +283,10 @@ struct StepPlanner {
     steps: Vec<Step>,
     backups: PathBuf,
     gone: HashSet<PathBuf>,
+    /// Environment paths an earlier step moves a staged tree to, with that tree: two wheels
+    /// that both bring a directory the environment lacks (`share/` from ipython and
+    /// jupyter_core) merge the second into what the first put there.
+    placed: std::collections::HashMap<PathBuf, PathBuf>,
 }
 
 impl StepPlanner {
@@ -291,7 +295,22 @@ impl StepPlanner {
             steps: Vec::new(),
             backups,
             gone: HashSet::new(),
+            placed: std::collections::HashMap::new(),
         }
+    }
+
+    /// What will be at `path` once the steps planned so far are taken, when an earlier step
+    /// moves a staged tree there: the staged path it comes from.
+    fn planned(&self, path: &Path) -> Option<PathBuf> {
+        path.ancestors().find_map(|a| {
+            let staged = self.placed.get(a)?;
+            let rest = path.strip_prefix(a).ok()?;
+            Some(if rest.as_os_str().is_empty() {
+                staged.clone()
+            } else {
+                staged.join(rest)
+            })
+        })
     }
 
     fn exists(&self, path: &Path) -> bool {
@@ -323,13 +342,17 @@ impl StepPlanner {
             let existing = if self.exists(&to) {
                 std::fs::symlink_metadata(&to).ok()
             } else {
-                None
+                self.planned(&to)
+                    .and_then(|staged| std::fs::symlink_metadata(staged).ok())
             };
             match existing {
-                None => self.steps.push(Step::Move {
-                    staged: from,
-                    path: to,
-                }),
+                None => {
+                    self.placed.insert(to.clone(), from.clone());
+                    self.steps.push(Step::Move {
+                        staged: from,
+                        path: to,
+                    })
+                }
                 Some(meta) if is_dir && meta.is_dir() => self.merge(&from, &to)?,
                 Some(_) => {
                     self.move_aside(&to);

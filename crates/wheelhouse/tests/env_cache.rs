@@ -400,3 +400,30 @@ fn an_edited_environment_file_never_corrupts_what_the_cache_gives() {
     assert_eq!(count(&out, "wheels from the cache"), 3);
     assert_eq!(contents(&env), reference);
 }
+
+/// Found while measuring the scipy stack: ipython and jupyter_core both bring `share/`, which
+/// a fresh environment lacks; the second is merged into what the first puts there.
+#[test]
+fn two_wheels_bringing_the_same_new_directory_install_together() {
+    let site = Site::new();
+    for name in ["first", "second"] {
+        WheelSpec::pure(name, "1.0")
+            .file(&format!("{name}-1.0.data/data/share/man/man1/{name}.1"), b"manual\n")
+            .file(&format!("{name}-1.0.data/data/share/{name}/x.json"), b"{}\n")
+            .write(&site.generic);
+    }
+    let env = site.venv("env");
+    let e = env.to_str().unwrap();
+    for cache in [&["--no-cache"][..], &["--cache-dir", "cache"], &["--cache-dir", "cache"]] {
+        let _ = std::fs::remove_dir_all(env.join("share"));
+        let mut args = vec!["install", "-p", e, "--force-reinstall"];
+        args.extend(cache);
+        args.extend(["first", "second"]);
+        site.ok(&args);
+        for name in ["first", "second"] {
+            let page = env.join(format!("share/man/man1/{name}.1"));
+            assert_eq!(std::fs::read(&page).unwrap(), b"manual\n", "{cache:?}");
+            assert!(env.join(format!("share/{name}/x.json")).exists());
+        }
+    }
+}
