@@ -38,6 +38,9 @@ pub struct CacheReport {
     pub copied: usize,
     /// What keeping within the bounds removed.
     pub pruned: Pruned,
+    /// Across file systems: the measured rates of copying from the cache and of
+    /// decompressing, bytes per second (0 when not measured).
+    pub across: Option<(u64, u64)>,
 }
 
 pub(crate) fn open(options: &CacheOptions, env_root: &Path) -> Arc<CacheUse> {
@@ -51,7 +54,7 @@ pub(crate) fn open(options: &CacheOptions, env_root: &Path) -> Arc<CacheUse> {
         LinkMode::Copy
     };
     let linker = Linker::new(mode, installer::paths::umask_cached());
-    Arc::new(CacheUse::new(cache, linker, write))
+    Arc::new(CacheUse::new(cache, linker, write, !same))
 }
 
 pub(crate) fn finish(used: &CacheUse, options: &CacheOptions) -> CacheReport {
@@ -71,5 +74,6 @@ pub(crate) fn finish(used: &CacheUse, options: &CacheOptions) -> CacheReport {
         linked: used.linker.linked.load(Ordering::Relaxed),
         copied: used.linker.copied.load(Ordering::Relaxed),
         pruned,
+        across: used.across.then(|| used.rates()),
     }
 }

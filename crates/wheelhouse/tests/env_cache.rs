@@ -427,3 +427,29 @@ fn two_wheels_bringing_the_same_new_directory_install_together() {
         }
     }
 }
+
+/// A cache on another file system (tmpfs, the environment on the disk) is read by copying
+/// while that measures faster than decompressing, and never written.
+#[test]
+fn a_cache_on_another_file_system_is_read_by_copying_and_never_written() {
+    let site = Site::new();
+    wheel(&site);
+    let shm = tempfile::tempdir_in("/dev/shm").expect("tmpfs at /dev/shm");
+    let env = site.path("env");
+    let local = Run {
+        site: &site,
+        cache: shm.path().join("cache"),
+    };
+    let reference = local.reference(&env);
+    // Filled from an environment on its own file system.
+    let there = shm.path().join("env");
+    local.install(&there, &[]);
+    assert_eq!(local.info()["entries"], 3);
+    let out = local.install(&env, &[]);
+    let text = stderr(&out);
+    assert!(text.contains("not written"), "{text}");
+    assert!(text.contains("cache on another file system: copying from it"), "{text}");
+    assert_eq!(count(&out, "hard-linked"), 0);
+    assert_eq!(contents(&env), reference);
+    assert_eq!(local.info()["entries"], 3);
+}

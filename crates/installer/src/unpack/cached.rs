@@ -10,7 +10,7 @@
 //! writes.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -36,10 +36,16 @@ pub struct CacheUse {
     pub written: AtomicUsize,
     /// Entries found changed (an environment's hard-linked file edited in place) and dropped.
     pub stale: AtomicUsize,
+    /// The cache is on another file system than the environment: reading it is a copy,
+    /// which is used only while it measures faster than decompressing.
+    pub across: bool,
+    /// Bytes and nanoseconds placed by copying across file systems, and by decompressing.
+    copied: [AtomicU64; 2],
+    decompressed: [AtomicU64; 2],
 }
 
 impl CacheUse {
-    pub fn new(cache: Cache, linker: Linker, write: bool) -> CacheUse {
+    pub fn new(cache: Cache, linker: Linker, write: bool, across: bool) -> CacheUse {
         CacheUse {
             cache,
             linker,
@@ -47,6 +53,48 @@ impl CacheUse {
             hits: AtomicUsize::new(0),
             written: AtomicUsize::new(0),
             stale: AtomicUsize::new(0),
+            across,
+            copied: Default::default(),
+            decompressed: Default::default(),
+        }
+    }
+
+    /// Whether the next wheel may be read from the cache. Across file systems, the first
+    /// wheels are decompressed and the next copied, each timed; from then on the cache is
+    /// read only while copying measures faster (bytes per second, over the install so far).
+    pub fn read_allowed(&self) -> bool {
+        if !self.across {
+            return true;
+        }
+        let [db, dn] = self.decompressed.each_ref().map(|a| a.load(Ordering::Relaxed));
+        let [cb, cn] = self.copied.each_ref().map(|a| a.load(Ordering::Relaxed));
+        if db == 0 {
+            return false;
+        }
+        if cb == 0 {
+            return true;
+        }
+        // cb/cn >= db/dn, without division.
+        u128::from(cb) * u128::from(dn) >= u128::from(db) * u128::from(cn)
+    }
+
+    /// Measured rates across file systems, bytes per second: (copying, decompressing).
+    pub fn rates(&self) -> (u64, u64) {
+        let rate = |a: &[AtomicU64; 2]| {
+            let [b, n] = a.each_ref().map(|a| a.load(Ordering::Relaxed));
+            if n == 0 {
+                0
+            } else {
+                (u128::from(b) * 1_000_000_000 / u128::from(n)) as u64
+            }
+        };
+        (rate(&self.copied), rate(&self.decompressed))
+    }
+
+    fn measure(&self, which: &[AtomicU64; 2], bytes: u64, started: std::time::Instant) {
+        if self.across {
+            which[0].fetch_add(bytes, Ordering::Relaxed);
+            which[1].fetch_add(started.elapsed().as_nanos().max(1) as u64, Ordering::Relaxed);
         }
     }
 }
@@ -71,6 +119,7 @@ pub(super) fn place_from_entry(
     if cached != entry.len() {
         return Ok(None);
     }
+    let started = std::time::Instant::now();
     let stale = AtomicBool::new(false);
     let rows: Mutex<Rows> = Mutex::new(Vec::with_capacity(members.len()));
     members
@@ -125,6 +174,7 @@ pub(super) fn place_from_entry(
         )?);
     }
     use_.hits.fetch_add(1, Ordering::Relaxed);
+    use_.measure(&use_.copied, members.iter().map(|m| m.size).sum(), started);
     Ok(Some(rows))
 }
 
@@ -160,6 +210,7 @@ pub(super) fn write_and_fill(
         slots: &slots,
         failed: AtomicBool::new(false),
     });
+    let started = std::time::Instant::now();
     let rows = write::write_members(
         wheel,
         &opened.archive,
@@ -170,6 +221,9 @@ pub(super) fn write_and_fill(
         cancel,
         fill.as_ref(),
     )?;
+    if let Some(use_) = use_ {
+        use_.measure(&use_.decompressed, members.iter().map(|m| m.size).sum(), started);
+    }
     if let (Some(fill), Some(use_)) = (fill, use_) {
         if !fill.failed.load(Ordering::Relaxed) {
             if let Some(writer) = writer {
@@ -180,4 +234,38 @@ pub(super) fn write_and_fill(
         }
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wheel_cache::LinkMode;
+
+    fn across() -> CacheUse {
+        CacheUse::new(Cache::new("/nonexistent"), Linker::new(LinkMode::Copy, 0o022), false, true)
+    }
+
+    fn set(a: &[AtomicU64; 2], bytes: u64, nanos: u64) {
+        a[0].store(bytes, Ordering::Relaxed);
+        a[1].store(nanos, Ordering::Relaxed);
+    }
+
+    #[test]
+    fn across_file_systems_the_cache_is_read_only_while_copying_measures_faster() {
+        let used = across();
+        // Nothing measured: decompress first.
+        assert!(!used.read_allowed());
+        set(&used.decompressed, 100 << 20, 1_000_000_000);
+        // Decompressing measured, copying not yet: try a copy.
+        assert!(used.read_allowed());
+        set(&used.copied, 400 << 20, 1_000_000_000);
+        assert!(used.read_allowed());
+        assert_eq!(used.rates(), (400 << 20, 100 << 20));
+        // A slow network cache: decompress the rest.
+        set(&used.copied, 50 << 20, 1_000_000_000);
+        assert!(!used.read_allowed());
+        // On the same file system the cache is always read.
+        let same = CacheUse::new(Cache::new("/x"), Linker::new(LinkMode::Auto, 0o022), true, false);
+        assert!(same.read_allowed());
+    }
 }

@@ -103,7 +103,8 @@ pub fn unpack_wheel(
     // Wheels let through with unverified members are never cached nor served from it.
     let cache = options.cache.as_deref().filter(|_| warnings.is_empty());
     let mut written = None;
-    if let Some(entry) = cache.and_then(|c| c.cache.lookup(&opened.key)) {
+    let readable = cache.filter(|c| c.read_allowed());
+    if let Some(entry) = readable.and_then(|c| c.cache.lookup(&opened.key)) {
         let cache = cache.expect("looked up in it");
         written = cached::place_from_entry(
             wheel, &opened, &members, &entry, stage, &layout.python, modes, cache, cancel,

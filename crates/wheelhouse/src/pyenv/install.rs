@@ -228,6 +228,13 @@ pub(crate) fn run_install(
                 c.copied,
                 if c.stale > 0 { format!("; {} changed entries dropped", c.stale) } else { String::new() }
             );
+            if let Some((copy, decompress)) = c.across {
+                eprintln!(
+                    "cache on another file system: copying from it {} MB/s, decompressing {} MB/s",
+                    copy / 1_000_000,
+                    decompress / 1_000_000
+                );
+            }
         }
     }
     Ok(())
