@@ -202,7 +202,7 @@ pub fn install(
         events(Event::Warning(w));
     }
     if options.compile {
-        if let Err(w) = compile(target, threads) {
+        if let Err(w) = crate::compile::compile(target, threads) {
             events(Event::Warning(&w));
         }
     }
@@ -354,24 +354,3 @@ fn where_from(dist: &InstalledDist, kind: SiteDirKind) -> String {
         SiteDirKind::System => format!("from {place}"),
     }
 }
-
-/// Byte-compiles the environment's site-packages with its own interpreter (`compileall`,
-/// one worker per core). Failures are reported, not fatal: pip treats them the same way.
-fn compile(target: &Target, threads: usize) -> Result<(), String> {
-    let mut dirs = vec![target.layout.purelib.clone()];
-    if target.layout.platlib != target.layout.purelib {
-        dirs.push(target.layout.platlib.clone());
-    }
-    let status = std::process::Command::new(&target.layout.python)
-        .args(["-m", "compileall", "-q", "-j"])
-        .arg(threads.to_string())
-        .args(&dirs)
-        .stdout(std::process::Stdio::null())
-        .status();
-    match status {
-        Ok(s) if s.success() => Ok(()),
-        _ => Err("byte-compiling some modules failed; they will be compiled when first imported"
-            .into()),
-    }
-}
-

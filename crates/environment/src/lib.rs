@@ -10,6 +10,7 @@
 //! [`Error`] whose kind maps to the command's exit code, so the command line only prints.
 
 mod cache;
+mod compile;
 mod error;
 mod hashes;
 mod install;
