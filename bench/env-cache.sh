@@ -3,7 +3,8 @@
 # one hyperfine run on one file system: ours without the cache (cold, as on a fresh node), ours
 # filling an empty cache, ours with a warm cache on the same file system, uv cold and warm, and
 # virtualenv + pip (one run: it takes 20-30 s). Then byte-compiling: ours `--compile` against
-# `uv pip install --compile-bytecode`, both with warm caches.
+# `uv pip install --compile-bytecode`, both with warm caches and the same files (our venv
+# without its seeded pip, as uv venv has none).
 #   bench/env-cache.sh                         # on the disk under bench/work
 #   BENCH_DIR=/dev/shm/b bench/env-cache.sh    # on tmpfs
 #   RUNS=10 BENCH_WHEELS=DIR bench/env-cache.sh
@@ -34,6 +35,7 @@ reset="rm -rf $env; sync"
 uv_install="$tools/uv venv -q $env && $tools/uv pip install -q --python $env/bin/python --no-index --find-links $wheels --cache-dir $uvcache $packages"
 our_install="$ours venv -q $env -f $wheels && $ours install -q -p $env -f $wheels --allow-manylinux"
 
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # Warm both caches once.
 rm -rf "$uvcache" "$cache" "$env"; eval "$uv_install"
 rm -rf "$env"; eval "$our_install --cache-dir $cache $packages"
@@ -50,7 +52,8 @@ hyperfine --style basic --runs 1 --export-json "$work/env-cache-pip.json" \
     -n "virtualenv + pip" --prepare "$reset" \
     "$tools/python -m virtualenv -q --no-download $env && $env/bin/pip install -q --no-index --find-links $wheels $packages"
 hyperfine --style basic --runs "${COMPILE_RUNS:-3}" --export-json "$work/env-cache-compile.json" \
-    -n "ours, warm cache, --compile" --prepare "$reset" "$our_install --cache-dir $cache --compile $packages" \
+    -n "ours, warm cache, --compile" --prepare "$reset" \
+    "$ours venv -q --without-pip $env && $ours install -q -p $env -f $wheels --allow-manylinux --cache-dir $cache --compile $packages" \
     -n "uv, warm cache, --compile-bytecode" --prepare "$reset" "$uv_install --compile-bytecode"
 
 # The environments work: ours from the warm cache imports everything, pip check is clean.
@@ -72,7 +75,7 @@ uvc = results["uv, cold cache"]["mean"]
 print("| command | mean (s) | ± (s) | vs uv warm | vs uv cold |")
 print("| --- | ---: | ---: | ---: | ---: |")
 for name, r in results.items():
-    print(f"| {name} | {r['mean']:.3f} | {r['stddev']:.3f} | {r['mean']/uvw:.2f}× | {r['mean']/uvc:.2f}× |")
+    print(f"| {name} | {r['mean']:.3f} | {r['stddev'] or 0:.3f} | {r['mean']/uvw:.2f}× | {r['mean']/uvc:.2f}× |")
 ow = results["ours, warm cache"]["mean"]
 oc = results["ours, warm cache, --compile"]["mean"]
 uc = results["uv, warm cache, --compile-bytecode"]["mean"]

@@ -3,26 +3,33 @@
 //! # Performance
 //! Compiling is CPU work inside the interpreter; what we control is the overhead around it.
 //! `python -m compileall -j N` walks the tree in Python and hands each file to a process pool
-//! (a pickle round trip per file). Instead we walk the tree here, skip files whose `.pyc` is
-//! already newer, share the rest among one worker per core by size (largest first, each to
-//! the least loaded worker, so they finish together), and each worker — an isolated
-//! interpreter without `site` — reads its paths from standard input and calls
-//! `py_compile.compile`, as `compileall.compile_file` does. The `.pyc` files are the same
+//! (a pickle round trip per file). Instead we walk the tree here and keep one worker per core
+//! — an isolated interpreter without `site` — busy with batches of about 100 KB of source
+//! (largest files first), each sent to whichever worker answered last, so that a worker the
+//! scheduler slows down on a shared node takes less; each file goes through
+//! `py_compile.compile`, as in `compileall.compile_file`, and one whose `.pyc` is already
+//! newer is skipped. The `.pyc` files are the same
 //! (same cache tag, same timestamp invalidation unless `SOURCE_DATE_EPOCH` asks otherwise).
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 
 use crate::Target;
 
-/// Compiles each path read from standard input; failures (syntax errors in test data, as
-/// pip meets them too) are counted, not fatal.
+/// Reads batches of paths (one per line, a batch ended by an empty line), compiles them and
+/// answers each batch with a line, so that the next batch goes to whichever worker is free;
+/// failures (syntax errors in test data, as pip meets them too) are counted, not fatal.
 const WORKER: &str = r#"
 import sys, os, py_compile, importlib.util
 failed = 0
 for line in sys.stdin:
     path = line.rstrip("\n")
+    if not path:
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+        continue
     try:
         cached = importlib.util.cache_from_source(path)
         try:
@@ -35,6 +42,10 @@ for line in sys.stdin:
         failed += 1
 sys.exit(1 if failed else 0)
 "#;
+
+/// A batch is at least this many bytes of source (or the rest): a round trip per batch
+/// instead of per file.
+const BATCH_BYTES: u64 = 96 * 1024;
 
 /// Byte-compiles every `.py` file of the environment's site-packages that has no up-to-date
 /// `.pyc`. Failures are reported, not fatal: pip treats them the same way.
@@ -50,51 +61,68 @@ pub(crate) fn compile(target: &Target, threads: usize) -> Result<(), String> {
     if files.is_empty() {
         return Ok(());
     }
-    files.sort_by(|a, b| b.1.cmp(&a.1));
+    // Smallest first, popped from the end: the largest files go out first.
+    files.sort_by_key(|f| f.1);
     let workers = threads.clamp(1, files.len());
-    let mut shares: Vec<(u64, Vec<u8>)> = vec![(0, Vec::new()); workers];
-    for (path, size) in files {
-        let least = shares
-            .iter_mut()
-            .min_by_key(|(load, _)| *load)
-            .expect("at least one worker");
-        least.0 += size.max(1);
-        least.1.extend_from_slice(path.as_os_str().as_encoded_bytes());
-        least.1.push(b'\n');
-    }
-    let mut children = Vec::new();
-    let mut feeders = Vec::new();
-    for (_, list) in shares {
-        let child = Command::new(&target.layout.python)
-            .args(["-I", "-S", "-c", WORKER])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn();
-        let Ok(mut child) = child else {
-            return Err(failed());
-        };
-        if let Some(mut stdin) = child.stdin.take() {
-            // Each list is fed by its own thread: a pipe holds 64 KiB, and a worker reads
-            // its list only as fast as it compiles. A worker that dies early closes its end;
-            // its exit status reports it.
-            feeders.push(std::thread::spawn(move || {
-                let _ = stdin.write_all(&list);
-            }));
-        }
-        children.push(child);
-    }
-    let mut ok = true;
-    for mut child in children {
-        ok &= child.wait().is_ok_and(|s| s.success());
-    }
-    for feeder in feeders {
-        let _ = feeder.join();
-    }
+    let queue = Mutex::new(files);
+    let ok = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| scope.spawn(|| run_worker(&target.layout.python, &queue)))
+            .collect();
+        handles
+            .into_iter()
+            .all(|h| h.join().unwrap_or(false))
+    });
     if ok {
         Ok(())
     } else {
         Err(failed())
     }
+}
+
+/// One worker: takes batches from the queue until it is empty; `false` when it could not
+/// start or some file failed to compile.
+fn run_worker(python: &Path, queue: &Mutex<Vec<(PathBuf, u64)>>) -> bool {
+    let child = Command::new(python)
+        .args(["-I", "-S", "-c", WORKER])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else {
+        return false;
+    };
+    let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        return false;
+    };
+    let mut answers = BufReader::new(stdout);
+    let mut batch = Vec::new();
+    loop {
+        batch.clear();
+        let mut bytes = 0;
+        {
+            let mut queue = queue.lock().expect("no panics while held");
+            while bytes < BATCH_BYTES {
+                let Some((path, size)) = queue.pop() else {
+                    break;
+                };
+                bytes += size.max(1);
+                batch.extend_from_slice(path.as_os_str().as_encoded_bytes());
+                batch.push(b'\n');
+            }
+        }
+        if batch.is_empty() {
+            break;
+        }
+        batch.push(b'\n');
+        let mut answer = String::new();
+        if stdin.write_all(&batch).and_then(|()| stdin.flush()).is_err()
+            || answers.read_line(&mut answer).unwrap_or(0) == 0
+        {
+            break;
+        }
+    }
+    drop(stdin);
+    child.wait().is_ok_and(|s| s.success())
 }
 
 fn failed() -> String {
