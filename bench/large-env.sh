@@ -60,7 +60,7 @@ for set in requirements requirements-backtrack; do
     u_inst="$tools/uv pip install -q --python $uv_env/bin/python --no-index --find-links $wheels --no-cache -r $req"
     u_inst_warm="$tools/uv pip install -q --python $uv_env/bin/python --no-index --find-links $wheels --cache-dir $work/uv-cache -r $req"
     p_inst="$pip_env/bin/pip install -q --no-index --find-links $wheels -r $req"
-    hyperfine --style basic --runs "$runs" --export-json "$work/$set-install.json" \
+    hyperfine --style basic --runs "$runs" --warmup 1 --export-json "$work/$set-install.json" \
         -n "ours install (no cache)" --prepare "rm -rf $ours_env; $ours venv -q --without-pip $ours_env" "$o_inst" \
         -n "ours install (warm cache)" --prepare "rm -rf $ours_env; $ours venv -q --without-pip $ours_env" "${o_inst/--no-cache/--cache-dir $work/cache}" \
         -n "uv install (no cache)" --prepare "rm -rf $uv_env; $tools/uv venv -q $uv_env" "$u_inst" \
