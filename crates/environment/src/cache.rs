@@ -54,6 +54,9 @@ pub(crate) fn open(options: &CacheOptions, env_root: &Path) -> Arc<CacheUse> {
         LinkMode::Copy
     };
     let linker = Linker::new(mode, installer::paths::umask_cached());
+    if write {
+        linker.probe(&options.dir.join("v1/tmp"));
+    }
     Arc::new(CacheUse::new(cache, linker, write, !same))
 }
 

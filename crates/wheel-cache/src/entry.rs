@@ -175,6 +175,30 @@ impl EntryWriter {
         file.write_all(content)?;
         file.set_permissions(std::fs::Permissions::from_mode(mode))?;
         let meta = file.metadata()?;
+        self.record(n, name, &meta, hash)
+    }
+
+    /// Makes file `n` of the entry a hard link to `from`, a file just written with the same
+    /// content (the environment's staged copy): on the environment's file system this costs a
+    /// directory entry instead of a second file. The two then share an inode, as after a
+    /// hard-linked install, with the same risk and the same check (size and time).
+    pub fn link(&self, n: usize, name: &str, from: &Path, hash: &str) -> std::io::Result<()> {
+        if name.contains(['\n', '\r', '\t']) || hash.contains([' ', '\t', '\n']) {
+            return Err(std::io::Error::other("name cannot be written in a manifest"));
+        }
+        let path = self.dir.join(n.to_string());
+        std::fs::hard_link(from, &path)?;
+        let meta = std::fs::symlink_metadata(&path)?;
+        self.record(n, name, &meta, hash)
+    }
+
+    fn record(
+        &self,
+        n: usize,
+        name: &str,
+        meta: &std::fs::Metadata,
+        hash: &str,
+    ) -> std::io::Result<()> {
         let mut files = self.files.lock().expect("no panics while held");
         let slot = files
             .get_mut(n)

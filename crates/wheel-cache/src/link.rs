@@ -108,6 +108,30 @@ impl Linker {
         }
     }
 
+    /// For [`LinkMode::Auto`]: tries a reflink between two files in `dir` (on the file system
+    /// in question) and settles on hardlink when the file system has none, so that the
+    /// choice is known before the first file (entries written on a cold install link the
+    /// staged files only where clone is not to be had).
+    pub fn probe(&self, dir: &Path) {
+        if self.asked != LinkMode::Auto || self.state.load(Ordering::Relaxed) != CLONE {
+            return;
+        }
+        let a = dir.join(format!(".probe-a.{}", std::process::id()));
+        let b = dir.join(format!(".probe-b.{}", std::process::id()));
+        let ok = (|| -> std::io::Result<bool> {
+            std::fs::write(&a, b"probe")?;
+            let source = File::open(&a)?;
+            let target = OpenOptions::new().write(true).create_new(true).open(&b)?;
+            // SAFETY: as in clone_file.
+            Ok(unsafe { libc::ioctl(target.as_raw_fd(), libc::FICLONE, source.as_raw_fd()) } == 0)
+        })();
+        let _ = std::fs::remove_file(&a);
+        let _ = std::fs::remove_file(&b);
+        if let Ok(false) = ok {
+            self.state.fetch_max(HARDLINK, Ordering::Relaxed);
+        }
+    }
+
     pub fn asked(&self) -> LinkMode {
         self.asked
     }

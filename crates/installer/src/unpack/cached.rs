@@ -205,10 +205,17 @@ pub(super) fn write_and_fill(
     let writer = use_
         .filter(|u| u.write)
         .and_then(|u| u.cache.writer(&opened.key, next));
+    // Only where files would be hard-linked anyway: never when clone is to be had.
+    let link = use_.is_some_and(|u| {
+        u.linker.asked() == wheel_cache::LinkMode::Hardlink
+            || (u.linker.asked() == wheel_cache::LinkMode::Auto
+                && u.linker.current() == wheel_cache::LinkMode::Hardlink)
+    });
     let fill = writer.as_ref().map(|writer| CacheFill {
         writer,
         slots: &slots,
         failed: AtomicBool::new(false),
+        link: AtomicBool::new(link),
     });
     let started = std::time::Instant::now();
     let rows = write::write_members(

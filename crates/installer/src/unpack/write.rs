@@ -30,11 +30,21 @@ pub(super) struct CacheFill<'a> {
     pub writer: &'a wheel_cache::EntryWriter,
     pub slots: &'a [Option<usize>],
     pub failed: AtomicBool,
+    /// Hard-link the staged file into the entry instead of writing it again (the cache is
+    /// on the environment's file system and hard links are allowed: link mode auto or
+    /// hardlink); falls back to writing once a link fails.
+    pub link: AtomicBool,
 }
 
 impl CacheFill<'_> {
-    fn add(&self, i: usize, member: &Member, content: &[u8], hash: &str, mode: u32) {
+    fn add(&self, i: usize, member: &Member, staged: &Path, content: &[u8], hash: &str, mode: u32) {
         if let Some(Some(n)) = self.slots.get(i) {
+            if self.link.load(Ordering::Relaxed) {
+                if self.writer.link(*n, &member.name, staged, hash).is_ok() {
+                    return;
+                }
+                self.link.store(false, Ordering::Relaxed);
+            }
             if self.writer.add(*n, &member.name, content, hash, mode).is_err() {
                 self.failed.store(true, Ordering::Relaxed);
             }
@@ -88,10 +98,11 @@ pub(super) fn write_members(
                 } else {
                     modes.file
                 };
-                write_new(&stage.join(&member.target), content, mode)?;
+                let staged = stage.join(&member.target);
+                write_new(&staged, content, mode)?;
                 let hash = hash_bytes(content);
                 if let Some(fill) = entry {
-                    fill.add(c * CHUNK + j, member, content, &hash, mode);
+                    fill.add(c * CHUNK + j, member, &staged, content, &hash, mode);
                 }
                 local.push((member.target.clone(), hash, content.len() as u64));
             }
