@@ -69,9 +69,7 @@ pub(crate) fn compile(target: &Target, threads: usize) -> Result<(), String> {
         let handles: Vec<_> = (0..workers)
             .map(|_| scope.spawn(|| run_worker(&target.layout.python, &queue)))
             .collect();
-        handles
-            .into_iter()
-            .all(|h| h.join().unwrap_or(false))
+        handles.into_iter().all(|h| h.join().unwrap_or(false))
     });
     if ok {
         Ok(())
@@ -115,7 +113,10 @@ fn run_worker(python: &Path, queue: &Mutex<Vec<(PathBuf, u64)>>) -> bool {
         }
         batch.push(b'\n');
         let mut answer = String::new();
-        if stdin.write_all(&batch).and_then(|()| stdin.flush()).is_err()
+        if stdin
+            .write_all(&batch)
+            .and_then(|()| stdin.flush())
+            .is_err()
             || answers.read_line(&mut answer).unwrap_or(0) == 0
         {
             break;

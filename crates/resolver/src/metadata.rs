@@ -151,7 +151,10 @@ mod tests {
                 ahead.ahead(Path::new(&format!("w{i}")));
             }
             for i in (0..60).rev() {
-                assert_eq!(ahead.get(Path::new(&format!("w{i}"))).unwrap(), format!("Name: w{i}\n"));
+                assert_eq!(
+                    ahead.get(Path::new(&format!("w{i}"))).unwrap(),
+                    format!("Name: w{i}\n")
+                );
             }
             ahead.finish();
         });
@@ -161,7 +164,10 @@ mod tests {
     #[test]
     fn dependency_names() {
         assert_eq!(plain_dependency("numpy>=1.26"), Some("numpy"));
-        assert_eq!(plain_dependency("zope.interface ; python_version<'3.12'"), Some("zope.interface"));
+        assert_eq!(
+            plain_dependency("zope.interface ; python_version<'3.12'"),
+            Some("zope.interface")
+        );
         assert_eq!(plain_dependency("pytest ; extra == 'test'"), None);
         assert_eq!(plain_dependency(">=1"), None);
     }

@@ -68,7 +68,11 @@ impl Cache {
         if let Ok(d) = std::fs::File::open(&dir) {
             let _ = d.set_modified(std::time::SystemTime::now());
         }
-        Some(Entry { dir, files, by_name })
+        Some(Entry {
+            dir,
+            files,
+            by_name,
+        })
     }
 
     /// Removes an entry found damaged (moved to the trash first, so no reader sees it half
@@ -81,7 +85,10 @@ impl Cache {
         static N: AtomicU64 = AtomicU64::new(0);
         let trash = self.trash();
         let _ = std::fs::create_dir_all(&trash);
-        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let aside = trash.join(format!(
             "{name}.{}.{}",
             std::process::id(),
@@ -164,7 +171,9 @@ impl EntryWriter {
         mode: u32,
     ) -> std::io::Result<()> {
         if name.contains(['\n', '\r', '\t']) || hash.contains([' ', '\t', '\n']) {
-            return Err(std::io::Error::other("name cannot be written in a manifest"));
+            return Err(std::io::Error::other(
+                "name cannot be written in a manifest",
+            ));
         }
         let path = self.dir.join(n.to_string());
         let mut file = OpenOptions::new()
@@ -184,7 +193,9 @@ impl EntryWriter {
     /// hard-linked install, with the same risk and the same check (size and time).
     pub fn link(&self, n: usize, name: &str, from: &Path, hash: &str) -> std::io::Result<()> {
         if name.contains(['\n', '\r', '\t']) || hash.contains([' ', '\t', '\n']) {
-            return Err(std::io::Error::other("name cannot be written in a manifest"));
+            return Err(std::io::Error::other(
+                "name cannot be written in a manifest",
+            ));
         }
         let path = self.dir.join(n.to_string());
         std::fs::hard_link(from, &path)?;

@@ -71,7 +71,11 @@ impl Key {
             hasher.update(size.to_le_bytes());
             hasher.update([u8::from(executable)]);
         }
-        Key(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+        Key(hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect())
     }
 
     pub fn as_str(&self) -> &str {

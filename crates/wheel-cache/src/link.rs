@@ -147,7 +147,13 @@ impl Linker {
 
     /// Creates `dst` (which must not exist) with the content of the cached file `src`, which
     /// must still match `meta`, and with `mode`.
-    pub fn place(&self, src: &Path, dst: &Path, mode: u32, meta: &FileMeta) -> Result<(), PlaceError> {
+    pub fn place(
+        &self,
+        src: &Path,
+        dst: &Path,
+        mode: u32,
+        meta: &FileMeta,
+    ) -> Result<(), PlaceError> {
         loop {
             let state = self.state.load(Ordering::Relaxed);
             let result = match state {
@@ -173,7 +179,9 @@ impl Linker {
 
     fn open_checked(&self, src: &Path, meta: &FileMeta) -> Result<File, Attempt> {
         let file = File::open(src).map_err(|_| Attempt::Failed(PlaceError::Stale))?;
-        let m = file.metadata().map_err(|_| Attempt::Failed(PlaceError::Stale))?;
+        let m = file
+            .metadata()
+            .map_err(|_| Attempt::Failed(PlaceError::Stale))?;
         if !matches(&m, meta) {
             return Err(Attempt::Failed(PlaceError::Stale));
         }
@@ -197,7 +205,13 @@ impl Linker {
         Ok(())
     }
 
-    fn clone_file(&self, src: &Path, dst: &Path, mode: u32, meta: &FileMeta) -> Result<(), Attempt> {
+    fn clone_file(
+        &self,
+        src: &Path,
+        dst: &Path,
+        mode: u32,
+        meta: &FileMeta,
+    ) -> Result<(), Attempt> {
         let source = self.open_checked(src, meta)?;
         let target = self.create(dst, mode)?;
         // SAFETY: both descriptors are open for the duration of the call; FICLONE takes the
@@ -260,7 +274,14 @@ fn matches(m: &std::fs::Metadata, meta: &FileMeta) -> bool {
 fn unsupported_or(e: std::io::Error) -> Attempt {
     let unsupported = matches!(
         e.raw_os_error(),
-        Some(libc::EOPNOTSUPP | libc::EXDEV | libc::EINVAL | libc::ENOTTY | libc::ENOSYS | libc::EPERM)
+        Some(
+            libc::EOPNOTSUPP
+                | libc::EXDEV
+                | libc::EINVAL
+                | libc::ENOTTY
+                | libc::ENOSYS
+                | libc::EPERM
+        )
     ) || e.kind() == ErrorKind::Unsupported;
     if unsupported {
         Attempt::Unsupported

@@ -132,7 +132,8 @@ mod tests {
     fn add(cache: &Cache, name: &str, size: usize) -> Key {
         let key = Key::new(name.as_bytes(), []);
         let w = cache.writer(&key, 1).unwrap();
-        w.add(0, name, &vec![b'x'; size], "sha256=x", 0o644).unwrap();
+        w.add(0, name, &vec![b'x'; size], "sha256=x", 0o644)
+            .unwrap();
         assert!(w.commit().unwrap());
         key
     }

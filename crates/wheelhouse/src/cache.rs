@@ -89,7 +89,9 @@ pub(crate) fn options(
     if no_cache {
         return None;
     }
-    let dir = dir.map(Path::to_path_buf).or_else(|| site.cache_dir.clone())?;
+    let dir = dir
+        .map(Path::to_path_buf)
+        .or_else(|| site.cache_dir.clone())?;
     Some(CacheOptions {
         dir,
         link_mode: link_mode
@@ -101,15 +103,13 @@ pub(crate) fn options(
 
 fn cache_of(dir: &DirArg) -> Option<Cache> {
     let site = SiteConfig::from_env(&Environment::from_process());
-    dir.cache_dir
-        .clone()
-        .or(site.cache_dir)
-        .map(Cache::new)
+    dir.cache_dir.clone().or(site.cache_dir).map(Cache::new)
 }
 
 pub fn run(command: CacheCommand) -> i32 {
-    let (CacheCommand::Info { dir, .. } | CacheCommand::Clean { dir } | CacheCommand::Prune { dir, .. }) =
-        &command;
+    let (CacheCommand::Info { dir, .. }
+    | CacheCommand::Clean { dir }
+    | CacheCommand::Prune { dir, .. }) = &command;
     let Some(cache) = cache_of(dir) else {
         crate::print_error("wheelhouse cache", NO_CACHE_DIR);
         return exit::INPUT;
@@ -141,7 +141,10 @@ pub fn run(command: CacheCommand) -> i32 {
                     human(DEFAULT_LIMITS.max_bytes)
                 );
                 if info.partial > 0 {
-                    println!("partial: {} (writes in progress or interrupted)", info.partial);
+                    println!(
+                        "partial: {} (writes in progress or interrupted)",
+                        info.partial
+                    );
                 }
             }
             0

@@ -18,8 +18,10 @@ use common_env::*;
 fn wheel(site: &Site) {
     let mut spec = WheelSpec::pure("cached", "1.0");
     for i in 0..150 {
-        spec.files
-            .push((format!("cached/mod{i}.py"), format!("I = {i}\n").into_bytes()));
+        spec.files.push((
+            format!("cached/mod{i}.py"),
+            format!("I = {i}\n").into_bytes(),
+        ));
     }
     let mut state: u64 = 0x9E3779B97F4A7C15;
     for i in 0..24 {
@@ -54,7 +56,8 @@ struct Run<'a> {
 impl Run<'_> {
     fn fresh(&self, env: &Path) {
         let _ = std::fs::remove_dir_all(env);
-        self.site.ok(&["venv", "--without-pip", env.to_str().unwrap()]);
+        self.site
+            .ok(&["venv", "--without-pip", env.to_str().unwrap()]);
     }
 
     /// Installs the packages into a fresh `env` with `extra` options; asserts success.
@@ -100,21 +103,35 @@ impl Run<'_> {
 /// right before it (`3 wheels from the cache`).
 fn count(out: &Output, what: &str) -> usize {
     let text = stderr(out);
-    let line = text.lines().find(|l| l.starts_with("cache ")).expect(&text).to_string();
-    let at = line.find(what).unwrap_or_else(|| panic!("{what} in {line}"));
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("cache "))
+        .expect(&text)
+        .to_string();
+    let at = line
+        .find(what)
+        .unwrap_or_else(|| panic!("{what} in {line}"));
     let after = line[at + what.len()..].trim_start();
     let digits: String = if after.starts_with(|c: char| c.is_ascii_digit()) {
         after.chars().take_while(char::is_ascii_digit).collect()
     } else {
         let before = line[..at].trim_end();
-        let n = before.chars().rev().take_while(char::is_ascii_digit).count();
+        let n = before
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_digit)
+            .count();
         before[before.len() - n..].to_string()
     };
-    digits.parse().unwrap_or_else(|_| panic!("{what} in {line}"))
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("{what} in {line}"))
 }
 
 fn nlink(env: &Path, rel: &str) -> u64 {
-    std::fs::metadata(site_packages(env).join(rel)).unwrap().nlink()
+    std::fs::metadata(site_packages(env).join(rel))
+        .unwrap()
+        .nlink()
 }
 
 fn each_link_mode_on(base: &Path) {
@@ -128,12 +145,23 @@ fn each_link_mode_on(base: &Path) {
     let reference = run.reference(&env);
     // Cold: the entries are written, nothing comes from the cache.
     let out = run.install(&env, &[]);
-    assert_eq!((count(&out, "wheels from the cache"), count(&out, "entries written")), (0, 3));
+    assert_eq!(
+        (
+            count(&out, "wheels from the cache"),
+            count(&out, "entries written")
+        ),
+        (0, 3)
+    );
     assert_eq!(contents(&env), reference);
     assert_eq!(run.info()["entries"], 3);
     for mode in ["auto", "clone", "hardlink", "copy"] {
         let out = run.install(&env, &["--link-mode", mode]);
-        assert_eq!(count(&out, "wheels from the cache"), 3, "{mode}: {}", stderr(&out));
+        assert_eq!(
+            count(&out, "wheels from the cache"),
+            3,
+            "{mode}: {}",
+            stderr(&out)
+        );
         assert_eq!(contents(&env), reference, "{mode}");
         let (cloned, linked, copied) = (
             count(&out, "cloned"),
@@ -173,14 +201,23 @@ fn each_link_mode_on(base: &Path) {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(count(&out, "copied") > 700, "{}", stderr(&out));
-    let mode = std::fs::metadata(site_packages(&env).join("six.py")).unwrap().mode() & 0o7777;
+    let mode = std::fs::metadata(site_packages(&env).join("six.py"))
+        .unwrap()
+        .mode()
+        & 0o7777;
     assert_eq!((before, mode), (0o644, 0o664));
-    assert_eq!(std::fs::metadata(&cached_six).unwrap().mode() & 0o7777, 0o644);
+    assert_eq!(
+        std::fs::metadata(&cached_six).unwrap().mode() & 0o7777,
+        0o644
+    );
 }
 
 /// The cached copy of the member `name` (its path in the entry, found from the MANIFEST).
 fn entry_file(cache: &Path, name: &str) -> PathBuf {
-    for entry in std::fs::read_dir(cache.join("v1/entries")).unwrap().flatten() {
+    for entry in std::fs::read_dir(cache.join("v1/entries"))
+        .unwrap()
+        .flatten()
+    {
         let manifest = std::fs::read_to_string(entry.path().join("MANIFEST")).unwrap();
         for (n, line) in manifest.lines().skip(1).enumerate() {
             if line.ends_with(&format!("\t{name}")) {
@@ -235,7 +272,10 @@ fn concurrent_installs_fill_one_cache() {
             }
         }
         let info = run.info();
-        assert_eq!((info["entries"].as_u64(), info["partial"].as_u64()), (Some(3), Some(0)));
+        assert_eq!(
+            (info["entries"].as_u64(), info["partial"].as_u64()),
+            (Some(3), Some(0))
+        );
     }
 }
 
@@ -251,7 +291,12 @@ fn assert_entries_complete(cache: &Path) -> usize {
         for (i, line) in manifest.lines().skip(1).enumerate() {
             let size: u64 = line.split(' ').next().unwrap().parse().unwrap();
             let file = entry.path().join(i.to_string());
-            assert_eq!(std::fs::metadata(&file).map(|m| m.len()).ok(), Some(size), "{}", file.display());
+            assert_eq!(
+                std::fs::metadata(&file).map(|m| m.len()).ok(),
+                Some(size),
+                "{}",
+                file.display()
+            );
         }
         n += 1;
     }
@@ -302,7 +347,10 @@ fn a_kill_while_an_entry_is_written_never_leaves_a_half_entry_used() {
         run.install(&env, &[]);
         assert_eq!(contents(&env), reference, "after kill {k}, warm");
     }
-    assert!(killed_mid_write > 0, "no kill landed while an entry was being written");
+    assert!(
+        killed_mid_write > 0,
+        "no kill landed while an entry was being written"
+    );
     // Half-written entries are not entries: info counts them apart, and a prune of
     // abandoned writes (older than an hour) would remove them.
     let info = run.info();
@@ -325,9 +373,7 @@ fn a_read_only_cache_is_read_and_never_written() {
         let mut args = vec![c.get_program().to_string_lossy().into_owned()];
         args.extend(c.get_args().map(|a| a.to_string_lossy().into_owned()));
         std::fs::create_dir_all(&run.cache).unwrap();
-        let script = format!(
-            "mount --bind -o ro \"$0\" \"$0\" || exit 97; {extra} exec \"$@\""
-        );
+        let script = format!("mount --bind -o ro \"$0\" \"$0\" || exit 97; {extra} exec \"$@\"");
         let out = site
             .command("unshare")
             .args(["--mount", "--propagation", "private", "sh", "-c", &script])
@@ -335,7 +381,12 @@ fn a_read_only_cache_is_read_and_never_written() {
             .args(&args)
             .output()
             .unwrap();
-        assert_ne!(out.status.code(), Some(97), "a read-only bind mount needs root: {}", stderr(&out));
+        assert_ne!(
+            out.status.code(),
+            Some(97),
+            "a read-only bind mount needs root: {}",
+            stderr(&out)
+        );
         assert!(out.status.success(), "{}", stderr(&out));
         out
     };
@@ -393,7 +444,11 @@ fn an_edited_environment_file_never_corrupts_what_the_cache_gives() {
     assert_ne!(std::fs::read(&cached).unwrap(), pristine);
     let other = site.path("other");
     let out = run.install(&other, &[]);
-    assert!(stderr(&out).contains("1 changed entries dropped"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 changed entries dropped"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(count(&out, "wheels from the cache"), 2);
     assert_eq!(count(&out, "entries written"), 1);
     let out = run.install(&env, &[]);
@@ -408,13 +463,23 @@ fn two_wheels_bringing_the_same_new_directory_install_together() {
     let site = Site::new();
     for name in ["first", "second"] {
         WheelSpec::pure(name, "1.0")
-            .file(&format!("{name}-1.0.data/data/share/man/man1/{name}.1"), b"manual\n")
-            .file(&format!("{name}-1.0.data/data/share/{name}/x.json"), b"{}\n")
+            .file(
+                &format!("{name}-1.0.data/data/share/man/man1/{name}.1"),
+                b"manual\n",
+            )
+            .file(
+                &format!("{name}-1.0.data/data/share/{name}/x.json"),
+                b"{}\n",
+            )
             .write(&site.generic);
     }
     let env = site.venv("env");
     let e = env.to_str().unwrap();
-    for cache in [&["--no-cache"][..], &["--cache-dir", "cache"], &["--cache-dir", "cache"]] {
+    for cache in [
+        &["--no-cache"][..],
+        &["--cache-dir", "cache"],
+        &["--cache-dir", "cache"],
+    ] {
         let _ = std::fs::remove_dir_all(env.join("share"));
         let mut args = vec!["install", "-p", e, "--force-reinstall"];
         args.extend(cache);
@@ -448,7 +513,10 @@ fn a_cache_on_another_file_system_is_read_by_copying_and_never_written() {
     let out = local.install(&env, &[]);
     let text = stderr(&out);
     assert!(text.contains("not written"), "{text}");
-    assert!(text.contains("cache on another file system: copying from it"), "{text}");
+    assert!(
+        text.contains("cache on another file system: copying from it"),
+        "{text}"
+    );
     assert_eq!(count(&out, "hard-linked"), 0);
     assert_eq!(contents(&env), reference);
     assert_eq!(local.info()["entries"], 3);

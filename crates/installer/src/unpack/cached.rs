@@ -66,7 +66,10 @@ impl CacheUse {
         if !self.across {
             return true;
         }
-        let [db, dn] = self.decompressed.each_ref().map(|a| a.load(Ordering::Relaxed));
+        let [db, dn] = self
+            .decompressed
+            .each_ref()
+            .map(|a| a.load(Ordering::Relaxed));
         let [cb, cn] = self.copied.each_ref().map(|a| a.load(Ordering::Relaxed));
         if db == 0 {
             return false;
@@ -94,7 +97,10 @@ impl CacheUse {
     fn measure(&self, which: &[AtomicU64; 2], bytes: u64, started: std::time::Instant) {
         if self.across {
             which[0].fetch_add(bytes, Ordering::Relaxed);
-            which[1].fetch_add(started.elapsed().as_nanos().max(1) as u64, Ordering::Relaxed);
+            which[1].fetch_add(
+                started.elapsed().as_nanos().max(1) as u64,
+                Ordering::Relaxed,
+            );
         }
     }
 }
@@ -229,7 +235,11 @@ pub(super) fn write_and_fill(
         fill.as_ref(),
     )?;
     if let Some(use_) = use_ {
-        use_.measure(&use_.decompressed, members.iter().map(|m| m.size).sum(), started);
+        use_.measure(
+            &use_.decompressed,
+            members.iter().map(|m| m.size).sum(),
+            started,
+        );
     }
     if let (Some(fill), Some(use_)) = (fill, use_) {
         if !fill.failed.load(Ordering::Relaxed) {
@@ -249,7 +259,12 @@ mod tests {
     use wheel_cache::LinkMode;
 
     fn across() -> CacheUse {
-        CacheUse::new(Cache::new("/nonexistent"), Linker::new(LinkMode::Copy, 0o022), false, true)
+        CacheUse::new(
+            Cache::new("/nonexistent"),
+            Linker::new(LinkMode::Copy, 0o022),
+            false,
+            true,
+        )
     }
 
     fn set(a: &[AtomicU64; 2], bytes: u64, nanos: u64) {
@@ -272,7 +287,12 @@ mod tests {
         set(&used.copied, 50 << 20, 1_000_000_000);
         assert!(!used.read_allowed());
         // On the same file system the cache is always read.
-        let same = CacheUse::new(Cache::new("/x"), Linker::new(LinkMode::Auto, 0o022), true, false);
+        let same = CacheUse::new(
+            Cache::new("/x"),
+            Linker::new(LinkMode::Auto, 0o022),
+            true,
+            false,
+        );
         assert!(same.read_allowed());
     }
 }

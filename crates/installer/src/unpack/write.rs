@@ -54,6 +54,7 @@ impl CacheFill<'_> {
 
 /// Writes every member under `stage`, returning RECORD rows (paths relative to the
 /// environment root; the caller makes them relative to site-packages).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn write_members(
     wheel: &Path,
     archive: &Archive<'_>,
