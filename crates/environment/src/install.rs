@@ -43,6 +43,8 @@ pub struct InstallOptions {
     pub ignore_stack_requirements: bool,
     /// Threads to unpack with; 0 means the job's CPUs.
     pub threads: usize,
+    /// The unpacked-wheel cache (`None`: `--no-cache`, and the default for library callers).
+    pub cache: Option<crate::CacheOptions>,
 }
 
 /// What happens along the way, for the caller to print.
@@ -82,6 +84,8 @@ pub struct Report {
     pub threads: usize,
     pub resolved_in: Duration,
     pub elapsed: Duration,
+    /// What the unpacked-wheel cache did, when used.
+    pub cache: Option<crate::CacheReport>,
 }
 
 /// Installs into `target`. `cancel` is set by the caller's signal handlers (Ctrl-C, the
@@ -173,6 +177,12 @@ pub fn install(
         crate::check_loaded_stack_dependents(site, target, &resolution, &importable)?;
     }
     plan.allow_incomplete_record = config.allow_incomplete_record;
+    if !options.dry_run {
+        plan.cache = options
+            .cache
+            .as_ref()
+            .map(|c| crate::cache::open(c, &target.root));
+    }
     for w in &mut plan.install {
         w.direct = wanted.wheel_files.contains(&w.path);
     }
@@ -200,9 +210,12 @@ pub fn install(
         events(Event::Warning(w));
     }
     if options.compile {
-        if let Err(w) = compile(target, threads) {
+        if let Err(w) = crate::compile::compile(target, threads) {
             events(Event::Warning(&w));
         }
+    }
+    if let (Some(used), Some(cache)) = (&plan.cache, &options.cache) {
+        report.cache = Some(crate::cache::finish(used, cache));
     }
     report.installed = outcome.installed;
     report.files = outcome.files;
@@ -347,26 +360,5 @@ fn where_from(dist: &InstalledDist, kind: SiteDirKind) -> String {
         SiteDirKind::Environment => format!("in {place}"),
         SiteDirKind::PythonPath => format!("from PYTHONPATH: {place}"),
         SiteDirKind::System => format!("from {place}"),
-    }
-}
-
-/// Byte-compiles the environment's site-packages with its own interpreter (`compileall`,
-/// one worker per core). Failures are reported, not fatal: pip treats them the same way.
-fn compile(target: &Target, threads: usize) -> Result<(), String> {
-    let mut dirs = vec![target.layout.purelib.clone()];
-    if target.layout.platlib != target.layout.purelib {
-        dirs.push(target.layout.platlib.clone());
-    }
-    let status = std::process::Command::new(&target.layout.python)
-        .args(["-m", "compileall", "-q", "-j"])
-        .arg(threads.to_string())
-        .args(&dirs)
-        .stdout(std::process::Stdio::null())
-        .status();
-    match status {
-        Ok(s) if s.success() => Ok(()),
-        _ => Err(
-            "byte-compiling some modules failed; they will be compiled when first imported".into(),
-        ),
     }
 }

@@ -9,6 +9,8 @@
 //! environment's lock ([`install`]). Every step reports through [`Event`]s and fails with an
 //! [`Error`] whose kind maps to the command's exit code, so the command line only prints.
 
+mod cache;
+mod compile;
 mod error;
 mod hashes;
 mod install;
@@ -17,6 +19,7 @@ mod stacks;
 mod target;
 mod wanted;
 
+pub use cache::{CacheOptions, CacheReport};
 pub use error::{Error, ErrorKind};
 pub use install::{execute, install, Event, InstallOptions, Report, NOTHING_TO_INSTALL};
 pub use search::{build_index, search_paths};

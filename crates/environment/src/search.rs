@@ -116,7 +116,7 @@ pub fn build_index(
 /// what was indexed.
 struct CatalogMetadata(Wheelhouse);
 
-impl resolver::MetadataSource for CatalogMetadata {
+impl resolver::StoredMetadata for CatalogMetadata {
     fn core_metadata(&self, wheel: &Path) -> Option<wheel_metadata::CoreMetadata> {
         let meta = self.0.wheel_meta(wheel)?;
         meta.is_readable().then(|| wheel_metadata::CoreMetadata {

@@ -142,6 +142,8 @@ pub struct Plan {
     pub remove: Vec<InstalledDist>,
     /// Install members a wheel's RECORD does not vouch for, with a warning.
     pub allow_incomplete_record: bool,
+    /// The unpacked-wheel cache, when used.
+    pub cache: Option<std::sync::Arc<crate::CacheUse>>,
 }
 
 /// Progress events, for a bar.
@@ -220,6 +222,7 @@ fn prepare_and_commit(
                 requested: wheel.requested,
                 direct: wheel.direct,
                 allow_incomplete_record: plan.allow_incomplete_record,
+                cache: plan.cache.clone(),
             };
             let staged = unpack_wheel(&wheel.path, layout, &dir, &options, cancel)?;
             progress(Progress::Unpacked(&staged.name));

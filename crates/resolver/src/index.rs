@@ -44,13 +44,13 @@ pub struct RejectedWheel {
 
 /// Where a wheel's core metadata can be had without opening the wheel (the wheelhouse's
 /// catalog, when it is fresh). `None` means "open the wheel".
-pub trait MetadataSource {
+pub trait StoredMetadata {
     fn core_metadata(&self, wheel: &std::path::Path) -> Option<wheel_metadata::CoreMetadata>;
 }
 
-/// An optional [`MetadataSource`] (a newtype so the index stays `Debug` and `Default`).
+/// An optional [`StoredMetadata`] (a newtype so the index stays `Debug` and `Default`).
 #[derive(Default)]
-pub struct KnownMetadata(pub Option<Box<dyn MetadataSource>>);
+pub struct KnownMetadata(pub Option<Box<dyn StoredMetadata + Sync>>);
 
 impl std::fmt::Debug for KnownMetadata {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -17,6 +17,7 @@
 
 mod explain;
 mod index;
+mod metadata;
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
@@ -35,7 +36,8 @@ use pubgrub::{
 use wheel_metadata::{normalize_name, CoreMetadata};
 
 pub use explain::{explain_no_candidates, NoCandidates};
-pub use index::{Index, KnownMetadata, MetadataSource, RejectedWheel, Rejection, WheelCandidate};
+pub use index::{Index, KnownMetadata, RejectedWheel, Rejection, StoredMetadata, WheelCandidate};
+pub use metadata::{FromWheels, MetadataSource, READERS};
 
 /// A distribution already importable by the target interpreter.
 #[derive(Clone, Debug)]
@@ -159,6 +161,7 @@ pub(crate) struct Provider<'a> {
     pub(crate) edges: RefCell<HashMap<(Pkg, Pkg), String>>,
     pub(crate) warnings: RefCell<Vec<String>>,
     requested: HashSet<String>,
+    ahead: &'a metadata::ReadAhead<'a>,
 }
 
 impl<'a> Provider<'a> {
@@ -280,21 +283,23 @@ impl<'a> Provider<'a> {
             }
             Some(i) => {
                 let wheel = &self.index.usable[&**key][i];
-                // A fresh catalog answers without opening the wheel.
-                let known = self
+                // A fresh catalog answers without opening the wheel; otherwise the read-ahead
+                // has it (or reads it now).
+                let stored = self
                     .index
                     .known_metadata
                     .0
                     .as_ref()
                     .and_then(|source| source.core_metadata(&wheel.path));
-                let core = match known {
+                let core = match stored {
                     Some(core) => core,
-                    None => {
-                        let text = wheel_metadata::read_dist_info_file(&wheel.path, "METADATA")
-                            .map_err(|e| e.to_string())?;
-                        CoreMetadata::parse(&text)
-                    }
+                    None => CoreMetadata::parse(&self.ahead.get(&wheel.path)?),
                 };
+                for line in &core.requires_dist {
+                    if let Some(name) = metadata::plain_dependency(line) {
+                        self.read_ahead(&normalize_name(name));
+                    }
+                }
                 Metadata {
                     requires_dist: core.requires_dist,
                     requires_python: core.requires_python,
@@ -312,6 +317,18 @@ impl<'a> Provider<'a> {
             .borrow_mut()
             .insert((key.clone(), rank), meta.clone());
         Ok(meta)
+    }
+
+    /// Queues the METADATA of `key`'s most preferred wheel for the reader threads.
+    fn read_ahead(&self, key: &str) {
+        // With a catalog the metadata is at hand: no wheel to open ahead of time.
+        if self.index.known_metadata.0.is_some() {
+            return;
+        }
+        let candidates = self.candidates(key);
+        if let Some(i) = candidates.first().and_then(|c| c.wheel) {
+            self.ahead.ahead(&self.index.usable[key][i].path);
+        }
     }
 
     /// The ranks of `key`'s candidates that satisfy `specifiers`.
@@ -520,8 +537,34 @@ pub struct Resolution {
     pub warnings: Vec<String>,
 }
 
-/// Resolves a request against an index.
+/// Resolves a request against an index, reading METADATA from the wheels.
 pub fn resolve(request: &Request, index: &Index) -> Result<Resolution, ResolveError> {
+    resolve_with(request, index, &FromWheels)
+}
+
+/// Resolves a request against an index, reading METADATA from `source` (a catalog's stored
+/// metadata, or the wheels) with [`READERS`] threads reading ahead.
+pub fn resolve_with(
+    request: &Request,
+    index: &Index,
+    source: &dyn MetadataSource,
+) -> Result<Resolution, ResolveError> {
+    let ahead = metadata::ReadAhead::new(source);
+    std::thread::scope(|scope| {
+        for _ in 0..READERS {
+            scope.spawn(|| ahead.read());
+        }
+        let result = solve(request, index, &ahead);
+        ahead.finish();
+        result
+    })
+}
+
+fn solve(
+    request: &Request,
+    index: &Index,
+    ahead: &metadata::ReadAhead<'_>,
+) -> Result<Resolution, ResolveError> {
     let requested: HashSet<String> = request
         .requirements
         .iter()
@@ -535,6 +578,7 @@ pub fn resolve(request: &Request, index: &Index) -> Result<Resolution, ResolveEr
         edges: RefCell::default(),
         warnings: RefCell::default(),
         requested,
+        ahead,
     };
     // Names that cannot be found at all get the teaching message before any solving.
     for req in &request.requirements {
@@ -547,6 +591,7 @@ pub fn resolve(request: &Request, index: &Index) -> Result<Resolution, ResolveEr
                 message: explain_no_candidates(&key, req.name.as_ref(), index, request).to_string(),
             });
         }
+        provider.read_ahead(&key);
         if let Some(VersionOrUrl::VersionSpecifier(spec)) = &req.version_or_url {
             if provider.ranks_matching(&key, Some(spec)).is_empty() {
                 let versions = provider.versions_in(&key, &Ranges::full());

@@ -165,6 +165,9 @@ pub struct SiteConfig {
     pub python_prefixes: Vec<PathBuf>,
     /// `EBROOT<NAME>` variables with their `EBVERSION<NAME>`: `(NAME, root, version)`.
     pub module_roots: Vec<(String, PathBuf, Option<String>)>,
+    /// The unpacked-wheel cache: `WHEELHOUSE_CACHE_DIR`, else `$XDG_CACHE_HOME/wheelhouse`,
+    /// else `$HOME/.cache/wheelhouse`; `None` without any of them.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// A loaded stack module, found from a directory inside its prefix.
@@ -224,6 +227,11 @@ impl SiteConfig {
                     (name, PathBuf::from(v), version)
                 })
                 .collect(),
+            cache_dir: env
+                .get("WHEELHOUSE_CACHE_DIR")
+                .map(PathBuf::from)
+                .or_else(|| env.get("XDG_CACHE_HOME").map(|d| Path::new(d).join("wheelhouse")))
+                .or_else(|| env.get("HOME").map(|d| Path::new(d).join(".cache/wheelhouse"))),
         }
     }
 

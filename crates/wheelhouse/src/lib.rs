@@ -5,6 +5,7 @@ mod avail;
 mod cpus;
 mod doctor;
 mod download;
+mod cache;
 mod index;
 mod modules;
 mod pyenv;
@@ -225,6 +226,9 @@ enum Command {
     /// Build a package stack module (`wheelhouse stack build scipy-stack/2024a ...`).
     #[command(subcommand)]
     Stack(modules::StackCommand),
+    /// Show, clean or prune the cache of unpacked wheels (`wheelhouse cache info`).
+    #[command(subcommand)]
+    Cache(cache::CacheCommand),
 }
 
 /// Entry point of the `wheelhouse` binary; returns the exit code. Invoked under the name
@@ -268,6 +272,7 @@ pub fn run_wheelhouse(args: Vec<OsString>) -> i32 {
         Command::Module(c) => modules::run_module(c),
         Command::Site(c) => modules::run_site(c),
         Command::Stack(c) => modules::run_stack(c),
+        Command::Cache(c) => cache::run(c),
     }
 }
 

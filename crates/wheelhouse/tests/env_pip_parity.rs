@@ -200,6 +200,9 @@ fn we_install_the_files_pip_installs() {
             "--no-deps".into(),
             "--allow-manylinux".into(),
         ];
+        // Through the unpacked-wheel cache: filled by the first run (umask 022), read by
+        // every later one (hard links under the same umask, copies under another).
+        args.extend(["--cache-dir".into(), site.path("cache").display().to_string()]);
         args.extend(files.iter().cloned());
         under_umask(
             &site,
@@ -208,6 +211,10 @@ fn we_install_the_files_pip_installs() {
             &args,
         );
         let by_us = state(&env);
+        fresh_env(&site, &env, umask);
+        under_umask(&site, umask, Path::new(env!("CARGO_BIN_EXE_wheelhouse")), &args);
+        assert_eq!(state(&env), by_us, "umask {umask}: a warm-cache install differs");
+        assert!(site.path("cache/v1/entries").read_dir().unwrap().count() >= files.len());
         if umask == "022" {
             // pip freeze reads our direct_url.json as its own: `name @ file:///...#sha256=...`.
             let out = site

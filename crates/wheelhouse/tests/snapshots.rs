@@ -84,6 +84,15 @@ const CASES: &[(&str, &str, &[&str])] = &[
         &["module", "python", "--help"],
     ),
     ("site-init-help", "wheelhouse", &["site", "init", "--help"]),
+    ("cache-help", "wheelhouse", &["cache", "--help"]),
+    ("cache-info-help", "wheelhouse", &["cache", "info", "--help"]),
+    ("cache-prune-help", "wheelhouse", &["cache", "prune", "--help"]),
+    ("error-cache-no-dir", "wheelhouse", &["cache", "info"]),
+    (
+        "error-cache-bad-size",
+        "wheelhouse",
+        &["cache", "prune", "--max-size", "lots", "--cache-dir", "c"],
+    ),
     (
         "stack-build-help",
         "wheelhouse",

@@ -40,6 +40,9 @@ pub(super) struct OpenedWheel<'a> {
     pub metadata: CoreMetadata,
     pub info: WheelInfo,
     pub record: Vec<RecordEntry>,
+    /// The content key of the unpacked-wheel cache: RECORD (every member's hash) and the
+    /// member list (names, sizes, executable bits, which RECORD does not hold).
+    pub key: wheel_cache::Key,
     pub entry_points: Vec<EntryPoint>,
     pub members: Vec<RawMember>,
 }
@@ -73,12 +76,17 @@ pub(super) fn open<'a>(wheel: &Path, bytes: &'a [u8]) -> Result<OpenedWheel<'a>,
         .map(|t| parse_entry_points(&t))
         .unwrap_or_default();
     check_metadata_name(wheel, &metadata)?;
+    let key = wheel_cache::Key::new(
+        record_text.as_bytes(),
+        members.iter().map(|m| (m.name.as_str(), m.size, m.executable)),
+    );
     Ok(OpenedWheel {
         archive,
         dist_info,
         metadata,
         info,
         record,
+        key,
         entry_points,
         members,
     })

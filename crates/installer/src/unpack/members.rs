@@ -13,6 +13,7 @@ use crate::paths::Confinement;
 use crate::Layout;
 
 /// One archive file and where it goes.
+#[derive(Clone)]
 pub(super) struct Member {
     pub index: usize,
     /// The archive path, as RECORD names it.

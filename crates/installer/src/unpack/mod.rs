@@ -6,6 +6,7 @@
 //! (`INSTALLER`, `REQUESTED`, `direct_url.json`, `RECORD`) are written as pip writes them.
 
 mod archive;
+mod cached;
 mod members;
 mod write;
 
@@ -16,6 +17,7 @@ use std::sync::atomic::AtomicBool;
 use wheel_metadata::{hash_bytes, write_record, RecordEntry};
 
 pub use archive::{MAX_MEMBER_RATIO, MAX_TOTAL_RATIO, TOTAL_FLOOR};
+pub use cached::CacheUse;
 
 use crate::error::InstallError;
 use crate::paths::{Confinement, Modes};
@@ -32,6 +34,8 @@ pub struct UnpackOptions {
     /// Install members that RECORD does not list or lists without a hash, with a warning,
     /// instead of refusing the wheel (for legacy wheels a site cannot rebuild).
     pub allow_incomplete_record: bool,
+    /// The unpacked-wheel cache to place members from and fill.
+    pub cache: Option<std::sync::Arc<CacheUse>>,
 }
 
 /// A wheel unpacked into staging, ready to be moved into place.
@@ -87,20 +91,38 @@ pub fn unpack_wheel(
     if !opened.entry_points.is_empty() {
         dirs.insert(scripts_dir.clone());
     }
-    for dir in &dirs {
-        let path = stage.join(dir);
-        std::fs::create_dir_all(&path).map_err(InstallError::io(&path, "create directory"))?;
-    }
+    let make_dirs = || -> Result<(), InstallError> {
+        for dir in &dirs {
+            let path = stage.join(dir);
+            std::fs::create_dir_all(&path).map_err(InstallError::io(&path, "create directory"))?;
+        }
+        Ok(())
+    };
+    make_dirs()?;
     let modes = Modes::for_umask(crate::paths::umask_cached());
-    let written = write::write_members(
-        wheel,
-        &opened.archive,
-        &members,
-        stage,
-        &layout.python,
-        modes,
-        cancel,
-    )?;
+    // Wheels let through with unverified members are never cached nor served from it.
+    let cache = options.cache.as_deref().filter(|_| warnings.is_empty());
+    let mut written = None;
+    let readable = cache.filter(|c| c.read_allowed());
+    if let Some(entry) = readable.and_then(|c| c.cache.lookup(&opened.key)) {
+        let cache = cache.expect("looked up in it");
+        written = cached::place_from_entry(
+            wheel, &opened, &members, &entry, stage, &layout.python, modes, cache, cancel,
+        )?;
+        if written.is_none() {
+            // A changed entry: dropped, and this wheel decompressed into a clean stage.
+            cache.cache.discard(&opened.key);
+            std::fs::remove_dir_all(stage).map_err(InstallError::io(stage, "remove"))?;
+            std::fs::create_dir(stage).map_err(InstallError::io(stage, "create directory"))?;
+            make_dirs()?;
+        }
+    }
+    let written = match written {
+        Some(rows) => rows,
+        None => cached::write_and_fill(
+            wheel, &opened, &members, stage, &layout.python, modes, cancel, cache,
+        )?,
+    };
     let mut rows = write::record_rows(written);
 
     for ep in &opened.entry_points {

@@ -22,8 +22,40 @@ use crate::error::InstallError;
 use crate::paths::Modes;
 use crate::scripts::rewrite_shebang;
 
+const CHUNK: usize = 32;
+
+/// A cache entry being filled while the members are written: `slots[i]` is the entry's
+/// file number for member `i` (`None` for scripts, whose content depends on the
+/// environment). A failed write to the cache only spoils the entry, not the install.
+pub(super) struct CacheFill<'a> {
+    pub writer: &'a wheel_cache::EntryWriter,
+    pub slots: &'a [Option<usize>],
+    pub failed: AtomicBool,
+    /// Hard-link the staged file into the entry instead of writing it again (the cache is
+    /// on the environment's file system and hard links are allowed: link mode auto or
+    /// hardlink); falls back to writing once a link fails.
+    pub link: AtomicBool,
+}
+
+impl CacheFill<'_> {
+    fn add(&self, i: usize, member: &Member, staged: &Path, content: &[u8], hash: &str, mode: u32) {
+        if let Some(Some(n)) = self.slots.get(i) {
+            if self.link.load(Ordering::Relaxed) {
+                if self.writer.link(*n, &member.name, staged, hash).is_ok() {
+                    return;
+                }
+                self.link.store(false, Ordering::Relaxed);
+            }
+            if self.writer.add(*n, &member.name, content, hash, mode).is_err() {
+                self.failed.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
 /// Writes every member under `stage`, returning RECORD rows (paths relative to the
 /// environment root; the caller makes them relative to site-packages).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn write_members(
     wheel: &Path,
     archive: &Archive<'_>,
@@ -32,15 +64,17 @@ pub(super) fn write_members(
     python: &Path,
     modes: Modes,
     cancel: &AtomicBool,
+    entry: Option<&CacheFill<'_>>,
 ) -> Result<Vec<(PathBuf, String, u64)>, InstallError> {
     let rows: Mutex<Vec<(PathBuf, String, u64)>> = Mutex::new(Vec::with_capacity(members.len()));
     members
-        .par_chunks(32)
-        .try_for_each(|chunk| -> Result<(), InstallError> {
+        .par_chunks(CHUNK)
+        .enumerate()
+        .try_for_each(|(c, chunk)| -> Result<(), InstallError> {
             let mut archive = archive.clone();
             let mut buffer = Vec::new();
             let mut local = Vec::with_capacity(chunk.len());
-            for member in chunk {
+            for (j, member) in chunk.iter().enumerate() {
                 if cancel.load(Ordering::Relaxed) {
                     return Err(InstallError::Interrupted);
                 }
@@ -83,7 +117,11 @@ pub(super) fn write_members(
                 } else {
                     modes.file
                 };
-                write_new(&stage.join(&member.target), content, mode)?;
+                let staged = stage.join(&member.target);
+                write_new(&staged, content, mode)?;
+                if let Some(fill) = entry {
+                    fill.add(c * CHUNK + j, member, &staged, content, &row_hash, mode);
+                }
                 local.push((member.target.clone(), row_hash, content.len() as u64));
             }
             rows.lock().expect("no panics while held").extend(local);

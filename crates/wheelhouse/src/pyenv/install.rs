@@ -66,6 +66,17 @@ pub struct InstallArgs {
     /// version of it; those packages may then fail to import
     #[arg(long)]
     ignore_stack_requirements: bool,
+    /// Cache unpacked wheels here [default: $WHEELHOUSE_CACHE_DIR, else
+    /// $XDG_CACHE_HOME/wheelhouse, else ~/.cache/wheelhouse]
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Neither read nor fill the cache of unpacked wheels
+    #[arg(long)]
+    no_cache: bool,
+    /// How cached files get into the environment: clone (copy-on-write), hardlink, copy;
+    /// auto: clone where the file system can, else hardlink [default: auto]
+    #[arg(long, value_name = "MODE", value_parser = ["auto", "clone", "hardlink", "copy"])]
+    link_mode: Option<String>,
     /// Print less (errors only)
     #[arg(short, long)]
     quiet: bool,
@@ -82,17 +93,8 @@ pub fn run(args: InstallArgs) -> i32 {
         crate::print_error("wheelhouse install", environment::NOTHING_TO_INSTALL);
         return exit::INPUT;
     }
-    let result =
-        environment::target_environment(&site, args.python.as_deref()).and_then(|target| {
-            run_install(
-                &site,
-                &target,
-                &args.options(),
-                &cancel,
-                args.quiet,
-                args.verbose,
-            )
-        });
+    let result = environment::target_environment(&site, args.python.as_deref())
+        .and_then(|target| run_install(&site, &target, &args.options(&site), &cancel, args.quiet, args.verbose));
     match result {
         Ok(()) => 0,
         Err(e) => {
@@ -103,7 +105,7 @@ pub fn run(args: InstallArgs) -> i32 {
 }
 
 impl InstallArgs {
-    fn options(&self) -> InstallOptions {
+    fn options(&self, site: &SiteConfig) -> InstallOptions {
         let _ = self.no_index; // no package index is ever used
         InstallOptions {
             requirements: self.requirements.clone(),
@@ -120,6 +122,12 @@ impl InstallArgs {
             compile: self.compile && !self.no_compile,
             ignore_stack_requirements: self.ignore_stack_requirements,
             threads: 0,
+            cache: crate::cache::options(
+                site,
+                self.no_cache,
+                self.cache_dir.as_deref(),
+                self.link_mode.as_deref(),
+            ),
         }
     }
 }
@@ -207,6 +215,27 @@ pub(crate) fn run_install(
             "resolved in {:.0?}, installed {} files with {} threads in {:.0?} (total)",
             report.resolved_in, report.files, report.threads, report.elapsed
         );
+        if let Some(c) = &report.cache {
+            eprintln!(
+                "cache {}: {} wheels from the cache, {} entries written{}; files cloned {}, \
+                 hard-linked {}, copied {}{}",
+                c.dir.display(),
+                c.hits,
+                c.written,
+                if c.writable { "" } else { " (not written: another file system or read-only)" },
+                c.cloned,
+                c.linked,
+                c.copied,
+                if c.stale > 0 { format!("; {} changed entries dropped", c.stale) } else { String::new() }
+            );
+            if let Some((copy, decompress)) = c.across {
+                eprintln!(
+                    "cache on another file system: copying from it {} MB/s, decompressing {} MB/s",
+                    copy / 1_000_000,
+                    decompress / 1_000_000
+                );
+            }
+        }
     }
     Ok(())
 }

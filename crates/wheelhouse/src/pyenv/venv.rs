@@ -134,6 +134,7 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
             }],
             remove: own,
             allow_incomplete_record: false,
+            cache: None,
         };
         let outcome = installer::execute(&lock, &plan, &layout, &AtomicBool::new(false), &|_| {})
             .map_err(|e| (exit::INSTALL, e.to_string()))?;

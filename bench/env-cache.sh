@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The scipy stack (35 real PyPI wheels for CPython 3.11) built into a fresh environment, timed in
+# one hyperfine run on one file system: ours without the cache (cold, as on a fresh node), ours
+# filling an empty cache, ours with a warm cache on the same file system, uv cold and warm, and
+# virtualenv + pip (one run: it takes 20-30 s). Then byte-compiling: ours `--compile` against
+# `uv pip install --compile-bytecode`, both with warm caches and the same files (our venv
+# without its seeded pip, as uv venv has none).
+#   bench/env-cache.sh                         # on the disk under bench/work
+#   BENCH_DIR=/dev/shm/b bench/env-cache.sh    # on tmpfs
+#   RUNS=10 BENCH_WHEELS=DIR bench/env-cache.sh
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+runs=${RUNS:-5}
+work=${BENCH_DIR:-$here/work/env-cache}
+command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
+"$root/scripts/setup-tools.sh"
+wheels=${BENCH_WHEELS:-$root/.cache/wheels/scipy-stack}
+[ -n "${BENCH_WHEELS:-}" ] || "$root/scripts/fetch-wheels.sh" scipy-stack
+cargo build --quiet --release -p wheelhouse --manifest-path "$root/Cargo.toml"
+for v in $(env | grep -o '^PIP_[A-Z_]*'); do unset "$v"; done
+unset VIRTUAL_ENV PYTHONPATH WHEELHOUSE_CACHE_DIR
+export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1
+packages="numpy scipy matplotlib pandas sympy ipython pyzmq tornado python-dateutil pytz"
+tools="$root/.tools/envtools/bin"
+ours="$root/target/release/wheelhouse"
+EBROOTPYTHON=$(python3 -c 'import sys; print(sys.base_prefix)')
+EBVERSIONPYTHON=$(python3 -c 'import platform; print(platform.python_version())')
+export EBROOTPYTHON EBVERSIONPYTHON
+mkdir -p "$work"
+env="$work/env"
+uvcache="$work/uv-cache"
+cache="$work/cache"
+reset="rm -rf $env; sync"
+uv_install="$tools/uv venv -q $env && $tools/uv pip install -q --python $env/bin/python --no-index --find-links $wheels --cache-dir $uvcache $packages"
+our_install="$ours venv -q $env -f $wheels && $ours install -q -p $env -f $wheels --allow-manylinux"
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Warm both caches once.
+rm -rf "$uvcache" "$cache" "$env"; eval "$uv_install"
+rm -rf "$env"; eval "$our_install --cache-dir $cache $packages"
+"$ours" install -v -p "$env" -f "$wheels" --allow-manylinux --cache-dir "$cache" --force-reinstall \
+    --no-deps pytz 2>&1 | grep '^cache' || true
+
+hyperfine --style basic --runs "$runs" --export-json "$work/env-cache.json" \
+    -n "ours, no cache (cold)" --prepare "$reset" "$our_install --no-cache $packages" \
+    -n "ours, filling an empty cache" --prepare "$reset; rm -rf $cache" "$our_install --cache-dir $cache $packages" \
+    -n "ours, warm cache" --prepare "$reset" "$our_install --cache-dir $cache $packages" \
+    -n "uv, cold cache" --prepare "$reset; rm -rf $uvcache" "$uv_install" \
+    -n "uv, warm cache" --prepare "$reset" "$uv_install"
+hyperfine --style basic --runs 1 --export-json "$work/env-cache-pip.json" \
+    -n "virtualenv + pip" --prepare "$reset" \
+    "$tools/python -m virtualenv -q --no-download $env && $env/bin/pip install -q --no-index --find-links $wheels $packages"
+hyperfine --style basic --runs "${COMPILE_RUNS:-3}" --export-json "$work/env-cache-compile.json" \
+    -n "ours, warm cache, --compile" --prepare "$reset" \
+    "$ours venv -q --without-pip $env && $ours install -q -p $env -f $wheels --allow-manylinux --cache-dir $cache --compile $packages" \
+    -n "uv, warm cache, --compile-bytecode" --prepare "$reset" "$uv_install --compile-bytecode"
+
+# The environments work: ours from the warm cache imports everything, pip check is clean.
+rm -rf "$env"; eval "$our_install --cache-dir $cache $packages"
+"$env/bin/python" -c 'import numpy, scipy, pandas, matplotlib, sympy, IPython, zmq, tornado, dateutil, pytz' \
+    && echo "ours from the warm cache: imports ok"
+"$env/bin/python" -m pip check
+"$ours" cache info --cache-dir "$cache"
+
+python3 - "$work" <<'PY'
+import json, sys, os
+work = sys.argv[1]
+results = {}
+for f in ("env-cache.json", "env-cache-pip.json", "env-cache-compile.json"):
+    for r in json.load(open(os.path.join(work, f)))["results"]:
+        results[r["command"]] = r
+uvw = results["uv, warm cache"]["mean"]
+uvc = results["uv, cold cache"]["mean"]
+print("| command | mean (s) | ± (s) | vs uv warm | vs uv cold |")
+print("| --- | ---: | ---: | ---: | ---: |")
+for name, r in results.items():
+    print(f"| {name} | {r['mean']:.3f} | {r['stddev'] or 0:.3f} | {r['mean']/uvw:.2f}× | {r['mean']/uvc:.2f}× |")
+ow = results["ours, warm cache"]["mean"]
+oc = results["ours, warm cache, --compile"]["mean"]
+uc = results["uv, warm cache, --compile-bytecode"]["mean"]
+print()
+print(f"ours warm / uv warm = {ow/uvw:.2f} (target <= 1); "
+      f"ours --compile / uv --compile-bytecode = {oc/uc:.2f} (target <= 1)")
+PY

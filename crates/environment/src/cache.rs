@@ -1,0 +1,82 @@
+//! The unpacked-wheel cache as an install uses it: where it is, whether entries are written,
+//! how files are placed, and the bounds enforced after an install that added entries.
+//!
+//! Entries are written only when the cache is on the environment's file system: only then can
+//! they be linked (or cloned) back, and a job building its environment on a node's local disk
+//! must not pay for writing thousands of files to a network home directory. A cache on
+//! another file system (or a read-only one) is still read from, by copying.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use installer::wheel_cache::{Cache, Limits, LinkMode, Linker, Pruned};
+use installer::CacheUse;
+
+/// How an install uses the cache (`--cache-dir`, `--link-mode`).
+#[derive(Clone, Debug)]
+pub struct CacheOptions {
+    pub dir: PathBuf,
+    pub link_mode: LinkMode,
+    pub limits: Limits,
+}
+
+/// What the cache did during one install.
+#[derive(Clone, Debug, Default)]
+pub struct CacheReport {
+    pub dir: PathBuf,
+    /// Entries were written (the cache is writable and on the environment's file system).
+    pub writable: bool,
+    /// Wheels placed from the cache.
+    pub hits: usize,
+    /// Entries written.
+    pub written: usize,
+    /// Entries found changed since they were written, dropped and rebuilt.
+    pub stale: usize,
+    pub cloned: usize,
+    pub linked: usize,
+    pub copied: usize,
+    /// What keeping within the bounds removed.
+    pub pruned: Pruned,
+    /// Across file systems: the measured rates of copying from the cache and of
+    /// decompressing, bytes per second (0 when not measured).
+    pub across: Option<(u64, u64)>,
+}
+
+pub(crate) fn open(options: &CacheOptions, env_root: &Path) -> Arc<CacheUse> {
+    let cache = Cache::new(&options.dir);
+    let same = cache.same_file_system(env_root);
+    let write = same && cache.prepare_for_writing();
+    // Across file systems neither clone nor hard link can work: copy straight away.
+    let mode = if same {
+        options.link_mode
+    } else {
+        LinkMode::Copy
+    };
+    let linker = Linker::new(mode, installer::paths::umask_cached());
+    if write {
+        linker.probe(&options.dir.join("v1/tmp"));
+    }
+    Arc::new(CacheUse::new(cache, linker, write, !same))
+}
+
+pub(crate) fn finish(used: &CacheUse, options: &CacheOptions) -> CacheReport {
+    let written = used.written.load(Ordering::Relaxed);
+    let pruned = if written > 0 {
+        used.cache.prune(options.limits)
+    } else {
+        Pruned::default()
+    };
+    CacheReport {
+        dir: options.dir.clone(),
+        writable: used.write,
+        hits: used.hits.load(Ordering::Relaxed),
+        written,
+        stale: used.stale.load(Ordering::Relaxed),
+        cloned: used.linker.cloned.load(Ordering::Relaxed),
+        linked: used.linker.linked.load(Ordering::Relaxed),
+        copied: used.linker.copied.load(Ordering::Relaxed),
+        pruned,
+        across: used.across.then(|| used.rates()),
+    }
+}

@@ -1,0 +1,298 @@
+//! Unpacking through the unpacked-wheel cache ([`wheel_cache`]): a wheel whose entry is in
+//! the cache is placed from it (clone, hard link or copy) instead of being decompressed; one
+//! that is not is decompressed as usual and its entry written on the way.
+//!
+//! Only what is identical in every environment is cached: the archive's members as they are
+//! in the wheel, verified against its RECORD. Scripts from `.data/scripts` (whose `#!python`
+//! line names the environment's interpreter), entry-point launchers, and the installed
+//! `.dist-info` files (`RECORD`, `INSTALLER`, `REQUESTED`, `direct_url.json`) are always
+//! written for the environment, so what lands there is byte for byte what the uncached path
+//! writes.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+use wheel_cache::{Cache, Entry, Linker, PlaceError};
+
+use super::archive::OpenedWheel;
+use super::members::Member;
+use super::write::{self, CacheFill};
+use crate::error::InstallError;
+use crate::paths::Modes;
+
+/// The cache as one install uses it.
+#[derive(Debug)]
+pub struct CacheUse {
+    pub cache: Cache,
+    pub linker: Linker,
+    /// Entries are written: the cache is writable and on the environment's file system
+    /// (an entry on another file system could only ever be copied back).
+    pub write: bool,
+    /// Wheels placed from the cache.
+    pub hits: AtomicUsize,
+    /// Entries written.
+    pub written: AtomicUsize,
+    /// Entries found changed (an environment's hard-linked file edited in place) and dropped.
+    pub stale: AtomicUsize,
+    /// The cache is on another file system than the environment: reading it is a copy,
+    /// which is used only while it measures faster than decompressing.
+    pub across: bool,
+    /// Bytes and nanoseconds placed by copying across file systems, and by decompressing.
+    copied: [AtomicU64; 2],
+    decompressed: [AtomicU64; 2],
+}
+
+impl CacheUse {
+    pub fn new(cache: Cache, linker: Linker, write: bool, across: bool) -> CacheUse {
+        CacheUse {
+            cache,
+            linker,
+            write,
+            hits: AtomicUsize::new(0),
+            written: AtomicUsize::new(0),
+            stale: AtomicUsize::new(0),
+            across,
+            copied: Default::default(),
+            decompressed: Default::default(),
+        }
+    }
+
+    /// Whether the next wheel may be read from the cache. Across file systems, the first
+    /// wheels are decompressed and the next copied, each timed; from then on the cache is
+    /// read only while copying measures faster (bytes per second, over the install so far).
+    pub fn read_allowed(&self) -> bool {
+        if !self.across {
+            return true;
+        }
+        let [db, dn] = self
+            .decompressed
+            .each_ref()
+            .map(|a| a.load(Ordering::Relaxed));
+        let [cb, cn] = self.copied.each_ref().map(|a| a.load(Ordering::Relaxed));
+        if db == 0 {
+            return false;
+        }
+        if cb == 0 {
+            return true;
+        }
+        // cb/cn >= db/dn, without division.
+        u128::from(cb) * u128::from(dn) >= u128::from(db) * u128::from(cn)
+    }
+
+    /// Measured rates across file systems, bytes per second: (copying, decompressing).
+    pub fn rates(&self) -> (u64, u64) {
+        let rate = |a: &[AtomicU64; 2]| {
+            let [b, n] = a.each_ref().map(|a| a.load(Ordering::Relaxed));
+            if n == 0 {
+                0
+            } else {
+                (u128::from(b) * 1_000_000_000 / u128::from(n)) as u64
+            }
+        };
+        (rate(&self.copied), rate(&self.decompressed))
+    }
+
+    fn measure(&self, which: &[AtomicU64; 2], bytes: u64, started: std::time::Instant) {
+        if self.across {
+            which[0].fetch_add(bytes, Ordering::Relaxed);
+            which[1].fetch_add(
+                started.elapsed().as_nanos().max(1) as u64,
+                Ordering::Relaxed,
+            );
+        }
+    }
+}
+
+type Rows = Vec<(PathBuf, String, u64)>;
+
+/// Places every member from `entry`; `Ok(None)` when the entry turned out stale (the caller
+/// drops it and decompresses instead).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn place_from_entry(
+    wheel: &Path,
+    opened: &OpenedWheel<'_>,
+    members: &[Member],
+    entry: &Entry,
+    stage: &Path,
+    python: &Path,
+    modes: Modes,
+    use_: &CacheUse,
+    cancel: &AtomicBool,
+) -> Result<Option<Rows>, InstallError> {
+    let cached = members.iter().filter(|m| !m.script).count();
+    if cached != entry.len() {
+        return Ok(None);
+    }
+    let started = std::time::Instant::now();
+    let stale = AtomicBool::new(false);
+    let rows: Mutex<Rows> = Mutex::new(Vec::with_capacity(members.len()));
+    members
+        .par_chunks(64)
+        .try_for_each(|chunk| -> Result<(), InstallError> {
+            let mut local = Vec::with_capacity(chunk.len());
+            for member in chunk.iter().filter(|m| !m.script) {
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(InstallError::Interrupted);
+                }
+                if stale.load(Ordering::Relaxed) {
+                    return Ok(());
+                }
+                let Some((src, meta)) = entry.file(&member.name) else {
+                    stale.store(true, Ordering::Relaxed);
+                    return Ok(());
+                };
+                let mode = if member.executable {
+                    modes.executable
+                } else {
+                    modes.file
+                };
+                let dst = stage.join(&member.target);
+                match use_.linker.place(&src, &dst, mode, meta) {
+                    Ok(()) => local.push((member.target.clone(), meta.hash.clone(), meta.size)),
+                    Err(PlaceError::Stale) => {
+                        stale.store(true, Ordering::Relaxed);
+                        return Ok(());
+                    }
+                    Err(PlaceError::Io(e)) => return Err(InstallError::io(&dst, "create")(e)),
+                }
+            }
+            rows.lock().expect("no panics while held").extend(local);
+            Ok(())
+        })?;
+    if stale.load(Ordering::Relaxed) {
+        use_.stale.fetch_add(1, Ordering::Relaxed);
+        return Ok(None);
+    }
+    let mut rows = rows.into_inner().expect("no panics while held");
+    let scripts: Vec<Member> = members.iter().filter(|m| m.script).cloned().collect();
+    if !scripts.is_empty() {
+        rows.extend(write::write_members(
+            wheel,
+            &opened.archive,
+            &scripts,
+            stage,
+            python,
+            modes,
+            cancel,
+            None,
+        )?);
+    }
+    use_.hits.fetch_add(1, Ordering::Relaxed);
+    use_.measure(&use_.copied, members.iter().map(|m| m.size).sum(), started);
+    Ok(Some(rows))
+}
+
+/// Decompresses and writes every member, filling a new cache entry on the way when the
+/// cache is written to. The entry is moved into place only once every member was verified
+/// and written.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn write_and_fill(
+    wheel: &Path,
+    opened: &OpenedWheel<'_>,
+    members: &[Member],
+    stage: &Path,
+    python: &Path,
+    modes: Modes,
+    cancel: &AtomicBool,
+    use_: Option<&CacheUse>,
+) -> Result<Rows, InstallError> {
+    let mut next = 0;
+    let slots: Vec<Option<usize>> = members
+        .iter()
+        .map(|m| {
+            (!m.script).then(|| {
+                next += 1;
+                next - 1
+            })
+        })
+        .collect();
+    let writer = use_
+        .filter(|u| u.write)
+        .and_then(|u| u.cache.writer(&opened.key, next));
+    // Only where files would be hard-linked anyway: never when clone is to be had.
+    let link = use_.is_some_and(|u| {
+        u.linker.asked() == wheel_cache::LinkMode::Hardlink
+            || (u.linker.asked() == wheel_cache::LinkMode::Auto
+                && u.linker.current() == wheel_cache::LinkMode::Hardlink)
+    });
+    let fill = writer.as_ref().map(|writer| CacheFill {
+        writer,
+        slots: &slots,
+        failed: AtomicBool::new(false),
+        link: AtomicBool::new(link),
+    });
+    let started = std::time::Instant::now();
+    let rows = write::write_members(
+        wheel,
+        &opened.archive,
+        members,
+        stage,
+        python,
+        modes,
+        cancel,
+        fill.as_ref(),
+    )?;
+    if let Some(use_) = use_ {
+        use_.measure(
+            &use_.decompressed,
+            members.iter().map(|m| m.size).sum(),
+            started,
+        );
+    }
+    if let (Some(fill), Some(use_)) = (fill, use_) {
+        if !fill.failed.load(Ordering::Relaxed) {
+            if let Some(writer) = writer {
+                if let Ok(true) = writer.commit() {
+                    use_.written.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wheel_cache::LinkMode;
+
+    fn across() -> CacheUse {
+        CacheUse::new(
+            Cache::new("/nonexistent"),
+            Linker::new(LinkMode::Copy, 0o022),
+            false,
+            true,
+        )
+    }
+
+    fn set(a: &[AtomicU64; 2], bytes: u64, nanos: u64) {
+        a[0].store(bytes, Ordering::Relaxed);
+        a[1].store(nanos, Ordering::Relaxed);
+    }
+
+    #[test]
+    fn across_file_systems_the_cache_is_read_only_while_copying_measures_faster() {
+        let used = across();
+        // Nothing measured: decompress first.
+        assert!(!used.read_allowed());
+        set(&used.decompressed, 100 << 20, 1_000_000_000);
+        // Decompressing measured, copying not yet: try a copy.
+        assert!(used.read_allowed());
+        set(&used.copied, 400 << 20, 1_000_000_000);
+        assert!(used.read_allowed());
+        assert_eq!(used.rates(), (400 << 20, 100 << 20));
+        // A slow network cache: decompress the rest.
+        set(&used.copied, 50 << 20, 1_000_000_000);
+        assert!(!used.read_allowed());
+        // On the same file system the cache is always read.
+        let same = CacheUse::new(
+            Cache::new("/x"),
+            Linker::new(LinkMode::Auto, 0o022),
+            true,
+            false,
+        );
+        assert!(same.read_allowed());
+    }
+}

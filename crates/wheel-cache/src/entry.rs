@@ -1,0 +1,306 @@
+//! Reading a complete entry, and writing a new one beside the others until it is complete.
+
+use std::collections::HashMap;
+use std::fs::OpenOptions;
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use crate::{Cache, Key};
+
+const MANIFEST: &str = "MANIFEST";
+const MAGIC: &str = "wheelhouse-cache-manifest 1";
+
+/// One cached file: the archive member it holds and what it must still look like.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileMeta {
+    /// The archive member's name.
+    pub name: String,
+    pub size: u64,
+    /// Modification time when written (seconds, nanoseconds): an in-place edit changes it.
+    pub mtime: (i64, i64),
+    /// The RECORD hash of the content (`sha256=...`), as the installed RECORD gives it.
+    pub hash: String,
+}
+
+/// A complete entry.
+#[derive(Debug)]
+pub struct Entry {
+    dir: PathBuf,
+    files: Vec<FileMeta>,
+    by_name: HashMap<String, usize>,
+}
+
+impl Entry {
+    /// The cached file holding archive member `name`, with what it must look like.
+    pub fn file(&self, name: &str) -> Option<(PathBuf, &FileMeta)> {
+        let n = *self.by_name.get(name)?;
+        Some((self.dir.join(n.to_string()), &self.files[n]))
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Cache {
+    /// The complete entry for `key`, if there is one; marks it used (for eviction).
+    pub fn lookup(&self, key: &Key) -> Option<Entry> {
+        let dir = self.entries().join(key.as_str());
+        let file = std::fs::File::open(dir.join(MANIFEST)).ok()?;
+        let (files, _, _) = read_manifest(BufReader::new(file), usize::MAX)?;
+        let by_name = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name.clone(), i))
+            .collect();
+        // The entry directory's time is its last use; a read-only cache keeps its times.
+        if let Ok(d) = std::fs::File::open(&dir) {
+            let _ = d.set_modified(std::time::SystemTime::now());
+        }
+        Some(Entry {
+            dir,
+            files,
+            by_name,
+        })
+    }
+
+    /// Removes an entry found damaged (moved to the trash first, so no reader sees it half
+    /// deleted).
+    pub fn discard(&self, key: &Key) {
+        self.remove_entry(&self.entries().join(key.as_str()));
+    }
+
+    pub(crate) fn remove_entry(&self, dir: &Path) {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let trash = self.trash();
+        let _ = std::fs::create_dir_all(&trash);
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let aside = trash.join(format!(
+            "{name}.{}.{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        if std::fs::rename(dir, &aside).is_ok() {
+            let _ = std::fs::remove_dir_all(&aside);
+        }
+    }
+
+    /// A writer for a new entry under `key`, or `None` when the cache cannot be written.
+    pub fn writer(&self, key: &Key, files: usize) -> Option<EntryWriter> {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let dir = self.tmp().join(format!(
+            "{}.{}.{}",
+            key.as_str(),
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir(&dir).ok()?;
+        Some(EntryWriter {
+            cache: self.clone(),
+            key: key.clone(),
+            dir,
+            files: Mutex::new(vec![None; files]),
+            done: false,
+        })
+    }
+}
+
+/// Parses a MANIFEST: its files, and the totals of its header. Reads at most `limit` file
+/// lines (`0` reads the header alone).
+pub(crate) fn read_manifest(
+    reader: impl BufRead,
+    limit: usize,
+) -> Option<(Vec<FileMeta>, u64, u64)> {
+    let mut lines = reader.lines();
+    let header = lines.next()?.ok()?;
+    let mut parts = header.strip_prefix(MAGIC)?.split_whitespace();
+    let count: u64 = parts.next()?.parse().ok()?;
+    let bytes: u64 = parts.next()?.parse().ok()?;
+    let mut files = Vec::new();
+    if limit == 0 {
+        return Some((files, count, bytes));
+    }
+    for line in lines.take(limit) {
+        let line = line.ok()?;
+        let (fields, name) = line.split_once('\t')?;
+        let mut f = fields.split(' ');
+        files.push(FileMeta {
+            size: f.next()?.parse().ok()?,
+            mtime: (f.next()?.parse().ok()?, f.next()?.parse().ok()?),
+            hash: f.next()?.to_string(),
+            name: name.to_string(),
+        });
+    }
+    (files.len() as u64 == count).then_some((files, count, bytes))
+}
+
+/// An entry being written in the cache's `tmp/`; deleted unless [`EntryWriter::commit`]
+/// moves it into place.
+#[derive(Debug)]
+pub struct EntryWriter {
+    cache: Cache,
+    key: Key,
+    dir: PathBuf,
+    files: Mutex<Vec<Option<FileMeta>>>,
+    done: bool,
+}
+
+impl EntryWriter {
+    /// Writes file `n` of the entry (the archive member `name`) with `mode` (the mode the
+    /// environment's copy gets, so that hard links carry the right one).
+    pub fn add(
+        &self,
+        n: usize,
+        name: &str,
+        content: &[u8],
+        hash: &str,
+        mode: u32,
+    ) -> std::io::Result<()> {
+        if name.contains(['\n', '\r', '\t']) || hash.contains([' ', '\t', '\n']) {
+            return Err(std::io::Error::other(
+                "name cannot be written in a manifest",
+            ));
+        }
+        let path = self.dir.join(n.to_string());
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&path)?;
+        file.write_all(content)?;
+        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        let meta = file.metadata()?;
+        self.record(n, name, &meta, hash)
+    }
+
+    /// Makes file `n` of the entry a hard link to `from`, a file just written with the same
+    /// content (the environment's staged copy): on the environment's file system this costs a
+    /// directory entry instead of a second file. The two then share an inode, as after a
+    /// hard-linked install, with the same risk and the same check (size and time).
+    pub fn link(&self, n: usize, name: &str, from: &Path, hash: &str) -> std::io::Result<()> {
+        if name.contains(['\n', '\r', '\t']) || hash.contains([' ', '\t', '\n']) {
+            return Err(std::io::Error::other(
+                "name cannot be written in a manifest",
+            ));
+        }
+        let path = self.dir.join(n.to_string());
+        std::fs::hard_link(from, &path)?;
+        let meta = std::fs::symlink_metadata(&path)?;
+        self.record(n, name, &meta, hash)
+    }
+
+    fn record(
+        &self,
+        n: usize,
+        name: &str,
+        meta: &std::fs::Metadata,
+        hash: &str,
+    ) -> std::io::Result<()> {
+        let mut files = self.files.lock().expect("no panics while held");
+        let slot = files
+            .get_mut(n)
+            .ok_or_else(|| std::io::Error::other("file number out of range"))?;
+        *slot = Some(FileMeta {
+            name: name.to_string(),
+            size: meta.size(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            hash: hash.to_string(),
+        });
+        Ok(())
+    }
+
+    /// Writes the manifest and moves the entry into place. `Ok(false)` when another process
+    /// put the same entry there first (ours is then deleted).
+    pub fn commit(mut self) -> std::io::Result<bool> {
+        let files = std::mem::take(&mut *self.files.lock().expect("no panics while held"));
+        let files: Vec<FileMeta> = files
+            .into_iter()
+            .collect::<Option<_>>()
+            .ok_or_else(|| std::io::Error::other("entry incomplete"))?;
+        let bytes: u64 = files.iter().map(|f| f.size).sum();
+        let mut text = format!("{MAGIC} {} {bytes}\n", files.len());
+        for f in &files {
+            text.push_str(&format!(
+                "{} {} {} {}\t{}\n",
+                f.size, f.mtime.0, f.mtime.1, f.hash, f.name
+            ));
+        }
+        let manifest = self.dir.join(MANIFEST);
+        let mut out = std::fs::File::create(&manifest)?;
+        out.write_all(text.as_bytes())?;
+        drop(out);
+        let target = self.cache.entries().join(self.key.as_str());
+        match std::fs::rename(&self.dir, &target) {
+            Ok(()) => {
+                self.done = true;
+                Ok(true)
+            }
+            // A complete entry is already there (ENOTEMPTY, EEXIST): another install won.
+            Err(_) if target.join(MANIFEST).exists() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl Drop for EntryWriter {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_is_absent_until_committed_and_complete_after() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = Cache::new(tmp.path().join("c"));
+        assert!(cache.prepare_for_writing());
+        let key = Key::new(b"r", [("a", 1, false)]);
+        let w = cache.writer(&key, 2).unwrap();
+        w.add(0, "pkg/a.py", b"a", "sha256=x", 0o644).unwrap();
+        assert!(cache.lookup(&key).is_none());
+        w.add(1, "pkg/b.py", b"bb", "sha256=y", 0o755).unwrap();
+        assert!(w.commit().unwrap());
+        let entry = cache.lookup(&key).unwrap();
+        let (path, meta) = entry.file("pkg/b.py").unwrap();
+        assert_eq!(std::fs::read(path).unwrap(), b"bb");
+        assert_eq!((meta.size, meta.hash.as_str()), (2, "sha256=y"));
+        // A second writer of the same key loses the race and leaves nothing behind.
+        let w = cache.writer(&key, 1).unwrap();
+        w.add(0, "pkg/a.py", b"a", "sha256=x", 0o644).unwrap();
+        assert!(!w.commit().unwrap());
+        assert_eq!(std::fs::read_dir(cache.tmp()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn an_incomplete_or_dropped_writer_leaves_no_entry() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = Cache::new(tmp.path());
+        assert!(cache.prepare_for_writing());
+        let key = Key::new(b"r", []);
+        let w = cache.writer(&key, 2).unwrap();
+        w.add(0, "a", b"a", "sha256=x", 0o644).unwrap();
+        assert!(w.commit().is_err());
+        assert!(cache.lookup(&key).is_none());
+        drop(cache.writer(&key, 1).unwrap());
+        assert_eq!(std::fs::read_dir(cache.tmp()).unwrap().count(), 0);
+    }
+}
