@@ -57,6 +57,16 @@ pub fn real_wheels() -> PathBuf {
     dir
 }
 
+/// pip 26, run from its wheel (pip runs as a zip application), from the PyPI wheels cache.
+pub fn pip26_wheel() -> PathBuf {
+    std::fs::read_dir(real_wheels())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("pip-26"))
+        .expect("pip 26 in the cached PyPI wheels (scripts/fetch-wheels.sh)")
+}
+
 impl Site {
     pub fn new() -> Site {
         let tmp = tempfile::tempdir().unwrap();

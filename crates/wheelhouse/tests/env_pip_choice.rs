@@ -11,7 +11,7 @@
 mod common_env;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common_env::*;
 
@@ -245,26 +245,13 @@ fn write_case(case: &Case, dir: &Path) {
     let _ = std::fs::remove_dir_all(dir.join("tmp"));
 }
 
-fn pip_wheel() -> PathBuf {
-    std::fs::read_dir(real_wheels())
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("pip-26")
-        })
-        .expect("pip 26 in the cached PyPI wheels")
-}
 
 /// pip's choice: the file names of its report's install list, or `None` when it refuses.
 fn pip_choice(site: &Site, dir: &Path, case: &Case, site_dir: &Path) -> Option<BTreeSet<String>> {
     let report = site.path("report.json");
     let _ = std::fs::remove_file(&report);
     let mut cmd = site.command(site.python_root.join("bin/python3"));
-    cmd.arg(pip_wheel().join("pip"))
+    cmd.arg(pip26_wheel().join("pip"))
         .args([
             "install",
             "--dry-run",

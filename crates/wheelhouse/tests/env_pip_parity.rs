@@ -11,21 +11,6 @@ use std::path::{Path, PathBuf};
 
 use common_env::*;
 
-/// pip 26, run from its wheel (pip runs as a zip application), from the PyPI wheels cache.
-fn pip_wheel() -> PathBuf {
-    let dir = real_wheels();
-    std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("pip-26")
-        })
-        .expect("pip 26 in the cached PyPI wheels (scripts/fetch-wheels.sh)")
-}
 
 fn kitchen_sink(dir: &Path) -> Vec<PathBuf> {
     let mut k = WheelSpec::pure("kitchen", "1.0")
@@ -173,7 +158,7 @@ fn we_install_the_files_pip_installs() {
     let env = site.path("twin");
     let e = env.display().to_string();
     let python = site.python_root.join("bin/python3");
-    let pip = pip_wheel().join("pip").display().to_string();
+    let pip = pip26_wheel().join("pip").display().to_string();
     let files: Vec<String> = wheels.iter().map(|w| w.display().to_string()).collect();
     for umask in ["022", "002", "077"] {
         fresh_env(&site, &env, umask);
