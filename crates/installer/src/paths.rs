@@ -77,20 +77,31 @@ impl Confinement {
     /// The nearest existing directory at or above `dir`, with every link resolved, is inside
     /// the root.
     fn check_parent(&self, dir: &Path) -> Result<(), Escape> {
-        let mut parent = Some(dir);
-        while let Some(dir) = parent {
-            if std::fs::symlink_metadata(dir).is_ok() {
-                let real = dir
-                    .canonicalize()
-                    .map_err(|_| "has a parent directory that cannot be resolved")?;
-                if !real.starts_with(&self.canonical_root) {
-                    return Err("goes through a link that leads outside the environment");
-                }
-                break;
-            }
-            parent = dir.parent();
+        // Resolved one level at a time, each verdict remembered: a real directory (or one not
+        // created yet) is as inside as its parent, and only a link is resolved whole. The
+        // root is where the walk stops (it was checked when the confinement was made).
+        if dir == self.root || !dir.starts_with(&self.root) {
+            return Ok(());
         }
-        Ok(())
+        if let Some(&known) = self.parents.lock().expect("no panics while held").get(dir) {
+            return known;
+        }
+        let verdict = match std::fs::symlink_metadata(dir) {
+            Ok(meta) if meta.file_type().is_symlink() => match dir.canonicalize() {
+                Ok(real) if real.starts_with(&self.canonical_root) => Ok(()),
+                Ok(_) => Err("goes through a link that leads outside the environment"),
+                Err(_) => Err("has a parent directory that cannot be resolved"),
+            },
+            _ => match dir.parent() {
+                Some(parent) => self.check_parent(parent),
+                None => Ok(()),
+            },
+        };
+        self.parents
+            .lock()
+            .expect("no panics while held")
+            .insert(dir.to_path_buf(), verdict);
+        verdict
     }
 
     /// [`Confinement::check`] for a path relative to the root, returned relative.
