@@ -493,20 +493,5 @@ pub fn local_glibc() -> Option<(u32, u32)> {
     Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
 }
 
-/// PEP 503 normalisation.
-pub fn normalize(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut dash = false;
-    for c in name.chars() {
-        if c == '-' || c == '_' || c == '.' {
-            dash = true;
-        } else {
-            if dash && !out.is_empty() {
-                out.push('-');
-            }
-            dash = false;
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
-}
+/// PEP 503 normalisation (the one the installer and the resolver use).
+pub use wheel_metadata::normalize_name as normalize;

@@ -1,7 +1,6 @@
 //! `--require-hashes` and `--hash=`: every wheel installed must match a hash the user pinned.
 
 use installer::Plan;
-use sha2::Digest;
 
 use crate::wanted::Wanted;
 use crate::Error;
@@ -58,11 +57,6 @@ pub fn check(plan: &Plan, wanted: &Wanted) -> Result<(), Error> {
 
 /// The hex digest of `bytes` with one of the algorithms pip accepts in `--hash`.
 fn hex_digest(algorithm: &str, bytes: &[u8]) -> Option<String> {
-    let digest: Vec<u8> = match algorithm {
-        "sha256" => sha2::Sha256::digest(bytes).to_vec(),
-        "sha384" => sha2::Sha384::digest(bytes).to_vec(),
-        "sha512" => sha2::Sha512::digest(bytes).to_vec(),
-        _ => return None,
-    };
+    let digest = wheel_metadata::RecordHash::digest_of(algorithm, bytes)?;
     Some(digest.iter().map(|b| format!("{b:02x}")).collect())
 }

@@ -98,8 +98,12 @@ pub fn install(
     events: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<Report, Error> {
     let started = Instant::now();
+    // The pip configuration is read once and serves every step below.
+    let config = site
+        .pip_install_options()
+        .map_err(|e| Error::input(e.to_string()))?;
     let wanted = crate::read_wanted(
-        site,
+        &config,
         &options.requirements,
         &options.requirement_files,
         &options.constraint_files,
@@ -108,13 +112,10 @@ pub fn install(
     if wanted.requirements.is_empty() {
         return Err(Error::input(NOTHING_TO_INSTALL));
     }
-    let config = site
-        .pip_install_options()
-        .map_err(|e| Error::input(e.to_string()))?;
     let allow_manylinux = options.allow_manylinux || config.allow_manylinux;
     let mut find_links = options.find_links.clone();
     find_links.extend(wanted.find_links.iter().cloned());
-    let paths = match crate::search_paths(site, &find_links) {
+    let paths = match crate::search_paths(site, &config, &find_links) {
         Ok((paths, warnings)) => {
             for w in &warnings {
                 events(Event::Warning(w));

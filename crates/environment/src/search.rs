@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use catalog::Wheelhouse;
 use interpreter::Interpreter;
 use resolver::Index;
-use site_config::{SearchPaths, SiteConfig};
+use site_config::{PipInstallOptions, SearchPaths, SiteConfig};
 use wheel_name::TagPriority;
 
 use crate::Error;
@@ -18,11 +18,9 @@ use crate::Error;
 /// `$WHEELHOUSE` is used, this node's CPU level first.
 pub fn search_paths(
     site: &SiteConfig,
+    options: &PipInstallOptions,
     find_links: &[PathBuf],
 ) -> Result<(Vec<PathBuf>, Vec<String>), Error> {
-    let options = site
-        .pip_install_options()
-        .map_err(|e| Error::input(e.to_string()))?;
     let mut paths: Vec<PathBuf> = options.find_links.clone();
     for p in find_links {
         if !paths.contains(p) {
@@ -162,7 +160,7 @@ mod tests {
             tmp.path(),
             &[("PIP_CONFIG_FILE", conf.display().to_string())],
         );
-        let (paths, warnings) = search_paths(&site, &[c.clone(), a.clone()]).unwrap();
+        let (paths, warnings) = search_paths(&site, &site.pip_install_options().unwrap(), &[c.clone(), a.clone()]).unwrap();
         assert_eq!(paths, [a, b, c.clone()]);
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains(&format!("{} does not exist", c.display())));
@@ -181,7 +179,7 @@ mod tests {
                 ("EBVERSIONGENTOO", "2023".into()),
             ],
         );
-        let (paths, warnings) = search_paths(&site, &[]).unwrap();
+        let (paths, warnings) = search_paths(&site, &site.pip_install_options().unwrap(), &[]).unwrap();
         let names: Vec<String> = paths
             .iter()
             .map(|p| site_config::arch_of_search_path(p))

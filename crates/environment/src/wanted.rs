@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use pep508_rs::Requirement;
-use site_config::SiteConfig;
+use site_config::PipInstallOptions;
 
 use crate::Error;
 
@@ -31,7 +31,7 @@ pub struct Wanted {
 /// Reads the requirements of an install: `texts` from the command line, then each
 /// requirements and constraints file, then the configuration's constraint files.
 pub fn read_wanted(
-    site: &SiteConfig,
+    options: &PipInstallOptions,
     texts: &[String],
     requirement_files: &[PathBuf],
     constraint_files: &[PathBuf],
@@ -49,9 +49,6 @@ pub fn read_wanted(
         .map(|p| (p.clone(), false))
         .collect();
     files.extend(constraint_files.iter().map(|p| (p.clone(), true)));
-    let options = site
-        .pip_install_options()
-        .map_err(|e| Error::input(e.to_string()))?;
     files.extend(options.constraints.iter().map(|p| (p.clone(), true)));
     for (path, constraint) in files {
         let file = if constraint {
@@ -195,8 +192,13 @@ mod tests {
     use super::*;
     use site_config::Environment;
 
-    fn site() -> SiteConfig {
-        SiteConfig::from_env(&Environment::from_pairs([("PIP_CONFIG_FILE", "/dev/null")]))
+    fn site() -> PipInstallOptions {
+        site_config::SiteConfig::from_env(&Environment::from_pairs([(
+            "PIP_CONFIG_FILE",
+            "/dev/null",
+        )]))
+        .pip_install_options()
+        .unwrap()
     }
 
     #[test]

@@ -105,31 +105,44 @@ impl RecordHash {
         matches!(self.algorithm.as_str(), "sha256" | "sha384" | "sha512")
     }
 
-    /// The hash of `data` with this hash's algorithm, in RECORD form; `None` when the
-    /// algorithm is not supported.
-    pub fn of_same_kind(&self, data: &[u8]) -> Option<String> {
-        let digest: Vec<u8> = match self.algorithm.as_str() {
+    /// The digest of `data` with one of the supported algorithms; `None` for any other.
+    pub fn digest_of(algorithm: &str, data: &[u8]) -> Option<Vec<u8>> {
+        Some(match algorithm {
             "sha256" => Sha256::digest(data).to_vec(),
             "sha384" => Sha384::digest(data).to_vec(),
             "sha512" => Sha512::digest(data).to_vec(),
             _ => return None,
-        };
-        Some(format!(
-            "{}={}",
-            self.algorithm,
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
-        ))
+        })
+    }
+
+    /// The hash of `data` with this hash's algorithm, in RECORD form; `None` when the
+    /// algorithm is not supported.
+    pub fn of_same_kind(&self, data: &[u8]) -> Option<String> {
+        let digest = RecordHash::digest_of(&self.algorithm, data)?;
+        Some(
+            RecordHash {
+                algorithm: self.algorithm.clone(),
+                digest,
+            }
+            .to_string(),
+        )
     }
 
     /// Whether `data` has this hash.
     pub fn matches(&self, data: &[u8]) -> bool {
-        let digest: Vec<u8> = match self.algorithm.as_str() {
-            "sha256" => Sha256::digest(data).to_vec(),
-            "sha384" => Sha384::digest(data).to_vec(),
-            "sha512" => Sha512::digest(data).to_vec(),
-            _ => return false,
-        };
-        digest == self.digest
+        RecordHash::digest_of(&self.algorithm, data).is_some_and(|d| d == self.digest)
+    }
+}
+
+/// RECORD form: `algorithm=urlsafe-base64-digest`, unpadded.
+impl std::fmt::Display for RecordHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}={}",
+            self.algorithm,
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&self.digest)
+        )
     }
 }
 

@@ -92,7 +92,7 @@ pub(super) fn write_members(
                         return Err(InstallError::HashMismatch {
                             wheel: wheel.to_path_buf(),
                             member: member.name.clone(),
-                            expected: format_hash(expected),
+                            expected: expected.to_string(),
                             actual: expected.of_same_kind(&buffer).unwrap_or_default(),
                         });
                     }
@@ -160,15 +160,6 @@ fn read_member(
         )));
     }
     Ok(())
-}
-
-fn format_hash(hash: &wheel_metadata::RecordHash) -> String {
-    use base64::Engine;
-    format!(
-        "{}={}",
-        hash.algorithm,
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&hash.digest)
-    )
 }
 
 /// Creates a new file with `mode` (as pip: the umask applies, then execute bits are added

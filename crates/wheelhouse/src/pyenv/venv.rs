@@ -187,7 +187,11 @@ fn find_pip_wheel(
     base: &interpreter::Interpreter,
     find_links: &[PathBuf],
 ) -> Option<PathBuf> {
-    if let Ok((paths, _)) = environment::search_paths(site, find_links) {
+    let paths = site
+        .pip_install_options()
+        .ok()
+        .and_then(|options| environment::search_paths(site, &options, find_links).ok());
+    if let Some((paths, _)) = paths {
         let index = environment::build_index(site, paths, base, false, &[]);
         if let Some(wheels) = index.usable.get("pip") {
             let mut ranked: Vec<&resolver::WheelCandidate> = wheels
