@@ -25,7 +25,7 @@ pub use install::{execute, install, Event, InstallOptions, Report, NOTHING_TO_IN
 pub use search::{build_index, search_paths};
 pub use stacks::check_loaded_stack_dependents;
 pub use target::{
-    importable, importable_in_order, layout_for, own_distributions, short, target_environment,
-    Target,
+    answer_cache, importable, importable_in_order, layout_for, own_distributions, short,
+    target_environment, Target,
 };
 pub use wanted::{read_wanted, Wanted};

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use installer::{InstalledDist, Layout};
-use interpreter::{Interpreter, SiteDirKind};
+use interpreter::{AnswerCache, Interpreter, SiteDirKind};
 use site_config::SiteConfig;
 
 use crate::Error;
@@ -16,10 +16,22 @@ pub struct Target {
     pub layout: Layout,
 }
 
+/// Where the interpreter's answer is kept between commands: in the cache directory
+/// (`--cache-dir`, else the site's), keyed by the variables that shape it; `None` with
+/// `--no-cache` or without any cache directory.
+pub fn answer_cache(site: &SiteConfig, cache_dir: Option<&Path>) -> Option<AnswerCache> {
+    let dir = cache_dir.or(site.cache_dir.as_deref())?;
+    Some(AnswerCache::new(dir, &site.interpreter_env))
+}
+
 /// Finds the target environment: `-p ENV` (a directory or its `python`), else the active
 /// `VIRTUAL_ENV`. Only virtual environments are targets: a module's Python is shared and
-/// read-only.
-pub fn target_environment(site: &SiteConfig, python: Option<&Path>) -> Result<Target, Error> {
+/// read-only. The interpreter's answer is reused from `answers` while still valid.
+pub fn target_environment(
+    site: &SiteConfig,
+    python: Option<&Path>,
+    answers: Option<&AnswerCache>,
+) -> Result<Target, Error> {
     let (root_hint, executable) = match python {
         Some(p) if p.is_dir() => (Some(p.to_path_buf()), p.join("bin/python")),
         Some(p) => (
@@ -50,7 +62,10 @@ pub fn target_environment(site: &SiteConfig, python: Option<&Path>) -> Result<Ta
             shown.display()
         )));
     }
-    let interpreter = Interpreter::query(&executable).map_err(|e| Error::input(e.to_string()))?;
+    // Asked by absolute path, so that the kept answer is found again from another directory.
+    let asked = std::path::absolute(&executable).unwrap_or_else(|_| executable.clone());
+    let interpreter = Interpreter::query_cached(&asked, None, answers)
+        .map_err(|e| Error::input(e.to_string()))?;
     Ok(Target::new(interpreter, &executable))
 }
 

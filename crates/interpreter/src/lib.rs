@@ -11,6 +11,8 @@
 //! println!("{} {}", python.implementation, python.version_text());
 //! ```
 
+mod answers;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,6 +20,8 @@ use std::process::Command;
 use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder};
 use serde_json::Value;
 use wheel_name::{PythonVersion, TagTarget};
+
+pub use answers::AnswerCache;
 
 /// The script run inside the target interpreter.
 pub const QUERY_SCRIPT: &str = include_str!("query.py");
@@ -114,7 +118,40 @@ impl Interpreter {
         Self::run(python, Some(prefix))
     }
 
+    /// As [`Interpreter::query`] (or [`Interpreter::query_for_prefix`] with a prefix), reusing
+    /// an answer kept in `cache` while nothing it depends on has changed (see [`AnswerCache`]).
+    pub fn query_cached(
+        python: &Path,
+        prefix: Option<&Path>,
+        cache: Option<&AnswerCache>,
+    ) -> Result<Interpreter, QueryError> {
+        let Some(cache) = cache else {
+            return Self::run(python, prefix);
+        };
+        if let Some(answer) = cache.lookup(python, prefix) {
+            if let Ok(interpreter) = Self::from_json(&answer) {
+                return Ok(interpreter);
+            }
+        }
+        let answer = Self::ask(python, prefix)?;
+        let interpreter = Self::from_json(&answer).map_err(|detail| QueryError::BadAnswer {
+            python: python.to_path_buf(),
+            detail,
+        })?;
+        cache.store(python, prefix, &answer);
+        Ok(interpreter)
+    }
+
     fn run(python: &Path, prefix: Option<&Path>) -> Result<Interpreter, QueryError> {
+        let answer = Self::ask(python, prefix)?;
+        Self::from_json(&answer).map_err(|detail| QueryError::BadAnswer {
+            python: python.to_path_buf(),
+            detail,
+        })
+    }
+
+    /// Runs the query script: its JSON answer.
+    fn ask(python: &Path, prefix: Option<&Path>) -> Result<Value, QueryError> {
         let mut command = Command::new(python);
         command.arg("-c").arg(QUERY_SCRIPT);
         if let Some(prefix) = prefix {
@@ -138,9 +175,7 @@ impl Interpreter {
             python: python.to_path_buf(),
             detail,
         };
-        let value: Value =
-            serde_json::from_slice(&output.stdout).map_err(|e| bad(e.to_string()))?;
-        Self::from_json(&value).map_err(bad)
+        serde_json::from_slice(&output.stdout).map_err(|e| bad(e.to_string()))
     }
 
     /// Builds the description from the query script's JSON answer.

@@ -1,7 +1,7 @@
 # Asked of a target interpreter once per command. Prints one JSON object; stdlib only, runs on
 # every Python 3 the cluster has. PYTHONPATH is deliberately honoured (no -I): packages that a
 # module puts there are part of what the interpreter sees.
-import json, os, platform, sys, sysconfig
+import json, os, platform, site, sys, sysconfig
 
 def venv_paths(prefix):
     vars = {"base": prefix, "platbase": prefix, "installed_base": prefix,
@@ -33,6 +33,8 @@ print(json.dumps({
     "libc": libc,
     "sys_path": sys.path,
     "pythonpath": os.environ.get("PYTHONPATH", ""),
+    # Absent from sys.path until it exists; a kept answer is checked against it.
+    "user_site": site.getusersitepackages() if site.ENABLE_USER_SITE else None,
     "paths": venv_paths(target) if target != sys.prefix else sysconfig.get_paths(),
     "markers": {
         "implementation_name": impl.name,

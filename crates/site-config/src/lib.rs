@@ -47,10 +47,13 @@ pub struct Environment {
 }
 
 impl Environment {
-    /// The current process environment (variables that are not UTF-8 are skipped).
+    /// The current process environment (variables that are not UTF-8 are skipped:
+    /// `std::env::vars` would panic on them).
     pub fn from_process() -> Environment {
         Environment {
-            vars: std::env::vars().collect(),
+            vars: std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
         }
     }
 
@@ -168,6 +171,11 @@ pub struct SiteConfig {
     /// The unpacked-wheel cache: `WHEELHOUSE_CACHE_DIR`, else `$XDG_CACHE_HOME/wheelhouse`,
     /// else `$HOME/.cache/wheelhouse`; `None` without any of them.
     pub cache_dir: Option<PathBuf>,
+    /// The variables that can change what a Python interpreter says about itself, which key
+    /// its kept answer: `PYTHON*` (`PYTHONPATH`, `PYTHONHOME`, `PYTHONNOUSERSITE`…), `EB*` of
+    /// loaded modules (the site's `sitecustomize.py` reads `EBPYTHONPREFIXES`), `HOME` (the
+    /// user site directory) and the dynamic loader's `LD_*`.
+    pub interpreter_env: Vec<(String, String)>,
 }
 
 /// A loaded stack module, found from a directory inside its prefix.
@@ -230,8 +238,19 @@ impl SiteConfig {
             cache_dir: env
                 .get("WHEELHOUSE_CACHE_DIR")
                 .map(PathBuf::from)
-                .or_else(|| env.get("XDG_CACHE_HOME").map(|d| Path::new(d).join("wheelhouse")))
-                .or_else(|| env.get("HOME").map(|d| Path::new(d).join(".cache/wheelhouse"))),
+                .or_else(|| {
+                    env.get("XDG_CACHE_HOME")
+                        .map(|d| Path::new(d).join("wheelhouse"))
+                })
+                .or_else(|| {
+                    env.get("HOME")
+                        .map(|d| Path::new(d).join(".cache/wheelhouse"))
+                }),
+            interpreter_env: ["PYTHON", "EB", "LD_", "HOME"]
+                .iter()
+                .flat_map(|prefix| env.vars_with_prefix(prefix))
+                .filter(|(k, _)| !k.starts_with("HOME") || k == "HOME")
+                .collect(),
         }
     }
 

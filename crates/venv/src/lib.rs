@@ -26,6 +26,8 @@ pub struct VenvOptions {
     pub command: String,
     /// Our version, recorded in `pyvenv.cfg`.
     pub creator: String,
+    /// Where the base interpreter's answer is kept between commands (`None`: always ask).
+    pub answers: Option<interpreter::AnswerCache>,
 }
 
 /// A created environment.
@@ -118,7 +120,8 @@ pub fn create(base_python: &Path, root: &Path, options: &VenvOptions) -> Result<
             std::fs::remove_dir_all(&root).map_err(io(&root))?;
         }
     }
-    let base = Interpreter::query_for_prefix(base_python, &root).map_err(VenvError::Interpreter)?;
+    let base = Interpreter::query_cached(base_python, Some(&root), options.answers.as_ref())
+        .map_err(VenvError::Interpreter)?;
     let paths = &base.paths;
     for dir in [&paths.scripts, &paths.purelib, &paths.platlib] {
         std::fs::create_dir_all(dir).map_err(io(dir))?;

@@ -25,7 +25,8 @@ pub enum CacheCommand {
         #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
         format: String,
     },
-    /// Remove every entry (environments filled from the cache keep their files).
+    /// Remove every entry (environments filled from the cache keep their files), and the
+    /// interpreters' kept answers.
     Clean {
         #[command(flatten)]
         dir: DirArg,
@@ -151,6 +152,7 @@ pub fn run(command: CacheCommand) -> i32 {
         }
         CacheCommand::Clean { .. } => {
             let p = cache.clean();
+            interpreter::AnswerCache::clear(cache.root());
             println!(
                 "Removed {} entries ({} files, {}) from {}",
                 p.entries,

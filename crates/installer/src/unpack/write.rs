@@ -46,7 +46,11 @@ impl CacheFill<'_> {
                 }
                 self.link.store(false, Ordering::Relaxed);
             }
-            if self.writer.add(*n, &member.name, content, hash, mode).is_err() {
+            if self
+                .writer
+                .add(*n, &member.name, content, hash, mode)
+                .is_err()
+            {
                 self.failed.store(true, Ordering::Relaxed);
             }
         }
@@ -67,10 +71,8 @@ pub(super) fn write_members(
     entry: Option<&CacheFill<'_>>,
 ) -> Result<Vec<(PathBuf, String, u64)>, InstallError> {
     let rows: Mutex<Vec<(PathBuf, String, u64)>> = Mutex::new(Vec::with_capacity(members.len()));
-    members
-        .par_chunks(CHUNK)
-        .enumerate()
-        .try_for_each(|(c, chunk)| -> Result<(), InstallError> {
+    members.par_chunks(CHUNK).enumerate().try_for_each(
+        |(c, chunk)| -> Result<(), InstallError> {
             let mut archive = archive.clone();
             let mut buffer = Vec::new();
             let mut local = Vec::with_capacity(chunk.len());
@@ -126,7 +128,8 @@ pub(super) fn write_members(
             }
             rows.lock().expect("no panics while held").extend(local);
             Ok(())
-        })?;
+        },
+    )?;
     Ok(rows.into_inner().expect("no panics while held"))
 }
 

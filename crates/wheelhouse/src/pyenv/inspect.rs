@@ -79,7 +79,10 @@ fn environment_dists(
     python: Option<&std::path::Path>,
     local: bool,
 ) -> Result<(environment::Target, Dists), String> {
-    let target = environment::target_environment(&site(), python).map_err(|e| e.message)?;
+    let site = site();
+    let answers = environment::answer_cache(&site, None);
+    let target =
+        environment::target_environment(&site, python, answers.as_ref()).map_err(|e| e.message)?;
     let mut dists = environment::importable_in_order(&target.interpreter);
     if local {
         dists.retain(|(_, kind)| *kind == SiteDirKind::Environment);
@@ -184,10 +187,13 @@ pub fn run_uninstall(args: UninstallArgs) -> i32 {
             "give the names of the packages to uninstall (`wheelhouse uninstall numpy`) or -r FILE",
         );
     }
-    let target = match environment::target_environment(&site(), args.python.as_deref()) {
-        Ok(t) => t,
-        Err(e) => return fail(command, e.exit_code(), &e.message),
-    };
+    let site = site();
+    let answers = environment::answer_cache(&site, None);
+    let target =
+        match environment::target_environment(&site, args.python.as_deref(), answers.as_ref()) {
+            Ok(t) => t,
+            Err(e) => return fail(command, e.exit_code(), &e.message),
+        };
     let lock = match installer::lock_environment(&target.root, &AtomicBool::new(false), || {}) {
         Ok(l) => l,
         Err(e) => return fail(command, exit::INSTALL, &e.to_string()),

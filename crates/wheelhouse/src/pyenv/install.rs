@@ -93,8 +93,23 @@ pub fn run(args: InstallArgs) -> i32 {
         crate::print_error("wheelhouse install", environment::NOTHING_TO_INSTALL);
         return exit::INPUT;
     }
-    let result = environment::target_environment(&site, args.python.as_deref())
-        .and_then(|target| run_install(&site, &target, &args.options(&site), &cancel, args.quiet, args.verbose));
+    // --no-cache means nothing kept between commands, the interpreter's answer included.
+    let answers = if args.no_cache {
+        None
+    } else {
+        environment::answer_cache(&site, args.cache_dir.as_deref())
+    };
+    let result = environment::target_environment(&site, args.python.as_deref(), answers.as_ref())
+        .and_then(|target| {
+            run_install(
+                &site,
+                &target,
+                &args.options(&site),
+                &cancel,
+                args.quiet,
+                args.verbose,
+            )
+        });
     match result {
         Ok(()) => 0,
         Err(e) => {
@@ -222,11 +237,19 @@ pub(crate) fn run_install(
                 c.dir.display(),
                 c.hits,
                 c.written,
-                if c.writable { "" } else { " (not written: another file system or read-only)" },
+                if c.writable {
+                    ""
+                } else {
+                    " (not written: another file system or read-only)"
+                },
                 c.cloned,
                 c.linked,
                 c.copied,
-                if c.stale > 0 { format!("; {} changed entries dropped", c.stale) } else { String::new() }
+                if c.stale > 0 {
+                    format!("; {} changed entries dropped", c.stale)
+                } else {
+                    String::new()
+                }
             );
             if let Some((copy, decompress)) = c.across {
                 eprintln!(

@@ -78,6 +78,7 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
         clear: args.clear,
         command: command.join(" "),
         creator: env!("CARGO_PKG_VERSION").to_string(),
+        answers: environment::answer_cache(site, None),
     };
     let created =
         venv::create(&base, &args.path, &options).map_err(|e| (exit::INPUT, e.to_string()))?;
