@@ -134,7 +134,9 @@ fn nlink(env: &Path, rel: &str) -> u64 {
         .nlink()
 }
 
-fn each_link_mode_on(base: &Path) {
+/// Every link mode on the file system of `base`; `reflinks`: whether it shares blocks
+/// (FICLONE works), which makes clone the default there.
+fn each_link_mode_on(base: &Path, reflinks: bool) {
     let site = Site::new();
     wheel(&site);
     let run = Run {
@@ -170,13 +172,18 @@ fn each_link_mode_on(base: &Path) {
         );
         assert!(cloned + linked + copied > 700, "{mode}: {}", stderr(&out));
         match mode {
+            // With reflinks, auto and clone clone: separate files sharing blocks.
+            "auto" | "clone" if reflinks => {
+                assert!(cloned > 700 && linked == 0, "{mode}: {}", stderr(&out));
+                assert_eq!(nlink(&env, "six.py"), 1);
+            }
             // ext4 and tmpfs have no reflinks: auto hard-links, clone falls back to copies.
             "auto" | "hardlink" => {
                 assert!(linked > 700 && cloned == 0, "{mode}: {}", stderr(&out));
                 assert!(nlink(&env, "six.py") >= 2);
             }
             "clone" | "copy" => {
-                assert!(linked == 0, "{mode}: {}", stderr(&out));
+                assert!(linked == 0 && cloned == 0, "{mode}: {}", stderr(&out));
                 assert_eq!(nlink(&env, "six.py"), 1);
             }
             _ => unreachable!(),
@@ -231,13 +238,63 @@ fn entry_file(cache: &Path, name: &str) -> PathBuf {
 #[test]
 fn each_link_mode_places_the_files_of_a_cold_install_on_disk() {
     let tmp = tempfile::tempdir().unwrap();
-    each_link_mode_on(tmp.path());
+    each_link_mode_on(tmp.path(), false);
 }
 
 #[test]
 fn each_link_mode_places_the_files_of_a_cold_install_on_tmpfs() {
     let tmp = tempfile::tempdir_in("/dev/shm").expect("tmpfs at /dev/shm");
-    each_link_mode_on(tmp.path());
+    each_link_mode_on(tmp.path(), false);
+}
+
+/// XFS with reflinks on a loop device (scripts/reflink-fs.sh): clone is what auto chooses,
+/// and an environment's cloned file edited in place leaves the cache's copy as it was.
+#[test]
+fn each_link_mode_places_the_files_of_a_cold_install_on_a_file_system_with_reflinks() {
+    let dir = std::env::var_os("WHEELHOUSE_TEST_REFLINK_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/reflink/mnt")
+        });
+    let fs_type = std::process::Command::new("stat")
+        .args(["-f", "-c", "%T"])
+        .arg(&dir)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    assert_eq!(
+        fs_type,
+        "xfs",
+        "no XFS with reflinks at {}: run scripts/reflink-fs.sh up (scripts/test does; needs root)",
+        dir.display()
+    );
+    let tmp = tempfile::tempdir_in(&dir).unwrap();
+    each_link_mode_on(tmp.path(), true);
+
+    // In place, as an editor that rewrites the file (not write-then-rename) would.
+    let site = Site::new();
+    wheel(&site);
+    let run = Run {
+        site: &site,
+        cache: tmp.path().join("cache2"),
+    };
+    let env = tmp.path().join("env2");
+    run.install(&env, &[]);
+    let out = run.install(&env, &["--link-mode", "clone"]);
+    assert!(count(&out, "cloned") > 700, "{}", stderr(&out));
+    let cached = entry_file(&run.cache, "six.py");
+    let before = std::fs::read(&cached).unwrap();
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(site_packages(&env).join("six.py"))
+        .unwrap();
+    std::io::Write::write_all(&mut file, b"\nEDITED = True\n").unwrap();
+    drop(file);
+    assert_eq!(
+        std::fs::read(&cached).unwrap(),
+        before,
+        "the cache's copy is untouched"
+    );
 }
 
 #[test]
