@@ -23,7 +23,7 @@ up)
     fi
     mkdir -p "$mnt"
     rm -f "$dir/xfs.img"
-    truncate -s 1G "$dir/xfs.img"
+    truncate -s "${WHEELHOUSE_REFLINK_SIZE:-1G}" "$dir/xfs.img"
     mkfs.xfs -q -m reflink=1 "$dir/xfs.img"
     mount -o loop "$dir/xfs.img" "$mnt"
     chmod 1777 "$mnt"
