@@ -43,7 +43,8 @@ pub struct CacheReport {
     pub across: Option<(u64, u64)>,
 }
 
-pub(crate) fn open(options: &CacheOptions, env_root: &Path) -> Arc<CacheUse> {
+/// The cache as an install into `env_root` uses it (for callers that build their own plan).
+pub fn open(options: &CacheOptions, env_root: &Path) -> Arc<CacheUse> {
     let cache = Cache::new(&options.dir);
     let same = cache.same_file_system(env_root);
     let write = same && cache.prepare_for_writing();
@@ -60,7 +61,8 @@ pub(crate) fn open(options: &CacheOptions, env_root: &Path) -> Arc<CacheUse> {
     Arc::new(CacheUse::new(cache, linker, write, !same))
 }
 
-pub(crate) fn finish(used: &CacheUse, options: &CacheOptions) -> CacheReport {
+/// After the install: what the cache did, and pruning to the bounds when entries were added.
+pub fn finish(used: &CacheUse, options: &CacheOptions) -> CacheReport {
     let written = used.written.load(Ordering::Relaxed);
     let pruned = if written > 0 {
         used.cache.prune(options.limits)

@@ -19,7 +19,7 @@ mod stacks;
 mod target;
 mod wanted;
 
-pub use cache::{CacheOptions, CacheReport};
+pub use cache::{finish as finish_cache, open as open_cache, CacheOptions, CacheReport};
 pub use error::{Error, ErrorKind};
 pub use install::{execute, install, Event, InstallOptions, Report, NOTHING_TO_INSTALL};
 pub use search::{build_index, search_paths};

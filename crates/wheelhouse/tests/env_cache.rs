@@ -578,3 +578,47 @@ fn a_cache_on_another_file_system_is_read_by_copying_and_never_written() {
     assert_eq!(contents(&env), reference);
     assert_eq!(local.info()["entries"], 3);
 }
+
+/// `venv` seeds pip through the cache as `install` does: the second environment's pip is
+/// linked from the entry the first one wrote; `--no-cache` writes its own files.
+#[test]
+fn venv_seeds_pip_through_the_cache() {
+    let site = Site::new();
+    let cache = site.path("cache");
+    let c = cache.to_str().unwrap();
+    let first = site.path("first");
+    site.ok(&["venv", "--cache-dir", c, first.to_str().unwrap()]);
+    let info = site.ok(&["cache", "info", "--format", "json", "--cache-dir", c]);
+    let info: serde_json::Value = serde_json::from_str(&info).unwrap();
+    assert_eq!(info["entries"], 1, "{info}");
+    let second = site.path("second");
+    site.ok(&["venv", "--cache-dir", c, second.to_str().unwrap()]);
+    assert!(
+        nlink(&second, "pip/__init__.py") >= 2,
+        "pip linked from the cache"
+    );
+    let third = site.path("third");
+    site.ok(&["venv", "--no-cache", third.to_str().unwrap()]);
+    assert_eq!(nlink(&third, "pip/__init__.py"), 1);
+    // The same pip, file for file, whichever way it came (RECORD differs only by the
+    // launchers' hashes: each names its own environment's python).
+    let files = |env: &Path| -> Vec<String> {
+        contents(&site_packages(env))
+            .into_iter()
+            .filter(|l| l.starts_with("pip") && !l.contains(".dist-info/RECORD "))
+            .collect()
+    };
+    let (linked, written) = (files(&second), files(&third));
+    assert!(linked.len() > 500);
+    let differ: Vec<_> = linked
+        .iter()
+        .filter(|l| !written.contains(l))
+        .take(5)
+        .collect();
+    assert!(
+        differ.is_empty() && linked.len() == written.len(),
+        "{differ:?}"
+    );
+    let version = site.run_ok(&second.join("bin/python"), &["-m", "pip", "--version"]);
+    assert!(version.starts_with("pip "), "{version}");
+}

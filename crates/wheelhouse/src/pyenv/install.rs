@@ -66,17 +66,8 @@ pub struct InstallArgs {
     /// version of it; those packages may then fail to import
     #[arg(long)]
     ignore_stack_requirements: bool,
-    /// Cache unpacked wheels here [default: $WHEELHOUSE_CACHE_DIR, else
-    /// $XDG_CACHE_HOME/wheelhouse, else ~/.cache/wheelhouse]
-    #[arg(long, value_name = "DIR")]
-    cache_dir: Option<PathBuf>,
-    /// Neither read nor fill the cache of unpacked wheels
-    #[arg(long)]
-    no_cache: bool,
-    /// How cached files get into the environment: clone (copy-on-write), hardlink, copy;
-    /// auto: clone where the file system can, else hardlink [default: auto]
-    #[arg(long, value_name = "MODE", value_parser = ["auto", "clone", "hardlink", "copy"])]
-    link_mode: Option<String>,
+    #[command(flatten)]
+    cache: crate::cache::CacheFlags,
     /// Print less (errors only)
     #[arg(short, long)]
     quiet: bool,
@@ -94,11 +85,7 @@ pub fn run(args: InstallArgs) -> i32 {
         return exit::INPUT;
     }
     // --no-cache means nothing kept between commands, the interpreter's answer included.
-    let answers = if args.no_cache {
-        None
-    } else {
-        environment::answer_cache(&site, args.cache_dir.as_deref())
-    };
+    let answers = args.cache.answers(&site);
     let result = environment::target_environment(&site, args.python.as_deref(), answers.as_ref())
         .and_then(|target| {
             run_install(
@@ -137,12 +124,7 @@ impl InstallArgs {
             compile: self.compile && !self.no_compile,
             ignore_stack_requirements: self.ignore_stack_requirements,
             threads: 0,
-            cache: crate::cache::options(
-                site,
-                self.no_cache,
-                self.cache_dir.as_deref(),
-                self.link_mode.as_deref(),
-            ),
+            cache: self.cache.options(site),
         }
     }
 }

@@ -39,6 +39,8 @@ pub struct VenvArgs {
     /// Search these directories for the pip wheel instead of the site's
     #[arg(short = 'f', long = "find-links", value_name = "DIR")]
     find_links: Vec<PathBuf>,
+    #[command(flatten)]
+    cache: crate::cache::CacheFlags,
     /// Print errors only
     #[arg(short, long)]
     quiet: bool,
@@ -78,7 +80,7 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
         clear: args.clear,
         command: command.join(" "),
         creator: env!("CARGO_PKG_VERSION").to_string(),
-        answers: environment::answer_cache(site, None),
+        answers: args.cache.answers(site),
     };
     let created =
         venv::create(&base, &args.path, &options).map_err(|e| (exit::INPUT, e.to_string()))?;
@@ -93,6 +95,7 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
             &args.packages,
             (!args.without_pip).then_some(&bundled as &dyn Fn() -> Option<PathBuf>),
             &args.find_links,
+            args.cache.options(site),
             existed,
             args.quiet,
         )
@@ -106,6 +109,7 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
         return Ok(());
     }
     let mut seeded = String::new();
+    let cache = args.cache.options(site);
     if !args.without_pip {
         let wheel = find_pip_wheel(site, &created.base, &args.find_links).ok_or_else(|| {
             (
@@ -135,10 +139,15 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
             }],
             remove: own,
             allow_incomplete_record: false,
-            cache: None,
+            cache: cache
+                .as_ref()
+                .map(|c| environment::open_cache(c, &created.root)),
         };
         let outcome = installer::execute(&lock, &plan, &layout, &AtomicBool::new(false), &|_| {})
             .map_err(|e| (exit::INSTALL, e.to_string()))?;
+        if let (Some(options), Some(used)) = (&cache, &plan.cache) {
+            environment::finish_cache(used, options);
+        }
         drop(lock);
         if let Some((name, version)) = outcome.installed.first() {
             seeded = format!("{name}=={version} from {}", wheel.display());

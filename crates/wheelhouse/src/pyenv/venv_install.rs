@@ -99,6 +99,7 @@ pub fn fill(
     packages: &Packages,
     seed_pip: Option<&dyn Fn() -> Option<PathBuf>>,
     find_links: &[PathBuf],
+    cache: Option<environment::CacheOptions>,
     existed: bool,
     quiet: bool,
 ) -> Result<Filled, environment::Error> {
@@ -119,6 +120,7 @@ pub fn fill(
             requirement_files: packages.requirement_files.clone(),
             constraint_files: packages.constraint_files.clone(),
             find_links: find_links.to_vec(),
+            cache: cache.clone(),
             ..InstallOptions::default()
         };
         if interactive {
