@@ -28,6 +28,8 @@ setenv("EBROOTSCIPYMINUSSTACK", root)
 setenv("EBVERSIONSCIPYMINUSSTACK", "2024a")
 -- sitecustomize.py appends root/lib/pythonX.Y/site-packages after the environment's own.
 prepend_path("EBPYTHONPREFIXES", root)
+-- Each script in root/bin runs its copy for the Python loaded when it runs.
+prepend_path("PATH", pathJoin(root, "bin"))
 
 if convertToCanonical(LmodVersion()) >= convertToCanonical("8.2.8") then
     extensions("numpy/1.26.4+computecanada,scipy/1.13.1+computecanada")

@@ -310,6 +310,11 @@ impl StackModule {
              environment's own."
         );
         let _ = writeln!(s, "prepend_path(\"EBPYTHONPREFIXES\", root)");
+        let _ = writeln!(
+            s,
+            "-- Each script in root/bin runs its copy for the Python loaded when it runs."
+        );
+        let _ = writeln!(s, "prepend_path(\"PATH\", pathJoin(root, \"bin\"))");
         if !self.packages.is_empty() {
             let list: Vec<String> = self
                 .packages

@@ -207,6 +207,12 @@ pub fn build_stack(
         }
         versions.push(version);
     }
+    write_dispatchers(
+        &build.0,
+        &format!("{}/{}", request.name, request.version),
+        &versions,
+    )
+    .map_err(io(&build.0))?;
     // The environment lock is the install's; a stack prefix is read-only once published.
     let _ = std::fs::remove_file(build.0.join(".wheelhouse.lock"));
     versions.sort();
@@ -214,7 +220,7 @@ pub fn build_stack(
         return Err(ModulesError::Build {
             code: 130,
             message: format!(
-                "the build of {}/{} was interrupted; nothing was installed and no module was                  written",
+                "the build of {}/{} was interrupted; nothing was installed and no module was written",
                 request.name, request.version
             ),
         });
@@ -237,7 +243,8 @@ pub fn build_stack(
 }
 
 /// The install target for one Python: the build prefix, with `lib/pythonX.Y/site-packages`
-/// (the name `sitecustomize.py` looks for, PyPy included) and nothing counted as installed.
+/// (the name `sitecustomize.py` looks for, PyPy included), scripts in `bin/pythonX.Y`, and
+/// nothing counted as installed.
 fn stack_target(
     mut interpreter: Interpreter,
     build: &Path,
@@ -248,7 +255,9 @@ fn stack_target(
     std::fs::create_dir_all(&site_packages)?;
     interpreter.paths.purelib = site_packages.clone();
     interpreter.paths.platlib = site_packages;
-    interpreter.paths.scripts = build.join("bin");
+    // Each Python's scripts apart (their `#!` names that Python); the modulefile puts the
+    // loaded Python's on PATH.
+    interpreter.paths.scripts = build.join(format!("bin/python{major}.{minor}"));
     interpreter.paths.data = build.to_path_buf();
     interpreter.prefix = build.to_path_buf();
     // Self-contained: the interpreter's own packages and loaded modules' do not count.
@@ -260,4 +269,62 @@ fn stack_target(
         interpreter,
         layout,
     })
+}
+
+/// One script in `bin/` for each script any Python's install put in `bin/pythonX.Y/`: it runs
+/// the copy for the Python loaded when it runs (`EBVERSIONPYTHON`), as `sitecustomize.py`
+/// picks `lib/pythonX.Y` by the running Python; a module swap needs no reload. Evaluated at
+/// load time in the modulefile instead, a later `module load python/...` would leave the
+/// other Python's scripts on PATH.
+fn write_dispatchers(
+    build: &Path,
+    module: &str,
+    versions: &[PythonVersion],
+) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut names = BTreeSet::new();
+    for v in versions {
+        let dir = build.join(format!("bin/python{v}"));
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            // Names go into a shell script: only the plain ones (all that entry points and
+            // wheels' scripts use in practice) get a dispatcher.
+            if let Ok(name) = entry.file_name().into_string() {
+                let plain = name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b));
+                if plain && !name.starts_with('-') {
+                    names.insert(name);
+                }
+            }
+        }
+    }
+    let built_for: Vec<String> = versions.iter().map(|v| v.to_string()).collect();
+    for name in names {
+        let text = format!(
+            "#!/bin/sh\n\
+             # {name} of {module}, for the Python loaded when it runs.\n\
+             v=${{EBVERSIONPYTHON:-}}\n\
+             major=${{v%%.*}}; rest=${{v#*.}}; minor=${{rest%%.*}}\n\
+             script=\"${{0%/*}}/python$major.$minor/\"{quoted}\n\
+             if [ -n \"$v\" ] && [ -x \"$script\" ]; then exec \"$script\" \"$@\"; fi\n\
+             echo \"{name} ({module}) is built for Python {pythons}, and Python ${{v:-(none)}} \
+             is loaded. Load one it is built for: module load python/{newest}\" >&2\n\
+             exit 1\n",
+            quoted = shell_quote(&name),
+            pythons = built_for.join(", "),
+            newest = built_for.last().map(String::as_str).unwrap_or("3"),
+        );
+        let path = build.join("bin").join(&name);
+        std::fs::write(&path, text)?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+    }
+    Ok(())
+}
+
+/// `'text'`, with embedded single quotes closed, escaped and reopened.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
 }

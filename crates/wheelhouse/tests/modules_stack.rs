@@ -71,9 +71,15 @@ fn site() -> Box {
         String::from_utf8_lossy(&out.stderr)
     );
     let generic = site.join("wheelhouse/generic");
-    WheelSpec::pure("stackpkg", "1.0")
+    let mut tool = WheelSpec::pure("stackpkg", "1.0")
         .requires("stackdep<3")
-        .write(&generic);
+        .file(
+            "stackpkg/cli.py",
+            b"import sys, stackpkg\ndef main():\n    print('TOOL', stackpkg.__version__, sys.implementation.name)\n",
+        );
+    tool.console_scripts
+        .push(("stacktool".into(), "stackpkg.cli:main".into()));
+    tool.write(&generic);
     WheelSpec::pure("stackpkg", "2.0").write(&generic);
     WheelSpec::pure("stackdep", "2.0").write(&generic);
     WheelSpec::pure("stackdep", "3.0").write(&generic);
@@ -123,6 +129,7 @@ fn a_stack_module_serves_python_venvs_and_virtualenvs() {
              module spider testing/2024a\n\
              module load python/3.11 testing\n\
              python -c 'import stackpkg, stackdep, six; print(\"PY\", stackpkg.__version__, stackdep.__version__, stackpkg.__file__)'\n\
+             stacktool\n\
              $W venv env1 -q\n\
              env1/bin/python -c 'import stackpkg; print(\"VENV\", stackpkg.__version__, stackpkg.__file__)'\n\
              $VIRTUALENV -q --no-download env2\n\
@@ -132,7 +139,13 @@ fn a_stack_module_serves_python_venvs_and_virtualenvs() {
              if env2/bin/python -m pip install --dry-run --no-index --find-links site/wheelhouse/generic markupsafe >pip1.out 2>&1; then echo PIP-ACCEPTED; else echo PIP-REFUSED; fi\n\
              if env -u PYTHONPATH env2/bin/python -m pip install --dry-run --no-index --find-links site/wheelhouse/generic markupsafe >pip2.out 2>&1; then echo PIP-WITHOUT-HOOK-ACCEPTED; fi\n\
              module load python/{pypy}\n\
-             python -c 'import platform, stackpkg; print(\"PYPY\", platform.python_implementation(), stackpkg.__version__)'\n"
+             python -c 'import platform, stackpkg; print(\"PYPY\", platform.python_implementation(), stackpkg.__version__)'\n\
+             stacktool\n\
+             module unload testing\n\
+             command -v stacktool || echo NO-TOOL-AFTER-UNLOAD\n\
+             module purge\n\
+             module load testing\n\
+             stacktool\n"
         ),
     )
     .ok();
@@ -171,6 +184,12 @@ fn a_stack_module_serves_python_venvs_and_virtualenvs() {
         "the control: pip takes the wheel without _manylinux.py\n{all}"
     );
     assert!(out.contains("PYPY PyPy 1.0"), "{all}");
+    // The stack's scripts follow the loaded Python, and leave PATH with the module; loaded
+    // alone, the stack brings its newest Python and that one's scripts.
+    assert!(out.contains("TOOL 1.0 cpython"), "{all}");
+    assert!(out.contains("TOOL 1.0 pypy"), "{all}");
+    assert!(out.contains("NO-TOOL-AFTER-UNLOAD"), "{all}");
+    assert_eq!(out.matches("TOOL 1.0 ").count(), 3, "{all}");
     assert!(prefix
         .join(format!("lib/python{pypy}/site-packages/six.py"))
         .is_file());
