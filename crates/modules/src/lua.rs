@@ -114,21 +114,18 @@ impl PythonModule {
                 let _ = writeln!(help, "    {name} {version}");
             }
         }
-        let _ = writeln!(s, "help({})", lua_long_string(&help));
-        let _ = writeln!(
-            s,
-            "whatis({})",
-            lua_string(&format!(
-                "Description: {} {}, the Python programming language",
-                self.implementation, self.version
-            ))
+        help_and_whatis(
+            &mut s,
+            &help,
+            &[
+                format!(
+                    "Description: {} {}, the Python programming language",
+                    self.implementation, self.version
+                ),
+                format!("Version: {}", self.version),
+                "Keywords: python, interpreter".into(),
+            ],
         );
-        let _ = writeln!(
-            s,
-            "whatis({})",
-            lua_string(&format!("Version: {}", self.version))
-        );
-        let _ = writeln!(s, "whatis(\"Keywords: python, interpreter\")");
         let _ = writeln!(s, "\nconflict(\"python\")\n");
         let _ = writeln!(s, "local root = {}", lua_string(&path_text(&self.root)));
         let _ = writeln!(s, "setenv(\"EBROOTPYTHON\", root)");
@@ -232,24 +229,17 @@ impl StackModule {
         for (name, version) in &self.packages {
             let _ = writeln!(help, "    {name} {version}");
         }
-        let _ = writeln!(s, "help({})", lua_long_string(&help));
-        let _ = writeln!(
-            s,
-            "whatis({})",
-            lua_string(&format!(
-                "Description: {} {}: Python packages for Python {pythons_text}",
-                self.name, self.version
-            ))
-        );
-        let _ = writeln!(
-            s,
-            "whatis({})",
-            lua_string(&format!("Version: {}", self.version))
-        );
-        let _ = writeln!(
-            s,
-            "whatis({})",
-            lua_string(&format!("Packages: {}", packages_line.join(", ")))
+        help_and_whatis(
+            &mut s,
+            &help,
+            &[
+                format!(
+                    "Description: {} {}: Python packages for Python {pythons_text}",
+                    self.name, self.version
+                ),
+                format!("Version: {}", self.version),
+                format!("Packages: {}", packages_line.join(", ")),
+            ],
         );
         let _ = writeln!(s, "\nconflict({})", lua_string(&self.name));
         if let (Some(low), Some(high)) = (self.pythons.first(), self.pythons.last()) {
@@ -326,6 +316,14 @@ impl StackModule {
             let _ = writeln!(s, "end");
         }
         s
+    }
+}
+
+/// `module help` text and the `module whatis` lines (what `module spider` shows).
+fn help_and_whatis(s: &mut String, help: &str, whatis: &[String]) {
+    let _ = writeln!(s, "help({})", lua_long_string(help));
+    for line in whatis {
+        let _ = writeln!(s, "whatis({})", lua_string(line));
     }
 }
 
