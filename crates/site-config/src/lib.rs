@@ -168,6 +168,9 @@ pub struct SiteConfig {
     /// The unpacked-wheel cache: `WHEELHOUSE_CACHE_DIR`, else `$XDG_CACHE_HOME/wheelhouse`,
     /// else `$HOME/.cache/wheelhouse`; `None` without any of them.
     pub cache_dir: Option<PathBuf>,
+    /// `SOURCE_DATE_EPOCH` is set: `py_compile` then writes hash-checked byte code, which
+    /// the unpacked-wheel cache does not keep.
+    pub source_date_epoch: bool,
 }
 
 /// A loaded stack module, found from a directory inside its prefix.
@@ -232,6 +235,7 @@ impl SiteConfig {
                 .map(PathBuf::from)
                 .or_else(|| env.get("XDG_CACHE_HOME").map(|d| Path::new(d).join("wheelhouse")))
                 .or_else(|| env.get("HOME").map(|d| Path::new(d).join(".cache/wheelhouse"))),
+            source_date_epoch: env.get("SOURCE_DATE_EPOCH").is_some(),
         }
     }
 
