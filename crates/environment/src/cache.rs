@@ -90,22 +90,24 @@ pub(crate) fn keep_pycs(used: &CacheUse, env_root: &Path, threads: usize) -> usi
         return 0;
     };
     let added = AtomicUsize::new(0);
-    pool.install(|| sources.par_iter().for_each(|s| {
-        let Some(entry) = used.cache.lookup_with_pyc(&s.key, Some(tag)) else {
-            return;
-        };
-        s.files.par_iter().for_each(|(name, target)| {
-            if entry.pyc(name).is_some() {
-                return;
-            }
-            let Some(pyc) = installer::pyc_path(&env_root.join(target), tag) else {
+    pool.install(|| {
+        sources.par_iter().for_each(|s| {
+            let Some(entry) = used.cache.lookup_with_pyc(&s.key, Some(tag)) else {
                 return;
             };
-            if let Ok(true) = entry.add_pyc(name, tag, &pyc) {
-                added.fetch_add(1, Ordering::Relaxed);
-            }
-        });
-    }));
+            s.files.par_iter().for_each(|(name, target)| {
+                if entry.pyc(name).is_some() {
+                    return;
+                }
+                let Some(pyc) = installer::pyc_path(&env_root.join(target), tag) else {
+                    return;
+                };
+                if let Ok(true) = entry.add_pyc(name, tag, &pyc) {
+                    added.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        })
+    });
     added.into_inner()
 }
 

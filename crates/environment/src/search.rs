@@ -160,7 +160,12 @@ mod tests {
             tmp.path(),
             &[("PIP_CONFIG_FILE", conf.display().to_string())],
         );
-        let (paths, warnings) = search_paths(&site, &site.pip_install_options().unwrap(), &[c.clone(), a.clone()]).unwrap();
+        let (paths, warnings) = search_paths(
+            &site,
+            &site.pip_install_options().unwrap(),
+            &[c.clone(), a.clone()],
+        )
+        .unwrap();
         assert_eq!(paths, [a, b, c.clone()]);
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains(&format!("{} does not exist", c.display())));
@@ -179,7 +184,8 @@ mod tests {
                 ("EBVERSIONGENTOO", "2023".into()),
             ],
         );
-        let (paths, warnings) = search_paths(&site, &site.pip_install_options().unwrap(), &[]).unwrap();
+        let (paths, warnings) =
+            search_paths(&site, &site.pip_install_options().unwrap(), &[]).unwrap();
         let names: Vec<String> = paths
             .iter()
             .map(|p| site_config::arch_of_search_path(p))

@@ -334,7 +334,12 @@ mod tests {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
         // A time long past, so that a kept time cannot be the time of placing.
         let past = std::time::UNIX_EPOCH + std::time::Duration::new(1_000_000_000, 123_456_789);
-        File::options().write(true).open(&path).unwrap().set_modified(past).unwrap();
+        File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(past)
+            .unwrap();
         let m = std::fs::metadata(&path).unwrap();
         let meta = FileMeta {
             name: "a".into(),

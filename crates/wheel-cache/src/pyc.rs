@@ -87,7 +87,11 @@ pub(crate) fn totals(dir: &Path) -> (u64, u64) {
 
 /// The byte code an entry holds for one tag: source file number → (file name, what it must
 /// look like).
-pub(crate) fn read_tag(entry_dir: &Path, tag: &str, files: &[FileMeta]) -> HashMap<usize, (String, FileMeta)> {
+pub(crate) fn read_tag(
+    entry_dir: &Path,
+    tag: &str,
+    files: &[FileMeta],
+) -> HashMap<usize, (String, FileMeta)> {
     let mut out = HashMap::new();
     if !valid_tag(tag) {
         return out;
@@ -148,8 +152,7 @@ impl Entry {
         let Some(&n) = self.by_name.get(name) else {
             return Ok(false);
         };
-        if !valid_tag(tag) || (self.pyc_tag.as_deref() == Some(tag) && self.pycs.contains_key(&n))
-        {
+        if !valid_tag(tag) || (self.pyc_tag.as_deref() == Some(tag) && self.pycs.contains_key(&n)) {
             return Ok(false);
         }
         let dir = self.dir.join(PYC_DIR).join(tag);
@@ -162,7 +165,7 @@ impl Entry {
         std::fs::hard_link(from, &tmp)?;
         // The header is read from the inode now linked, not from the path checked before.
         let checked = (|| -> std::io::Result<Option<std::fs::Metadata>> {
-            let mut file = std::fs::File::open(&tmp)?;
+            let file = std::fs::File::open(&tmp)?;
             let meta = file.metadata()?;
             let mut header = Vec::with_capacity(16);
             file.take(16).read_to_end(&mut header)?;
@@ -221,9 +224,14 @@ mod tests {
         let mtime = source.mtime.0 as u32;
         assert!(entry.pyc("pkg/a.py").is_none());
         // Byte code of another source time, or hash-checked, is refused.
-        for (i, bad) in [pyc(0, mtime + 1, 3), pyc(0, mtime, 4), pyc(3, mtime, 3), vec![1, 2]]
-            .iter()
-            .enumerate()
+        for (i, bad) in [
+            pyc(0, mtime + 1, 3),
+            pyc(0, mtime, 4),
+            pyc(3, mtime, 3),
+            vec![1, 2],
+        ]
+        .iter()
+        .enumerate()
         {
             let path = tmp.path().join(format!("bad{i}.pyc"));
             std::fs::write(&path, bad).unwrap();
@@ -265,6 +273,10 @@ mod tests {
         }
         let entry = cache.lookup_with_pyc(&key, Some("cpython-311")).unwrap();
         assert_eq!(entry.pyc_count(), 0);
-        assert!(cache.lookup_with_pyc(&key, Some("..")).unwrap().pyc("pkg/a.py").is_none());
+        assert!(cache
+            .lookup_with_pyc(&key, Some(".."))
+            .unwrap()
+            .pyc("pkg/a.py")
+            .is_none());
     }
 }

@@ -86,10 +86,8 @@ pub(super) fn write_members(
     entry: Option<&CacheFill<'_>>,
 ) -> Result<Vec<(PathBuf, String, u64)>, InstallError> {
     let rows: Mutex<Vec<(PathBuf, String, u64)>> = Mutex::new(Vec::with_capacity(members.len()));
-    members
-        .par_chunks(CHUNK)
-        .enumerate()
-        .try_for_each(|(c, chunk)| -> Result<(), InstallError> {
+    members.par_chunks(CHUNK).enumerate().try_for_each(
+        |(c, chunk)| -> Result<(), InstallError> {
             let mut archive = archive.clone();
             let mut buffer = Vec::new();
             let mut local = Vec::with_capacity(chunk.len());
@@ -145,7 +143,8 @@ pub(super) fn write_members(
             }
             rows.lock().expect("no panics while held").extend(local);
             Ok(())
-        })?;
+        },
+    )?;
     Ok(rows.into_inner().expect("no panics while held"))
 }
 
