@@ -160,12 +160,7 @@ mod tests {
             tmp.path(),
             &[("PIP_CONFIG_FILE", conf.display().to_string())],
         );
-        let (paths, warnings) = search_paths(
-            &site,
-            &site.pip_install_options().unwrap(),
-            &[c.clone(), a.clone()],
-        )
-        .unwrap();
+        let (paths, warnings) = search_paths(&site, &site.pip_install_options().unwrap(), &[c.clone(), a.clone()]).unwrap();
         assert_eq!(paths, [a, b, c.clone()]);
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains(&format!("{} does not exist", c.display())));
@@ -184,8 +179,7 @@ mod tests {
                 ("EBVERSIONGENTOO", "2023".into()),
             ],
         );
-        let (paths, warnings) =
-            search_paths(&site, &site.pip_install_options().unwrap(), &[]).unwrap();
+        let (paths, warnings) = search_paths(&site, &site.pip_install_options().unwrap(), &[]).unwrap();
         let names: Vec<String> = paths
             .iter()
             .map(|p| site_config::arch_of_search_path(p))

@@ -21,6 +21,7 @@ mod unpack;
 use std::path::{Path, PathBuf};
 
 pub use error::InstallError;
+pub use wheel_cache;
 pub use scripts::{entry_point_script, rewrite_shebang, shebang};
 pub use site::{freeze_lines, read_site_dir, scan_site_dir, InstalledDist};
 pub use transaction::{
@@ -30,7 +31,6 @@ pub use unpack::{
     file_url, pyc_path, unpack_wheel, CacheUse, EntrySources, StagedWheel, UnpackOptions,
     MAX_MEMBER_RATIO, MAX_TOTAL_RATIO, TOTAL_FLOOR,
 };
-pub use wheel_cache;
 
 /// Where a wheel's parts go in one environment.
 #[derive(Clone, Debug)]

@@ -54,11 +54,7 @@ pub struct KnownMetadata(pub Option<Box<dyn StoredMetadata + Sync>>);
 
 impl std::fmt::Debug for KnownMetadata {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() {
-            "KnownMetadata(some)"
-        } else {
-            "KnownMetadata(none)"
-        })
+        f.write_str(if self.0.is_some() { "KnownMetadata(some)" } else { "KnownMetadata(none)" })
     }
 }
 

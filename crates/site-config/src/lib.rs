@@ -233,14 +233,8 @@ impl SiteConfig {
             cache_dir: env
                 .get("WHEELHOUSE_CACHE_DIR")
                 .map(PathBuf::from)
-                .or_else(|| {
-                    env.get("XDG_CACHE_HOME")
-                        .map(|d| Path::new(d).join("wheelhouse"))
-                })
-                .or_else(|| {
-                    env.get("HOME")
-                        .map(|d| Path::new(d).join(".cache/wheelhouse"))
-                }),
+                .or_else(|| env.get("XDG_CACHE_HOME").map(|d| Path::new(d).join("wheelhouse")))
+                .or_else(|| env.get("HOME").map(|d| Path::new(d).join(".cache/wheelhouse"))),
             source_date_epoch: env.get("SOURCE_DATE_EPOCH").is_some(),
         }
     }

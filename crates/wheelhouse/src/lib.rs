@@ -2,10 +2,10 @@
 //! library crates (`site-config`, `catalog`, `wheel-name`, `requirements`, `table`).
 
 mod avail;
-mod cache;
 mod cpus;
 mod doctor;
 mod download;
+mod cache;
 mod index;
 mod modules;
 mod pyenv;

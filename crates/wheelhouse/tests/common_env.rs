@@ -63,12 +63,7 @@ pub fn pip26_wheel() -> PathBuf {
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("pip-26")
-        })
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("pip-26"))
         .expect("pip 26 in the cached PyPI wheels (scripts/fetch-wheels.sh)")
 }
 

@@ -28,17 +28,10 @@ fn a_fresh_catalog_answers_for_the_wheels() {
     site.ok(&["index", site.path("wheelhouse").to_str().unwrap()]);
     damage_in_place(&app);
     let out = site.ok(&["install", "-p", e, "--dry-run", "catapp"]);
-    assert!(
-        out.contains("catapp-1.0") && out.contains("catdep-2.0"),
-        "{out}"
-    );
+    assert!(out.contains("catapp-1.0") && out.contains("catdep-2.0"), "{out}");
     // Touched since the index: the wheel itself is read, and it is no longer a wheel.
     let f = std::fs::File::options().write(true).open(&app).unwrap();
     f.set_modified(std::time::SystemTime::now()).unwrap();
     let out = site.wheelhouse(&["install", "-p", e, "--dry-run", "catapp"]);
-    assert!(
-        !out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 }

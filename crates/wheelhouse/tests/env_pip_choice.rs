@@ -245,6 +245,7 @@ fn write_case(case: &Case, dir: &Path) {
     let _ = std::fs::remove_dir_all(dir.join("tmp"));
 }
 
+
 /// pip's choice: the file names of its report's install list, or `None` when it refuses.
 fn pip_choice(site: &Site, dir: &Path, case: &Case, site_dir: &Path) -> Option<BTreeSet<String>> {
     let report = site.path("report.json");

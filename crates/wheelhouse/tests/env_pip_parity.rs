@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use common_env::*;
 
+
 fn kitchen_sink(dir: &Path) -> Vec<PathBuf> {
     let mut k = WheelSpec::pure("kitchen", "1.0")
         .file("kitchen/tool.py", b"def run():\n    return 0\n")
@@ -186,10 +187,7 @@ fn we_install_the_files_pip_installs() {
         ];
         // Through the unpacked-wheel cache: filled by the first run (umask 022), read by
         // every later one (hard links under the same umask, copies under another).
-        args.extend([
-            "--cache-dir".into(),
-            site.path("cache").display().to_string(),
-        ]);
+        args.extend(["--cache-dir".into(), site.path("cache").display().to_string()]);
         args.extend(files.iter().cloned());
         under_umask(
             &site,
@@ -199,17 +197,8 @@ fn we_install_the_files_pip_installs() {
         );
         let by_us = state(&env);
         fresh_env(&site, &env, umask);
-        under_umask(
-            &site,
-            umask,
-            Path::new(env!("CARGO_BIN_EXE_wheelhouse")),
-            &args,
-        );
-        assert_eq!(
-            state(&env),
-            by_us,
-            "umask {umask}: a warm-cache install differs"
-        );
+        under_umask(&site, umask, Path::new(env!("CARGO_BIN_EXE_wheelhouse")), &args);
+        assert_eq!(state(&env), by_us, "umask {umask}: a warm-cache install differs");
         assert!(site.path("cache/v1/entries").read_dir().unwrap().count() >= files.len());
         if umask == "022" {
             // pip freeze reads our direct_url.json as its own: `name @ file:///...#sha256=...`.

@@ -85,16 +85,8 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ),
     ("site-init-help", "wheelhouse", &["site", "init", "--help"]),
     ("cache-help", "wheelhouse", &["cache", "--help"]),
-    (
-        "cache-info-help",
-        "wheelhouse",
-        &["cache", "info", "--help"],
-    ),
-    (
-        "cache-prune-help",
-        "wheelhouse",
-        &["cache", "prune", "--help"],
-    ),
+    ("cache-info-help", "wheelhouse", &["cache", "info", "--help"]),
+    ("cache-prune-help", "wheelhouse", &["cache", "prune", "--help"]),
     ("error-cache-no-dir", "wheelhouse", &["cache", "info"]),
     (
         "error-cache-bad-size",

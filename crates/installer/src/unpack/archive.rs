@@ -78,9 +78,7 @@ pub(super) fn open<'a>(wheel: &Path, bytes: &'a [u8]) -> Result<OpenedWheel<'a>,
     check_metadata_name(wheel, &metadata)?;
     let key = wheel_cache::Key::new(
         record_text.as_bytes(),
-        members
-            .iter()
-            .map(|m| (m.name.as_str(), m.size, m.executable)),
+        members.iter().map(|m| (m.name.as_str(), m.size, m.executable)),
     );
     Ok(OpenedWheel {
         archive,

@@ -108,15 +108,7 @@ pub fn unpack_wheel(
     if let Some(entry) = found {
         let cache = cache.expect("looked up in it");
         written = cached::place_from_entry(
-            wheel,
-            &opened,
-            &members,
-            &entry,
-            stage,
-            &layout.python,
-            modes,
-            cache,
-            cancel,
+            wheel, &opened, &members, &entry, stage, &layout.python, modes, cache, cancel,
         )?;
         if written.is_none() {
             // A changed entry: dropped, and this wheel decompressed into a clean stage.
@@ -129,14 +121,7 @@ pub fn unpack_wheel(
     let written = match written {
         Some(rows) => rows,
         None => cached::write_and_fill(
-            wheel,
-            &opened,
-            &members,
-            stage,
-            &layout.python,
-            modes,
-            cancel,
-            cache,
+            wheel, &opened, &members, stage, &layout.python, modes, cancel, cache,
         )?,
     };
     let mut rows = write::record_rows(written);

@@ -93,17 +93,8 @@ pub fn run(args: InstallArgs) -> i32 {
         crate::print_error("wheelhouse install", environment::NOTHING_TO_INSTALL);
         return exit::INPUT;
     }
-    let result =
-        environment::target_environment(&site, args.python.as_deref()).and_then(|target| {
-            run_install(
-                &site,
-                &target,
-                &args.options(&site),
-                &cancel,
-                args.quiet,
-                args.verbose,
-            )
-        });
+    let result = environment::target_environment(&site, args.python.as_deref())
+        .and_then(|target| run_install(&site, &target, &args.options(&site), &cancel, args.quiet, args.verbose));
     match result {
         Ok(()) => 0,
         Err(e) => {
@@ -234,19 +225,11 @@ pub(crate) fn run_install(
                 c.dir.display(),
                 c.hits,
                 c.written,
-                if c.writable {
-                    ""
-                } else {
-                    " (not written: another file system or read-only)"
-                },
+                if c.writable { "" } else { " (not written: another file system or read-only)" },
                 c.cloned,
                 c.linked,
                 c.copied,
-                if c.stale > 0 {
-                    format!("; {} changed entries dropped", c.stale)
-                } else {
-                    String::new()
-                }
+                if c.stale > 0 { format!("; {} changed entries dropped", c.stale) } else { String::new() }
             );
             if c.pycs_placed > 0 || c.pycs_kept > 0 {
                 eprintln!(
