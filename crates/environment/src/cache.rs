@@ -7,8 +7,10 @@
 //! another file system (or a read-only one) is still read from, by copying.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use installer::wheel_cache::{Cache, Limits, LinkMode, Linker, Pruned};
 use installer::CacheUse;
@@ -41,10 +43,16 @@ pub struct CacheReport {
     /// Across file systems: the measured rates of copying from the cache and of
     /// decompressing, bytes per second (0 when not measured).
     pub across: Option<(u64, u64)>,
+    /// With `--compile`: byte-code files placed from entries, and added to entries after
+    /// compiling.
+    pub pycs_placed: usize,
+    pub pycs_kept: usize,
 }
 
-/// The cache as an install into `env_root` uses it (for callers that build their own plan).
-pub fn open(options: &CacheOptions, env_root: &Path) -> Arc<CacheUse> {
+/// The cache for an install into `env_root` (also for callers that build their own plan);
+/// `pyc_tag` is the interpreter's cache tag when the install is byte-compiled with
+/// timestamp-checked byte code (which entries then keep).
+pub fn open(options: &CacheOptions, env_root: &Path, pyc_tag: Option<String>) -> Arc<CacheUse> {
     let cache = Cache::new(&options.dir);
     let same = cache.same_file_system(env_root);
     let write = same && cache.prepare_for_writing();
@@ -58,13 +66,53 @@ pub fn open(options: &CacheOptions, env_root: &Path) -> Arc<CacheUse> {
     if write {
         linker.probe(&options.dir.join("v1/tmp"));
     }
-    Arc::new(CacheUse::new(cache, linker, write, !same))
+    Arc::new(CacheUse::new(cache, linker, write, !same).with_pyc_tag(pyc_tag))
 }
 
-/// After the install: what the cache did, and pruning to the bounds when entries were added.
-pub fn finish(used: &CacheUse, options: &CacheOptions) -> CacheReport {
+/// After compiling: adds the byte code of the sources the install placed from, or wrote
+/// into, entries to those entries (hard links, so only where the cache is written, which is
+/// only on the environment's file system). Returns the number of files added.
+pub(crate) fn keep_pycs(used: &CacheUse, env_root: &Path, threads: usize) -> usize {
+    let Some(tag) = used.pyc_tag.as_deref() else {
+        return 0;
+    };
+    let sources = used.take_sources();
+    if !used.write || sources.is_empty() {
+        return 0;
+    }
+    let Ok(pool) = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+    else {
+        return 0;
+    };
+    let added = AtomicUsize::new(0);
+    pool.install(|| {
+        sources.par_iter().for_each(|s| {
+            let Some(entry) = used.cache.lookup_with_pyc(&s.key, Some(tag)) else {
+                return;
+            };
+            s.files.par_iter().for_each(|(name, target)| {
+                if entry.pyc(name).is_some() {
+                    return;
+                }
+                let Some(pyc) = installer::pyc_path(&env_root.join(target), tag) else {
+                    return;
+                };
+                if let Ok(true) = entry.add_pyc(name, tag, &pyc) {
+                    added.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        })
+    });
+    added.into_inner()
+}
+
+/// After the install: what the cache did, and pruning to the bounds when entries (or byte
+/// code) were added.
+pub fn finish(used: &CacheUse, options: &CacheOptions, pycs_kept: usize) -> CacheReport {
     let written = used.written.load(Ordering::Relaxed);
-    let pruned = if written > 0 {
+    let pruned = if written > 0 || pycs_kept > 0 {
         used.cache.prune(options.limits)
     } else {
         Pruned::default()
@@ -80,5 +128,7 @@ pub fn finish(used: &CacheUse, options: &CacheOptions) -> CacheReport {
         copied: used.linker.copied.load(Ordering::Relaxed),
         pruned,
         across: used.across.then(|| used.rates()),
+        pycs_placed: used.pycs_placed.load(Ordering::Relaxed),
+        pycs_kept,
     }
 }

@@ -10,7 +10,12 @@
 //! `py_compile.compile`, as in `compileall.compile_file`, and one whose `.pyc` is already
 //! newer is skipped. The `.pyc` files are the same
 //! (same cache tag, same timestamp invalidation unless `SOURCE_DATE_EPOCH` asks otherwise).
+//! That check is made here first, from one listing of each `__pycache__`, so that byte code
+//! placed from the unpacked-wheel cache costs no worker at all: a warm install whose
+//! entries keep byte code starts no interpreter.
 
+use std::collections::HashSet;
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -48,18 +53,21 @@ sys.exit(1 if failed else 0)
 const BATCH_BYTES: u64 = 96 * 1024;
 
 /// Byte-compiles every `.py` file of the environment's site-packages that has no up-to-date
-/// `.pyc`. Failures are reported, not fatal: pip treats them the same way.
-pub(crate) fn compile(target: &Target, threads: usize) -> Result<(), String> {
+/// `.pyc`, returning how many were handed to the compiler. Failures are reported, not fatal:
+/// pip treats them the same way.
+pub(crate) fn compile(target: &Target, threads: usize) -> Result<usize, String> {
     let mut dirs = vec![target.layout.purelib.clone()];
     if target.layout.platlib != target.layout.purelib {
         dirs.push(target.layout.platlib.clone());
     }
+    let tag = target.interpreter.cache_tag.as_deref();
     let mut files = Vec::new();
     for dir in &dirs {
-        sources(dir, &mut files);
+        sources(dir, tag, &mut files);
     }
+    let count = files.len();
     if files.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     // Smallest first, popped from the end: the largest files go out first.
     files.sort_by_key(|f| f.1);
@@ -72,7 +80,7 @@ pub(crate) fn compile(target: &Target, threads: usize) -> Result<(), String> {
         handles.into_iter().all(|h| h.join().unwrap_or(false))
     });
     if ok {
-        Ok(())
+        Ok(count)
     } else {
         Err(failed())
     }
@@ -130,11 +138,13 @@ fn failed() -> String {
     "byte-compiling some modules failed; they will be compiled when first imported".into()
 }
 
-/// The `.py` files under `dir` (not following links), with their sizes.
-fn sources(dir: &Path, out: &mut Vec<(PathBuf, u64)>) {
+/// The `.py` files under `dir` (not following links) whose byte code for `tag` is missing
+/// or older than they are, with their sizes.
+fn sources(dir: &Path, tag: Option<&str>, out: &mut Vec<(PathBuf, u64)>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
+    let mut pyc_names: Option<HashSet<OsString>> = None;
     for entry in entries.flatten() {
         let Ok(kind) = entry.file_type() else {
             continue;
@@ -142,11 +152,49 @@ fn sources(dir: &Path, out: &mut Vec<(PathBuf, u64)>) {
         let path = entry.path();
         if kind.is_dir() {
             if entry.file_name() != "__pycache__" {
-                sources(&path, out);
+                sources(&path, tag, out);
             }
         } else if kind.is_file() && path.extension().is_some_and(|e| e == "py") {
-            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-            out.push((path, size));
+            let meta = entry.metadata().ok();
+            if let (Some(tag), Some(meta)) = (tag, &meta) {
+                // One listing of `__pycache__` per directory; most files have no byte code
+                // (a first compile) or all of it (byte code from the cache).
+                let names = pyc_names.get_or_insert_with(|| pycache_names(dir));
+                if up_to_date(dir, &path, tag, meta, names) {
+                    continue;
+                }
+            }
+            out.push((path, meta.map(|m| m.len()).unwrap_or(0)));
         }
+    }
+}
+
+fn pycache_names(dir: &Path) -> HashSet<OsString> {
+    std::fs::read_dir(dir.join("__pycache__"))
+        .map(|read| read.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default()
+}
+
+/// The worker's rule (`compileall`'s before it reads the header): byte code at least as new
+/// as its source is kept.
+fn up_to_date(
+    dir: &Path,
+    source: &Path,
+    tag: &str,
+    meta: &std::fs::Metadata,
+    names: &HashSet<OsString>,
+) -> bool {
+    let Some(stem) = source.file_stem() else {
+        return false;
+    };
+    let mut name = stem.to_os_string();
+    name.push(format!(".{tag}.pyc"));
+    if !names.contains(&name) {
+        return false;
+    }
+    let pyc = dir.join("__pycache__").join(&name);
+    match (std::fs::metadata(pyc), meta.modified()) {
+        (Ok(p), Ok(s)) => p.is_file() && p.modified().is_ok_and(|p| p >= s),
+        _ => false,
     }
 }

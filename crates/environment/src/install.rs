@@ -86,6 +86,9 @@ pub struct Report {
     pub elapsed: Duration,
     /// What the unpacked-wheel cache did, when used.
     pub cache: Option<crate::CacheReport>,
+    /// With `--compile`: the source files handed to the compiler (those without up-to-date
+    /// byte code).
+    pub compiled: usize,
 }
 
 /// Installs into `target`. `cancel` is set by the caller's signal handlers (Ctrl-C, the
@@ -179,10 +182,17 @@ pub fn install(
     }
     plan.allow_incomplete_record = config.allow_incomplete_record;
     if !options.dry_run {
+        // Byte code is kept in the cache only when it is checked by timestamp: with
+        // `SOURCE_DATE_EPOCH` set, `py_compile` writes hash-checked byte code instead.
+        let pyc_tag = target
+            .interpreter
+            .cache_tag
+            .clone()
+            .filter(|_| options.compile && !site.source_date_epoch);
         plan.cache = options
             .cache
             .as_ref()
-            .map(|c| crate::cache::open(c, &target.root));
+            .map(|c| crate::cache::open(c, &target.root, pyc_tag));
     }
     for w in &mut plan.install {
         w.direct = wanted.wheel_files.contains(&w.path);
@@ -210,13 +220,18 @@ pub fn install(
     for w in &outcome.warnings {
         events(Event::Warning(w));
     }
+    let mut pycs_kept = 0;
     if options.compile {
-        if let Err(w) = crate::compile::compile(target, threads) {
-            events(Event::Warning(&w));
+        match crate::compile::compile(target, threads) {
+            Ok(n) => report.compiled = n,
+            Err(w) => events(Event::Warning(&w)),
+        }
+        if let Some(used) = &plan.cache {
+            pycs_kept = crate::cache::keep_pycs(used, &target.root, threads);
         }
     }
     if let (Some(used), Some(cache)) = (&plan.cache, &options.cache) {
-        report.cache = Some(crate::cache::finish(used, cache));
+        report.cache = Some(crate::cache::finish(used, cache, pycs_kept));
     }
     report.installed = outcome.installed;
     report.files = outcome.files;

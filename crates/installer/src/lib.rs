@@ -27,8 +27,8 @@ pub use transaction::{
     execute, files_of, lock_environment, EnvLock, Outcome, Plan, Progress, WheelToInstall,
 };
 pub use unpack::{
-    file_url, unpack_wheel, CacheUse, StagedWheel, UnpackOptions, MAX_MEMBER_RATIO,
-    MAX_TOTAL_RATIO, TOTAL_FLOOR,
+    file_url, pyc_path, unpack_wheel, CacheUse, EntrySources, StagedWheel, UnpackOptions,
+    MAX_MEMBER_RATIO, MAX_TOTAL_RATIO, TOTAL_FLOOR,
 };
 pub use wheel_cache;
 

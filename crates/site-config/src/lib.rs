@@ -176,6 +176,9 @@ pub struct SiteConfig {
     /// loaded modules (the site's `sitecustomize.py` reads `EBPYTHONPREFIXES`), `HOME` (the
     /// user site directory) and the dynamic loader's `LD_*`.
     pub interpreter_env: Vec<(String, String)>,
+    /// `SOURCE_DATE_EPOCH` is set: `py_compile` then writes hash-checked byte code, which
+    /// the unpacked-wheel cache does not keep.
+    pub source_date_epoch: bool,
 }
 
 /// A loaded stack module, found from a directory inside its prefix.
@@ -251,6 +254,7 @@ impl SiteConfig {
                 .flat_map(|prefix| env.vars_with_prefix(prefix))
                 .filter(|(k, _)| !k.starts_with("HOME") || k == "HOME")
                 .collect(),
+            source_date_epoch: env.get("SOURCE_DATE_EPOCH").is_some(),
         }
     }
 

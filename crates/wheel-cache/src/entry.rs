@@ -28,9 +28,12 @@ pub struct FileMeta {
 /// A complete entry.
 #[derive(Debug)]
 pub struct Entry {
-    dir: PathBuf,
-    files: Vec<FileMeta>,
-    by_name: HashMap<String, usize>,
+    pub(crate) dir: PathBuf,
+    pub(crate) files: Vec<FileMeta>,
+    pub(crate) by_name: HashMap<String, usize>,
+    /// The cache tag whose byte code was read, and that byte code by source file number.
+    pub(crate) pyc_tag: Option<String>,
+    pub(crate) pycs: HashMap<usize, (String, FileMeta)>,
 }
 
 impl Entry {
@@ -56,6 +59,12 @@ impl Entry {
 impl Cache {
     /// The complete entry for `key`, if there is one; marks it used (for eviction).
     pub fn lookup(&self, key: &Key) -> Option<Entry> {
+        self.lookup_with_pyc(key, None)
+    }
+
+    /// [`Cache::lookup`], also reading which byte code the entry holds for the cache tag
+    /// `pyc_tag` (see [`Entry::pyc`]).
+    pub fn lookup_with_pyc(&self, key: &Key, pyc_tag: Option<&str>) -> Option<Entry> {
         let dir = self.entries().join(key.as_str());
         let file = std::fs::File::open(dir.join(MANIFEST)).ok()?;
         let (files, _, _) = read_manifest(BufReader::new(file), usize::MAX)?;
@@ -68,10 +77,16 @@ impl Cache {
         if let Ok(d) = std::fs::File::open(&dir) {
             let _ = d.set_modified(std::time::SystemTime::now());
         }
+        let pycs = match pyc_tag {
+            Some(tag) => crate::pyc::read_tag(&dir, tag, &files),
+            None => HashMap::new(),
+        };
         Some(Entry {
             dir,
             files,
             by_name,
+            pyc_tag: pyc_tag.map(str::to_string),
+            pycs,
         })
     }
 
@@ -161,7 +176,9 @@ pub struct EntryWriter {
 
 impl EntryWriter {
     /// Writes file `n` of the entry (the archive member `name`) with `mode` (the mode the
-    /// environment's copy gets, so that hard links carry the right one).
+    /// environment's copy gets, so that hard links carry the right one). Returns the file's
+    /// modification time, which the environment's copy of a source is given so that byte
+    /// code compiled there is valid for the entry's source too.
     pub fn add(
         &self,
         n: usize,
@@ -169,7 +186,7 @@ impl EntryWriter {
         content: &[u8],
         hash: &str,
         mode: u32,
-    ) -> std::io::Result<()> {
+    ) -> std::io::Result<(i64, i64)> {
         if name.contains(['\n', '\r', '\t']) || hash.contains([' ', '\t', '\n']) {
             return Err(std::io::Error::other(
                 "name cannot be written in a manifest",
@@ -184,7 +201,8 @@ impl EntryWriter {
         file.write_all(content)?;
         file.set_permissions(std::fs::Permissions::from_mode(mode))?;
         let meta = file.metadata()?;
-        self.record(n, name, &meta, hash)
+        self.record(n, name, &meta, hash)?;
+        Ok((meta.mtime(), meta.mtime_nsec()))
     }
 
     /// Makes file `n` of the entry a hard link to `from`, a file just written with the same

@@ -7,6 +7,8 @@
 //! <root>/v1/entries/<key>/       one complete entry per wheel content key
 //!     MANIFEST                   what the entry holds (written last)
 //!     0, 1, 2, ...               the member files, flat, numbered as in MANIFEST
+//!     pyc/<cache tag>/...        byte code of the sources, added after installs compile
+//!                                (see the `pyc` module)
 //! <root>/v1/tmp/<key>.<pid>.<n>/ entries being written
 //! <root>/v1/trash/               entries being deleted
 //! ```
@@ -32,12 +34,14 @@
 mod entry;
 mod link;
 mod maintain;
+mod pyc;
 
 use std::path::{Path, PathBuf};
 
 pub use entry::{Entry, EntryWriter, FileMeta};
 pub use link::{LinkMode, Linker, PlaceError};
 pub use maintain::{Info, Pruned};
+pub use pyc::{header_matches, valid_tag};
 
 /// Bounds that keep the cache inside cluster quotas; least recently used entries go first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

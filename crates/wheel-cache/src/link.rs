@@ -17,7 +17,8 @@
 //! # Performance
 //! Per file: hardlink is one `stat` and one `link`; clone and copy are two opens, one
 //! `fstat`, one ioctl (or `copy_file_range`) and two closes, plus a `chmod` only where the
-//! umask took bits away.
+//! umask took bits away, and a `futimens` only where the cached time is kept (sources of a
+//! `--compile` install, whose cached byte code records that time).
 
 use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
@@ -146,20 +147,23 @@ impl Linker {
     }
 
     /// Creates `dst` (which must not exist) with the content of the cached file `src`, which
-    /// must still match `meta`, and with `mode`.
+    /// must still match `meta`, and with `mode`. With `keep_time` a clone or copy gets the
+    /// cached file's modification time (a hard link has it anyway): byte code kept in the
+    /// cache records its source's time, and is valid only for a copy that has it.
     pub fn place(
         &self,
         src: &Path,
         dst: &Path,
         mode: u32,
         meta: &FileMeta,
+        keep_time: bool,
     ) -> Result<(), PlaceError> {
         loop {
             let state = self.state.load(Ordering::Relaxed);
             let result = match state {
-                CLONE => self.clone_file(src, dst, mode, meta),
-                HARDLINK => self.hard_link(src, dst, mode, meta),
-                _ => self.copy(src, dst, mode, meta),
+                CLONE => self.clone_file(src, dst, mode, meta, keep_time),
+                HARDLINK => self.hard_link(src, dst, mode, meta, keep_time),
+                _ => self.copy(src, dst, mode, meta, keep_time),
             };
             match result {
                 Err(Attempt::Unsupported) => {
@@ -197,9 +201,22 @@ impl Linker {
             .map_err(|e| Attempt::Failed(PlaceError::Io(e)))
     }
 
-    fn finish(&self, file: &File, mode: u32) -> Result<(), Attempt> {
+    fn finish(
+        &self,
+        file: &File,
+        mode: u32,
+        meta: &FileMeta,
+        keep_time: bool,
+    ) -> Result<(), Attempt> {
         if mode & self.umask != 0 {
             file.set_permissions(std::fs::Permissions::from_mode(mode))
+                .map_err(|e| Attempt::Failed(PlaceError::Io(e)))?;
+        }
+        if keep_time {
+            let (secs, nanos) = meta.mtime;
+            let when = std::time::UNIX_EPOCH
+                + std::time::Duration::new(secs.max(0) as u64, nanos.clamp(0, 999_999_999) as u32);
+            file.set_modified(when)
                 .map_err(|e| Attempt::Failed(PlaceError::Io(e)))?;
         }
         Ok(())
@@ -211,6 +228,7 @@ impl Linker {
         dst: &Path,
         mode: u32,
         meta: &FileMeta,
+        keep_time: bool,
     ) -> Result<(), Attempt> {
         let source = self.open_checked(src, meta)?;
         let target = self.create(dst, mode)?;
@@ -223,19 +241,26 @@ impl Linker {
             let _ = std::fs::remove_file(dst);
             return Err(unsupported_or(e));
         }
-        self.finish(&target, mode)?;
+        self.finish(&target, mode, meta, keep_time)?;
         self.cloned.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 
-    fn hard_link(&self, src: &Path, dst: &Path, mode: u32, meta: &FileMeta) -> Result<(), Attempt> {
+    fn hard_link(
+        &self,
+        src: &Path,
+        dst: &Path,
+        mode: u32,
+        meta: &FileMeta,
+        keep_time: bool,
+    ) -> Result<(), Attempt> {
         let m = std::fs::symlink_metadata(src).map_err(|_| Attempt::Failed(PlaceError::Stale))?;
         if !m.is_file() || !matches(&m, meta) {
             return Err(Attempt::Failed(PlaceError::Stale));
         }
         // The inode's mode is shared: link only files that already have the mode wanted.
         if m.mode() & 0o7777 != mode {
-            return self.copy(src, dst, mode, meta);
+            return self.copy(src, dst, mode, meta, keep_time);
         }
         match std::fs::hard_link(src, dst) {
             Ok(()) => {
@@ -243,12 +268,21 @@ impl Linker {
                 Ok(())
             }
             // Too many links to this inode (ext4 allows 65,000): copy this one.
-            Err(e) if e.raw_os_error() == Some(libc::EMLINK) => self.copy(src, dst, mode, meta),
+            Err(e) if e.raw_os_error() == Some(libc::EMLINK) => {
+                self.copy(src, dst, mode, meta, keep_time)
+            }
             Err(e) => Err(unsupported_or(e)),
         }
     }
 
-    fn copy(&self, src: &Path, dst: &Path, mode: u32, meta: &FileMeta) -> Result<(), Attempt> {
+    fn copy(
+        &self,
+        src: &Path,
+        dst: &Path,
+        mode: u32,
+        meta: &FileMeta,
+        keep_time: bool,
+    ) -> Result<(), Attempt> {
         let mut source = self.open_checked(src, meta)?;
         let mut target = self.create(dst, mode)?;
         let n = std::io::copy(&mut source, &mut target)
@@ -256,7 +290,7 @@ impl Linker {
         if n != meta.size {
             return Err(Attempt::Failed(PlaceError::Stale));
         }
-        self.finish(&target, mode)?;
+        self.finish(&target, mode, meta, keep_time)?;
         self.copied.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
@@ -299,6 +333,14 @@ mod tests {
         let path = dir.join("0");
         std::fs::write(&path, content).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        // A time long past, so that a kept time cannot be the time of placing.
+        let past = std::time::UNIX_EPOCH + std::time::Duration::new(1_000_000_000, 123_456_789);
+        File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(past)
+            .unwrap();
         let m = std::fs::metadata(&path).unwrap();
         let meta = FileMeta {
             name: "a".into(),
@@ -316,12 +358,14 @@ mod tests {
         for (i, mode) in ["auto", "clone", "hardlink", "copy"].iter().enumerate() {
             let linker = Linker::new(mode.parse().unwrap(), 0o022);
             let dst = tmp.path().join(format!("d{i}"));
-            linker.place(&src, &dst, 0o644, &meta).unwrap();
+            linker.place(&src, &dst, 0o644, &meta, true).unwrap();
+            let m = std::fs::metadata(&dst).unwrap();
+            assert_eq!((m.mtime(), m.mtime_nsec()), meta.mtime, "{mode}");
             assert_eq!(std::fs::read(&dst).unwrap(), b"content");
             assert_eq!(std::fs::metadata(&dst).unwrap().mode() & 0o7777, 0o644);
             // A mode the cached file does not have is never given to it.
             let dst = tmp.path().join(format!("e{i}"));
-            linker.place(&src, &dst, 0o664, &meta).unwrap();
+            linker.place(&src, &dst, 0o664, &meta, false).unwrap();
             assert_eq!(std::fs::metadata(&dst).unwrap().mode() & 0o7777, 0o664);
             assert_eq!(std::fs::metadata(&src).unwrap().mode() & 0o7777, 0o644);
         }
@@ -334,7 +378,7 @@ mod tests {
         meta.mtime.1 += 1;
         for mode in [LinkMode::Auto, LinkMode::Hardlink, LinkMode::Copy] {
             let linker = Linker::new(mode, 0o022);
-            let r = linker.place(&src, &tmp.path().join("x"), 0o644, &meta);
+            let r = linker.place(&src, &tmp.path().join("x"), 0o644, &meta, false);
             assert!(matches!(r, Err(PlaceError::Stale)), "{mode}");
         }
     }

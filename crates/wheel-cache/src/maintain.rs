@@ -12,7 +12,8 @@ use crate::{Cache, Limits};
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Info {
     pub entries: u64,
-    /// Files in complete entries (each entry also has its MANIFEST, counted here).
+    /// Files in complete entries (each entry also has its MANIFEST, counted here), with the
+    /// byte code kept in them.
     pub files: u64,
     pub bytes: u64,
     /// Directories of writes in progress, or left by a killed writer.
@@ -49,10 +50,11 @@ impl Cache {
                 let manifest = std::fs::File::open(dir.join("MANIFEST")).ok()?;
                 let (_, files, bytes) = read_manifest(BufReader::new(manifest), 0)?;
                 let used = e.metadata().ok()?.modified().ok()?;
+                let (pyc_files, pyc_bytes) = crate::pyc::totals(&dir);
                 Some(Listed {
                     dir,
-                    files: files + 1,
-                    bytes,
+                    files: files + 1 + pyc_files,
+                    bytes: bytes + pyc_bytes,
                     used,
                 })
             })

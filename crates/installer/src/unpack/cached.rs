@@ -8,13 +8,21 @@
 //! `.dist-info` files (`RECORD`, `INSTALLER`, `REQUESTED`, `direct_url.json`) are always
 //! written for the environment, so what lands there is byte for byte what the uncached path
 //! writes.
+//!
+//! Byte code: when the install is followed by `--compile` ([`CacheUse::pyc_tag`]), a source
+//! placed from an entry that keeps byte code for the interpreter's cache tag gets its
+//! `__pycache__/<stem>.<tag>.pyc` placed beside it the same way, so the compile step finds it
+//! up to date. The sources placed from or written into entries are listed
+//! ([`CacheUse::take_sources`]) so that, after compiling, the new byte code can be added to
+//! the entries ([`wheel_cache::Entry::add_pyc`]). Byte code is not listed in RECORD, as for
+//! compiled files (uninstall removes a source's `__pycache__` files with it).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
-use wheel_cache::{Cache, Entry, Linker, PlaceError};
+use wheel_cache::{Cache, Entry, Key, Linker, PlaceError};
 
 use super::archive::OpenedWheel;
 use super::members::Member;
@@ -42,6 +50,36 @@ pub struct CacheUse {
     /// Bytes and nanoseconds placed by copying across file systems, and by decompressing.
     copied: [AtomicU64; 2],
     decompressed: [AtomicU64; 2],
+    /// The interpreter's cache tag when the install is byte-compiled afterwards (and the
+    /// byte code is timestamp-checked): cached byte code is then placed, and sources keep
+    /// their entry's modification time.
+    pub pyc_tag: Option<String>,
+    /// Byte-code files placed from entries.
+    pub pycs_placed: AtomicUsize,
+    sources: Mutex<Vec<EntrySources>>,
+}
+
+/// The Python sources one install placed from, or wrote into, one entry.
+#[derive(Debug)]
+pub struct EntrySources {
+    pub key: Key,
+    /// `(member name, path relative to the environment root)`.
+    pub files: Vec<(String, PathBuf)>,
+}
+
+fn is_source(member: &Member) -> bool {
+    !member.script && member.name.ends_with(".py")
+}
+
+/// Where the byte code of the source at `target` goes (`importlib.util.cache_from_source`).
+pub fn pyc_path(target: &Path, tag: &str) -> Option<PathBuf> {
+    let stem = target.file_stem()?.to_str()?;
+    Some(
+        target
+            .parent()?
+            .join("__pycache__")
+            .join(format!("{stem}.{tag}.pyc")),
+    )
 }
 
 impl CacheUse {
@@ -56,6 +94,40 @@ impl CacheUse {
             across,
             copied: Default::default(),
             decompressed: Default::default(),
+            pyc_tag: None,
+            pycs_placed: AtomicUsize::new(0),
+            sources: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Places and lists byte code for the cache tag `tag` (an install with `--compile`).
+    pub fn with_pyc_tag(mut self, tag: Option<String>) -> CacheUse {
+        self.pyc_tag = tag.filter(|t| wheel_cache::valid_tag(t));
+        self
+    }
+
+    /// The sources placed from or written into entries so far (only with a pyc tag).
+    pub fn take_sources(&self) -> Vec<EntrySources> {
+        std::mem::take(&mut *self.sources.lock().expect("no panics while held"))
+    }
+
+    fn list_sources(&self, key: &Key, members: &[Member]) {
+        if self.pyc_tag.is_none() {
+            return;
+        }
+        let files: Vec<(String, PathBuf)> = members
+            .iter()
+            .filter(|m| is_source(m))
+            .map(|m| (m.name.clone(), m.target.clone()))
+            .collect();
+        if !files.is_empty() {
+            self.sources
+                .lock()
+                .expect("no panics while held")
+                .push(EntrySources {
+                    key: key.clone(),
+                    files,
+                });
         }
     }
 
@@ -126,6 +198,20 @@ pub(super) fn place_from_entry(
         return Ok(None);
     }
     let started = std::time::Instant::now();
+    let pyc_tag = use_.pyc_tag.as_deref();
+    if entry.pyc_count() > 0 {
+        let mut dirs: Vec<PathBuf> = members
+            .iter()
+            .filter(|m| is_source(m) && entry.pyc(&m.name).is_some())
+            .filter_map(|m| m.target.parent().map(|p| stage.join(p).join("__pycache__")))
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        for dir in dirs {
+            std::fs::create_dir_all(&dir).map_err(InstallError::io(&dir, "create directory"))?;
+        }
+    }
+    let umask = crate::paths::umask_cached();
     let stale = AtomicBool::new(false);
     let rows: Mutex<Rows> = Mutex::new(Vec::with_capacity(members.len()));
     members
@@ -149,13 +235,17 @@ pub(super) fn place_from_entry(
                     modes.file
                 };
                 let dst = stage.join(&member.target);
-                match use_.linker.place(&src, &dst, mode, meta) {
+                let source = pyc_tag.is_some() && is_source(member);
+                match use_.linker.place(&src, &dst, mode, meta, source) {
                     Ok(()) => local.push((member.target.clone(), meta.hash.clone(), meta.size)),
                     Err(PlaceError::Stale) => {
                         stale.store(true, Ordering::Relaxed);
                         return Ok(());
                     }
                     Err(PlaceError::Io(e)) => return Err(InstallError::io(&dst, "create")(e)),
+                }
+                if let (true, Some(tag)) = (source, pyc_tag) {
+                    place_pyc(use_, entry, member, &dst, mode, umask, tag);
                 }
             }
             rows.lock().expect("no panics while held").extend(local);
@@ -181,7 +271,42 @@ pub(super) fn place_from_entry(
     }
     use_.hits.fetch_add(1, Ordering::Relaxed);
     use_.measure(&use_.copied, members.iter().map(|m| m.size).sum(), started);
+    use_.list_sources(&opened.key, members);
     Ok(Some(rows))
+}
+
+/// Places the entry's byte code of the source just placed at `dst`, if it keeps one. Byte
+/// code is only an optimisation: one that cannot be placed is left to the compile step, and
+/// one found changed is removed from the entry (the compile step's may replace it).
+fn place_pyc(
+    use_: &CacheUse,
+    entry: &Entry,
+    member: &Member,
+    dst: &Path,
+    source_mode: u32,
+    umask: u32,
+    tag: &str,
+) {
+    let Some((src, meta)) = entry.pyc(&member.name) else {
+        return;
+    };
+    let Some(pyc) = pyc_path(dst, tag) else {
+        return;
+    };
+    // The mode `py_compile` gives byte code: the source's, writable by the owner, never
+    // executable, under the umask.
+    let mode = (source_mode | 0o200) & 0o666 & !umask;
+    match use_.linker.place(&src, &pyc, mode, meta, false) {
+        Ok(()) => {
+            use_.pycs_placed.fetch_add(1, Ordering::Relaxed);
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&pyc);
+            if matches!(e, PlaceError::Stale) && use_.write {
+                entry.drop_pyc(&member.name);
+            }
+        }
+    }
 }
 
 /// Decompresses and writes every member, filling a new cache entry on the way when the
@@ -222,6 +347,7 @@ pub(super) fn write_and_fill(
         slots: &slots,
         failed: AtomicBool::new(false),
         link: AtomicBool::new(link),
+        keep_time: use_.is_some_and(|u| u.pyc_tag.is_some()),
     });
     let started = std::time::Instant::now();
     let rows = write::write_members(
@@ -244,8 +370,13 @@ pub(super) fn write_and_fill(
     if let (Some(fill), Some(use_)) = (fill, use_) {
         if !fill.failed.load(Ordering::Relaxed) {
             if let Some(writer) = writer {
-                if let Ok(true) = writer.commit() {
-                    use_.written.fetch_add(1, Ordering::Relaxed);
+                if let Ok(won) = writer.commit() {
+                    if won {
+                        use_.written.fetch_add(1, Ordering::Relaxed);
+                    }
+                    // Another install's entry has its own times: byte code compiled here is
+                    // added to it only where its header matches (see `Entry::add_pyc`).
+                    use_.list_sources(&opened.key, members);
                 }
             }
         }

@@ -17,7 +17,7 @@ use std::sync::atomic::AtomicBool;
 use wheel_metadata::{hash_bytes, write_record, RecordEntry};
 
 pub use archive::{MAX_MEMBER_RATIO, MAX_TOTAL_RATIO, TOTAL_FLOOR};
-pub use cached::CacheUse;
+pub use cached::{pyc_path, CacheUse, EntrySources};
 
 use crate::error::InstallError;
 use crate::paths::{Confinement, Modes};
@@ -104,7 +104,8 @@ pub fn unpack_wheel(
     let cache = options.cache.as_deref().filter(|_| warnings.is_empty());
     let mut written = None;
     let readable = cache.filter(|c| c.read_allowed());
-    if let Some(entry) = readable.and_then(|c| c.cache.lookup(&opened.key)) {
+    let found = readable.and_then(|c| c.cache.lookup_with_pyc(&opened.key, c.pyc_tag.as_deref()));
+    if let Some(entry) = found {
         let cache = cache.expect("looked up in it");
         written = cached::place_from_entry(
             wheel,

@@ -35,6 +35,10 @@ pub(super) struct CacheFill<'a> {
     /// on the environment's file system and hard links are allowed: link mode auto or
     /// hardlink); falls back to writing once a link fails.
     pub link: AtomicBool,
+    /// A source written to the entry separately gets the entry file's modification time, so
+    /// that byte code compiled in this environment is valid for the entry (the install is
+    /// byte-compiled and the byte code kept).
+    pub keep_time: bool,
 }
 
 impl CacheFill<'_> {
@@ -46,12 +50,23 @@ impl CacheFill<'_> {
                 }
                 self.link.store(false, Ordering::Relaxed);
             }
-            if self
-                .writer
-                .add(*n, &member.name, content, hash, mode)
-                .is_err()
-            {
-                self.failed.store(true, Ordering::Relaxed);
+            match self.writer.add(*n, &member.name, content, hash, mode) {
+                Ok((secs, nanos)) if self.keep_time && member.name.ends_with(".py") => {
+                    let when = std::time::UNIX_EPOCH
+                        + std::time::Duration::new(
+                            secs.max(0) as u64,
+                            nanos.clamp(0, 999_999_999) as u32,
+                        );
+                    let set = std::fs::File::options()
+                        .write(true)
+                        .open(staged)
+                        .and_then(|f| f.set_modified(when));
+                    if set.is_err() {
+                        self.failed.store(true, Ordering::Relaxed);
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => self.failed.store(true, Ordering::Relaxed),
             }
         }
     }

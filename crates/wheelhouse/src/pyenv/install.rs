@@ -212,6 +212,9 @@ pub(crate) fn run_install(
             "resolved in {:.0?}, installed {} files with {} threads in {:.0?} (total)",
             report.resolved_in, report.files, report.threads, report.elapsed
         );
+        if options.compile {
+            eprintln!("byte-compiled {} files", report.compiled);
+        }
         if let Some(c) = &report.cache {
             eprintln!(
                 "cache {}: {} wheels from the cache, {} entries written{}; files cloned {}, \
@@ -233,6 +236,12 @@ pub(crate) fn run_install(
                     String::new()
                 }
             );
+            if c.pycs_placed > 0 || c.pycs_kept > 0 {
+                eprintln!(
+                    "cache byte code: {} files from the cache, {} added to it",
+                    c.pycs_placed, c.pycs_kept
+                );
+            }
             if let Some((copy, decompress)) = c.across {
                 eprintln!(
                     "cache on another file system: copying from it {} MB/s, decompressing {} MB/s",

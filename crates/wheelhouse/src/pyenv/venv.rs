@@ -141,12 +141,12 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
             allow_incomplete_record: false,
             cache: cache
                 .as_ref()
-                .map(|c| environment::open_cache(c, &created.root)),
+                .map(|c| environment::open_cache(c, &created.root, None)),
         };
         let outcome = installer::execute(&lock, &plan, &layout, &AtomicBool::new(false), &|_| {})
             .map_err(|e| (exit::INSTALL, e.to_string()))?;
         if let (Some(options), Some(used)) = (&cache, &plan.cache) {
-            environment::finish_cache(used, options);
+            environment::finish_cache(used, options, 0);
         }
         drop(lock);
         if let Some((name, version)) = outcome.installed.first() {

@@ -1,0 +1,282 @@
+//! Byte code kept in an entry beside its sources, so that `--compile` from a warm cache links
+//! `.pyc` files instead of running the compiler.
+//!
+//! # Layout
+//! ```text
+//! <entry>/pyc/<cache tag>/<n>-<size>-<mtime s>-<mtime ns>   byte code of the entry's file n
+//! <entry>/pyc/<cache tag>/.tmp.<pid>.<k>                     being added
+//! ```
+//! An entry's MANIFEST is written once, when the entry is complete; byte code arrives later
+//! (after an install's compile step), so it is recorded by its file names instead: each name
+//! says which source it belongs to and the size and modification time the file must still
+//! have, checked before each use as for the sources. A file is added under a temporary name
+//! and renamed, so a reader sees it whole or not at all; two installs adding the byte code of
+//! one source leave two valid files, either of which serves. Different interpreters have
+//! different cache tags (`cpython-311`, `cpython-312`), so their byte code never collides.
+//! Readers that predate this directory ignore it.
+//!
+//! Only timestamp-checked byte code is kept: its header records the source's modification
+//! time (seconds) and size, which must be those of the entry's source, so that it is valid
+//! for every environment whose copy of the source has the entry's time (hard links share it;
+//! clones and copies are given it). Hash-checked byte code (`SOURCE_DATE_EPOCH`) is refused.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::{Entry, FileMeta};
+
+pub(crate) const PYC_DIR: &str = "pyc";
+
+/// Whether `tag` can name a directory: `sys.implementation.cache_tag` is letters, digits,
+/// `-`, `_` and `.`; anything else (or nothing) is not used.
+pub fn valid_tag(tag: &str) -> bool {
+    !tag.is_empty()
+        && !tag.starts_with('.')
+        && tag.len() <= 64
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+/// Whether a `.pyc` header (its first 16 bytes) is timestamp-checked byte code of a source
+/// with `source`'s size and modification time, as CPython checks it on import.
+pub fn header_matches(header: &[u8], source: &FileMeta) -> bool {
+    let word = |i: usize| -> Option<u32> {
+        Some(u32::from_le_bytes(header.get(i..i + 4)?.try_into().ok()?))
+    };
+    let (Some(flags), Some(mtime), Some(size)) = (word(4), word(8), word(12)) else {
+        return false;
+    };
+    // CPython stores `int(st_mtime) & 0xFFFFFFFF` and `st_size & 0xFFFFFFFF`.
+    flags == 0 && mtime == source.mtime.0 as u32 && size == source.size as u32
+}
+
+/// Parses `<n>-<size>-<mtime s>-<mtime ns>`; `None` for anything else.
+fn parse_name(name: &str) -> Option<(usize, u64, (i64, i64))> {
+    let mut parts = name.split('-');
+    let n = parts.next()?.parse().ok()?;
+    let size = parts.next()?.parse().ok()?;
+    let secs = parts.next()?.parse().ok()?;
+    let nanos = parts.next()?.parse().ok()?;
+    parts.next().is_none().then_some((n, size, (secs, nanos)))
+}
+
+/// The files and bytes of byte code kept in the entry at `dir` (every tag), for `cache info`
+/// and pruning; files being added count as files.
+pub(crate) fn totals(dir: &Path) -> (u64, u64) {
+    let (mut files, mut bytes) = (0, 0);
+    let Ok(tags) = std::fs::read_dir(dir.join(PYC_DIR)) else {
+        return (0, 0);
+    };
+    for tag in tags.filter_map(Result::ok) {
+        let Ok(read) = std::fs::read_dir(tag.path()) else {
+            continue;
+        };
+        for f in read.filter_map(Result::ok) {
+            files += 1;
+            if let Some((_, size, _)) = f.file_name().to_str().and_then(parse_name) {
+                bytes += size;
+            }
+        }
+    }
+    (files, bytes)
+}
+
+/// The byte code an entry holds for one tag: source file number → (file name, what it must
+/// look like).
+pub(crate) fn read_tag(
+    entry_dir: &Path,
+    tag: &str,
+    files: &[FileMeta],
+) -> HashMap<usize, (String, FileMeta)> {
+    let mut out = HashMap::new();
+    if !valid_tag(tag) {
+        return out;
+    }
+    let Ok(read) = std::fs::read_dir(entry_dir.join(PYC_DIR).join(tag)) else {
+        return out;
+    };
+    for f in read.filter_map(Result::ok) {
+        let Ok(name) = f.file_name().into_string() else {
+            continue;
+        };
+        let Some((n, size, mtime)) = parse_name(&name) else {
+            continue;
+        };
+        let Some(source) = files.get(n) else {
+            continue;
+        };
+        out.entry(n).or_insert((
+            name,
+            FileMeta {
+                name: source.name.clone(),
+                size,
+                mtime,
+                hash: String::new(),
+            },
+        ));
+    }
+    out
+}
+
+impl Entry {
+    /// The byte code kept for the source member `name` under the tag given to
+    /// [`crate::Cache::lookup_with_pyc`], with what it must look like.
+    pub fn pyc(&self, name: &str) -> Option<(PathBuf, &FileMeta)> {
+        let n = *self.by_name.get(name)?;
+        let (file, meta) = self.pycs.get(&n)?;
+        let tag = self.pyc_tag.as_deref()?;
+        Some((self.dir.join(PYC_DIR).join(tag).join(file), meta))
+    }
+
+    /// Number of sources with byte code under the looked-up tag.
+    pub fn pyc_count(&self) -> usize {
+        self.pycs.len()
+    }
+
+    /// Removes the byte code of `name` found changed (a later install may add it again).
+    pub fn drop_pyc(&self, name: &str) {
+        if let Some((path, _)) = self.pyc(name) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    /// Adds `from` (an environment's `.pyc` of the source member `name`, on the cache's file
+    /// system) to the entry by hard link, if it is timestamp-checked byte code of this entry's
+    /// source and the entry holds none for `tag` yet. `Ok(false)` when it was not added.
+    pub fn add_pyc(&self, name: &str, tag: &str, from: &Path) -> std::io::Result<bool> {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let Some(&n) = self.by_name.get(name) else {
+            return Ok(false);
+        };
+        if !valid_tag(tag) || (self.pyc_tag.as_deref() == Some(tag) && self.pycs.contains_key(&n)) {
+            return Ok(false);
+        }
+        let dir = self.dir.join(PYC_DIR).join(tag);
+        std::fs::create_dir_all(&dir)?;
+        let tmp = dir.join(format!(
+            ".tmp.{}.{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::hard_link(from, &tmp)?;
+        // The header is read from the inode now linked, not from the path checked before.
+        let checked = (|| -> std::io::Result<Option<std::fs::Metadata>> {
+            let file = std::fs::File::open(&tmp)?;
+            let meta = file.metadata()?;
+            let mut header = Vec::with_capacity(16);
+            file.take(16).read_to_end(&mut header)?;
+            Ok((meta.is_file() && header_matches(&header, &self.files[n])).then_some(meta))
+        })();
+        let meta = match checked {
+            Ok(Some(meta)) => meta,
+            other => {
+                let _ = std::fs::remove_file(&tmp);
+                return other.map(|_| false);
+            }
+        };
+        let name = format!("{n}-{}-{}-{}", meta.size(), meta.mtime(), meta.mtime_nsec());
+        match std::fs::rename(&tmp, dir.join(name)) {
+            Ok(()) => Ok(true),
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(e)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Cache, Key};
+
+    /// A pyc header (magic, flags, mtime, size) and some code.
+    fn pyc(flags: u32, mtime: u32, size: u32) -> Vec<u8> {
+        let mut out = vec![0xa7, 0x0d, 0x0d, 0x0a];
+        for w in [flags, mtime, size] {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        out.extend_from_slice(b"code");
+        out
+    }
+
+    fn entry_with_source(tmp: &Path) -> (Cache, Key) {
+        let cache = Cache::new(tmp.join("c"));
+        assert!(cache.prepare_for_writing());
+        let key = Key::new(b"r", [("pkg/a.py", 3, false)]);
+        let w = cache.writer(&key, 2).unwrap();
+        w.add(0, "pkg/a.py", b"a=1", "sha256=x", 0o644).unwrap();
+        w.add(1, "pkg/data.txt", b"d", "sha256=y", 0o644).unwrap();
+        assert!(w.commit().unwrap());
+        (cache, key)
+    }
+
+    #[test]
+    fn byte_code_is_added_once_per_tag_checked_and_counted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (cache, key) = entry_with_source(tmp.path());
+        let entry = cache.lookup_with_pyc(&key, Some("cpython-311")).unwrap();
+        let (_, source) = entry.file("pkg/a.py").unwrap();
+        let mtime = source.mtime.0 as u32;
+        assert!(entry.pyc("pkg/a.py").is_none());
+        // Byte code of another source time, or hash-checked, is refused.
+        for (i, bad) in [
+            pyc(0, mtime + 1, 3),
+            pyc(0, mtime, 4),
+            pyc(3, mtime, 3),
+            vec![1, 2],
+        ]
+        .iter()
+        .enumerate()
+        {
+            let path = tmp.path().join(format!("bad{i}.pyc"));
+            std::fs::write(&path, bad).unwrap();
+            assert!(!entry.add_pyc("pkg/a.py", "cpython-311", &path).unwrap());
+        }
+        let good = tmp.path().join("a.cpython-311.pyc");
+        std::fs::write(&good, pyc(0, mtime, 3)).unwrap();
+        assert!(!entry.add_pyc("pkg/a.py", "../x", &good).unwrap());
+        assert!(!entry.add_pyc("nope.py", "cpython-311", &good).unwrap());
+        assert!(entry.add_pyc("pkg/a.py", "cpython-311", &good).unwrap());
+        assert!(entry.add_pyc("pkg/a.py", "cpython-312", &good).unwrap());
+
+        let entry = cache.lookup_with_pyc(&key, Some("cpython-311")).unwrap();
+        let (path, meta) = entry.pyc("pkg/a.py").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), pyc(0, mtime, 3));
+        assert_eq!(meta.size, 20);
+        assert!(entry.pyc("pkg/data.txt").is_none());
+        // Already there: not added twice.
+        assert!(!entry.add_pyc("pkg/a.py", "cpython-311", &good).unwrap());
+        // No temporary file is left, and both tags count.
+        let info = cache.info();
+        assert_eq!((info.files, info.bytes), (3 + 2, 4 + 40));
+        // An old reader's view (no tag) sees none.
+        assert!(cache.lookup(&key).unwrap().pyc("pkg/a.py").is_none());
+        entry.drop_pyc("pkg/a.py");
+        let entry = cache.lookup_with_pyc(&key, Some("cpython-311")).unwrap();
+        assert!(entry.pyc("pkg/a.py").is_none());
+        assert_eq!(cache.clean().files, 3 + 1);
+    }
+
+    #[test]
+    fn names_that_are_not_ours_are_ignored() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (cache, key) = entry_with_source(tmp.path());
+        let dir = cache.entries().join(key.as_str()).join("pyc/cpython-311");
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in ["9-1-1-1", "0-1-1", "0-x-1-1", "0-1-1-1-1", ".tmp.1.1"] {
+            std::fs::write(dir.join(name), b"x").unwrap();
+        }
+        let entry = cache.lookup_with_pyc(&key, Some("cpython-311")).unwrap();
+        assert_eq!(entry.pyc_count(), 0);
+        assert!(cache
+            .lookup_with_pyc(&key, Some(".."))
+            .unwrap()
+            .pyc("pkg/a.py")
+            .is_none());
+    }
+}
