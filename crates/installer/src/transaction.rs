@@ -271,8 +271,18 @@ fn prepare_and_commit(
     journal::mark_committed(&mut file, &journal_path)?;
     emptied.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
     emptied.dedup();
+    // The install locations themselves stay, empty or not (site-packages after the last
+    // package is uninstalled), and so does every directory above one.
+    let keep = [
+        &layout.purelib,
+        &layout.platlib,
+        &layout.scripts,
+        &layout.include,
+        &layout.data,
+        &layout.root,
+    ];
     for dir in emptied {
-        remove_empty_dirs(&dir, &layout.root);
+        remove_empty_dirs(&dir, &keep);
     }
     Ok(outcome)
 }
@@ -471,10 +481,12 @@ pub fn files_of(
     Ok(files)
 }
 
-fn remove_empty_dirs(dir: &Path, stop: &Path) {
+/// Removes `dir` and its parents while they are empty, stopping at any directory that is, or
+/// holds, one of `keep`, and never outside the last of them (the environment's root).
+fn remove_empty_dirs(dir: &Path, keep: &[&PathBuf]) {
     let mut current = Some(dir);
     while let Some(d) = current {
-        if d == stop || !d.starts_with(stop) {
+        if !d.starts_with(keep[keep.len() - 1]) || keep.iter().any(|k| k.starts_with(d)) {
             break;
         }
         let pycache = d.join("__pycache__");

@@ -354,3 +354,27 @@ fn activate_scripts_work_in_every_shell() {
         );
     }
 }
+
+/// Uninstalling the last package leaves the environment's own directories: site-packages,
+/// `lib` (which `lib64` points at) and `bin` stay, and the next install works.
+#[test]
+fn uninstalling_the_last_package_keeps_the_environment_whole() {
+    let site = Site::new();
+    let env = site.path("env");
+    site.ok(&["venv", "--without-pip", env.to_str().unwrap()]);
+    let e = env.to_str().unwrap();
+    site.ok(&["install", "-p", e, "six"]);
+    site.ok(&["uninstall", "-y", "-p", e, "six"]);
+    let packages = site_packages(&env);
+    assert!(packages.is_dir(), "{}", packages.display());
+    assert!(env
+        .join("lib64")
+        .join(packages.strip_prefix(env.join("lib")).unwrap())
+        .is_dir());
+    assert!(env.join("bin/python").exists());
+    let python = env.join("bin/python");
+    let path = site.run_ok(&python, &["-c", "import sys; print(sys.path[-1])"]);
+    assert_eq!(std::path::Path::new(path.trim()), packages.as_path());
+    site.ok(&["install", "-p", e, "six"]);
+    site.run_ok(&python, &["-c", "import six"]);
+}
