@@ -7,26 +7,14 @@
 #   RUNS=10 bench/env-build.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
 runs=${RUNS:-5}
 work=${BENCH_DIR:-$here/work/env}
-command -v hyperfine >/dev/null && command -v unzip >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine unzip; }
-"$root/scripts/setup-tools.sh"
-"$root/scripts/fetch-wheels.sh" scipy-stack
-cargo build --quiet --release -p wheelhouse --manifest-path "$root/Cargo.toml"
+command -v unzip >/dev/null || { apt-get update -qq && apt-get install -y -qq unzip; }
+. "$here/common.sh"
 cargo build --quiet --release -p installer --example unpack_floor --manifest-path "$root/Cargo.toml"
 floor_bin="$root/target/release/examples/unpack_floor"
-for v in $(env | grep -o '^PIP_[A-Z_]*'); do unset "$v"; done
-unset VIRTUAL_ENV PYTHONPATH
-export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1
-wheels="$root/.cache/wheels/scipy-stack"
-packages="numpy scipy matplotlib pandas sympy ipython pyzmq tornado python-dateutil pytz"
-tools="$root/.tools/envtools/bin"
-ours="$root/target/release/wheelhouse"
-# The machine's CPython plays the loaded python/3.11 module.
-EBROOTPYTHON=$(python3 -c 'import sys; print(sys.base_prefix)')
-EBVERSIONPYTHON=$(python3 -c 'import platform; print(platform.python_version())')
-export EBROOTPYTHON EBVERSIONPYTHON
+wheels=$(scipy_wheels)
+packages=$scipy_packages
 mkdir -p "$work"
 env="$work/env"
 uvcache="$work/uv-cache"
@@ -49,7 +37,7 @@ hyperfine --style basic --runs "$runs" --export-json "$work/env-build.json" \
     -n "uv, warm cache" --prepare "$reset" \
     "$tools/uv venv -q $env && $tools/uv pip install -q --python $env/bin/python --no-index --find-links $wheels --cache-dir $uvcache $packages" \
     -n "wheelhouse" --prepare "$reset" \
-    "$ours venv -q $env -f $wheels && $ours install -q -p $env -f $wheels --allow-manylinux $packages" \
+    "$ours venv -q --no-cache $env -f $wheels && $ours install -q --no-cache -p $env -f $wheels --allow-manylinux $packages" \
     -n "unzip all wheels, $(nproc) at a time" --prepare "$reset" \
     "mkdir -p $floor && ls $wheels/*.whl | xargs -P $(nproc) -n 1 unzip -qo -d $floor" \
     -n "floor: decompress + write, all cores" --prepare "$reset" \

@@ -11,23 +11,11 @@
 #   RUNS=10 BENCH_WHEELS=DIR bench/env-cache.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
 runs=${RUNS:-5}
 work=${BENCH_DIR:-$here/work/env-cache}
-command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
-"$root/scripts/setup-tools.sh"
-wheels=${BENCH_WHEELS:-$root/.cache/wheels/scipy-stack}
-[ -n "${BENCH_WHEELS:-}" ] || "$root/scripts/fetch-wheels.sh" scipy-stack
-cargo build --quiet --release -p wheelhouse --manifest-path "$root/Cargo.toml"
-for v in $(env | grep -o '^PIP_[A-Z_]*'); do unset "$v"; done
-unset VIRTUAL_ENV PYTHONPATH WHEELHOUSE_CACHE_DIR
-export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1
-packages="numpy scipy matplotlib pandas sympy ipython pyzmq tornado python-dateutil pytz"
-tools="$root/.tools/envtools/bin"
-ours="$root/target/release/wheelhouse"
-EBROOTPYTHON=$(python3 -c 'import sys; print(sys.base_prefix)')
-EBVERSIONPYTHON=$(python3 -c 'import platform; print(platform.python_version())')
-export EBROOTPYTHON EBVERSIONPYTHON
+. "$here/common.sh"
+wheels=$(scipy_wheels)
+packages=$scipy_packages
 mkdir -p "$work"
 env="$work/env"
 uvcache="$work/uv-cache"

@@ -7,26 +7,14 @@
 #   bench/env-reflink.sh            # RUNS=N (default 5), BENCH_WHEELS=DIR
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
 runs=${RUNS:-5}
-command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
-"$root/scripts/setup-tools.sh"
-wheels=${BENCH_WHEELS:-$root/.cache/wheels/scipy-stack}
-[ -n "${BENCH_WHEELS:-}" ] || "$root/scripts/fetch-wheels.sh" scipy-stack
-cargo build --quiet --release -p wheelhouse --manifest-path "$root/Cargo.toml"
+. "$here/common.sh"
+wheels=$(scipy_wheels)
+packages=$scipy_packages
 export WHEELHOUSE_REFLINK_IMAGE_DIR="$here/work/reflink" WHEELHOUSE_REFLINK_SIZE=4G
 "$root/scripts/reflink-fs.sh" up
 trap '"$root/scripts/reflink-fs.sh" down' EXIT
 work="$WHEELHOUSE_REFLINK_IMAGE_DIR/mnt"
-for v in $(env | grep -o '^PIP_[A-Z_]*'); do unset "$v"; done
-unset VIRTUAL_ENV PYTHONPATH WHEELHOUSE_CACHE_DIR
-export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1
-packages="numpy scipy matplotlib pandas sympy ipython pyzmq tornado python-dateutil pytz"
-tools="$root/.tools/envtools/bin"
-ours="$root/target/release/wheelhouse"
-EBROOTPYTHON=$(python3 -c 'import sys; print(sys.base_prefix)')
-EBVERSIONPYTHON=$(python3 -c 'import platform; print(platform.python_version())')
-export EBROOTPYTHON EBVERSIONPYTHON
 env="$work/env"
 reset="rm -rf $env; sync"
 uv_install="$tools/uv venv -q $env && $tools/uv pip install -q --python $env/bin/python --no-index --find-links $wheels --cache-dir $work/uv-cache $packages"

@@ -11,24 +11,13 @@
 #   BENCH_DIR=bench/work/large-run RUNS=10 bench/large-env.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
 runs=${RUNS:-10}
 work=${BENCH_DIR:-/dev/shm/large-env}
-command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time; }
-"$root/scripts/setup-tools.sh"
+. "$here/common.sh"
 data="$here/work/large"
-[ -d "$data/wheels" ] || python3 "$here/large-env/setup.py" "$root/.tools/envtools/bin/python" "$data"
+[ -d "$data/wheels" ] || python3 "$here/large-env/setup.py" "$tools/python" "$data"
 wheels="$data/wheels"
-cargo build --quiet --release -p wheelhouse --manifest-path "$root/Cargo.toml"
-for v in $(env | grep -o '^PIP_[A-Z_]*'); do unset "$v"; done
-unset VIRTUAL_ENV PYTHONPATH WHEELHOUSE_CACHE_DIR
-export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1
-tools="$root/.tools/envtools/bin"
-ours="$root/target/release/wheelhouse"
-EBROOTPYTHON=$(python3 -c 'import sys; print(sys.base_prefix)')
-EBVERSIONPYTHON=$(python3 -c 'import platform; print(platform.python_version())')
-export EBROOTPYTHON EBVERSIONPYTHON
 rm -rf "$work"; mkdir -p "$work"
 ours_env="$work/ours"; uv_env="$work/uv"; pip_env="$work/pip"
 echo "$(ls "$wheels" | wc -l) wheels; load average $(cut -d' ' -f1-3 /proc/loadavg)"
