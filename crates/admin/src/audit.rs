@@ -25,6 +25,7 @@ use pep508_rs::{
 use rayon::prelude::*;
 use wheel_name::{CompatibleTags, PythonVersion, WheelFilename};
 
+pub use crate::audit_resolve::ResolveScope;
 use crate::html::{site_views, View};
 
 /// Options of [`audit`].
@@ -36,13 +37,16 @@ pub struct AuditOptions {
     pub archs: Vec<String>,
     /// Also check every wheel's RECORD hashes and METADATA.
     pub deep: bool,
+    /// Also resolve `pip install NAME` for every package of every pair
+    /// ([`crate::audit_resolve`]).
+    pub resolve: ResolveScope,
 }
 
 /// One problem.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Finding {
-    /// `unsatisfiable`, `invalid-name`, `manylinux`, `duplicate-file`, `generic-and-cpu-level`,
-    /// `local-version`, `unreadable`, `record`, `leftover`.
+    /// `unsatisfiable`, `unresolvable`, `invalid-name`, `manylinux`, `duplicate-file`,
+    /// `generic-and-cpu-level`, `local-version`, `unreadable`, `record`, `leftover`.
     pub kind: String,
     pub message: String,
     pub path: Option<PathBuf>,
@@ -185,6 +189,12 @@ pub fn audit(root: &Path, opts: &AuditOptions) -> AuditReport {
         .flat_map_iter(|(python, view)| closure_findings(*python, view, &wheels, &parsed))
         .collect();
     findings.extend(closure);
+    findings.extend(crate::audit_resolve::resolve_findings(
+        &pairs,
+        &tree,
+        metas,
+        opts.resolve,
+    ));
     if opts.deep {
         let mut paths: Vec<&PathBuf> = wheels.keys().collect();
         paths.sort();
@@ -314,7 +324,7 @@ fn layout_findings(
     }
 }
 
-fn markers_for(python: PythonVersion) -> Option<MarkerEnvironment> {
+pub(crate) fn markers_for(python: PythonVersion) -> Option<MarkerEnvironment> {
     let full = format!("{}.{}.0", python.major, python.minor);
     MarkerEnvironment::try_from(MarkerEnvironmentBuilder {
         implementation_name: "cpython",

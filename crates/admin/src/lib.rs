@@ -22,6 +22,7 @@
 //! ```
 
 mod audit;
+mod audit_resolve;
 mod elf;
 mod html;
 mod publish;
@@ -32,7 +33,7 @@ mod wheel;
 use std::fmt;
 use std::path::Path;
 
-pub use audit::{audit, AuditOptions, AuditReport, Finding};
+pub use audit::{audit, AuditOptions, AuditReport, Finding, ResolveScope};
 pub use elf::{inspect_elf, rank_of_arch, ElfReport, LEVELS};
 pub use html::{
     index_levels, project_html, project_json, root_html, root_json, site_views, write_static_index,
