@@ -28,13 +28,13 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use catalog::{MetaMap, Tree};
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{MarkerEnvironment, Requirement};
 use rayon::prelude::*;
-use resolver::{Index, KnownMetadata, Request, StoredMetadata, Upgrade};
+use resolver::{Index, KnownMetadata, Request, Resolution, StoredMetadata, Upgrade};
 use wheel_metadata::{normalize_name, CoreMetadata};
 use wheel_name::{PythonVersion, TagPriority, TagTarget};
 
@@ -182,30 +182,57 @@ fn pair_findings(
         })
         .flatten()
         .collect();
-    let failures: Vec<Failure> = targets
-        .par_iter()
-        .filter_map(|(target, key, version, wheel)| {
-            let explanation =
-                try_install(&index, &markers, &python_version, &format!("{target}=={version}"))
-                    .err()?;
-            Some(Failure {
+    // A package met at version V in a successful resolution installs at V on its own (the
+    // solution restricted to what it needs is one): it is not resolved again. Packages no
+    // other package needs go first, so their solutions cover most of the rest.
+    let needed: HashSet<String> = targets
+        .iter()
+        .flat_map(|(_, _, _, wheel)| needs(stored.get(wheel), &markers))
+        .collect();
+    let (first, rest): (Vec<_>, Vec<_>) = targets
+        .iter()
+        .partition(|(target, key, _, _)| target != key || !needed.contains(*key));
+    let installed: Mutex<HashSet<(String, Version)>> = Mutex::default();
+    let attempt = |(target, key, version, wheel): &&(String, &str, Version, PathBuf)| {
+        if target == key
+            && installed
+                .lock()
+                .expect("no panics while held")
+                .contains(&(key.to_string(), version.clone()))
+        {
+            return None;
+        }
+        match try_install(&index, &markers, &python_version, &format!("{target}=={version}")) {
+            Ok(chosen) => {
+                installed
+                    .lock()
+                    .expect("no panics while held")
+                    .extend(chosen.packages.into_iter().map(|p| (p.key, p.version)));
+                None
+            }
+            Err(explanation) => Some(Failure {
                 target: target.clone(),
                 key: key.to_string(),
                 version: version.clone(),
                 wheel: wheel.clone(),
                 explanation,
                 needs: needs(stored.get(wheel), &markers),
-            })
-        })
-        .collect();
+            }),
+        }
+    };
+    let mut failures: Vec<Failure> = first.par_iter().filter_map(attempt).collect();
+    failures.extend(rest.par_iter().filter_map(attempt).collect::<Vec<_>>());
+    failures.sort_by(|a, b| a.target.cmp(&b.target));
     group(&failures)
         .into_iter()
         .map(|(cause, downstream)| {
             let f = &failures[cause];
             let fallback = if f.target == f.key {
-                match try_install(&index, &markers, &python_version, &f.key) {
-                    Ok(v) => format!(" `pip install {}` falls back to {} {v}.", f.key, f.key),
-                    Err(_) => format!(" No version of {} installs.", f.key),
+                match try_install(&index, &markers, &python_version, &f.key)
+                    .map(|r| version_of(&r, &f.key))
+                {
+                    Ok(Some(v)) => format!(" `pip install {}` falls back to {} {v}.", f.key, f.key),
+                    Ok(None) | Err(_) => format!(" No version of {} installs.", f.key),
                 }
             } else {
                 String::new()
@@ -319,15 +346,14 @@ fn newest(
         .map(|c| (c.version.clone(), c.path.clone()))
 }
 
-/// Resolves one requirement; the version chosen for its package, or the explanation.
+/// Resolves one requirement, or says why not.
 fn try_install(
     index: &Index,
     markers: &MarkerEnvironment,
     python: &Version,
     requirement: &str,
-) -> Result<Version, String> {
+) -> Result<Resolution, String> {
     let req = Requirement::from_str(requirement).map_err(|e| e.to_string())?;
-    let key = normalize_name(req.name.as_ref());
     let request = Request {
         requirements: vec![req],
         constraints: Vec::new(),
@@ -339,13 +365,16 @@ fn try_install(
         no_deps: false,
         pre: false,
     };
-    let resolution = resolver::resolve(&request, index).map_err(|e| e.message)?;
+    resolver::resolve(&request, index).map_err(|e| e.message)
+}
+
+/// The version a resolution chose for `key`.
+fn version_of(resolution: &Resolution, key: &str) -> Option<Version> {
     resolution
         .packages
-        .into_iter()
+        .iter()
         .find(|p| p.key == key)
-        .map(|p| p.version)
-        .ok_or_else(|| format!("{key} is not in the resolution"))
+        .map(|p| p.version.clone())
 }
 
 /// The dependency names of a wheel under these markers (no extras).
