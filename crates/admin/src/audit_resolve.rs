@@ -55,6 +55,8 @@ pub enum ResolveScope {
 
 /// Lines of the resolver's explanation kept in a finding.
 const EXPLANATION_LINES: usize = 8;
+/// Installs resolved together before one by one (see `pair_findings`).
+const BATCH: usize = 16;
 /// Names listed per cause before "and N more".
 const NAMES_SHOWN: usize = 5;
 
@@ -117,7 +119,13 @@ pub(crate) fn resolve_findings(
     for ((python, view), found) in pairs.iter().zip(per_pair) {
         for (body, f) in found {
             merged
-                .entry((body, f.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default()))
+                .entry((
+                    body,
+                    f.path
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                ))
                 .or_insert_with(|| (Vec::new(), f))
                 .0
                 .push((*python, view.name.clone()));
@@ -168,13 +176,26 @@ fn pair_findings(
         .iter()
         .filter_map(|key| {
             let (version, wheel) = newest(&index, key, stored, &python_version)?;
-            let mut out = vec![(key.to_string(), key.as_str(), version.clone(), wheel.clone())];
+            let mut out = vec![(
+                key.to_string(),
+                key.as_str(),
+                version.clone(),
+                wheel.clone(),
+            )];
             if scope == ResolveScope::DeclaredExtras {
                 if let Some(meta) = stored.get(&wheel) {
-                    let extras: BTreeSet<String> =
-                        meta.provides_extra.iter().map(|e| normalize_name(e)).collect();
+                    let extras: BTreeSet<String> = meta
+                        .provides_extra
+                        .iter()
+                        .map(|e| normalize_name(e))
+                        .collect();
                     out.extend(extras.into_iter().map(|e| {
-                        (format!("{key}[{e}]"), key.as_str(), version.clone(), wheel.clone())
+                        (
+                            format!("{key}[{e}]"),
+                            key.as_str(),
+                            version.clone(),
+                            wheel.clone(),
+                        )
                     }));
                 }
             }
@@ -193,21 +214,28 @@ fn pair_findings(
         .iter()
         .partition(|(target, key, _, _)| target != key || !needed.contains(*key));
     let installed: Mutex<HashSet<(String, Version)>> = Mutex::default();
-    let attempt = |(target, key, version, wheel): &&(String, &str, Version, PathBuf)| {
-        if target == key
+    let covered = |(target, key, version, _): &&(String, &str, Version, PathBuf)| {
+        target == key
             && installed
                 .lock()
                 .expect("no panics while held")
                 .contains(&(key.to_string(), version.clone()))
-        {
-            return None;
-        }
-        match try_install(&index, &markers, &python_version, &format!("{target}=={version}")) {
+    };
+    let record = |resolution: Resolution| {
+        installed
+            .lock()
+            .expect("no panics while held")
+            .extend(resolution.packages.into_iter().map(|p| (p.key, p.version)));
+    };
+    let attempt =
+        |(target, key, version, wheel): &&(String, &str, Version, PathBuf)| match try_install(
+            &index,
+            &markers,
+            &python_version,
+            &[format!("{target}=={version}")],
+        ) {
             Ok(chosen) => {
-                installed
-                    .lock()
-                    .expect("no panics while held")
-                    .extend(chosen.packages.into_iter().map(|p| (p.key, p.version)));
+                record(chosen);
                 None
             }
             Err(explanation) => Some(Failure {
@@ -218,17 +246,37 @@ fn pair_findings(
                 explanation,
                 needs: needs(stored.get(wheel), &markers),
             }),
-        }
+        };
+    // Installs rarely fail: a batch is first resolved together, and only a batch that fails
+    // is resolved one by one (a joint solution is a solution for each of its members).
+    let run = |list: &[&(String, &str, Version, PathBuf)]| -> Vec<Failure> {
+        list.par_chunks(BATCH)
+            .flat_map_iter(|chunk| {
+                let open: Vec<_> = chunk.iter().filter(|t| !covered(t)).collect();
+                if open.len() > 1 {
+                    let together: Vec<String> =
+                        open.iter().map(|t| format!("{}=={}", t.0, t.2)).collect();
+                    if let Ok(chosen) = try_install(&index, &markers, &python_version, &together) {
+                        record(chosen);
+                        return Vec::new();
+                    }
+                }
+                open.into_iter()
+                    .filter(|t| !covered(t))
+                    .filter_map(|t| attempt(t))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     };
-    let mut failures: Vec<Failure> = first.par_iter().filter_map(attempt).collect();
-    failures.extend(rest.par_iter().filter_map(attempt).collect::<Vec<_>>());
+    let mut failures = run(&first);
+    failures.extend(run(&rest));
     failures.sort_by(|a, b| a.target.cmp(&b.target));
     group(&failures)
         .into_iter()
         .map(|(cause, downstream)| {
             let f = &failures[cause];
             let fallback = if f.target == f.key {
-                match try_install(&index, &markers, &python_version, &f.key)
+                match try_install(&index, &markers, &python_version, &[f.key.clone()])
                     .map(|r| version_of(&r, &f.key))
                 {
                     Ok(Some(v)) => format!(" `pip install {}` falls back to {} {v}.", f.key, f.key),
@@ -258,6 +306,13 @@ fn pair_findings(
                     if downstream.len() == 1 { "it" } else { "they" },
                     if downstream.len() == 1 { "s" } else { "" },
                     names.join(", ")
+                ));
+            }
+            let absent = absent_in_chain(&f.explanation, &index);
+            if !absent.is_empty() {
+                body.push_str(&format!(
+                    " No usable wheel here of: {}.",
+                    absent.into_iter().collect::<Vec<_>>().join(", ")
                 ));
             }
             body.push_str(" The resolver says:");
@@ -346,16 +401,19 @@ fn newest(
         .map(|c| (c.version.clone(), c.path.clone()))
 }
 
-/// Resolves one requirement, or says why not.
+/// Resolves requirements together, or says why not.
 fn try_install(
     index: &Index,
     markers: &MarkerEnvironment,
     python: &Version,
-    requirement: &str,
+    requirements: &[String],
 ) -> Result<Resolution, String> {
-    let req = Requirement::from_str(requirement).map_err(|e| e.to_string())?;
+    let requirements = requirements
+        .iter()
+        .map(|r| Requirement::from_str(r).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
     let request = Request {
-        requirements: vec![req],
+        requirements,
         constraints: Vec::new(),
         markers: markers.clone(),
         python_version: python.clone(),
@@ -375,6 +433,23 @@ fn version_of(resolution: &Resolution, key: &str) -> Option<Version> {
         .iter()
         .find(|p| p.key == key)
         .map(|p| p.version.clone())
+}
+
+/// Names the explanation says are required (`... requires NAME`) that have no usable wheel
+/// in the level for the Python: the resolver's chain names them without saying so.
+fn absent_in_chain(explanation: &str, index: &Index) -> BTreeSet<String> {
+    explanation
+        .split("requires ")
+        .skip(1)
+        .filter_map(|rest| {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+                .unwrap_or(rest.len());
+            let name = rest[..end].trim_end_matches('.');
+            (!name.is_empty() && name != "Python").then(|| normalize_name(name))
+        })
+        .filter(|key| !index.usable.contains_key(key))
+        .collect()
 }
 
 /// The dependency names of a wheel under these markers (no extras).
