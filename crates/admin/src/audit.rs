@@ -3,15 +3,20 @@
 //! The central check is the dependency closure: for each Python and each CPU level the site
 //! serves, every requirement of every wheel a user can see there must be met by some wheel
 //! they can also see (right name, a version inside the specifier, a `Requires-Python` that
-//! admits the Python). It checks each requirement on its own, not a joint resolution: a
-//! failure here is certain to break an install, a pass does not prove every combination
-//! resolves. The other checks find the layout mistakes that make pip and us choose
-//! differently (the same file in two search directories, a version both generic and
+//! admits the Python). It checks each requirement on its own: a failure here is certain to
+//! break an install, a pass does not prove that installing works (two requirements may pin a
+//! third apart, requirements of extras are not followed). [`AuditOptions::resolve`] closes
+//! that gap: `pip install NAME` is resolved for every package with the installer's resolver
+//! (module `audit_resolve`; findings of kind `unresolvable`). What stays unchecked: several
+//! packages installed together (`pip install A B`), and Python micro versions (the markers and
+//! `Requires-Python` see `X.Y.0`). The other checks find the layout mistakes that make pip and
+//! us choose differently (the same file in two search directories, a version both generic and
 //! CPU-level) or that hide wheels (invalid names, `manylinux` tags).
 //!
 //! # Performance
 //! With a fresh catalog no wheel is opened: metadata comes from it, requirement texts are
-//! parsed once each, and every (Python, level) pair is checked in parallel.
+//! parsed once each, and every (Python, level) pair is checked in parallel. `resolve` costs
+//! more (see its module) and is opt-in.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

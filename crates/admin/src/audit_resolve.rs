@@ -20,10 +20,15 @@
 //! gives the resolver's explanation once. Identical findings of several pairs are merged.
 //!
 //! # Performance
-//! One index per pair, built from the catalog's walk, and metadata from the catalog (no
-//! wheel opened when it is fresh); resolutions run in parallel over pairs and packages. A
-//! resolution visits only the package's dependency closure, so the cost is the sum of the
-//! closures' sizes: about 0.1 ms per package on small trees (see bench/README.md).
+//! One index per pair, built from the catalog's walk, and metadata from the catalog (no wheel
+//! opened when it is fresh); pairs and batches run in parallel. A resolution costs about the
+//! size of the dependency closure it visits, so resolving every package alone would cost the
+//! sum of all closures (54 s for the 40,000-wheel bench tree). Two facts cut that down, without
+//! changing any result: a package met at version V in *any* successful resolution installs at
+//! V alone (the solution restricted to what it needs is one), so it is not resolved again; and
+//! installs rarely fail, so packages are resolved 16 at a time, and only a batch that fails is
+//! resolved one by one. Packages nobody depends on go first, as their solutions cover the rest.
+//! On the bench tree: about 4 s for 2 Pythons x 3 levels (bench/README.md).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};

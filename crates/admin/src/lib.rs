@@ -7,8 +7,9 @@
 //!   version, `manylinux` renamed to `linux_x86_64`, no clobbering, an atomic write, the
 //!   catalog updated.
 //! - [`edit_wheel`]: `Requires-Dist` edited in place ([`ReqEdit`]), RECORD valid.
-//! - [`audit`]: the dependency closure per Python and CPU level, and the layout mistakes that
-//!   make pip and us choose differently.
+//! - [`audit`]: the dependency closure per Python and CPU level (optionally a real resolution
+//!   of `pip install NAME` for every package), and the layout mistakes that make pip and us
+//!   choose differently.
 //! - [`write_static_index`]: PEP 503 HTML, PEP 691 JSON and PEP 658 metadata files, one index
 //!   per CPU level.
 //!
