@@ -74,6 +74,9 @@ impl StoredMetadata for Stored {
     }
 }
 
+/// The pairs a finding was met in, and the finding.
+type Merged = (Vec<(PythonVersion, String)>, Finding);
+
 /// One failed install of one pair.
 struct Failure {
     /// What was asked: `name` or `name[extra]`.
@@ -119,8 +122,7 @@ pub(crate) fn resolve_findings(
         .map(|(python, view)| pair_findings(*python, view, tree, &stored, scope))
         .collect();
     // The same cause, explained the same way, in several pairs: one finding naming them all.
-    let mut merged: BTreeMap<(String, String), (Vec<(PythonVersion, String)>, Finding)> =
-        BTreeMap::new();
+    let mut merged: BTreeMap<(String, String), Merged> = BTreeMap::new();
     for ((python, view), found) in pairs.iter().zip(per_pair) {
         for (body, f) in found {
             merged
@@ -268,7 +270,7 @@ fn pair_findings(
                 }
                 open.into_iter()
                     .filter(|t| !covered(t))
-                    .filter_map(|t| attempt(t))
+                    .filter_map(&attempt)
                     .collect::<Vec<_>>()
             })
             .collect()
@@ -281,8 +283,13 @@ fn pair_findings(
         .map(|(cause, downstream)| {
             let f = &failures[cause];
             let fallback = if f.target == f.key {
-                match try_install(&index, &markers, &python_version, &[f.key.clone()])
-                    .map(|r| version_of(&r, &f.key))
+                match try_install(
+                    &index,
+                    &markers,
+                    &python_version,
+                    std::slice::from_ref(&f.key),
+                )
+                .map(|r| version_of(&r, &f.key))
                 {
                     Ok(Some(v)) => format!(" `pip install {}` falls back to {} {v}.", f.key, f.key),
                     Ok(None) | Err(_) => format!(" No version of {} installs.", f.key),
