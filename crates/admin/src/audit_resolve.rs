@@ -527,3 +527,70 @@ fn group(failures: &[Failure]) -> Vec<(usize, Vec<usize>)> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(name: &str, needs: &[&str]) -> Failure {
+        Failure {
+            target: name.into(),
+            key: name.into(),
+            version: Version::new([1]),
+            wheel: PathBuf::from(name),
+            explanation: String::new(),
+            needs: needs.iter().map(|n| n.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn failures_are_grouped_under_the_failing_dependency_and_cycles_still_show() {
+        let failures = [
+            failure("app", &["broken", "fine"]),
+            failure("broken", &["fine"]),
+            failure("cycle-a", &["cycle-b"]),
+            failure("cycle-b", &["cycle-a"]),
+            failure("top", &["app"]),
+        ];
+        let groups: Vec<(&str, Vec<&str>)> = group(&failures)
+            .into_iter()
+            .map(|(c, d)| {
+                (
+                    failures[c].target.as_str(),
+                    d.iter().map(|&i| failures[i].target.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            groups,
+            [("broken", vec!["app", "top"]), ("cycle-a", vec!["cycle-b"]),]
+        );
+    }
+
+    #[test]
+    fn pairs_are_described_per_python() {
+        let p = |s| PythonVersion::parse(s).unwrap();
+        let pairs = [
+            (p("3.11"), "generic".to_string()),
+            (p("3.11"), "x86-64-v3".to_string()),
+            (p("3.12"), "x86-64-v3".to_string()),
+        ];
+        assert_eq!(
+            describe_pairs(&pairs),
+            "Python 3.11 (generic, x86-64-v3), 3.12 (x86-64-v3)"
+        );
+    }
+
+    #[test]
+    fn absent_names_come_from_the_requirement_chain() {
+        let index = Index::default();
+        let text = "Because plug[gpu] 1.0 requires cuda-thing ; extra == 'gpu', it cannot be \
+                    used.\nsoupsieve 3.0 cannot be used because it requires Python >=3.11.5.";
+        assert_eq!(
+            absent_in_chain(text, &index)
+                .into_iter()
+                .collect::<Vec<_>>(),
+            ["cuda-thing"]
+        );
+    }
+}
