@@ -2,7 +2,8 @@
 # Staff-side benchmarks on the 40,000-wheel tree, in one run (a few minutes), results appended
 # to bench/README.md:
 #   - `wheelhouse index` reading every wheel's metadata, then again with nothing changed;
-#   - `wheelhouse audit` (closure for 2 Pythons x every CPU level) with a fresh catalog;
+#   - `wheelhouse audit` (closure for 2 Pythons x every CPU level) with a fresh catalog, and
+#     with --resolve (`pip install NAME` resolved for every package of every pair);
 #   - `wheelhouse index --html OUT` (static index, every level), first run and rerun;
 #   - `wheelhouse serve` under a bounded load test on loopback (requests/s, p99) for simple
 #     pages and wheel downloads, against `python -m http.server` on the static index and
@@ -47,6 +48,8 @@ sync
 index_cold=$(t "$wh" index "$house")
 index_warm=$(t "$wh" index "$house")
 audit_fresh=$(t "$wh" audit "$house" --python 3.11 3.12)
+audit_resolve=$(t "$wh" audit "$house" --python 3.11 3.12 --resolve)
+unresolvable=$("$wh" audit "$house" --python 3.11 3.12 --resolve --format json 2>/dev/null | python3 -c 'import json,sys; print(sum(f["kind"] == "unresolvable" for f in json.load(sys.stdin)["findings"]))' || true)
 problems=$("$wh" audit "$house" --python 3.11 3.12 --format json 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["findings"]))' || true)
 html_first=$(t "$wh" index "$house" --html "$out")
 html_again=$(t "$wh" index "$house" --html "$out")
@@ -105,6 +108,7 @@ kill $pid; wait $pid 2>/dev/null || true
     echo "| \`wheelhouse index\` (every wheel opened and hashed) | $index_cold |"
     echo "| \`wheelhouse index\` again (nothing changed: metadata reused) | $index_warm |"
     echo "| \`wheelhouse audit --python 3.11 3.12\` (fresh catalog; $problems findings) | $audit_fresh |"
+    echo "| \`wheelhouse audit --python 3.11 3.12 --resolve\` ($unresolvable \`unresolvable\` findings) | $audit_resolve |"
     echo "| \`wheelhouse index --html\` (first: links, metadata files, pages) | $html_first |"
     echo "| \`wheelhouse index --html\` again | $html_again |"
     echo

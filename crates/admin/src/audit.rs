@@ -3,15 +3,20 @@
 //! The central check is the dependency closure: for each Python and each CPU level the site
 //! serves, every requirement of every wheel a user can see there must be met by some wheel
 //! they can also see (right name, a version inside the specifier, a `Requires-Python` that
-//! admits the Python). It checks each requirement on its own, not a joint resolution: a
-//! failure here is certain to break an install, a pass does not prove every combination
-//! resolves. The other checks find the layout mistakes that make pip and us choose
-//! differently (the same file in two search directories, a version both generic and
+//! admits the Python). It checks each requirement on its own: a failure here is certain to
+//! break an install, a pass does not prove that installing works (two requirements may pin a
+//! third apart, requirements of extras are not followed). [`AuditOptions::resolve`] closes
+//! that gap: `pip install NAME` is resolved for every package with the installer's resolver
+//! (module `audit_resolve`; findings of kind `unresolvable`). What stays unchecked: several
+//! packages installed together (`pip install A B`), and Python micro versions (the markers and
+//! `Requires-Python` see `X.Y.0`). The other checks find the layout mistakes that make pip and
+//! us choose differently (the same file in two search directories, a version both generic and
 //! CPU-level) or that hide wheels (invalid names, `manylinux` tags).
 //!
 //! # Performance
 //! With a fresh catalog no wheel is opened: metadata comes from it, requirement texts are
-//! parsed once each, and every (Python, level) pair is checked in parallel.
+//! parsed once each, and every (Python, level) pair is checked in parallel. `resolve` costs
+//! more (see its module) and is opt-in.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -25,6 +30,7 @@ use pep508_rs::{
 use rayon::prelude::*;
 use wheel_name::{CompatibleTags, PythonVersion, WheelFilename};
 
+pub use crate::audit_resolve::ResolveScope;
 use crate::html::{site_views, View};
 
 /// Options of [`audit`].
@@ -36,13 +42,16 @@ pub struct AuditOptions {
     pub archs: Vec<String>,
     /// Also check every wheel's RECORD hashes and METADATA.
     pub deep: bool,
+    /// Also resolve `pip install NAME` for every package of every pair
+    /// ([`crate::audit_resolve`]).
+    pub resolve: ResolveScope,
 }
 
 /// One problem.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Finding {
-    /// `unsatisfiable`, `invalid-name`, `manylinux`, `duplicate-file`, `generic-and-cpu-level`,
-    /// `local-version`, `unreadable`, `record`, `leftover`.
+    /// `unsatisfiable`, `unresolvable`, `invalid-name`, `manylinux`, `duplicate-file`,
+    /// `generic-and-cpu-level`, `local-version`, `unreadable`, `record`, `leftover`.
     pub kind: String,
     pub message: String,
     pub path: Option<PathBuf>,
@@ -185,6 +194,12 @@ pub fn audit(root: &Path, opts: &AuditOptions) -> AuditReport {
         .flat_map_iter(|(python, view)| closure_findings(*python, view, &wheels, &parsed))
         .collect();
     findings.extend(closure);
+    findings.extend(crate::audit_resolve::resolve_findings(
+        &pairs,
+        &tree,
+        metas,
+        opts.resolve,
+    ));
     if opts.deep {
         let mut paths: Vec<&PathBuf> = wheels.keys().collect();
         paths.sort();
@@ -314,7 +329,7 @@ fn layout_findings(
     }
 }
 
-fn markers_for(python: PythonVersion) -> Option<MarkerEnvironment> {
+pub(crate) fn markers_for(python: PythonVersion) -> Option<MarkerEnvironment> {
     let full = format!("{}.{}.0", python.major, python.minor);
     MarkerEnvironment::try_from(MarkerEnvironmentBuilder {
         implementation_name: "cpython",

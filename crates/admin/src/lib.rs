@@ -7,8 +7,9 @@
 //!   version, `manylinux` renamed to `linux_x86_64`, no clobbering, an atomic write, the
 //!   catalog updated.
 //! - [`edit_wheel`]: `Requires-Dist` edited in place ([`ReqEdit`]), RECORD valid.
-//! - [`audit`]: the dependency closure per Python and CPU level, and the layout mistakes that
-//!   make pip and us choose differently.
+//! - [`audit`]: the dependency closure per Python and CPU level (optionally a real resolution
+//!   of `pip install NAME` for every package), and the layout mistakes that make pip and us
+//!   choose differently.
 //! - [`write_static_index`]: PEP 503 HTML, PEP 691 JSON and PEP 658 metadata files, one index
 //!   per CPU level.
 //!
@@ -22,6 +23,7 @@
 //! ```
 
 mod audit;
+mod audit_resolve;
 mod elf;
 mod html;
 mod publish;
@@ -32,7 +34,7 @@ mod wheel;
 use std::fmt;
 use std::path::Path;
 
-pub use audit::{audit, AuditOptions, AuditReport, Finding};
+pub use audit::{audit, AuditOptions, AuditReport, Finding, ResolveScope};
 pub use elf::{inspect_elf, rank_of_arch, ElfReport, LEVELS};
 pub use html::{
     index_levels, project_html, project_json, root_html, root_json, site_views, write_static_index,

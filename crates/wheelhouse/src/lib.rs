@@ -195,12 +195,17 @@ enum Command {
     /// Also: invalid file names, manylinux wheels, the same file in several search
     /// directories of a level, the same version both generic and CPU-level, local-version
     /// inconsistencies, unreadable wheels; with --deep, RECORD hashes and METADATA of every
-    /// wheel. Reads the catalog (run `wheelhouse index` first for speed).
+    /// wheel. The closure checks each requirement on its own; with --resolve, `pip install
+    /// NAME` is also resolved (not installed) for every package a level shows, at the version
+    /// pip picks first, with the installer's resolver: that finds conflicting pins and extras
+    /// whose requirements are missing. Reads the catalog (run `wheelhouse index` first for
+    /// speed).
     ///
     /// Exit codes: 0 clean; 1 problems found; 2 bad arguments.
     #[command(after_help = "Examples:\n  \
         wheelhouse audit --python 3.11 3.12\n  \
         wheelhouse audit /srv/wheelhouse --python 3.11 --arch x86-64-v3 --deep\n  \
+        wheelhouse audit --python 3.11 3.12 --resolve\n  \
         wheelhouse audit --python 3.11 --format json | jq '.findings[].kind'")]
     Audit(staff::AuditArgs),
     /// Serve the wheelhouse as a package index over HTTP (read-only), for stock pip and uv.

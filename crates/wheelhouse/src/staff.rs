@@ -81,6 +81,13 @@ pub struct AuditArgs {
     /// Also check every wheel's RECORD hashes and METADATA (opens every wheel)
     #[arg(long)]
     deep: bool,
+    /// Also resolve `pip install NAME` for every package of every Python and level, with the
+    /// installer's resolver; failures are `unresolvable` findings, one per cause
+    #[arg(long)]
+    resolve: bool,
+    /// With --resolve, also `pip install NAME[EXTRA]` for every extra each package declares
+    #[arg(long)]
+    resolve_extras: bool,
     /// Output format
     #[arg(long, value_parser = ["text", "json"], default_value = "text")]
     format: String,
@@ -335,6 +342,13 @@ pub fn run_audit(args: AuditArgs) -> i32 {
             pythons,
             archs: args.arch,
             deep: args.deep,
+            resolve: if args.resolve_extras {
+                admin::ResolveScope::DeclaredExtras
+            } else if args.resolve {
+                admin::ResolveScope::Packages
+            } else {
+                admin::ResolveScope::Off
+            },
         },
     );
     if args.format == "json" {

@@ -1,0 +1,274 @@
+//! `wheelhouse audit --resolve` against real wheels: breakages the per-requirement closure
+//! check passes (conflicting pins two dependencies deep, an extra whose requirement is
+//! missing) are found, named with the package, the Python and the level, and stock pip
+//! (24.2, from `.tools/venv`) agrees that those installs fail and the others work.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use test_support::WheelSpec;
+
+fn wheelhouse() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wheelhouse"));
+    clean_env(&mut cmd);
+    cmd
+}
+
+/// The machine exports PIP_* variables that would override what the tests set.
+fn clean_env(cmd: &mut Command) {
+    for (key, _) in std::env::vars() {
+        if key.starts_with("PIP_")
+            || key.starts_with("UV_")
+            || key == "WHEELHOUSE"
+            || key == "PYTHONPATH"
+            || key == "VIRTUAL_ENV"
+        {
+            cmd.env_remove(key);
+        }
+    }
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn audit(root: &Path, args: &[&str]) -> Output {
+    wheelhouse()
+        .arg("audit")
+        .arg(root)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn audit_json(root: &Path, args: &[&str]) -> (i32, Vec<Value>) {
+    let out = audit(root, &[args, &["--format", "json"]].concat());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", text(&out)));
+    (
+        out.status.code().unwrap(),
+        v["findings"].as_array().unwrap().clone(),
+    )
+}
+
+/// Every requirement is met by some wheel, and every package installs.
+fn clean_house(root: &Path) {
+    let generic = root.join("generic");
+    WheelSpec::pure("app", "1.0")
+        .requires("lib-a>=1")
+        .requires("lib-b[fast]")
+        .write(&generic);
+    WheelSpec::pure("lib-a", "1.2")
+        .requires("shared<2")
+        .write(&generic);
+    WheelSpec::pure("lib-b", "2.0")
+        .provides("fast")
+        .requires("speedup; extra == 'fast'")
+        .requires("shared>=1")
+        .write(&generic);
+    WheelSpec::pure("speedup", "0.3").write(&root.join("gentoo2023/generic"));
+    for v in ["1.0", "2.0"] {
+        WheelSpec::pure("shared", v).write(&generic);
+    }
+    WheelSpec::pure("fastlib", "1.0")
+        .tag("cp311-cp311-linux_x86_64")
+        .write(&root.join("gentoo2023/x86-64-v3"));
+}
+
+/// The clean house plus two breakages the closure check cannot see.
+fn broken_house(root: &Path) {
+    clean_house(root);
+    let generic = root.join("generic");
+    // x-app 1.0 needs dep-a and dep-b, which pin `shared` apart. An older x-app installs.
+    WheelSpec::pure("x-app", "1.0")
+        .requires("dep-a")
+        .requires("dep-b")
+        .write(&generic);
+    WheelSpec::pure("x-app", "0.9").write(&generic);
+    WheelSpec::pure("dep-a", "1.0")
+        .requires("shared<2")
+        .write(&generic);
+    WheelSpec::pure("dep-b", "1.0")
+        .requires("shared>=2")
+        .write(&generic);
+    // Fails only because x-app 1.0 does.
+    WheelSpec::pure("top", "1.0")
+        .requires("x-app>=1")
+        .write(&generic);
+    // uses-extra needs plug[gpu]; gpu needs cuda-thing, published for x86-64-v3 only.
+    WheelSpec::pure("uses-extra", "1.0")
+        .requires("plug[gpu]>=1")
+        .write(&generic);
+    WheelSpec::pure("plug", "1.0")
+        .provides("gpu")
+        .requires("cuda-thing; extra == 'gpu'")
+        .write(&generic);
+    WheelSpec::pure("cuda-thing", "1.0")
+        .tag("cp311-cp311-linux_x86_64")
+        .write(&root.join("gentoo2023/x86-64-v3"));
+}
+
+/// Whether stock pip can install `name` from these directories (a dry run).
+fn pip_installs(dirs: &[PathBuf], name: &str) -> bool {
+    let python = test_support::tools_python();
+    let mut cmd = Command::new(python);
+    clean_env(&mut cmd);
+    cmd.args([
+        "-m",
+        "pip",
+        "install",
+        "--dry-run",
+        "--ignore-installed",
+        "--no-index",
+        "--disable-pip-version-check",
+        "--quiet",
+    ]);
+    for d in dirs {
+        cmd.arg("--find-links").arg(d);
+    }
+    cmd.arg(name).output().unwrap().status.success()
+}
+
+fn find<'a>(findings: &'a [Value], needle: &str) -> &'a str {
+    findings
+        .iter()
+        .filter_map(|f| f["message"].as_str())
+        .find(|m| m.contains(needle))
+        .unwrap_or_else(|| panic!("no finding with {needle:?}: {findings:#?}"))
+}
+
+#[test]
+fn resolve_finds_what_the_closure_check_passes_and_names_package_python_and_level() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("wheelhouse");
+    broken_house(&root);
+    let out = wheelhouse().arg("index").arg(&root).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+
+    // The per-requirement closure sees nothing wrong.
+    let plain = audit(&root, &["--python", "3.11"]);
+    assert_eq!(plain.status.code(), Some(0), "{}", text(&plain));
+
+    let (code, findings) = audit_json(&root, &["--python", "3.11", "3.12", "--resolve"]);
+    assert_eq!(code, 1, "{findings:#?}");
+    assert!(
+        findings.iter().all(|f| f["kind"] == "unresolvable"),
+        "{findings:#?}"
+    );
+    // The conflict: found in every pair (pure wheels), explained once, with the chain.
+    let conflict = find(&findings, "`pip install x-app`");
+    assert!(
+        conflict.starts_with("Python 3.11 (generic, x86-64-v3), 3.12 (generic, x86-64-v3): ")
+            && conflict.contains("x-app 1.0 is the version pip picks first")
+            && conflict.contains("falls back to x-app 0.9")
+            && conflict.contains("shared")
+            && conflict.contains("dep-a")
+            && conflict.contains("dep-b")
+            && !conflict.contains("No usable wheel"),
+        "{conflict}"
+    );
+    // top fails only through x-app: counted there, not reported on its own.
+    assert!(
+        conflict.contains("1 other install fails because it needs it: top"),
+        "{conflict}"
+    );
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f["message"].as_str().unwrap().contains("`pip install top`")),
+        "{findings:#?}"
+    );
+    let path = findings
+        .iter()
+        .find(|f| {
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains("`pip install x-app`")
+        })
+        .unwrap()["path"]
+        .as_str()
+        .unwrap();
+    assert!(
+        path.ends_with("generic/x_app-1.0-py3-none-any.whl"),
+        "{path}"
+    );
+
+    // The extra: cuda-thing exists for Python 3.11 on x86-64-v3 only.
+    let extra: Vec<&str> = findings
+        .iter()
+        .filter_map(|f| f["message"].as_str())
+        .filter(|m| m.contains("`pip install uses-extra`"))
+        .collect();
+    assert!(
+        extra
+            .iter()
+            .all(|m| m.contains("No usable wheel here of: cuda-thing.")),
+        "{extra:#?}"
+    );
+    let pairs: Vec<&str> = extra
+        .iter()
+        .map(|m| m.split(": ").next().unwrap())
+        .collect();
+    assert!(
+        pairs.iter().any(|p| p.contains("3.11 (generic)")),
+        "{pairs:?}"
+    );
+    assert!(
+        !pairs
+            .iter()
+            .any(|p| p.contains("3.11 (x86-64-v3)") || p.contains("3.11 (generic, x86-64-v3)")),
+        "3.11 on x86-64-v3 has cuda-thing: {pairs:?}"
+    );
+    assert!(pairs.iter().any(|p| p.contains("3.12")), "{pairs:?}");
+    // plug itself installs; with --resolve-extras its declared extra is checked too.
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f["message"].as_str().unwrap().contains("`pip install plug")),
+        "{findings:#?}"
+    );
+    let (_, with_extras) = audit_json(
+        &root,
+        &["--python", "3.11", "--arch", "generic", "--resolve-extras"],
+    );
+    find(&with_extras, "`pip install plug[gpu]`");
+
+    // Stock pip agrees, on the generic level's directories.
+    let generic = [root.join("gentoo2023/generic"), root.join("generic")];
+    assert!(!pip_installs(&generic, "x-app==1.0"));
+    assert!(!pip_installs(&generic, "uses-extra"));
+    assert!(pip_installs(&generic, "app"));
+
+    // The text format shows the same, and the exit code says problems were found.
+    let out = audit(&root, &["--python", "3.11", "--resolve"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout
+            .contains("unresolvable: Python 3.11 (generic, x86-64-v3): `pip install x-app` fails"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn resolve_passes_a_clean_wheelhouse_with_or_without_a_catalog() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("wheelhouse");
+    clean_house(&root);
+    for _ in 0..2 {
+        let out = audit(&root, &["--python", "3.11", "3.12", "--resolve"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert!(out.stdout.is_empty(), "{}", text(&out));
+        let out = wheelhouse().arg("index").arg(&root).output().unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let (code, findings) = audit_json(&root, &["--python", "3.11", "--resolve-extras"]);
+    assert_eq!(code, 0, "{findings:#?}");
+}
