@@ -38,6 +38,10 @@ use crate::html::{site_views, View};
 pub struct AuditOptions {
     /// The Pythons to check the closure for.
     pub pythons: Vec<PythonVersion>,
+    /// The micro version each of them is checked as (`Requires-Python >=3.11.5` and
+    /// `python_full_version` markers depend on it): the site's module (`3.11.7`); `.0` for a
+    /// Python missing here.
+    pub micro: HashMap<PythonVersion, u32>,
     /// Only the levels whose name ends with one of these (all when empty).
     pub archs: Vec<String>,
     /// Also check every wheel's RECORD hashes and METADATA.
@@ -191,11 +195,14 @@ pub fn audit(root: &Path, opts: &AuditOptions) -> AuditReport {
         .collect();
     let closure: Vec<Finding> = pairs
         .par_iter()
-        .flat_map_iter(|(python, view)| closure_findings(*python, view, &wheels, &parsed))
+        .flat_map_iter(|(python, view)| {
+            closure_findings(*python, &opts.micro, view, &wheels, &parsed)
+        })
         .collect();
     findings.extend(closure);
     findings.extend(crate::audit_resolve::resolve_findings(
         &pairs,
+        &opts.micro,
         &tree,
         metas,
         opts.resolve,
@@ -329,8 +336,17 @@ fn layout_findings(
     }
 }
 
-pub(crate) fn markers_for(python: PythonVersion) -> Option<MarkerEnvironment> {
-    let full = format!("{}.{}.0", python.major, python.minor);
+/// The full version a Python is checked as: its micro version from `micro`, else `.0`.
+pub(crate) fn full_version(python: PythonVersion, micro: &HashMap<PythonVersion, u32>) -> Version {
+    let micro = micro.get(&python).copied().unwrap_or(0);
+    Version::new([python.major as u64, python.minor as u64, micro as u64])
+}
+
+pub(crate) fn markers_for(
+    python: PythonVersion,
+    micro: &HashMap<PythonVersion, u32>,
+) -> Option<MarkerEnvironment> {
+    let full = full_version(python, micro).to_string();
     MarkerEnvironment::try_from(MarkerEnvironmentBuilder {
         implementation_name: "cpython",
         implementation_version: &full,
@@ -349,15 +365,16 @@ pub(crate) fn markers_for(python: PythonVersion) -> Option<MarkerEnvironment> {
 
 fn closure_findings(
     python: PythonVersion,
+    micro: &HashMap<PythonVersion, u32>,
     view: &View,
     wheels: &HashMap<PathBuf, Wheel>,
     parsed: &HashMap<&str, Option<Requirement<VerbatimUrl>>>,
 ) -> Vec<Finding> {
-    let Some(markers) = markers_for(python) else {
+    let Some(markers) = markers_for(python, micro) else {
         return Vec::new();
     };
     let tags = CompatibleTags::for_python(python);
-    let py_version = Version::new([python.major as u64, python.minor as u64, 0]);
+    let py_version = full_version(python, micro);
     let mut visible: Vec<&Wheel> = Vec::new();
     let mut by_name: HashMap<String, Vec<&Wheel>> = HashMap::new();
     for dir in &view.dirs {

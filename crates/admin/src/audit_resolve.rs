@@ -43,7 +43,7 @@ use resolver::{Index, KnownMetadata, Request, Resolution, StoredMetadata, Upgrad
 use wheel_metadata::{normalize_name, CoreMetadata};
 use wheel_name::{PythonVersion, TagPriority, TagTarget};
 
-use crate::audit::{markers_for, Finding};
+use crate::audit::{full_version, markers_for, Finding};
 use crate::html::View;
 
 /// What `--resolve` installs, per package.
@@ -92,6 +92,7 @@ struct Failure {
 /// Resolves every package of every pair; one finding per cause (merged across pairs).
 pub(crate) fn resolve_findings(
     pairs: &[(PythonVersion, &View)],
+    micro: &HashMap<PythonVersion, u32>,
     tree: &Tree,
     metas: &MetaMap,
     scope: ResolveScope,
@@ -119,7 +120,7 @@ pub(crate) fn resolve_findings(
     );
     let per_pair: Vec<Vec<(String, Finding)>> = pairs
         .par_iter()
-        .map(|(python, view)| pair_findings(*python, view, tree, &stored, scope))
+        .map(|(python, view)| pair_findings(*python, micro, view, tree, &stored, scope))
         .collect();
     // The same cause, explained the same way, in several pairs: one finding naming them all.
     let mut merged: BTreeMap<(String, String), Merged> = BTreeMap::new();
@@ -166,16 +167,17 @@ fn describe_pairs(pairs: &[(PythonVersion, String)]) -> String {
 /// The findings of one pair, each as (message without the pair, finding).
 fn pair_findings(
     python: PythonVersion,
+    micro: &HashMap<PythonVersion, u32>,
     view: &View,
     tree: &Tree,
     stored: &Arc<HashMap<PathBuf, CoreMetadata>>,
     scope: ResolveScope,
 ) -> Vec<(String, Finding)> {
-    let Some(markers) = markers_for(python) else {
+    let Some(markers) = markers_for(python, micro) else {
         return Vec::new();
     };
     let index = level_index(python, view, tree, stored);
-    let python_version = Version::new([python.major as u64, python.minor as u64, 0]);
+    let python_version = full_version(python, micro);
     let mut keys: Vec<&String> = index.usable.keys().collect();
     keys.sort();
     // What `pip install NAME` (and NAME[extra]) would ask for first.

@@ -308,6 +308,11 @@ impl SiteConfig {
         available_pythons_in(&self.python_dirs)
     }
 
+    /// The micro version of the newest `python` module of that series (`3.11.7` → 7).
+    pub fn newest_micro(&self, python: PythonVersion) -> Option<u32> {
+        python::newest_micro_in(&self.python_dirs, python)
+    }
+
     /// The Python the user works with: the activated virtual environment's, else the loaded
     /// module's (`EBVERSIONPYTHON`); `None` when neither is there. The operating system's own
     /// Python never counts: on a cluster it is not the one packages are built for.

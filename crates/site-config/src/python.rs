@@ -36,6 +36,34 @@ pub fn available_pythons_in(python_dirs: &str) -> Vec<PythonVersion> {
     versions
 }
 
+/// The newest micro version of the `python` series among the module directories (`3.11.5`,
+/// `3.11.7` → 7); `None` when the tree holds none with a micro version.
+pub fn newest_micro_in(python_dirs: &str, python: PythonVersion) -> Option<u32> {
+    let mut newest = None;
+    for dir in python_module_dirs(python_dirs) {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let mut parts = name.split('.');
+            let (Some(major), Some(minor), Some(micro)) =
+                (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let micro: String = micro.chars().take_while(char::is_ascii_digit).collect();
+            if major.parse() == Ok(python.major) && minor.parse() == Ok(python.minor) {
+                if let Ok(micro) = micro.parse::<u32>() {
+                    newest = newest.max(Some(micro));
+                }
+            }
+        }
+    }
+    newest
+}
+
 /// The module directories `PYTHON_DIRS` names (globs expanded), whose `*/bin` hold the
 /// module Pythons.
 pub fn python_module_dirs(python_dirs: &str) -> Vec<std::path::PathBuf> {

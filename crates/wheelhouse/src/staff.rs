@@ -72,8 +72,10 @@ pub struct EditArgs {
 pub struct AuditArgs {
     /// The wheelhouse root [default: $WHEELHOUSE]
     wheelhouse: Option<PathBuf>,
-    /// Pythons to check [default: the site's Pythons (PYTHON_DIRS)]
-    #[arg(long, num_args = 1..)]
+    /// Pythons to check, `3.11` or `3.11.7` [default: the site's Pythons (PYTHON_DIRS)]. A
+    /// series without a micro version is checked as the site's newest module of it (for
+    /// `Requires-Python >=3.11.5`), else as 3.11.0
+    #[arg(long, num_args = 1.., value_name = "VERSION")]
     python: Vec<String>,
     /// Only the CPU levels whose name ends with these
     #[arg(long, num_args = 1..)]
@@ -313,21 +315,40 @@ pub fn run_audit(args: AuditArgs) -> i32 {
         );
         return 2;
     }
+    let site = SiteConfig::from_env(&Environment::from_process());
     let mut pythons = Vec::new();
+    // `3.11.7` is checked as 3.11.7; `3.11` as the site's newest 3.11 module, else 3.11.0.
+    let mut micro = std::collections::HashMap::new();
     for p in &args.python {
         match PythonVersion::parse(p) {
-            Some(v) => pythons.push(v),
+            Some(v) => {
+                pythons.push(v);
+                if let Some(m) = p.trim().split('.').nth(2) {
+                    match m.parse::<u32>() {
+                        Ok(m) => {
+                            micro.insert(v, m);
+                        }
+                        Err(_) => {
+                            crate::print_error(
+                                "wheelhouse audit",
+                                &format!("--python {p}: not a Python version; write it as 3.11 or 3.11.7"),
+                            );
+                            return 2;
+                        }
+                    }
+                }
+            }
             None => {
                 crate::print_error(
                     "wheelhouse audit",
-                    &format!("--python {p}: not a Python version; write it as 3.11"),
+                    &format!("--python {p}: not a Python version; write it as 3.11 or 3.11.7"),
                 );
                 return 2;
             }
         }
     }
     if pythons.is_empty() {
-        pythons = SiteConfig::from_env(&Environment::from_process()).available_pythons();
+        pythons = site.available_pythons();
     }
     if pythons.is_empty() {
         crate::print_error(
@@ -336,10 +357,18 @@ pub fn run_audit(args: AuditArgs) -> i32 {
         );
         return 2;
     }
+    for p in &pythons {
+        if !micro.contains_key(p) {
+            if let Some(m) = site.newest_micro(*p) {
+                micro.insert(*p, m);
+            }
+        }
+    }
     let report = admin::audit(
         &root,
         &AuditOptions {
             pythons,
+            micro,
             archs: args.arch,
             deep: args.deep,
             resolve: if args.resolve_extras {

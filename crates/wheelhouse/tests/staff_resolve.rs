@@ -272,3 +272,61 @@ fn resolve_passes_a_clean_wheelhouse_with_or_without_a_catalog() {
     let (code, findings) = audit_json(&root, &["--python", "3.11", "--resolve-extras"]);
     assert_eq!(code, 0, "{findings:#?}");
 }
+
+/// A Python series is checked as the site's module of it: `Requires-Python >=3.11.5` holds on a
+/// site whose python/3.11 is 3.11.7 (from PYTHON_DIRS, or `--python 3.11.7`), and fails on
+/// 3.11.2 (`--python 3.11.2`), in the closure check and in `--resolve` alike.
+#[test]
+fn pythons_are_checked_at_the_sites_micro_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("wheelhouse");
+    let generic = root.join("generic");
+    WheelSpec::pure("soup", "4.0")
+        .requires("sieve>1")
+        .write(&generic);
+    let mut sieve = WheelSpec::pure("sieve", "2.0");
+    sieve.requires_python = Some(">=3.11.5".into());
+    sieve.write(&generic);
+    let modules = tmp.path().join("software/python");
+    for v in ["3.11.7", "3.12.1"] {
+        std::fs::create_dir_all(modules.join(v)).unwrap();
+    }
+    let with_site = |args: &[&str]| -> (i32, Vec<Value>) {
+        let out = wheelhouse()
+            .env("PYTHON_DIRS", &modules)
+            .arg("audit")
+            .arg(&root)
+            .args(args)
+            .args(["--resolve", "--format", "json"])
+            .output()
+            .unwrap();
+        let v: Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", text(&out)));
+        (
+            out.status.code().unwrap(),
+            v["findings"].as_array().unwrap().clone(),
+        )
+    };
+    // The site's 3.11 is 3.11.7: nothing to report, whether named or found.
+    for args in [&["--python", "3.11"][..], &[], &["--python", "3.11.7"]] {
+        let (code, findings) = with_site(args);
+        assert_eq!((code, findings.len()), (0, 0), "{args:?}: {findings:?}");
+    }
+    // 3.11.2: sieve is out of reach, so soup cannot be installed; both checks say so.
+    let (code, findings) = with_site(&["--python", "3.11.2"]);
+    assert_eq!(code, 1);
+    let kinds: Vec<&str> = findings
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"unsatisfiable") && kinds.contains(&"unresolvable"),
+        "{findings:?}"
+    );
+    // Without a module tree, 3.11 means 3.11.0.
+    let (code, _) = audit_json(&root, &["--python", "3.11", "--resolve"]);
+    assert_eq!(code, 1);
+    let bad = audit(&root, &["--python", "3.11.x"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    assert!(text(&bad).contains("3.11.7"), "{}", text(&bad));
+}
