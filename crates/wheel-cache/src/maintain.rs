@@ -108,6 +108,10 @@ impl Cache {
             }
         }
         let mut listed = self.list();
+        // Byte code a killed install was adding (a temporary name inside an entry).
+        for l in &listed {
+            pruned.partial += crate::pyc::remove_abandoned(&l.dir, now, ABANDONED) as u64;
+        }
         let mut files: u64 = listed.iter().map(|l| l.files).sum();
         let mut bytes: u64 = listed.iter().map(|l| l.bytes).sum();
         listed.sort_by_key(|l| l.used);

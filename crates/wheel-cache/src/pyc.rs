@@ -85,6 +85,38 @@ pub(crate) fn totals(dir: &Path) -> (u64, u64) {
     (files, bytes)
 }
 
+/// Removes the temporary names (`.tmp.<pid>.<k>`) a killed install left in the entry at `dir`
+/// more than `after` ago; the number removed. Readers never use them, so only files count.
+pub(crate) fn remove_abandoned(
+    dir: &Path,
+    now: std::time::SystemTime,
+    after: std::time::Duration,
+) -> usize {
+    let mut removed = 0;
+    let Ok(tags) = std::fs::read_dir(dir.join(PYC_DIR)) else {
+        return 0;
+    };
+    for tag in tags.filter_map(Result::ok) {
+        let Ok(read) = std::fs::read_dir(tag.path()) else {
+            continue;
+        };
+        for f in read.filter_map(Result::ok) {
+            if !f.file_name().as_encoded_bytes().starts_with(b".tmp.") {
+                continue;
+            }
+            let old = f
+                .metadata()
+                .and_then(|m| m.modified())
+                .map(|t| now.duration_since(t).unwrap_or_default() > after)
+                .unwrap_or(true);
+            if old && std::fs::remove_file(f.path()).is_ok() {
+                removed += 1;
+            }
+        }
+    }
+    removed
+}
+
 /// The byte code an entry holds for one tag: source file number → (file name, what it must
 /// look like).
 pub(crate) fn read_tag(
@@ -213,6 +245,33 @@ mod tests {
         w.add(1, "pkg/data.txt", b"d", "sha256=y", 0o644).unwrap();
         assert!(w.commit().unwrap());
         (cache, key)
+    }
+
+    #[test]
+    fn prune_removes_what_a_killed_install_left_half_added() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (cache, key) = entry_with_source(tmp.path());
+        let entry = cache.lookup_with_pyc(&key, Some("cpython-311")).unwrap();
+        let dir = entry.dir().join(PYC_DIR).join("cpython-311");
+        std::fs::create_dir_all(&dir).unwrap();
+        let old = dir.join(".tmp.1.1");
+        let fresh = dir.join(".tmp.2.1");
+        for f in [&old, &fresh] {
+            std::fs::write(f, b"half").unwrap();
+        }
+        let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(two_hours_ago)
+            .unwrap();
+        let pruned = cache.prune(crate::DEFAULT_LIMITS);
+        assert_eq!(pruned.partial, 1);
+        assert!(
+            !old.exists() && fresh.exists(),
+            "a writer may still own the fresh one"
+        );
     }
 
     #[test]
