@@ -251,3 +251,20 @@ pub fn contents(dir: &Path) -> Vec<String> {
     out.sort();
     out
 }
+
+/// The cache entry's copy of the member `name` (its path in the entry, found from the entry's
+/// MANIFEST: line n + 1 names file `n`).
+pub fn entry_file(cache: &Path, name: &str) -> PathBuf {
+    for entry in std::fs::read_dir(cache.join("v1/entries"))
+        .unwrap()
+        .flatten()
+    {
+        let manifest = std::fs::read_to_string(entry.path().join("MANIFEST")).unwrap();
+        for (n, line) in manifest.lines().skip(1).enumerate() {
+            if line.ends_with(&format!("\t{name}")) {
+                return entry.path().join(n.to_string());
+            }
+        }
+    }
+    panic!("{name} is in no cache entry");
+}

@@ -219,22 +219,6 @@ fn each_link_mode_on(base: &Path, reflinks: bool) {
     );
 }
 
-/// The cached copy of the member `name` (its path in the entry, found from the MANIFEST).
-fn entry_file(cache: &Path, name: &str) -> PathBuf {
-    for entry in std::fs::read_dir(cache.join("v1/entries"))
-        .unwrap()
-        .flatten()
-    {
-        let manifest = std::fs::read_to_string(entry.path().join("MANIFEST")).unwrap();
-        for (n, line) in manifest.lines().skip(1).enumerate() {
-            if line.ends_with(&format!("\t{name}")) {
-                return entry.path().join(n.to_string());
-            }
-        }
-    }
-    panic!("{name} is in no cache entry");
-}
-
 #[test]
 fn each_link_mode_places_the_files_of_a_cold_install_on_disk() {
     let tmp = tempfile::tempdir().unwrap();

@@ -115,22 +115,6 @@ fn pycs(env: &Path) -> BTreeMap<String, (u64, i128, u64)> {
     out
 }
 
-/// The entry file holding member `name`.
-fn entry_file(cache: &Path, name: &str) -> PathBuf {
-    for entry in std::fs::read_dir(cache.join("v1/entries"))
-        .unwrap()
-        .flatten()
-    {
-        let manifest = std::fs::read_to_string(entry.path().join("MANIFEST")).unwrap();
-        for (n, line) in manifest.lines().skip(1).enumerate() {
-            if line.ends_with(&format!("\t{name}")) {
-                return entry.path().join(n.to_string());
-            }
-        }
-    }
-    panic!("{name} is in no entry");
-}
-
 /// The entry file holding byte code of member `name`: `pyc/<tag>/<n>-...` of its entry.
 fn entry_pyc(cache: &Path, name: &str, tag: &str) -> Option<PathBuf> {
     for entry in std::fs::read_dir(cache.join("v1/entries"))
