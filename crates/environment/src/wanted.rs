@@ -229,7 +229,8 @@ mod tests {
         ] {
             let reqs = tmp.path().join("r.txt");
             std::fs::write(&reqs, text).unwrap();
-            let err = read_wanted(&site(), &[], &[reqs.clone()], &[], false).unwrap_err();
+            let err =
+                read_wanted(&site(), &[], std::slice::from_ref(&reqs), &[], false).unwrap_err();
             assert_eq!(err.kind, crate::ErrorKind::Input);
             assert!(
                 err.message.contains("r.txt") && err.message.contains(want),

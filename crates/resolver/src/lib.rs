@@ -152,11 +152,14 @@ struct Metadata {
     provides_extra: Option<Vec<String>>,
 }
 
+/// `(package, candidate rank)` → its metadata, read once.
+type MetadataByRank = HashMap<(Arc<str>, u32), Rc<Metadata>>;
+
 pub(crate) struct Provider<'a> {
     request: &'a Request,
     index: &'a Index,
     candidates: RefCell<HashMap<Arc<str>, Rc<Vec<Candidate>>>>,
-    metadata: RefCell<HashMap<(Arc<str>, u32), Rc<Metadata>>>,
+    metadata: RefCell<MetadataByRank>,
     /// `(parent, rank, dependency)` → the requirement text, for explanations.
     pub(crate) edges: RefCell<HashMap<(Pkg, Pkg), String>>,
     pub(crate) warnings: RefCell<Vec<String>>,
@@ -252,7 +255,7 @@ impl<'a> Provider<'a> {
             a_pre.cmp(&b_pre).then_with(|| b.version.cmp(&a.version))
         });
         if let Some((inst, version)) = &installed {
-            let keep_first = !upgrading && !(request.force_reinstall && inst.in_environment);
+            let keep_first = !(upgrading || (request.force_reinstall && inst.in_environment));
             if keep_first {
                 if let Some(pos) = list
                     .iter()

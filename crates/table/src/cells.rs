@@ -196,7 +196,7 @@ pub fn verbatim(s: &str, out: &mut String) {
 }
 
 pub fn push_spaces(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat(' ').take(n));
+    out.extend(std::iter::repeat_n(' ', n));
 }
 
 /// tabulate's `_align_column`: left and centred text is stripped of surrounding whitespace

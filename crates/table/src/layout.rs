@@ -198,7 +198,7 @@ fn build_line(out: &mut Output, line: &Line, widths: &[usize], aligns: &[Align])
                 if i > 0 {
                     text.push_str(sep);
                 }
-                text.extend(std::iter::repeat(fill).take(*w));
+                text.extend(std::iter::repeat_n(fill, *w));
             }
             text.push_str(end);
             out.rstrip_from(start);
@@ -264,11 +264,14 @@ fn colon_segment(text: &mut String, fill: char, w: usize, left: bool, right: boo
     if left {
         text.push(':');
     }
-    text.extend(std::iter::repeat(fill).take(if colons == 0 {
-        w
-    } else {
-        w.saturating_sub(colons)
-    }));
+    text.extend(std::iter::repeat_n(
+        fill,
+        if colons == 0 {
+            w
+        } else {
+            w.saturating_sub(colons)
+        },
+    ));
     if right {
         text.push(':');
     }

@@ -175,7 +175,7 @@ impl<'a> Input<'a> {
         let mut headers: Vec<&str> = headers.to_vec();
         if let Some(first) = rows.first().filter(|_| !headers.is_empty()) {
             let missing = first.len().saturating_sub(headers.len());
-            headers.splice(0..0, std::iter::repeat("").take(missing));
+            headers.splice(0..0, std::iter::repeat_n("", missing));
         }
 
         // reStructuredText cannot start a row with an empty cell: tabulate writes ".." there.

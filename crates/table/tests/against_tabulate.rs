@@ -369,7 +369,7 @@ fn some_formats(table: usize) -> Vec<Format> {
     formats.extend(
         others
             .enumerate()
-            .filter(|(i, _)| (i + table) % 4 == 0)
+            .filter(|(i, _)| (i + table).is_multiple_of(4))
             .map(|(_, f)| f),
     );
     formats

@@ -72,6 +72,12 @@ pub fn pip26_wheel() -> PathBuf {
         .expect("pip 26 in the cached PyPI wheels (scripts/fetch-wheels.sh)")
 }
 
+impl Default for Site {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Site {
     pub fn new() -> Site {
         let tmp = tempfile::tempdir().unwrap();

@@ -97,7 +97,7 @@ fn a_hostile_record_is_never_followed_when_removing() {
         "Metadata-Version: 2.1\nName: victim\nVersion: 1.0\n",
     )
     .unwrap();
-    let climb = format!("../../../../outside/precious.txt");
+    let climb = "../../../../outside/precious.txt".to_string();
     std::fs::write(meta.join("RECORD"), format!("victim.py,,\n{climb},,\n")).unwrap();
     std::fs::write(sp.join("victim.py"), "").unwrap();
     let want = "../../../../outside/precious.txt";

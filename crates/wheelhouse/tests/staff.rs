@@ -517,7 +517,8 @@ fn audit_is_silent_on_a_clean_tree_and_finds_each_planted_breakage() {
 
     // Each breakage, alone, is found (and makes the exit code 1).
     let v3 = root.join("gentoo2023/x86-64-v3");
-    let plant: Vec<(&str, Box<dyn Fn()>)> = vec![
+    type Plant<'a> = (&'a str, Box<dyn Fn() + 'a>);
+    let plant: Vec<Plant> = vec![
         (
             "unsatisfiable",
             Box::new(|| {
