@@ -190,7 +190,7 @@ enum Command {
     /// above it is refreshed. With --format json, stdout tells the requirements added,
     /// removed and changed, and the new file's sha256.
     ///
-    /// Exit codes: 0 done; 1 refused; 2 bad wheel, requirement or arguments; 3 cannot write.
+    /// Exit codes: 0 done; 2 bad wheel, requirement or arguments; 3 cannot read or write.
     #[command(after_help = "Examples:\n  \
         wheelhouse edit pkg-1.0+computecanada-py3-none-any.whl --set-max numpy 2\n  \
         wheelhouse edit pkg.whl --remove-req nvidia-cudnn-cu12 --add-req 'packaging>=21'\n  \
