@@ -47,6 +47,8 @@ fn elf_summary(e: &ElfReport) -> Value {
 /// One `add` entry for a wheel published.
 pub fn added(src: &Path, done: &Added) -> Value {
     let (level, top) = done.source.code_level();
+    // Baseline code needs nothing: no member to name.
+    let top = top.filter(|_| level > 0);
     let version_changed = done.version != done.source.version;
     json!({
         "source": src,

@@ -262,6 +262,13 @@ fn add_json_retag_replace_and_input_errors() {
     assert!(w["local_version"].is_null(), "{w:#}");
     assert_eq!(w["version"], w["original_version"]);
     assert_eq!(w["placement"]["reason"], "--arch x86-64-v3 given");
+    // Its extension module is baseline x86-64 code.
+    assert_eq!(w["code"]["level"], "generic", "{w:#}");
+    assert!(w["code"]["member"].is_null(), "{w:#}");
+    assert!(w["elf"][0]["path"]
+        .as_str()
+        .unwrap()
+        .starts_with("yaml/_yaml"));
     assert_eq!(w["replaced"], false);
     let path = PathBuf::from(w["path"].as_str().unwrap());
     assert!(path.starts_with(house.join("gentoo2023/x86-64-v3")));
