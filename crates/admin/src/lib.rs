@@ -40,12 +40,14 @@ pub use html::{
     index_levels, project_html, project_json, root_html, root_json, site_views, write_static_index,
     IndexFile, IndexStats, View,
 };
-pub use publish::{add_wheel, edit_wheel, update_catalog, AddOptions, Added};
-pub use reqedit::{apply as apply_req_edits, req_name, ReqEdit};
+pub use publish::{add_wheel, edit_wheel, file_sha256, update_catalog, AddOptions, Added, Edited};
+pub use reqedit::{apply as apply_req_edits, diff as req_diff, req_name, ReqChanges, ReqEdit};
 pub use rewrite::{
     new_filename, retag_platform, rewrite_metadata, rewrite_wheel, with_local, Rewrite,
 };
-pub use wheel::{choose_placement, inspect_wheel, ArchChoice, Placement, WheelReport};
+pub use wheel::{
+    choose_placement, inspect_wheel, ArchChoice, Placement, RpathEvidence, WheelReport,
+};
 
 /// What kind of failure: it decides the exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,6 +96,15 @@ impl AdminError {
         AdminError {
             kind: ErrorKind::Io,
             message,
+        }
+    }
+
+    /// The kind's name in the CLI's JSON output: `input`, `refused` or `io`.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            ErrorKind::Input => "input",
+            ErrorKind::Refused => "refused",
+            ErrorKind::Io => "io",
         }
     }
 

@@ -6,8 +6,8 @@ use catalog::Catalog;
 use wheel_name::WheelFilename;
 
 use crate::rewrite::{new_filename, rewrite_wheel, Rewrite};
-use crate::wheel::{choose_placement, inspect_wheel, ArchChoice, Placement};
-use crate::{AdminError, ReqEdit};
+use crate::wheel::{choose_placement, inspect_wheel, ArchChoice, Placement, WheelReport};
+use crate::{AdminError, ReqChanges, ReqEdit};
 
 /// Options of [`add_wheel`].
 #[derive(Clone, Debug)]
@@ -29,6 +29,16 @@ pub struct Added {
     pub placement: Placement,
     /// Things staff should know (code beyond the directory's level, a manylinux tag kept).
     pub warnings: Vec<String>,
+    /// The source wheel as inspected: its name, version and tags, and for each shared object
+    /// the instruction-set extensions its code uses (the evidence behind a level warning).
+    pub source: WheelReport,
+    /// The published file name and version (with the local label, if one was added).
+    pub filename: String,
+    pub version: String,
+    /// The published file's expanded tags (`manylinux` renamed when asked).
+    pub tags: Vec<String>,
+    /// An existing file of that name was replaced (`--force`).
+    pub replaced: bool,
 }
 
 /// Adds one wheel to the wheelhouse at `root`. The catalog is not updated here (adding many
@@ -75,11 +85,21 @@ pub fn add_wheel(root: &Path, src: &Path, opts: &AddOptions) -> Result<Added, Ad
         }
     }
     std::fs::create_dir_all(&dest_dir).map_err(|e| AdminError::io(&dest_dir, e))?;
+    // Only reported: without --force an existing file makes the rewrite refuse.
+    let replaced = dest_dir.join(&name).exists();
     let path = rewrite_wheel(src, &dest_dir, &plan, opts.force)?;
+    let tags = WheelFilename::parse(&name)
+        .map(|w| w.tags().iter().map(|t| t.to_string()).collect())
+        .unwrap_or_default();
     Ok(Added {
         path,
         placement,
         warnings,
+        source: report,
+        filename: name,
+        version,
+        tags,
+        replaced,
     })
 }
 
@@ -121,9 +141,48 @@ pub fn update_catalog(root: &Path, create: bool) -> Result<Option<PathBuf>, Admi
         .map_err(|e| AdminError::input(e.to_string()))
 }
 
+/// What [`edit_wheel`] did.
+#[derive(Clone, Debug)]
+pub struct Edited {
+    /// The rewritten wheel (an edit keeps the file name).
+    pub path: PathBuf,
+    /// `Requires-Dist` before and after.
+    pub before: Vec<String>,
+    pub requires: Vec<String>,
+}
+
+impl Edited {
+    /// The requirement lines added, removed and changed.
+    pub fn changes(&self) -> ReqChanges {
+        crate::reqedit::diff(&self.before, &self.requires)
+    }
+}
+
+/// The sha256 of a file, in hex (as indexes publish it).
+pub fn file_sha256(path: &Path) -> Result<String, AdminError> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| AdminError::io(path, e))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 16];
+    loop {
+        let n = file
+            .read(&mut buffer)
+            .map_err(|e| AdminError::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
 /// Edits the `Requires-Dist` of a wheel in place: a new file, renamed over the old one.
-/// Returns the new requirement list.
-pub fn edit_wheel(path: &Path, edits: &[ReqEdit]) -> Result<Vec<String>, AdminError> {
+pub fn edit_wheel(path: &Path, edits: &[ReqEdit]) -> Result<Edited, AdminError> {
     // Check the requirements staff typed before touching the wheel.
     crate::reqedit::apply(&[], edits)?;
     let meta = catalog::read_wheel_meta(path).map_err(|e| AdminError::io(path, e.source))?;
@@ -142,6 +201,10 @@ pub fn edit_wheel(path: &Path, edits: &[ReqEdit]) -> Result<Vec<String>, AdminEr
         requires_dist: Some(requires.clone()),
         ..Rewrite::default()
     };
-    rewrite_wheel(path, &dir, &plan, true)?;
-    Ok(requires)
+    let path = rewrite_wheel(path, &dir, &plan, true)?;
+    Ok(Edited {
+        path,
+        before: meta.requires_dist,
+        requires,
+    })
 }

@@ -128,6 +128,57 @@ pub fn apply(requires: &[String], edits: &[ReqEdit]) -> Result<Vec<String>, Admi
     Ok(out)
 }
 
+/// How a `Requires-Dist` list changed, for reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReqChanges {
+    /// Lines that are new, on a name no removed line had.
+    pub added: Vec<String>,
+    /// Lines that are gone, on a name no added line has.
+    pub removed: Vec<String>,
+    /// A line replaced by another on the same name, `(old, new)`.
+    pub changed: Vec<(String, String)>,
+}
+
+impl ReqChanges {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+}
+
+/// Compares two `Requires-Dist` lists line by line (a line kept verbatim is no change); a
+/// removed and an added line on the same name are reported as one change. A renamed
+/// dependency is a removal and an addition.
+pub fn diff(before: &[String], after: &[String]) -> ReqChanges {
+    let mut removed: Vec<&String> = Vec::new();
+    let mut unmatched: Vec<&String> = after.iter().collect();
+    for line in before {
+        match unmatched.iter().position(|a| *a == line) {
+            Some(at) => {
+                unmatched.remove(at);
+            }
+            None => removed.push(line),
+        }
+    }
+    let mut changes = ReqChanges::default();
+    for old in removed {
+        let name = req_name(old);
+        let pair = name.as_ref().and_then(|n| {
+            unmatched
+                .iter()
+                .position(|a| req_name(a).as_ref() == Some(n))
+        });
+        match pair {
+            Some(at) => {
+                let new = unmatched.remove(at);
+                changes.changed.push((old.clone(), new.clone()));
+            }
+            None => changes.removed.push(old.clone()),
+        }
+    }
+    changes.added = unmatched.into_iter().cloned().collect();
+    changes
+}
+
 /// Adds `<V` to a requirement's specifiers, keeping its extras, its marker and the bounds it
 /// has (an existing upper bound stays, so the tighter one wins).
 fn add_bound(line: &str, bound: &str) -> String {
@@ -197,6 +248,20 @@ mod tests {
                 "torch<2.3"
             ])
         );
+    }
+
+    #[test]
+    fn diff_pairs_changes_by_name() {
+        let before = v(&["numpy>=1.21", "dropme", "old>=2", "same"]);
+        let after = v(&["numpy>=1.21,<2", "new>=2", "same", "packaging"]);
+        let d = diff(&before, &after);
+        assert_eq!(
+            d.changed,
+            vec![("numpy>=1.21".to_string(), "numpy>=1.21,<2".to_string())]
+        );
+        assert_eq!(d.removed, v(&["dropme", "old>=2"]));
+        assert_eq!(d.added, v(&["new>=2", "packaging"]));
+        assert!(diff(&before, &before).is_empty());
     }
 
     #[test]

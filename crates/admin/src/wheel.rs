@@ -129,8 +129,18 @@ pub struct Placement {
     /// The CPU level of that directory.
     pub arch: String,
     pub reason: String,
+    /// The RPATH/RUNPATH entry that named the level, when that decided it.
+    pub evidence: Option<RpathEvidence>,
     /// Set when the code uses instructions beyond the directory's level.
     pub warning: Option<String>,
+}
+
+/// An RPATH/RUNPATH entry naming a CPU level, and the shared object carrying it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RpathEvidence {
+    /// Path of the ELF member inside the wheel.
+    pub member: String,
+    pub entry: String,
 }
 
 /// Arch names a path component may carry, most specific first.
@@ -155,6 +165,7 @@ pub fn choose_placement(
             }
         })
     };
+    let mut evidence = None;
     let (dir, arch, reason) = match choice {
         ArchChoice::Fixed(arch) if report.pure && arch == "generic" => (
             "generic".to_string(),
@@ -181,11 +192,15 @@ pub fn choose_placement(
                 })
             });
             match found {
-                Some((arch, entry, member)) => (
-                    format!("{}/{arch}", layer_for(arch)),
-                    arch.to_string(),
-                    format!("RPATH {entry} of {member} names {arch}"),
-                ),
+                Some((arch, entry, member)) => {
+                    let reason = format!("RPATH {entry} of {member} names {arch}");
+                    evidence = Some(RpathEvidence { member, entry });
+                    (
+                        format!("{}/{arch}", layer_for(arch)),
+                        arch.to_string(),
+                        reason,
+                    )
+                }
                 None => (
                     format!("{}/generic", layer_for("generic")),
                     "generic".into(),
@@ -219,6 +234,7 @@ pub fn choose_placement(
         dir,
         arch,
         reason,
+        evidence,
         warning,
     }
 }

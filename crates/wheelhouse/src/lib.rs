@@ -11,6 +11,7 @@ mod modules;
 mod pyenv;
 mod serve;
 mod staff;
+mod staff_json;
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -171,10 +172,14 @@ enum Command {
     /// a file or to put a generic copy beside CPU-level copies of the same version (--force
     /// does both), writes atomically and updates the catalog.
     ///
+    /// With --format json, stdout is one document with an entry per wheel (where it went and
+    /// why, the instruction-set evidence, the renaming, warnings, or the error).
+    ///
     /// Exit codes: 0 done; 1 refused (exists, generic beside CPU-level); 2 bad wheel or
     /// arguments; 3 cannot write.
     #[command(after_help = "Examples:\n  \
         wheelhouse add --local-version computecanada dist/*.whl\n  \
+        wheelhouse add --format json dist/*.whl | jq -r '.wheels[] | select(.ok) | .path'\n  \
         wheelhouse add --arch x86-64-v3 --retag-manylinux torch-2.3.0-cp311-cp311-manylinux_2_28_x86_64.whl\n  \
         wheelhouse add --wheelhouse /srv/wheelhouse --layer gentoo2023 --arch generic pkg.whl")]
     Add(staff::AddArgs),
@@ -182,7 +187,10 @@ enum Command {
     ///
     /// Edits apply in this order: --remove-req, --rename-req, --update-req, --set-max,
     /// --add-req. The new wheel replaces the old one by a rename, and the wheelhouse catalog
-    /// above it is refreshed.
+    /// above it is refreshed. With --format json, stdout tells the requirements added,
+    /// removed and changed, and the new file's sha256.
+    ///
+    /// Exit codes: 0 done; 2 bad wheel, requirement or arguments; 3 cannot read or write.
     #[command(after_help = "Examples:\n  \
         wheelhouse edit pkg-1.0+computecanada-py3-none-any.whl --set-max numpy 2\n  \
         wheelhouse edit pkg.whl --remove-req nvidia-cudnn-cu12 --add-req 'packaging>=21'\n  \

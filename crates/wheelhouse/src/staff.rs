@@ -43,6 +43,9 @@ pub struct AddArgs {
     /// Replace an existing file; allow a generic copy beside CPU-level copies
     #[arg(long)]
     force: bool,
+    /// Output format
+    #[arg(long, value_parser = ["text", "json"], default_value = "text")]
+    format: String,
 }
 
 /// Options of `wheelhouse edit`.
@@ -65,6 +68,9 @@ pub struct EditArgs {
     /// Add an upper bound <VERSION to NAME
     #[arg(long, num_args = 2, value_names = ["NAME", "VERSION"])]
     set_max: Vec<String>,
+    /// Output format
+    #[arg(long, value_parser = ["text", "json"], default_value = "text")]
+    format: String,
 }
 
 /// Options of `wheelhouse audit`.
@@ -137,7 +143,7 @@ pub fn run_inspect(args: InspectArgs) -> i32 {
             "pure": report.pure,
             "elf": elf,
             "unsafe_members": report.unsafe_members,
-            "placement": { "dir": placement.dir, "arch": placement.arch, "reason": placement.reason, "warning": placement.warning },
+            "placement": crate::staff_json::placement(&placement),
         });
         println!(
             "{}",
@@ -229,29 +235,56 @@ pub fn run_add(args: AddArgs) -> i32 {
         retag_manylinux: args.retag_manylinux,
         force: args.force,
     };
+    let json = args.format == "json";
     let mut code = 0;
     let mut added = 0;
+    let mut entries = Vec::new();
     for wheel in &args.wheels {
         match admin::add_wheel(&root, wheel, &opts) {
             Ok(done) => {
                 added += 1;
-                println!(
-                    "{} -> {} ({})",
-                    wheel.display(),
-                    done.path.display(),
-                    done.placement.reason
-                );
+                if json {
+                    entries.push(crate::staff_json::added(wheel, &done));
+                } else {
+                    println!(
+                        "{} -> {} ({})",
+                        wheel.display(),
+                        done.path.display(),
+                        done.placement.reason
+                    );
+                }
                 for w in &done.warnings {
                     eprintln!("wheelhouse add: warning: {w}");
                 }
             }
-            Err(e) => code = code.max(fail("wheelhouse add", &e)),
+            Err(e) => {
+                code = code.max(fail("wheelhouse add", &e));
+                if json {
+                    entries.push(crate::staff_json::add_failed(wheel, &e));
+                }
+            }
         }
     }
+    let mut catalog = Ok(None);
     if added > 0 {
-        if let Err(e) = admin::update_catalog(&root, true) {
-            return fail("wheelhouse add", &e);
+        catalog = admin::update_catalog(&root, true);
+        if let Err(e) = &catalog {
+            code = fail("wheelhouse add", e);
         }
+    }
+    if json {
+        let mut doc = json!({
+            "ok": code == 0,
+            "wheelhouse": root,
+            "added": added,
+            "failed": args.wheels.len() - added,
+            "wheels": entries,
+            "catalog": catalog.as_ref().ok().and_then(|c| c.as_ref()),
+        });
+        if let Err(e) = &catalog {
+            doc["error"] = crate::staff_json::error(e);
+        }
+        crate::staff_json::print(&doc);
     }
     code
 }
@@ -278,29 +311,50 @@ pub fn run_edit(args: EditArgs) -> i32 {
         );
         return 2;
     }
-    match admin::edit_wheel(&args.wheel, &edits) {
-        Ok(requires) => {
-            println!("{}: Requires-Dist is now:", args.wheel.display());
-            for r in requires {
-                println!("  {r}");
+    let json = args.format == "json";
+    let done = match admin::edit_wheel(&args.wheel, &edits) {
+        Ok(done) => done,
+        Err(e) => {
+            if json {
+                crate::staff_json::print(&crate::staff_json::edit_failed(&args.wheel, &e));
             }
-            // Edits rename a new file over the old: the directory changed, so refresh the
-            // catalog of the wheelhouse holding it (the nearest ancestor with one).
-            let dir = args.wheel.canonicalize().unwrap_or(args.wheel.clone());
-            if let Some(root) = dir
-                .ancestors()
-                .skip(1)
-                .take(3)
-                .find(|d| d.join(catalog::CATALOG_FILE).is_file())
-            {
-                if let Err(e) = admin::update_catalog(root, false) {
-                    return fail("wheelhouse edit", &e);
+            return fail("wheelhouse edit", &e);
+        }
+    };
+    let mut doc = json.then(|| crate::staff_json::edited(&args.wheel, &done));
+    if !json {
+        println!("{}: Requires-Dist is now:", args.wheel.display());
+        for r in &done.requires {
+            println!("  {r}");
+        }
+    }
+    // Edits rename a new file over the old: the directory changed, so refresh the catalog of
+    // the wheelhouse holding it (the nearest ancestor with one).
+    let dir = args.wheel.canonicalize().unwrap_or(args.wheel.clone());
+    let mut code = 0;
+    let mut catalog = None;
+    if let Some(root) = dir
+        .ancestors()
+        .skip(1)
+        .take(3)
+        .find(|d| d.join(catalog::CATALOG_FILE).is_file())
+    {
+        match admin::update_catalog(root, false) {
+            Ok(path) => catalog = path,
+            Err(e) => {
+                code = fail("wheelhouse edit", &e);
+                if let Some(doc) = doc.as_mut() {
+                    doc["ok"] = json!(false);
+                    doc["error"] = crate::staff_json::error(&e);
                 }
             }
-            0
         }
-        Err(e) => fail("wheelhouse edit", &e),
     }
+    if let Some(mut doc) = doc {
+        doc["catalog"] = json!(catalog);
+        crate::staff_json::print(&doc);
+    }
+    code
 }
 
 pub fn run_audit(args: AuditArgs) -> i32 {
