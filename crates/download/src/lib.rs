@@ -28,6 +28,7 @@
 
 mod http;
 mod page;
+mod route;
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;

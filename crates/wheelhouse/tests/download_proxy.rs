@@ -189,7 +189,13 @@ fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
             .expect("openssl (scripts/download-test-setup.sh installs it)");
         assert!(out.status.success(), "openssl {args:?}: {}", stderr(&out));
     };
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
     run(&[
         &["req", "-x509"][..],
         &ec,
@@ -206,8 +212,21 @@ fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     .concat());
     std::fs::write(dir.join("ext.cnf"), format!("subjectAltName=DNS:{HOST}\n")).unwrap();
     run(&[
-        "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-        "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf",
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
     ]);
     (
         dir.join("ca.pem"),
@@ -304,23 +323,33 @@ fn a_certificate_the_site_does_not_trust_is_refused_clearly() {
     // The right CA, the wrong name: the certificate is for index.wheelhouse.test only.
     let other = "mirror.wheelhouse.test";
     let out = net.download(
-        &[("HTTPS_PROXY", &proxy), ("SSL_CERT_FILE", net.ca.to_str().unwrap())],
+        &[
+            ("HTTPS_PROXY", &proxy),
+            ("SSL_CERT_FILE", net.ca.to_str().unwrap()),
+        ],
         "b",
         &["--index-url", &net.url(other)],
     );
     let err = net.assert_failed(&out, "b");
     assert!(
-        err.contains(other) && err.contains("certificate") && err.contains("not valid for"),
+        err.contains(&format!("certificate is not valid for the name {other}")),
         "{err}"
     );
     // A bundle that is not there is named.
     let out = net.download(
-        &[("HTTPS_PROXY", &proxy), ("SSL_CERT_FILE", "/nonexistent/ca.pem")],
+        &[
+            ("HTTPS_PROXY", &proxy),
+            ("SSL_CERT_FILE", "/nonexistent/ca.pem"),
+        ],
         "c",
         &["--index-url", &net.url(HOST)],
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("/nonexistent/ca.pem"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/nonexistent/ca.pem"),
+        "{}",
+        stderr(&out)
+    );
     assert!(entries(&net.site.path("c")).is_empty());
 }
 
@@ -350,7 +379,11 @@ fn no_proxy_hosts_are_reached_directly() {
         let var = if n == 2 { "no_proxy" } else { "NO_PROXY" };
         let dest = format!("d{n}");
         let out = net.download(
-            &[("HTTPS_PROXY", &proxy), ("SSL_CERT_FILE", ca), (var, no_proxy)],
+            &[
+                ("HTTPS_PROXY", &proxy),
+                ("SSL_CERT_FILE", ca),
+                (var, no_proxy),
+            ],
             &dest,
             &["--index-url", &url],
         );
@@ -374,22 +407,24 @@ fn no_proxy_hosts_are_reached_directly() {
     .enumerate()
     {
         let dest = format!("p{n}");
+        let before = net.proxied().lines().count();
         let out = net.download(
-            &[("HTTPS_PROXY", &proxy), ("SSL_CERT_FILE", ca), ("NO_PROXY", no_proxy)],
+            &[
+                ("HTTPS_PROXY", &proxy),
+                ("SSL_CERT_FILE", ca),
+                ("NO_PROXY", no_proxy),
+            ],
             &dest,
             &["--index-url", &url],
         );
         net.assert_saved(&out, &dest);
+        let tunnel = format!("CONNECT {HOST}:{} HTTP/1.1", net.index.port);
+        let log = net.proxied();
+        assert!(
+            log.lines().skip(before).any(|l| l == tunnel),
+            "NO_PROXY={no_proxy}: {log}"
+        );
     }
-    assert_eq!(
-        net.proxied()
-            .lines()
-            .filter(|l| l.starts_with(&format!("CONNECT {HOST}:")))
-            .count(),
-        4,
-        "{}",
-        net.proxied()
-    );
 }
 
 #[test]
@@ -402,7 +437,8 @@ fn plain_http_index_through_http_proxy() {
     // The proxy forwarded every request for the made-up host (tunnelled or absolute-form).
     let log = net.proxied();
     assert!(
-        log.lines().any(|l| l.contains(&format!("{HOST}:{}", net.index.port))),
+        log.lines()
+            .any(|l| l.contains(&format!("{HOST}:{}", net.index.port))),
         "{log}"
     );
     assert!(net.served().contains(&format!("GET /files/{WHEEL}")));
@@ -410,7 +446,10 @@ fn plain_http_index_through_http_proxy() {
     let before = net.proxied();
     let out = net.download(&[("HTTPS_PROXY", &proxy)], "b", &["--index-url", &url]);
     let err = net.assert_failed(&out, "b");
-    assert!(err.contains(&format!("cannot resolve the host name {HOST}")), "{err}");
+    assert!(
+        err.contains(&format!("cannot resolve the host name {HOST}")),
+        "{err}"
+    );
     assert_eq!(net.proxied(), before);
 }
 
@@ -438,7 +477,10 @@ fn a_proxy_that_refuses_is_named() {
             && err.contains("HTTPS_PROXY"),
         "{err}"
     );
-    assert!(!err.contains("s3cret"), "the password is never printed: {err}");
+    assert!(
+        !err.contains("s3cret"),
+        "the password is never printed: {err}"
+    );
     // A proxy that answers but will not tunnel to the host.
     let blocked = "blocked.wheelhouse.test";
     let out = net.download(
@@ -448,7 +490,10 @@ fn a_proxy_that_refuses_is_named() {
     );
     let err = net.assert_failed(&out, "b");
     assert!(
-        err.contains(&net.proxy_url()) && err.contains("403") && err.contains(blocked),
+        err.contains(&format!(
+            "the proxy {} would not open a connection to {blocked}",
+            net.proxy_url()
+        )) && err.contains("HTTP 403"),
         "{err}"
     );
 }
