@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use ureq::tls::{PemItem, RootCerts, TlsConfig};
 use ureq::Agent;
 
+use crate::absolute;
 use crate::route::{self, unreachable, Route, Target};
 use crate::{Error, ErrorKind};
 
@@ -99,6 +100,16 @@ impl Client {
                     .build()
             }
         };
+        let config = |proxy: Option<ureq::Proxy>| {
+            Agent::config_builder()
+                .tls_config(tls.clone())
+                .proxy(proxy)
+                .timeout_connect(Some(settings.timeout))
+                .timeout_global(Some(settings.timeout * 20))
+                .http_status_as_error(false)
+                .user_agent(concat!("wheelhouse/", env!("CARGO_PKG_VERSION")))
+                .build()
+        };
         let agent = |proxy: Option<&str>| -> Result<Agent, Error> {
             let proxy = match proxy {
                 Some(p) => Some(ureq::Proxy::new(p).map_err(|e| {
@@ -113,15 +124,7 @@ impl Client {
                 })?),
                 None => None,
             };
-            Ok(Agent::config_builder()
-                .tls_config(tls.clone())
-                .proxy(proxy)
-                .timeout_connect(Some(settings.timeout))
-                .timeout_global(Some(settings.timeout * 20))
-                .http_status_as_error(false)
-                .user_agent(concat!("wheelhouse/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .into())
+            Ok(config(proxy).into())
         };
         let proxied = |proxy: &Option<String>| -> Result<Option<(Agent, String)>, Error> {
             match proxy.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
@@ -129,10 +132,31 @@ impl Client {
                 None => Ok(None),
             }
         };
+        let http_proxy = settings
+            .http_proxy
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty());
         Ok(Client {
             direct: agent(None)?,
             https_proxied: proxied(&settings.https_proxy)?,
-            http_proxied: proxied(&settings.http_proxy)?,
+            http_proxied: match http_proxy {
+                // A plain HTTP proxy without credentials gets `GET http://…` requests, as
+                // from pip; others (credentials, TLS to the proxy) a CONNECT tunnel.
+                Some(p) if !p.contains('@') && (p.starts_with("http://") || !p.contains("://")) => {
+                    let agent = absolute::agent(config(None), p).map_err(|e| {
+                        Error::new(
+                            ErrorKind::Input,
+                            format!(
+                                "the proxy {p} is not usable ({e}): give it as http://HOST:PORT \
+                                 (HTTP_PROXY or pip's `proxy`)"
+                            ),
+                        )
+                    })?;
+                    Some((agent, route::redact(p)))
+                }
+                _ => proxied(&settings.http_proxy)?,
+            },
             no_proxy: settings.no_proxy.clone(),
             trust,
         })
@@ -177,10 +201,7 @@ impl Client {
             return Ok(None);
         }
         if status != 200 {
-            return Err(Error::new(
-                ErrorKind::Index,
-                format!("the index answered HTTP {status} for {url}"),
-            ));
+            return Err(route::status(url, &route, status));
         }
         let content_type = response
             .headers()
@@ -213,10 +234,7 @@ impl Client {
         let status = response.status().as_u16();
         let resumed = status == 206 && have > 0;
         if status != 200 && !resumed {
-            return Err(Error::new(
-                ErrorKind::Index,
-                format!("the index answered HTTP {status} for {url}"),
-            ));
+            return Err(route::status(url, &route, status));
         }
         let io = |what: &str, e: std::io::Error| {
             Error::new(

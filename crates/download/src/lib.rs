@@ -26,6 +26,7 @@
 //! assert_eq!(download::normalize("Foo.Bar_baz"), "foo-bar-baz");
 //! ```
 
+mod absolute;
 mod http;
 mod page;
 mod route;

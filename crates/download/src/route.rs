@@ -188,6 +188,24 @@ pub(crate) fn unreachable(url: &str, route: &Route<'_>, e: ureq::Error) -> Error
     Error::new(ErrorKind::Network, format!("cannot reach {url}: {why}"))
 }
 
+/// An answer other than the page or file: from the index, or from the proxy in its name.
+pub(crate) fn status(url: &str, route: &Route<'_>, status: u16) -> Error {
+    let target = Target::parse(url);
+    let plain = target.scheme.eq_ignore_ascii_case("http");
+    let message = match route.proxy {
+        // A proxy answers plain-HTTP requests for the index: 403/407 and 502-504 are usually
+        // its own. (Through an https tunnel, every answer is the index's.)
+        Some(proxy) if plain && matches!(status, 403 | 407 | 502..=504) => format!(
+            "HTTP {status} for {url} through the proxy {proxy}: the proxy (or the index behind \
+             it) refused. Check the proxy (HTTP_PROXY, or pip's `proxy` setting) and whether it \
+             lets this node reach {}",
+            target.host
+        ),
+        _ => format!("the index answered HTTP {status} for {url}"),
+    };
+    Error::new(ErrorKind::Index, message)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

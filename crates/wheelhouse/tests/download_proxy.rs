@@ -434,18 +434,52 @@ fn plain_http_index_through_http_proxy() {
     let proxy = net.proxy_url();
     let out = net.download(&[("HTTP_PROXY", &proxy)], "a", &["--index-url", &url]);
     net.assert_saved(&out, "a");
-    // The proxy forwarded every request for the made-up host (tunnelled or absolute-form).
-    let log = net.proxied();
-    assert!(
-        log.lines()
-            .any(|l| l.contains(&format!("{HOST}:{}", net.index.port))),
-        "{log}"
+    // Absolute-form requests, as pip and curl send them to a proxy for http:// URLs (many
+    // site proxies refuse CONNECT to any port but 443).
+    let origin = format!("http://{HOST}:{}", net.index.port);
+    assert_eq!(
+        net.proxied(),
+        format!("GET {origin}/simple/six/ HTTP/1.1\nGET {origin}/files/{WHEEL} HTTP/1.1\n")
     );
     assert!(net.served().contains(&format!("GET /files/{WHEEL}")));
+    // The same from pip's `proxy` setting, in lower case `http_proxy`, and without a scheme.
+    let conf = net.site.path("pip-proxy.conf");
+    std::fs::write(&conf, format!("[global]\nproxy = {proxy}\n")).unwrap();
+    let bare = format!("127.0.0.1:{}", net.proxy.port);
+    for (dest, env) in [
+        ("b", ("PIP_CONFIG_FILE", conf.to_str().unwrap())),
+        ("c", ("http_proxy", proxy.as_str())),
+        ("d", ("HTTP_PROXY", bare.as_str())),
+    ] {
+        let before = net.proxied().lines().count();
+        let out = net.download(&[env], dest, &["--index-url", &url]);
+        net.assert_saved(&out, dest);
+        assert_eq!(net.proxied().lines().count(), before + 2, "{dest}");
+    }
+    // A proxy with credentials is tunnelled to (ureq sends them with CONNECT).
+    let with_user = format!("http://user:pw@127.0.0.1:{}", net.proxy.port);
+    let out = net.download(&[("HTTP_PROXY", &with_user)], "e", &["--index-url", &url]);
+    net.assert_saved(&out, "e");
+    assert!(
+        net.proxied()
+            .contains(&format!("CONNECT {HOST}:{} HTTP/1.1", net.index.port)),
+        "{}",
+        net.proxied()
+    );
+    // The proxy refusing the host answers for it: said so, with the proxy named.
+    let blocked = format!("http://blocked.wheelhouse.test:{}/simple", net.index.port);
+    let out = net.download(&[("HTTP_PROXY", &proxy)], "f", &["--index-url", &blocked]);
+    let err = net.assert_failed(&out, "f");
+    assert!(
+        err.contains(&format!(
+            "HTTP 403 for {blocked}/six/ through the proxy {proxy}"
+        )),
+        "{err}"
+    );
     // HTTPS_PROXY alone is for https:// URLs: an http:// index goes direct, as with pip.
     let before = net.proxied();
-    let out = net.download(&[("HTTPS_PROXY", &proxy)], "b", &["--index-url", &url]);
-    let err = net.assert_failed(&out, "b");
+    let out = net.download(&[("HTTPS_PROXY", &proxy)], "g", &["--index-url", &url]);
+    let err = net.assert_failed(&out, "g");
     assert!(
         err.contains(&format!("cannot resolve the host name {HOST}")),
         "{err}"
