@@ -21,7 +21,8 @@ use crate::{Error, ErrorKind};
 pub struct HttpSettings {
     pub https_proxy: Option<String>,
     pub http_proxy: Option<String>,
-    /// Hosts (or `.domain` suffixes) reached without the proxy; `*` for all.
+    /// `NO_PROXY` entries: hosts reached without the proxy (forms as curl and pip read them,
+    /// see `route::Target::bypasses`); loopback is always direct.
     pub no_proxy: Vec<String>,
     /// A PEM bundle of trusted roots; `None`: the system's bundle (else the bundled Mozilla roots).
     pub cert: Option<PathBuf>,
