@@ -65,7 +65,7 @@ impl Client {
         let system = SYSTEM_BUNDLES.iter().map(Path::new).find(|p| p.is_file());
         let trust = match (&settings.cert, system) {
             (Some(cert), _) => format!(
-                "the bundle {} (pip's `cert` or SSL_CERT_FILE)",
+                "the bundle {} (pip's `cert`, PIP_CERT, SSL_CERT_FILE or REQUESTS_CA_BUNDLE)",
                 cert.display()
             ),
             (None, Some(system)) => format!("the system's bundle {}", system.display()),

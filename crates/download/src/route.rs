@@ -36,8 +36,14 @@ impl<'a> Target<'a> {
         }
     }
 
+    /// `localhost`, 127.0.0.0/8 or ::1: always direct (a name such as `127.example.org` is
+    /// not).
     pub fn is_loopback(&self) -> bool {
-        self.host == "localhost" || self.host.starts_with("127.") || self.host == "::1"
+        self.host == "localhost"
+            || self
+                .host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
     }
 
     /// Whether a `NO_PROXY` list names this host, as curl and pip's HTTP library read it:
@@ -256,6 +262,8 @@ mod tests {
         assert_eq!((t.host.as_str(), t.port), ("127.0.0.1", 8080));
         assert!(t.is_loopback());
         assert!(!Target::parse("http://localhost.example.org/").is_loopback());
+        assert!(!Target::parse("http://127.example.org/").is_loopback());
+        assert!(Target::parse("http://LOCALHOST:8080/").is_loopback());
     }
 
     #[test]
