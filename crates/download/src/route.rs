@@ -46,7 +46,8 @@ impl<'a> Target<'a> {
                 .is_ok_and(|ip| ip.is_loopback())
     }
 
-    /// Whether a `NO_PROXY` list names this host, as curl and pip's HTTP library read it:
+    /// Whether a `NO_PROXY` list names this host, as curl reads it (pip's HTTP library is
+    /// looser: any suffix, so `house.org` also covers `warehouse.org` there):
     /// `*` for every host; a name matching the host or any domain above it (`example.org`,
     /// `.example.org` and `*.example.org` all cover `pypi.example.org`), in any case, with an
     /// optional `:port`; an IPv4 address or network (`10.0.0.0/8`).

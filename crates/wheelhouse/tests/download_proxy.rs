@@ -359,7 +359,7 @@ fn no_proxy_hosts_are_reached_directly() {
     let url = net.url(HOST);
     let proxy = net.proxy_url();
     let ca = net.ca.to_str().unwrap();
-    // Matching entries, as curl and pip's requests read them: the host, a domain with or
+    // Matching entries, as curl reads them: the host, a domain with or
     // without its leading dot or `*.`, any case, among others, with the port, or `*`.
     let port_entry = format!("{HOST}:{}", net.index.port);
     for (n, no_proxy) in [
@@ -530,4 +530,56 @@ fn a_proxy_that_refuses_is_named() {
         )) && err.contains("HTTP 403"),
         "{err}"
     );
+}
+
+/// Distinct `METHOD TARGET` of the proxy's request lines after the first `skip`.
+fn request_targets(log: &str, skip: usize) -> std::collections::BTreeSet<String> {
+    log.lines()
+        .skip(skip)
+        .map(|l| {
+            l.rsplit_once(' ')
+                .map_or(l, |(head, _version)| head)
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn pip_goes_the_same_way_through_the_proxy() {
+    // The fixture is realistic: stock pip (24.2, `.tools/venv`) with the same settings makes
+    // the same requests of the proxy as we do, https and http.
+    for https in [true, false] {
+        let net = Net::new(https);
+        let url = net.url(HOST);
+        let proxy = net.proxy_url();
+        let ca = net.ca.to_str().unwrap();
+        let (proxy_var, proxy_env) = if https {
+            ("HTTPS_PROXY", &proxy)
+        } else {
+            ("HTTP_PROXY", &proxy)
+        };
+        let out = net.download(
+            &[(proxy_var, proxy_env), ("SSL_CERT_FILE", ca)],
+            "ours",
+            &["--index-url", &url],
+        );
+        net.assert_saved(&out, "ours");
+        let ours = request_targets(&net.proxied(), 0);
+        let skip = net.proxied().lines().count();
+        let out = net
+            .site
+            .command(test_support::tools_python())
+            .args(["-m", "pip", "download", "six", "--no-deps", "-d", "pips"])
+            .args(["--index-url", &url, "--cert", ca, "--trusted-host", HOST])
+            .env("PIP_CONFIG_FILE", "/dev/null")
+            .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+            .env(proxy_var, proxy_env)
+            .output()
+            .unwrap();
+        net.assert_saved(&out, "pips");
+        let pips = request_targets(&net.proxied(), skip);
+        assert_eq!(ours, pips, "https={https}: {}", net.proxied());
+        let expected = if https { 1 } else { 2 };
+        assert_eq!(ours.len(), expected, "{ours:?}");
+    }
 }
