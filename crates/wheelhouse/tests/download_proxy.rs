@@ -286,12 +286,13 @@ fn https_index_through_the_proxy_from_the_pip_config_file() {
         "{}",
         net.proxied()
     );
-    // The config file's CA is the one trusted: SSL_CERT_FILE naming the system's bundle
-    // does not override pip's own `cert`.
+    // The config file's settings win: SSL_CERT_FILE naming the system's bundle does not
+    // override pip's own `cert`, nor HTTPS_PROXY (a closed port) its `proxy`.
     let out = net.download(
         &[
             ("PIP_CONFIG_FILE", conf.to_str().unwrap()),
             ("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt"),
+            ("HTTPS_PROXY", "http://127.0.0.1:9"),
         ],
         "w2",
         &[],
