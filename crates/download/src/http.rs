@@ -12,6 +12,8 @@ use sha2::{Digest, Sha256};
 use ureq::tls::{PemItem, RootCerts, TlsConfig};
 use ureq::Agent;
 
+use crate::absolute;
+use crate::route::{self, unreachable, Route, Target};
 use crate::{Error, ErrorKind};
 
 /// How to reach indexes.
@@ -19,19 +21,22 @@ use crate::{Error, ErrorKind};
 pub struct HttpSettings {
     pub https_proxy: Option<String>,
     pub http_proxy: Option<String>,
-    /// Hosts (or `.domain` suffixes) reached without the proxy; `*` for all.
+    /// `NO_PROXY` entries: hosts reached without the proxy (forms as curl and pip read them,
+    /// see `route::Target::bypasses`); loopback is always direct.
     pub no_proxy: Vec<String>,
     /// A PEM bundle of trusted roots; `None`: the system's bundle (else the bundled Mozilla roots).
     pub cert: Option<PathBuf>,
     pub timeout: Duration,
 }
 
-/// An HTTP client: one agent through the proxy, one direct.
+/// An HTTP client: one agent through each proxy, one direct.
 pub struct Client {
     direct: Agent,
-    https_proxied: Option<Agent>,
-    http_proxied: Option<Agent>,
+    https_proxied: Option<(Agent, String)>,
+    http_proxied: Option<(Agent, String)>,
     no_proxy: Vec<String>,
+    /// The certificates trusted, for errors: "the system's bundle /etc/…", "PATH".
+    trust: String,
 }
 
 /// A page's body and content type.
@@ -58,6 +63,14 @@ impl Client {
         // use it, so a site's own certificate authority works; the bundled Mozilla roots only
         // where the system has no bundle.
         let system = SYSTEM_BUNDLES.iter().map(Path::new).find(|p| p.is_file());
+        let trust = match (&settings.cert, system) {
+            (Some(cert), _) => format!(
+                "the bundle {} (pip's `cert`, PIP_CERT, SSL_CERT_FILE or REQUESTS_CA_BUNDLE)",
+                cert.display()
+            ),
+            (None, Some(system)) => format!("the system's bundle {}", system.display()),
+            (None, None) => "the bundled Mozilla roots".to_string(),
+        };
         let tls = match settings.cert.as_deref().or(system) {
             None => TlsConfig::builder().build(),
             Some(path) => {
@@ -88,17 +101,8 @@ impl Client {
                     .build()
             }
         };
-        let agent = |proxy: Option<&str>| -> Result<Agent, Error> {
-            let proxy = match proxy {
-                Some(p) => Some(ureq::Proxy::new(p).map_err(|e| {
-                    Error::new(
-                        ErrorKind::Input,
-                        format!("the proxy {p} is not usable: {e}"),
-                    )
-                })?),
-                None => None,
-            };
-            Ok(Agent::config_builder()
+        let config = |proxy: Option<ureq::Proxy>| {
+            Agent::config_builder()
                 .tls_config(tls.clone())
                 .proxy(proxy)
                 .timeout_connect(Some(settings.timeout))
@@ -106,73 +110,99 @@ impl Client {
                 .http_status_as_error(false)
                 .user_agent(concat!("wheelhouse/", env!("CARGO_PKG_VERSION")))
                 .build()
-                .into())
         };
+        let agent = |proxy: Option<&str>| -> Result<Agent, Error> {
+            let proxy = match proxy {
+                Some(p) => Some(ureq::Proxy::new(p).map_err(|e| {
+                    Error::new(
+                        ErrorKind::Input,
+                        format!(
+                            "the proxy {} is not usable ({e}): give it as \
+                             http://HOST:PORT (HTTPS_PROXY, HTTP_PROXY or pip's `proxy`)",
+                            route::redact(p)
+                        ),
+                    )
+                })?),
+                None => None,
+            };
+            Ok(config(proxy).into())
+        };
+        let proxied = |proxy: &Option<String>| -> Result<Option<(Agent, String)>, Error> {
+            match proxy.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+                Some(p) => Ok(Some((agent(Some(p))?, route::redact(p)))),
+                None => Ok(None),
+            }
+        };
+        let http_proxy = settings
+            .http_proxy
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty());
         Ok(Client {
             direct: agent(None)?,
-            https_proxied: settings
-                .https_proxy
-                .as_deref()
-                .map(|p| agent(Some(p)))
-                .transpose()?,
-            http_proxied: settings
-                .http_proxy
-                .as_deref()
-                .map(|p| agent(Some(p)))
-                .transpose()?,
+            https_proxied: proxied(&settings.https_proxy)?,
+            http_proxied: match http_proxy {
+                // A plain HTTP proxy without credentials gets `GET http://…` requests, as
+                // from pip; others (credentials, TLS to the proxy) a CONNECT tunnel.
+                Some(p) if !p.contains('@') && (p.starts_with("http://") || !p.contains("://")) => {
+                    let agent = absolute::agent(config(None), p).map_err(|e| {
+                        Error::new(
+                            ErrorKind::Input,
+                            format!(
+                                "the proxy {p} is not usable ({e}): give it as http://HOST:PORT \
+                                 (HTTP_PROXY or pip's `proxy`)"
+                            ),
+                        )
+                    })?;
+                    Some((agent, route::redact(p)))
+                }
+                _ => proxied(&settings.http_proxy)?,
+            },
             no_proxy: settings.no_proxy.clone(),
+            trust,
         })
     }
 
-    /// The agent for a URL: direct for loopback and `NO_PROXY` hosts.
-    fn agent(&self, url: &str) -> &Agent {
-        let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
-        let host_port = rest.split('/').next().unwrap_or("");
-        let host = host_port
-            .rsplit_once(':')
-            .filter(|(h, _)| !h.ends_with(']') || h.starts_with('['))
-            .map(|(h, _)| h)
-            .unwrap_or(host_port)
-            .trim_matches(['[', ']']);
-        let loopback = host == "localhost" || host.starts_with("127.") || host == "::1";
-        let bypass = loopback
-            || self.no_proxy.iter().any(|n| {
-                n == "*"
-                    || host == n.trim_start_matches('.')
-                    || host.ends_with(&format!(".{}", n.trim_start_matches('.')))
-            });
-        let proxied = if scheme == "https" {
+    /// The agent for a URL and how it goes: direct for loopback and `NO_PROXY` hosts, else
+    /// through the scheme's proxy when there is one (pip's HTTP library does the same).
+    fn agent(&self, url: &str) -> (&Agent, Route<'_>) {
+        let target = Target::parse(url);
+        let proxied = if target.scheme.eq_ignore_ascii_case("https") {
             &self.https_proxied
         } else {
             &self.http_proxied
         };
-        match (bypass, proxied) {
-            (false, Some(agent)) => agent,
-            _ => &self.direct,
+        let trust = self.trust.as_str();
+        match proxied {
+            Some((agent, proxy)) if !target.is_loopback() && !target.bypasses(&self.no_proxy) => (
+                agent,
+                Route {
+                    proxy: Some(proxy),
+                    trust,
+                },
+            ),
+            _ => (&self.direct, Route { proxy: None, trust }),
         }
     }
 
     /// GETs a project page, asking for JSON first (PEP 691), HTML as the fallback. `None`
     /// when the index does not know the project (404).
     pub fn page(&self, url: &str) -> Result<Option<Page>, Error> {
-        let mut response = self
-            .agent(url)
+        let (agent, route) = self.agent(url);
+        let mut response = agent
             .get(url)
             .header(
                 "Accept",
                 "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01",
             )
             .call()
-            .map_err(|e| unreachable(url, e))?;
+            .map_err(|e| unreachable(url, &route, e))?;
         let status = response.status().as_u16();
         if status == 404 {
             return Ok(None);
         }
         if status != 200 {
-            return Err(Error::new(
-                ErrorKind::Index,
-                format!("the index answered HTTP {status} for {url}"),
-            ));
+            return Err(route::status(url, &route, status));
         }
         let content_type = response
             .headers()
@@ -185,7 +215,7 @@ impl Client {
             .with_config()
             .limit(PAGE_LIMIT)
             .read_to_vec()
-            .map_err(|e| unreachable(url, e))?;
+            .map_err(|e| unreachable(url, &route, e))?;
         Ok(Some(Page { content_type, body }))
     }
 
@@ -196,18 +226,16 @@ impl Client {
         let name = dest.file_name().unwrap_or_default().to_string_lossy();
         let part = dest.with_file_name(format!(".{name}.part"));
         let have = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
-        let mut request = self.agent(url).get(url);
+        let (agent, route) = self.agent(url);
+        let mut request = agent.get(url);
         if have > 0 {
             request = request.header("Range", format!("bytes={have}-"));
         }
-        let mut response = request.call().map_err(|e| unreachable(url, e))?;
+        let mut response = request.call().map_err(|e| unreachable(url, &route, e))?;
         let status = response.status().as_u16();
         let resumed = status == 206 && have > 0;
         if status != 200 && !resumed {
-            return Err(Error::new(
-                ErrorKind::Index,
-                format!("the index answered HTTP {status} for {url}"),
-            ));
+            return Err(route::status(url, &route, status));
         }
         let io = |what: &str, e: std::io::Error| {
             Error::new(
@@ -295,15 +323,4 @@ impl Client {
 
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unreachable(url: &str, e: ureq::Error) -> Error {
-    Error::new(
-        ErrorKind::Network,
-        format!(
-            "cannot reach {url}: {e}. Check the address (--index-url, PIP_INDEX_URL or the pip \
-             configuration), the network from this node (compute nodes often have none: \
-             download on a login node), and the proxy (HTTPS_PROXY)"
-        ),
-    )
 }

@@ -26,8 +26,10 @@
 //! assert_eq!(download::normalize("Foo.Bar_baz"), "foo-bar-baz");
 //! ```
 
+mod absolute;
 mod http;
 mod page;
+mod route;
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
