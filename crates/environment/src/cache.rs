@@ -50,9 +50,13 @@ pub struct CacheReport {
 }
 
 /// The cache for an install into `env_root` (also for callers that build their own plan);
-/// `pyc_tag` is the interpreter's cache tag when the install is byte-compiled with
-/// timestamp-checked byte code (which entries then keep).
-pub fn open(options: &CacheOptions, env_root: &Path, pyc_tag: Option<String>) -> Arc<CacheUse> {
+/// `pyc` is the interpreter's cache tag and byte-code magic number (hex) when the install is
+/// byte-compiled with timestamp-checked byte code (which entries then keep).
+pub fn open(
+    options: &CacheOptions,
+    env_root: &Path,
+    pyc: Option<(String, String)>,
+) -> Arc<CacheUse> {
     let cache = Cache::new(&options.dir);
     let same = cache.same_file_system(env_root);
     let write = same && cache.prepare_for_writing();
@@ -66,14 +70,17 @@ pub fn open(options: &CacheOptions, env_root: &Path, pyc_tag: Option<String>) ->
     if write {
         linker.probe(&options.dir.join("v1/tmp"));
     }
-    Arc::new(CacheUse::new(cache, linker, write, !same).with_pyc_tag(pyc_tag))
+    Arc::new(CacheUse::new(cache, linker, write, !same).with_pyc_tag(
+        pyc.as_ref().map(|(tag, _)| tag.clone()),
+        pyc.as_ref().map(|(_, magic)| magic.as_str()),
+    ))
 }
 
 /// After compiling: adds the byte code of the sources the install placed from, or wrote
 /// into, entries to those entries (hard links, so only where the cache is written, which is
 /// only on the environment's file system). Returns the number of files added.
 pub(crate) fn keep_pycs(used: &CacheUse, env_root: &Path, threads: usize) -> usize {
-    let Some(tag) = used.pyc_tag.as_deref() else {
+    let (Some(tag), Some(store)) = (used.pyc_tag.as_deref(), used.pyc_store.as_deref()) else {
         return 0;
     };
     let sources = used.take_sources();
@@ -89,7 +96,7 @@ pub(crate) fn keep_pycs(used: &CacheUse, env_root: &Path, threads: usize) -> usi
     let added = AtomicUsize::new(0);
     pool.install(|| {
         sources.par_iter().for_each(|s| {
-            let Some(entry) = used.cache.lookup_with_pyc(&s.key, Some(tag)) else {
+            let Some(entry) = used.cache.lookup_with_pyc(&s.key, Some(store)) else {
                 return;
             };
             s.files.par_iter().for_each(|(name, target)| {
@@ -99,7 +106,7 @@ pub(crate) fn keep_pycs(used: &CacheUse, env_root: &Path, threads: usize) -> usi
                 let Some(pyc) = installer::pyc_path(&env_root.join(target), tag) else {
                     return;
                 };
-                if let Ok(true) = entry.add_pyc(name, tag, &pyc) {
+                if let Ok(true) = entry.add_pyc(name, store, &pyc) {
                     added.fetch_add(1, Ordering::Relaxed);
                 }
             });

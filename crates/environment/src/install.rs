@@ -184,15 +184,16 @@ pub fn install(
     if !options.dry_run {
         // Byte code is kept in the cache only when it is checked by timestamp: with
         // `SOURCE_DATE_EPOCH` set, `py_compile` writes hash-checked byte code instead.
-        let pyc_tag = target
-            .interpreter
+        let it = &target.interpreter;
+        let pyc = it
             .cache_tag
             .clone()
+            .zip(it.pyc_magic.clone())
             .filter(|_| options.compile && !site.source_date_epoch);
         plan.cache = options
             .cache
             .as_ref()
-            .map(|c| crate::cache::open(c, &target.root, pyc_tag));
+            .map(|c| crate::cache::open(c, &target.root, pyc));
     }
     for w in &mut plan.install {
         w.direct = wanted.wheel_files.contains(&w.path);

@@ -52,6 +52,9 @@ pub struct Interpreter {
     pub soabi: Option<String>,
     /// `sys.implementation.cache_tag` (`cpython-311`), for byte-code file names.
     pub cache_tag: Option<String>,
+    /// `importlib.util.MAGIC_NUMBER` in hex (`a70d0d0a`): the byte-code format, which can
+    /// change under one cache tag (pre-releases).
+    pub pyc_magic: Option<String>,
     /// `sysconfig.get_platform()` (`linux-x86_64`).
     pub platform: String,
     /// glibc version, when the C library is glibc.
@@ -256,6 +259,10 @@ impl Interpreter {
             implementation: text("implementation")?,
             soabi: value["soabi"].as_str().map(str::to_string),
             cache_tag: value["cache_tag"].as_str().map(str::to_string),
+            pyc_magic: value["pyc_magic"]
+                .as_str()
+                .filter(|m| m.len() <= 16 && m.bytes().all(|b| b.is_ascii_hexdigit()))
+                .map(str::to_string),
             platform: text("platform")?,
             glibc,
             sys_path,

@@ -1,7 +1,7 @@
 # Asked of a target interpreter once per command. Prints one JSON object; stdlib only, runs on
 # every Python 3 the cluster has. PYTHONPATH is deliberately honoured (no -I): packages that a
 # module puts there are part of what the interpreter sees.
-import json, os, platform, site, sys, sysconfig
+import importlib.util, json, os, platform, site, sys, sysconfig
 
 def venv_paths(prefix):
     vars = {"base": prefix, "platbase": prefix, "installed_base": prefix,
@@ -29,6 +29,7 @@ print(json.dumps({
     "implementation": impl.name,
     "soabi": sysconfig.get_config_var("SOABI"),
     "cache_tag": impl.cache_tag,
+    "pyc_magic": importlib.util.MAGIC_NUMBER.hex(),
     "platform": sysconfig.get_platform(),
     "libc": libc,
     "sys_path": sys.path,

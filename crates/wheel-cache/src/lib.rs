@@ -7,7 +7,7 @@
 //! <root>/v1/entries/<key>/       one complete entry per wheel content key
 //!     MANIFEST                   what the entry holds (written last)
 //!     0, 1, 2, ...               the member files, flat, numbered as in MANIFEST
-//!     pyc/<cache tag>/...        byte code of the sources, added after installs compile
+//!     pyc/<tag>-<magic>/...      byte code of the sources, added after installs compile
 //!                                (see the `pyc` module)
 //! <root>/v1/tmp/<key>.<pid>.<n>/ entries being written
 //! <root>/v1/trash/               entries being deleted

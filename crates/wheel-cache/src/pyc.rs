@@ -3,16 +3,17 @@
 //!
 //! # Layout
 //! ```text
-//! <entry>/pyc/<cache tag>/<n>-<size>-<mtime s>-<mtime ns>   byte code of the entry's file n
-//! <entry>/pyc/<cache tag>/.tmp.<pid>.<k>                     being added
+//! <entry>/pyc/<tag>/<n>-<size>-<mtime s>-<mtime ns>   byte code of the entry's file n
+//! <entry>/pyc/<tag>/.tmp.<pid>.<k>                     being added
 //! ```
 //! An entry's MANIFEST is written once, when the entry is complete; byte code arrives later
 //! (after an install's compile step), so it is recorded by its file names instead: each name
 //! says which source it belongs to and the size and modification time the file must still
 //! have, checked before each use as for the sources. A file is added under a temporary name
 //! and renamed, so a reader sees it whole or not at all; two installs adding the byte code of
-//! one source leave two valid files, either of which serves. Different interpreters have
-//! different cache tags (`cpython-311`, `cpython-312`), so their byte code never collides.
+//! one source leave two valid files, either of which serves. The installer names `<tag>` by
+//! the interpreter's cache tag and byte-code magic number (`cpython-311-a70d0d0a`), so
+//! different interpreters' byte code never collides, pre-releases sharing a tag included.
 //! Readers that predate this directory ignore it.
 //!
 //! Only timestamp-checked byte code is kept: its header records the source's modification

@@ -101,6 +101,19 @@ fn cache_tag(site: &Site, env: &Path) -> String {
     .to_string()
 }
 
+/// The directory of an entry's byte code for this interpreter: its cache tag and the byte-code
+/// format's magic number (`cpython-311-a70d0d0a`).
+fn store_tag(site: &Site, env: &Path) -> String {
+    let magic = site.run_ok(
+        &python(env),
+        &[
+            "-c",
+            "import importlib.util; print(importlib.util.MAGIC_NUMBER.hex())",
+        ],
+    );
+    format!("{}-{}", cache_tag(site, env), magic.trim())
+}
+
 /// Every `.pyc` under site-packages: path → (inode, modification time in ns, size).
 fn pycs(env: &Path) -> BTreeMap<String, (u64, i128, u64)> {
     let mut out = BTreeMap::new();
@@ -115,7 +128,8 @@ fn pycs(env: &Path) -> BTreeMap<String, (u64, i128, u64)> {
     out
 }
 
-/// The entry file holding byte code of member `name`: `pyc/<tag>/<n>-...` of its entry.
+/// The entry file holding byte code of member `name`: `pyc/<tag>-<magic>/<n>-...` of its
+/// entry.
 fn entry_pyc(cache: &Path, name: &str, tag: &str) -> Option<PathBuf> {
     for entry in std::fs::read_dir(cache.join("v1/entries"))
         .unwrap()
@@ -194,6 +208,7 @@ fn warm_compile_in_each_link_mode(base: &Path) {
     let out = run.install(&reference, &["--no-cache"]);
     assert_eq!(compiled(&out), SOURCES);
     let tag = cache_tag(&site, &reference);
+    let store = store_tag(&site, &reference);
 
     // Cold: everything is compiled, and the byte code added to the new entries.
     let out = run.install(&base.join("cold"), &[]);
@@ -235,7 +250,7 @@ fn warm_compile_in_each_link_mode(base: &Path) {
             mtime(&entry_file(&run.cache, "pycached/boom.py")),
             "{mode}"
         );
-        let cached = entry_pyc(&run.cache, "pycached/boom.py", &tag).unwrap();
+        let cached = entry_pyc(&run.cache, "pycached/boom.py", &store).unwrap();
         let placed = site_packages(&env).join(format!("pycached/__pycache__/boom.{tag}.pyc"));
         let shared =
             std::fs::metadata(&cached).unwrap().ino() == std::fs::metadata(&placed).unwrap().ino();
@@ -298,7 +313,7 @@ fn changed_cached_byte_code_is_compiled_again_and_replaced() {
     };
     run.install(&site.path("first"), &[]);
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    let tag = cache_tag(&site, &site.path("first"));
+    let tag = store_tag(&site, &site.path("first"));
     let cached = entry_pyc(&run.cache, "pycached/boom.py", &tag).unwrap();
     // Written through a hard link in place, as a program opening the file `r+` would.
     {
@@ -404,4 +419,36 @@ fn a_read_only_cache_still_gives_its_byte_code() {
     assert_eq!(compiled(&out), 0, "{}", stderr(&out));
     assert_eq!(from_cache_and_added(&out), (SOURCES, 0));
     imports_without_compiling(&site, &env);
+}
+
+/// Byte code is kept per cache tag and magic number: what an interpreter with the same tag
+/// but another byte-code format (a pre-release of the same version) left is never placed.
+#[test]
+fn byte_code_of_another_format_under_the_same_tag_is_not_used() {
+    let site = Site::new();
+    wheel(&site);
+    let run = Run {
+        site: &site,
+        cache: site.path("cache"),
+    };
+    run.install(&site.path("first"), &[]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let ours = store_tag(&site, &site.path("first"));
+    let other = format!("{}-00000000", cache_tag(&site, &site.path("first")));
+    let mut moved = 0;
+    for entry in std::fs::read_dir(run.cache.join("v1/entries"))
+        .unwrap()
+        .flatten()
+    {
+        let dir = entry.path().join("pyc");
+        if dir.join(&ours).is_dir() {
+            std::fs::rename(dir.join(&ours), dir.join(&other)).unwrap();
+            moved += 1;
+        }
+    }
+    assert!(moved > 0, "the first install kept byte code under {ours}");
+    let out = run.install(&site.path("second"), &[]);
+    assert_eq!(compiled(&out), SOURCES, "nothing taken from {other}");
+    assert_eq!(from_cache_and_added(&out).0, 0);
+    site.run_ok(&python(&site.path("second")), &["-c", IMPORT_ALL]);
 }

@@ -54,6 +54,10 @@ pub struct CacheUse {
     /// byte code is timestamp-checked): cached byte code is then placed, and sources keep
     /// their entry's modification time.
     pub pyc_tag: Option<String>,
+    /// Where entries keep that byte code: the tag and the interpreter's magic number
+    /// (`cpython-311-a70d0d0a`), so interpreters sharing a tag but not a byte-code format
+    /// (pre-releases of one version) never take each other's.
+    pub pyc_store: Option<String>,
     /// Byte-code files placed from entries.
     pub pycs_placed: AtomicUsize,
     sources: Mutex<Vec<EntrySources>>,
@@ -95,14 +99,23 @@ impl CacheUse {
             copied: Default::default(),
             decompressed: Default::default(),
             pyc_tag: None,
+            pyc_store: None,
             pycs_placed: AtomicUsize::new(0),
             sources: Mutex::new(Vec::new()),
         }
     }
 
-    /// Places and lists byte code for the cache tag `tag` (an install with `--compile`).
-    pub fn with_pyc_tag(mut self, tag: Option<String>) -> CacheUse {
-        self.pyc_tag = tag.filter(|t| wheel_cache::valid_tag(t));
+    /// Places and lists byte code for the cache tag `tag` of an interpreter whose byte code
+    /// starts with `magic` (hex) (an install with `--compile`); nothing without both.
+    pub fn with_pyc_tag(mut self, tag: Option<String>, magic: Option<&str>) -> CacheUse {
+        let (Some(tag), Some(magic)) = (tag, magic) else {
+            return self;
+        };
+        let store = format!("{tag}-{magic}");
+        if wheel_cache::valid_tag(&tag) && wheel_cache::valid_tag(&store) {
+            self.pyc_tag = Some(tag);
+            self.pyc_store = Some(store);
+        }
         self
     }
 

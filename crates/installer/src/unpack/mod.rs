@@ -104,7 +104,7 @@ pub fn unpack_wheel(
     let cache = options.cache.as_deref().filter(|_| warnings.is_empty());
     let mut written = None;
     let readable = cache.filter(|c| c.read_allowed());
-    let found = readable.and_then(|c| c.cache.lookup_with_pyc(&opened.key, c.pyc_tag.as_deref()));
+    let found = readable.and_then(|c| c.cache.lookup_with_pyc(&opened.key, c.pyc_store.as_deref()));
     if let Some(entry) = found {
         let cache = cache.expect("looked up in it");
         written = cached::place_from_entry(
