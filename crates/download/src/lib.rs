@@ -344,7 +344,11 @@ pub(crate) struct Fetched {
 }
 
 /// Fetches `entry` to `dest`, unless it is there whole already.
-pub(crate) fn fetch_once(client: &Client, entry: &FileEntry, dest: &Path) -> Result<Fetched, Error> {
+pub(crate) fn fetch_once(
+    client: &Client,
+    entry: &FileEntry,
+    dest: &Path,
+) -> Result<Fetched, Error> {
     if present(dest, entry.sha256.as_deref()) {
         return Ok(Fetched {
             already: true,

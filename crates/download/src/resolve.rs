@@ -323,20 +323,17 @@ fn applicable_names(
             continue;
         };
         let meta = wheel_metadata::CoreMetadata::parse(text);
-        by_key
-            .entry(normalize(wheel.name()))
-            .or_default()
-            .extend(
-                meta.requires_dist
-                    .iter()
-                    .filter_map(|l| Requirement::<VerbatimUrl>::from_str(l).ok()),
-            );
+        by_key.entry(normalize(wheel.name())).or_default().extend(
+            meta.requires_dist
+                .iter()
+                .filter_map(|l| Requirement::<VerbatimUrl>::from_str(l).ok()),
+        );
     }
     let mut extras: HashMap<String, HashSet<ExtraName>> = HashMap::new();
     let mut names: Vec<String> = Vec::new();
     let add = |req: &Requirement<VerbatimUrl>,
-                   names: &mut Vec<String>,
-                   extras: &mut HashMap<String, HashSet<ExtraName>>|
+               names: &mut Vec<String>,
+               extras: &mut HashMap<String, HashSet<ExtraName>>|
      -> bool {
         let key = normalize(req.name.as_ref());
         let mut changed = false;

@@ -564,3 +564,164 @@ fn https_with_the_sites_certificates() {
         assert_eq!(wheels_in(&site.path(var)), ["six-1.17.0-py3-none-any.whl"]);
     }
 }
+
+fn with_metadata(spec: WheelSpec) -> Listed {
+    let mut l = listed(spec);
+    l.metadata = true;
+    l
+}
+
+/// How many times each file and page was asked for, and the ones asked more than once.
+fn repeated_requests(log: &str) -> Vec<String> {
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for line in log.lines() {
+        *seen.entry(line).or_default() += 1;
+    }
+    let mut twice: Vec<String> = seen
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(l, n)| format!("{l} ({n} times)"))
+        .collect();
+    twice.sort();
+    twice
+}
+
+/// Where pip must backtrack, so must we: `b` wants `c>=1.5, d>=2`; the newest `a` wants
+/// `c<2` (fine: c 1.9) and `d==1.0` (a clash: an older `a` it is). Taking the newest of each
+/// name in the order met fails here. pip 24.2 against the same index chooses the same files.
+#[test]
+fn dependencies_are_resolved_with_backtracking_as_pip() {
+    let site = Site::new();
+    let index = Index::new(
+        &site.path("index"),
+        &[
+            // No PEP 658 for a and b: their METADATA comes from the wheels.
+            (
+                "a",
+                vec![
+                    listed(
+                        WheelSpec::pure("a", "2.0")
+                            .requires("c<2")
+                            .requires("d==1.0"),
+                    ),
+                    listed(WheelSpec::pure("a", "1.0").requires("c<2").requires("d")),
+                ],
+            ),
+            (
+                "b",
+                vec![listed(
+                    WheelSpec::pure("b", "1.0")
+                        .requires("c>=1.5")
+                        .requires("d>=2"),
+                )],
+            ),
+            (
+                "c",
+                ["1.0", "1.5", "1.9", "2.0", "2.1"]
+                    .iter()
+                    .map(|v| with_metadata(WheelSpec::pure("c", v)))
+                    .collect(),
+            ),
+            (
+                "d",
+                ["1.0", "2.0", "2.1"]
+                    .iter()
+                    .map(|v| with_metadata(WheelSpec::pure("d", v)))
+                    .collect(),
+            ),
+        ],
+        true,
+    );
+    let out = download(&site, &index.url, &["b", "a", "-d", "ours"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let expected = [
+        "a-1.0-py3-none-any.whl",
+        "b-1.0-py3-none-any.whl",
+        "c-1.9-py3-none-any.whl",
+        "d-2.1-py3-none-any.whl",
+    ];
+    // a 2.0 was fetched to read its METADATA, then dropped: not left beside the chosen ones.
+    assert_eq!(wheels_in(&site.path("ours")), expected);
+    let log = index.requests();
+    assert!(log.contains("GET /files/a-2.0-py3-none-any.whl\n"), "{log}");
+    assert!(
+        log.contains("GET /files/c-1.9-py3-none-any.whl.metadata\n"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("GET /files/a-1.0-py3-none-any.whl.metadata"),
+        "{log}"
+    );
+    // Every page, metadata file and wheel asked for once, over all the rounds.
+    assert_eq!(repeated_requests(&log), Vec::<String>::new(), "{log}");
+    std::fs::remove_file(index.root.join("requests.log")).unwrap();
+    let pip = site
+        .command(test_support::tools_python())
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--index-url",
+            &format!("{}/", index.url),
+        ])
+        .args([
+            "--dest",
+            "pips",
+            "--only-binary=:all:",
+            "--python-version",
+            "3.11",
+        ])
+        .args(["b", "a"])
+        .env("PIP_CONFIG_FILE", "/dev/null")
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        .output()
+        .unwrap();
+    assert!(pip.status.success(), "{}", stderr(&pip));
+    assert_eq!(wheels_in(&site.path("pips")), expected);
+}
+
+/// A true conflict: no choice satisfies both, and the message names both requirements.
+#[test]
+fn a_true_conflict_names_both_requirements() {
+    let site = Site::new();
+    let index = Index::new(
+        &site.path("index"),
+        &[
+            (
+                "left",
+                vec![with_metadata(
+                    WheelSpec::pure("left", "1.0").requires("shared<2"),
+                )],
+            ),
+            (
+                "right",
+                vec![listed(
+                    WheelSpec::pure("right", "1.0").requires("shared>=2"),
+                )],
+            ),
+            (
+                "shared",
+                vec![
+                    with_metadata(WheelSpec::pure("shared", "1.0")),
+                    with_metadata(WheelSpec::pure("shared", "2.0")),
+                ],
+            ),
+        ],
+        false,
+    );
+    let dest = site.path("out");
+    let out = download(
+        &site,
+        &index.url,
+        &["left", "right", "-d", dest.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("shared<2") && err.contains("shared>=2"),
+        "{err}"
+    );
+    assert!(err.contains("left") && err.contains("right"), "{err}");
+    // Nothing is saved when nothing is chosen, not even the wheel read for its METADATA.
+    assert!(wheels_in(&dest).is_empty(), "{:?}", wheels_in(&dest));
+}
