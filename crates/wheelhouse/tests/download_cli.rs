@@ -725,3 +725,55 @@ fn a_true_conflict_names_both_requirements() {
     // Nothing is saved when nothing is chosen, not even the wheel read for its METADATA.
     assert!(wheels_in(&dest).is_empty(), "{:?}", wheels_in(&dest));
 }
+
+/// Names are found in rounds, as metadata names them: a chain three deep, an extra's
+/// dependency, and a dependency whose page was not fetched yet when the newest `top` was
+/// first considered (choosing the older `top`, which needs nothing, would be wrong).
+#[test]
+fn names_are_found_in_rounds_through_extras_and_chains() {
+    let site = Site::new();
+    let index = Index::new(
+        &site.path("index"),
+        &[
+            (
+                "top",
+                vec![
+                    listed(
+                        WheelSpec::pure("top", "2.0")
+                            .requires("mid")
+                            .requires("plot; extra == 'viz'")
+                            .requires("never; extra == 'other'")
+                            .provides("viz")
+                            .provides("other"),
+                    ),
+                    listed(WheelSpec::pure("top", "1.0")),
+                ],
+            ),
+            (
+                "mid",
+                vec![with_metadata(
+                    WheelSpec::pure("mid", "1.0").requires("low>=1"),
+                )],
+            ),
+            ("low", vec![listed(WheelSpec::pure("low", "1.2"))]),
+            ("plot", vec![listed(WheelSpec::pure("plot", "0.5"))]),
+            ("never", vec![listed(WheelSpec::pure("never", "1.0"))]),
+        ],
+        true,
+    );
+    let out = download(&site, &index.url, &["top[viz]", "-d", "w"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        wheels_in(&site.path("w")),
+        [
+            "low-1.2-py3-none-any.whl",
+            "mid-1.0-py3-none-any.whl",
+            "plot-0.5-py3-none-any.whl",
+            "top-2.0-py3-none-any.whl",
+        ]
+    );
+    // An extra nobody asked for is not looked up.
+    let log = index.requests();
+    assert!(!log.contains("never"), "{log}");
+    assert_eq!(repeated_requests(&log), Vec::<String>::new(), "{log}");
+}
