@@ -11,8 +11,10 @@
 //! interrupted download resumes). Each wheel is classified ([`WheelKind`]) so the caller can
 //! print the site's warnings.
 //!
-//! Resolution is greedy, like pip's before its resolver: the newest matching wheel of each
-//! name, in the order met; a later requirement that the chosen version does not satisfy is a
+//! Dependencies are resolved as `install` resolves them, with the `resolver` crate (PubGrub,
+//! backtracking like pip's resolver) over the files the index lists (the `resolve` module
+//! says how the names are found and the metadata read). With `no_deps` each name gets its newest fitting
+//! wheel, and a second requirement of a name that the first choice does not satisfy is a
 //! conflict error naming both.
 //!
 //! ```
@@ -204,7 +206,7 @@ pub(crate) struct Wanted {
 }
 
 /// Downloads what `request` asks for into `request.dest`: with its dependencies, as the
-/// resolver chooses them ([`resolve`]), or with `no_deps` the newest fitting wheel of each.
+/// resolver chooses them (module `resolve`), or with `no_deps` the newest fitting wheel of each.
 pub fn download(
     client: &Client,
     request: &Request,
