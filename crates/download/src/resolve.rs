@@ -198,14 +198,42 @@ pub(crate) fn download(
         }
         names = applicable_names(&remote, wanted, &markers);
         if names.iter().all(|n| projects.contains_key(n)) {
-            break outcome;
+            break outcome.map_err(|e| (e, index));
         }
     };
     let resolution = match outcome {
         Ok(r) => r,
-        Err(e) => {
+        Err((e, index)) => {
             forget_unchosen(&remote, &HashSet::new());
-            return Err(Error::new(ErrorKind::NotFound, e.message));
+            // The resolver says which requirement cannot be met; the index's side (no such
+            // project, or only wheels for other Pythons) is ours to add.
+            let mut message = e.message;
+            for key in &names {
+                if index.usable.contains_key(key) || !message.contains(key.as_str()) {
+                    continue;
+                }
+                let Ok(req) = Requirement::<VerbatimUrl>::from_str(key) else {
+                    continue;
+                };
+                let (files, asked) = &projects[key];
+                let origin = "a dependency";
+                let tags = &tags;
+                if let Err(why) = pick(
+                    request,
+                    &req,
+                    key,
+                    None,
+                    tags,
+                    Some(&python),
+                    origin,
+                    files,
+                    asked,
+                ) {
+                    message.push('\n');
+                    message.push_str(&why.message);
+                }
+            }
+            return Err(Error::new(ErrorKind::NotFound, message));
         }
     };
     for warning in &resolution.warnings {
@@ -227,7 +255,9 @@ pub(crate) fn download(
         let Source::Wheel(path) = &package.source else {
             continue;
         };
-        let entry = &entries[path];
+        let Some(entry) = entries.get(path) else {
+            continue;
+        };
         let Some((wheel, _)) = wheel_of(entry, &package.key) else {
             continue;
         };
@@ -376,12 +406,20 @@ fn applicable_names(
 /// (those already in the destination before stay).
 fn forget_unchosen(remote: &Remote<'_>, chosen: &HashSet<PathBuf>) {
     let entries = remote.entries.lock().expect("no panics while held");
+    // Two indexes may serve one file name: the chosen one's copy stays.
+    let keep: HashSet<&str> = chosen
+        .iter()
+        .filter_map(|p| entries.get(p))
+        .map(|e| e.filename.as_str())
+        .collect();
     for (path, how) in remote.fetched.lock().expect("no panics while held").iter() {
         if how.already || chosen.contains(path) {
             continue;
         }
         if let Some(entry) = entries.get(path) {
-            let _ = std::fs::remove_file(remote.dest.join(&entry.filename));
+            if !keep.contains(entry.filename.as_str()) {
+                let _ = std::fs::remove_file(remote.dest.join(&entry.filename));
+            }
         }
     }
 }

@@ -777,3 +777,28 @@ fn names_are_found_in_rounds_through_extras_and_chains() {
     assert!(!log.contains("never"), "{log}");
     assert_eq!(repeated_requests(&log), Vec::<String>::new(), "{log}");
 }
+
+/// A dependency the index does not have: the error names it and who needs it.
+#[test]
+fn a_missing_dependency_is_named_with_who_needs_it() {
+    let site = Site::new();
+    let index = Index::new(
+        &site.path("index"),
+        &[(
+            "needy",
+            vec![listed(WheelSpec::pure("needy", "1.0").requires("ghost>=1"))],
+        )],
+        true,
+    );
+    let dest = site.path("out");
+    let out = download(&site, &index.url, &["needy", "-d", dest.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("needy 1.0 requires ghost>=1"), "{err}");
+    assert!(
+        err.contains("no wheel of ghost (from a dependency) for CPython 3.11")
+            && err.contains("/simple/ghost/ (not found)"),
+        "{err}"
+    );
+    assert!(wheels_in(&dest).is_empty(), "{:?}", wheels_in(&dest));
+}
