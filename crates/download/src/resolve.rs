@@ -161,7 +161,11 @@ pub(crate) fn download(
         .map(|w| w.key.as_str())
         .collect();
     let mut projects: HashMap<String, Project> = HashMap::new();
-    let mut names: Vec<String> = wanted.iter().map(|w| w.key.clone()).collect();
+    let mut names: Vec<String> = wanted
+        .iter()
+        .filter(|w| w.req.evaluate_markers(&markers, &[]))
+        .map(|w| w.key.clone())
+        .collect();
     let outcome = loop {
         let new: Vec<String> = names
             .iter()

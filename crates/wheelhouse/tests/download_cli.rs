@@ -632,8 +632,13 @@ fn dependencies_are_resolved_with_backtracking_as_pip() {
         ],
         true,
     );
-    let out = download(&site, &index.url, &["b", "a", "-d", "ours"]);
+    let out = download(
+        &site,
+        &index.url,
+        &["b", "a", "other; python_version < '3'", "-d", "ours"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
     let expected = [
         "a-1.0-py3-none-any.whl",
         "b-1.0-py3-none-any.whl",
