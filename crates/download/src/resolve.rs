@@ -220,19 +220,18 @@ pub(crate) fn download(
                     continue;
                 };
                 let (files, asked) = &projects[key];
-                let origin = "a dependency";
-                let tags = &tags;
-                if let Err(why) = pick(
+                let found = pick(
                     request,
                     &req,
                     key,
                     None,
-                    tags,
+                    &tags,
                     Some(&python),
-                    origin,
+                    "a dependency",
                     files,
                     asked,
-                ) {
+                );
+                if let Err(why) = found {
                     message.push('\n');
                     message.push_str(&why.message);
                 }
