@@ -11,8 +11,10 @@
 //! interrupted download resumes). Each wheel is classified ([`WheelKind`]) so the caller can
 //! print the site's warnings.
 //!
-//! Resolution is greedy, like pip's before its resolver: the newest matching wheel of each
-//! name, in the order met; a later requirement that the chosen version does not satisfy is a
+//! Dependencies are resolved as `install` resolves them, with the `resolver` crate (PubGrub,
+//! backtracking like pip's resolver) over the files the index lists (the `resolve` module
+//! says how the names are found and the metadata read). With `no_deps` each name gets its newest fitting
+//! wheel, and a second requirement of a name that the first choice does not satisfy is a
 //! conflict error naming both.
 //!
 //! ```
@@ -29,16 +31,17 @@
 mod absolute;
 mod http;
 mod page;
+mod resolve;
 mod route;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{
-    ExtraName, MarkerEnvironment, MarkerEnvironmentBuilder, Requirement, VerbatimUrl, VersionOrUrl,
+    MarkerEnvironment, MarkerEnvironmentBuilder, Requirement, VerbatimUrl, VersionOrUrl,
 };
 use wheel_name::{PythonVersion, TagPriority, TagTarget, WheelFilename};
 
@@ -175,6 +178,8 @@ pub struct Downloaded {
 pub enum Event<'a> {
     Page(&'a str),
     Saved(&'a Downloaded),
+    /// Something the resolver noticed (an unreadable requirement in a wheel's metadata).
+    Warning(&'a str),
 }
 
 fn kind_of(wheel: &WheelFilename) -> WheelKind {
@@ -192,13 +197,16 @@ fn kind_of(wheel: &WheelFilename) -> WheelKind {
     }
 }
 
-struct Chosen {
-    version: Version,
-    extras: Vec<ExtraName>,
-    requires_dist: Vec<String>,
+/// A requirement as given, parsed.
+pub(crate) struct Wanted {
+    pub(crate) req: Requirement<VerbatimUrl>,
+    pub(crate) origin: String,
+    pub(crate) key: String,
+    pub(crate) spec: Option<VersionSpecifiers>,
 }
 
-/// Downloads what `request` asks for into `request.dest`.
+/// Downloads what `request` asks for into `request.dest`: with its dependencies, as the
+/// resolver chooses them (module `resolve`), or with `no_deps` the newest fitting wheel of each.
 pub fn download(
     client: &Client,
     request: &Request,
@@ -213,10 +221,7 @@ pub fn download(
             ),
         )
     })?;
-    let markers = request.target.markers();
-    let tags = request.target.tags();
-    let python = Version::from_str(&request.target.full_version).ok();
-    let mut queue: VecDeque<(Requirement<VerbatimUrl>, String)> = VecDeque::new();
+    let mut wanted = Vec::new();
     for (text, origin) in &request.requirements {
         let req = Requirement::<VerbatimUrl>::from_str(text).map_err(|e| {
             Error::new(
@@ -224,12 +229,6 @@ pub fn download(
                 format!("{text:?} ({origin}) is not a valid requirement: {e}"),
             )
         })?;
-        queue.push_back((req, origin.clone()));
-    }
-    let mut chosen: HashMap<String, Chosen> = HashMap::new();
-    let mut out = Vec::new();
-    while let Some((req, origin)) = queue.pop_front() {
-        let key = normalize(req.name.as_ref());
         let spec = match &req.version_or_url {
             Some(VersionOrUrl::VersionSpecifier(s)) => Some(s.clone()),
             Some(VersionOrUrl::Url(_)) => {
@@ -243,116 +242,138 @@ pub fn download(
             }
             None => None,
         };
-        if let Some(prev) = chosen.get_mut(&key) {
-            if spec.as_ref().is_some_and(|s| !s.contains(&prev.version)) {
+        wanted.push(Wanted {
+            key: normalize(req.name.as_ref()),
+            req,
+            origin: origin.clone(),
+            spec,
+        });
+    }
+    if request.no_deps {
+        direct(client, request, &wanted, events)
+    } else {
+        resolve::download(client, request, &wanted, events)
+    }
+}
+
+/// `--no-deps`: the newest fitting wheel of each name; a second requirement of a name that
+/// the first choice does not satisfy is a conflict naming both.
+fn direct(
+    client: &Client,
+    request: &Request,
+    wanted: &[Wanted],
+    events: &dyn Fn(Event<'_>),
+) -> Result<Vec<Downloaded>, Error> {
+    let tags = request.target.tags();
+    let python = Version::from_str(&request.target.full_version).ok();
+    let mut chosen: HashMap<&str, (&Wanted, Version)> = HashMap::new();
+    let mut out = Vec::new();
+    for w in wanted {
+        if let Some((first, version)) = chosen.get(w.key.as_str()) {
+            if w.spec.as_ref().is_some_and(|s| !s.contains(version)) {
                 return Err(Error::new(
                     ErrorKind::NotFound,
                     format!(
-                        "conflict: {} {} was chosen, but {origin} requires {}{}. Pin a version \
-                         that satisfies both on the command line",
-                        req.name,
-                        prev.version,
-                        req.name,
-                        spec.map(|s| s.to_string()).unwrap_or_default()
+                        "conflict: {} {version} was chosen (for {}, from {}), but {} requires \
+                         {}{}. Pin a version that satisfies both on the command line",
+                        w.req.name,
+                        first.req,
+                        first.origin,
+                        w.origin,
+                        w.req.name,
+                        w.spec.as_ref().map(|s| s.to_string()).unwrap_or_default()
                     ),
                 ));
-            }
-            let new: Vec<ExtraName> = req
-                .extras
-                .iter()
-                .filter(|e| !prev.extras.contains(e))
-                .cloned()
-                .collect();
-            if !new.is_empty() && !request.no_deps {
-                prev.extras.extend(new);
-                let from = format!("{} {}", req.name, prev.version);
-                for dep in dependencies(&prev.requires_dist, markers.as_ref(), &prev.extras) {
-                    queue.push_back((dep, from.clone()));
-                }
             }
             continue;
         }
-        let (entry, wheel, version) = choose(
-            client,
+        for index in &request.indexes {
+            events(Event::Page(&project_url(index, &w.key)));
+        }
+        let (files, asked) = project_files(client, &request.indexes, &w.key)?;
+        let (entry, wheel, version) = pick(
             request,
-            &req,
-            &key,
-            spec.as_ref(),
+            &w.req,
+            &w.key,
+            w.spec.as_ref(),
             &tags,
             python.as_ref(),
-            &origin,
-            events,
+            &w.origin,
+            &files,
+            &asked,
         )?;
-        let dest = request.dest.join(&entry.filename);
-        let kind = kind_of(&wheel);
-        let (already, resumed) = if present(&dest, entry.sha256.as_deref()) {
-            (true, false)
-        } else {
-            (
-                false,
-                client.fetch(&entry.url, &dest, entry.sha256.as_deref())?,
-            )
-        };
-        // PEP 658: the index's copy of METADATA, checked against its hash; else the wheel's.
-        let served = match (&entry.metadata, request.no_deps) {
-            (Some(hash), false) => client
-                .small(&format!("{}.metadata", entry.url), hash.as_deref())?
-                .and_then(|b| String::from_utf8(b).ok()),
-            _ => None,
-        };
-        // A wheel we cannot read is not a wheel: never leave it under a wheel's name.
-        let metadata = match wheel_metadata::read_dist_info_file(&dest, "METADATA") {
-            Ok(m) => served.unwrap_or(m),
-            Err(e) => {
-                let _ = std::fs::remove_file(&dest);
-                return Err(Error::new(
-                    ErrorKind::Index,
-                    format!(
-                        "{} from {} is not a valid wheel ({e}); it was removed",
-                        entry.filename, entry.url
-                    ),
-                ));
-            }
-        };
-        let meta = wheel_metadata::CoreMetadata::parse(&metadata);
-        let item = Downloaded {
-            path: dest,
-            name: wheel.name().to_string(),
-            version: wheel.version_text().to_string(),
-            kind,
-            already,
-            resumed,
-        };
+        let item = save(client, request, &entry, &wheel, None)?;
         events(Event::Saved(&item));
         out.push(item);
-        if !request.no_deps {
-            let from = format!("{} {}", req.name, version);
-            for dep in dependencies(&meta.requires_dist, markers.as_ref(), &req.extras) {
-                queue.push_back((dep, from.clone()));
-            }
-        }
-        chosen.insert(
-            key,
-            Chosen {
-                version,
-                extras: req.extras.clone(),
-                requires_dist: meta.requires_dist,
-            },
-        );
+        chosen.insert(&w.key, (w, version));
     }
     Ok(out)
 }
 
-fn dependencies(
-    requires_dist: &[String],
-    markers: Option<&MarkerEnvironment>,
-    extras: &[ExtraName],
-) -> Vec<Requirement<VerbatimUrl>> {
-    requires_dist
-        .iter()
-        .filter_map(|t| Requirement::<VerbatimUrl>::from_str(t).ok())
-        .filter(|r| markers.is_none_or(|m| r.evaluate_markers(m, extras)))
-        .collect()
+/// Puts a chosen wheel in the destination (unless it is there whole already, or `fetched`
+/// says how it came while resolving) and checks that it opens as a wheel.
+pub(crate) fn save(
+    client: &Client,
+    request: &Request,
+    entry: &FileEntry,
+    wheel: &WheelFilename,
+    fetched: Option<Fetched>,
+) -> Result<Downloaded, Error> {
+    let dest = request.dest.join(&entry.filename);
+    let fetched = match fetched {
+        Some(f) => f,
+        None => fetch_once(client, entry, &dest)?,
+    };
+    // A wheel we cannot read is not a wheel: never leave it under a wheel's name.
+    if let Err(e) = wheel_metadata::read_dist_info_file(&dest, "METADATA") {
+        return Err(not_a_wheel(entry, &dest, &e.to_string()));
+    }
+    Ok(Downloaded {
+        path: dest,
+        name: wheel.name().to_string(),
+        version: wheel.version_text().to_string(),
+        kind: kind_of(wheel),
+        already: fetched.already,
+        resumed: fetched.resumed,
+    })
+}
+
+/// How a wheel reached the destination.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fetched {
+    pub(crate) already: bool,
+    pub(crate) resumed: bool,
+}
+
+/// Fetches `entry` to `dest`, unless it is there whole already.
+pub(crate) fn fetch_once(
+    client: &Client,
+    entry: &FileEntry,
+    dest: &Path,
+) -> Result<Fetched, Error> {
+    if present(dest, entry.sha256.as_deref()) {
+        return Ok(Fetched {
+            already: true,
+            resumed: false,
+        });
+    }
+    let resumed = client.fetch(&entry.url, dest, entry.sha256.as_deref())?;
+    Ok(Fetched {
+        already: false,
+        resumed,
+    })
+}
+
+/// Removes a file that does not open as a wheel, and says so.
+pub(crate) fn not_a_wheel(entry: &FileEntry, dest: &Path, why: &str) -> Error {
+    let _ = std::fs::remove_file(dest);
+    Error::new(
+        ErrorKind::Index,
+        format!(
+            "{} from {} is not a valid wheel ({why}); it was removed",
+            entry.filename, entry.url
+        ),
+    )
 }
 
 /// The file is already there, whole: its hash matches (or the index gives none and it opens
@@ -372,23 +393,17 @@ fn present(dest: &Path, sha256: Option<&str>) -> bool {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn choose(
+/// The files the indexes list for `key` (all indexes merged), and the pages asked, for
+/// messages. A project no index knows has no files.
+fn project_files(
     client: &Client,
-    request: &Request,
-    req: &Requirement<VerbatimUrl>,
+    indexes: &[String],
     key: &str,
-    spec: Option<&VersionSpecifiers>,
-    tags: &TagPriority,
-    python: Option<&Version>,
-    origin: &str,
-    events: &dyn Fn(Event<'_>),
-) -> Result<(FileEntry, WheelFilename, Version), Error> {
+) -> Result<(Vec<FileEntry>, Vec<String>), Error> {
     let mut files: Vec<FileEntry> = Vec::new();
     let mut asked = Vec::new();
-    for index in &request.indexes {
-        let url = format!("{}/{key}/", index.trim_end_matches('/'));
-        events(Event::Page(&url));
+    for index in indexes {
+        let url = project_url(index, key);
         let Some(page) = client.page(&url)? else {
             asked.push(format!("{url} (not found)"));
             continue;
@@ -402,6 +417,53 @@ fn choose(
         asked.push(url);
         files.extend(entries);
     }
+    Ok((files, asked))
+}
+
+fn project_url(index: &str, key: &str) -> String {
+    format!("{}/{key}/", index.trim_end_matches('/'))
+}
+
+/// A file name the index gives, as a wheel of `key`: `None` for source distributions, other
+/// names, and names that could be a path (an untrusted name becomes a path only after parsing
+/// as a wheel name, which admits no separators).
+fn wheel_of(entry: &FileEntry, key: &str) -> Option<(WheelFilename, Version)> {
+    if !entry.filename.ends_with(".whl")
+        || entry.filename.contains(['/', '\\'])
+        || entry.filename.starts_with('.')
+    {
+        return None;
+    }
+    let wheel = WheelFilename::parse(&entry.filename).ok()?;
+    if normalize(wheel.name()) != key {
+        return None;
+    }
+    let version = Version::from_str(wheel.version_text()).ok()?;
+    Some((wheel, version))
+}
+
+/// Whether the index's `Requires-Python` for a file admits the target.
+fn python_fits(entry: &FileEntry, python: Option<&Version>) -> bool {
+    match (&entry.requires_python, python) {
+        (Some(rp), Some(py)) => VersionSpecifiers::from_str(rp).map_or(true, |s| s.contains(py)),
+        _ => true,
+    }
+}
+
+/// The newest wheel of `files` that `req` and the target accept, or the error saying what the
+/// index has instead.
+#[allow(clippy::too_many_arguments)]
+fn pick(
+    request: &Request,
+    req: &Requirement<VerbatimUrl>,
+    key: &str,
+    spec: Option<&VersionSpecifiers>,
+    tags: &TagPriority,
+    python: Option<&Version>,
+    origin: &str,
+    files: &[FileEntry],
+    asked: &[String],
+) -> Result<(FileEntry, WheelFilename, Version), Error> {
     let pinned = spec.is_some_and(|s| s.iter().any(|s| s.operator().to_string() == "=="));
     let allow_pre =
         request.pre || spec.is_some_and(|s| s.iter().any(|s| s.version().any_prerelease()));
@@ -409,22 +471,11 @@ fn choose(
     let mut seen_versions: Vec<String> = Vec::new();
     let mut sdists = 0;
     for entry in files {
-        // A file name is untrusted: it becomes a path only after parsing as a wheel name,
-        // which admits no separators.
         if !entry.filename.ends_with(".whl") {
             sdists += 1;
             continue;
         }
-        if entry.filename.contains(['/', '\\']) || entry.filename.starts_with('.') {
-            continue;
-        }
-        let Ok(wheel) = WheelFilename::parse(&entry.filename) else {
-            continue;
-        };
-        if normalize(wheel.name()) != key {
-            continue;
-        }
-        let Ok(version) = Version::from_str(wheel.version_text()) else {
+        let Some((wheel, version)) = wheel_of(entry, key) else {
             continue;
         };
         seen_versions.push(version.to_string());
@@ -437,10 +488,8 @@ fn choose(
         if spec.is_some_and(|s| !s.contains(&version)) {
             continue;
         }
-        if let (Some(rp), Some(py)) = (&entry.requires_python, python) {
-            if VersionSpecifiers::from_str(rp).is_ok_and(|s| !s.contains(py)) {
-                continue;
-            }
+        if !python_fits(entry, python) {
+            continue;
         }
         let Some(rank) = tags.rank(&wheel) else {
             continue;
@@ -450,7 +499,7 @@ fn choose(
             Some((v, r, _, _)) => version > *v || (version == *v && rank < *r),
         };
         if better {
-            best = Some((version, rank, entry, wheel));
+            best = Some((version, rank, entry.clone(), wheel));
         }
     }
     match best {

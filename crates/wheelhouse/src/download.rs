@@ -153,8 +153,10 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
         pre: args.pre,
     };
     let quiet = args.quiet;
-    let events = |event: Event<'_>| {
-        if let Event::Saved(d) = event {
+    let events = |event: Event<'_>| match event {
+        Event::Warning(text) => eprintln!("warning: {text}"),
+        Event::Page(_) => {}
+        Event::Saved(d) => {
             if !quiet {
                 if d.already {
                     println!("File was already downloaded {}", d.path.display());
