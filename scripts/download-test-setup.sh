@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What the download tests (crates/wheelhouse/tests/download_cli.rs, download_proxy.rs) need:
+# What the download tests (crates/wheelhouse/tests/download_cli.rs, download_proxy.rs, download_resolve.rs) need:
 # `openssl` to make a test certificate authority and server certificates, and `python3` for
 # the index server and the forward proxy in crates/wheelhouse/tests/support/. Missing pieces
 # are installed here (Debian); the tests fail, never skip, without them.
