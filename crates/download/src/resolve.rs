@@ -211,7 +211,12 @@ pub(crate) fn download(
             forget_unchosen(&remote, &HashSet::new());
             // The resolver says which requirement cannot be met; the index's side (no such
             // project, or only wheels for other Pythons) is ours to add.
-            let mut message = e.message;
+            // The resolver's closing advice is for the wheelhouse; here the index is the source.
+            let mut message = e.message.replace(
+                resolver::CONFLICT_HINT,
+                "Loosen one of the requirements above, or pin versions the index has (its \
+                 project pages list them).",
+            );
             for key in &names {
                 if index.usable.contains_key(key) || !message.contains(key.as_str()) {
                     continue;

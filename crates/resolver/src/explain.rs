@@ -172,12 +172,14 @@ pub(crate) fn explain_conflict(
         out.push_str(line);
         out.push('\n');
     }
-    out.push_str(
-        "Loosen one of the requirements above, or check which versions exist with \
-         `avail_wheels NAME --all-versions`.",
-    );
+    out.push_str(CONFLICT_HINT);
     out
 }
+
+/// The last line of a conflict's explanation: what to do next, on a cluster (a caller that
+/// resolves against another index replaces it).
+pub const CONFLICT_HINT: &str = "Loosen one of the requirements above, or check which \
+    versions exist with `avail_wheels NAME --all-versions`.";
 
 fn collect_missing(
     tree: &DerivationTree<Pkg, Ranges<u32>, String>,

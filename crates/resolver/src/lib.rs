@@ -35,7 +35,7 @@ use pubgrub::{
 };
 use wheel_metadata::{normalize_name, CoreMetadata};
 
-pub use explain::{explain_no_candidates, NoCandidates};
+pub use explain::{explain_no_candidates, NoCandidates, CONFLICT_HINT};
 pub use index::{Index, KnownMetadata, RejectedWheel, Rejection, StoredMetadata, WheelCandidate};
 pub use metadata::{FromWheels, MetadataSource, READERS};
 

@@ -149,6 +149,11 @@ fn a_true_conflict_names_both_requirements() {
         "{err}"
     );
     assert!(err.contains("left") && err.contains("right"), "{err}");
+    // Advice for an index, not for the wheelhouse.
+    assert!(
+        err.contains("pin versions the index has") && !err.contains("avail_wheels"),
+        "{err}"
+    );
     // Nothing is saved when nothing is chosen, not even the wheel read for its METADATA.
     assert!(wheels_in(&dest).is_empty(), "{:?}", wheels_in(&dest));
 }
