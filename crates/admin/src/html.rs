@@ -6,15 +6,19 @@
 //! ```text
 //! OUT/<level>/simple/index.html, index.json                 the project list
 //! OUT/<level>/simple/<project>/index.html, index.json       its files
-//! OUT/files/<dir>/<wheel>          a symbolic link to the published wheel
+//! OUT/files/<dir>/<wheel>          the published wheel: a link or a copy (see FilesMode)
 //! OUT/files/<dir>/<wheel>.metadata the wheel's METADATA (PEP 658)
 //! ```
 //!
-//! Links are relative (`../../../files/…`), so `OUT` works as a `file://` index and behind any
-//! static web server; the wheels themselves are never copied.
+//! Page links are relative (`../../../files/…`), so `OUT` works as a `file://` index and behind
+//! any static web server. Every file is written to a temporary name and renamed into place, so
+//! a server publishing `OUT` never serves half a page or half a wheel; files of wheels no
+//! longer published, and pages of projects no longer published, are removed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use catalog::{MetaMap, Tree};
 use rayon::prelude::*;
@@ -90,6 +94,21 @@ pub fn site_views(tree: &Tree) -> Vec<View> {
     views
 }
 
+/// How `OUT/files/` holds the wheels.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FilesMode {
+    /// Symbolic links to the wheels' absolute paths: nothing copied, but the web server must
+    /// run where the wheelhouse is mounted at the same path and follow links.
+    #[default]
+    Symlink,
+    /// Hard links: no space used and no link to follow, so `OUT` survives a copy (`rsync -a`,
+    /// `cp -a`) and a server that does not follow links. A wheel on another file system than
+    /// `OUT` is copied instead ([`IndexStats::copied_not_linked`]).
+    Hardlink,
+    /// Copies: a self-contained tree, to be copied elsewhere.
+    Copy,
+}
+
 /// What [`write_static_index`] wrote.
 #[derive(Clone, Debug, Default)]
 pub struct IndexStats {
@@ -97,6 +116,13 @@ pub struct IndexStats {
     pub projects: usize,
     pub files: usize,
     pub metadata_files: usize,
+    /// Wheels whose file in `OUT/files` was written (linked or copied) by this run; the others
+    /// were already in place.
+    pub written: usize,
+    /// In [`FilesMode::Hardlink`], wheels copied because they are on another file system.
+    pub copied_not_linked: usize,
+    /// Files and directories of `OUT/files` and project pages removed as no longer published.
+    pub removed: usize,
 }
 
 fn escape(text: &str) -> String {
@@ -179,8 +205,13 @@ pub fn index_levels(
     out
 }
 
-/// Writes the static index of the wheelhouse at `root` into `out`.
-pub fn write_static_index(root: &Path, out: &Path) -> Result<IndexStats, AdminError> {
+/// Writes the static index of the wheelhouse at `root` into `out`, the wheels placed in
+/// `out/files` as `mode` says.
+pub fn write_static_index(
+    root: &Path,
+    out: &Path,
+    mode: FilesMode,
+) -> Result<IndexStats, AdminError> {
     let house = catalog::Wheelhouse::open(root);
     // A fresh catalog already holds the walk: no directory is read.
     let tree = house
@@ -216,41 +247,217 @@ pub fn write_static_index(root: &Path, out: &Path) -> Result<IndexStats, AdminEr
         }
     }
     let unique: Vec<&IndexFile> = unique.into_values().collect();
+    let written = AtomicUsize::new(0);
+    let not_linked = AtomicUsize::new(0);
     unique
         .par_iter()
         .try_for_each(|file| -> Result<(), AdminError> {
-            let link = files_dir.join(&file.rel);
-            let link_dir = link.parent().unwrap_or(&files_dir);
-            std::fs::create_dir_all(link_dir).map_err(|e| AdminError::io(link_dir, e))?;
+            let dest = files_dir.join(&file.rel);
+            let dest_dir = dest.parent().unwrap_or(&files_dir);
+            std::fs::create_dir_all(dest_dir).map_err(|e| AdminError::io(dest_dir, e))?;
             let target = root.join(&file.rel);
             let target = target.canonicalize().unwrap_or(target);
-            if std::fs::read_link(&link).ok().as_deref() != Some(target.as_path()) {
-                let _ = std::fs::remove_file(&link);
-                std::os::unix::fs::symlink(&target, &link).map_err(|e| AdminError::io(&link, e))?;
+            match place(&target, &dest, mode)? {
+                Placed::Unchanged => {}
+                Placed::Written => {
+                    written.fetch_add(1, Ordering::Relaxed);
+                }
+                Placed::CopiedNotLinked => {
+                    written.fetch_add(1, Ordering::Relaxed);
+                    not_linked.fetch_add(1, Ordering::Relaxed);
+                }
             }
             if file.metadata_sha256.is_some() {
                 sidecar(
                     &target,
-                    &link_dir.join(format!("{}.metadata", file.filename)),
+                    &dest_dir.join(format!("{}.metadata", file.filename)),
                 )?;
             }
             Ok(())
         })?;
+    let mut keep: HashSet<PathBuf> = HashSet::new();
+    for file in &unique {
+        keep.insert(PathBuf::from(&file.rel));
+        if file.metadata_sha256.is_some() {
+            keep.insert(PathBuf::from(format!("{}.metadata", file.rel)));
+        }
+    }
+    let mut removed = 0;
+    if files_dir.is_dir() {
+        prune(&files_dir, Path::new(""), &keep, &mut removed)?;
+    }
     let mut stats = IndexStats {
         files: unique.len(),
         metadata_files: unique
             .iter()
             .filter(|f| f.metadata_sha256.is_some())
             .count(),
+        written: written.into_inner(),
+        copied_not_linked: not_linked.into_inner(),
         ..IndexStats::default()
     };
     for (name, projects) in &levels {
         let simple = out.join(name).join("simple");
         write_level(&simple, projects)?;
+        removed += prune_pages(&simple, projects)?;
         stats.projects = stats.projects.max(projects.len());
         stats.levels.push(name.clone());
     }
+    stats.removed = removed;
     Ok(stats)
+}
+
+enum Placed {
+    Unchanged,
+    Written,
+    CopiedNotLinked,
+}
+
+/// A name next to `dest` for writing before the rename; hidden, and marked with the process
+/// so two runs never share one.
+fn temp_name(dest: &Path) -> PathBuf {
+    let name = dest.file_name().unwrap_or_default().to_string_lossy();
+    dest.with_file_name(format!(".{name}.tmp{}", std::process::id()))
+}
+
+/// Puts the wheel `target` at `dest` as `mode` says, unless what is there already is that:
+/// the same link target, the same inode, or (for a copy) a separate file of the same size and
+/// modification time. The new file is made under a temporary name and renamed over the old one.
+fn place(target: &Path, dest: &Path, mode: FilesMode) -> Result<Placed, AdminError> {
+    let current = std::fs::symlink_metadata(dest).ok();
+    let wheel = std::fs::metadata(target).map_err(|e| AdminError::io(target, e))?;
+    let same_inode = |m: &std::fs::Metadata| m.dev() == wheel.dev() && m.ino() == wheel.ino();
+    let same_copy = |m: &std::fs::Metadata| {
+        m.file_type().is_file()
+            && !same_inode(m)
+            && m.len() == wheel.len()
+            && m.modified().ok() == wheel.modified().ok()
+    };
+    let tmp = temp_name(dest);
+    let _ = std::fs::remove_file(&tmp);
+    let placed = match mode {
+        FilesMode::Symlink => {
+            if current.as_ref().is_some_and(|m| m.file_type().is_symlink())
+                && std::fs::read_link(dest).ok().as_deref() == Some(target)
+            {
+                return Ok(Placed::Unchanged);
+            }
+            std::os::unix::fs::symlink(target, &tmp).map_err(|e| AdminError::io(&tmp, e))?;
+            Placed::Written
+        }
+        FilesMode::Hardlink => {
+            if current
+                .as_ref()
+                .is_some_and(|m| m.file_type().is_file() && same_inode(m))
+            {
+                return Ok(Placed::Unchanged);
+            }
+            match std::fs::hard_link(target, &tmp) {
+                Ok(()) => Placed::Written,
+                // EXDEV: another file system; a copy is the closest thing.
+                Err(e) if e.raw_os_error() == Some(18) => {
+                    if current.as_ref().is_some_and(same_copy) {
+                        return Ok(Placed::Unchanged);
+                    }
+                    copy_to(target, &wheel, &tmp)?;
+                    Placed::CopiedNotLinked
+                }
+                Err(e) => return Err(AdminError::io(&tmp, e)),
+            }
+        }
+        FilesMode::Copy => {
+            if current.as_ref().is_some_and(same_copy) {
+                return Ok(Placed::Unchanged);
+            }
+            copy_to(target, &wheel, &tmp)?;
+            Placed::Written
+        }
+    };
+    std::fs::rename(&tmp, dest).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        AdminError::io(dest, e)
+    })?;
+    Ok(placed)
+}
+
+/// Copies the wheel to `tmp` with its modification time, so the next run sees it unchanged.
+fn copy_to(target: &Path, wheel: &std::fs::Metadata, tmp: &Path) -> Result<(), AdminError> {
+    let done = std::fs::copy(target, tmp)
+        .map_err(|e| AdminError::io(target, e))
+        .and_then(|_| {
+            let file = std::fs::File::options()
+                .write(true)
+                .open(tmp)
+                .map_err(|e| AdminError::io(tmp, e))?;
+            if let Ok(modified) = wheel.modified() {
+                file.set_modified(modified)
+                    .map_err(|e| AdminError::io(tmp, e))?;
+            }
+            Ok(())
+        });
+    if done.is_err() {
+        let _ = std::fs::remove_file(tmp);
+    }
+    done
+}
+
+/// Removes from `dir` (which is `OUT/files/<rel>`) every entry not in `keep` (paths relative
+/// to `OUT/files`), and directories left empty. Links are removed, never followed.
+fn prune(
+    dir: &Path,
+    rel: &Path,
+    keep: &HashSet<PathBuf>,
+    removed: &mut usize,
+) -> Result<bool, AdminError> {
+    let mut empty = true;
+    for entry in std::fs::read_dir(dir).map_err(|e| AdminError::io(dir, e))? {
+        let entry = entry.map_err(|e| AdminError::io(dir, e))?;
+        let path = entry.path();
+        let rel = rel.join(entry.file_name());
+        let kind = entry.file_type().map_err(|e| AdminError::io(&path, e))?;
+        if kind.is_dir() {
+            if prune(&path, &rel, keep, removed)? {
+                std::fs::remove_dir(&path).map_err(|e| AdminError::io(&path, e))?;
+                *removed += 1;
+            } else {
+                empty = false;
+            }
+        } else if keep.contains(&rel) {
+            empty = false;
+        } else {
+            std::fs::remove_file(&path).map_err(|e| AdminError::io(&path, e))?;
+            *removed += 1;
+        }
+    }
+    Ok(empty)
+}
+
+/// Removes the pages of projects a level no longer has: the directories under `simple` that
+/// hold only `index.html`/`index.json` and are not a project now.
+fn prune_pages(
+    simple: &Path,
+    projects: &BTreeMap<String, Vec<IndexFile>>,
+) -> Result<usize, AdminError> {
+    let mut removed = 0;
+    for entry in std::fs::read_dir(simple).map_err(|e| AdminError::io(simple, e))? {
+        let entry = entry.map_err(|e| AdminError::io(simple, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) || projects.contains_key(&name) {
+            continue;
+        }
+        let ours = std::fs::read_dir(&path).is_ok_and(|d| {
+            d.flatten().all(|e| {
+                let n = e.file_name();
+                n == "index.html" || n == "index.json"
+            })
+        });
+        if ours {
+            std::fs::remove_dir_all(&path).map_err(|e| AdminError::io(&path, e))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// Writes the METADATA of a wheel next to its link, unless one at least as new as the wheel
@@ -266,9 +473,12 @@ fn sidecar(wheel: &Path, path: &Path) -> Result<(), AdminError> {
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AdminError> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let tmp = temp_name(path);
     std::fs::write(&tmp, bytes).map_err(|e| AdminError::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| AdminError::io(path, e))
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        AdminError::io(path, e)
+    })
 }
 
 fn write_level(
