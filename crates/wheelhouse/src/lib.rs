@@ -66,7 +66,7 @@ enum Command {
         wheelhouse index /srv/wheelhouse\n  \
         wheelhouse index --check\n  \
         wheelhouse index /srv/wheelhouse --html /srv/index\n  \
-        wheelhouse index /srv/wheelhouse --html /tmp/index --files copy && rsync -a /tmp/index/ web:/var/www/")]
+        wheelhouse index /srv/wheelhouse --html /srv/www/index --files hardlink")]
     Index(index::IndexArgs),
     /// Create a virtual environment with the loaded module's Python, pip seeded offline.
     ///
