@@ -26,6 +26,7 @@ mod audit;
 mod audit_resolve;
 mod elf;
 mod html;
+mod index_files;
 mod publish;
 mod reqedit;
 mod rewrite;

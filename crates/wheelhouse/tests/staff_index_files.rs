@@ -325,6 +325,15 @@ fn a_later_run_keeps_unchanged_files_switches_modes_and_removes_unpublished_whee
         "{names:#?}"
     );
     assert_eq!(snapshot(&files).len(), 6);
+
+    // A CPU level taken away: its pages go, and what staff put next to them stays.
+    std::fs::write(out.join("README.txt"), "ours").unwrap();
+    std::fs::remove_dir_all(root.join("gentoo2023/x86-64-v3")).unwrap();
+    let dropped = index(&root, &out, "copy");
+    assert!(!out.join("x86-64-v3").exists(), "{}", text(&dropped));
+    assert!(out.join("generic/simple/dep/index.html").is_file());
+    assert!(!files.join("gentoo2023/x86-64-v3").exists());
+    assert!(out.join("README.txt").is_file());
 }
 
 /// A hard link cannot cross file systems: the wheel is copied, the run says so, and a second
