@@ -268,10 +268,6 @@ pub fn write_static_index(
             keep.insert(PathBuf::from(format!("{}.metadata", file.rel)));
         }
     }
-    let mut removed = 0;
-    if files_dir.is_dir() {
-        prune(&files_dir, Path::new(""), &keep, &mut removed)?;
-    }
     let mut stats = IndexStats {
         files: unique.len(),
         metadata_files: unique
@@ -282,6 +278,7 @@ pub fn write_static_index(
         copied_not_linked: not_linked.into_inner(),
         ..IndexStats::default()
     };
+    let mut removed = 0;
     for (name, projects) in &levels {
         let simple = out.join(name).join("simple");
         write_level(&simple, projects)?;
@@ -289,7 +286,14 @@ pub fn write_static_index(
         stats.projects = stats.projects.max(projects.len());
         stats.levels.push(name.clone());
     }
-    stats.removed = removed + prune_levels(out, &stats.levels)?;
+    // Only now that no page links to them are unpublished wheels removed.
+    if files_dir.is_dir() {
+        prune(&files_dir, Path::new(""), &keep, &mut removed)?;
+    }
+    if out.is_dir() {
+        removed += prune_levels(out, &stats.levels)?;
+    }
+    stats.removed = removed;
     Ok(stats)
 }
 
