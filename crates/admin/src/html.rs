@@ -6,21 +6,26 @@
 //! ```text
 //! OUT/<level>/simple/index.html, index.json                 the project list
 //! OUT/<level>/simple/<project>/index.html, index.json       its files
-//! OUT/files/<dir>/<wheel>          a symbolic link to the published wheel
+//! OUT/files/<dir>/<wheel>          the published wheel: a link or a copy (see FilesMode)
 //! OUT/files/<dir>/<wheel>.metadata the wheel's METADATA (PEP 658)
 //! ```
 //!
-//! Links are relative (`../../../files/…`), so `OUT` works as a `file://` index and behind any
-//! static web server; the wheels themselves are never copied.
+//! Page links are relative (`../../../files/…`), so `OUT` works as a `file://` index and behind
+//! any static web server. Every file is written to a temporary name and renamed into place, so
+//! a server publishing `OUT` never serves half a page or half a wheel; files of wheels no
+//! longer published, and pages of projects no longer published, are removed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use catalog::{MetaMap, Tree};
 use rayon::prelude::*;
 use serde_json::json;
 use wheel_name::WheelFilename;
 
+pub use crate::index_files::FilesMode;
+use crate::index_files::{place, prune, temp_name, Placed};
 use crate::AdminError;
 
 /// One CPU level's search directories, in order.
@@ -97,6 +102,13 @@ pub struct IndexStats {
     pub projects: usize,
     pub files: usize,
     pub metadata_files: usize,
+    /// Wheels whose file in `OUT/files` was written (linked or copied) by this run; the others
+    /// were already in place.
+    pub written: usize,
+    /// In [`FilesMode::Hardlink`], wheels copied because they are on another file system.
+    pub copied_not_linked: usize,
+    /// Files and directories of `OUT/files` and project pages removed as no longer published.
+    pub removed: usize,
 }
 
 fn escape(text: &str) -> String {
@@ -179,8 +191,13 @@ pub fn index_levels(
     out
 }
 
-/// Writes the static index of the wheelhouse at `root` into `out`.
-pub fn write_static_index(root: &Path, out: &Path) -> Result<IndexStats, AdminError> {
+/// Writes the static index of the wheelhouse at `root` into `out`, the wheels placed in
+/// `out/files` as `mode` says.
+pub fn write_static_index(
+    root: &Path,
+    out: &Path,
+    mode: FilesMode,
+) -> Result<IndexStats, AdminError> {
     let house = catalog::Wheelhouse::open(root);
     // A fresh catalog already holds the walk: no directory is read.
     let tree = house
@@ -216,41 +233,121 @@ pub fn write_static_index(root: &Path, out: &Path) -> Result<IndexStats, AdminEr
         }
     }
     let unique: Vec<&IndexFile> = unique.into_values().collect();
+    let written = AtomicUsize::new(0);
+    let not_linked = AtomicUsize::new(0);
     unique
         .par_iter()
         .try_for_each(|file| -> Result<(), AdminError> {
-            let link = files_dir.join(&file.rel);
-            let link_dir = link.parent().unwrap_or(&files_dir);
-            std::fs::create_dir_all(link_dir).map_err(|e| AdminError::io(link_dir, e))?;
+            let dest = files_dir.join(&file.rel);
+            let dest_dir = dest.parent().unwrap_or(&files_dir);
+            std::fs::create_dir_all(dest_dir).map_err(|e| AdminError::io(dest_dir, e))?;
             let target = root.join(&file.rel);
             let target = target.canonicalize().unwrap_or(target);
-            if std::fs::read_link(&link).ok().as_deref() != Some(target.as_path()) {
-                let _ = std::fs::remove_file(&link);
-                std::os::unix::fs::symlink(&target, &link).map_err(|e| AdminError::io(&link, e))?;
+            match place(&target, &dest, mode)? {
+                Placed::Unchanged => {}
+                Placed::Written => {
+                    written.fetch_add(1, Ordering::Relaxed);
+                }
+                Placed::CopiedNotLinked => {
+                    written.fetch_add(1, Ordering::Relaxed);
+                    not_linked.fetch_add(1, Ordering::Relaxed);
+                }
             }
             if file.metadata_sha256.is_some() {
                 sidecar(
                     &target,
-                    &link_dir.join(format!("{}.metadata", file.filename)),
+                    &dest_dir.join(format!("{}.metadata", file.filename)),
                 )?;
             }
             Ok(())
         })?;
+    let mut keep: HashSet<PathBuf> = HashSet::new();
+    for file in &unique {
+        keep.insert(PathBuf::from(&file.rel));
+        if file.metadata_sha256.is_some() {
+            keep.insert(PathBuf::from(format!("{}.metadata", file.rel)));
+        }
+    }
     let mut stats = IndexStats {
         files: unique.len(),
         metadata_files: unique
             .iter()
             .filter(|f| f.metadata_sha256.is_some())
             .count(),
+        written: written.into_inner(),
+        copied_not_linked: not_linked.into_inner(),
         ..IndexStats::default()
     };
+    let mut removed = 0;
     for (name, projects) in &levels {
         let simple = out.join(name).join("simple");
         write_level(&simple, projects)?;
+        removed += prune_pages(&simple, projects)?;
         stats.projects = stats.projects.max(projects.len());
         stats.levels.push(name.clone());
     }
+    // Only now that no page links to them are unpublished wheels removed.
+    if files_dir.is_dir() {
+        prune(&files_dir, Path::new(""), &keep, &mut removed)?;
+    }
+    if out.is_dir() {
+        removed += prune_levels(out, &stats.levels)?;
+    }
+    stats.removed = removed;
     Ok(stats)
+}
+
+/// Removes the directories of levels the wheelhouse no longer has: those holding nothing but
+/// a `simple` directory with an `index.json`, as [`write_level`] leaves them, so nothing else
+/// a staff member put in `OUT` is touched.
+fn prune_levels(out: &Path, levels: &[String]) -> Result<usize, AdminError> {
+    let mut removed = 0;
+    for entry in std::fs::read_dir(out).map_err(|e| AdminError::io(out, e))? {
+        let entry = entry.map_err(|e| AdminError::io(out, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == "files" || levels.contains(&name) || !entry.file_type().is_ok_and(|t| t.is_dir())
+        {
+            continue;
+        }
+        let path = entry.path();
+        let only_simple = std::fs::read_dir(&path).is_ok_and(|d| {
+            let names: Vec<_> = d.flatten().map(|e| e.file_name()).collect();
+            names == ["simple"]
+        });
+        if only_simple && path.join("simple/index.json").is_file() {
+            std::fs::remove_dir_all(&path).map_err(|e| AdminError::io(&path, e))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Removes the pages of projects a level no longer has: the directories under `simple` that
+/// hold only `index.html`/`index.json` and are not a project now.
+fn prune_pages(
+    simple: &Path,
+    projects: &BTreeMap<String, Vec<IndexFile>>,
+) -> Result<usize, AdminError> {
+    let mut removed = 0;
+    for entry in std::fs::read_dir(simple).map_err(|e| AdminError::io(simple, e))? {
+        let entry = entry.map_err(|e| AdminError::io(simple, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) || projects.contains_key(&name) {
+            continue;
+        }
+        let ours = std::fs::read_dir(&path).is_ok_and(|d| {
+            d.flatten().all(|e| {
+                let n = e.file_name();
+                n == "index.html" || n == "index.json"
+            })
+        });
+        if ours {
+            std::fs::remove_dir_all(&path).map_err(|e| AdminError::io(&path, e))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// Writes the METADATA of a wheel next to its link, unless one at least as new as the wheel
@@ -266,9 +363,12 @@ fn sidecar(wheel: &Path, path: &Path) -> Result<(), AdminError> {
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AdminError> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let tmp = temp_name(path);
     std::fs::write(&tmp, bytes).map_err(|e| AdminError::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| AdminError::io(path, e))
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        AdminError::io(path, e)
+    })
 }
 
 fn write_level(

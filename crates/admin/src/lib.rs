@@ -26,6 +26,7 @@ mod audit;
 mod audit_resolve;
 mod elf;
 mod html;
+mod index_files;
 mod publish;
 mod reqedit;
 mod rewrite;
@@ -38,7 +39,7 @@ pub use audit::{audit, AuditOptions, AuditReport, Finding, ResolveScope};
 pub use elf::{inspect_elf, rank_of_arch, ElfReport, LEVELS};
 pub use html::{
     index_levels, project_html, project_json, root_html, root_json, site_views, write_static_index,
-    IndexFile, IndexStats, View,
+    FilesMode, IndexFile, IndexStats, View,
 };
 pub use publish::{add_wheel, edit_wheel, file_sha256, update_catalog, AddOptions, Added, Edited};
 pub use reqedit::{apply as apply_req_edits, diff as req_diff, req_name, ReqChanges, ReqEdit};

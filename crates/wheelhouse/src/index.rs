@@ -18,6 +18,31 @@ pub struct IndexArgs {
     /// CPU level into this directory
     #[arg(long, value_name = "OUT")]
     html: Option<PathBuf>,
+    /// How OUT/files holds the wheels. symlink: links to the wheels' absolute paths, for a web
+    /// server on this host that follows links. hardlink: when OUT is on the wheelhouse's file
+    /// system and must survive a copy (rsync -a) or a server that does not follow links; a
+    /// wheel on another file system is copied, with a warning. copy: a self-contained tree to
+    /// copy elsewhere. A later run replaces files of another mode, removes those of wheels no
+    /// longer published and leaves unchanged ones alone
+    #[arg(long, value_name = "MODE", value_enum, default_value_t = FilesArg::Symlink, requires = "html")]
+    files: FilesArg,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FilesArg {
+    Symlink,
+    Hardlink,
+    Copy,
+}
+
+impl From<FilesArg> for admin::FilesMode {
+    fn from(arg: FilesArg) -> admin::FilesMode {
+        match arg {
+            FilesArg::Symlink => admin::FilesMode::Symlink,
+            FilesArg::Hardlink => admin::FilesMode::Hardlink,
+            FilesArg::Copy => admin::FilesMode::Copy,
+        }
+    }
 }
 
 pub fn run(args: IndexArgs) -> i32 {
@@ -108,7 +133,7 @@ pub fn run(args: IndexArgs) -> i32 {
                 }
             );
             if let Some(out) = args.html {
-                return write_html(&root, &out);
+                return write_html(&root, &out, args.files.into());
             }
             0
         }
@@ -119,10 +144,18 @@ pub fn run(args: IndexArgs) -> i32 {
     }
 }
 
-fn write_html(root: &std::path::Path, out: &std::path::Path) -> i32 {
+fn write_html(root: &std::path::Path, out: &std::path::Path, mode: admin::FilesMode) -> i32 {
     let started = Instant::now();
-    match admin::write_static_index(root, out) {
+    match admin::write_static_index(root, out, mode) {
         Ok(stats) => {
+            if stats.copied_not_linked > 0 {
+                eprintln!(
+                    "wheelhouse index: {} wheels copied, not hard-linked: {} is on another file \
+                     system than the wheelhouse",
+                    stats.copied_not_linked,
+                    out.display()
+                );
+            }
             println!(
                 "Static index of {} files ({} with metadata) for {} in {:.2?}: {}",
                 stats.files,
@@ -130,6 +163,12 @@ fn write_html(root: &std::path::Path, out: &std::path::Path) -> i32 {
                 stats.levels.join(", "),
                 started.elapsed(),
                 out.display()
+            );
+            println!(
+                "  files: {} written, {} unchanged, {} removed",
+                stats.written,
+                stats.files - stats.written,
+                stats.removed
             );
             if let Some(level) = stats.levels.first() {
                 println!(

@@ -65,7 +65,8 @@ enum Command {
     #[command(after_help = "Examples:\n  \
         wheelhouse index /srv/wheelhouse\n  \
         wheelhouse index --check\n  \
-        wheelhouse index /srv/wheelhouse --html /srv/index")]
+        wheelhouse index /srv/wheelhouse --html /srv/index\n  \
+        wheelhouse index /srv/wheelhouse --html /srv/www/index --files hardlink")]
     Index(index::IndexArgs),
     /// Create a virtual environment with the loaded module's Python, pip seeded offline.
     ///
