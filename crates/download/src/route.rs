@@ -217,6 +217,16 @@ pub(crate) fn status(url: &str, route: &Route<'_>, status: u16) -> Error {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// URLs and `NO_PROXY` lists come from users and configuration files: never a panic.
+        #[test]
+        fn routing_never_panics(url in ".{0,60}", list in ".{0,60}") {
+            let _ = bypass(&url, &list);
+            let target = Target::parse(&url);
+            let _ = target.is_loopback();
+        }
+    }
+
     fn bypass(url: &str, no_proxy: &str) -> bool {
         let list: Vec<String> = no_proxy.split(',').map(str::to_string).collect();
         Target::parse(url).bypasses(&list)

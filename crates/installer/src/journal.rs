@@ -212,6 +212,20 @@ pub fn sync_dir(dir: &Path) {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// A journal cut short or overwritten with anything is an error or a state, never a
+        /// panic (recovery reads it before anything else).
+        #[test]
+        fn parsing_never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            let _ = parse(&bytes);
+        }
+
+        #[test]
+        fn journal_like_text_never_panics(text in "(wheelhouse-journal 1\\n)?([BM]\\t[^\\t\\n]{0,20}(%[0-9a-fA-Fz]{0,3})?\\t[^\\n]{0,20}\\n|[a-z ]{0,10}\\n){0,8}(END\\n)?") {
+            let _ = parse(text.as_bytes());
+        }
+    }
+
     fn steps() -> Vec<Step> {
         vec![
             Step::Backup {

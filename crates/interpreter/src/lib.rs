@@ -377,6 +377,42 @@ mod tests {
         assert_eq!(target.platform, "linux_x86_64");
     }
 
+    /// A kept answer is read back from the cache directory, where anything may have been
+    /// written: any key of any type (nested ones too) is an error or an answer, never a panic.
+    #[test]
+    fn answers_of_any_shape_never_panic() {
+        let answer = Interpreter::ask(Path::new("python3"), None).unwrap();
+        let shapes = [
+            Value::Null,
+            serde_json::json!(-1),
+            serde_json::json!(1e300),
+            serde_json::json!("x"),
+            serde_json::json!([]),
+            serde_json::json!([4294967296u64, -1, "a"]),
+            serde_json::json!({"a": 1}),
+        ];
+        let Value::Object(top) = &answer else {
+            panic!("{answer}")
+        };
+        for (key, value) in top {
+            for shape in &shapes {
+                let mut changed = answer.clone();
+                changed[key] = shape.clone();
+                let _ = Interpreter::from_json(&changed);
+                if let Value::Object(inner) = value {
+                    for inner_key in inner.keys() {
+                        let mut changed = answer.clone();
+                        changed[key][inner_key] = shape.clone();
+                        let _ = Interpreter::from_json(&changed);
+                    }
+                }
+            }
+        }
+        for shape in &shapes {
+            let _ = Interpreter::from_json(shape);
+        }
+    }
+
     #[test]
     fn prefix_paths_follow_the_venv_scheme() {
         let dir = std::env::temp_dir().join("interp-prefix-test");

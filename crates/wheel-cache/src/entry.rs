@@ -286,6 +286,17 @@ impl Drop for EntryWriter {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// A MANIFEST is written by another process and may be anything: never a panic, and
+        /// never more files than lines.
+        #[test]
+        fn manifests_never_panic(text in "(wheelhouse-cache-manifest [0-9] [0-9]{1,20} [0-9]{1,20}\n)?([0-9 x-]{0,30}\t[^\n]{0,20}\n){0,6}|.{0,200}") {
+            if let Some((files, _, _)) = read_manifest(text.as_bytes(), usize::MAX) {
+                proptest::prop_assert!(files.len() <= text.lines().count());
+            }
+        }
+    }
+
     #[test]
     fn an_entry_is_absent_until_committed_and_complete_after() {
         let tmp = tempfile::tempdir().unwrap();

@@ -225,6 +225,16 @@ impl Entry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Byte-code file names in an entry come from the file system: never a panic.
+        #[test]
+        fn names_never_panic(name in "[0-9-]{0,40}|.{0,40}", header in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..20)) {
+            let _ = parse_name(&name);
+            let meta = FileMeta { size: 3, mtime: (1, 0), hash: String::new(), name: String::new() };
+            let _ = header_matches(&header, &meta);
+        }
+    }
     use crate::{Cache, Key};
 
     /// A pyc header (magic, flags, mtime, size) and some code.
