@@ -31,7 +31,7 @@ use rayon::prelude::*;
 use wheel_name::{CompatibleTags, PythonVersion, WheelFilename};
 
 pub use crate::audit_resolve::ResolveScope;
-use crate::html::{site_views, View};
+use crate::html::View;
 
 /// Options of [`audit`].
 #[derive(Clone, Debug, Default)]
@@ -49,6 +49,12 @@ pub struct AuditOptions {
     /// Also resolve `pip install NAME` for every package of every pair
     /// ([`crate::audit_resolve`]).
     pub resolve: ResolveScope,
+    /// The levels and their search directories from the site's pip configuration files
+    /// ([`crate::views_from_pip_configs`]); the layout's ([`crate::site_views`]) when `None`. A
+    /// directory outside the audited root stays in its level's search path but is not read:
+    /// an `outside-root` finding names it, and requirements only its wheels would meet are
+    /// reported unsatisfiable.
+    pub views: Option<Vec<View>>,
 }
 
 /// One problem.
@@ -149,12 +155,21 @@ pub fn audit(root: &Path, opts: &AuditOptions) -> AuditReport {
         wheels.insert(path.clone(), Wheel { path, file, meta, version, requires_python });
     });
     report.wheels = wheels.len();
-    let views: Vec<View> = site_views(&tree)
-        .into_iter()
-        .filter(|v| {
-            opts.archs.is_empty() || opts.archs.iter().any(|a| v.name.ends_with(a.as_str()))
-        })
-        .collect();
+    let wanted =
+        |name: &str| opts.archs.is_empty() || opts.archs.iter().any(|a| name.ends_with(a.as_str()));
+    let (views, outside) = crate::views::chosen(&tree, opts.views.as_deref());
+    let views: Vec<View> = views.into_iter().filter(|v| wanted(&v.name)).collect();
+    for (level, dir) in outside.iter().filter(|(level, _)| wanted(level)) {
+        findings.push(finding(
+            "outside-root",
+            dir,
+            format!(
+                "level {level} searches {}, outside the audited wheelhouse {}: its wheels are                  not checked, and requirements only they meet are reported unsatisfiable.                  Audit a root holding it too",
+                dir.display(),
+                root.display()
+            ),
+        ));
+    }
     layout_findings(&views, &tree, &wheels, &mut findings);
 
     // Requirement texts repeat across wheels: parse each once.

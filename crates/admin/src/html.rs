@@ -146,14 +146,25 @@ pub struct IndexFile {
 
 /// Every level of a wheelhouse with its projects (PEP 503 normalised names, sorted) and their
 /// files, the first search directory winning for a file name; built from the catalog
-/// without opening wheels.
+/// without opening wheels. The levels are the layout's ([`site_views`]), or `configured`
+/// (from the site's pip configuration files) when given: then a directory outside the
+/// wheelhouse is an error, as only the wheelhouse is published.
 pub fn index_levels(
     tree: &Tree,
     root: &Path,
     metas: &MetaMap,
-) -> Vec<(String, BTreeMap<String, Vec<IndexFile>>)> {
+    configured: Option<&[View]>,
+) -> Result<Vec<(String, BTreeMap<String, Vec<IndexFile>>)>, AdminError> {
+    let (views, outside) = crate::views::chosen(tree, configured);
+    if let Some((level, dir)) = outside.first() {
+        return Err(AdminError::input(format!(
+            "the pip configuration of level {level} searches {}, which is outside the              wheelhouse {}: only the wheelhouse is published, so this index would not be what              users of that level see. Publish from a root holding every directory the              configuration lists, or fix its find-links",
+            dir.display(),
+            root.display()
+        )));
+    }
     let mut out = Vec::new();
-    for view in site_views(tree) {
+    for view in views {
         let mut projects: BTreeMap<String, Vec<IndexFile>> = BTreeMap::new();
         let mut seen = std::collections::HashSet::new();
         for dir in &view.dirs {
@@ -188,15 +199,17 @@ pub fn index_levels(
         }
         out.push((view.name, projects));
     }
-    out
+    Ok(out)
 }
 
 /// Writes the static index of the wheelhouse at `root` into `out`, the wheels placed in
 /// `out/files` as `mode` says.
+/// The levels are the layout's, or `configured` (see [`index_levels`]).
 pub fn write_static_index(
     root: &Path,
     out: &Path,
     mode: FilesMode,
+    configured: Option<&[View]>,
 ) -> Result<IndexStats, AdminError> {
     let house = catalog::Wheelhouse::open(root);
     // A fresh catalog already holds the walk: no directory is read.
@@ -224,7 +237,7 @@ pub fn write_static_index(
         )));
     }
     let files_dir = out.join("files");
-    let levels = index_levels(&tree, root, metas);
+    let levels = index_levels(&tree, root, metas, configured)?;
     // Every wheel once: its link and its metadata file, shared by all levels.
     let mut unique: BTreeMap<&str, &IndexFile> = BTreeMap::new();
     for (_, projects) in &levels {

@@ -30,6 +30,7 @@ mod index_files;
 mod publish;
 mod reqedit;
 mod rewrite;
+mod views;
 mod wheel;
 
 use std::fmt;
@@ -46,6 +47,7 @@ pub use reqedit::{apply as apply_req_edits, diff as req_diff, req_name, ReqChang
 pub use rewrite::{
     new_filename, retag_platform, rewrite_metadata, rewrite_wheel, with_local, Rewrite,
 };
+pub use views::{rebase_views, views_from_pip_configs};
 pub use wheel::{
     choose_placement, inspect_wheel, ArchChoice, Placement, RpathEvidence, WheelReport,
 };

@@ -13,6 +13,7 @@
 //!     root: "/srv/wheelhouse".into(),
 //!     bind: "127.0.0.1:8080".parse().unwrap(),
 //!     access_log: true,
+//!     views: None,
 //! };
 //! index_server::serve(config, |addr| eprintln!("serving on http://{addr}/")).unwrap();
 //! ```
@@ -39,6 +40,9 @@ pub struct ServerConfig {
     pub bind: SocketAddr,
     /// One line per request on standard error.
     pub access_log: bool,
+    /// The levels and their directories from the site's pip configuration files
+    /// (`admin::views_from_pip_configs`); the wheelhouse layout's when `None`.
+    pub views: Option<Vec<admin::View>>,
 }
 
 /// Why serving stopped with an error.
@@ -67,11 +71,15 @@ impl std::error::Error for ServeError {}
 /// Serves until SIGTERM or SIGINT; `ready` is called with the bound address (port 0 picks a
 /// free one) once the server accepts connections.
 pub fn serve(config: ServerConfig, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
-    let snapshot = state::load(&config.root).map_err(ServeError::Load)?;
+    let snapshot = state::load(&config.root, config.views.as_deref()).map_err(ServeError::Load)?;
     if let Some(why) = &snapshot.stale {
         eprintln!("wheelhouse serve: warning: the catalog is stale ({why}); new wheels are served after `wheelhouse index`");
     }
-    let shared = Arc::new(state::Shared::new(config.root.clone(), snapshot));
+    let shared = Arc::new(state::Shared::new(
+        config.root.clone(),
+        config.views.clone(),
+        snapshot,
+    ));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -44,7 +44,7 @@ pub fn catalog_mtime(root: &Path) -> Option<SystemTime> {
 }
 
 /// Loads the catalog of `root` into a snapshot.
-pub fn load(root: &Path) -> Result<Snapshot, LoadError> {
+pub fn load(root: &Path, views: Option<&[admin::View]>) -> Result<Snapshot, LoadError> {
     let mtime = catalog_mtime(root);
     let catalog = match Catalog::load(root) {
         Ok(Some(c)) => c,
@@ -69,7 +69,9 @@ pub fn load(root: &Path) -> Result<Snapshot, LoadError> {
     let stale = catalog.check_fresh().err();
     let mut levels = BTreeMap::new();
     let mut files = HashMap::new();
-    for (name, projects) in admin::index_levels(catalog.tree(), root, metas) {
+    let levels_of = admin::index_levels(catalog.tree(), root, metas, views)
+        .map_err(|e| LoadError(e.message))?;
+    for (name, projects) in levels_of {
         for file in projects.values().flatten() {
             files
                 .entry(file.rel.clone())
@@ -94,15 +96,17 @@ pub fn load(root: &Path) -> Result<Snapshot, LoadError> {
 /// The current snapshot, swapped by the reloader.
 pub struct Shared {
     pub root: PathBuf,
+    views: Option<Vec<admin::View>>,
     current: RwLock<Arc<Snapshot>>,
     /// The catalog mtime last looked at, loaded or not (a broken catalog is reported once).
     seen: std::sync::Mutex<Option<SystemTime>>,
 }
 
 impl Shared {
-    pub fn new(root: PathBuf, snapshot: Snapshot) -> Shared {
+    pub fn new(root: PathBuf, views: Option<Vec<admin::View>>, snapshot: Snapshot) -> Shared {
         Shared {
             root,
+            views,
             seen: std::sync::Mutex::new(snapshot.catalog_mtime),
             current: RwLock::new(Arc::new(snapshot)),
         }
@@ -125,7 +129,7 @@ impl Shared {
             }
             *seen = now;
         }
-        match load(&self.root) {
+        match load(&self.root, self.views.as_deref()) {
             Ok(snapshot) => {
                 let line = format!(
                     "catalog reloaded: {} files{}",

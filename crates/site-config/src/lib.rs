@@ -338,18 +338,24 @@ impl SiteConfig {
             path: config.clone(),
             source,
         })?;
-        let value = ["wheel", "install", "download", "global"]
-            .iter()
-            .find_map(|section| ini.get(section, "find-links"))
-            .ok_or_else(|| ConfigError::NoFindLinks {
-                path: config.clone(),
-            })?;
-        let paths = value.split_whitespace().map(PathBuf::from).collect();
+        let paths = find_links(&ini).ok_or_else(|| ConfigError::NoFindLinks {
+            path: config.clone(),
+        })?;
         Ok(SearchPaths::Listed {
             config: config.clone(),
             paths,
         })
     }
+}
+
+/// The `find-links` directories of a pip configuration file, in order, from the first of
+/// `[wheel]`, `[install]`, `[download]`, `[global]` that sets it (see
+/// [`SiteConfig::search_paths`]); `None` when none does.
+pub fn find_links(ini: &IniFile) -> Option<Vec<PathBuf>> {
+    let value = ["wheel", "install", "download", "global"]
+        .iter()
+        .find_map(|section| ini.get(section, "find-links"))?;
+    Some(value.split_whitespace().map(PathBuf::from).collect())
 }
 
 /// The arch of a wheel: the last component of its search path, as the reference takes it

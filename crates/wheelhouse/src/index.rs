@@ -26,6 +26,12 @@ pub struct IndexArgs {
     /// longer published and leaves unchanged ones alone
     #[arg(long, value_name = "MODE", value_enum, default_value_t = FilesArg::Symlink, requires = "html")]
     files: FilesArg,
+    /// With --html: the CPU levels and their directories from the site's pip configuration
+    /// files (or directories of `pip-*.conf`), each file one level named after it
+    /// (`pip-x86-64-v3.conf` is `x86-64-v3`) publishing its `find-links` in order; every
+    /// directory must be inside the wheelhouse [default: the levels of the wheelhouse layout]
+    #[arg(long, num_args = 1.., value_name = "FILE", requires = "html")]
+    pip_config: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -59,6 +65,11 @@ pub fn run(args: IndexArgs) -> i32 {
         );
         return 2;
     }
+    // Read before anything is written: a bad configuration leaves the catalog as it was.
+    let views = match crate::staff::pip_config_views(&args.pip_config) {
+        Ok(v) => v,
+        Err(e) => return crate::staff::fail("wheelhouse index", &e),
+    };
     if args.check {
         return match Catalog::load(&root) {
             Ok(Some(catalog)) => match catalog.check_fresh() {
@@ -133,7 +144,7 @@ pub fn run(args: IndexArgs) -> i32 {
                 }
             );
             if let Some(out) = args.html {
-                return write_html(&root, &out, args.files.into());
+                return write_html(&root, &out, args.files.into(), views.as_deref());
             }
             0
         }
@@ -144,9 +155,14 @@ pub fn run(args: IndexArgs) -> i32 {
     }
 }
 
-fn write_html(root: &std::path::Path, out: &std::path::Path, mode: admin::FilesMode) -> i32 {
+fn write_html(
+    root: &std::path::Path,
+    out: &std::path::Path,
+    mode: admin::FilesMode,
+    views: Option<&[admin::View]>,
+) -> i32 {
     let started = Instant::now();
-    match admin::write_static_index(root, out, mode) {
+    match admin::write_static_index(root, out, mode, views) {
         Ok(stats) => {
             if stats.copied_not_linked > 0 {
                 eprintln!(

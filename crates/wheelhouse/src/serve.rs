@@ -17,6 +17,12 @@ pub struct ServeArgs {
     /// No access log on standard error
     #[arg(long, short)]
     quiet: bool,
+    /// The CPU levels and their directories from the site's pip configuration files (or
+    /// directories of `pip-*.conf`), each file one level named after it (`pip-x86-64-v3.conf`
+    /// is `x86-64-v3`) serving its `find-links` in order; every directory must be inside the
+    /// wheelhouse [default: the levels of the wheelhouse layout]
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    pip_config: Vec<PathBuf>,
 }
 
 pub fn run(args: ServeArgs) -> i32 {
@@ -33,7 +39,12 @@ pub fn run(args: ServeArgs) -> i32 {
         );
         return 2;
     }
+    let views = match crate::staff::pip_config_views(&args.pip_config) {
+        Ok(v) => v,
+        Err(e) => return crate::staff::fail("wheelhouse serve", &e),
+    };
     let config = index_server::ServerConfig {
+        views,
         root: root.clone(),
         bind: args.bind,
         access_log: !args.quiet,

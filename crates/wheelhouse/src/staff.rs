@@ -96,6 +96,11 @@ pub struct AuditArgs {
     /// With --resolve, also `pip install NAME[EXTRA]` for every extra each package declares
     #[arg(long)]
     resolve_extras: bool,
+    /// The site's pip configuration files (or directories of `pip-*.conf`): each is one CPU
+    /// level, named after the file (`pip-x86-64-v3.conf` is `x86-64-v3`), searching its
+    /// `find-links` in order [default: the levels of the wheelhouse layout]
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    pip_config: Vec<PathBuf>,
     /// Output format
     #[arg(long, value_parser = ["text", "json"], default_value = "text")]
     format: String,
@@ -105,7 +110,15 @@ fn wheelhouse_root(given: Option<PathBuf>) -> PathBuf {
     given.unwrap_or_else(|| SiteConfig::from_env(&Environment::from_process()).wheelhouse)
 }
 
-fn fail(program: &str, e: &admin::AdminError) -> i32 {
+/// The views of `--pip-config`, `None` when it is not given.
+pub fn pip_config_views(paths: &[PathBuf]) -> Result<Option<Vec<admin::View>>, admin::AdminError> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    admin::views_from_pip_configs(paths).map(Some)
+}
+
+pub fn fail(program: &str, e: &admin::AdminError) -> i32 {
     crate::print_error(program, &e.message);
     e.exit_code()
 }
@@ -369,6 +382,10 @@ pub fn run_audit(args: AuditArgs) -> i32 {
         );
         return 2;
     }
+    let views = match pip_config_views(&args.pip_config) {
+        Ok(v) => v,
+        Err(e) => return fail("wheelhouse audit", &e),
+    };
     let site = SiteConfig::from_env(&Environment::from_process());
     let mut pythons = Vec::new();
     // `3.11.7` is checked as 3.11.7; `3.11` as the site's newest 3.11 module, else 3.11.0.
@@ -432,6 +449,7 @@ pub fn run_audit(args: AuditArgs) -> i32 {
             } else {
                 admin::ResolveScope::Off
             },
+            views,
         },
     );
     if args.format == "json" {

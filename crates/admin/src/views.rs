@@ -1,0 +1,181 @@
+//! Views from the site's pip configuration files (`--pip-config`): what users on each CPU
+//! level actually search, rather than what the wheelhouse layout suggests.
+//!
+//! Each file is one view, named after it (`pip-x86-64-v3.conf` → `x86-64-v3`, else the file
+//! stem), whose directories are its `find-links`, read as the installer reads
+//! `PIP_CONFIG_FILE` ([`site_config::find_links`]). A directory given instead of a file
+//! stands for every `pip-*.conf` in it (the site's `pip/` as `wheelhouse site init` lays
+//! it out).
+
+use std::path::{Path, PathBuf};
+
+use site_config::IniFile;
+
+use crate::html::View;
+use crate::AdminError;
+
+/// The views of `paths` (files, or directories of `pip-*.conf`), sorted by name.
+pub fn views_from_pip_configs(paths: &[PathBuf]) -> Result<Vec<View>, AdminError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| AdminError::io(path, e))?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.is_file()
+                        && p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n.starts_with("pip-") && n.ends_with(".conf"))
+                })
+                .collect();
+            if found.is_empty() {
+                return Err(AdminError::input(format!(
+                    "{} holds no pip-*.conf file: give the site's pip configuration files (one \
+                     per CPU level, as `wheelhouse site init` writes them in DIR/pip) or the \
+                     directory holding them",
+                    path.display()
+                )));
+            }
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut views: Vec<View> = Vec::new();
+    for file in &files {
+        let view = view_of(file)?;
+        if let Some(other) = views.iter().find(|v| v.name == view.name) {
+            return Err(AdminError::input(format!(
+                "two pip configuration files name the CPU level {}: {} and another one given \
+                 before it (with directories {}); give each level once",
+                view.name,
+                file.display(),
+                join(&other.dirs)
+            )));
+        }
+        views.push(view);
+    }
+    views.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(views)
+}
+
+/// The view name of a configuration file.
+fn view_name(file: &Path) -> String {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match (
+        file.extension().and_then(|e| e.to_str()),
+        stem.strip_prefix("pip-"),
+    ) {
+        (Some("conf"), Some(level)) if !level.is_empty() => level.to_string(),
+        _ => stem,
+    }
+}
+
+fn view_of(file: &Path) -> Result<View, AdminError> {
+    let ini = IniFile::read(file).map_err(|e| {
+        AdminError::input(format!(
+            "cannot read the pip configuration file {}: {e}. Give the site's pip-LEVEL.conf files",
+            file.display()
+        ))
+    })?;
+    let links = site_config::find_links(&ini).ok_or_else(|| {
+        AdminError::input(format!(
+            "the pip configuration file {} sets no `find-links` in its [wheel], [install], \
+             [download] or [global] section, so it names no directory for its CPU level",
+            file.display()
+        ))
+    })?;
+    let mut dirs = Vec::new();
+    for link in links {
+        // pip takes `file://` URLs and paths alike; anything else (an HTTP index page) is
+        // not a wheelhouse directory this command can read.
+        let text = link.to_string_lossy();
+        let dir = match text.strip_prefix("file://") {
+            Some(rest) => PathBuf::from(rest),
+            None => link.clone(),
+        };
+        if !dir.is_absolute() {
+            return Err(AdminError::input(format!(
+                "the pip configuration file {} lists `{text}` in find-links: only absolute \
+                 directories (or file:// URLs) are understood here, as a relative one would \
+                 depend on where pip runs",
+                file.display()
+            )));
+        }
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    // The name used for error messages and for the index's level directory must be a plain
+    // path component.
+    let name = view_name(file);
+    if name.is_empty() || name.contains('/') || name.starts_with('.') {
+        return Err(AdminError::input(format!(
+            "cannot name a CPU level after the file {}: name it pip-LEVEL.conf",
+            file.display()
+        )));
+    }
+    Ok(View { name, dirs })
+}
+
+fn join(dirs: &[PathBuf]) -> String {
+    dirs.iter()
+        .map(|d| d.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Splits the directories of `views` into those inside the wheelhouse whose top directory is
+/// `top` (rewritten under `top` as the catalog spells it, so a config naming the root
+/// through a symbolic link still matches) and those outside it, as `(view, dir)`.
+pub fn rebase_views(views: &[View], top: &Path) -> (Vec<View>, Vec<(String, PathBuf)>) {
+    let canon_top = top.canonicalize().unwrap_or_else(|_| top.to_path_buf());
+    let mut outside = Vec::new();
+    let rebased = views
+        .iter()
+        .map(|v| {
+            let mut dirs = Vec::new();
+            for dir in &v.dirs {
+                let canon = dir.canonicalize().unwrap_or_else(|_| dir.clone());
+                let rel = canon
+                    .strip_prefix(&canon_top)
+                    .or_else(|_| dir.strip_prefix(top));
+                match rel {
+                    Ok(rel) if rel.as_os_str().is_empty() => dirs.push(top.to_path_buf()),
+                    Ok(rel) => dirs.push(top.join(rel)),
+                    Err(_) => outside.push((v.name.clone(), dir.clone())),
+                }
+            }
+            View {
+                name: v.name.clone(),
+                dirs,
+            }
+        })
+        .collect();
+    (rebased, outside)
+}
+
+/// The view list a command works on: the configuration's, when given, else the layout's.
+pub(crate) fn chosen(
+    tree: &catalog::Tree,
+    configured: Option<&[View]>,
+) -> (Vec<View>, Vec<(String, PathBuf)>) {
+    match (configured, tree.nodes.first()) {
+        (Some(views), Some(top)) => rebase_views(views, &top.path),
+        (Some(views), None) => (Vec::new(), outside_all(views)),
+        (None, _) => (crate::html::site_views(tree), Vec::new()),
+    }
+}
+
+fn outside_all(views: &[View]) -> Vec<(String, PathBuf)> {
+    views
+        .iter()
+        .flat_map(|v| v.dirs.iter().map(|d| (v.name.clone(), d.clone())))
+        .collect()
+}
