@@ -164,7 +164,9 @@ pub fn audit(root: &Path, opts: &AuditOptions) -> AuditReport {
             "outside-root",
             dir,
             format!(
-                "level {level} searches {}, outside the audited wheelhouse {}: its wheels are                  not checked, and requirements only they meet are reported unsatisfiable.                  Audit a root holding it too",
+                "level {level} searches {}, outside the audited wheelhouse {}: its wheels are \
+                 not checked, and requirements only they meet are reported unsatisfiable. \
+                 Audit a root holding it too",
                 dir.display(),
                 root.display()
             ),

@@ -158,7 +158,10 @@ pub fn index_levels(
     let (views, outside) = crate::views::chosen(tree, configured);
     if let Some((level, dir)) = outside.first() {
         return Err(AdminError::input(format!(
-            "the pip configuration of level {level} searches {}, which is outside the              wheelhouse {}: only the wheelhouse is published, so this index would not be what              users of that level see. Publish from a root holding every directory the              configuration lists, or fix its find-links",
+            "the pip configuration of level {level} searches {}, which is outside the \
+             wheelhouse {}: only the wheelhouse is published, so this index would not be what \
+             users of that level see. Publish from a root holding every directory the \
+             configuration lists, or fix its find-links",
             dir.display(),
             root.display()
         )));

@@ -101,7 +101,8 @@ pub fn run(args: IndexArgs) -> i32 {
     let previous = match Catalog::load(&root) {
         Ok(Some(old)) if old.format() < 3 => {
             eprintln!(
-                "wheelhouse index: {} is in the old format (no wheel metadata); rebuilding it,                  reading every wheel once",
+                "wheelhouse index: {} is in the old format (no wheel metadata); rebuilding it, \
+                 reading every wheel once",
                 old.path().display()
             );
             None
