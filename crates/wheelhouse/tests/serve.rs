@@ -49,9 +49,14 @@ struct Server {
 
 impl Server {
     fn start(root: &Path, log: &Path) -> Server {
+        Server::start_with(root, log, &[])
+    }
+
+    fn start_with(root: &Path, log: &Path, extra: &[&std::ffi::OsStr]) -> Server {
         let mut child = wheelhouse()
             .args(["serve", "--bind", "127.0.0.1:0"])
             .arg(root)
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(log).unwrap())
             .spawn()
@@ -419,6 +424,58 @@ fn serve_without_a_catalog_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("Run `wheelhouse index"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn serve_publishes_the_levels_of_pip_configs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = site(tmp.path());
+    // One level, named after its file, searching only the x86-64-v3 directory.
+    let conf = tmp.path().join("pip-custom.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "[global]\nfind-links = /nowhere\n[install]\nfind-links = {}\n",
+            root.join("gentoo2023/x86-64-v3").display()
+        ),
+    )
+    .unwrap();
+    let server = Server::start_with(
+        &root,
+        &tmp.path().join("log"),
+        &["--pip-config".as_ref(), conf.as_os_str()],
+    );
+    let (status, _, body) = get(
+        &server.addr,
+        "/custom/simple/",
+        "Accept: application/vnd.pypi.simple.v1+json\r\n",
+    );
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["projects"], serde_json::json!([{"name": "app"}]), "{v:#}");
+    assert_eq!(get(&server.addr, "/custom/simple/dep/", "").0, 404);
+    assert_eq!(get(&server.addr, "/x86-64-v3/simple/", "").0, 404);
+    drop(server);
+
+    // A directory outside the wheelhouse cannot be served.
+    std::fs::write(
+        &conf,
+        format!("[wheel]\nfind-links = {}\n", tmp.path().display()),
+    )
+    .unwrap();
+    let out = wheelhouse()
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .arg(&root)
+        .arg("--pip-config")
+        .arg(&conf)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("outside the wheelhouse"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
