@@ -144,6 +144,9 @@ pub struct IndexFile {
     pub metadata_sha256: Option<String>,
 }
 
+/// A level's projects (PEP 503 normalised names) and their files.
+pub type LevelProjects = BTreeMap<String, Vec<IndexFile>>;
+
 /// Every level of a wheelhouse with its projects (PEP 503 normalised names, sorted) and their
 /// files, the first search directory winning for a file name; built from the catalog
 /// without opening wheels. The levels are the layout's ([`site_views`]), or `configured`
@@ -154,7 +157,7 @@ pub fn index_levels(
     root: &Path,
     metas: &MetaMap,
     configured: Option<&[View]>,
-) -> Result<Vec<(String, BTreeMap<String, Vec<IndexFile>>)>, AdminError> {
+) -> Result<Vec<(String, LevelProjects)>, AdminError> {
     let (views, outside) = crate::views::chosen(tree, configured);
     if let Some((level, dir)) = outside.first() {
         return Err(AdminError::input(format!(

@@ -40,7 +40,7 @@ pub use audit::{audit, AuditOptions, AuditReport, Finding, ResolveScope};
 pub use elf::{inspect_elf, rank_of_arch, ElfReport, LEVELS};
 pub use html::{
     index_levels, project_html, project_json, root_html, root_json, site_views, write_static_index,
-    FilesMode, IndexFile, IndexStats, View,
+    FilesMode, IndexFile, IndexStats, LevelProjects, View,
 };
 pub use publish::{add_wheel, edit_wheel, file_sha256, update_catalog, AddOptions, Added, Edited};
 pub use reqedit::{apply as apply_req_edits, diff as req_diff, req_name, ReqChanges, ReqEdit};

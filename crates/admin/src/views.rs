@@ -112,12 +112,13 @@ fn view_of(file: &Path) -> Result<View, AdminError> {
             dirs.push(dir);
         }
     }
-    // The name used for error messages and for the index's level directory must be a plain
-    // path component.
+    // The name is the level's directory in the static index and its URL path in `serve`: a
+    // plain path component, and not `files`, where both keep the wheels.
     let name = view_name(file);
-    if name.is_empty() || name.contains('/') || name.starts_with('.') {
+    if name.is_empty() || name.contains('/') || name.starts_with('.') || name == "files" {
         return Err(AdminError::input(format!(
-            "cannot name a CPU level after the file {}: name it pip-LEVEL.conf",
+            "cannot name a CPU level after the file {}: name it pip-LEVEL.conf (LEVEL not \
+             `files`, which holds the wheels of the index)",
             file.display()
         )));
     }
@@ -178,4 +179,66 @@ fn outside_all(views: &[View]) -> Vec<(String, PathBuf)> {
         .iter()
         .flat_map(|v| v.dirs.iter().map(|d| (v.name.clone(), d.clone())))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_come_from_the_file() {
+        assert_eq!(
+            view_name(Path::new("/s/pip/pip-x86-64-v3.conf")),
+            "x86-64-v3"
+        );
+        assert_eq!(view_name(Path::new("/s/pip/cluster.ini")), "cluster");
+        assert_eq!(view_name(Path::new("/s/pip/pip-.conf")), "pip-");
+        let tmp = tempfile::tempdir().unwrap();
+        let conf = tmp.path().join("pip-files.conf");
+        std::fs::write(&conf, "[wheel]\nfind-links = /a\n").unwrap();
+        let err = views_from_pip_configs(&[conf]).unwrap_err().message;
+        assert!(err.contains("name it pip-LEVEL.conf"), "{err}");
+    }
+
+    #[test]
+    fn find_links_in_installer_order_once_each_as_urls_or_paths() {
+        let tmp = tempfile::tempdir().unwrap();
+        let conf = tmp.path().join("pip-v3.conf");
+        std::fs::write(
+            &conf,
+            "[global]\nfind-links = /g\n[install]\nfind-links = file:///a /b\n    /a\n",
+        )
+        .unwrap();
+        let views = views_from_pip_configs(&[conf]).unwrap();
+        assert_eq!(
+            views,
+            [View {
+                name: "v3".into(),
+                dirs: vec!["/a".into(), "/b".into()]
+            }]
+        );
+    }
+
+    #[test]
+    fn directories_are_rebased_onto_the_root_as_given() {
+        let tmp = tempfile::tempdir().unwrap();
+        let real = tmp.path().join("real");
+        std::fs::create_dir_all(real.join("gentoo2023/generic")).unwrap();
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let view = View {
+            name: "generic".into(),
+            dirs: vec![
+                real.join("gentoo2023/generic"),
+                link.join("missing"),
+                tmp.path().join("other"),
+            ],
+        };
+        let (views, outside) = rebase_views(&[view], &link);
+        assert_eq!(
+            views[0].dirs,
+            [link.join("gentoo2023/generic"), link.join("missing")]
+        );
+        assert_eq!(outside, [("generic".to_string(), tmp.path().join("other"))]);
+    }
 }
