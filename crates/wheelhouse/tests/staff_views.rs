@@ -157,6 +157,24 @@ fn audit_follows_the_pip_configs_of_a_site() {
         serde_json::json!([{"python": "3.11", "level": "x86-64-v3"}])
     );
     assert_eq!(unsatisfiable(&one), found);
+    // The resolver sees the same search path.
+    let (code, resolved) = audit(
+        &house,
+        &["--pip-config".as_ref(), &arg(&conf), "--resolve".as_ref()],
+    );
+    assert_eq!(code, 1);
+    let unresolvable: Vec<&Value> = resolved["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "unresolvable")
+        .collect();
+    assert!(
+        unresolvable.len() == 1 && unresolvable[0]["message"].as_str().unwrap().contains("dep"),
+        "{resolved:#}"
+    );
+    let (code, resolved) = audit(&house, &["--resolve".as_ref()]);
+    assert_eq!(code, 0, "{resolved:#}");
 
     // The reverse: app2's dependency is in a directory only the configuration lists.
     let local = house.join("local");
