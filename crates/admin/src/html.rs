@@ -1,7 +1,9 @@
 //! The static index: for each CPU level the site serves, its search directories merged in the
 //! site's order (the level's own directory, the layer's `generic`, the top-level `generic`;
 //! each file name once, the first directory winning as in `wheelhouse install`), written as
-//! PEP 503 HTML and PEP 691 JSON pages with PEP 658 metadata files.
+//! PEP 503 HTML and PEP 691 JSON pages with PEP 658 metadata files. With `--pip-config` the
+//! levels and their directories come from the site's pip configuration files instead (module
+//! `views`).
 //!
 //! ```text
 //! OUT/<level>/simple/index.html, index.json                 the project list
