@@ -2,8 +2,9 @@
 //! level actually search, rather than what the wheelhouse layout suggests.
 //!
 //! Each file is one view, named after it (`pip-x86-64-v3.conf` → `x86-64-v3`, else the file
-//! stem), whose directories are its `find-links`, read as the installer reads
-//! `PIP_CONFIG_FILE` ([`site_config::find_links`]). A directory given instead of a file
+//! stem), whose directories are its `find-links` as an install reads them: `[install]`, else
+//! `[global]` ([`site_config::install_find_links`]; `avail_wheels`' `[wheel]` section is
+//! not what installs search). A directory given instead of a file
 //! stands for every `pip-*.conf` in it (the site's `pip/` as `wheelhouse site init` lays
 //! it out).
 
@@ -84,10 +85,10 @@ fn view_of(file: &Path) -> Result<View, AdminError> {
             file.display()
         ))
     })?;
-    let links = site_config::find_links(&ini).ok_or_else(|| {
+    let links = site_config::install_find_links(&ini).ok_or_else(|| {
         AdminError::input(format!(
-            "the pip configuration file {} sets no `find-links` in its [wheel], [install], \
-             [download] or [global] section, so it names no directory for its CPU level",
+            "the pip configuration file {} sets no `find-links` in its [install] or [global] \
+             section (the ones `pip install` reads), so it names no directory for its CPU level",
             file.display()
         ))
     })?;
@@ -195,7 +196,7 @@ mod tests {
         assert_eq!(view_name(Path::new("/s/pip/pip-.conf")), "pip-");
         let tmp = tempfile::tempdir().unwrap();
         let conf = tmp.path().join("pip-files.conf");
-        std::fs::write(&conf, "[wheel]\nfind-links = /a\n").unwrap();
+        std::fs::write(&conf, "[install]\nfind-links = /a\n").unwrap();
         let err = views_from_pip_configs(&[conf]).unwrap_err().message;
         assert!(err.contains("name it pip-LEVEL.conf"), "{err}");
     }
@@ -217,6 +218,23 @@ mod tests {
                 dirs: vec!["/a".into(), "/b".into()]
             }]
         );
+    }
+
+    /// `[wheel]` is what `avail_wheels` reads; an install reads `[install]`, else `[global]`.
+    #[test]
+    fn the_wheel_section_is_not_what_installs_search() {
+        let tmp = tempfile::tempdir().unwrap();
+        let conf = tmp.path().join("pip-v3.conf");
+        std::fs::write(
+            &conf,
+            "[wheel]\nfind-links = /w\n[global]\nfind-links = /g\n",
+        )
+        .unwrap();
+        let views = views_from_pip_configs(std::slice::from_ref(&conf)).unwrap();
+        assert_eq!(views[0].dirs, vec![PathBuf::from("/g")]);
+        std::fs::write(&conf, "[wheel]\nfind-links = /w\n").unwrap();
+        let err = views_from_pip_configs(&[conf]).unwrap_err().message;
+        assert!(err.contains("[install] or [global]"), "{err}");
     }
 
     #[test]

@@ -348,6 +348,16 @@ impl SiteConfig {
     }
 }
 
+/// The `find-links` directories an install searches, from a pip configuration file: its
+/// `[install]` section's, else `[global]`'s, as `pip install` (and
+/// [`SiteConfig::pip_install_options`]) read them; `None` when neither sets it.
+pub fn install_find_links(ini: &IniFile) -> Option<Vec<PathBuf>> {
+    let value = ["install", "global"]
+        .iter()
+        .find_map(|section| ini.get(section, "find-links"))?;
+    Some(value.split_whitespace().map(PathBuf::from).collect())
+}
+
 /// The `find-links` directories of a pip configuration file, in order, from the first of
 /// `[wheel]`, `[install]`, `[download]`, `[global]` that sets it (see
 /// [`SiteConfig::search_paths`]); `None` when none does.

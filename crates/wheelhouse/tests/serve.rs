@@ -463,7 +463,7 @@ fn serve_publishes_the_levels_of_pip_configs() {
     // A directory outside the wheelhouse cannot be served.
     std::fs::write(
         &conf,
-        format!("[wheel]\nfind-links = {}\n", tmp.path().display()),
+        format!("[install]\nfind-links = {}\n", tmp.path().display()),
     )
     .unwrap();
     let out = wheelhouse()
