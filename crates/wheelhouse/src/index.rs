@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use catalog::Catalog;
-use site_config::{Environment, SiteConfig};
 
 /// Options of `wheelhouse index`; its help text is on the subcommand.
 #[derive(clap::Args)]
@@ -52,19 +51,11 @@ impl From<FilesArg> for admin::FilesMode {
 }
 
 pub fn run(args: IndexArgs) -> i32 {
-    let root = args
-        .wheelhouse
-        .unwrap_or_else(|| SiteConfig::from_env(&Environment::from_process()).wheelhouse);
-    if !root.is_dir() {
-        crate::print_error(
-            "wheelhouse index",
-            &format!(
-                "{} is not a directory. Give the wheelhouse root as an argument or set WHEELHOUSE",
-                root.display()
-            ),
-        );
-        return 2;
-    }
+    let root =
+        match crate::staff::existing_root("wheelhouse index", args.wheelhouse, "as an argument") {
+            Ok(root) => root,
+            Err(code) => return code,
+        };
     // Read before anything is written: a bad configuration leaves the catalog as it was.
     let views = match crate::staff::pip_config_views(&args.pip_config) {
         Ok(v) => v,

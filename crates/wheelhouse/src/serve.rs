@@ -4,8 +4,6 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use site_config::{Environment, SiteConfig};
-
 /// Options of `wheelhouse serve`.
 #[derive(clap::Args)]
 pub struct ServeArgs {
@@ -26,19 +24,11 @@ pub struct ServeArgs {
 }
 
 pub fn run(args: ServeArgs) -> i32 {
-    let root = args
-        .wheelhouse
-        .unwrap_or_else(|| SiteConfig::from_env(&Environment::from_process()).wheelhouse);
-    if !root.is_dir() {
-        crate::print_error(
-            "wheelhouse serve",
-            &format!(
-                "{} is not a directory. Give the wheelhouse root as an argument or set WHEELHOUSE",
-                root.display()
-            ),
-        );
-        return 2;
-    }
+    let root =
+        match crate::staff::existing_root("wheelhouse serve", args.wheelhouse, "as an argument") {
+            Ok(root) => root,
+            Err(code) => return code,
+        };
     let views = match crate::staff::pip_config_views(&args.pip_config) {
         Ok(v) => v,
         Err(e) => return crate::staff::fail("wheelhouse serve", &e),

@@ -106,8 +106,23 @@ pub struct AuditArgs {
     format: String,
 }
 
-fn wheelhouse_root(given: Option<PathBuf>) -> PathBuf {
-    given.unwrap_or_else(|| SiteConfig::from_env(&Environment::from_process()).wheelhouse)
+/// The wheelhouse root a staff command works on: `given`, else `WHEELHOUSE`; when it is not
+/// a directory, the error is printed for `command` and the exit code (2) returned. `how` is
+/// the way to give it (`as an argument`, `with --wheelhouse`).
+pub fn existing_root(command: &str, given: Option<PathBuf>, how: &str) -> Result<PathBuf, i32> {
+    let root =
+        given.unwrap_or_else(|| SiteConfig::from_env(&Environment::from_process()).wheelhouse);
+    if root.is_dir() {
+        return Ok(root);
+    }
+    crate::print_error(
+        command,
+        &format!(
+            "{} is not a directory. Give the wheelhouse root {how} or set WHEELHOUSE",
+            root.display()
+        ),
+    );
+    Err(2)
 }
 
 /// The views of `--pip-config`, `None` when it is not given.
@@ -226,17 +241,10 @@ pub fn run_inspect(args: InspectArgs) -> i32 {
 }
 
 pub fn run_add(args: AddArgs) -> i32 {
-    let root = wheelhouse_root(args.wheelhouse);
-    if !root.is_dir() {
-        crate::print_error(
-            "wheelhouse add",
-            &format!(
-                "{} is not a directory. Give the wheelhouse root with --wheelhouse or set WHEELHOUSE",
-                root.display()
-            ),
-        );
-        return 2;
-    }
+    let root = match existing_root("wheelhouse add", args.wheelhouse, "with --wheelhouse") {
+        Ok(root) => root,
+        Err(code) => return code,
+    };
     let opts = AddOptions {
         arch: if args.arch == "auto" {
             ArchChoice::Auto
@@ -371,17 +379,10 @@ pub fn run_edit(args: EditArgs) -> i32 {
 }
 
 pub fn run_audit(args: AuditArgs) -> i32 {
-    let root = wheelhouse_root(args.wheelhouse);
-    if !root.is_dir() {
-        crate::print_error(
-            "wheelhouse audit",
-            &format!(
-                "{} is not a directory. Give the wheelhouse root as an argument or set WHEELHOUSE",
-                root.display()
-            ),
-        );
-        return 2;
-    }
+    let root = match existing_root("wheelhouse audit", args.wheelhouse, "as an argument") {
+        Ok(root) => root,
+        Err(code) => return code,
+    };
     let views = match pip_config_views(&args.pip_config) {
         Ok(v) => v,
         Err(e) => return fail("wheelhouse audit", &e),
