@@ -25,6 +25,14 @@ pub struct FileMeta {
     pub hash: String,
 }
 
+/// A recorded modification time `(seconds, nanoseconds)` as a time to set on a file
+/// (out-of-range parts clamped: the record is read back from disk).
+pub fn system_time(mtime: (i64, i64)) -> std::time::SystemTime {
+    let (secs, nanos) = mtime;
+    std::time::UNIX_EPOCH
+        + std::time::Duration::new(secs.max(0) as u64, nanos.clamp(0, 999_999_999) as u32)
+}
+
 /// A complete entry.
 #[derive(Debug)]
 pub struct Entry {

@@ -38,7 +38,7 @@ mod pyc;
 
 use std::path::{Path, PathBuf};
 
-pub use entry::{Entry, EntryWriter, FileMeta};
+pub use entry::{system_time, Entry, EntryWriter, FileMeta};
 pub use link::{LinkMode, Linker, PlaceError};
 pub use maintain::{Info, Pruned};
 pub use pyc::{header_matches, valid_tag};

@@ -213,10 +213,7 @@ impl Linker {
                 .map_err(|e| Attempt::Failed(PlaceError::Io(e)))?;
         }
         if keep_time {
-            let (secs, nanos) = meta.mtime;
-            let when = std::time::UNIX_EPOCH
-                + std::time::Duration::new(secs.max(0) as u64, nanos.clamp(0, 999_999_999) as u32);
-            file.set_modified(when)
+            file.set_modified(crate::system_time(meta.mtime))
                 .map_err(|e| Attempt::Failed(PlaceError::Io(e)))?;
         }
         Ok(())

@@ -51,16 +51,11 @@ impl CacheFill<'_> {
                 self.link.store(false, Ordering::Relaxed);
             }
             match self.writer.add(*n, &member.name, content, hash, mode) {
-                Ok((secs, nanos)) if self.keep_time && member.name.ends_with(".py") => {
-                    let when = std::time::UNIX_EPOCH
-                        + std::time::Duration::new(
-                            secs.max(0) as u64,
-                            nanos.clamp(0, 999_999_999) as u32,
-                        );
+                Ok(mtime) if self.keep_time && member.name.ends_with(".py") => {
                     let set = std::fs::File::options()
                         .write(true)
                         .open(staged)
-                        .and_then(|f| f.set_modified(when));
+                        .and_then(|f| f.set_modified(wheel_cache::system_time(mtime)));
                     if set.is_err() {
                         self.failed.store(true, Ordering::Relaxed);
                     }
