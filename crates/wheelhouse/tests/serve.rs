@@ -2,32 +2,17 @@
 //! malformed requests, a slow client, concurrent downloads, ETag, Range, catalog reload and
 //! SIGTERM, all against the real binary.
 
+#[path = "support/staff_cli.rs"]
+mod staff_cli;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use staff_cli::{clean_env, wheelhouse};
 use test_support::WheelSpec;
-
-fn clean_env(cmd: &mut Command) {
-    for (key, _) in std::env::vars() {
-        if key.starts_with("PIP_")
-            || key.starts_with("UV_")
-            || key == "WHEELHOUSE"
-            || key == "PYTHONPATH"
-            || key == "VIRTUAL_ENV"
-        {
-            cmd.env_remove(key);
-        }
-    }
-}
-
-fn wheelhouse() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wheelhouse"));
-    clean_env(&mut cmd);
-    cmd
-}
 
 /// The Pythons whose pip installs are checked: pip 24.2 (`.tools/venv`) and the newest pip
 /// (`.staff-tools/pip-latest`, made by scripts/setup-staff.sh).

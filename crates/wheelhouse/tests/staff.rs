@@ -2,43 +2,18 @@
 //! `-mavx512f`, a real PyPI binary wheel, and stock pip (24.2, from `.tools/venv`) and uv
 //! (`.tools/envtools`) installing what `add`, `edit` and `index --html` publish.
 
+#[path = "support/staff_cli.rs"]
+mod staff_cli;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
+use staff_cli::{clean_env, text, wheelhouse};
 use test_support::WheelSpec;
-
-fn wheelhouse() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wheelhouse"));
-    clean_env(&mut cmd);
-    cmd
-}
-
-/// The machine exports PIP_* variables that would override what the tests set.
-fn clean_env(cmd: &mut Command) {
-    for (key, _) in std::env::vars() {
-        if key.starts_with("PIP_")
-            || key.starts_with("UV_")
-            || key == "WHEELHOUSE"
-            || key == "PYTHONPATH"
-            || key == "VIRTUAL_ENV"
-        {
-            cmd.env_remove(key);
-        }
-    }
-}
 
 fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("start the command")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn real_wheels() -> PathBuf {

@@ -3,35 +3,17 @@
 //! by stock pip (24.2, `.tools/venv`) and uv (`.tools/envtools`); what survives a copy of OUT
 //! once the wheelhouse is gone; and what a later run rewrites, keeps and removes.
 
+#[path = "support/staff_cli.rs"]
+mod staff_cli;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+use staff_cli::{clean_env, text};
 use test_support::WheelSpec;
-
-fn clean_env(cmd: &mut Command) {
-    for (key, _) in std::env::vars() {
-        if key.starts_with("PIP_")
-            || key.starts_with("UV_")
-            || key == "WHEELHOUSE"
-            || key == "PYTHONPATH"
-            || key == "VIRTUAL_ENV"
-        {
-            cmd.env_remove(key);
-        }
-    }
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 fn index(root: &Path, out: &Path, mode: &str) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wheelhouse"));

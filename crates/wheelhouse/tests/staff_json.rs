@@ -2,35 +2,19 @@
 //! built by `WheelSpec`, shared objects compiled here by gcc with `-mavx2` and `-mavx512f`, and
 //! a real PyPI manylinux wheel.
 
+#[path = "support/staff_cli.rs"]
+mod staff_cli;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use staff_cli::{text, wheelhouse};
 use test_support::WheelSpec;
-
-fn wheelhouse() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wheelhouse"));
-    // The machine exports PIP_* variables and may set WHEELHOUSE.
-    for (key, _) in std::env::vars() {
-        if key.starts_with("PIP_") || key.starts_with("UV_") || key == "WHEELHOUSE" {
-            cmd.env_remove(key);
-        }
-    }
-    cmd
-}
 
 fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("start the command")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// The whole of stdout is one JSON document.

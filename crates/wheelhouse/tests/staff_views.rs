@@ -4,41 +4,16 @@
 //! configuration's answer when an edited file drops or adds a directory; the index built from
 //! a configuration installed from by stock pip over HTTP.
 
+#[path = "support/staff_cli.rs"]
+mod staff_cli;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
+use staff_cli::{clean_env, text, wheelhouse};
 use test_support::WheelSpec;
-
-fn clean_env(cmd: &mut Command) -> &mut Command {
-    for (key, _) in std::env::vars() {
-        if key.starts_with("PIP_")
-            || key.starts_with("UV_")
-            || key == "WHEELHOUSE"
-            || key == "PYTHONPATH"
-            || key == "VIRTUAL_ENV"
-        {
-            cmd.env_remove(key);
-        }
-    }
-    cmd
-}
-
-fn wheelhouse() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wheelhouse"));
-    clean_env(&mut cmd);
-    cmd
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// A site made by `wheelhouse site init`, its wheelhouse holding app 1.0 (x86-64-v3, needs
 /// dep from the layer's generic) and tool 1.0 (top-level generic), catalogued.
