@@ -7,12 +7,12 @@
 mod staff_cli;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
+
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
-use staff_cli::{clean_env, text};
+use staff_cli::{clean_env, text, StaticServer};
 use test_support::WheelSpec;
 
 fn index(root: &Path, out: &Path, mode: &str) -> Output {
@@ -52,47 +52,6 @@ fn house(root: &Path) {
         .expect("a six wheel");
     std::fs::create_dir_all(root.join("generic")).unwrap();
     std::fs::copy(&six, root.join("generic").join(six.file_name().unwrap())).unwrap();
-}
-
-/// `python -m http.server` on a free port of 127.0.0.1, stopped when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(dir: &Path) -> Server {
-        let mut child = Command::new(test_support::tools_python())
-            .args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1"])
-            .arg("--directory")
-            .arg(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        // "Serving HTTP on 127.0.0.1 port 40123 (http://127.0.0.1:40123/) ..."
-        let port = line
-            .split_whitespace()
-            .skip_while(|w| *w != "port")
-            .nth(1)
-            .unwrap_or_else(|| panic!("no port in {line:?}"))
-            .to_string();
-        Server {
-            child,
-            url: format!("http://127.0.0.1:{port}/x86-64-v3/simple/"),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn pip_install(url: &str, target: &Path) -> Output {
@@ -198,14 +157,14 @@ fn each_files_mode_installs_over_http_and_only_copies_survive_the_wheelhouse() {
                 assert_eq!(m.mtime(), wheel.mtime(), "a copy keeps the wheel's mtime");
             }
         }
-        let server = Server::start(&out);
+        let server = StaticServer::start(&out);
         let target = tmp.path().join(format!("pip-{mode}"));
-        let done = pip_install(&server.url, &target);
+        let done = pip_install(&server.url("x86-64-v3/simple/"), &target);
         assert!(done.status.success(), "{mode}: {}", text(&done));
         assert!(installed(&target), "{mode}: {}", text(&done));
         let target = tmp.path().join(format!("uv-{mode}"));
         let done = uv_install(
-            &server.url,
+            &server.url("x86-64-v3/simple/"),
             &target,
             &tmp.path().join(format!("uv-cache-{mode}")),
         );
@@ -226,9 +185,9 @@ fn each_files_mode_installs_over_http_and_only_copies_survive_the_wheelhouse() {
     }
     std::fs::rename(&root, tmp.path().join("wheelhouse-gone")).unwrap();
     for mode in modes {
-        let server = Server::start(&tmp.path().join(format!("moved-{mode}")));
+        let server = StaticServer::start(&tmp.path().join(format!("moved-{mode}")));
         let target = tmp.path().join(format!("pip-moved-{mode}"));
-        let done = pip_install(&server.url, &target);
+        let done = pip_install(&server.url("x86-64-v3/simple/"), &target);
         if mode == "symlink" {
             assert!(!done.status.success(), "{}", text(&done));
             assert!(!installed(&target));
@@ -352,9 +311,9 @@ fn hardlink_across_file_systems_copies_and_says_so() {
         "{}",
         text(&again)
     );
-    let server = Server::start(&out);
+    let server = StaticServer::start(&out);
     let target = tmp.path().join("pip");
-    let done = pip_install(&server.url, &target);
+    let done = pip_install(&server.url("x86-64-v3/simple/"), &target);
     assert!(
         done.status.success() && installed(&target),
         "{}",

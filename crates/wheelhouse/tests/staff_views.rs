@@ -7,12 +7,11 @@
 #[path = "support/staff_cli.rs"]
 mod staff_cli;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
-use staff_cli::{clean_env, text, wheelhouse};
+use staff_cli::{clean_env, text, wheelhouse, StaticServer};
 use test_support::WheelSpec;
 
 /// A site made by `wheelhouse site init`, its wheelhouse holding app 1.0 (x86-64-v3, needs
@@ -260,43 +259,6 @@ fn bad_pip_configs_are_refused_clearly() {
         .contains("two pip configuration files name the CPU level generic"));
 }
 
-/// `python -m http.server` on a free port of 127.0.0.1, stopped when dropped.
-struct Server {
-    child: Child,
-    port: String,
-}
-
-impl Server {
-    fn start(dir: &Path) -> Server {
-        let mut child = Command::new(test_support::tools_python())
-            .args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1"])
-            .arg("--directory")
-            .arg(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .split_whitespace()
-            .skip_while(|w| *w != "port")
-            .nth(1)
-            .unwrap_or_else(|| panic!("no port in {line:?}"))
-            .to_string();
-        Server { child, port }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn projects(out: &Path, level: &str) -> Vec<String> {
     let v: Value =
         serde_json::from_slice(&std::fs::read(out.join(level).join("simple/index.json")).unwrap())
@@ -358,7 +320,7 @@ fn index_publishes_the_directories_a_pip_config_lists() {
     // Nothing of the layer's generic, which the configuration no longer lists.
     assert!(!out.join("files/gentoo2023/generic").exists());
 
-    let server = Server::start(&out);
+    let server = StaticServer::start(&out);
     let target = tmp.path().join("target");
     let mut pip = Command::new(test_support::tools_python());
     clean_env(&mut pip);
@@ -370,7 +332,7 @@ fn index_publishes_the_directories_a_pip_config_lists() {
             "--no-cache-dir",
             "install",
             "--index-url",
-            &format!("http://127.0.0.1:{}/x86-64-v3/simple/", server.port),
+            &server.url("x86-64-v3/simple/"),
             "--target",
         ])
         .arg(&target)
