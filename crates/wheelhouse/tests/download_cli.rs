@@ -7,11 +7,8 @@ mod common_env;
 #[path = "support/index.rs"]
 mod index;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use common_env::{stderr, Site, WheelSpec};
-use index::{download, listed, sha256, stdout, wheels_in, Index};
+use index::{certificates, download, listed, sha256, stdout, wheels_in, Index};
 
 #[test]
 fn json_index_with_dependencies_then_install_offline() {
@@ -315,73 +312,10 @@ fn an_interrupted_download_resumes() {
         .contains("GET /files/big-1.0-py3-none-any.whl"));
 }
 
-/// A certificate authority and a server certificate for 127.0.0.1, made with openssl.
-fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    std::fs::create_dir_all(dir).unwrap();
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("openssl");
-        assert!(out.status.success(), "openssl {args:?}: {}", stderr(&out));
-    };
-    run(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=wheelhouse test CA",
-    ]);
-    run(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/CN=127.0.0.1",
-    ]);
-    std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").unwrap();
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "ext.cnf",
-    ]);
-    (
-        dir.join("ca.pem"),
-        dir.join("server.pem"),
-        dir.join("server.key"),
-    )
-}
-
 #[test]
 fn https_with_the_sites_certificates() {
     let site = Site::new();
-    let (ca, cert, key) = certificates(&site.path("tls"));
+    let (ca, cert, key) = certificates(&site.path("tls"), "127.0.0.1");
     let index = Index::serve(
         &site.path("index"),
         &[("six", vec![listed(WheelSpec::pure("six", "1.17.0"))])],

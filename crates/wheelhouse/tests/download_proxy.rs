@@ -8,12 +8,15 @@
 
 mod common_env;
 
+#[path = "support/index.rs"]
+mod index;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
 use common_env::{stderr, Site, WheelSpec};
-use sha2::{Digest, Sha256};
+use index::{certificates, sha256, wheels_in};
 
 const HOST: &str = "index.wheelhouse.test";
 const WHEEL: &str = "six-1.17.0-py3-none-any.whl";
@@ -55,13 +58,6 @@ impl Drop for Server {
     }
 }
 
-fn sha256(path: &Path) -> String {
-    Sha256::digest(std::fs::read(path).unwrap())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// A site with a one-project index (`six`), served over TLS or plain HTTP, and its proxy.
 struct Net {
     site: Site,
@@ -90,7 +86,7 @@ impl Net {
             ),
         )
         .unwrap();
-        let (ca, cert, key) = certificates(&site.path("tls"));
+        let (ca, cert, key) = certificates(&site.path("tls"), HOST);
         let index = if https {
             Server::start("index_server.py", &[&index_root, &cert, &key])
         } else {
@@ -147,7 +143,7 @@ impl Net {
             stderr(out),
             self.proxied()
         );
-        assert_eq!(entries(&self.site.path(dest)), [WHEEL], "{dest}");
+        assert_eq!(wheels_in(&self.site.path(dest)), [WHEEL], "{dest}");
         assert_eq!(
             sha256(&self.site.path(dest).join(WHEEL)),
             sha256(&self.index_root.join("files").join(WHEEL))
@@ -160,79 +156,9 @@ impl Net {
         assert_eq!(out.status.code(), Some(3), "{dest}: {err}");
         assert!(out.stdout.is_empty() || !String::from_utf8_lossy(&out.stdout).contains("Saved"));
         assert_eq!(err.trim_end().lines().count(), 1, "one paragraph: {err}");
-        assert!(entries(&self.site.path(dest)).is_empty(), "{dest}: {err}");
+        assert!(wheels_in(&self.site.path(dest)).is_empty(), "{dest}: {err}");
         err
     }
-}
-
-fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
-}
-
-/// A certificate authority and a server certificate for `index.wheelhouse.test`, made with
-/// openssl (EC keys: quick to make).
-fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    std::fs::create_dir_all(dir).unwrap();
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("openssl (scripts/download-test-setup.sh installs it)");
-        assert!(out.status.success(), "openssl {args:?}: {}", stderr(&out));
-    };
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ];
-    run(&[
-        &["req", "-x509"][..],
-        &ec,
-        &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2"],
-        &["-subj", "/CN=wheelhouse test CA"],
-    ]
-    .concat());
-    run(&[
-        &["req"][..],
-        &ec,
-        &["-keyout", "server.key", "-out", "server.csr"],
-        &["-subj", &format!("/CN={HOST}")],
-    ]
-    .concat());
-    std::fs::write(dir.join("ext.cnf"), format!("subjectAltName=DNS:{HOST}\n")).unwrap();
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "ext.cnf",
-    ]);
-    (
-        dir.join("ca.pem"),
-        dir.join("server.pem"),
-        dir.join("server.key"),
-    )
 }
 
 #[test]
@@ -351,7 +277,7 @@ fn a_certificate_the_site_does_not_trust_is_refused_clearly() {
         "{}",
         stderr(&out)
     );
-    assert!(entries(&net.site.path("c")).is_empty());
+    assert!(wheels_in(&net.site.path("c")).is_empty());
 }
 
 #[test]
