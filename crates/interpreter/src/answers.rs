@@ -52,12 +52,12 @@ impl AnswerCache {
         let _ = fs::remove_dir_all(cache_dir.join("interpreters-v1"));
     }
 
-    /// The kept answer for `python` (and `prefix`), if everything it depends on is unchanged.
-    pub(crate) fn lookup(&self, python: &Path, prefix: Option<&Path>) -> Option<Value> {
-        let key = self.key(python, prefix)?;
-        let text = fs::read(self.record(&key)).ok()?;
+    /// The kept answer under `key` (see [`AnswerCache::key`]) for `python`, if everything it
+    /// depends on is unchanged.
+    pub(crate) fn lookup(&self, key: &str, python: &Path) -> Option<Value> {
+        let text = fs::read(self.record(key)).ok()?;
         let record: Value = serde_json::from_slice(&text).ok()?;
-        if record["key"].as_str() != Some(key.as_str()) {
+        if record["key"].as_str() != Some(key) {
             return None;
         }
         let answer = &record["answer"];
@@ -72,18 +72,14 @@ impl AnswerCache {
 
     /// Keeps `answer` for the next command. Failing to write (a read-only cache, a full
     /// disk) only means asking again next time.
-    pub(crate) fn store(&self, python: &Path, prefix: Option<&Path>, answer: &Value) {
-        let (Some(key), Some(checks)) = (self.key(python, prefix), stamps(python, answer)) else {
+    pub(crate) fn store(&self, key: &str, python: &Path, answer: &Value) {
+        let Some(checks) = stamps(python, answer) else {
             return;
         };
         let checks: Vec<Value> = checks.into_iter().map(|(w, s)| json!([w, s])).collect();
         let record = json!({"key": key, "checks": checks, "answer": answer});
-        let path = self.record(&key);
-        let tmp = self.dir.join(format!(
-            ".tmp-{}-{}",
-            std::process::id(),
-            hex(&key)[..8].to_owned()
-        ));
+        let path = self.record(key);
+        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
         let written = fs::create_dir_all(&self.dir)
             .and_then(|()| fs::write(&tmp, record.to_string()))
             .and_then(|()| fs::rename(&tmp, &path));
@@ -94,7 +90,7 @@ impl AnswerCache {
 
     /// Everything the answer is a function of besides files: `None` for an interpreter
     /// named without a path (found on `PATH`, which may change under it).
-    fn key(&self, python: &Path, prefix: Option<&Path>) -> Option<String> {
+    pub(crate) fn key(&self, python: &Path, prefix: Option<&Path>) -> Option<String> {
         if !python.is_absolute() {
             return None;
         }
@@ -269,11 +265,11 @@ mod tests {
             "{\"key\": \"x\", \"checks\": 3}",
         ] {
             fs::write(cache.record(&key), text).unwrap();
-            assert!(cache.lookup(python, None).is_none(), "{text}");
+            assert!(cache.lookup(&key, python).is_none(), "{text}");
         }
         let record = json!({"key": key, "checks": "no", "answer": {}});
         fs::write(cache.record(&key), record.to_string()).unwrap();
-        assert!(cache.lookup(python, None).is_none());
+        assert!(cache.lookup(&key, python).is_none());
         fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -128,10 +128,11 @@ impl Interpreter {
         prefix: Option<&Path>,
         cache: Option<&AnswerCache>,
     ) -> Result<Interpreter, QueryError> {
-        let Some(cache) = cache else {
+        // The key is read once: it names the record and is checked against it.
+        let Some((cache, key)) = cache.and_then(|c| Some((c, c.key(python, prefix)?))) else {
             return Self::run(python, prefix);
         };
-        if let Some(answer) = cache.lookup(python, prefix) {
+        if let Some(answer) = cache.lookup(&key, python) {
             if let Ok(interpreter) = Self::from_json(&answer) {
                 return Ok(interpreter);
             }
@@ -141,7 +142,7 @@ impl Interpreter {
             python: python.to_path_buf(),
             detail,
         })?;
-        cache.store(python, prefix, &answer);
+        cache.store(&key, python, &answer);
         Ok(interpreter)
     }
 
