@@ -352,17 +352,19 @@ impl SiteConfig {
 /// `[install]` section's, else `[global]`'s, as `pip install` (and
 /// [`SiteConfig::pip_install_options`]) read them; `None` when neither sets it.
 pub fn install_find_links(ini: &IniFile) -> Option<Vec<PathBuf>> {
-    let value = ["install", "global"]
-        .iter()
-        .find_map(|section| ini.get(section, "find-links"))?;
-    Some(value.split_whitespace().map(PathBuf::from).collect())
+    first_find_links(ini, &["install", "global"])
 }
 
 /// The `find-links` directories of a pip configuration file, in order, from the first of
 /// `[wheel]`, `[install]`, `[download]`, `[global]` that sets it (see
 /// [`SiteConfig::search_paths`]); `None` when none does.
 pub fn find_links(ini: &IniFile) -> Option<Vec<PathBuf>> {
-    let value = ["wheel", "install", "download", "global"]
+    first_find_links(ini, &["wheel", "install", "download", "global"])
+}
+
+/// `find-links` of the first of `sections` that sets it, split as pip splits it.
+fn first_find_links(ini: &IniFile, sections: &[&str]) -> Option<Vec<PathBuf>> {
+    let value = sections
         .iter()
         .find_map(|section| ini.get(section, "find-links"))?;
     Some(value.split_whitespace().map(PathBuf::from).collect())
