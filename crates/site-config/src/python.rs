@@ -10,11 +10,23 @@ use wheel_name::PythonVersion;
 /// layout has it. Missing or unreadable directories are skipped: a login node may not mount
 /// every software environment.
 pub fn available_pythons_in(python_dirs: &str) -> Vec<PythonVersion> {
+    let mut versions: Vec<PythonVersion> = version_names(python_dirs)
+        .iter()
+        .filter_map(|name| version_dir(name))
+        .collect();
+    versions.sort_unstable();
+    versions.dedup();
+    versions
+}
+
+/// The names of the version directories (`3.11.5`) in the module directories `PYTHON_DIRS`
+/// names; unreadable ones skipped.
+fn version_names(python_dirs: &str) -> Vec<String> {
     let options = glob::MatchOptions {
         require_literal_leading_dot: true,
         ..Default::default()
     };
-    let mut versions = Vec::new();
+    let mut names = Vec::new();
     for pattern in python_dirs.split(':').filter(|p| !p.is_empty()) {
         let Ok(dirs) = glob::glob_with(pattern, options) else {
             continue;
@@ -23,45 +35,30 @@ pub fn available_pythons_in(python_dirs: &str) -> Vec<PythonVersion> {
             let Ok(entries) = std::fs::read_dir(&dir) else {
                 continue;
             };
-            for entry in entries.flatten() {
-                let name = entry.file_name();
-                if let Some(version) = name.to_str().and_then(version_dir) {
-                    versions.push(version);
-                }
-            }
+            names.extend(
+                entries
+                    .flatten()
+                    .filter_map(|e| e.file_name().into_string().ok()),
+            );
         }
     }
-    versions.sort_unstable();
-    versions.dedup();
-    versions
+    names
 }
 
 /// The newest micro version of the `python` series among the module directories (`3.11.5`,
 /// `3.11.7` → 7); `None` when the tree holds none with a micro version.
 pub fn newest_micro_in(python_dirs: &str, python: PythonVersion) -> Option<u32> {
-    let mut newest = None;
-    for dir in python_module_dirs(python_dirs) {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
+    version_names(python_dirs)
+        .iter()
+        .filter_map(|name| {
             let mut parts = name.split('.');
-            let (Some(major), Some(minor), Some(micro)) =
-                (parts.next(), parts.next(), parts.next())
-            else {
-                continue;
-            };
+            let (major, minor, micro) = (parts.next()?, parts.next()?, parts.next()?);
             let micro: String = micro.chars().take_while(char::is_ascii_digit).collect();
-            if major.parse() == Ok(python.major) && minor.parse() == Ok(python.minor) {
-                if let Ok(micro) = micro.parse::<u32>() {
-                    newest = newest.max(Some(micro));
-                }
-            }
-        }
-    }
-    newest
+            (major.parse() == Ok(python.major) && minor.parse() == Ok(python.minor))
+                .then(|| micro.parse::<u32>().ok())
+                .flatten()
+        })
+        .max()
 }
 
 /// The module directories `PYTHON_DIRS` names (globs expanded), whose `*/bin` hold the
