@@ -436,6 +436,7 @@ fn try_install(
         force_reinstall: false,
         no_deps: false,
         pre: false,
+        conflict_advice: None,
     };
     resolver::resolve(&request, index).map_err(|e| e.message)
 }

@@ -149,6 +149,12 @@ pub(crate) fn download(
         force_reinstall: false,
         no_deps: false,
         pre: request.pre,
+        // The index is the source here, not the wheelhouse.
+        conflict_advice: Some(
+            "Loosen one of the requirements above, or pin versions the index has (its project \
+             pages list them)."
+                .into(),
+        ),
     };
     // Pinned names may use a yanked file (PEP 592), as pip.
     let pinned: HashSet<&str> = wanted
@@ -211,12 +217,7 @@ pub(crate) fn download(
             forget_unchosen(&remote, &HashSet::new());
             // The resolver says which requirement cannot be met; the index's side (no such
             // project, or only wheels for other Pythons) is ours to add.
-            // The resolver's closing advice is for the wheelhouse; here the index is the source.
-            let mut message = e.message.replace(
-                resolver::CONFLICT_HINT,
-                "Loosen one of the requirements above, or pin versions the index has (its \
-                 project pages list them).",
-            );
+            let mut message = e.message;
             for key in &names {
                 if index.usable.contains_key(key) || !message.contains(key.as_str()) {
                     continue;

@@ -279,6 +279,7 @@ fn request_for(
         force_reinstall: options.force_reinstall,
         no_deps: options.no_deps,
         pre: options.pre || config_pre || wanted.pre,
+        conflict_advice: None,
     })
 }
 

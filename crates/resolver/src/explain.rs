@@ -172,13 +172,18 @@ pub(crate) fn explain_conflict(
         out.push_str(line);
         out.push('\n');
     }
-    out.push_str(CONFLICT_HINT);
+    out.push_str(
+        provider
+            .request
+            .conflict_advice
+            .as_deref()
+            .unwrap_or(WHEELHOUSE_ADVICE),
+    );
     out
 }
 
-/// The last line of a conflict's explanation: what to do next, on a cluster (a caller that
-/// resolves against another index replaces it).
-pub const CONFLICT_HINT: &str = "Loosen one of the requirements above, or check which \
+/// The last line of a conflict's explanation when resolving against the wheelhouse.
+const WHEELHOUSE_ADVICE: &str = "Loosen one of the requirements above, or check which \
     versions exist with `avail_wheels NAME --all-versions`.";
 
 fn collect_missing(

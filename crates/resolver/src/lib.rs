@@ -35,7 +35,7 @@ use pubgrub::{
 };
 use wheel_metadata::{normalize_name, CoreMetadata};
 
-pub use explain::{explain_no_candidates, NoCandidates, CONFLICT_HINT};
+pub use explain::{explain_no_candidates, NoCandidates};
 pub use index::{Index, KnownMetadata, RejectedWheel, Rejection, StoredMetadata, WheelCandidate};
 pub use metadata::{FromWheels, MetadataSource, READERS};
 
@@ -74,6 +74,9 @@ pub struct Request {
     pub force_reinstall: bool,
     pub no_deps: bool,
     pub pre: bool,
+    /// The last line of a conflict's explanation, what to do next; `None`: the wheelhouse's
+    /// (check the versions with `avail_wheels`). Resolving against another index says its own.
+    pub conflict_advice: Option<String>,
 }
 
 /// Where a chosen distribution comes from.

@@ -99,6 +99,7 @@ fn request(reqs: &[&str]) -> Request {
         force_reinstall: false,
         no_deps: false,
         pre: false,
+        conflict_advice: None,
     }
 }
 
