@@ -310,3 +310,94 @@ fn a_requirement_line_of_hostile_size_is_refused_briefly() {
         out.stderr.len()
     );
 }
+
+/// `cache clean` with a link planted at each level inside the cache (its entry directory, an
+/// entry, an entry's byte-code directories, the temporary and trash directories): what the
+/// links point at stays as it was. The cache root itself may be a link (a cache moved to
+/// scratch space) and is cleaned through it.
+#[test]
+fn cache_clean_never_follows_a_link_inside_the_cache() {
+    let site = Site::new();
+    pycl(&site);
+    let levels = [
+        "v1/entries",
+        "v1/entries/ENTRY",
+        "v1/entries/ENTRY/pyc",
+        "v1/entries/ENTRY/pyc/TAG",
+        "v1/tmp",
+        "v1/trash",
+    ];
+    for level in levels {
+        let cache = site.path("cache");
+        let _ = std::fs::remove_dir_all(&cache);
+        let env = site.path("env");
+        let _ = std::fs::remove_dir_all(&env);
+        site.ok(&["venv", "--without-pip", env.to_str().unwrap()]);
+        let c = cache.to_str().unwrap();
+        let e = env.to_str().unwrap();
+        site.ok(&["install", "--compile", "--cache-dir", c, "-p", e, "pycl"]);
+        let entry = only_child(&cache.join("v1/entries"));
+        std::fs::create_dir_all(cache.join("v1/tmp")).unwrap();
+        std::fs::create_dir_all(cache.join("v1/trash")).unwrap();
+        let level = level.replace("ENTRY", &entry);
+        let level = if level.ends_with("TAG") {
+            let pyc = cache.join(level.trim_end_matches("/TAG"));
+            level.replace("TAG", &only_child(&pyc))
+        } else {
+            level
+        };
+        let outside = site.path("cache-outside");
+        let _ = std::fs::remove_dir_all(&outside);
+        std::fs::rename(cache.join(&level), &outside).unwrap();
+        // Old temporary names and entries of its own: what a clean would remove inside.
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        for name in [".tmp.1.1", "abandoned"] {
+            let f = outside.join(name);
+            std::fs::write(&f, "outside\n").unwrap();
+            std::fs::File::options()
+                .write(true)
+                .open(&f)
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+        std::os::unix::fs::symlink(&outside, cache.join(&level)).unwrap();
+        let before = contents(&outside);
+        site.ok(&["cache", "clean", "--cache-dir", c]);
+        site.ok(&["cache", "prune", "--cache-dir", c]);
+        assert_eq!(contents(&outside), before, "{level} as a link");
+    }
+    // The root as a link is the cache itself.
+    let real = site.path("scratch-cache");
+    let _ = std::fs::remove_dir_all(&real);
+    let link = site.path("linked-cache");
+    std::fs::create_dir_all(&real).unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let env = site.path("env2");
+    site.ok(&["venv", "--without-pip", env.to_str().unwrap()]);
+    let l = link.to_str().unwrap();
+    site.ok(&[
+        "install",
+        "--cache-dir",
+        l,
+        "-p",
+        env.to_str().unwrap(),
+        "pycl",
+    ]);
+    assert!(std::fs::read_dir(real.join("v1/entries")).unwrap().count() > 0);
+    site.ok(&["cache", "clean", "--cache-dir", l]);
+    assert_eq!(
+        std::fs::read_dir(real.join("v1/entries")).unwrap().count(),
+        0
+    );
+}
+
+fn only_child(dir: &Path) -> String {
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 1, "{}: {names:?}", dir.display());
+    names.into_iter().next().unwrap()
+}
