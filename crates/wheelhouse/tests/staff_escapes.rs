@@ -182,8 +182,20 @@ fn a_link_to_a_secret_is_refused_everywhere() {
     )
     .unwrap();
 
+    // A FIFO named like a wheel: opening it to read would block forever.
+    let fifo = root.join("generic/fifo-1.0-py3-none-any.whl");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+
     let out = ok(run(&["index".as_ref(), root.as_os_str()]));
     let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("fifo-1.0-py3-none-any.whl is not a regular file"),
+        "{stderr}"
+    );
     for name in ["leak", "leakw"] {
         assert!(
             stderr.contains(&format!(
@@ -262,9 +274,13 @@ fn a_link_to_a_secret_is_refused_everywhere() {
         has("unreadable", "generic/notzip-1.0-py3-none-any.whl"),
         "{kinds:?}"
     );
+    assert!(
+        has("not-a-file", "generic/fifo-1.0-py3-none-any.whl"),
+        "{kinds:?}"
+    );
 
     let server = Server::start(&root, &tmp.path().join("serve.log"));
-    for name in ["leak", "leakw", "alias", "notzip"] {
+    for name in ["leak", "leakw", "alias", "notzip", "fifo"] {
         let url = format!("/files/generic/{name}-1.0-py3-none-any.whl");
         assert_eq!(get(&server.addr, &url, "").0, 404, "{url}");
         assert_eq!(
