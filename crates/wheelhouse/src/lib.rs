@@ -1,6 +1,8 @@
 //! The `wheelhouse` command line: argument parsing and printing only. The work is done by the
 //! library crates (`site-config`, `catalog`, `wheel-name`, `requirements`, `table`).
 
+#[macro_use]
+mod out;
 mod avail;
 mod cache;
 mod cpus;
@@ -256,6 +258,10 @@ pub fn run_wheelhouse(args: Vec<OsString>) -> i32 {
     if invoked_as == "avail_wheels" {
         return run_avail_wheels(args);
     }
+    out::finish("wheelhouse", dispatch(args))
+}
+
+fn dispatch(args: Vec<OsString>) -> i32 {
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -295,12 +301,12 @@ pub fn run_avail_wheels(mut args: Vec<OsString>) -> i32 {
     if let Some(first) = args.first_mut() {
         *first = OsString::from("avail_wheels");
     }
-    avail::run("avail_wheels", args)
+    out::finish("avail_wheels", avail::run("avail_wheels", args))
 }
 
 /// Prints an error paragraph on standard error, prefixed with the program name.
 pub(crate) fn print_error(program: &str, message: &str) {
-    eprintln!("{program}: error: {message}");
+    errln!("{program}: error: {message}");
 }
 
 // A listing parses and frees tens of thousands of small strings; mimalloc's thread-local

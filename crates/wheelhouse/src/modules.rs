@@ -104,10 +104,10 @@ fn probe_all(paths: &[PathBuf]) -> Result<Vec<PythonInstall>, ModulesError> {
 fn report(outcome: &Outcome, root: &Path) {
     let show = |p: &PathBuf| p.strip_prefix(root).unwrap_or(p).display().to_string();
     for p in &outcome.written {
-        println!("wrote {}", show(p));
+        outln!("wrote {}", show(p));
     }
     if !outcome.unchanged.is_empty() {
-        println!("{} file(s) already up to date", outcome.unchanged.len());
+        outln!("{} file(s) already up to date", outcome.unchanged.len());
     }
 }
 
@@ -128,7 +128,7 @@ pub fn run_module(command: ModuleCommand) -> i32 {
         let outcome = modules::apply(&plan, &manifest_for(&modulepath))?;
         report(&outcome, &modulepath);
         for m in &modules {
-            println!(
+            outln!(
                 "python/{}: {} {} ({})",
                 m.version,
                 m.implementation,
@@ -172,14 +172,14 @@ pub fn run_site(command: SiteCommand) -> i32 {
         }
         report(&outcome, &layout.root);
         for m in &modules {
-            println!(
+            outln!(
                 "python/{}: {} ({})",
                 m.version,
                 m.implementation,
                 m.executable.display()
             );
         }
-        println!(
+        outln!(
             "this node's CPU level: {} (RSNT_ARCH)\nStart with:\n    source {}/profile.sh\n    module avail python",
             modules::cpu::this_node_arch(),
             layout.root.display()
@@ -284,7 +284,7 @@ pub fn run_stack(command: StackCommand) -> i32 {
             &cancel,
             &|line| {
                 if !json {
-                    println!("{line}")
+                    outln!("{line}")
                 }
             },
         )
@@ -300,12 +300,12 @@ pub fn run_stack(command: StackCommand) -> i32 {
                 "pythons": m.pythons.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
                 "packages": m.packages.iter().map(|(n, v)| serde_json::json!({"name": n, "version": v})).collect::<Vec<_>>(),
             });
-            println!("{value}");
+            outln!("{value}");
             0
         }
         Ok(built) => {
             let m = &built.module;
-            println!(
+            outln!(
                 "{}/{}: {} package(s) for Python {} in {}",
                 m.name,
                 m.version,
@@ -317,7 +317,7 @@ pub fn run_stack(command: StackCommand) -> i32 {
                     .join(", "),
                 m.prefix.display()
             );
-            println!("wrote {}", built.modulefile.display());
+            outln!("wrote {}", built.modulefile.display());
             0
         }
         Err(e) => {

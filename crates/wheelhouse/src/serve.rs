@@ -1,6 +1,5 @@
 //! `wheelhouse serve`: the wheelhouse as a package index over HTTP (the `index-server` crate).
 
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -40,11 +39,11 @@ pub fn run(args: ServeArgs) -> i32 {
         access_log: !args.quiet,
     };
     let result = index_server::serve(config, |addr| {
-        println!(
+        outln!(
             "Serving {} on http://{addr}/ (levels under /LEVEL/simple/; Ctrl-C or SIGTERM stops)",
             root.display()
         );
-        let _ = std::io::stdout().flush();
+        crate::out::flush();
     });
     match result {
         Ok(()) => 0,

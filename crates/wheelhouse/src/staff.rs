@@ -173,15 +173,15 @@ pub fn run_inspect(args: InspectArgs) -> i32 {
             "unsafe_members": report.unsafe_members,
             "placement": crate::staff_json::placement(&placement),
         });
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&value).unwrap_or_default()
         );
         return 0;
     }
-    println!("{}", report.filename);
-    println!("  tags: {}", report.tags.join(" "));
-    println!(
+    outln!("{}", report.filename);
+    outln!("  tags: {}", report.tags.join(" "));
+    outln!(
         "  {}",
         if report.pure {
             "pure Python"
@@ -190,7 +190,7 @@ pub fn run_inspect(args: InspectArgs) -> i32 {
         }
     );
     for e in &report.elf {
-        println!("  {}", e.path);
+        outln!("  {}", e.path);
         let list = |v: &[String]| {
             if v.is_empty() {
                 "-".to_string()
@@ -198,12 +198,12 @@ pub fn run_inspect(args: InspectArgs) -> i32 {
                 v.join(":")
             }
         };
-        println!(
+        outln!(
             "    RPATH: {}  RUNPATH: {}",
             list(&e.rpath),
             list(&e.runpath)
         );
-        println!(
+        outln!(
             "    needs: {}",
             if e.needed.is_empty() {
                 "-".into()
@@ -211,31 +211,32 @@ pub fn run_inspect(args: InspectArgs) -> i32 {
                 e.needed.join(", ")
             }
         );
-        println!(
+        outln!(
             "    GLIBC: {}  ISA level (note): {}  code: {}",
             e.max_glibc.as_deref().unwrap_or("-"),
             e.isa_needed.as_deref().unwrap_or("-"),
             e.code_level_name()
         );
         if !e.extensions.is_empty() {
-            println!(
+            outln!(
                 "    extensions: {}",
                 e.extensions.iter().cloned().collect::<Vec<_>>().join(" ")
             );
         }
         if let Some(p) = &e.problem {
-            println!("    problem: {p}");
+            outln!("    problem: {p}");
         }
     }
     for m in &report.unsafe_members {
-        println!("  unsafe member: {m}");
+        outln!("  unsafe member: {m}");
     }
-    println!(
+    outln!(
         "  add would choose: {}/ ({})",
-        placement.dir, placement.reason
+        placement.dir,
+        placement.reason
     );
     if let Some(w) = &placement.warning {
-        println!("  warning: {w}");
+        outln!("  warning: {w}");
     }
     0
 }
@@ -267,7 +268,7 @@ pub fn run_add(args: AddArgs) -> i32 {
                 if json {
                     entries.push(crate::staff_json::added(wheel, &done));
                 } else {
-                    println!(
+                    outln!(
                         "{} -> {} ({})",
                         wheel.display(),
                         done.path.display(),
@@ -275,7 +276,7 @@ pub fn run_add(args: AddArgs) -> i32 {
                     );
                 }
                 for w in &done.warnings {
-                    eprintln!("wheelhouse add: warning: {w}");
+                    errln!("wheelhouse add: warning: {w}");
                 }
             }
             Err(e) => {
@@ -344,9 +345,9 @@ pub fn run_edit(args: EditArgs) -> i32 {
     };
     let mut doc = json.then(|| crate::staff_json::edited(&args.wheel, &done));
     if !json {
-        println!("{}: Requires-Dist is now:", args.wheel.display());
+        outln!("{}: Requires-Dist is now:", args.wheel.display());
         for r in &done.requires {
-            println!("  {r}");
+            outln!("  {r}");
         }
     }
     // Edits rename a new file over the old: the directory changed, so refresh the catalog of
@@ -465,15 +466,15 @@ pub fn run_audit(args: AuditArgs) -> i32 {
             "catalog_used": report.catalog_used,
             "findings": findings,
         });
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&value).unwrap_or_default()
         );
     } else {
         for f in &report.findings {
-            println!("{}: {}", f.kind, f.message);
+            outln!("{}: {}", f.kind, f.message);
         }
-        eprintln!(
+        errln!(
             "wheelhouse audit: {} wheels, {} Python/level pairs checked{}: {} problem{}",
             report.wheels,
             report.checked.len(),

@@ -7,7 +7,6 @@ mod output;
 mod query;
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{ArgAction, Parser};
@@ -173,7 +172,7 @@ pub fn run(program: &'static str, argv: Vec<OsString>) -> i32 {
         }
     };
     if args.show_version {
-        println!("avail_wheels {COMPATIBLE_VERSION}");
+        outln!("avail_wheels {COMPATIBLE_VERSION}");
         return 0;
     }
     let site = SiteConfig::from_env(&Environment::from_process());
@@ -243,7 +242,7 @@ fn plan(args: &AvailArgs, site: &SiteConfig) -> Result<Plan, String> {
 
     let all_pythons = args.all || args.all_pythons;
     if args.all && !args.python.is_empty() {
-        eprintln!("warning: --all shows every Python version; --python is ignored");
+        errln!("warning: --all shows every Python version; --python is ignored");
     }
     let pythons: Vec<PythonVersion> = if all_pythons {
         available.clone()
@@ -295,7 +294,7 @@ fn execute(program: &str, plan: Plan, site: &SiteConfig) -> i32 {
         }
     };
     for warning in &result.warnings {
-        eprintln!("warning: {warning}");
+        errln!("warning: {warning}");
     }
     let text = if plan.raw {
         output::raw(&result)
@@ -310,18 +309,13 @@ fn execute(program: &str, plan: Plan, site: &SiteConfig) -> i32 {
         std::mem::forget(groups);
         text
     };
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
-        Ok(()) => 0,
-        // A closed pipe (`avail_wheels | head`) is not an error worth a message; exit 1 as
-        // Python does.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 1,
-        Err(e) => {
-            print_error(program, &format!("cannot write the listing: {e}"));
-            1
-        }
+    out!("{text}");
+    crate::out::flush();
+    // A closed pipe (`avail_wheels | head`) is not an error worth a message; exit 1 as
+    // Python does.
+    if crate::out::stdout_closed() {
+        1
+    } else {
+        0
     }
 }

@@ -98,7 +98,7 @@ pub fn run_freeze(args: FreezeArgs) -> i32 {
     let (major, minor, _) = target.interpreter.version;
     let only: Vec<_> = dists.into_iter().map(|(d, _)| d).collect();
     for line in installer::freeze_lines(&only, (major, minor), args.all) {
-        println!("{line}");
+        outln!("{line}");
     }
     0
 }
@@ -131,11 +131,11 @@ pub fn run_list(args: ListArgs) -> i32 {
                     })
                 })
                 .collect();
-            println!("{}", serde_json::Value::Array(items));
+            outln!("{}", serde_json::Value::Array(items));
         }
         ListFormat::Freeze => {
             for (d, _) in &rows {
-                println!("{}=={}", d.name, d.version);
+                outln!("{}=={}", d.name, d.version);
             }
         }
         ListFormat::Columns => {
@@ -157,7 +157,7 @@ pub fn run_list(args: ListArgs) -> i32 {
                 })
                 .collect();
             let headers = ["Package", "Version", "From"];
-            println!(
+            outln!(
                 "{}",
                 table::render(&headers, &table_rows, table::Format::Simple)
             );
@@ -215,7 +215,7 @@ pub fn run_uninstall(args: UninstallArgs) -> i32 {
                 plan.remove.push(dist);
             }
             (None, Some((dist, _))) => {
-                eprintln!(
+                errln!(
                     "warning: not uninstalling {} {} at {}: it is outside the environment {}",
                     dist.name,
                     dist.version,
@@ -223,7 +223,7 @@ pub fn run_uninstall(args: UninstallArgs) -> i32 {
                     super::short(&target.root)
                 );
             }
-            (None, None) => eprintln!("warning: skipping {name}: it is not installed"),
+            (None, None) => errln!("warning: skipping {name}: it is not installed"),
         }
     }
     if plan.remove.is_empty() {
@@ -245,7 +245,7 @@ pub fn run_uninstall(args: UninstallArgs) -> i32 {
     drop(lock);
     if !args.quiet {
         for r in removed {
-            println!("Successfully uninstalled {r}");
+            outln!("Successfully uninstalled {r}");
         }
     }
     let _ = args.yes;
