@@ -3,6 +3,7 @@
 
 #[macro_use]
 mod out;
+mod argv;
 mod avail;
 mod cache;
 mod cpus;
@@ -214,9 +215,9 @@ enum Command {
     ///
     /// Exit codes: 0 clean; 1 problems found; 2 bad arguments.
     #[command(after_help = "Examples:\n  \
-        wheelhouse audit --python 3.11 3.12\n  \
+        wheelhouse audit --python 3.11 --python 3.12\n  \
         wheelhouse audit /srv/wheelhouse --python 3.11 --arch x86-64-v3 --deep\n  \
-        wheelhouse audit --python 3.11 3.12 --resolve\n  \
+        wheelhouse audit --python 3.11 --python 3.12 --resolve\n  \
         wheelhouse audit --python 3.11 --format json | jq '.findings[].kind'")]
     Audit(staff::AuditArgs),
     /// Serve the wheelhouse as a package index over HTTP (read-only), for stock pip and uv.
@@ -262,9 +263,11 @@ pub fn run_wheelhouse(args: Vec<OsString>) -> i32 {
 }
 
 fn dispatch(args: Vec<OsString>) -> i32 {
+    argv::set(&args);
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(e) => {
+        Err(mut e) => {
+            add_repeat_tip(&mut e);
             let _ = e.print();
             return e.exit_code();
         }
@@ -293,6 +296,24 @@ fn dispatch(args: Vec<OsString>) -> i32 {
         Command::Site(c) => modules::run_site(c),
         Command::Stack(c) => modules::run_stack(c),
         Command::Cache(c) => cache::run(c),
+    }
+}
+
+/// `stack build --python 3.10 3.11 NAME`: 3.11 takes NAME's place and NAME is unexpected;
+/// the tip writes the command with the option repeated.
+fn add_repeat_tip(e: &mut clap::Error) {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::UnknownArgument {
+        return;
+    }
+    let Some(ContextValue::String(word)) = e.get(ContextKind::InvalidArg) else {
+        return;
+    };
+    if let Some(hint) = argv::repeated_option_hint(word) {
+        e.insert(
+            ContextKind::Suggested,
+            ContextValue::StyledStrs(vec![hint.into()]),
+        );
     }
 }
 

@@ -211,7 +211,7 @@ pub enum StackCommand {
     /// Exit codes: 0 built; 1 cannot resolve for one of the Pythons (the message names it);
     /// 2 bad input or the stack version exists; 3 installation failed.
     #[command(after_help = "Examples:\n  \
-        wheelhouse stack build scipy-stack/2024a -r scipy-stack.txt --python 3.10 3.11 \\\n      \
+        wheelhouse stack build scipy-stack/2024a -r scipy-stack.txt --python 3.10 --python 3.11 \\\n      \
         --prefix /opt/site/software/scipy-stack/2024a --modulepath /opt/site/modules\n  \
         module load python/3.11 scipy-stack/2024a && module spider numpy")]
     Build(StackBuildArgs),
@@ -231,8 +231,9 @@ pub struct StackBuildArgs {
         required = true
     )]
     requirement_files: Vec<PathBuf>,
-    /// Pythons to build for: versions of the module tree (3.11) or interpreter paths
-    #[arg(long = "python", value_name = "X.Y|PATH", num_args = 1.., required = true)]
+    /// A Python to build for: a version of the module tree (3.11) or an interpreter's path;
+    /// repeat for several (--python 3.11 --python 3.12)
+    #[arg(long = "python", value_name = "X.Y|PATH", required = true)]
     pythons: Vec<String>,
     /// The stack's prefix (must not exist yet)
     #[arg(long, value_name = "DIR")]

@@ -17,8 +17,8 @@ pub struct ServeArgs {
     /// The CPU levels and their directories from the site's pip configuration files (or
     /// directories of `pip-*.conf`), each file one level named after it (`pip-x86-64-v3.conf`
     /// is `x86-64-v3`) serving its `find-links` in order; every directory must be inside the
-    /// wheelhouse [default: the levels of the wheelhouse layout]
-    #[arg(long, num_args = 1.., value_name = "FILE")]
+    /// wheelhouse; may be repeated [default: the levels of the wheelhouse layout]
+    #[arg(long, value_name = "FILE")]
     pip_config: Vec<PathBuf>,
 }
 

@@ -80,11 +80,12 @@ pub struct AuditArgs {
     wheelhouse: Option<PathBuf>,
     /// Pythons to check, `3.11` or `3.11.7` [default: the site's Pythons (PYTHON_DIRS)]. A
     /// series without a micro version is checked as the site's newest module of it (for
-    /// `Requires-Python >=3.11.5`), else as 3.11.0
-    #[arg(long, num_args = 1.., value_name = "VERSION")]
+    /// `Requires-Python >=3.11.5`), else as 3.11.0. Repeat for several: --python 3.11
+    /// --python 3.12
+    #[arg(long, value_name = "VERSION")]
     python: Vec<String>,
-    /// Only the CPU levels whose name ends with these
-    #[arg(long, num_args = 1..)]
+    /// Only the CPU levels whose name ends with this; may be repeated
+    #[arg(long)]
     arch: Vec<String>,
     /// Also check every wheel's RECORD hashes and METADATA (opens every wheel)
     #[arg(long)]
@@ -98,8 +99,8 @@ pub struct AuditArgs {
     resolve_extras: bool,
     /// The site's pip configuration files (or directories of `pip-*.conf`): each is one CPU
     /// level, named after the file (`pip-x86-64-v3.conf` is `x86-64-v3`), searching its
-    /// `find-links` in order [default: the levels of the wheelhouse layout]
-    #[arg(long, num_args = 1.., value_name = "FILE")]
+    /// `find-links` in order; may be repeated [default: the levels of the wheelhouse layout]
+    #[arg(long, value_name = "FILE")]
     pip_config: Vec<PathBuf>,
     /// Output format
     #[arg(long, value_parser = ["text", "json"], default_value = "text")]
@@ -115,13 +116,15 @@ pub fn existing_root(command: &str, given: Option<PathBuf>, how: &str) -> Result
     if root.is_dir() {
         return Ok(root);
     }
-    crate::print_error(
-        command,
-        &format!(
+    // `audit --python 3.11 3.12`: 3.12 took the root's place.
+    let message = match crate::argv::repeated_option_hint(&root.to_string_lossy()) {
+        Some(hint) => format!("{} is not a directory: {hint}", root.display()),
+        None => format!(
             "{} is not a directory. Give the wheelhouse root {how} or set WHEELHOUSE",
             root.display()
         ),
-    );
+    };
+    crate::print_error(command, &message);
     Err(2)
 }
 
@@ -426,7 +429,7 @@ pub fn run_audit(args: AuditArgs) -> i32 {
     if pythons.is_empty() {
         crate::print_error(
             "wheelhouse audit",
-            "no Python to check the dependency closure for: PYTHON_DIRS names none. Give them with --python 3.11 3.12",
+            "no Python to check the dependency closure for: PYTHON_DIRS names none. Give them with --python 3.11 --python 3.12",
         );
         return 2;
     }
