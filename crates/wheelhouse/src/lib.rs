@@ -80,8 +80,9 @@ enum Command {
     #[command(after_help = "Examples:\n  \
         wheelhouse venv ENV && source ENV/bin/activate\n  \
         wheelhouse venv --python 3.11 $SLURM_TMPDIR/env\n  \
-        wheelhouse venv $SLURM_TMPDIR/env -r requirements.txt   # create and install, one step\n  \
-        srun --ntasks $SLURM_NNODES --tasks-per-node=1 wheelhouse venv $SLURM_TMPDIR/env -r requirements.txt\n  \
+        wheelhouse venv $SLURM_TMPDIR/env -r requirements.txt   # create, install\n  \
+        srun --ntasks $SLURM_NNODES --tasks-per-node=1 \\\n      \
+        wheelhouse venv $SLURM_TMPDIR/env -r requirements.txt\n  \
         wheelhouse venv --without-pip --python /usr/bin/python3 ENV")]
     Venv(pyenv::venv::VenvArgs),
     /// Install packages from the wheelhouse into a virtual environment (pip-compatible).
@@ -115,8 +116,7 @@ enum Command {
     /// the smaller of the cgroup CPU quota and the affinity mask (taskset, srun binding); never
     /// the node's full count. The installer uses the same number of threads.
     #[command(after_help = "Examples:\n  \
-        python -c 'import multiprocessing as mp, subprocess; \
-        mp.Pool(int(subprocess.check_output([\"wheelhouse\", \"cpus\"])))'\n  \
+        python -c \"import multiprocessing as mp; mp.Pool($(wheelhouse cpus))\"\n  \
         make -j \"$(wheelhouse cpus)\"\n  \
         wheelhouse cpus --explain")]
     Cpus(cpus::CpusArgs),
@@ -155,7 +155,7 @@ enum Command {
     #[command(after_help = "Examples:\n  \
         wheelhouse download --no-deps tensorboardX\n  \
         wheelhouse download -d wheels -r requirements.txt --python-version 3.11\n  \
-        wheelhouse install ./tensorboardX-2.6.2.2-py2.py3-none-any.whl   # then, in the job")]
+        wheelhouse install ./tensorboardX-2.6.2.2-py2.py3-none-any.whl  # in the job")]
     Download(download::DownloadArgs),
     /// Show what a wheel needs: tags, shared objects, RPATHs, GLIBC, CPU instructions.
     ///
@@ -183,9 +183,12 @@ enum Command {
     /// arguments; 3 cannot write.
     #[command(after_help = "Examples:\n  \
         wheelhouse add --local-version computecanada dist/*.whl\n  \
-        wheelhouse add --format json dist/*.whl | jq -r '.wheels[] | select(.ok) | .path'\n  \
-        wheelhouse add --arch x86-64-v3 --retag-manylinux torch-2.3.0-cp311-cp311-manylinux_2_28_x86_64.whl\n  \
-        wheelhouse add --wheelhouse /srv/wheelhouse --layer gentoo2023 --arch generic pkg.whl")]
+        wheelhouse add --format json dist/*.whl \\\n      \
+        | jq -r '.wheels[] | select(.ok) | .path'\n  \
+        wheelhouse add --arch x86-64-v3 --retag-manylinux \\\n      \
+        torch-2.3.0-cp311-cp311-manylinux_2_28_x86_64.whl\n  \
+        wheelhouse add --wheelhouse /srv/wheelhouse --layer gentoo2023 \\\n      \
+        --arch generic pkg.whl")]
     Add(staff::AddArgs),
     /// Edit the Requires-Dist of a wheel in place (atomically, RECORD kept valid).
     ///
@@ -197,8 +200,10 @@ enum Command {
     /// Exit codes: 0 done; 2 bad wheel, requirement or arguments; 3 cannot read or write.
     #[command(after_help = "Examples:\n  \
         wheelhouse edit pkg-1.0+computecanada-py3-none-any.whl --set-max numpy 2\n  \
-        wheelhouse edit pkg.whl --remove-req nvidia-cudnn-cu12 --add-req 'packaging>=21'\n  \
-        wheelhouse edit pkg.whl --rename-req sklearn scikit-learn --update-req 'scipy>=1.10'")]
+        wheelhouse edit pkg.whl --remove-req nvidia-cudnn-cu12 \\\n      \
+        --add-req 'packaging>=21'\n  \
+        wheelhouse edit pkg.whl --rename-req sklearn scikit-learn \\\n      \
+        --update-req 'scipy>=1.10'")]
     Edit(staff::EditArgs),
     /// Check the wheelhouse: dependency closure per Python and CPU level, layout mistakes.
     ///

@@ -25,7 +25,8 @@ pub enum ModuleCommand {
     /// since, is never overwritten.
     #[command(after_help = "Examples:\n  \
         wheelhouse module python /opt/python/3.11.7 --modulepath /opt/modules\n  \
-        wheelhouse module python /usr/bin/pypy3 --links /opt/software/python --modulepath /opt/modules\n  \
+        wheelhouse module python /usr/bin/pypy3 --links /opt/software/python \\\n      \
+        --modulepath /opt/modules\n  \
         module use /opt/modules && module avail python")]
     Python(PythonModuleArgs),
 }
@@ -66,7 +67,8 @@ pub enum SiteCommand {
     /// changes (exit 2).
     #[command(after_help = "Examples:\n  \
         wheelhouse site init ~/site\n  \
-        wheelhouse site init /opt/site --python /usr/bin/python3.11 --python /usr/bin/pypy3\n  \
+        wheelhouse site init /opt/site \\\n      \
+        --python /usr/bin/python3.11 --python /usr/bin/pypy3\n  \
         source ~/site/profile.sh && module avail python")]
     Init(SiteInitArgs),
 }
@@ -211,8 +213,10 @@ pub enum StackCommand {
     /// Exit codes: 0 built; 1 cannot resolve for one of the Pythons (the message names it);
     /// 2 bad input or the stack version exists; 3 installation failed.
     #[command(after_help = "Examples:\n  \
-        wheelhouse stack build scipy-stack/2024a -r scipy-stack.txt --python 3.10 --python 3.11 \\\n      \
-        --prefix /opt/site/software/scipy-stack/2024a --modulepath /opt/site/modules\n  \
+        wheelhouse stack build scipy-stack/2024a -r scipy-stack.txt \\\n      \
+        --python 3.10 --python 3.11 \\\n      \
+        --prefix /opt/site/software/scipy-stack/2024a \\\n      \
+        --modulepath /opt/site/modules\n  \
         module load python/3.11 scipy-stack/2024a && module spider numpy")]
     Build(StackBuildArgs),
 }
