@@ -154,14 +154,14 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
     };
     let quiet = args.quiet;
     let events = |event: Event<'_>| match event {
-        Event::Warning(text) => eprintln!("warning: {text}"),
+        Event::Warning(text) => errln!("warning: {text}"),
         Event::Page(_) => {}
         Event::Saved(d) => {
             if !quiet {
                 if d.already {
-                    println!("File was already downloaded {}", d.path.display());
+                    outln!("File was already downloaded {}", d.path.display());
                 } else {
-                    println!(
+                    outln!(
                         "Saved {}{}",
                         d.path.display(),
                         if d.resumed { " (resumed)" } else { "" }
@@ -181,9 +181,9 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
     })?;
     if !quiet {
         let names: Vec<&str> = saved.iter().map(|d| d.name.as_str()).collect();
-        println!("Successfully downloaded {}", names.join(" "));
+        outln!("Successfully downloaded {}", names.join(" "));
         let files: Vec<String> = saved.iter().map(|d| d.path.display().to_string()).collect();
-        println!(
+        outln!(
             "Install them in the job with: wheelhouse install {}",
             files.join(" ")
         );
@@ -196,12 +196,12 @@ fn warn(d: &Downloaded) {
     let file = d.path.file_name().unwrap_or_default().to_string_lossy();
     match &d.kind {
         WheelKind::Pure => {}
-        WheelKind::Platform(tag) => eprintln!(
+        WheelKind::Platform(tag) => errln!(
             "warning: {file} is compiled for one platform ({tag}), not `none-any`: it might not \
              function correctly on the cluster. Contact technical support so that the wheel is \
              compiled and made available in the wheelhouse."
         ),
-        WheelKind::Manylinux(tag) => eprintln!(
+        WheelKind::Manylinux(tag) => errln!(
             "warning: {file} is a manylinux wheel ({tag}), not `none-any`: it might not function \
              correctly on the cluster (it was built elsewhere, against libraries the cluster may \
              not have). The site's policy refuses manylinux wheels: `wheelhouse install` takes it \

@@ -96,7 +96,7 @@ pub fn run_freeze(args: FreezeArgs) -> i32 {
     let (major, minor, _) = target.interpreter.version;
     let only: Vec<_> = dists.into_iter().map(|(d, _)| d).collect();
     for line in installer::freeze_lines(&only, (major, minor), args.all) {
-        println!("{line}");
+        outln!("{line}");
     }
     0
 }
@@ -129,11 +129,11 @@ pub fn run_list(args: ListArgs) -> i32 {
                     })
                 })
                 .collect();
-            println!("{}", serde_json::Value::Array(items));
+            outln!("{}", serde_json::Value::Array(items));
         }
         ListFormat::Freeze => {
             for (d, _) in &rows {
-                println!("{}=={}", d.name, d.version);
+                outln!("{}=={}", d.name, d.version);
             }
         }
         ListFormat::Columns => {
@@ -155,7 +155,7 @@ pub fn run_list(args: ListArgs) -> i32 {
                 })
                 .collect();
             let headers = ["Package", "Version", "From"];
-            println!(
+            outln!(
                 "{}",
                 table::render(&headers, &table_rows, table::Format::Simple)
             );
@@ -194,9 +194,9 @@ pub fn run_uninstall(args: UninstallArgs) -> i32 {
         };
     let cancel = super::install::cancel_on_signals();
     let events = |event: environment::Event<'_>| match event {
-        environment::Event::Warning(m) => eprintln!("warning: {m}"),
-        environment::Event::Recovered(m) => eprintln!("note: {m}"),
-        environment::Event::WaitingForLock(root) => eprintln!(
+        environment::Event::Warning(m) => errln!("warning: {m}"),
+        environment::Event::Recovered(m) => errln!("note: {m}"),
+        environment::Event::WaitingForLock(root) => errln!(
             "waiting for another install into {} to finish...",
             super::short(root)
         ),
@@ -206,7 +206,7 @@ pub fn run_uninstall(args: UninstallArgs) -> i32 {
         Ok(removed) => {
             if !args.quiet {
                 for r in removed.removed {
-                    println!("Successfully uninstalled {r}");
+                    outln!("Successfully uninstalled {r}");
                 }
             }
             let _ = args.yes;

@@ -99,7 +99,7 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
         )
         .map_err(|e| (e.exit_code(), e.message))?;
         if !args.quiet {
-            println!(
+            outln!(
                 "{}",
                 super::venv_install::summary(site, &created, &filled, started)
             );
@@ -136,7 +136,7 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
         let filled = super::venv_install::Filled {
             installed: Some(pip.into_iter().collect()),
         };
-        println!(
+        outln!(
             "{}",
             super::venv_install::summary(site, &created, &filled, started)
         );
@@ -149,17 +149,17 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
             "pypy" => "PyPy",
             other => other,
         };
-        println!(
+        outln!(
             "created virtual environment {implementation}{} in {}ms",
             b.version_text(),
             started.elapsed().as_millis()
         );
-        println!("  python   {}", base.display());
-        println!("  location {}", created.root.display());
+        outln!("  python   {}", base.display());
+        outln!("  location {}", created.root.display());
         if !seeded.is_empty() {
-            println!("  seeded   {seeded}");
+            outln!("  seeded   {seeded}");
         }
-        println!(
+        outln!(
             "  activate with: source {}/bin/activate",
             super::short(&created.root)
         );

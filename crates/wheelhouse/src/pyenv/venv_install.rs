@@ -84,8 +84,8 @@ pub fn fill(
                 .map(|()| Filled { installed: None })
         } else {
             let events = |event: Event<'_>| match event {
-                Event::Warning(m) => eprintln!("{prefix}warning: {m}"),
-                Event::Recovered(m) => eprintln!("{prefix}note: {m}"),
+                Event::Warning(m) => errln!("{prefix}warning: {m}"),
+                Event::Recovered(m) => errln!("{prefix}note: {m}"),
                 _ => {}
             };
             environment::install(site, &target, &options, &cancel, &events).map(|r| Filled {
