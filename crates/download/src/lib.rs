@@ -300,7 +300,7 @@ fn direct(
 ) -> Result<Vec<Downloaded>, Error> {
     let python = Version::from_str(&request.target.full_version).ok();
     let mut chosen: HashMap<&str, (&Wanted, Version)> = HashMap::new();
-    let mut out = Vec::new();
+    let mut picked = Vec::new();
     for w in wanted {
         if let Some((first, version)) = chosen.get(w.key.as_str()) {
             if w.spec.as_ref().is_some_and(|s| !s.contains(version)) {
@@ -333,10 +333,15 @@ fn direct(
             &w.origin,
             &project,
         )?;
-        let item = save(source, request, &entry, &wheel)?;
+        picked.push((entry, wheel));
+        chosen.insert(&w.key, (w, version));
+    }
+    // Every name has its wheel before anything is saved: a failure leaves nothing behind.
+    let mut out = Vec::new();
+    for (entry, wheel) in &picked {
+        let item = save(source, request, entry, wheel)?;
         events(Event::Saved(&item));
         out.push(item);
-        chosen.insert(&w.key, (w, version));
     }
     Ok(out)
 }
@@ -497,7 +502,12 @@ fn pick(
         return Err(Error::new(
             ErrorKind::NotFound,
             format!(
-                "no wheel of {wanted} (from {origin}) for CPython {} that the site's policy                  accepts: the only fitting ones are manylinux builds ({}), which bundle                  libraries built elsewhere and may not work on the cluster, so `wheelhouse                  install` refuses them. Ask technical support to add {} to the wheelhouse; to                  take the manylinux wheel anyway, at your own risk, pass --allow-manylinux (to                  `install` too)",
+                "no wheel of {wanted} (from {origin}) for CPython {} that the site's policy \
+                 accepts: the only fitting ones are manylinux builds ({}), which bundle \
+                 libraries built elsewhere and may not work on the cluster, so `wheelhouse \
+                 install` refuses them. Ask technical support to add {} to the wheelhouse; to \
+                 take the manylinux wheel anyway, at your own risk, pass --allow-manylinux (to \
+                 `install` too)",
                 t.full_version,
                 manylinux.join(", "),
                 req.name,

@@ -92,8 +92,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self.wfile.flush()
                     sent += len(data[at:at + 16384])
                     time.sleep(0.05)
-            finally:
-                log("transfers.log", "200 %d GET %s" % (sent, self.path))
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client went away (interrupted)
+            log("transfers.log", "200 %d GET %s" % (sent, self.path))
             return
         self.send(200, data, "application/octet-stream")
 
