@@ -221,8 +221,9 @@ impl std::error::Error for BuildError {
     }
 }
 
-/// What usually fixes a failed build on a cluster, read from the backend's output.
-pub fn advice(log: &str) -> String {
+/// What usually fixes a failed build on a cluster, read from the backend's output;
+/// `isolated` when the build ran in an environment of its own.
+pub fn advice(log: &str, isolated: bool) -> String {
     let lower = log.to_ascii_lowercase();
     if lower.contains("python.h: no such file") {
         return "The compiler found no Python.h: the package compiles against the Python \
@@ -263,11 +264,20 @@ pub fn advice(log: &str) -> String {
         return "The package needs Rust: `module load rust` and build again.".into();
     }
     if let Some(module) = after(log, "No module named '") {
-        return format!(
-            "The build imports `{module}`, which is not in its build environment: the project's \
-             [build-system] requires does not list it. Without build isolation, install \
-             `{module}` into the environment first; otherwise report it to the project."
-        );
+        return if isolated {
+            format!(
+                "The build imports `{module}`, which its isolated build environment lacks: the \
+                 project's [build-system] requires does not list it. Report it to the project; \
+                 meanwhile install `{module}` and the build requirements into your environment \
+                 and build with --no-build-isolation."
+            )
+        } else {
+            format!(
+                "The build imports `{module}`, which the environment lacks: with \
+                 --no-build-isolation the build requirements must be installed first (install \
+                 `{module}`), or build without that option."
+            )
+        };
     }
     "On a cluster this is usually a compiler or library that is not loaded: load the \
      modules the package needs (`module load gcc`, `module spider NAME` to find a library) \
@@ -302,15 +312,16 @@ mod tests {
     #[test]
     fn advice_follows_the_output() {
         let log = "src/x.c:1:10: fatal error: Python.h: No such file or directory";
-        assert!(advice(log).contains("module load python"));
+        assert!(advice(log, true).contains("module load python"));
         let log = "src/x.c:1:10: fatal error: hdf5.h: No such file or directory";
-        assert!(advice(log).contains("no hdf5.h"));
+        assert!(advice(log, true).contains("no hdf5.h"));
         let log = "error: command 'gcc' failed: No such file or directory";
-        assert!(advice(log).contains("module load gcc"));
+        assert!(advice(log, true).contains("module load gcc"));
         let log = "/usr/bin/ld: cannot find -lfftw3: No such file";
-        assert!(advice(log).contains("libfftw3"));
+        assert!(advice(log, true).contains("libfftw3"));
         let log = "ModuleNotFoundError: No module named 'numpy'";
-        assert!(advice(log).contains("`numpy`"));
-        assert!(advice("Traceback ...").contains("module load gcc"));
+        assert!(advice(log, true).contains("does not list it"));
+        assert!(advice(log, false).contains("install `numpy`"));
+        assert!(advice("Traceback ...", true).contains("module load gcc"));
     }
 }

@@ -44,8 +44,10 @@ def load_backend(spec, backend_path):
     sys.path[:0] = roots
     try:
         backend = importlib.import_module(module_name)
-    except ImportError:
-        raise BackendError("cannot import %r:\n%s" % (module_name, traceback.format_exc()))
+    except ImportError as error:
+        # The last line says what is missing; importlib's frames say nothing more.
+        reason = "".join(traceback.format_exception_only(type(error), error)).strip()
+        raise BackendError("cannot import the build backend %r: %s" % (module_name, reason))
     if roots:
         where = getattr(backend, "__file__", None) or ""
         if not any(inside(where, root) for root in roots):
@@ -81,9 +83,14 @@ def main(control):
         return 1
     try:
         value = hook(**request["kwargs"])
-    except BaseException as error:  # setup.py scripts end with SystemExit on errors
-        if isinstance(error, KeyboardInterrupt):
-            raise
+    except SystemExit as error:
+        # How setup.py scripts and distutils report errors: the message is the error, and a
+        # traceback through setuptools' internals would push the compiler's lines out of view.
+        if error.code not in (None, 0):
+            sys.stderr.write("%s\n" % (error.code,))
+        write(control, {"error": "hook_failed", "detail": str(error.code)})
+        return 1
+    except Exception as error:
         traceback.print_exc()
         write(control, {"error": "hook_failed", "detail": "%s: %s" % (type(error).__name__, error)})
         return 1

@@ -139,7 +139,7 @@ impl HookRunner<'_> {
             hook: hook.to_string(),
             status: status.to_string(),
             tail,
-            advice: advice(&text),
+            advice: advice(&text, self.isolated_bin.is_some()),
         }))
     }
 }
