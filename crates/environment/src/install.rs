@@ -24,8 +24,15 @@ pub const NOTHING_TO_INSTALL: &str = "nothing to install: give requirements (`wh
 /// What to install and how; the pip-compatible options of `wheelhouse install`.
 #[derive(Clone, Debug, Default)]
 pub struct InstallOptions {
-    /// Requirements or wheel files, as typed on the command line.
+    /// Requirements, wheel files, source archives or project directories, as typed on the
+    /// command line.
     pub requirements: Vec<String>,
+    /// `-e PATH`: projects to install editable (PEP 660).
+    pub editables: Vec<String>,
+    /// `--no-build-isolation`: build sources with the target's own packages.
+    pub no_build_isolation: bool,
+    /// `-C/--config-settings KEY=VALUE` for build backends.
+    pub config_settings: Vec<(String, String)>,
     pub requirement_files: Vec<PathBuf>,
     pub constraint_files: Vec<PathBuf>,
     pub upgrade: bool,
@@ -111,7 +118,19 @@ pub fn install(
     let config = site
         .pip_install_options()
         .map_err(|e| Error::input(e.to_string()))?;
-    let wanted = read_request(&config, options)?;
+    let mut wanted = read_request(&config, options)?;
+    // Sources are built before the lock is taken: a build may take minutes and does not
+    // change the environment. The built wheels live as long as `_built`.
+    let _built = if wanted.sources.is_empty() {
+        None
+    } else {
+        let built =
+            crate::sources::build_sources(site, target, &wanted.sources, options, cancel, events)?;
+        for wheel in &built.wheels {
+            wanted.add_built(wheel)?;
+        }
+        Some(built)
+    };
     let paths = find_search_paths(site, &config, options, &wanted, events)?;
     let lock = take_lock(target, cancel, events)?;
     let allow_manylinux = options.allow_manylinux || config.allow_manylinux;
@@ -159,11 +178,12 @@ fn read_request(
     let wanted = crate::read_wanted(
         config,
         &options.requirements,
+        &options.editables,
         &options.requirement_files,
         &options.constraint_files,
         options.require_hashes,
     )?;
-    if wanted.requirements.is_empty() {
+    if wanted.requirements.is_empty() && wanted.sources.is_empty() {
         return Err(Error::input(NOTHING_TO_INSTALL));
     }
     Ok(wanted)
@@ -291,6 +311,7 @@ fn plan_for(
     }
     for w in &mut plan.install {
         w.direct = wanted.wheel_files.contains(&w.path);
+        w.direct_url = wanted.direct_urls.get(&w.path).cloned();
     }
     if wanted.require_hashes {
         crate::hashes::check(&plan, wanted)?;
@@ -350,6 +371,7 @@ fn request_for(
 ) -> Result<Request, Error> {
     let installed: HashMap<String, Installed> = importable
         .iter()
+        .filter(|(key, _)| !wanted.rebuilt.contains(*key))
         .map(|(key, (dist, kind))| {
             (
                 key.clone(),
@@ -446,6 +468,7 @@ fn plan(
             path: wheel.clone(),
             requested: package.requested,
             direct: false,
+            direct_url: None,
         });
         summary.push(format!("{}-{}", package.key, package.version));
     }

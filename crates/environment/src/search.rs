@@ -103,6 +103,13 @@ pub fn build_index(
         .iter()
         .map(|f| (listing.path_of(f), listing.name(f), f.search_path + 1));
     let mut index = Index::build(direct.chain(found), &allowed, &with_manylinux, paths);
+    // A wheel named directly is what gets installed for its name: never a look-alike of the
+    // same version from the wheelhouse (`1.0+computecanada` also satisfies `==1.0`).
+    for candidates in index.usable.values_mut() {
+        if candidates.iter().any(|c| extra_wheels.contains(&c.path)) {
+            candidates.retain(|c| extra_wheels.contains(&c.path));
+        }
+    }
     index.search_paths.extend(extra_wheels.iter().cloned());
     if house.catalog_in_use() {
         index.known_metadata = resolver::KnownMetadata(Some(Box::new(CatalogMetadata(house))));

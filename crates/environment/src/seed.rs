@@ -64,6 +64,7 @@ pub fn seed_pip(
             path: wheel.to_path_buf(),
             requested: true,
             direct: false,
+            direct_url: None,
         }],
         remove: target
             .own_distributions()?

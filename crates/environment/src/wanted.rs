@@ -20,6 +20,14 @@ pub struct Wanted {
     pub hashes: HashMap<String, Vec<String>>,
     /// Wheel files named directly (`./tensorboardX-1.9-py2.py3-none-any.whl`).
     pub wheel_files: Vec<PathBuf>,
+    /// Sources to build first: project directories, editable projects, source archives,
+    /// git repositories.
+    pub sources: Vec<crate::direct::SourceRequest>,
+    /// The `direct_url.json` of wheel files that were built from a source.
+    pub direct_urls: HashMap<PathBuf, String>,
+    /// Normalised names built from a source: installed again even when the same version is
+    /// there, as pip reinstalls a project it builds (its files may have changed).
+    pub rebuilt: std::collections::HashSet<String>,
     pub require_hashes: bool,
     /// Options met in requirement files, which pip applies to the whole install.
     pub pre: bool,
@@ -33,6 +41,7 @@ pub struct Wanted {
 pub fn read_wanted(
     options: &PipInstallOptions,
     texts: &[String],
+    editables: &[String],
     requirement_files: &[PathBuf],
     constraint_files: &[PathBuf],
     require_hashes: bool,
@@ -43,6 +52,9 @@ pub fn read_wanted(
     };
     for text in texts {
         wanted.add(text, "command line", false, &[])?;
+    }
+    for text in editables {
+        wanted.add_editable(text, "command line")?;
     }
     let mut files: Vec<(PathBuf, bool)> = requirement_files
         .iter()
@@ -61,12 +73,10 @@ pub fn read_wanted(
         for line in &file.lines {
             let origin = format!("{}:{}", line.file.display(), line.line);
             if line.editable {
-                return Err(Error::input(format!(
-                    "{origin}: `-e {}` asks for an editable install from source; wheelhouse \
-                     installs wheels only. Install the project with pip (`pip install -e`) \
-                     after the wheels, or build a wheel of it first.",
-                    line.text
-                )));
+                // pip reads a relative path of a requirements file from the working
+                // directory.
+                wanted.add_editable(&line.text, &origin)?;
+                continue;
             }
             wanted.add(&line.text, &origin, line.constraint, &line.hashes)?;
         }
@@ -78,6 +88,36 @@ pub fn read_wanted(
 }
 
 impl Wanted {
+    /// A wheel built from a source, taking part as a wheel file named directly.
+    pub fn add_built(&mut self, built: &crate::sources::BuiltSource) -> Result<(), Error> {
+        let extras = if built.extras.is_empty() {
+            String::new()
+        } else {
+            format!("[{}]", built.extras.join(","))
+        };
+        let req = Requirement::from_str(&format!("{}{extras}=={}", built.name, built.version))
+            .map_err(|e| Error::input(e.to_string()))?;
+        self.requirements.push(req);
+        self.wheel_files.push(built.wheel.clone());
+        self.direct_urls
+            .insert(built.wheel.clone(), built.direct_url.clone());
+        self.rebuilt
+            .insert(wheel_metadata::normalize_name(&built.name));
+        Ok(())
+    }
+
+    fn add_editable(&mut self, text: &str, origin: &str) -> Result<(), Error> {
+        match crate::direct::classify(text, origin, true)? {
+            Some(crate::direct::Direct::Source(source)) => {
+                self.sources.push(source);
+                Ok(())
+            }
+            _ => Err(Error::input(format!(
+                "{origin}: `-e {text}` needs a project directory (`-e ./proj`)."
+            ))),
+        }
+    }
+
     fn add(
         &mut self,
         text: &str,
@@ -86,12 +126,18 @@ impl Wanted {
         hashes: &[String],
     ) -> Result<(), Error> {
         let trimmed = text.trim();
-        if trimmed.ends_with(".whl") && Path::new(trimmed).is_file() {
+        let direct = if constraint {
+            None
+        } else {
+            crate::direct::classify(trimmed, origin, false)?
+        };
+        if let Some(crate::direct::Direct::Source(source)) = direct {
+            self.sources.push(source);
+            return Ok(());
+        }
+        if let Some(crate::direct::Direct::Wheel(path)) = direct {
             // As pip's os.path.abspath: absolute, `..` resolved lexically (this path is
             // recorded in direct_url.json and shown by freeze).
-            let path = installer::paths::normalize(
-                &std::path::absolute(trimmed).unwrap_or_else(|_| PathBuf::from(trimmed)),
-            );
             let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             let name = wheel_name::WheelFilename::parse(file_name).map_err(|e| {
                 Error::input(format!(
@@ -108,6 +154,7 @@ impl Wanted {
                     .or_default()
                     .extend(hashes.iter().cloned());
             }
+            check_fragment_hash(trimmed, &path, origin)?;
             self.wheel_files.push(path);
             self.requirements.push(req);
             return Ok(());
@@ -193,6 +240,35 @@ impl Wanted {
         }
         Ok(())
     }
+}
+
+/// A `#sha256=…` fragment on a direct reference (freeze's `name @ file:///…#sha256=…`) is
+/// checked against the file before anything else happens.
+fn check_fragment_hash(text: &str, path: &Path, origin: &str) -> Result<(), Error> {
+    let Some((_, fragment)) = text.split_once('#') else {
+        return Ok(());
+    };
+    let Some(expected) = fragment
+        .split('&')
+        .find_map(|part| part.strip_prefix("sha256="))
+    else {
+        return Ok(());
+    };
+    use sha2::Digest;
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::input(format!("{origin}: cannot read {}: {e}", path.display())))?;
+    let actual: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if !actual.eq_ignore_ascii_case(expected.trim()) {
+        return Err(Error::resolution(format!(
+            "{origin}: {} does not have the sha256 the requirement gives (expected {expected}, \
+             got {actual}): the file changed since the line was written. Nothing was installed.",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! against the wheel's RECORD, and every change goes through a journaled [`transaction`]
 //! under an exclusive lock.
 
+pub mod direct_url;
 mod error;
 mod journal;
 pub mod paths;
@@ -27,8 +28,8 @@ pub use transaction::{
     execute, files_of, lock_environment, EnvLock, Outcome, Plan, Progress, WheelToInstall,
 };
 pub use unpack::{
-    file_url, pyc_path, unpack_wheel, CacheUse, EntrySources, StagedWheel, UnpackOptions,
-    MAX_MEMBER_RATIO, MAX_TOTAL_RATIO, TOTAL_FLOOR,
+    file_url, json_escape, pyc_path, unpack_wheel, CacheUse, EntrySources, StagedWheel,
+    UnpackOptions, MAX_MEMBER_RATIO, MAX_TOTAL_RATIO, TOTAL_FLOOR,
 };
 pub use wheel_cache;
 

@@ -1,5 +1,6 @@
 //! Installed distributions: what a site-packages directory holds.
 
+use crate::direct_url::DirectReference;
 use std::path::{Path, PathBuf};
 
 use wheel_metadata::{normalize_name, CoreMetadata};
@@ -24,7 +25,7 @@ pub struct InstalledDist {
     pub requested: bool,
     /// The PEP 440 direct reference (`file:///…/x.whl#sha256=…`) its `direct_url.json` records,
     /// when it was installed from a file or URL named directly.
-    pub direct_reference: Option<String>,
+    pub direct_reference: Option<crate::direct_url::DirectReference>,
 }
 
 impl InstalledDist {
@@ -76,7 +77,7 @@ pub fn read_site_dir(dir: &Path) -> Result<Vec<InstalledDist>, InstallError> {
             continue;
         }
         out.push(InstalledDist {
-            direct_reference: direct_reference(&path),
+            direct_reference: crate::direct_url::read(&path),
             requested: path.join("REQUESTED").exists(),
             key: normalize_name(&meta.name),
             name: meta.name,
@@ -89,30 +90,6 @@ pub fn read_site_dir(dir: &Path) -> Result<Vec<InstalledDist>, InstallError> {
     }
     out.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(out)
-}
-
-/// The direct reference pip's freeze prints for a distribution with a `direct_url.json`:
-/// the URL, and for an archive its hash as the fragment. Editable installs and VCS
-/// checkouts are not ours to describe; `None` for them and for unreadable files.
-fn direct_reference(dist_info: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(dist_info.join("direct_url.json")).ok()?;
-    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-    let url = value.get("url")?.as_str()?;
-    if let Some(archive) = value.get("archive_info") {
-        return Some(match archive.get("hash").and_then(|h| h.as_str()) {
-            Some(hash) => format!("{url}#{hash}"),
-            None => url.to_string(),
-        });
-    }
-    let editable = value
-        .get("dir_info")
-        .and_then(|d| d.get("editable"))
-        .and_then(|e| e.as_bool())
-        .unwrap_or(false);
-    if value.get("dir_info").is_some() && !editable {
-        return Some(url.to_string());
-    }
-    None
 }
 
 /// The lines `pip freeze` prints for these distributions: `Name==version`, sorted by name
@@ -139,7 +116,12 @@ pub fn freeze_lines(
     kept.sort_by_key(|d| d.name.to_lowercase());
     kept.iter()
         .map(|d| match &d.direct_reference {
-            Some(reference) => format!("{} @ {reference}", d.name),
+            Some(DirectReference::Url(reference)) => format!("{} @ {reference}", d.name),
+            // pip's two lines for a project installed editable without version control.
+            Some(DirectReference::Editable(path)) => format!(
+                "# Editable install with no version control ({}=={})\n-e {path}",
+                d.name, d.version
+            ),
             None => format!("{}=={}", d.name, d.version),
         })
         .collect()

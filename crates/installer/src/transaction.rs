@@ -133,6 +133,10 @@ pub struct WheelToInstall {
     pub requested: bool,
     /// Named directly as a file (a `direct_url.json`).
     pub direct: bool,
+    /// The `direct_url.json` to write instead of the one for the wheel file itself: a wheel
+    /// built from a project directory, an sdist or a VCS checkout records where that came
+    /// from (PEP 610), as pip does.
+    pub direct_url: Option<String>,
 }
 
 /// What to do to an environment in one transaction.
@@ -225,6 +229,7 @@ fn prepare_and_commit(
             let options = UnpackOptions {
                 requested: wheel.requested,
                 direct: wheel.direct,
+                direct_url: wheel.direct_url.clone(),
                 allow_incomplete_record: plan.allow_incomplete_record,
                 cache: plan.cache.clone(),
             };

@@ -139,7 +139,7 @@ pub fn run(args: IndexArgs) -> i32 {
             // Links and other non-files named like wheels were not read: say why each is
             // not published.
             for refusal in admin::PublishRoot::new(&root).explain(&stats.not_files) {
-                eprintln!("wheelhouse index: warning: {refusal}");
+                errln!("wheelhouse index: warning: {refusal}");
             }
             if let Some(out) = args.html {
                 return write_html(&root, &out, args.files.into(), views.as_deref());

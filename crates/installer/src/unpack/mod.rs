@@ -32,6 +32,9 @@ pub struct UnpackOptions {
     pub requested: bool,
     /// Installed from a file named directly: `direct_url.json` (PEP 610) records it.
     pub direct: bool,
+    /// The `direct_url.json` to write, when it is not the wheel file's own (see
+    /// `WheelToInstall::direct_url`).
+    pub direct_url: Option<String>,
     /// Install members that RECORD does not list or lists without a hash, with a warning,
     /// instead of refusing the wheel (for legacy wheels a site cannot rebuild).
     pub allow_incomplete_record: bool,
@@ -147,7 +150,9 @@ pub fn unpack_wheel(
         rows.push((target, entry(content.as_bytes())));
     }
     let mut extra = vec![("INSTALLER", b"wheelhouse\n".to_vec())];
-    if options.direct {
+    if let Some(json) = &options.direct_url {
+        extra.push(("direct_url.json", json.clone().into_bytes()));
+    } else if options.direct {
         extra.push((
             "direct_url.json",
             direct_url_json(wheel, &map[..]).into_bytes(),
@@ -281,7 +286,8 @@ pub fn file_url(path: &Path) -> String {
     out
 }
 
-fn json_escape(text: &str) -> String {
+/// `text` as the inside of a JSON string.
+pub fn json_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

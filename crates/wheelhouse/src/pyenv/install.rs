@@ -16,9 +16,23 @@ use super::exit;
 /// Options of `wheelhouse install`; the help text is on the subcommand.
 #[derive(clap::Args, Debug)]
 pub struct InstallArgs {
-    /// Requirements (`numpy`, `numpy==1.26.4`, `pandas[performance]>=2`) or wheel files
+    /// Requirements (`numpy`, `numpy==1.26.4`, `pandas[performance]>=2`), wheel files,
+    /// source archives, project directories (`.`, `./proj`), `name @ file:///…` or
+    /// `name @ git+https://host/repo@rev`
     #[arg(value_name = "REQUIREMENT")]
     requirements: Vec<String>,
+    /// Install this project directory editable (PEP 660): edits to its sources are seen
+    /// without reinstalling; may be repeated
+    #[arg(short = 'e', long = "editable", value_name = "PATH")]
+    editables: Vec<String>,
+    /// Build sources with the environment's own packages instead of an isolated build
+    /// environment (the build requirements must then be installed already)
+    #[arg(long)]
+    no_build_isolation: bool,
+    /// A setting for the build backend, KEY=VALUE (pip's -C/--config-settings); may be
+    /// repeated
+    #[arg(short = 'C', long = "config-settings", value_name = "KEY=VALUE")]
+    config_settings: Vec<String>,
     /// Install from this requirements file (nested -r/-c, comments, continuations, ${VAR});
     /// may be repeated
     #[arg(short = 'r', long = "requirement", value_name = "FILE")]
@@ -80,7 +94,10 @@ pub fn run(args: InstallArgs) -> i32 {
     let env = Environment::from_process();
     let site = SiteConfig::from_env(&env);
     let cancel = cancel_on_signals();
-    if args.requirements.is_empty() && args.requirement_files.is_empty() {
+    if args.requirements.is_empty()
+        && args.requirement_files.is_empty()
+        && args.editables.is_empty()
+    {
         crate::print_error("wheelhouse install", environment::NOTHING_TO_INSTALL);
         return exit::INPUT;
     }
@@ -111,6 +128,16 @@ impl InstallArgs {
         let _ = self.no_index; // no package index is ever used
         InstallOptions {
             requirements: self.requirements.clone(),
+            editables: self.editables.clone(),
+            no_build_isolation: self.no_build_isolation,
+            config_settings: self
+                .config_settings
+                .iter()
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, v)) => (k.to_string(), v.to_string()),
+                    None => (kv.clone(), String::new()),
+                })
+                .collect(),
             requirement_files: self.requirement_files.clone(),
             constraint_files: self.constraint_files.clone(),
             upgrade: self.upgrade,

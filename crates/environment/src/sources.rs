@@ -1,0 +1,270 @@
+//! Turning sources named directly (project directories, editable projects, source archives,
+//! git repositories) into wheels before resolution, with the PEP 517 frontend: each built
+//! wheel then takes part in the install as a wheel file named directly, with the
+//! `direct_url.json` that says where it came from (PEP 610), as pip records it.
+//!
+//! Builds run before the environment's lock is taken (a build can take minutes; the
+//! environment is not changed by it), in isolated build environments made by
+//! [`BuildEnvironments`], several at once within the job's CPUs. Wheels built from archives
+//! are kept in the cache directory, keyed by the archive's hash and the interpreter, so the
+//! nodes of a job build a source once.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::AtomicBool;
+
+use build_frontend::{BuildOptions, Frontend, Isolation, Source, WheelCache};
+use site_config::SiteConfig;
+
+use crate::build_env::BuildEnvironments;
+use crate::direct::{SourceLocation, SourceRequest};
+use crate::{Error, ErrorKind, Event, InstallOptions, Target};
+
+/// Wheels built for one install; they live as long as this value.
+pub struct BuiltSources {
+    _work: tempfile::TempDir,
+    pub wheels: Vec<BuiltSource>,
+}
+
+/// One built wheel and where it came from.
+pub struct BuiltSource {
+    pub wheel: PathBuf,
+    pub name: String,
+    pub version: String,
+    pub extras: Vec<String>,
+    /// The `direct_url.json` to install with it.
+    pub direct_url: String,
+}
+
+/// Builds every source of `requests` for `target`'s interpreter.
+pub fn build_sources(
+    site: &SiteConfig,
+    target: &Target,
+    requests: &[SourceRequest],
+    options: &InstallOptions,
+    cancel: &AtomicBool,
+    events: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<BuiltSources, Error> {
+    let work = tempfile::Builder::new()
+        .prefix("wheelhouse-build-")
+        .tempdir()
+        .map_err(|e| Error::install(format!("cannot make a build directory: {e}")))?;
+    let maker = BuildEnvironments {
+        site,
+        find_links: options.find_links.clone(),
+        allow_manylinux: options.allow_manylinux,
+        cache: options.cache.clone(),
+        cancel,
+    };
+    let isolation = if options.no_build_isolation {
+        Isolation::None
+    } else {
+        Isolation::Isolated(&maker)
+    };
+    let mut build_options = BuildOptions::new(&target.interpreter, isolation, work.path());
+    build_options.config_settings = options.config_settings.clone();
+    build_options.cache = options
+        .cache
+        .as_ref()
+        .map(|c| WheelCache::new(&c.dir.join("built-wheels-v1")));
+    let frontend = Frontend::new(build_options);
+    let out = work.path().join("wheels");
+    let mut wheels = Vec::new();
+    for (i, request) in requests.iter().enumerate() {
+        if cancel.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(Error::new(
+                ErrorKind::Interrupted,
+                "interrupted while building; nothing was changed and the environment is as it was",
+            ));
+        }
+        let checkout = work.path().join(format!("checkout-{i}"));
+        let (source, direct_url) = locate(request, &checkout)?;
+        events(Event::Note(&format!("building {}", describe(request))));
+        let built = if request.editable {
+            frontend.build_editable(source.path(), &out)
+        } else {
+            frontend.build_wheel(&source, &out)
+        }
+        .map_err(|e| build_failed(request, &e))?;
+        wheels.push(built_source(request, built.path, direct_url)?);
+    }
+    Ok(BuiltSources {
+        _work: work,
+        wheels,
+    })
+}
+
+/// The source to build and the `direct_url.json` it is installed with.
+fn locate(request: &SourceRequest, checkout: &Path) -> Result<(Source, String), Error> {
+    match &request.location {
+        SourceLocation::Directory(dir) => Ok((
+            Source::Directory(dir.clone()),
+            installer::direct_url::for_directory(dir, request.editable),
+        )),
+        SourceLocation::Archive(archive) => {
+            let sha256 = build_frontend::sha256_file(archive)
+                .map_err(|e| Error::input(format!("cannot read {}: {e}", archive.display())))?;
+            Ok((
+                Source::Sdist(archive.clone()),
+                installer::direct_url::for_archive(archive, &sha256),
+            ))
+        }
+        SourceLocation::Git {
+            url,
+            revision,
+            subdirectory,
+        } => {
+            if request.editable {
+                return Err(Error::input(format!(
+                    "{}: an editable install from git is not supported; clone the repository \
+                     and install the checkout editable: `git clone {url} src && wheelhouse \
+                     install -e ./src`",
+                    request.origin
+                )));
+            }
+            let commit = git_checkout(url, revision.as_deref(), checkout, &request.origin)?;
+            let mut dir = checkout.to_path_buf();
+            if let Some(sub) = subdirectory {
+                let relative = Path::new(sub);
+                if relative.is_absolute()
+                    || relative
+                        .components()
+                        .any(|c| !matches!(c, std::path::Component::Normal(_)))
+                {
+                    return Err(Error::input(format!(
+                        "{}: `#subdirectory={sub}` must be a path inside the repository",
+                        request.origin
+                    )));
+                }
+                dir = dir.join(relative);
+                if !dir.is_dir() {
+                    return Err(Error::input(format!(
+                        "{}: the repository {url} has no directory `{sub}` at {}",
+                        request.origin,
+                        revision.as_deref().unwrap_or("its default branch")
+                    )));
+                }
+            }
+            Ok((
+                Source::Directory(dir),
+                installer::direct_url::for_git(
+                    url,
+                    &commit,
+                    revision.as_deref(),
+                    subdirectory.as_deref(),
+                ),
+            ))
+        }
+    }
+}
+
+/// Clones `url` into `dir` and checks out `revision`; the commit checked out.
+fn git_checkout(
+    url: &str,
+    revision: Option<&str>,
+    dir: &Path,
+    origin: &str,
+) -> Result<String, Error> {
+    let run = |args: &[&str], cwd: Option<&Path>| -> Result<String, String> {
+        let mut command = Command::new("git");
+        command
+            .args(args)
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .stdin(std::process::Stdio::null());
+        if let Some(cwd) = cwd {
+            command.current_dir(cwd);
+        }
+        match command.output() {
+            Ok(out) if out.status.success() => {
+                Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+            }
+            Ok(out) => Err(String::from_utf8_lossy(&out.stderr).trim().to_string()),
+            Err(e) => Err(format!(
+                "git could not be run ({e}); load a git module or install git"
+            )),
+        }
+    };
+    let dir_text = dir.to_string_lossy().to_string();
+    run(&["clone", "--quiet", "--", url, &dir_text], None).map_err(|why| {
+        Error::input(format!(
+            "{origin}: the git repository {url} could not be cloned: {why}. Check the URL \
+             (and that this node can reach it: compute nodes often have no internet)."
+        ))
+    })?;
+    if let Some(rev) = revision {
+        run(&["checkout", "--quiet", rev, "--"], Some(dir)).map_err(|why| {
+            Error::input(format!(
+                "{origin}: the git repository {url} has no revision `{rev}`: {why}. Give a \
+                 branch, tag or commit it has (`git ls-remote {url}` lists them)."
+            ))
+        })?;
+    }
+    run(&["rev-parse", "HEAD"], Some(dir))
+        .map_err(|why| Error::install(format!("{origin}: git rev-parse failed: {why}")))
+}
+
+fn built_source(
+    request: &SourceRequest,
+    wheel: PathBuf,
+    direct_url: String,
+) -> Result<BuiltSource, Error> {
+    let file_name = wheel.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let parsed = wheel_name::WheelFilename::parse(file_name).map_err(|e| {
+        Error::install(format!(
+            "the build of {} made {file_name}, which is not a valid wheel name ({e})",
+            describe(request)
+        ))
+    })?;
+    let name = parsed.name().to_string();
+    if let Some(asked) = &request.name {
+        if wheel_metadata::normalize_name(asked) != wheel_metadata::normalize_name(&name) {
+            return Err(Error::input(format!(
+                "{}: `{asked} @ …` names {}, but what it builds is `{name}`. Use the project's \
+                 own name: `{name} @ …`.",
+                request.origin,
+                describe(request)
+            )));
+        }
+    }
+    Ok(BuiltSource {
+        version: parsed.version_text().to_string(),
+        name,
+        extras: request.extras.clone(),
+        wheel,
+        direct_url,
+    })
+}
+
+fn describe(request: &SourceRequest) -> String {
+    let what = match &request.location {
+        SourceLocation::Directory(d) => d.display().to_string(),
+        SourceLocation::Archive(a) => a.display().to_string(),
+        SourceLocation::Git { url, revision, .. } => match revision {
+            Some(r) => format!("git+{url}@{r}"),
+            None => format!("git+{url}"),
+        },
+    };
+    if request.editable {
+        format!("{what} (editable)")
+    } else {
+        what
+    }
+}
+
+fn build_failed(request: &SourceRequest, e: &build_frontend::BuildError) -> Error {
+    let kind = match e.kind() {
+        build_frontend::ErrorKind::Input => ErrorKind::Input,
+        // Build requirements the wheelhouse cannot provide: a resolution failure.
+        build_frontend::ErrorKind::Environment => ErrorKind::Resolution,
+        _ => ErrorKind::Install,
+    };
+    Error::new(
+        kind,
+        format!(
+            "{}: building {} failed: {e}\nNothing was installed; the environment was left as \
+             it was.",
+            request.origin,
+            describe(request)
+        ),
+    )
+}
