@@ -153,7 +153,16 @@ impl Project {
     }
 }
 
-type Answer = Arc<OnceLock<Result<String, Error>>>;
+/// A value computed once, shared by the threads that ask for it meanwhile.
+type Once<T> = Arc<OnceLock<Result<T, Error>>>;
+
+/// A page as had: status, content type, body, and how.
+struct Got {
+    status: u16,
+    content_type: String,
+    body: Vec<u8>,
+    origin: PageOrigin,
+}
 
 /// Package indexes, read for candidates, metadata and files.
 pub struct IndexSource {
@@ -162,8 +171,8 @@ pub struct IndexSource {
     cache: Option<IndexCache>,
     scratch_parent: PathBuf,
     scratch: OnceLock<Result<tempfile::TempDir, String>>,
-    projects: Mutex<HashMap<String, Arc<OnceLock<Result<Arc<Project>, Error>>>>>,
-    metadata: Mutex<HashMap<String, Answer>>,
+    projects: Mutex<HashMap<String, Once<Arc<Project>>>>,
+    metadata: Mutex<HashMap<String, Once<String>>>,
     /// Whole wheels fetched for their metadata, by URL: moved when chosen.
     staged: Mutex<HashMap<String, PathBuf>>,
 }
@@ -233,11 +242,10 @@ impl IndexSource {
         };
         for (index, base) in self.urls.iter().enumerate() {
             let url = IndexSource::page_url(base, key);
-            let (status, content_type, body, origin) =
-                self.page(&url).map_err(|e| e.at_index(base))?;
-            let found = status != 404;
+            let got = self.page(&url).map_err(|e| e.at_index(base))?;
+            let found = got.status != 404;
             if found {
-                let entries = page::parse(&url, &content_type, &body).map_err(|e| {
+                let entries = page::parse(&url, &got.content_type, &got.body).map_err(|e| {
                     Error::new(
                         ErrorKind::Index,
                         format!(
@@ -255,7 +263,7 @@ impl IndexSource {
                 url,
                 index,
                 found,
-                origin,
+                origin: got.origin,
             });
         }
         Ok(Arc::new(project))
@@ -263,46 +271,51 @@ impl IndexSource {
 
     /// A page: the kept copy while fresh, else revalidated, else fetched. A kept copy that
     /// does not parse is fetched again.
-    fn page(&self, url: &str) -> Result<(u16, String, Vec<u8>, PageOrigin), Error> {
+    fn page(&self, url: &str) -> Result<Got, Error> {
         let kept = self.cache.as_ref().and_then(|c| c.page(url));
-        if let Some(k) = &kept {
+        if let (Some(k), Some(cache)) = (&kept, &self.cache) {
             let usable = k.status == 404 || page::parse(url, &k.content_type, &k.body).is_ok();
             if !usable {
-                self.cache.as_ref().map(|c| c.drop_page(url));
+                cache.drop_page(url);
                 return self.fetch_page(url, None);
             }
             if k.is_fresh() {
-                return Ok((
-                    k.status,
-                    k.content_type.clone(),
-                    k.body.clone(),
-                    PageOrigin::Cache,
-                ));
+                return Ok(Got {
+                    status: k.status,
+                    content_type: k.content_type.clone(),
+                    body: k.body.clone(),
+                    origin: PageOrigin::Cache,
+                });
             }
         }
         self.fetch_page(url, kept)
     }
 
-    fn fetch_page(
-        &self,
-        url: &str,
-        kept: Option<crate::cache::KeptPage>,
-    ) -> Result<(u16, String, Vec<u8>, PageOrigin), Error> {
+    fn fetch_page(&self, url: &str, kept: Option<crate::cache::KeptPage>) -> Result<Got, Error> {
         let validators = kept
             .as_ref()
             .map(|k| k.validators.clone())
             .unwrap_or_default();
+        let fetched = |meta: crate::http::PageMeta, body| Got {
+            status: meta.status,
+            content_type: meta.content_type,
+            body,
+            origin: PageOrigin::Fetched,
+        };
         match self.client.page(url, &validators)? {
             PageAnswer::NotModified(meta) => match (kept, &self.cache) {
                 (Some(k), Some(cache)) => {
                     let k = cache.renew_page(url, k, &meta);
-                    Ok((k.status, k.content_type, k.body, PageOrigin::Revalidated))
+                    Ok(Got {
+                        status: k.status,
+                        content_type: k.content_type,
+                        body: k.body,
+                        origin: PageOrigin::Revalidated,
+                    })
                 }
                 // A 304 to a request without validators: ask again, plainly.
                 _ => match self.client.page(url, &Validators::default())? {
-                    PageAnswer::Page(meta, body) => {
-                        Ok((meta.status, meta.content_type, body, PageOrigin::Fetched))
-                    }
+                    PageAnswer::Page(meta, body) => Ok(fetched(meta, body)),
                     PageAnswer::NotModified(_) => Err(Error::new(
                         ErrorKind::Index,
                         format!("{url} answered 304 Not Modified to a plain request"),
@@ -313,7 +326,7 @@ impl IndexSource {
                 if let Some(cache) = &self.cache {
                     cache.keep_page(url, &meta, &body);
                 }
-                Ok((meta.status, meta.content_type, body, PageOrigin::Fetched))
+                Ok(fetched(meta, body))
             }
         }
     }
