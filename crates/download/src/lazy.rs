@@ -480,8 +480,86 @@ mod tests {
         assert!(matches!(read(&w).0, Err(Unreadable::Archive(_))));
     }
 
+    /// A zip64 file whose end records and one directory entry carry the given numbers
+    /// (`numbers[..3]`: entries, directory size and offset, the true ones when `true_end`),
+    /// after `prefix` bytes.
+    fn forged(
+        prefix: usize,
+        numbers: [u64; 6],
+        small: [u32; 4],
+        extra: Vec<u8>,
+        true_end: bool,
+    ) -> Vec<u8> {
+        let mut f = vec![0u8; prefix];
+        let dir_at = f.len() as u64;
+        f.extend_from_slice(ENTRY_SIGNATURE);
+        f.extend_from_slice(&[0u8; 6]);
+        f.extend_from_slice(&(small[0] as u16).to_le_bytes()); // method
+        f.extend_from_slice(&[0u8; 4]);
+        f.extend_from_slice(&small[1].to_le_bytes()); // crc
+        f.extend_from_slice(&small[2].to_le_bytes()); // packed
+        f.extend_from_slice(&small[3].to_le_bytes()); // size
+        let name = b"x-1.dist-info/METADATA";
+        f.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        f.extend_from_slice(&(extra.len() as u16).to_le_bytes());
+        f.extend_from_slice(&[0u8; 10]);
+        f.extend_from_slice(&(numbers[5] as u32).to_le_bytes()); // local offset
+        f.extend_from_slice(name);
+        f.extend_from_slice(&extra);
+        let dir_len = f.len() as u64 - dir_at;
+        let end64_at = f.len() as u64;
+        f.extend_from_slice(END64_SIGNATURE);
+        f.extend_from_slice(&[0u8; 28]);
+        let end = if true_end {
+            [1, dir_len, dir_at]
+        } else {
+            [numbers[0], numbers[1], numbers[2]]
+        };
+        for n in end {
+            f.extend_from_slice(&n.to_le_bytes());
+        }
+        f.extend_from_slice(LOCATOR_SIGNATURE);
+        f.extend_from_slice(&[0u8; 4]);
+        f.extend_from_slice(&(end64_at ^ numbers[4] % 3).to_le_bytes());
+        f.extend_from_slice(&[0u8; 4]);
+        f.extend_from_slice(END_SIGNATURE);
+        f.extend_from_slice(&[0u8; 6]);
+        f.extend_from_slice(&u16::MAX.to_le_bytes());
+        f.extend_from_slice(&u32::MAX.to_le_bytes());
+        f.extend_from_slice(&u32::MAX.to_le_bytes());
+        f.extend_from_slice(&[0u8; 2]);
+        f
+    }
+
+    #[test]
+    fn a_zip64_directory_is_followed_to_the_member() {
+        let f = forged(100, [0, 0, 0, 0, 0, 50], [8, 0, 10, 10], Vec::new(), true);
+        match read(&f).0 {
+            Err(Unreadable::Archive(why)) => assert!(why.contains("local header"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Forged counts, sizes and offsets (zip64 included): refused or read, never a panic,
+        /// an allocation they size, or a read outside the file.
+        #[test]
+        fn forged_numbers_never_panic(
+            prefix in 0usize..20_000,
+            numbers in proptest::prelude::any::<[u64; 6]>(),
+            small in proptest::prelude::any::<[u32; 4]>(),
+            extra in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
+        ) {
+            let _ = read(&forged(prefix, numbers, small, extra.clone(), false));
+            // A true directory pointing at a forged member: refused (no local header there).
+            let mut near = numbers;
+            near[4] = 0;
+            near[5] %= prefix as u64 + 1;
+            let forged_member = read(&forged(prefix, near, small, extra, true)).0;
+            proptest::prop_assert!(matches!(forged_member, Err(Unreadable::Archive(_))));
+        }
 
         /// Flipped bytes and truncations of a real wheel, and random bytes: an error or the
         /// text, never a panic, and never a read outside the file.

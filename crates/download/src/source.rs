@@ -203,6 +203,30 @@ impl IndexSource {
         }
     }
 
+    /// The indexes a command reads, from the site's layered settings
+    /// ([`site_config::SiteConfig::index_settings`]) and its own options: `None` with
+    /// `--no-index` or pip's `no-index`. The client uses pip's proxy, certificate and timeout
+    /// settings; see [`IndexSource::new`] for `cache_dir` and `scratch`.
+    pub fn from_settings(
+        settings: &DownloadSettings,
+        args: &IndexArgs,
+        cache_dir: Option<&Path>,
+        scratch: &Path,
+    ) -> Result<Option<IndexSource>, Error> {
+        let urls = index_urls(settings, args);
+        if urls.is_empty() {
+            return Ok(None);
+        }
+        let client = Client::new(&HttpSettings::from_settings(settings))?;
+        Ok(Some(IndexSource::new(client, urls, cache_dir, scratch)))
+    }
+
+    /// Makes every transfer stop at its next chunk once `flag` is set (Ctrl-C), with
+    /// [`ErrorKind::Cancelled`]; temporary files are removed.
+    pub fn set_cancel(&mut self, flag: Arc<std::sync::atomic::AtomicBool>) {
+        self.client.set_cancel(flag);
+    }
+
     pub fn urls(&self) -> &[String] {
         &self.urls
     }
@@ -452,6 +476,12 @@ impl IndexSource {
         })
     }
 }
+
+// Shared by the resolver's metadata readers and the page fetchers.
+const _: fn() = || {
+    fn shared<T: Send + Sync>() {}
+    shared::<IndexSource>();
+};
 
 /// Renames `from` to `to`, or copies it through `to`'s part file across file systems.
 fn move_into(from: &Path, to: &Path) -> std::io::Result<()> {
