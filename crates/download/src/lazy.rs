@@ -520,7 +520,7 @@ mod tests {
         }
         f.extend_from_slice(LOCATOR_SIGNATURE);
         f.extend_from_slice(&[0u8; 4]);
-        f.extend_from_slice(&(end64_at ^ numbers[4] % 3).to_le_bytes());
+        f.extend_from_slice(&(end64_at ^ (numbers[4] % 3)).to_le_bytes());
         f.extend_from_slice(&[0u8; 4]);
         f.extend_from_slice(END_SIGNATURE);
         f.extend_from_slice(&[0u8; 6]);
