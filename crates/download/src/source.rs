@@ -427,6 +427,9 @@ impl IndexSource {
     /// The scratch directory, made on first use and removed with the source.
     fn scratch(&self) -> Result<PathBuf, Error> {
         let made = self.scratch.get_or_init(|| {
+            if let Some(cache) = &self.cache {
+                cache.sweep();
+            }
             std::fs::create_dir_all(&self.scratch_parent)
                 .and_then(|()| {
                     tempfile::Builder::new()
