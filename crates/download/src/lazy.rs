@@ -70,13 +70,24 @@ impl Known {
             .parts
             .iter()
             .position(|(at, bytes)| *at <= start && end <= at.saturating_add(bytes.len() as u64));
-        let index = match found {
-            Some(i) => i,
-            None => {
-                let bytes = source.read(start, end).map_err(Unreadable::Fetch)?;
-                if bytes.len() as u64 != end - start {
-                    return Err(bad("a range answer had the wrong length"));
-                }
+        // A range whose end is known already (a directory that begins before the tail) asks
+        // only for the bytes before the known part.
+        let tail_of = |parts: &[(u64, Vec<u8>)]| {
+            parts.iter().position(|(at, bytes)| {
+                start < *at && *at <= end && end <= at.saturating_add(bytes.len() as u64)
+            })
+        };
+        let index = match (found, tail_of(&self.parts)) {
+            (Some(i), _) => i,
+            (None, Some(i)) => {
+                let at = self.parts[i].0;
+                let mut bytes = fetch(source, start, at)?;
+                bytes.extend_from_slice(&self.parts[i].1);
+                self.parts[i] = (start, bytes);
+                i
+            }
+            (None, None) => {
+                let bytes = fetch(source, start, end)?;
                 self.parts.push((start, bytes));
                 self.parts.len() - 1
             }
@@ -87,6 +98,15 @@ impl Known {
         let to = usize::try_from(end - at).map_err(|_| bad("an offset is too large"))?;
         Ok(&bytes[from..to])
     }
+}
+
+/// Bytes `start..end` from the source, exactly that many.
+fn fetch<S: Source>(source: &mut S, start: u64, end: u64) -> Result<Vec<u8>, Unreadable<S::Error>> {
+    let bytes = source.read(start, end).map_err(Unreadable::Fetch)?;
+    if bytes.len() as u64 != end - start {
+        return Err(bad("a range answer had the wrong length"));
+    }
+    Ok(bytes)
 }
 
 fn bad<E>(what: &str) -> Unreadable<E> {
@@ -366,12 +386,15 @@ mod tests {
     struct Memory<'a> {
         bytes: &'a [u8],
         requests: usize,
+        /// The furthest byte asked for besides the tail.
+        asked: u64,
     }
 
     impl Source for Memory<'_> {
         type Error = String;
         fn read(&mut self, start: u64, end: u64) -> Result<Vec<u8>, String> {
             self.requests += 1;
+            self.asked = self.asked.max(end);
             self.bytes
                 .get(start as usize..end as usize)
                 .map(<[u8]>::to_vec)
@@ -410,7 +433,11 @@ mod tests {
     fn read(bytes: &[u8]) -> (Result<String, Unreadable<String>>, usize) {
         let total = bytes.len() as u64;
         let start = total.saturating_sub(TAIL);
-        let mut source = Memory { bytes, requests: 1 };
+        let mut source = Memory {
+            bytes,
+            requests: 1,
+            asked: 0,
+        };
         let tail = bytes[start as usize..].to_vec();
         let r = read_metadata(&mut source, total, start, tail);
         (r, source.requests)
@@ -436,6 +463,28 @@ mod tests {
         let (r, n) = read(&w);
         assert_eq!(r.unwrap().as_bytes(), META);
         assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn a_directory_larger_than_the_tail_costs_only_its_missing_bytes() {
+        // 600 members: a directory of about 30 KiB, beginning before the 16 KiB tail.
+        let names: Vec<String> = (0..600).map(|i| format!("pkg/module_{i:04}.py")).collect();
+        let mut members: Vec<(&str, &[u8], bool)> =
+            vec![("pkg-1.0.dist-info/METADATA", META, true)];
+        members.extend(names.iter().map(|n| (n.as_str(), &b"x = 1\n"[..], true)));
+        let w = wheel(10, &members);
+        let total = w.len() as u64;
+        let start = total - TAIL;
+        let mut source = Memory {
+            bytes: &w,
+            requests: 1,
+            asked: 0,
+        };
+        let text = read_metadata(&mut source, total, start, w[start as usize..].to_vec());
+        assert_eq!(text.unwrap().as_bytes(), META);
+        // The tail, the directory's first part, the member: nothing of the tail asked again.
+        assert_eq!(source.requests, 3);
+        assert!(source.asked <= start, "{} asked, the tail starts at {start}", source.asked);
     }
 
     #[test]
