@@ -484,7 +484,11 @@ mod tests {
         assert_eq!(text.unwrap().as_bytes(), META);
         // The tail, the directory's first part, the member: nothing of the tail asked again.
         assert_eq!(source.requests, 3);
-        assert!(source.asked <= start, "{} asked, the tail starts at {start}", source.asked);
+        assert!(
+            source.asked <= start,
+            "{} asked, the tail starts at {start}",
+            source.asked
+        );
     }
 
     #[test]
