@@ -169,7 +169,8 @@ pub struct IndexSource {
     client: Client,
     urls: Vec<String>,
     cache: Option<IndexCache>,
-    scratch_parent: PathBuf,
+    /// Where the scratch directory may go, in order (the cache's `tmp/`, then the caller's).
+    scratch_parents: Vec<PathBuf>,
     scratch: OnceLock<Result<tempfile::TempDir, String>>,
     projects: Mutex<HashMap<String, Once<Arc<Project>>>>,
     metadata: Mutex<HashMap<String, Once<String>>>,
@@ -179,9 +180,10 @@ pub struct IndexSource {
 
 impl IndexSource {
     /// Indexes at `urls` (primary first) through `client`. Pages and metadata are kept
-    /// under `cache_dir` when given; wheels fetched whole for their metadata wait in a
-    /// temporary directory made in `<cache_dir>/index-v1/tmp`, else in `scratch` (give one
-    /// on the file system of the files' destination, so a chosen wheel is moved, not copied).
+    /// under `cache_dir` when given; wheels fetched whole for their metadata (from a server
+    /// without range support) wait in a temporary directory made in
+    /// `<cache_dir>/index-v1/tmp`, else (no cache, or not writable) in `scratch`; it is
+    /// removed with the source. Nothing touches the network until a method needs it.
     pub fn new(
         client: Client,
         urls: Vec<String>,
@@ -192,9 +194,11 @@ impl IndexSource {
         IndexSource {
             client,
             urls,
-            scratch_parent: cache
-                .as_ref()
-                .map_or_else(|| scratch.to_path_buf(), IndexCache::tmp),
+            scratch_parents: cache
+                .iter()
+                .map(IndexCache::tmp)
+                .chain([scratch.to_path_buf()])
+                .collect(),
             cache,
             scratch: OnceLock::new(),
             projects: Mutex::default(),
@@ -430,18 +434,22 @@ impl IndexSource {
             if let Some(cache) = &self.cache {
                 cache.sweep();
             }
-            std::fs::create_dir_all(&self.scratch_parent)
-                .and_then(|()| {
+            let mut why = Vec::new();
+            for parent in &self.scratch_parents {
+                let made = std::fs::create_dir_all(parent).and_then(|()| {
                     tempfile::Builder::new()
                         .prefix(".wheelhouse-metadata-")
-                        .tempdir_in(&self.scratch_parent)
-                })
-                .map_err(|e| {
-                    format!(
-                        "cannot make a temporary directory in {}: {e}",
-                        self.scratch_parent.display()
-                    )
-                })
+                        .tempdir_in(parent)
+                });
+                match made {
+                    Ok(dir) => return Ok(dir),
+                    Err(e) => why.push(format!("{}: {e}", parent.display())),
+                }
+            }
+            Err(format!(
+                "cannot make a temporary directory for wheels read whole ({})",
+                why.join("; ")
+            ))
         });
         match made {
             Ok(dir) => Ok(dir.path().to_path_buf()),
