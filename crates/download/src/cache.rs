@@ -267,6 +267,27 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Kept files and headers are untrusted: any bytes, no panic.
+        #[test]
+        fn any_kept_bytes_or_header_never_panic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            header in ".{0,60}",
+        ) {
+            let _ = Policy::parse(&header);
+            let dir = tempfile::tempdir().unwrap();
+            let cache = IndexCache::new(dir.path());
+            let url = "http://h/simple/x/";
+            std::fs::create_dir_all(cache.root.join("pages")).unwrap();
+            let mut framed = format!("{{\"url\":\"{url}\",\"status\":200}}\n").into_bytes();
+            framed.extend_from_slice(&bytes);
+            for content in [&bytes[..], &framed[..]] {
+                std::fs::write(cache.page_path(url), content).unwrap();
+                let _ = cache.page(url);
+            }
+        }
+    }
+
     #[test]
     fn pages_round_trip_and_garbage_is_ignored() {
         let dir = tempfile::tempdir().unwrap();
