@@ -75,7 +75,10 @@ fn dependencies_are_resolved_with_backtracking_as_pip() {
         log.contains("GET /files/a-2.0-py3-none-any.whl range=bytes=-"),
         "{log}"
     );
-    assert!(!log.contains("GET /files/a-2.0-py3-none-any.whl\n"), "{log}");
+    assert!(
+        !log.contains("GET /files/a-2.0-py3-none-any.whl\n"),
+        "{log}"
+    );
     assert!(
         log.contains("GET /files/c-1.9-py3-none-any.whl.metadata\n"),
         "{log}"
