@@ -505,3 +505,56 @@ fn move_into(from: &Path, to: &Path) -> std::io::Result<()> {
     let _ = std::fs::remove_file(from);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(index: &str, extra: &[&str], no_index: bool) -> DownloadSettings {
+        DownloadSettings {
+            index_url: index.into(),
+            index_url_from: Some("PIP_INDEX_URL".into()),
+            extra_index_urls: extra.iter().map(|s| s.to_string()).collect(),
+            no_index,
+            cert: None,
+            https_proxy: None,
+            http_proxy: None,
+            no_proxy: Vec::new(),
+            timeout_secs: 15,
+        }
+    }
+
+    #[test]
+    fn urls_layer_as_pip_does() {
+        let site = settings("http://site/simple", &["http://x/simple"], false);
+        assert_eq!(
+            index_urls(&site, &IndexArgs::default()),
+            ["http://site/simple", "http://x/simple"]
+        );
+        let args = IndexArgs {
+            index_url: Some("http://cli/simple".into()),
+            extra_index_urls: vec!["http://x/simple".into(), "http://y/simple".into()],
+            no_index: false,
+        };
+        assert_eq!(
+            index_urls(&site, &args),
+            ["http://cli/simple", "http://x/simple", "http://y/simple"]
+        );
+        let no = IndexArgs {
+            no_index: true,
+            ..args
+        };
+        assert!(index_urls(&site, &no).is_empty());
+        let off = settings("http://site/simple", &[], true);
+        assert!(index_urls(&off, &IndexArgs::default()).is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        let none = IndexSource::from_settings(&off, &IndexArgs::default(), None, dir.path());
+        assert!(none.unwrap().is_none());
+        let some = IndexSource::from_settings(&site, &IndexArgs::default(), None, dir.path());
+        assert_eq!(some.unwrap().unwrap().urls().len(), 2);
+        assert_eq!(
+            IndexSource::page_url("http://h/simple/", "Foo_Bar"),
+            "http://h/simple/foo-bar/"
+        );
+    }
+}
