@@ -15,7 +15,6 @@
 //! page fetched again), never a panic.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
@@ -87,8 +86,6 @@ fn now() -> u64 {
 pub(crate) struct IndexCache {
     root: PathBuf,
 }
-
-static SERIAL: AtomicU64 = AtomicU64::new(0);
 
 fn key(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
@@ -204,21 +201,37 @@ impl IndexCache {
     }
 
     /// Writes `bytes` to `path` through a temporary file in `tmp/` (best effort: a cache that
-    /// cannot be written is only not used).
+    /// cannot be written is only not used). Temporary names are random: nodes of a job share
+    /// a home directory, and their process ids may be equal.
     fn write(&self, path: &Path, bytes: &[u8]) {
         let tmp = self.tmp();
         let Some(parent) = path.parent() else { return };
         if std::fs::create_dir_all(parent).is_err() || std::fs::create_dir_all(&tmp).is_err() {
             return;
         }
-        let serial = SERIAL.fetch_add(1, Ordering::Relaxed);
-        let temp = crate::transfer::TempFile::new(tmp.join(format!(
-            "{}.{}.{serial}",
-            path.file_name().unwrap_or_default().to_string_lossy(),
-            std::process::id()
-        )));
-        if std::fs::write(temp.path(), bytes).is_ok() {
+        let Ok(mut temp) = tempfile::Builder::new().prefix(".page-").tempfile_in(&tmp) else {
+            return;
+        };
+        if std::io::Write::write_all(&mut temp, bytes).is_ok() {
             let _ = temp.persist(path);
+        }
+    }
+
+    /// Removes what killed processes left in `tmp/` (a day old: nothing still being written).
+    pub(crate) fn sweep(&self) {
+        let Ok(entries) = std::fs::read_dir(self.tmp()) else {
+            return;
+        };
+        let day_ago = SystemTime::now() - std::time::Duration::from_secs(24 * 3600);
+        for entry in entries.flatten() {
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t < day_ago);
+            if old {
+                let path = entry.path();
+                let _ = std::fs::remove_dir_all(&path).or_else(|_| std::fs::remove_file(&path));
+            }
         }
     }
 }
@@ -251,6 +264,27 @@ mod tests {
             },
             cache_control: cache_control.into(),
             age: 0,
+        }
+    }
+
+    proptest::proptest! {
+        /// Kept files and headers are untrusted: any bytes, no panic.
+        #[test]
+        fn any_kept_bytes_or_header_never_panic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            header in ".{0,60}",
+        ) {
+            let _ = Policy::parse(&header);
+            let dir = tempfile::tempdir().unwrap();
+            let cache = IndexCache::new(dir.path());
+            let url = "http://h/simple/x/";
+            std::fs::create_dir_all(cache.root.join("pages")).unwrap();
+            let mut framed = format!("{{\"url\":\"{url}\",\"status\":200}}\n").into_bytes();
+            framed.extend_from_slice(&bytes);
+            for content in [&bytes[..], &framed[..]] {
+                std::fs::write(cache.page_path(url), content).unwrap();
+                let _ = cache.page(url);
+            }
         }
     }
 

@@ -70,13 +70,24 @@ impl Known {
             .parts
             .iter()
             .position(|(at, bytes)| *at <= start && end <= at.saturating_add(bytes.len() as u64));
-        let index = match found {
-            Some(i) => i,
-            None => {
-                let bytes = source.read(start, end).map_err(Unreadable::Fetch)?;
-                if bytes.len() as u64 != end - start {
-                    return Err(bad("a range answer had the wrong length"));
-                }
+        // A range whose end is known already (a directory that begins before the tail) asks
+        // only for the bytes before the known part.
+        let tail_of = |parts: &[(u64, Vec<u8>)]| {
+            parts.iter().position(|(at, bytes)| {
+                start < *at && *at <= end && end <= at.saturating_add(bytes.len() as u64)
+            })
+        };
+        let index = match (found, tail_of(&self.parts)) {
+            (Some(i), _) => i,
+            (None, Some(i)) => {
+                let at = self.parts[i].0;
+                let mut bytes = fetch(source, start, at)?;
+                bytes.extend_from_slice(&self.parts[i].1);
+                self.parts[i] = (start, bytes);
+                i
+            }
+            (None, None) => {
+                let bytes = fetch(source, start, end)?;
                 self.parts.push((start, bytes));
                 self.parts.len() - 1
             }
@@ -87,6 +98,15 @@ impl Known {
         let to = usize::try_from(end - at).map_err(|_| bad("an offset is too large"))?;
         Ok(&bytes[from..to])
     }
+}
+
+/// Bytes `start..end` from the source, exactly that many.
+fn fetch<S: Source>(source: &mut S, start: u64, end: u64) -> Result<Vec<u8>, Unreadable<S::Error>> {
+    let bytes = source.read(start, end).map_err(Unreadable::Fetch)?;
+    if bytes.len() as u64 != end - start {
+        return Err(bad("a range answer had the wrong length"));
+    }
+    Ok(bytes)
 }
 
 fn bad<E>(what: &str) -> Unreadable<E> {
@@ -366,12 +386,15 @@ mod tests {
     struct Memory<'a> {
         bytes: &'a [u8],
         requests: usize,
+        /// The furthest byte asked for besides the tail.
+        asked: u64,
     }
 
     impl Source for Memory<'_> {
         type Error = String;
         fn read(&mut self, start: u64, end: u64) -> Result<Vec<u8>, String> {
             self.requests += 1;
+            self.asked = self.asked.max(end);
             self.bytes
                 .get(start as usize..end as usize)
                 .map(<[u8]>::to_vec)
@@ -410,7 +433,11 @@ mod tests {
     fn read(bytes: &[u8]) -> (Result<String, Unreadable<String>>, usize) {
         let total = bytes.len() as u64;
         let start = total.saturating_sub(TAIL);
-        let mut source = Memory { bytes, requests: 1 };
+        let mut source = Memory {
+            bytes,
+            requests: 1,
+            asked: 0,
+        };
         let tail = bytes[start as usize..].to_vec();
         let r = read_metadata(&mut source, total, start, tail);
         (r, source.requests)
@@ -436,6 +463,32 @@ mod tests {
         let (r, n) = read(&w);
         assert_eq!(r.unwrap().as_bytes(), META);
         assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn a_directory_larger_than_the_tail_costs_only_its_missing_bytes() {
+        // 600 members: a directory of about 30 KiB, beginning before the 16 KiB tail.
+        let names: Vec<String> = (0..600).map(|i| format!("pkg/module_{i:04}.py")).collect();
+        let mut members: Vec<(&str, &[u8], bool)> =
+            vec![("pkg-1.0.dist-info/METADATA", META, true)];
+        members.extend(names.iter().map(|n| (n.as_str(), &b"x = 1\n"[..], true)));
+        let w = wheel(10, &members);
+        let total = w.len() as u64;
+        let start = total - TAIL;
+        let mut source = Memory {
+            bytes: &w,
+            requests: 1,
+            asked: 0,
+        };
+        let text = read_metadata(&mut source, total, start, w[start as usize..].to_vec());
+        assert_eq!(text.unwrap().as_bytes(), META);
+        // The tail, the directory's first part, the member: nothing of the tail asked again.
+        assert_eq!(source.requests, 3);
+        assert!(
+            source.asked <= start,
+            "{} asked, the tail starts at {start}",
+            source.asked
+        );
     }
 
     #[test]
@@ -480,8 +533,86 @@ mod tests {
         assert!(matches!(read(&w).0, Err(Unreadable::Archive(_))));
     }
 
+    /// A zip64 file whose end records and one directory entry carry the given numbers
+    /// (`numbers[..3]`: entries, directory size and offset, the true ones when `true_end`),
+    /// after `prefix` bytes.
+    fn forged(
+        prefix: usize,
+        numbers: [u64; 6],
+        small: [u32; 4],
+        extra: Vec<u8>,
+        true_end: bool,
+    ) -> Vec<u8> {
+        let mut f = vec![0u8; prefix];
+        let dir_at = f.len() as u64;
+        f.extend_from_slice(ENTRY_SIGNATURE);
+        f.extend_from_slice(&[0u8; 6]);
+        f.extend_from_slice(&(small[0] as u16).to_le_bytes()); // method
+        f.extend_from_slice(&[0u8; 4]);
+        f.extend_from_slice(&small[1].to_le_bytes()); // crc
+        f.extend_from_slice(&small[2].to_le_bytes()); // packed
+        f.extend_from_slice(&small[3].to_le_bytes()); // size
+        let name = b"x-1.dist-info/METADATA";
+        f.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        f.extend_from_slice(&(extra.len() as u16).to_le_bytes());
+        f.extend_from_slice(&[0u8; 10]);
+        f.extend_from_slice(&(numbers[5] as u32).to_le_bytes()); // local offset
+        f.extend_from_slice(name);
+        f.extend_from_slice(&extra);
+        let dir_len = f.len() as u64 - dir_at;
+        let end64_at = f.len() as u64;
+        f.extend_from_slice(END64_SIGNATURE);
+        f.extend_from_slice(&[0u8; 28]);
+        let end = if true_end {
+            [1, dir_len, dir_at]
+        } else {
+            [numbers[0], numbers[1], numbers[2]]
+        };
+        for n in end {
+            f.extend_from_slice(&n.to_le_bytes());
+        }
+        f.extend_from_slice(LOCATOR_SIGNATURE);
+        f.extend_from_slice(&[0u8; 4]);
+        f.extend_from_slice(&(end64_at ^ (numbers[4] % 3)).to_le_bytes());
+        f.extend_from_slice(&[0u8; 4]);
+        f.extend_from_slice(END_SIGNATURE);
+        f.extend_from_slice(&[0u8; 6]);
+        f.extend_from_slice(&u16::MAX.to_le_bytes());
+        f.extend_from_slice(&u32::MAX.to_le_bytes());
+        f.extend_from_slice(&u32::MAX.to_le_bytes());
+        f.extend_from_slice(&[0u8; 2]);
+        f
+    }
+
+    #[test]
+    fn a_zip64_directory_is_followed_to_the_member() {
+        let f = forged(100, [0, 0, 0, 0, 0, 50], [8, 0, 10, 10], Vec::new(), true);
+        match read(&f).0 {
+            Err(Unreadable::Archive(why)) => assert!(why.contains("local header"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Forged counts, sizes and offsets (zip64 included): refused or read, never a panic,
+        /// an allocation they size, or a read outside the file.
+        #[test]
+        fn forged_numbers_never_panic(
+            prefix in 0usize..20_000,
+            numbers in proptest::prelude::any::<[u64; 6]>(),
+            small in proptest::prelude::any::<[u32; 4]>(),
+            extra in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
+        ) {
+            let _ = read(&forged(prefix, numbers, small, extra.clone(), false));
+            // A true directory pointing at a forged member: refused (no local header there).
+            let mut near = numbers;
+            near[4] = 0;
+            near[5] %= prefix as u64 + 1;
+            let forged_member = read(&forged(prefix, near, small, extra, true)).0;
+            proptest::prop_assert!(matches!(forged_member, Err(Unreadable::Archive(_))));
+        }
 
         /// Flipped bytes and truncations of a real wheel, and random bytes: an error or the
         /// text, never a panic, and never a read outside the file.

@@ -11,6 +11,9 @@ pub struct FileEntry {
     /// Absolute URL (resolved against the page's).
     pub url: String,
     pub sha256: Option<String>,
+    /// Every hash the index gives, `(algorithm, hex digest)`, algorithm in lower case
+    /// (`sha256` among them when given); for `--require-hashes` with other algorithms.
+    pub hashes: Vec<(String, String)>,
     pub requires_python: Option<String>,
     /// PEP 658/714: the index serves the wheel's METADATA at `url + ".metadata"`; `Some(None)`
     /// when offered without a hash.
@@ -59,14 +62,23 @@ fn parse_json(page_url: &str, text: &str) -> Result<Vec<FileEntry>, String> {
                 }
                 _ => None,
             });
+        let hashes: Vec<(String, String)> = f
+            .get("hashes")
+            .and_then(Value::as_object)
+            .map(|h| {
+                h.iter()
+                    .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
         out.push(FileEntry {
             filename: filename.to_string(),
             url: join(page_url, url),
-            sha256: f
-                .get("hashes")
-                .and_then(|h| h.get("sha256"))
-                .and_then(Value::as_str)
-                .map(str::to_string),
+            sha256: hashes
+                .iter()
+                .find(|(k, _)| k == "sha256")
+                .map(|(_, v)| v.clone()),
+            hashes,
             requires_python: f
                 .get("requires-python")
                 .and_then(Value::as_str)
@@ -117,10 +129,19 @@ fn parse_html(page_url: &str, text: &str) -> Vec<FileEntry> {
         let metadata = get("data-core-metadata")
             .or_else(|| get("data-dist-info-metadata"))
             .map(|v| v.strip_prefix("sha256=").map(str::to_string));
+        let hashes: Vec<(String, String)> = fragment
+            .as_deref()
+            .and_then(|f| f.split_once('='))
+            .map(|(k, v)| vec![(k.to_ascii_lowercase(), v.to_string())])
+            .unwrap_or_default();
         out.push(FileEntry {
             filename,
             url: join(page_url, &href),
-            sha256: fragment.and_then(|f| f.strip_prefix("sha256=").map(str::to_string)),
+            sha256: hashes
+                .iter()
+                .find(|(k, _)| k == "sha256")
+                .map(|(_, v)| v.clone()),
+            hashes,
             requires_python: get("data-requires-python"),
             metadata,
             yanked: get("data-yanked").is_some(),
@@ -265,10 +286,13 @@ mod tests {
         let page = r#"<!DOCTYPE html><html><body>
 <a href="../../f/six-1.17.0-py2.py3-none-any.whl#sha256=abc" data-requires-python="&gt;=2.7" data-core-metadata="sha256=def">six-1.17.0-py2.py3-none-any.whl</a><br/>
 <a href='six-1.0.tar.gz' data-yanked>six-1.0.tar.gz</a>
+<a href="six-0.9.tar.gz#SHA512=ff">six-0.9.tar.gz</a>
 <abbr>not a link</abbr><a>no href</a>
 </body></html>"#;
         let files = parse("http://h/simple/six/", "text/html", page.as_bytes()).unwrap();
-        assert_eq!(files.len(), 2);
+        assert_eq!(files.len(), 3);
+        assert_eq!(files[2].sha256, None);
+        assert_eq!(files[2].hashes, [("sha512".to_string(), "ff".to_string())]);
         assert_eq!(files[0].url, "http://h/f/six-1.17.0-py2.py3-none-any.whl");
         assert_eq!(files[0].sha256.as_deref(), Some("abc"));
         assert_eq!(files[0].requires_python.as_deref(), Some(">=2.7"));
@@ -291,6 +315,7 @@ mod tests {
         assert_eq!(files[0].metadata, Some(Some("m".into())));
         assert!(files[1].yanked);
         assert_eq!(files[1].metadata, Some(None));
+        assert_eq!(files[0].hashes, [("sha256".to_string(), "abc".to_string())]);
         assert!(parse("u", "application/vnd.pypi.simple.v1+json", b"<html>").is_err());
         assert!(parse("u", "application/octet-stream", b"\x00\x01").is_err());
     }

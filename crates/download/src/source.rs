@@ -153,26 +153,37 @@ impl Project {
     }
 }
 
-type Answer = Arc<OnceLock<Result<String, Error>>>;
+/// A value computed once, shared by the threads that ask for it meanwhile.
+type Once<T> = Arc<OnceLock<Result<T, Error>>>;
+
+/// A page as had: status, content type, body, and how.
+struct Got {
+    status: u16,
+    content_type: String,
+    body: Vec<u8>,
+    origin: PageOrigin,
+}
 
 /// Package indexes, read for candidates, metadata and files.
 pub struct IndexSource {
     client: Client,
     urls: Vec<String>,
     cache: Option<IndexCache>,
-    scratch_parent: PathBuf,
+    /// Where the scratch directory may go, in order (the cache's `tmp/`, then the caller's).
+    scratch_parents: Vec<PathBuf>,
     scratch: OnceLock<Result<tempfile::TempDir, String>>,
-    projects: Mutex<HashMap<String, Arc<OnceLock<Result<Arc<Project>, Error>>>>>,
-    metadata: Mutex<HashMap<String, Answer>>,
+    projects: Mutex<HashMap<String, Once<Arc<Project>>>>,
+    metadata: Mutex<HashMap<String, Once<String>>>,
     /// Whole wheels fetched for their metadata, by URL: moved when chosen.
     staged: Mutex<HashMap<String, PathBuf>>,
 }
 
 impl IndexSource {
     /// Indexes at `urls` (primary first) through `client`. Pages and metadata are kept
-    /// under `cache_dir` when given; wheels fetched whole for their metadata wait in a
-    /// temporary directory made in `<cache_dir>/index-v1/tmp`, else in `scratch` (give one
-    /// on the file system of the files' destination, so a chosen wheel is moved, not copied).
+    /// under `cache_dir` when given; wheels fetched whole for their metadata (from a server
+    /// without range support) wait in a temporary directory made in
+    /// `<cache_dir>/index-v1/tmp`, else (no cache, or not writable) in `scratch`; it is
+    /// removed with the source. Nothing touches the network until a method needs it.
     pub fn new(
         client: Client,
         urls: Vec<String>,
@@ -183,15 +194,41 @@ impl IndexSource {
         IndexSource {
             client,
             urls,
-            scratch_parent: cache
-                .as_ref()
-                .map_or_else(|| scratch.to_path_buf(), IndexCache::tmp),
+            scratch_parents: cache
+                .iter()
+                .map(IndexCache::tmp)
+                .chain([scratch.to_path_buf()])
+                .collect(),
             cache,
             scratch: OnceLock::new(),
             projects: Mutex::default(),
             metadata: Mutex::default(),
             staged: Mutex::default(),
         }
+    }
+
+    /// The indexes a command reads, from the site's layered settings
+    /// ([`site_config::SiteConfig::index_settings`]) and its own options: `None` with
+    /// `--no-index` or pip's `no-index`. The client uses pip's proxy, certificate and timeout
+    /// settings; see [`IndexSource::new`] for `cache_dir` and `scratch`.
+    pub fn from_settings(
+        settings: &DownloadSettings,
+        args: &IndexArgs,
+        cache_dir: Option<&Path>,
+        scratch: &Path,
+    ) -> Result<Option<IndexSource>, Error> {
+        let urls = index_urls(settings, args);
+        if urls.is_empty() {
+            return Ok(None);
+        }
+        let client = Client::new(&HttpSettings::from_settings(settings))?;
+        Ok(Some(IndexSource::new(client, urls, cache_dir, scratch)))
+    }
+
+    /// Makes every transfer stop at its next chunk once `flag` is set (Ctrl-C), with
+    /// [`ErrorKind::Cancelled`]; temporary files are removed.
+    pub fn set_cancel(&mut self, flag: Arc<std::sync::atomic::AtomicBool>) {
+        self.client.set_cancel(flag);
     }
 
     pub fn urls(&self) -> &[String] {
@@ -233,11 +270,10 @@ impl IndexSource {
         };
         for (index, base) in self.urls.iter().enumerate() {
             let url = IndexSource::page_url(base, key);
-            let (status, content_type, body, origin) =
-                self.page(&url).map_err(|e| e.at_index(base))?;
-            let found = status != 404;
+            let got = self.page(&url).map_err(|e| e.at_index(base))?;
+            let found = got.status != 404;
             if found {
-                let entries = page::parse(&url, &content_type, &body).map_err(|e| {
+                let entries = page::parse(&url, &got.content_type, &got.body).map_err(|e| {
                     Error::new(
                         ErrorKind::Index,
                         format!(
@@ -255,7 +291,7 @@ impl IndexSource {
                 url,
                 index,
                 found,
-                origin,
+                origin: got.origin,
             });
         }
         Ok(Arc::new(project))
@@ -263,46 +299,51 @@ impl IndexSource {
 
     /// A page: the kept copy while fresh, else revalidated, else fetched. A kept copy that
     /// does not parse is fetched again.
-    fn page(&self, url: &str) -> Result<(u16, String, Vec<u8>, PageOrigin), Error> {
+    fn page(&self, url: &str) -> Result<Got, Error> {
         let kept = self.cache.as_ref().and_then(|c| c.page(url));
-        if let Some(k) = &kept {
+        if let (Some(k), Some(cache)) = (&kept, &self.cache) {
             let usable = k.status == 404 || page::parse(url, &k.content_type, &k.body).is_ok();
             if !usable {
-                self.cache.as_ref().map(|c| c.drop_page(url));
+                cache.drop_page(url);
                 return self.fetch_page(url, None);
             }
             if k.is_fresh() {
-                return Ok((
-                    k.status,
-                    k.content_type.clone(),
-                    k.body.clone(),
-                    PageOrigin::Cache,
-                ));
+                return Ok(Got {
+                    status: k.status,
+                    content_type: k.content_type.clone(),
+                    body: k.body.clone(),
+                    origin: PageOrigin::Cache,
+                });
             }
         }
         self.fetch_page(url, kept)
     }
 
-    fn fetch_page(
-        &self,
-        url: &str,
-        kept: Option<crate::cache::KeptPage>,
-    ) -> Result<(u16, String, Vec<u8>, PageOrigin), Error> {
+    fn fetch_page(&self, url: &str, kept: Option<crate::cache::KeptPage>) -> Result<Got, Error> {
         let validators = kept
             .as_ref()
             .map(|k| k.validators.clone())
             .unwrap_or_default();
+        let fetched = |meta: crate::http::PageMeta, body| Got {
+            status: meta.status,
+            content_type: meta.content_type,
+            body,
+            origin: PageOrigin::Fetched,
+        };
         match self.client.page(url, &validators)? {
             PageAnswer::NotModified(meta) => match (kept, &self.cache) {
                 (Some(k), Some(cache)) => {
                     let k = cache.renew_page(url, k, &meta);
-                    Ok((k.status, k.content_type, k.body, PageOrigin::Revalidated))
+                    Ok(Got {
+                        status: k.status,
+                        content_type: k.content_type,
+                        body: k.body,
+                        origin: PageOrigin::Revalidated,
+                    })
                 }
                 // A 304 to a request without validators: ask again, plainly.
                 _ => match self.client.page(url, &Validators::default())? {
-                    PageAnswer::Page(meta, body) => {
-                        Ok((meta.status, meta.content_type, body, PageOrigin::Fetched))
-                    }
+                    PageAnswer::Page(meta, body) => Ok(fetched(meta, body)),
                     PageAnswer::NotModified(_) => Err(Error::new(
                         ErrorKind::Index,
                         format!("{url} answered 304 Not Modified to a plain request"),
@@ -313,7 +354,7 @@ impl IndexSource {
                 if let Some(cache) = &self.cache {
                     cache.keep_page(url, &meta, &body);
                 }
-                Ok((meta.status, meta.content_type, body, PageOrigin::Fetched))
+                Ok(fetched(meta, body))
             }
         }
     }
@@ -390,18 +431,25 @@ impl IndexSource {
     /// The scratch directory, made on first use and removed with the source.
     fn scratch(&self) -> Result<PathBuf, Error> {
         let made = self.scratch.get_or_init(|| {
-            std::fs::create_dir_all(&self.scratch_parent)
-                .and_then(|()| {
+            if let Some(cache) = &self.cache {
+                cache.sweep();
+            }
+            let mut why = Vec::new();
+            for parent in &self.scratch_parents {
+                let made = std::fs::create_dir_all(parent).and_then(|()| {
                     tempfile::Builder::new()
                         .prefix(".wheelhouse-metadata-")
-                        .tempdir_in(&self.scratch_parent)
-                })
-                .map_err(|e| {
-                    format!(
-                        "cannot make a temporary directory in {}: {e}",
-                        self.scratch_parent.display()
-                    )
-                })
+                        .tempdir_in(parent)
+                });
+                match made {
+                    Ok(dir) => return Ok(dir),
+                    Err(e) => why.push(format!("{}: {e}", parent.display())),
+                }
+            }
+            Err(format!(
+                "cannot make a temporary directory for wheels read whole ({})",
+                why.join("; ")
+            ))
         });
         match made {
             Ok(dir) => Ok(dir.path().to_path_buf()),
@@ -440,6 +488,12 @@ impl IndexSource {
     }
 }
 
+// Shared by the resolver's metadata readers and the page fetchers.
+const _: fn() = || {
+    fn shared<T: Send + Sync>() {}
+    shared::<IndexSource>();
+};
+
 /// Renames `from` to `to`, or copies it through `to`'s part file across file systems.
 fn move_into(from: &Path, to: &Path) -> std::io::Result<()> {
     if std::fs::rename(from, to).is_ok() {
@@ -450,4 +504,57 @@ fn move_into(from: &Path, to: &Path) -> std::io::Result<()> {
     part.persist(to)?;
     let _ = std::fs::remove_file(from);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(index: &str, extra: &[&str], no_index: bool) -> DownloadSettings {
+        DownloadSettings {
+            index_url: index.into(),
+            index_url_from: Some("PIP_INDEX_URL".into()),
+            extra_index_urls: extra.iter().map(|s| s.to_string()).collect(),
+            no_index,
+            cert: None,
+            https_proxy: None,
+            http_proxy: None,
+            no_proxy: Vec::new(),
+            timeout_secs: 15,
+        }
+    }
+
+    #[test]
+    fn urls_layer_as_pip_does() {
+        let site = settings("http://site/simple", &["http://x/simple"], false);
+        assert_eq!(
+            index_urls(&site, &IndexArgs::default()),
+            ["http://site/simple", "http://x/simple"]
+        );
+        let args = IndexArgs {
+            index_url: Some("http://cli/simple".into()),
+            extra_index_urls: vec!["http://x/simple".into(), "http://y/simple".into()],
+            no_index: false,
+        };
+        assert_eq!(
+            index_urls(&site, &args),
+            ["http://cli/simple", "http://x/simple", "http://y/simple"]
+        );
+        let no = IndexArgs {
+            no_index: true,
+            ..args
+        };
+        assert!(index_urls(&site, &no).is_empty());
+        let off = settings("http://site/simple", &[], true);
+        assert!(index_urls(&off, &IndexArgs::default()).is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        let none = IndexSource::from_settings(&off, &IndexArgs::default(), None, dir.path());
+        assert!(none.unwrap().is_none());
+        let some = IndexSource::from_settings(&site, &IndexArgs::default(), None, dir.path());
+        assert_eq!(some.unwrap().unwrap().urls().len(), 2);
+        assert_eq!(
+            IndexSource::page_url("http://h/simple/", "Foo_Bar"),
+            "http://h/simple/foo-bar/"
+        );
+    }
 }

@@ -159,8 +159,7 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
     }
     let mut client = Client::new(&HttpSettings::from_settings(&settings))
         .map_err(|e| (EXIT_INPUT, e.message))?;
-    // Ctrl-C stops the transfers at their next chunk; their temporary files are removed.
-    client.set_cancel(crate::pyenv::install::cancel_on_signals());
+    client.set_cancel(cancel_on_signals());
     std::fs::create_dir_all(&args.dest).map_err(|e| {
         (
             EXIT_INPUT,
@@ -218,6 +217,26 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
         );
     }
     Ok(())
+}
+
+/// Ctrl-C (or the scheduler's SIGTERM) stops the transfers at their next chunk and their
+/// temporary files are removed; a second one exits at once (a stalled server).
+fn cancel_on_signals() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for signal in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        // In this order: the exit looks at the flag before the first signal sets it.
+        let _ = signal_hook::flag::register_conditional_shutdown(
+            signal,
+            EXIT_INTERRUPTED,
+            cancel.clone(),
+        );
+        let _ = signal_hook::flag::register(signal, cancel.clone());
+    }
+    cancel
 }
 
 /// The site's warnings for a wheel that is not pure Python.

@@ -196,3 +196,34 @@ fn ctrl_c_while_reading_metadata_leaves_nothing() {
         .unwrap_or_default();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Without range support every candidate is fetched whole to read its METADATA, once; the
+/// ones not chosen never reach the destination, and the chosen one is moved there, not
+/// fetched again.
+#[test]
+fn without_ranges_candidates_wait_outside_the_destination() {
+    let site = Site::new();
+    let index = backtracking_index(&site, &[]);
+    std::fs::write(index.root.join("no-ranges"), "").unwrap();
+    let dest = site.path("out");
+    let out = index::download(&site, &index.url, &["app", "-d", dest.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        wheels_in(&dest),
+        ["app-1.0-py3-none-any.whl", "lib-1.0-py3-none-any.whl"]
+    );
+    only_complete_chosen_files(&index, &dest);
+    let log = index.requests();
+    for v in 1..=7 {
+        let asked = log
+            .lines()
+            .filter(|l| l.starts_with(&format!("GET /files/lib-{v}.0-py3-none-any.whl")))
+            .count();
+        assert_eq!(asked, 1, "lib {v}.0: {log}");
+    }
+    let scratch = site.path(".cache/wheelhouse/index-v1/tmp");
+    let left: Vec<_> = std::fs::read_dir(&scratch)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+}

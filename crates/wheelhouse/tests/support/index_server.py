@@ -8,7 +8,8 @@ index.json (PEP 503 index.html otherwise).
   ROOT/cache-control, when present, holds their Cache-Control header (a missing project's
   404 carries it too).
 - Logs: ROOT/requests.log gets `GET PATH` (with ` range=SPEC` for a range request) per
-  request; ROOT/transfers.log gets `STATUS BODY-BYTES GET PATH` per answer.
+  request; ROOT/transfers.log gets `STATUS BODY-BYTES METHOD PATH` per answer. HEAD is
+  answered (with Accept-Ranges), as uv asks it before range requests.
 - Faults on demand: a file FOO with a FOO.cut beside it is sent only halfway, once; with a
   FOO.slow beside it, it is sent in 16 KiB pieces 50 ms apart.
 
@@ -97,6 +98,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
             log("transfers.log", "200 %d GET %s" % (sent, self.path))
             return
         self.send(200, data, "application/octet-stream")
+
+    def do_HEAD(self):
+        # uv asks first whether a file supports ranges; answered as a static server would.
+        log("requests.log", "HEAD %s" % self.path)
+        path = os.path.normpath(os.path.join(ROOT, self.path.split("?")[0].lstrip("/")))
+        if not path.startswith(ROOT) or not os.path.isfile(path):
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            log("transfers.log", "404 0 HEAD %s" % self.path)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(os.path.getsize(path)))
+        if not os.path.exists(os.path.join(ROOT, "no-ranges")):
+            self.send_header("Accept-Ranges", "bytes")
+        self.end_headers()
+        log("transfers.log", "200 0 HEAD %s" % self.path)
 
     @staticmethod
     def span(rng, size):
