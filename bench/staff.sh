@@ -47,10 +47,10 @@ t() {
 sync
 index_cold=$(t "$wh" index "$house")
 index_warm=$(t "$wh" index "$house")
-audit_fresh=$(t "$wh" audit "$house" --python 3.11 3.12)
-audit_resolve=$(t "$wh" audit "$house" --python 3.11 3.12 --resolve)
-unresolvable=$("$wh" audit "$house" --python 3.11 3.12 --resolve --format json 2>/dev/null | python3 -c 'import json,sys; print(sum(f["kind"] == "unresolvable" for f in json.load(sys.stdin)["findings"]))' || true)
-problems=$("$wh" audit "$house" --python 3.11 3.12 --format json 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["findings"]))' || true)
+audit_fresh=$(t "$wh" audit "$house" --python 3.11 --python 3.12)
+audit_resolve=$(t "$wh" audit "$house" --python 3.11 --python 3.12 --resolve)
+unresolvable=$("$wh" audit "$house" --python 3.11 --python 3.12 --resolve --format json 2>/dev/null | python3 -c 'import json,sys; print(sum(f["kind"] == "unresolvable" for f in json.load(sys.stdin)["findings"]))' || true)
+problems=$("$wh" audit "$house" --python 3.11 --python 3.12 --format json 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["findings"]))' || true)
 html_first=$(t "$wh" index "$house" --html "$out")
 html_again=$(t "$wh" index "$house" --html "$out")
 wheels=$(find "$house" -name '*.whl' | wc -l)
@@ -107,8 +107,8 @@ kill $pid; wait $pid 2>/dev/null || true
     echo "| --- | --- |"
     echo "| \`wheelhouse index\` (every wheel opened and hashed) | $index_cold |"
     echo "| \`wheelhouse index\` again (nothing changed: metadata reused) | $index_warm |"
-    echo "| \`wheelhouse audit --python 3.11 3.12\` (fresh catalog; $problems findings) | $audit_fresh |"
-    echo "| \`wheelhouse audit --python 3.11 3.12 --resolve\` ($unresolvable \`unresolvable\` findings) | $audit_resolve |"
+    echo "| \`wheelhouse audit --python 3.11 --python 3.12\` (fresh catalog; $problems findings) | $audit_fresh |"
+    echo "| \`wheelhouse audit --python 3.11 --python 3.12 --resolve\` ($unresolvable \`unresolvable\` findings) | $audit_resolve |"
     echo "| \`wheelhouse index --html\` (first: links, metadata files, pages) | $html_first |"
     echo "| \`wheelhouse index --html\` again | $html_again |"
     echo

@@ -141,7 +141,7 @@ pub fn run(command: CacheCommand) -> i32 {
         CacheCommand::Info { format, .. } => {
             let info = cache.info();
             if format == "json" {
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({
                         "dir": cache.root().display().to_string(),
@@ -152,19 +152,20 @@ pub fn run(command: CacheCommand) -> i32 {
                     })
                 );
             } else {
-                println!("cache:   {}", cache.root().display());
-                println!("entries: {} wheels", info.entries);
-                println!(
+                outln!("cache:   {}", cache.root().display());
+                outln!("entries: {} wheels", info.entries);
+                outln!(
                     "files:   {} (bound {})",
-                    info.files, DEFAULT_LIMITS.max_files
+                    info.files,
+                    DEFAULT_LIMITS.max_files
                 );
-                println!(
+                outln!(
                     "size:    {} (bound {})",
                     human(info.bytes),
                     human(DEFAULT_LIMITS.max_bytes)
                 );
                 if info.partial > 0 {
-                    println!(
+                    outln!(
                         "partial: {} (writes in progress or interrupted)",
                         info.partial
                     );
@@ -175,7 +176,7 @@ pub fn run(command: CacheCommand) -> i32 {
         CacheCommand::Clean { .. } => {
             let p = cache.clean();
             interpreter::AnswerCache::clear(cache.root());
-            println!(
+            outln!(
                 "Removed {} entries ({} files, {}) from {}",
                 p.entries,
                 p.files,
@@ -195,7 +196,7 @@ pub fn run(command: CacheCommand) -> i32 {
             };
             let p = cache.prune(limits);
             let left = cache.info();
-            println!(
+            outln!(
                 "Removed {} entries ({} files, {}) and {} interrupted writes; {} entries, {} \
                  files, {} left",
                 p.entries,

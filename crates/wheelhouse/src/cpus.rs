@@ -16,9 +16,9 @@ pub fn run(args: CpusArgs) -> i32 {
     let site = SiteConfig::from_env(&Environment::from_process());
     let cpus = site.job_cpus_explained();
     if args.explain {
-        print!("{cpus}");
+        out!("{cpus}");
     } else {
-        println!("{}", cpus.count);
+        outln!("{}", cpus.count);
     }
     0
 }

@@ -25,10 +25,10 @@ pub fn run(args: DoctorArgs) -> i32 {
     let site = SiteConfig::from_env(&Environment::from_process());
     let report = doctor::diagnose(&site, args.env.as_deref());
     match args.format {
-        Format::Json => println!("{:#}", report.to_json()),
+        Format::Json => outln!("{:#}", report.to_json()),
         Format::Text => {
             if let Some(env) = &report.environment {
-                println!(
+                outln!(
                     "wheelhouse doctor: {} (Python {}, {} packages)",
                     env.root.display(),
                     if env.version.is_empty() {
@@ -40,17 +40,17 @@ pub fn run(args: DoctorArgs) -> i32 {
                 );
             }
             for f in &report.findings {
-                println!("\nproblem ({}): {}", f.check, f.what);
-                println!("  why: {}", f.why);
-                println!("  fix: {}", f.fix);
+                outln!("\nproblem ({}): {}", f.check, f.what);
+                outln!("  why: {}", f.why);
+                outln!("  fix: {}", f.fix);
             }
             for note in &report.notes {
-                println!("note: {note}");
+                outln!("note: {note}");
             }
             match report.findings.len() {
-                0 => println!("no problems found"),
-                1 => println!("\n1 problem found"),
-                n => println!("\n{n} problems found"),
+                0 => outln!("no problems found"),
+                1 => outln!("\n1 problem found"),
+                n => outln!("\n{n} problems found"),
             }
         }
     }

@@ -28,8 +28,9 @@ pub struct IndexArgs {
     /// With --html: the CPU levels and their directories from the site's pip configuration
     /// files (or directories of `pip-*.conf`), each file one level named after it
     /// (`pip-x86-64-v3.conf` is `x86-64-v3`) publishing its `find-links` in order; every
-    /// directory must be inside the wheelhouse [default: the levels of the wheelhouse layout]
-    #[arg(long, num_args = 1.., value_name = "FILE", requires = "html")]
+    /// directory must be inside the wheelhouse; may be repeated [default: the levels of the
+    /// wheelhouse layout]
+    #[arg(long, value_name = "FILE", requires = "html")]
     pip_config: Vec<PathBuf>,
 }
 
@@ -65,11 +66,11 @@ pub fn run(args: IndexArgs) -> i32 {
         return match Catalog::load(&root) {
             Ok(Some(catalog)) => match catalog.check_fresh() {
                 Ok(()) => {
-                    println!("{}: fresh", catalog.path().display());
+                    outln!("{}: fresh", catalog.path().display());
                     0
                 }
                 Err(why) => {
-                    println!(
+                    outln!(
                         "{}: stale ({why}); run `wheelhouse index`",
                         catalog.path().display()
                     );
@@ -77,11 +78,11 @@ pub fn run(args: IndexArgs) -> i32 {
                 }
             },
             Ok(None) => {
-                println!("{}: no catalog; run `wheelhouse index`", root.display());
+                outln!("{}: no catalog; run `wheelhouse index`", root.display());
                 1
             }
             Err(e) => {
-                println!("{e}");
+                outln!("{e}");
                 1
             }
         };
@@ -91,7 +92,7 @@ pub fn run(args: IndexArgs) -> i32 {
     // one is rebuilt from scratch, and the user is told why it takes longer.
     let previous = match Catalog::load(&root) {
         Ok(Some(old)) if old.format() < 3 => {
-            eprintln!(
+            errln!(
                 "wheelhouse index: {} is in the old format (no wheel metadata); rebuilding it, \
                  reading every wheel once",
                 old.path().display()
@@ -100,14 +101,14 @@ pub fn run(args: IndexArgs) -> i32 {
         }
         Ok(Some(old)) => match old.metadata_error() {
             Some(why) => {
-                eprintln!("wheelhouse index: {why}; rebuilding it, reading every wheel once");
+                errln!("wheelhouse index: {why}; rebuilding it, reading every wheel once");
                 None
             }
             None => Some(old),
         },
         Ok(None) => None,
         Err(e) => {
-            eprintln!("wheelhouse index: {e}; rebuilding it, reading every wheel once");
+            errln!("wheelhouse index: {e}; rebuilding it, reading every wheel once");
             None
         }
     };
@@ -117,12 +118,12 @@ pub fn run(args: IndexArgs) -> i32 {
         Ok((catalog, path)) => {
             let (files, dirs) = catalog.counts();
             let stats = catalog.meta_stats();
-            println!(
+            outln!(
                 "Indexed {files} files in {dirs} directories in {:.2?}: {}",
                 started.elapsed(),
                 path.display()
             );
-            println!(
+            outln!(
                 "Wheel metadata: {} read, {} unchanged{}",
                 stats.read,
                 stats.reused,
@@ -135,6 +136,11 @@ pub fn run(args: IndexArgs) -> i32 {
                     String::new()
                 }
             );
+            // Links and other non-files named like wheels were not read: say why each is
+            // not published.
+            for refusal in admin::PublishRoot::new(&root).explain(&stats.not_files) {
+                eprintln!("wheelhouse index: warning: {refusal}");
+            }
             if let Some(out) = args.html {
                 return write_html(&root, &out, args.files.into(), views.as_deref());
             }
@@ -157,14 +163,14 @@ fn write_html(
     match admin::write_static_index(root, out, mode, views) {
         Ok(stats) => {
             if stats.copied_not_linked > 0 {
-                eprintln!(
+                errln!(
                     "wheelhouse index: {} wheels copied, not hard-linked: {} is on another file \
                      system than the wheelhouse",
                     stats.copied_not_linked,
                     out.display()
                 );
             }
-            println!(
+            outln!(
                 "Static index of {} files ({} with metadata) for {} in {:.2?}: {}",
                 stats.files,
                 stats.metadata_files,
@@ -172,14 +178,14 @@ fn write_html(
                 started.elapsed(),
                 out.display()
             );
-            println!(
+            outln!(
                 "  files: {} written, {} unchanged, {} removed",
                 stats.written,
                 stats.files - stats.written,
                 stats.removed
             );
             if let Some(level) = stats.levels.first() {
-                println!(
+                outln!(
                     "  pip install --index-url file://{}/{level}/simple/ PACKAGE",
                     out.canonicalize().unwrap_or(out.to_path_buf()).display()
                 );

@@ -1,6 +1,9 @@
 //! The `wheelhouse` command line: argument parsing and printing only. The work is done by the
 //! library crates (`site-config`, `catalog`, `wheel-name`, `requirements`, `table`).
 
+#[macro_use]
+mod out;
+mod argv;
 mod avail;
 mod cache;
 mod cpus;
@@ -78,8 +81,9 @@ enum Command {
     #[command(after_help = "Examples:\n  \
         wheelhouse venv ENV && source ENV/bin/activate\n  \
         wheelhouse venv --python 3.11 $SLURM_TMPDIR/env\n  \
-        wheelhouse venv $SLURM_TMPDIR/env -r requirements.txt   # create and install, one step\n  \
-        srun --ntasks $SLURM_NNODES --tasks-per-node=1 wheelhouse venv $SLURM_TMPDIR/env -r requirements.txt\n  \
+        wheelhouse venv $SLURM_TMPDIR/env -r requirements.txt   # create, install\n  \
+        srun --ntasks $SLURM_NNODES --tasks-per-node=1 \\\n      \
+        wheelhouse venv $SLURM_TMPDIR/env -r requirements.txt\n  \
         wheelhouse venv --without-pip --python /usr/bin/python3 ENV")]
     Venv(pyenv::venv::VenvArgs),
     /// Install packages from the wheelhouse into a virtual environment (pip-compatible).
@@ -113,8 +117,7 @@ enum Command {
     /// the smaller of the cgroup CPU quota and the affinity mask (taskset, srun binding); never
     /// the node's full count. The installer uses the same number of threads.
     #[command(after_help = "Examples:\n  \
-        python -c 'import multiprocessing as mp, subprocess; \
-        mp.Pool(int(subprocess.check_output([\"wheelhouse\", \"cpus\"])))'\n  \
+        python -c \"import multiprocessing as mp; mp.Pool($(wheelhouse cpus))\"\n  \
         make -j \"$(wheelhouse cpus)\"\n  \
         wheelhouse cpus --explain")]
     Cpus(cpus::CpusArgs),
@@ -153,7 +156,7 @@ enum Command {
     #[command(after_help = "Examples:\n  \
         wheelhouse download --no-deps tensorboardX\n  \
         wheelhouse download -d wheels -r requirements.txt --python-version 3.11\n  \
-        wheelhouse install ./tensorboardX-2.6.2.2-py2.py3-none-any.whl   # then, in the job")]
+        wheelhouse install ./tensorboardX-2.6.2.2-py2.py3-none-any.whl  # in the job")]
     Download(download::DownloadArgs),
     /// Show what a wheel needs: tags, shared objects, RPATHs, GLIBC, CPU instructions.
     ///
@@ -201,9 +204,12 @@ enum Command {
     /// arguments; 3 cannot write.
     #[command(after_help = "Examples:\n  \
         wheelhouse add --local-version computecanada dist/*.whl\n  \
-        wheelhouse add --format json dist/*.whl | jq -r '.wheels[] | select(.ok) | .path'\n  \
-        wheelhouse add --arch x86-64-v3 --retag-manylinux torch-2.3.0-cp311-cp311-manylinux_2_28_x86_64.whl\n  \
-        wheelhouse add --wheelhouse /srv/wheelhouse --layer gentoo2023 --arch generic pkg.whl")]
+        wheelhouse add --format json dist/*.whl \\\n      \
+        | jq -r '.wheels[] | select(.ok) | .path'\n  \
+        wheelhouse add --arch x86-64-v3 --retag-manylinux \\\n      \
+        torch-2.3.0-cp311-cp311-manylinux_2_28_x86_64.whl\n  \
+        wheelhouse add --wheelhouse /srv/wheelhouse --layer gentoo2023 \\\n      \
+        --arch generic pkg.whl")]
     Add(staff::AddArgs),
     /// Edit the Requires-Dist of a wheel in place (atomically, RECORD kept valid).
     ///
@@ -215,8 +221,10 @@ enum Command {
     /// Exit codes: 0 done; 2 bad wheel, requirement or arguments; 3 cannot read or write.
     #[command(after_help = "Examples:\n  \
         wheelhouse edit pkg-1.0+computecanada-py3-none-any.whl --set-max numpy 2\n  \
-        wheelhouse edit pkg.whl --remove-req nvidia-cudnn-cu12 --add-req 'packaging>=21'\n  \
-        wheelhouse edit pkg.whl --rename-req sklearn scikit-learn --update-req 'scipy>=1.10'")]
+        wheelhouse edit pkg.whl --remove-req nvidia-cudnn-cu12 \\\n      \
+        --add-req 'packaging>=21'\n  \
+        wheelhouse edit pkg.whl --rename-req sklearn scikit-learn \\\n      \
+        --update-req 'scipy>=1.10'")]
     Edit(staff::EditArgs),
     /// Check the wheelhouse: dependency closure per Python and CPU level, layout mistakes.
     ///
@@ -233,9 +241,9 @@ enum Command {
     ///
     /// Exit codes: 0 clean; 1 problems found; 2 bad arguments.
     #[command(after_help = "Examples:\n  \
-        wheelhouse audit --python 3.11 3.12\n  \
+        wheelhouse audit --python 3.11 --python 3.12\n  \
         wheelhouse audit /srv/wheelhouse --python 3.11 --arch x86-64-v3 --deep\n  \
-        wheelhouse audit --python 3.11 3.12 --resolve\n  \
+        wheelhouse audit --python 3.11 --python 3.12 --resolve\n  \
         wheelhouse audit --python 3.11 --format json | jq '.findings[].kind'")]
     Audit(staff::AuditArgs),
     /// Serve the wheelhouse as a package index over HTTP (read-only), for stock pip and uv.
@@ -277,9 +285,15 @@ pub fn run_wheelhouse(args: Vec<OsString>) -> i32 {
     if invoked_as == "avail_wheels" {
         return run_avail_wheels(args);
     }
+    out::finish("wheelhouse", dispatch(args))
+}
+
+fn dispatch(args: Vec<OsString>) -> i32 {
+    argv::set(&args);
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(e) => {
+        Err(mut e) => {
+            add_repeat_tip(&mut e);
             let _ = e.print();
             return e.exit_code();
         }
@@ -312,17 +326,35 @@ pub fn run_wheelhouse(args: Vec<OsString>) -> i32 {
     }
 }
 
+/// `stack build --python 3.10 3.11 NAME`: 3.11 takes NAME's place and NAME is unexpected;
+/// the tip writes the command with the option repeated.
+fn add_repeat_tip(e: &mut clap::Error) {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::UnknownArgument {
+        return;
+    }
+    let Some(ContextValue::String(word)) = e.get(ContextKind::InvalidArg) else {
+        return;
+    };
+    if let Some(hint) = argv::repeated_option_hint(word) {
+        e.insert(
+            ContextKind::Suggested,
+            ContextValue::StyledStrs(vec![hint.into()]),
+        );
+    }
+}
+
 /// Entry point of the `avail_wheels` binary.
 pub fn run_avail_wheels(mut args: Vec<OsString>) -> i32 {
     if let Some(first) = args.first_mut() {
         *first = OsString::from("avail_wheels");
     }
-    avail::run("avail_wheels", args)
+    out::finish("avail_wheels", avail::run("avail_wheels", args))
 }
 
 /// Prints an error paragraph on standard error, prefixed with the program name.
 pub(crate) fn print_error(program: &str, message: &str) {
-    eprintln!("{program}: error: {message}");
+    errln!("{program}: error: {message}");
 }
 
 // A listing parses and frees tens of thousands of small strings; mimalloc's thread-local

@@ -25,7 +25,8 @@ pub enum ModuleCommand {
     /// since, is never overwritten.
     #[command(after_help = "Examples:\n  \
         wheelhouse module python /opt/python/3.11.7 --modulepath /opt/modules\n  \
-        wheelhouse module python /usr/bin/pypy3 --links /opt/software/python --modulepath /opt/modules\n  \
+        wheelhouse module python /usr/bin/pypy3 --links /opt/software/python \\\n      \
+        --modulepath /opt/modules\n  \
         module use /opt/modules && module avail python")]
     Python(PythonModuleArgs),
 }
@@ -66,7 +67,8 @@ pub enum SiteCommand {
     /// changes (exit 2).
     #[command(after_help = "Examples:\n  \
         wheelhouse site init ~/site\n  \
-        wheelhouse site init /opt/site --python /usr/bin/python3.11 --python /usr/bin/pypy3\n  \
+        wheelhouse site init /opt/site \\\n      \
+        --python /usr/bin/python3.11 --python /usr/bin/pypy3\n  \
         source ~/site/profile.sh && module avail python")]
     Init(SiteInitArgs),
 }
@@ -104,10 +106,10 @@ fn probe_all(paths: &[PathBuf]) -> Result<Vec<PythonInstall>, ModulesError> {
 fn report(outcome: &Outcome, root: &Path) {
     let show = |p: &PathBuf| p.strip_prefix(root).unwrap_or(p).display().to_string();
     for p in &outcome.written {
-        println!("wrote {}", show(p));
+        outln!("wrote {}", show(p));
     }
     if !outcome.unchanged.is_empty() {
-        println!("{} file(s) already up to date", outcome.unchanged.len());
+        outln!("{} file(s) already up to date", outcome.unchanged.len());
     }
 }
 
@@ -128,7 +130,7 @@ pub fn run_module(command: ModuleCommand) -> i32 {
         let outcome = modules::apply(&plan, &manifest_for(&modulepath))?;
         report(&outcome, &modulepath);
         for m in &modules {
-            println!(
+            outln!(
                 "python/{}: {} {} ({})",
                 m.version,
                 m.implementation,
@@ -172,14 +174,14 @@ pub fn run_site(command: SiteCommand) -> i32 {
         }
         report(&outcome, &layout.root);
         for m in &modules {
-            println!(
+            outln!(
                 "python/{}: {} ({})",
                 m.version,
                 m.implementation,
                 m.executable.display()
             );
         }
-        println!(
+        outln!(
             "this node's CPU level: {} (RSNT_ARCH)\nStart with:\n    source {}/profile.sh\n    module avail python",
             modules::cpu::this_node_arch(),
             layout.root.display()
@@ -211,8 +213,10 @@ pub enum StackCommand {
     /// Exit codes: 0 built; 1 cannot resolve for one of the Pythons (the message names it);
     /// 2 bad input or the stack version exists; 3 installation failed.
     #[command(after_help = "Examples:\n  \
-        wheelhouse stack build scipy-stack/2024a -r scipy-stack.txt --python 3.10 3.11 \\\n      \
-        --prefix /opt/site/software/scipy-stack/2024a --modulepath /opt/site/modules\n  \
+        wheelhouse stack build scipy-stack/2024a -r scipy-stack.txt \\\n      \
+        --python 3.10 --python 3.11 \\\n      \
+        --prefix /opt/site/software/scipy-stack/2024a \\\n      \
+        --modulepath /opt/site/modules\n  \
         module load python/3.11 scipy-stack/2024a && module spider numpy")]
     Build(StackBuildArgs),
 }
@@ -231,8 +235,9 @@ pub struct StackBuildArgs {
         required = true
     )]
     requirement_files: Vec<PathBuf>,
-    /// Pythons to build for: versions of the module tree (3.11) or interpreter paths
-    #[arg(long = "python", value_name = "X.Y|PATH", num_args = 1.., required = true)]
+    /// A Python to build for: a version of the module tree (3.11) or an interpreter's path;
+    /// repeat for several (--python 3.11 --python 3.12)
+    #[arg(long = "python", value_name = "X.Y|PATH", required = true)]
     pythons: Vec<String>,
     /// The stack's prefix (must not exist yet)
     #[arg(long, value_name = "DIR")]
@@ -284,7 +289,7 @@ pub fn run_stack(command: StackCommand) -> i32 {
             &cancel,
             &|line| {
                 if !json {
-                    println!("{line}")
+                    outln!("{line}")
                 }
             },
         )
@@ -300,12 +305,12 @@ pub fn run_stack(command: StackCommand) -> i32 {
                 "pythons": m.pythons.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
                 "packages": m.packages.iter().map(|(n, v)| serde_json::json!({"name": n, "version": v})).collect::<Vec<_>>(),
             });
-            println!("{value}");
+            outln!("{value}");
             0
         }
         Ok(built) => {
             let m = &built.module;
-            println!(
+            outln!(
                 "{}/{}: {} package(s) for Python {} in {}",
                 m.name,
                 m.version,
@@ -317,7 +322,7 @@ pub fn run_stack(command: StackCommand) -> i32 {
                     .join(", "),
                 m.prefix.display()
             );
-            println!("wrote {}", built.modulefile.display());
+            outln!("wrote {}", built.modulefile.display());
             0
         }
         Err(e) => {

@@ -1,6 +1,5 @@
 //! `wheelhouse serve`: the wheelhouse as a package index over HTTP (the `index-server` crate).
 
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -18,8 +17,8 @@ pub struct ServeArgs {
     /// The CPU levels and their directories from the site's pip configuration files (or
     /// directories of `pip-*.conf`), each file one level named after it (`pip-x86-64-v3.conf`
     /// is `x86-64-v3`) serving its `find-links` in order; every directory must be inside the
-    /// wheelhouse [default: the levels of the wheelhouse layout]
-    #[arg(long, num_args = 1.., value_name = "FILE")]
+    /// wheelhouse; may be repeated [default: the levels of the wheelhouse layout]
+    #[arg(long, value_name = "FILE")]
     pip_config: Vec<PathBuf>,
 }
 
@@ -40,11 +39,11 @@ pub fn run(args: ServeArgs) -> i32 {
         access_log: !args.quiet,
     };
     let result = index_server::serve(config, |addr| {
-        println!(
+        outln!(
             "Serving {} on http://{addr}/ (levels under /LEVEL/simple/; Ctrl-C or SIGTERM stops)",
             root.display()
         );
-        let _ = std::io::stdout().flush();
+        crate::out::flush();
     });
     match result {
         Ok(()) => 0,

@@ -80,11 +80,12 @@ pub struct AuditArgs {
     wheelhouse: Option<PathBuf>,
     /// Pythons to check, `3.11` or `3.11.7` [default: the site's Pythons (PYTHON_DIRS)]. A
     /// series without a micro version is checked as the site's newest module of it (for
-    /// `Requires-Python >=3.11.5`), else as 3.11.0
-    #[arg(long, num_args = 1.., value_name = "VERSION")]
+    /// `Requires-Python >=3.11.5`), else as 3.11.0. Repeat for several: --python 3.11
+    /// --python 3.12
+    #[arg(long, value_name = "VERSION")]
     python: Vec<String>,
-    /// Only the CPU levels whose name ends with these
-    #[arg(long, num_args = 1..)]
+    /// Only the CPU levels whose name ends with this; may be repeated
+    #[arg(long)]
     arch: Vec<String>,
     /// Also check every wheel's RECORD hashes and METADATA (opens every wheel)
     #[arg(long)]
@@ -98,8 +99,8 @@ pub struct AuditArgs {
     resolve_extras: bool,
     /// The site's pip configuration files (or directories of `pip-*.conf`): each is one CPU
     /// level, named after the file (`pip-x86-64-v3.conf` is `x86-64-v3`), searching its
-    /// `find-links` in order [default: the levels of the wheelhouse layout]
-    #[arg(long, num_args = 1.., value_name = "FILE")]
+    /// `find-links` in order; may be repeated [default: the levels of the wheelhouse layout]
+    #[arg(long, value_name = "FILE")]
     pip_config: Vec<PathBuf>,
     /// Output format
     #[arg(long, value_parser = ["text", "json"], default_value = "text")]
@@ -115,13 +116,15 @@ pub fn existing_root(command: &str, given: Option<PathBuf>, how: &str) -> Result
     if root.is_dir() {
         return Ok(root);
     }
-    crate::print_error(
-        command,
-        &format!(
+    // `audit --python 3.11 3.12`: 3.12 took the root's place.
+    let message = match crate::argv::repeated_option_hint(&root.to_string_lossy()) {
+        Some(hint) => format!("{} is not a directory: {hint}", root.display()),
+        None => format!(
             "{} is not a directory. Give the wheelhouse root {how} or set WHEELHOUSE",
             root.display()
         ),
-    );
+    };
+    crate::print_error(command, &message);
     Err(2)
 }
 
@@ -173,15 +176,15 @@ pub fn run_inspect(args: InspectArgs) -> i32 {
             "unsafe_members": report.unsafe_members,
             "placement": crate::staff_json::placement(&placement),
         });
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&value).unwrap_or_default()
         );
         return 0;
     }
-    println!("{}", report.filename);
-    println!("  tags: {}", report.tags.join(" "));
-    println!(
+    outln!("{}", report.filename);
+    outln!("  tags: {}", report.tags.join(" "));
+    outln!(
         "  {}",
         if report.pure {
             "pure Python"
@@ -190,7 +193,7 @@ pub fn run_inspect(args: InspectArgs) -> i32 {
         }
     );
     for e in &report.elf {
-        println!("  {}", e.path);
+        outln!("  {}", e.path);
         let list = |v: &[String]| {
             if v.is_empty() {
                 "-".to_string()
@@ -198,12 +201,12 @@ pub fn run_inspect(args: InspectArgs) -> i32 {
                 v.join(":")
             }
         };
-        println!(
+        outln!(
             "    RPATH: {}  RUNPATH: {}",
             list(&e.rpath),
             list(&e.runpath)
         );
-        println!(
+        outln!(
             "    needs: {}",
             if e.needed.is_empty() {
                 "-".into()
@@ -211,31 +214,32 @@ pub fn run_inspect(args: InspectArgs) -> i32 {
                 e.needed.join(", ")
             }
         );
-        println!(
+        outln!(
             "    GLIBC: {}  ISA level (note): {}  code: {}",
             e.max_glibc.as_deref().unwrap_or("-"),
             e.isa_needed.as_deref().unwrap_or("-"),
             e.code_level_name()
         );
         if !e.extensions.is_empty() {
-            println!(
+            outln!(
                 "    extensions: {}",
                 e.extensions.iter().cloned().collect::<Vec<_>>().join(" ")
             );
         }
         if let Some(p) = &e.problem {
-            println!("    problem: {p}");
+            outln!("    problem: {p}");
         }
     }
     for m in &report.unsafe_members {
-        println!("  unsafe member: {m}");
+        outln!("  unsafe member: {m}");
     }
-    println!(
+    outln!(
         "  add would choose: {}/ ({})",
-        placement.dir, placement.reason
+        placement.dir,
+        placement.reason
     );
     if let Some(w) = &placement.warning {
-        println!("  warning: {w}");
+        outln!("  warning: {w}");
     }
     0
 }
@@ -267,7 +271,7 @@ pub fn run_add(args: AddArgs) -> i32 {
                 if json {
                     entries.push(crate::staff_json::added(wheel, &done));
                 } else {
-                    println!(
+                    outln!(
                         "{} -> {} ({})",
                         wheel.display(),
                         done.path.display(),
@@ -275,7 +279,7 @@ pub fn run_add(args: AddArgs) -> i32 {
                     );
                 }
                 for w in &done.warnings {
-                    eprintln!("wheelhouse add: warning: {w}");
+                    errln!("wheelhouse add: warning: {w}");
                 }
             }
             Err(e) => {
@@ -344,9 +348,9 @@ pub fn run_edit(args: EditArgs) -> i32 {
     };
     let mut doc = json.then(|| crate::staff_json::edited(&args.wheel, &done));
     if !json {
-        println!("{}: Requires-Dist is now:", args.wheel.display());
+        outln!("{}: Requires-Dist is now:", args.wheel.display());
         for r in &done.requires {
-            println!("  {r}");
+            outln!("  {r}");
         }
     }
     // Edits rename a new file over the old: the directory changed, so refresh the catalog of
@@ -425,7 +429,7 @@ pub fn run_audit(args: AuditArgs) -> i32 {
     if pythons.is_empty() {
         crate::print_error(
             "wheelhouse audit",
-            "no Python to check the dependency closure for: PYTHON_DIRS names none. Give them with --python 3.11 3.12",
+            "no Python to check the dependency closure for: PYTHON_DIRS names none. Give them with --python 3.11 --python 3.12",
         );
         return 2;
     }
@@ -465,15 +469,15 @@ pub fn run_audit(args: AuditArgs) -> i32 {
             "catalog_used": report.catalog_used,
             "findings": findings,
         });
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&value).unwrap_or_default()
         );
     } else {
         for f in &report.findings {
-            println!("{}: {}", f.kind, f.message);
+            outln!("{}: {}", f.kind, f.message);
         }
-        eprintln!(
+        errln!(
             "wheelhouse audit: {} wheels, {} Python/level pairs checked{}: {} problem{}",
             report.wheels,
             report.checked.len(),

@@ -11,7 +11,7 @@ use admin::{Added, AdminError, Edited, ElfReport, Placement};
 use serde_json::{json, Value};
 
 pub fn print(value: &Value) {
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(value).unwrap_or_default()
     );

@@ -49,6 +49,7 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 #[test]
+#[allow(clippy::disallowed_macros)] // the test's own report, on stderr
 fn a_kill_at_any_moment_leaves_the_environment_before_or_after() {
     let points: u32 = std::env::var("WHEELHOUSE_KILL_POINTS")
         .ok()

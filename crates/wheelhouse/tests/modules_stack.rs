@@ -123,7 +123,7 @@ fn a_stack_module_serves_python_venvs_and_virtualenvs() {
     let run = session(
         &b,
         &format!(
-            "$W stack build testing/2024a -r stack.txt --python 3.11 {pypy} \
+            "$W stack build testing/2024a -r stack.txt --python 3.11 --python {pypy} \
              --prefix \"$PWD/site/software/testing/2024a\" --modulepath \"$PWD/site/modules\"\n\
              module spider stackdep\n\
              module spider testing/2024a\n\

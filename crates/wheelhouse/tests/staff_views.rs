@@ -251,6 +251,7 @@ fn bad_pip_configs_are_refused_clearly() {
         .arg(&house)
         .args(["--python", "3.11", "--pip-config"])
         .arg(site.join("pip"))
+        .arg("--pip-config")
         .arg(&copy)
         .output()
         .unwrap();

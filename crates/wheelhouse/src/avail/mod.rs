@@ -3,11 +3,11 @@
 //! Flags, defaults and standard output follow the site's `avail_wheels` 2.1.x, so scripts and
 //! wiki instructions keep working; errors go further and say what to type instead.
 
+mod greedy;
 mod output;
 mod query;
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{ArgAction, Parser};
@@ -134,7 +134,7 @@ struct AvailArgs {
     raw: bool,
 
     /// Columns to display, in order: name version localversion build python abi platform arch
-    #[arg(long, num_args = 1.., action = ArgAction::Append, value_parser = clap::builder::PossibleValuesParser::new(COLUMNS), help_heading = "display")]
+    #[arg(long, num_args = 1.., action = ArgAction::Append, help_heading = "display")]
     column: Vec<String>,
 
     /// Condense wheel information into one line per name
@@ -162,22 +162,22 @@ pub fn run(program: &'static str, argv: Vec<OsString>) -> i32 {
     let command = <AvailArgs as clap::CommandFactory>::command()
         .name(program)
         .bin_name(program);
-    let args = match command
-        .try_get_matches_from(&argv)
-        .and_then(|m| <AvailArgs as clap::FromArgMatches>::from_arg_matches(&m))
-    {
-        Ok(args) => args,
+    let (args, greedy) = match command.try_get_matches_from(&argv).and_then(|m| {
+        <AvailArgs as clap::FromArgMatches>::from_arg_matches(&m)
+            .map(|args| (args, greedy::Greedy::new(&m, &argv)))
+    }) {
+        Ok(parsed) => parsed,
         Err(e) => {
             let _ = e.print();
             return e.exit_code();
         }
     };
     if args.show_version {
-        println!("avail_wheels {COMPATIBLE_VERSION}");
+        outln!("avail_wheels {COMPATIBLE_VERSION}");
         return 0;
     }
     let site = SiteConfig::from_env(&Environment::from_process());
-    match plan(&args, &site) {
+    match plan(program, &args, &greedy, &site) {
         Ok(plan) => execute(program, plan, &site),
         Err(message) => {
             print_error(program, &message);
@@ -195,7 +195,12 @@ struct Plan {
     condense: bool,
 }
 
-fn plan(args: &AvailArgs, site: &SiteConfig) -> Result<Plan, String> {
+fn plan(
+    program: &str,
+    args: &AvailArgs,
+    greedy: &greedy::Greedy,
+    site: &SiteConfig,
+) -> Result<Plan, String> {
     let output = if args.mediawiki {
         Output::Table(table::Format::Mediawiki)
     } else if args.format == "json" {
@@ -222,28 +227,78 @@ fn plan(args: &AvailArgs, site: &SiteConfig) -> Result<Plan, String> {
                     site.python_dirs
                 )
             } else {
-                format!(
-                    "--python {python} is not an available Python version. Choose from: {}",
-                    available_text.join(", ")
-                )
+                let choose = available_text.join(", ");
+                greedy
+                    .explain(
+                        program,
+                        "python",
+                        python,
+                        &format!("there is no Python {python} here (choose from: {choose})"),
+                    )
+                    .unwrap_or_else(|| {
+                        format!(
+                            "--python {python} is not an available Python version. Choose \
+                             from: {choose}"
+                        )
+                    })
             });
         }
     }
     let archs = site.architectures();
     for arch in &args.arch {
         if !archs.contains(&arch.as_str()) {
-            return Err(format!(
-                "--arch {arch} is not a CPU level of this software environment (EBVERSIONGENTOO={}). \
-                 Choose from: {}",
-                site.gentoo_year.map(|y| y.to_string()).unwrap_or_else(|| "unset".into()),
-                archs.join(", ")
-            ));
+            let gentoo = site
+                .gentoo_year
+                .map(|y| y.to_string())
+                .unwrap_or_else(|| "unset".into());
+            let choose = archs.join(", ");
+            return Err(greedy
+                .explain(
+                    program,
+                    "arch",
+                    arch,
+                    &format!(
+                        "this software environment (EBVERSIONGENTOO={gentoo}) has no CPU level \
+                         {arch} (choose from: {choose})"
+                    ),
+                )
+                .unwrap_or_else(|| {
+                    format!(
+                        "--arch {arch} is not a CPU level of this software environment \
+                         (EBVERSIONGENTOO={gentoo}). Choose from: {choose}"
+                    )
+                }));
+        }
+    }
+    for column in &args.column {
+        if !COLUMNS.contains(&column.as_str()) {
+            let choose = COLUMNS.join(", ");
+            return Err(greedy
+                .explain(
+                    program,
+                    "column",
+                    column,
+                    &format!("there is no column {column} (choose from: {choose})"),
+                )
+                .unwrap_or_else(|| {
+                    format!("--column {column}: no such column. Choose from: {choose}")
+                }));
+        }
+    }
+    for file in &args.requirements {
+        let word = file.to_string_lossy();
+        if !file.exists() {
+            if let Some(message) =
+                greedy.explain(program, "requirements", &word, "there is no such file")
+            {
+                return Err(message);
+            }
         }
     }
 
     let all_pythons = args.all || args.all_pythons;
     if args.all && !args.python.is_empty() {
-        eprintln!("warning: --all shows every Python version; --python is ignored");
+        errln!("warning: --all shows every Python version; --python is ignored");
     }
     let pythons: Vec<PythonVersion> = if all_pythons {
         available.clone()
@@ -295,7 +350,7 @@ fn execute(program: &str, plan: Plan, site: &SiteConfig) -> i32 {
         }
     };
     for warning in &result.warnings {
-        eprintln!("warning: {warning}");
+        errln!("warning: {warning}");
     }
     let text = if plan.raw {
         output::raw(&result)
@@ -310,18 +365,13 @@ fn execute(program: &str, plan: Plan, site: &SiteConfig) -> i32 {
         std::mem::forget(groups);
         text
     };
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
-        Ok(()) => 0,
-        // A closed pipe (`avail_wheels | head`) is not an error worth a message; exit 1 as
-        // Python does.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 1,
-        Err(e) => {
-            print_error(program, &format!("cannot write the listing: {e}"));
-            1
-        }
+    out!("{text}");
+    crate::out::flush();
+    // A closed pipe (`avail_wheels | head`) is not an error worth a message; exit 1 as
+    // Python does.
+    if crate::out::stdout_closed() {
+        1
+    } else {
+        0
     }
 }

@@ -80,7 +80,7 @@ pub fn requirement_set(
             .map_err(|e| format!("{e}. Check the path given to -r/--requirement"))?;
         for line in parsed.lines {
             if line.editable {
-                eprintln!(
+                errln!(
                     "warning: {}:{}: skipping editable requirement `{}`: it names a source tree, not a wheel",
                     line.file.display(),
                     line.line,

@@ -1,9 +1,7 @@
 //! `wheelhouse freeze`, `list` and `uninstall`: what an environment holds, and removing it.
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 
-use installer::Plan;
 use interpreter::SiteDirKind;
 use site_config::{Environment, SiteConfig};
 
@@ -98,7 +96,7 @@ pub fn run_freeze(args: FreezeArgs) -> i32 {
     let (major, minor, _) = target.interpreter.version;
     let only: Vec<_> = dists.into_iter().map(|(d, _)| d).collect();
     for line in installer::freeze_lines(&only, (major, minor), args.all) {
-        println!("{line}");
+        outln!("{line}");
     }
     0
 }
@@ -131,11 +129,11 @@ pub fn run_list(args: ListArgs) -> i32 {
                     })
                 })
                 .collect();
-            println!("{}", serde_json::Value::Array(items));
+            outln!("{}", serde_json::Value::Array(items));
         }
         ListFormat::Freeze => {
             for (d, _) in &rows {
-                println!("{}=={}", d.name, d.version);
+                outln!("{}=={}", d.name, d.version);
             }
         }
         ListFormat::Columns => {
@@ -157,7 +155,7 @@ pub fn run_list(args: ListArgs) -> i32 {
                 })
                 .collect();
             let headers = ["Package", "Version", "From"];
-            println!(
+            outln!(
                 "{}",
                 table::render(&headers, &table_rows, table::Format::Simple)
             );
@@ -190,77 +188,30 @@ pub fn run_uninstall(args: UninstallArgs) -> i32 {
     let site = site();
     let answers = environment::answer_cache(&site, None);
     let target =
-        match environment::target_environment(&site, args.python.as_deref(), answers.as_ref()) {
+        match environment::Target::existing(&site, args.python.as_deref(), answers.as_ref()) {
             Ok(t) => t,
             Err(e) => return fail(command, e.exit_code(), &e.message),
         };
-    let lock = match installer::lock_environment(&target.root, &AtomicBool::new(false), || {}) {
-        Ok(l) => l,
-        Err(e) => return fail(command, exit::INSTALL, &e.to_string()),
+    let cancel = super::install::cancel_on_signals();
+    let events = |event: environment::Event<'_>| match event {
+        environment::Event::Warning(m) => errln!("warning: {m}"),
+        environment::Event::Recovered(m) => errln!("note: {m}"),
+        environment::Event::WaitingForLock(root) => errln!(
+            "waiting for another install into {} to finish...",
+            super::short(root)
+        ),
+        _ => {}
     };
-    let importable = environment::importable(&target.interpreter);
-    let own_dists = match target.own_distributions() {
-        Ok(d) => d,
-        Err(e) => return fail(command, e.exit_code(), &e.message),
-    };
-    let mut plan = Plan::default();
-    let mut removed = Vec::new();
-    for text in &names {
-        let name = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str_name(text);
-        let key = wheel_metadata::normalize_name(&name);
-        let own = own_dists.iter().find(|d| d.key == key).cloned();
-        match (own, importable.get(&key)) {
-            (Some(dist), _) => {
-                removed.push(format!("{}-{}", dist.name, dist.version));
-                plan.remove.push(dist);
+    match environment::uninstall(&target, &names, &cancel, &events) {
+        Ok(removed) => {
+            if !args.quiet {
+                for r in removed.removed {
+                    outln!("Successfully uninstalled {r}");
+                }
             }
-            (None, Some((dist, _))) => {
-                eprintln!(
-                    "warning: not uninstalling {} {} at {}: it is outside the environment {}",
-                    dist.name,
-                    dist.version,
-                    dist.site_dir.display(),
-                    super::short(&target.root)
-                );
-            }
-            (None, None) => eprintln!("warning: skipping {name}: it is not installed"),
+            let _ = args.yes;
+            0
         }
-    }
-    if plan.remove.is_empty() {
-        return 0;
-    }
-    if let Err(e) = installer::execute(
-        &lock,
-        &plan,
-        &target.layout,
-        &AtomicBool::new(false),
-        &|_| {},
-    ) {
-        return fail(
-            command,
-            exit::INSTALL,
-            &format!("{e}\nThe environment was left as it was."),
-        );
-    }
-    drop(lock);
-    if !args.quiet {
-        for r in removed {
-            println!("Successfully uninstalled {r}");
-        }
-    }
-    let _ = args.yes;
-    0
-}
-
-trait NameOnly {
-    fn from_str_name(text: &str) -> String;
-}
-
-impl NameOnly for pep508_rs::Requirement<pep508_rs::VerbatimUrl> {
-    /// The distribution name of a requirement line (`numpy==1.2` → `numpy`).
-    fn from_str_name(text: &str) -> String {
-        <pep508_rs::Requirement as std::str::FromStr>::from_str(text.trim())
-            .map(|r| r.name.to_string())
-            .unwrap_or_else(|_| text.trim().to_string())
+        Err(e) => fail(command, e.exit_code(), &e.message),
     }
 }

@@ -155,25 +155,25 @@ pub(crate) fn run_install(
 ) -> Result<(), environment::Error> {
     let bar = std::sync::Mutex::new(indicatif::ProgressBar::hidden());
     let events = |event: Event<'_>| match event {
-        Event::WaitingForLock(root) if !quiet => eprintln!(
+        Event::WaitingForLock(root) if !quiet => errln!(
             "waiting for another install into {} to finish...",
             super::short(root)
         ),
-        Event::Recovered(message) => eprintln!("note: {message}"),
-        Event::Warning(message) => eprintln!("warning: {message}"),
-        Event::Note(message) if !quiet => eprintln!("note: {message}"),
+        Event::Recovered(message) => errln!("note: {message}"),
+        Event::Warning(message) => errln!("warning: {message}"),
+        Event::Note(message) if !quiet => errln!("note: {message}"),
         Event::AlreadySatisfied {
             name,
             version,
             place,
-        } if !quiet => println!("Requirement already satisfied: {name} {version} ({place})"),
+        } if !quiet => outln!("Requirement already satisfied: {name} {version} ({place})"),
         Event::Chose {
             key,
             version,
             source,
         } if verbose => match source {
-            Source::Wheel(path) => eprintln!("chose {key} {version}: {}", path.display()),
-            Source::Installed => eprintln!("chose {key} {version}: already installed"),
+            Source::Wheel(path) => errln!("chose {key} {version}: {}", path.display()),
+            Source::Installed => errln!("chose {key} {version}: already installed"),
         },
         Event::Installing(count) => {
             *bar.lock().unwrap() = progress_bar(count, quiet);
@@ -193,9 +193,9 @@ pub(crate) fn run_install(
     let report = result?;
     if report.dry_run {
         if report.would_install.is_empty() {
-            println!("Would install nothing: every requirement is already satisfied");
+            outln!("Would install nothing: every requirement is already satisfied");
         } else {
-            println!("Would install {}", report.would_install.join(" "));
+            outln!("Would install {}", report.would_install.join(" "));
         }
         return Ok(());
     }
@@ -205,18 +205,21 @@ pub(crate) fn run_install(
             .iter()
             .map(|(n, v)| format!("{n}-{v}"))
             .collect();
-        println!("Successfully installed {}", names.join(" "));
+        outln!("Successfully installed {}", names.join(" "));
     }
     if verbose {
-        eprintln!(
+        errln!(
             "resolved in {:.0?}, installed {} files with {} threads in {:.0?} (total)",
-            report.resolved_in, report.files, report.threads, report.elapsed
+            report.resolved_in,
+            report.files,
+            report.threads,
+            report.elapsed
         );
         if options.compile {
-            eprintln!("byte-compiled {} files", report.compiled);
+            errln!("byte-compiled {} files", report.compiled);
         }
         if let Some(c) = &report.cache {
-            eprintln!(
+            errln!(
                 "cache {}: {} wheels from the cache, {} entries written{}; files cloned {}, \
                  hard-linked {}, copied {}{}",
                 c.dir.display(),
@@ -237,13 +240,14 @@ pub(crate) fn run_install(
                 }
             );
             if c.pycs_placed > 0 || c.pycs_kept > 0 {
-                eprintln!(
+                errln!(
                     "cache byte code: {} files from the cache, {} added to it",
-                    c.pycs_placed, c.pycs_kept
+                    c.pycs_placed,
+                    c.pycs_kept
                 );
             }
             if let Some((copy, decompress)) = c.across {
-                eprintln!(
+                errln!(
                     "cache on another file system: copying from it {} MB/s, decompressing {} MB/s",
                     copy / 1_000_000,
                     decompress / 1_000_000
