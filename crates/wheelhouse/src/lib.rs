@@ -185,7 +185,7 @@ enum Command {
     /// unreadable archive, bad arguments); 3 cannot write.
     #[command(after_help = "Examples:\n  \
         wheelhouse wheel --no-build-isolation -w dist ./myproject\n  \
-        wheelhouse wheel --no-build-isolation -w dist pkg-1.0.tar.gz -C --build-option=--quiet\n  \
+        wheelhouse wheel --no-build-isolation -w dist pkg-1.0.tar.gz -C key=value\n  \
         wheelhouse add --local-version computecanada dist/*.whl   # then publish")]
     Wheel(wheel::WheelArgs),
     /// Publish wheels into the wheelhouse: pick the directory, retag, never clobber.
