@@ -127,3 +127,47 @@ pub(crate) fn copy_atomic(source: &Path, dest: &Path) -> io::Result<()> {
     temp.persist(dest).map_err(|e| e.error)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrent_stores_leave_one_whole_wheel_and_no_temporaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = WheelCache::new(dir.path());
+        let key = CacheKey {
+            sdist_sha256: "ab".repeat(32),
+            tag: "cp311-cp311-linux_x86_64".into(),
+            config_settings: vec![],
+        };
+        assert!(cache.lookup(&key).is_none());
+        // Four "nodes" built the same sdist; each stores its (different) bytes at once.
+        let contents: Vec<Vec<u8>> = (0..4u8).map(|i| vec![i; 1 << 20]).collect();
+        std::thread::scope(|scope| {
+            for (i, content) in contents.iter().enumerate() {
+                let (cache, key, dir) = (&cache, &key, &dir);
+                scope.spawn(move || {
+                    let built = dir.path().join(format!("built-{i}"));
+                    fs::create_dir(&built).unwrap();
+                    let wheel = built.join("demo-1.0-py3-none-any.whl");
+                    fs::write(&wheel, content).unwrap();
+                    cache.store(key, &wheel).unwrap();
+                });
+            }
+        });
+        let found = cache.lookup(&key).unwrap();
+        assert!(contents.contains(&fs::read(&found).unwrap()));
+        let names: Vec<_> = fs::read_dir(found.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["demo-1.0-py3-none-any.whl"]);
+        // Another tag or other settings are other entries.
+        let other = CacheKey {
+            config_settings: vec![("k".into(), "v".into())],
+            ..key.clone()
+        };
+        assert!(cache.lookup(&other).is_none());
+    }
+}

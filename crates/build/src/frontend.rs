@@ -164,43 +164,50 @@ impl<'a> Frontend<'a> {
     }
 
     /// Unpacks (for an sdist) and reads the build system, ready for hooks. The build
-    /// environment is made by the first hook that needs it and kept for the others.
+    /// environment is made by the first hook that needs it and kept for the others: use one
+    /// `Prepared` for the metadata and then the wheel of the same source.
     pub fn prepare(&self, source: &Source) -> Result<Prepared<'_>, BuildError> {
-        Prepared::new(self, source)
+        Prepared::new(self, source, None)
     }
 
     /// Builds a wheel of `source` into `out_dir` (through a temporary file and a rename).
-    /// An sdist's wheel is taken from the cache when there, and stored there when built.
+    /// An sdist's wheel is taken from the cache when there (nothing is unpacked or run), and
+    /// stored there when built.
     pub fn build_wheel(&self, source: &Source, out_dir: &Path) -> Result<BuiltWheel, BuildError> {
-        let key = match (source, &self.options.cache) {
-            (Source::Sdist(archive), Some(_)) => Some(CacheKey {
+        let key = self.cache_key(source)?;
+        if let Some(cached) = key.as_ref().and_then(|k| self.cached(k)) {
+            return Ok(BuiltWheel {
+                path: place(&cached, out_dir)?,
+                from_cache: true,
+            });
+        }
+        Prepared::new(self, source, key)?.wheel_into(out_dir)
+    }
+
+    /// The cache entry of an sdist's wheel; `None` for a directory or without a cache.
+    pub(crate) fn cache_key(&self, source: &Source) -> Result<Option<CacheKey>, BuildError> {
+        match (source, &self.options.cache) {
+            (Source::Sdist(archive), Some(_)) => Ok(Some(CacheKey {
                 sdist_sha256: sha256_file(archive)
                     .map_err(|e| BuildError::io("read", archive, e))?,
                 tag: self.options.tag.clone(),
                 config_settings: self.options.config_settings.clone(),
-            }),
-            _ => None,
-        };
-        if let (Some(key), Some(cache)) = (&key, &self.options.cache) {
-            if let Some(cached) = cache.lookup(key) {
-                let path = place(&cached, out_dir)?;
-                return Ok(BuiltWheel {
-                    path,
-                    from_cache: true,
-                });
-            }
+            })),
+            _ => Ok(None),
         }
-        let mut prepared = self.prepare(source)?;
-        let wheel = prepared.build_wheel()?;
-        if let (Some(key), Some(cache)) = (&key, &self.options.cache) {
-            // A cache that cannot be written (read-only, full) costs a rebuild next time,
-            // not this build.
-            let _ = cache.store(key, &wheel);
+    }
+
+    /// The cached wheel for `key`.
+    pub(crate) fn cached(&self, key: &CacheKey) -> Option<PathBuf> {
+        self.options.cache.as_ref()?.lookup(key)
+    }
+
+    /// Keeps a built wheel in the cache. A cache that cannot be written (read-only, full)
+    /// costs a rebuild next time, not this build.
+    pub(crate) fn keep(&self, key: &CacheKey, wheel: &Path) {
+        if let Some(cache) = &self.options.cache {
+            let _ = cache.store(key, wheel);
         }
-        Ok(BuiltWheel {
-            path: place(&wheel, out_dir)?,
-            from_cache: false,
-        })
     }
 
     /// Builds an editable wheel (PEP 660) of a project directory into `out_dir`. Never
@@ -228,6 +235,18 @@ impl<'a> Frontend<'a> {
                         origin: MetadataOrigin::StaticPkgInfo,
                     });
                 }
+            }
+            // Built before (by another job, another node): its wheel's METADATA is the truth.
+            let key = self.cache_key(source)?;
+            let cached = key.as_ref().and_then(|k| self.cached(k));
+            let text =
+                cached.and_then(|w| wheel_metadata::read_dist_info_file(&w, "METADATA").ok());
+            if let Some(text) = text {
+                return Ok(SourceMetadata {
+                    metadata: wheel_metadata::CoreMetadata::parse(&text),
+                    text,
+                    origin: MetadataOrigin::BuiltWheel,
+                });
             }
         }
         self.prepare(source)?.metadata()
@@ -288,7 +307,7 @@ impl<'a> Frontend<'a> {
 }
 
 /// Copies a built wheel into `out_dir` under its own name.
-fn place(wheel: &Path, out_dir: &Path) -> Result<PathBuf, BuildError> {
+pub(crate) fn place(wheel: &Path, out_dir: &Path) -> Result<PathBuf, BuildError> {
     std::fs::create_dir_all(out_dir).map_err(|e| BuildError::io("create", out_dir, e))?;
     let name = wheel.file_name().unwrap_or_default();
     let dest = out_dir.join(name);

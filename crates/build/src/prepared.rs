@@ -9,8 +9,9 @@ use std::str::FromStr;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
+use crate::cache::CacheKey;
 use crate::error::BuildError;
-use crate::frontend::{Frontend, Isolation, Source};
+use crate::frontend::{place, BuiltWheel, Frontend, Isolation, Source};
 use crate::hooks::{Answer, HookRunner};
 use crate::metadata::{MetadataOrigin, SourceMetadata};
 use crate::project::BuildSystem;
@@ -56,12 +57,15 @@ pub struct Prepared<'f> {
     /// A wheel built to read metadata from (the backend has no `prepare_metadata_*`), reused
     /// by the build that follows, as pyproject-hooks does.
     fallback_wheel: Option<(BuildKind, PathBuf)>,
+    /// The sdist's cache entry, once hashed.
+    cache_key: Option<CacheKey>,
 }
 
 impl<'f> Prepared<'f> {
     pub(crate) fn new(
         frontend: &'f Frontend<'f>,
         source: &Source,
+        cache_key: Option<CacheKey>,
     ) -> Result<Prepared<'f>, BuildError> {
         let options = frontend.options();
         fs::create_dir_all(&options.work_dir)
@@ -79,7 +83,23 @@ impl<'f> Prepared<'f> {
                 crate::unpack::unpack_sdist(archive, &dest, &options.limits)?
             }
         };
-        let system = BuildSystem::read(&project_dir)?;
+        let system = BuildSystem::read(&project_dir).map_err(|e| match (e, source) {
+            // The unpacked tree is a temporary directory: name the archive instead.
+            (BuildError::NotAProject { .. }, Source::Sdist(archive)) => BuildError::Archive {
+                archive: archive.clone(),
+                detail: "has neither pyproject.toml nor setup.py in its top directory, so it \
+                         is not a source distribution"
+                    .into(),
+            },
+            (BuildError::BadProject { path, detail }, Source::Sdist(archive)) => {
+                let inside = path.strip_prefix(work.path().join("src")).unwrap_or(&path);
+                BuildError::BadProject {
+                    path: archive.join(inside),
+                    detail,
+                }
+            }
+            (e, _) => e,
+        })?;
         Ok(Prepared {
             frontend,
             display: source.path().display().to_string(),
@@ -89,6 +109,7 @@ impl<'f> Prepared<'f> {
             system,
             environment: None,
             fallback_wheel: None,
+            cache_key,
         })
     }
 
@@ -116,6 +137,32 @@ impl<'f> Prepared<'f> {
     /// Builds a wheel into this source's build directory and returns its path there.
     pub fn build_wheel(&mut self) -> Result<PathBuf, BuildError> {
         self.build(BuildKind::Wheel)
+    }
+
+    /// Builds a wheel into `out_dir`, as [`Frontend::build_wheel`]: an sdist's from the cache
+    /// of built wheels when there, else built and kept there.
+    pub fn wheel_into(&mut self, out_dir: &Path) -> Result<BuiltWheel, BuildError> {
+        if self.cache_key.is_none() {
+            self.cache_key = self.frontend.cache_key(&self.source)?;
+        }
+        if let Some(cached) = self
+            .cache_key
+            .as_ref()
+            .and_then(|k| self.frontend.cached(k))
+        {
+            return Ok(BuiltWheel {
+                path: place(&cached, out_dir)?,
+                from_cache: true,
+            });
+        }
+        let wheel = self.build_wheel()?;
+        if let Some(key) = &self.cache_key {
+            self.frontend.keep(key, &wheel);
+        }
+        Ok(BuiltWheel {
+            path: place(&wheel, out_dir)?,
+            from_cache: false,
+        })
     }
 
     /// Builds an editable wheel (PEP 660) of a project directory, into the build directory.

@@ -184,7 +184,8 @@ fn metadata_comes_from_static_pkg_info_or_the_backend() {
     let meta = prepared.metadata().unwrap();
     assert_eq!(meta.origin, MetadataOrigin::BuiltWheel);
     assert_eq!(meta.metadata.name, "bare");
-    prepared.build_wheel().unwrap();
+    let built = prepared.wheel_into(&root.join("out")).unwrap();
+    assert!(built.path.ends_with("bare-1.0-py3-none-any.whl") && !built.from_cache);
     assert_eq!(
         fs::read_to_string(project.join("builds.log")).unwrap(),
         "built\n"

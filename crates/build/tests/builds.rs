@@ -245,6 +245,11 @@ fn the_cache_serves_a_second_build_without_running_the_backend() {
         backend_runs
     );
     assert_eq!(maker.calls.load(Ordering::SeqCst), environments);
+    // Its metadata comes from the cached wheel too (no PKG-INFO in this sdist), nothing run.
+    let meta = Frontend::new(opts.clone()).metadata(&source).unwrap();
+    assert_eq!(meta.origin, build_frontend::MetadataOrigin::BuiltWheel);
+    assert_eq!(meta.metadata.name, "cached-demo");
+    assert_eq!(maker.calls.load(Ordering::SeqCst), environments);
 
     // Other config settings are another build.
     opts.config_settings = vec![("--build-option".into(), "--quiet".into())];

@@ -281,3 +281,27 @@ fn links_inside_the_tree_are_kept() {
     assert_eq!(fs::read_to_string(project.join("COPY")).unwrap(), "read me");
     assert!(!project.join("COPY").is_symlink());
 }
+
+#[test]
+fn an_archive_without_a_project_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("notes-1.0.tar.gz");
+    raw_tar_gz(&archive, &[file(b"notes-1.0/README", b"just notes")]);
+    let python = support::python3();
+    let work = dir.path().join("work");
+    let frontend = Frontend::new(BuildOptions::new(
+        &python,
+        Isolation::Isolated(&NeverMaker),
+        &work,
+    ));
+    let err = frontend
+        .build_wheel(
+            &Source::from_path(&archive).unwrap(),
+            &dir.path().join("out"),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with(&archive.display().to_string()), "{err}");
+    assert!(err.contains("neither pyproject.toml nor setup.py"), "{err}");
+    assert_eq!(fs::read_dir(&work).unwrap().count(), 0);
+}

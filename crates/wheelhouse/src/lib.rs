@@ -15,6 +15,7 @@ mod pyenv;
 mod serve;
 mod staff;
 mod staff_json;
+mod wheel;
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -167,6 +168,26 @@ enum Command {
         wheelhouse inspect numpy-1.26.4-cp311-cp311-linux_x86_64.whl\n  \
         wheelhouse inspect --format json dist/*.whl")]
     Inspect(staff::InspectArgs),
+    /// Build wheels of project directories and sdists into a directory (as `pip wheel -w`).
+    ///
+    /// For staff: build a package on the cluster, against its modules, then publish the
+    /// wheel with `wheelhouse add`. Each source is built by its PEP 517 backend
+    /// (pyproject.toml's [build-system], or setuptools for a project with only setup.py); a
+    /// project directory is built in place, an sdist in a temporary directory (members that
+    /// would leave it, links out and archive bombs are refused). Several sources build at
+    /// once, within `wheelhouse cpus`. A failed build shows the backend's last lines and what
+    /// usually fixes it (the compiler or library module to load).
+    ///
+    /// For now builds need --no-build-isolation: the build requirements must be installed in
+    /// the target environment (the active one, or -p).
+    ///
+    /// Exit codes: 0 all built; 1 a build failed; 2 bad input (not a project, a hostile or
+    /// unreadable archive, bad arguments); 3 cannot write.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse wheel --no-build-isolation -w dist ./myproject\n  \
+        wheelhouse wheel --no-build-isolation -w dist pkg-1.0.tar.gz -C key=value\n  \
+        wheelhouse add --local-version computecanada dist/*.whl   # then publish")]
+    Wheel(wheel::WheelArgs),
     /// Publish wheels into the wheelhouse: pick the directory, retag, never clobber.
     ///
     /// Pure wheels go to generic/; binary ones to the CPU level named by the RPATHs of their
@@ -292,6 +313,7 @@ fn dispatch(args: Vec<OsString>) -> i32 {
         Command::Cpus(a) => cpus::run(a),
         Command::Doctor(a) => doctor::run(a),
         Command::Download(a) => download::run(a),
+        Command::Wheel(a) => wheel::run(a),
         Command::Inspect(a) => staff::run_inspect(a),
         Command::Add(a) => staff::run_add(a),
         Command::Edit(a) => staff::run_edit(a),

@@ -37,6 +37,12 @@ const CASES: &[(&str, &str, &[&str])] = &[
         "wheelhouse",
         &["doctor", "-p", "nowhere"],
     ),
+    ("wheel-help", "wheelhouse", &["wheel", "--help"]),
+    (
+        "error-wheel-isolation",
+        "wheelhouse",
+        &["wheel", "-w", "dist", "proj"],
+    ),
     ("inspect-help", "wheelhouse", &["inspect", "--help"]),
     ("add-help", "wheelhouse", &["add", "--help"]),
     ("edit-help", "wheelhouse", &["edit", "--help"]),

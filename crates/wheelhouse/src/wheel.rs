@@ -1,0 +1,119 @@
+//! `wheelhouse wheel`: build wheels of project directories and sdists into a directory (as
+//! `pip wheel -w DIR`), for staff to publish with `wheelhouse add`. The work is the
+//! `build-frontend` crate's; this file parses, picks the Python and prints.
+
+use std::path::PathBuf;
+
+use build_frontend::{BuildOptions, ErrorKind, Frontend, Isolation, Source};
+use clap::Args;
+use site_config::{Environment, PythonRequest, SiteConfig};
+
+#[derive(Args)]
+pub struct WheelArgs {
+    /// Project directories (with pyproject.toml or setup.py) and sdist files (.tar.gz, .zip)
+    #[arg(required = true, value_name = "SRC")]
+    sources: Vec<PathBuf>,
+    /// Where the wheels are written
+    #[arg(
+        short = 'w',
+        long = "wheel-dir",
+        value_name = "DIR",
+        default_value = "."
+    )]
+    wheel_dir: PathBuf,
+    /// Build with the packages of the target Python's environment instead of an isolated
+    /// build environment (required for now: its build requirements must be installed there)
+    #[arg(long)]
+    no_build_isolation: bool,
+    /// A setting for the build backend, KEY=VALUE (repeatable; a repeated key is a list)
+    #[arg(short = 'C', long = "config-settings", value_name = "KEY=VALUE")]
+    config_settings: Vec<String>,
+    /// The Python to build for: an environment, an interpreter path, or a version of the
+    /// loaded module [default: the active environment, else the loaded module's Python]
+    #[arg(short = 'p', long = "python", value_name = "PYTHON")]
+    python: Option<String>,
+    /// Print errors only
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+const PROGRAM: &str = "wheelhouse wheel";
+
+pub fn run(args: WheelArgs) -> i32 {
+    match build(&args) {
+        Ok(code) => code,
+        Err((code, message)) => {
+            crate::print_error(PROGRAM, &message);
+            code
+        }
+    }
+}
+
+fn build(args: &WheelArgs) -> Result<i32, (i32, String)> {
+    if !args.no_build_isolation {
+        return Err((
+            2,
+            "isolated builds are not available yet: build environments made from the \
+             wheelhouse under the site's rules are still to come. Install the project's build \
+             requirements (its pyproject.toml [build-system] requires, e.g. setuptools) into an \
+             environment, activate it, and build with `wheelhouse wheel --no-build-isolation \
+             SRC`."
+                .into(),
+        ));
+    }
+    let mut config_settings = Vec::new();
+    for setting in &args.config_settings {
+        let (key, value) = setting.split_once('=').ok_or_else(|| {
+            (
+                2,
+                format!("--config-settings {setting:?} is not KEY=VALUE (e.g. -C --build-option=--quiet)"),
+            )
+        })?;
+        config_settings.push((key.to_string(), value.to_string()));
+    }
+    let site = SiteConfig::from_env(&Environment::from_process());
+    let python = match (&args.python, &site.virtual_env) {
+        (Some(text), _) => site.find_python(&PythonRequest::parse(text)),
+        (None, Some(env)) => Ok(env.join("bin/python")),
+        (None, None) => site.find_python(&PythonRequest::Default),
+    }
+    .map_err(|e| (2, e.to_string()))?;
+    let interpreter = interpreter::Interpreter::query(&python).map_err(|e| (2, e.to_string()))?;
+    let sources = args
+        .sources
+        .iter()
+        .map(|s| Source::from_path(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| (2, e.to_string()))?;
+    // Build directories on the job's local disk when there is one.
+    let work_dir = site.job.tmpdir.clone().unwrap_or_else(std::env::temp_dir);
+    let mut options = BuildOptions::new(&interpreter, Isolation::None, &work_dir);
+    options.config_settings = config_settings;
+    let frontend = Frontend::new(options);
+    let results = frontend.build_wheels(&sources, &args.wheel_dir, site.job_cpus());
+    let mut code = 0;
+    let mut built = Vec::new();
+    for result in results {
+        match result {
+            Ok(wheel) => {
+                if !args.quiet {
+                    println!("Saved {}", wheel.path.display());
+                }
+                built.push(wheel.path.display().to_string());
+            }
+            Err(e) => {
+                crate::print_error(PROGRAM, &e.to_string());
+                let this = match e.kind() {
+                    ErrorKind::Input => 2,
+                    ErrorKind::Io => 3,
+                    ErrorKind::Build | ErrorKind::Environment => 1,
+                };
+                code = code.max(this);
+            }
+        }
+    }
+    if !args.quiet && !built.is_empty() {
+        println!("Publish with: wheelhouse add {}", built.join(" "));
+    }
+    Ok(code)
+}
