@@ -2,8 +2,8 @@
 //! that publish them. `wheelhouse index --html` writes them as a static tree and `wheelhouse
 //! serve` answers them over HTTP (the `index-server` crate); both take everything from here.
 //!
-//! - [`views`](site_views): the levels and their search directories, from the wheelhouse
-//!   layout or the site's pip configuration files ([`views_from_pip_configs`]).
+//! - [`site_views`], [`views_from_pip_configs`]: the levels and their search directories,
+//!   from the wheelhouse layout or from the site's pip configuration files.
 //! - [`index_levels`]: every level's projects and files, from the catalog, each file name
 //!   once (the first search directory wins, as in `wheelhouse install`).
 //! - [`root_html`], [`project_json`], …: PEP 503 HTML and PEP 691 JSON pages (PEP 658

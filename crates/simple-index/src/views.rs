@@ -12,9 +12,8 @@
 
 use std::path::{Path, PathBuf};
 
-use site_config::IniFile;
-
 use catalog::Tree;
+use site_config::IniFile;
 
 use crate::error::IndexError;
 
