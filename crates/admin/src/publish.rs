@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use catalog::Catalog;
 use wheel_name::WheelFilename;
 
+use crate::error::AdminError;
+use crate::reqedit::{ReqChanges, ReqEdit};
 use crate::rewrite::{confined, house_confinement, new_filename, rewrite_wheel, Rewrite};
 use crate::wheel::{choose_placement, inspect_wheel, ArchChoice, Placement, WheelReport};
-use crate::{AdminError, ReqChanges, ReqEdit};
 
 /// Options of [`add_wheel`].
 #[derive(Clone, Debug)]
@@ -135,7 +136,7 @@ fn cpu_level_copies(root: &Path, filename: &str, version: &str) -> Vec<PathBuf> 
     let mut found = Vec::new();
     tree.for_each_file(|dir, name| {
         let arch = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if arch == "generic" || crate::rank_of_arch(arch).is_none() {
+        if arch == "generic" || elf_inspect::rank_of_arch(arch).is_none() {
             return;
         }
         if let Ok(w) = WheelFilename::parse(name) {

@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use pep508_rs::{Requirement, VerbatimUrl};
 
-use crate::AdminError;
+use crate::error::AdminError;
 
 /// One edit, applied in the order given.
 #[derive(Clone, Debug, PartialEq, Eq)]

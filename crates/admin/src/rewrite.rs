@@ -9,13 +9,13 @@
 //! reader sees the old file or the new one, never half of one.
 
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, Write};
+use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use installer::paths::Confinement;
 use wheel_metadata::{hash_bytes, parse_record, write_record, RecordEntry};
 
-use crate::AdminError;
+use crate::error::AdminError;
 
 /// What to change.
 #[derive(Clone, Debug, Default)]
@@ -108,22 +108,6 @@ pub fn confined(house: &Confinement, path: &Path) -> Result<(), AdminError> {
             house.root().display()
         ))
     })
-}
-
-pub(crate) fn read_member_text<R: Read + Seek>(
-    archive: &mut zip::ZipArchive<R>,
-    file: &str,
-) -> Result<String, String> {
-    let dist_info = wheel_metadata::wheel_dist_info(archive).ok_or("no .dist-info/METADATA")?;
-    let member = archive
-        .by_name(&format!("{dist_info}/{file}"))
-        .map_err(|e| e.to_string())?;
-    let mut text = String::new();
-    member
-        .take(64 << 20)
-        .read_to_string(&mut text)
-        .map_err(|e| e.to_string())?;
-    Ok(text)
 }
 
 /// Rewrites the header part of METADATA: the `Version` field, and `Requires-Dist` when asked
@@ -248,7 +232,8 @@ pub fn rewrite_wheel(
     let old_data = format!("{}.data", old_dist_info.trim_end_matches(".dist-info"));
     let new_dist_info = format!("{dist_name}-{new_version}.dist-info");
     let new_data = format!("{dist_name}-{new_version}.data");
-    let old_record = read_member_text(&mut archive, "RECORD").unwrap_or_default();
+    let old_record =
+        wheel_metadata::read_dist_info_member(&mut archive, "RECORD").unwrap_or_default();
     let old_hashes: std::collections::HashMap<String, String> = parse_record(&old_record)
         .into_iter()
         .map(|e| (e.path, e.hash))

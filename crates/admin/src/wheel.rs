@@ -7,8 +7,8 @@ use std::path::Path;
 
 use wheel_name::WheelFilename;
 
-use crate::elf::{inspect_elf, is_elf, rank_of_arch, ElfReport, LEVELS};
-use crate::AdminError;
+use crate::error::AdminError;
+use elf_inspect::{inspect_elf, is_elf, rank_of_arch, ElfReport, LEVELS};
 
 /// Largest member decompressed for inspection; a bigger one is reported, not read (a crafted
 /// wheel must not make us allocate without bound).
@@ -54,7 +54,7 @@ pub fn inspect_wheel(path: &Path) -> Result<WheelReport, AdminError> {
             path.display()
         ))
     })?;
-    let wheel_text = crate::rewrite::read_member_text(&mut archive, "WHEEL").ok();
+    let wheel_text = wheel_metadata::read_dist_info_member(&mut archive, "WHEEL").ok();
     let root_is_purelib = wheel_text
         .as_deref()
         .and_then(|t| wheel_metadata::WheelInfo::parse(t).ok())
@@ -217,7 +217,7 @@ pub fn choose_placement(
             elf.path,
             elf.extensions
                 .iter()
-                .filter(|e| crate::elf::rank_of_extension(e) > allowed)
+                .filter(|e| elf_inspect::rank_of_extension(e) > allowed)
                 .cloned()
                 .collect::<Vec<_>>()
                 .join(", "),

@@ -148,3 +148,48 @@ fn a_malformed_metadata_section_is_reported() {
         .unwrap()
         .contains("wheelhouse index"));
 }
+
+/// A `.whl` that is a symbolic link is not read (whatever it points at stays out of the
+/// catalog) and is named in the stats; the walk still lists its name, as `avail_wheels` does.
+#[test]
+fn links_are_not_read_and_old_metadata_is_not_reused() {
+    let (tmp, root) = site("catalog-links");
+    let secret = tmp.path().join("secret.whl");
+    WheelSpec::pure("secret", "1.0").write(tmp.path());
+    std::fs::rename(tmp.path().join("secret-1.0-py3-none-any.whl"), &secret).unwrap();
+    let link = root.join("gentoo2023/generic/leak-1.0-py3-none-any.whl");
+    std::os::unix::fs::symlink(&secret, &link).unwrap();
+    let built = Catalog::build(&root).unwrap();
+    assert_eq!(built.meta_stats().not_files, std::slice::from_ref(&link));
+    assert_eq!(built.meta_stats().read, 3);
+    assert!(built.wheel_meta(&link).is_none());
+    assert!(catalog::read_wheel_meta(&link).is_err());
+    assert!(catalog::read_metadata_bytes(&link).is_err());
+    built.write().unwrap();
+    let text = std::fs::read_to_string(root.join(CATALOG_FILE)).unwrap();
+    assert!(text.starts_with("wheelhouse-catalog 4\n"));
+    assert!(
+        text.contains("leak-1.0-py3-none-any.whl"),
+        "the walk lists it"
+    );
+    assert!(!text.contains("secret"), "nothing of its target is stored");
+
+    // A format-3 catalog may hold what a link pointed at: read, but not reused.
+    std::fs::write(
+        root.join(CATALOG_FILE),
+        text.replace("wheelhouse-catalog 4", "wheelhouse-catalog 3"),
+    )
+    .unwrap();
+    let old = Catalog::load(&root).unwrap().unwrap();
+    assert_eq!(old.format(), 3);
+    assert!(old.metadata().is_some());
+    let rebuilt = Catalog::rebuild(&root, Some(&old)).unwrap();
+    assert_eq!(
+        (rebuilt.meta_stats().read, rebuilt.meta_stats().reused),
+        (3, 0)
+    );
+    rebuilt.write().unwrap();
+    let current = Catalog::load(&root).unwrap().unwrap();
+    let again = Catalog::rebuild(&root, Some(&current)).unwrap();
+    assert_eq!((again.meta_stats().read, again.meta_stats().reused), (0, 3));
+}

@@ -295,7 +295,7 @@ mod tests {
             "--pre\n-f local\n-f /elsewhere\n--prefer-binary\n--only-binary :all:\nsix==1.17 --hash=sha256:abc\n",
         )
         .unwrap();
-        let wanted = read_wanted(&site(), &[], &[reqs], &[], false).unwrap();
+        let wanted = read_wanted(&site(), &[], &[], &[reqs], &[], false).unwrap();
         assert!(wanted.pre && wanted.prefer_binary && wanted.require_hashes);
         assert_eq!(
             wanted.find_links,
@@ -313,8 +313,8 @@ mod tests {
         ] {
             let reqs = tmp.path().join("r.txt");
             std::fs::write(&reqs, text).unwrap();
-            let err =
-                read_wanted(&site(), &[], std::slice::from_ref(&reqs), &[], false).unwrap_err();
+            let err = read_wanted(&site(), &[], &[], std::slice::from_ref(&reqs), &[], false)
+                .unwrap_err();
             assert_eq!(err.kind, crate::ErrorKind::Input);
             assert!(
                 err.message.contains("r.txt") && err.message.contains(want),
@@ -334,11 +334,26 @@ mod tests {
             b"",
         )
         .unwrap();
-        let wanted = read_wanted(&site(), &[wheel.display().to_string()], &[], &[], false);
+        let wanted = read_wanted(
+            &site(),
+            &[wheel.display().to_string()],
+            &[],
+            &[],
+            &[],
+            false,
+        );
         // `sub` does not exist, so the path is not a file; the plain file is.
         assert!(wanted.is_err());
         let wheel = tmp.path().join("tensorboardX-1.9-py2.py3-none-any.whl");
-        let wanted = read_wanted(&site(), &[wheel.display().to_string()], &[], &[], false).unwrap();
+        let wanted = read_wanted(
+            &site(),
+            &[wheel.display().to_string()],
+            &[],
+            &[],
+            &[],
+            false,
+        )
+        .unwrap();
         assert_eq!(wanted.requirements[0].to_string(), "tensorboardx==1.9");
         assert_eq!(wanted.wheel_files, [wheel]);
     }

@@ -76,8 +76,8 @@ async fn route(snapshot: &Arc<Snapshot>, path: &str, headers: &HeaderMap) -> Res
                 let names: Vec<&str> = l.names.iter().map(String::as_str).collect();
                 negotiate(
                     headers,
-                    || admin::root_html(&names),
-                    || admin::root_json(&names),
+                    || simple_index::root_html(&names),
+                    || simple_index::root_json(&names),
                 )
             }
             None => not_found(),
@@ -93,8 +93,8 @@ async fn route(snapshot: &Arc<Snapshot>, path: &str, headers: &HeaderMap) -> Res
             match l.projects.get(&normal) {
                 Some(files) => negotiate(
                     headers,
-                    || admin::project_html(&normal, files, "/files/"),
-                    || admin::project_json(&normal, files, "/files/"),
+                    || simple_index::project_html(&normal, files, "/files/"),
+                    || simple_index::project_json(&normal, files, "/files/"),
                 ),
                 None => not_found(),
             }
@@ -155,7 +155,7 @@ fn negotiate(
 /// A page with a strong ETag of its content, answered 304 when the client has it.
 fn page(headers: &HeaderMap, body: Bytes, content_type: &str) -> Response<Body> {
     let digest = Sha256::digest(&body);
-    let etag = format!("\"{}\"", admin_hex(&digest[..16]));
+    let etag = format!("\"{}\"", hex(&digest[..16]));
     let mut response = if if_none_match(headers, &etag) {
         empty(StatusCode::NOT_MODIFIED)
     } else {
@@ -176,7 +176,7 @@ fn page(headers: &HeaderMap, body: Bytes, content_type: &str) -> Response<Body> 
     response
 }
 
-fn admin_hex(bytes: &[u8]) -> String {
+fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -193,7 +193,7 @@ fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
 }
 
 /// Opens a file the catalog lists, proven inside the wheelhouse and not a link at this
-/// moment ([`admin::PublishRoot::open`]); `None` when it is refused or gone.
+/// moment ([`simple_index::PublishRoot::open`]); `None` when it is refused or gone.
 async fn open_listed(snapshot: &Arc<Snapshot>, rel: &str) -> Option<std::fs::File> {
     let snapshot = snapshot.clone();
     let rel = rel.to_string();

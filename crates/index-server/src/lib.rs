@@ -41,8 +41,8 @@ pub struct ServerConfig {
     /// One line per request on standard error.
     pub access_log: bool,
     /// The levels and their directories from the site's pip configuration files
-    /// (`admin::views_from_pip_configs`); the wheelhouse layout's when `None`.
-    pub views: Option<Vec<admin::View>>,
+    /// (`simple_index::views_from_pip_configs`); the wheelhouse layout's when `None`.
+    pub views: Option<Vec<simple_index::View>>,
 }
 
 /// Why serving stopped with an error.

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
-use admin::IndexFile;
 use catalog::{Catalog, CATALOG_FILE};
+use simple_index::IndexFile;
 
 /// One level: its projects and their files.
 pub struct Level {
@@ -21,8 +21,8 @@ pub struct Snapshot {
     /// Every servable file by its path relative to the root: the only files the server
     /// opens (a request path is looked up here, and opened only through `house`).
     pub files: HashMap<String, IndexFile>,
-    /// The root files are proven inside of when opened ([`admin::PublishRoot::open`]).
-    pub house: admin::PublishRoot,
+    /// The root files are proven inside of when opened ([`simple_index::PublishRoot::open`]).
+    pub house: simple_index::PublishRoot,
     pub catalog_mtime: Option<SystemTime>,
     /// Set when the catalog is older than the tree (new wheels are not served until the next
     /// `wheelhouse index`).
@@ -46,7 +46,7 @@ pub fn catalog_mtime(root: &Path) -> Option<SystemTime> {
 }
 
 /// Loads the catalog of `root` into a snapshot.
-pub fn load(root: &Path, views: Option<&[admin::View]>) -> Result<Snapshot, LoadError> {
+pub fn load(root: &Path, views: Option<&[simple_index::View]>) -> Result<Snapshot, LoadError> {
     let mtime = catalog_mtime(root);
     let catalog = match Catalog::load(root) {
         Ok(Some(c)) => c,
@@ -71,8 +71,8 @@ pub fn load(root: &Path, views: Option<&[admin::View]>) -> Result<Snapshot, Load
     let stale = catalog.check_fresh().err();
     let mut levels = BTreeMap::new();
     let mut files = HashMap::new();
-    let levels_of = admin::index_levels(catalog.tree(), root, metas, views)
-        .map_err(|e| LoadError(e.message))?;
+    let levels_of = simple_index::index_levels(catalog.tree(), root, metas, views)
+        .map_err(|e| LoadError(e.to_string()))?;
     for (name, projects) in levels_of {
         for file in projects.values().flatten() {
             files
@@ -90,7 +90,7 @@ pub fn load(root: &Path, views: Option<&[admin::View]>) -> Result<Snapshot, Load
     Ok(Snapshot {
         levels,
         files,
-        house: admin::PublishRoot::new(root),
+        house: simple_index::PublishRoot::new(root),
         catalog_mtime: mtime,
         stale,
     })
@@ -99,14 +99,18 @@ pub fn load(root: &Path, views: Option<&[admin::View]>) -> Result<Snapshot, Load
 /// The current snapshot, swapped by the reloader.
 pub struct Shared {
     pub root: PathBuf,
-    views: Option<Vec<admin::View>>,
+    views: Option<Vec<simple_index::View>>,
     current: RwLock<Arc<Snapshot>>,
     /// The catalog mtime last looked at, loaded or not (a broken catalog is reported once).
     seen: std::sync::Mutex<Option<SystemTime>>,
 }
 
 impl Shared {
-    pub fn new(root: PathBuf, views: Option<Vec<admin::View>>, snapshot: Snapshot) -> Shared {
+    pub fn new(
+        root: PathBuf,
+        views: Option<Vec<simple_index::View>>,
+        snapshot: Snapshot,
+    ) -> Shared {
         Shared {
             root,
             views,

@@ -61,11 +61,19 @@ pub fn read_dist_info_file(path: &Path, file: &str) -> Result<String, ArchiveErr
     let handle = File::open(path).map_err(|e| err(e.to_string()))?;
     let mut archive =
         zip::ZipArchive::new(BufReader::new(handle)).map_err(|e| err(e.to_string()))?;
-    let dist_info =
-        wheel_dist_info(&archive).ok_or_else(|| err("no .dist-info/METADATA".into()))?;
+    read_dist_info_member(&mut archive, file).map_err(err)
+}
+
+/// Reads `<dist-info>/<file>` from an open wheel archive, at most [`MAX_METADATA_FILE`]
+/// bytes of UTF-8 text; the error says which member and why.
+pub fn read_dist_info_member<R: Read + std::io::Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    file: &str,
+) -> Result<String, String> {
+    let dist_info = wheel_dist_info(archive).ok_or("no .dist-info/METADATA")?;
     let mut member = archive
         .by_name(&format!("{dist_info}/{file}"))
-        .map_err(|e| err(format!("{dist_info}/{file}: {e}")))?;
+        .map_err(|e| format!("{dist_info}/{file}: {e}"))?;
     // The size in the archive is the wheel's word; read no more than a metadata file can
     // sensibly hold, whatever it claims.
     let mut bytes = Vec::new();
@@ -73,12 +81,12 @@ pub fn read_dist_info_file(path: &Path, file: &str) -> Result<String, ArchiveErr
         .by_ref()
         .take(MAX_METADATA_FILE + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| err(format!("{dist_info}/{file}: {e}")))?;
+        .map_err(|e| format!("{dist_info}/{file}: {e}"))?;
     if bytes.len() as u64 > MAX_METADATA_FILE {
-        return Err(err(format!(
+        return Err(format!(
             "{dist_info}/{file} is larger than {} MiB",
             MAX_METADATA_FILE >> 20
-        )));
+        ));
     }
-    String::from_utf8(bytes).map_err(|_| err(format!("{dist_info}/{file} is not UTF-8 text")))
+    String::from_utf8(bytes).map_err(|_| format!("{dist_info}/{file} is not UTF-8 text"))
 }

@@ -17,7 +17,9 @@
 mod archive;
 mod record;
 
-pub use archive::{read_dist_info_file, wheel_dist_info, ArchiveError, MAX_METADATA_FILE};
+pub use archive::{
+    read_dist_info_file, read_dist_info_member, wheel_dist_info, ArchiveError, MAX_METADATA_FILE,
+};
 pub use record::{
     hash_bytes, parse_record, parse_record_strict, write_record, RecordEntry, RecordHash,
 };

@@ -41,12 +41,12 @@ enum FilesArg {
     Copy,
 }
 
-impl From<FilesArg> for admin::FilesMode {
-    fn from(arg: FilesArg) -> admin::FilesMode {
+impl From<FilesArg> for simple_index::FilesMode {
+    fn from(arg: FilesArg) -> simple_index::FilesMode {
         match arg {
-            FilesArg::Symlink => admin::FilesMode::Symlink,
-            FilesArg::Hardlink => admin::FilesMode::Hardlink,
-            FilesArg::Copy => admin::FilesMode::Copy,
+            FilesArg::Symlink => simple_index::FilesMode::Symlink,
+            FilesArg::Hardlink => simple_index::FilesMode::Hardlink,
+            FilesArg::Copy => simple_index::FilesMode::Copy,
         }
     }
 }
@@ -138,7 +138,7 @@ pub fn run(args: IndexArgs) -> i32 {
             );
             // Links and other non-files named like wheels were not read: say why each is
             // not published.
-            for refusal in admin::PublishRoot::new(&root).explain(&stats.not_files) {
+            for refusal in simple_index::PublishRoot::new(&root).explain(&stats.not_files) {
                 errln!("wheelhouse index: warning: {refusal}");
             }
             if let Some(out) = args.html {
@@ -156,11 +156,11 @@ pub fn run(args: IndexArgs) -> i32 {
 fn write_html(
     root: &std::path::Path,
     out: &std::path::Path,
-    mode: admin::FilesMode,
-    views: Option<&[admin::View]>,
+    mode: simple_index::FilesMode,
+    views: Option<&[simple_index::View]>,
 ) -> i32 {
     let started = Instant::now();
-    match admin::write_static_index(root, out, mode, views) {
+    match simple_index::write_static_index(root, out, mode, views) {
         Ok(stats) => {
             if stats.copied_not_linked > 0 {
                 errln!(
@@ -192,9 +192,6 @@ fn write_html(
             }
             0
         }
-        Err(e) => {
-            crate::print_error("wheelhouse index", &e.message);
-            e.exit_code()
-        }
+        Err(e) => crate::staff::fail("wheelhouse index", &e),
     }
 }

@@ -1,8 +1,10 @@
-//! Staff commands: `inspect`, `add`, `edit`, `audit`. The work is in the `admin` crate.
+//! Staff commands: `inspect`, `add`, `edit`, `audit`. The work is in the `admin` (publishing
+//! wheels) and `audit` crates.
 
 use std::path::PathBuf;
 
-use admin::{AddOptions, ArchChoice, AuditOptions, ReqEdit};
+use admin::{AddOptions, ArchChoice, ReqEdit};
+use audit::AuditOptions;
 use serde_json::json;
 use site_config::{Environment, SiteConfig};
 use wheel_name::PythonVersion;
@@ -129,15 +131,34 @@ pub fn existing_root(command: &str, given: Option<PathBuf>, how: &str) -> Result
 }
 
 /// The views of `--pip-config`, `None` when it is not given.
-pub fn pip_config_views(paths: &[PathBuf]) -> Result<Option<Vec<admin::View>>, admin::AdminError> {
+pub fn pip_config_views(
+    paths: &[PathBuf],
+) -> Result<Option<Vec<simple_index::View>>, simple_index::IndexError> {
     if paths.is_empty() {
         return Ok(None);
     }
-    admin::views_from_pip_configs(paths).map(Some)
+    simple_index::views_from_pip_configs(paths).map(Some)
 }
 
-pub fn fail(program: &str, e: &admin::AdminError) -> i32 {
-    crate::print_error(program, &e.message);
+/// An error of a staff library, printed as the CLI prints errors, with its exit code.
+pub trait StaffError: std::fmt::Display {
+    fn exit_code(&self) -> i32;
+}
+
+impl StaffError for admin::AdminError {
+    fn exit_code(&self) -> i32 {
+        admin::AdminError::exit_code(self)
+    }
+}
+
+impl StaffError for simple_index::IndexError {
+    fn exit_code(&self) -> i32 {
+        simple_index::IndexError::exit_code(self)
+    }
+}
+
+pub fn fail(program: &str, e: &impl StaffError) -> i32 {
+    crate::print_error(program, &e.to_string());
     e.exit_code()
 }
 
@@ -440,7 +461,7 @@ pub fn run_audit(args: AuditArgs) -> i32 {
             }
         }
     }
-    let report = admin::audit(
+    let report = audit::audit(
         &root,
         &AuditOptions {
             pythons,
@@ -448,11 +469,11 @@ pub fn run_audit(args: AuditArgs) -> i32 {
             archs: args.arch,
             deep: args.deep,
             resolve: if args.resolve_extras {
-                admin::ResolveScope::DeclaredExtras
+                audit::ResolveScope::DeclaredExtras
             } else if args.resolve {
-                admin::ResolveScope::Packages
+                audit::ResolveScope::Packages
             } else {
-                admin::ResolveScope::Off
+                audit::ResolveScope::Off
             },
             views,
         },

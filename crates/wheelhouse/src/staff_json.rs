@@ -7,7 +7,8 @@
 
 use std::path::Path;
 
-use admin::{Added, AdminError, Edited, ElfReport, Placement};
+use admin::{Added, AdminError, Edited, Placement};
+use elf_inspect::ElfReport;
 use serde_json::{json, Value};
 
 pub fn print(value: &Value) {
@@ -74,7 +75,7 @@ pub fn added(src: &Path, done: &Added) -> Value {
         // What the disassembler found: the highest level any shared object's code needs, and
         // which one needs it.
         "code": {
-            "level": admin::LEVELS[level.min(admin::LEVELS.len() - 1)],
+            "level": elf_inspect::LEVELS[level.min(elf_inspect::LEVELS.len() - 1)],
             "member": top.map(|e| e.path.as_str()),
             "extensions": top.map(|e| e.extensions.iter().collect::<Vec<_>>()).unwrap_or_default(),
         },

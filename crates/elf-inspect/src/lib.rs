@@ -1,4 +1,5 @@
-//! What a shared object needs from the machine: its RPATH/RUNPATH (where the site's wheels
+//! ELF inspection, this crate's one job. What a shared object needs from the machine: its
+//! RPATH/RUNPATH (where the site's wheels
 //! find their libraries, and so which CPU level they were built for), its needed libraries,
 //! the highest `GLIBC_` symbol version it links against, the x86 ISA level its GNU property
 //! note declares, and the instruction-set extensions its code really uses.
@@ -6,6 +7,16 @@
 //! The last one is found by decoding every executable section with a disassembler: the
 //! property note is optional and compilers often leave it out, while one AVX-512 instruction
 //! in a wheel headed for `generic` crashes jobs on older nodes with `SIGILL`.
+//!
+//! ```
+//! use elf_inspect::{inspect_elf, rank_of_arch, rank_of_extension, LEVELS};
+//! // A directory's level allows code up to its rank.
+//! assert_eq!(LEVELS[rank_of_arch("avx2").unwrap()], "x86-64-v3");
+//! assert!(rank_of_extension("AVX512F") > rank_of_arch("x86-64-v3").unwrap());
+//! // Malformed input is reported, never a panic.
+//! let report = inspect_elf("lib/_x.so", b"\x7fELF garbage");
+//! assert!(report.problem.is_some());
+//! ```
 
 use std::collections::BTreeSet;
 
@@ -31,7 +42,7 @@ pub fn rank_of_arch(arch: &str) -> Option<usize> {
 /// The level rank an extension needs, by the x86-64 psABI level definitions (AVX-512 of any
 /// kind counts as v4); 0 for the baseline and for extensions outside the levels (AES, SHA…,
 /// which the site's nodes all have).
-pub(crate) fn rank_of_extension(name: &str) -> usize {
+pub fn rank_of_extension(name: &str) -> usize {
     match name {
         "SSE3" | "SSSE3" | "SSE4_1" | "SSE4_2" | "POPCNT" | "CMPXCHG16B" => 1,
         "AVX" | "XSAVE" => 2,

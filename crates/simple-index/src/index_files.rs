@@ -7,7 +7,7 @@ use std::io::{Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use crate::AdminError;
+use crate::error::IndexError;
 
 /// How `OUT/files/` holds the wheels.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -50,7 +50,7 @@ pub(crate) fn place(
     target: &Path,
     dest: &Path,
     mode: FilesMode,
-) -> Result<Placed, AdminError> {
+) -> Result<Placed, IndexError> {
     let current = std::fs::symlink_metadata(dest).ok();
     let same_inode = |m: &std::fs::Metadata| m.dev() == stat.dev() && m.ino() == stat.ino();
     let same_copy = |m: &std::fs::Metadata| {
@@ -68,7 +68,7 @@ pub(crate) fn place(
             {
                 return Ok(Placed::Unchanged);
             }
-            std::os::unix::fs::symlink(target, &tmp).map_err(|e| AdminError::io(&tmp, e))?;
+            std::os::unix::fs::symlink(target, &tmp).map_err(|e| IndexError::io(&tmp, e))?;
             Placed::Written
         }
         FilesMode::Hardlink => {
@@ -88,7 +88,7 @@ pub(crate) fn place(
                         .is_some_and(|m| m.file_type().is_file() && same_inode(m))
                     {
                         let _ = std::fs::remove_file(&tmp);
-                        return Err(AdminError::exists(format!(
+                        return Err(IndexError::changed(format!(
                             "{} changed while it was being published; run `wheelhouse                              index` again",
                             target.display()
                         )));
@@ -103,7 +103,7 @@ pub(crate) fn place(
                     copy_to(wheel, stat, target, &tmp)?;
                     Placed::CopiedNotLinked
                 }
-                Err(e) => return Err(AdminError::io(&tmp, e)),
+                Err(e) => return Err(IndexError::io(&tmp, e)),
             }
         }
         FilesMode::Copy => {
@@ -116,7 +116,7 @@ pub(crate) fn place(
     };
     std::fs::rename(&tmp, dest).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        AdminError::io(dest, e)
+        IndexError::io(dest, e)
     })?;
     Ok(placed)
 }
@@ -128,19 +128,19 @@ fn copy_to(
     stat: &std::fs::Metadata,
     target: &Path,
     tmp: &Path,
-) -> Result<(), AdminError> {
+) -> Result<(), IndexError> {
     let done = (|| {
         let mut source = wheel;
         source
             .seek(SeekFrom::Start(0))
-            .map_err(|e| AdminError::io(target, e))?;
-        let mut out = File::create_new(tmp).map_err(|e| AdminError::io(tmp, e))?;
-        std::io::copy(&mut source, &mut out).map_err(|e| AdminError::io(target, e))?;
+            .map_err(|e| IndexError::io(target, e))?;
+        let mut out = File::create_new(tmp).map_err(|e| IndexError::io(tmp, e))?;
+        std::io::copy(&mut source, &mut out).map_err(|e| IndexError::io(target, e))?;
         out.set_permissions(stat.permissions())
-            .map_err(|e| AdminError::io(tmp, e))?;
+            .map_err(|e| IndexError::io(tmp, e))?;
         if let Ok(modified) = stat.modified() {
             out.set_modified(modified)
-                .map_err(|e| AdminError::io(tmp, e))?;
+                .map_err(|e| IndexError::io(tmp, e))?;
         }
         Ok(())
     })();
@@ -157,16 +157,16 @@ pub(crate) fn prune(
     rel: &Path,
     keep: &HashSet<PathBuf>,
     removed: &mut usize,
-) -> Result<bool, AdminError> {
+) -> Result<bool, IndexError> {
     let mut empty = true;
-    for entry in std::fs::read_dir(dir).map_err(|e| AdminError::io(dir, e))? {
-        let entry = entry.map_err(|e| AdminError::io(dir, e))?;
+    for entry in std::fs::read_dir(dir).map_err(|e| IndexError::io(dir, e))? {
+        let entry = entry.map_err(|e| IndexError::io(dir, e))?;
         let path = entry.path();
         let rel = rel.join(entry.file_name());
-        let kind = entry.file_type().map_err(|e| AdminError::io(&path, e))?;
+        let kind = entry.file_type().map_err(|e| IndexError::io(&path, e))?;
         if kind.is_dir() {
             if prune(&path, &rel, keep, removed)? {
-                std::fs::remove_dir(&path).map_err(|e| AdminError::io(&path, e))?;
+                std::fs::remove_dir(&path).map_err(|e| IndexError::io(&path, e))?;
                 *removed += 1;
             } else {
                 empty = false;
@@ -174,7 +174,7 @@ pub(crate) fn prune(
         } else if keep.contains(&rel) {
             empty = false;
         } else {
-            std::fs::remove_file(&path).map_err(|e| AdminError::io(&path, e))?;
+            std::fs::remove_file(&path).map_err(|e| IndexError::io(&path, e))?;
             *removed += 1;
         }
     }

@@ -43,8 +43,10 @@ use resolver::{Index, KnownMetadata, Request, Resolution, StoredMetadata, Upgrad
 use wheel_metadata::{normalize_name, CoreMetadata};
 use wheel_name::{PythonVersion, TagPriority, TagTarget};
 
-use crate::audit::{full_version, markers_for, Finding};
-use crate::html::View;
+use simple_index::View;
+
+use crate::finding::Finding;
+use crate::python::{full_version, markers_for};
 
 /// What `--resolve` installs, per package.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

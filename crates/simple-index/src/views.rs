@@ -1,5 +1,7 @@
-//! Views from the site's pip configuration files (`--pip-config`): what users on each CPU
-//! level actually search, rather than what the wheelhouse layout suggests.
+//! The levels a wheelhouse serves ("views": one CPU level's search directories, in order):
+//! from its layout ([`site_views`]), or from the site's pip configuration files
+//! (`--pip-config`): what users on each CPU level actually search, rather than what the
+//! wheelhouse layout suggests.
 //!
 //! Each file is one view, named after it (`pip-x86-64-v3.conf` → `x86-64-v3`, else the file
 //! stem), whose directories are its `find-links` as an install reads them: `[install]`, else
@@ -10,18 +12,85 @@
 
 use std::path::{Path, PathBuf};
 
+use catalog::Tree;
 use site_config::IniFile;
 
-use crate::html::View;
-use crate::AdminError;
+use crate::error::IndexError;
+
+/// One CPU level's search directories, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct View {
+    /// `x86-64-v3`, or `gentoo2020-generic` when two layers have a level of that name.
+    pub name: String,
+    pub dirs: Vec<PathBuf>,
+}
+
+/// The levels a wheelhouse serves, from its layout: every directory two levels down (`layer/
+/// level`) is a level; its search path is that directory, then the layer's `generic`, then
+/// the top-level `generic`.
+pub fn site_views(tree: &Tree) -> Vec<View> {
+    let Some(top) = tree.nodes.first() else {
+        return Vec::new();
+    };
+    let top_generic = top
+        .subdirs
+        .iter()
+        .find(|(n, c)| n == "generic" && c.is_some())
+        .map(|_| top.path.join("generic"));
+    let mut raw: Vec<(String, String, Vec<PathBuf>)> = Vec::new();
+    for (layer, child) in &top.subdirs {
+        let Some(child) = child else { continue };
+        if layer == "generic" {
+            continue;
+        }
+        let node = &tree.nodes[*child];
+        let layer_generic = node
+            .subdirs
+            .iter()
+            .any(|(n, c)| n == "generic" && c.is_some())
+            .then(|| node.path.join("generic"));
+        for (level, c) in &node.subdirs {
+            if c.is_none() {
+                continue;
+            }
+            let mut dirs = vec![node.path.join(level)];
+            if level != "generic" {
+                dirs.extend(layer_generic.clone());
+            }
+            dirs.extend(top_generic.clone());
+            raw.push((layer.clone(), level.clone(), dirs));
+        }
+    }
+    if raw.is_empty() {
+        if let Some(g) = top_generic {
+            raw.push((String::new(), "generic".into(), vec![g]));
+        }
+    }
+    let mut views: Vec<View> = raw
+        .iter()
+        .map(|(layer, level, dirs)| {
+            let clash = raw.iter().filter(|(_, l, _)| l == level).count() > 1;
+            View {
+                name: if clash {
+                    format!("{layer}-{level}")
+                } else {
+                    level.clone()
+                },
+                dirs: dirs.clone(),
+            }
+        })
+        .collect();
+    views.sort_by(|a, b| a.name.cmp(&b.name));
+    views
+}
 
 /// The views of `paths` (files, or directories of `pip-*.conf`), sorted by name.
-pub fn views_from_pip_configs(paths: &[PathBuf]) -> Result<Vec<View>, AdminError> {
+pub fn views_from_pip_configs(paths: &[PathBuf]) -> Result<Vec<View>, IndexError> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
             let mut found: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(|e| AdminError::io(path, e))?
+                .map_err(|e| IndexError::io(path, e))?
                 .flatten()
                 .map(|e| e.path())
                 .filter(|p| {
@@ -32,7 +101,7 @@ pub fn views_from_pip_configs(paths: &[PathBuf]) -> Result<Vec<View>, AdminError
                 })
                 .collect();
             if found.is_empty() {
-                return Err(AdminError::input(format!(
+                return Err(IndexError::input(format!(
                     "{} holds no pip-*.conf file: give the site's pip configuration files (one \
                      per CPU level, as `wheelhouse site init` writes them in DIR/pip) or the \
                      directory holding them",
@@ -49,7 +118,7 @@ pub fn views_from_pip_configs(paths: &[PathBuf]) -> Result<Vec<View>, AdminError
     for file in &files {
         let view = view_of(file)?;
         if let Some(other) = views.iter().find(|v| v.name == view.name) {
-            return Err(AdminError::input(format!(
+            return Err(IndexError::input(format!(
                 "two pip configuration files name the CPU level {}: {} and another one given \
                  before it (with directories {}); give each level once",
                 view.name,
@@ -78,15 +147,15 @@ fn view_name(file: &Path) -> String {
     }
 }
 
-fn view_of(file: &Path) -> Result<View, AdminError> {
+fn view_of(file: &Path) -> Result<View, IndexError> {
     let ini = IniFile::read(file).map_err(|e| {
-        AdminError::input(format!(
+        IndexError::input(format!(
             "cannot read the pip configuration file {}: {e}. Give the site's pip-LEVEL.conf files",
             file.display()
         ))
     })?;
     let links = site_config::install_find_links(&ini).ok_or_else(|| {
-        AdminError::input(format!(
+        IndexError::input(format!(
             "the pip configuration file {} sets no `find-links` in its [install] or [global] \
              section (the ones `pip install` reads), so it names no directory for its CPU level",
             file.display()
@@ -102,7 +171,7 @@ fn view_of(file: &Path) -> Result<View, AdminError> {
             None => link.clone(),
         };
         if !dir.is_absolute() {
-            return Err(AdminError::input(format!(
+            return Err(IndexError::input(format!(
                 "the pip configuration file {} lists `{text}` in find-links: only absolute \
                  directories (or file:// URLs) are understood here, as a relative one would \
                  depend on where pip runs",
@@ -117,7 +186,7 @@ fn view_of(file: &Path) -> Result<View, AdminError> {
     // plain path component, and not `files`, where both keep the wheels.
     let name = view_name(file);
     if name.is_empty() || name.contains('/') || name.starts_with('.') || name == "files" {
-        return Err(AdminError::input(format!(
+        return Err(IndexError::input(format!(
             "cannot name a CPU level after the file {}: name it pip-LEVEL.conf (LEVEL not \
              `files`, which holds the wheels of the index)",
             file.display()
@@ -164,14 +233,14 @@ pub fn rebase_views(views: &[View], top: &Path) -> (Vec<View>, Vec<(String, Path
 }
 
 /// The view list a command works on: the configuration's, when given, else the layout's.
-pub(crate) fn chosen(
-    tree: &catalog::Tree,
+pub fn chosen_views(
+    tree: &Tree,
     configured: Option<&[View]>,
 ) -> (Vec<View>, Vec<(String, PathBuf)>) {
     match (configured, tree.nodes.first()) {
         (Some(views), Some(top)) => rebase_views(views, &top.path),
         (Some(views), None) => (Vec::new(), outside_all(views)),
-        (None, _) => (crate::html::site_views(tree), Vec::new()),
+        (None, _) => (site_views(tree), Vec::new()),
     }
 }
 
@@ -197,7 +266,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let conf = tmp.path().join("pip-files.conf");
         std::fs::write(&conf, "[install]\nfind-links = /a\n").unwrap();
-        let err = views_from_pip_configs(&[conf]).unwrap_err().message;
+        let err = views_from_pip_configs(&[conf]).unwrap_err().to_string();
         assert!(err.contains("name it pip-LEVEL.conf"), "{err}");
     }
 
@@ -233,7 +302,7 @@ mod tests {
         let views = views_from_pip_configs(std::slice::from_ref(&conf)).unwrap();
         assert_eq!(views[0].dirs, vec![PathBuf::from("/g")]);
         std::fs::write(&conf, "[wheel]\nfind-links = /w\n").unwrap();
-        let err = views_from_pip_configs(&[conf]).unwrap_err().message;
+        let err = views_from_pip_configs(&[conf]).unwrap_err().to_string();
         assert!(err.contains("[install] or [global]"), "{err}");
     }
 
