@@ -8,7 +8,7 @@ mod output;
 mod query;
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{ArgAction, Parser};
 use site_config::{Environment, PythonVersion, SiteConfig};
@@ -97,7 +97,9 @@ struct AvailArgs {
     )]
     all_versions: bool,
 
-    /// Python versions to look for [default: the loaded module's or the virtualenv's, else all]
+    /// Python versions to look for (3.11), not an environment; every word up to the next
+    /// option is one, so name packages first [default: the loaded module's or the
+    /// virtualenv's, else all]
     #[arg(short = 'p', long = "python", num_args = 1.., action = ArgAction::Append, conflicts_with = "all_pythons", help_heading = "python")]
     python: Vec<String>,
 
@@ -109,7 +111,8 @@ struct AvailArgs {
     )]
     all_pythons: bool,
 
-    /// Keep the search directories whose name ends with these CPU levels
+    /// Keep the search directories whose name ends with these CPU levels (every word up to
+    /// the next option)
     #[arg(short = 'a', long = "arch", num_args = 1.., action = ArgAction::Append, conflicts_with = "all_archs", help_heading = "architecture")]
     arch: Vec<String>,
 
@@ -218,6 +221,28 @@ fn plan(
     let available = site.available_pythons();
     let available_text: Vec<String> = available.iter().map(|v| v.to_string()).collect();
     for python in &args.python {
+        if !available_text.contains(python) && (python.contains('/') || Path::new(python).exists())
+        {
+            // `avail_wheels -p ~/env`: pip's and install's -p is an environment; here it is not.
+            let given = Path::new(python);
+            let env = if given.join("pyvenv.cfg").is_file() {
+                given.to_path_buf()
+            } else {
+                given
+                    .parent()
+                    .and_then(Path::parent)
+                    .filter(|e| e.join("pyvenv.cfg").is_file())
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| PathBuf::from("ENV"))
+            };
+            return Err(format!(
+                "--python {python}: avail_wheels' -p (--python) takes Python versions such as \
+                 3.11, not an environment or an interpreter. To list the wheels that fit an \
+                 environment's Python, activate it first: source {}/bin/activate && {}",
+                crate::argv::shell_word(&env.to_string_lossy()),
+                greedy.without(program, "python", python)
+            ));
+        }
         if !available_text.contains(python) {
             return Err(if available.is_empty() {
                 format!(
