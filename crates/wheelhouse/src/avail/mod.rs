@@ -3,12 +3,13 @@
 //! Flags, defaults and standard output follow the site's `avail_wheels` 2.1.x, so scripts and
 //! wiki instructions keep working; errors go further and say what to type instead.
 
+mod check;
 mod greedy;
 mod output;
 mod query;
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{ArgAction, Parser};
 use site_config::{Environment, PythonVersion, SiteConfig};
@@ -220,106 +221,7 @@ fn plan(
 
     let available = site.available_pythons();
     let available_text: Vec<String> = available.iter().map(|v| v.to_string()).collect();
-    for python in &args.python {
-        if !available_text.contains(python) && (python.contains('/') || Path::new(python).exists())
-        {
-            // `avail_wheels -p ~/env`: pip's and install's -p is an environment; here it is not.
-            let given = Path::new(python);
-            let env = if given.join("pyvenv.cfg").is_file() {
-                given.to_path_buf()
-            } else {
-                given
-                    .parent()
-                    .and_then(Path::parent)
-                    .filter(|e| e.join("pyvenv.cfg").is_file())
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| PathBuf::from("ENV"))
-            };
-            return Err(format!(
-                "--python {python}: avail_wheels' -p (--python) takes Python versions such as \
-                 3.11, not an environment or an interpreter. To list the wheels that fit an \
-                 environment's Python, activate it first: source {}/bin/activate && {}",
-                crate::argv::shell_word(&env.to_string_lossy()),
-                greedy.without(program, "python", python)
-            ));
-        }
-        if !available_text.contains(python) {
-            return Err(if available.is_empty() {
-                format!(
-                    "--python {python}: no Python versions were found in PYTHON_DIRS ({}). Set \
-                     PYTHON_DIRS to the directories holding the Python modules (one \
-                     subdirectory per version, like 3.11.5)",
-                    site.python_dirs
-                )
-            } else {
-                let choose = available_text.join(", ");
-                greedy
-                    .explain(
-                        program,
-                        "python",
-                        python,
-                        &format!("there is no Python {python} here (choose from: {choose})"),
-                    )
-                    .unwrap_or_else(|| {
-                        format!(
-                            "--python {python} is not an available Python version. Choose \
-                             from: {choose}"
-                        )
-                    })
-            });
-        }
-    }
-    let archs = site.architectures();
-    for arch in &args.arch {
-        if !archs.contains(&arch.as_str()) {
-            let gentoo = site
-                .gentoo_year
-                .map(|y| y.to_string())
-                .unwrap_or_else(|| "unset".into());
-            let choose = archs.join(", ");
-            return Err(greedy
-                .explain(
-                    program,
-                    "arch",
-                    arch,
-                    &format!(
-                        "this software environment (EBVERSIONGENTOO={gentoo}) has no CPU level \
-                         {arch} (choose from: {choose})"
-                    ),
-                )
-                .unwrap_or_else(|| {
-                    format!(
-                        "--arch {arch} is not a CPU level of this software environment \
-                         (EBVERSIONGENTOO={gentoo}). Choose from: {choose}"
-                    )
-                }));
-        }
-    }
-    for column in &args.column {
-        if !COLUMNS.contains(&column.as_str()) {
-            let choose = COLUMNS.join(", ");
-            return Err(greedy
-                .explain(
-                    program,
-                    "column",
-                    column,
-                    &format!("there is no column {column} (choose from: {choose})"),
-                )
-                .unwrap_or_else(|| {
-                    format!("--column {column}: no such column. Choose from: {choose}")
-                }));
-        }
-    }
-    for file in &args.requirements {
-        let word = file.to_string_lossy();
-        if !file.exists() {
-            if let Some(message) =
-                greedy.explain(program, "requirements", &word, "there is no such file")
-            {
-                return Err(message);
-            }
-        }
-    }
+    check::list_values(program, args, greedy, site, &available_text)?;
 
     let all_pythons = args.all || args.all_pythons;
     if args.all && !args.python.is_empty() {
