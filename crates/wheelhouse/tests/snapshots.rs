@@ -281,7 +281,7 @@ const CASES: &[(&str, &str, &[&str])] = &[
     (
         "error-avail-p-environment",
         "avail_wheels",
-        &["-p", "wheelhouse", "numpy"],
+        &["-p", "./env", "numpy"],
     ),
     (
         "warning-bad-file-name",

@@ -18,8 +18,11 @@ pub(super) fn list_values(
 ) -> Result<(), String> {
     for python in &args.python {
         if !available_text.iter().any(|a| a == python)
-            && (python.contains('/') || Path::new(python).exists())
+            && (python.contains('/')
+                || Path::new(python).is_file()
+                || Path::new(python).join("pyvenv.cfg").is_file())
         {
+            // (A directory that is no environment may be a package's source: `numpy`.)
             // `avail_wheels -p ~/env`: pip's and install's -p is an environment; here it is not.
             let given = Path::new(python);
             let env = if given.join("pyvenv.cfg").is_file() {
