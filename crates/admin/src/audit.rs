@@ -32,6 +32,7 @@ use wheel_name::{CompatibleTags, PythonVersion, WheelFilename};
 
 pub use crate::audit_resolve::ResolveScope;
 use crate::html::View;
+use crate::published::{PublishRoot, Refusal};
 
 /// Options of [`audit`].
 #[derive(Clone, Debug, Default)]
@@ -61,7 +62,11 @@ pub struct AuditOptions {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Finding {
     /// `unsatisfiable`, `unresolvable`, `invalid-name`, `manylinux`, `duplicate-file`,
-    /// `generic-and-cpu-level`, `local-version`, `unreadable`, `record`, `leftover`.
+    /// `generic-and-cpu-level`, `local-version`, `unreadable`, `record`, `leftover`,
+    /// `outside-root` (a configured search directory outside the root), and for `.whl`
+    /// entries that are never published ([`crate::Refusal`]): `link-outside-root` (a
+    /// symbolic link leading out of the wheelhouse), `link` (one that stays inside it),
+    /// `not-a-file`.
     pub kind: String,
     pub message: String,
     pub path: Option<PathBuf>,
@@ -110,6 +115,10 @@ pub fn audit(root: &Path, opts: &AuditOptions) -> AuditReport {
         }
     };
     let mut findings = Vec::new();
+    let refused = not_published(root, &tree);
+    for refusal in refused.values() {
+        findings.push(finding(refusal.kind(), refusal.path(), refusal.to_string()));
+    }
     let mut wheels: HashMap<PathBuf, Wheel> = HashMap::new();
     tree.for_each_file(|dir, name| {
         let path = dir.join(name);
@@ -117,7 +126,7 @@ pub fn audit(root: &Path, opts: &AuditOptions) -> AuditReport {
             findings.push(finding("leftover", &path, "a temporary file left by an interrupted `wheelhouse add` or `edit`; remove it".into()));
             return;
         }
-        if !name.ends_with(".whl") {
+        if !name.ends_with(".whl") || refused.contains_key(&path) {
             return;
         }
         let stem_parts = name.trim_end_matches(".whl").split('-').count();
@@ -234,6 +243,27 @@ pub fn audit(root: &Path, opts: &AuditOptions) -> AuditReport {
     findings.dedup();
     report.findings = findings;
     report
+}
+
+/// The `.whl` entries that are not regular files (links, FIFOs), which are never published,
+/// with the reason: one `lstat` per wheel, in parallel (a link leaves no trace in the
+/// catalog but its absence).
+fn not_published(root: &Path, tree: &catalog::Tree) -> HashMap<PathBuf, Refusal> {
+    let mut paths = Vec::new();
+    tree.for_each_file(|dir, name| {
+        if name.ends_with(".whl") {
+            paths.push(dir.join(name));
+        }
+    });
+    let odd: Vec<PathBuf> = paths
+        .into_par_iter()
+        .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| !m.file_type().is_file()))
+        .collect();
+    PublishRoot::new(root)
+        .explain(&odd)
+        .into_iter()
+        .map(|refusal| (refusal.path().to_path_buf(), refusal))
+        .collect()
 }
 
 fn finding(kind: &str, path: &Path, message: String) -> Finding {

@@ -28,6 +28,7 @@ use wheel_name::WheelFilename;
 
 pub use crate::index_files::FilesMode;
 use crate::index_files::{place, prune, temp_name, Placed};
+use crate::published::PublishRoot;
 use crate::AdminError;
 
 /// One CPU level's search directories, in order.
@@ -186,7 +187,12 @@ pub fn index_levels(
                 let Ok(parsed) = WheelFilename::parse(name) else {
                     continue;
                 };
-                let Some(meta) = metas.get(&(dir.clone(), name.to_string())) else {
+                // Only real wheels are published: a file the catalog could not read as one
+                // (not a zip, no METADATA) or did not read at all (a link) is left out.
+                let Some(meta) = metas
+                    .get(&(dir.clone(), name.to_string()))
+                    .filter(|m| m.is_readable())
+                else {
                     continue;
                 };
                 let rel_dir = dir.strip_prefix(root).unwrap_or(dir);
@@ -200,7 +206,7 @@ pub fn index_levels(
                         size: meta.size,
                         sha256: meta.sha256.clone(),
                         requires_python: meta.requires_python.clone(),
-                        metadata_sha256: (meta.is_readable() && !meta.metadata_sha256.is_empty())
+                        metadata_sha256: (!meta.metadata_sha256.is_empty())
                             .then(|| meta.metadata_sha256.clone()),
                     });
             }
@@ -256,15 +262,22 @@ pub fn write_static_index(
     let unique: Vec<&IndexFile> = unique.into_values().collect();
     let written = AtomicUsize::new(0);
     let not_linked = AtomicUsize::new(0);
+    let house = PublishRoot::new(root);
     unique
         .par_iter()
         .try_for_each(|file| -> Result<(), AdminError> {
+            // The catalog read only regular files; one replaced since (by a link, say) is
+            // refused here rather than copied or linked.
+            let (wheel, target) = house.open(Path::new(&file.rel)).map_err(|refusal| {
+                AdminError::exists(format!(
+                    "{refusal}. (The catalog listed it as a wheel: it changed since; run                      `wheelhouse index` again.)"
+                ))
+            })?;
             let dest = files_dir.join(&file.rel);
             let dest_dir = dest.parent().unwrap_or(&files_dir);
             std::fs::create_dir_all(dest_dir).map_err(|e| AdminError::io(dest_dir, e))?;
-            let target = root.join(&file.rel);
-            let target = target.canonicalize().unwrap_or(target);
-            match place(&target, &dest, mode)? {
+            let wheel_stat = wheel.metadata().map_err(|e| AdminError::io(&target, e))?;
+            match place(&wheel, &wheel_stat, &target, &dest, mode)? {
                 Placed::Unchanged => {}
                 Placed::Written => {
                     written.fetch_add(1, Ordering::Relaxed);
@@ -276,6 +289,8 @@ pub fn write_static_index(
             }
             if file.metadata_sha256.is_some() {
                 sidecar(
+                    wheel,
+                    &wheel_stat,
                     &target,
                     &dest_dir.join(format!("{}.metadata", file.filename)),
                 )?;
@@ -371,15 +386,20 @@ fn prune_pages(
     Ok(removed)
 }
 
-/// Writes the METADATA of a wheel next to its link, unless one at least as new as the wheel
-/// is there already.
-fn sidecar(wheel: &Path, path: &Path) -> Result<(), AdminError> {
-    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    if matches!((modified(path), modified(wheel)), (Some(side), Some(whl)) if side >= whl) {
+/// Writes the METADATA of a wheel (opened by [`PublishRoot::open`], its real path `real`)
+/// next to its link, unless one at least as new as the wheel is there already.
+fn sidecar(
+    wheel: std::fs::File,
+    stat: &std::fs::Metadata,
+    real: &Path,
+    path: &Path,
+) -> Result<(), AdminError> {
+    let side = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    if matches!((side, stat.modified().ok()), (Some(side), Some(whl)) if side >= whl) {
         return Ok(());
     }
-    let bytes = catalog::read_metadata_bytes(wheel)
-        .map_err(|e| AdminError::input(format!("{}: {e}", wheel.display())))?;
+    let bytes = catalog::metadata_bytes_of(wheel)
+        .map_err(|e| AdminError::input(format!("{}: {e}", real.display())))?;
     write_atomic(path, &bytes)
 }
 

@@ -2,6 +2,8 @@
 //! place by a rename so a server never serves half a wheel, and what a rerun removes.
 
 use std::collections::HashSet;
+use std::fs::File;
+use std::io::{Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -35,18 +37,27 @@ pub(crate) fn temp_name(dest: &Path) -> PathBuf {
     dest.with_file_name(format!(".{name}.tmp{}", std::process::id()))
 }
 
-/// Puts the wheel `target` at `dest` as `mode` says, unless what is there already is that:
-/// the same link target, the same inode, or (for a copy) a separate file of the same size and
-/// modification time. The new file is made under a temporary name and renamed over the old one.
-pub(crate) fn place(target: &Path, dest: &Path, mode: FilesMode) -> Result<Placed, AdminError> {
+/// Puts the wheel `target` (opened as `wheel`, whose metadata is `stat`, by
+/// [`crate::published::PublishRoot::open`]; `target` is its real path) at `dest` as `mode`
+/// says, unless what is there already is that: the same link target, the same inode, or (for
+/// a copy) a separate file of the same size and modification time. The new file is made
+/// under a temporary name and renamed over the old one. Copies are read from the opened
+/// file, and a hard link is kept only when it is that file's inode, so what lands in `OUT`
+/// is the file that was proven, even if the path changed since.
+pub(crate) fn place(
+    wheel: &File,
+    stat: &std::fs::Metadata,
+    target: &Path,
+    dest: &Path,
+    mode: FilesMode,
+) -> Result<Placed, AdminError> {
     let current = std::fs::symlink_metadata(dest).ok();
-    let wheel = std::fs::metadata(target).map_err(|e| AdminError::io(target, e))?;
-    let same_inode = |m: &std::fs::Metadata| m.dev() == wheel.dev() && m.ino() == wheel.ino();
+    let same_inode = |m: &std::fs::Metadata| m.dev() == stat.dev() && m.ino() == stat.ino();
     let same_copy = |m: &std::fs::Metadata| {
         m.file_type().is_file()
             && !same_inode(m)
-            && m.len() == wheel.len()
-            && m.modified().ok() == wheel.modified().ok()
+            && m.len() == stat.len()
+            && m.modified().ok() == stat.modified().ok()
     };
     let tmp = temp_name(dest);
     let _ = std::fs::remove_file(&tmp);
@@ -68,13 +79,28 @@ pub(crate) fn place(target: &Path, dest: &Path, mode: FilesMode) -> Result<Place
                 return Ok(Placed::Unchanged);
             }
             match std::fs::hard_link(target, &tmp) {
-                Ok(()) => Placed::Written,
+                Ok(()) => {
+                    // `link` does not follow a link put in the target's place meanwhile:
+                    // it would link the link. Keep only the inode that was opened.
+                    let linked = std::fs::symlink_metadata(&tmp).ok();
+                    if !linked
+                        .as_ref()
+                        .is_some_and(|m| m.file_type().is_file() && same_inode(m))
+                    {
+                        let _ = std::fs::remove_file(&tmp);
+                        return Err(AdminError::exists(format!(
+                            "{} changed while it was being published; run `wheelhouse                              index` again",
+                            target.display()
+                        )));
+                    }
+                    Placed::Written
+                }
                 // EXDEV: another file system; a copy is the closest thing.
                 Err(e) if e.raw_os_error() == Some(18) => {
                     if current.as_ref().is_some_and(same_copy) {
                         return Ok(Placed::Unchanged);
                     }
-                    copy_to(target, &wheel, &tmp)?;
+                    copy_to(wheel, stat, target, &tmp)?;
                     Placed::CopiedNotLinked
                 }
                 Err(e) => return Err(AdminError::io(&tmp, e)),
@@ -84,7 +110,7 @@ pub(crate) fn place(target: &Path, dest: &Path, mode: FilesMode) -> Result<Place
             if current.as_ref().is_some_and(same_copy) {
                 return Ok(Placed::Unchanged);
             }
-            copy_to(target, &wheel, &tmp)?;
+            copy_to(wheel, stat, target, &tmp)?;
             Placed::Written
         }
     };
@@ -95,21 +121,29 @@ pub(crate) fn place(target: &Path, dest: &Path, mode: FilesMode) -> Result<Place
     Ok(placed)
 }
 
-/// Copies the wheel to `tmp` with its modification time, so the next run sees it unchanged.
-fn copy_to(target: &Path, wheel: &std::fs::Metadata, tmp: &Path) -> Result<(), AdminError> {
-    let done = std::fs::copy(target, tmp)
-        .map_err(|e| AdminError::io(target, e))
-        .and_then(|_| {
-            let file = std::fs::File::options()
-                .write(true)
-                .open(tmp)
+/// Copies the opened wheel to `tmp` with its modification time, so the next run sees it
+/// unchanged.
+fn copy_to(
+    wheel: &File,
+    stat: &std::fs::Metadata,
+    target: &Path,
+    tmp: &Path,
+) -> Result<(), AdminError> {
+    let done = (|| {
+        let mut source = wheel;
+        source
+            .seek(SeekFrom::Start(0))
+            .map_err(|e| AdminError::io(target, e))?;
+        let mut out = File::create_new(tmp).map_err(|e| AdminError::io(tmp, e))?;
+        std::io::copy(&mut source, &mut out).map_err(|e| AdminError::io(target, e))?;
+        out.set_permissions(stat.permissions())
+            .map_err(|e| AdminError::io(tmp, e))?;
+        if let Ok(modified) = stat.modified() {
+            out.set_modified(modified)
                 .map_err(|e| AdminError::io(tmp, e))?;
-            if let Ok(modified) = wheel.modified() {
-                file.set_modified(modified)
-                    .map_err(|e| AdminError::io(tmp, e))?;
-            }
-            Ok(())
-        });
+        }
+        Ok(())
+    })();
     if done.is_err() {
         let _ = std::fs::remove_file(tmp);
     }

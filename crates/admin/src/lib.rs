@@ -28,6 +28,7 @@ mod elf;
 mod html;
 mod index_files;
 mod publish;
+mod published;
 mod reqedit;
 mod rewrite;
 mod views;
@@ -43,9 +44,11 @@ pub use html::{
     FilesMode, IndexFile, IndexStats, LevelProjects, View,
 };
 pub use publish::{add_wheel, edit_wheel, file_sha256, update_catalog, AddOptions, Added, Edited};
+pub use published::{PublishRoot, Refusal};
 pub use reqedit::{apply as apply_req_edits, diff as req_diff, req_name, ReqChanges, ReqEdit};
 pub use rewrite::{
-    new_filename, retag_platform, rewrite_metadata, rewrite_wheel, with_local, Rewrite,
+    confined, house_confinement, local_label, new_filename, retag_platform, rewrite_metadata,
+    rewrite_wheel, with_local, Rewrite,
 };
 pub use views::{rebase_views, views_from_pip_configs};
 pub use wheel::{

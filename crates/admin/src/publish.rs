@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use catalog::Catalog;
 use wheel_name::WheelFilename;
 
-use crate::rewrite::{new_filename, rewrite_wheel, Rewrite};
+use crate::rewrite::{confined, house_confinement, new_filename, rewrite_wheel, Rewrite};
 use crate::wheel::{choose_placement, inspect_wheel, ArchChoice, Placement, WheelReport};
 use crate::{AdminError, ReqChanges, ReqEdit};
 
@@ -72,7 +72,14 @@ pub fn add_wheel(root: &Path, src: &Path, opts: &AddOptions) -> Result<Added, Ad
         requires_dist: None,
     };
     let (name, version) = new_filename(&report.filename, &plan)?;
+    if let Some(layer) = &opts.layer {
+        check_layer(layer)?;
+    }
+    // Every path written below is proven inside the wheelhouse: the directory the placement
+    // names, the new file, and the temporary file beside it.
+    let house = house_confinement(root);
     let dest_dir = root.join(&placement.dir);
+    confined(&house, &dest_dir.join(&name))?;
     if placement.arch == "generic" && !opts.force {
         if let Some(other) = cpu_level_copies(root, &name, &version).first() {
             return Err(AdminError::exists(format!(
@@ -87,7 +94,7 @@ pub fn add_wheel(root: &Path, src: &Path, opts: &AddOptions) -> Result<Added, Ad
     std::fs::create_dir_all(&dest_dir).map_err(|e| AdminError::io(&dest_dir, e))?;
     // Only reported: without --force an existing file makes the rewrite refuse.
     let replaced = dest_dir.join(&name).exists();
-    let path = rewrite_wheel(src, &dest_dir, &plan, opts.force)?;
+    let path = rewrite_wheel(src, &house, &dest_dir, &plan, opts.force)?;
     let tags = WheelFilename::parse(&name)
         .map(|w| w.tags().iter().map(|t| t.to_string()).collect())
         .unwrap_or_default();
@@ -101,6 +108,21 @@ pub fn add_wheel(root: &Path, src: &Path, opts: &AddOptions) -> Result<Added, Ad
         tags,
         replaced,
     })
+}
+
+/// A `--layer` is one directory name below the root (`gentoo2023`), never a path.
+fn check_layer(layer: &str) -> Result<(), AdminError> {
+    let valid = !layer.is_empty()
+        && !layer.starts_with('.')
+        && layer
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if valid {
+        return Ok(());
+    }
+    Err(AdminError::input(format!(
+        "--layer {layer:?} is not a compatibility layer name: it is one directory below the          wheelhouse root, made of letters, digits, '.', '-' and '_' (for example gentoo2023)"
+    )))
 }
 
 /// Wheels of the same name and version in CPU-level directories (not `generic`).
@@ -185,7 +207,16 @@ pub fn file_sha256(path: &Path) -> Result<String, AdminError> {
 pub fn edit_wheel(path: &Path, edits: &[ReqEdit]) -> Result<Edited, AdminError> {
     // Check the requirements staff typed before touching the wheel.
     crate::reqedit::apply(&[], edits)?;
-    let meta = catalog::read_wheel_meta(path).map_err(|e| AdminError::io(path, e.source))?;
+    let meta = catalog::read_wheel_meta(path).map_err(|e| {
+        if catalog::is_link_refusal(&e.source) {
+            AdminError::input(format!(
+                "{} is a symbolic link: edit the wheel it points to (the edit would replace                  the link with a file)",
+                path.display()
+            ))
+        } else {
+            AdminError::io(path, e.source)
+        }
+    })?;
     if let Some(why) = &meta.error {
         return Err(AdminError::input(format!(
             "{}: {why}; it is not a wheel that can be edited",
@@ -201,7 +232,8 @@ pub fn edit_wheel(path: &Path, edits: &[ReqEdit]) -> Result<Edited, AdminError> 
         requires_dist: Some(requires.clone()),
         ..Rewrite::default()
     };
-    let path = rewrite_wheel(path, &dir, &plan, true)?;
+    // The edited wheel replaces the file in its own directory, and nothing else.
+    let path = rewrite_wheel(path, &house_confinement(&dir), &dir, &plan, true)?;
     Ok(Edited {
         path,
         before: meta.requires_dist,

@@ -12,6 +12,7 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
+use installer::paths::Confinement;
 use wheel_metadata::{hash_bytes, parse_record, write_record, RecordEntry};
 
 use crate::AdminError;
@@ -52,6 +53,23 @@ pub fn retag_platform(platform: &str) -> String {
     out.join(".")
 }
 
+/// A local version label as PEP 440 allows it, normalized: ASCII letters and digits in
+/// segments separated by `.`, `-` or `_`, written lower-case with `.` (`CUDA_12` →
+/// `cuda.12`). The label ends up in a file name, so anything else (a `/`, `..`) is refused
+/// before it can name a path.
+pub fn local_label(label: &str) -> Result<String, AdminError> {
+    let segments: Vec<&str> = label.split(['.', '-', '_']).collect();
+    let valid = segments
+        .iter()
+        .all(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if !valid {
+        return Err(AdminError::input(format!(
+            "{label:?} is not a local version label: PEP 440 allows ASCII letters and digits,              in segments separated by '.', '-' or '_' (for example computecanada or cuda12).              Give --local-version such a label"
+        )));
+    }
+    Ok(segments.join(".").to_ascii_lowercase())
+}
+
 /// The file name a rewrite gives, and the new version.
 pub fn new_filename(filename: &str, plan: &Rewrite) -> Result<(String, String), AdminError> {
     let stem = filename.strip_suffix(".whl").unwrap_or(filename);
@@ -62,13 +80,34 @@ pub fn new_filename(filename: &str, plan: &Rewrite) -> Result<(String, String), 
         )));
     }
     if let Some(label) = &plan.local_version {
-        parts[1] = with_local(&parts[1], label);
+        parts[1] = with_local(&parts[1], &local_label(label)?);
     }
     if plan.retag_manylinux {
         let last = parts.len() - 1;
         parts[last] = retag_platform(&parts[last]);
     }
     Ok((format!("{}.whl", parts.join("-")), parts[1].clone()))
+}
+
+/// The confinement of the wheelhouse at `root` ([`Confinement`] compares absolute paths).
+pub fn house_confinement(root: &Path) -> Confinement {
+    Confinement::new(&std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()))
+}
+
+/// Proves `path` inside the wheelhouse `house` (made by [`house_confinement`]; the
+/// installer's check: `..` resolved, every parent directory that is a link resolved), as
+/// every path `add` and `edit` write is.
+pub fn confined(house: &Confinement, path: &Path) -> Result<(), AdminError> {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    house.check(&absolute).map(|_| ()).map_err(|_| {
+        AdminError::input(format!(
+            "{} would be outside the wheelhouse {} (through `..` or a directory that is a \
+             link leading out); nothing was written. Check the options that name the \
+             directory, and that the wheelhouse's directories are not links leading elsewhere",
+            path.display(),
+            house.root().display()
+        ))
+    })
 }
 
 pub(crate) fn read_member_text<R: Read + Seek>(
@@ -168,8 +207,11 @@ fn rewrite_wheel_file(text: &str, retag: bool) -> String {
 
 /// Rewrites `src` into `dest_dir` under the name the plan gives; returns the new path. An
 /// existing file of that name is refused unless `replace` (then it is replaced atomically).
+/// The new file (and so the temporary one beside it) must be proven inside `house`, the
+/// wheelhouse written to ([`confined`]).
 pub fn rewrite_wheel(
     src: &Path,
+    house: &Confinement,
     dest_dir: &Path,
     plan: &Rewrite,
     replace: bool,
@@ -180,6 +222,7 @@ pub fn rewrite_wheel(
         .ok_or_else(|| AdminError::input(format!("{} is not a wheel file name", src.display())))?;
     let (new_name, new_version) = new_filename(filename, plan)?;
     let dest = dest_dir.join(&new_name);
+    confined(house, &dest)?;
     if dest.exists() && !replace {
         return Err(AdminError::exists(format!(
             "{} already exists; the wheelhouse never overwrites a published wheel. Remove it \
@@ -343,6 +386,8 @@ pub fn rewrite_wheel(
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
         .map_err(|e| AdminError::io(tmp.path(), e))?;
+    // Proven again just before the rename: a directory swapped for a link meanwhile.
+    confined(house, &dest)?;
     let persisted = if replace {
         tmp.persist(&dest).map_err(|e| e.error)
     } else {
@@ -398,6 +443,31 @@ mod tests {
             "numpy-1.26.4+computecanada-cp311-cp311-linux_x86_64.whl"
         );
         assert!(new_filename("bad.whl", &plan).is_err());
+    }
+
+    #[test]
+    fn local_labels_are_pep_440_and_normalized() {
+        assert_eq!(local_label("computecanada").unwrap(), "computecanada");
+        assert_eq!(local_label("CUDA_12-x.y").unwrap(), "cuda.12.x.y");
+        for bad in [
+            "",
+            "x/../../../outside/add-created",
+            "..",
+            "a..b",
+            ".a",
+            "a-",
+            "a b",
+            "é",
+            "a+b",
+        ] {
+            let err = local_label(bad).unwrap_err();
+            assert!(err.message.contains("not a local version label"), "{bad}");
+        }
+        let plan = Rewrite {
+            local_version: Some("x/../../y".into()),
+            ..Rewrite::default()
+        };
+        assert!(new_filename("a-1.0-py3-none-any.whl", &plan).is_err());
     }
 
     #[test]

@@ -36,7 +36,10 @@ mod walk;
 
 use std::path::{Path, PathBuf};
 
-pub use meta::{read_metadata_bytes, read_wheel_meta, MetaError, MetaMap, MetaStats, WheelMeta};
+pub use meta::{
+    is_link_refusal, metadata_bytes_of, open_wheel_file, read_metadata_bytes, read_wheel_meta,
+    read_wheel_meta_of, MetaError, MetaMap, MetaStats, WheelMeta,
+};
 pub use store::{Catalog, CatalogError, CATALOG_FILE};
 pub use walk::{walk, DirNode, Tree};
 

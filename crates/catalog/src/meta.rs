@@ -77,13 +77,46 @@ pub fn read_wheel_meta(path: &Path) -> Result<WheelMeta, MetaError> {
         path: path.to_path_buf(),
         source,
     };
-    let mut file = File::open(path).map_err(io)?;
-    let stat = file.metadata().map_err(io)?;
+    let file = open_wheel_file(path).map_err(io)?;
+    read_wheel_meta_of(file).map_err(io)
+}
+
+/// Opens a wheel file of the wheelhouse for reading, refusing what is not a regular file of
+/// the tree itself: a symbolic link as the last component is not followed (`O_NOFOLLOW`; it
+/// may lead anywhere, and whatever it leads to would be hashed, catalogued and published as
+/// a wheel of the wheelhouse), and a FIFO or device is refused without blocking on it
+/// (`O_NONBLOCK`). A link gives an error whose [`is_link_refusal`] is true.
+///
+/// Whether the directories above stay inside the wheelhouse is the caller's to prove: the
+/// walk never enters linked directories, and publishers check the opened file's real path.
+pub fn open_wheel_file(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = File::options()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.file_type().is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    Ok(file)
+}
+
+/// Whether an error of [`open_wheel_file`] says the path is a symbolic link.
+pub fn is_link_refusal(e: &std::io::Error) -> bool {
+    e.raw_os_error() == Some(libc::ELOOP)
+}
+
+/// [`read_wheel_meta`] of a file already opened (by [`open_wheel_file`]).
+pub fn read_wheel_meta_of(mut file: File) -> std::io::Result<WheelMeta> {
+    let stat = file.metadata()?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
     let mut size = 0u64;
     loop {
-        let n = file.read(&mut buf).map_err(io)?;
+        let n = file.read(&mut buf)?;
         if n == 0 {
             break;
         }
@@ -97,7 +130,7 @@ pub fn read_wheel_meta(path: &Path) -> Result<WheelMeta, MetaError> {
         sha256,
         ..WheelMeta::default()
     };
-    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    file.seek(SeekFrom::Start(0))?;
     match read_metadata_member(BufReader::new(file)) {
         Ok(text) => {
             meta.metadata_sha256 = hex(&Sha256::digest(text.as_bytes()));
@@ -116,9 +149,15 @@ pub fn read_wheel_meta(path: &Path) -> Result<WheelMeta, MetaError> {
     Ok(meta)
 }
 
-/// The METADATA member of a wheel, as bytes (PEP 658 serves it as is).
+/// The METADATA member of a wheel, as bytes (PEP 658 serves it as is); the wheel is opened
+/// by [`open_wheel_file`].
 pub fn read_metadata_bytes(path: &Path) -> Result<Vec<u8>, String> {
-    let file = File::open(path).map_err(|e| e.to_string())?;
+    let file = open_wheel_file(path).map_err(|e| e.to_string())?;
+    metadata_bytes_of(file)
+}
+
+/// [`read_metadata_bytes`] of a wheel already opened.
+pub fn metadata_bytes_of(file: File) -> Result<Vec<u8>, String> {
     read_metadata_member(BufReader::new(file)).map(String::into_bytes)
 }
 
@@ -163,6 +202,9 @@ pub struct MetaStats {
     pub reused: usize,
     /// Wheels whose METADATA could not be parsed (listed by `wheelhouse audit`).
     pub unreadable: usize,
+    /// `.whl` entries that are not regular files (symbolic links, FIFOs, devices): not read,
+    /// so neither catalogued nor published.
+    pub not_files: Vec<PathBuf>,
 }
 
 /// Collects the metadata of every `.whl` file of `tree`, reusing `previous` where the directory
@@ -196,27 +238,50 @@ pub(crate) fn collect(tree: &Tree, previous: Option<(&Tree, &MetaMap)>) -> (Meta
                 .map(move |name| (node.path.as_path(), name, same))
         })
         .collect();
-    let results: Vec<(PathBuf, String, WheelMeta, bool)> = jobs
+    // An entry of an unchanged directory is the file it was (replacing it by a link would
+    // have changed the directory), and the previous catalog only read regular files.
+    let results: Vec<Result<(PathBuf, String, WheelMeta, bool), PathBuf>> = jobs
         .par_iter()
         .filter_map(|&(dir, name, same_dir)| {
             let key = (dir.to_path_buf(), name.to_string());
             let old = old_map.and_then(|m| m.get(&key));
+            let path = dir.join(name);
             if let Some(old) = old {
                 if same_dir {
-                    return Some((key.0, key.1, old.clone(), true));
+                    return Some(Ok((key.0, key.1, old.clone(), true)));
                 }
-                let stat = std::fs::metadata(dir.join(name)).ok()?;
-                if stat.len() == old.size && mtime_ns(stat.modified().ok()) == old.mtime_ns {
-                    return Some((key.0, key.1, old.clone(), true));
+                let stat = std::fs::symlink_metadata(&path).ok()?;
+                if stat.is_file()
+                    && stat.len() == old.size
+                    && mtime_ns(stat.modified().ok()) == old.mtime_ns
+                {
+                    return Some(Ok((key.0, key.1, old.clone(), true)));
                 }
             }
-            let meta = read_wheel_meta(&dir.join(name)).ok()?;
-            Some((key.0, key.1, meta, false))
+            match open_wheel_file(&path) {
+                Ok(file) => {
+                    let meta = read_wheel_meta_of(file).ok()?;
+                    Some(Ok((key.0, key.1, meta, false)))
+                }
+                // Vanished while reading: left out, as the next index will not list it.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) if is_link_refusal(&e) || e.kind() == std::io::ErrorKind::InvalidInput => {
+                    Some(Err(path))
+                }
+                Err(_) => None,
+            }
         })
         .collect();
     let mut stats = MetaStats::default();
     let mut map = MetaMap::with_capacity(results.len());
-    for (dir, name, meta, reused) in results {
+    for result in results {
+        let (dir, name, meta, reused) = match result {
+            Ok(found) => found,
+            Err(path) => {
+                stats.not_files.push(path);
+                continue;
+            }
+        };
         if reused {
             stats.reused += 1;
         } else {

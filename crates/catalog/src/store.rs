@@ -3,7 +3,7 @@
 //! Plain text, one entry per line, so that reading 40,000 names is one `read` and a split:
 //!
 //! ```text
-//! wheelhouse-catalog 3
+//! wheelhouse-catalog 4
 //! D <mtime ns> <directory, relative to the root; `.` for the root>
 //! d <subdirectory name> <node number, or - for a link that is not entered>
 //! f <every file name of the directory>
@@ -12,10 +12,13 @@
 //! ```
 //!
 //! where each separator shown as a space is a tab (names holding a tab are left out). The `M`
-//! lines (format 3) come after the whole tree, one per `.whl` file, so a listing reads the tree
-//! and never parses them; they are parsed on the first metadata request. Format 2 (no `M`
-//! lines) is still read: listings use it, metadata requests get nothing, and `wheelhouse
-//! index` rebuilds it.
+//! lines (formats 3 and 4) come after the whole tree, one per `.whl` file that is a regular
+//! file, so a listing reads the tree and never parses them; they are parsed on the first
+//! metadata request. Format 4 differs from 3 only in what the `M` lines may describe: format 3
+//! also read wheels through symbolic links (which may lead anywhere, so a link could put the
+//! hash and metadata of a file outside the wheelhouse into its catalog); its metadata is still
+//! read but never reused by a rebuild. Format 2 (no `M` lines) is still read: listings use it,
+//! metadata requests get nothing, and `wheelhouse index` rebuilds it.
 //!
 //! Freshness: a directory's mtime changes whenever an entry is added, removed or renamed in it,
 //! so comparing every directory's mtime tells whether the stored walk still holds. The root is
@@ -32,7 +35,9 @@ use crate::walk::{mtime_ns, walk, DirNode, FileNames, Tree};
 
 /// The catalog's file name, at the wheelhouse root.
 pub const CATALOG_FILE: &str = ".wheelhouse-catalog";
-const HEADER: &str = "wheelhouse-catalog 3";
+const HEADER: &str = "wheelhouse-catalog 4";
+/// The format whose metadata could describe files reached through links; still read.
+const HEADER_V3: &str = "wheelhouse-catalog 3";
 /// The format before per-wheel metadata; still read.
 const HEADER_V2: &str = "wheelhouse-catalog 2";
 
@@ -79,7 +84,7 @@ impl std::error::Error for CatalogError {}
 pub struct Catalog {
     root: PathBuf,
     tree: Tree,
-    /// 2 or 3 (see the module documentation).
+    /// 2, 3 or 4 (see the module documentation).
     format: u32,
     /// The `M` lines as loaded, parsed into `meta` on first use.
     meta_text: String,
@@ -95,8 +100,10 @@ impl Catalog {
     }
 
     /// Like [`Catalog::build`], reusing the metadata of `previous` (the catalog of the same
-    /// root, loaded before) for unchanged directories and files: only new or changed wheels
-    /// are opened and hashed.
+    /// root, loaded before, in the current format) for unchanged directories and files: only
+    /// new or changed wheels are opened and hashed. Only regular files are read: `.whl`
+    /// entries that are symbolic links (or devices, FIFOs) get no metadata and are listed in
+    /// [`MetaStats::not_files`].
     pub fn rebuild(root: &Path, previous: Option<&Catalog>) -> Result<Catalog, CatalogError> {
         let tree = walk(root);
         if !tree.warnings.is_empty() {
@@ -106,20 +113,21 @@ impl Catalog {
             });
         }
         let previous = previous
-            .filter(|p| p.root == root)
+            .filter(|p| p.root == root && p.format >= 4)
             .and_then(|p| p.metadata().map(|m| (&p.tree, m)));
         let (map, stats) = meta::collect(&tree, previous);
         Ok(Catalog {
             root: root.to_path_buf(),
             tree,
-            format: 3,
+            format: 4,
             meta_text: String::new(),
             meta: OnceLock::from(Ok(map)),
             stats,
         })
     }
 
-    /// The format the catalog was loaded in (2: no metadata; 3: with metadata).
+    /// The format the catalog was loaded in (2: no metadata; 3: with metadata, possibly of
+    /// files reached through links; 4: with metadata of regular files only).
     pub fn format(&self) -> u32 {
         self.format
     }
@@ -251,13 +259,14 @@ impl Catalog {
             line,
         };
         let format = match text.lines().next() {
-            Some(HEADER) => 3,
+            Some(HEADER) => 4,
+            Some(HEADER_V3) => 3,
             Some(HEADER_V2) => 2,
             _ => return Err(corrupt(1)),
         };
         // The tree ends where the metadata section begins.
         let (tree_text, meta_text) = match text.find("\nM\t") {
-            Some(at) if format == 3 => (&text[..at + 1], &text[at + 1..]),
+            Some(at) if format >= 3 => (&text[..at + 1], &text[at + 1..]),
             _ => (text.as_str(), ""),
         };
         let mut lines = tree_text.lines().enumerate();

@@ -114,7 +114,7 @@ fn format_two_catalogs_are_still_read_for_listings() {
     let v2: String = text
         .lines()
         .filter(|l| !l.starts_with("M\t"))
-        .map(|l| l.replace("wheelhouse-catalog 3", "wheelhouse-catalog 2") + "\n")
+        .map(|l| l.replace("wheelhouse-catalog 4", "wheelhouse-catalog 2") + "\n")
         .collect();
     std::fs::write(root.join(CATALOG_FILE), v2).unwrap();
     let loaded = Catalog::load(&root).unwrap().unwrap();

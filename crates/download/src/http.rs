@@ -1,16 +1,18 @@
 //! The HTTP side: pages and files over ureq, with the proxy and certificates the site
 //! configures (pip's `proxy` and `cert`, `HTTPS_PROXY`, `NO_PROXY`, `SSL_CERT_FILE`), and
-//! resumable downloads that are never visible under their final name until verified.
+//! the primitives the rest builds on: counted requests, bodies read in chunks that stop on
+//! Ctrl-C, and conditional page requests.
 
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
+use ureq::http::Response;
 use ureq::tls::{PemItem, RootCerts, TlsConfig};
-use ureq::Agent;
+use ureq::{Agent, Body};
 
 use crate::absolute;
 use crate::route::{self, unreachable, Route, Target};
@@ -37,12 +39,8 @@ pub struct Client {
     no_proxy: Vec<String>,
     /// The certificates trusted, for errors: "the system's bundle /etc/…", "PATH".
     trust: String,
-}
-
-/// A page's body and content type.
-pub struct Page {
-    pub content_type: String,
-    pub body: Vec<u8>,
+    counters: Arc<Counters>,
+    cancel: Option<Arc<AtomicBool>>,
 }
 
 /// Where distributions keep the system's certificate bundle (Debian/Ubuntu, RHEL/Fedora,
@@ -56,6 +54,8 @@ const SYSTEM_BUNDLES: &[&str] = &[
 
 /// Pages are small; a body past this is not an index page.
 const PAGE_LIMIT: u64 = 64 * 1024 * 1024;
+/// A PEP 658 metadata file past this is not one.
+const SMALL_LIMIT: u64 = 16 * 1024 * 1024;
 
 impl Client {
     pub fn new(settings: &HttpSettings) -> Result<Client, Error> {
@@ -160,12 +160,14 @@ impl Client {
             },
             no_proxy: settings.no_proxy.clone(),
             trust,
+            counters: Arc::default(),
+            cancel: None,
         })
     }
 
     /// The agent for a URL and how it goes: direct for loopback and `NO_PROXY` hosts, else
     /// through the scheme's proxy when there is one (pip's HTTP library does the same).
-    fn agent(&self, url: &str) -> (&Agent, Route<'_>) {
+    pub(crate) fn agent(&self, url: &str) -> (&Agent, Route<'_>) {
         let target = Target::parse(url);
         let proxied = if target.scheme.eq_ignore_ascii_case("https") {
             &self.https_proxied
@@ -185,18 +187,154 @@ impl Client {
         }
     }
 
-    /// GETs a project page, asking for JSON first (PEP 691), HTML as the fallback. `None`
-    /// when the index does not know the project (404).
-    pub fn page(&self, url: &str) -> Result<Option<Page>, Error> {
+    /// Whether the caller asked to stop (Ctrl-C): transfers end at their next chunk.
+    pub(crate) fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+
+    /// The error for a transfer stopped by [`Client::cancelled`].
+    pub(crate) fn cancel_error(&self) -> Error {
+        Error::new(
+            ErrorKind::Cancelled,
+            "interrupted; only complete, verified files were kept",
+        )
+    }
+
+    /// Sends a GET with `headers`; every request is counted.
+    pub(crate) fn get(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<(Response<Body>, Route<'_>), Error> {
+        if self.cancelled() {
+            return Err(self.cancel_error());
+        }
         let (agent, route) = self.agent(url);
-        let mut response = agent
-            .get(url)
-            .header(
-                "Accept",
-                "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01",
-            )
-            .call()
-            .map_err(|e| unreachable(url, &route, e))?;
+        let mut request = agent.get(url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.counters.requests.fetch_add(1, Ordering::Relaxed);
+        let response = request.call().map_err(|e| unreachable(url, &route, e))?;
+        Ok((response, route))
+    }
+
+    /// Reads a body into `sink`, at most `limit` bytes, counted, checking for cancellation
+    /// between chunks.
+    pub(crate) fn read_body(
+        &self,
+        response: &mut Response<Body>,
+        limit: u64,
+        mut sink: impl FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> Result<u64, Stop> {
+        let mut reader = response
+            .body_mut()
+            .with_config()
+            .limit(limit.saturating_add(1))
+            .reader();
+        let mut buf = vec![0u8; 1 << 16];
+        let mut total = 0u64;
+        loop {
+            if self.cancelled() {
+                return Err(Stop::Cancelled);
+            }
+            let n = match reader.read(&mut buf) {
+                Ok(0) => return Ok(total),
+                Ok(n) => n,
+                Err(e) => return Err(Stop::Network(e)),
+            };
+            self.counters.bytes.fetch_add(n as u64, Ordering::Relaxed);
+            total += n as u64;
+            if total > limit {
+                return Err(Stop::TooLarge);
+            }
+            sink(&buf[..n]).map_err(Stop::Write)?;
+        }
+    }
+
+    /// A body read whole into memory, at most `limit` bytes.
+    pub(crate) fn body(
+        &self,
+        url: &str,
+        route: &Route<'_>,
+        response: &mut Response<Body>,
+        limit: u64,
+    ) -> Result<Vec<u8>, Error> {
+        let mut out = Vec::new();
+        match self.read_body(response, limit, |b| {
+            out.extend_from_slice(b);
+            Ok(())
+        }) {
+            Ok(_) => Ok(out),
+            Err(Stop::Cancelled) => Err(self.cancel_error()),
+            Err(Stop::TooLarge) => Err(Error::new(
+                ErrorKind::Index,
+                format!(
+                    "{url} is larger than {} MiB, more than such a file can be: the index \
+                     answered with something else",
+                    limit >> 20
+                ),
+            )),
+            Err(Stop::Network(e)) => Err(route::unreachable_io(url, route, e)),
+            Err(Stop::Write(e)) => Err(Error::new(ErrorKind::Io, e.to_string())),
+        }
+    }
+
+    /// GETs a project page, asking for JSON first (PEP 691), HTML as the fallback, with the
+    /// validators of a kept copy (`If-None-Match`, `If-Modified-Since`).
+    pub(crate) fn page(&self, url: &str, validators: &Validators) -> Result<PageAnswer, Error> {
+        let mut headers = vec![(
+            "Accept",
+            "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01",
+        )];
+        if let Some(etag) = &validators.etag {
+            headers.push(("If-None-Match", etag));
+        }
+        if let Some(date) = &validators.last_modified {
+            headers.push(("If-Modified-Since", date));
+        }
+        let (mut response, route) = self.get(url, &headers)?;
+        let status = response.status().as_u16();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let meta = PageMeta {
+            status,
+            content_type: header("content-type")
+                .unwrap_or_default()
+                .to_ascii_lowercase(),
+            validators: Validators {
+                etag: header("etag"),
+                last_modified: header("last-modified"),
+            },
+            cache_control: header("cache-control").unwrap_or_default(),
+            age: header("age")
+                .and_then(|a| a.trim().parse().ok())
+                .unwrap_or(0),
+        };
+        match status {
+            304 => {
+                self.counters.not_modified.fetch_add(1, Ordering::Relaxed);
+                Ok(PageAnswer::NotModified(meta))
+            }
+            404 => Ok(PageAnswer::Page(meta, Vec::new())),
+            200 => {
+                let body = self.body(url, &route, &mut response, PAGE_LIMIT)?;
+                Ok(PageAnswer::Page(meta, body))
+            }
+            _ => Err(route::status(url, &route, status)),
+        }
+    }
+
+    /// GETs a small file (PEP 658 metadata) and checks its hash; `None` on 404.
+    pub fn small(&self, url: &str, sha256: Option<&str>) -> Result<Option<Vec<u8>>, Error> {
+        let (mut response, route) = self.get(url, &[])?;
         let status = response.status().as_u16();
         if status == 404 {
             return Ok(None);
@@ -204,121 +342,84 @@ impl Client {
         if status != 200 {
             return Err(route::status(url, &route, status));
         }
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(PAGE_LIMIT)
-            .read_to_vec()
-            .map_err(|e| unreachable(url, &route, e))?;
-        Ok(Some(Page { content_type, body }))
-    }
-
-    /// Downloads `url` to `dest` through `DEST_DIR/.NAME.part`: resumed from where an earlier
-    /// attempt stopped (HTTP Range), hashed, checked against `sha256` when the index gave
-    /// one, and renamed into place only when whole. Returns whether it resumed.
-    pub fn fetch(&self, url: &str, dest: &Path, sha256: Option<&str>) -> Result<bool, Error> {
-        let name = dest.file_name().unwrap_or_default().to_string_lossy();
-        let part = dest.with_file_name(format!(".{name}.part"));
-        let have = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
-        let (agent, route) = self.agent(url);
-        let mut request = agent.get(url);
-        if have > 0 {
-            request = request.header("Range", format!("bytes={have}-"));
-        }
-        let mut response = request.call().map_err(|e| unreachable(url, &route, e))?;
-        let status = response.status().as_u16();
-        let resumed = status == 206 && have > 0;
-        if status != 200 && !resumed {
-            return Err(route::status(url, &route, status));
-        }
-        let io = |what: &str, e: std::io::Error| {
-            Error::new(
-                ErrorKind::Io,
-                format!("cannot {what} {}: {e}", part.display()),
-            )
-        };
-        let mut hasher = Sha256::new();
-        let mut file = if resumed {
-            // The bytes we keep count towards the hash.
-            let mut old = File::open(&part).map_err(|e| io("read", e))?;
-            let mut buf = vec![0u8; 1 << 16];
-            loop {
-                let n = old.read(&mut buf).map_err(|e| io("read", e))?;
-                if n == 0 {
-                    break;
-                }
-                hasher.update(&buf[..n]);
-            }
-            OpenOptions::new()
-                .append(true)
-                .open(&part)
-                .map_err(|e| io("open", e))?
-        } else {
-            File::create(&part).map_err(|e| io("create", e))?
-        };
-        let mut reader = response.body_mut().with_config().limit(u64::MAX).reader();
-        let mut buf = vec![0u8; 1 << 16];
-        loop {
-            let n = match reader.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) => {
-                    let _ = file.flush();
-                    return Err(Error::new(
-                        ErrorKind::Interrupted,
-                        format!(
-                            "the download of {url} stopped halfway ({e}); the part received is \
-                             kept as {} and the same command resumes it",
-                            part.display()
-                        ),
-                    ));
-                }
-            };
-            hasher.update(&buf[..n]);
-            file.write_all(&buf[..n]).map_err(|e| io("write", e))?;
-        }
-        file.sync_all().map_err(|e| io("write", e))?;
-        drop(file);
-        let digest = hex(&hasher.finalize());
+        let body = self.body(url, &route, &mut response, SMALL_LIMIT)?;
         if let Some(expected) = sha256 {
+            let digest = hex(&Sha256::digest(&body));
             if !digest.eq_ignore_ascii_case(expected) {
-                let _ = std::fs::remove_file(&part);
                 return Err(Error::new(
                     ErrorKind::Integrity,
                     format!(
                         "{url} does not match the sha256 the index gives (expected {expected}, \
-                         got {digest}); nothing was saved. The index or a proxy altered it: try \
-                         again, and tell the index's administrators if it persists"
+                         got {digest}). The index or a proxy altered it: try again, and tell \
+                         the index's administrators if it persists"
                     ),
                 ));
             }
         }
-        std::fs::rename(&part, dest).map_err(|e| io("rename", e))?;
-        Ok(resumed)
+        Ok(Some(body))
     }
 
-    /// GETs a small file (PEP 658 metadata) and checks its hash.
-    pub fn small(&self, url: &str, sha256: Option<&str>) -> Result<Option<Vec<u8>>, Error> {
-        let Some(page) = self.page(url)? else {
-            return Ok(None);
-        };
-        if let Some(expected) = sha256 {
-            let digest = hex(&Sha256::digest(&page.body));
-            if !digest.eq_ignore_ascii_case(expected) {
-                return Err(Error::new(
-                    ErrorKind::Integrity,
-                    format!("{url} does not match the sha256 the index gives"),
-                ));
-            }
+    /// What was sent and received so far.
+    pub fn transfers(&self) -> Transfers {
+        Transfers {
+            requests: self.counters.requests.load(Ordering::Relaxed),
+            bytes: self.counters.bytes.load(Ordering::Relaxed),
+            not_modified: self.counters.not_modified.load(Ordering::Relaxed),
         }
-        Ok(Some(page.body))
     }
+
+    /// Makes every transfer stop at its next chunk once `flag` is set (by a Ctrl-C handler).
+    pub fn set_cancel(&mut self, flag: Arc<AtomicBool>) {
+        self.cancel = Some(flag);
+    }
+}
+
+/// Why a body stopped before its end.
+pub(crate) enum Stop {
+    Cancelled,
+    TooLarge,
+    Network(std::io::Error),
+    Write(std::io::Error),
+}
+
+/// A page's cache validators.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// What an answer says about itself.
+#[derive(Clone, Debug)]
+pub(crate) struct PageMeta {
+    pub status: u16,
+    pub content_type: String,
+    pub validators: Validators,
+    pub cache_control: String,
+    pub age: u64,
+}
+
+pub(crate) enum PageAnswer {
+    /// 200 with the body, or 404 (empty).
+    Page(PageMeta, Vec<u8>),
+    /// 304: the kept copy is still the page.
+    NotModified(PageMeta),
+}
+
+/// Requests made and body bytes received by a [`Client`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Transfers {
+    pub requests: u64,
+    pub bytes: u64,
+    /// Answers 304 (a kept page still current).
+    pub not_modified: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    requests: AtomicU64,
+    bytes: AtomicU64,
+    not_modified: AtomicU64,
 }
 
 pub fn hex(bytes: &[u8]) -> String {

@@ -6,10 +6,13 @@
 //! that a compiled (`linux_x86_64`, `manylinux`) wheel may not work on the cluster. Here the
 //! target is the cluster's Python ([`Target`]), wheels are chosen by its tags, the index is
 //! read as PEP 691 JSON with the PEP 503 HTML fallback, dependencies come from PEP 658
-//! metadata when the index offers it (else from the downloaded wheel), every file is checked
-//! against the index's sha256, and files appear under their name only when whole (an
-//! interrupted download resumes). Each wheel is classified ([`WheelKind`]) so the caller can
-//! print the site's warnings.
+//! metadata when the index offers it (else from the wheel's METADATA alone, read by HTTP
+//! range requests), every file is checked against the index's sha256, and files appear under
+//! their name only when whole and chosen (a cut connection resumes; Ctrl-C leaves no part).
+//! Site policy holds as for `install`: a `manylinux` wheel is taken only when allowed. Each
+//! wheel is classified ([`WheelKind`]) so the caller can print the site's warnings.
+//!
+//! The index client itself, [`IndexSource`], serves every command that reads indexes.
 //!
 //! Dependencies are resolved as `install` resolves them, with the `resolver` crate (PubGrub,
 //! backtracking like pip's resolver) over the files the index lists (the `resolve` module
@@ -29,10 +32,14 @@
 //! ```
 
 mod absolute;
+mod cache;
 mod http;
+mod lazy;
 mod page;
 mod resolve;
 mod route;
+mod source;
+mod transfer;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -45,8 +52,11 @@ use pep508_rs::{
 };
 use wheel_name::{PythonVersion, TagPriority, TagTarget, WheelFilename};
 
-pub use http::{Client, HttpSettings};
+pub use http::{Client, HttpSettings, Transfers};
 pub use page::{join, parse, FileEntry};
+pub use source::{
+    index_urls, IndexArgs, IndexSource, IndexStrategy, PageInfo, PageOrigin, Project,
+};
 
 /// What kind of failure, for the exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,15 +73,19 @@ pub enum ErrorKind {
     Integrity,
     /// A download stopped halfway (the part is kept for resuming).
     Interrupted,
+    /// Stopped by the user (Ctrl-C): nothing partial was left.
+    Cancelled,
     /// A local file could not be written.
     Io,
 }
 
 /// A failure, with a message that says what and where.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Error {
     pub kind: ErrorKind,
     pub message: String,
+    /// The index URL (as configured) whose page or file failed, when one did.
+    pub index: Option<String>,
 }
 
 impl Error {
@@ -79,6 +93,23 @@ impl Error {
         Error {
             kind,
             message: message.into(),
+            index: None,
+        }
+    }
+
+    /// Names the index the failure came from (a name given first stays).
+    pub(crate) fn at_index(mut self, index: &str) -> Error {
+        self.index.get_or_insert_with(|| index.to_string());
+        self
+    }
+
+    /// The index this node cannot reach (no network, connection refused, unknown host, a
+    /// proxy refusing), when that is the failure: for "PACKAGE needs the index URL, which
+    /// this node cannot reach" (the message names the URL and what to check).
+    pub fn unreachable_index(&self) -> Option<&str> {
+        match self.kind {
+            ErrorKind::Network => self.index.as_deref(),
+            _ => None,
         }
     }
 }
@@ -123,7 +154,8 @@ impl Target {
         .ok()
     }
 
-    fn tags(&self) -> TagPriority {
+    /// The tags the target takes, with `manylinux` ones only when `manylinux` allows.
+    fn tags(&self, manylinux: bool) -> TagPriority {
         TagPriority::new(
             &TagTarget {
                 implementation: "cpython".into(),
@@ -132,7 +164,7 @@ impl Target {
                 platform: self.platform.clone(),
                 glibc: self.glibc,
             },
-            true,
+            manylinux,
         )
     }
 }
@@ -145,10 +177,11 @@ pub struct Request {
     pub requirements: Vec<(String, String)>,
     pub no_deps: bool,
     pub dest: PathBuf,
-    /// The index URL first, then the extra ones; candidates from all are merged.
-    pub indexes: Vec<String>,
     pub target: Target,
     pub pre: bool,
+    /// Site policy: `manylinux` wheels are refused unless allowed (`--allow-manylinux`,
+    /// pip's `allow-manylinux`), as by `install`.
+    pub allow_manylinux: bool,
 }
 
 /// How far a wheel is from working anywhere.
@@ -207,8 +240,9 @@ pub(crate) struct Wanted {
 
 /// Downloads what `request` asks for into `request.dest`: with its dependencies, as the
 /// resolver chooses them (module `resolve`), or with `no_deps` the newest fitting wheel of each.
+/// The indexes' files of every index are candidates together (pip's rule for `download`).
 pub fn download(
-    client: &Client,
+    source: &IndexSource,
     request: &Request,
     events: &dyn Fn(Event<'_>),
 ) -> Result<Vec<Downloaded>, Error> {
@@ -250,24 +284,23 @@ pub fn download(
         });
     }
     if request.no_deps {
-        direct(client, request, &wanted, events)
+        direct(source, request, &wanted, events)
     } else {
-        resolve::download(client, request, &wanted, events)
+        resolve::download(source, request, &wanted, events)
     }
 }
 
 /// `--no-deps`: the newest fitting wheel of each name; a second requirement of a name that
 /// the first choice does not satisfy is a conflict naming both.
 fn direct(
-    client: &Client,
+    source: &IndexSource,
     request: &Request,
     wanted: &[Wanted],
     events: &dyn Fn(Event<'_>),
 ) -> Result<Vec<Downloaded>, Error> {
-    let tags = request.target.tags();
     let python = Version::from_str(&request.target.full_version).ok();
     let mut chosen: HashMap<&str, (&Wanted, Version)> = HashMap::new();
-    let mut out = Vec::new();
+    let mut picked = Vec::new();
     for w in wanted {
         if let Some((first, version)) = chosen.get(w.key.as_str()) {
             if w.spec.as_ref().is_some_and(|s| !s.contains(version)) {
@@ -287,43 +320,42 @@ fn direct(
             }
             continue;
         }
-        for index in &request.indexes {
-            events(Event::Page(&project_url(index, &w.key)));
+        for index in source.urls() {
+            events(Event::Page(&IndexSource::page_url(index, &w.key)));
         }
-        let (files, asked) = project_files(client, &request.indexes, &w.key)?;
+        let project = source.project(&w.key)?;
         let (entry, wheel, version) = pick(
             request,
             &w.req,
             &w.key,
             w.spec.as_ref(),
-            &tags,
             python.as_ref(),
             &w.origin,
-            &files,
-            &asked,
+            &project,
         )?;
-        let item = save(client, request, &entry, &wheel, None)?;
+        picked.push((entry, wheel));
+        chosen.insert(&w.key, (w, version));
+    }
+    // Every name has its wheel before anything is saved: a failure leaves nothing behind.
+    let mut out = Vec::new();
+    for (entry, wheel) in &picked {
+        let item = save(source, request, entry, wheel)?;
         events(Event::Saved(&item));
         out.push(item);
-        chosen.insert(&w.key, (w, version));
     }
     Ok(out)
 }
 
-/// Puts a chosen wheel in the destination (unless it is there whole already, or `fetched`
-/// says how it came while resolving) and checks that it opens as a wheel.
+/// Puts a chosen wheel in the destination (unless it is there whole already) and checks
+/// that it opens as a wheel.
 pub(crate) fn save(
-    client: &Client,
+    source: &IndexSource,
     request: &Request,
     entry: &FileEntry,
     wheel: &WheelFilename,
-    fetched: Option<Fetched>,
 ) -> Result<Downloaded, Error> {
     let dest = request.dest.join(&entry.filename);
-    let fetched = match fetched {
-        Some(f) => f,
-        None => fetch_once(client, entry, &dest)?,
-    };
+    let fetched = source.fetch(entry, &dest)?;
     // A wheel we cannot read is not a wheel: never leave it under a wheel's name.
     if let Err(e) = wheel_metadata::read_dist_info_file(&dest, "METADATA") {
         return Err(not_a_wheel(entry, &dest, &e.to_string()));
@@ -338,30 +370,13 @@ pub(crate) fn save(
     })
 }
 
-/// How a wheel reached the destination.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Fetched {
-    pub(crate) already: bool,
-    pub(crate) resumed: bool,
-}
-
-/// Fetches `entry` to `dest`, unless it is there whole already.
-pub(crate) fn fetch_once(
-    client: &Client,
-    entry: &FileEntry,
-    dest: &Path,
-) -> Result<Fetched, Error> {
-    if present(dest, entry.sha256.as_deref()) {
-        return Ok(Fetched {
-            already: true,
-            resumed: false,
-        });
-    }
-    let resumed = client.fetch(&entry.url, dest, entry.sha256.as_deref())?;
-    Ok(Fetched {
-        already: false,
-        resumed,
-    })
+/// How a file reached its destination.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fetched {
+    /// It was there whole already: nothing fetched.
+    pub already: bool,
+    /// An earlier attempt's part was completed.
+    pub resumed: bool,
 }
 
 /// Removes a file that does not open as a wheel, and says so.
@@ -378,7 +393,7 @@ pub(crate) fn not_a_wheel(entry: &FileEntry, dest: &Path, why: &str) -> Error {
 
 /// The file is already there, whole: its hash matches (or the index gives none and it opens
 /// as a wheel).
-fn present(dest: &Path, sha256: Option<&str>) -> bool {
+pub(crate) fn present(dest: &Path, sha256: Option<&str>) -> bool {
     if !dest.is_file() {
         return false;
     }
@@ -391,37 +406,6 @@ fn present(dest: &Path, sha256: Option<&str>) -> bool {
             .unwrap_or(false),
         None => wheel_metadata::read_dist_info_file(dest, "METADATA").is_ok(),
     }
-}
-
-/// The files the indexes list for `key` (all indexes merged), and the pages asked, for
-/// messages. A project no index knows has no files.
-fn project_files(
-    client: &Client,
-    indexes: &[String],
-    key: &str,
-) -> Result<(Vec<FileEntry>, Vec<String>), Error> {
-    let mut files: Vec<FileEntry> = Vec::new();
-    let mut asked = Vec::new();
-    for index in indexes {
-        let url = project_url(index, key);
-        let Some(page) = client.page(&url)? else {
-            asked.push(format!("{url} (not found)"));
-            continue;
-        };
-        let entries = page::parse(&url, &page.content_type, &page.body).map_err(|e| {
-            Error::new(
-                ErrorKind::Index,
-                format!("the index page {url} is not usable: {e}. Check --index-url (it must be a PEP 503/691 \"simple\" index)"),
-            )
-        })?;
-        asked.push(url);
-        files.extend(entries);
-    }
-    Ok((files, asked))
-}
-
-fn project_url(index: &str, key: &str) -> String {
-    format!("{}/{key}/", index.trim_end_matches('/'))
 }
 
 /// A file name the index gives, as a wheel of `key`: `None` for source distributions, other
@@ -450,27 +434,27 @@ fn python_fits(entry: &FileEntry, python: Option<&Version>) -> bool {
     }
 }
 
-/// The newest wheel of `files` that `req` and the target accept, or the error saying what the
-/// index has instead.
-#[allow(clippy::too_many_arguments)]
+/// The newest wheel of the project that `req` and the target accept (under the site's
+/// `manylinux` policy), or the error saying what the index has instead.
 fn pick(
     request: &Request,
     req: &Requirement<VerbatimUrl>,
     key: &str,
     spec: Option<&VersionSpecifiers>,
-    tags: &TagPriority,
     python: Option<&Version>,
     origin: &str,
-    files: &[FileEntry],
-    asked: &[String],
+    project: &Project,
 ) -> Result<(FileEntry, WheelFilename, Version), Error> {
+    let tags = request.target.tags(request.allow_manylinux);
+    let with_manylinux = request.target.tags(true);
     let pinned = spec.is_some_and(|s| s.iter().any(|s| s.operator().to_string() == "=="));
     let allow_pre =
         request.pre || spec.is_some_and(|s| s.iter().any(|s| s.version().any_prerelease()));
     let mut best: Option<(Version, u32, FileEntry, WheelFilename)> = None;
     let mut seen_versions: Vec<String> = Vec::new();
+    let mut manylinux: Vec<String> = Vec::new();
     let mut sdists = 0;
-    for entry in files {
+    for entry in &project.files {
         if !entry.filename.ends_with(".whl") {
             sdists += 1;
             continue;
@@ -492,6 +476,9 @@ fn pick(
             continue;
         }
         let Some(rank) = tags.rank(&wheel) else {
+            if with_manylinux.rank(&wheel).is_some() {
+                manylinux.push(entry.filename.clone());
+            }
             continue;
         };
         let better = match &best {
@@ -502,37 +489,54 @@ fn pick(
             best = Some((version, rank, entry.clone(), wheel));
         }
     }
-    match best {
-        Some((version, _, entry, wheel)) => Ok((entry, wheel, version)),
-        None => {
-            seen_versions.sort();
-            seen_versions.dedup();
-            let t = &request.target;
-            let found = if seen_versions.is_empty() && sdists > 0 {
-                format!("only source distributions ({sdists}), which wheelhouse does not build")
-            } else if seen_versions.is_empty() {
-                "no wheels".to_string()
-            } else {
-                format!(
-                    "wheels of versions {}, none for this Python and platform",
-                    seen_versions.join(", ")
-                )
-            };
-            Err(Error::new(
-                ErrorKind::NotFound,
-                format!(
-                    "no wheel of {}{} (from {origin}) for CPython {} on {} at {}: the index has {found}. \
-                     Check the name and version; for another Python give --python-version; if it must \
-                     be built, ask technical support to add it to the wheelhouse",
-                    req.name,
-                    spec.map(|s| s.to_string()).unwrap_or_default(),
-                    t.full_version,
-                    t.platform,
-                    asked.join(", "),
-                ),
-            ))
-        }
+    if let Some((version, _, entry, wheel)) = best {
+        return Ok((entry, wheel, version));
     }
+    let t = &request.target;
+    let wanted = format!(
+        "{}{}",
+        req.name,
+        spec.map(|s| s.to_string()).unwrap_or_default()
+    );
+    if !manylinux.is_empty() {
+        return Err(Error::new(
+            ErrorKind::NotFound,
+            format!(
+                "no wheel of {wanted} (from {origin}) for CPython {} that the site's policy \
+                 accepts: the only fitting ones are manylinux builds ({}), which bundle \
+                 libraries built elsewhere and may not work on the cluster, so `wheelhouse \
+                 install` refuses them. Ask technical support to add {} to the wheelhouse; to \
+                 take the manylinux wheel anyway, at your own risk, pass --allow-manylinux (to \
+                 `install` too)",
+                t.full_version,
+                manylinux.join(", "),
+                req.name,
+            ),
+        ));
+    }
+    seen_versions.sort();
+    seen_versions.dedup();
+    let found = if seen_versions.is_empty() && sdists > 0 {
+        format!("only source distributions ({sdists}), which wheelhouse does not build")
+    } else if seen_versions.is_empty() {
+        "no wheels".to_string()
+    } else {
+        format!(
+            "wheels of versions {}, none for this Python and platform",
+            seen_versions.join(", ")
+        )
+    };
+    Err(Error::new(
+        ErrorKind::NotFound,
+        format!(
+            "no wheel of {wanted} (from {origin}) for CPython {} on {} at {}: the index has \
+             {found}. Check the name and version; for another Python give --python-version; \
+             if it must be built, ask technical support to add it to the wheelhouse",
+            t.full_version,
+            t.platform,
+            project.asked().join(", "),
+        ),
+    ))
 }
 
 /// The glibc of this machine (a login node has the compute nodes' C library), for the newest

@@ -16,6 +16,8 @@ pub struct FileEntry {
     /// when offered without a hash.
     pub metadata: Option<Option<String>>,
     pub yanked: bool,
+    /// The position of the index that lists it (in `IndexSource::urls`); 0 from [`parse`].
+    pub index: usize,
 }
 
 /// Parses a page by its content type (JSON when it says so, else HTML).
@@ -75,6 +77,7 @@ fn parse_json(page_url: &str, text: &str) -> Result<Vec<FileEntry>, String> {
                 Some(Value::String(_)) => true,
                 _ => false,
             },
+            index: 0,
         });
     }
     Ok(out)
@@ -121,6 +124,7 @@ fn parse_html(page_url: &str, text: &str) -> Vec<FileEntry> {
             requires_python: get("data-requires-python"),
             metadata,
             yanked: get("data-yanked").is_some(),
+            index: 0,
         });
     }
     out

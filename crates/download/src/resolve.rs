@@ -3,9 +3,9 @@
 //!
 //! The resolver works on an [`Index`] of wheels keyed by path; here each remote file is keyed
 //! by its URL (a synthetic path) and mapped back to the index's entry. METADATA comes from
-//! [`Remote`]: the PEP 658 `.metadata` file when the index offers one (checked against its
-//! hash), else the wheel itself, downloaded (checked) into the destination; each answer is
-//! fetched once and kept for every later round.
+//! the [`IndexSource`] (PEP 658, else range requests into the wheel; fetched once and kept
+//! for every later round): nothing reaches the destination until the resolution is done, and
+//! then only the chosen wheels.
 //!
 //! The index cannot be listed whole, so names are found in rounds: fetch the pages of the
 //! names known (the requested ones, then every name in a `Requires-Dist` that applies to the
@@ -17,7 +17,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use pep440_rs::Version;
 use pep508_rs::{ExtraName, MarkerEnvironment, Requirement, VerbatimUrl};
@@ -25,88 +25,58 @@ use resolver::{Index, MetadataSource, Source};
 use wheel_name::WheelFilename;
 
 use crate::{
-    fetch_once, normalize, not_a_wheel, pick, project_files, project_url, python_fits, save,
-    wheel_of, Client, Downloaded, Error, ErrorKind, Event, Fetched, FileEntry, Request, Wanted,
+    normalize, pick, python_fits, save, wheel_of, Downloaded, Error, ErrorKind, Event, FileEntry,
+    IndexSource, Project, Request, Wanted,
 };
 
 /// Pages fetched at once: an index answers a few requests in parallel without complaint.
 const PAGE_FETCHERS: usize = 8;
 
-/// A project's files and the pages asked, for messages.
-type Project = (Vec<FileEntry>, Vec<String>);
-
-/// METADATA of remote wheels, each fetched once over all rounds.
+/// METADATA of remote wheels, through the index source.
 struct Remote<'a> {
-    client: &'a Client,
-    dest: &'a Path,
+    source: &'a IndexSource,
     /// Synthetic path (the URL) to the index's entry.
     entries: Mutex<HashMap<PathBuf, FileEntry>>,
-    /// Answers so far, by synthetic path.
-    read: Mutex<HashMap<PathBuf, Result<String, String>>>,
-    /// Wheels downloaded to read their METADATA, by synthetic path.
-    fetched: Mutex<HashMap<PathBuf, Fetched>>,
+    /// Answers so far, by synthetic path (for the names they bring).
+    read: Mutex<HashMap<PathBuf, String>>,
     /// The first network, hash or file error: it ends the download, as with pip.
     failure: Mutex<Option<Error>>,
 }
 
-impl Remote<'_> {
-    fn answer(&self, entry: &FileEntry, key: &Path) -> Result<String, Error> {
-        // PEP 658: the index's copy of METADATA, checked against its hash.
-        if let Some(hash) = &entry.metadata {
-            let url = format!("{}.metadata", entry.url);
-            if let Some(bytes) = self.client.small(&url, hash.as_deref())? {
-                return String::from_utf8(bytes).map_err(|_| {
-                    Error::new(
-                        ErrorKind::Index,
-                        format!("{url} is not UTF-8 text, so not a wheel's METADATA"),
-                    )
-                });
-            }
-        }
-        let dest = self.dest.join(&entry.filename);
-        let how = fetch_once(self.client, entry, &dest)?;
-        self.fetched
-            .lock()
-            .expect("no panics while held")
-            .insert(key.to_path_buf(), how);
-        wheel_metadata::read_dist_info_file(&dest, "METADATA")
-            .map_err(|e| not_a_wheel(entry, &dest, &e.to_string()))
-    }
-}
-
 impl MetadataSource for Remote<'_> {
     fn metadata(&self, wheel: &Path) -> Result<String, String> {
-        if let Some(answer) = self.read.lock().expect("no panics while held").get(wheel) {
-            return answer.clone();
-        }
         let entry = self
             .entries
             .lock()
             .expect("no panics while held")
             .get(wheel)
             .cloned();
-        let answer = match entry {
-            None => Err(format!("{} is not a file of the index", wheel.display())),
-            Some(entry) => self.answer(&entry, wheel).map_err(|e| {
+        let Some(entry) = entry else {
+            return Err(format!("{} is not a file of the index", wheel.display()));
+        };
+        match self.source.metadata(&entry) {
+            Ok(text) => {
+                self.read
+                    .lock()
+                    .expect("no panics while held")
+                    .insert(wheel.to_path_buf(), text.clone());
+                Ok(text)
+            }
+            Err(e) => {
                 let text = e.message.clone();
                 self.failure
                     .lock()
                     .expect("no panics while held")
                     .get_or_insert(e);
-                text
-            }),
-        };
-        self.read
-            .lock()
-            .expect("no panics while held")
-            .insert(wheel.to_path_buf(), answer.clone());
-        answer
+                Err(text)
+            }
+        }
     }
 }
 
 /// Downloads `wanted` and what it needs, as the resolver chooses.
 pub(crate) fn download(
-    client: &Client,
+    source: &IndexSource,
     request: &Request,
     wanted: &[Wanted],
     events: &dyn Fn(Event<'_>),
@@ -130,13 +100,10 @@ pub(crate) fn download(
             ),
         )
     })?;
-    let tags = target.tags();
     let remote = Remote {
-        client,
-        dest: &request.dest,
+        source,
         entries: Mutex::default(),
         read: Mutex::default(),
-        fetched: Mutex::default(),
         failure: Mutex::default(),
     };
     let resolver_request = resolver::Request {
@@ -166,7 +133,7 @@ pub(crate) fn download(
         })
         .map(|w| w.key.as_str())
         .collect();
-    let mut projects: HashMap<String, Project> = HashMap::new();
+    let mut projects: HashMap<String, Arc<Project>> = HashMap::new();
     let mut names: Vec<String> = wanted
         .iter()
         .filter(|w| w.req.evaluate_markers(&markers, &[]))
@@ -179,31 +146,27 @@ pub(crate) fn download(
             .cloned()
             .collect();
         let first = projects.is_empty();
-        fetch_projects(client, request, &new, &mut projects, events)?;
+        fetch_projects(source, &new, &mut projects, events)?;
         if first {
             // The first round: a requested name without a fitting wheel gets the message that
             // says what the index has instead.
             for w in wanted {
                 if w.req.evaluate_markers(&markers, &[]) {
-                    let (files, asked) = &projects[&w.key];
                     pick(
                         request,
                         &w.req,
                         &w.key,
                         w.spec.as_ref(),
-                        &tags,
                         Some(&python),
                         &w.origin,
-                        files,
-                        asked,
+                        &projects[&w.key],
                     )?;
                 }
             }
         }
-        let index = build_index(request, &projects, &pinned, &python, &remote);
+        let index = build_index(request, source, &projects, &pinned, &python, &remote);
         let outcome = resolver::resolve_with(&resolver_request, &index, &remote);
         if let Some(e) = remote.failure.lock().expect("no panics while held").take() {
-            forget_unchosen(&remote, &HashSet::new());
             return Err(e);
         }
         names = applicable_names(&remote, wanted, &markers);
@@ -214,7 +177,6 @@ pub(crate) fn download(
     let resolution = match outcome {
         Ok(r) => r,
         Err((e, index)) => {
-            forget_unchosen(&remote, &HashSet::new());
             // The resolver says which requirement cannot be met; the index's side (no such
             // project, or only wheels for other Pythons) is ours to add.
             let mut message = e.message;
@@ -225,17 +187,14 @@ pub(crate) fn download(
                 let Ok(req) = Requirement::<VerbatimUrl>::from_str(key) else {
                     continue;
                 };
-                let (files, asked) = &projects[key];
                 let found = pick(
                     request,
                     &req,
                     key,
                     None,
-                    &tags,
                     Some(&python),
                     "a dependency",
-                    files,
-                    asked,
+                    &projects[key],
                 );
                 if let Err(why) = found {
                     message.push('\n');
@@ -248,17 +207,7 @@ pub(crate) fn download(
     for warning in &resolution.warnings {
         events(Event::Warning(warning));
     }
-    let chosen: HashSet<PathBuf> = resolution
-        .packages
-        .iter()
-        .filter_map(|p| match &p.source {
-            Source::Wheel(path) => Some(path.clone()),
-            Source::Installed => None,
-        })
-        .collect();
-    forget_unchosen(&remote, &chosen);
     let entries = remote.entries.lock().expect("no panics while held").clone();
-    let fetched = remote.fetched.lock().expect("no panics while held").clone();
     let mut out = Vec::new();
     for package in &resolution.packages {
         let Source::Wheel(path) = &package.source else {
@@ -270,7 +219,7 @@ pub(crate) fn download(
         let Some((wheel, _)) = wheel_of(entry, &package.key) else {
             continue;
         };
-        let item = save(client, request, entry, &wheel, fetched.get(path).copied())?;
+        let item = save(source, request, entry, &wheel)?;
         events(Event::Saved(&item));
         out.push(item);
     }
@@ -279,22 +228,21 @@ pub(crate) fn download(
 
 /// Fetches the pages of `names`, a few at a time, into `projects`.
 fn fetch_projects(
-    client: &Client,
-    request: &Request,
+    source: &IndexSource,
     names: &[String],
-    projects: &mut HashMap<String, Project>,
+    projects: &mut HashMap<String, Arc<Project>>,
     events: &dyn Fn(Event<'_>),
 ) -> Result<(), Error> {
     for chunk in names.chunks(PAGE_FETCHERS) {
         for key in chunk {
-            for index in &request.indexes {
-                events(Event::Page(&project_url(index, key)));
+            for index in source.urls() {
+                events(Event::Page(&IndexSource::page_url(index, key)));
             }
         }
-        let pages: Vec<Result<Project, Error>> = std::thread::scope(|scope| {
+        let pages: Vec<Result<Arc<Project>, Error>> = std::thread::scope(|scope| {
             let handles: Vec<_> = chunk
                 .iter()
-                .map(|key| scope.spawn(|| project_files(client, &request.indexes, key)))
+                .map(|key| scope.spawn(|| source.project(key)))
                 .collect();
             handles
                 .into_iter()
@@ -310,19 +258,21 @@ fn fetch_projects(
 
 /// The resolver's index of every wheel the pages list that the target could use: the index's
 /// `Requires-Python` admits it, it is not yanked (unless pinned); tags are the resolver's
-/// business (with `manylinux` allowed: the caller warns about it).
+/// business, under the site's `manylinux` policy (a refused one is named in explanations).
 fn build_index(
     request: &Request,
-    projects: &HashMap<String, Project>,
+    source: &IndexSource,
+    projects: &HashMap<String, Arc<Project>>,
     pinned: &HashSet<&str>,
     python: &Version,
     remote: &Remote<'_>,
 ) -> Index {
-    let tags = request.target.tags();
+    let allowed = request.target.tags(request.allow_manylinux);
+    let with_manylinux = request.target.tags(true);
     let mut files: Vec<(PathBuf, String, u32)> = Vec::new();
     let mut entries = remote.entries.lock().expect("no panics while held");
-    for (key, (listed, _)) in projects {
-        for entry in listed {
+    for (key, project) in projects {
+        for entry in &project.files {
             if wheel_of(entry, key).is_none()
                 || (entry.yanked && !pinned.contains(key.as_str()))
                 || !python_fits(entry, Some(python))
@@ -334,11 +284,11 @@ fn build_index(
             files.push((path, entry.filename.clone(), 0));
         }
     }
-    let search: Vec<PathBuf> = request.indexes.iter().map(PathBuf::from).collect();
+    let search: Vec<PathBuf> = source.urls().iter().map(PathBuf::from).collect();
     Index::build(
         files.iter().map(|(p, f, r)| (p.clone(), f.as_str(), *r)),
-        &tags,
-        &tags,
+        &allowed,
+        &with_manylinux,
         search,
     )
 }
@@ -354,8 +304,8 @@ fn applicable_names(
     let read = remote.read.lock().expect("no panics while held");
     let entries = remote.entries.lock().expect("no panics while held");
     let mut by_key: HashMap<String, Vec<Requirement<VerbatimUrl>>> = HashMap::new();
-    for (path, answer) in read.iter() {
-        let (Ok(text), Some(entry)) = (answer, entries.get(path)) else {
+    for (path, text) in read.iter() {
+        let Some(entry) = entries.get(path) else {
             continue;
         };
         let Ok(wheel) = WheelFilename::parse(&entry.filename) else {
@@ -407,28 +357,6 @@ fn applicable_names(
         }
         if !changed {
             return names;
-        }
-    }
-}
-
-/// Removes the wheels fetched only to read their METADATA that the resolution did not choose
-/// (those already in the destination before stay).
-fn forget_unchosen(remote: &Remote<'_>, chosen: &HashSet<PathBuf>) {
-    let entries = remote.entries.lock().expect("no panics while held");
-    // Two indexes may serve one file name: the chosen one's copy stays.
-    let keep: HashSet<&str> = chosen
-        .iter()
-        .filter_map(|p| entries.get(p))
-        .map(|e| e.filename.as_str())
-        .collect();
-    for (path, how) in remote.fetched.lock().expect("no panics while held").iter() {
-        if how.already || chosen.contains(path) {
-            continue;
-        }
-        if let Some(entry) = entries.get(path) {
-            if !keep.contains(entry.filename.as_str()) {
-                let _ = std::fs::remove_file(remote.dest.join(&entry.filename));
-            }
         }
     }
 }

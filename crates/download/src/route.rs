@@ -195,6 +195,21 @@ pub(crate) fn unreachable(url: &str, route: &Route<'_>, e: ureq::Error) -> Error
     Error::new(ErrorKind::Network, format!("cannot reach {url}: {why}"))
 }
 
+/// A body that stopped halfway (the connection closed or timed out).
+pub(crate) fn unreachable_io(url: &str, route: &Route<'_>, e: std::io::Error) -> Error {
+    let via = match route.proxy {
+        Some(proxy) => format!(" (through the proxy {proxy})"),
+        None => String::new(),
+    };
+    Error::new(
+        ErrorKind::Network,
+        format!(
+            "the answer from {url}{via} stopped halfway ({e}). Try again; if it persists, check \
+             the network from this node and the proxy settings"
+        ),
+    )
+}
+
 /// An answer other than the page or file: from the index, or from the proxy in its name.
 pub(crate) fn status(url: &str, route: &Route<'_>, status: u16) -> Error {
     let target = Target::parse(url);

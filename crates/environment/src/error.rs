@@ -17,8 +17,9 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// The exit code the environment commands use for this kind.
-    pub fn exit_code(self) -> i32 {
+    /// The exit code the environment commands use for this kind: the one table of them (the
+    /// command line's constants are read from it).
+    pub const fn exit_code(self) -> i32 {
         match self {
             ErrorKind::Resolution => 1,
             ErrorKind::Input => 2,

@@ -93,6 +93,12 @@ pub struct Report {
 
 /// Installs into `target`. `cancel` is set by the caller's signal handlers (Ctrl-C, the
 /// scheduler's SIGTERM); the environment is then left as it was.
+///
+/// The steps, each a function below: read what is asked for (command line, requirement
+/// files, the pip configuration); find the search paths; take the environment's lock (which
+/// also finishes or undoes an interrupted earlier install); index the candidate wheels for
+/// the target's interpreter; resolve; turn the choice into a plan under the cluster's rules;
+/// carry the plan out; byte-compile and keep the cache's accounts.
 pub fn install(
     site: &SiteConfig,
     target: &Target,
@@ -105,40 +111,10 @@ pub fn install(
     let config = site
         .pip_install_options()
         .map_err(|e| Error::input(e.to_string()))?;
-    let wanted = crate::read_wanted(
-        &config,
-        &options.requirements,
-        &options.requirement_files,
-        &options.constraint_files,
-        options.require_hashes,
-    )?;
-    if wanted.requirements.is_empty() {
-        return Err(Error::input(NOTHING_TO_INSTALL));
-    }
+    let wanted = read_request(&config, options)?;
+    let paths = find_search_paths(site, &config, options, &wanted, events)?;
+    let lock = take_lock(target, cancel, events)?;
     let allow_manylinux = options.allow_manylinux || config.allow_manylinux;
-    let mut find_links = options.find_links.clone();
-    find_links.extend(wanted.find_links.iter().cloned());
-    let paths = match crate::search_paths(site, &config, &find_links) {
-        Ok((paths, warnings)) => {
-            for w in &warnings {
-                events(Event::Warning(w));
-            }
-            paths
-        }
-        // A wheel given by path needs no wheelhouse unless it has dependencies to resolve;
-        // those then fail with the usual "no wheel" paragraph.
-        Err(_) if !wanted.wheel_files.is_empty() => Vec::new(),
-        Err(e) => return Err(e),
-    };
-
-    let lock = installer::lock_environment(&target.root, cancel, || {
-        events(Event::WaitingForLock(&target.root))
-    })
-    .map_err(Error::from_installer)?;
-    for message in &lock.recovered {
-        events(Event::Recovered(message));
-    }
-
     let index = crate::build_index(
         site,
         paths,
@@ -149,22 +125,116 @@ pub fn install(
     for warning in &index.warnings {
         events(Event::Warning(warning));
     }
+    let chosen = choose(target, &wanted, &index, options, config.pre, events)?;
+    let resolved_in = started.elapsed();
+    let (plan, summary) = plan_for(site, target, options, &config, &wanted, &chosen, events)?;
+    let mut report = Report {
+        would_install: summary,
+        dry_run: options.dry_run,
+        resolved_in,
+        ..Report::default()
+    };
+    if !options.dry_run && !plan.install.is_empty() {
+        carry_out(
+            site,
+            target,
+            options,
+            lock,
+            &plan,
+            cancel,
+            events,
+            &mut report,
+        )?;
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// What is asked for: the command line's requirements and files, with the options inside
+/// the files; at least one requirement.
+fn read_request(
+    config: &site_config::PipInstallOptions,
+    options: &InstallOptions,
+) -> Result<Wanted, Error> {
+    let wanted = crate::read_wanted(
+        config,
+        &options.requirements,
+        &options.requirement_files,
+        &options.constraint_files,
+        options.require_hashes,
+    )?;
+    if wanted.requirements.is_empty() {
+        return Err(Error::input(NOTHING_TO_INSTALL));
+    }
+    Ok(wanted)
+}
+
+/// The wheel directories to search, in the site's order, with `-f` and the files' own
+/// `--find-links` after the configuration's.
+fn find_search_paths(
+    site: &SiteConfig,
+    config: &site_config::PipInstallOptions,
+    options: &InstallOptions,
+    wanted: &Wanted,
+    events: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<Vec<PathBuf>, Error> {
+    let mut find_links = options.find_links.clone();
+    find_links.extend(wanted.find_links.iter().cloned());
+    match crate::search_paths(site, config, &find_links) {
+        Ok((paths, warnings)) => {
+            for w in &warnings {
+                events(Event::Warning(w));
+            }
+            Ok(paths)
+        }
+        // A wheel given by path needs no wheelhouse unless it has dependencies to resolve;
+        // those then fail with the usual "no wheel" paragraph.
+        Err(_) if !wanted.wheel_files.is_empty() => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The environment's lock, reporting a wait and what an interrupted earlier install left.
+fn take_lock(
+    target: &Target,
+    cancel: &AtomicBool,
+    events: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<EnvLock, Error> {
+    let lock = installer::lock_environment(&target.root, cancel, || {
+        events(Event::WaitingForLock(&target.root))
+    })
+    .map_err(Error::from_installer)?;
+    for message in &lock.recovered {
+        events(Event::Recovered(message));
+    }
+    Ok(lock)
+}
+
+/// The resolver's choice, with what the interpreter can already import (which counts as
+/// installed when it fits) and the names asked for by name.
+struct Chosen {
+    resolution: Resolution,
+    importable: HashMap<String, (InstalledDist, SiteDirKind)>,
+    requested: HashSet<String>,
+}
+
+fn choose(
+    target: &Target,
+    wanted: &Wanted,
+    index: &resolver::Index,
+    options: &InstallOptions,
+    config_pre: bool,
+    events: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<Chosen, Error> {
     let importable = crate::importable(&target.interpreter);
     let requested: HashSet<String> = wanted
         .requirements
         .iter()
         .map(|r| wheel_metadata::normalize_name(r.name.as_ref()))
         .collect();
-    let request = request_for(
-        target,
-        &wanted,
-        &importable,
-        &requested,
-        options,
-        config.pre,
-    )?;
+    let request = request_for(target, wanted, &importable, &requested, options, config_pre)?;
     let resolution =
-        resolver::resolve(&request, &index).map_err(|e| Error::resolution(e.message))?;
+        resolver::resolve(&request, index).map_err(|e| Error::resolution(e.message))?;
     for warning in &resolution.warnings {
         events(Event::Warning(warning));
     }
@@ -175,10 +245,34 @@ pub fn install(
             source: &p.source,
         });
     }
-    let resolved_in = started.elapsed();
-    let (mut plan, summary) = plan(target, &resolution, &importable, &requested, events)?;
+    Ok(Chosen {
+        resolution,
+        importable,
+        requested,
+    })
+}
+
+/// The installer's plan for the choice: the cluster's rules (a module's copy is never
+/// shadowed, a loaded stack's packages keep what they need), the cache, direct files and
+/// hashes.
+fn plan_for(
+    site: &SiteConfig,
+    target: &Target,
+    options: &InstallOptions,
+    config: &site_config::PipInstallOptions,
+    wanted: &Wanted,
+    chosen: &Chosen,
+    events: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<(Plan, Vec<String>), Error> {
+    let (mut plan, summary) = plan(
+        target,
+        &chosen.resolution,
+        &chosen.importable,
+        &chosen.requested,
+        events,
+    )?;
     if !options.ignore_stack_requirements {
-        crate::check_loaded_stack_dependents(site, target, &resolution, &importable)?;
+        crate::check_loaded_stack_dependents(site, target, &chosen.resolution, &chosen.importable)?;
     }
     plan.allow_incomplete_record = config.allow_incomplete_record;
     if !options.dry_run {
@@ -199,24 +293,30 @@ pub fn install(
         w.direct = wanted.wheel_files.contains(&w.path);
     }
     if wanted.require_hashes {
-        crate::hashes::check(&plan, &wanted)?;
+        crate::hashes::check(&plan, wanted)?;
     }
-    let mut report = Report {
-        would_install: summary,
-        dry_run: options.dry_run,
-        resolved_in,
-        ..Report::default()
-    };
-    if options.dry_run || plan.install.is_empty() {
-        report.elapsed = started.elapsed();
-        return Ok(report);
-    }
+    Ok((plan, summary))
+}
+
+/// Carries the plan out on the job's cores (the lock is let go once it is), then
+/// byte-compiles (`--compile`) and settles the cache's accounts.
+#[allow(clippy::too_many_arguments)]
+fn carry_out(
+    site: &SiteConfig,
+    target: &Target,
+    options: &InstallOptions,
+    lock: EnvLock,
+    plan: &Plan,
+    cancel: &AtomicBool,
+    events: &(dyn Fn(Event<'_>) + Sync),
+    report: &mut Report,
+) -> Result<(), Error> {
     let threads = if options.threads == 0 {
         site.job_cpus()
     } else {
         options.threads
     };
-    let outcome = execute(&lock, &plan, target, threads, cancel, events)?;
+    let outcome = execute(&lock, plan, target, threads, cancel, events)?;
     drop(lock);
     for w in &outcome.warnings {
         events(Event::Warning(w));
@@ -237,8 +337,7 @@ pub fn install(
     report.installed = outcome.installed;
     report.files = outcome.files;
     report.threads = threads;
-    report.elapsed = started.elapsed();
-    Ok(report)
+    Ok(())
 }
 
 fn request_for(

@@ -15,17 +15,21 @@ mod error;
 mod hashes;
 mod install;
 mod search;
+mod seed;
 mod stacks;
 mod target;
+mod uninstall;
 mod wanted;
 
 pub use cache::{finish as finish_cache, open as open_cache, CacheOptions, CacheReport};
 pub use error::{Error, ErrorKind};
 pub use install::{execute, install, Event, InstallOptions, Report, NOTHING_TO_INSTALL};
 pub use search::{build_index, search_paths};
+pub use seed::{pip_wheel, seed_pip};
 pub use stacks::check_loaded_stack_dependents;
 pub use target::{
     answer_cache, importable, importable_in_order, layout_for, own_distributions, short,
     target_environment, Target,
 };
+pub use uninstall::{uninstall, Removed};
 pub use wanted::{read_wanted, Wanted};

@@ -25,51 +25,107 @@ pub fn answer_cache(site: &SiteConfig, cache_dir: Option<&Path>) -> Option<Answe
 }
 
 /// Finds the target environment: `-p ENV` (a directory or its `python`), else the active
-/// `VIRTUAL_ENV`. Only virtual environments are targets: a module's Python is shared and
-/// read-only. The interpreter's answer is reused from `answers` while still valid.
+/// `VIRTUAL_ENV`; the same as [`Target::existing`].
 pub fn target_environment(
     site: &SiteConfig,
     python: Option<&Path>,
     answers: Option<&AnswerCache>,
 ) -> Result<Target, Error> {
-    let (root_hint, executable) = match python {
-        Some(p) if p.is_dir() => (Some(p.to_path_buf()), p.join("bin/python")),
-        Some(p) => (
-            p.parent().and_then(Path::parent).map(Path::to_path_buf),
-            p.to_path_buf(),
-        ),
-        None => match &site.virtual_env {
-            Some(env) => (Some(env.clone()), env.join("bin/python")),
-            None => {
-                return Err(Error::input(
-                    "No virtual environment is active, and none was given with -p. \
-                    Activate one (`source ENV/bin/activate`), pass it with `-p ENV`, or create \
-                    one first: `wheelhouse venv ENV`.",
-                ))
-            }
-        },
-    };
-    let is_env = root_hint
-        .as_ref()
-        .is_some_and(|r| r.join("pyvenv.cfg").is_file());
-    if !executable.exists() || !is_env {
-        let shown = root_hint.unwrap_or(executable);
-        return Err(Error::input(format!(
-            "{} is not a virtual environment (no pyvenv.cfg and bin/python). Packages go into \
-             an environment of your own, never into a module's Python: create one with \
-             `wheelhouse venv {}` (or `virtualenv --no-download`), then install into it.",
-            shown.display(),
-            shown.display()
-        )));
-    }
-    // Asked by absolute path, so that the kept answer is found again from another directory.
-    let asked = std::path::absolute(&executable).unwrap_or_else(|_| executable.clone());
-    let interpreter = Interpreter::query_cached(&asked, None, answers)
-        .map_err(|e| Error::input(e.to_string()))?;
-    Ok(Target::new(interpreter, &executable))
+    Target::existing(site, python, answers)
 }
 
 impl Target {
+    /// An existing virtual environment: `-p ENV` (a directory or its `python`), else the
+    /// active `VIRTUAL_ENV`. Only virtual environments are targets: a module's Python is
+    /// shared and read-only. The interpreter's answer is reused from `answers` while still
+    /// valid.
+    pub fn existing(
+        site: &SiteConfig,
+        python: Option<&Path>,
+        answers: Option<&AnswerCache>,
+    ) -> Result<Target, Error> {
+        let (root_hint, executable) = match python {
+            Some(p) if p.is_dir() => (Some(p.to_path_buf()), p.join("bin/python")),
+            Some(p) => (
+                p.parent().and_then(Path::parent).map(Path::to_path_buf),
+                p.to_path_buf(),
+            ),
+            None => match &site.virtual_env {
+                Some(env) => (Some(env.clone()), env.join("bin/python")),
+                None => {
+                    return Err(Error::input(
+                        "No virtual environment is active, and none was given with -p. \
+                        Activate one (`source ENV/bin/activate`), pass it with `-p ENV`, or \
+                        create one first: `wheelhouse venv ENV`.",
+                    ))
+                }
+            },
+        };
+        let is_env = root_hint
+            .as_ref()
+            .is_some_and(|r| r.join("pyvenv.cfg").is_file());
+        if !executable.exists() || !is_env {
+            let shown = root_hint.unwrap_or(executable);
+            return Err(Error::input(format!(
+                "{} is not a virtual environment (no pyvenv.cfg and bin/python). Packages go \
+                 into an environment of your own, never into a module's Python: create one \
+                 with `wheelhouse venv {}` (or `virtualenv --no-download`), then install into \
+                 it.",
+                shown.display(),
+                shown.display()
+            )));
+        }
+        // Asked by absolute path, so that the kept answer is found again from another
+        // directory.
+        let asked = std::path::absolute(&executable).unwrap_or_else(|_| executable.clone());
+        let interpreter = Interpreter::query_cached(&asked, None, answers)
+            .map_err(|e| Error::input(e.to_string()))?;
+        Ok(Target::new(interpreter, &executable))
+    }
+
+    /// A virtual environment just made by `venv::create`. Its interpreter is derived from the
+    /// base's answer instead of a second query (about 30 ms, per node, per job): the same
+    /// Python, with the environment as its prefix and, on its import path, the environment's
+    /// site-packages in place of the base's (which a virtual environment does not see unless
+    /// `--system-site-packages`).
+    pub fn new_venv(created: &venv::Venv, system_site_packages: bool) -> Target {
+        let mut it: Interpreter = created.base.clone();
+        it.sys_path = venv_sys_path(&it, system_site_packages);
+        it.executable = created.python.clone();
+        it.prefix = created.root.clone();
+        Target::new(it, &created.python)
+    }
+
+    /// A stack module's prefix (`scipy-stack/2024a`) being built at `build` for one Python:
+    /// `lib/pythonX.Y/site-packages` inside it, each Python's scripts in `bin/pythonX.Y` (their
+    /// `#!` names that Python; the modulefile puts the loaded Python's on PATH). A stack is
+    /// self-contained: the interpreter's own packages and loaded modules' do not count as
+    /// installed, since users load the stack without them.
+    pub fn stack_prefix(
+        mut interpreter: Interpreter,
+        build: &Path,
+        python: &Path,
+    ) -> Result<Target, Error> {
+        let (major, minor, _) = interpreter.version;
+        let site_packages = build.join(format!("lib/python{major}.{minor}/site-packages"));
+        std::fs::create_dir_all(&site_packages).map_err(|e| {
+            Error::install(format!("cannot create {}: {e}", site_packages.display()))
+        })?;
+        interpreter.paths.purelib = site_packages.clone();
+        interpreter.paths.platlib = site_packages;
+        interpreter.paths.scripts = build.join(format!("bin/python{major}.{minor}"));
+        interpreter.paths.data = build.to_path_buf();
+        interpreter.prefix = build.to_path_buf();
+        interpreter.sys_path.clear();
+        interpreter.pythonpath.clear();
+        let layout = layout_for(build, &interpreter, python);
+        Ok(Target {
+            root: build.to_path_buf(),
+            interpreter,
+            layout,
+        })
+    }
+
     /// The target for an interpreter already queried (`venv` has just created it).
     pub fn new(interpreter: Interpreter, python: &Path) -> Target {
         let root = interpreter.prefix.clone();
@@ -102,6 +158,43 @@ pub fn own_distributions(layout: &Layout) -> Result<Vec<InstalledDist>, Error> {
     }
     out.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(out)
+}
+
+/// The import path of a new virtual environment of `base`: the base's, with the
+/// environment's own site-packages where the base's first site directory was (and the base's
+/// site directories kept only with `system_site_packages`); `PYTHONPATH` entries stay.
+fn venv_sys_path(base: &Interpreter, system_site_packages: bool) -> Vec<PathBuf> {
+    let own = [base.paths.purelib.clone(), base.paths.platlib.clone()];
+    let is_site = |p: &Path| {
+        p.file_name()
+            .is_some_and(|n| n == "site-packages" || n == "dist-packages")
+    };
+    let mut sys_path = Vec::new();
+    let mut inserted = false;
+    for entry in &base.sys_path {
+        if is_site(entry) && !base.pythonpath.contains(entry) {
+            if !inserted {
+                for dir in &own {
+                    if !sys_path.contains(dir) {
+                        sys_path.push(dir.clone());
+                    }
+                }
+                inserted = true;
+            }
+            if !system_site_packages {
+                continue;
+            }
+        }
+        sys_path.push(entry.clone());
+    }
+    if !inserted {
+        for dir in own {
+            if !sys_path.contains(&dir) {
+                sys_path.push(dir);
+            }
+        }
+    }
+    sys_path
 }
 
 /// Install paths of an environment, as pip uses them for a virtualenv (headers under

@@ -113,9 +113,17 @@ impl Wanted {
             return Ok(());
         }
         let req = Requirement::from_str(trimmed).map_err(|e| {
+            // The parser's message repeats the whole text with a marker line under it: for a
+            // long line only its start is echoed.
+            let why = if trimmed.len() > 200 {
+                String::new()
+            } else {
+                format!(": {e}")
+            };
             Error::input(format!(
-                "{origin}: `{trimmed}` is not a valid requirement: {e}. Write it as pip does: \
-                 `name`, `name==1.2`, `name[extra]>=1.0; python_version >= \"3.10\"`."
+                "{origin}: `{}` is not a valid requirement{why}. Write it as pip does: \
+                 `name`, `name==1.2`, `name[extra]>=1.0; python_version >= \"3.10\"`.",
+                requirements::excerpt(trimmed, 200)
             ))
         })?;
         if !hashes.is_empty() {

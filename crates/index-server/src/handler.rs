@@ -54,7 +54,7 @@ pub async fn handle<B>(snapshot: Arc<Snapshot>, req: Request<B>) -> Response<Bod
     response
 }
 
-async fn route(snapshot: &Snapshot, path: &str, headers: &HeaderMap) -> Response<Body> {
+async fn route(snapshot: &Arc<Snapshot>, path: &str, headers: &HeaderMap) -> Response<Body> {
     if let Some(rel) = path.strip_prefix("/files/") {
         return serve_file(snapshot, rel, headers).await;
     }
@@ -192,16 +192,36 @@ fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
         })
 }
 
-async fn serve_file(snapshot: &Snapshot, rel: &str, headers: &HeaderMap) -> Response<Body> {
+/// Opens a file the catalog lists, proven inside the wheelhouse and not a link at this
+/// moment ([`admin::PublishRoot::open`]); `None` when it is refused or gone.
+async fn open_listed(snapshot: &Arc<Snapshot>, rel: &str) -> Option<std::fs::File> {
+    let snapshot = snapshot.clone();
+    let rel = rel.to_string();
+    tokio::task::spawn_blocking(move || {
+        snapshot
+            .house
+            .open(std::path::Path::new(&rel))
+            .map(|(file, _)| file)
+            .map_err(|refusal| eprintln!("wheelhouse serve: {refusal}"))
+            .ok()
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+async fn serve_file(snapshot: &Arc<Snapshot>, rel: &str, headers: &HeaderMap) -> Response<Body> {
     if let Some(wheel) = rel.strip_suffix(".metadata") {
-        let Some((path, file)) = snapshot.files.get(wheel) else {
+        let Some(file) = snapshot.files.get(wheel) else {
             return not_found();
         };
         if file.metadata_sha256.is_none() {
             return not_found();
         }
-        let path = path.clone();
-        let bytes = tokio::task::spawn_blocking(move || catalog::read_metadata_bytes(&path)).await;
+        let Some(handle) = open_listed(snapshot, wheel).await else {
+            return not_found();
+        };
+        let bytes = tokio::task::spawn_blocking(move || catalog::metadata_bytes_of(handle)).await;
         return match bytes {
             Ok(Ok(bytes)) => page(headers, Bytes::from(bytes), "text/plain; charset=utf-8"),
             _ => text(
@@ -210,7 +230,7 @@ async fn serve_file(snapshot: &Snapshot, rel: &str, headers: &HeaderMap) -> Resp
             ),
         };
     }
-    let Some((path, file)) = snapshot.files.get(rel) else {
+    let Some(file) = snapshot.files.get(rel) else {
         return not_found();
     };
     let etag = format!("\"{}\"", file.sha256);
@@ -222,9 +242,9 @@ async fn serve_file(snapshot: &Snapshot, rel: &str, headers: &HeaderMap) -> Resp
         );
         return r;
     }
-    let mut handle = match tokio::fs::File::open(path).await {
-        Ok(f) => f,
-        Err(_) => return not_found(),
+    let mut handle = match open_listed(snapshot, rel).await {
+        Some(f) => tokio::fs::File::from_std(f),
+        None => return not_found(),
     };
     let size = match handle.metadata().await {
         Ok(m) => m.len(),

@@ -19,8 +19,10 @@ pub struct Level {
 pub struct Snapshot {
     pub levels: BTreeMap<String, Level>,
     /// Every servable file by its path relative to the root: the only files the server
-    /// opens (a request path is looked up here, never joined to the root).
-    pub files: HashMap<String, (PathBuf, IndexFile)>,
+    /// opens (a request path is looked up here, and opened only through `house`).
+    pub files: HashMap<String, IndexFile>,
+    /// The root files are proven inside of when opened ([`admin::PublishRoot::open`]).
+    pub house: admin::PublishRoot,
     pub catalog_mtime: Option<SystemTime>,
     /// Set when the catalog is older than the tree (new wheels are not served until the next
     /// `wheelhouse index`).
@@ -75,7 +77,7 @@ pub fn load(root: &Path, views: Option<&[admin::View]>) -> Result<Snapshot, Load
         for file in projects.values().flatten() {
             files
                 .entry(file.rel.clone())
-                .or_insert_with(|| (root.join(&file.rel), file.clone()));
+                .or_insert_with(|| file.clone());
         }
         levels.insert(
             name,
@@ -88,6 +90,7 @@ pub fn load(root: &Path, views: Option<&[admin::View]>) -> Result<Snapshot, Load
     Ok(Snapshot {
         levels,
         files,
+        house: admin::PublishRoot::new(root),
         catalog_mtime: mtime,
         stale,
     })

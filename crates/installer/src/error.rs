@@ -40,6 +40,9 @@ pub enum InstallError {
     },
     /// The journal of an interrupted install cannot be read; nothing was touched.
     BadJournal { path: PathBuf, message: String },
+    /// A staging directory whose journal names paths no install into this environment writes
+    /// (outside it, or outside the staging directory): planted, not ours, never acted on.
+    ForeignJournal { stage: PathBuf, why: String },
     /// The user or the system asked us to stop; nothing was changed.
     Interrupted,
     /// A plan that cannot be carried out as given (a programming error of the caller).
@@ -121,6 +124,15 @@ impl fmt::Display for InstallError {
                  was changed, and its backup of the original files is kept in that directory. \
                  Restore them by hand or recreate the environment",
                 path.display()
+            ),
+            InstallError::ForeignJournal { stage, why } => write!(
+                f,
+                "{} looks like the staging area of an interrupted install, but its journal \
+                 names a path that no install into this environment writes ({why}); it was not \
+                 written by wheelhouse and nothing it lists was touched. Look at it, then remove \
+                 it (rm -r '{}') and run the command again",
+                stage.display(),
+                stage.display()
             ),
             InstallError::BadPlan(message) => write!(f, "internal error: {message}"),
             InstallError::Interrupted => {

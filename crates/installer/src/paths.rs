@@ -51,6 +51,9 @@ impl Confinement {
         if normal == self.root || !normal.starts_with(&self.root) {
             return Err("resolves to a path outside the environment");
         }
+        if is_installer_file(normal.strip_prefix(&self.root).unwrap_or(&normal)) {
+            return Err("names a file of the installer's own (its lock, journal or staging area)");
+        }
         if let Some(parent) = normal.parent() {
             let known = self
                 .parents
@@ -117,6 +120,25 @@ impl Confinement {
         &self.root
     }
 }
+
+/// The names the installer keeps at the top of an environment for itself: the lock file, the
+/// staging directories (with the commit journal) and the trash. A path from a wheel or a
+/// RECORD that lands there could plant a journal that the next command would act on, or
+/// remove the lock; none ever may. `relative` is a path relative to the root.
+pub fn is_installer_file(relative: &Path) -> bool {
+    match relative.components().next() {
+        Some(Component::Normal(first)) => {
+            let first = first.as_encoded_bytes();
+            first.starts_with(INSTALLER_PREFIX.as_bytes()) || first == INSTALLER_LOCK.as_bytes()
+        }
+        _ => false,
+    }
+}
+
+/// The prefix of the installer's staging and trash directories (`.wheelhouse-staging-<pid>`).
+pub const INSTALLER_PREFIX: &str = ".wheelhouse-";
+/// The environment's lock file.
+pub const INSTALLER_LOCK: &str = ".wheelhouse.lock";
 
 /// Resolves `.` and `..` without touching the file system; `..` at the root stays there.
 pub fn normalize(path: &Path) -> PathBuf {

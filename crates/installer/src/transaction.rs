@@ -30,7 +30,7 @@ use crate::Layout;
 
 const STAGING_PREFIX: &str = ".wheelhouse-staging-";
 const TRASH_PREFIX: &str = ".wheelhouse-trash-";
-const LOCK_FILE: &str = ".wheelhouse.lock";
+const LOCK_FILE: &str = crate::paths::INSTALLER_LOCK;
 
 /// An exclusive hold on an environment: two installs into one environment never interleave.
 pub struct EnvLock {
@@ -112,6 +112,7 @@ fn recover(root: &Path) -> Result<Vec<String>, InstallError> {
                  anything ({name}); its staging area was removed"
             )),
             State::Steps(steps) => {
+                prove_steps(&steps, root, &stage)?;
                 rollback(&steps)?;
                 messages.push(format!(
                     "an earlier install into this environment was interrupted ({name}); its \
@@ -189,7 +190,10 @@ pub fn execute(
     let result = prepare_and_commit(plan, layout, &stage, cancel, progress);
     if result.is_err() {
         match journal::read(&stage.join("journal")) {
-            Ok(State::Steps(steps)) => rollback(&steps)?,
+            Ok(State::Steps(steps)) => {
+                prove_steps(&steps, &layout.root, &stage)?;
+                rollback(&steps)?
+            }
             Ok(_) => {}
             Err(e) => return Err(e),
         }
@@ -386,6 +390,37 @@ fn take(step: &Step) -> Result<(), InstallError> {
     }
 }
 
+/// Proves that a journal read back from disk only names what its own install could have
+/// written: environment paths inside the environment (outside the installer's own files), and
+/// staged and backup paths inside its own staging directory. A journal is read from the
+/// environment, which others may write; one that names anything else was not written by an
+/// install and is never acted on.
+fn prove_steps(steps: &[Step], root: &Path, stage: &Path) -> Result<(), InstallError> {
+    let confinement = Confinement::new(root);
+    let stage = normalize(stage);
+    let inside_stage = |p: &Path| {
+        let p = normalize(p);
+        p != stage && p.starts_with(&stage)
+    };
+    for step in steps {
+        let (in_env, in_stage) = match step {
+            Step::Backup { path, backup } => (path, backup),
+            Step::Move { staged, path } => (path, staged),
+        };
+        let why = match (confinement.check(in_env), inside_stage(in_stage)) {
+            (Err(why), _) => format!("{} {why}", in_env.display()),
+            (Ok(_), false) => format!(
+                "{} is not inside the staging directory {}",
+                in_stage.display(),
+                stage.display()
+            ),
+            (Ok(_), true) => continue,
+        };
+        return Err(InstallError::ForeignJournal { stage, why });
+    }
+    Ok(())
+}
+
 /// Undoes the steps that were taken, newest first. A step whose source still exists (and
 /// whose destination does not) never happened.
 fn rollback(steps: &[Step]) -> Result<(), InstallError> {
@@ -460,25 +495,35 @@ pub fn files_of(
             continue; // moved as one directory
         }
         if entry.path.ends_with(".py") {
-            if let (Some(dir), Some(stem)) = (path.parent(), path.file_stem()) {
-                let cache = dir.join("__pycache__");
-                if let Ok(entries) = std::fs::read_dir(&cache) {
-                    let prefix = format!("{}.", stem.to_string_lossy());
-                    for e in entries.flatten() {
-                        let n = e.file_name();
-                        let n = n.to_string_lossy();
-                        if n.starts_with(&prefix) && n.ends_with(".pyc") {
-                            files.push(e.path());
-                        }
-                    }
-                }
-            }
+            byte_code_of(&path, confinement, &mut files);
         }
         files.push(path);
     }
     files.sort();
     files.dedup();
     Ok(files)
+}
+
+/// The byte code CPython wrote for the module `source` (`__pycache__/<stem>.*.pyc`), each file
+/// proven inside the environment like a RECORD row: a `__pycache__` that is a link leading
+/// out of the environment is not gone into, so nothing behind it is removed (the link stays).
+fn byte_code_of(source: &Path, confinement: &Confinement, files: &mut Vec<PathBuf>) {
+    let (Some(dir), Some(stem)) = (source.parent(), source.file_stem()) else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(dir.join("__pycache__")) else {
+        return;
+    };
+    let prefix = format!("{}.", stem.to_string_lossy());
+    for e in entries.flatten() {
+        let n = e.file_name();
+        let n = n.to_string_lossy();
+        if n.starts_with(&prefix) && n.ends_with(".pyc") {
+            if let Ok(path) = confinement.check(&e.path()) {
+                files.push(path);
+            }
+        }
+    }
 }
 
 /// Removes `dir` and its parents while they are empty, stopping at any directory that is, or

@@ -182,16 +182,23 @@ pub fn build_stack(
             request.version,
             python.display()
         ));
-        let target = stack_target(interpreter, &build.0, python).map_err(io(&build.0))?;
+        let target = Target::stack_prefix(interpreter, &build.0, python).map_err(|e| {
+            ModulesError::Build {
+                code: e.exit_code(),
+                message: e.message,
+            }
+        })?;
         let options = InstallOptions {
             requirement_files: request.requirement_files.clone(),
             no_deps: request.no_deps,
             find_links: request.find_links.clone(),
             ..InstallOptions::default()
         };
+        // The caller's cancel flag: Ctrl-C stops the Python being installed, not only the
+        // next one.
         let report =
-            environment::install(site, &target, &options, &AtomicBool::new(false), &|_| {})
-                .map_err(|e| ModulesError::Build {
+            environment::install(site, &target, &options, cancel, &|_| {}).map_err(|e| {
+                ModulesError::Build {
                     code: e.exit_code(),
                     message: format!(
                     "the stack {}/{} cannot be built for Python {version} ({}): {}\nNothing was \
@@ -201,7 +208,8 @@ pub fn build_stack(
                     python.display(),
                     e.message.trim_end()
                 ),
-                })?;
+                }
+            })?;
         for (name, v) in report.installed {
             packages.insert((name, v));
         }
@@ -245,32 +253,6 @@ pub fn build_stack(
 /// The install target for one Python: the build prefix, with `lib/pythonX.Y/site-packages`
 /// (the name `sitecustomize.py` looks for, PyPy included), scripts in `bin/pythonX.Y`, and
 /// nothing counted as installed.
-fn stack_target(
-    mut interpreter: Interpreter,
-    build: &Path,
-    python: &Path,
-) -> std::io::Result<Target> {
-    let (major, minor, _) = interpreter.version;
-    let site_packages = build.join(format!("lib/python{major}.{minor}/site-packages"));
-    std::fs::create_dir_all(&site_packages)?;
-    interpreter.paths.purelib = site_packages.clone();
-    interpreter.paths.platlib = site_packages;
-    // Each Python's scripts apart (their `#!` names that Python); the modulefile puts the
-    // loaded Python's on PATH.
-    interpreter.paths.scripts = build.join(format!("bin/python{major}.{minor}"));
-    interpreter.paths.data = build.to_path_buf();
-    interpreter.prefix = build.to_path_buf();
-    // Self-contained: the interpreter's own packages and loaded modules' do not count.
-    interpreter.sys_path.clear();
-    interpreter.pythonpath.clear();
-    let layout = environment::layout_for(build, &interpreter, python);
-    Ok(Target {
-        root: build.to_path_buf(),
-        interpreter,
-        layout,
-    })
-}
-
 /// One script in `bin/` for each script any Python's install put in `bin/pythonX.Y/`: it runs
 /// the copy for the Python loaded when it runs (`EBVERSIONPYTHON`), as `sitecustomize.py`
 /// picks `lib/pythonX.Y` by the running Python; a module swap needs no reload. Evaluated at

@@ -231,11 +231,24 @@ fn env_var_regex() -> &'static Regex {
 
 /// Joins continued lines (a trailing `\`, except on comment lines), numbering each logical
 /// line by its first physical line, as pip does.
-fn logical_lines(text: &str) -> Vec<(usize, String)> {
+/// The longest logical line (continuations joined) that is parsed: far above any real one (a
+/// requirement with a `--hash` for each of several hundred wheels is some 60 KiB), and low
+/// enough that a hostile file cannot make the parser and its error messages hold copies of
+/// hundreds of megabytes.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Joins continuation lines; `Err((line number, length))` for a logical line over
+/// [`MAX_LINE_BYTES`].
+fn logical_lines(text: &str) -> Result<Vec<(usize, String)>, (usize, usize)> {
     let mut out = Vec::new();
     let mut pending: Option<(usize, String)> = None;
     for (index, line) in text.lines().enumerate() {
         let number = index + 1;
+        let so_far = pending.as_ref().map_or(0, |(_, acc)| acc.len());
+        if so_far + line.len() > MAX_LINE_BYTES {
+            let start = pending.map_or(number, |(start, _)| start);
+            return Err((start, so_far + line.len()));
+        }
         let continued = line.ends_with('\\') && !comment_regex().is_match(line);
         if continued {
             let part = &line[..line.len() - 1];
@@ -256,7 +269,16 @@ fn logical_lines(text: &str) -> Vec<(usize, String)> {
     if let Some(last) = pending {
         out.push(last);
     }
-    out
+    Ok(out)
+}
+
+/// At most `max` characters of `text` for a message, with how much was left out: a line
+/// from a file is echoed in errors, and a hostile one may be megabytes long.
+pub fn excerpt(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((cut, _)) => format!("{}… ({} bytes in all)", &text[..cut], text.len()),
+    }
 }
 
 fn parse_text(
@@ -267,7 +289,15 @@ fn parse_text(
     stack: &mut Vec<PathBuf>,
     out: &mut RequirementsFile,
 ) -> Result<(), FileError> {
-    for (number, line) in logical_lines(text) {
+    let lines = logical_lines(text).map_err(|(line, length)| FileError::Syntax {
+        path: path.to_path_buf(),
+        line,
+        message: format!(
+            "this line is {length} bytes long (with its continuation lines); a requirement \
+             line may be at most {MAX_LINE_BYTES} bytes. Is this really a requirements file?"
+        ),
+    })?;
+    for (number, line) in lines {
         let line = comment_regex().replace(&line, "");
         let line = env_var_regex().replace_all(line.trim(), |c: &regex::Captures| {
             env(&c[1]).unwrap_or_else(|| c[0].to_string())

@@ -28,8 +28,8 @@ mod specifier;
 mod wild;
 
 pub use file::{
-    parse_requirements_text, read_constraint_file, read_requirement_files, FileError,
-    RequirementLine, RequirementsFile,
+    excerpt, parse_requirements_text, read_constraint_file, read_requirement_files, FileError,
+    RequirementLine, RequirementsFile, MAX_LINE_BYTES,
 };
 pub use specifier::{Specifier, SpecifierError, SpecifierSet};
 pub use wild::{RequirementError, WildRequirement};

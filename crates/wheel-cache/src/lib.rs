@@ -103,6 +103,25 @@ impl Cache {
         &self.root
     }
 
+    /// Whether `dir`, below the cache root, is a real directory reached through real
+    /// directories only. The root may be a link (a cache moved to scratch space), but a link
+    /// planted at any level inside would make a clean or prune remove what it points at; such
+    /// a directory is left alone.
+    pub(crate) fn real_dir_inside(&self, dir: &Path) -> bool {
+        let Ok(rest) = dir.strip_prefix(&self.root) else {
+            return false;
+        };
+        let mut current = self.root.clone();
+        for component in rest.components() {
+            current.push(component);
+            match std::fs::symlink_metadata(&current) {
+                Ok(meta) if meta.is_dir() => {}
+                _ => return false,
+            }
+        }
+        true
+    }
+
     fn entries(&self) -> PathBuf {
         self.root.join("v1/entries")
     }

@@ -41,11 +41,18 @@ struct Listed {
 
 impl Cache {
     fn list(&self) -> Vec<Listed> {
+        if !self.real_dir_inside(&self.entries()) {
+            return Vec::new();
+        }
         let Ok(read) = std::fs::read_dir(self.entries()) else {
             return Vec::new();
         };
         read.filter_map(Result::ok)
             .filter_map(|e| {
+                // An entry that is a link is not an entry (a prune would empty its target).
+                if !e.file_type().ok()?.is_dir() {
+                    return None;
+                }
                 let dir = e.path();
                 let manifest = std::fs::File::open(dir.join("MANIFEST")).ok()?;
                 let (_, files, bytes) = read_manifest(BufReader::new(manifest), 0)?;
@@ -64,6 +71,9 @@ impl Cache {
     fn partial_dirs(&self) -> Vec<(PathBuf, SystemTime)> {
         let mut out = Vec::new();
         for parent in [self.tmp(), self.trash()] {
+            if !self.real_dir_inside(&parent) {
+                continue;
+            }
             if let Ok(read) = std::fs::read_dir(parent) {
                 for e in read.filter_map(Result::ok) {
                     let when = e

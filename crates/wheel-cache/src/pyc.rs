@@ -69,10 +69,17 @@ fn parse_name(name: &str) -> Option<(usize, u64, (i64, i64))> {
 /// and pruning; files being added count as files.
 pub(crate) fn totals(dir: &Path) -> (u64, u64) {
     let (mut files, mut bytes) = (0, 0);
+    if !std::fs::symlink_metadata(dir.join(PYC_DIR)).is_ok_and(|m| m.is_dir()) {
+        return Default::default();
+    }
     let Ok(tags) = std::fs::read_dir(dir.join(PYC_DIR)) else {
         return (0, 0);
     };
     for tag in tags.filter_map(Result::ok) {
+        // Only real directories: a link planted here would lead the clean-up outside.
+        if !tag.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
         let Ok(read) = std::fs::read_dir(tag.path()) else {
             continue;
         };
@@ -94,10 +101,17 @@ pub(crate) fn remove_abandoned(
     after: std::time::Duration,
 ) -> usize {
     let mut removed = 0;
+    if !std::fs::symlink_metadata(dir.join(PYC_DIR)).is_ok_and(|m| m.is_dir()) {
+        return Default::default();
+    }
     let Ok(tags) = std::fs::read_dir(dir.join(PYC_DIR)) else {
         return 0;
     };
     for tag in tags.filter_map(Result::ok) {
+        // Only real directories: a link planted here would lead the clean-up outside.
+        if !tag.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
         let Ok(read) = std::fs::read_dir(tag.path()) else {
             continue;
         };

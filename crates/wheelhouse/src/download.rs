@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use download::{Client, Downloaded, Event, HttpSettings, Request, Target, WheelKind};
+use download::{
+    Client, Downloaded, Event, HttpSettings, IndexArgs, IndexSource, Request, Target, WheelKind,
+};
 use site_config::{Environment, PythonVersion, SiteConfig};
 
 /// Options of `wheelhouse download` (pip's names).
@@ -34,6 +36,9 @@ pub struct DownloadArgs {
     /// Consider pre-releases and development versions
     #[arg(long)]
     pre: bool,
+    /// Take `manylinux` wheels, which the site's policy refuses (as `install --allow-manylinux`)
+    #[arg(long)]
+    allow_manylinux: bool,
     /// Print errors and warnings only
     #[arg(short, long)]
     quiet: bool,
@@ -42,6 +47,7 @@ pub struct DownloadArgs {
 const EXIT_NOT_FOUND: i32 = 1;
 const EXIT_INPUT: i32 = 2;
 const EXIT_NETWORK: i32 = 3;
+const EXIT_INTERRUPTED: i32 = 130;
 
 pub fn run(args: DownloadArgs) -> i32 {
     let site = SiteConfig::from_env(&Environment::from_process());
@@ -128,29 +134,47 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
     let settings = site
         .download_settings()
         .map_err(|e| (EXIT_INPUT, e.to_string()))?;
-    let mut indexes = vec![args
-        .index_url
-        .clone()
-        .or(file_index)
-        .unwrap_or(settings.index_url)];
-    indexes.extend(settings.extra_index_urls);
-    indexes.extend(file_extra);
-    indexes.extend(args.extra_index_urls.iter().cloned());
-    let client = Client::new(&HttpSettings {
-        https_proxy: settings.https_proxy,
-        http_proxy: settings.http_proxy,
-        no_proxy: settings.no_proxy,
-        cert: settings.cert,
-        timeout: std::time::Duration::from_secs(settings.timeout_secs),
-    })
-    .map_err(|e| (EXIT_INPUT, e.message))?;
+    let allow_manylinux = args.allow_manylinux
+        || site
+            .pip_install_options()
+            .map_err(|e| (EXIT_INPUT, e.to_string()))?
+            .allow_manylinux;
+    let mut extra_index_urls = file_extra;
+    extra_index_urls.extend(args.extra_index_urls.iter().cloned());
+    let indexes = download::index_urls(
+        &settings,
+        &IndexArgs {
+            index_url: args.index_url.clone().or(file_index),
+            extra_index_urls,
+            no_index: false,
+        },
+    );
+    if indexes.is_empty() {
+        return Err((
+            EXIT_INPUT,
+            "the pip configuration says `no-index` (or PIP_NO_INDEX is set), so there is no \
+             index to download from: give one with --index-url URL"
+                .into(),
+        ));
+    }
+    let mut client = Client::new(&HttpSettings::from_settings(&settings))
+        .map_err(|e| (EXIT_INPUT, e.message))?;
+    // Ctrl-C stops the transfers at their next chunk; their temporary files are removed.
+    client.set_cancel(crate::pyenv::install::cancel_on_signals());
+    std::fs::create_dir_all(&args.dest).map_err(|e| {
+        (
+            EXIT_INPUT,
+            format!("cannot create the directory {}: {e}", args.dest.display()),
+        )
+    })?;
+    let source = IndexSource::new(client, indexes, site.cache_dir.as_deref(), &args.dest);
     let request = Request {
         requirements,
         no_deps: args.no_deps,
         dest: args.dest.clone(),
-        indexes,
         target: target(site, args)?,
         pre: args.pre,
+        allow_manylinux,
     };
     let quiet = args.quiet;
     let events = |event: Event<'_>| match event {
@@ -171,10 +195,11 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
             warn(d);
         }
     };
-    let saved = download::download(&client, &request, &events).map_err(|e| {
+    let saved = download::download(&source, &request, &events).map_err(|e| {
         let code = match e.kind {
             download::ErrorKind::Input => EXIT_INPUT,
             download::ErrorKind::NotFound => EXIT_NOT_FOUND,
+            download::ErrorKind::Cancelled => EXIT_INTERRUPTED,
             _ => EXIT_NETWORK,
         };
         (code, e.message)
@@ -183,8 +208,12 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
         let names: Vec<&str> = saved.iter().map(|d| d.name.as_str()).collect();
         outln!("Successfully downloaded {}", names.join(" "));
         let files: Vec<String> = saved.iter().map(|d| d.path.display().to_string()).collect();
+        let manylinux = saved
+            .iter()
+            .any(|d| matches!(d.kind, WheelKind::Manylinux(_)));
         outln!(
-            "Install them in the job with: wheelhouse install {}",
+            "Install them in the job with: wheelhouse install {}{}",
+            if manylinux { "--allow-manylinux " } else { "" },
             files.join(" ")
         );
     }
@@ -204,8 +233,8 @@ fn warn(d: &Downloaded) {
         WheelKind::Manylinux(tag) => errln!(
             "warning: {file} is a manylinux wheel ({tag}), not `none-any`: it might not function \
              correctly on the cluster (it was built elsewhere, against libraries the cluster may \
-             not have). The site's policy refuses manylinux wheels: `wheelhouse install` takes it \
-             only with --allow-manylinux. Contact technical support so that the wheel is \
+             not have). The site's policy refuses manylinux wheels; it was taken because of \
+             --allow-manylinux (`wheelhouse install` needs it too). Contact technical support so that the wheel is \
              compiled and made available in the wheelhouse."
         ),
     }

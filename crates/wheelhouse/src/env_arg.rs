@@ -12,7 +12,7 @@ use site_config::SiteConfig;
 
 use crate::argv;
 
-/// `environment::target_environment`, with a clear error when `-p` names no environment.
+/// `environment::Target::existing`, with a clear error when `-p` names no environment.
 pub(crate) fn target_environment(
     site: &SiteConfig,
     python: Option<&Path>,
@@ -21,7 +21,7 @@ pub(crate) fn target_environment(
     if let Some(given) = python {
         check(site, given, true).map_err(Error::input)?;
     }
-    environment::target_environment(site, python, answers)
+    Target::existing(site, python, answers)
 }
 
 /// The environment's root when `given` names one (its directory or a file in its bin/), else

@@ -136,6 +136,11 @@ pub fn run(args: IndexArgs) -> i32 {
                     String::new()
                 }
             );
+            // Links and other non-files named like wheels were not read: say why each is
+            // not published.
+            for refusal in admin::PublishRoot::new(&root).explain(&stats.not_files) {
+                errln!("wheelhouse index: warning: {refusal}");
+            }
             if let Some(out) = args.html {
                 return write_html(&root, &out, args.files.into(), views.as_deref());
             }

@@ -105,8 +105,30 @@ fn html_fallback_requires_python_and_the_sites_warnings() {
         false,
     );
     // HTML only; the module is Python 3.11 (EBVERSIONPYTHON): tool 3.0 needs 3.12, fast 1.1 is
-    // for 3.12.
+    // for 3.12. Under the site's policy the manylinux-only `wide` is refused, as `install`
+    // would refuse it, and the way out is named.
     let out = download(&site, &index.url, &["--no-deps", "tool", "fast", "wide"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("no wheel of wide (from the command line) for CPython 3.11")
+            && err.contains("the only fitting ones are manylinux builds (wide-1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl)")
+            && err.contains("pass --allow-manylinux"),
+        "{err}"
+    );
+    // Refused before anything was saved.
+    assert_eq!(
+        wheels_in(&site.path("."))
+            .iter()
+            .filter(|n| n.ends_with(".whl"))
+            .count(),
+        0
+    );
+    let out = download(
+        &site,
+        &index.url,
+        &["--no-deps", "tool", "fast", "wide", "--allow-manylinux"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("Saved ./tool-2.0-py3-none-any.whl"), "{text}");
@@ -117,7 +139,14 @@ fn html_fallback_requires_python_and_the_sites_warnings() {
     let err = stderr(&out);
     assert!(err.contains("warning: fast-1.0-cp311-cp311-linux_x86_64.whl is compiled for one platform (cp311-cp311-linux_x86_64), not `none-any`: it might not function correctly"), "{err}");
     assert!(err.contains("warning: wide-1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl is a manylinux wheel"), "{err}");
-    assert!(err.contains("only with --allow-manylinux"), "{err}");
+    assert!(
+        err.contains("it was taken because of --allow-manylinux"),
+        "{err}"
+    );
+    assert!(
+        text.contains("Install them in the job with: wheelhouse install --allow-manylinux "),
+        "{text}"
+    );
     assert!(!err.contains("warning: tool"), "{err}");
     // Asked for another Python, the other wheels.
     let out = download(

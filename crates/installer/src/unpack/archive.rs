@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::io::{Cursor, Read};
 use std::path::{Component, Path};
+use std::str::FromStr;
 
 use wheel_metadata::{
     parse_entry_points, parse_record_strict, CoreMetadata, EntryPoint, RecordEntry, WheelInfo,
@@ -76,6 +77,7 @@ pub(super) fn open<'a>(wheel: &Path, bytes: &'a [u8]) -> Result<OpenedWheel<'a>,
         .map(|t| parse_entry_points(&t))
         .unwrap_or_default();
     check_metadata_name(wheel, &metadata)?;
+    check_versions_agree(wheel, &dist_info, &metadata)?;
     let key = wheel_cache::Key::new(
         record_text.as_bytes(),
         members
@@ -282,6 +284,55 @@ fn check_metadata_name(wheel: &Path, metadata: &CoreMetadata) -> Result<(), Inst
                     file_name.name()
                 ),
             });
+        }
+    }
+    Ok(())
+}
+
+/// The version the file name gives, the one in the `.dist-info` directory's name and the
+/// METADATA `Version` must be one version (as PEP 440 compares them): the resolver chose the
+/// file by its name, and the installed `.dist-info` and every later `freeze` report the
+/// others. pip refuses a wheel where they differ; so do we.
+fn check_versions_agree(
+    wheel: &Path,
+    dist_info: &str,
+    metadata: &CoreMetadata,
+) -> Result<(), InstallError> {
+    let file_version = wheel
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| wheel_name::WheelFilename::parse(n).ok())
+        .map(|f| f.version_text().to_string());
+    let dir_version = dist_info
+        .trim_end_matches(".dist-info")
+        .rsplit_once('-')
+        .map(|(_, v)| v.to_string());
+    let same = |a: &str, b: &str| match (
+        pep440_rs::Version::from_str(a),
+        pep440_rs::Version::from_str(b),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a.eq_ignore_ascii_case(b),
+    };
+    let disagree = |what: &str, other: &str| InstallError::BadWheel {
+        wheel: wheel.to_path_buf(),
+        message: format!(
+            "its METADATA says version {}, but {what} says {other}; the wheel was built or \
+             renamed wrongly and is not installed. Rebuild it, or ask whoever published it",
+            metadata.version
+        ),
+    };
+    if let Some(v) = &file_version {
+        if !same(v, &metadata.version) {
+            return Err(disagree("its file name", v));
+        }
+    }
+    if let Some(v) = &dir_version {
+        if !same(v, &metadata.version) {
+            return Err(disagree(
+                &format!("its metadata directory `{dist_info}`"),
+                v,
+            ));
         }
     }
     Ok(())

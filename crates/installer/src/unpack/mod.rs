@@ -7,6 +7,7 @@
 
 mod archive;
 mod cached;
+mod mapped;
 mod members;
 mod write;
 
@@ -60,9 +61,7 @@ pub fn unpack_wheel(
     cancel: &AtomicBool,
 ) -> Result<StagedWheel, InstallError> {
     let file = std::fs::File::open(wheel).map_err(InstallError::io(wheel, "open"))?;
-    // SAFETY: the wheelhouse is read-only for users; a wheel changing under us would at worst
-    // fail its RECORD hashes, which are checked.
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(InstallError::io(wheel, "map"))?;
+    let map = mapped::MappedWheel::map(&file, wheel).map_err(InstallError::io(wheel, "map"))?;
     let opened = archive::open(wheel, &map[..])?;
     let confinement = Confinement::new(&layout.root);
     let (members, warnings) = members::map_members(

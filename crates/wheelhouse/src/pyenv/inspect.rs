@@ -1,9 +1,7 @@
 //! `wheelhouse freeze`, `list` and `uninstall`: what an environment holds, and removing it.
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 
-use installer::Plan;
 use interpreter::SiteDirKind;
 use site_config::{Environment, SiteConfig};
 
@@ -197,73 +195,26 @@ pub fn run_uninstall(args: UninstallArgs) -> i32 {
             Ok(t) => t,
             Err(e) => return fail(command, e.exit_code(), &e.message),
         };
-    let lock = match installer::lock_environment(&target.root, &AtomicBool::new(false), || {}) {
-        Ok(l) => l,
-        Err(e) => return fail(command, exit::INSTALL, &e.to_string()),
+    let cancel = super::install::cancel_on_signals();
+    let events = |event: environment::Event<'_>| match event {
+        environment::Event::Warning(m) => errln!("warning: {m}"),
+        environment::Event::Recovered(m) => errln!("note: {m}"),
+        environment::Event::WaitingForLock(root) => errln!(
+            "waiting for another install into {} to finish...",
+            super::short(root)
+        ),
+        _ => {}
     };
-    let importable = environment::importable(&target.interpreter);
-    let own_dists = match target.own_distributions() {
-        Ok(d) => d,
-        Err(e) => return fail(command, e.exit_code(), &e.message),
-    };
-    let mut plan = Plan::default();
-    let mut removed = Vec::new();
-    for text in &names {
-        let name = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str_name(text);
-        let key = wheel_metadata::normalize_name(&name);
-        let own = own_dists.iter().find(|d| d.key == key).cloned();
-        match (own, importable.get(&key)) {
-            (Some(dist), _) => {
-                removed.push(format!("{}-{}", dist.name, dist.version));
-                plan.remove.push(dist);
+    match environment::uninstall(&target, &names, &cancel, &events) {
+        Ok(removed) => {
+            if !args.quiet {
+                for r in removed.removed {
+                    outln!("Successfully uninstalled {r}");
+                }
             }
-            (None, Some((dist, _))) => {
-                errln!(
-                    "warning: not uninstalling {} {} at {}: it is outside the environment {}",
-                    dist.name,
-                    dist.version,
-                    dist.site_dir.display(),
-                    super::short(&target.root)
-                );
-            }
-            (None, None) => errln!("warning: skipping {name}: it is not installed"),
+            let _ = args.yes;
+            0
         }
-    }
-    if plan.remove.is_empty() {
-        return 0;
-    }
-    if let Err(e) = installer::execute(
-        &lock,
-        &plan,
-        &target.layout,
-        &AtomicBool::new(false),
-        &|_| {},
-    ) {
-        return fail(
-            command,
-            exit::INSTALL,
-            &format!("{e}\nThe environment was left as it was."),
-        );
-    }
-    drop(lock);
-    if !args.quiet {
-        for r in removed {
-            outln!("Successfully uninstalled {r}");
-        }
-    }
-    let _ = args.yes;
-    0
-}
-
-trait NameOnly {
-    fn from_str_name(text: &str) -> String;
-}
-
-impl NameOnly for pep508_rs::Requirement<pep508_rs::VerbatimUrl> {
-    /// The distribution name of a requirement line (`numpy==1.2` → `numpy`).
-    fn from_str_name(text: &str) -> String {
-        <pep508_rs::Requirement as std::str::FromStr>::from_str(text.trim())
-            .map(|r| r.name.to_string())
-            .unwrap_or_else(|_| text.trim().to_string())
+        Err(e) => fail(command, e.exit_code(), &e.message),
     }
 }

@@ -1,11 +1,9 @@
 //! `wheelhouse venv`: a virtual environment from the loaded module's Python, with pip seeded
 //! from the wheelhouse, offline.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::path::PathBuf;
 use std::time::Instant;
 
-use installer::Plan;
 use site_config::{Environment, PythonRequest, SiteConfig};
 use venv::VenvOptions;
 
@@ -88,7 +86,7 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
     if args.packages.any() {
         // One install for pip and the packages: one index, one lock. The interpreter's
         // bundled pip is looked for only if the wheelhouse has none.
-        let bundled = || find_pip_wheel(site, &created.base, &args.find_links);
+        let bundled = || environment::pip_wheel(site, &created.base, &args.find_links);
         let filled = super::venv_install::fill(
             site,
             &created,
@@ -112,45 +110,24 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
     let mut seeded = String::new();
     let cache = args.cache.options(site);
     if !args.without_pip {
-        let wheel = find_pip_wheel(site, &created.base, &args.find_links).ok_or_else(|| {
-            (
-                exit::RESOLUTION,
-                format!(
-                    "created {} but could not seed pip: no pip wheel for this Python in the \
+        let wheel =
+            environment::pip_wheel(site, &created.base, &args.find_links).ok_or_else(|| {
+                (
+                    exit::RESOLUTION,
+                    format!(
+                        "created {} but could not seed pip: no pip wheel for this Python in the \
                      wheelhouse or in the interpreter's bundled wheels. Use the environment \
                      without pip (`wheelhouse install` does not need it), or pass \
                      --find-links DIR holding a pip wheel",
-                    created.root.display()
-                ),
-            )
-        })?;
-        let layout = environment::layout_for(&created.root, &created.base, &created.python);
-        let lock = installer::lock_environment(&created.root, &AtomicBool::new(false), || {})
-            .map_err(|e| (exit::INSTALL, e.to_string()))?;
-        let own = environment::own_distributions(&layout)
-            .map_err(|e| (exit::INSTALL, e.message))?
-            .into_iter()
-            .filter(|d| d.key == "pip")
-            .collect();
-        let plan = Plan {
-            install: vec![installer::WheelToInstall {
-                path: wheel.clone(),
-                requested: true,
-                direct: false,
-            }],
-            remove: own,
-            allow_incomplete_record: false,
-            cache: cache
-                .as_ref()
-                .map(|c| environment::open_cache(c, &created.root, None)),
-        };
-        let outcome = installer::execute(&lock, &plan, &layout, &AtomicBool::new(false), &|_| {})
-            .map_err(|e| (exit::INSTALL, e.to_string()))?;
-        if let (Some(options), Some(used)) = (&cache, &plan.cache) {
-            environment::finish_cache(used, options, 0);
-        }
-        drop(lock);
-        if let Some((name, version)) = outcome.installed.first() {
+                        created.root.display()
+                    ),
+                )
+            })?;
+        let target = environment::Target::new_venv(&created, args.system_site_packages);
+        let cancel = super::install::cancel_on_signals();
+        let installed = environment::seed_pip(&target, &wheel, cache.as_ref(), &cancel)
+            .map_err(|e| (e.exit_code(), e.message))?;
+        if let Some((name, version)) = installed {
             seeded = format!("{name}=={version} from {}", wheel.display());
         }
     }
@@ -189,82 +166,4 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
         );
     }
     Ok(())
-}
-
-/// The newest pip wheel the interpreter accepts: from the wheelhouse first, else the wheel the
-/// interpreter bundles for `ensurepip` (or Debian's copy), so seeding never downloads.
-fn find_pip_wheel(
-    site: &SiteConfig,
-    base: &interpreter::Interpreter,
-    find_links: &[PathBuf],
-) -> Option<PathBuf> {
-    let paths = site
-        .pip_install_options()
-        .ok()
-        .and_then(|options| environment::search_paths(site, &options, find_links).ok());
-    if let Some((paths, _)) = paths {
-        let index = environment::build_index(site, paths, base, false, &[]);
-        if let Some(wheels) = index.usable.get("pip") {
-            let mut ranked: Vec<&resolver::WheelCandidate> = wheels
-                .iter()
-                .filter(|w| !w.version.any_prerelease())
-                .collect();
-            ranked.sort_by(|a, b| {
-                b.version
-                    .cmp(&a.version)
-                    .then(a.tag_rank.cmp(&b.tag_rank))
-                    .then(a.search_rank.cmp(&b.search_rank))
-            });
-            if let Some(w) = ranked.into_iter().find(|w| supports(&w.path, base)) {
-                return Some(w.path.clone());
-            }
-        }
-    }
-    let (major, minor, _) = base.version;
-    let bundled = [
-        base.base_prefix
-            .join(format!("lib/python{major}.{minor}/ensurepip/_bundled")),
-        base.base_prefix
-            .join(format!("lib/pypy{major}.{minor}/ensurepip/_bundled")),
-        PathBuf::from("/usr/share/python-wheels"),
-    ];
-    bundled
-        .iter()
-        .find_map(|dir| newest_pip_in(dir).filter(|p| supports(p, base)))
-}
-
-/// Whether a wheel's `Requires-Python` admits the interpreter (pip drops old Pythons).
-fn supports(wheel: &Path, base: &interpreter::Interpreter) -> bool {
-    let Ok(text) = wheel_metadata::read_dist_info_file(wheel, "METADATA") else {
-        return false;
-    };
-    let meta = wheel_metadata::CoreMetadata::parse(&text);
-    let Some(spec) = meta.requires_python else {
-        return true;
-    };
-    let Ok(spec) = spec.parse::<pep440_rs::VersionSpecifiers>() else {
-        return true;
-    };
-    base.version_text()
-        .parse::<pep440_rs::Version>()
-        .map(|v| spec.contains(&v))
-        .unwrap_or(true)
-}
-
-fn newest_pip_in(dir: &Path) -> Option<PathBuf> {
-    let mut found: Vec<(pep440_rs::Version, PathBuf)> = std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().to_str()?.to_string();
-            let wheel = wheel_name::WheelFilename::parse(&name).ok()?;
-            if wheel.name() != "pip" {
-                return None;
-            }
-            let version = wheel.version_text().parse().ok()?;
-            Some((version, e.path()))
-        })
-        .collect();
-    found.sort();
-    found.pop().map(|(_, p)| p)
 }

@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use environment::{Event, InstallOptions, Target};
-use interpreter::Interpreter;
 use site_config::SiteConfig;
 
 /// The requirement options of `wheelhouse venv`.
@@ -36,48 +35,6 @@ impl Packages {
     pub fn any(&self) -> bool {
         !self.requirements.is_empty() || !self.requirement_files.is_empty()
     }
-}
-
-/// The new environment's interpreter, derived from the base's answer instead of a second
-/// query (about 30 ms, per node, per job): the same Python, with the environment as its
-/// prefix and, on its import path, the environment's site-packages in place of the base's
-/// (which a virtual environment does not see unless `--system-site-packages`).
-pub fn environment_interpreter(created: &venv::Venv, system_site_packages: bool) -> Interpreter {
-    let mut it: Interpreter = created.base.clone();
-    let own = [it.paths.purelib.clone(), it.paths.platlib.clone()];
-    let is_site = |p: &Path| {
-        p.file_name()
-            .is_some_and(|n| n == "site-packages" || n == "dist-packages")
-    };
-    let mut sys_path = Vec::new();
-    let mut inserted = false;
-    for entry in &it.sys_path {
-        if is_site(entry) && !it.pythonpath.contains(entry) {
-            if !inserted {
-                for dir in &own {
-                    if !sys_path.contains(dir) {
-                        sys_path.push(dir.clone());
-                    }
-                }
-                inserted = true;
-            }
-            if !system_site_packages {
-                continue;
-            }
-        }
-        sys_path.push(entry.clone());
-    }
-    if !inserted {
-        for dir in own {
-            if !sys_path.contains(&dir) {
-                sys_path.push(dir);
-            }
-        }
-    }
-    it.sys_path = sys_path;
-    it.executable = created.python.clone();
-    it.prefix = created.root.clone();
-    it
 }
 
 /// What the one-line summary says.
@@ -103,8 +60,7 @@ pub fn fill(
     existed: bool,
     quiet: bool,
 ) -> Result<Filled, environment::Error> {
-    let interpreter = environment_interpreter(created, system_site_packages);
-    let target = Target::new(interpreter, &created.python);
+    let target = Target::new_venv(created, system_site_packages);
     let mut requirements = packages.requirements.clone();
     let names_pip = requirements.iter().any(|r| starts_with_name(r, "pip"));
     let seed_pip = seed_pip.filter(|_| !names_pip);

@@ -256,3 +256,16 @@ pub fn certificates(dir: &Path, host: &str) -> (PathBuf, PathBuf, PathBuf) {
         dir.join("server.key"),
     )
 }
+
+/// Incompressible bytes, so a wheel holding them is as large as they are.
+pub fn noise(len: usize) -> Vec<u8> {
+    let mut state = 12345u64;
+    (0..len)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as u8
+        })
+        .collect()
+}

@@ -1,0 +1,102 @@
+"""Runs one PEP 517/660 hook of a build backend, for wheelhouse's build frontend.
+
+Usage: python hooks.py CONTROL_DIR, in the project's source directory. Reads
+CONTROL_DIR/input.json ({"backend", "backend_path", "hook", "kwargs"}) and writes
+CONTROL_DIR/output.json: {"return": value}, {"unsupported": true} when the backend lacks an
+optional hook, or {"error": kind, "detail": text}. The backend's own output goes to this
+process's stdout and stderr, which the frontend keeps as the build log.
+"""
+import importlib
+import json
+import os
+import sys
+import traceback
+
+# Hooks a backend may leave out; the frontend then does what PEP 517/660 say instead.
+OPTIONAL = {
+    "get_requires_for_build_wheel",
+    "get_requires_for_build_editable",
+    "prepare_metadata_for_build_wheel",
+    "prepare_metadata_for_build_editable",
+    "build_editable",
+}
+
+
+def write(control, answer):
+    path = os.path.join(control, "output.json")
+    with open(path + ".tmp", "w", encoding="utf-8") as out:
+        json.dump(answer, out)
+    os.replace(path + ".tmp", path)
+
+
+def inside(path, root):
+    path, root = os.path.realpath(path), os.path.realpath(root)
+    return path == root or path.startswith(root + os.sep)
+
+
+def load_backend(spec, backend_path):
+    module_name, _, object_path = spec.partition(":")
+    roots = [os.path.abspath(p) for p in backend_path]
+    for root in roots:
+        if not inside(root, os.getcwd()):
+            raise BackendError("backend-path %r is outside the source tree" % root)
+    # PEP 517: the source directory itself is not importable unless backend-path says so.
+    sys.path[:0] = roots
+    try:
+        backend = importlib.import_module(module_name)
+    except ImportError as error:
+        # The last line says what is missing; importlib's frames say nothing more.
+        reason = "".join(traceback.format_exception_only(type(error), error)).strip()
+        raise BackendError("cannot import the build backend %r: %s" % (module_name, reason))
+    if roots:
+        where = getattr(backend, "__file__", None) or ""
+        if not any(inside(where, root) for root in roots):
+            raise BackendError(
+                "%r was imported from %s, not from backend-path %s" % (module_name, where, roots)
+            )
+    for attribute in filter(None, object_path.split(".")):
+        backend = getattr(backend, attribute)
+    return backend
+
+
+class BackendError(Exception):
+    pass
+
+
+def main(control):
+    with open(os.path.join(control, "input.json"), encoding="utf-8") as source:
+        request = json.load(source)
+    hook_name = request["hook"]
+    try:
+        backend = load_backend(request["backend"], request["backend_path"])
+    except BackendError as error:
+        sys.stderr.write(str(error) + "\n")
+        write(control, {"error": "backend_unavailable", "detail": str(error)})
+        return 1
+    hook = getattr(backend, hook_name, None)
+    if hook is None:
+        if hook_name in OPTIONAL:
+            write(control, {"unsupported": True})
+            return 0
+        detail = "the backend has no %s hook" % hook_name
+        write(control, {"error": "hook_missing", "detail": detail})
+        return 1
+    try:
+        value = hook(**request["kwargs"])
+    except SystemExit as error:
+        # How setup.py scripts and distutils report errors: the message is the error, and a
+        # traceback through setuptools' internals would push the compiler's lines out of view.
+        if error.code not in (None, 0):
+            sys.stderr.write("%s\n" % (error.code,))
+        write(control, {"error": "hook_failed", "detail": str(error.code)})
+        return 1
+    except Exception as error:
+        traceback.print_exc()
+        write(control, {"error": "hook_failed", "detail": "%s: %s" % (type(error).__name__, error)})
+        return 1
+    write(control, {"return": value})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

@@ -1,0 +1,167 @@
+//! Calling a backend's hooks: the embedded `hooks.py` run by the build environment's Python
+//! in the project's directory, the answer read from a JSON file and the backend's output kept
+//! as a log whose last lines explain a failure.
+
+use std::fs::{self, File};
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::{json, Value};
+
+use crate::error::{advice, BackendFailure, BuildError};
+use crate::project::BuildSystem;
+
+/// The hook runner, run by the build environment's Python.
+pub const HOOKS_SCRIPT: &str = include_str!("hooks.py");
+
+/// How much of the end of a log is read for the lines shown and the advice given.
+const TAIL_BYTES: u64 = 64 << 10;
+/// Lines of the backend's output shown with a failure.
+const TAIL_LINES: usize = 20;
+
+/// What a hook answered.
+#[derive(Debug)]
+pub(crate) enum Answer {
+    Returned(Value),
+    /// The backend lacks this optional hook.
+    Unsupported,
+}
+
+/// Runs hooks of one project's backend.
+pub(crate) struct HookRunner<'a> {
+    /// The build environment's Python (or the target's, without isolation).
+    pub python: PathBuf,
+    /// The project's root: the hooks' working directory.
+    pub project_dir: &'a Path,
+    /// A directory of our own for the script, its input and output, and the logs.
+    pub control_dir: &'a Path,
+    pub system: &'a BuildSystem,
+    /// The isolated environment's `bin`, put first on `PATH` (build tools installed as
+    /// wheels, such as `ninja` or `cmake`, are found there); `None` without isolation, where
+    /// the process environment is left as it is (`PYTHONPATH` included, as pip does).
+    pub isolated_bin: Option<PathBuf>,
+    /// The project as the user named it, for errors.
+    pub project: &'a str,
+}
+
+impl HookRunner<'_> {
+    /// Calls `hook` with `kwargs`; the backend's output goes to `<control>/<hook>.log`.
+    pub fn call(&self, hook: &str, kwargs: Value) -> Result<Answer, BuildError> {
+        let script = self.control_dir.join("hooks.py");
+        if !script.exists() {
+            fs::write(&script, HOOKS_SCRIPT).map_err(|e| BuildError::io("write", &script, e))?;
+        }
+        let input = self.control_dir.join("input.json");
+        let output = self.control_dir.join("output.json");
+        let request = json!({
+            "backend": self.system.backend,
+            "backend_path": self.system.backend_path,
+            "hook": hook,
+            "kwargs": kwargs,
+        });
+        fs::write(&input, request.to_string()).map_err(|e| BuildError::io("write", &input, e))?;
+        match fs::remove_file(&output) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(BuildError::io("remove", &output, e))
+            }
+            _ => {}
+        }
+        let log_path = self.control_dir.join(format!("{hook}.log"));
+        let log = File::create(&log_path).map_err(|e| BuildError::io("write", &log_path, e))?;
+        let log_err = log
+            .try_clone()
+            .map_err(|e| BuildError::io("write", &log_path, e))?;
+        let mut command = Command::new(&self.python);
+        command
+            .arg(&script)
+            .arg(self.control_dir)
+            .current_dir(self.project_dir)
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log_err)
+            // Python buffers stdout in a file; unbuffered, the log keeps the order of events.
+            .env("PYTHONUNBUFFERED", "1");
+        if let Some(bin) = &self.isolated_bin {
+            // As pip's isolation: nothing from the user's PYTHONPATH or user site-packages.
+            let mut path = std::ffi::OsString::from(bin);
+            if let Some(old) = std::env::var_os("PATH") {
+                path.push(":");
+                path.push(old);
+            }
+            command
+                .env("PATH", path)
+                .env("PYTHONNOUSERSITE", "1")
+                .env_remove("PYTHONPATH")
+                .env_remove("PYTHONHOME");
+        }
+        let status = command
+            .status()
+            .map_err(|e| BuildError::io("run", &self.python, e))?;
+        let answer: Option<Value> = fs::read(&output)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+        match answer {
+            Some(answer) if status.success() => {
+                if answer.get("unsupported").and_then(Value::as_bool) == Some(true) {
+                    Ok(Answer::Unsupported)
+                } else if let Some(value) = answer.get("return") {
+                    Ok(Answer::Returned(value.clone()))
+                } else {
+                    Err(self.bad_answer(hook, "no value"))
+                }
+            }
+            _ => Err(self.failure(hook, &status.to_string(), &log_path)),
+        }
+    }
+
+    pub fn bad_answer(&self, hook: &str, detail: impl Into<String>) -> BuildError {
+        BuildError::BadAnswer {
+            project: self.project.to_string(),
+            backend: self.system.backend.clone(),
+            hook: hook.to_string(),
+            detail: detail.into(),
+        }
+    }
+
+    fn failure(&self, hook: &str, status: &str, log_path: &Path) -> BuildError {
+        let text = read_tail(log_path);
+        let tail: Vec<String> = text
+            .lines()
+            .map(str::trim_end)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        let tail = tail[tail.len().saturating_sub(TAIL_LINES)..].to_vec();
+        BuildError::Backend(Box::new(BackendFailure {
+            project: self.project.to_string(),
+            backend: self.system.backend.clone(),
+            hook: hook.to_string(),
+            status: status.to_string(),
+            tail,
+            advice: advice(&text, self.isolated_bin.is_some()),
+        }))
+    }
+}
+
+/// The last [`TAIL_BYTES`] of a log, as text (lossily: compilers print what they print).
+fn read_tail(path: &Path) -> String {
+    let Ok(mut file) = File::open(path) else {
+        return String::new();
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let start = len.saturating_sub(TAIL_BYTES);
+    let mut bytes = Vec::new();
+    if file.seek(SeekFrom::Start(start)).is_err() || file.read_to_end(&mut bytes).is_err() {
+        return String::new();
+    }
+    let mut text = String::from_utf8_lossy(&bytes).into_owned();
+    if start > 0 {
+        // The first line is cut; drop it.
+        text = text
+            .split_once('\n')
+            .map(|(_, r)| r.to_string())
+            .unwrap_or_default();
+    }
+    text
+}
