@@ -132,6 +132,33 @@ impl fmt::Display for PythonNotFound {
 
 impl std::error::Error for PythonNotFound {}
 
+/// The loaded module names an interpreter this user cannot reach: not "no module is loaded",
+/// but which file, and why.
+fn unusable_module(root: &Path, version: &str) -> PythonNotFound {
+    let python = root.join("bin/python3");
+    let why = match std::fs::metadata(&python) {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            "permission denied: your account may not read the module's files".to_string()
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            "no such file: the module is broken, or its file system is not mounted on this node"
+                .to_string()
+        }
+        Err(e) => e.to_string(),
+        Ok(_) => "not a file".to_string(),
+    };
+    PythonNotFound {
+        message: format!(
+            "The loaded Python module {version} (EBROOTPYTHON={}) cannot be used: {}: {why}. \
+             Check it with `ls -l {}`, load another version of the module, or give an \
+             interpreter's path: --python /path/to/python3",
+            root.display(),
+            python.display(),
+            python.display()
+        ),
+    }
+}
+
 impl SiteConfig {
     /// The interpreter to build an environment with. The loaded module's Python first
     /// (`EBROOTPYTHON`, or a module directory's `python3` on `PATH`); the operating system's
@@ -175,6 +202,7 @@ impl SiteConfig {
                         return Ok(p);
                     }
                 }
+                return Err(unusable_module(root, version));
             }
         }
         // A module directory's interpreter on PATH (a module that sets PATH but not EBROOT*).
@@ -324,6 +352,17 @@ mod tests {
         assert_eq!(
             PythonRequest::parse("/usr/bin/python3"),
             PythonRequest::Path("/usr/bin/python3".into())
+        );
+        // Loaded, but its interpreter is gone: said as such, not "no module is loaded".
+        std::fs::remove_file(root.join("bin/python3")).unwrap();
+        let err = loaded
+            .find_python(&PythonRequest::Default)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("The loaded Python module 3.11.5 (EBROOTPYTHON=")
+                && err.contains("bin/python3: no such file"),
+            "{err}"
         );
     }
 

@@ -119,3 +119,83 @@ pub(crate) fn repeated_option_hint(word: &str) -> Option<String> {
         command_line("wheelhouse", &words)
     ))
 }
+
+/// This `wheelhouse` command line with the value of the option spelled `flags` (`-p X`,
+/// `--python X`, `--python=X`, `-pX`) replaced by `value`.
+pub(crate) fn replaced_option_value(flags: &[&str], value: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut replace_next = false;
+    for a in args().iter().skip(1) {
+        if replace_next {
+            words.push(value.to_string());
+            replace_next = false;
+            continue;
+        }
+        if flags.contains(&a.as_str()) {
+            replace_next = true;
+            words.push(a.clone());
+            continue;
+        }
+        let attached = flags.iter().find_map(|f| {
+            if f.starts_with("--") {
+                a.strip_prefix(&format!("{f}=")).map(|_| format!("{f}="))
+            } else {
+                a.strip_prefix(f)
+                    .filter(|rest| !rest.is_empty())
+                    .map(|_| f.to_string())
+            }
+        });
+        match attached {
+            Some(prefix) => words.push(format!("{prefix}{value}")),
+            None => words.push(a.clone()),
+        }
+    }
+    command_line("wheelhouse", &words)
+}
+
+/// This `wheelhouse` command line with the argument `old` replaced by `new`.
+pub(crate) fn replaced_positional(old: &str, new: &str) -> String {
+    let words: Vec<String> = args()
+        .iter()
+        .skip(1)
+        .map(|a| if a == old { new.to_string() } else { a.clone() })
+        .collect();
+    command_line("wheelhouse", &words)
+}
+
+/// `wheelhouse venv -p PATH` with no ENV, where PATH is no interpreter: the environment was
+/// meant. The sentence and the command with PATH as ENV.
+pub(crate) fn venv_python_hint() -> Option<String> {
+    let args = args();
+    if args.get(1).map(String::as_str) != Some("venv") {
+        return None;
+    }
+    let mut words = Vec::new();
+    let mut value = None;
+    let mut i = 2;
+    while i < args.len() {
+        let a = &args[i];
+        if (a == "-p" || a == "--python") && i + 1 < args.len() {
+            value = Some(args[i + 1].clone());
+            i += 2;
+            continue;
+        }
+        if let Some(v) = a.strip_prefix("--python=") {
+            value = Some(v.to_string());
+        } else {
+            words.push(a.clone());
+        }
+        i += 1;
+    }
+    let value = value?;
+    if looks_like_python(&value) || Path::new(&value).is_file() {
+        return None;
+    }
+    let mut fixed = vec!["venv".to_string(), value.clone()];
+    fixed.extend(words);
+    Some(format!(
+        "venv's -p (--python) is the Python to create the environment with (3.11, or an \
+         interpreter's path), not the environment; the environment's path comes alone: {}",
+        command_line("wheelhouse", &fixed)
+    ))
+}

@@ -13,7 +13,8 @@ enum Format {
 
 #[derive(Args)]
 pub struct DoctorArgs {
-    /// The environment to check [default: $VIRTUAL_ENV]
+    /// The virtual environment to check: its directory or its bin/python (as pip's
+    /// --python), not a Python version [default: $VIRTUAL_ENV]
     #[arg(short = 'p', long = "python", value_name = "ENV")]
     env: Option<PathBuf>,
     /// Output format
@@ -23,7 +24,27 @@ pub struct DoctorArgs {
 
 pub fn run(args: DoctorArgs) -> i32 {
     let site = SiteConfig::from_env(&Environment::from_process());
-    let report = doctor::diagnose(&site, args.env.as_deref());
+    // ENV/bin/python stands for ENV, as in install; a path that names no environment keeps
+    // the not-an-environment finding, with the paragraph and command install would give.
+    let checked = args
+        .env
+        .as_deref()
+        .map(|p| crate::env_arg::check(&site, p, false));
+    let env = match &checked {
+        Some(Ok(root)) => Some(root.as_path()),
+        _ => args.env.as_deref(),
+    };
+    let mut report = doctor::diagnose(&site, env);
+    if let Some(Err(message)) = &checked {
+        for f in &mut report.findings {
+            if f.check == "not-an-environment" {
+                if let Some((what, fix)) = message.rsplit_once(": ") {
+                    f.what = what.to_string();
+                    f.fix = fix.to_string();
+                }
+            }
+        }
+    }
     match args.format {
         Format::Json => outln!("{:#}", report.to_json()),
         Format::Text => {

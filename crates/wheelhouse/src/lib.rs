@@ -9,6 +9,8 @@ mod cache;
 mod cpus;
 mod doctor;
 mod download;
+mod env_arg;
+mod file_args;
 mod index;
 mod modules;
 mod pyenv;
@@ -294,6 +296,7 @@ fn dispatch(args: Vec<OsString>) -> i32 {
         Ok(cli) => cli,
         Err(mut e) => {
             add_repeat_tip(&mut e);
+            add_venv_python_tip(&mut e);
             let _ = e.print();
             return e.exit_code();
         }
@@ -337,6 +340,20 @@ fn add_repeat_tip(e: &mut clap::Error) {
         return;
     };
     if let Some(hint) = argv::repeated_option_hint(word) {
+        e.insert(
+            ContextKind::Suggested,
+            ContextValue::StyledStrs(vec![hint.into()]),
+        );
+    }
+}
+
+/// `wheelhouse venv -p ~/env`: -p is the interpreter, the environment is the positional.
+fn add_venv_python_tip(e: &mut clap::Error) {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::MissingRequiredArgument {
+        return;
+    }
+    if let Some(hint) = argv::venv_python_hint() {
         e.insert(
             ContextKind::Suggested,
             ContextValue::StyledStrs(vec![hint.into()]),

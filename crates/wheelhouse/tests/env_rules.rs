@@ -181,7 +181,10 @@ fn errors_teach_what_to_do() {
     check(
         &["install", "-p", site.python_root.to_str().unwrap(), "six"],
         2,
-        &["is not a virtual environment"],
+        &[
+            "the loaded module's Python installation, not a virtual environment",
+            "wheelhouse venv ENV && wheelhouse install -p ENV six",
+        ],
     );
 }
 

@@ -260,6 +260,36 @@ const CASES: &[(&str, &str, &[&str])] = &[
         ],
     ),
     (
+        "error-install-p-version",
+        "wheelhouse",
+        &["install", "-p", "3.11", "numpy"],
+    ),
+    (
+        "error-install-p-missing",
+        "wheelhouse",
+        &["install", "-p", "env3111", "numpy"],
+    ),
+    (
+        "error-freeze-p-not-an-environment",
+        "wheelhouse",
+        &["freeze", "-p", "wheelhouse"],
+    ),
+    (
+        "error-install-missing-wheel-file",
+        "wheelhouse",
+        &["install", "./notthere.whl"],
+    ),
+    (
+        "error-venv-p-is-the-environment",
+        "wheelhouse",
+        &["venv", "-p", "newenv"],
+    ),
+    (
+        "error-avail-p-environment",
+        "avail_wheels",
+        &["-p", "./env", "numpy"],
+    ),
+    (
         "warning-bad-file-name",
         "avail_wheels",
         &["--not-available-only"],

@@ -75,4 +75,43 @@ impl Greedy {
             crate::argv::command_line(program, &fixed)
         ))
     }
+
+    /// The command line without `value` of option `id`: the words after it that are no
+    /// version (package names it swallowed) move to the front, and the option goes when no
+    /// value is left.
+    pub fn without(&self, program: &str, id: &str, value: &str) -> String {
+        let words = self
+            .occurrences
+            .iter()
+            .filter(|(i, _)| *i == id)
+            .map(|(_, w)| w)
+            .find(|w| w.iter().any(|x| x == value));
+        let is_version = |w: &str| w.split('.').all(|p| p.parse::<u32>().is_ok());
+        let names: Vec<String> = words
+            .into_iter()
+            .flatten()
+            .filter(|w| *w != value && !is_version(w))
+            .cloned()
+            .collect();
+        let mut rest = self.args.clone();
+        for word in names.iter().map(String::as_str).chain([value]) {
+            if let Some(i) = rest.iter().rposition(|a| a == word) {
+                rest.remove(i);
+            }
+        }
+        let flags: &[&str] = match id {
+            "python" => &["-p", "--python"],
+            "arch" => &["-a", "--arch"],
+            _ => &[],
+        };
+        let mut kept = names;
+        for (i, a) in rest.iter().enumerate() {
+            let next_is_value = rest.get(i + 1).is_some_and(|n| !n.starts_with('-'));
+            if flags.contains(&a.as_str()) && !next_is_value {
+                continue;
+            }
+            kept.push(a.clone());
+        }
+        crate::argv::command_line(program, &kept)
+    }
 }

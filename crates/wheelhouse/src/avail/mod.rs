@@ -3,6 +3,7 @@
 //! Flags, defaults and standard output follow the site's `avail_wheels` 2.1.x, so scripts and
 //! wiki instructions keep working; errors go further and say what to type instead.
 
+mod check;
 mod greedy;
 mod output;
 mod query;
@@ -97,7 +98,9 @@ struct AvailArgs {
     )]
     all_versions: bool,
 
-    /// Python versions to look for [default: the loaded module's or the virtualenv's, else all]
+    /// Python versions to look for (3.11), not an environment; every word up to the next
+    /// option is one, so name packages first [default: the loaded module's or the
+    /// virtualenv's, else all]
     #[arg(short = 'p', long = "python", num_args = 1.., action = ArgAction::Append, conflicts_with = "all_pythons", help_heading = "python")]
     python: Vec<String>,
 
@@ -109,7 +112,8 @@ struct AvailArgs {
     )]
     all_pythons: bool,
 
-    /// Keep the search directories whose name ends with these CPU levels
+    /// Keep the search directories whose name ends with these CPU levels (every word up to
+    /// the next option)
     #[arg(short = 'a', long = "arch", num_args = 1.., action = ArgAction::Append, conflicts_with = "all_archs", help_heading = "architecture")]
     arch: Vec<String>,
 
@@ -217,84 +221,7 @@ fn plan(
 
     let available = site.available_pythons();
     let available_text: Vec<String> = available.iter().map(|v| v.to_string()).collect();
-    for python in &args.python {
-        if !available_text.contains(python) {
-            return Err(if available.is_empty() {
-                format!(
-                    "--python {python}: no Python versions were found in PYTHON_DIRS ({}). Set \
-                     PYTHON_DIRS to the directories holding the Python modules (one \
-                     subdirectory per version, like 3.11.5)",
-                    site.python_dirs
-                )
-            } else {
-                let choose = available_text.join(", ");
-                greedy
-                    .explain(
-                        program,
-                        "python",
-                        python,
-                        &format!("there is no Python {python} here (choose from: {choose})"),
-                    )
-                    .unwrap_or_else(|| {
-                        format!(
-                            "--python {python} is not an available Python version. Choose \
-                             from: {choose}"
-                        )
-                    })
-            });
-        }
-    }
-    let archs = site.architectures();
-    for arch in &args.arch {
-        if !archs.contains(&arch.as_str()) {
-            let gentoo = site
-                .gentoo_year
-                .map(|y| y.to_string())
-                .unwrap_or_else(|| "unset".into());
-            let choose = archs.join(", ");
-            return Err(greedy
-                .explain(
-                    program,
-                    "arch",
-                    arch,
-                    &format!(
-                        "this software environment (EBVERSIONGENTOO={gentoo}) has no CPU level \
-                         {arch} (choose from: {choose})"
-                    ),
-                )
-                .unwrap_or_else(|| {
-                    format!(
-                        "--arch {arch} is not a CPU level of this software environment \
-                         (EBVERSIONGENTOO={gentoo}). Choose from: {choose}"
-                    )
-                }));
-        }
-    }
-    for column in &args.column {
-        if !COLUMNS.contains(&column.as_str()) {
-            let choose = COLUMNS.join(", ");
-            return Err(greedy
-                .explain(
-                    program,
-                    "column",
-                    column,
-                    &format!("there is no column {column} (choose from: {choose})"),
-                )
-                .unwrap_or_else(|| {
-                    format!("--column {column}: no such column. Choose from: {choose}")
-                }));
-        }
-    }
-    for file in &args.requirements {
-        let word = file.to_string_lossy();
-        if !file.exists() {
-            if let Some(message) =
-                greedy.explain(program, "requirements", &word, "there is no such file")
-            {
-                return Err(message);
-            }
-        }
-    }
+    check::list_values(program, args, greedy, site, &available_text)?;
 
     let all_pythons = args.all || args.all_pythons;
     if args.all && !args.python.is_empty() {

@@ -10,7 +10,8 @@ use super::exit;
 /// Options of `wheelhouse freeze`.
 #[derive(clap::Args, Debug)]
 pub struct FreezeArgs {
-    /// The environment [default: $VIRTUAL_ENV]
+    /// The virtual environment: its directory or its bin/python, as pip's --python (not a
+    /// Python version) [default: $VIRTUAL_ENV]
     #[arg(short = 'p', long = "python", value_name = "ENV")]
     python: Option<PathBuf>,
     /// Only the environment's own packages, not those of PYTHONPATH or the system
@@ -24,7 +25,8 @@ pub struct FreezeArgs {
 /// Options of `wheelhouse list`.
 #[derive(clap::Args, Debug)]
 pub struct ListArgs {
-    /// The environment [default: $VIRTUAL_ENV]
+    /// The virtual environment: its directory or its bin/python, as pip's --python (not a
+    /// Python version) [default: $VIRTUAL_ENV]
     #[arg(short = 'p', long = "python", value_name = "ENV")]
     python: Option<PathBuf>,
     /// Only the environment's own packages, not those of PYTHONPATH or the system
@@ -51,7 +53,8 @@ pub struct UninstallArgs {
     /// Uninstall every package named in this requirements file; may be repeated
     #[arg(short = 'r', long = "requirement", value_name = "FILE")]
     requirement_files: Vec<PathBuf>,
-    /// The environment [default: $VIRTUAL_ENV]
+    /// The virtual environment: its directory or its bin/python, as pip's --python (not a
+    /// Python version) [default: $VIRTUAL_ENV]
     #[arg(short = 'p', long = "python", value_name = "ENV")]
     python: Option<PathBuf>,
     /// Do not ask for confirmation (accepted for pip compatibility: we never ask)
@@ -79,8 +82,8 @@ fn environment_dists(
 ) -> Result<(environment::Target, Dists), String> {
     let site = site();
     let answers = environment::answer_cache(&site, None);
-    let target =
-        environment::target_environment(&site, python, answers.as_ref()).map_err(|e| e.message)?;
+    let target = crate::env_arg::target_environment(&site, python, answers.as_ref())
+        .map_err(|e| e.message)?;
     let mut dists = environment::importable_in_order(&target.interpreter);
     if local {
         dists.retain(|(_, kind)| *kind == SiteDirKind::Environment);
@@ -188,7 +191,7 @@ pub fn run_uninstall(args: UninstallArgs) -> i32 {
     let site = site();
     let answers = environment::answer_cache(&site, None);
     let target =
-        match environment::Target::existing(&site, args.python.as_deref(), answers.as_ref()) {
+        match crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref()) {
             Ok(t) => t,
             Err(e) => return fail(command, e.exit_code(), &e.message),
         };

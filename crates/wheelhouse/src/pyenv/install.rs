@@ -40,7 +40,9 @@ pub struct InstallArgs {
     /// Constrain versions with this file, without installing what it names; may be repeated
     #[arg(short = 'c', long = "constraint", value_name = "FILE")]
     constraint_files: Vec<PathBuf>,
-    /// The environment to install into (its directory or its python) [default: $VIRTUAL_ENV]
+    /// The virtual environment to install into: its directory or its bin/python, as pip's
+    /// --python (not a Python version: `wheelhouse venv --python 3.11 ENV` makes an
+    /// environment with one) [default: $VIRTUAL_ENV]
     #[arg(short = 'p', long = "python", value_name = "ENV")]
     python: Option<PathBuf>,
     /// Upgrade the named packages to the newest version the wheelhouse has
@@ -101,19 +103,24 @@ pub fn run(args: InstallArgs) -> i32 {
         crate::print_error("wheelhouse install", environment::NOTHING_TO_INSTALL);
         return exit::INPUT;
     }
+    if let Some(message) = crate::file_args::missing_file(&args.requirements) {
+        crate::print_error("wheelhouse install", &message);
+        return exit::INPUT;
+    }
     // --no-cache means nothing kept between commands, the interpreter's answer included.
     let answers = args.cache.answers(&site);
-    let result = environment::target_environment(&site, args.python.as_deref(), answers.as_ref())
-        .and_then(|target| {
-            run_install(
-                &site,
-                &target,
-                &args.options(&site),
-                &cancel,
-                args.quiet,
-                args.verbose,
-            )
-        });
+    let result =
+        crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref())
+            .and_then(|target| {
+                run_install(
+                    &site,
+                    &target,
+                    &args.options(&site),
+                    &cancel,
+                    args.quiet,
+                    args.verbose,
+                )
+            });
     match result {
         Ok(()) => 0,
         Err(e) => {

@@ -15,7 +15,8 @@ pub struct VenvArgs {
     /// Where to create the environment
     #[arg(value_name = "ENV")]
     path: PathBuf,
-    /// A version of the loaded module (`3.11`) or the path of an interpreter
+    /// The Python to create the environment with: a version of the loaded module (`3.11`)
+    /// or the path of an interpreter (the environment itself is ENV)
     #[arg(short = 'p', long = "python", value_name = "VERSION|PATH")]
     python: Option<String>,
     /// Do not install pip into the environment
