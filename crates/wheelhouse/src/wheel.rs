@@ -22,9 +22,12 @@ pub struct WheelArgs {
     )]
     wheel_dir: PathBuf,
     /// Build with the packages of the target Python's environment instead of an isolated
-    /// build environment (required for now: its build requirements must be installed there)
+    /// build environment made from the wheelhouse (its build requirements must be installed)
     #[arg(long)]
     no_build_isolation: bool,
+    /// Also search these directories for build requirements, after the site's
+    #[arg(short = 'f', long = "find-links", value_name = "DIR")]
+    find_links: Vec<PathBuf>,
     /// A setting for the build backend, KEY=VALUE (repeatable; a repeated key is a list)
     #[arg(short = 'C', long = "config-settings", value_name = "KEY=VALUE")]
     config_settings: Vec<String>,
@@ -50,17 +53,6 @@ pub fn run(args: WheelArgs) -> i32 {
 }
 
 fn build(args: &WheelArgs) -> Result<i32, (i32, String)> {
-    if !args.no_build_isolation {
-        return Err((
-            2,
-            "isolated builds are not available yet: build environments made from the \
-             wheelhouse under the site's rules are still to come. Install the project's build \
-             requirements (its pyproject.toml [build-system] requires, e.g. setuptools) into an \
-             environment, activate it, and build with `wheelhouse wheel --no-build-isolation \
-             SRC`."
-                .into(),
-        ));
-    }
     let mut config_settings = Vec::new();
     for setting in &args.config_settings {
         let (key, value) = setting.split_once('=').ok_or_else(|| {
@@ -71,6 +63,12 @@ fn build(args: &WheelArgs) -> Result<i32, (i32, String)> {
         })?;
         config_settings.push((key.to_string(), value.to_string()));
     }
+    let sources = args
+        .sources
+        .iter()
+        .map(|s| Source::from_path(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| (2, e.to_string()))?;
     let site = SiteConfig::from_env(&Environment::from_process());
     let python = match (&args.python, &site.virtual_env) {
         (Some(text), _) => site.find_python(&PythonRequest::parse(text)),
@@ -79,15 +77,24 @@ fn build(args: &WheelArgs) -> Result<i32, (i32, String)> {
     }
     .map_err(|e| (2, e.to_string()))?;
     let interpreter = interpreter::Interpreter::query(&python).map_err(|e| (2, e.to_string()))?;
-    let sources = args
-        .sources
-        .iter()
-        .map(|s| Source::from_path(s))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| (2, e.to_string()))?;
     // Build directories on the job's local disk when there is one.
     let work_dir = site.job.tmpdir.clone().unwrap_or_else(std::env::temp_dir);
-    let mut options = BuildOptions::new(&interpreter, Isolation::None, &work_dir);
+    // Build requirements come from the wheelhouse under the site's rules, installed by our
+    // own installer into a fresh environment per build.
+    let cancel = crate::pyenv::install::cancel_on_signals();
+    let maker = environment::BuildEnvironments {
+        site: &site,
+        find_links: args.find_links.clone(),
+        allow_manylinux: false,
+        cache: None,
+        cancel: &cancel,
+    };
+    let isolation = if args.no_build_isolation {
+        Isolation::None
+    } else {
+        Isolation::Isolated(&maker)
+    };
+    let mut options = BuildOptions::new(&interpreter, isolation, &work_dir);
     options.config_settings = config_settings;
     let frontend = Frontend::new(options);
     let results = frontend.build_wheels(&sources, &args.wheel_dir, site.job_cpus());

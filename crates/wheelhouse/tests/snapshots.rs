@@ -39,9 +39,9 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ),
     ("wheel-help", "wheelhouse", &["wheel", "--help"]),
     (
-        "error-wheel-isolation",
+        "error-wheel-missing-source",
         "wheelhouse",
-        &["wheel", "-w", "dist", "proj"],
+        &["wheel", "-w", "dist", "no-such-project"],
     ),
     ("inspect-help", "wheelhouse", &["inspect", "--help"]),
     ("add-help", "wheelhouse", &["add", "--help"]),

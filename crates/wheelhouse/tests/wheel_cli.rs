@@ -1,7 +1,8 @@
 //! `wheelhouse wheel`: the staff path from a project directory or an sdist to a published
 //! wheel (`wheelhouse wheel -w dist ...`, then `wheelhouse add`), with a real setuptools
 //! backend installed in the target environment (from `scripts/build-test-setup.sh`'s wheels),
-//! and its errors: isolation not available yet, a failed build, not a project.
+//! isolated builds whose requirements come from the wheel directories, and its errors: a
+//! failed build, not a project.
 
 #[path = "support/staff_cli.rs"]
 mod staff_cli;
@@ -81,17 +82,37 @@ fn staff_build_wheels_then_publish_them() {
     sdist(&root.join("src-pkg"), "src-pkg-2.1", &archive);
     let dist = root.join("dist");
 
-    // Without --no-build-isolation: refused, saying what to do, nothing built.
+    // Isolated (the default): the build requirements come from the wheel directories
+    // (here only -f with the backends), installed by our own installer into a fresh
+    // environment; the target environment is not touched.
+    let isolated = root.join("isolated");
+    let before = std::fs::read_dir(env.join("lib/python3.11/site-packages"))
+        .unwrap()
+        .count();
+    let backends = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.cache/backends");
+    let out = run(wheelhouse()
+        .env("VIRTUAL_ENV", &env)
+        .arg("wheel")
+        .arg("-f")
+        .arg(&backends)
+        .arg("-w")
+        .arg(&isolated)
+        .arg(root.join("proj")));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(isolated.join("staff_tool-1.0-py3-none-any.whl").is_file());
+    let after = std::fs::read_dir(env.join("lib/python3.11/site-packages"))
+        .unwrap()
+        .count();
+    assert_eq!(before, after, "the isolated build changed the target environment");
+    // Without the backends, the missing build requirement is named.
     let out = run(wheelhouse()
         .env("VIRTUAL_ENV", &env)
         .arg("wheel")
         .arg("-w")
-        .arg(&dist)
-        .arg(root.join("proj")));
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("--no-build-isolation"), "{}", text(&out));
-    assert!(!dist.exists());
+        .arg(&isolated)
+        .arg(root.join("src-pkg")));
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("setuptools"), "{}", text(&out));
 
     let out = run(wheelhouse()
         .env("VIRTUAL_ENV", &env)
