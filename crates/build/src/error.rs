@@ -40,6 +40,8 @@ pub struct BackendFailure {
 pub enum BuildError {
     /// A directory with neither `pyproject.toml` nor `setup.py`.
     NotAProject { path: PathBuf },
+    /// A source path that does not exist.
+    Missing { path: PathBuf },
     /// `pyproject.toml` is unreadable or its `[build-system]` is invalid.
     BadProject { path: PathBuf, detail: String },
     /// An archive that is not a readable sdist.
@@ -88,6 +90,7 @@ impl BuildError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             BuildError::NotAProject { .. }
+            | BuildError::Missing { .. }
             | BuildError::BadProject { .. }
             | BuildError::Archive { .. }
             | BuildError::UnsafeArchive { .. }
@@ -104,6 +107,12 @@ impl BuildError {
 impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            BuildError::Missing { path } => write!(
+                f,
+                "{} does not exist. Give a project directory (with pyproject.toml or setup.py) \
+                 or a source archive (.tar.gz, .zip).",
+                path.display()
+            ),
             BuildError::NotAProject { path } => write!(
                 f,
                 "{} is not a Python project: it has neither pyproject.toml nor setup.py. \

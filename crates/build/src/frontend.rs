@@ -116,12 +116,10 @@ impl Source {
                 .map_err(|e| BuildError::io("read", path, e))?;
             return Ok(Source::Directory(path));
         }
-        if !path.is_file() {
-            return Err(BuildError::io(
-                "read",
-                path,
-                std::io::Error::from(std::io::ErrorKind::NotFound),
-            ));
+        if !path.exists() {
+            return Err(BuildError::Missing {
+                path: path.to_path_buf(),
+            });
         }
         match SdistFormat::from_path(path) {
             Some(_) => Ok(Source::Sdist(path.to_path_buf())),
