@@ -103,7 +103,10 @@ fn staff_build_wheels_then_publish_them() {
     let after = std::fs::read_dir(env.join("lib/python3.11/site-packages"))
         .unwrap()
         .count();
-    assert_eq!(before, after, "the isolated build changed the target environment");
+    assert_eq!(
+        before, after,
+        "the isolated build changed the target environment"
+    );
     // Without the backends, the missing build requirement is named.
     let out = run(wheelhouse()
         .env("VIRTUAL_ENV", &env)
@@ -112,7 +115,11 @@ fn staff_build_wheels_then_publish_them() {
         .arg(&isolated)
         .arg(root.join("src-pkg")));
     assert_ne!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("setuptools"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("setuptools"),
+        "{}",
+        text(&out)
+    );
 
     let out = run(wheelhouse()
         .env("VIRTUAL_ENV", &env)
