@@ -69,21 +69,35 @@ pub fn build_sources(
         .map(|c| WheelCache::new(&c.dir.join("built-wheels-v1")));
     let frontend = Frontend::new(build_options);
     let out = work.path().join("wheels");
-    let mut wheels = Vec::new();
+    // Sources are located first (git clones), then built: the wheels several at once within
+    // the job's CPUs (each build may run a compiler), editable ones one by one.
+    let mut located = Vec::new();
     for (i, request) in requests.iter().enumerate() {
         if cancel.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(Error::new(
-                ErrorKind::Interrupted,
-                "interrupted while building; nothing was changed and the environment is as it was",
-            ));
+            return Err(interrupted());
         }
         let checkout = work.path().join(format!("checkout-{i}"));
-        let (source, direct_url) = locate(request, &checkout)?;
+        located.push(locate(request, &checkout)?);
         events(Event::Note(&format!("building {}", describe(request))));
+    }
+    let wheel_sources: Vec<Source> = requests
+        .iter()
+        .zip(&located)
+        .filter(|(r, _)| !r.editable)
+        .map(|(_, (source, _))| source.clone())
+        .collect();
+    let mut built_wheels = frontend
+        .build_wheels(&wheel_sources, &out, site.job_cpus())
+        .into_iter();
+    let mut wheels = Vec::new();
+    for (request, (source, direct_url)) in requests.iter().zip(located) {
+        if cancel.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(interrupted());
+        }
         let built = if request.editable {
             frontend.build_editable(source.path(), &out)
         } else {
-            frontend.build_wheel(&source, &out)
+            built_wheels.next().expect("one result per wheel source")
         }
         .map_err(|e| build_failed(request, &e))?;
         wheels.push(built_source(request, built.path, direct_url)?);
@@ -92,6 +106,13 @@ pub fn build_sources(
         _work: work,
         wheels,
     })
+}
+
+fn interrupted() -> Error {
+    Error::new(
+        ErrorKind::Interrupted,
+        "interrupted while building; nothing was changed and the environment is as it was",
+    )
 }
 
 /// The source to build and the `direct_url.json` it is installed with.
