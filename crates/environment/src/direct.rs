@@ -14,6 +14,20 @@ pub enum Direct {
     Wheel(PathBuf),
     /// A source to build into a wheel first.
     Source(SourceRequest),
+    /// A wheel or source archive on a web server, fetched first.
+    Remote(RemoteRequest),
+}
+
+/// `name @ https://host/path/x-1.0.tar.gz#sha256=…`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteRequest {
+    /// The URL without its fragment.
+    pub url: String,
+    /// The `#sha256=` the reference gives, checked once fetched.
+    pub sha256: Option<String>,
+    pub name: String,
+    pub extras: Vec<String>,
+    pub origin: String,
 }
 
 /// A source to build: where it is, and what was said about it.
@@ -24,6 +38,8 @@ pub struct SourceRequest {
     pub editable: bool,
     /// The name given before ` @ `, which the built wheel must carry.
     pub name: Option<String>,
+    /// For an archive fetched from a URL: that URL, which `direct_url.json` records.
+    pub url: Option<String>,
     /// `[extra,...]` given with the name.
     pub extras: Vec<String>,
     /// Where it was asked for, for messages (`command line`, `req.txt:3`).
@@ -58,6 +74,7 @@ pub fn classify(text: &str, origin: &str, editable: bool) -> Result<Option<Direc
         location,
         editable,
         name: name.clone(),
+        url: None,
         extras: extras.clone(),
         origin: origin.to_string(),
     };
@@ -99,10 +116,31 @@ pub fn classify(text: &str, origin: &str, editable: bool) -> Result<Option<Direc
     } else if name.is_none() && looks_like_path(reference) {
         Some(PathBuf::from(reference))
     } else if reference.starts_with("http://") || reference.starts_with("https://") {
-        return Err(Error::input(format!(
-            "{origin}: `{text}` names a file on a web server; download it first (`wheelhouse \
-             download`, or curl) and install the file: `wheelhouse install ./FILE`."
-        )));
+        let Some(name) = name else {
+            return Err(Error::input(format!(
+                "{origin}: `{text}` is a URL without a name; write it as pip does: \
+                 `NAME @ {text}`."
+            )));
+        };
+        if editable {
+            return Err(Error::input(format!(
+                "{origin}: `-e` needs a project directory, not a URL; download the archive, \
+                 unpack it and install the directory with -e."
+            )));
+        }
+        let (url, fragment) = split_fragment(reference);
+        let sha256 = fragment.and_then(|f| {
+            f.split('&')
+                .find_map(|p| p.strip_prefix("sha256="))
+                .map(str::to_string)
+        });
+        return Ok(Some(Direct::Remote(RemoteRequest {
+            url: url.to_string(),
+            sha256,
+            name,
+            extras,
+            origin: origin.to_string(),
+        })));
     } else {
         None
     };

@@ -121,16 +121,7 @@ pub fn install(
     let mut wanted = read_request(&config, options)?;
     // Sources are built before the lock is taken: a build may take minutes and does not
     // change the environment. The built wheels live as long as `_built`.
-    let _built = if wanted.sources.is_empty() {
-        None
-    } else {
-        let built =
-            crate::sources::build_sources(site, target, &wanted.sources, options, cancel, events)?;
-        for wheel in &built.wheels {
-            wanted.add_built(wheel)?;
-        }
-        Some(built)
-    };
+    let _built = crate::sources::prepare(site, target, &mut wanted, options, cancel, events)?;
     let paths = find_search_paths(site, &config, options, &wanted, events)?;
     let lock = take_lock(target, cancel, events)?;
     let allow_manylinux = options.allow_manylinux || config.allow_manylinux;
@@ -183,7 +174,7 @@ fn read_request(
         &options.constraint_files,
         options.require_hashes,
     )?;
-    if wanted.requirements.is_empty() && wanted.sources.is_empty() {
+    if wanted.requirements.is_empty() && wanted.sources.is_empty() && wanted.remote.is_empty() {
         return Err(Error::input(NOTHING_TO_INSTALL));
     }
     Ok(wanted)

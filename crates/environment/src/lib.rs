@@ -16,6 +16,7 @@ mod direct;
 mod error;
 mod hashes;
 mod install;
+mod remote;
 mod search;
 mod seed;
 mod sources;
@@ -26,12 +27,14 @@ mod wanted;
 
 pub use build_env::BuildEnvironments;
 pub use cache::{finish as finish_cache, open as open_cache, CacheOptions, CacheReport};
-pub use direct::{classify as classify_direct, Direct, SourceLocation, SourceRequest};
+pub use direct::{
+    classify as classify_direct, Direct, RemoteRequest, SourceLocation, SourceRequest,
+};
 pub use error::{Error, ErrorKind};
 pub use install::{execute, install, Event, InstallOptions, Report, NOTHING_TO_INSTALL};
 pub use search::{build_index, search_paths};
 pub use seed::{pip_wheel, seed_pip};
-pub use sources::{build_sources, BuiltSource, BuiltSources};
+pub use sources::{build_sources, prepare as prepare_sources, BuiltSource, BuiltSources};
 pub use stacks::check_loaded_stack_dependents;
 pub use target::{
     answer_cache, importable, importable_in_order, layout_for, own_distributions, short,

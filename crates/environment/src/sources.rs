@@ -36,6 +36,51 @@ pub struct BuiltSource {
     pub direct_url: String,
 }
 
+/// Fetches what `wanted` names by URL and builds every source it names, for `target`'s
+/// interpreter: afterwards each is a wheel file of `wanted`, with its `direct_url.json`.
+/// `None` when there was nothing to do.
+pub fn prepare(
+    site: &SiteConfig,
+    target: &Target,
+    wanted: &mut crate::Wanted,
+    options: &InstallOptions,
+    cancel: &AtomicBool,
+    events: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<Option<BuiltSources>, Error> {
+    if wanted.sources.is_empty() && wanted.remote.is_empty() {
+        return Ok(None);
+    }
+    let work = work_dir()?;
+    crate::remote::fetch(site, wanted, &work.path().join("fetched"), events)?;
+    let wheels = if wanted.sources.is_empty() {
+        Vec::new()
+    } else {
+        build_in(
+            site,
+            target,
+            &wanted.sources,
+            options,
+            work.path(),
+            cancel,
+            events,
+        )?
+    };
+    for wheel in &wheels {
+        wanted.add_built(wheel)?;
+    }
+    Ok(Some(BuiltSources {
+        _work: work,
+        wheels,
+    }))
+}
+
+fn work_dir() -> Result<tempfile::TempDir, Error> {
+    tempfile::Builder::new()
+        .prefix("wheelhouse-build-")
+        .tempdir()
+        .map_err(|e| Error::install(format!("cannot make a build directory: {e}")))
+}
+
 /// Builds every source of `requests` for `target`'s interpreter.
 pub fn build_sources(
     site: &SiteConfig,
@@ -45,10 +90,24 @@ pub fn build_sources(
     cancel: &AtomicBool,
     events: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<BuiltSources, Error> {
-    let work = tempfile::Builder::new()
-        .prefix("wheelhouse-build-")
-        .tempdir()
-        .map_err(|e| Error::install(format!("cannot make a build directory: {e}")))?;
+    let work = work_dir()?;
+    let wheels = build_in(site, target, requests, options, work.path(), cancel, events)?;
+    Ok(BuiltSources {
+        _work: work,
+        wheels,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_in(
+    site: &SiteConfig,
+    target: &Target,
+    requests: &[SourceRequest],
+    options: &InstallOptions,
+    work: &Path,
+    cancel: &AtomicBool,
+    events: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<Vec<BuiltSource>, Error> {
     let maker = BuildEnvironments {
         site,
         find_links: options.find_links.clone(),
@@ -61,14 +120,14 @@ pub fn build_sources(
     } else {
         Isolation::Isolated(&maker)
     };
-    let mut build_options = BuildOptions::new(&target.interpreter, isolation, work.path());
+    let mut build_options = BuildOptions::new(&target.interpreter, isolation, work);
     build_options.config_settings = options.config_settings.clone();
     build_options.cache = options
         .cache
         .as_ref()
         .map(|c| WheelCache::new(&c.dir.join("built-wheels-v1")));
     let frontend = Frontend::new(build_options);
-    let out = work.path().join("wheels");
+    let out = work.join("wheels");
     // Sources are located first (git clones), then built: the wheels several at once within
     // the job's CPUs (each build may run a compiler), editable ones one by one.
     let mut located = Vec::new();
@@ -76,7 +135,7 @@ pub fn build_sources(
         if cancel.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(interrupted());
         }
-        let checkout = work.path().join(format!("checkout-{i}"));
+        let checkout = work.join(format!("checkout-{i}"));
         located.push(locate(request, &checkout)?);
         events(Event::Note(&format!("building {}", describe(request))));
     }
@@ -102,10 +161,7 @@ pub fn build_sources(
         .map_err(|e| build_failed(request, &e))?;
         wheels.push(built_source(request, built.path, direct_url)?);
     }
-    Ok(BuiltSources {
-        _work: work,
-        wheels,
-    })
+    Ok(wheels)
 }
 
 fn interrupted() -> Error {
@@ -125,10 +181,11 @@ fn locate(request: &SourceRequest, checkout: &Path) -> Result<(Source, String), 
         SourceLocation::Archive(archive) => {
             let sha256 = build_frontend::sha256_file(archive)
                 .map_err(|e| Error::input(format!("cannot read {}: {e}", archive.display())))?;
-            Ok((
-                Source::Sdist(archive.clone()),
-                installer::direct_url::for_archive(archive, &sha256),
-            ))
+            let direct_url = match &request.url {
+                Some(url) => installer::direct_url::for_archive_url(url, &sha256),
+                None => installer::direct_url::for_archive(archive, &sha256),
+            };
+            Ok((Source::Sdist(archive.clone()), direct_url))
         }
         SourceLocation::Git {
             url,
@@ -259,7 +316,10 @@ fn built_source(
 fn describe(request: &SourceRequest) -> String {
     let what = match &request.location {
         SourceLocation::Directory(d) => d.display().to_string(),
-        SourceLocation::Archive(a) => a.display().to_string(),
+        SourceLocation::Archive(a) => match &request.url {
+            Some(url) => url.clone(),
+            None => a.display().to_string(),
+        },
         SourceLocation::Git { url, revision, .. } => match revision {
             Some(r) => format!("git+{url}@{r}"),
             None => format!("git+{url}"),

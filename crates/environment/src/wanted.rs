@@ -23,6 +23,8 @@ pub struct Wanted {
     /// Sources to build first: project directories, editable projects, source archives,
     /// git repositories.
     pub sources: Vec<crate::direct::SourceRequest>,
+    /// Wheels and source archives named by URL, fetched before anything else.
+    pub remote: Vec<crate::direct::RemoteRequest>,
     /// The `direct_url.json` of wheel files that were built from a source.
     pub direct_urls: HashMap<PathBuf, String>,
     /// Normalised names built from a source: installed again even when the same version is
@@ -88,6 +90,22 @@ pub fn read_wanted(
 }
 
 impl Wanted {
+    /// A wheel fetched from a URL named directly: installed as a wheel file, recorded with
+    /// that URL.
+    pub fn add_fetched_wheel(&mut self, path: PathBuf, direct_url: String) -> Result<(), Error> {
+        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let name = wheel_name::WheelFilename::parse(file_name)
+            .map_err(|e| Error::input(format!("{file_name} is not a valid wheel name ({e})")))?;
+        let req = Requirement::from_str(&format!("{}=={}", name.name(), name.version_text()))
+            .map_err(|e| Error::input(e.to_string()))?;
+        self.requirements.push(req);
+        self.rebuilt
+            .insert(wheel_metadata::normalize_name(name.name()));
+        self.direct_urls.insert(path.clone(), direct_url);
+        self.wheel_files.push(path);
+        Ok(())
+    }
+
     /// A wheel built from a source, taking part as a wheel file named directly.
     pub fn add_built(&mut self, built: &crate::sources::BuiltSource) -> Result<(), Error> {
         let extras = if built.extras.is_empty() {
@@ -133,6 +151,10 @@ impl Wanted {
         };
         if let Some(crate::direct::Direct::Source(source)) = direct {
             self.sources.push(source);
+            return Ok(());
+        }
+        if let Some(crate::direct::Direct::Remote(remote)) = direct {
+            self.remote.push(remote);
             return Ok(());
         }
         if let Some(crate::direct::Direct::Wheel(path)) = direct {

@@ -29,6 +29,16 @@ pub fn for_archive(archive: &Path, sha256: &str) -> String {
     )
 }
 
+/// An archive (wheel or sdist) downloaded from a URL named directly
+/// (`name @ https://host/x-1.0.tar.gz`), with its sha256.
+pub fn for_archive_url(url: &str, sha256: &str) -> String {
+    format!(
+        "{{\"archive_info\": {{\"hash\": \"sha256={sha256}\", \"hashes\": {{\"sha256\": \
+         \"{sha256}\"}}}}, \"url\": \"{}\"}}",
+        json_escape(url)
+    )
+}
+
 /// A git checkout (`name @ git+https://host/repo@rev#subdirectory=sub`): the repository URL
 /// without the `git+` prefix, the commit it resolved to, the revision asked for.
 pub fn for_git(

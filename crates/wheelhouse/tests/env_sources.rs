@@ -5,6 +5,9 @@
 //! the reference for what gets recorded (`direct_url.json`, `freeze`).
 
 mod common_env;
+#[allow(dead_code)]
+#[path = "support/staff_cli.rs"]
+mod staff_cli;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -373,4 +376,61 @@ fn a_build_requirement_missing_from_the_wheelhouse_is_named() {
     let out = site.wheelhouse(&["install", "-p", env.to_str().unwrap(), "./proj"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("setuptools"), "{}", stderr(&out));
+}
+
+/// `name @ http://…` references: a wheel and a source archive fetched from a server on
+/// loopback, the wheel's `#sha256=` checked, both recorded with their URL as pip records them.
+#[test]
+fn wheels_and_archives_named_by_url_are_fetched_checked_and_recorded() {
+    let site = site_with_backends();
+    let served = site.path("served");
+    std::fs::create_dir_all(&served).unwrap();
+    let wheel = WheelSpec::pure("fromurl", "1.0").write(&served);
+    setuptools_project(&site.path("src/urlsdist-0.5"), "urlsdist", "0.5");
+    sdist(
+        &site.path("src/urlsdist-0.5"),
+        "urlsdist-0.5",
+        &served.join("urlsdist-0.5.tar.gz"),
+    );
+    let server = staff_cli::StaticServer::start(&served);
+    let sha = {
+        use sha2::Digest;
+        let bytes = std::fs::read(&wheel).unwrap();
+        sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let wheel_url = server.url("fromurl-1.0-py3-none-any.whl");
+    let env = site.venv("env");
+    let e = env.to_str().unwrap();
+    // A wrong hash: refused, nothing installed.
+    let before = contents(&env);
+    let out = site.wheelhouse(&[
+        "install",
+        "-p",
+        e,
+        &format!("fromurl @ {wheel_url}#sha256=00"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("does not match the sha256"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(contents(&env), before);
+    site.ok(&[
+        "install",
+        "-p",
+        e,
+        &format!("fromurl @ {wheel_url}#sha256={sha}"),
+        &format!("urlsdist @ {}", server.url("urlsdist-0.5.tar.gz")),
+    ]);
+    let frozen = site.ok(&["freeze", "-p", e]);
+    assert_eq!(frozen, pip_freeze(&site, &env));
+    assert!(
+        frozen.contains(&format!("fromurl @ {wheel_url}#sha256={sha}")),
+        "{frozen}"
+    );
+    assert!(frozen.contains("urlsdist @ http://127.0.0.1:"), "{frozen}");
 }
