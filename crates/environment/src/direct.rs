@@ -153,15 +153,18 @@ pub fn classify(text: &str, origin: &str, editable: bool) -> Result<Option<Direc
         }
         return Ok(None);
     };
+    // Looked up as written (`sub/../x.whl` needs `sub`), then made absolute with `..`
+    // resolved lexically, as pip's os.path.abspath records it.
+    let exists = path.exists();
     let path = std::path::absolute(&path).unwrap_or(path);
     let path = installer::paths::normalize(&path);
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    if path.is_dir() {
+    if exists && path.is_dir() {
         return Ok(Some(Direct::Source(request(SourceLocation::Directory(
             path,
         )))));
     }
-    if !path.exists() {
+    if !exists {
         return Err(Error::input(format!(
             "{origin}: {} does not exist. Check the path (a project directory, a wheel or a \
              source archive).",

@@ -4,7 +4,6 @@
 mod common_env;
 
 use std::path::Path;
-use std::time::Instant;
 
 use common_env::{site_packages, Site, WheelSpec};
 use serde_json::Value;
@@ -279,8 +278,10 @@ fn a_python_that_went_away() {
     assert_eq!(checks(&json), ["not-an-environment"], "{text}");
 }
 
+/// 35 packages with a dependency chain: every one is read and the chain is found intact. How
+/// fast is measured by the benchmarks, not here (a loaded CI machine is no stopwatch).
 #[test]
-fn fast_on_35_packages() {
+fn a_chain_of_35_packages_is_healthy() {
     let site = Site::new();
     let mut names = Vec::new();
     for i in 0..35 {
@@ -298,11 +299,7 @@ fn fast_on_35_packages() {
     let mut args = vec!["install", "-p", env.to_str().unwrap()];
     args.extend(names.iter().map(String::as_str));
     site.ok(&args);
-    let started = Instant::now();
     let (code, text, _) = doctor(&site, &env, &[]);
-    let elapsed = started.elapsed();
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("36 packages"), "{text}"); // and pip
-                                                     // Two runs (text and JSON), debug build: still well under a second each.
-    assert!(elapsed.as_millis() < 1000, "{elapsed:?}");
 }
