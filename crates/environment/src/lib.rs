@@ -20,6 +20,7 @@ mod search;
 mod seed;
 mod sources;
 mod stacks;
+mod sync;
 mod target;
 mod uninstall;
 mod wanted;
@@ -33,6 +34,7 @@ pub use search::{build_index, search_paths};
 pub use seed::{pip_wheel, seed_pip};
 pub use sources::{build_sources, BuiltSource, BuiltSources};
 pub use stacks::check_loaded_stack_dependents;
+pub use sync::{digest_file, sync, LockedWheel, SyncOptions, SyncReport, SEED};
 pub use target::{
     answer_cache, importable, importable_in_order, layout_for, own_distributions, short,
     target_environment, Target,

@@ -19,6 +19,7 @@
 //!   (a level that forced another version than the others).
 
 mod parse;
+mod paths;
 mod select;
 mod write;
 

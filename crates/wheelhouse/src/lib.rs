@@ -17,6 +17,7 @@ mod pyenv;
 mod serve;
 mod staff;
 mod staff_json;
+mod sync;
 mod wheel;
 
 use std::ffi::OsString;
@@ -107,6 +108,25 @@ enum Command {
         wheelhouse install -p $SLURM_TMPDIR/env --dry-run scipy\n  \
         wheelhouse install --upgrade numpy")]
     Install(pyenv::install::InstallArgs),
+    /// Install exactly what a lock file says, and remove what it does not name.
+    ///
+    /// Reads a PEP 751 lock (pylock.toml, from `wheelhouse lock`, `pip lock` or uv) and
+    /// installs, for the environment's Python and this node's CPU level (RSNT_ARCH), the
+    /// wheel each entry names: no resolution, every file checked against the lock's hash
+    /// before anything changes, nothing else chosen. Packages the lock does not name are
+    /// removed, except pip, setuptools and wheel. `install -r pylock.toml` does the same
+    /// without removing anything. A wrong hash, a missing file, a lock for another Python
+    /// or CPU level: an error naming the entry, and the environment unchanged.
+    ///
+    /// Exit codes: 0 done; 1 a file does not match its hash, or a module hides a locked
+    /// package; 2 bad or unusable lock, or no environment; 3 installation failed
+    /// (environment unchanged); 130 interrupted.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse lock -r requirements.txt            # on the login node\n  \
+        wheelhouse sync pylock.toml                    # the active environment\n  \
+        wheelhouse sync -p $SLURM_TMPDIR/env pylock.toml --dry-run\n  \
+        wheelhouse venv $SLURM_TMPDIR/env -r pylock.toml")]
+    Sync(sync::SyncArgs),
     /// Print the installed packages as requirements (`pip freeze` lines, +local included).
     Freeze(pyenv::inspect::FreezeArgs),
     /// List the installed packages (a table, or --format json).
@@ -310,6 +330,7 @@ fn dispatch(args: Vec<OsString>) -> i32 {
         Command::Index(index_args) => index::run(index_args),
         Command::Venv(a) => pyenv::venv::run(a),
         Command::Install(a) => pyenv::install::run(a),
+        Command::Sync(a) => sync::run(a),
         Command::Freeze(a) => pyenv::inspect::run_freeze(a),
         Command::List(a) => pyenv::inspect::run_list(a),
         Command::Uninstall(a) => pyenv::inspect::run_uninstall(a),
