@@ -95,7 +95,9 @@ pub fn sync(
     };
     for w in wheels {
         let installed = own.iter().find(|d| d.key == w.key);
-        if installed.is_some_and(|d| same_version(&d.version, &w.version) && d.direct_reference.is_none()) {
+        if installed
+            .is_some_and(|d| same_version(&d.version, &w.version) && d.direct_reference.is_none())
+        {
             report.unchanged += 1;
             continue;
         }
@@ -175,10 +177,7 @@ fn same_version(a: &str, b: &str) -> bool {
 /// The file must exist and match one of its hashes (the strongest we can compute).
 fn check_file(w: &LockedWheel) -> Result<(), Error> {
     let known = ["sha512", "sha384", "sha256"];
-    let Some((algo, want)) = known
-        .iter()
-        .find_map(|a| w.hashes.get(*a).map(|h| (*a, h)))
-    else {
+    let Some((algo, want)) = known.iter().find_map(|a| w.hashes.get(*a).map(|h| (*a, h))) else {
         return Err(Error::input(format!(
             "{}: the lock gives no sha256, sha384 or sha512 hash for {}; nothing was \
              installed. Make the lock again (`wheelhouse lock`).",

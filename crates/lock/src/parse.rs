@@ -16,10 +16,7 @@ impl Lock {
     /// (`packages[2] (numpy): wheels[0]: missing required key "hashes"`).
     pub fn parse(text: &str) -> Result<Lock> {
         let table: Table = text.parse().map_err(|e: toml::de::Error| {
-            LockError::new(
-                "",
-                format!("not valid TOML: {}", e.to_string().trim_end()),
-            )
+            LockError::new("", format!("not valid TOML: {}", e.to_string().trim_end()))
         })?;
         let lock_version = required_str(&table, "", "lock-version")?;
         let mut warnings = Vec::new();
@@ -98,7 +95,10 @@ fn package(p: &Table, i: usize) -> Result<Package> {
     let version = opt_str(p, &entry, "version")?;
     if let Some(v) = &version {
         pep440_rs::Version::from_str(v).map_err(|e| {
-            LockError::new(&entry, format!("version {v:?} is not a PEP 440 version: {e}"))
+            LockError::new(
+                &entry,
+                format!("version {v:?} is not a PEP 440 version: {e}"),
+            )
         })?;
     }
     let marker = opt_str(p, &entry, "marker")?;

@@ -191,10 +191,7 @@ pub fn level_of(w: &File) -> Option<String> {
     let from = w.path.as_deref().or(w.url.as_deref())?;
     let mut parts = from.rsplit(['/', '\\']);
     parts.next()?;
-    parts
-        .next()
-        .filter(|d| !d.is_empty())
-        .map(str::to_string)
+    parts.next().filter(|d| !d.is_empty()).map(str::to_string)
 }
 
 fn holds(marker: &str, target: &Target<'_>) -> bool {

@@ -20,7 +20,11 @@ impl Lock {
             line(&mut out, "extras", &list(&self.extras));
         }
         if !self.dependency_groups.is_empty() {
-            line(&mut out, "dependency-groups", &list(&self.dependency_groups));
+            line(
+                &mut out,
+                "dependency-groups",
+                &list(&self.dependency_groups),
+            );
         }
         if !self.default_groups.is_empty() {
             line(&mut out, "default-groups", &list(&self.default_groups));
@@ -155,8 +159,7 @@ fn s(text: &str) -> String {
 
 fn key(k: &str) -> String {
     if !k.is_empty()
-        && k
-            .bytes()
+        && k.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     {
         k.to_string()

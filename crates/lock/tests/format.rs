@@ -36,7 +36,10 @@ fn a_lock_as_pip_writes_it_is_read() {
         wheels[0].sha256(),
         Some("4721f391ed90541fddacab5acf947aa0d3dc7d27b2e1e8eda2be8970586c3274")
     );
-    assert_eq!(wheels[0].file_name(), Some("six-1.17.0-py2.py3-none-any.whl"));
+    assert_eq!(
+        wheels[0].file_name(),
+        Some("six-1.17.0-py2.py3-none-any.whl")
+    );
 }
 
 #[test]
@@ -44,7 +47,10 @@ fn bad_locks_are_named_by_entry() {
     assert!(err("lock-version = ").starts_with("not valid TOML"));
     let v2 = PIP_STYLE.replace("\"1.0\"", "\"2.0\"");
     let e = err(&v2);
-    assert!(e.starts_with("lock-version:") && e.contains("\"2.0\""), "{e}");
+    assert!(
+        e.starts_with("lock-version:") && e.contains("\"2.0\""),
+        "{e}"
+    );
     let e = err(&PIP_STYLE.replace("created-by = \"pip\"", ""));
     assert_eq!(e, "missing required key \"created-by\"");
     let e = err(&PIP_STYLE.replace("[packages.wheels.hashes]\n", "[packages.wheels.other]\n"));
@@ -53,12 +59,17 @@ fn bad_locks_are_named_by_entry() {
         "{e}"
     );
     let e = err(&PIP_STYLE.replace("version = \"1.17.0\"", "version = \"1.16\""));
-    assert!(e.contains("is version 1.17.0, but the entry says 1.16"), "{e}");
+    assert!(
+        e.contains("is version 1.17.0, but the entry says 1.16"),
+        "{e}"
+    );
     let e = err(&PIP_STYLE.replace("name = \"six\"", "name = \"Six\""));
     assert!(e.contains("not normalised"), "{e}");
     let e = err(&PIP_STYLE.replace("4721F3", "XYZ"));
     assert!(e.contains("not a hexadecimal digest"), "{e}");
-    let e = err(&format!("{PIP_STYLE}\n[packages.directory]\npath = \".\"\n"));
+    let e = err(&format!(
+        "{PIP_STYLE}\n[packages.directory]\npath = \".\"\n"
+    ));
     assert!(e.contains("one kind of source"), "{e}");
     let e = err("lock-version = \"1.0\"\ncreated-by = \"x\"\n");
     assert_eq!(e, "missing required key \"packages\"");
@@ -75,7 +86,9 @@ fn a_newer_minor_version_warns() {
 fn sample() -> Lock {
     let wheel = |dir: &str, sha: &str| File {
         name: Some("numpy-2.0+computecanada-cp311-cp311-linux_x86_64.whl".into()),
-        path: Some(format!("/wh/gentoo2023/{dir}/numpy-2.0+computecanada-cp311-cp311-linux_x86_64.whl")),
+        path: Some(format!(
+            "/wh/gentoo2023/{dir}/numpy-2.0+computecanada-cp311-cp311-linux_x86_64.whl"
+        )),
         size: Some(12),
         hashes: [("sha256".to_string(), sha.to_string())].into(),
         ..File::default()

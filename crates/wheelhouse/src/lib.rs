@@ -12,6 +12,7 @@ mod download;
 mod env_arg;
 mod file_args;
 mod index;
+mod lock;
 mod modules;
 mod pyenv;
 mod serve;
@@ -108,6 +109,26 @@ enum Command {
         wheelhouse install -p $SLURM_TMPDIR/env --dry-run scipy\n  \
         wheelhouse install --upgrade numpy")]
     Install(pyenv::install::InstallArgs),
+    /// Write a lock file (PEP 751 pylock.toml): the same versions for every Python and CPU level.
+    ///
+    /// Resolves the requirements (names, -r requirements.txt or pyproject.toml with --extra,
+    /// -c constraints) once per Python (--python, default the active environment's or the
+    /// loaded module's) and CPU level (--arch, default every level the wheelhouse has), with
+    /// the versions of the first as constraints for the others, so a job gets the same
+    /// versions on any node; a level or Python that cannot have them is named. Each entry lists
+    /// its wheel for every level (the level is the wheel's directory), with size and sha256.
+    /// `wheelhouse sync pylock.toml` and `install -r pylock.toml` install it; pip 26 can too
+    /// (`pip install -r pylock.toml`), taking the generic wheel. --format requirements writes
+    /// pinned lines with --hash, as `pip-compile --generate-hashes`.
+    ///
+    /// Exit codes: 0 written; 1 cannot resolve for a Python or level; 2 bad input; 3 cannot
+    /// write.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse lock -r requirements.txt\n  \
+        wheelhouse lock -r pyproject.toml --extra test --python 3.11 --python 3.12\n  \
+        wheelhouse lock numpy scipy --arch x86-64-v3 --arch x86-64-v4\n  \
+        wheelhouse lock -r requirements.in --format requirements -o requirements.txt")]
+    Lock(lock::LockArgs),
     /// Install exactly what a lock file says, and remove what it does not name.
     ///
     /// Reads a PEP 751 lock (pylock.toml, from `wheelhouse lock`, `pip lock` or uv) and
@@ -330,6 +351,7 @@ fn dispatch(args: Vec<OsString>) -> i32 {
         Command::Index(index_args) => index::run(index_args),
         Command::Venv(a) => pyenv::venv::run(a),
         Command::Install(a) => pyenv::install::run(a),
+        Command::Lock(a) => lock::run(a),
         Command::Sync(a) => sync::run(a),
         Command::Freeze(a) => pyenv::inspect::run_freeze(a),
         Command::List(a) => pyenv::inspect::run_list(a),

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use environment::{Event, LockedWheel, SyncOptions, Target};
 use site_config::{Environment, SiteConfig};
 
-
 /// Options of `wheelhouse sync`; the help text is on the subcommand.
 #[derive(clap::Args, Debug)]
 pub struct SyncArgs {
@@ -71,7 +70,7 @@ pub fn run(args: SyncArgs) -> i32 {
 pub(crate) fn is_lock(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
-        .is_some_and(lock::is_lock_file_name)
+        .is_some_and(::lock::is_lock_file_name)
 }
 
 /// Reads the lock, chooses its wheels for `target`, and installs them (`exact`: and removes
@@ -119,7 +118,10 @@ pub(crate) fn install_lock(
             outln!("{prefix}Removed {}", report.removed.join(" "));
         }
         if !report.installed.is_empty() {
-            outln!("{prefix}Successfully installed {}", names(&report.installed));
+            outln!(
+                "{prefix}Successfully installed {}",
+                names(&report.installed)
+            );
         } else if report.removed.is_empty() {
             outln!(
                 "{prefix}Nothing to do: the environment matches {} ({} packages)",
@@ -142,7 +144,7 @@ pub(crate) fn locked_wheels(
     let text = std::fs::read_to_string(lock_path).map_err(|e| {
         environment::Error::input(format!("cannot read the lock file {shown}: {e}"))
     })?;
-    let lock = lock::Lock::parse(&text)
+    let lock = ::lock::Lock::parse(&text)
         .map_err(|e| environment::Error::input(format!("{shown}: {e}; nothing was installed")))?;
     for w in &lock.warnings {
         errln!("warning: {shown}: {w}");
@@ -151,13 +153,11 @@ pub(crate) fn locked_wheels(
         .pip_install_options()
         .map_err(|e| environment::Error::input(e.to_string()))?;
     let it = &target.interpreter;
-    let tags = wheel_name::TagPriority::new(
-        &it.tag_target(),
-        allow_manylinux || config.allow_manylinux,
-    );
+    let tags =
+        wheel_name::TagPriority::new(&it.tag_target(), allow_manylinux || config.allow_manylinux);
     let python = it.markers.python_full_version().version.clone();
     let selection = lock
-        .select(&lock::Target {
+        .select(&::lock::Target {
             markers: &it.markers,
             python,
             tags: &tags,
@@ -197,7 +197,7 @@ pub(crate) fn locked_wheels(
         .collect()
 }
 
-fn wheel_version(w: &lock::File) -> Option<String> {
+fn wheel_version(w: &::lock::File) -> Option<String> {
     let parsed = wheel_name::WheelFilename::parse(w.file_name()?).ok()?;
     Some(parsed.version_text().to_string())
 }

@@ -109,7 +109,11 @@ pub fn run(args: InstallArgs) -> i32 {
     }
     // --no-cache means nothing kept between commands, the interpreter's answer included.
     let answers = args.cache.answers(&site);
-    if args.requirement_files.iter().any(|f| crate::sync::is_lock(f)) {
+    if args
+        .requirement_files
+        .iter()
+        .any(|f| crate::sync::is_lock(f))
+    {
         return install_from_lock(&site, &args, answers.as_ref());
     }
     let result =
