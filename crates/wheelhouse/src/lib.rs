@@ -11,6 +11,7 @@ mod doctor;
 mod download;
 mod env_arg;
 mod file_args;
+mod freeze_lock;
 mod index;
 mod lock;
 mod modules;

@@ -312,3 +312,36 @@ fn requirements_format_has_hash_lines() {
     );
     assert_eq!(ls.level_of_fastlib(&env), "x86-64-v4");
 }
+
+#[test]
+fn freeze_prints_the_wheelhouse_files_hashes_and_a_lock_that_syncs() {
+    let ls = LockSite::new();
+    let env = ls.venv("env");
+    ls.ok("x86-64-v4", &["install", "-p", s(&env), "app"]);
+    let hashed = ls.ok("x86-64-v4", &["freeze", "-p", s(&env), "--hashes"]);
+    let v4_file = std::fs::read_dir(&ls.v4)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let v4_sha = environment::digest_file("sha256", &v4_file).unwrap();
+    assert!(
+        hashed.contains(&format!("fastlib==1.0 \\\n    --hash=sha256:{v4_sha}\n")),
+        "{hashed}"
+    );
+    // As a lock: syncing another environment from it gives the same packages.
+    let lock_path = ls.site.path("pylock.toml");
+    let text = ls.ok(
+        "x86-64-v4",
+        &["freeze", "-p", s(&env), "--format", "pylock"],
+    );
+    std::fs::write(&lock_path, &text).unwrap();
+    let other = ls.venv("other");
+    ls.ok("x86-64-v4", &["sync", "-p", s(&other), s(&lock_path)]);
+    assert_eq!(ls.level_of_fastlib(&other), "x86-64-v4");
+    assert_eq!(
+        ls.ok("generic", &["freeze", "-p", s(&other)]),
+        "app==1.0\nfastlib==1.0\n"
+    );
+}
