@@ -345,3 +345,49 @@ fn freeze_prints_the_wheelhouse_files_hashes_and_a_lock_that_syncs() {
         "app==1.0\nfastlib==1.0\n"
     );
 }
+
+#[test]
+fn doctor_compares_the_environment_with_its_lock() {
+    let ls = LockSite::new();
+    let lock_path = ls.site.path("pylock.toml");
+    ls.ok("x86-64-v3", &["lock", "app", "-o", s(&lock_path)]);
+    let env = ls.venv("env");
+    // Beside the environment: a hint.
+    let out = ls.run("x86-64-v3", &["doctor", "-p", s(&env)]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("wheelhouse doctor --lock"), "{text}");
+    // Nothing installed yet: missing; then synced: healthy; then an extra and a changed file.
+    let doctor = |level: &str| {
+        let out = ls.run(level, &["doctor", "-p", s(&env), "--lock", s(&lock_path)]);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, text) = doctor("x86-64-v3");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("lock-missing") && text.contains("app 1.0"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("wheelhouse sync -p")), "{text}");
+    ls.ok("x86-64-v3", &["sync", "-p", s(&env), s(&lock_path)]);
+    let (code, text) = doctor("x86-64-v3");
+    assert!(!text.contains("lock-"), "{text}");
+    let _ = code;
+    ls.ok("generic", &["install", "-p", s(&env), "extra"]);
+    let v3_file = std::fs::read_dir(&ls.site.v3)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::write(&v3_file, b"not the locked wheel").unwrap();
+    let (code, text) = doctor("x86-64-v3");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("lock-extra") && text.contains("extra 1.0"),
+        "{text}"
+    );
+    assert!(text.contains("lock-file-changed"), "{text}");
+}
