@@ -110,7 +110,7 @@ enum Command {
         wheelhouse install -p $SLURM_TMPDIR/env --dry-run scipy\n  \
         wheelhouse install --upgrade numpy")]
     Install(pyenv::install::InstallArgs),
-    /// Write a lock file (PEP 751 pylock.toml): the same versions for every Python and CPU level.
+    /// Write a PEP 751 lock file (pylock.toml) for every Python and CPU level.
     ///
     /// Resolves the requirements (names, -r requirements.txt or pyproject.toml with --extra,
     /// -c constraints) once per Python (--python, default the active environment's or the
@@ -118,9 +118,10 @@ enum Command {
     /// the versions of the first as constraints for the others, so a job gets the same
     /// versions on any node; a level or Python that cannot have them is named. Each entry lists
     /// its wheel for every level (the level is the wheel's directory), with size and sha256.
-    /// `wheelhouse sync pylock.toml` and `install -r pylock.toml` install it; pip 26 can too
-    /// (`pip install -r pylock.toml`), taking the generic wheel. --format requirements writes
-    /// pinned lines with --hash, as `pip-compile --generate-hashes`.
+    /// `wheelhouse sync pylock.toml` and `install -r pylock.toml` install it, each node its
+    /// own level's file; pip 26 can too (`pip install -r pylock.toml`), but knows no CPU
+    /// levels: it takes the best-tagged wheel (the lowest level's). --format requirements
+    /// writes pinned lines with --hash, as `pip-compile --generate-hashes`.
     ///
     /// Exit codes: 0 written; 1 cannot resolve for a Python or level; 2 bad input; 3 cannot
     /// write.
