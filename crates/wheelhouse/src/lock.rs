@@ -35,7 +35,7 @@ pub struct LockArgs {
     #[arg(long = "python", value_name = "PYTHON")]
     pythons: Vec<String>,
     /// Lock for this CPU level (x86-64-v3, generic); may be repeated [default: every level
-    /// the wheelhouse has]
+    /// the wheelhouse has, generic being part of each]
     #[arg(long = "arch", value_name = "LEVEL")]
     arches: Vec<String>,
     /// Where to write [default: pylock.toml; requirements: standard output]; `-` is
@@ -292,12 +292,18 @@ fn levels(site: &SiteConfig, paths: &[PathBuf], asked: &[String]) -> Result<Vec<
         }
         return Ok(asked.to_vec());
     }
-    Ok(site
+    // `generic` holds what every level shares: a level of its own only where the wheelhouse
+    // has no other (no node of a split wheelhouse runs on generic alone).
+    let levels: Vec<String> = site
         .architectures()
         .iter()
         .filter(|a| present.contains(**a))
         .map(|a| a.to_string())
-        .collect())
+        .collect();
+    if levels.iter().any(|l| l != "generic") {
+        return Ok(levels.into_iter().filter(|l| l != "generic").collect());
+    }
+    Ok(levels)
 }
 
 /// A level's directories: its own first, then generic and those that are no level.

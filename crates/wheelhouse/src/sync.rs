@@ -145,7 +145,7 @@ pub(crate) fn locked_wheels(
         environment::Error::input(format!("cannot read the lock file {shown}: {e}"))
     })?;
     let lock = ::lock::Lock::parse(&text)
-        .map_err(|e| environment::Error::input(format!("{shown}: {e}; nothing was installed")))?;
+        .map_err(|e| environment::Error::input(nothing_installed(format!("{shown}: {e}"))))?;
     for w in &lock.warnings {
         errln!("warning: {shown}: {w}");
     }
@@ -164,7 +164,7 @@ pub(crate) fn locked_wheels(
             level: site.current_arch.as_deref(),
             known_levels: site.architectures(),
         })
-        .map_err(|e| environment::Error::input(format!("{shown}: {e}; nothing was installed")))?;
+        .map_err(|e| environment::Error::input(nothing_installed(format!("{shown}: {e}"))))?;
     let lock_dir = lock_path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -178,9 +178,9 @@ pub(crate) fn locked_wheels(
             let path: PathBuf = lock
                 .local_path(&s.wheel, lock_dir, wheelhouse_now)
                 .map_err(|why| {
-                    environment::Error::input(format!(
-                        "{shown}: {entry}: the wheel {why}; nothing was installed"
-                    ))
+                    environment::Error::input(nothing_installed(format!(
+                        "{shown}: {entry}: the wheel {why}"
+                    )))
                 })?;
             let version = match &s.version {
                 Some(v) => v.clone(),
@@ -200,4 +200,14 @@ pub(crate) fn locked_wheels(
 fn wheel_version(w: &::lock::File) -> Option<String> {
     let parsed = wheel_name::WheelFilename::parse(w.file_name()?).ok()?;
     Some(parsed.version_text().to_string())
+}
+
+/// A lock error's paragraph, ending with what happened to the environment.
+fn nothing_installed(message: String) -> String {
+    let message = message.trim_end();
+    if message.ends_with('.') {
+        format!("{message} Nothing was installed.")
+    } else {
+        format!("{message}. Nothing was installed.")
+    }
 }

@@ -9,7 +9,7 @@ use std::process::Output;
 
 use common_env::{pip26_wheel, site_packages, stderr, tree, Site, WheelSpec};
 
-const LEVELS: [&str; 3] = ["generic", "x86-64-v3", "x86-64-v4"];
+const LEVELS: [&str; 2] = ["x86-64-v3", "x86-64-v4"];
 
 /// The site: the wheelhouse layout under $WHEELHOUSE (no pip configuration), `app` needing
 /// `fastlib`, whose 1.0 is built three times: pure in generic, and one binary file per level
@@ -104,9 +104,9 @@ fn lock_then_sync_gives_the_locked_versions_and_each_levels_file() {
     let lock::Source::Files { wheels, .. } = &fast.source else {
         panic!("{text}")
     };
-    // generic first (what a tool without levels takes), then one file per level.
+    // One file per level, the lowest first (what a tool without levels takes).
     let dirs: Vec<String> = wheels.iter().map(|w| lock::level_of(w).unwrap()).collect();
-    assert_eq!(dirs, ["generic", "x86-64-v3", "x86-64-v4"], "{text}");
+    assert_eq!(dirs, LEVELS, "{text}");
     assert!(wheels
         .iter()
         .all(|w| w.sha256().is_some() && w.size.is_some()));
@@ -161,7 +161,10 @@ fn a_bad_lock_changes_nothing_and_names_the_entry() {
     let lock::Source::Files { wheels, .. } = &lock.packages[fast].source else {
         panic!()
     };
-    let v3_sha = wheels[1].sha256().unwrap();
+    let v3 = wheels
+        .iter()
+        .find(|w| lock::level_of(w).unwrap() == "x86-64-v3");
+    let v3_sha = v3.unwrap().sha256().unwrap();
     let wrong = good.replace(v3_sha, &"0".repeat(64));
     fails(
         &wrong,
@@ -190,7 +193,7 @@ fn a_bad_lock_changes_nothing_and_names_the_entry() {
             "name = \"fastlib\"\n",
             "name = \"fastlib\"\nrequires-python = \">=3.99\"\n",
         ),
-        "generic",
+        "x86-64-v3",
         2,
         &[&format!("packages[{fast}] (fastlib)"), "another Python"],
     );
@@ -212,17 +215,8 @@ fn a_bad_lock_changes_nothing_and_names_the_entry() {
             "cannot read the wheel",
         ],
     );
-    // A level the lock was not made for.
-    std::fs::write(&lock_path, &good).unwrap();
-    fails(
-        &good.replace(
-            "levels = [\"generic\", \"x86-64-v3\", \"x86-64-v4\"]",
-            "levels = [\"generic\"]",
-        ),
-        "x86-64-v3",
-        2,
-        &["--arch x86-64-v3"],
-    );
+    // A node of a level the lock was not made for.
+    fails(&good, "generic", 2, &["--arch generic"]);
 }
 
 #[test]
@@ -301,7 +295,7 @@ fn requirements_format_has_hash_lines() {
     let ls = LockSite::new();
     let out = ls.ok("x86-64-v3", &["lock", "app", "--format", "requirements"]);
     assert!(out.contains("app==1.0 \\\n    --hash=sha256:"), "{out}");
-    assert_eq!(out.matches("--hash=sha256:").count(), 4, "{out}");
+    assert_eq!(out.matches("--hash=sha256:").count(), 3, "{out}");
     // pip's hash-checking mode accepts it.
     let reqs = ls.site.path("requirements.txt");
     std::fs::write(&reqs, &out).unwrap();
@@ -370,7 +364,7 @@ fn doctor_compares_the_environment_with_its_lock() {
         text.contains("lock-missing") && text.contains("app 1.0"),
         "{text}"
     );
-    assert!(text.contains(&format!("wheelhouse sync -p")), "{text}");
+    assert!(text.contains("wheelhouse sync -p"), "{text}");
     ls.ok("x86-64-v3", &["sync", "-p", s(&env), s(&lock_path)]);
     let (code, text) = doctor("x86-64-v3");
     assert!(!text.contains("lock-"), "{text}");
@@ -390,4 +384,48 @@ fn doctor_compares_the_environment_with_its_lock() {
         "{text}"
     );
     assert!(text.contains("lock-file-changed"), "{text}");
+}
+
+#[test]
+fn a_level_that_cannot_have_the_version_gets_its_own_entry() {
+    let ls = LockSite::new();
+    let tag = format!("{0}-{0}-linux_x86_64", ls.cp);
+    WheelSpec::pure("tool", "1.0")
+        .requires("forced")
+        .write(&ls.site.generic);
+    // x86-64-v4 has only the older build.
+    for (dir, version) in [(&ls.site.v3, "2.0"), (&ls.v4, "1.0")] {
+        WheelSpec::pure("forced", version).tag(&tag).write(dir);
+    }
+    let lock_path = ls.site.path("pylock.toml");
+    let out = ls.run("x86-64-v3", &["lock", "tool", "-o", s(&lock_path)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let note = stderr(&out);
+    assert!(
+        note.contains("on x86-64-v4 cannot have the same versions")
+            && note.contains("forced 1.0 (elsewhere 2.0)"),
+        "{note}"
+    );
+    let text = std::fs::read_to_string(&lock_path).unwrap();
+    let lock = lock::Lock::parse(&text).unwrap();
+    let forced: Vec<(String, Vec<String>)> = lock
+        .packages
+        .iter()
+        .filter(|p| p.name == "forced")
+        .map(|p| (p.version.clone().unwrap(), p.levels.clone()))
+        .collect();
+    assert_eq!(
+        forced,
+        [
+            ("1.0".to_string(), vec!["x86-64-v4".to_string()]),
+            ("2.0".to_string(), vec!["x86-64-v3".to_string()])
+        ],
+        "{text}"
+    );
+    for (level, version) in [("x86-64-v3", "2.0"), ("x86-64-v4", "1.0")] {
+        let env = ls.venv(&format!("env-{level}"));
+        ls.ok(level, &["sync", "-p", s(&env), s(&lock_path)]);
+        let freeze = ls.ok(level, &["freeze", "-p", s(&env)]);
+        assert_eq!(freeze, format!("forced=={version}\ntool==1.0\n"), "{level}");
+    }
 }
