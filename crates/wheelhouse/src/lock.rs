@@ -116,6 +116,7 @@ fn lock(args: &LockArgs) -> Result<(), Error> {
     }
     let levels = levels(&site, &paths, &args.arches)?;
     let allow_manylinux = args.allow_manylinux || config.allow_manylinux;
+    let pre = args.pre || config.pre || wanted.pre;
     let mut results: Vec<Resolved> = Vec::new();
     for it in &interpreters {
         for level in levels
@@ -125,50 +126,9 @@ fn lock(args: &LockArgs) -> Result<(), Error> {
         {
             let level_paths = paths_for(&site, &paths, level.map(String::as_str));
             let index = environment::build_index(&site, level_paths, it, allow_manylinux, &[]);
-            let pins: Vec<Requirement> = results
-                .first()
-                .map(|first| {
-                    first
-                        .chosen
-                        .iter()
-                        .filter_map(|(k, (v, _))| Requirement::from_str(&format!("{k}=={v}")).ok())
-                        .collect()
-                })
-                .unwrap_or_default();
-            let resolve = |pins: &[Requirement]| {
-                let mut constraints = wanted.constraints.clone();
-                constraints.extend(pins.iter().cloned());
-                let request = Request {
-                    requirements: wanted.requirements.clone(),
-                    constraints,
-                    markers: it.markers.clone(),
-                    python_version: it.markers.python_full_version().version.clone(),
-                    installed: HashMap::new(),
-                    upgrade: Upgrade::None,
-                    force_reinstall: false,
-                    no_deps: false,
-                    pre: args.pre || config.pre || wanted.pre,
-                    conflict_advice: None,
-                };
-                resolver::resolve(&request, &index)
-            };
-            let combo = describe(it, level);
-            let resolution = match resolve(&pins) {
-                Ok(r) => r,
-                Err(_) if !pins.is_empty() => resolve(&[])
-                    .map_err(|e| Error::resolution(format!("for {combo}: {}", e.message)))?,
-                Err(e) => return Err(Error::resolution(format!("for {combo}: {}", e.message))),
-            };
-            let chosen = resolution
-                .packages
-                .iter()
-                .filter_map(|p| match &p.source {
-                    Source::Wheel(path) => {
-                        Some((p.key.clone(), (p.version.to_string(), path.clone())))
-                    }
-                    Source::Installed => None,
-                })
-                .collect();
+            let pins = results.first().map(pins_of).unwrap_or_default();
+            let chosen = resolve_one(&wanted, it, &index, &pins, pre)
+                .map_err(|m| Error::resolution(format!("for {}: {m}", describe(it, level))))?;
             results.push(Resolved {
                 python: python_of(it),
                 level: level.cloned(),
@@ -179,6 +139,55 @@ fn lock(args: &LockArgs) -> Result<(), Error> {
     report_differences(&results, args.quiet);
     let lock = build_lock(&site, &interpreters, &levels, &results)?;
     write(args, &lock, &levels, &interpreters)
+}
+
+/// The first resolution's versions, as constraints for the others.
+fn pins_of(first: &Resolved) -> Vec<Requirement> {
+    first
+        .chosen
+        .iter()
+        .filter_map(|(k, (v, _))| Requirement::from_str(&format!("{k}=={v}")).ok())
+        .collect()
+}
+
+/// Resolves for one Python and level: with the pins when they fit, else freely.
+fn resolve_one(
+    wanted: &environment::Wanted,
+    it: &Interpreter,
+    index: &resolver::Index,
+    pins: &[Requirement],
+    pre: bool,
+) -> Result<BTreeMap<String, (String, PathBuf)>, String> {
+    let resolve = |pins: &[Requirement]| {
+        let mut constraints = wanted.constraints.clone();
+        constraints.extend(pins.iter().cloned());
+        let request = Request {
+            requirements: wanted.requirements.clone(),
+            constraints,
+            markers: it.markers.clone(),
+            python_version: it.markers.python_full_version().version.clone(),
+            installed: HashMap::new(),
+            upgrade: Upgrade::None,
+            force_reinstall: false,
+            no_deps: false,
+            pre,
+            conflict_advice: None,
+        };
+        resolver::resolve(&request, index)
+    };
+    let resolution = match resolve(pins) {
+        Ok(r) => r,
+        Err(_) if !pins.is_empty() => resolve(&[]).map_err(|e| e.message)?,
+        Err(e) => return Err(e.message),
+    };
+    Ok(resolution
+        .packages
+        .iter()
+        .filter_map(|p| match &p.source {
+            Source::Wheel(path) => Some((p.key.clone(), (p.version.to_string(), path.clone()))),
+            Source::Installed => None,
+        })
+        .collect())
 }
 
 /// Command-line requirements, and the optional dependencies `--extra` names from each
@@ -405,43 +414,7 @@ fn build_lock(
                         .collect::<Vec<_>>()
                         .join(" or ")
                 });
-            let mut files = Vec::new();
-            let mut wheels: Vec<PathBuf> = wheels.into_iter().collect();
-            // generic (and non-level) wheels first: what a tool that knows no levels takes.
-            wheels.sort_by_key(|w| {
-                let level = w
-                    .parent()
-                    .map(site_config::arch_of_search_path)
-                    .unwrap_or_default();
-                (
-                    levels
-                        .iter()
-                        .position(|l| *l == level && l != "generic")
-                        .map_or(0, |i| i + 1),
-                    w.clone(),
-                )
-            });
-            for w in wheels {
-                let (sha, size) = match digests.get(&w) {
-                    Some(d) => d.clone(),
-                    None => {
-                        let sha = environment::digest_file("sha256", &w).map_err(|e| {
-                            Error::input(format!("cannot read {}: {e}", w.display()))
-                        })?;
-                        let size = std::fs::metadata(&w).map(|m| m.len()).unwrap_or(0);
-                        digests.insert(w.clone(), (sha.clone(), size));
-                        (sha, size)
-                    }
-                };
-                let absolute = std::path::absolute(&w).unwrap_or(w.clone());
-                files.push(::lock::File {
-                    name: w.file_name().map(|n| n.to_string_lossy().into_owned()),
-                    path: Some(absolute.display().to_string()),
-                    size: Some(size),
-                    hashes: [("sha256".to_string(), sha)].into(),
-                    ..::lock::File::default()
-                });
-            }
+            let files = wheel_files(wheels, levels, &mut digests)?;
             packages.push(::lock::Package {
                 name: key.clone(),
                 version: Some(version.clone()),
@@ -480,6 +453,52 @@ fn build_lock(
         levels: levels.to_vec(),
         ..::lock::Lock::default()
     })
+}
+
+/// The locked files of one entry, the lowest level first (what a tool that knows no levels
+/// takes), each with its size and sha256 (computed once per file).
+fn wheel_files(
+    wheels: BTreeSet<PathBuf>,
+    levels: &[String],
+    digests: &mut HashMap<PathBuf, (String, u64)>,
+) -> Result<Vec<::lock::File>, Error> {
+    let mut files = Vec::new();
+    let mut wheels: Vec<PathBuf> = wheels.into_iter().collect();
+    // generic (and non-level) wheels first: what a tool that knows no levels takes.
+    wheels.sort_by_key(|w| {
+        let level = w
+            .parent()
+            .map(site_config::arch_of_search_path)
+            .unwrap_or_default();
+        (
+            levels
+                .iter()
+                .position(|l| *l == level && l != "generic")
+                .map_or(0, |i| i + 1),
+            w.clone(),
+        )
+    });
+    for w in wheels {
+        let (sha, size) = match digests.get(&w) {
+            Some(d) => d.clone(),
+            None => {
+                let sha = environment::digest_file("sha256", &w)
+                    .map_err(|e| Error::input(format!("cannot read {}: {e}", w.display())))?;
+                let size = std::fs::metadata(&w).map(|m| m.len()).unwrap_or(0);
+                digests.insert(w.clone(), (sha.clone(), size));
+                (sha, size)
+            }
+        };
+        let absolute = std::path::absolute(&w).unwrap_or(w.clone());
+        files.push(::lock::File {
+            name: w.file_name().map(|n| n.to_string_lossy().into_owned()),
+            path: Some(absolute.display().to_string()),
+            size: Some(size),
+            hashes: [("sha256".to_string(), sha)].into(),
+            ..::lock::File::default()
+        });
+    }
+    Ok(files)
 }
 
 fn write(
