@@ -429,3 +429,35 @@ fn a_level_that_cannot_have_the_version_gets_its_own_entry() {
         assert_eq!(freeze, format!("forced=={version}\ntool==1.0\n"), "{level}");
     }
 }
+
+#[test]
+fn a_lock_made_by_uv_installs_with_ours() {
+    let ls = LockSite::new();
+    let uv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/envtools/bin/uv");
+    let reqs = ls.site.path("req.in");
+    std::fs::write(&reqs, "app\n").unwrap();
+    let uv_lock = ls.site.path("uv/pylock.toml");
+    std::fs::create_dir_all(uv_lock.parent().unwrap()).unwrap();
+    let version = &ls.site.python_version;
+    let major_minor: Vec<&str> = version.split('.').take(2).collect();
+    let out = ls
+        .site
+        .command(&uv)
+        .env_remove("PIP_CONFIG_FILE")
+        .env("UV_CACHE_DIR", ls.site.path("uv-cache"))
+        .args(["pip", "compile", "--quiet", "--no-index", "--find-links"])
+        .arg(&ls.site.generic)
+        .arg(&reqs)
+        .arg("-o")
+        .arg(&uv_lock)
+        .args(["--python-version", &major_minor.join(".")])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "uv pip compile: {}", stderr(&out));
+    let env = ls.venv("env");
+    ls.ok("x86-64-v3", &["sync", "-p", s(&env), s(&uv_lock)]);
+    assert_eq!(
+        ls.ok("generic", &["freeze", "-p", s(&env)]),
+        "app==1.0\nfastlib==1.0\n"
+    );
+}
