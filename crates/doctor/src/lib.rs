@@ -20,6 +20,7 @@
 
 mod environment;
 mod fs;
+mod lock_check;
 mod packages;
 mod session;
 
@@ -73,6 +74,31 @@ impl Report {
             "notes": self.notes,
         })
     }
+}
+
+/// [`diagnose`], then what differs between the environment and the lock file `lock`; without
+/// one, a note when a `pylock.toml` sits beside the environment.
+pub fn diagnose_with_lock(site: &SiteConfig, env: Option<&Path>, lock: Option<&Path>) -> Report {
+    let mut report = diagnose(site, env);
+    let Some(info) = &report.environment else {
+        return report;
+    };
+    match lock {
+        Some(lock) => {
+            let dists = packages::installed(site, info);
+            lock_check::check(site, info, &dists.own, lock, &mut report.findings);
+        }
+        None => {
+            if let Some(found) = lock_check::beside(info) {
+                report.notes.push(format!(
+                    "a lock file is beside this environment: `wheelhouse doctor --lock {}` \
+                     compares them",
+                    shown(&found)
+                ));
+            }
+        }
+    }
+    report
 }
 
 /// Examines the session (`site`: the environment variables) and the environment at `env`, or

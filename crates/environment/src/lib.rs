@@ -21,6 +21,7 @@ mod search;
 mod seed;
 mod sources;
 mod stacks;
+mod sync;
 mod target;
 mod uninstall;
 mod wanted;
@@ -36,6 +37,7 @@ pub use search::{build_index, search_paths};
 pub use seed::{pip_wheel, seed_pip};
 pub use sources::{build_sources, prepare as prepare_sources, BuiltSource, BuiltSources};
 pub use stacks::check_loaded_stack_dependents;
+pub use sync::{digest_file, sync, LockedWheel, SyncOptions, SyncReport, SEED};
 pub use target::{
     answer_cache, importable, importable_in_order, layout_for, own_distributions, short,
     target_environment, Target,

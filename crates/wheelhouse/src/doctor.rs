@@ -20,6 +20,10 @@ pub struct DoctorArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// Also compare the environment with this lock file (pylock.toml): missing, extra,
+    /// other versions, locked wheels changed on disk
+    #[arg(long, value_name = "FILE")]
+    lock: Option<PathBuf>,
 }
 
 pub fn run(args: DoctorArgs) -> i32 {
@@ -34,7 +38,7 @@ pub fn run(args: DoctorArgs) -> i32 {
         Some(Ok(root)) => Some(root.as_path()),
         _ => args.env.as_deref(),
     };
-    let mut report = doctor::diagnose(&site, env);
+    let mut report = doctor::diagnose_with_lock(&site, env, args.lock.as_deref());
     if let Some(Err(message)) = &checked {
         for f in &mut report.findings {
             if f.check == "not-an-environment" {

@@ -11,12 +11,15 @@ mod doctor;
 mod download;
 mod env_arg;
 mod file_args;
+mod freeze_lock;
 mod index;
+mod lock;
 mod modules;
 mod pyenv;
 mod serve;
 mod staff;
 mod staff_json;
+mod sync;
 mod wheel;
 
 use std::ffi::OsString;
@@ -107,6 +110,46 @@ enum Command {
         wheelhouse install -p $SLURM_TMPDIR/env --dry-run scipy\n  \
         wheelhouse install --upgrade numpy")]
     Install(pyenv::install::InstallArgs),
+    /// Write a PEP 751 lock file (pylock.toml) for every Python and CPU level.
+    ///
+    /// Resolves the requirements (names, -r requirements.txt or pyproject.toml with --extra,
+    /// -c constraints) once per Python (--python, default the active environment's or the
+    /// loaded module's) and CPU level (--arch, default every level the wheelhouse has), with
+    /// the versions of the first as constraints for the others, so a job gets the same
+    /// versions on any node; a level or Python that cannot have them is named. Each entry lists
+    /// its wheel for every level (the level is the wheel's directory), with size and sha256.
+    /// `wheelhouse sync pylock.toml` and `install -r pylock.toml` install it, each node its
+    /// own level's file; pip 26 can too (`pip install -r pylock.toml`), but knows no CPU
+    /// levels: it takes the best-tagged wheel (the lowest level's). --format requirements
+    /// writes pinned lines with --hash, as `pip-compile --generate-hashes`.
+    ///
+    /// Exit codes: 0 written; 1 cannot resolve for a Python or level; 2 bad input; 3 cannot
+    /// write.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse lock -r requirements.txt\n  \
+        wheelhouse lock -r pyproject.toml --extra test --python 3.11 --python 3.12\n  \
+        wheelhouse lock numpy scipy --arch x86-64-v3 --arch x86-64-v4\n  \
+        wheelhouse lock -r requirements.in --format requirements -o requirements.txt")]
+    Lock(lock::LockArgs),
+    /// Install exactly what a lock file says, and remove what it does not name.
+    ///
+    /// Reads a PEP 751 lock (pylock.toml, from `wheelhouse lock`, `pip lock` or uv) and
+    /// installs, for the environment's Python and this node's CPU level (RSNT_ARCH), the
+    /// wheel each entry names: no resolution, every file checked against the lock's hash
+    /// before anything changes, nothing else chosen. Packages the lock does not name are
+    /// removed, except pip, setuptools and wheel. `install -r pylock.toml` does the same
+    /// without removing anything. A wrong hash, a missing file, a lock for another Python
+    /// or CPU level: an error naming the entry, and the environment unchanged.
+    ///
+    /// Exit codes: 0 done; 1 a file does not match its hash, or a module hides a locked
+    /// package; 2 bad or unusable lock, or no environment; 3 installation failed
+    /// (environment unchanged); 130 interrupted.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse lock -r requirements.txt            # on the login node\n  \
+        wheelhouse sync pylock.toml                    # the active environment\n  \
+        wheelhouse sync -p $SLURM_TMPDIR/env pylock.toml --dry-run\n  \
+        wheelhouse venv $SLURM_TMPDIR/env -r pylock.toml")]
+    Sync(sync::SyncArgs),
     /// Print the installed packages as requirements (`pip freeze` lines, +local included).
     Freeze(pyenv::inspect::FreezeArgs),
     /// List the installed packages (a table, or --format json).
@@ -310,6 +353,8 @@ fn dispatch(args: Vec<OsString>) -> i32 {
         Command::Index(index_args) => index::run(index_args),
         Command::Venv(a) => pyenv::venv::run(a),
         Command::Install(a) => pyenv::install::run(a),
+        Command::Lock(a) => lock::run(a),
+        Command::Sync(a) => sync::run(a),
         Command::Freeze(a) => pyenv::inspect::run_freeze(a),
         Command::List(a) => pyenv::inspect::run_list(a),
         Command::Uninstall(a) => pyenv::inspect::run_uninstall(a),

@@ -247,3 +247,66 @@ wheelhouse doctor --format json > doctor.json || echo broken-exit=$?
         "{json}"
     );
 }
+
+/// "Lock on the login node, sync on every node": the README's job script. Both nodes get
+/// exactly the locked versions, each from its own disk.
+#[test]
+fn lock_on_the_login_node_sync_on_every_node() {
+    let site = Site::new();
+    let job = Job::new(&site, "lock");
+    job.file("requirements.txt", "python-dateutil\n");
+    let lock = job.dir.join("pylock.toml");
+    let out = site.wheelhouse(&[
+        "lock",
+        "-r",
+        job.dir.join("requirements.txt").to_str().unwrap(),
+        "-o",
+        lock.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let locked = lock::Lock::parse(&std::fs::read_to_string(&lock).unwrap()).unwrap();
+    let mut versions: Vec<String> = locked
+        .packages
+        .iter()
+        .map(|p| format!("{}=={}", p.name, p.version.clone().unwrap()))
+        .collect();
+    versions.sort();
+    let (code, log) = job.submit(
+        "#!/bin/bash
+#SBATCH --nodes=2
+#SBATCH --ntasks=2
+#SBATCH --mem-per-cpu=2000M
+set -e
+srun --ntasks $SLURM_NNODES --tasks-per-node=1 wheelhouse venv $SLURM_TMPDIR/env -r pylock.toml
+srun --ntasks $SLURM_NNODES --tasks-per-node=1 bash -c \
+  'echo \"$SLURMD_NODENAME froze $($SLURM_TMPDIR/env/bin/python -m pip freeze | sort | tr \"\\n\" \" \")\"'
+",
+        &[],
+    );
+    assert_eq!(code, 0, "{log}");
+    for node in ["node1", "node2"] {
+        let line = log
+            .lines()
+            .find(|l| l.starts_with(&format!("{node} froze ")))
+            .unwrap_or_else(|| panic!("no freeze from {node}:\n{log}"));
+        let frozen: Vec<&str> = line
+            .trim_start_matches(&format!("{node} froze "))
+            .split_whitespace()
+            .map(|l| l.trim())
+            .collect();
+        for v in &versions {
+            let name = v.split("==").next().unwrap();
+            assert!(
+                frozen.iter().any(|f| {
+                    let (n, ver) = f.split_once("==").unwrap_or(("", ""));
+                    lock::normalize(n) == name && format!("{name}=={ver}") == *v
+                }),
+                "{node} lacks {v}: {line}"
+            );
+        }
+    }
+}

@@ -21,6 +21,8 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("cpus-help", "wheelhouse", &["cpus", "--help"]),
     ("doctor-help", "wheelhouse", &["doctor", "--help"]),
     ("download-help", "wheelhouse", &["download", "--help"]),
+    ("lock-help", "wheelhouse", &["lock", "--help"]),
+    ("sync-help", "wheelhouse", &["sync", "--help"]),
     (
         "error-venv-no-slurm-tmpdir",
         "wheelhouse",

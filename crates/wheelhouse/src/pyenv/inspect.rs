@@ -20,6 +20,20 @@ pub struct FreezeArgs {
     /// Include pip, setuptools, wheel and distribute
     #[arg(long)]
     all: bool,
+    /// Add `--hash=sha256:` lines: the hash of the wheelhouse file an install on this node
+    /// takes for each installed version (none for a package without one, with a warning)
+    #[arg(long)]
+    hashes: bool,
+    /// Output format: requirement lines, or a PEP 751 lock (pylock.toml) for this Python and
+    /// CPU level
+    #[arg(long, value_enum, default_value = "requirements")]
+    format: FreezeFormat,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FreezeFormat {
+    Requirements,
+    Pylock,
 }
 
 /// Options of `wheelhouse list`.
@@ -98,6 +112,10 @@ pub fn run_freeze(args: FreezeArgs) -> i32 {
     };
     let (major, minor, _) = target.interpreter.version;
     let only: Vec<_> = dists.into_iter().map(|(d, _)| d).collect();
+    if args.hashes || args.format == FreezeFormat::Pylock {
+        let pylock = args.format == FreezeFormat::Pylock;
+        return crate::freeze_lock::run(&site(), &target, &only, args.all, pylock);
+    }
     for line in installer::freeze_lines(&only, (major, minor), args.all) {
         outln!("{line}");
     }

@@ -109,6 +109,13 @@ pub fn run(args: InstallArgs) -> i32 {
     }
     // --no-cache means nothing kept between commands, the interpreter's answer included.
     let answers = args.cache.answers(&site);
+    if args
+        .requirement_files
+        .iter()
+        .any(|f| crate::sync::is_lock(f))
+    {
+        return install_from_lock(&site, &args, answers.as_ref());
+    }
     let result =
         crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref())
             .and_then(|target| {
@@ -125,6 +132,58 @@ pub fn run(args: InstallArgs) -> i32 {
         Ok(()) => 0,
         Err(e) => {
             crate::print_error("wheelhouse install", &e.message);
+            e.exit_code()
+        }
+    }
+}
+
+/// `install -r pylock.toml`: the lock's wheels, no resolution, nothing removed. A lock is
+/// installed alone: requirements beside it would have to be resolved against it.
+fn install_from_lock(
+    site: &SiteConfig,
+    args: &InstallArgs,
+    answers: Option<&interpreter::AnswerCache>,
+) -> i32 {
+    let command = "wheelhouse install";
+    let [lock] = args.requirement_files.as_slice() else {
+        crate::print_error(
+            command,
+            "a lock file (pylock.toml) is installed on its own: give it as the only -r, \
+             without other requirements, or lock everything together (`wheelhouse lock`)",
+        );
+        return exit::INPUT;
+    };
+    if !args.requirements.is_empty() || !args.editables.is_empty() {
+        crate::print_error(
+            command,
+            "a lock file (pylock.toml) is installed on its own: give it as the only -r, \
+             without other requirements, or lock everything together (`wheelhouse lock`)",
+        );
+        return exit::INPUT;
+    }
+    let options = environment::SyncOptions {
+        exact: false,
+        dry_run: args.dry_run,
+        compile: args.compile && !args.no_compile,
+        threads: 0,
+        cache: args.cache.options(site),
+    };
+    let result = crate::env_arg::target_environment(site, args.python.as_deref(), answers)
+        .and_then(|target| {
+            crate::sync::install_lock(
+                site,
+                &target,
+                lock,
+                args.allow_manylinux,
+                &options,
+                args.quiet,
+                "",
+            )
+        });
+    match result {
+        Ok(_) => 0,
+        Err(e) => {
+            crate::print_error(command, &e.message);
             e.exit_code()
         }
     }

@@ -61,6 +61,23 @@ pub fn fill(
     quiet: bool,
 ) -> Result<Filled, environment::Error> {
     let target = Target::new_venv(created, system_site_packages);
+    // A lock file is installed as it is, after pip is seeded; nothing beside it.
+    let lock_file = packages
+        .requirement_files
+        .iter()
+        .find(|f| crate::sync::is_lock(f))
+        .cloned();
+    if lock_file.is_some()
+        && (packages.requirement_files.len() > 1 || !packages.requirements.is_empty())
+    {
+        if !existed {
+            let _ = std::fs::remove_dir_all(&created.root);
+        }
+        return Err(environment::Error::input(
+            "a lock file (pylock.toml) is installed on its own: give it as the only -r, \
+             without other requirements, or lock everything together (`wheelhouse lock`)",
+        ));
+    }
     let mut requirements = packages.requirements.clone();
     let names_pip = requirements.iter().any(|r| starts_with_name(r, "pip"));
     let seed_pip = seed_pip.filter(|_| !names_pip);
@@ -73,7 +90,11 @@ pub fn fill(
     let attempt = |requirements: Vec<String>| {
         let options = InstallOptions {
             requirements,
-            requirement_files: packages.requirement_files.clone(),
+            requirement_files: if lock_file.is_some() {
+                Vec::new()
+            } else {
+                packages.requirement_files.clone()
+            },
             constraint_files: packages.constraint_files.clone(),
             find_links: find_links.to_vec(),
             cache: cache.clone(),
@@ -93,7 +114,13 @@ pub fn fill(
             })
         }
     };
-    let mut result = attempt(requirements.clone());
+    let mut result = if lock_file.is_some() && requirements.is_empty() {
+        Ok(Filled {
+            installed: Some(Vec::new()),
+        })
+    } else {
+        attempt(requirements.clone())
+    };
     if let (Err(e), Some(bundled)) = (&result, seed_pip) {
         // The resolver's paragraph for a name without wheels: "No matching distribution
         // found for pip: ...".
@@ -105,6 +132,24 @@ pub fn fill(
                 requirements.push(wheel.display().to_string());
                 result = attempt(requirements);
             }
+        }
+    }
+    if let (Ok(filled), Some(lock)) = (&mut result, &lock_file) {
+        let options = environment::SyncOptions {
+            cache: cache.clone(),
+            ..environment::SyncOptions::default()
+        };
+        match crate::sync::install_lock(site, &target, lock, false, &options, true, &prefix) {
+            Ok(installed) => {
+                if let Some(list) = &mut filled.installed {
+                    list.extend(installed);
+                } else if !quiet && !installed.is_empty() {
+                    let names: Vec<String> =
+                        installed.iter().map(|(n, v)| format!("{n}-{v}")).collect();
+                    outln!("Successfully installed {}", names.join(" "));
+                }
+            }
+            Err(e) => result = Err(e),
         }
     }
     if result.is_err() && !existed {

@@ -1,0 +1,231 @@
+//! Installing exactly a given list of wheels (a lock file's choice for this Python and CPU
+//! level): no resolution, every file checked against its hash before anything changes, and
+//! with `exact` whatever else the environment holds removed (its seed aside: pip,
+//! setuptools, wheel). The plan is carried out under the environment's lock by the same
+//! journaled transaction as `install`, so an error leaves the environment as it was.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Read;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use installer::{Plan, WheelToInstall};
+use interpreter::SiteDirKind;
+use pep440_rs::Version;
+use site_config::SiteConfig;
+
+use crate::target::short;
+use crate::{Error, Event, Target};
+
+/// Distributions an exact sync keeps although the lock does not name them: the
+/// environment's seed, as `uv pip sync` keeps it.
+pub const SEED: [&str; 3] = ["pip", "setuptools", "wheel"];
+
+/// One wheel the lock installs.
+#[derive(Clone, Debug)]
+pub struct LockedWheel {
+    /// Normalised name.
+    pub key: String,
+    pub version: String,
+    pub path: PathBuf,
+    /// Algorithm → hex digest; at least one algorithm we can compute.
+    pub hashes: BTreeMap<String, String>,
+    /// Where it is in the lock, for messages (`packages[3] (numpy)`).
+    pub entry: String,
+}
+
+/// How to sync.
+#[derive(Clone, Debug, Default)]
+pub struct SyncOptions {
+    /// Remove what the list does not name (`sync`); otherwise only add and replace
+    /// (`install -r pylock.toml`).
+    pub exact: bool,
+    pub dry_run: bool,
+    pub compile: bool,
+    /// Threads to unpack with; 0 means the job's CPUs.
+    pub threads: usize,
+    pub cache: Option<crate::CacheOptions>,
+}
+
+/// What a sync did (or would do, with `dry_run`).
+#[derive(Debug, Default)]
+pub struct SyncReport {
+    /// `(name, version)` installed.
+    pub installed: Vec<(String, String)>,
+    /// `name-version` removed, beyond those replaced.
+    pub removed: Vec<String>,
+    /// Already installed at the locked version.
+    pub unchanged: usize,
+    pub files: usize,
+    pub dry_run: bool,
+    pub elapsed: std::time::Duration,
+}
+
+/// Installs exactly `wheels` into `target`.
+pub fn sync(
+    site: &SiteConfig,
+    target: &Target,
+    wheels: &[LockedWheel],
+    options: &SyncOptions,
+    cancel: &AtomicBool,
+    events: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<SyncReport, Error> {
+    let started = Instant::now();
+    let config = site
+        .pip_install_options()
+        .map_err(|e| Error::input(e.to_string()))?;
+    let lock = installer::lock_environment(&target.root, cancel, || {
+        events(Event::WaitingForLock(&target.root))
+    })
+    .map_err(Error::from_installer)?;
+    for message in &lock.recovered {
+        events(Event::Recovered(message));
+    }
+    let own = target.own_distributions()?;
+    let importable = crate::importable(&target.interpreter);
+    let mut plan = Plan {
+        allow_incomplete_record: config.allow_incomplete_record,
+        ..Plan::default()
+    };
+    let mut report = SyncReport {
+        dry_run: options.dry_run,
+        ..SyncReport::default()
+    };
+    for w in wheels {
+        let installed = own.iter().find(|d| d.key == w.key);
+        if installed
+            .is_some_and(|d| same_version(&d.version, &w.version) && d.direct_reference.is_none())
+        {
+            report.unchanged += 1;
+            continue;
+        }
+        if let Some((dist, SiteDirKind::PythonPath)) = importable.get(&w.key) {
+            if !same_version(&dist.version, &w.version) {
+                return Err(Error::resolution(format!(
+                    "{}: the lock installs {} {}, but {} {} is on PYTHONPATH ({}), put there \
+                     by a module, and it is imported first: the locked copy would be \
+                     silently hidden. Unload the module that provides it (`module list` \
+                     shows it) and sync again.",
+                    w.entry,
+                    w.key,
+                    w.version,
+                    dist.name,
+                    dist.version,
+                    dist.site_dir.display()
+                )));
+            }
+        }
+        check_file(w)?;
+        plan.remove.extend(installed.cloned());
+        plan.install.push(WheelToInstall {
+            path: w.path.clone(),
+            requested: true,
+            direct: false,
+            direct_url: None,
+        });
+        report.installed.push((w.key.clone(), w.version.clone()));
+    }
+    if options.exact {
+        let named: HashSet<&str> = wheels.iter().map(|w| w.key.as_str()).collect();
+        for d in &own {
+            if !named.contains(d.key.as_str()) && !SEED.contains(&d.key.as_str()) {
+                report.removed.push(format!("{}-{}", d.name, d.version));
+                plan.remove.push(d.clone());
+            }
+        }
+    }
+    if options.dry_run || (plan.install.is_empty() && plan.remove.is_empty()) {
+        report.elapsed = started.elapsed();
+        return Ok(report);
+    }
+    plan.cache = options
+        .cache
+        .as_ref()
+        .map(|c| crate::cache::open(c, &target.root, None));
+    let threads = if options.threads == 0 {
+        site.job_cpus()
+    } else {
+        options.threads
+    };
+    let outcome = crate::execute(&lock, &plan, target, threads, cancel, events)?;
+    drop(lock);
+    for w in &outcome.warnings {
+        events(Event::Warning(w));
+    }
+    if options.compile {
+        if let Err(w) = crate::compile::compile(target, threads) {
+            events(Event::Warning(&w));
+        }
+    }
+    if let (Some(used), Some(cache)) = (&plan.cache, &options.cache) {
+        crate::cache::finish(used, cache, 0);
+    }
+    report.files = outcome.files;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+fn same_version(a: &str, b: &str) -> bool {
+    match (Version::from_str(a), Version::from_str(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// The file must exist and match one of its hashes (the strongest we can compute).
+fn check_file(w: &LockedWheel) -> Result<(), Error> {
+    let known = ["sha512", "sha384", "sha256"];
+    let Some((algo, want)) = known.iter().find_map(|a| w.hashes.get(*a).map(|h| (*a, h))) else {
+        return Err(Error::input(format!(
+            "{}: the lock gives no sha256, sha384 or sha512 hash for {}; nothing was \
+             installed. Make the lock again (`wheelhouse lock`).",
+            w.entry,
+            w.path.display()
+        )));
+    };
+    let got = digest_file(algo, &w.path).map_err(|e| {
+        Error::input(format!(
+            "{}: cannot read the wheel {} that the lock names ({e}); nothing was installed. \
+             If the wheelhouse changed, make the lock again (`wheelhouse lock`).",
+            w.entry,
+            short(&w.path)
+        ))
+    })?;
+    if !got.eq_ignore_ascii_case(want) {
+        return Err(Error::resolution(format!(
+            "{}: {} has {algo}:{got}, but the lock says {algo}:{want}. The file changed since \
+             the lock was made; nothing was installed. Check where it comes from, then make \
+             the lock again (`wheelhouse lock`) if the new file is wanted.",
+            w.entry,
+            w.path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The hex digest of a file, read in pieces.
+pub fn digest_file(algorithm: &str, path: &std::path::Path) -> std::io::Result<String> {
+    use sha2::Digest;
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 1 << 20];
+    macro_rules! run {
+        ($hasher:expr) => {{
+            let mut h = $hasher;
+            loop {
+                let n = file.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                h.update(&buf[..n]);
+            }
+            h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        }};
+    }
+    Ok(match algorithm {
+        "sha512" => run!(sha2::Sha512::new()),
+        "sha384" => run!(sha2::Sha384::new()),
+        _ => run!(sha2::Sha256::new()),
+    })
+}
