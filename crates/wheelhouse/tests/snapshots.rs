@@ -290,6 +290,11 @@ const CASES: &[(&str, &str, &[&str])] = &[
         &["-p", "./env", "numpy"],
     ),
     (
+        "note-avail-near-miss",
+        "avail_wheels",
+        &["python-datutil"],
+    ),
+    (
         "warning-bad-file-name",
         "avail_wheels",
         &["--not-available-only"],
