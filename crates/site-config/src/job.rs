@@ -25,6 +25,8 @@ pub struct JobEnv {
     /// `_LMFILES_`: the modulefiles of the loaded modules, as Lmod (and Environment Modules)
     /// record them, to tell a module's `PYTHONPATH` entry from one set by hand.
     pub loaded_modulefiles: Vec<PathBuf>,
+    /// `SLURM_CPUS_PER_TASK` as written, to tell an invalid value from none.
+    pub cpus_per_task_text: Option<String>,
 }
 
 impl JobEnv {
@@ -42,6 +44,7 @@ impl JobEnv {
                 .map(PathBuf::from)
                 .collect(),
             path_before_activate: env.get("_OLD_VIRTUAL_PATH").map(str::to_string),
+            cpus_per_task_text: env.get("SLURM_CPUS_PER_TASK").map(str::to_string),
             loaded_modulefiles: env
                 .get("_LMFILES_")
                 .unwrap_or("")
