@@ -72,8 +72,18 @@ fn no_such_requirement(flag: &str, name: &str, requires: &[String]) -> AdminErro
     ))
 }
 
-/// Applies the edits to a `Requires-Dist` list.
+/// Checks the requirements and versions staff typed, before any wheel is read.
+pub fn check(edits: &[ReqEdit]) -> Result<(), AdminError> {
+    edit(&[], edits, false).map(drop)
+}
+
+/// Applies the edits to a `Requires-Dist` list. Removing or renaming a requirement the list
+/// does not have is an error.
 pub fn apply(requires: &[String], edits: &[ReqEdit]) -> Result<Vec<String>, AdminError> {
+    edit(requires, edits, true)
+}
+
+fn edit(requires: &[String], edits: &[ReqEdit], strict: bool) -> Result<Vec<String>, AdminError> {
     let mut out: Vec<String> = requires.to_vec();
     for edit in edits {
         match edit {
@@ -85,7 +95,7 @@ pub fn apply(requires: &[String], edits: &[ReqEdit]) -> Result<Vec<String>, Admi
                 let key = normalize(name);
                 let before = out.len();
                 out.retain(|line| req_name(line).as_deref() != Some(key.as_str()));
-                if out.len() == before {
+                if strict && out.len() == before {
                     return Err(no_such_requirement("--remove-req", name, &out));
                 }
             }
@@ -107,7 +117,7 @@ pub fn apply(requires: &[String], edits: &[ReqEdit]) -> Result<Vec<String>, Admi
             ReqEdit::Rename(old, new) => {
                 parse(new)?;
                 let key = normalize(old);
-                if !out.iter().any(|l| req_name(l).as_deref() == Some(key.as_str())) {
+                if strict && !out.iter().any(|l| req_name(l).as_deref() == Some(key.as_str())) {
                     return Err(no_such_requirement("--rename-req", old, &out));
                 }
                 for line in out.iter_mut() {
