@@ -383,3 +383,22 @@ fn a_name_with_no_match_gets_the_near_misses_on_stderr() {
     let out = house.avail(&["six", "*cdf*"]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("note:"), "{out:?}");
 }
+
+#[test]
+fn index_explains_the_wheels_it_cannot_read() {
+    let house = House::new("index-unreadable");
+    let out = house
+        .cmd(env!("CARGO_BIN_EXE_wheelhouse"))
+        .arg("index")
+        .arg(house.root.join("wh"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    // The house's wheels are empty files, as the demo's fixture.
+    assert!(
+        text.contains("5 unreadable (files named like wheels that do not open as wheels: empty"),
+        "{text}"
+    );
+    assert!(text.contains("`wheelhouse audit --deep` names each"), "{text}");
+}
