@@ -117,7 +117,11 @@ fn edit(requires: &[String], edits: &[ReqEdit], strict: bool) -> Result<Vec<Stri
             ReqEdit::Rename(old, new) => {
                 parse(new)?;
                 let key = normalize(old);
-                if strict && !out.iter().any(|l| req_name(l).as_deref() == Some(key.as_str())) {
+                if strict
+                    && !out
+                        .iter()
+                        .any(|l| req_name(l).as_deref() == Some(key.as_str()))
+                {
                     return Err(no_such_requirement("--rename-req", old, &out));
                 }
                 for line in out.iter_mut() {
@@ -305,7 +309,11 @@ mod tests {
              numpy>=1.21, scipy). Check the name; nothing was changed."
         );
         let e = apply(&reqs, &[ReqEdit::Rename("sipy".into(), "scipy2".into())]).unwrap_err();
-        assert!(e.to_string().starts_with("--rename-req sipy: the wheel has no"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("--rename-req sipy: the wheel has no"),
+            "{e}"
+        );
         let e = apply(&[], &[ReqEdit::Remove("x".into())]).unwrap_err();
         assert!(e.to_string().contains("(it has no requirements)"), "{e}");
     }

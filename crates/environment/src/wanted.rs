@@ -358,11 +358,23 @@ mod tests {
     fn pip_features_and_no_binary_are_refused_with_a_true_reason() {
         let tmp = tempfile::tempdir().unwrap();
         for (text, want) in [
-            ("--use-feature=fast-deps\nsix\n", "`--use-feature=fast-deps` switches on a pip feature"),
+            (
+                "--use-feature=fast-deps\nsix\n",
+                "`--use-feature=fast-deps` switches on a pip feature",
+            ),
             ("--use-feature=truststore\nsix\n", "pip has it always on"),
-            ("--use-feature=warp-drive\nsix\n", "not a feature pip 26 knows"),
-            ("--no-binary :all:\nsix\n", "the wheelhouse holds wheels only, so there is no source"),
-            ("--no-binary six\nsix\n", "a project directory, a .tar.gz source archive"),
+            (
+                "--use-feature=warp-drive\nsix\n",
+                "not a feature pip 26 knows",
+            ),
+            (
+                "--no-binary :all:\nsix\n",
+                "the wheelhouse holds wheels only, so there is no source",
+            ),
+            (
+                "--no-binary six\nsix\n",
+                "a project directory, a .tar.gz source archive",
+            ),
         ] {
             let reqs = tmp.path().join("r.txt");
             std::fs::write(&reqs, text).unwrap();

@@ -18,6 +18,7 @@
 mod explain;
 mod index;
 mod metadata;
+mod names;
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
@@ -35,9 +36,10 @@ use pubgrub::{
 };
 use wheel_metadata::{normalize_name, CoreMetadata};
 
-pub use explain::{explain_no_candidates, near_names, NoCandidates};
+pub use explain::{explain_no_candidates, NoCandidates};
 pub use index::{Index, KnownMetadata, RejectedWheel, Rejection, StoredMetadata, WheelCandidate};
 pub use metadata::{FromWheels, MetadataSource, READERS};
+pub use names::near_names;
 
 /// A distribution already importable by the target interpreter.
 #[derive(Clone, Debug)]

@@ -276,8 +276,18 @@ fn errors_teach() {
 #[test]
 fn a_dependency_missing_from_the_wheelhouse_is_not_a_conflict() {
     let (tmp, _, generic) = setup();
-    wheel(&generic, "h5netcdf-1.3.0-py3-none-any.whl", &["numpy", "h5py"], None);
-    wheel(&generic, "h5netcdf-1.2.0-py3-none-any.whl", &["numpy", "h5py"], None);
+    wheel(
+        &generic,
+        "h5netcdf-1.3.0-py3-none-any.whl",
+        &["numpy", "h5py"],
+        None,
+    );
+    wheel(
+        &generic,
+        "h5netcdf-1.2.0-py3-none-any.whl",
+        &["numpy", "h5py"],
+        None,
+    );
     wheel(&generic, "h5py-3.10.0-py3-none-any.whl", &[], None);
     let idx = index(tmp.path());
     let err = resolve(&request(&["h5netcdf"]), &idx)
@@ -287,7 +297,10 @@ fn a_dependency_missing_from_the_wheelhouse_is_not_a_conflict() {
         err.starts_with("numpy, needed by h5netcdf, is not in the wheelhouse"),
         "{err}"
     );
-    assert!(err.contains("Ask your site's support to add numpy"), "{err}");
+    assert!(
+        err.contains("Ask your site's support to add numpy"),
+        "{err}"
+    );
     assert!(!err.contains("Loosen"), "{err}");
     assert!(!err.contains("conflict"), "{err}");
 }
@@ -309,7 +322,12 @@ fn a_requires_python_mismatch_names_the_python_module_to_load() {
 #[test]
 fn a_misspelt_name_gets_a_hint_that_works_and_a_near_miss() {
     let (tmp, _, generic) = setup();
-    wheel(&generic, "python_dateutil-2.9.0-py2.py3-none-any.whl", &[], None);
+    wheel(
+        &generic,
+        "python_dateutil-2.9.0-py2.py3-none-any.whl",
+        &[],
+        None,
+    );
     wheel(&generic, "six-1.17.0-py2.py3-none-any.whl", &[], None);
     let idx = index(tmp.path());
     let err = resolve(&request(&["python-datutil"]), &idx)

@@ -379,7 +379,9 @@ mod tests {
                 .job_cpus_explained()
                 .to_string();
             assert!(
-                text.contains(&format!("SLURM_CPUS_PER_TASK: \"{bad}\" is invalid, ignored")),
+                text.contains(&format!(
+                    "SLURM_CPUS_PER_TASK: \"{bad}\" is invalid, ignored"
+                )),
                 "{text}"
             );
             assert!(!text.contains("not set"), "{text}");

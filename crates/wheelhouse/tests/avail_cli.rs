@@ -381,7 +381,10 @@ fn a_name_with_no_match_gets_the_near_misses_on_stderr() {
     assert_eq!(house.avail(&["*python-datutil*"]).status.code(), Some(2));
     // A name that matches, or a glob, gets no note.
     let out = house.avail(&["six", "*cdf*"]);
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("note:"), "{out:?}");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("note:"),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -400,5 +403,8 @@ fn index_explains_the_wheels_it_cannot_read() {
         text.contains("5 unreadable (files named like wheels that do not open as wheels: empty"),
         "{text}"
     );
-    assert!(text.contains("`wheelhouse audit --deep` names each"), "{text}");
+    assert!(
+        text.contains("`wheelhouse audit --deep` names each"),
+        "{text}"
+    );
 }

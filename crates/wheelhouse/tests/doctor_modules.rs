@@ -7,7 +7,8 @@ mod common_env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common_env::Site;
+#[allow(unused_imports)]
+use common_env::{Site, WheelSpec};
 use test_support::bash_with_lmod;
 
 fn cpython() -> PathBuf {
@@ -56,7 +57,11 @@ fn the_site_python_modules_pythonpath_is_no_hand_edit() {
         alone.contains(&format!("PYTHONPATH={}", hooks.display())),
         "{alone}"
     );
-    assert!(!alone.contains("PYTHONPATH holds"), "{alone}\n{}", run.stderr);
+    assert!(
+        !alone.contains("PYTHONPATH holds"),
+        "{alone}\n{}",
+        run.stderr
+    );
     assert!(!alone.contains("unset PYTHONPATH"), "{alone}");
     assert!(alone.contains("exit=0"), "{alone}");
     // Set by hand before the module load: Lmod counts it as its own, doctor does not.
@@ -67,7 +72,10 @@ fn the_site_python_modules_pythonpath_is_no_hand_edit() {
         )),
         "{with_hand}"
     );
-    assert!(!with_hand.contains(&hooks.display().to_string()), "{with_hand}");
+    assert!(
+        !with_hand.contains(&hooks.display().to_string()),
+        "{with_hand}"
+    );
 }
 
 #[test]
@@ -83,7 +91,11 @@ fn a_broken_environment_python_is_not_called_a_path_edit() {
     let shim = shims.join("python");
     std::fs::write(&shim, "#!/bin/sh\nexit 1\n").unwrap();
     std::fs::set_permissions(&shim, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let path = format!("{}:{}:/usr/bin:/bin", env.join("bin").display(), shims.display());
+    let path = format!(
+        "{}:{}:/usr/bin:/bin",
+        env.join("bin").display(),
+        shims.display()
+    );
     let out = site
         .command(env!("CARGO_BIN_EXE_wheelhouse"))
         .env("VIRTUAL_ENV", &env)
@@ -95,5 +107,8 @@ fn a_broken_environment_python_is_not_called_a_path_edit() {
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("is a broken link"), "{text}");
     assert!(!text.contains("on PATH is"), "{text}");
-    assert!(!text.contains(&format!("{}", Path::new(&shims).display())), "{text}");
+    assert!(
+        !text.contains(&format!("{}", Path::new(&shims).display())),
+        "{text}"
+    );
 }

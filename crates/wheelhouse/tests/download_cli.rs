@@ -156,7 +156,11 @@ fn html_fallback_requires_python_and_the_sites_warnings() {
     let mut args: Vec<&str> = line.split_whitespace().collect();
     args.splice(1..1, ["-p", env.to_str().unwrap()]);
     let out = site.wheelhouse(&args);
-    assert!(out.status.success(), "wheelhouse {args:?}: {}", stderr(&out));
+    assert!(
+        out.status.success(),
+        "wheelhouse {args:?}: {}",
+        stderr(&out)
+    );
     assert!(!err.contains("warning: tool"), "{err}");
     // Asked for another Python, the other wheels.
     let out = download(

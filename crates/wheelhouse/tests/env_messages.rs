@@ -44,7 +44,10 @@ fn a_dependency_missing_from_the_wheelhouse_is_named_with_who_needs_it() {
             "{err}"
         );
         assert!(err.contains("module spider numpy"), "{err}");
-        assert!(!err.contains("Loosen") && !err.contains("conflict"), "{err}");
+        assert!(
+            !err.contains("Loosen") && !err.contains("conflict"),
+            "{err}"
+        );
     }
 }
 

@@ -314,7 +314,11 @@ fn near_misses(plan: &Plan, result: &query::QueryResult, site: &SiteConfig) {
     let found: std::collections::HashSet<String> = result
         .groups
         .iter()
-        .filter(|(_, entries)| entries.iter().any(|e| matches!(e, query::Entry::Wheel { .. })))
+        .filter(|(_, entries)| {
+            entries
+                .iter()
+                .any(|e| matches!(e, query::Entry::Wheel { .. }))
+        })
         .map(|(name, _)| canonical(name))
         .collect();
     let unmatched: Vec<&str> = plan
