@@ -19,7 +19,10 @@ pub struct AddOptions {
     /// A local version label to add (`computecanada`).
     pub local_version: Option<String>,
     pub retag_manylinux: bool,
-    /// Replace an existing file, and allow a generic copy beside CPU-level ones.
+    /// Publish a wheel that keeps a `manylinux` tag (users need `--allow-manylinux`).
+    pub allow_manylinux: bool,
+    /// Replace an existing file, and allow a generic copy beside CPU-level ones (or the
+    /// reverse).
     pub force: bool,
 }
 
@@ -55,15 +58,27 @@ pub fn add_wheel(root: &Path, src: &Path, opts: &AddOptions) -> Result<Added, Ad
     }
     let placement = choose_placement(&report, &opts.arch, opts.layer.as_deref());
     let mut warnings: Vec<String> = placement.warning.iter().cloned().collect();
-    if !opts.retag_manylinux
+    let manylinux = !opts.retag_manylinux
         && report
             .tags
             .iter()
-            .any(|t| t.rsplit('-').next().is_some_and(wheel_name::is_manylinux))
-    {
+            .any(|t| t.rsplit('-').next().is_some_and(wheel_name::is_manylinux));
+    if manylinux && !opts.allow_manylinux {
+        // Published as it is, it would sit in the wheelhouse unused: the site's pip and
+        // `wheelhouse install` refuse manylinux wheels.
+        return Err(AdminError::input(format!(
+            "{} has a manylinux tag: the site's pip and `wheelhouse install` refuse such \
+             wheels, so users could not install it from {}. Patch its RPATHs and add it with \
+             --retag-manylinux, or publish it as it is with --allow-manylinux (users then need \
+             --allow-manylinux to install it). Nothing was added.",
+            report.filename, placement.dir
+        )));
+    }
+    if manylinux {
         warnings.push(format!(
             "{} keeps a manylinux tag: the site's pip and `wheelhouse install` refuse such \
-             wheels. Patch its RPATHs and add it with --retag-manylinux",
+             wheels unless users pass --allow-manylinux. Patch its RPATHs and add it with \
+             --retag-manylinux",
             report.filename
         ));
     }
@@ -81,16 +96,8 @@ pub fn add_wheel(root: &Path, src: &Path, opts: &AddOptions) -> Result<Added, Ad
     let house = house_confinement(root);
     let dest_dir = root.join(&placement.dir);
     confined(&house, &dest_dir.join(&name))?;
-    if placement.arch == "generic" && !opts.force {
-        if let Some(other) = cpu_level_copies(root, &name, &version).first() {
-            return Err(AdminError::exists(format!(
-                "{name} would go to {} while {} holds a CPU-level build of the same version: \
-                 pip and `wheelhouse install` would pick different files on different nodes. \
-                 Add it with the --arch of the other copies, or pass --force",
-                placement.dir,
-                other.display()
-            )));
-        }
+    if !opts.force {
+        check_one_level(root, &placement, &name, &version)?;
     }
     std::fs::create_dir_all(&dest_dir).map_err(|e| AdminError::io(&dest_dir, e))?;
     // Only reported: without --force an existing file makes the rewrite refuse.
@@ -126,8 +133,45 @@ fn check_layer(layer: &str) -> Result<(), AdminError> {
     )))
 }
 
-/// Wheels of the same name and version in CPU-level directories (not `generic`).
-fn cpu_level_copies(root: &Path, filename: &str, version: &str) -> Vec<PathBuf> {
+/// A version of a package lives either in `generic` or in CPU-level directories, never both:
+/// pip and `wheelhouse install` would pick different files on different nodes. Refused in
+/// both orders (the audit reports the mix).
+fn check_one_level(
+    root: &Path,
+    placement: &Placement,
+    name: &str,
+    version: &str,
+) -> Result<(), AdminError> {
+    let generic = placement.arch == "generic";
+    if !generic && elf_inspect::rank_of_arch(&placement.arch).is_none() {
+        return Ok(());
+    }
+    let Some(other) = copies(root, name, version, generic).into_iter().next() else {
+        return Ok(());
+    };
+    let (theirs, advice) = if generic {
+        (
+            "a CPU-level build",
+            "Add it with the --arch of the other copies, or pass --force",
+        )
+    } else {
+        (
+            "a generic build",
+            "Remove the generic copy first (a CPU-level build replaces it), add this one with \
+             --arch generic, or pass --force",
+        )
+    };
+    Err(AdminError::exists(format!(
+        "{name} would go to {} while {} holds {theirs} of the same version: pip and \
+         `wheelhouse install` would pick different files on different nodes. {advice}",
+        placement.dir,
+        other.display()
+    )))
+}
+
+/// Wheels of the same name and version in CPU-level directories (`cpu_level`), or in
+/// `generic` ones.
+fn copies(root: &Path, filename: &str, version: &str, cpu_level: bool) -> Vec<PathBuf> {
     let Ok(new) = WheelFilename::parse(filename) else {
         return Vec::new();
     };
@@ -136,7 +180,8 @@ fn cpu_level_copies(root: &Path, filename: &str, version: &str) -> Vec<PathBuf> 
     let mut found = Vec::new();
     tree.for_each_file(|dir, name| {
         let arch = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if arch == "generic" || elf_inspect::rank_of_arch(arch).is_none() {
+        let level = arch != "generic" && elf_inspect::rank_of_arch(arch).is_some();
+        if (cpu_level && !level) || (!cpu_level && arch != "generic") {
             return;
         }
         if let Ok(w) = WheelFilename::parse(name) {
@@ -207,7 +252,7 @@ pub fn file_sha256(path: &Path) -> Result<String, AdminError> {
 /// Edits the `Requires-Dist` of a wheel in place: a new file, renamed over the old one.
 pub fn edit_wheel(path: &Path, edits: &[ReqEdit]) -> Result<Edited, AdminError> {
     // Check the requirements staff typed before touching the wheel.
-    crate::reqedit::apply(&[], edits)?;
+    crate::reqedit::check(edits)?;
     let meta = catalog::read_wheel_meta(path).map_err(|e| {
         if catalog::is_link_refusal(&e.source) {
             AdminError::input(format!(

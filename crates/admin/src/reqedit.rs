@@ -58,8 +58,32 @@ fn has_extra_marker(line: &str) -> bool {
         .is_some_and(|(_, marker)| marker.contains("extra"))
 }
 
-/// Applies the edits to a `Requires-Dist` list.
+/// An edit of a requirement the wheel does not have: a typo, most likely, that would
+/// otherwise change nothing without a word.
+fn no_such_requirement(flag: &str, name: &str, requires: &[String]) -> AdminError {
+    let has = if requires.is_empty() {
+        "it has no requirements".to_string()
+    } else {
+        format!("its requirements: {}", requires.join(", "))
+    };
+    AdminError::input(format!(
+        "{flag} {name}: the wheel has no requirement on {name} ({has}). Check the name; \
+         nothing was changed."
+    ))
+}
+
+/// Checks the requirements and versions staff typed, before any wheel is read.
+pub fn check(edits: &[ReqEdit]) -> Result<(), AdminError> {
+    edit(&[], edits, false).map(drop)
+}
+
+/// Applies the edits to a `Requires-Dist` list. Removing or renaming a requirement the list
+/// does not have is an error.
 pub fn apply(requires: &[String], edits: &[ReqEdit]) -> Result<Vec<String>, AdminError> {
+    edit(requires, edits, true)
+}
+
+fn edit(requires: &[String], edits: &[ReqEdit], strict: bool) -> Result<Vec<String>, AdminError> {
     let mut out: Vec<String> = requires.to_vec();
     for edit in edits {
         match edit {
@@ -68,8 +92,12 @@ pub fn apply(requires: &[String], edits: &[ReqEdit]) -> Result<Vec<String>, Admi
                 out.push(text.trim().to_string());
             }
             ReqEdit::Remove(name) => {
-                let name = normalize(name);
-                out.retain(|line| req_name(line).as_deref() != Some(name.as_str()));
+                let key = normalize(name);
+                let before = out.len();
+                out.retain(|line| req_name(line).as_deref() != Some(key.as_str()));
+                if strict && out.len() == before {
+                    return Err(no_such_requirement("--remove-req", name, &out));
+                }
             }
             ReqEdit::Update(text) => {
                 let new = parse(text)?;
@@ -88,9 +116,16 @@ pub fn apply(requires: &[String], edits: &[ReqEdit]) -> Result<Vec<String>, Admi
             }
             ReqEdit::Rename(old, new) => {
                 parse(new)?;
-                let old = normalize(old);
+                let key = normalize(old);
+                if strict
+                    && !out
+                        .iter()
+                        .any(|l| req_name(l).as_deref() == Some(key.as_str()))
+                {
+                    return Err(no_such_requirement("--rename-req", old, &out));
+                }
                 for line in out.iter_mut() {
-                    if req_name(line).as_deref() == Some(old.as_str()) {
+                    if req_name(line).as_deref() == Some(key.as_str()) {
                         let trimmed = line.trim_start();
                         *line = format!("{new}{}", &trimmed[name_end(trimmed)..]);
                     }
@@ -262,6 +297,25 @@ mod tests {
         assert_eq!(d.removed, v(&["dropme", "old>=2"]));
         assert_eq!(d.added, v(&["new>=2", "packaging"]));
         assert!(diff(&before, &before).is_empty());
+    }
+
+    #[test]
+    fn an_edit_of_a_requirement_the_wheel_lacks_is_refused_naming_the_ones_it_has() {
+        let reqs = v(&["numpy>=1.21", "scipy"]);
+        let e = apply(&reqs, &[ReqEdit::Remove("nunpy".into())]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--remove-req nunpy: the wheel has no requirement on nunpy (its requirements: \
+             numpy>=1.21, scipy). Check the name; nothing was changed."
+        );
+        let e = apply(&reqs, &[ReqEdit::Rename("sipy".into(), "scipy2".into())]).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("--rename-req sipy: the wheel has no"),
+            "{e}"
+        );
+        let e = apply(&[], &[ReqEdit::Remove("x".into())]).unwrap_err();
+        assert!(e.to_string().contains("(it has no requirements)"), "{e}");
     }
 
     #[test]

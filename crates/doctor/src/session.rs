@@ -19,13 +19,46 @@ fn from_a_module(site: &SiteConfig, dir: &Path) -> bool {
             .any(|(_, root, _)| dir.starts_with(root))
 }
 
-/// `PYTHONPATH` entries no module put there.
+/// The text of the loaded modulefiles (`_LMFILES_`), read once; a file that cannot be read,
+/// or that is larger than any modulefile, counts as empty.
+fn loaded_modulefiles(site: &SiteConfig) -> Vec<String> {
+    const LARGEST: u64 = 1 << 20;
+    site.job
+        .loaded_modulefiles
+        .iter()
+        .filter_map(|f| {
+            let meta = std::fs::metadata(f).ok()?;
+            if meta.len() > LARGEST {
+                return None;
+            }
+            std::fs::read_to_string(f).ok()
+        })
+        .collect()
+}
+
+/// `PYTHONPATH` entries no module put there. An entry counts as a module's when it is under
+/// CVMFS or a loaded module's `EBROOT*`, or when a loaded modulefile names it (a site's own
+/// python module puts the directory of `_manylinux.py` there). Lmod's own reference counts
+/// cannot tell: it counts an entry set by hand before the first `module load` as its own.
 pub fn pythonpath(site: &SiteConfig, out: &mut Vec<Finding>) {
+    let modulefiles = loaded_modulefiles(site);
+    let named_by_a_module = |dir: &Path| {
+        let text = dir.to_string_lossy();
+        let text = text.trim_end_matches('/');
+        // The whole path as one word of the file, not a prefix of a longer path.
+        let ends = |c: Option<char>| c.is_none_or(|c| "\"'[]{}:;, \t\n".contains(c));
+        !text.is_empty()
+            && modulefiles.iter().any(|m| {
+                m.match_indices(text).any(|(at, _)| {
+                    ends(m[..at].chars().next_back()) && ends(m[at + text.len()..].chars().next())
+                })
+            })
+    };
     let by_hand: Vec<&PathBuf> = site
         .job
         .pythonpath
         .iter()
-        .filter(|p| !from_a_module(site, p))
+        .filter(|p| !from_a_module(site, p) && !named_by_a_module(p))
         .collect();
     if by_hand.is_empty() {
         return;
@@ -114,10 +147,18 @@ pub fn module_after_activate(site: &SiteConfig, info: &EnvInfo, out: &mut Vec<Fi
     let Some(first) = first_python_on_path(site) else {
         return;
     };
-    let same_bin =
-        first == bin || std::fs::canonicalize(&first).ok() == std::fs::canonicalize(&bin).ok();
-    if same_bin {
+    let same = |dir: &Path| {
+        dir == bin || std::fs::canonicalize(dir).ok() == std::fs::canonicalize(&bin).ok()
+    };
+    if same(&first) {
         return;
+    }
+    // The environment's bin comes first on PATH but its `python` is broken: the interpreter
+    // check says so; another `python` further on is no PATH edit.
+    if let Some(env_at) = site.path_dirs.iter().position(|d| same(d)) {
+        if site.path_dirs.iter().position(|d| *d == first) > Some(env_at) {
+            return;
+        }
     }
     if from_a_module(site, &first) {
         out.push(Finding {

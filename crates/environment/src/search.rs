@@ -111,6 +111,15 @@ pub fn build_index(
         }
     }
     index.search_paths.extend(extra_wheels.iter().cloned());
+    // For a `module load` line when `Requires-Python` rules this Python out.
+    index.available_pythons = site
+        .available_pythons()
+        .into_iter()
+        .map(|v| match site.newest_micro(v) {
+            Some(micro) => format!("{v}.{micro}"),
+            None => v.to_string(),
+        })
+        .collect();
     if house.catalog_in_use() {
         index.known_metadata = resolver::KnownMetadata(Some(Box::new(CatalogMetadata(house))));
     }

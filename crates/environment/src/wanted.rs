@@ -241,15 +241,9 @@ impl Wanted {
                         )));
                     }
                 }
-                "--no-binary" => {
-                    return Err(Error::input(format!(
-                        "{}: `--no-binary {value}` asks for source builds, which wheelhouse \
-                         never does (it installs wheels only). Remove the line, or build the \
-                         wheel and add it to the wheelhouse.",
-                        file.display()
-                    )))
-                }
-                "--index-url" | "--extra-index-url" | "--trusted-host" | "--use-feature" => {}
+                "--no-binary" => return Err(no_binary(value, file)),
+                "--use-feature" => return Err(use_feature(value, file)),
+                "--index-url" | "--extra-index-url" | "--trusted-host" => {}
                 other => {
                     return Err(Error::input(format!(
                         "{}: the option `{other}` is not supported in a requirements file here \
@@ -262,6 +256,43 @@ impl Wanted {
         }
         Ok(())
     }
+}
+
+/// `--no-binary` in a requirements file asks pip to build the named packages from their
+/// source distributions, found on an index. The wheelhouse holds wheels, so there is nothing
+/// to build them from; a source named directly is built.
+fn no_binary(value: &str, file: &Path) -> Error {
+    Error::input(format!(
+        "{}: `--no-binary {value}` asks to build packages from their source distributions, \
+         which pip finds on a package index; the wheelhouse holds wheels only, so there is no \
+         source to build from. Remove the line to install the wheelhouse's wheels, or name \
+         the source to build instead of the package (a project directory, a .tar.gz source \
+         archive, or git+https://…), which wheelhouse builds.",
+        file.display()
+    ))
+}
+
+/// pip's `--use-feature` switches on experimental behaviours of pip itself; none of them
+/// means anything here, and passing one silently would pretend it did.
+fn use_feature(value: &str, file: &Path) -> Error {
+    let why = match value {
+        "truststore" | "no-binary-enable-wheel-cache" | "build-constraint" => {
+            "pip has it always on: the line does nothing in pip either"
+        }
+        "fast-deps" => {
+            "it makes pip read dependencies without downloading whole wheels, which wheelhouse \
+             always does (it reads the wheelhouse in place)"
+        }
+        "inprocess-build-deps" | "venv-isolation" => {
+            "it changes how pip isolates builds, which wheelhouse does its own way"
+        }
+        _ => "it is not a feature pip 26 knows either",
+    };
+    Error::input(format!(
+        "{}: `--use-feature={value}` switches on a pip feature, and wheelhouse has no such \
+         switch ({why}). Remove the line.",
+        file.display()
+    ))
 }
 
 /// A `#sha256=…` fragment on a direct reference (freeze's `name @ file:///…#sha256=…`) is
@@ -342,6 +373,41 @@ mod tests {
                 err.message.contains("r.txt") && err.message.contains(want),
                 "{err}"
             );
+        }
+    }
+
+    #[test]
+    fn pip_features_and_no_binary_are_refused_with_a_true_reason() {
+        let tmp = tempfile::tempdir().unwrap();
+        for (text, want) in [
+            (
+                "--use-feature=fast-deps\nsix\n",
+                "`--use-feature=fast-deps` switches on a pip feature",
+            ),
+            ("--use-feature=truststore\nsix\n", "pip has it always on"),
+            (
+                "--use-feature=warp-drive\nsix\n",
+                "not a feature pip 26 knows",
+            ),
+            (
+                "--no-binary :all:\nsix\n",
+                "the wheelhouse holds wheels only, so there is no source",
+            ),
+            (
+                "--no-binary six\nsix\n",
+                "a project directory, a .tar.gz source archive",
+            ),
+        ] {
+            let reqs = tmp.path().join("r.txt");
+            std::fs::write(&reqs, text).unwrap();
+            let err = read_wanted(&site(), &[], &[], std::slice::from_ref(&reqs), &[], false)
+                .unwrap_err();
+            assert_eq!(err.kind, crate::ErrorKind::Input);
+            assert!(
+                err.message.contains("r.txt") && err.message.contains(want),
+                "{text}: {err}"
+            );
+            assert!(!err.message.contains("never does"), "{err}");
         }
     }
 

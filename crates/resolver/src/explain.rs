@@ -2,12 +2,14 @@
 //! by the tool itself.
 
 use std::fmt;
+use std::str::FromStr;
 
 use pubgrub::{
     DefaultStringReporter, DerivationTree, Derived, External, Map, Ranges, ReportFormatter,
     Reporter, Term,
 };
 
+use crate::names::{did_you_mean, glob_word};
 use crate::{Index, Pkg, Provider, Rejection, Request};
 
 /// Why a package has no usable wheel at all, with the next step.
@@ -64,9 +66,11 @@ pub fn explain_no_candidates(
     } else if rejected.is_empty() {
         format!(
             "No matching distribution found for {name}: the wheelhouse has no wheel named \
-             {name} (searched: {searched}). Check the spelling with `avail_wheels \"*{name}*\"` \
+             {name} (searched: {searched}).{} Check the spelling with `avail_wheels \"*{}*\"` \
              and the builds with `{avail}`; if it is not there, ask your site's support to add \
-             it to the wheelhouse."
+             it to the wheelhouse.",
+            did_you_mean(name, index),
+            glob_word(name)
         )
     } else if rejected.iter().all(|r| r.why == Rejection::Manylinux) {
         let files: Vec<&str> = rejected
@@ -156,21 +160,35 @@ pub(crate) fn explain_conflict(
     collect_missing(&tree, provider, &mut missing);
     let mut out = String::new();
     for key in &missing {
-        let name = key.to_string();
-        out.push_str(&explain_no_candidates(key, &name, provider.index, provider.request).message);
+        out.push_str(&explain_missing(key, &tree, provider));
         out.push('\n');
     }
+    let python = python_advice(&tree, provider);
     let formatter = Words { provider };
     let chain = DefaultStringReporter::report_with_formatter(&tree, &formatter);
-    if missing.is_empty() {
-        out.push_str("Cannot install these requirements together, because they conflict:\n");
-    } else {
+    if !missing.is_empty() {
         out.push_str("How the requirements lead there:\n");
+    } else if python.is_some() {
+        out.push_str(&format!(
+            "Cannot install these requirements on Python {}:\n",
+            provider.request.python_version
+        ));
+    } else {
+        out.push_str("Cannot install these requirements together, because they conflict:\n");
     }
     for line in chain.lines() {
         out.push_str("  ");
         out.push_str(line);
         out.push('\n');
+    }
+    if !missing.is_empty() {
+        // The missing package's paragraph already says what to do: nothing to loosen.
+        out.pop();
+        return out;
+    }
+    if let Some(advice) = python {
+        out.push_str(&advice);
+        return out;
     }
     out.push_str(
         provider
@@ -180,6 +198,152 @@ pub(crate) fn explain_conflict(
             .unwrap_or(WHEELHOUSE_ADVICE),
     );
     out
+}
+
+/// Why a dependency has no candidate, naming who needs it: a name the wheelhouse lacks is
+/// no conflict between requirements, and nothing the user can loosen.
+fn explain_missing(
+    key: &str,
+    tree: &DerivationTree<Pkg, Ranges<u32>, String>,
+    provider: &Provider<'_>,
+) -> String {
+    let index = provider.index;
+    let plain = !index.rejected.contains_key(key)
+        && !index.sdists.contains_key(key)
+        && !provider.request.installed.contains_key(key);
+    let mut parents = Vec::new();
+    collect_parents(tree, key, &mut parents);
+    let needed = if parents.is_empty() {
+        String::new()
+    } else {
+        format!(", needed by {},", parents.join(" and "))
+    };
+    if !plain {
+        let why = explain_no_candidates(key, key, index, provider.request).message;
+        return match why.strip_prefix(&format!("No matching distribution found for {key}: ")) {
+            Some(rest) => format!("{key}{needed} cannot be installed: {rest}"),
+            None => why,
+        };
+    }
+    let searched = index
+        .search_paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let requester = parents.first().map_or("it", String::as_str);
+    format!(
+        "{key}{needed} is not in the wheelhouse (searched: {searched}).{} Ask your site's \
+         support to add {key} to the wheelhouse. If a module provides {key} (`module spider \
+         {key}`), load it and install again: a package a module puts on the Python path counts \
+         as installed. Or choose a version of {requester} that does not need it \
+         (`avail_wheels {requester} --all-versions`).",
+        did_you_mean(key, index)
+    )
+}
+
+/// The packages whose requirements name `key`, as the tree says.
+fn collect_parents(
+    tree: &DerivationTree<Pkg, Ranges<u32>, String>,
+    key: &str,
+    out: &mut Vec<String>,
+) {
+    match tree {
+        DerivationTree::External(External::FromDependencyOf(p, _, d, _)) => {
+            if pkg_key(d) == Some(key) {
+                let name = match p {
+                    Pkg::Root => "your requirements".to_string(),
+                    _ => pkg_key(p).unwrap_or_default().to_string(),
+                };
+                if !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+        DerivationTree::External(_) => {}
+        DerivationTree::Derived(d) => {
+            collect_parents(&d.cause1, key, out);
+            collect_parents(&d.cause2, key, out);
+        }
+    }
+}
+
+/// When `Requires-Python` ruled candidates out: the Pythons the site offers that they accept,
+/// as `module load` lines, as a tag mismatch gets.
+fn python_advice(
+    tree: &DerivationTree<Pkg, Ranges<u32>, String>,
+    provider: &Provider<'_>,
+) -> Option<String> {
+    let mut keys = Vec::new();
+    collect_custom(tree, &mut keys);
+    let recorded = provider.requires_python.borrow();
+    let specs: Vec<(&str, &str)> = recorded
+        .iter()
+        .filter(|(k, _)| keys.iter().any(|c| c == &**k))
+        .map(|(k, rp)| (&**k, rp.as_str()))
+        .collect();
+    let (name, _) = specs.first()?;
+    let this = &provider.request.python_version;
+    let fits = |v: &str| {
+        let Ok(version) = pep440_rs::Version::from_str(v) else {
+            return false;
+        };
+        specs.iter().all(|(_, rp)| {
+            pep440_rs::VersionSpecifiers::from_str(rp).is_ok_and(|s| s.contains(&version))
+        })
+    };
+    let mut fitting: Vec<&String> = provider
+        .index
+        .available_pythons
+        .iter()
+        .filter(|v| fits(v))
+        .collect();
+    fitting.sort_by_key(|v| {
+        std::cmp::Reverse(
+            v.split('.')
+                .map(|p| p.parse::<u32>().unwrap_or(0))
+                .collect::<Vec<_>>(),
+        )
+    });
+    let wants: Vec<String> = specs.iter().map(|(k, rp)| format!("{k}: {rp}")).collect();
+    let versions = format!("`avail_wheels {name} --all-versions`");
+    Some(match fitting.first() {
+        Some(v) => {
+            let minor: Vec<&str> = v.split('.').take(2).collect();
+            format!(
+                "Load a Python they support (`module load python/{}`), make a new environment \
+                 with it and install again; or require a version that supports Python {this} \
+                 (see {versions}).",
+                minor.join(".")
+            )
+        }
+        None if provider.index.available_pythons.is_empty() => format!(
+            "Use a Python they support ({}) for the environment, or require a version that \
+             supports Python {this} (see {versions}).",
+            wants.join("; ")
+        ),
+        None => format!(
+            "None of the Pythons this site offers ({}) fits ({}): require a version that \
+             supports Python {this} (see {versions}), or ask your site's support.",
+            provider.index.available_pythons.join(", "),
+            wants.join("; ")
+        ),
+    })
+}
+
+fn collect_custom(tree: &DerivationTree<Pkg, Ranges<u32>, String>, out: &mut Vec<String>) {
+    match tree {
+        DerivationTree::External(External::Custom(p, _, _)) => {
+            if let Some(k) = pkg_key(p) {
+                out.push(k.to_string());
+            }
+        }
+        DerivationTree::External(_) => {}
+        DerivationTree::Derived(d) => {
+            collect_custom(&d.cause1, out);
+            collect_custom(&d.cause2, out);
+        }
+    }
 }
 
 /// The last line of a conflict's explanation when resolving against the wheelhouse.
@@ -193,6 +357,15 @@ fn collect_missing(
 ) {
     match tree {
         DerivationTree::External(External::NoVersions(pkg, _)) => {
+            if let Some(key) = pkg_key(pkg) {
+                if provider.candidate_count(key) == 0 && !out.iter().any(|k| k == key) {
+                    out.push(key.to_string());
+                }
+            }
+        }
+        // A requirement on a name with no candidate at all is an empty range, which the
+        // solver reports as the requirement itself, not as a package without versions.
+        DerivationTree::External(External::FromDependencyOf(_, _, pkg, _)) => {
             if let Some(key) = pkg_key(pkg) {
                 if provider.candidate_count(key) == 0 && !out.iter().any(|k| k == key) {
                     out.push(key.to_string());

@@ -76,6 +76,9 @@ pub struct Index {
     pub warnings: Vec<String>,
     /// Metadata known without opening wheels.
     pub known_metadata: KnownMetadata,
+    /// The Pythons the site offers as modules (`3.11.7`, or `3.11` when the micro version is
+    /// unknown), for a `module load` line when `Requires-Python` rules this one out.
+    pub available_pythons: Vec<String>,
 }
 
 impl Index {

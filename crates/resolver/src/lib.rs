@@ -18,6 +18,7 @@
 mod explain;
 mod index;
 mod metadata;
+mod names;
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
@@ -38,6 +39,7 @@ use wheel_metadata::{normalize_name, CoreMetadata};
 pub use explain::{explain_no_candidates, NoCandidates};
 pub use index::{Index, KnownMetadata, RejectedWheel, Rejection, StoredMetadata, WheelCandidate};
 pub use metadata::{FromWheels, MetadataSource, READERS};
+pub use names::near_names;
 
 /// A distribution already importable by the target interpreter.
 #[derive(Clone, Debug)]
@@ -166,6 +168,8 @@ pub(crate) struct Provider<'a> {
     /// `(parent, rank, dependency)` → the requirement text, for explanations.
     pub(crate) edges: RefCell<HashMap<(Pkg, Pkg), String>>,
     pub(crate) warnings: RefCell<Vec<String>>,
+    /// `(package, Requires-Python)` of the candidates ruled out by it, for explanations.
+    pub(crate) requires_python: RefCell<Vec<(Arc<str>, String)>>,
     requested: HashSet<String>,
     ahead: &'a metadata::ReadAhead<'a>,
 }
@@ -476,6 +480,9 @@ impl DependencyProvider for Provider<'_> {
                 if let Some(rp) = &meta.requires_python {
                     match VersionSpecifiers::from_str(rp) {
                         Ok(spec) if !spec.contains(&self.request.python_version) => {
+                            self.requires_python
+                                .borrow_mut()
+                                .push((key.clone(), rp.clone()));
                             return Ok(Dependencies::Unavailable(format!(
                                 "because it requires Python {rp} (this is Python {})",
                                 self.request.python_version
@@ -583,6 +590,7 @@ fn solve(
         metadata: RefCell::default(),
         edges: RefCell::default(),
         warnings: RefCell::default(),
+        requires_python: RefCell::default(),
         requested,
         ahead,
     };

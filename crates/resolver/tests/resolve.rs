@@ -272,3 +272,73 @@ fn errors_teach() {
     let err = resolve(&request(&["c>=3"]), &idx).unwrap_err().to_string();
     assert!(err.contains("2.0, 1.0"), "{err}");
 }
+
+#[test]
+fn a_dependency_missing_from_the_wheelhouse_is_not_a_conflict() {
+    let (tmp, _, generic) = setup();
+    wheel(
+        &generic,
+        "h5netcdf-1.3.0-py3-none-any.whl",
+        &["numpy", "h5py"],
+        None,
+    );
+    wheel(
+        &generic,
+        "h5netcdf-1.2.0-py3-none-any.whl",
+        &["numpy", "h5py"],
+        None,
+    );
+    wheel(&generic, "h5py-3.10.0-py3-none-any.whl", &[], None);
+    let idx = index(tmp.path());
+    let err = resolve(&request(&["h5netcdf"]), &idx)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("numpy, needed by h5netcdf, is not in the wheelhouse"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Ask your site's support to add numpy"),
+        "{err}"
+    );
+    assert!(!err.contains("Loosen"), "{err}");
+    assert!(!err.contains("conflict"), "{err}");
+}
+
+#[test]
+fn a_requires_python_mismatch_names_the_python_module_to_load() {
+    let (tmp, _, generic) = setup();
+    wheel(&generic, "modern-2.0-py3-none-any.whl", &[], Some(">=3.12"));
+    let mut idx = index(tmp.path());
+    idx.available_pythons = vec!["3.9.16".into(), "3.11.7".into(), "3.12.1".into()];
+    let err = resolve(&request(&["modern"]), &idx)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("requires Python >=3.12"), "{err}");
+    assert!(err.contains("`module load python/3.12`"), "{err}");
+    assert!(!err.contains("Loosen"), "{err}");
+}
+
+#[test]
+fn a_misspelt_name_gets_a_hint_that_works_and_a_near_miss() {
+    let (tmp, _, generic) = setup();
+    wheel(
+        &generic,
+        "python_dateutil-2.9.0-py2.py3-none-any.whl",
+        &[],
+        None,
+    );
+    wheel(&generic, "six-1.17.0-py2.py3-none-any.whl", &[], None);
+    let idx = index(tmp.path());
+    let err = resolve(&request(&["python-datutil"]), &idx)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("Did you mean python-dateutil?"), "{err}");
+    // `*a-b*` is not a glob avail_wheels accepts (nor did the original).
+    assert!(!err.contains("\"*python-datutil*\""), "{err}");
+    assert!(err.contains("avail_wheels \"*datutil*\""), "{err}");
+    assert_eq!(
+        resolver::near_names("dateutil", ["python-dateutil", "six"].into_iter()),
+        vec!["python-dateutil".to_string()]
+    );
+}

@@ -50,6 +50,8 @@ pub struct JobCpus {
     pub affinity: Option<(String, usize)>,
     /// The tightest cgroup CPU quota on the way from this process's cgroup to the root.
     pub quota: Option<CgroupQuota>,
+    /// `SLURM_CPUS_PER_TASK` when set to something that is no positive number (ignored).
+    pub slurm_invalid: Option<String>,
 }
 
 impl JobCpus {
@@ -89,6 +91,7 @@ impl JobCpus {
             slurm,
             affinity,
             quota,
+            slurm_invalid: None,
         }
     }
 }
@@ -103,9 +106,14 @@ impl fmt::Display for JobCpus {
             self.count,
             if self.count == 1 { "" } else { "s" }
         )?;
-        match self.slurm {
-            Some(n) => writeln!(f, "  SLURM_CPUS_PER_TASK: {n}{}", mark(CpuSource::Slurm))?,
-            None => writeln!(
+        match (self.slurm, &self.slurm_invalid) {
+            (Some(n), _) => writeln!(f, "  SLURM_CPUS_PER_TASK: {n}{}", mark(CpuSource::Slurm))?,
+            (None, Some(text)) => writeln!(
+                f,
+                "  SLURM_CPUS_PER_TASK: {text:?} is invalid, ignored (Slurm sets a positive whole \
+                 number; fix or unset the export in the job script)"
+            )?,
+            (None, None) => writeln!(
                 f,
                 "  SLURM_CPUS_PER_TASK: not set (not in a job step with --cpus-per-task)"
             )?,

@@ -260,7 +260,11 @@ impl SiteConfig {
 
     /// [`SiteConfig::job_cpus`] with every limit that was read.
     pub fn job_cpus_explained(&self) -> JobCpus {
-        JobCpus::detect(self.slurm_cpus_per_task)
+        let mut cpus = JobCpus::detect(self.slurm_cpus_per_task);
+        if cpus.slurm.is_none() {
+            cpus.slurm_invalid = self.job.cpus_per_task_text.clone();
+        }
+        cpus
     }
 }
 
@@ -369,6 +373,21 @@ mod tests {
     #[test]
     fn job_cpus_follow_slurm() {
         assert_eq!(site(&[("SLURM_CPUS_PER_TASK", "1")]).job_cpus(), 1);
+        // An invalid value is ignored, and `cpus --explain` says so instead of "not set".
+        for bad in ["abc", "0", "-2"] {
+            let text = site(&[("SLURM_CPUS_PER_TASK", bad)])
+                .job_cpus_explained()
+                .to_string();
+            assert!(
+                text.contains(&format!(
+                    "SLURM_CPUS_PER_TASK: \"{bad}\" is invalid, ignored"
+                )),
+                "{text}"
+            );
+            assert!(!text.contains("not set"), "{text}");
+        }
+        let text = site(&[]).job_cpus_explained().to_string();
+        assert!(text.contains("SLURM_CPUS_PER_TASK: not set"), "{text}");
         assert!(site(&[]).job_cpus() >= 1);
     }
 }

@@ -22,6 +22,11 @@ pub struct JobEnv {
     pub pythonpath: Vec<PathBuf>,
     /// `_OLD_VIRTUAL_PATH`: the `PATH` before `activate` ran.
     pub path_before_activate: Option<String>,
+    /// `_LMFILES_`: the modulefiles of the loaded modules, as Lmod (and Environment Modules)
+    /// record them, to tell a module's `PYTHONPATH` entry from one set by hand.
+    pub loaded_modulefiles: Vec<PathBuf>,
+    /// `SLURM_CPUS_PER_TASK` as written, to tell an invalid value from none.
+    pub cpus_per_task_text: Option<String>,
 }
 
 impl JobEnv {
@@ -39,6 +44,14 @@ impl JobEnv {
                 .map(PathBuf::from)
                 .collect(),
             path_before_activate: env.get("_OLD_VIRTUAL_PATH").map(str::to_string),
+            cpus_per_task_text: env.get("SLURM_CPUS_PER_TASK").map(str::to_string),
+            loaded_modulefiles: env
+                .get("_LMFILES_")
+                .unwrap_or("")
+                .split(':')
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from)
+                .collect(),
         }
     }
 

@@ -129,7 +129,10 @@ pub fn run(args: IndexArgs) -> i32 {
                 stats.reused,
                 if stats.unreadable > 0 {
                     format!(
-                        ", {} unreadable (see `wheelhouse audit --deep`)",
+                        ", {} unreadable (files named like wheels that do not open as wheels: \
+                         empty, truncated or not zip archives; avail_wheels still lists them \
+                         by name, but nothing can install them; `wheelhouse audit --deep` \
+                         names each)",
                         stats.unreadable
                     )
                 } else {

@@ -42,7 +42,11 @@ pub struct AddArgs {
     /// Rename manylinux…_x86_64 platform tags to linux_x86_64 (after patching RPATHs)
     #[arg(long)]
     retag_manylinux: bool,
-    /// Replace an existing file; allow a generic copy beside CPU-level copies
+    /// Publish a wheel that keeps a manylinux tag (users need --allow-manylinux to install
+    /// it)
+    #[arg(long)]
+    allow_manylinux: bool,
+    /// Replace an existing file; allow a generic copy beside CPU-level copies, or the reverse
     #[arg(long)]
     force: bool,
     /// Output format
@@ -279,6 +283,7 @@ pub fn run_add(args: AddArgs) -> i32 {
         layer: args.layer,
         local_version: args.local_version,
         retag_manylinux: args.retag_manylinux,
+        allow_manylinux: args.allow_manylinux,
         force: args.force,
     };
     let json = args.format == "json";

@@ -351,3 +351,60 @@ fn help_teaches_with_examples() {
         );
     }
 }
+
+#[test]
+fn a_name_with_no_match_gets_the_near_misses_on_stderr() {
+    let house = House::new("near-miss");
+    std::fs::write(
+        house
+            .root
+            .join("wh/gentoo2023/generic/python_dateutil-2.9.0-py2.py3-none-any.whl"),
+        "",
+    )
+    .unwrap();
+    let out = house.avail(&["python-datutil"]);
+    assert_eq!(out.status.code(), Some(0));
+    // Standard output stays the reference's: an empty table.
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "name    version    python    arch\n------  ---------  --------  ------\n"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("note: no wheel is named python-datutil; did you mean python-dateutil?"),
+        "{err}"
+    );
+    // The glob `install` suggests for it is one avail_wheels accepts (`*a-b*` is not, as in
+    // the original).
+    let out = house.avail(&["*datutil*"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(house.avail(&["*python-datutil*"]).status.code(), Some(2));
+    // A name that matches, or a glob, gets no note.
+    let out = house.avail(&["six", "*cdf*"]);
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("note:"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn index_explains_the_wheels_it_cannot_read() {
+    let house = House::new("index-unreadable");
+    let out = house
+        .cmd(env!("CARGO_BIN_EXE_wheelhouse"))
+        .arg("index")
+        .arg(house.root.join("wh"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    // The house's wheels are empty files, as the demo's fixture.
+    assert!(
+        text.contains("5 unreadable (files named like wheels that do not open as wheels: empty"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`wheelhouse audit --deep` names each"),
+        "{text}"
+    );
+}

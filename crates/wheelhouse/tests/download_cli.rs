@@ -147,6 +147,20 @@ fn html_fallback_requires_python_and_the_sites_warnings() {
         text.contains("Install them in the job with: wheelhouse install --allow-manylinux "),
         "{text}"
     );
+    // The suggested command works as printed: `install` takes the manylinux wheel it names.
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Install them in the job with: wheelhouse "))
+        .unwrap();
+    let env = site.venv("env-from-download");
+    let mut args: Vec<&str> = line.split_whitespace().collect();
+    args.splice(1..1, ["-p", env.to_str().unwrap()]);
+    let out = site.wheelhouse(&args);
+    assert!(
+        out.status.success(),
+        "wheelhouse {args:?}: {}",
+        stderr(&out)
+    );
     assert!(!err.contains("warning: tool"), "{err}");
     // Asked for another Python, the other wheels.
     let out = download(

@@ -135,6 +135,7 @@ fn a_stack_module_serves_python_venvs_and_virtualenvs() {
              $VIRTUALENV -q --no-download env2\n\
              env2/bin/python -c 'import stackpkg; print(\"VIRTUALENV\", stackpkg.__version__)'\n\
              $W install -q -p env1 stackpkg==2.0\n\
+             $W list -p env1 | sed 's/^/LIST /'\n\
              env1/bin/python -c 'import stackpkg; print(\"OWN\", stackpkg.__version__, stackpkg.__file__)'\n\
              if env2/bin/python -m pip install --dry-run --no-index --find-links site/wheelhouse/generic markupsafe >pip1.out 2>&1; then echo PIP-ACCEPTED; else echo PIP-REFUSED; fi\n\
              if env -u PYTHONPATH env2/bin/python -m pip install --dry-run --no-index --find-links site/wheelhouse/generic markupsafe >pip2.out 2>&1; then echo PIP-WITHOUT-HOOK-ACCEPTED; fi\n\
@@ -178,6 +179,16 @@ fn a_stack_module_serves_python_venvs_and_virtualenvs() {
         out.contains("OWN 2.0 ") && out.contains("env1/lib/python3.11/site-packages/stackpkg"),
         "{all}"
     );
+    // `list` names the stack a package comes from, not "system".
+    let listed = |name: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("LIST {name} ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(listed("stackdep").ends_with(" testing/2024a"), "{all}");
+    assert!(!listed("stackdep").contains("system"), "{all}");
+    assert!(listed("stackpkg").trim_end().ends_with("2.0"), "{all}");
     assert!(out.contains("PIP-REFUSED"), "{all}");
     assert!(
         out.contains("PIP-WITHOUT-HOOK-ACCEPTED"),

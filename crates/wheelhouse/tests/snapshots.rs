@@ -291,6 +291,7 @@ const CASES: &[(&str, &str, &[&str])] = &[
         "avail_wheels",
         &["-p", "./env", "numpy"],
     ),
+    ("note-avail-near-miss", "avail_wheels", &["python-datutil"]),
     (
         "warning-bad-file-name",
         "avail_wheels",

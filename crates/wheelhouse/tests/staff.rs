@@ -344,6 +344,61 @@ fn add_round_trip_local_version_and_retag() {
         .arg(&binary));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
+    // The other order: a generic copy, then a CPU-level copy of the same version is refused
+    // too (before, only the audit found the mix).
+    let binary = WheelSpec::pure("levelled-too", "2.0")
+        .tag("cp311-cp311-linux_x86_64")
+        .write(&dist);
+    let add = |args: &[&str]| {
+        run(wheelhouse()
+            .arg("add")
+            .args(args)
+            .arg("--wheelhouse")
+            .arg(&house)
+            .arg(&binary))
+    };
+    assert_eq!(add(&["--arch", "generic"]).status.code(), Some(0));
+    let out = add(&["--arch", "x86-64-v3"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("holds a generic build of the same version"),
+        "{}",
+        text(&out)
+    );
+    assert!(!house
+        .join("gentoo2023/x86-64-v3/levelled_too-2.0-cp311-cp311-linux_x86_64.whl")
+        .exists());
+    assert_eq!(
+        add(&["--arch", "x86-64-v3", "--force"]).status.code(),
+        Some(0)
+    );
+
+    // A manylinux wheel that is not retagged would sit in the wheelhouse unused: refused,
+    // saying how to add it.
+    let many = WheelSpec::pure("many", "1.0")
+        .tag("cp311-cp311-manylinux_2_17_x86_64")
+        .write(&dist);
+    let out = run(wheelhouse()
+        .args(["add", "--arch", "generic", "--wheelhouse"])
+        .arg(&house)
+        .arg(&many));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("has a manylinux tag"), "{err}");
+    assert!(
+        err.contains("--retag-manylinux") && err.contains("--allow-manylinux"),
+        "{err}"
+    );
+    assert!(!house
+        .join("gentoo2023/generic")
+        .read_dir()
+        .unwrap()
+        .any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with("many-")));
+
     // A real manylinux wheel, retagged; pip installs the result.
     let yaml = real_wheel("pyyaml-");
     let out = run(wheelhouse()
@@ -415,6 +470,22 @@ fn edit_requirements_and_pip_sees_them() {
         "packaging>=21",
     ]));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // A requirement the wheel does not have: an error naming the ones it has, file untouched.
+    let before = std::fs::read(&wheel).unwrap();
+    let out = run(wheelhouse()
+        .arg("edit")
+        .arg(&wheel)
+        .args(["--remove-req", "nunpy"]));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "--remove-req nunpy: the wheel has no requirement on nunpy (its requirements: \
+             numpy>=1.21,<2, newname>=2, packaging>=21)"
+        ),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(std::fs::read(&wheel).unwrap(), before);
     let target = tmp.path().join("target");
     let pip = run(tools_pip()
         .args(["install", "--no-index", "--no-deps", "--target"])

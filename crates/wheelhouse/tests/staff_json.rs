@@ -269,8 +269,17 @@ fn add_json_retag_replace_and_input_errors() {
     assert_eq!(w["replaced"], true, "{w:#}");
     assert_eq!(w["sha256"], sha256_hex(&path));
 
-    // Not retagged: the manylinux tag is kept, with a warning.
+    // Not retagged: refused, saying how; nothing replaced.
     let out = add(&[], &yaml);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("--retag-manylinux, or publish it as it is with --allow-manylinux"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(sha256_hex(&path), first_hash);
+    // Allowed: the manylinux tag is kept, with a warning.
+    let out = add(&["--allow-manylinux"], &yaml);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let w = &doc(&out)["wheels"][0];
     assert_eq!(w["retagged"], false, "{w:#}");
@@ -403,11 +412,18 @@ fn edit_json_reports_the_changes_and_the_new_hash() {
     let check = run(wheelhouse().args(["index", "--check"]).arg(&house));
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
 
-    // An edit that changes nothing says so (the wheel is still rewritten).
+    // An edit that changes nothing says so (the wheel is still rewritten). Removing a
+    // requirement the wheel lacks is no such edit: it is an error (a typo, most likely).
     let out = run(wheelhouse()
         .args(["edit", "--format", "json"])
         .arg(&wheel)
         .args(["--remove-req", "absent"]));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(doc(&out)["error"]["kind"], "input");
+    let out = run(wheelhouse()
+        .args(["edit", "--format", "json"])
+        .arg(&wheel)
+        .args(["--update-req", "newname>=2"]));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let v = doc(&out);
     assert_eq!(v["changed"], false, "{v:#}");

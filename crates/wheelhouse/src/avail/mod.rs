@@ -197,6 +197,8 @@ struct Plan {
     raw: bool,
     columns: Vec<String>,
     condense: bool,
+    /// The names asked for on the command line, for a "did you mean" when one matches nothing.
+    asked: Vec<String>,
 }
 
 fn plan(
@@ -265,6 +267,7 @@ fn plan(
         raw: args.raw,
         columns,
         condense: args.condense,
+        asked: args.wheel.iter().chain(&args.name).cloned().collect(),
     })
 }
 
@@ -279,6 +282,7 @@ fn execute(program: &str, plan: Plan, site: &SiteConfig) -> i32 {
     for warning in &result.warnings {
         errln!("warning: {warning}");
     }
+    near_misses(&plan, &result, site);
     let text = if plan.raw {
         output::raw(&result)
     } else {
@@ -300,5 +304,61 @@ fn execute(program: &str, plan: Plan, site: &SiteConfig) -> i32 {
         1
     } else {
         0
+    }
+}
+
+/// For each name asked for that matched no wheel at all, the wheelhouse's names that look
+/// like a misspelling of it, on stderr: standard output stays the reference's table.
+fn near_misses(plan: &Plan, result: &query::QueryResult, site: &SiteConfig) {
+    let canonical = |n: &str| n.to_ascii_lowercase().replace(['-', '.'], "_");
+    let found: std::collections::HashSet<String> = result
+        .groups
+        .iter()
+        .filter(|(_, entries)| {
+            entries
+                .iter()
+                .any(|e| matches!(e, query::Entry::Wheel { .. }))
+        })
+        .map(|(name, _)| canonical(name))
+        .collect();
+    let unmatched: Vec<&str> = plan
+        .asked
+        .iter()
+        .filter_map(|text| {
+            // A plain name, before any version specifier or marker.
+            let end = text
+                .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
+                .unwrap_or(text.len());
+            let rest = text[end..].trim_start();
+            let plain = !rest.starts_with('*') && !text[..end].is_empty();
+            (plain && !found.contains(&canonical(&text[..end]))).then_some(&text[..end])
+        })
+        .collect();
+    if unmatched.is_empty() {
+        return;
+    }
+    // Every name, for every Python and CPU level: a near miss built for another Python is
+    // still the name the user meant.
+    let everything = query::Request {
+        requirements: None,
+        pythons: site.available_pythons(),
+        archs: Vec::new(),
+        latest_only: true,
+        not_available: false,
+        not_available_only: false,
+    };
+    let Ok(all) = query::run(&everything, site) else {
+        return;
+    };
+    for name in unmatched {
+        let near = resolver::near_names(name, all.groups.iter().map(|(n, _)| n.as_str()));
+        match near.as_slice() {
+            [] => {}
+            [one] => errln!("note: no wheel is named {name}; did you mean {one}?"),
+            many => errln!(
+                "note: no wheel is named {name}; did you mean one of {}?",
+                many.join(", ")
+            ),
+        }
     }
 }

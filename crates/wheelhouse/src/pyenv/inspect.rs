@@ -133,21 +133,45 @@ pub fn run_list(args: ListArgs) -> i32 {
         .filter(|(d, _)| seen.insert(d.key.clone()))
         .collect();
     rows.sort_by_key(|(d, _)| d.name.to_lowercase());
+    let prefixes = site().python_prefixes;
+    // A stack module's packages are found through its prefix (`EBPYTHONPREFIXES`), not the
+    // system's: name the stack, as the module is called (`scipy-stack/2024a`).
+    let stack_of = |d: &installer::InstalledDist| -> Option<String> {
+        let prefix = prefixes
+            .iter()
+            .filter(|p| !p.as_os_str().is_empty())
+            .find(|p| d.site_dir.starts_with(p))?;
+        let parts: Vec<String> = prefix
+            .components()
+            .rev()
+            .take(2)
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        Some(parts.into_iter().rev().collect::<Vec<_>>().join("/"))
+    };
     match args.format {
         ListFormat::Json => {
             let items: Vec<serde_json::Value> = rows
                 .iter()
                 .map(|(d, kind)| {
-                    serde_json::json!({
+                    let stack = (*kind != SiteDirKind::Environment)
+                        .then(|| stack_of(d))
+                        .flatten();
+                    let mut item = serde_json::json!({
                         "name": d.name,
                         "version": d.version,
                         "location": d.site_dir.display().to_string(),
                         "source": match kind {
+                            _ if stack.is_some() => "stack",
                             SiteDirKind::Environment => "environment",
                             SiteDirKind::PythonPath => "pythonpath",
                             SiteDirKind::System => "system",
                         },
-                    })
+                    });
+                    if let Some(stack) = stack {
+                        item["stack"] = stack.into();
+                    }
+                    item
                 })
                 .collect();
             outln!("{}", serde_json::Value::Array(items));
@@ -164,14 +188,12 @@ pub fn run_list(args: ListArgs) -> i32 {
                     vec![
                         Some(d.name.clone()),
                         Some(d.version.clone()),
-                        Some(
-                            match kind {
-                                SiteDirKind::Environment => "",
-                                SiteDirKind::PythonPath => "PYTHONPATH",
-                                SiteDirKind::System => "system",
-                            }
-                            .to_string(),
-                        ),
+                        Some(match kind {
+                            SiteDirKind::Environment => String::new(),
+                            _ if stack_of(d).is_some() => stack_of(d).unwrap_or_default(),
+                            SiteDirKind::PythonPath => "PYTHONPATH".into(),
+                            SiteDirKind::System => "system".into(),
+                        }),
                     ]
                 })
                 .collect();
