@@ -92,6 +92,19 @@ impl Index {
             search_paths,
             ..Index::default()
         };
+        index.add(files, allowed, with_manylinux);
+        index
+    }
+
+    /// Sorts more files into the index, as [`Index::build`] does (the files of a package
+    /// index, found after the wheelhouse's).
+    pub fn add<'a>(
+        &mut self,
+        files: impl IntoIterator<Item = (PathBuf, &'a str, u32)>,
+        allowed: &TagPriority,
+        with_manylinux: &TagPriority,
+    ) {
+        let index = self;
         for (path, filename, search_rank) in files {
             if !filename.ends_with(".whl") {
                 if let Some(key) = sdist_name(filename) {
@@ -153,7 +166,6 @@ impl Index {
                 }
             }
         }
-        index
     }
 }
 
