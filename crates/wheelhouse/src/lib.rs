@@ -12,6 +12,7 @@ mod download;
 mod env_arg;
 mod file_args;
 mod index;
+mod index_flags;
 mod modules;
 mod pyenv;
 mod serve;
