@@ -497,12 +497,13 @@ impl Indexes<'_> {
                     "{package} was looked up on the index {url} (--index-strategy best-match)"
                 ),
             };
+            // The client's message names the page and what to check (address, network,
+            // proxy); ours says why the index was needed and the way out on a cluster.
             return Error::resolution(format!(
-                "{why}, which this node cannot reach: {}. Compute nodes usually have no \
-                 internet access: install it on a login node, or there `wheelhouse download \
-                 {package}` and install the downloaded file in the job; or ask technical \
+                "{why}, which this node cannot reach: {} On a login node, `wheelhouse download \
+                 {package}` and install the downloaded file in the job, or ask technical \
                  support to add {package} to the wheelhouse. Nothing was installed.",
-                e.message
+                e.message.trim_end_matches('.').to_string() + "."
             ));
         }
         match e.kind {
