@@ -191,10 +191,9 @@ impl Indexes<'_> {
         let work = self.work()?.to_path_buf();
         self.source
             .get_or_init(|| {
-                let client = download::Client::new(&download::HttpSettings::from_settings(
-                    &self.settings,
-                ))
-                .map_err(|e| Error::input(e.message))?;
+                let client =
+                    download::Client::new(&download::HttpSettings::from_settings(&self.settings))
+                        .map_err(|e| Error::input(e.message))?;
                 let cache = self.options.cache.as_ref().map(|c| c.dir.clone());
                 let mut source =
                     IndexSource::new(client, self.urls.clone(), cache.as_deref(), &work);
@@ -246,7 +245,28 @@ impl Indexes<'_> {
             if self.cancel.load(std::sync::atomic::Ordering::SeqCst) {
                 return Err(interrupted());
             }
-            self.fetch(&need, &mut fetched, index, request, (&allowed, &with_manylinux))?;
+            let wanted = |n: &str| {
+                self.strategy.asks_indexes(local.contains(n))
+                    && (with_installed || !kept_installed(request, n))
+            };
+            self.expand(
+                need,
+                &mut fetched,
+                index,
+                request,
+                (&allowed, &with_manylinux),
+                &wanted,
+            )?;
+            // Names whose candidates are final: a dependency without candidates outside them
+            // stops the solve, to be read and solved again (no backtracking around it).
+            let mut settled: HashSet<String> = fetched.keys().cloned().collect();
+            if self.strategy == IndexStrategy::FirstMatch {
+                settled.extend(local.iter().cloned());
+            }
+            if !with_installed {
+                settled.extend(request.installed.keys().cloned());
+            }
+            index.settled = Some(settled);
             let (outcome, looked_up) = resolver::resolve_noting(request, index, self);
             if let Some(e) = self.failure.lock().expect("no panics while held").take() {
                 return Err(e);
@@ -269,6 +289,55 @@ impl Indexes<'_> {
                 Err(e) => return Err(self.explain(e.message, &fetched)),
             }
         }
+    }
+
+    /// Fetches the pages of `names` and, breadth first, those of the dependencies of each
+    /// one's most preferred wheel (its newest that fits; its METADATA read now, as the solver
+    /// would read it), as long as `wanted` says they need the index: the pages of a whole
+    /// tree in as many rounds of parallel requests as it is deep.
+    fn expand(
+        &self,
+        mut names: Vec<String>,
+        fetched: &mut HashMap<String, Arc<Project>>,
+        index: &mut Index,
+        request: &resolver::Request,
+        tags: (&TagPriority, &TagPriority),
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<(), Error> {
+        while !names.is_empty() {
+            self.fetch(&names, fetched, index, request, tags)?;
+            let preferred: Vec<PathBuf> = names
+                .iter()
+                .filter_map(|key| preferred(index.usable.get(key)?, request.pre))
+                .collect();
+            let texts: Vec<Result<String, String>> = std::thread::scope(|scope| {
+                preferred
+                    .chunks(preferred.len().div_ceil(PAGE_FETCHERS).max(1))
+                    .map(|chunk| scope.spawn(|| chunk.iter().map(|p| self.metadata(p)).collect()))
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .flat_map(|h: std::thread::ScopedJoinHandle<'_, Vec<_>>| {
+                        h.join().expect("metadata readers do not panic")
+                    })
+                    .collect()
+            });
+            if let Some(e) = self.failure.lock().expect("no panics while held").take() {
+                return Err(e);
+            }
+            let mut next: Vec<String> = texts
+                .iter()
+                .flatten()
+                .flat_map(|text| wheel_metadata::CoreMetadata::parse(text).requires_dist)
+                .filter_map(|line| pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&line).ok())
+                .filter(|req| req.evaluate_markers(&request.markers, &[]))
+                .map(|req| normalize_name(req.name.as_ref()))
+                .filter(|n| !fetched.contains_key(n) && wanted(n))
+                .collect();
+            next.sort();
+            next.dedup();
+            names = next;
+        }
+        Ok(())
     }
 
     /// Fetches the pages of `names`, a few at a time, and adds their files to `index`.
@@ -393,9 +462,8 @@ impl Indexes<'_> {
             let remote = self.lock_wheels().get(path).cloned();
             if let Some(entry) = remote {
                 let dir = self.work()?.join("wheels");
-                std::fs::create_dir_all(&dir).map_err(|e| {
-                    Error::install(format!("cannot make {}: {e}", dir.display()))
-                })?;
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| Error::install(format!("cannot make {}: {e}", dir.display())))?;
                 let dest = dir.join(&entry.filename);
                 self.source()?
                     .fetch(&entry, &dest)
@@ -459,12 +527,10 @@ impl Indexes<'_> {
         (self.events)(Event::Note(&format!(
             "building {} from {}: the index has no wheel of this version that this Python \
              and the site's policy accept",
-            entry.filename, self.urls[entry.index.min(self.urls.len() - 1)]
+            entry.filename,
+            self.urls[entry.index.min(self.urls.len() - 1)]
         )));
-        let out = dir.join(format!(
-            "built-{}",
-            entry.filename.replace(['.', '-'], "_")
-        ));
+        let out = dir.join(format!("built-{}", entry.filename.replace(['.', '-'], "_")));
         crate::sources::build_archive(
             self.site,
             self.target,
@@ -569,6 +635,22 @@ impl MetadataSource for Indexes<'_> {
     }
 }
 
+/// The index wheel the solver would try first among `candidates`: the newest version (final
+/// releases first unless `pre`), best tag; `None` when that is a local wheel or an sdist
+/// (whose metadata would take a build).
+fn preferred(candidates: &[WheelCandidate], pre: bool) -> Option<PathBuf> {
+    let best = candidates.iter().min_by(|a, b| {
+        let a_pre = !pre && a.version.any_prerelease();
+        let b_pre = !pre && b.version.any_prerelease();
+        a_pre
+            .cmp(&b_pre)
+            .then_with(|| b.version.cmp(&a.version))
+            .then(a.tag_rank.cmp(&b.tag_rank))
+            .then(a.search_rank.cmp(&b.search_rank))
+    })?;
+    (best.search_rank >= INDEX_RANK && best.tag_rank != u32::MAX).then(|| best.path.clone())
+}
+
 /// An installed package that the resolver keeps unless told otherwise.
 fn kept_installed(request: &resolver::Request, key: &str) -> bool {
     let upgrading = match &request.upgrade {
@@ -630,7 +712,10 @@ mod tests {
         // pip's public default is never implied.
         assert!(urls(&settings(None, &[], false), &none).is_empty());
         assert_eq!(
-            urls(&settings(Some("PIP_INDEX_URL"), &["http://x/s"], false), &none),
+            urls(
+                &settings(Some("PIP_INDEX_URL"), &["http://x/s"], false),
+                &none
+            ),
             ["http://site/s", "http://x/s"]
         );
         // The configuration's no-index turns off its own indexes, not the command's.
@@ -649,7 +734,10 @@ mod tests {
             ..cli
         };
         assert_eq!(
-            urls(&settings(Some("pip.conf"), &["http://cli/s"], false), &primary),
+            urls(
+                &settings(Some("pip.conf"), &["http://cli/s"], false),
+                &primary
+            ),
             ["http://cli/s"]
         );
     }
@@ -657,7 +745,10 @@ mod tests {
     #[test]
     fn sdist_names() {
         let v = |s: &str| Version::from_str(s).unwrap();
-        assert_eq!(sdist_version("Foo_Bar-1.2.tar.gz", "foo-bar"), Some(v("1.2")));
+        assert_eq!(
+            sdist_version("Foo_Bar-1.2.tar.gz", "foo-bar"),
+            Some(v("1.2"))
+        );
         assert_eq!(sdist_version("foo-bar-2.0.zip", "foo-bar"), Some(v("2.0")));
         assert_eq!(sdist_version("foo-2.0.tar.gz", "foo-bar"), None);
         assert_eq!(sdist_version("foo-bar-x.tar.gz", "foo-bar"), None);

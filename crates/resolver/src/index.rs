@@ -76,6 +76,12 @@ pub struct Index {
     pub warnings: Vec<String>,
     /// Metadata known without opening wheels.
     pub known_metadata: KnownMetadata,
+    /// Set when the index is partial (a package index's pages are read as names are met):
+    /// the names whose candidates are final. A dependency without candidates that is not
+    /// among them stops the solve ([`crate::resolve_noting`] names it among those looked
+    /// up), so the caller reads its page and solves again, instead of the solver
+    /// backtracking through every version of a package whose dependency only looks missing.
+    pub settled: Option<std::collections::HashSet<String>>,
 }
 
 impl Index {

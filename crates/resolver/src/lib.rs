@@ -425,7 +425,7 @@ impl DependencyProvider for Provider<'_> {
     type V = u32;
     type VS = Ranges<u32>;
     type M = String;
-    type Err = std::convert::Infallible;
+    type Err = Unsettled;
     type Priority = (u32, Reverse<usize>);
 
     fn prioritize(
@@ -530,11 +530,32 @@ impl DependencyProvider for Provider<'_> {
                 }
             }
         }
+        if let Some(settled) = &self.index.settled {
+            for (dep, _) in &deps {
+                if let Some(key) = dep.key() {
+                    if !settled.contains(key) && self.candidates(key).is_empty() {
+                        return Err(Unsettled(key.to_string()));
+                    }
+                }
+            }
+        }
         Ok(Dependencies::Available(
             deps.into_iter().collect::<DependencyConstraints<_, _>>(),
         ))
     }
 }
+
+/// A dependency whose candidates are not known yet ([`Index::settled`]).
+#[derive(Debug)]
+pub struct Unsettled(pub String);
+
+impl fmt::Display for Unsettled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the candidates of {} are not known yet", self.0)
+    }
+}
+
+impl std::error::Error for Unsettled {}
 
 /// What the resolution chose, and the warnings met on the way.
 #[derive(Debug)]

@@ -65,11 +65,20 @@ fn wheelhouse_and_index(site: &Site, metadata: bool, json: bool) -> Index {
         .requires("b>=1")
         .write(&site.generic);
     WheelSpec::pure("c", "1.0").write(&site.generic);
-    let file = |spec: WheelSpec| if metadata { with_metadata(spec) } else { listed(spec) };
+    let file = |spec: WheelSpec| {
+        if metadata {
+            with_metadata(spec)
+        } else {
+            listed(spec)
+        }
+    };
     Index::new(
         &site.path("index"),
         &[
-            ("a", vec![file(WheelSpec::pure("a", "2.0").requires("b>=1"))]),
+            (
+                "a",
+                vec![file(WheelSpec::pure("a", "2.0").requires("b>=1"))],
+            ),
             (
                 "b",
                 vec![
@@ -186,7 +195,10 @@ fn an_unreachable_index_is_one_error_naming_the_package_and_the_url() {
         err.contains("b is not in the wheelhouse") && err.contains(&url),
         "{err}"
     );
-    assert!(err.contains("cannot reach") && err.contains("login node"), "{err}");
+    assert!(
+        err.contains("cannot reach") && err.contains("login node"),
+        "{err}"
+    );
     assert_eq!(err.matches("is not in the wheelhouse").count(), 1, "{err}");
     assert_eq!(installed(&env), before);
     // PIP_INDEX_URL is honoured (and fails the same way); the site's configuration says
@@ -216,10 +228,7 @@ fn requirement_files_name_indexes_as_pip_reads_them() {
     let reqs = site.path("reqs.txt");
     std::fs::write(
         &reqs,
-        format!(
-            "--index-url {}\n--trusted-host 127.0.0.1\na\n",
-            index.url
-        ),
+        format!("--index-url {}\n--trusted-host 127.0.0.1\na\n", index.url),
     )
     .unwrap();
     let out = install(&site, &env, &["-r", reqs.to_str().unwrap()]);
@@ -343,7 +352,10 @@ fn a_manylinux_only_package_is_built_from_its_sdist() {
     backends_into(&site.generic);
     let (major, minor) = {
         let mut parts = site.python_version.split('.');
-        (parts.next().unwrap().to_string(), parts.next().unwrap().to_string())
+        (
+            parts.next().unwrap().to_string(),
+            parts.next().unwrap().to_string(),
+        )
     };
     let cp = format!("cp{major}{minor}");
     let index = Index::new(
@@ -380,7 +392,11 @@ fn a_manylinux_only_package_is_built_from_its_sdist() {
     assert!(!log.contains("manylinux_2_17_x86_64.whl "), "{log}");
     // With --allow-manylinux the wheel is taken as it is.
     let env2 = site.venv("env2");
-    ok(&install(&site, &env2, &["m", "-i", &index.url, "--allow-manylinux"]));
+    ok(&install(
+        &site,
+        &env2,
+        &["m", "-i", &index.url, "--allow-manylinux"],
+    ));
     let module = std::fs::read_to_string(site_packages(&env2).join("m.py")).unwrap();
     assert_eq!(module, "FROM_MANYLINUX = True\n");
 }
@@ -446,14 +462,20 @@ fn choices_match_pip_26() {
             (
                 "x",
                 vec![
-                    listed(WheelSpec::pure("x", "2.0").requires("z<2").requires("w==1.0")),
+                    listed(
+                        WheelSpec::pure("x", "2.0")
+                            .requires("z<2")
+                            .requires("w==1.0"),
+                    ),
                     listed(WheelSpec::pure("x", "1.0").requires("z<2").requires("w")),
                 ],
             ),
             (
                 "y",
                 vec![listed(
-                    WheelSpec::pure("y", "1.0").requires("z>=1.5").requires("w>=2"),
+                    WheelSpec::pure("y", "1.0")
+                        .requires("z>=1.5")
+                        .requires("w>=2"),
                 )],
             ),
             (
