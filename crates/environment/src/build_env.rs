@@ -19,6 +19,8 @@ pub struct BuildEnvironments<'a> {
     pub find_links: Vec<PathBuf>,
     pub allow_manylinux: bool,
     pub cache: Option<crate::CacheOptions>,
+    /// The install's indexes, for build requirements the wheelhouse lacks.
+    pub index: crate::IndexOptions,
     pub cancel: &'a AtomicBool,
 }
 
@@ -73,6 +75,7 @@ impl BuildEnvironmentMaker for BuildEnvironments<'_> {
                 find_links: self.find_links.clone(),
                 allow_manylinux: self.allow_manylinux,
                 cache: self.cache.clone(),
+                index: self.index.clone(),
                 ..InstallOptions::default()
             };
             crate::install(self.site, &target, &options, self.cancel, &|_| {}).map_err(|e| {

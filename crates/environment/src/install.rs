@@ -51,7 +51,10 @@ pub struct InstallOptions {
     /// Threads to unpack with; 0 means the job's CPUs.
     pub threads: usize,
     /// The unpacked-wheel cache (`None`: `--no-cache`, and the default for library callers).
+    /// Index pages and metadata are kept there too.
     pub cache: Option<crate::CacheOptions>,
+    /// Package indexes, for what the wheelhouse lacks (module `indexes`).
+    pub index: crate::IndexOptions,
 }
 
 /// What happens along the way, for the caller to print.
@@ -119,13 +122,18 @@ pub fn install(
         .pip_install_options()
         .map_err(|e| Error::input(e.to_string()))?;
     let mut wanted = read_request(&config, options)?;
+    for warning in &wanted.warnings {
+        events(Event::Warning(warning));
+    }
     // Sources are built before the lock is taken: a build may take minutes and does not
     // change the environment. The built wheels live as long as `_built`.
     let _built = crate::sources::prepare(site, target, &mut wanted, options, cancel, events)?;
     let paths = find_search_paths(site, &config, options, &wanted, events)?;
     let lock = take_lock(target, cancel, events)?;
     let allow_manylinux = options.allow_manylinux || config.allow_manylinux;
-    let index = crate::build_index(
+    // Made without touching the network: a page is fetched only for a package that needs it.
+    let indexes = crate::indexes::configured(site, target, options, &wanted, cancel, events)?;
+    let mut index = crate::build_index(
         site,
         paths,
         &target.interpreter,
@@ -135,7 +143,15 @@ pub fn install(
     for warning in &index.warnings {
         events(Event::Warning(warning));
     }
-    let chosen = choose(target, &wanted, &index, options, config.pre, events)?;
+    let chosen = choose(
+        target,
+        &wanted,
+        &mut index,
+        indexes.as_ref(),
+        options,
+        config.pre,
+        events,
+    )?;
     let resolved_in = started.elapsed();
     let (plan, summary) = plan_for(site, target, options, &config, &wanted, &chosen, events)?;
     let mut report = Report {
@@ -229,10 +245,13 @@ struct Chosen {
     requested: HashSet<String>,
 }
 
+/// Resolves over the wheelhouse (and the indexes, for what it lacks); the chosen index
+/// wheels are then fetched, unless this is a dry run.
 fn choose(
     target: &Target,
     wanted: &Wanted,
-    index: &resolver::Index,
+    index: &mut resolver::Index,
+    indexes: Option<&crate::indexes::Indexes<'_>>,
     options: &InstallOptions,
     config_pre: bool,
     events: &(dyn Fn(Event<'_>) + Sync),
@@ -244,8 +263,10 @@ fn choose(
         .map(|r| wheel_metadata::normalize_name(r.name.as_ref()))
         .collect();
     let request = request_for(target, wanted, &importable, &requested, options, config_pre)?;
-    let resolution =
-        resolver::resolve(&request, index).map_err(|e| Error::resolution(e.message))?;
+    let mut resolution = match indexes {
+        Some(indexes) => indexes.resolve(&request, index)?,
+        None => resolver::resolve(&request, index).map_err(|e| Error::resolution(e.message))?,
+    };
     for warning in &resolution.warnings {
         events(Event::Warning(warning));
     }
@@ -255,6 +276,9 @@ fn choose(
             version: &p.version,
             source: &p.source,
         });
+    }
+    if let (Some(indexes), false) = (indexes, options.dry_run) {
+        indexes.fetch_chosen(&mut resolution)?;
     }
     Ok(Chosen {
         resolution,

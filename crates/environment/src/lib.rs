@@ -15,6 +15,7 @@ mod compile;
 mod direct;
 mod error;
 mod hashes;
+mod indexes;
 mod install;
 mod remote;
 mod search;
@@ -31,7 +32,9 @@ pub use cache::{finish as finish_cache, open as open_cache, CacheOptions, CacheR
 pub use direct::{
     classify as classify_direct, Direct, RemoteRequest, SourceLocation, SourceRequest,
 };
+pub use download::IndexStrategy;
 pub use error::{Error, ErrorKind};
+pub use indexes::IndexOptions;
 pub use install::{execute, install, Event, InstallOptions, Report, NOTHING_TO_INSTALL};
 pub use search::{build_index, search_paths};
 pub use seed::{pip_wheel, seed_pip};

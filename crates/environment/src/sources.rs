@@ -108,25 +108,8 @@ fn build_in(
     cancel: &AtomicBool,
     events: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<Vec<BuiltSource>, Error> {
-    let maker = BuildEnvironments {
-        site,
-        find_links: options.find_links.clone(),
-        allow_manylinux: options.allow_manylinux,
-        cache: options.cache.clone(),
-        cancel,
-    };
-    let isolation = if options.no_build_isolation {
-        Isolation::None
-    } else {
-        Isolation::Isolated(&maker)
-    };
-    let mut build_options = BuildOptions::new(&target.interpreter, isolation, work);
-    build_options.config_settings = options.config_settings.clone();
-    build_options.cache = options
-        .cache
-        .as_ref()
-        .map(|c| WheelCache::new(&c.dir.join("built-wheels-v1")));
-    let frontend = Frontend::new(build_options);
+    let maker = maker(site, options, cancel);
+    let frontend = frontend(target, options, &maker, work);
     let out = work.join("wheels");
     // Sources are located first (git clones), then built: the wheels several at once within
     // the job's CPUs (each build may run a compiler), editable ones one by one.
@@ -169,6 +152,74 @@ fn interrupted() -> Error {
         ErrorKind::Interrupted,
         "interrupted while building; nothing was changed and the environment is as it was",
     )
+}
+
+/// Build environments whose requirements come from the install's own sources (its `-f`
+/// directories and indexes) under its rules.
+fn maker<'a>(
+    site: &'a SiteConfig,
+    options: &InstallOptions,
+    cancel: &'a AtomicBool,
+) -> BuildEnvironments<'a> {
+    BuildEnvironments {
+        site,
+        find_links: options.find_links.clone(),
+        allow_manylinux: options.allow_manylinux,
+        cache: options.cache.clone(),
+        index: options.index.clone(),
+        cancel,
+    }
+}
+
+fn frontend<'a>(
+    target: &Target,
+    options: &InstallOptions,
+    maker: &'a BuildEnvironments<'a>,
+    work: &Path,
+) -> Frontend<'a> {
+    let isolation = if options.no_build_isolation {
+        Isolation::None
+    } else {
+        Isolation::Isolated(maker)
+    };
+    let mut build_options = BuildOptions::new(&target.interpreter, isolation, work);
+    build_options.config_settings = options.config_settings.clone();
+    build_options.cache = options
+        .cache
+        .as_ref()
+        .map(|c| WheelCache::new(&c.dir.join("built-wheels-v1")));
+    Frontend::new(build_options)
+}
+
+/// Builds the source distribution `archive` (one from an index) into a wheel in `out`, as
+/// the install's own sources are built; the wheel's path.
+pub(crate) fn build_archive(
+    site: &SiteConfig,
+    target: &Target,
+    options: &InstallOptions,
+    archive: &Path,
+    out: &Path,
+    cancel: &AtomicBool,
+) -> Result<PathBuf, Error> {
+    let work = out.with_extension("work");
+    std::fs::create_dir_all(&work)
+        .map_err(|e| Error::install(format!("cannot make {}: {e}", work.display())))?;
+    let maker = maker(site, options, cancel);
+    let frontend = frontend(target, options, &maker, &work);
+    let built = frontend
+        .build_wheel(&Source::Sdist(archive.to_path_buf()), out)
+        .map_err(|e| {
+            let kind = match e.kind() {
+                build_frontend::ErrorKind::Input => ErrorKind::Input,
+                build_frontend::ErrorKind::Environment => ErrorKind::Resolution,
+                _ => ErrorKind::Install,
+            };
+            Error::new(
+                kind,
+                format!("the build failed: {e}\nNothing was installed; the environment was left as it was."),
+            )
+        })?;
+    Ok(built.path)
 }
 
 /// The source to build and the `direct_url.json` it is installed with.

@@ -35,7 +35,12 @@ pub struct Wanted {
     pub pre: bool,
     pub find_links: Vec<PathBuf>,
     pub no_index: bool,
+    /// `--index-url`/`--extra-index-url` lines (the command line's win).
+    pub index_url: Option<String>,
+    pub extra_index_urls: Vec<String>,
     pub prefer_binary: bool,
+    /// What the files said that has no effect here, for the user to know.
+    pub warnings: Vec<String>,
 }
 
 /// Reads the requirements of an install: `texts` from the command line, then each
@@ -209,8 +214,8 @@ impl Wanted {
         Ok(())
     }
 
-    /// pip's global options inside a requirements file. Index options have no meaning here
-    /// (wheelhouse never reads an index) and are accepted as pip accepts them offline.
+    /// pip's global options inside a requirements file, which apply to the whole install
+    /// (index options too, as in pip).
     fn apply_options(&mut self, options: &[(String, String)], file: &Path) -> Result<(), Error> {
         for (name, value) in options {
             match name.as_str() {
@@ -243,12 +248,25 @@ impl Wanted {
                 }
                 "--no-binary" => return Err(no_binary(value, file)),
                 "--use-feature" => return Err(use_feature(value, file)),
-                "--index-url" | "--extra-index-url" | "--trusted-host" => {}
+                "--index-url" => self.index_url = Some(value.clone()),
+                "--extra-index-url" => {
+                    if !self.extra_index_urls.contains(value) {
+                        self.extra_index_urls.push(value.clone());
+                    }
+                }
+                "--trusted-host" => self.warnings.push(format!(
+                    "{}: `--trusted-host {value}` has no effect here: plain http:// indexes are \
+                     read without it, and https:// certificates are always checked (give the \
+                     host's certificate authority with `cert` in the pip configuration or \
+                     PIP_CERT).",
+                    file.display()
+                )),
                 other => {
                     return Err(Error::input(format!(
                         "{}: the option `{other}` is not supported in a requirements file here \
-                         (supported: -r, -c, -f/--find-links, --no-index, --pre, \
-                         --only-binary, --prefer-binary, --require-hashes, --hash). Remove it.",
+                         (supported: -r, -c, -f/--find-links, --index-url, --extra-index-url, \
+                         --no-index, --trusted-host, --pre, --only-binary, --prefer-binary, \
+                         --require-hashes, --hash). Remove it.",
                         file.display()
                     )))
                 }

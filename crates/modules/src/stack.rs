@@ -39,6 +39,8 @@ pub struct StackRequest {
     pub no_deps: bool,
     /// More wheel directories, after the site's.
     pub find_links: Vec<PathBuf>,
+    /// Package indexes for what the wheelhouse lacks.
+    pub index: environment::IndexOptions,
 }
 
 /// A stack that was built.
@@ -192,6 +194,7 @@ pub fn build_stack(
             requirement_files: request.requirement_files.clone(),
             no_deps: request.no_deps,
             find_links: request.find_links.clone(),
+            index: request.index.clone(),
             ..InstallOptions::default()
         };
         // The caller's cancel flag: Ctrl-C stops the Python being installed, not only the

@@ -79,6 +79,12 @@ pub struct Index {
     /// The Pythons the site offers as modules (`3.11.7`, or `3.11` when the micro version is
     /// unknown), for a `module load` line when `Requires-Python` rules this one out.
     pub available_pythons: Vec<String>,
+    /// Set when the index is partial (a package index's pages are read as names are met):
+    /// the names whose candidates are final. A dependency without candidates that is not
+    /// among them stops the solve ([`crate::resolve_noting`] names it among those looked
+    /// up), so the caller reads its page and solves again, instead of the solver
+    /// backtracking through every version of a package whose dependency only looks missing.
+    pub settled: Option<std::collections::HashSet<String>>,
 }
 
 impl Index {
@@ -95,6 +101,19 @@ impl Index {
             search_paths,
             ..Index::default()
         };
+        index.add(files, allowed, with_manylinux);
+        index
+    }
+
+    /// Sorts more files into the index, as [`Index::build`] does (the files of a package
+    /// index, found after the wheelhouse's).
+    pub fn add<'a>(
+        &mut self,
+        files: impl IntoIterator<Item = (PathBuf, &'a str, u32)>,
+        allowed: &TagPriority,
+        with_manylinux: &TagPriority,
+    ) {
+        let index = self;
         for (path, filename, search_rank) in files {
             if !filename.ends_with(".whl") {
                 if let Some(key) = sdist_name(filename) {
@@ -156,7 +175,6 @@ impl Index {
                 }
             }
         }
-        index
     }
 }
 

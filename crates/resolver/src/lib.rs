@@ -429,7 +429,7 @@ impl DependencyProvider for Provider<'_> {
     type V = u32;
     type VS = Ranges<u32>;
     type M = String;
-    type Err = std::convert::Infallible;
+    type Err = Unsettled;
     type Priority = (u32, Reverse<usize>);
 
     fn prioritize(
@@ -537,11 +537,32 @@ impl DependencyProvider for Provider<'_> {
                 }
             }
         }
+        if let Some(settled) = &self.index.settled {
+            for (dep, _) in &deps {
+                if let Some(key) = dep.key() {
+                    if !settled.contains(key) && self.candidates(key).is_empty() {
+                        return Err(Unsettled(key.to_string()));
+                    }
+                }
+            }
+        }
         Ok(Dependencies::Available(
             deps.into_iter().collect::<DependencyConstraints<_, _>>(),
         ))
     }
 }
+
+/// A dependency whose candidates are not known yet ([`Index::settled`]).
+#[derive(Debug)]
+pub struct Unsettled(pub String);
+
+impl fmt::Display for Unsettled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the candidates of {} are not known yet", self.0)
+    }
+}
+
+impl std::error::Error for Unsettled {}
 
 /// What the resolution chose, and the warnings met on the way.
 #[derive(Debug)]
@@ -562,6 +583,18 @@ pub fn resolve_with(
     index: &Index,
     source: &dyn MetadataSource,
 ) -> Result<Resolution, ResolveError> {
+    resolve_noting(request, index, source).0
+}
+
+/// As [`resolve_with`], and the normalised names the solver looked up along the way (the
+/// requirements' and every dependency's of the versions it tried), found or not: a caller
+/// whose index cannot be listed whole (a package index) learns which pages to fetch before
+/// resolving again.
+pub fn resolve_noting(
+    request: &Request,
+    index: &Index,
+    source: &dyn MetadataSource,
+) -> (Result<Resolution, ResolveError>, Vec<String>) {
     let ahead = metadata::ReadAhead::new(source);
     std::thread::scope(|scope| {
         for _ in 0..READERS {
@@ -577,7 +610,7 @@ fn solve(
     request: &Request,
     index: &Index,
     ahead: &metadata::ReadAhead<'_>,
-) -> Result<Resolution, ResolveError> {
+) -> (Result<Resolution, ResolveError>, Vec<String>) {
     let requested: HashSet<String> = request
         .requirements
         .iter()
@@ -594,6 +627,22 @@ fn solve(
         requested,
         ahead,
     };
+    let result = solve_with(&provider, request, index);
+    let mut looked_up: Vec<String> = provider
+        .candidates
+        .borrow()
+        .keys()
+        .map(|k| k.to_string())
+        .collect();
+    looked_up.sort();
+    (result, looked_up)
+}
+
+fn solve_with(
+    provider: &Provider<'_>,
+    request: &Request,
+    index: &Index,
+) -> Result<Resolution, ResolveError> {
     // Names that cannot be found at all get the teaching message before any solving.
     for req in &request.requirements {
         if !req.marker.evaluate(&request.markers, &[]) {
@@ -623,7 +672,7 @@ fn solve(
             }
         }
     }
-    match pubgrub::resolve(&provider, Pkg::Root, 0u32) {
+    match pubgrub::resolve(provider, Pkg::Root, 0u32) {
         Ok(solution) => {
             let mut packages = Vec::new();
             for (pkg, rank) in solution {
@@ -644,11 +693,11 @@ fn solve(
             packages.sort_by(|a, b| a.key.cmp(&b.key));
             Ok(Resolution {
                 packages,
-                warnings: provider.warnings.into_inner(),
+                warnings: provider.warnings.take(),
             })
         }
         Err(pubgrub::PubGrubError::NoSolution(tree)) => Err(ResolveError {
-            message: explain::explain_conflict(&provider, tree),
+            message: explain::explain_conflict(provider, tree),
         }),
         Err(other) => Err(ResolveError {
             message: format!("resolution failed: {other}"),

@@ -13,6 +13,7 @@ mod env_arg;
 mod file_args;
 mod freeze_lock;
 mod index;
+mod index_flags;
 mod lock;
 mod modules;
 mod pyenv;
@@ -102,13 +103,20 @@ enum Command {
     /// Ctrl-C leaves the environment as it was; two installs into one environment wait for
     /// each other.
     ///
-    /// Exit codes: 0 done; 1 cannot resolve (no wheel, conflict, policy); 2 bad input or no
-    /// environment; 3 installation failed (environment unchanged); 130 interrupted.
+    /// A package index (-i URL, pip's index-url, PIP_INDEX_URL; never PyPI unless named)
+    /// serves only what the wheelhouse lacks, under the same policy (a manylinux-only
+    /// package is built from its sdist); a job whose packages are all in the wheelhouse never
+    /// touches the network. --index-strategy best-match takes pip's rule instead.
+    ///
+    /// Exit codes: 0 done; 1 cannot resolve (no wheel, conflict, policy, index unreachable);
+    /// 2 bad input or no environment; 3 installation failed (environment unchanged); 130
+    /// interrupted.
     #[command(after_help = "Examples:\n  \
         wheelhouse install numpy 'pandas>=2'\n  \
         wheelhouse install -r requirements.txt -c constraints.txt\n  \
         wheelhouse install -p $SLURM_TMPDIR/env --dry-run scipy\n  \
-        wheelhouse install --upgrade numpy")]
+        wheelhouse install --upgrade numpy\n  \
+        wheelhouse install -i https://pypi.org/simple -r requirements.txt")]
     Install(pyenv::install::InstallArgs),
     /// Write a PEP 751 lock file (pylock.toml) for every Python and CPU level.
     ///

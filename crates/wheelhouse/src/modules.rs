@@ -251,6 +251,8 @@ pub struct StackBuildArgs {
     /// Also search these wheel directories, after the site's
     #[arg(short = 'f', long = "find-links", value_name = "DIR")]
     find_links: Vec<PathBuf>,
+    #[command(flatten)]
+    index: crate::index_flags::IndexFlags,
     /// Output format: `text`, or `json` (one object: name, version, prefix, modulefile,
     /// pythons, packages) for scripts
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
@@ -270,6 +272,7 @@ pub fn run_stack(command: StackCommand) -> i32 {
             })?;
         let site = SiteConfig::from_env(&Environment::from_process());
         let modulepath = absolute(&args.modulepath);
+        let cancel = crate::pyenv::install::cancel_on_signals();
         let request = modules::stack::StackRequest {
             name: name.to_string(),
             version: version.to_string(),
@@ -279,8 +282,8 @@ pub fn run_stack(command: StackCommand) -> i32 {
             modulepath: modulepath.clone(),
             no_deps: args.no_deps,
             find_links: args.find_links.clone(),
+            index: args.index.options(Some(cancel.clone())),
         };
-        let cancel = crate::pyenv::install::cancel_on_signals();
         let json = args.format == "json";
         modules::stack::build_stack(
             &site,

@@ -87,6 +87,7 @@ fn build(args: &WheelArgs) -> Result<i32, (i32, String)> {
         find_links: args.find_links.clone(),
         allow_manylinux: false,
         cache: None,
+        index: Default::default(),
         cancel: &cancel,
     };
     let isolation = if args.no_build_isolation {
@@ -104,7 +105,7 @@ fn build(args: &WheelArgs) -> Result<i32, (i32, String)> {
         match result {
             Ok(wheel) => {
                 if !args.quiet {
-                    println!("Saved {}", wheel.path.display());
+                    outln!("Saved {}", wheel.path.display());
                 }
                 built.push(wheel.path.display().to_string());
             }
@@ -120,7 +121,7 @@ fn build(args: &WheelArgs) -> Result<i32, (i32, String)> {
         }
     }
     if !args.quiet && !built.is_empty() {
-        println!("Publish with: wheelhouse add {}", built.join(" "));
+        outln!("Publish with: wheelhouse add {}", built.join(" "));
     }
     Ok(code)
 }

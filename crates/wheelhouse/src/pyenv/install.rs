@@ -63,9 +63,8 @@ pub struct InstallArgs {
     /// Also search these directories for wheels, after the site's (pip's --find-links)
     #[arg(short = 'f', long = "find-links", value_name = "DIR")]
     find_links: Vec<PathBuf>,
-    /// Accepted for pip compatibility: no package index is ever used
-    #[arg(long)]
-    no_index: bool,
+    #[command(flatten)]
+    index: crate::index_flags::IndexFlags,
     /// Accept manylinux wheels, which site policy refuses (config: allow-manylinux = true)
     #[arg(long)]
     allow_manylinux: bool,
@@ -122,7 +121,7 @@ pub fn run(args: InstallArgs) -> i32 {
                 run_install(
                     &site,
                     &target,
-                    &args.options(&site),
+                    &args.options(&site, &cancel),
                     &cancel,
                     args.quiet,
                     args.verbose,
@@ -190,9 +189,9 @@ fn install_from_lock(
 }
 
 impl InstallArgs {
-    fn options(&self, site: &SiteConfig) -> InstallOptions {
-        let _ = self.no_index; // no package index is ever used
+    fn options(&self, site: &SiteConfig, cancel: &Arc<AtomicBool>) -> InstallOptions {
         InstallOptions {
+            index: self.index.options(Some(cancel.clone())),
             requirements: self.requirements.clone(),
             editables: self.editables.clone(),
             no_build_isolation: self.no_build_isolation,

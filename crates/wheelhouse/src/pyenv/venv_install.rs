@@ -29,6 +29,8 @@ pub struct Packages {
     /// Constrain versions with this file; may be repeated
     #[arg(short = 'c', long = "constraint", value_name = "FILE")]
     pub constraint_files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub index: crate::index_flags::IndexFlags,
 }
 
 impl Packages {
@@ -98,6 +100,7 @@ pub fn fill(
             constraint_files: packages.constraint_files.clone(),
             find_links: find_links.to_vec(),
             cache: cache.clone(),
+            index: packages.index.options(Some(cancel.clone())),
             ..InstallOptions::default()
         };
         if interactive {
