@@ -35,6 +35,7 @@ mod entry;
 mod link;
 mod maintain;
 mod pyc;
+mod verify;
 
 use std::path::{Path, PathBuf};
 
@@ -42,6 +43,7 @@ pub use entry::{system_time, Entry, EntryWriter, FileMeta};
 pub use link::{LinkMode, Linker, PlaceError};
 pub use maintain::{Info, Pruned};
 pub use pyc::{header_matches, valid_tag};
+pub use verify::Verified;
 
 /// Bounds that keep the cache inside cluster quotas; least recently used entries go first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,7 +124,7 @@ impl Cache {
         true
     }
 
-    fn entries(&self) -> PathBuf {
+    pub(crate) fn entries(&self) -> PathBuf {
         self.root.join("v1/entries")
     }
 
