@@ -214,6 +214,17 @@ fn many_jobs_build_environments_through_one_cache_while_a_third_are_killed() {
     );
     assert_eq!(contents(&envs[0]), states[0].1, "seed {seed}");
     verify_cache(&site, seed);
+    // And verification does find a damaged entry: exit 1, naming it.
+    let damaged = entry_file(&site.path(".cache/wheelhouse"), "many/m7.py");
+    std::fs::write(&damaged, "I = 'changed'\n").unwrap();
+    let out = site.wheelhouse(&["cache", "verify"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let entry = damaged.parent().unwrap().display().to_string();
+    assert!(
+        text.contains(&format!("bad entry {entry}: file")) && text.contains("many/m7.py"),
+        "{text}"
+    );
     eprintln!(
         "{n} jobs (seed {seed}): {killed} killed; {saw_before} environments left before, \
          {saw_after} after; cache verified; the next run reused it"
