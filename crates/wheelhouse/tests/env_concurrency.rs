@@ -4,7 +4,7 @@
 //! Every environment must end exactly before or after (contents and modes), the cache must
 //! verify clean (`cache verify`), and a following run must be served from it.
 //!
-//! Cheap by default (8 jobs); `WHEELHOUSE_LOAD_JOBS=32` runs the full load (bench/load.sh
+//! Cheap by default (6 jobs); `WHEELHOUSE_LOAD_JOBS=32` runs the full load (bench/load.sh
 //! does), `WHEELHOUSE_LOAD_SEED` replays one random schedule (each failure prints its seed).
 
 mod common_env;
@@ -33,7 +33,19 @@ impl Rng {
         Rng(seed)
     }
 
+    /// Whether job `k` is killed: exactly every third job, from a random first one.
+    fn killed(&mut self, k: usize, offset: &mut Option<usize>) -> bool {
+        let first = *offset.get_or_insert_with(|| (self.next() % 3) as usize);
+        k % 3 == first
+    }
+
     fn next(&mut self) -> u64 {
+        // splitmix64 first: seeds taken a few nanoseconds apart start far apart.
+        self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
+        self.0 ^= z ^ (z >> 31);
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -127,7 +139,7 @@ const PACKAGES: [&str; 3] = ["many", "six", "attrs"];
 #[test]
 #[allow(clippy::disallowed_macros)] // the test's own report, on stderr
 fn many_jobs_build_environments_through_one_cache_while_a_third_are_killed() {
-    let n = jobs(8);
+    let n = jobs(6);
     let mut rng = Rng::from_env();
     let seed = rng.0;
     let site = Site::new();
@@ -160,10 +172,12 @@ fn many_jobs_build_environments_through_one_cache_while_a_third_are_killed() {
     // within the time the whole load takes (jobs share two cores).
     let span = took.mul_f64(n as f64 / 2.0 + 1.0);
     let started = Instant::now();
+    let mut offset = None;
     let children: Vec<(Child, Option<Duration>)> = envs
         .iter()
-        .map(|env| {
-            let kill_at = (rng.next() % 3 == 0).then(|| span.mul_f64(rng.unit()));
+        .enumerate()
+        .map(|(k, env)| {
+            let kill_at = rng.killed(k, &mut offset).then(|| span.mul_f64(rng.unit()));
             let mut c = site.command(env!("CARGO_BIN_EXE_wheelhouse"));
             c.args(["install", "-p", env.to_str().unwrap()])
                 .args(PACKAGES)
@@ -256,10 +270,12 @@ fn processes_installing_into_one_environment_take_turns() {
     // Each process installs its own package and six; they queue on the environment's lock.
     let span = took.mul_f64(n as f64 + 1.0);
     let started = Instant::now();
+    let mut offset = None;
     let children: Vec<(Child, Option<Duration>)> = names
         .iter()
-        .map(|name| {
-            let kill_at = (rng.next() % 3 == 0).then(|| span.mul_f64(rng.unit()));
+        .enumerate()
+        .map(|(k, name)| {
+            let kill_at = rng.killed(k, &mut offset).then(|| span.mul_f64(rng.unit()));
             let mut c = site.command(env!("CARGO_BIN_EXE_wheelhouse"));
             c.args(["install", "-p", e, name, "six"])
                 .stdout(Stdio::null())
