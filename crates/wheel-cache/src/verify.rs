@@ -71,9 +71,8 @@ fn check_entry(dir: &std::path::Path) -> Result<u64, String> {
     let (files, _, _) = read_manifest(BufReader::new(manifest), usize::MAX)
         .ok_or("has a MANIFEST that does not parse")?;
     for (n, file) in files.iter().enumerate() {
-        check_file(&dir.join(n.to_string()), file).map_err(|why| {
-            format!("file {n} ({}) {why}", file.name.escape_debug())
-        })?;
+        check_file(&dir.join(n.to_string()), file)
+            .map_err(|why| format!("file {n} ({}) {why}", file.name.escape_debug()))?;
     }
     Ok(files.len() as u64)
 }
@@ -120,11 +119,14 @@ fn check_file(path: &std::path::Path, want: &FileMeta) -> Result<(), String> {
 
 /// URL-safe base64 without padding, as RECORD hashes are written.
 fn base64_url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..=chunk.len() {
             out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
@@ -161,7 +163,8 @@ mod tests {
         for name in ["a", "b", "c", "d"] {
             let key = Key::new(name.as_bytes(), []);
             let w = cache.writer(&key, 1).unwrap();
-            w.add(0, name, b"content", &hash(b"content"), 0o644).unwrap();
+            w.add(0, name, b"content", &hash(b"content"), 0o644)
+                .unwrap();
             assert!(w.commit().unwrap());
             keys.push(cache.entries().join(key.as_str()));
         }
@@ -192,6 +195,9 @@ mod tests {
         assert!(why(0).contains("changed content"), "{v:?}");
         assert!(why(1).contains("bytes where MANIFEST says 7"), "{v:?}");
         assert!(why(2).contains("no readable MANIFEST"), "{v:?}");
-        assert_eq!(std::fs::metadata(&keys[3]).unwrap().modified().unwrap(), used);
+        assert_eq!(
+            std::fs::metadata(&keys[3]).unwrap().modified().unwrap(),
+            used
+        );
     }
 }

@@ -251,7 +251,10 @@ fn verify(cache: &Cache, format: &str) -> i32 {
             outln!("bad entry {}: {why}", dir.display());
         }
         let partial = if v.partial > 0 {
-            format!("; {} writes in progress or interrupted (not read)", v.partial)
+            format!(
+                "; {} writes in progress or interrupted (not read)",
+                v.partial
+            )
         } else {
             String::new()
         };

@@ -287,7 +287,10 @@ fn processes_installing_into_one_environment_take_turns() {
     for ((child, kill_at), name) in children.into_iter().zip(&names) {
         let ok = finish(child, started, kill_at);
         if kill_at.is_none() {
-            assert!(ok, "seed {seed}: the install of {name} failed without being killed");
+            assert!(
+                ok,
+                "seed {seed}: the install of {name} failed without being killed"
+            );
             must_have.push(name.clone());
         }
     }

@@ -67,8 +67,10 @@ fn wheel(site: &Site, version: &str) {
             format!("V = {version:?}\n").into_bytes(),
         ));
     }
-    spec.files
-        .push((format!("durable_top_{}.py", version.replace('.', "_")), b"X = 1\n".to_vec()));
+    spec.files.push((
+        format!("durable_top_{}.py", version.replace('.', "_")),
+        b"X = 1\n".to_vec(),
+    ));
     spec.console_scripts
         .push(("durable-cli".into(), "durable:main".into()));
     spec.write(&site.generic);
@@ -106,7 +108,11 @@ fn check_traced_install(site: &Site, env: &Path, args: &[&str]) {
     // The staging directory, from the journal's creation.
     let journal_open = calls
         .iter()
-        .find(|c| c.text.starts_with("openat(") && c.text.contains("/journal\"") && c.text.contains("O_CREAT"))
+        .find(|c| {
+            c.text.starts_with("openat(")
+                && c.text.contains("/journal\"")
+                && c.text.contains("O_CREAT")
+        })
         .expect("the journal is created");
     let journal_path = journal_open.text.split('"').nth(1).unwrap().to_string();
     let stage = journal_path.strip_suffix("/journal").unwrap().to_string();
@@ -141,7 +147,8 @@ fn check_traced_install(site: &Site, env: &Path, args: &[&str]) {
     // 2. The journal's fsync, then its directory's, before the first rename of a step.
     let is_step = |c: &Call| {
         c.text.starts_with("rename")
-            && (c.text.contains(&format!("{stage}/w")) || c.text.contains(&format!("{stage}/backup/")))
+            && (c.text.contains(&format!("{stage}/w"))
+                || c.text.contains(&format!("{stage}/backup/")))
     };
     let steps: Vec<&Call> = calls.iter().filter(|c| is_step(c)).collect();
     assert!(!steps.is_empty(), "no rename of a commit step in the trace");
@@ -169,7 +176,11 @@ fn check_traced_install(site: &Site, env: &Path, args: &[&str]) {
     // 3. The renames durable before COMMITTED is written.
     let committed = calls
         .iter()
-        .find(|c| c.text.starts_with("write(") && c.text.contains(&journal_path) && c.text.contains("COMMITTED"))
+        .find(|c| {
+            c.text.starts_with("write(")
+                && c.text.contains(&journal_path)
+                && c.text.contains("COMMITTED")
+        })
         .expect("COMMITTED is written");
     let between = |c: &&Call| c.begin > last_rename && c.end < committed.begin;
     let synced_fs = calls
@@ -182,7 +193,12 @@ fn check_traced_install(site: &Site, env: &Path, args: &[&str]) {
             .iter()
             .filter(between)
             .filter(|c| c.text.starts_with("fsync("))
-            .filter_map(|c| c.text.split_once('<').and_then(|x| x.1.split_once('>')).map(|x| x.0))
+            .filter_map(|c| {
+                c.text
+                    .split_once('<')
+                    .and_then(|x| x.1.split_once('>'))
+                    .map(|x| x.0)
+            })
             .collect();
         for step in &steps {
             for path in step.text.split('"').skip(1).step_by(2) {

@@ -126,11 +126,15 @@ fn client(
             }
             i += 1;
             let (path, accept) = match i % 3 {
-                0 => ("/x86-64-v3/simple/dep/", "application/vnd.pypi.simple.v1+json"),
+                0 => (
+                    "/x86-64-v3/simple/dep/",
+                    "application/vnd.pypi.simple.v1+json",
+                ),
                 1 => (wheel.0.as_str(), "*/*"),
                 _ => ("/x86-64-v3/simple/", "text/html"),
             };
-            let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: {accept}\r\n\r\n");
+            let request =
+                format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: {accept}\r\n\r\n");
             tally.requests.fetch_add(1, Ordering::Relaxed);
             if stream.write_all(request.as_bytes()).is_err() {
                 tally.failures.fetch_add(1, Ordering::Relaxed);
@@ -182,7 +186,11 @@ fn slow_client(addr: &str) -> Option<Duration> {
         }
         match stream.read(&mut sink) {
             Ok(_) => return Some(started.elapsed()), // closed (or an error page, then closed)
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
             Err(_) => return Some(started.elapsed()),
         }
     }
@@ -219,7 +227,11 @@ fn serve_under_load_answers_every_good_request_from_one_version_of_the_tree() {
     dep("2.1", &later);
     let index = || {
         let out = wheelhouse().arg("index").arg(&root).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     index();
     let names = |v: &[&str]| -> BTreeSet<String> {
@@ -230,7 +242,12 @@ fn serve_under_load_answers_every_good_request_from_one_version_of_the_tree() {
     let versions = Arc::new([names(&["1.0", "1.1"]), names(&["1.0", "1.1", "2.0", "2.1"])]);
     let server = Server::start_with(&root, &tmp.path().join("log"), &["--quiet".as_ref()]);
     let addr = server.addr.clone();
-    let page = staff_cli::get(&addr, "/x86-64-v3/simple/dep/", "Accept: application/vnd.pypi.simple.v1+json\r\n").2;
+    let page = staff_cli::get(
+        &addr,
+        "/x86-64-v3/simple/dep/",
+        "Accept: application/vnd.pypi.simple.v1+json\r\n",
+    )
+    .2;
     assert_eq!(listed(&page), versions[0]);
     let page: serde_json::Value = serde_json::from_slice(&page).unwrap();
     let url = page["files"]
@@ -242,7 +259,10 @@ fn serve_under_load_answers_every_good_request_from_one_version_of_the_tree() {
         .as_str()
         .unwrap()
         .to_string();
-    let wheel = Arc::new((url, std::fs::read(generic.join("dep-1.0-py3-none-any.whl")).unwrap()));
+    let wheel = Arc::new((
+        url,
+        std::fs::read(generic.join("dep-1.0-py3-none-any.whl")).unwrap(),
+    ));
 
     let stop = Arc::new(AtomicBool::new(false));
     let tally = Arc::new(Tally::default());
@@ -273,12 +293,25 @@ fn serve_under_load_answers_every_good_request_from_one_version_of_the_tree() {
                     let mut pip = Command::new(test_support::tools_python());
                     clean_env(&mut pip);
                     let out = pip
-                        .args(["-m", "pip", "--disable-pip-version-check", "download", "--no-cache-dir", "--index-url", &url, "--dest"])
+                        .args([
+                            "-m",
+                            "pip",
+                            "--disable-pip-version-check",
+                            "download",
+                            "--no-cache-dir",
+                            "--index-url",
+                            &url,
+                            "--dest",
+                        ])
                         .arg(&dest)
                         .arg("app")
                         .output()
                         .unwrap();
-                    assert!(out.status.success(), "pip: {}", String::from_utf8_lossy(&out.stderr));
+                    assert!(
+                        out.status.success(),
+                        "pip: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
                     runs += 1;
                 }
                 runs
@@ -299,13 +332,23 @@ fn serve_under_load_answers_every_good_request_from_one_version_of_the_tree() {
         t.join().unwrap();
     }
     let pip_runs: u32 = pip_threads.into_iter().map(|t| t.join().unwrap()).sum();
-    let held: Vec<Option<Duration>> = slow_threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let held: Vec<Option<Duration>> = slow_threads
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
     let rss = peak_rss_kib(server.pid());
 
     let requests = tally.requests.load(Ordering::Relaxed);
     let failures = tally.failures.load(Ordering::Relaxed);
-    let (old, new) = (tally.old_pages.load(Ordering::Relaxed), tally.new_pages.load(Ordering::Relaxed));
-    let longest = held.iter().map(|h| h.unwrap_or(Duration::MAX)).max().unwrap_or_default();
+    let (old, new) = (
+        tally.old_pages.load(Ordering::Relaxed),
+        tally.new_pages.load(Ordering::Relaxed),
+    );
+    let longest = held
+        .iter()
+        .map(|h| h.unwrap_or(Duration::MAX))
+        .max()
+        .unwrap_or_default();
     eprintln!(
         "{clients} clients, {slow} slow, {pips} pip: {requests} requests, {failures} failed; \
          project pages {old} old, {new} new; {pip_runs} pip downloads; slow clients dropped \
@@ -313,9 +356,16 @@ fn serve_under_load_answers_every_good_request_from_one_version_of_the_tree() {
         rss / 1024
     );
     let mix = mix.lock().unwrap();
-    assert!(mix.is_empty(), "pages listing a mix of the two trees: {:?}", &mix[..mix.len().min(3)]);
+    assert!(
+        mix.is_empty(),
+        "pages listing a mix of the two trees: {:?}",
+        &mix[..mix.len().min(3)]
+    );
     assert_eq!(failures, 0, "good requests not answered");
-    assert!(old > 0 && new > 0, "the reload did not happen under load ({old} old, {new} new)");
+    assert!(
+        old > 0 && new > 0,
+        "the reload did not happen under load ({old} old, {new} new)"
+    );
     assert!(
         longest < Duration::from_secs(15),
         "a slow client was kept {longest:?} (header timeout 10 s)"
