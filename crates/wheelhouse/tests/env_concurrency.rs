@@ -4,7 +4,7 @@
 //! Every environment must end exactly before or after (contents and modes), the cache must
 //! verify clean (`cache verify`), and a following run must be served from it.
 //!
-//! Cheap by default (6 jobs); `WHEELHOUSE_LOAD_JOBS=32` runs the full load (bench/load.sh
+//! Cheap by default (4 jobs); `WHEELHOUSE_LOAD_JOBS=32` runs the full load (bench/load.sh
 //! does), `WHEELHOUSE_LOAD_SEED` replays one random schedule (each failure prints its seed).
 
 mod common_env;
@@ -139,7 +139,7 @@ const PACKAGES: [&str; 3] = ["many", "six", "attrs"];
 #[test]
 #[allow(clippy::disallowed_macros)] // the test's own report, on stderr
 fn many_jobs_build_environments_through_one_cache_while_a_third_are_killed() {
-    let n = jobs(6);
+    let n = jobs(4);
     let mut rng = Rng::from_env();
     let seed = rng.0;
     let site = Site::new();
