@@ -30,6 +30,12 @@
 //! Each file's size and modification time are written in MANIFEST and checked before the
 //! file is used: a hard-linked file edited in place in an environment (which writes through
 //! to the cache) is noticed, the entry dropped and the wheel decompressed again.
+//! `wheelhouse cache verify` ([`Cache::verify`]) also checks each file's content hash.
+//!
+//! Entries are not `fsync`ed file by file: an install that writes entries makes them durable
+//! with the rest of the file system when it syncs its staged files (`syncfs`, see the
+//! installer's journal). A power loss before that can leave an entry whose files are short or
+//! empty; the size check before each use drops it, and `cache verify` reports it.
 
 mod entry;
 mod link;
