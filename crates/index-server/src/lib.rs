@@ -13,7 +13,9 @@
 //! reserve for reloading the catalog, so that a flood of idle or slow connections makes new
 //! clients wait in the listen queue, never makes a good request fail for want of a file
 //! descriptor. A client must send a request's headers within 10 s of the connection opening
-//! or going idle (byte by byte does not reset the clock), or it is dropped.
+//! or going idle (byte by byte does not reset the clock), or it is dropped; within 2 s when
+//! fewer than an eighth of the slots are free, so that a flood larger than the bound drains
+//! quickly and queued clients get their turn.
 //!
 //! ```no_run
 //! let config = index_server::ServerConfig {
@@ -74,6 +76,12 @@ impl std::fmt::Display for ServeError {
 }
 
 impl std::error::Error for ServeError {}
+
+/// How long a client has to send a request's headers, from the connection's opening or its
+/// last response (sending them a byte at a time does not extend it).
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// The same when fewer than an eighth of the connection slots are free.
+const SATURATED_HEADER_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Threads for file system calls (opening and reading wheels).
 const BLOCKING_THREADS: usize = 32;
@@ -143,7 +151,8 @@ async fn run(
     let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
         .map_err(ServeError::Runtime)?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let slots = Arc::new(tokio::sync::Semaphore::new(max_connections()));
+    let bound = max_connections();
+    let slots = Arc::new(tokio::sync::Semaphore::new(bound));
 
     // The catalog is checked once a second; a changed one replaces the snapshot whole.
     let reloader = {
@@ -185,6 +194,13 @@ async fn run(
             }
         };
         let _ = stream.set_nodelay(true);
+        // Near the bound, connections that send nothing are dropped sooner, so that a flood
+        // of them drains in waves of seconds and good clients in the queue get their turn.
+        let header_timeout = if slots.available_permits() < bound / 8 {
+            SATURATED_HEADER_TIMEOUT
+        } else {
+            HEADER_TIMEOUT
+        };
         let shared = shared.clone();
         let mut stop = stop_rx.clone();
         let log = config.access_log;
@@ -214,7 +230,7 @@ async fn run(
             });
             let conn = http1::Builder::new()
                 .timer(TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(10))
+                .header_read_timeout(header_timeout)
                 .serve_connection(TokioIo::new(stream), service);
             tokio::pin!(conn);
             tokio::select! {
