@@ -8,7 +8,9 @@ use bytes::Bytes;
 use hyper::body::{Frame, SizeHint};
 use tokio::io::{AsyncRead, ReadBuf};
 
-const CHUNK: usize = 256 * 1024;
+/// Read and sent at a time: what one connection holds in memory while sending a file (64 KiB
+/// keeps 500 concurrent downloads within a few tens of MiB; loopback throughput is the same).
+const CHUNK: usize = 64 * 1024;
 
 /// A response body.
 pub enum Body {

@@ -8,6 +8,15 @@
 //! connection open without sending headers (a header timeout), and SIGTERM or Ctrl-C stop
 //! accepting, let the requests in flight finish (up to 30 s), then exit.
 //!
+//! Load: connections are bounded by the open-file limit (raised to its hard maximum at
+//! start), keeping a descriptor free for the file each connection may be sending and a
+//! reserve for reloading the catalog, so that a flood of idle or slow connections makes new
+//! clients wait in the listen queue, never makes a good request fail for want of a file
+//! descriptor. A client must send a request's headers within 10 s of the connection opening
+//! or going idle (byte by byte does not reset the clock), or it is dropped; within 2 s when
+//! fewer than an eighth of the slots are free, so that a flood larger than the bound drains
+//! quickly and queued clients get their turn.
+//!
 //! ```no_run
 //! let config = index_server::ServerConfig {
 //!     root: "/srv/wheelhouse".into(),
@@ -68,6 +77,44 @@ impl std::fmt::Display for ServeError {
 
 impl std::error::Error for ServeError {}
 
+/// How long a client has to send a request's headers, from the connection's opening or its
+/// last response (sending them a byte at a time does not extend it).
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// The same when fewer than an eighth of the connection slots are free.
+const SATURATED_HEADER_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Threads for file system calls (opening and reading wheels).
+const BLOCKING_THREADS: usize = 32;
+
+/// Descriptors kept for the catalog reload, the log and the runtime itself.
+const RESERVED_FDS: u64 = 64;
+
+/// How many connections are served at once: each needs its socket and may hold a wheel file
+/// open, within the open-file limit (first raised to the hard limit, as a server should).
+fn max_connections() -> usize {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit read and write the struct given, nothing else.
+    let soft = unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return 512;
+        }
+        if limit.rlim_cur < limit.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: limit.rlim_max.min(1 << 20),
+                rlim_max: limit.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                limit.rlim_cur = raised.rlim_cur;
+            }
+        }
+        limit.rlim_cur
+    };
+    (soft.saturating_sub(RESERVED_FDS) / 2).clamp(8, 50_000) as usize
+}
+
 /// Serves until SIGTERM or SIGINT; `ready` is called with the bound address (port 0 picks a
 /// free one) once the server accepts connections.
 pub fn serve(config: ServerConfig, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
@@ -80,7 +127,10 @@ pub fn serve(config: ServerConfig, ready: impl FnOnce(SocketAddr)) -> Result<(),
         config.views.clone(),
         snapshot,
     ));
+    // File opens and reads run on the blocking pool: bounded, so hundreds of clients
+    // downloading at once queue for a thread instead of each holding one (and its buffers).
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(BLOCKING_THREADS)
         .enable_all()
         .build()
         .map_err(ServeError::Runtime)?;
@@ -101,6 +151,8 @@ async fn run(
     let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
         .map_err(ServeError::Runtime)?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let bound = max_connections();
+    let slots = Arc::new(tokio::sync::Semaphore::new(bound));
 
     // The catalog is checked once a second; a changed one replaces the snapshot whole.
     let reloader = {
@@ -121,6 +173,12 @@ async fn run(
     ready(addr);
     let mut connections = tokio::task::JoinSet::new();
     loop {
+        // A free slot first: at the bound, new connections wait in the listen queue.
+        let slot = tokio::select! {
+            s = slots.clone().acquire_owned() => s.expect("the semaphore is never closed"),
+            _ = term.recv() => break,
+            _ = int.recv() => break,
+        };
         let accepted = tokio::select! {
             a = listener.accept() => a,
             _ = term.recv() => break,
@@ -136,10 +194,18 @@ async fn run(
             }
         };
         let _ = stream.set_nodelay(true);
+        // Near the bound, connections that send nothing are dropped sooner, so that a flood
+        // of them drains in waves of seconds and good clients in the queue get their turn.
+        let header_timeout = if slots.available_permits() < bound / 8 {
+            SATURATED_HEADER_TIMEOUT
+        } else {
+            HEADER_TIMEOUT
+        };
         let shared = shared.clone();
         let mut stop = stop_rx.clone();
         let log = config.access_log;
         connections.spawn(async move {
+            let _slot = slot;
             let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                 let snapshot = shared.get();
                 async move {
@@ -164,7 +230,7 @@ async fn run(
             });
             let conn = http1::Builder::new()
                 .timer(TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(10))
+                .header_read_timeout(header_timeout)
                 .serve_connection(TokioIo::new(stream), service);
             tokio::pin!(conn);
             tokio::select! {

@@ -12,6 +12,10 @@
 //!
 //! Each step can be tested for having happened (a rename moves its source away), so undoing
 //! is safe even when the process died in the middle of the list.
+//!
+//! Power loss is survived too: the staged tree, the journal, the renames and `COMMITTED` are
+//! each made durable before the next begins. The protocol, step by step, is written down in
+//! the [`journal`](crate::journal) module.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
@@ -114,6 +118,8 @@ fn recover(root: &Path) -> Result<Vec<String>, InstallError> {
             State::Steps(steps) => {
                 prove_steps(&steps, root, &stage)?;
                 rollback(&steps)?;
+                // The undo is durable before the journal that describes it is discarded.
+                journal::sync_renames(root, &steps);
                 messages.push(format!(
                     "an earlier install into this environment was interrupted ({name}); its \
                      changes were undone"
@@ -196,7 +202,8 @@ pub fn execute(
         match journal::read(&stage.join("journal")) {
             Ok(State::Steps(steps)) => {
                 prove_steps(&steps, &layout.root, &stage)?;
-                rollback(&steps)?
+                rollback(&steps)?;
+                journal::sync_renames(&layout.root, &steps);
             }
             Ok(_) => {}
             Err(e) => return Err(e),
@@ -271,12 +278,15 @@ fn prepare_and_commit(
     }
     std::fs::create_dir(&planner.backups)
         .map_err(InstallError::io(&planner.backups, "create directory"))?;
+    // The sync protocol of the `journal` module: staged tree, journal, renames, COMMITTED,
+    // each durable before the next.
+    journal::sync_tree(stage);
     let journal_path = stage.join("journal");
     let mut file = journal::write(&journal_path, &planner.steps)?;
     for step in &planner.steps {
         take(step)?;
     }
-    journal::sync_dir(&layout.root);
+    journal::sync_renames(&layout.root, &planner.steps);
     journal::mark_committed(&mut file, &journal_path)?;
     emptied.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
     emptied.dedup();

@@ -30,11 +30,18 @@
 //! Each file's size and modification time are written in MANIFEST and checked before the
 //! file is used: a hard-linked file edited in place in an environment (which writes through
 //! to the cache) is noticed, the entry dropped and the wheel decompressed again.
+//! `wheelhouse cache verify` ([`Cache::verify`]) also checks each file's content hash.
+//!
+//! Entries are not `fsync`ed file by file: an install that writes entries makes them durable
+//! with the rest of the file system when it syncs its staged files (`syncfs`, see the
+//! installer's journal). A power loss before that can leave an entry whose files are short or
+//! empty; the size check before each use drops it, and `cache verify` reports it.
 
 mod entry;
 mod link;
 mod maintain;
 mod pyc;
+mod verify;
 
 use std::path::{Path, PathBuf};
 
@@ -42,6 +49,7 @@ pub use entry::{system_time, Entry, EntryWriter, FileMeta};
 pub use link::{LinkMode, Linker, PlaceError};
 pub use maintain::{Info, Pruned};
 pub use pyc::{header_matches, valid_tag};
+pub use verify::Verified;
 
 /// Bounds that keep the cache inside cluster quotas; least recently used entries go first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,7 +130,7 @@ impl Cache {
         true
     }
 
-    fn entries(&self) -> PathBuf {
+    pub(crate) fn entries(&self) -> PathBuf {
         self.root.join("v1/entries")
     }
 

@@ -68,7 +68,7 @@ impl Cache {
             .collect()
     }
 
-    fn partial_dirs(&self) -> Vec<(PathBuf, SystemTime)> {
+    pub(crate) fn partial_dirs(&self) -> Vec<(PathBuf, SystemTime)> {
         let mut out = Vec::new();
         for parent in [self.tmp(), self.trash()] {
             if !self.real_dir_inside(&parent) {

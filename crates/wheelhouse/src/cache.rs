@@ -25,6 +25,19 @@ pub enum CacheCommand {
         #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
         format: String,
     },
+    /// Check every entry against its MANIFEST: each file present, with its size, time and
+    /// content hash; exit 1 when an entry is bad. Reads only (`cache clean` removes).
+    #[command(after_help = "Examples:\n  \
+        wheelhouse cache verify\n  \
+        wheelhouse cache verify --format json\n  \
+        wheelhouse cache verify || wheelhouse cache clean")]
+    Verify {
+        #[command(flatten)]
+        dir: DirArg,
+        /// Output format: `text`, or `json` (dir, good, files, bad [{entry, why}], partial)
+        #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+    },
     /// Remove every entry (environments filled from the cache keep their files), and the
     /// interpreters' kept answers.
     Clean {
@@ -131,6 +144,7 @@ fn cache_of(dir: &DirArg) -> Option<Cache> {
 
 pub fn run(command: CacheCommand) -> i32 {
     let (CacheCommand::Info { dir, .. }
+    | CacheCommand::Verify { dir, .. }
     | CacheCommand::Clean { dir }
     | CacheCommand::Prune { dir, .. }) = &command;
     let Some(cache) = cache_of(dir) else {
@@ -173,6 +187,7 @@ pub fn run(command: CacheCommand) -> i32 {
             }
             0
         }
+        CacheCommand::Verify { format, .. } => verify(&cache, &format),
         CacheCommand::Clean { .. } => {
             let p = cache.clean();
             interpreter::AnswerCache::clear(cache.root());
@@ -210,6 +225,58 @@ pub fn run(command: CacheCommand) -> i32 {
             0
         }
     }
+}
+
+/// `cache verify`: 0 when no entry is bad, 1 when one is.
+fn verify(cache: &Cache, format: &str) -> i32 {
+    let v = cache.verify();
+    if format == "json" {
+        let bad: Vec<_> = v
+            .bad
+            .iter()
+            .map(|(dir, why)| serde_json::json!({"entry": dir.display().to_string(), "why": why}))
+            .collect();
+        outln!(
+            "{}",
+            serde_json::json!({
+                "dir": cache.root().display().to_string(),
+                "good": v.good,
+                "files": v.files,
+                "bad": bad,
+                "partial": v.partial,
+            })
+        );
+    } else {
+        for (dir, why) in &v.bad {
+            outln!("bad entry {}: {why}", dir.display());
+        }
+        let partial = if v.partial > 0 {
+            format!(
+                "; {} writes in progress or interrupted (not read)",
+                v.partial
+            )
+        } else {
+            String::new()
+        };
+        if v.bad.is_empty() {
+            outln!(
+                "{}: {} entries ({} files) verified, no bad entry{partial}",
+                cache.root().display(),
+                v.good,
+                v.files
+            );
+        } else {
+            outln!(
+                "{}: {} bad entries, {} good ({} files){partial}. Installs drop an entry they \
+                 find changed; `wheelhouse cache clean` removes them all",
+                cache.root().display(),
+                v.bad.len(),
+                v.good,
+                v.files
+            );
+        }
+    }
+    i32::from(!v.bad.is_empty())
 }
 
 fn human(bytes: u64) -> String {

@@ -103,6 +103,11 @@ const CASES: &[(&str, &str, &[&str])] = &[
         "wheelhouse",
         &["cache", "prune", "--help"],
     ),
+    (
+        "cache-verify-help",
+        "wheelhouse",
+        &["cache", "verify", "--help"],
+    ),
     ("error-cache-no-dir", "wheelhouse", &["cache", "info"]),
     (
         "error-cache-bad-size",

@@ -139,6 +139,11 @@ impl Server {
         format!("http://{}{path}", self.addr)
     }
 
+    /// The server's process id (to read its memory use).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn terminate(mut self) -> (Option<i32>, Duration) {
         let started = Instant::now();
         Command::new("kill")
