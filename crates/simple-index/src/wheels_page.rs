@@ -103,18 +103,20 @@ th,td{text-align:left;vertical-align:top;padding:.3em .5em;border-bottom:1px sol
 th{background:#f3f3f3;position:sticky;top:0}\
 td.v{font-size:.9em;color:#444}\
 code{font:.9em ui-monospace,monospace;background:#f6f6f6;padding:.1em .3em;user-select:all;white-space:nowrap}\
-td code{display:inline-block;margin:.1em 0}\
+td code{display:inline-block;margin:.1em 0;white-space:normal;overflow-wrap:anywhere}\
 #search{margin:1em 0;font-size:1.1em}\
 #q{font-size:1em;padding:.3em .5em;width:22em}\
 .note{color:#555;font-size:.9em}";
 
-/// The inline search: filters the rows (their `data-name`, a normalised name) as one types;
-/// `?q=NAME` in the address fills the box. It reads the DOM only.
+/// The inline search: filters the rows (their `data-name`, a normalised name) as one types,
+/// case and separators (`-`, `_`, `.`, spaces) ignored, so `python_dateutil`, `dateutil` and
+/// `scikit learn` all find their package; `?q=NAME` in the address fills the box. It reads
+/// the DOM only.
 const SCRIPT: &str = r#"(function(){
 var form=document.getElementById('search'),box=document.getElementById('q'),count=document.getElementById('count');
 var rows=document.getElementById('packages').tBodies[0].rows,names=[],shown=rows.length;
-for(var i=0;i<rows.length;i++)names.push(rows[i].getAttribute('data-name'));
-function norm(s){return s.trim().toLowerCase().replace(/[-_.]+/g,'-');}
+function norm(s){return s.toLowerCase().replace(/[-_.\s]+/g,'');}
+for(var i=0;i<rows.length;i++)names.push(norm(rows[i].getAttribute('data-name')));
 function apply(){
   var q=norm(box.value),n=0;
   for(var i=0;i<rows.length;i++){var on=names[i].indexOf(q)>=0;if(rows[i].hidden===on)rows[i].hidden=!on;if(on)n++;}
