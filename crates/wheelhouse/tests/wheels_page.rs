@@ -285,6 +285,10 @@ fn bench_page_load_and_search() {
     for run in 0..6 {
         // A new address each time: no cached copy.
         browser.goto(&server.url(&format!("/?run={run}")));
+        // The navigation command may return before a slow load ends.
+        while browser.script("return document.readyState;") != "complete" {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         let timing = browser.script(
             "var n=performance.getEntriesByType('navigation')[0];\
              var p=performance.getEntriesByType('paint').filter(function(e){return e.name==='first-contentful-paint';});\
