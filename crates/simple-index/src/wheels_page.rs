@@ -178,13 +178,7 @@ pub fn wheels_html(packages: &[PackageSummary], levels: &[String]) -> String {
     ));
     let links: Vec<String> = levels
         .iter()
-        .map(|l| {
-            format!(
-                "<a href=\"{}/simple/\">{}</a>",
-                url_path(l),
-                escape(l)
-            )
-        })
+        .map(|l| format!("<a href=\"{}/simple/\">{}</a>", url_path(l), escape(l)))
         .collect();
     html.push_str(&links.join(", "));
     html.push_str(
@@ -213,7 +207,11 @@ pub fn wheels_html(packages: &[PackageSummary], levels: &[String]) -> String {
         }
         pythons.sort_by_key(|p| std::cmp::Reverse(LooseVersion::parse(p)));
         let lv: Vec<String> = lv.into_iter().map(str::to_string).collect();
-        let versions: Vec<&str> = package.versions.iter().map(|v| v.version.as_str()).collect();
+        let versions: Vec<&str> = package
+            .versions
+            .iter()
+            .map(|v| v.version.as_str())
+            .collect();
         html.push_str(&format!(
             "<tr data-name=\"{name}\"><td><a href=\"{PACKAGE_PAGES_DIR}/{}.html\">{name}</a></td>\
              <td class=\"v\">{}</td><td>{}</td><td>{}</td>\
@@ -333,29 +331,40 @@ mod tests {
         assert_eq!(numpy.versions[0].files.len(), 2);
         assert_eq!(numpy.versions[1].version, "1.26.4");
         assert_eq!(numpy.versions[1].levels, ["generic", "x86-64-v3"]);
-        assert_eq!(numpy.versions[1].files.len(), 1, "one file seen by two levels");
+        assert_eq!(
+            numpy.versions[1].files.len(),
+            1,
+            "one file seen by two levels"
+        );
         let six = &packages[1];
         assert_eq!(six.versions[0].pythons, ["py3", "py2"]);
         assert_eq!(six.versions[0].requires_python, [">=2.7"]);
 
         let all = vec!["generic".to_string(), "x86-64-v3".to_string()];
         let page = wheels_html(&packages, &all);
-        assert!(page.contains("<tr data-name=\"numpy\"><td><a href=\"wheels/numpy.html\">numpy</a>"));
+        assert!(
+            page.contains("<tr data-name=\"numpy\"><td><a href=\"wheels/numpy.html\">numpy</a>")
+        );
         assert!(page.contains("<td class=\"v\">2.0.1+computecanada, 1.26.4</td><td>cp312, cp311, cp39</td><td><span title=\"generic, x86-64-v3\">all</span></td>"));
         assert!(page.contains("<code>avail_wheels six</code> <code>wheelhouse install six</code>"));
         assert!(page.contains("<a href=\"x86-64-v3/simple/\">x86-64-v3</a>"));
         let numpy_page = package_page_html(numpy, &all);
-        assert!(numpy_page.contains("<td>2.0.1+computecanada</td><td>cp312, cp311</td><td>x86-64-v3</td>"));
+        assert!(numpy_page
+            .contains("<td>2.0.1+computecanada</td><td>cp312, cp311</td><td>x86-64-v3</td>"));
         assert!(numpy_page.contains("href=\"../files/gentoo2023/x86-64-v3/numpy-2.0.1%2Bcomputecanada-cp311-cp311-linux_x86_64.whl\""));
     }
 
     #[test]
     fn hostile_names_are_text() {
-        let evil = "x<script>alert(1)&quot;\"'><img src=x onerror=alert(2)>-1.0<b>-py3-none-any.whl";
+        let evil =
+            "x<script>alert(1)&quot;\"'><img src=x onerror=alert(2)>-1.0<b>-py3-none-any.whl";
         let parsed = WheelFilename::parse(evil).expect("still a wheel name");
         let name = wheel_metadata::normalize_name(parsed.name());
         let mut projects = LevelProjects::new();
-        projects.insert(name, vec![file(&format!("generic/{evil}"), Some("<script>"))]);
+        projects.insert(
+            name,
+            vec![file(&format!("generic/{evil}"), Some("<script>"))],
+        );
         let packages = summarize(&[("generic".into(), projects)]);
         for page in [
             wheels_html(&packages, &["generic".into()]),
@@ -363,7 +372,10 @@ mod tests {
         ] {
             assert!(!page.contains("<img"), "{page}");
             assert!(!page.contains("<b>"), "{page}");
-            assert_eq!(page.matches("<script").count(), page.matches("<script>(function").count());
+            assert_eq!(
+                page.matches("<script").count(),
+                page.matches("<script>(function").count()
+            );
             assert!(page.contains("&lt;script&gt;alert(1)"), "{page}");
         }
     }

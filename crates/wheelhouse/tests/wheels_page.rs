@@ -16,6 +16,14 @@ use browser::Browser;
 use staff_cli::{get, text, wheelhouse, Server};
 use test_support::WheelSpec;
 
+/// A line of the bench's results on standard output (bench/wheels-page.sh collects them).
+macro_rules! report {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 /// Still a wheel name (the name part is everything before the first `-`), and HTML.
 const HOSTILE: &str = "x<img src=x onerror=alert(1)>\"'<b>bold";
 
@@ -47,7 +55,14 @@ fn site(tmp: &Path) -> PathBuf {
     root
 }
 
-const PACKAGES: [&str; 6] = ["netcdf4", "numpy", "python-dateutil", "scipy", "six", "x<img src=x onerror=alert(1)>\"'<b>bold"];
+const PACKAGES: [&str; 6] = [
+    "netcdf4",
+    "numpy",
+    "python-dateutil",
+    "scipy",
+    "six",
+    "x<img src=x onerror=alert(1)>\"'<b>bold",
+];
 
 fn target_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target")
@@ -79,7 +94,10 @@ fn the_search_box_filters_as_one_types_in_chromium() {
     // handler ran (an alert would fail every later WebDriver command).
     assert_eq!(visible_rows(&browser), PACKAGES);
     assert_eq!(browser.script("return document.images.length;"), 0);
-    assert_eq!(browser.script("return document.querySelectorAll('b').length;"), 0);
+    assert_eq!(
+        browser.script("return document.querySelectorAll('b').length;"),
+        0
+    );
     let box_ = browser.find("#q");
     assert!(browser.displayed(&box_), "the script shows the search box");
     let count = browser.find("#count");
@@ -96,7 +114,11 @@ fn the_search_box_filters_as_one_types_in_chromium() {
     browser.clear(&box_);
     // clear() fires no input event in every browser: type to refilter.
     browser.type_into(&box_, "Python_DateUtil");
-    assert_eq!(visible_rows(&browser), ["python-dateutil"], "case and separators ignored");
+    assert_eq!(
+        visible_rows(&browser),
+        ["python-dateutil"],
+        "case and separators ignored"
+    );
     browser.clear(&box_);
     browser.type_into(&box_, "date util");
     assert_eq!(visible_rows(&browser), ["python-dateutil"]);
@@ -123,7 +145,10 @@ fn the_search_box_filters_as_one_types_in_chromium() {
         assert!(row.contains(part), "{part} in {row}");
     }
     let scipy = browser.text(&browser.find("tr[data-name=scipy]"));
-    assert!(scipy.contains("x86-64-v4") && !scipy.contains("x86-64-v3"), "{scipy}");
+    assert!(
+        scipy.contains("x86-64-v4") && !scipy.contains("x86-64-v3"),
+        "{scipy}"
+    );
 
     // `?q=` fills the box (a link a documentation page can give).
     browser.goto(&server.url("/?q=six"));
@@ -144,7 +169,10 @@ fn the_search_box_filters_as_one_types_in_chromium() {
         .map(|r| browser.text(r))
         .collect();
     assert_eq!(rows.len(), 2, "{rows:?}");
-    assert!(rows[0].starts_with("2.0.1+computecanada cp312, cp311 x86-64-v3"), "{rows:?}");
+    assert!(
+        rows[0].starts_with("2.0.1+computecanada cp312, cp311 x86-64-v3"),
+        "{rows:?}"
+    );
     assert!(rows[1].starts_with("1.26.4 cp311 all"), "{rows:?}");
     browser.screenshot(&target_dir().join("wheels-page-numpy.png"));
     // The hostile package's page: its wheel link works, nothing of it became markup.
@@ -210,7 +238,10 @@ fn index_html_writes_the_pages_serve_answers() {
     let server = Server::start(&root, &tmp.path().join("log"));
     let (status, head, body) = get(&server.addr, "/", "");
     assert_eq!(status, 200);
-    assert!(head.contains("content-type: text/html; charset=utf-8"), "{head}");
+    assert!(
+        head.contains("content-type: text/html; charset=utf-8"),
+        "{head}"
+    );
     assert_eq!(body, page, "the same page from index --html and serve");
     assert_eq!(get(&server.addr, "/index.html", "").2, page);
     let numpy = std::fs::read(out_dir.join("wheels/numpy.html")).unwrap();
@@ -220,7 +251,10 @@ fn index_html_writes_the_pages_serve_answers() {
     // Every package is in the plain HTML, escaped.
     let html = String::from_utf8(page).unwrap();
     for name in &PACKAGES[..5] {
-        assert!(html.contains(&format!("<tr data-name=\"{name}\">")), "{name}");
+        assert!(
+            html.contains(&format!("<tr data-name=\"{name}\">")),
+            "{name}"
+        );
     }
     assert!(html.contains("x&lt;img src=x onerror=alert(1)&gt;&quot;'&lt;b&gt;bold"));
     assert!(!html.contains("<img") && !html.contains("<b>"));
@@ -235,7 +269,12 @@ fn index_html_writes_the_pages_serve_answers() {
     // six unpublished: its page goes, the list no longer names it.
     for entry in std::fs::read_dir(root.join("gentoo2023/generic")).unwrap() {
         let path = entry.unwrap().path();
-        if path.file_name().unwrap().to_string_lossy().starts_with("six-") {
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("six-")
+        {
             std::fs::remove_file(path).unwrap();
         }
     }
@@ -280,7 +319,7 @@ fn bench_page_load_and_search() {
     let tmp = tempfile::tempdir().unwrap();
     let server = Server::start(Path::new(&root), &tmp.path().join("log"));
     let (_, _, page) = get(&server.addr, "/", "");
-    println!("{{\"page_bytes\": {}}}", page.len());
+    report!("{{\"page_bytes\": {}}}", page.len());
     let browser = Browser::start(true);
     for run in 0..6 {
         // A new address each time: no cached copy.
@@ -296,7 +335,7 @@ fn bench_page_load_and_search() {
              load:n.loadEventEnd, first_contentful_paint:p.length?p[0].startTime:null,\
              transfer_bytes:n.transferSize, rows:document.querySelectorAll('#packages tbody tr').length};",
         );
-        println!("{{\"run\": {run}, \"timing\": {timing}}}");
+        report!("{{\"run\": {run}, \"timing\": {timing}}}");
     }
     let searches = browser.script(
         "var box=document.getElementById('q'),out={};\
@@ -305,14 +344,14 @@ fn bench_page_load_and_search() {
            document.body.offsetHeight;out[i+':'+q]=performance.now()-t;});\
          return out;",
     );
-    println!("{{\"search_ms\": {searches}}}");
+    report!("{{\"search_ms\": {searches}}}");
     let box_ = browser.find("#q");
     browser.clear(&box_);
     let started = std::time::Instant::now();
     browser.type_into(&box_, "numpy");
     let typed = started.elapsed();
     let shown = visible_rows(&browser);
-    println!(
+    report!(
         "{{\"typed_numpy_webdriver_ms\": {}, \"rows_shown\": {}}}",
         typed.as_millis(),
         shown.len()

@@ -59,10 +59,16 @@ fn request(port: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
     let mut buf = [0u8; 65536];
     let (split, head) = loop {
         let n = stream.read(&mut buf).unwrap();
-        assert!(n > 0, "chromedriver closed the connection on {method} {path}");
+        assert!(
+            n > 0,
+            "chromedriver closed the connection on {method} {path}"
+        );
         data.extend_from_slice(&buf[..n]);
         if let Some(split) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            break (split, String::from_utf8_lossy(&data[..split]).to_ascii_lowercase());
+            break (
+                split,
+                String::from_utf8_lossy(&data[..split]).to_ascii_lowercase(),
+            );
         }
     };
     let length = head
@@ -242,7 +248,11 @@ impl Browser {
     }
 
     pub fn clear(&self, element: &str) {
-        self.call("POST", &format!("/element/{element}/clear"), Some(json!({})));
+        self.call(
+            "POST",
+            &format!("/element/{element}/clear"),
+            Some(json!({})),
+        );
     }
 
     pub fn script(&self, body: &str) -> Value {
