@@ -1,7 +1,8 @@
 //! Request handling: routing, content negotiation (PEP 691), ETags, ranges.
 //!
 //! ```text
-//! /                                   the levels
+//! /, /index.html                      every package, with a search box (the human page)
+//! /wheels/<project>.html              one package: its versions, Pythons, CPU levels, wheels
 //! /<level>/simple/                    the project list (HTML or JSON by Accept)
 //! /<level>/simple/<project>/          a project's files
 //! /files/<path>                       a wheel (Range, ETag)
@@ -60,15 +61,26 @@ async fn route(snapshot: &Arc<Snapshot>, path: &str, headers: &HeaderMap) -> Res
     }
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match parts.as_slice() {
-        [""] => {
-            let mut html = String::from(
-                "<!DOCTYPE html>\n<html><head><title>Wheelhouse</title></head><body>\n",
-            );
-            for name in snapshot.levels.keys() {
-                html.push_str(&format!("<a href=\"/{name}/simple/\">{name}</a><br/>\n"));
+        [""] | ["index.html"] => page(
+            headers,
+            snapshot.wheels_page.clone(),
+            "text/html; charset=utf-8",
+        ),
+        [simple_index::PACKAGE_PAGES_DIR, file] => {
+            match file
+                .strip_suffix(".html")
+                .and_then(|name| snapshot.packages.get(name))
+            {
+                Some(package) => page(
+                    headers,
+                    Bytes::from(simple_index::package_page_html(
+                        package,
+                        &snapshot.level_names,
+                    )),
+                    "text/html; charset=utf-8",
+                ),
+                None => not_found(),
             }
-            html.push_str("</body></html>\n");
-            page(headers, Bytes::from(html), "text/html; charset=utf-8")
         }
         [level, "simple"] => redirect(&format!("/{level}/simple/")),
         [level, "simple", ""] => match snapshot.levels.get(*level) {

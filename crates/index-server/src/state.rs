@@ -23,6 +23,11 @@ pub struct Snapshot {
     pub files: HashMap<String, IndexFile>,
     /// The root files are proven inside of when opened ([`simple_index::PublishRoot::open`]).
     pub house: simple_index::PublishRoot,
+    /// The human page of every package (`/`), rendered once per catalog.
+    pub wheels_page: bytes::Bytes,
+    /// Every package over every level, for its page (`/wheels/<project>.html`).
+    pub packages: HashMap<String, simple_index::PackageSummary>,
+    pub level_names: Vec<String>,
     pub catalog_mtime: Option<SystemTime>,
     /// Set when the catalog is older than the tree (new wheels are not served until the next
     /// `wheelhouse index`).
@@ -73,6 +78,10 @@ pub fn load(root: &Path, views: Option<&[simple_index::View]>) -> Result<Snapsho
     let mut files = HashMap::new();
     let levels_of = simple_index::index_levels(catalog.tree(), root, metas, views)
         .map_err(|e| LoadError(e.to_string()))?;
+    let summaries = simple_index::summarize(&levels_of);
+    let level_names: Vec<String> = levels_of.iter().map(|(n, _)| n.clone()).collect();
+    let wheels_page = simple_index::wheels_html(&summaries, &level_names).into();
+    let packages = summaries.into_iter().map(|p| (p.name.clone(), p)).collect();
     for (name, projects) in levels_of {
         for file in projects.values().flatten() {
             files
@@ -91,6 +100,9 @@ pub fn load(root: &Path, views: Option<&[simple_index::View]>) -> Result<Snapsho
         levels,
         files,
         house: simple_index::PublishRoot::new(root),
+        wheels_page,
+        packages,
+        level_names,
         catalog_mtime: mtime,
         stale,
     })

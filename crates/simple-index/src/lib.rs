@@ -8,7 +8,10 @@
 //!   once (the first search directory wins, as in `wheelhouse install`).
 //! - [`root_html`], [`project_json`], …: PEP 503 HTML and PEP 691 JSON pages (PEP 658
 //!   metadata attributes included).
-//! - [`write_static_index`]: the static tree (`OUT/<level>/simple/…`, `OUT/files/…`).
+//! - [`wheels_html`], [`package_page_html`]: the human page of every package ("Available
+//!   Python wheels") and one page per package, with a search box.
+//! - [`write_static_index`]: the static tree (`OUT/<level>/simple/…`, `OUT/files/…`,
+//!   `OUT/index.html`, `OUT/wheels/…`).
 //! - [`PublishRoot`]: what may be published at all (regular files inside the root, never
 //!   through a link), checked when a file is copied, linked or served.
 //!
@@ -36,6 +39,7 @@ mod pages;
 mod published;
 mod static_index;
 mod views;
+mod wheels_page;
 
 pub use error::IndexError;
 pub use index_files::FilesMode;
@@ -44,3 +48,6 @@ pub use pages::{project_html, project_json, root_html, root_json};
 pub use published::{PublishRoot, Refusal};
 pub use static_index::{write_static_index, IndexStats};
 pub use views::{chosen_views, rebase_views, site_views, views_from_pip_configs, View};
+pub use wheels_page::{
+    package_page_html, summarize, wheels_html, PackageSummary, VersionSummary, PACKAGE_PAGES_DIR,
+};

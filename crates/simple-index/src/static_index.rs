@@ -10,6 +10,8 @@
 //! OUT/<level>/simple/<project>/index.html, index.json       its files
 //! OUT/files/<dir>/<wheel>          the published wheel: a link or a copy (see FilesMode)
 //! OUT/files/<dir>/<wheel>.metadata the wheel's METADATA (PEP 658)
+//! OUT/index.html                   the human page: every package, a search box (module
+//! OUT/wheels/<project>.html        `wheels_page`), and one page per package
 //! ```
 //!
 //! Page links are relative (`../../../files/…`), so `OUT` works as a `file://` index and behind
@@ -31,6 +33,7 @@ use crate::levels::{index_levels, IndexFile};
 use crate::pages::{project_html, project_json, root_html, root_json};
 use crate::published::PublishRoot;
 use crate::views::View;
+use crate::wheels_page::{package_page_html, summarize, wheels_html, PACKAGE_PAGES_DIR};
 
 /// What [`write_static_index`] wrote.
 #[derive(Clone, Debug, Default)]
@@ -84,6 +87,21 @@ pub fn write_static_index(
     }
     let files_dir = out.join("files");
     let levels = index_levels(&tree, root, metas, configured)?;
+    if let Some((name, _)) = levels
+        .iter()
+        .find(|(name, _)| ["files", PACKAGE_PAGES_DIR, "index.html"].contains(&name.as_str()))
+    {
+        return Err(IndexError::input(format!(
+            "the wheelhouse has a CPU level named `{name}`, which is where the index keeps {}: \
+             rename that directory of the wheelhouse, or give the levels other names with \
+             --pip-config",
+            if name == "files" {
+                "the wheels (OUT/files)"
+            } else {
+                "the page of every package (OUT/index.html, OUT/wheels)"
+            }
+        )));
+    }
     // Every wheel once: its link and its metadata file, shared by all levels.
     let mut unique: BTreeMap<&str, &IndexFile> = BTreeMap::new();
     for (_, projects) in &levels {
@@ -154,6 +172,7 @@ pub fn write_static_index(
         stats.projects = stats.projects.max(projects.len());
         stats.levels.push(name.clone());
     }
+    removed += write_wheels_pages(out, &levels)?;
     // Only now that no page links to them are unpublished wheels removed.
     if files_dir.is_dir() {
         prune(&files_dir, Path::new(""), &keep, &mut removed)?;
@@ -163,6 +182,45 @@ pub fn write_static_index(
     }
     stats.removed = removed;
     Ok(stats)
+}
+
+/// Writes the human pages (`OUT/index.html`, `OUT/wheels/<project>.html`) and removes the
+/// pages of packages no longer published; returns how many were removed.
+fn write_wheels_pages(
+    out: &Path,
+    levels: &[(String, crate::levels::LevelProjects)],
+) -> Result<usize, IndexError> {
+    let packages = summarize(levels);
+    let names: Vec<String> = levels.iter().map(|(n, _)| n.clone()).collect();
+    let dir = out.join(PACKAGE_PAGES_DIR);
+    std::fs::create_dir_all(&dir).map_err(|e| IndexError::io(&dir, e))?;
+    packages.par_iter().try_for_each(|package| {
+        let page = dir.join(format!("{}.html", package.name));
+        write_atomic(&page, package_page_html(package, &names).as_bytes())
+    })?;
+    // The main page last: it links to the package pages.
+    write_atomic(
+        &out.join("index.html"),
+        wheels_html(&packages, &names).as_bytes(),
+    )?;
+    let current: HashSet<String> = packages
+        .iter()
+        .map(|p| format!("{}.html", p.name))
+        .collect();
+    let mut removed = 0;
+    for entry in std::fs::read_dir(&dir).map_err(|e| IndexError::io(&dir, e))? {
+        let entry = entry.map_err(|e| IndexError::io(&dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".html")
+            && !current.contains(&name)
+            && entry.file_type().is_ok_and(|t| t.is_file())
+        {
+            let path = entry.path();
+            std::fs::remove_file(&path).map_err(|e| IndexError::io(&path, e))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// Removes the directories of levels the wheelhouse no longer has: those holding nothing but

@@ -14,7 +14,8 @@ pub struct IndexArgs {
     #[arg(long)]
     check: bool,
     /// Also write a static package index (PEP 503 HTML, PEP 691 JSON, PEP 658 metadata) per
-    /// CPU level into this directory
+    /// CPU level into this directory, with OUT/index.html listing every package for people (a
+    /// search box, one page per package in OUT/wheels/)
     #[arg(long, value_name = "OUT")]
     html: Option<PathBuf>,
     /// How OUT/files holds the wheels. symlink: links to the wheels' absolute paths, for a web
@@ -187,10 +188,15 @@ fn write_html(
                 stats.files - stats.written,
                 stats.removed
             );
+            let shown = out.canonicalize().unwrap_or(out.to_path_buf());
+            outln!(
+                "  every package, with a search box: {}",
+                shown.join("index.html").display()
+            );
             if let Some(level) = stats.levels.first() {
                 outln!(
                     "  pip install --index-url file://{}/{level}/simple/ PACKAGE",
-                    out.canonicalize().unwrap_or(out.to_path_buf()).display()
+                    shown.display()
                 );
             }
             0

@@ -40,7 +40,8 @@ pub fn run(args: ServeArgs) -> i32 {
     };
     let result = index_server::serve(config, |addr| {
         outln!(
-            "Serving {} on http://{addr}/ (levels under /LEVEL/simple/; Ctrl-C or SIGTERM stops)",
+            "Serving {} on http://{addr}/ (every package at /, pip's index for each level at \
+             /LEVEL/simple/; Ctrl-C or SIGTERM stops)",
             root.display()
         );
         crate::out::flush();

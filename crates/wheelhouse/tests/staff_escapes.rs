@@ -128,8 +128,31 @@ fn crawl(server: &Server, outside: &Outside) -> Vec<String> {
     };
     let (status, _, body) = get(&server.addr, "/", "");
     assert_eq!(status, 200);
+    assert!(!contains(&body, b"leak") && !contains(&body, b"secret"));
+    // `/` is the page of every package: its links are relative (`LEVEL/simple/`,
+    // `wheels/PROJECT.html`), and each package page links to the wheels (`../files/...`).
+    let top = hrefs(&body);
+    for package in top.iter().filter(|h| h.starts_with("wheels/")) {
+        let (status, _, body) = get(&server.addr, &format!("/{package}"), "");
+        assert_eq!(status, 200, "{package}");
+        assert!(!contains(&body, b"leak") && !contains(&body, b"secret"));
+        for file in hrefs(&body) {
+            let Some(rel) = file.strip_prefix("../files/") else {
+                continue;
+            };
+            let (_, _, body) = get(&server.addr, &format!("/files/{rel}"), "");
+            assert!(
+                !contains(&body, b"TOP-SECRET") && !forbidden.contains(&body),
+                "{file} served outside content"
+            );
+        }
+    }
     let mut fetched = Vec::new();
-    for level in hrefs(&body) {
+    for level in top
+        .iter()
+        .filter(|h| h.ends_with("/simple/"))
+        .map(|h| format!("/{h}"))
+    {
         let (status, _, body) = get(&server.addr, &level, "");
         assert_eq!(status, 200, "{level}");
         assert!(!contains(&body, b"leak") && !contains(&body, b"secret"));

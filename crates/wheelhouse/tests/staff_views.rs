@@ -304,7 +304,7 @@ fn index_publishes_the_directories_a_pip_config_lists() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     levels.sort();
-    assert_eq!(levels, ["files", "x86-64-v3"]);
+    assert_eq!(levels, ["files", "index.html", "wheels", "x86-64-v3"]);
     assert_eq!(projects(&out, "x86-64-v3"), ["app", "dep", "tool"]);
     let tool: Value = serde_json::from_slice(
         &std::fs::read(out.join("x86-64-v3/simple/tool/index.json")).unwrap(),
