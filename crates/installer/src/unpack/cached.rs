@@ -192,9 +192,6 @@ impl CacheUse {
 
 type Rows = Vec<(PathBuf, String, u64)>;
 
-/// Files per task when placing from an entry: small, to spread over the I/O pool.
-const PLACE_CHUNK: usize = 8;
-
 /// Places every member from `entry`; `Ok(None)` when the entry turned out stale (the caller
 /// drops it and decompresses instead).
 #[allow(clippy::too_many_arguments)]
@@ -228,13 +225,14 @@ pub(super) fn place_from_entry(
     let umask = crate::paths::umask_cached();
     let stale = AtomicBool::new(false);
     let rows: Mutex<Rows> = Mutex::new(Vec::with_capacity(members.len()));
-    // Each file is a few round trips on a network file system: many in flight (the I/O pool).
+    // Each file is a few round trips on a network file system: many in flight (the I/O pool),
+    // one task per directory (see `write::by_directory`).
     super::io::run(|| {
-        members
-            .par_chunks(PLACE_CHUNK)
-            .try_for_each(|chunk| -> Result<(), InstallError> {
-                let mut local = Vec::with_capacity(chunk.len());
-                for member in chunk.iter().filter(|m| !m.script) {
+        write::by_directory(members)
+            .par_iter()
+            .try_for_each(|group| -> Result<(), InstallError> {
+                let mut local = Vec::with_capacity(group.len());
+                for member in group.iter().map(|&i| &members[i]).filter(|m| !m.script) {
                     if cancel.load(Ordering::Relaxed) {
                         return Err(InstallError::Interrupted);
                     }

@@ -23,9 +23,6 @@ use crate::error::InstallError;
 use crate::paths::Modes;
 use crate::scripts::rewrite_shebang;
 
-/// Members per task: small, so that a wheel's files spread over the I/O pool's threads.
-const CHUNK: usize = 4;
-
 /// A cache entry being filled while the members are written: `slots[i]` is the entry's
 /// file number for member `i` (`None` for scripts, whose content depends on the
 /// environment). A failed write to the cache only spoils the entry, not the install.
@@ -84,12 +81,14 @@ pub(super) fn write_members(
 ) -> Result<Vec<(PathBuf, String, u64)>, InstallError> {
     let rows: Mutex<Vec<(PathBuf, String, u64)>> = Mutex::new(Vec::with_capacity(members.len()));
     super::io::run(|| {
-        members.par_chunks(CHUNK).enumerate().try_for_each(
-            |(c, chunk)| -> Result<(), InstallError> {
+        by_directory(members)
+            .par_iter()
+            .try_for_each(|group| -> Result<(), InstallError> {
                 let mut archive = archive.clone();
                 let mut buffer = Vec::new();
-                let mut local = Vec::with_capacity(chunk.len());
-                for (j, member) in chunk.iter().enumerate() {
+                let mut local = Vec::with_capacity(group.len());
+                for &i in group {
+                    let member = &members[i];
                     if cancel.load(Ordering::Relaxed) {
                         return Err(InstallError::Interrupted);
                     }
@@ -135,16 +134,32 @@ pub(super) fn write_members(
                     let staged = stage.join(&member.target);
                     write_new(&staged, content, mode)?;
                     if let Some(fill) = entry {
-                        fill.add(c * CHUNK + j, member, &staged, content, &row_hash, mode);
+                        fill.add(i, member, &staged, content, &row_hash, mode);
                     }
                     local.push((member.target.clone(), row_hash, content.len() as u64));
                 }
                 rows.lock().expect("no panics while held").extend(local);
                 Ok(())
-            },
-        )
+            })
     })?;
     Ok(rows.into_inner().expect("no panics while held"))
+}
+
+/// The members' indices grouped by the directory they go to, largest group first: one task
+/// per directory. The kernel takes a directory's lock for each create or link in it, so
+/// files of one directory are created one after another whatever the threads; tasks in
+/// different directories overlap their round trips on a network file system.
+pub(super) fn by_directory(members: &[Member]) -> Vec<Vec<usize>> {
+    let mut groups: std::collections::HashMap<&Path, Vec<usize>> = Default::default();
+    for (i, m) in members.iter().enumerate() {
+        groups
+            .entry(m.target.parent().unwrap_or(Path::new("")))
+            .or_default()
+            .push(i);
+    }
+    let mut groups: Vec<Vec<usize>> = groups.into_values().collect();
+    groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
+    groups
 }
 
 /// Reads one member whole, never more than the size the archive declares (a central
