@@ -87,8 +87,10 @@ pub(crate) fn keep_pycs(used: &CacheUse, env_root: &Path, threads: usize) -> usi
     if !used.write || sources.is_empty() {
         return 0;
     }
+    // Each byte-code file is a link and a few `stat`s: round trips on a network file system,
+    // so many at once (as the installer's I/O pool).
     let Ok(pool) = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
+        .num_threads(installer::IO_THREADS.max(threads))
         .build()
     else {
         return 0;

@@ -29,7 +29,7 @@ pub use transaction::{
 };
 pub use unpack::{
     file_url, json_escape, pyc_path, unpack_wheel, CacheUse, EntrySources, StagedWheel,
-    UnpackOptions, MAX_MEMBER_RATIO, MAX_TOTAL_RATIO, TOTAL_FLOOR,
+    UnpackOptions, IO_THREADS, MAX_MEMBER_RATIO, MAX_TOTAL_RATIO, TOTAL_FLOOR,
 };
 pub use wheel_cache;
 

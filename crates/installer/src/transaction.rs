@@ -226,25 +226,28 @@ fn prepare_and_commit(
     for dist in &plan.remove {
         removed_files.push(files_of(dist, &confinement)?);
     }
-    let staged: Vec<StagedWheel> = plan
-        .install
-        .par_iter()
-        .enumerate()
-        .map(|(i, wheel)| {
-            let dir = stage.join(format!("w{i}"));
-            std::fs::create_dir(&dir).map_err(InstallError::io(&dir, "create directory"))?;
-            let options = UnpackOptions {
-                requested: wheel.requested,
-                direct: wheel.direct,
-                direct_url: wheel.direct_url.clone(),
-                allow_incomplete_record: plan.allow_incomplete_record,
-                cache: plan.cache.clone(),
-            };
-            let staged = unpack_wheel(&wheel.path, layout, &dir, &options, cancel)?;
-            progress(Progress::Unpacked(&staged.name));
-            Ok(staged)
-        })
-        .collect::<Result<_, InstallError>>()?;
+    // On the I/O pool: wheels are staged side by side, each a run of round trips on a network
+    // file system (opening the cache entry, creating directories, the `.dist-info` files).
+    let staged: Vec<StagedWheel> = crate::unpack::io::run(|| {
+        plan.install
+            .par_iter()
+            .enumerate()
+            .map(|(i, wheel)| {
+                let dir = stage.join(format!("w{i}"));
+                std::fs::create_dir(&dir).map_err(InstallError::io(&dir, "create directory"))?;
+                let options = UnpackOptions {
+                    requested: wheel.requested,
+                    direct: wheel.direct,
+                    direct_url: wheel.direct_url.clone(),
+                    allow_incomplete_record: plan.allow_incomplete_record,
+                    cache: plan.cache.clone(),
+                };
+                let staged = unpack_wheel(&wheel.path, layout, &dir, &options, cancel)?;
+                progress(Progress::Unpacked(&staged.name));
+                Ok(staged)
+            })
+            .collect::<Result<_, InstallError>>()
+    })?;
     if cancel.load(Ordering::SeqCst) {
         return Err(InstallError::Interrupted);
     }
@@ -560,7 +563,20 @@ fn remove_empty_dirs(dir: &Path, keep: &[&PathBuf]) {
     }
 }
 
+/// Removes a staging (or trash) directory: its top-level entries (one tree per wheel, the
+/// backups, the journal) side by side on the I/O pool, each by `remove_dir_all`, which never
+/// follows a link; then the directory itself.
 fn remove_tree(path: &Path) {
+    if let Ok(entries) = std::fs::read_dir(path) {
+        let entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        crate::unpack::io::run(|| {
+            entries.par_iter().for_each(|entry| {
+                if std::fs::remove_dir_all(entry).is_err() {
+                    let _ = std::fs::remove_file(entry);
+                }
+            })
+        });
+    }
     let _ = std::fs::remove_dir_all(path);
 }
 

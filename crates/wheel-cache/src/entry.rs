@@ -225,8 +225,10 @@ impl EntryWriter {
         }
         let path = self.dir.join(n.to_string());
         std::fs::hard_link(from, &path)?;
-        let meta = std::fs::symlink_metadata(&path)?;
-        self.record(n, name, &meta, hash)
+        // The link's attributes as the link answered them: no further round trip.
+        let a = crate::link::attrs_after_create(&path)
+            .ok_or_else(|| std::io::Error::other("the linked file cannot be examined"))?;
+        self.record_attrs(n, name, a.size, a.mtime, hash)
     }
 
     fn record(
@@ -236,14 +238,31 @@ impl EntryWriter {
         meta: &std::fs::Metadata,
         hash: &str,
     ) -> std::io::Result<()> {
+        self.record_attrs(
+            n,
+            name,
+            meta.size(),
+            (meta.mtime(), meta.mtime_nsec()),
+            hash,
+        )
+    }
+
+    fn record_attrs(
+        &self,
+        n: usize,
+        name: &str,
+        size: u64,
+        mtime: (i64, i64),
+        hash: &str,
+    ) -> std::io::Result<()> {
         let mut files = self.files.lock().expect("no panics while held");
         let slot = files
             .get_mut(n)
             .ok_or_else(|| std::io::Error::other("file number out of range"))?;
         *slot = Some(FileMeta {
             name: name.to_string(),
-            size: meta.size(),
-            mtime: (meta.mtime(), meta.mtime_nsec()),
+            size,
+            mtime,
             hash: hash.to_string(),
         });
         Ok(())

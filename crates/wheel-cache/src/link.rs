@@ -15,7 +15,8 @@
 //! that works is kept for the rest of the install (one file system pair per install).
 //!
 //! # Performance
-//! Per file: hardlink is one `stat` and one `link`; clone and copy are two opens, one
+//! Per file: hardlink is one `link`, its result checked from the attributes the link
+//! answered with (`statx` with `AT_STATX_DONT_SYNC`: no round trip on NFS); clone and copy are two opens, one
 //! `fstat`, one ioctl (or `copy_file_range`) and two closes, plus a `chmod` only where the
 //! umask took bits away, and a `futimens` only where the cached time is kept (sources of a
 //! `--compile` install, whose cached byte code records that time).
@@ -26,7 +27,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 
 use crate::FileMeta;
 
@@ -83,6 +84,8 @@ pub struct Linker {
     /// For auto: 0 clone, 1 hardlink, 2 copy (only ever moves down the list).
     state: AtomicU8,
     umask: u32,
+    /// A cached file had another mode than the one wanted (see `hard_link`).
+    mode_differs: AtomicBool,
     pub cloned: AtomicUsize,
     pub linked: AtomicUsize,
     pub copied: AtomicUsize,
@@ -103,6 +106,7 @@ impl Linker {
             asked,
             state: AtomicU8::new(state),
             umask,
+            mode_differs: AtomicBool::new(false),
             cloned: AtomicUsize::new(0),
             linked: AtomicUsize::new(0),
             copied: AtomicUsize::new(0),
@@ -251,24 +255,59 @@ impl Linker {
         meta: &FileMeta,
         keep_time: bool,
     ) -> Result<(), Attempt> {
-        let m = std::fs::symlink_metadata(src).map_err(|_| Attempt::Failed(PlaceError::Stale))?;
-        if !m.is_file() || !matches(&m, meta) {
-            return Err(Attempt::Failed(PlaceError::Stale));
-        }
-        // The inode's mode is shared: link only files that already have the mode wanted.
-        if m.mode() & 0o7777 != mode {
-            return self.copy(src, dst, mode, meta, keep_time);
+        // Once a cached file was found without the wanted mode (another umask filled the
+        // cache), look before linking: linking and removing again would cost more.
+        if self.mode_differs.load(Ordering::Relaxed) {
+            let m =
+                std::fs::symlink_metadata(src).map_err(|_| Attempt::Failed(PlaceError::Stale))?;
+            if !m.is_file() || !matches(&m, meta) {
+                return Err(Attempt::Failed(PlaceError::Stale));
+            }
+            if m.mode() & 0o7777 != mode {
+                return self.copy(src, dst, mode, meta, keep_time);
+            }
         }
         match std::fs::hard_link(src, dst) {
-            Ok(()) => {
+            Ok(()) => {}
+            // Too many links to this inode (ext4 allows 65,000): copy this one.
+            Err(e) if e.raw_os_error() == Some(libc::EMLINK) => {
+                return self.copy(src, dst, mode, meta, keep_time)
+            }
+            Err(e)
+                if e.kind() == ErrorKind::NotFound && std::fs::symlink_metadata(src).is_err() =>
+            {
+                return Err(Attempt::Failed(PlaceError::Stale))
+            }
+            Err(e) => return Err(unsupported_or(e)),
+        }
+        // The link's attributes as the link answered them (no further round trip): the very
+        // inode now in the environment must be the cached file as MANIFEST describes it.
+        let fits = match attrs_after_create(dst) {
+            Some(a) if a.is_file && a.size == meta.size && a.mtime == meta.mtime => {
+                if a.mode & 0o7777 == mode {
+                    None
+                } else {
+                    self.mode_differs.store(true, Ordering::Relaxed);
+                    Some(false)
+                }
+            }
+            _ => Some(true),
+        };
+        match fits {
+            None => {
                 self.linked.fetch_add(1, Ordering::Relaxed);
                 Ok(())
             }
-            // Too many links to this inode (ext4 allows 65,000): copy this one.
-            Err(e) if e.raw_os_error() == Some(libc::EMLINK) => {
-                self.copy(src, dst, mode, meta, keep_time)
+            Some(stale) => {
+                std::fs::remove_file(dst).map_err(|e| Attempt::Failed(PlaceError::Io(e)))?;
+                if stale {
+                    Err(Attempt::Failed(PlaceError::Stale))
+                } else {
+                    // The inode's mode is shared: link only files that already have the mode
+                    // wanted; copy the others.
+                    self.copy(src, dst, mode, meta, keep_time)
+                }
             }
-            Err(e) => Err(unsupported_or(e)),
         }
     }
 
@@ -296,6 +335,50 @@ impl Linker {
 enum Attempt {
     Unsupported,
     Failed(PlaceError),
+}
+
+/// What a file just created or linked looks like.
+pub(crate) struct Attrs {
+    pub is_file: bool,
+    pub mode: u32,
+    pub size: u64,
+    pub mtime: (i64, i64),
+}
+
+/// The attributes of `path` (not following a link) as the kernel holds them, without asking
+/// the server again (`AT_STATX_DONT_SYNC`): right after a `link` or `create`, those came
+/// with the server's answer to it, so on NFS or FUSE this `stat` is no round trip. On a
+/// local file system it is an ordinary `stat`.
+pub(crate) fn attrs_after_create(path: &Path) -> Option<Attrs> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: zeroed is a valid statx (plain integers).
+    let mut buf: libc::statx = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a NUL-terminated path and `buf` a statx the call fills.
+    let r = unsafe {
+        libc::statx(
+            libc::AT_FDCWD,
+            c.as_ptr(),
+            libc::AT_SYMLINK_NOFOLLOW | libc::AT_STATX_DONT_SYNC,
+            libc::STATX_TYPE | libc::STATX_MODE | libc::STATX_SIZE | libc::STATX_MTIME,
+            &mut buf,
+        )
+    };
+    if r != 0 {
+        let m = std::fs::symlink_metadata(path).ok()?;
+        return Some(Attrs {
+            is_file: m.is_file(),
+            mode: m.mode(),
+            size: m.size(),
+            mtime: (m.mtime(), m.mtime_nsec()),
+        });
+    }
+    Some(Attrs {
+        is_file: u32::from(buf.stx_mode) & libc::S_IFMT == libc::S_IFREG,
+        mode: u32::from(buf.stx_mode),
+        size: buf.stx_size,
+        mtime: (buf.stx_mtime.tv_sec, i64::from(buf.stx_mtime.tv_nsec)),
+    })
 }
 
 fn matches(m: &std::fs::Metadata, meta: &FileMeta) -> bool {

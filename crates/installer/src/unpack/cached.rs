@@ -216,54 +216,56 @@ pub(super) fn place_from_entry(
         let mut dirs: Vec<PathBuf> = members
             .iter()
             .filter(|m| is_source(m) && entry.pyc(&m.name).is_some())
-            .filter_map(|m| m.target.parent().map(|p| stage.join(p).join("__pycache__")))
+            .filter_map(|m| m.target.parent().map(|p| p.join("__pycache__")))
             .collect();
         dirs.sort();
         dirs.dedup();
-        for dir in dirs {
-            std::fs::create_dir_all(&dir).map_err(InstallError::io(&dir, "create directory"))?;
-        }
+        super::io::create_dirs(stage, dirs.iter().map(PathBuf::as_path))?;
     }
     let umask = crate::paths::umask_cached();
     let stale = AtomicBool::new(false);
     let rows: Mutex<Rows> = Mutex::new(Vec::with_capacity(members.len()));
-    members
-        .par_chunks(64)
-        .try_for_each(|chunk| -> Result<(), InstallError> {
-            let mut local = Vec::with_capacity(chunk.len());
-            for member in chunk.iter().filter(|m| !m.script) {
-                if cancel.load(Ordering::Relaxed) {
-                    return Err(InstallError::Interrupted);
-                }
-                if stale.load(Ordering::Relaxed) {
-                    return Ok(());
-                }
-                let Some((src, meta)) = entry.file(&member.name) else {
-                    stale.store(true, Ordering::Relaxed);
-                    return Ok(());
-                };
-                let mode = if member.executable {
-                    modes.executable
-                } else {
-                    modes.file
-                };
-                let dst = stage.join(&member.target);
-                let source = pyc_tag.is_some() && is_source(member);
-                match use_.linker.place(&src, &dst, mode, meta, source) {
-                    Ok(()) => local.push((member.target.clone(), meta.hash.clone(), meta.size)),
-                    Err(PlaceError::Stale) => {
-                        stale.store(true, Ordering::Relaxed);
+    // Each file is a few round trips on a network file system: many in flight (the I/O pool),
+    // one task per directory (see `write::by_directory`).
+    super::io::run(|| {
+        write::by_directory(members)
+            .par_iter()
+            .try_for_each(|group| -> Result<(), InstallError> {
+                let mut local = Vec::with_capacity(group.len());
+                for member in group.iter().map(|&i| &members[i]).filter(|m| !m.script) {
+                    if cancel.load(Ordering::Relaxed) {
+                        return Err(InstallError::Interrupted);
+                    }
+                    if stale.load(Ordering::Relaxed) {
                         return Ok(());
                     }
-                    Err(PlaceError::Io(e)) => return Err(InstallError::io(&dst, "create")(e)),
+                    let Some((src, meta)) = entry.file(&member.name) else {
+                        stale.store(true, Ordering::Relaxed);
+                        return Ok(());
+                    };
+                    let mode = if member.executable {
+                        modes.executable
+                    } else {
+                        modes.file
+                    };
+                    let dst = stage.join(&member.target);
+                    let source = pyc_tag.is_some() && is_source(member);
+                    match use_.linker.place(&src, &dst, mode, meta, source) {
+                        Ok(()) => local.push((member.target.clone(), meta.hash.clone(), meta.size)),
+                        Err(PlaceError::Stale) => {
+                            stale.store(true, Ordering::Relaxed);
+                            return Ok(());
+                        }
+                        Err(PlaceError::Io(e)) => return Err(InstallError::io(&dst, "create")(e)),
+                    }
+                    if let (true, Some(tag)) = (source, pyc_tag) {
+                        place_pyc(use_, entry, member, &dst, mode, umask, tag);
+                    }
                 }
-                if let (true, Some(tag)) = (source, pyc_tag) {
-                    place_pyc(use_, entry, member, &dst, mode, umask, tag);
-                }
-            }
-            rows.lock().expect("no panics while held").extend(local);
-            Ok(())
-        })?;
+                rows.lock().expect("no panics while held").extend(local);
+                Ok(())
+            })
+    })?;
     if stale.load(Ordering::Relaxed) {
         use_.stale.fetch_add(1, Ordering::Relaxed);
         return Ok(None);

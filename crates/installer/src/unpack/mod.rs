@@ -7,6 +7,7 @@
 
 mod archive;
 mod cached;
+pub(crate) mod io;
 mod mapped;
 mod members;
 mod write;
@@ -19,6 +20,7 @@ use wheel_metadata::{hash_bytes, write_record, RecordEntry};
 
 pub use archive::{MAX_MEMBER_RATIO, MAX_TOTAL_RATIO, TOTAL_FLOOR};
 pub use cached::{pyc_path, CacheUse, EntrySources};
+pub use io::IO_THREADS;
 
 use crate::error::InstallError;
 use crate::paths::{Confinement, Modes};
@@ -93,13 +95,7 @@ pub fn unpack_wheel(
     if !opened.entry_points.is_empty() {
         dirs.insert(scripts_dir.clone());
     }
-    let make_dirs = || -> Result<(), InstallError> {
-        for dir in &dirs {
-            let path = stage.join(dir);
-            std::fs::create_dir_all(&path).map_err(InstallError::io(&path, "create directory"))?;
-        }
-        Ok(())
-    };
+    let make_dirs = || io::create_dirs(stage, dirs.iter().map(PathBuf::as_path));
     make_dirs()?;
     let modes = Modes::for_umask(crate::paths::umask_cached());
     // Wheels let through with unverified members are never cached nor served from it.

@@ -1,8 +1,9 @@
 //! Step 3 of unpacking: decompress, verify and write the members into the staging tree.
 //!
 //! # Performance
-//! Members are decompressed on every core (each worker holds a cheap clone of the parsed
-//! archive over the same memory mapping). Each file costs an exclusive create with its final
+//! Members are decompressed and written on the I/O pool ([`super::io`]: more threads than
+//! cores, so that file creation on a network file system overlaps; each worker holds a cheap
+//! clone of the parsed archive over the same memory mapping). Each file costs an exclusive create with its final
 //! mode, one write and one close; a `chmod` only where the umask took execute bits away.
 
 use std::fs::OpenOptions;
@@ -21,8 +22,6 @@ use super::members::Member;
 use crate::error::InstallError;
 use crate::paths::Modes;
 use crate::scripts::rewrite_shebang;
-
-const CHUNK: usize = 32;
 
 /// A cache entry being filled while the members are written: `slots[i]` is the entry's
 /// file number for member `i` (`None` for scripts, whose content depends on the
@@ -81,66 +80,86 @@ pub(super) fn write_members(
     entry: Option<&CacheFill<'_>>,
 ) -> Result<Vec<(PathBuf, String, u64)>, InstallError> {
     let rows: Mutex<Vec<(PathBuf, String, u64)>> = Mutex::new(Vec::with_capacity(members.len()));
-    members.par_chunks(CHUNK).enumerate().try_for_each(
-        |(c, chunk)| -> Result<(), InstallError> {
-            let mut archive = archive.clone();
-            let mut buffer = Vec::new();
-            let mut local = Vec::with_capacity(chunk.len());
-            for (j, member) in chunk.iter().enumerate() {
-                if cancel.load(Ordering::Relaxed) {
-                    return Err(InstallError::Interrupted);
-                }
-                read_member(wheel, &mut archive, member, &mut buffer)?;
-                // One SHA-256 pass serves both the check (RECORD's usual algorithm) and the
-                // installed RECORD's row.
-                let sha256 = sha2::Sha256::digest(&buffer);
-                if let Some(expected) = &member.expected {
-                    let ok = if expected.algorithm == "sha256" {
-                        expected.digest == sha256.as_slice()
-                    } else {
-                        expected.matches(&buffer)
-                    };
-                    if !ok {
-                        return Err(InstallError::HashMismatch {
-                            wheel: wheel.to_path_buf(),
-                            member: member.name.clone(),
-                            expected: expected.to_string(),
-                            actual: expected.of_same_kind(&buffer).unwrap_or_default(),
-                        });
+    super::io::run(|| {
+        by_directory(members)
+            .par_iter()
+            .try_for_each(|group| -> Result<(), InstallError> {
+                let mut archive = archive.clone();
+                let mut buffer = Vec::new();
+                let mut local = Vec::with_capacity(group.len());
+                for &i in group {
+                    let member = &members[i];
+                    if cancel.load(Ordering::Relaxed) {
+                        return Err(InstallError::Interrupted);
                     }
+                    read_member(wheel, &mut archive, member, &mut buffer)?;
+                    // One SHA-256 pass serves both the check (RECORD's usual algorithm) and the
+                    // installed RECORD's row.
+                    let sha256 = sha2::Sha256::digest(&buffer);
+                    if let Some(expected) = &member.expected {
+                        let ok = if expected.algorithm == "sha256" {
+                            expected.digest == sha256.as_slice()
+                        } else {
+                            expected.matches(&buffer)
+                        };
+                        if !ok {
+                            return Err(InstallError::HashMismatch {
+                                wheel: wheel.to_path_buf(),
+                                member: member.name.clone(),
+                                expected: expected.to_string(),
+                                actual: expected.of_same_kind(&buffer).unwrap_or_default(),
+                            });
+                        }
+                    }
+                    let rewritten = if member.script {
+                        rewrite_shebang(&buffer, python)
+                    } else {
+                        None
+                    };
+                    let content: &[u8] = rewritten.as_deref().unwrap_or(&buffer);
+                    let row_hash = if rewritten.is_some() {
+                        hash_bytes(content)
+                    } else {
+                        use base64::Engine;
+                        format!(
+                            "sha256={}",
+                            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha256)
+                        )
+                    };
+                    let mode = if member.executable {
+                        modes.executable
+                    } else {
+                        modes.file
+                    };
+                    let staged = stage.join(&member.target);
+                    write_new(&staged, content, mode)?;
+                    if let Some(fill) = entry {
+                        fill.add(i, member, &staged, content, &row_hash, mode);
+                    }
+                    local.push((member.target.clone(), row_hash, content.len() as u64));
                 }
-                let rewritten = if member.script {
-                    rewrite_shebang(&buffer, python)
-                } else {
-                    None
-                };
-                let content: &[u8] = rewritten.as_deref().unwrap_or(&buffer);
-                let row_hash = if rewritten.is_some() {
-                    hash_bytes(content)
-                } else {
-                    use base64::Engine;
-                    format!(
-                        "sha256={}",
-                        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha256)
-                    )
-                };
-                let mode = if member.executable {
-                    modes.executable
-                } else {
-                    modes.file
-                };
-                let staged = stage.join(&member.target);
-                write_new(&staged, content, mode)?;
-                if let Some(fill) = entry {
-                    fill.add(c * CHUNK + j, member, &staged, content, &row_hash, mode);
-                }
-                local.push((member.target.clone(), row_hash, content.len() as u64));
-            }
-            rows.lock().expect("no panics while held").extend(local);
-            Ok(())
-        },
-    )?;
+                rows.lock().expect("no panics while held").extend(local);
+                Ok(())
+            })
+    })?;
     Ok(rows.into_inner().expect("no panics while held"))
+}
+
+/// The members' indices grouped by the directory they go to, largest group first: one task
+/// per directory. The kernel takes a directory's lock for each create or link in it, so
+/// files of one directory are created one after another whatever the threads; tasks in
+/// different directories overlap their round trips on a network file system.
+pub(super) fn by_directory(members: &[Member]) -> Vec<Vec<usize>> {
+    let mut groups: std::collections::HashMap<&Path, Vec<usize>> = Default::default();
+    for (i, m) in members.iter().enumerate() {
+        groups
+            .entry(m.target.parent().unwrap_or(Path::new("")))
+            .or_default()
+            .push(i);
+    }
+    let mut groups: Vec<Vec<usize>> = groups.into_values().collect();
+    groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
+    groups
 }
 
 /// Reads one member whole, never more than the size the archive declares (a central
