@@ -15,6 +15,7 @@ mod compile;
 mod direct;
 mod error;
 mod hashes;
+pub mod inspect;
 mod install;
 mod search;
 mod seed;

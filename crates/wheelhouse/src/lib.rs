@@ -107,6 +107,33 @@ enum Command {
         wheelhouse install -p $SLURM_TMPDIR/env --dry-run scipy\n  \
         wheelhouse install --upgrade numpy")]
     Install(pyenv::install::InstallArgs),
+    /// Show installed packages: metadata, requirements, who requires them, files (as pip).
+    ///
+    /// The same lines as `pip show`, for scripts that parse them. With -f, the files each
+    /// package's RECORD lists. Exit codes: 0 shown; 1 none of the packages is installed.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse show numpy\n  \
+        wheelhouse show -f six | sed -n '/^Files:/,$p'\n  \
+        wheelhouse show -p $SLURM_TMPDIR/env packaging six")]
+    Show(pyenv::show::ShowArgs),
+    /// Check that every installed package's requirements are installed (pip check).
+    ///
+    /// pip's lines and exit code: a requirement not installed, an installed version a
+    /// requirement does not accept, a wheel built for another platform. `wheelhouse doctor`
+    /// runs this check among others and says how to fix each problem.
+    ///
+    /// Exit codes: 0 no broken requirements; 1 problems found; 2 no environment.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse check\n  \
+        wheelhouse check -p $SLURM_TMPDIR/env || wheelhouse doctor")]
+    Check(pyenv::check::CheckArgs),
+    /// Print the --hash line of a file, for requirements files (pip hash).
+    ///
+    /// Exit codes: 0 done; 1 no file given; 2 a file cannot be read.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse hash dist/pkg-1.0-py3-none-any.whl\n  \
+        wheelhouse hash -a sha512 six-1.17.0-py2.py3-none-any.whl")]
+    Hash(pyenv::hash::HashArgs),
     /// Print the installed packages as requirements (`pip freeze` lines, +local included).
     Freeze(pyenv::inspect::FreezeArgs),
     /// List the installed packages (a table, or --format json).
@@ -310,6 +337,9 @@ fn dispatch(args: Vec<OsString>) -> i32 {
         Command::Index(index_args) => index::run(index_args),
         Command::Venv(a) => pyenv::venv::run(a),
         Command::Install(a) => pyenv::install::run(a),
+        Command::Show(a) => pyenv::show::run(a),
+        Command::Check(a) => pyenv::check::run(a),
+        Command::Hash(a) => pyenv::hash::run(a),
         Command::Freeze(a) => pyenv::inspect::run_freeze(a),
         Command::List(a) => pyenv::inspect::run_list(a),
         Command::Uninstall(a) => pyenv::inspect::run_uninstall(a),

@@ -51,6 +51,8 @@ fn commands_finish_their_work_when_the_reader_is_gone() {
     for args in [
         &["freeze", "-p", env_arg][..],
         &["list", "-p", env_arg],
+        &["show", "-f", "-p", env_arg, "six", "pip"],
+        &["check", "-p", env_arg],
         &["cpus", "--explain"],
         &["cpus"],
         &["cache", "info"],

@@ -1,8 +1,11 @@
 //! The environment commands: `venv`, `install`, `freeze`, `list`, `uninstall`. The workflow
 //! itself is the `environment` crate's; these modules parse arguments and print.
 
+pub mod check;
+pub mod hash;
 pub mod inspect;
 pub mod install;
+pub mod show;
 pub mod venv;
 pub mod venv_install;
 

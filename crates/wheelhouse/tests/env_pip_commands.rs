@@ -1,0 +1,136 @@
+//! pip's everyday read-only commands, compared with pip 26 itself (run from its wheel with the
+//! environment's Python) on the same environment: standard output, standard error and exit
+//! code must match, because scripts parse them. `show` (plain, `-f`, `-v`, a missing name),
+//! `check` (clean, then with missing and conflicting requirements, markers and extras) and
+//! `hash` (each algorithm).
+
+mod common_env;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common_env::*;
+
+fn pip(site: &Site, env: &Path, args: &[&str]) -> Output {
+    site.command(env.join("bin/python"))
+        .arg(pip26_wheel().join("pip"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ours(site: &Site, env: &Path, args: &[&str]) -> Output {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["-p", env.to_str().unwrap()]);
+    site.wheelhouse(&all)
+}
+
+fn assert_same(site: &Site, env: &Path, args: &[&str]) -> String {
+    let theirs = pip(site, env, args);
+    let mine = ours(site, env, args);
+    let text = |o: &Output| String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(text(&mine), text(&theirs), "stdout of {args:?}");
+    assert_eq!(stderr(&mine), stderr(&theirs), "stderr of {args:?}");
+    assert_eq!(mine.status.code(), theirs.status.code(), "exit of {args:?}");
+    text(&mine)
+}
+
+fn metadata_of(env: &Path, prefix: &str) -> PathBuf {
+    std::fs::read_dir(site_packages(env))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            n.starts_with(prefix) && n.ends_with(".dist-info")
+        })
+        .unwrap()
+        .join("METADATA")
+}
+
+#[test]
+fn show_and_check_print_what_pip_prints() {
+    let site = Site::new();
+    let env = site.venv("env");
+    site.ok(&[
+        "install",
+        "-p",
+        env.to_str().unwrap(),
+        "python-dateutil",
+        "packaging",
+        "six",
+    ]);
+    let shown = assert_same(&site, &env, &["show", "python-dateutil", "six", "nothere"]);
+    assert!(shown.contains("Name: python-dateutil\n"), "{shown}");
+    assert!(shown.contains("Requires: tzdata\n"), "{shown}");
+    let files = assert_same(&site, &env, &["show", "-f", "six"]);
+    assert!(
+        files.contains("Files:\n  six-1.17.0.dist-info/INSTALLER\n"),
+        "{files}"
+    );
+    assert!(files.ends_with("\n  six.py\n"), "{files}");
+    assert_same(&site, &env, &["show", "-v", "-f", "packaging", "pip"]);
+    assert_same(&site, &env, &["show", "nothere"]);
+    assert_eq!(pip(&site, &env, &["show"]).status.code(), Some(1));
+    assert_eq!(ours(&site, &env, &["show"]).status.code(), Some(1));
+    let clean = assert_same(&site, &env, &["check"]);
+    assert_eq!(clean, "No broken requirements found.\n");
+
+    // A package whose requirements are not met: missing, conflicting, a marker that applies,
+    // one that does not, extras.
+    let metadata = metadata_of(&env, "python_dateutil");
+    let text = std::fs::read_to_string(&metadata).unwrap().replacen(
+        "Requires-Dist: tzdata\n",
+        "Requires-Dist: tzdata\nRequires-Dist: six<1.0,>=0.5; python_version >= \"3\"\n\
+         Requires-Dist: Not_There[b,a]>=1\nRequires-Dist: zzz; extra == \"x\"\n\
+         Requires-Dist: packaging[x]!=26.4\nRequires-Dist: old; python_version < \"3\"\n",
+        1,
+    );
+    std::fs::write(&metadata, text).unwrap();
+    let broken = assert_same(&site, &env, &["check"]);
+    assert!(
+        broken.contains("python-dateutil 4.0.0 requires not-there, which is not installed.\n"),
+        "{broken}"
+    );
+    assert!(broken.contains("but you have six 1.17.0.\n"), "{broken}");
+    assert_same(&site, &env, &["show", "python-dateutil", "packaging"]);
+}
+
+#[test]
+fn hash_prints_what_pip_prints() {
+    let site = Site::new();
+    let env = site.path("env");
+    std::fs::create_dir_all(&env).unwrap();
+    let python = site.python_root.join("bin/python3");
+    let wheel = pip26_wheel();
+    let six = real_wheels().join("six-1.17.0-py2.py3-none-any.whl");
+    for algorithm in ["sha256", "sha384", "sha512"] {
+        let args = [
+            "hash",
+            "-a",
+            algorithm,
+            six.to_str().unwrap(),
+            wheel.to_str().unwrap(),
+        ];
+        let theirs = site
+            .command(&python)
+            .arg(wheel.join("pip"))
+            .args(args)
+            .output()
+            .unwrap();
+        let mine = site.wheelhouse(&args);
+        assert_eq!(
+            String::from_utf8_lossy(&mine.stdout),
+            String::from_utf8_lossy(&theirs.stdout)
+        );
+        assert_eq!(mine.status.code(), Some(0));
+    }
+    let out = site.wheelhouse(&["hash", "missing.whl"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot read missing.whl"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(site.wheelhouse(&["hash"]).status.code(), Some(1));
+}
