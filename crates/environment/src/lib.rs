@@ -9,6 +9,7 @@
 //! environment's lock ([`install`]). Every step reports through [`Event`]s and fails with an
 //! [`Error`] whose kind maps to the command's exit code, so the command line only prints.
 
+pub mod available;
 mod build_env;
 mod cache;
 mod compile;

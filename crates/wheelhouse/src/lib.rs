@@ -68,6 +68,10 @@ enum Command {
     /// (read once; later runs re-read only wheels in changed directories), so `audit`, `serve`
     /// and resolution never open wheels. With --html OUT, also writes a static index per CPU
     /// level: `pip install --index-url file://OUT/x86-64-v3/simple/ numpy`.
+    ///
+    /// `wheelhouse index versions NAME` is pip's `index versions` instead: the versions of a
+    /// package for this environment's Python (see its --help). A wheelhouse directory named
+    /// `versions` is given as `./versions`.
     #[command(after_help = "Examples:\n  \
         wheelhouse index /srv/wheelhouse\n  \
         wheelhouse index --check\n  \
@@ -137,6 +141,14 @@ enum Command {
     /// Print the installed packages as requirements (`pip freeze` lines, +local included).
     Freeze(pyenv::inspect::FreezeArgs),
     /// List the installed packages (a table, or --format json).
+    ///
+    /// With --outdated, pip's `list --outdated` against the wheelhouse: the packages with a
+    /// newer version for this environment's Python, in pip's columns or JSON.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse list\n  \
+        wheelhouse list --outdated\n  \
+        wheelhouse list --outdated --format json | jq -r '.[].name'\n  \
+        wheelhouse list -p $SLURM_TMPDIR/env --format json")]
     List(pyenv::inspect::ListArgs),
     /// Remove packages from a virtual environment.
     Uninstall(pyenv::inspect::UninstallArgs),
@@ -319,6 +331,9 @@ pub fn run_wheelhouse(args: Vec<OsString>) -> i32 {
 
 fn dispatch(args: Vec<OsString>) -> i32 {
     argv::set(&args);
+    if args.get(1).is_some_and(|a| a == "index") && args.get(2).is_some_and(|a| a == "versions") {
+        return pyenv::index_versions::run(&args);
+    }
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(mut e) => {

@@ -53,6 +53,8 @@ fn commands_finish_their_work_when_the_reader_is_gone() {
         &["list", "-p", env_arg],
         &["show", "-f", "-p", env_arg, "six", "pip"],
         &["check", "-p", env_arg],
+        &["list", "--outdated", "-p", env_arg],
+        &["index", "versions", "-p", env_arg, "six"],
         &["cpus", "--explain"],
         &["cpus"],
         &["cache", "info"],

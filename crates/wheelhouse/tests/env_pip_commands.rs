@@ -134,3 +134,80 @@ fn hash_prints_what_pip_prints() {
     );
     assert_eq!(site.wheelhouse(&["hash"]).status.code(), Some(1));
 }
+
+/// pip's find-links for the same directories the site's configuration gives us.
+fn find_links(site: &Site) -> Vec<String> {
+    let mut out = vec!["--no-index".to_string()];
+    for dir in [&site.v3, &site.generic, &real_wheels()] {
+        out.push("-f".into());
+        out.push(dir.display().to_string());
+    }
+    out
+}
+
+fn assert_same_against_wheelhouse(site: &Site, env: &Path, args: &[&str]) -> String {
+    let links = find_links(site);
+    let mut pip_args: Vec<&str> = args.to_vec();
+    pip_args.extend(links.iter().map(String::as_str));
+    let theirs = pip(site, env, &pip_args);
+    let mine = ours(site, env, args);
+    let text = |o: &Output| String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(
+        text(&mine),
+        text(&theirs),
+        "stdout of {args:?}: {}",
+        stderr(&mine)
+    );
+    assert_eq!(mine.status.code(), theirs.status.code(), "exit of {args:?}");
+    text(&mine)
+}
+
+#[test]
+fn list_outdated_and_index_versions_print_what_pip_prints() {
+    let site = Site::new();
+    WheelSpec::pure("demo", "1.0").write(&site.generic);
+    WheelSpec::pure("demo", "1.5").write(&site.v3);
+    WheelSpec::pure("demo", "2.0rc1").write(&site.generic);
+    let other = WheelSpec::pure("Other_Pkg", "3.0").write(&site.generic);
+    WheelSpec::pure("other-pkg", "3.0+computecanada").write(&site.v3);
+    std::fs::write(site.generic.join("demo-1.8.tar.gz"), b"not opened").unwrap();
+    let env = site.venv("env");
+    site.ok(&[
+        "install",
+        "-p",
+        env.to_str().unwrap(),
+        "demo==1.0",
+        other.to_str().unwrap(),
+        "six",
+    ]);
+    let table = assert_same_against_wheelhouse(&site, &env, &["list", "--outdated"]);
+    assert!(
+        table.starts_with("Package   Version Latest            Type\n"),
+        "{table}"
+    );
+    assert!(
+        table.contains("demo      1.0     1.8               sdist\n"),
+        "{table}"
+    );
+    assert!(
+        table.contains("Other_Pkg 3.0     3.0+computecanada wheel\n"),
+        "{table}"
+    );
+    assert_same_against_wheelhouse(&site, &env, &["list", "--outdated", "--pre"]);
+    let json =
+        assert_same_against_wheelhouse(&site, &env, &["list", "--outdated", "--format", "json"]);
+    assert!(json.contains("\"latest_filetype\": \"sdist\""), "{json}");
+    assert_same_against_wheelhouse(&site, &env, &["index", "versions", "demo"]);
+    assert_same_against_wheelhouse(&site, &env, &["index", "versions", "--pre", "Demo"]);
+    assert_same_against_wheelhouse(&site, &env, &["index", "versions", "--json", "demo"]);
+    let versions =
+        assert_same_against_wheelhouse(&site, &env, &["index", "versions", "--json", "six"]);
+    assert!(
+        versions.contains("\"installed_version\": \"1.17.0\""),
+        "{versions}"
+    );
+    assert_same_against_wheelhouse(&site, &env, &["index", "versions", "nothere"]);
+    // Freeze format and --outdated: pip's refusal and exit code.
+    let out = ours(&site, &env, &["list", "--outdated", "--format", "freeze"]);
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -19,6 +19,11 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("show-help", "wheelhouse", &["show", "--help"]),
     ("check-help", "wheelhouse", &["check", "--help"]),
     ("hash-help", "wheelhouse", &["hash", "--help"]),
+    (
+        "index-versions-help",
+        "wheelhouse",
+        &["index", "versions", "--help"],
+    ),
     ("list-help", "wheelhouse", &["list", "--help"]),
     ("uninstall-help", "wheelhouse", &["uninstall", "--help"]),
     ("cpus-help", "wheelhouse", &["cpus", "--help"]),

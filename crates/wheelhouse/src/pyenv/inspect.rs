@@ -35,6 +35,15 @@ pub struct ListArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "columns")]
     format: ListFormat,
+    /// Only packages with a newer version in the wheelhouse, in pip's columns or JSON
+    #[arg(short = 'o', long)]
+    outdated: bool,
+    /// With --outdated: count pre-releases and development versions as newer
+    #[arg(long)]
+    pre: bool,
+    /// With --outdated: also search these directories for wheels (pip's --find-links)
+    #[arg(short = 'f', long = "find-links", value_name = "DIR")]
+    find_links: Vec<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,6 +114,22 @@ pub fn run_freeze(args: FreezeArgs) -> i32 {
 }
 
 pub fn run_list(args: ListArgs) -> i32 {
+    if args.outdated {
+        return super::outdated::run(
+            args.python.as_deref(),
+            args.format,
+            &args.find_links,
+            args.pre,
+        );
+    }
+    if args.pre || !args.find_links.is_empty() {
+        return fail(
+            "wheelhouse list",
+            exit::INPUT,
+            "--pre and -f/--find-links choose what counts as newer: they go with --outdated \
+             (`wheelhouse list --outdated --pre`)",
+        );
+    }
     let (_, dists) = match environment_dists(args.python.as_deref(), args.local) {
         Ok(x) => x,
         Err(e) => return fail("wheelhouse list", exit::INPUT, &e),

@@ -3,8 +3,10 @@
 
 pub mod check;
 pub mod hash;
+pub mod index_versions;
 pub mod inspect;
 pub mod install;
+pub mod outdated;
 pub mod show;
 pub mod venv;
 pub mod venv_install;
