@@ -96,6 +96,10 @@ pub struct Report {
     /// With `--compile`: the source files handed to the compiler (those without up-to-date
     /// byte code).
     pub compiled: usize,
+    /// The wheels installed (or that would be, in a dry run), for `--report`.
+    pub planned: Vec<WheelToInstall>,
+    /// The extras asked for, by normalised name, for `--report`.
+    pub requested_extras: HashMap<String, Vec<String>>,
 }
 
 /// Installs into `target`. `cancel` is set by the caller's signal handlers (Ctrl-C, the
@@ -151,6 +155,8 @@ pub fn install(
         would_install: summary,
         dry_run: options.dry_run,
         resolved_in,
+        planned: plan.install.clone(),
+        requested_extras: requested_extras(&wanted),
         ..Report::default()
     };
     if !options.dry_run && !plan.install.is_empty() {
@@ -167,6 +173,16 @@ pub fn install(
     }
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+fn requested_extras(wanted: &Wanted) -> HashMap<String, Vec<String>> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for r in &wanted.requirements {
+        out.entry(wheel_metadata::normalize_name(r.name.as_ref()))
+            .or_default()
+            .extend(r.extras.iter().map(|e| e.to_string()));
+    }
+    out
 }
 
 /// What is asked for: the command line's requirements and files, with the options inside

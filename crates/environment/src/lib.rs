@@ -18,6 +18,7 @@ mod error;
 mod hashes;
 pub mod inspect;
 mod install;
+pub mod report;
 mod search;
 mod seed;
 mod sources;

@@ -43,7 +43,7 @@ pub fn read_details(dist: &InstalledDist, with_files: bool) -> Details {
     } else {
         read_small(dir)
     };
-    let headers = wheel_metadata::parse_headers(&metadata.unwrap_or_default());
+    let headers = wheel_metadata::importlib_headers(&metadata.unwrap_or_default());
     let installer = read_small(&dir.join("INSTALLER"))
         .and_then(|t| {
             t.lines()

@@ -37,6 +37,75 @@ pub fn parse_headers(text: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The headers as Python's `importlib.metadata` presents them (and so pip, which reads
+/// installed and wheel metadata through it): a folded value is dedented as
+/// `textwrap.dedent(" " * 8 + value)` does, and a non-empty body is appended as a last
+/// `Description` header.
+pub fn importlib_headers(text: &str) -> Vec<(String, String)> {
+    let mut headers = parse_headers(text);
+    for (_, value) in &mut headers {
+        if value.contains('\n') {
+            *value = dedent(&format!("        {value}"));
+        }
+    }
+    let body = body(text);
+    if !body.is_empty() {
+        headers.push(("Description".into(), body.to_string()));
+    }
+    headers
+}
+
+/// Python's `textwrap.dedent`: lines of only blanks become empty, and the leading blanks all
+/// other lines share are removed.
+fn dedent(text: &str) -> String {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let blank = |l: &str| l.chars().all(|c| c == ' ' || c == '\t');
+    let mut margin: Option<&str> = None;
+    for line in lines.iter().filter(|l| !blank(l)) {
+        let indent = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
+        margin = Some(match margin {
+            None => indent,
+            Some(m) => {
+                let common = m
+                    .bytes()
+                    .zip(indent.bytes())
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                &m[..common]
+            }
+        });
+    }
+    let margin = margin.unwrap_or("");
+    lines
+        .iter()
+        .map(|l| if blank(l) { "" } else { &l[margin.len()..] })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The body of a METADATA text: what follows the blank line that ends the headers (or the
+/// first line that is not a header), as Python's `email` parser returns it.
+pub fn body(text: &str) -> &str {
+    let mut offset = 0;
+    let mut started = false;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\r', '\n']);
+        if bare.is_empty() {
+            return &text[offset + line.len()..];
+        }
+        let continuation = started && bare.starts_with([' ', '\t']);
+        let header = bare
+            .split_once(':')
+            .is_some_and(|(k, _)| !k.is_empty() && k.bytes().all(|b| (33..=126).contains(&b)));
+        if !continuation && !header {
+            return &text[offset..];
+        }
+        started = true;
+        offset += line.len();
+    }
+    ""
+}
+
 /// The first value of a header, by name in any case.
 pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
@@ -69,6 +138,15 @@ mod tests {
         assert_eq!(header(&h, "Summary"), Some(""));
         assert_eq!(header_all(&h, "classifier"), ["A", "B"]);
         assert_eq!(header_all(&h, "Name").len(), 1);
+    }
+
+    #[test]
+    fn importlib_dedents_folded_values_and_adds_the_body() {
+        let h = importlib_headers("License: MIT\n  second\n   \n    third\nName: x\n\nBody\n");
+        assert_eq!(header(&h, "License"), Some("      MIT\nsecond\n\n  third"));
+        assert_eq!(header(&h, "Description"), Some("Body\n"));
+        assert_eq!(body("Name: a\nnot a header\n"), "not a header\n");
+        assert_eq!(body("Name: a\n"), "");
     }
 
     #[test]

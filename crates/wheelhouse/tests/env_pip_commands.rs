@@ -211,3 +211,115 @@ fn list_outdated_and_index_versions_print_what_pip_prints() {
     let out = ours(&site, &env, &["list", "--outdated", "--format", "freeze"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// The report with pip's version line left out (the one line that names the tool).
+fn without_pip_version(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with("\"pip_version\""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn install_report_is_pips() {
+    let site = Site::new();
+    let env = site.venv("env");
+    let six = real_wheels().join("six-1.17.0-py2.py3-none-any.whl");
+    let theirs_file = site.path("pip.json");
+    let mut args: Vec<String> = ["install", "--dry-run", "-q", "--report"]
+        .map(String::from)
+        .to_vec();
+    args.push(theirs_file.display().to_string());
+    args.extend(find_links(&site));
+    args.extend(["python-dateutil".to_string(), six.display().to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = pip(&site, &env, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mine_file = site.path("ours.json");
+    site.ok(&[
+        "install",
+        "-p",
+        env.to_str().unwrap(),
+        "--dry-run",
+        "--report",
+        mine_file.to_str().unwrap(),
+        "python-dateutil",
+        six.to_str().unwrap(),
+    ]);
+    let theirs = std::fs::read_to_string(&theirs_file).unwrap();
+    let mine = std::fs::read_to_string(&mine_file).unwrap();
+    let parse = |t: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(t).unwrap();
+        v["pip_version"] = "".into();
+        v["install"]
+            .as_array_mut()
+            .unwrap()
+            .sort_by_key(|i| i["metadata"]["name"].as_str().unwrap().to_string());
+        v
+    };
+    assert_eq!(parse(&mine), parse(&theirs));
+    assert_eq!(
+        parse(&mine)["install"].as_array().unwrap().len(),
+        3,
+        "{mine}"
+    );
+    // Byte for byte, pip's layout and key order, where pip installs in the same order.
+    let names = |t: &str| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(t).unwrap();
+        v["install"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["metadata"]["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    if names(&mine) == names(&theirs) {
+        assert_eq!(without_pip_version(&mine), without_pip_version(&theirs));
+    }
+    let mut args: Vec<String> = ["install", "--dry-run", "-q", "--report"]
+        .map(String::from)
+        .to_vec();
+    args.push(theirs_file.display().to_string());
+    args.extend(find_links(&site));
+    args.push("python-dateutil".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert!(pip(&site, &env, &args).status.success());
+    site.ok(&[
+        "install",
+        "-p",
+        env.to_str().unwrap(),
+        "--dry-run",
+        "--report",
+        mine_file.to_str().unwrap(),
+        "python-dateutil",
+    ]);
+    let theirs = std::fs::read_to_string(&theirs_file).unwrap();
+    let mine = std::fs::read_to_string(&mine_file).unwrap();
+    assert_eq!(names(&mine), ["python-dateutil", "tzdata"]);
+    assert_eq!(without_pip_version(&mine), without_pip_version(&theirs));
+
+    // A real install writes the report of what it installed; `-` is standard output, and
+    // --format json is the result for scripts.
+    let out = site.ok(&[
+        "install",
+        "-p",
+        env.to_str().unwrap(),
+        "--report",
+        "-",
+        "--format",
+        "json",
+        "six",
+    ]);
+    let mut docs = serde_json::Deserializer::from_str(&out).into_iter::<serde_json::Value>();
+    let report = docs.next().unwrap().unwrap();
+    assert_eq!(report["install"][0]["metadata"]["name"], "six");
+    let result = docs.next().unwrap().unwrap();
+    assert_eq!(result["installed"][0]["name"], "six");
+    assert_eq!(result["dry_run"], false);
+    let frozen = site.ok(&["freeze", "-p", env.to_str().unwrap(), "--format", "json"]);
+    let frozen: serde_json::Value = serde_json::from_str(&frozen).unwrap();
+    assert_eq!(
+        frozen,
+        serde_json::json!([{"name": "six", "version": "1.17.0", "requirement": "six==1.17.0"}])
+    );
+}

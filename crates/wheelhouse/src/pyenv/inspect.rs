@@ -20,6 +20,9 @@ pub struct FreezeArgs {
     /// Include pip, setuptools, wheel and distribute
     #[arg(long)]
     all: bool,
+    /// pip's lines, or one JSON list of {"name", "version", "requirement"}
+    #[arg(long, value_enum, default_value = "text")]
+    format: super::report::ResultFormat,
 }
 
 /// Options of `wheelhouse list`.
@@ -107,6 +110,13 @@ pub fn run_freeze(args: FreezeArgs) -> i32 {
     };
     let (major, minor, _) = target.interpreter.version;
     let only: Vec<_> = dists.into_iter().map(|(d, _)| d).collect();
+    if args.format == super::report::ResultFormat::Json {
+        outln!(
+            "{}",
+            super::report::freeze_json(&only, (major, minor), args.all)
+        );
+        return 0;
+    }
     for line in installer::freeze_lines(&only, (major, minor), args.all) {
         outln!("{line}");
     }

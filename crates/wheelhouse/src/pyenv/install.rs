@@ -90,6 +90,13 @@ pub struct InstallArgs {
     /// Print more: each decision and timings
     #[arg(short, long)]
     verbose: bool,
+    /// Write pip's JSON installation report (version 1) to FILE (`-`: standard output);
+    /// with --dry-run, of what would be installed
+    #[arg(long = "report", value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// How to print the result: pip's lines, or one JSON document for scripts
+    #[arg(long, value_enum, default_value = "text")]
+    format: super::report::ResultFormat,
 }
 
 pub fn run(args: InstallArgs) -> i32 {
@@ -109,25 +116,41 @@ pub fn run(args: InstallArgs) -> i32 {
     }
     // --no-cache means nothing kept between commands, the interpreter's answer included.
     let answers = args.cache.answers(&site);
-    let result =
-        crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref())
-            .and_then(|target| {
-                run_install(
-                    &site,
-                    &target,
-                    &args.options(&site),
-                    &cancel,
-                    args.quiet,
-                    args.verbose,
-                )
-            });
-    match result {
-        Ok(()) => 0,
+    let target =
+        match crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref()) {
+            Ok(t) => t,
+            Err(e) => {
+                crate::print_error("wheelhouse install", &e.message);
+                return e.exit_code();
+            }
+        };
+    let json = args.format == super::report::ResultFormat::Json;
+    let result = run_install(
+        &site,
+        &target,
+        &args.options(&site),
+        &cancel,
+        args.quiet,
+        args.verbose,
+        !json,
+    );
+    let report = match result {
+        Ok(r) => r,
         Err(e) => {
             crate::print_error("wheelhouse install", &e.message);
-            e.exit_code()
+            return e.exit_code();
+        }
+    };
+    if let Some(file) = &args.report {
+        if let Err(e) = super::report::write_report(file, &target, &report) {
+            crate::print_error("wheelhouse install", &e.message);
+            return e.exit_code();
         }
     }
+    if json {
+        outln!("{}", super::report::result_json(&report));
+    }
+    0
 }
 
 impl InstallArgs {
@@ -186,7 +209,8 @@ pub(crate) fn run_install(
     cancel: &AtomicBool,
     quiet: bool,
     verbose: bool,
-) -> Result<(), environment::Error> {
+    print_result: bool,
+) -> Result<environment::Report, environment::Error> {
     let bar = std::sync::Mutex::new(indicatif::ProgressBar::hidden());
     let events = |event: Event<'_>| match event {
         Event::WaitingForLock(root) if !quiet => errln!(
@@ -226,14 +250,15 @@ pub(crate) fn run_install(
     bar.lock().unwrap().finish_and_clear();
     let report = result?;
     if report.dry_run {
-        if report.would_install.is_empty() {
+        if !print_result {
+        } else if report.would_install.is_empty() {
             outln!("Would install nothing: every requirement is already satisfied");
         } else {
             outln!("Would install {}", report.would_install.join(" "));
         }
-        return Ok(());
+        return Ok(report);
     }
-    if !quiet && !report.installed.is_empty() {
+    if print_result && !quiet && !report.installed.is_empty() {
         let names: Vec<String> = report
             .installed
             .iter()
@@ -289,7 +314,7 @@ pub(crate) fn run_install(
             }
         }
     }
-    Ok(())
+    Ok(report)
 }
 
 fn progress_bar(len: usize, quiet: bool) -> indicatif::ProgressBar {

@@ -7,6 +7,7 @@ pub mod index_versions;
 pub mod inspect;
 pub mod install;
 pub mod outdated;
+pub mod report;
 pub mod show;
 pub mod venv;
 pub mod venv_install;
