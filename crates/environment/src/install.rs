@@ -36,6 +36,8 @@ pub struct InstallOptions {
     pub requirement_files: Vec<PathBuf>,
     pub constraint_files: Vec<PathBuf>,
     pub upgrade: bool,
+    /// With `upgrade`: upgrade dependencies too (pip's `--upgrade-strategy eager`).
+    pub upgrade_eager: bool,
     pub force_reinstall: bool,
     pub no_deps: bool,
     pub dry_run: bool,
@@ -408,7 +410,9 @@ fn request_for(
         markers: target.interpreter.markers.clone(),
         python_version,
         installed,
-        upgrade: if options.upgrade {
+        upgrade: if options.upgrade && options.upgrade_eager {
+            Upgrade::All
+        } else if options.upgrade {
             Upgrade::Packages(requested.clone())
         } else {
             Upgrade::None

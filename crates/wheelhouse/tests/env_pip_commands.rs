@@ -323,3 +323,103 @@ fn install_report_is_pips() {
         serde_json::json!([{"name": "six", "version": "1.17.0", "requirement": "six==1.17.0"}])
     );
 }
+
+/// `--upgrade-strategy`: pip's default upgrades a dependency only when it no longer fits;
+/// `eager` upgrades it too. The same choice as pip's (its dry-run report) for both.
+#[test]
+fn upgrade_strategy_and_binary_flags_do_what_pip_does() {
+    let site = Site::new();
+    let mut app = WheelSpec::pure("app", "1.0");
+    app.requires.push("lib>=1".into());
+    let app1 = app.write(&site.path("old"));
+    let lib1 = WheelSpec::pure("lib", "1.0").write(&site.path("old"));
+    let mut app = WheelSpec::pure("app", "1.1");
+    app.requires.push("lib>=1".into());
+    app.write(&site.generic);
+    WheelSpec::pure("lib", "2.0").write(&site.generic);
+    let env = site.venv("env");
+    let e = env.to_str().unwrap();
+    site.ok(&[
+        "install",
+        "-p",
+        e,
+        lib1.to_str().unwrap(),
+        app1.to_str().unwrap(),
+    ]);
+    let would = |strategy: &str| -> (String, Vec<String>) {
+        let ours = site.ok(&[
+            "install",
+            "-p",
+            e,
+            "--dry-run",
+            "-U",
+            "--upgrade-strategy",
+            strategy,
+            "app",
+        ]);
+        let mut args: Vec<String> = [
+            "install",
+            "--dry-run",
+            "-q",
+            "--report",
+            "-",
+            "-U",
+            "--upgrade-strategy",
+        ]
+        .map(String::from)
+        .to_vec();
+        args.push(strategy.into());
+        args.extend(find_links(&site));
+        args.push("app".into());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = pip(&site, &env, &args);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut theirs: Vec<String> = report["install"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                format!(
+                    "{}-{}",
+                    i["metadata"]["name"].as_str().unwrap(),
+                    i["metadata"]["version"].as_str().unwrap()
+                )
+            })
+            .collect();
+        theirs.sort();
+        (ours, theirs)
+    };
+    let (ours, theirs) = would("only-if-needed");
+    assert_eq!(ours, "Would install app-1.1\n");
+    assert_eq!(theirs, ["app-1.1"]);
+    let (ours, theirs) = would("eager");
+    assert_eq!(ours, "Would install app-1.1 lib-2.0\n");
+    assert_eq!(theirs, ["app-1.1", "lib-2.0"]);
+
+    // --only-binary holds for the wheelhouse; --no-binary cannot be honoured without sources.
+    site.ok(&[
+        "install",
+        "-p",
+        e,
+        "--dry-run",
+        "--only-binary",
+        ":all:",
+        "app",
+    ]);
+    site.ok(&[
+        "install",
+        "-p",
+        e,
+        "--dry-run",
+        "--no-binary",
+        ":none:",
+        "app",
+    ]);
+    let out = site.wheelhouse(&["install", "-p", e, "--no-binary", "app", "app"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--no-binary asks to build app from source"),
+        "{}",
+        stderr(&out)
+    );
+}

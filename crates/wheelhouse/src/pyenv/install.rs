@@ -48,6 +48,18 @@ pub struct InstallArgs {
     /// Upgrade the named packages to the newest version the wheelhouse has
     #[arg(short = 'U', long)]
     upgrade: bool,
+    /// With --upgrade: only-if-needed upgrades dependencies only when the installed version
+    /// does not fit; eager upgrades them all to the newest the wheelhouse has
+    #[arg(long, value_enum, default_value = "only-if-needed")]
+    upgrade_strategy: super::binary::UpgradeStrategy,
+    /// Install only wheels for these packages (:all:, :none:, or names, comma-separated):
+    /// wheelhouse packages always are; sources named directly are still built
+    #[arg(long = "only-binary", value_name = "NAMES")]
+    only_binary: Vec<String>,
+    /// Build these packages from source (:all:, :none:, or names): refused unless :none:,
+    /// since the wheelhouse holds wheels; name a source directly to build it
+    #[arg(long = "no-binary", value_name = "NAMES")]
+    no_binary: Vec<String>,
     /// Reinstall every package even when the same version is installed
     #[arg(long)]
     force_reinstall: bool,
@@ -108,6 +120,10 @@ pub fn run(args: InstallArgs) -> i32 {
         && args.editables.is_empty()
     {
         crate::print_error("wheelhouse install", environment::NOTHING_TO_INSTALL);
+        return exit::INPUT;
+    }
+    if let Err(message) = super::binary::check(&args.only_binary, &args.no_binary) {
+        crate::print_error("wheelhouse install", &message);
         return exit::INPUT;
     }
     if let Some(message) = crate::file_args::missing_file(&args.requirements) {
@@ -171,6 +187,7 @@ impl InstallArgs {
             requirement_files: self.requirement_files.clone(),
             constraint_files: self.constraint_files.clone(),
             upgrade: self.upgrade,
+            upgrade_eager: self.upgrade_strategy == super::binary::UpgradeStrategy::Eager,
             force_reinstall: self.force_reinstall,
             no_deps: self.no_deps,
             dry_run: self.dry_run,

@@ -1,6 +1,7 @@
 //! The environment commands: `venv`, `install`, `freeze`, `list`, `uninstall`. The workflow
 //! itself is the `environment` crate's; these modules parse arguments and print.
 
+pub mod binary;
 pub mod check;
 pub mod hash;
 pub mod index_versions;
