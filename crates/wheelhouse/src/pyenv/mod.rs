@@ -3,6 +3,7 @@
 
 pub mod binary;
 pub mod check;
+pub mod download_progress;
 pub mod hash;
 pub mod index_versions;
 pub mod inspect;
