@@ -109,7 +109,9 @@ enum Command {
         wheelhouse install numpy 'pandas>=2'\n  \
         wheelhouse install -r requirements.txt -c constraints.txt\n  \
         wheelhouse install -p $SLURM_TMPDIR/env --dry-run scipy\n  \
-        wheelhouse install --upgrade numpy")]
+        wheelhouse install --upgrade numpy\n  \
+        wheelhouse install --dry-run --report report.json -r requirements.txt\n  \
+        wheelhouse install --target $SLURM_TMPDIR/pkgs six")]
     Install(pyenv::install::InstallArgs),
     /// Show installed packages: metadata, requirements, who requires them, files (as pip).
     ///

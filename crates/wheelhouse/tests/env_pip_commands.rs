@@ -423,3 +423,55 @@ fn upgrade_strategy_and_binary_flags_do_what_pip_does() {
         stderr(&out)
     );
 }
+
+fn files_under(dir: &Path) -> Vec<String> {
+    tree(dir)
+        .into_iter()
+        .filter(|l| !l.starts_with(".wheelhouse.lock"))
+        .map(|l| l.split(' ').next().unwrap().to_string())
+        .collect()
+}
+
+/// `--target DIR` and `--prefix DIR` lay files out where pip does, for the environment's
+/// Python; the environment itself is left alone.
+#[test]
+fn target_and_prefix_installs_put_files_where_pip_does() {
+    let site = Site::new();
+    let env = site.venv("env");
+    let before = tree(&env);
+    for (flag, packages) in [
+        ("--target", ["python-dateutil", "packaging"]),
+        ("--prefix", ["python-dateutil", "six"]),
+    ] {
+        let theirs = site.path(&format!("pip{flag}"));
+        let mine = site.path(&format!("ours{flag}"));
+        let mut args: Vec<String> = ["install", "-q", "--no-compile", flag]
+            .map(String::from)
+            .to_vec();
+        args.push(theirs.display().to_string());
+        args.extend(find_links(&site));
+        args.extend(packages.map(String::from));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = pip(&site, &env, &args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let mut args = vec![
+            "install",
+            "-q",
+            "-p",
+            env.to_str().unwrap(),
+            flag,
+            mine.to_str().unwrap(),
+        ];
+        args.extend(packages);
+        site.ok(&args);
+        assert_eq!(files_under(&mine), files_under(&theirs), "{flag}");
+    }
+    assert_eq!(tree(&env), before, "the environment is unchanged");
+    let out = site
+        .command(env.join("bin/python"))
+        .env("PYTHONPATH", site.path("ours--target"))
+        .args(["-c", "import dateutil, packaging"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}

@@ -45,6 +45,19 @@ pub struct InstallArgs {
     /// environment with one) [default: $VIRTUAL_ENV]
     #[arg(short = 'p', long = "python", value_name = "ENV")]
     python: Option<PathBuf>,
+    /// Install into this directory instead of the environment (pip's --target): packages
+    /// in DIR, scripts in DIR/bin; for the environment's Python (-p or $VIRTUAL_ENV)
+    #[arg(
+        short = 't',
+        long = "target",
+        value_name = "DIR",
+        conflicts_with = "prefix"
+    )]
+    target_dir: Option<PathBuf>,
+    /// Install under this prefix (pip's --prefix): DIR/lib/pythonX.Y/site-packages, DIR/bin;
+    /// for the environment's Python (-p or $VIRTUAL_ENV)
+    #[arg(long = "prefix", value_name = "DIR")]
+    prefix: Option<PathBuf>,
     /// Upgrade the named packages to the newest version the wheelhouse has
     #[arg(short = 'U', long)]
     upgrade: bool,
@@ -134,6 +147,14 @@ pub fn run(args: InstallArgs) -> i32 {
     let answers = args.cache.answers(&site);
     let target =
         match crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref()) {
+            Ok(t) => t,
+            Err(e) => {
+                crate::print_error("wheelhouse install", &e.message);
+                return e.exit_code();
+            }
+        };
+    let target =
+        match super::layouts::place(target, args.target_dir.as_deref(), args.prefix.as_deref()) {
             Ok(t) => t,
             Err(e) => {
                 crate::print_error("wheelhouse install", &e.message);

@@ -8,6 +8,7 @@ pub mod hash;
 pub mod index_versions;
 pub mod inspect;
 pub mod install;
+pub mod layouts;
 pub mod outdated;
 pub mod report;
 pub mod show;
