@@ -241,12 +241,15 @@ impl CheckReport {
     }
 }
 
+/// A distribution with its version and its requirements that apply here.
+type Checked<'a> = (&'a InstalledDist, Version, Vec<(Requirement, String)>);
+
 /// pip's `check` on the interpreter's import path: each requirement (markers evaluated, no
 /// extras) must be installed at a version it accepts (pre-releases included), and each
 /// installed wheel must have a tag this interpreter runs.
 pub fn check(interpreter: &Interpreter) -> CheckReport {
     let mut report = CheckReport::default();
-    let mut set: Vec<(&InstalledDist, Version, Vec<(Requirement, String)>)> = Vec::new();
+    let mut set: Vec<Checked<'_>> = Vec::new();
     let installed = installed_first(interpreter);
     for dist in &installed {
         let version = Version::from_str(&dist.version).map_err(|e| e.to_string());
