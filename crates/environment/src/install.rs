@@ -36,6 +36,8 @@ pub struct InstallOptions {
     pub requirement_files: Vec<PathBuf>,
     pub constraint_files: Vec<PathBuf>,
     pub upgrade: bool,
+    /// With `upgrade`: upgrade dependencies too (pip's `--upgrade-strategy eager`).
+    pub upgrade_eager: bool,
     pub force_reinstall: bool,
     pub no_deps: bool,
     pub dry_run: bool,
@@ -99,6 +101,10 @@ pub struct Report {
     /// With `--compile`: the source files handed to the compiler (those without up-to-date
     /// byte code).
     pub compiled: usize,
+    /// The wheels installed (or that would be, in a dry run), for `--report`.
+    pub planned: Vec<WheelToInstall>,
+    /// The extras asked for, by normalised name, for `--report`.
+    pub requested_extras: HashMap<String, Vec<String>>,
 }
 
 /// Installs into `target`. `cancel` is set by the caller's signal handlers (Ctrl-C, the
@@ -158,6 +164,8 @@ pub fn install(
         would_install: summary,
         dry_run: options.dry_run,
         resolved_in,
+        planned: plan.install.clone(),
+        requested_extras: requested_extras(&wanted),
         ..Report::default()
     };
     if !options.dry_run && !plan.install.is_empty() {
@@ -174,6 +182,16 @@ pub fn install(
     }
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+fn requested_extras(wanted: &Wanted) -> HashMap<String, Vec<String>> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for r in &wanted.requirements {
+        out.entry(wheel_metadata::normalize_name(r.name.as_ref()))
+            .or_default()
+            .extend(r.extras.iter().map(|e| e.to_string()));
+    }
+    out
 }
 
 /// What is asked for: the command line's requirements and files, with the options inside
@@ -407,7 +425,9 @@ fn request_for(
         markers: target.interpreter.markers.clone(),
         python_version,
         installed,
-        upgrade: if options.upgrade {
+        upgrade: if options.upgrade && options.upgrade_eager {
+            Upgrade::All
+        } else if options.upgrade {
             Upgrade::Packages(requested.clone())
         } else {
             Upgrade::None

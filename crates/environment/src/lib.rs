@@ -9,6 +9,7 @@
 //! environment's lock ([`install`]). Every step reports through [`Event`]s and fails with an
 //! [`Error`] whose kind maps to the command's exit code, so the command line only prints.
 
+pub mod available;
 mod build_env;
 mod cache;
 mod compile;
@@ -16,8 +17,10 @@ mod direct;
 mod error;
 mod hashes;
 mod indexes;
+pub mod inspect;
 mod install;
 mod remote;
+pub mod report;
 mod search;
 mod seed;
 mod sources;

@@ -126,6 +126,51 @@ impl Target {
         })
     }
 
+    /// pip's `--target DIR`: packages directly in DIR, scripts in DIR/bin, data under DIR,
+    /// for `interpreter` (whose `#!` the scripts get). As pip does, nothing installed
+    /// elsewhere counts: DIR receives every package the requirements need.
+    pub fn target_dir(interpreter: &Interpreter, dir: &Path) -> Result<Target, Error> {
+        let dir = absolute_dir(dir)?;
+        let mut it = interpreter.clone();
+        it.paths.purelib = dir.clone();
+        it.paths.platlib = dir.clone();
+        it.paths.scripts = dir.join("bin");
+        it.paths.data = dir.clone();
+        it.prefix = dir.clone();
+        it.sys_path = vec![dir.clone()];
+        it.pythonpath.clear();
+        let layout = layout_for(&dir, &it, &interpreter.executable);
+        Ok(Target {
+            root: dir,
+            interpreter: it,
+            layout,
+        })
+    }
+
+    /// pip's `--prefix DIR`: the layout of a Python installation under DIR
+    /// (`lib/pythonX.Y/site-packages`, `bin`), for `interpreter`. What the interpreter can
+    /// already import still counts as installed, as with pip.
+    pub fn prefix(interpreter: &Interpreter, dir: &Path) -> Result<Target, Error> {
+        let dir = absolute_dir(dir)?;
+        let (major, minor, _) = interpreter.version;
+        let site_packages = dir.join(format!("lib/python{major}.{minor}/site-packages"));
+        let mut it = interpreter.clone();
+        it.paths.purelib = site_packages.clone();
+        it.paths.platlib = site_packages.clone();
+        it.paths.scripts = dir.join("bin");
+        it.paths.data = dir.clone();
+        it.prefix = dir.clone();
+        if !it.sys_path.contains(&site_packages) {
+            it.sys_path.insert(0, site_packages);
+        }
+        let layout = layout_for(&dir, &it, &interpreter.executable);
+        Ok(Target {
+            root: dir,
+            interpreter: it,
+            layout,
+        })
+    }
+
     /// The target for an interpreter already queried (`venv` has just created it).
     pub fn new(interpreter: Interpreter, python: &Path) -> Target {
         let root = interpreter.prefix.clone();
@@ -142,6 +187,13 @@ impl Target {
     pub fn own_distributions(&self) -> Result<Vec<InstalledDist>, Error> {
         own_distributions(&self.layout)
     }
+}
+
+/// `dir`, created if need be, as an absolute path (RECORD and scripts name it).
+fn absolute_dir(dir: &Path) -> Result<PathBuf, Error> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::install(format!("cannot create {}: {e}", dir.display())))?;
+    std::path::absolute(dir).map_err(|e| Error::input(format!("{}: {e}", dir.display())))
 }
 
 /// The distributions installed under a layout's purelib and platlib (once each when they are

@@ -10,6 +10,7 @@
 //! against the wheel's RECORD, and every change goes through a journaled [`transaction`]
 //! under an exclusive lock.
 
+pub mod details;
 pub mod direct_url;
 mod error;
 mod journal;

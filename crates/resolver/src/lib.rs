@@ -61,6 +61,9 @@ pub enum Upgrade {
     /// The named packages (`--upgrade` applies to the requirements given), others only if
     /// needed.
     Packages(HashSet<String>),
+    /// Every package of the resolution, dependencies included (pip's `--upgrade-strategy
+    /// eager`).
+    All,
 }
 
 /// What to resolve.
@@ -240,6 +243,7 @@ impl<'a> Provider<'a> {
         let upgrading = match &request.upgrade {
             Upgrade::None => false,
             Upgrade::Packages(names) => names.contains(key),
+            Upgrade::All => true,
         };
         if let Some((inst, version)) = &installed {
             // Same version in the wheelhouse: keep the installed copy unless reinstalling, or

@@ -15,11 +15,13 @@
 //! ```
 
 mod archive;
+mod headers;
 mod record;
 
 pub use archive::{
     read_dist_info_file, read_dist_info_member, wheel_dist_info, ArchiveError, MAX_METADATA_FILE,
 };
+pub use headers::{body, header, header_all, importlib_headers, parse_headers};
 pub use record::{
     hash_bytes, parse_record, parse_record_strict, write_record, RecordEntry, RecordHash,
 };

@@ -176,10 +176,11 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
         allow_manylinux,
     };
     let quiet = args.quiet;
+    let progress = crate::pyenv::download_progress::DownloadProgress::new(quiet);
     let events = |event: Event<'_>| match event {
-        Event::Warning(text) => errln!("warning: {text}"),
-        Event::Page(_) => {}
-        Event::Saved(d) => {
+        Event::Warning(text) => progress.above(|| errln!("warning: {text}")),
+        Event::Page(url) => progress.page(url),
+        Event::Saved(d) => progress.saved(|| {
             if !quiet {
                 if d.already {
                     outln!("File was already downloaded {}", d.path.display());
@@ -192,9 +193,11 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
                 }
             }
             warn(d);
-        }
+        }),
     };
-    let saved = download::download(&source, &request, &events).map_err(|e| {
+    let saved = download::download(&source, &request, &events);
+    progress.finish();
+    let saved = saved.map_err(|e| {
         let code = match e.kind {
             download::ErrorKind::Input => EXIT_INPUT,
             download::ErrorKind::NotFound => EXIT_NOT_FOUND,

@@ -72,6 +72,10 @@ enum Command {
     /// (read once; later runs re-read only wheels in changed directories), so `audit`, `serve`
     /// and resolution never open wheels. With --html OUT, also writes a static index per CPU
     /// level: `pip install --index-url file://OUT/x86-64-v3/simple/ numpy`.
+    ///
+    /// `wheelhouse index versions NAME` is pip's `index versions` instead: the versions of a
+    /// package for this environment's Python (see its --help). A wheelhouse directory named
+    /// `versions` is given as `./versions`.
     #[command(after_help = "Examples:\n  \
         wheelhouse index /srv/wheelhouse\n  \
         wheelhouse index --check\n  \
@@ -116,7 +120,9 @@ enum Command {
         wheelhouse install -r requirements.txt -c constraints.txt\n  \
         wheelhouse install -p $SLURM_TMPDIR/env --dry-run scipy\n  \
         wheelhouse install --upgrade numpy\n  \
-        wheelhouse install -i https://pypi.org/simple -r requirements.txt")]
+        wheelhouse install -i https://pypi.org/simple -r requirements.txt\n  \
+        wheelhouse install --dry-run --report report.json -r requirements.txt\n  \
+        wheelhouse install --target $SLURM_TMPDIR/pkgs six")]
     Install(pyenv::install::InstallArgs),
     /// Write a PEP 751 lock file (pylock.toml) for every Python and CPU level.
     ///
@@ -158,9 +164,44 @@ enum Command {
         wheelhouse sync -p $SLURM_TMPDIR/env pylock.toml --dry-run\n  \
         wheelhouse venv $SLURM_TMPDIR/env -r pylock.toml")]
     Sync(sync::SyncArgs),
+    /// Show installed packages: metadata, requirements, who requires them, files (as pip).
+    ///
+    /// The same lines as `pip show`, for scripts that parse them. With -f, the files each
+    /// package's RECORD lists. Exit codes: 0 shown; 1 none of the packages is installed.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse show numpy\n  \
+        wheelhouse show -f six | sed -n '/^Files:/,$p'\n  \
+        wheelhouse show -p $SLURM_TMPDIR/env packaging six")]
+    Show(pyenv::show::ShowArgs),
+    /// Check that every installed package's requirements are installed (pip check).
+    ///
+    /// pip's lines and exit code: a requirement not installed, an installed version a
+    /// requirement does not accept, a wheel built for another platform. `wheelhouse doctor`
+    /// runs this check among others and says how to fix each problem.
+    ///
+    /// Exit codes: 0 no broken requirements; 1 problems found; 2 no environment.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse check\n  \
+        wheelhouse check -p $SLURM_TMPDIR/env || wheelhouse doctor")]
+    Check(pyenv::check::CheckArgs),
+    /// Print the --hash line of a file, for requirements files (pip hash).
+    ///
+    /// Exit codes: 0 done; 1 no file given; 2 a file cannot be read.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse hash dist/pkg-1.0-py3-none-any.whl\n  \
+        wheelhouse hash -a sha512 six-1.17.0-py2.py3-none-any.whl")]
+    Hash(pyenv::hash::HashArgs),
     /// Print the installed packages as requirements (`pip freeze` lines, +local included).
     Freeze(pyenv::inspect::FreezeArgs),
     /// List the installed packages (a table, or --format json).
+    ///
+    /// With --outdated, pip's `list --outdated` against the wheelhouse: the packages with a
+    /// newer version for this environment's Python, in pip's columns or JSON.
+    #[command(after_help = "Examples:\n  \
+        wheelhouse list\n  \
+        wheelhouse list --outdated\n  \
+        wheelhouse list --outdated --format json | jq -r '.[].name'\n  \
+        wheelhouse list -p $SLURM_TMPDIR/env --format json")]
     List(pyenv::inspect::ListArgs),
     /// Remove packages from a virtual environment.
     Uninstall(pyenv::inspect::UninstallArgs),
@@ -343,6 +384,9 @@ pub fn run_wheelhouse(args: Vec<OsString>) -> i32 {
 
 fn dispatch(args: Vec<OsString>) -> i32 {
     argv::set(&args);
+    if args.get(1).is_some_and(|a| a == "index") && args.get(2).is_some_and(|a| a == "versions") {
+        return pyenv::index_versions::run(&args);
+    }
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(mut e) => {
@@ -363,6 +407,9 @@ fn dispatch(args: Vec<OsString>) -> i32 {
         Command::Install(a) => pyenv::install::run(a),
         Command::Lock(a) => lock::run(a),
         Command::Sync(a) => sync::run(a),
+        Command::Show(a) => pyenv::show::run(a),
+        Command::Check(a) => pyenv::check::run(a),
+        Command::Hash(a) => pyenv::hash::run(a),
         Command::Freeze(a) => pyenv::inspect::run_freeze(a),
         Command::List(a) => pyenv::inspect::run_list(a),
         Command::Uninstall(a) => pyenv::inspect::run_uninstall(a),

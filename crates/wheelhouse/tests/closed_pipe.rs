@@ -51,6 +51,10 @@ fn commands_finish_their_work_when_the_reader_is_gone() {
     for args in [
         &["freeze", "-p", env_arg][..],
         &["list", "-p", env_arg],
+        &["show", "-f", "-p", env_arg, "six", "pip"],
+        &["check", "-p", env_arg],
+        &["list", "--outdated", "-p", env_arg],
+        &["index", "versions", "-p", env_arg, "six"],
         &["cpus", "--explain"],
         &["cpus"],
         &["cache", "info"],

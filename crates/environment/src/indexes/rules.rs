@@ -55,6 +55,7 @@ pub(super) fn kept_installed(request: &resolver::Request, key: &str) -> bool {
     let upgrading = match &request.upgrade {
         resolver::Upgrade::None => false,
         resolver::Upgrade::Packages(names) => names.contains(key),
+        resolver::Upgrade::All => true,
     };
     request.installed.contains_key(key) && !upgrading && !request.force_reinstall
 }

@@ -24,8 +24,8 @@ pub struct FreezeArgs {
     /// takes for each installed version (none for a package without one, with a warning)
     #[arg(long)]
     hashes: bool,
-    /// Output format: requirement lines, or a PEP 751 lock (pylock.toml) for this Python and
-    /// CPU level
+    /// Output format: requirement lines, a PEP 751 lock (pylock.toml) for this Python and
+    /// CPU level, or one JSON list of {"name", "version", "requirement"}
     #[arg(long, value_enum, default_value = "requirements")]
     format: FreezeFormat,
 }
@@ -34,6 +34,7 @@ pub struct FreezeArgs {
 pub enum FreezeFormat {
     Requirements,
     Pylock,
+    Json,
 }
 
 /// Options of `wheelhouse list`.
@@ -49,6 +50,15 @@ pub struct ListArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "columns")]
     format: ListFormat,
+    /// Only packages with a newer version in the wheelhouse, in pip's columns or JSON
+    #[arg(short = 'o', long)]
+    outdated: bool,
+    /// With --outdated: count pre-releases and development versions as newer
+    #[arg(long)]
+    pre: bool,
+    /// With --outdated: also search these directories for wheels (pip's --find-links)
+    #[arg(short = 'f', long = "find-links", value_name = "DIR")]
+    find_links: Vec<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,6 +122,13 @@ pub fn run_freeze(args: FreezeArgs) -> i32 {
     };
     let (major, minor, _) = target.interpreter.version;
     let only: Vec<_> = dists.into_iter().map(|(d, _)| d).collect();
+    if args.format == FreezeFormat::Json {
+        outln!(
+            "{}",
+            super::report::freeze_json(&only, (major, minor), args.all)
+        );
+        return 0;
+    }
     if args.hashes || args.format == FreezeFormat::Pylock {
         let pylock = args.format == FreezeFormat::Pylock;
         return crate::freeze_lock::run(&site(), &target, &only, args.all, pylock);
@@ -123,6 +140,22 @@ pub fn run_freeze(args: FreezeArgs) -> i32 {
 }
 
 pub fn run_list(args: ListArgs) -> i32 {
+    if args.outdated {
+        return super::outdated::run(
+            args.python.as_deref(),
+            args.format,
+            &args.find_links,
+            args.pre,
+        );
+    }
+    if args.pre || !args.find_links.is_empty() {
+        return fail(
+            "wheelhouse list",
+            exit::INPUT,
+            "--pre and -f/--find-links choose what counts as newer: they go with --outdated \
+             (`wheelhouse list --outdated --pre`)",
+        );
+    }
     let (_, dists) = match environment_dists(args.python.as_deref(), args.local) {
         Ok(x) => x,
         Err(e) => return fail("wheelhouse list", exit::INPUT, &e),

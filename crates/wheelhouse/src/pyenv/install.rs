@@ -45,9 +45,34 @@ pub struct InstallArgs {
     /// environment with one) [default: $VIRTUAL_ENV]
     #[arg(short = 'p', long = "python", value_name = "ENV")]
     python: Option<PathBuf>,
+    /// Install into this directory instead of the environment (pip's --target): packages
+    /// in DIR, scripts in DIR/bin; for the environment's Python (-p or $VIRTUAL_ENV)
+    #[arg(
+        short = 't',
+        long = "target",
+        value_name = "DIR",
+        conflicts_with = "prefix"
+    )]
+    target_dir: Option<PathBuf>,
+    /// Install under this prefix (pip's --prefix): DIR/lib/pythonX.Y/site-packages, DIR/bin;
+    /// for the environment's Python (-p or $VIRTUAL_ENV)
+    #[arg(long = "prefix", value_name = "DIR")]
+    prefix: Option<PathBuf>,
     /// Upgrade the named packages to the newest version the wheelhouse has
     #[arg(short = 'U', long)]
     upgrade: bool,
+    /// With --upgrade: only-if-needed upgrades dependencies only when the installed version
+    /// does not fit; eager upgrades them all to the newest the wheelhouse has
+    #[arg(long, value_enum, default_value = "only-if-needed")]
+    upgrade_strategy: super::binary::UpgradeStrategy,
+    /// Install only wheels for these packages (:all:, :none:, or names, comma-separated):
+    /// wheelhouse packages always are; sources named directly are still built
+    #[arg(long = "only-binary", value_name = "NAMES")]
+    only_binary: Vec<String>,
+    /// Build these packages from source (:all:, :none:, or names): refused unless :none:,
+    /// since the wheelhouse holds wheels; name a source directly to build it
+    #[arg(long = "no-binary", value_name = "NAMES")]
+    no_binary: Vec<String>,
     /// Reinstall every package even when the same version is installed
     #[arg(long)]
     force_reinstall: bool,
@@ -89,6 +114,13 @@ pub struct InstallArgs {
     /// Print more: each decision and timings
     #[arg(short, long)]
     verbose: bool,
+    /// Write pip's JSON installation report (version 1) to FILE (`-`: standard output);
+    /// with --dry-run, of what would be installed
+    #[arg(long = "report", value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// How to print the result: pip's lines, or one JSON document for scripts
+    #[arg(long, value_enum, default_value = "text")]
+    format: super::report::ResultFormat,
 }
 
 pub fn run(args: InstallArgs) -> i32 {
@@ -100,6 +132,10 @@ pub fn run(args: InstallArgs) -> i32 {
         && args.editables.is_empty()
     {
         crate::print_error("wheelhouse install", environment::NOTHING_TO_INSTALL);
+        return exit::INPUT;
+    }
+    if let Err(message) = super::binary::check(&args.only_binary, &args.no_binary) {
+        crate::print_error("wheelhouse install", &message);
         return exit::INPUT;
     }
     if let Some(message) = crate::file_args::missing_file(&args.requirements) {
@@ -115,25 +151,49 @@ pub fn run(args: InstallArgs) -> i32 {
     {
         return install_from_lock(&site, &args, answers.as_ref());
     }
-    let result =
-        crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref())
-            .and_then(|target| {
-                run_install(
-                    &site,
-                    &target,
-                    &args.options(&site, &cancel),
-                    &cancel,
-                    args.quiet,
-                    args.verbose,
-                )
-            });
-    match result {
-        Ok(()) => 0,
+    let target =
+        match crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref()) {
+            Ok(t) => t,
+            Err(e) => {
+                crate::print_error("wheelhouse install", &e.message);
+                return e.exit_code();
+            }
+        };
+    let target =
+        match super::layouts::place(target, args.target_dir.as_deref(), args.prefix.as_deref()) {
+            Ok(t) => t,
+            Err(e) => {
+                crate::print_error("wheelhouse install", &e.message);
+                return e.exit_code();
+            }
+        };
+    let json = args.format == super::report::ResultFormat::Json;
+    let result = run_install(
+        &site,
+        &target,
+        &args.options(&site, &cancel),
+        &cancel,
+        args.quiet,
+        args.verbose,
+        !json,
+    );
+    let report = match result {
+        Ok(r) => r,
         Err(e) => {
             crate::print_error("wheelhouse install", &e.message);
-            e.exit_code()
+            return e.exit_code();
+        }
+    };
+    if let Some(file) = &args.report {
+        if let Err(e) = super::report::write_report(file, &target, &report) {
+            crate::print_error("wheelhouse install", &e.message);
+            return e.exit_code();
         }
     }
+    if json {
+        outln!("{}", super::report::result_json(&report));
+    }
+    0
 }
 
 /// `install -r pylock.toml`: the lock's wheels, no resolution, nothing removed. A lock is
@@ -206,6 +266,7 @@ impl InstallArgs {
             requirement_files: self.requirement_files.clone(),
             constraint_files: self.constraint_files.clone(),
             upgrade: self.upgrade,
+            upgrade_eager: self.upgrade_strategy == super::binary::UpgradeStrategy::Eager,
             force_reinstall: self.force_reinstall,
             no_deps: self.no_deps,
             dry_run: self.dry_run,
@@ -244,7 +305,8 @@ pub(crate) fn run_install(
     cancel: &AtomicBool,
     quiet: bool,
     verbose: bool,
-) -> Result<(), environment::Error> {
+    print_result: bool,
+) -> Result<environment::Report, environment::Error> {
     let bar = std::sync::Mutex::new(indicatif::ProgressBar::hidden());
     let events = |event: Event<'_>| match event {
         Event::WaitingForLock(root) if !quiet => errln!(
@@ -284,14 +346,15 @@ pub(crate) fn run_install(
     bar.lock().unwrap().finish_and_clear();
     let report = result?;
     if report.dry_run {
-        if report.would_install.is_empty() {
+        if !print_result {
+        } else if report.would_install.is_empty() {
             outln!("Would install nothing: every requirement is already satisfied");
         } else {
             outln!("Would install {}", report.would_install.join(" "));
         }
-        return Ok(());
+        return Ok(report);
     }
-    if !quiet && !report.installed.is_empty() {
+    if print_result && !quiet && !report.installed.is_empty() {
         let names: Vec<String> = report
             .installed
             .iter()
@@ -347,7 +410,7 @@ pub(crate) fn run_install(
             }
         }
     }
-    Ok(())
+    Ok(report)
 }
 
 fn progress_bar(len: usize, quiet: bool) -> indicatif::ProgressBar {

@@ -104,8 +104,8 @@ pub fn fill(
             ..InstallOptions::default()
         };
         if interactive {
-            super::install::run_install(site, &target, &options, &cancel, quiet, false)
-                .map(|()| Filled { installed: None })
+            super::install::run_install(site, &target, &options, &cancel, quiet, false, true)
+                .map(|_| Filled { installed: None })
         } else {
             let events = |event: Event<'_>| match event {
                 Event::Warning(m) => errln!("{prefix}warning: {m}"),
