@@ -240,8 +240,10 @@ impl Wanted {
                     // Wheels are all wheelhouse installs; `:none:` would ask for sources.
                     if value.split(',').any(|v| v.trim() == ":none:") {
                         return Err(Error::input(format!(
-                            "{}: `--only-binary {value}` asks for source builds, which \
-                             wheelhouse never does (it installs wheels only). Remove the line.",
+                            "{}: `--only-binary {value}` asks for source builds of packages \
+                             found by name, which wheelhouse does only for packages an index \
+                             offers as sources; packages from the wheelhouse are wheels. Remove \
+                             the line, or name the source to build (`./proj`, `x-1.0.tar.gz`).",
                             file.display()
                         )));
                     }

@@ -57,11 +57,18 @@ pub fn explain_no_candidates(
     } else if rejected.is_empty() && index.sdists.contains_key(key) {
         format!(
             "No matching distribution found for {name}: the search paths hold only source \
-             distributions of it ({}), and wheelhouse installs wheels only (a build from source \
-             needs compilers and headers the job may not have, and is not reproducible across \
-             nodes). Ask your site's support to build a wheel of {name} for the wheelhouse. \
-             Run `{avail}` to check for one.",
-            index.sdists[key].join(", ")
+             distributions of it ({}), and a package asked for by name is installed from \
+             wheels. Build it from source by naming the file (it is built in an isolated \
+             environment; a C extension needs the compiler and library modules loaded): \
+             `wheelhouse install {}`. Better, ask your site's support to build a wheel of \
+             {name} for the wheelhouse (reproducible on every node); `{avail}` checks for one.",
+            index.sdists[key].join(", "),
+            index
+                .sdist_paths
+                .get(key)
+                .and_then(|p| p.last())
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| index.sdists[key].join(" "))
         )
     } else if rejected.is_empty() {
         format!(

@@ -70,6 +70,8 @@ pub struct Index {
     /// Source distributions (`name-version.tar.gz`, `.zip`), which are never installed but
     /// make a better error message.
     pub sdists: HashMap<String, Vec<String>>,
+    /// Where each of those source distributions is, for a hint that builds it.
+    pub sdist_paths: HashMap<String, Vec<PathBuf>>,
     /// The search paths, for messages.
     pub search_paths: Vec<PathBuf>,
     /// Files skipped because pip would reject their names, one message each.
@@ -117,6 +119,11 @@ impl Index {
         for (path, filename, search_rank) in files {
             if !filename.ends_with(".whl") {
                 if let Some(key) = sdist_name(filename) {
+                    index
+                        .sdist_paths
+                        .entry(key.clone())
+                        .or_default()
+                        .push(path.clone());
                     index
                         .sdists
                         .entry(key)

@@ -150,7 +150,8 @@ fn errors_teach_what_to_do() {
         &[
             "only source distributions",
             "srconly-1.0.tar.gz",
-            "wheels only",
+            "Build it from source by naming the file",
+            "gentoo2023/generic/srconly-1.0.tar.gz`",
         ],
     );
     check(

@@ -5,7 +5,6 @@
 //! the reference for what gets recorded (`direct_url.json`, `freeze`).
 
 mod common_env;
-#[allow(dead_code)]
 #[path = "support/staff_cli.rs"]
 mod staff_cli;
 

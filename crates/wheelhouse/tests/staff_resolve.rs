@@ -129,7 +129,10 @@ fn resolve_finds_what_the_closure_check_passes_and_names_package_python_and_leve
     let plain = audit(&root, &["--python", "3.11"]);
     assert_eq!(plain.status.code(), Some(0), "{}", text(&plain));
 
-    let (code, findings) = audit_json(&root, &["--python", "3.11", "--python", "3.12", "--resolve"]);
+    let (code, findings) = audit_json(
+        &root,
+        &["--python", "3.11", "--python", "3.12", "--resolve"],
+    );
     assert_eq!(code, 1, "{findings:#?}");
     assert!(
         findings.iter().all(|f| f["kind"] == "unresolvable"),
@@ -238,7 +241,10 @@ fn resolve_passes_a_clean_wheelhouse_with_or_without_a_catalog() {
     let root = tmp.path().join("wheelhouse");
     clean_house(&root);
     for _ in 0..2 {
-        let out = audit(&root, &["--python", "3.11", "--python", "3.12", "--resolve"]);
+        let out = audit(
+            &root,
+            &["--python", "3.11", "--python", "3.12", "--resolve"],
+        );
         assert_eq!(out.status.code(), Some(0), "{}", text(&out));
         assert!(out.stdout.is_empty(), "{}", text(&out));
         let out = wheelhouse().arg("index").arg(&root).output().unwrap();
