@@ -139,7 +139,7 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 /// `ENV` as the user would type it in a fix: the path given, shortened against the working
 /// directory.
 pub(crate) fn shown(path: &Path) -> String {
-    if let Ok(cwd) = std::env::current_dir() {
+    if let Some(cwd) = site_config::working_dir() {
         if let Ok(rel) = path.strip_prefix(&cwd) {
             return rel.display().to_string();
         }

@@ -47,7 +47,7 @@ pub fn build_sources(
 ) -> Result<BuiltSources, Error> {
     let work = tempfile::Builder::new()
         .prefix("wheelhouse-build-")
-        .tempdir()
+        .tempdir_in(site.temp_dir())
         .map_err(|e| Error::install(format!("cannot make a build directory: {e}")))?;
     let maker = BuildEnvironments {
         site,
@@ -63,6 +63,7 @@ pub fn build_sources(
     };
     let mut build_options = BuildOptions::new(&target.interpreter, isolation, work.path());
     build_options.config_settings = options.config_settings.clone();
+    build_options.inherited_path = site.variables.raw("PATH").map(Into::into);
     build_options.cache = options
         .cache
         .as_ref()

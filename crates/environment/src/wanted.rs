@@ -63,10 +63,11 @@ pub fn read_wanted(
     files.extend(constraint_files.iter().map(|p| (p.clone(), true)));
     files.extend(options.constraints.iter().map(|p| (p.clone(), true)));
     for (path, constraint) in files {
+        let vars = |name: &str| options.variables.raw(name).map(str::to_string);
         let file = if constraint {
-            requirements::read_constraint_file(&path)
+            requirements::read_constraint_file(&path, &vars)
         } else {
-            requirements::read_requirement_files(&path)
+            requirements::read_requirement_files(&path, &vars)
         }
         .map_err(|e| Error::input(e.to_string()))?;
         wanted.apply_options(&file.options, &path)?;

@@ -41,7 +41,7 @@ pub const DEFAULT_WHEELHOUSE: &str = "/cvmfs/soft.computecanada.ca/custom/python
 pub const DEFAULT_PYTHON_DIRS: &str = "/cvmfs/soft.computecanada.ca/easybuild/software/20*/Core/python:/cvmfs/soft.computecanada.ca/easybuild/software/20*/*/Core/python:/cvmfs/soft.computecanada.ca/easybuild/software/20*/*/Compiler/gcccore/python";
 
 /// A snapshot of environment variables.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Environment {
     vars: HashMap<String, String>,
 }
@@ -81,6 +81,12 @@ impl Environment {
         out
     }
 
+    /// A variable's value as set, an empty value included (`${VAR}` in requirement files
+    /// expands to it).
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
     /// A variable's value; an empty value counts as unset, as the reference treats it.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.vars
@@ -88,6 +94,12 @@ impl Environment {
             .map(String::as_str)
             .filter(|v| !v.is_empty())
     }
+}
+
+/// The process's working directory, to show paths relative to it (`None` when it was
+/// removed). Site-config is the one place that asks the process about itself.
+pub fn working_dir() -> Option<PathBuf> {
+    std::env::current_dir().ok()
 }
 
 /// An error reading the site configuration; every variant names the file or variable involved.
@@ -179,6 +191,9 @@ pub struct SiteConfig {
     /// `SOURCE_DATE_EPOCH` is set: `py_compile` then writes hash-checked byte code, which
     /// the unpacked-wheel cache does not keep.
     pub source_date_epoch: bool,
+    /// The whole snapshot: `${VAR}` references in requirement files expand from it, and build
+    /// hooks keep its `PATH` after their build environment's scripts directory.
+    pub variables: Environment,
 }
 
 /// A loaded stack module, found from a directory inside its prefix.
@@ -193,6 +208,14 @@ pub struct LoadedStack {
 }
 
 impl SiteConfig {
+    /// The directory for temporary files: `TMPDIR`, else `/tmp` (as the standard library
+    /// chooses).
+    pub fn temp_dir(&self) -> PathBuf {
+        self.variables
+            .raw("TMPDIR")
+            .map_or_else(|| PathBuf::from("/tmp"), PathBuf::from)
+    }
+
     /// Reads every variable once.
     pub fn from_env(env: &Environment) -> SiteConfig {
         SiteConfig {
@@ -255,6 +278,7 @@ impl SiteConfig {
                 .filter(|(k, _)| !k.starts_with("HOME") || k == "HOME")
                 .collect(),
             source_date_epoch: env.get("SOURCE_DATE_EPOCH").is_some(),
+            variables: env.clone(),
         }
     }
 

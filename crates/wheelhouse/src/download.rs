@@ -103,9 +103,10 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
     // Index options inside requirement files count, as in pip (the command line wins).
     let mut file_index: Option<String> = None;
     let mut file_extra: Vec<String> = Vec::new();
+    let vars = |name: &str| site.variables.raw(name).map(str::to_string);
     for file in &args.requirement_files {
-        let read =
-            requirements::read_requirement_files(file).map_err(|e| (EXIT_INPUT, e.to_string()))?;
+        let read = requirements::read_requirement_files(file, &vars)
+            .map_err(|e| (EXIT_INPUT, e.to_string()))?;
         for (option, value) in &read.options {
             match option.as_str() {
                 "--index-url" => file_index = Some(value.clone()),

@@ -86,7 +86,7 @@ fn build(args: &WheelArgs) -> Result<i32, (i32, String)> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| (2, e.to_string()))?;
     // Build directories on the job's local disk when there is one.
-    let work_dir = site.job.tmpdir.clone().unwrap_or_else(std::env::temp_dir);
+    let work_dir = site.job.tmpdir.clone().unwrap_or_else(|| site.temp_dir());
     let mut options = BuildOptions::new(&interpreter, Isolation::None, &work_dir);
     options.config_settings = config_settings;
     let frontend = Frontend::new(options);

@@ -246,6 +246,7 @@ fn plan(
         &args.wheel,
         &args.name,
         args.version.as_deref(),
+        &|name| site.variables.raw(name).map(str::to_string),
     )?;
     let columns = if args.column.is_empty() {
         DEFAULT_COLUMNS.iter().map(|s| s.to_string()).collect()

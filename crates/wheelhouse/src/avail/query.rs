@@ -73,10 +73,11 @@ pub fn requirement_set(
     wheels: &[String],
     names: &[String],
     version: Option<&str>,
+    vars: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<RequirementSet>, String> {
     let mut set = RequirementSet::default();
     for file in files {
-        let parsed = requirements::read_requirement_files(file)
+        let parsed = requirements::read_requirement_files(file, vars)
             .map_err(|e| format!("{e}. Check the path given to -r/--requirement"))?;
         for line in parsed.lines {
             if line.editable {

@@ -170,8 +170,10 @@ pub fn run_list(args: ListArgs) -> i32 {
 pub fn run_uninstall(args: UninstallArgs) -> i32 {
     let command = "wheelhouse uninstall";
     let mut names: Vec<String> = args.names.clone();
+    let process = Environment::from_process();
+    let vars = |name: &str| process.raw(name).map(str::to_string);
     for file in &args.requirement_files {
-        match requirements::read_requirement_files(file) {
+        match requirements::read_requirement_files(file, &vars) {
             Ok(f) => names.extend(
                 f.lines
                     .iter()

@@ -201,9 +201,9 @@ pub fn check_files(site: &SiteConfig, packages: &Packages) -> Result<(), String>
             .as_deref()
             .map(|n| format!(" on {n}"))
             .unwrap_or_default();
-        let cwd = std::env::current_dir()
+        let cwd = site_config::working_dir()
             .map(|d| d.display().to_string())
-            .unwrap_or_else(|_| "?".into());
+            .unwrap_or_else(|| "?".into());
         return Err(format!(
             "the requirements file {} is not there{node} (looked from {cwd}). Every node of a \
              job reads it: keep it on a shared file system (home, project) and give its full \
