@@ -6,11 +6,11 @@
 mod check;
 mod greedy;
 mod output;
-mod query;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use catalog_query as query;
 use clap::{ArgAction, Parser};
 use site_config::{Environment, PythonVersion, SiteConfig};
 
@@ -192,7 +192,7 @@ pub fn run(program: &'static str, argv: Vec<OsString>) -> i32 {
 
 /// A validated request.
 struct Plan {
-    requested: query::Request,
+    requested: query::Query,
     output: Output,
     raw: bool,
     columns: Vec<String>,
@@ -247,6 +247,7 @@ fn plan(
         &args.name,
         args.version.as_deref(),
         &|name| site.variables.raw(name).map(str::to_string),
+        &mut |warning| errln!("warning: {warning}"),
     )?;
     let columns = if args.column.is_empty() {
         DEFAULT_COLUMNS.iter().map(|s| s.to_string()).collect()
@@ -254,7 +255,7 @@ fn plan(
         args.column.clone()
     };
     Ok(Plan {
-        requested: query::Request {
+        requested: query::Query {
             requirements,
             pythons,
             archs: args.arch.clone(),
