@@ -44,17 +44,14 @@ pub struct DownloadArgs {
     quiet: bool,
 }
 
-const EXIT_NOT_FOUND: i32 = 1;
-const EXIT_INPUT: i32 = 2;
-const EXIT_NETWORK: i32 = 3;
-const EXIT_INTERRUPTED: i32 = 130;
+use crate::exit::{INPUT as EXIT_INPUT, INTERRUPTED as EXIT_INTERRUPTED};
 
 pub fn run(args: DownloadArgs) -> i32 {
     let site = SiteConfig::from_env(&Environment::from_process());
     match download(&site, &args) {
         Ok(()) => 0,
         Err((code, message)) => {
-            crate::print_error("wheelhouse download", &message);
+            crate::out::print_error("wheelhouse download", &message);
             code
         }
     }
@@ -196,13 +193,7 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
         }
     };
     let saved = download::download(&source, &request, &events).map_err(|e| {
-        let code = match e.kind {
-            download::ErrorKind::Input => EXIT_INPUT,
-            download::ErrorKind::NotFound => EXIT_NOT_FOUND,
-            download::ErrorKind::Cancelled => EXIT_INTERRUPTED,
-            _ => EXIT_NETWORK,
-        };
-        (code, e.message)
+        (crate::exit::download(e.kind), e.message)
     })?;
     if !quiet {
         let names: Vec<&str> = saved.iter().map(|d| d.name.as_str()).collect();

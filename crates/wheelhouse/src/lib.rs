@@ -9,23 +9,27 @@ mod cache;
 mod cpus;
 mod doctor;
 mod download;
+mod cache_args;
 mod env_arg;
+mod exit;
 mod file_args;
 mod index;
 mod modules;
 mod pyenv;
 mod serve;
+mod signals;
 mod staff;
+mod staff_args;
 mod staff_json;
 mod wheel;
+
+#[cfg(test)]
+mod layers_test;
 
 use std::ffi::OsString;
 use std::path::Path;
 
 use clap::{Parser, Subcommand};
-
-/// Exit code for usage errors, as argparse (and so the reference `avail_wheels`) uses.
-pub const EXIT_USAGE: i32 = 2;
 
 #[derive(Parser)]
 #[command(
@@ -369,10 +373,6 @@ pub fn run_avail_wheels(mut args: Vec<OsString>) -> i32 {
     out::finish("avail_wheels", avail::run("avail_wheels", args))
 }
 
-/// Prints an error paragraph on standard error, prefixed with the program name.
-pub(crate) fn print_error(program: &str, message: &str) {
-    errln!("{program}: error: {message}");
-}
 
 // A listing parses and frees tens of thousands of small strings; mimalloc's thread-local
 // free lists make that a fraction of glibc malloc's cost.

@@ -7,10 +7,6 @@ use modules::site::{site_plan, SiteLayout};
 use modules::{ModulesError, Outcome, PythonInstall};
 use site_config::{Environment, SiteConfig};
 
-/// Exit code: a file is in the way, or the input is unusable (nothing was changed).
-const EXIT_INPUT: i32 = 2;
-/// Exit code: a write failed.
-const EXIT_IO: i32 = 3;
 
 #[derive(clap::Subcommand)]
 pub enum ModuleCommand {
@@ -90,11 +86,7 @@ fn absolute(path: &Path) -> PathBuf {
 }
 
 fn code_of(error: &ModulesError) -> i32 {
-    match error {
-        ModulesError::Io { .. } => EXIT_IO,
-        ModulesError::Build { code, .. } => *code,
-        _ => EXIT_INPUT,
-    }
+    crate::exit::modules(error)
 }
 
 use modules::manifest_for;
@@ -143,7 +135,7 @@ pub fn run_module(command: ModuleCommand) -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            crate::print_error("wheelhouse module python", &e.to_string());
+            crate::out::print_error("wheelhouse module python", &e.to_string());
             code_of(&e)
         }
     }
@@ -191,7 +183,7 @@ pub fn run_site(command: SiteCommand) -> i32 {
     match result {
         Ok(_) => 0,
         Err(e) => {
-            crate::print_error("wheelhouse site init", &e.to_string());
+            crate::out::print_error("wheelhouse site init", &e.to_string());
             code_of(&e)
         }
     }
@@ -280,7 +272,7 @@ pub fn run_stack(command: StackCommand) -> i32 {
             no_deps: args.no_deps,
             find_links: args.find_links.clone(),
         };
-        let cancel = crate::pyenv::install::cancel_on_signals();
+        let cancel = crate::signals::cancel_on_signals();
         let json = args.format == "json";
         modules::stack::build_stack(
             &site,
@@ -326,7 +318,7 @@ pub fn run_stack(command: StackCommand) -> i32 {
             0
         }
         Err(e) => {
-            crate::print_error("wheelhouse stack build", &e.to_string());
+            crate::out::print_error("wheelhouse stack build", &e.to_string());
             code_of(&e)
         }
     }

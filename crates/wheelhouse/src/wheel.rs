@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use build_frontend::{BuildOptions, ErrorKind, Frontend, Isolation, Source};
+use build_frontend::{BuildOptions, Frontend, Isolation, Source};
 use clap::Args;
 use site_config::{Environment, PythonRequest, SiteConfig};
 
@@ -43,7 +43,7 @@ pub fn run(args: WheelArgs) -> i32 {
     match build(&args) {
         Ok(code) => code,
         Err((code, message)) => {
-            crate::print_error(PROGRAM, &message);
+            crate::out::print_error(PROGRAM, &message);
             code
         }
     }
@@ -102,12 +102,8 @@ fn build(args: &WheelArgs) -> Result<i32, (i32, String)> {
                 built.push(wheel.path.display().to_string());
             }
             Err(e) => {
-                crate::print_error(PROGRAM, &e.to_string());
-                let this = match e.kind() {
-                    ErrorKind::Input => 2,
-                    ErrorKind::Io => 3,
-                    ErrorKind::Build | ErrorKind::Environment => 1,
-                };
+                crate::out::print_error(PROGRAM, &e.to_string());
+                let this = crate::exit::build(e.kind());
                 code = code.max(this);
             }
         }

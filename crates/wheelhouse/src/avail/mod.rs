@@ -14,7 +14,8 @@ use catalog_query as query;
 use clap::{ArgAction, Parser};
 use site_config::{Environment, PythonVersion, SiteConfig};
 
-use crate::{print_error, EXIT_USAGE};
+use crate::exit;
+use crate::out::print_error;
 
 /// The reference release whose behaviour this command reproduces (`-V` prints it).
 pub const COMPATIBLE_VERSION: &str = "2.1.3";
@@ -185,7 +186,7 @@ pub fn run(program: &'static str, argv: Vec<OsString>) -> i32 {
         Ok(plan) => execute(program, plan, &site),
         Err(message) => {
             print_error(program, &message);
-            EXIT_USAGE
+            exit::USAGE
         }
     }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use interpreter::SiteDirKind;
 use site_config::{Environment, SiteConfig};
 
-use super::exit;
+use crate::exit;
 
 /// Options of `wheelhouse freeze`.
 #[derive(clap::Args, Debug)]
@@ -70,7 +70,7 @@ fn site() -> SiteConfig {
 }
 
 fn fail(command: &str, code: i32, message: &str) -> i32 {
-    crate::print_error(command, message);
+    crate::out::print_error(command, message);
     code
 }
 
@@ -195,9 +195,9 @@ pub fn run_uninstall(args: UninstallArgs) -> i32 {
     let target =
         match crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref()) {
             Ok(t) => t,
-            Err(e) => return fail(command, e.exit_code(), &e.message),
+            Err(e) => return fail(command, crate::exit::environment(e.kind), &e.message),
         };
-    let cancel = super::install::cancel_on_signals();
+    let cancel = crate::signals::cancel_on_signals();
     let events = |event: environment::Event<'_>| match event {
         environment::Event::Warning(m) => errln!("warning: {m}"),
         environment::Event::Recovered(m) => errln!("note: {m}"),
@@ -217,6 +217,6 @@ pub fn run_uninstall(args: UninstallArgs) -> i32 {
             let _ = args.yes;
             0
         }
-        Err(e) => fail(command, e.exit_code(), &e.message),
+        Err(e) => fail(command, crate::exit::environment(e.kind), &e.message),
     }
 }

@@ -4,14 +4,13 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 use environment::{Event, InstallOptions};
 use installer::Progress;
 use resolver::Source;
 use site_config::{Environment, SiteConfig};
 
-use super::exit;
+use crate::exit;
 
 /// Options of `wheelhouse install`; the help text is on the subcommand.
 #[derive(clap::Args, Debug)]
@@ -83,7 +82,7 @@ pub struct InstallArgs {
     #[arg(long)]
     ignore_stack_requirements: bool,
     #[command(flatten)]
-    cache: crate::cache::CacheFlags,
+    cache: crate::cache_args::CacheFlags,
     /// Print less (errors only)
     #[arg(short, long)]
     quiet: bool,
@@ -95,16 +94,16 @@ pub struct InstallArgs {
 pub fn run(args: InstallArgs) -> i32 {
     let env = Environment::from_process();
     let site = SiteConfig::from_env(&env);
-    let cancel = cancel_on_signals();
+    let cancel = crate::signals::cancel_on_signals();
     if args.requirements.is_empty()
         && args.requirement_files.is_empty()
         && args.editables.is_empty()
     {
-        crate::print_error("wheelhouse install", environment::NOTHING_TO_INSTALL);
+        crate::out::print_error("wheelhouse install", environment::NOTHING_TO_INSTALL);
         return exit::INPUT;
     }
     if let Some(message) = crate::file_args::missing_file(&args.requirements) {
-        crate::print_error("wheelhouse install", &message);
+        crate::out::print_error("wheelhouse install", &message);
         return exit::INPUT;
     }
     // --no-cache means nothing kept between commands, the interpreter's answer included.
@@ -124,8 +123,8 @@ pub fn run(args: InstallArgs) -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            crate::print_error("wheelhouse install", &e.message);
-            e.exit_code()
+            crate::out::print_error("wheelhouse install", &e.message);
+            crate::exit::environment(e.kind)
         }
     }
 }
@@ -161,20 +160,6 @@ impl InstallArgs {
             cache: self.cache.options(site),
         }
     }
-}
-
-/// From the start: Ctrl-C (or the scheduler's SIGTERM) sets a flag the installer checks; the
-/// environment is then left as it was and the command exits 130.
-pub(crate) fn cancel_on_signals() -> Arc<AtomicBool> {
-    let cancel = Arc::new(AtomicBool::new(false));
-    for signal in [
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ] {
-        let _ = signal_hook::flag::register(signal, cancel.clone());
-    }
-    cancel
 }
 
 /// Runs an install and prints what pip prints: the progress on a terminal, "Requirement

@@ -67,7 +67,7 @@ pub fn fill(
     if seed_pip.is_some() {
         requirements.push("pip".into());
     }
-    let cancel = super::install::cancel_on_signals();
+    let cancel = crate::signals::cancel_on_signals();
     let prefix = site.job.line_prefix();
     let interactive = prefix.is_empty() && std::io::stdout().is_terminal() && !quiet;
     let attempt = |requirements: Vec<String>| {
