@@ -14,9 +14,9 @@
 //! #     std::fs::write(dir.join(f), "").unwrap();
 //! # }
 //! use catalog_query::{requirement_set, run, Query};
-//! use site_config::{Environment, PythonVersion, SiteConfig};
+//! use site_config::{ProcessVars, PythonVersion, SiteConfig};
 //!
-//! let vars = Environment::from_pairs([("WHEELHOUSE", root.to_str().unwrap())]);
+//! let vars = ProcessVars::from_pairs([("WHEELHOUSE", root.to_str().unwrap())]);
 //! let site = SiteConfig::from_env(&vars);
 //! let names = ["*cdf*".to_string()];
 //! let requirements = requirement_set(&[], &names, &[], None, &|_| None, &mut |_| {}).unwrap();

@@ -10,9 +10,9 @@
 //! wrong, why it matters, and the command that fixes it.
 //!
 //! ```
-//! use site_config::{Environment, SiteConfig};
+//! use site_config::{ProcessVars, SiteConfig};
 //!
-//! let site = SiteConfig::from_env(&Environment::from_pairs([("PYTHONPATH", "/home/me/lib")]));
+//! let site = SiteConfig::from_env(&ProcessVars::from_pairs([("PYTHONPATH", "/home/me/lib")]));
 //! let report = doctor::diagnose(&site, None);
 //! assert!(!report.healthy());
 //! assert_eq!(report.findings[0].check, "pythonpath-by-hand");

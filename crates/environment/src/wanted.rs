@@ -275,10 +275,10 @@ fn check_fragment_hash(text: &str, path: &Path, origin: &str) -> Result<(), Erro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use site_config::Environment;
+    use site_config::ProcessVars;
 
     fn site() -> PipInstallOptions {
-        site_config::SiteConfig::from_env(&Environment::from_pairs([(
+        site_config::SiteConfig::from_env(&ProcessVars::from_pairs([(
             "PIP_CONFIG_FILE",
             "/dev/null",
         )]))

@@ -28,7 +28,7 @@ pub struct PipInstallOptions {
     /// The config file read, for messages.
     pub config_file: Option<PathBuf>,
     /// The process variables `${VAR}` in requirement files expand from, as pip expands them.
-    pub variables: crate::Environment,
+    pub variables: crate::ProcessVars,
 }
 
 fn truthy(value: &str) -> bool {
@@ -272,10 +272,10 @@ impl SiteConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Environment;
+    use crate::ProcessVars;
 
     fn site(pairs: &[(&str, &str)]) -> SiteConfig {
-        SiteConfig::from_env(&Environment::from_pairs(pairs.iter().copied()))
+        SiteConfig::from_env(&ProcessVars::from_pairs(pairs.iter().copied()))
     }
 
     #[test]

@@ -1,14 +1,14 @@
 //! The site's configuration, as the cluster's environment modules and pip config files give it.
 //!
-//! Nothing else in wheelhouse reads environment variables: callers take an [`Environment`]
+//! Nothing else in wheelhouse reads environment variables: callers take a [`ProcessVars`]
 //! snapshot (the process environment, or a fixed set of pairs in tests) and ask a
 //! [`SiteConfig`] built from it. The variables and their defaults are the ones the site's
 //! `avail_wheels` reads, so both tools answer the same on the same login node.
 //!
 //! ```
-//! use site_config::{Environment, SiteConfig, SearchPaths};
+//! use site_config::{ProcessVars, SiteConfig, SearchPaths};
 //!
-//! let env = Environment::from_pairs([("WHEELHOUSE", "/srv/wheelhouse"), ("EBVERSIONGENTOO", "2023")]);
+//! let env = ProcessVars::from_pairs([("WHEELHOUSE", "/srv/wheelhouse"), ("EBVERSIONGENTOO", "2023")]);
 //! let site = SiteConfig::from_env(&env);
 //! assert_eq!(site.architectures(), ["generic", "x86-64-v3", "x86-64-v4"]);
 //! assert!(matches!(site.search_paths().unwrap(), SearchPaths::UnderWheelhouse(_)));
@@ -40,17 +40,19 @@ pub const DEFAULT_WHEELHOUSE: &str = "/cvmfs/soft.computecanada.ca/custom/python
 /// Where Python modules live when `PYTHON_DIRS` is not set.
 pub const DEFAULT_PYTHON_DIRS: &str = "/cvmfs/soft.computecanada.ca/easybuild/software/20*/Core/python:/cvmfs/soft.computecanada.ca/easybuild/software/20*/*/Core/python:/cvmfs/soft.computecanada.ca/easybuild/software/20*/*/Compiler/gcccore/python";
 
-/// A snapshot of environment variables.
+/// A snapshot of the process's environment variables (`ProcessVars::from_process`), or a fixed
+/// set of them (`ProcessVars::from_pairs`, in tests): what "environment" means here, as
+/// distinct from the `environment` crate and a Python virtual environment.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Environment {
+pub struct ProcessVars {
     vars: HashMap<String, String>,
 }
 
-impl Environment {
+impl ProcessVars {
     /// The current process environment (variables that are not UTF-8 are skipped:
     /// `std::env::vars` would panic on them).
-    pub fn from_process() -> Environment {
-        Environment {
+    pub fn from_process() -> ProcessVars {
+        ProcessVars {
             vars: std::env::vars_os()
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
                 .collect(),
@@ -60,8 +62,8 @@ impl Environment {
     /// A fixed environment, for tests and embedding.
     pub fn from_pairs<K: Into<String>, V: Into<String>>(
         pairs: impl IntoIterator<Item = (K, V)>,
-    ) -> Environment {
-        Environment {
+    ) -> ProcessVars {
+        ProcessVars {
             vars: pairs
                 .into_iter()
                 .map(|(k, v)| (k.into(), v.into()))
@@ -146,7 +148,7 @@ pub enum SearchPaths {
     UnderWheelhouse(PathBuf),
 }
 
-/// The site configuration read from an [`Environment`].
+/// The site configuration read from a [`ProcessVars`].
 #[derive(Clone, Debug)]
 pub struct SiteConfig {
     /// `WHEELHOUSE`, or [`DEFAULT_WHEELHOUSE`].
@@ -193,7 +195,7 @@ pub struct SiteConfig {
     pub source_date_epoch: bool,
     /// The whole snapshot: `${VAR}` references in requirement files expand from it, and build
     /// hooks keep its `PATH` after their build environment's scripts directory.
-    pub variables: Environment,
+    pub variables: ProcessVars,
 }
 
 /// A loaded stack module, found from a directory inside its prefix.
@@ -217,7 +219,7 @@ impl SiteConfig {
     }
 
     /// Reads every variable once.
-    pub fn from_env(env: &Environment) -> SiteConfig {
+    pub fn from_env(env: &ProcessVars) -> SiteConfig {
         SiteConfig {
             wheelhouse: PathBuf::from(env.get("WHEELHOUSE").unwrap_or(DEFAULT_WHEELHOUSE)),
             pip_config_file: env.get("PIP_CONFIG_FILE").map(PathBuf::from),
@@ -410,7 +412,7 @@ mod tests {
 
     #[test]
     fn defaults() {
-        let site = SiteConfig::from_env(&Environment::default());
+        let site = SiteConfig::from_env(&ProcessVars::default());
         assert_eq!(site.wheelhouse, PathBuf::from(DEFAULT_WHEELHOUSE));
         assert_eq!(
             site.architectures(),
@@ -421,13 +423,13 @@ mod tests {
 
     #[test]
     fn module_python_is_current() {
-        let site = SiteConfig::from_env(&Environment::from_pairs([("EBVERSIONPYTHON", "3.11.5")]));
+        let site = SiteConfig::from_env(&ProcessVars::from_pairs([("EBVERSIONPYTHON", "3.11.5")]));
         assert_eq!(site.current_python(), Some(PythonVersion::new(3, 11)));
     }
 
     #[test]
     fn loaded_stacks_are_named_from_their_root_variables() {
-        let site = SiteConfig::from_env(&Environment::from_pairs([
+        let site = SiteConfig::from_env(&ProcessVars::from_pairs([
             (
                 "EBPYTHONPREFIXES",
                 "/nonexistent/stack/2024a:/nonexistent/other",
@@ -466,7 +468,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let conf = dir.join("pip.conf");
         std::fs::write(&conf, "[global]\ndisable-pip-version-check = true\n[wheel]\nfind-links = /a/x86-64-v3 /a/generic\n").unwrap();
-        let site = SiteConfig::from_env(&Environment::from_pairs([(
+        let site = SiteConfig::from_env(&ProcessVars::from_pairs([(
             "PIP_CONFIG_FILE",
             conf.to_str().unwrap(),
         )]));

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use installer::wheel_cache::{Cache, Limits, DEFAULT_LIMITS};
-use site_config::{Environment, SiteConfig};
+use site_config::{ProcessVars, SiteConfig};
 
 use crate::exit;
 
@@ -80,7 +80,7 @@ fn parse_size(text: &str) -> Result<u64, String> {
 }
 
 fn cache_of(dir: &DirArg) -> Option<Cache> {
-    let site = SiteConfig::from_env(&Environment::from_process());
+    let site = SiteConfig::from_env(&ProcessVars::from_process());
     dir.cache_dir.clone().or(site.cache_dir).map(Cache::new)
 }
 

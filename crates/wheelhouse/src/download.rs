@@ -7,7 +7,7 @@ use clap::Args;
 use download::{
     Client, Downloaded, Event, HttpSettings, IndexArgs, IndexSource, Request, Target, WheelKind,
 };
-use site_config::{Environment, PythonVersion, SiteConfig};
+use site_config::{ProcessVars, PythonVersion, SiteConfig};
 
 /// Options of `wheelhouse download` (pip's names).
 #[derive(Args)]
@@ -47,7 +47,7 @@ pub struct DownloadArgs {
 use crate::exit::{INPUT as EXIT_INPUT, INTERRUPTED as EXIT_INTERRUPTED};
 
 pub fn run(args: DownloadArgs) -> i32 {
-    let site = SiteConfig::from_env(&Environment::from_process());
+    let site = SiteConfig::from_env(&ProcessVars::from_process());
     match download(&site, &args) {
         Ok(()) => 0,
         Err((code, message)) => {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use modules::site::{site_plan, SiteLayout};
 use modules::{ModulesError, Outcome, PythonInstall};
-use site_config::{Environment, SiteConfig};
+use site_config::{ProcessVars, SiteConfig};
 
 
 #[derive(clap::Subcommand)]
@@ -147,7 +147,7 @@ pub fn run_site(command: SiteCommand) -> i32 {
         let layout = SiteLayout::new(absolute(&args.dir));
         modules::site::check_site_path(&layout.root)?;
         let installs = if args.pythons.is_empty() {
-            let site = SiteConfig::from_env(&Environment::from_process());
+            let site = SiteConfig::from_env(&ProcessVars::from_process());
             let found = modules::pythons_on_path(&site.path_dirs);
             if found.is_empty() {
                 return Err(ModulesError::NoPython);
@@ -260,7 +260,7 @@ pub fn run_stack(command: StackCommand) -> i32 {
                 what: format!("the stack name {}", args.name),
                 reason: "give NAME/VERSION, such as scipy-stack/2024a".into(),
             })?;
-        let site = SiteConfig::from_env(&Environment::from_process());
+        let site = SiteConfig::from_env(&ProcessVars::from_process());
         let modulepath = absolute(&args.modulepath);
         let request = modules::stack::StackRequest {
             name: name.to_string(),

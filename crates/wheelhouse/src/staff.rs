@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use admin::{AddOptions, ArchChoice, ReqEdit};
 use audit::AuditOptions;
 use serde_json::json;
-use site_config::{Environment, SiteConfig};
+use site_config::{ProcessVars, SiteConfig};
 use wheel_name::PythonVersion;
 
 use crate::staff_args::{existing_root, fail, pip_config_views};
@@ -361,7 +361,7 @@ pub fn run_audit(args: AuditArgs) -> i32 {
         Ok(v) => v,
         Err(e) => return fail("wheelhouse audit", &e),
     };
-    let site = SiteConfig::from_env(&Environment::from_process());
+    let site = SiteConfig::from_env(&ProcessVars::from_process());
     let mut pythons = Vec::new();
     // `3.11.7` is checked as 3.11.7; `3.11` as the site's newest 3.11 module, else 3.11.0.
     let mut micro = std::collections::HashMap::new();

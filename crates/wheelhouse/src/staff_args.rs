@@ -3,14 +3,14 @@
 
 use std::path::PathBuf;
 
-use site_config::{Environment, SiteConfig};
+use site_config::{ProcessVars, SiteConfig};
 
 /// The wheelhouse root a staff command works on: `given`, else `WHEELHOUSE`; when it is not
 /// a directory, the error is printed for `command` and the exit code (2) returned. `how` is
 /// the way to give it (`as an argument`, `with --wheelhouse`).
 pub fn existing_root(command: &str, given: Option<PathBuf>, how: &str) -> Result<PathBuf, i32> {
     let root =
-        given.unwrap_or_else(|| SiteConfig::from_env(&Environment::from_process()).wheelhouse);
+        given.unwrap_or_else(|| SiteConfig::from_env(&ProcessVars::from_process()).wheelhouse);
     if root.is_dir() {
         return Ok(root);
     }

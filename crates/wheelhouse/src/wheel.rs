@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use build_frontend::{BuildOptions, Frontend, Isolation, Source};
 use clap::Args;
-use site_config::{Environment, PythonRequest, SiteConfig};
+use site_config::{ProcessVars, PythonRequest, SiteConfig};
 
 #[derive(Args)]
 pub struct WheelArgs {
@@ -71,7 +71,7 @@ fn build(args: &WheelArgs) -> Result<i32, (i32, String)> {
         })?;
         config_settings.push((key.to_string(), value.to_string()));
     }
-    let site = SiteConfig::from_env(&Environment::from_process());
+    let site = SiteConfig::from_env(&ProcessVars::from_process());
     let python = match (&args.python, &site.virtual_env) {
         (Some(text), _) => site.find_python(&PythonRequest::parse(text)),
         (None, Some(env)) => Ok(env.join("bin/python")),

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use catalog_query as query;
 use clap::{ArgAction, Parser};
-use site_config::{Environment, PythonVersion, SiteConfig};
+use site_config::{ProcessVars, PythonVersion, SiteConfig};
 
 use crate::exit;
 use crate::out::print_error;
@@ -181,7 +181,7 @@ pub fn run(program: &'static str, argv: Vec<OsString>) -> i32 {
         outln!("avail_wheels {COMPATIBLE_VERSION}");
         return 0;
     }
-    let site = SiteConfig::from_env(&Environment::from_process());
+    let site = SiteConfig::from_env(&ProcessVars::from_process());
     match plan(program, &args, &greedy, &site) {
         Ok(plan) => execute(program, plan, &site),
         Err(message) => {

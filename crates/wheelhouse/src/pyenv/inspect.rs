@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use interpreter::SiteDirKind;
-use site_config::{Environment, SiteConfig};
+use site_config::{ProcessVars, SiteConfig};
 
 use crate::exit;
 
@@ -66,7 +66,7 @@ pub struct UninstallArgs {
 }
 
 fn site() -> SiteConfig {
-    SiteConfig::from_env(&Environment::from_process())
+    SiteConfig::from_env(&ProcessVars::from_process())
 }
 
 fn fail(command: &str, code: i32, message: &str) -> i32 {
@@ -170,7 +170,7 @@ pub fn run_list(args: ListArgs) -> i32 {
 pub fn run_uninstall(args: UninstallArgs) -> i32 {
     let command = "wheelhouse uninstall";
     let mut names: Vec<String> = args.names.clone();
-    let process = Environment::from_process();
+    let process = ProcessVars::from_process();
     let vars = |name: &str| process.raw(name).map(str::to_string);
     for file in &args.requirement_files {
         match requirements::read_requirement_files(file, &vars) {

@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 use environment::{Event, InstallOptions};
 use installer::Progress;
 use resolver::Source;
-use site_config::{Environment, SiteConfig};
+use site_config::{ProcessVars, SiteConfig};
 
 use crate::exit;
 
@@ -92,7 +92,7 @@ pub struct InstallArgs {
 }
 
 pub fn run(args: InstallArgs) -> i32 {
-    let env = Environment::from_process();
+    let env = ProcessVars::from_process();
     let site = SiteConfig::from_env(&env);
     let cancel = crate::signals::cancel_on_signals();
     if args.requirements.is_empty()

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use site_config::{Environment, PythonRequest, SiteConfig};
+use site_config::{ProcessVars, PythonRequest, SiteConfig};
 use venv::VenvOptions;
 
 use crate::exit;
@@ -48,7 +48,7 @@ pub struct VenvArgs {
 }
 
 pub fn run(args: VenvArgs) -> i32 {
-    let env = Environment::from_process();
+    let env = ProcessVars::from_process();
     let site = SiteConfig::from_env(&env);
     match create(&site, &args) {
         Ok(()) => 0,
