@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use download::{
-    Client, Downloaded, Event, HttpSettings, IndexArgs, IndexSource, Request, Target, WheelKind,
+    Client, DownloadRequest, Downloaded, Event, HttpSettings, IndexArgs, IndexSource, TargetPython,
+    WheelKind,
 };
 use site_config::{ProcessVars, PythonVersion, SiteConfig};
 
@@ -57,7 +58,7 @@ pub fn run(args: DownloadArgs) -> i32 {
     }
 }
 
-fn target(site: &SiteConfig, args: &DownloadArgs) -> Result<Target, (i32, String)> {
+fn target(site: &SiteConfig, args: &DownloadArgs) -> Result<TargetPython, (i32, String)> {
     let text = args
         .python_version
         .clone()
@@ -83,7 +84,7 @@ fn target(site: &SiteConfig, args: &DownloadArgs) -> Result<Target, (i32, String
     } else {
         format!("{}.{}.0", python.major, python.minor)
     };
-    Ok(Target {
+    Ok(TargetPython {
         python,
         full_version,
         platform: format!("linux_{}", std::env::consts::ARCH),
@@ -165,7 +166,7 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
         )
     })?;
     let source = IndexSource::new(client, indexes, site.cache_dir.as_deref(), &args.dest);
-    let request = Request {
+    let request = DownloadRequest {
         requirements,
         no_deps: args.no_deps,
         dest: args.dest.clone(),
@@ -192,9 +193,8 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
             warn(d);
         }
     };
-    let saved = download::download(&source, &request, &events).map_err(|e| {
-        (crate::exit::download(e.kind), e.message)
-    })?;
+    let saved = download::download(&source, &request, &events)
+        .map_err(|e| (crate::exit::download(e.kind), e.message))?;
     if !quiet {
         let names: Vec<&str> = saved.iter().map(|d| d.name.as_str()).collect();
         outln!("Successfully downloaded {}", names.join(" "));
