@@ -52,11 +52,14 @@ impl From<FilesArg> for simple_index::FilesMode {
 }
 
 pub fn run(args: IndexArgs) -> i32 {
-    let root =
-        match crate::staff_args::existing_root("wheelhouse index", args.wheelhouse, "as an argument") {
-            Ok(root) => root,
-            Err(code) => return code,
-        };
+    let root = match crate::staff_args::existing_root(
+        "wheelhouse index",
+        args.wheelhouse,
+        "as an argument",
+    ) {
+        Ok(root) => root,
+        Err(code) => return code,
+    };
     // Read before anything is written: a bad configuration leaves the catalog as it was.
     let views = match crate::staff_args::pip_config_views(&args.pip_config) {
         Ok(v) => v,

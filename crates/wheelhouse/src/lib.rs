@@ -6,10 +6,10 @@ mod out;
 mod argv;
 mod avail;
 mod cache;
+mod cache_args;
 mod cpus;
 mod doctor;
 mod download;
-mod cache_args;
 mod env_arg;
 mod exit;
 mod file_args;
@@ -372,7 +372,6 @@ pub fn run_avail_wheels(mut args: Vec<OsString>) -> i32 {
     }
     out::finish("avail_wheels", avail::run("avail_wheels", args))
 }
-
 
 // A listing parses and frees tens of thousands of small strings; mimalloc's thread-local
 // free lists make that a fraction of glibc malloc's cost.

@@ -7,7 +7,6 @@ use modules::site::{site_plan, SiteLayout};
 use modules::{ModulesError, Outcome, PythonInstall};
 use site_config::{ProcessVars, SiteConfig};
 
-
 #[derive(clap::Subcommand)]
 pub enum ModuleCommand {
     /// Write a Lua modulefile per interpreter (python/3.11.7.lua) into a MODULEPATH directory.

@@ -23,11 +23,14 @@ pub struct ServeArgs {
 }
 
 pub fn run(args: ServeArgs) -> i32 {
-    let root =
-        match crate::staff_args::existing_root("wheelhouse serve", args.wheelhouse, "as an argument") {
-            Ok(root) => root,
-            Err(code) => return code,
-        };
+    let root = match crate::staff_args::existing_root(
+        "wheelhouse serve",
+        args.wheelhouse,
+        "as an argument",
+    ) {
+        Ok(root) => root,
+        Err(code) => return code,
+    };
     let views = match crate::staff_args::pip_config_views(&args.pip_config) {
         Ok(v) => v,
         Err(e) => return crate::staff_args::fail("wheelhouse serve", &e),
