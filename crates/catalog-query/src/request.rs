@@ -84,4 +84,3 @@ pub fn requirement_set(
     }
     Ok((!set.entries.is_empty()).then_some(set))
 }
-

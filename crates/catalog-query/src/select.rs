@@ -133,9 +133,7 @@ pub fn run(request: &Query, site: &SiteConfig) -> Result<QueryResult, String> {
         let mut missing = Vec::new();
         if let (Some(set), Some(matchers)) = (&request.requirements, &matchers) {
             for ((key, _), name_glob) in set.entries.iter().zip(&matchers.names) {
-                let found = groups
-                    .iter()
-                    .any(|(k, _)| k == key || name_glob.matches(k));
+                let found = groups.iter().any(|(k, _)| k == key || name_glob.matches(k));
                 if !found {
                     missing.push((key.clone(), vec![Entry::NotAvailable { name: key.clone() }]));
                 }
@@ -243,4 +241,3 @@ pub fn version_of(entry: &Entry) -> &LooseVersion {
         Entry::NotAvailable { .. } => EMPTY.get_or_init(|| LooseVersion::parse("")),
     }
 }
-

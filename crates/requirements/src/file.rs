@@ -540,10 +540,12 @@ mod tests {
             [("numpy>=1.21".into(), 0, false), ("six".into(), 0, false)]
         );
         std::fs::write(dir.join("pyproject.toml"), "[tool.x]\n").unwrap();
-        assert!(read_requirement_files(&dir.join("pyproject.toml"), &no_vars)
-            .unwrap_err()
-            .to_string()
-            .contains("[project]"));
+        assert!(
+            read_requirement_files(&dir.join("pyproject.toml"), &no_vars)
+                .unwrap_err()
+                .to_string()
+                .contains("[project]")
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 

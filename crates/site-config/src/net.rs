@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::{ProcessVars, IniFile, SiteConfig};
+use crate::{IniFile, ProcessVars, SiteConfig};
 
 /// The public index, used when nothing names another.
 pub const DEFAULT_INDEX_URL: &str = "https://pypi.org/simple";
