@@ -1,8 +1,9 @@
 //! The site's configuration, as the cluster's environment modules and pip config files give it.
 //!
-//! Nothing else in wheelhouse reads environment variables: callers take a [`ProcessVars`]
-//! snapshot (the process environment, or a fixed set of pairs in tests) and ask a
-//! [`SiteConfig`] built from it. The variables and their defaults are the ones the site's
+//! Its one job: nothing else in wheelhouse reads environment variables or asks for the working
+//! or temporary directory ([`working_dir`], [`SiteConfig::temp_dir`]). Callers take a
+//! [`ProcessVars`] snapshot (the process's variables, or a fixed set of pairs in tests) and
+//! ask a [`SiteConfig`] built from it. The variables and their defaults are the ones the site's
 //! `avail_wheels` reads, so both tools answer the same on the same login node.
 //!
 //! ```

@@ -1,5 +1,12 @@
-//! The `wheelhouse` command line: argument parsing and printing only. The work is done by the
-//! library crates (`site-config`, `catalog`, `wheel-name`, `requirements`, `table`).
+//! The `wheelhouse` command line: argument parsing, printing, and the one exit-code table
+//! ([`exit`]). The work is done by the library crates (`catalog-query` for `avail`,
+//! `environment` for every change to an environment, `admin`, `audit`, `simple-index`,
+//! `modules`, `download`, `doctor`, `build-frontend`).
+//!
+//! Modules import one way (`layers_test.rs` checks it): leaves (`out`, `exit`, `argv`,
+//! `signals`), then helpers the subcommands share (`env_arg`, `file_args`, `cache_args`,
+//! `staff_args`, `staff_json`), then the subcommands, which never borrow from one another,
+//! then this root, which only dispatches.
 
 #[macro_use]
 mod out;
