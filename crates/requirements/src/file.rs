@@ -473,6 +473,27 @@ mod tests {
     }
 
     #[test]
+    fn variables_come_from_the_caller_not_the_process() {
+        let dir = temp("vars");
+        std::fs::write(
+            dir.join("r.txt"),
+            "${WHEELHOUSE_TEST_PKG}>=1\n-r ${WHEELHOUSE_TEST_PKG}.txt\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("six.txt"), "numpy\n").unwrap();
+        let vars = |name: &str| (name == "WHEELHOUSE_TEST_PKG").then(|| "six".to_string());
+        let file = read_requirement_files(&dir.join("r.txt"), &vars).unwrap();
+        assert_eq!(
+            texts(&file),
+            [("six>=1".into(), 1, false), ("numpy".into(), 1, false)]
+        );
+        // Without the variable, the reference stays as written (and names no file).
+        let e = read_requirement_files(&dir.join("r.txt"), &no_vars).unwrap_err();
+        assert!(e.to_string().contains("${WHEELHOUSE_TEST_PKG}.txt"), "{e}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn nested_files_relative_to_the_includer() {
         let dir = temp("nested");
         std::fs::write(

@@ -412,6 +412,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn temp_dir_and_raw_values_come_from_the_snapshot() {
+        let vars = ProcessVars::from_pairs([("TMPDIR", "/scratch/tmp"), ("EMPTY", "")]);
+        let site = SiteConfig::from_env(&vars);
+        assert_eq!(site.temp_dir(), PathBuf::from("/scratch/tmp"));
+        assert_eq!(site.variables.raw("EMPTY"), Some(""));
+        assert_eq!(site.variables.get("EMPTY"), None);
+        let site = SiteConfig::from_env(&ProcessVars::default());
+        assert_eq!(site.temp_dir(), PathBuf::from("/tmp"));
+        assert_eq!(
+            site.pip_install_options().unwrap().variables,
+            ProcessVars::default()
+        );
+    }
+
+    #[test]
     fn defaults() {
         let site = SiteConfig::from_env(&ProcessVars::default());
         assert_eq!(site.wheelhouse, PathBuf::from(DEFAULT_WHEELHOUSE));
