@@ -97,7 +97,7 @@ fn build(args: &WheelArgs) -> Result<i32, (i32, String)> {
         match result {
             Ok(wheel) => {
                 if !args.quiet {
-                    println!("Saved {}", wheel.path.display());
+                    outln!("Saved {}", wheel.path.display());
                 }
                 built.push(wheel.path.display().to_string());
             }
@@ -109,7 +109,7 @@ fn build(args: &WheelArgs) -> Result<i32, (i32, String)> {
         }
     }
     if !args.quiet && !built.is_empty() {
-        println!("Publish with: wheelhouse add {}", built.join(" "));
+        outln!("Publish with: wheelhouse add {}", built.join(" "));
     }
     Ok(code)
 }
