@@ -3,14 +3,15 @@
 use std::fmt;
 use std::path::Path;
 
-/// What kind of failure: it decides the exit code.
+/// What kind of failure: the command line's exit-code table maps it (`input` 2, `refused` 1,
+/// `io` 3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
-    /// The input is wrong (not a wheel, a bad requirement, an unsafe member): exit 2.
+    /// The input is wrong (not a wheel, a bad requirement, an unsafe member).
     Input,
-    /// The operation would overwrite or contradict what is published: exit 1.
+    /// The operation would overwrite or contradict what is published.
     Refused,
-    /// A file could not be read or written: exit 3.
+    /// A file could not be read or written.
     Io,
 }
 
@@ -50,24 +51,6 @@ impl AdminError {
         AdminError {
             kind: ErrorKind::Io,
             message,
-        }
-    }
-
-    /// The kind's name in the CLI's JSON output: `input`, `refused` or `io`.
-    pub fn kind_name(&self) -> &'static str {
-        match self.kind {
-            ErrorKind::Input => "input",
-            ErrorKind::Refused => "refused",
-            ErrorKind::Io => "io",
-        }
-    }
-
-    /// The exit code the CLI returns for it.
-    pub fn exit_code(&self) -> i32 {
-        match self.kind {
-            ErrorKind::Input => 2,
-            ErrorKind::Refused => 1,
-            ErrorKind::Io => 3,
         }
     }
 }

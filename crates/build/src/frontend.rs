@@ -62,6 +62,9 @@ pub struct BuildOptions<'a> {
     /// The cache of wheels built from sdists; `None` builds every time.
     pub cache: Option<WheelCache>,
     pub limits: UnpackLimits,
+    /// The caller's `PATH`, which hooks in an isolated build environment keep after the
+    /// environment's own scripts (compilers, `git`); `None` leaves them only the latter.
+    pub inherited_path: Option<std::ffi::OsString>,
 }
 
 impl<'a> BuildOptions<'a> {
@@ -80,6 +83,7 @@ impl<'a> BuildOptions<'a> {
             work_dir: work_dir.to_path_buf(),
             cache: None,
             limits: UnpackLimits::default(),
+            inherited_path: None,
         }
     }
 }

@@ -41,6 +41,8 @@ pub(crate) struct HookRunner<'a> {
     /// wheels, such as `ninja` or `cmake`, are found there); `None` without isolation, where
     /// the process environment is left as it is (`PYTHONPATH` included, as pip does).
     pub isolated_bin: Option<PathBuf>,
+    /// The caller's `PATH`, kept after `isolated_bin` (compilers, `git`).
+    pub inherited_path: Option<std::ffi::OsString>,
     /// The project as the user named it, for errors.
     pub project: &'a str,
 }
@@ -85,7 +87,7 @@ impl HookRunner<'_> {
         if let Some(bin) = &self.isolated_bin {
             // As pip's isolation: nothing from the user's PYTHONPATH or user site-packages.
             let mut path = std::ffi::OsString::from(bin);
-            if let Some(old) = std::env::var_os("PATH") {
+            if let Some(old) = &self.inherited_path {
                 path.push(":");
                 path.push(old);
             }

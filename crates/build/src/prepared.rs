@@ -274,6 +274,7 @@ impl<'f> Prepared<'f> {
             control_dir: self.work.path(),
             system: &self.system,
             isolated_bin: environment.and_then(|e| e.bin.clone()),
+            inherited_path: self.frontend.options().inherited_path.clone(),
             project: &self.display,
         }
     }

@@ -67,6 +67,7 @@ fn refused(root: &Path, archive: &Path, limits: UnpackLimits) -> String {
     let python = support::python3();
     let mut options = BuildOptions::new(&python, Isolation::Isolated(&NeverMaker), &work);
     options.limits = limits;
+    options.inherited_path = std::env::var_os("PATH");
     let frontend = Frontend::new(options);
     let source = Source::from_path(archive).unwrap();
     let err = frontend

@@ -94,16 +94,16 @@ mod tests {
 
     #[test]
     fn parallel_file_system_only_matters_in_a_job() {
-        use site_config::Environment;
+        use site_config::ProcessVars;
         let info = EnvInfo {
             root: "/project/def-me/env".into(),
             ..EnvInfo::default()
         };
-        let login = SiteConfig::from_env(&Environment::default());
+        let login = SiteConfig::from_env(&ProcessVars::default());
         let mut out = Vec::new();
         parallel_file_system(&login, &info, FsKind::Parallel("Lustre"), &mut out);
         assert!(out.is_empty());
-        let job = SiteConfig::from_env(&Environment::from_pairs([
+        let job = SiteConfig::from_env(&ProcessVars::from_pairs([
             ("SLURM_JOB_ID", "77"),
             ("SLURM_TMPDIR", "/localscratch/77"),
         ]));

@@ -10,9 +10,9 @@
 //! wrong, why it matters, and the command that fixes it.
 //!
 //! ```
-//! use site_config::{Environment, SiteConfig};
+//! use site_config::{ProcessVars, SiteConfig};
 //!
-//! let site = SiteConfig::from_env(&Environment::from_pairs([("PYTHONPATH", "/home/me/lib")]));
+//! let site = SiteConfig::from_env(&ProcessVars::from_pairs([("PYTHONPATH", "/home/me/lib")]));
 //! let report = doctor::diagnose(&site, None);
 //! assert!(!report.healthy());
 //! assert_eq!(report.findings[0].check, "pythonpath-by-hand");
@@ -165,7 +165,7 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 /// `ENV` as the user would type it in a fix: the path given, shortened against the working
 /// directory.
 pub(crate) fn shown(path: &Path) -> String {
-    if let Ok(cwd) = std::env::current_dir() {
+    if let Some(cwd) = site_config::working_dir() {
         if let Ok(rel) = path.strip_prefix(&cwd) {
             return rel.display().to_string();
         }

@@ -4,7 +4,7 @@
 //! login node, then `pip install X-….whl` in the job. Two things go wrong with it: pip picks
 //! wheels for the login node's `python3`, not the cluster's Python module, and nothing warns
 //! that a compiled (`linux_x86_64`, `manylinux`) wheel may not work on the cluster. Here the
-//! target is the cluster's Python ([`Target`]), wheels are chosen by its tags, the index is
+//! target is the cluster's Python ([`TargetPython`]), wheels are chosen by its tags, the index is
 //! read as PEP 691 JSON with the PEP 503 HTML fallback, dependencies come from PEP 658
 //! metadata when the index offers it (else from the wheel's METADATA alone, read by HTTP
 //! range requests), every file is checked against the index's sha256, and files appear under
@@ -124,7 +124,7 @@ impl std::error::Error for Error {}
 
 /// The Python and platform the wheels are for: the cluster's, not this machine's.
 #[derive(Clone, Debug)]
-pub struct Target {
+pub struct TargetPython {
     pub python: PythonVersion,
     /// `3.11.5` when known (the loaded module's), for `Requires-Python` and markers.
     pub full_version: String,
@@ -134,7 +134,7 @@ pub struct Target {
     pub glibc: Option<(u32, u32)>,
 }
 
-impl Target {
+impl TargetPython {
     fn markers(&self) -> Option<MarkerEnvironment> {
         let short = format!("{}.{}", self.python.major, self.python.minor);
         let machine = self.platform.strip_prefix("linux_").unwrap_or("x86_64");
@@ -171,13 +171,13 @@ impl Target {
 
 /// What to download.
 #[derive(Clone, Debug)]
-pub struct Request {
+pub struct DownloadRequest {
     /// PEP 508 requirements, each with where it came from (`the command line`,
     /// `requirements.txt line 3`), for messages.
     pub requirements: Vec<(String, String)>,
     pub no_deps: bool,
     pub dest: PathBuf,
-    pub target: Target,
+    pub target: TargetPython,
     pub pre: bool,
     /// Site policy: `manylinux` wheels are refused unless allowed (`--allow-manylinux`,
     /// pip's `allow-manylinux`), as by `install`.
@@ -243,7 +243,7 @@ pub(crate) struct Wanted {
 /// The indexes' files of every index are candidates together (pip's rule for `download`).
 pub fn download(
     source: &IndexSource,
-    request: &Request,
+    request: &DownloadRequest,
     events: &dyn Fn(Event<'_>),
 ) -> Result<Vec<Downloaded>, Error> {
     std::fs::create_dir_all(&request.dest).map_err(|e| {
@@ -294,7 +294,7 @@ pub fn download(
 /// the first choice does not satisfy is a conflict naming both.
 fn direct(
     source: &IndexSource,
-    request: &Request,
+    request: &DownloadRequest,
     wanted: &[Wanted],
     events: &dyn Fn(Event<'_>),
 ) -> Result<Vec<Downloaded>, Error> {
@@ -350,7 +350,7 @@ fn direct(
 /// that it opens as a wheel.
 pub(crate) fn save(
     source: &IndexSource,
-    request: &Request,
+    request: &DownloadRequest,
     entry: &FileEntry,
     wheel: &WheelFilename,
 ) -> Result<Downloaded, Error> {
@@ -437,7 +437,7 @@ fn python_fits(entry: &FileEntry, python: Option<&Version>) -> bool {
 /// The newest wheel of the project that `req` and the target accept (under the site's
 /// `manylinux` policy), or the error saying what the index has instead.
 fn pick(
-    request: &Request,
+    request: &DownloadRequest,
     req: &Requirement<VerbatimUrl>,
     key: &str,
     spec: Option<&VersionSpecifiers>,

@@ -25,8 +25,8 @@ use resolver::{Index, MetadataSource, Source};
 use wheel_name::WheelFilename;
 
 use crate::{
-    normalize, pick, python_fits, save, wheel_of, Downloaded, Error, ErrorKind, Event, FileEntry,
-    IndexSource, Project, Request, Wanted,
+    normalize, pick, python_fits, save, wheel_of, DownloadRequest, Downloaded, Error, ErrorKind,
+    Event, FileEntry, IndexSource, Project, Wanted,
 };
 
 /// Pages fetched at once: an index answers a few requests in parallel without complaint.
@@ -77,7 +77,7 @@ impl MetadataSource for Remote<'_> {
 /// Downloads `wanted` and what it needs, as the resolver chooses.
 pub(crate) fn download(
     source: &IndexSource,
-    request: &Request,
+    request: &DownloadRequest,
     wanted: &[Wanted],
     events: &dyn Fn(Event<'_>),
 ) -> Result<Vec<Downloaded>, Error> {
@@ -260,7 +260,7 @@ fn fetch_projects(
 /// `Requires-Python` admits it, it is not yanked (unless pinned); tags are the resolver's
 /// business, under the site's `manylinux` policy (a refused one is named in explanations).
 fn build_index(
-    request: &Request,
+    request: &DownloadRequest,
     source: &IndexSource,
     projects: &HashMap<String, Arc<Project>>,
     pinned: &HashSet<&str>,

@@ -1,5 +1,5 @@
 //! The workflow's one error type: a paragraph for the user and the kind of failure, which the
-//! command line maps to its exit code.
+//! command line maps to its exit code (its one table, `wheelhouse`'s `exit.rs`).
 
 use std::fmt;
 
@@ -14,19 +14,6 @@ pub enum ErrorKind {
     Install,
     /// Interrupted (Ctrl-C, SIGTERM); the environment was left as it was.
     Interrupted,
-}
-
-impl ErrorKind {
-    /// The exit code the environment commands use for this kind: the one table of them (the
-    /// command line's constants are read from it).
-    pub const fn exit_code(self) -> i32 {
-        match self {
-            ErrorKind::Resolution => 1,
-            ErrorKind::Input => 2,
-            ErrorKind::Install => 3,
-            ErrorKind::Interrupted => 130,
-        }
-    }
 }
 
 /// A failure of the workflow, with the paragraph that explains it.
@@ -54,10 +41,6 @@ impl Error {
 
     pub fn install(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::Install, message)
-    }
-
-    pub fn exit_code(&self) -> i32 {
-        self.kind.exit_code()
     }
 
     /// An installer failure: interrupted, or failed with the environment left as it was.

@@ -1,12 +1,12 @@
 //! `--require-hashes` and `--hash=`: every wheel installed must match a hash the user pinned.
 
-use installer::Plan;
+use installer::Transaction;
 
 use crate::wanted::Wanted;
 use crate::Error;
 
 /// Checks pins and hashes of a plan, as pip's hash-checking mode does.
-pub fn check(plan: &Plan, wanted: &Wanted) -> Result<(), Error> {
+pub fn check(plan: &Transaction, wanted: &Wanted) -> Result<(), Error> {
     for req in &wanted.requirements {
         let key = wheel_metadata::normalize_name(req.name.as_ref());
         let pinned = matches!(&req.version_or_url, Some(pep508_rs::VersionOrUrl::VersionSpecifier(s))

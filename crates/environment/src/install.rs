@@ -7,7 +7,7 @@ use std::str::FromStr;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use installer::{EnvLock, InstalledDist, Plan, WheelToInstall};
+use installer::{EnvLock, InstalledDist, Transaction, WheelToInstall};
 use interpreter::SiteDirKind;
 use pep440_rs::Version;
 use resolver::{Installed, Request, Resolution, Source, Upgrade};
@@ -316,7 +316,7 @@ fn plan_for(
     wanted: &Wanted,
     chosen: &Chosen,
     events: &(dyn Fn(Event<'_>) + Sync),
-) -> Result<(Plan, Vec<String>), Error> {
+) -> Result<(Transaction, Vec<String>), Error> {
     let (mut plan, summary) = plan(
         target,
         &chosen.resolution,
@@ -360,7 +360,7 @@ fn carry_out(
     target: &Target,
     options: &InstallOptions,
     lock: EnvLock,
-    plan: &Plan,
+    plan: &Transaction,
     cancel: &AtomicBool,
     events: &(dyn Fn(Event<'_>) + Sync),
     report: &mut Report,
@@ -446,9 +446,9 @@ fn plan(
     importable: &HashMap<String, (InstalledDist, SiteDirKind)>,
     requested: &HashSet<String>,
     events: &(dyn Fn(Event<'_>) + Sync),
-) -> Result<(Plan, Vec<String>), Error> {
+) -> Result<(Transaction, Vec<String>), Error> {
     let own = target.own_distributions()?;
-    let mut plan = Plan::default();
+    let mut plan = Transaction::default();
     let mut summary = Vec::new();
     for package in &resolution.packages {
         let Source::Wheel(wheel) = &package.source else {
@@ -513,7 +513,7 @@ fn plan(
 /// Carries out a plan under the lock, unpacking on `threads` cores.
 pub fn execute(
     lock: &EnvLock,
-    plan: &Plan,
+    plan: &Transaction,
     target: &Target,
     threads: usize,
     cancel: &AtomicBool,
@@ -525,7 +525,7 @@ pub fn execute(
         .build()
         .map_err(|e| Error::install(e.to_string()))?;
     let report = |event: installer::Progress<'_>| events(Event::Progress(event));
-    pool.install(|| installer::execute(lock, plan, &target.layout, cancel, &report))
+    pool.install(|| installer::commit(lock, plan, &target.layout, cancel, &report))
         .map_err(Error::from_installer)
 }
 

@@ -1,13 +1,34 @@
-//! The install workflow for one Python environment, as the environment commands run it.
+//! The one door into a Python environment: every command that changes one (`install`,
+//! `uninstall`, `venv` seeding pip and `venv -r`, `stack build`, isolated build environments)
+//! goes through this crate, which is its one job.
 //!
-//! A command names its target ([`target_environment`]: `-p ENV` or the active
-//! `VIRTUAL_ENV`); the site's search directories become an index of candidate wheels for the
-//! target's interpreter ([`search_paths`], [`build_index`]); what the user asked for is read
-//! from the command line, requirement files and the pip configuration ([`read_wanted`]); the
-//! resolver chooses; the cluster's rules turn its choice into a plan (a module's copy on
-//! `PYTHONPATH` is never silently shadowed); and the plan is carried out atomically under the
-//! environment's lock ([`install`]). Every step reports through [`Event`]s and fails with an
-//! [`Error`] whose kind maps to the command's exit code, so the command line only prints.
+//! A command names its [`Target`] (an existing virtual environment, a new one, a stack
+//! prefix, a build environment); the site's search directories become an index of candidate
+//! wheels for the target's interpreter ([`search_paths`], [`build_index`]); what the user
+//! asked for is read from the command line, requirement files and the pip configuration
+//! ([`read_wanted`]); the resolver chooses; the cluster's rules turn its choice into a plan
+//! (a module's copy on `PYTHONPATH` is never silently shadowed); and the plan is carried out
+//! atomically under the environment's lock ([`install`]). Every step reports through
+//! [`Event`]s and fails with an [`Error`] whose [`ErrorKind`] the command line maps to its
+//! exit code, so the command line only prints.
+//!
+//! ```no_run
+//! use std::sync::atomic::AtomicBool;
+//!
+//! use environment::{install, InstallOptions, Target};
+//! use site_config::{ProcessVars, SiteConfig};
+//!
+//! let site = SiteConfig::from_env(&ProcessVars::from_process());
+//! // `-p ENV`, or the active `VIRTUAL_ENV` when `None`.
+//! let target = Target::existing(&site, None, None).unwrap();
+//! let options = InstallOptions {
+//!     requirements: vec!["numpy".into()],
+//!     ..InstallOptions::default()
+//! };
+//! let cancel = AtomicBool::new(false); // set by Ctrl-C: the environment stays as it was
+//! let report = install(&site, &target, &options, &cancel, &|_event| {}).unwrap();
+//! println!("{} installed", report.installed.len());
+//! ```
 
 pub mod available;
 mod build_env;

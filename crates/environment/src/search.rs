@@ -146,13 +146,13 @@ impl resolver::StoredMetadata for CatalogMetadata {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use site_config::Environment;
+    use site_config::ProcessVars;
 
     fn site(tmp: &Path, extra: &[(&str, String)]) -> SiteConfig {
         let mut pairs: Vec<(String, String)> =
             vec![("WHEELHOUSE".into(), tmp.join("wh").display().to_string())];
         pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
-        SiteConfig::from_env(&Environment::from_pairs(pairs))
+        SiteConfig::from_env(&ProcessVars::from_pairs(pairs))
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use installer::{Plan, WheelToInstall};
+use installer::{Transaction, WheelToInstall};
 use interpreter::Interpreter;
 use site_config::SiteConfig;
 
@@ -59,7 +59,7 @@ pub fn seed_pip(
 ) -> Result<Option<(String, String)>, Error> {
     let lock =
         installer::lock_environment(&target.root, cancel, || {}).map_err(Error::from_installer)?;
-    let plan = Plan {
+    let plan = Transaction {
         install: vec![WheelToInstall {
             path: wheel.to_path_buf(),
             requested: true,
@@ -74,7 +74,7 @@ pub fn seed_pip(
         allow_incomplete_record: false,
         cache: cache.map(|c| crate::open_cache(c, &target.root, None)),
     };
-    let outcome = installer::execute(&lock, &plan, &target.layout, cancel, &|_| {})
+    let outcome = installer::commit(&lock, &plan, &target.layout, cancel, &|_| {})
         .map_err(Error::from_installer)?;
     if let (Some(options), Some(used)) = (cache, &plan.cache) {
         crate::finish_cache(used, options, 0);

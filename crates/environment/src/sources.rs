@@ -50,7 +50,7 @@ pub fn prepare(
     if wanted.sources.is_empty() && wanted.remote.is_empty() {
         return Ok(None);
     }
-    let work = work_dir()?;
+    let work = work_dir(site)?;
     crate::remote::fetch(site, wanted, &work.path().join("fetched"), events)?;
     let wheels = if wanted.sources.is_empty() {
         Vec::new()
@@ -74,10 +74,10 @@ pub fn prepare(
     }))
 }
 
-fn work_dir() -> Result<tempfile::TempDir, Error> {
+fn work_dir(site: &SiteConfig) -> Result<tempfile::TempDir, Error> {
     tempfile::Builder::new()
         .prefix("wheelhouse-build-")
-        .tempdir()
+        .tempdir_in(site.temp_dir())
         .map_err(|e| Error::install(format!("cannot make a build directory: {e}")))
 }
 
@@ -90,7 +90,7 @@ pub fn build_sources(
     cancel: &AtomicBool,
     events: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<BuiltSources, Error> {
-    let work = work_dir()?;
+    let work = work_dir(site)?;
     let wheels = build_in(site, target, requests, options, work.path(), cancel, events)?;
     Ok(BuiltSources {
         _work: work,
@@ -109,7 +109,7 @@ fn build_in(
     events: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<Vec<BuiltSource>, Error> {
     let maker = maker(site, options, cancel);
-    let frontend = frontend(target, options, &maker, work);
+    let frontend = frontend(site, target, options, &maker, work);
     let out = work.join("wheels");
     // Sources are located first (git clones), then built: the wheels several at once within
     // the job's CPUs (each build may run a compiler), editable ones one by one.
@@ -172,6 +172,7 @@ fn maker<'a>(
 }
 
 fn frontend<'a>(
+    site: &SiteConfig,
     target: &Target,
     options: &InstallOptions,
     maker: &'a BuildEnvironments<'a>,
@@ -184,6 +185,7 @@ fn frontend<'a>(
     };
     let mut build_options = BuildOptions::new(&target.interpreter, isolation, work);
     build_options.config_settings = options.config_settings.clone();
+    build_options.inherited_path = site.variables.raw("PATH").map(Into::into);
     build_options.cache = options
         .cache
         .as_ref()
@@ -205,7 +207,7 @@ pub(crate) fn build_archive(
     std::fs::create_dir_all(&work)
         .map_err(|e| Error::install(format!("cannot make {}: {e}", work.display())))?;
     let maker = maker(site, options, cancel);
-    let frontend = frontend(target, options, &maker, &work);
+    let frontend = frontend(site, target, options, &maker, &work);
     let built = frontend
         .build_wheel(&Source::Sdist(archive.to_path_buf()), out)
         .map_err(|e| {

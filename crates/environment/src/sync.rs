@@ -11,7 +11,7 @@ use std::str::FromStr;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use installer::{Plan, WheelToInstall};
+use installer::{Transaction, WheelToInstall};
 use interpreter::SiteDirKind;
 use pep440_rs::Version;
 use site_config::SiteConfig;
@@ -85,9 +85,9 @@ pub fn sync(
     }
     let own = target.own_distributions()?;
     let importable = crate::importable(&target.interpreter);
-    let mut plan = Plan {
+    let mut plan = Transaction {
         allow_incomplete_record: config.allow_incomplete_record,
-        ..Plan::default()
+        ..Transaction::default()
     };
     let mut report = SyncReport {
         dry_run: options.dry_run,

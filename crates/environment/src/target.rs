@@ -292,7 +292,7 @@ pub fn importable_in_order(interpreter: &Interpreter) -> Vec<(InstalledDist, Sit
 
 /// `./ENV` style display of a path relative to the working directory, when shorter.
 pub fn short(path: &Path) -> String {
-    if let Ok(cwd) = std::env::current_dir() {
+    if let Some(cwd) = site_config::working_dir() {
         if let Ok(rel) = path.strip_prefix(&cwd) {
             return format!("./{}", rel.display());
         }

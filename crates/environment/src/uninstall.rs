@@ -4,7 +4,7 @@
 use std::str::FromStr;
 use std::sync::atomic::AtomicBool;
 
-use installer::Plan;
+use installer::Transaction;
 
 use crate::target::short;
 use crate::{Error, Event, Target};
@@ -33,7 +33,7 @@ pub fn uninstall(
     }
     let importable = crate::importable(&target.interpreter);
     let own = target.own_distributions()?;
-    let mut plan = Plan::default();
+    let mut plan = Transaction::default();
     let mut removed = Removed::default();
     for text in requirements {
         let name = name_of(text);
@@ -58,7 +58,7 @@ pub fn uninstall(
         }
     }
     if !plan.remove.is_empty() {
-        installer::execute(&lock, &plan, &target.layout, cancel, &|_| {})
+        installer::commit(&lock, &plan, &target.layout, cancel, &|_| {})
             .map_err(Error::from_installer)?;
     }
     Ok(removed)

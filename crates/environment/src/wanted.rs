@@ -70,10 +70,11 @@ pub fn read_wanted(
     files.extend(constraint_files.iter().map(|p| (p.clone(), true)));
     files.extend(options.constraints.iter().map(|p| (p.clone(), true)));
     for (path, constraint) in files {
+        let vars = |name: &str| options.variables.raw(name).map(str::to_string);
         let file = if constraint {
-            requirements::read_constraint_file(&path)
+            requirements::read_constraint_file(&path, &vars)
         } else {
-            requirements::read_requirement_files(&path)
+            requirements::read_requirement_files(&path, &vars)
         }
         .map_err(|e| Error::input(e.to_string()))?;
         wanted.apply_options(&file.options, &path)?;
@@ -347,10 +348,10 @@ fn check_fragment_hash(text: &str, path: &Path, origin: &str) -> Result<(), Erro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use site_config::Environment;
+    use site_config::ProcessVars;
 
     fn site() -> PipInstallOptions {
-        site_config::SiteConfig::from_env(&Environment::from_pairs([(
+        site_config::SiteConfig::from_env(&ProcessVars::from_pairs([(
             "PIP_CONFIG_FILE",
             "/dev/null",
         )]))

@@ -26,7 +26,7 @@ pub use error::InstallError;
 pub use scripts::{entry_point_script, rewrite_shebang, shebang};
 pub use site::{freeze_lines, read_site_dir, scan_site_dir, InstalledDist};
 pub use transaction::{
-    execute, files_of, lock_environment, EnvLock, Outcome, Plan, Progress, WheelToInstall,
+    commit, files_of, lock_environment, EnvLock, Outcome, Progress, Transaction, WheelToInstall,
 };
 pub use unpack::{
     file_url, json_escape, pyc_path, unpack_wheel, CacheUse, EntrySources, StagedWheel,

@@ -147,7 +147,7 @@ pub struct WheelToInstall {
 
 /// What to do to an environment in one transaction.
 #[derive(Debug, Default)]
-pub struct Plan {
+pub struct Transaction {
     pub install: Vec<WheelToInstall>,
     /// Installed distributions (in this environment) to remove first.
     pub remove: Vec<InstalledDist>,
@@ -176,9 +176,9 @@ pub struct Outcome {
 
 /// Carries out a plan atomically, under the environment's lock (which proves that no other
 /// install interleaves, and that interrupted ones were recovered first).
-pub fn execute(
+pub fn commit(
     lock: &EnvLock,
-    plan: &Plan,
+    plan: &Transaction,
     layout: &Layout,
     cancel: &AtomicBool,
     progress: &(dyn Fn(Progress<'_>) + Sync),
@@ -214,7 +214,7 @@ pub fn execute(
 }
 
 fn prepare_and_commit(
-    plan: &Plan,
+    plan: &Transaction,
     layout: &Layout,
     stage: &Path,
     cancel: &AtomicBool,

@@ -71,8 +71,11 @@ pub enum ModulesError {
     },
     /// No interpreter was given and none was found.
     NoPython,
-    /// A stack could not be built; `code` is the install's exit code.
-    Build { code: i32, message: String },
+    /// A stack could not be built; `kind` is the install's kind of failure.
+    Build {
+        kind: environment::ErrorKind,
+        message: String,
+    },
     /// A name or path that cannot be used (reason given).
     BadInput { what: String, reason: String },
 }

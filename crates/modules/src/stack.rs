@@ -186,7 +186,7 @@ pub fn build_stack(
         ));
         let target = Target::stack_prefix(interpreter, &build.0, python).map_err(|e| {
             ModulesError::Build {
-                code: e.exit_code(),
+                kind: e.kind,
                 message: e.message,
             }
         })?;
@@ -202,7 +202,7 @@ pub fn build_stack(
         let report =
             environment::install(site, &target, &options, cancel, &|_| {}).map_err(|e| {
                 ModulesError::Build {
-                    code: e.exit_code(),
+                    kind: e.kind,
                     message: format!(
                     "the stack {}/{} cannot be built for Python {version} ({}): {}\nNothing was \
                      installed and no module was written.",
@@ -229,7 +229,7 @@ pub fn build_stack(
     versions.sort();
     if cancel.load(std::sync::atomic::Ordering::SeqCst) {
         return Err(ModulesError::Build {
-            code: 130,
+            kind: environment::ErrorKind::Interrupted,
             message: format!(
                 "the build of {}/{} was interrupted; nothing was installed and no module was written",
                 request.name, request.version

@@ -1,6 +1,5 @@
 //! pip requirement files, read as pip 24.2 reads them, and `pyproject.toml` dependencies.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -110,30 +109,32 @@ const FLAG_OPTIONS: &[&str] = &["--no-index", "--pre", "--prefer-binary", "--req
 const PER_REQUIREMENT: &[&str] = &["--hash", "--config-settings", "--global-option"];
 
 /// Reads a requirements file and every file it includes. `pyproject.toml` (by that exact
-/// name) gives its `[project].dependencies` instead.
-pub fn read_requirement_files(path: &Path) -> Result<RequirementsFile, FileError> {
-    read_top_file(path, false)
+/// name) gives its `[project].dependencies` instead. `${VAR}` references expand from
+/// `vars` (the caller's snapshot of the process variables), as pip expands them.
+pub fn read_requirement_files(
+    path: &Path,
+    vars: &dyn Fn(&str) -> Option<String>,
+) -> Result<RequirementsFile, FileError> {
+    read_top_file(path, false, vars)
 }
 
 /// Reads a constraints file (`-c FILE`): every requirement in it, and in files it includes,
 /// is a constraint.
-pub fn read_constraint_file(path: &Path) -> Result<RequirementsFile, FileError> {
-    read_top_file(path, true)
+pub fn read_constraint_file(
+    path: &Path,
+    vars: &dyn Fn(&str) -> Option<String>,
+) -> Result<RequirementsFile, FileError> {
+    read_top_file(path, true, vars)
 }
 
-/// `${VAR}` references expand from the process environment, as pip expands them.
-fn read_top_file(path: &Path, constraint: bool) -> Result<RequirementsFile, FileError> {
-    let env: HashMap<String, String> = std::env::vars().collect();
+fn read_top_file(
+    path: &Path,
+    constraint: bool,
+    vars: &dyn Fn(&str) -> Option<String>,
+) -> Result<RequirementsFile, FileError> {
     let mut out = RequirementsFile::default();
     let mut stack = Vec::new();
-    read_into(
-        path,
-        None,
-        constraint,
-        &|name| env.get(name).cloned(),
-        &mut stack,
-        &mut out,
-    )?;
+    read_into(path, None, constraint, vars, &mut stack, &mut out)?;
     Ok(out)
 }
 
@@ -431,6 +432,10 @@ mod tests {
         dir
     }
 
+    fn no_vars(_: &str) -> Option<String> {
+        None
+    }
+
     fn texts(file: &RequirementsFile) -> Vec<(String, usize, bool)> {
         file.lines
             .iter()
@@ -468,6 +473,27 @@ mod tests {
     }
 
     #[test]
+    fn variables_come_from_the_caller_not_the_process() {
+        let dir = temp("vars");
+        std::fs::write(
+            dir.join("r.txt"),
+            "${WHEELHOUSE_TEST_PKG}>=1\n-r ${WHEELHOUSE_TEST_PKG}.txt\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("six.txt"), "numpy\n").unwrap();
+        let vars = |name: &str| (name == "WHEELHOUSE_TEST_PKG").then(|| "six".to_string());
+        let file = read_requirement_files(&dir.join("r.txt"), &vars).unwrap();
+        assert_eq!(
+            texts(&file),
+            [("six>=1".into(), 1, false), ("numpy".into(), 1, false)]
+        );
+        // Without the variable, the reference stays as written (and names no file).
+        let e = read_requirement_files(&dir.join("r.txt"), &no_vars).unwrap_err();
+        assert!(e.to_string().contains("${WHEELHOUSE_TEST_PKG}.txt"), "{e}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn nested_files_relative_to_the_includer() {
         let dir = temp("nested");
         std::fs::write(
@@ -478,7 +504,7 @@ mod tests {
         std::fs::write(dir.join("sub/base.txt"), "numpy\n--requirement=more.txt\n").unwrap();
         std::fs::write(dir.join("sub/more.txt"), "scipy\n").unwrap();
         std::fs::write(dir.join("sub/c.txt"), "pandas<3\n").unwrap();
-        let file = read_requirement_files(&dir.join("r.txt")).unwrap();
+        let file = read_requirement_files(&dir.join("r.txt"), &no_vars).unwrap();
         assert_eq!(
             texts(&file),
             [
@@ -497,7 +523,7 @@ mod tests {
     fn errors_name_file_and_line() {
         let dir = temp("errors");
         std::fs::write(dir.join("r.txt"), "six\n-r missing.txt\n").unwrap();
-        let e = read_requirement_files(&dir.join("r.txt"))
+        let e = read_requirement_files(&dir.join("r.txt"), &no_vars)
             .unwrap_err()
             .to_string();
         assert!(
@@ -505,16 +531,16 @@ mod tests {
             "{e}"
         );
         std::fs::write(dir.join("r.txt"), "six\n--bogus\n").unwrap();
-        let e = read_requirement_files(&dir.join("r.txt"))
+        let e = read_requirement_files(&dir.join("r.txt"), &no_vars)
             .unwrap_err()
             .to_string();
         assert!(e.contains("r.txt:2") && e.contains("--bogus"), "{e}");
         std::fs::write(dir.join("r.txt"), "-r r.txt\n").unwrap();
         assert!(matches!(
-            read_requirement_files(&dir.join("r.txt")),
+            read_requirement_files(&dir.join("r.txt"), &no_vars),
             Err(FileError::Cycle { .. })
         ));
-        let e = read_requirement_files(&dir.join("nope.txt"))
+        let e = read_requirement_files(&dir.join("nope.txt"), &no_vars)
             .unwrap_err()
             .to_string();
         assert!(e.contains("nope.txt"), "{e}");
@@ -529,16 +555,18 @@ mod tests {
             "[project]\nname = 'x'\ndependencies = ['numpy>=1.21', 'six']\n",
         )
         .unwrap();
-        let file = read_requirement_files(&dir.join("pyproject.toml")).unwrap();
+        let file = read_requirement_files(&dir.join("pyproject.toml"), &no_vars).unwrap();
         assert_eq!(
             texts(&file),
             [("numpy>=1.21".into(), 0, false), ("six".into(), 0, false)]
         );
         std::fs::write(dir.join("pyproject.toml"), "[tool.x]\n").unwrap();
-        assert!(read_requirement_files(&dir.join("pyproject.toml"))
-            .unwrap_err()
-            .to_string()
-            .contains("[project]"));
+        assert!(
+            read_requirement_files(&dir.join("pyproject.toml"), &no_vars)
+                .unwrap_err()
+                .to_string()
+                .contains("[project]")
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 

@@ -1,12 +1,14 @@
 //! What users ask for: requirement strings, version specifiers and requirement files.
 //!
-//! Three pieces, each matching the tool users already know:
+//! Four pieces, each matching the tool users already know:
 //! - [`SpecifierSet`]: version specifiers with packaging 21.3's semantics (the reference
 //!   `avail_wheels` runs on it), including its pre-release rule and its fallback to legacy
 //!   specifiers for versions that are not PEP 440 (`numpy>=1.21.*` is accepted that way).
 //! - [`WildRequirement`]: PEP 508 requirements whose name may hold `*` globs (`"*cdf*"`).
+//! - [`NameGlob`]: the one `*` name glob (requirement names, listing filters, file names).
 //! - [`read_requirement_files`]: pip requirement files (nested `-r`/`-c`, comments,
-//!   continuation lines, `${VAR}`, options lines) and `pyproject.toml` dependencies.
+//!   continuation lines, `${VAR}` from the variables the caller passes, options lines) and
+//!   `pyproject.toml` dependencies.
 //!
 //! ```
 //! use loose_version::LooseVersion;
@@ -23,6 +25,7 @@
 //! ```
 
 mod file;
+mod glob;
 mod marker;
 mod specifier;
 mod wild;
@@ -31,5 +34,6 @@ pub use file::{
     excerpt, parse_requirements_text, read_constraint_file, read_requirement_files, FileError,
     RequirementLine, RequirementsFile, MAX_LINE_BYTES,
 };
+pub use glob::NameGlob;
 pub use specifier::{Specifier, SpecifierError, SpecifierSet};
 pub use wild::{RequirementError, WildRequirement};

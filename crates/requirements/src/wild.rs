@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+use crate::glob::NameGlob;
 use crate::marker;
 use crate::specifier::SpecifierSet;
 
@@ -216,31 +217,16 @@ impl WildRequirement {
         self.name.contains('*')
     }
 
+    /// The (canonical) name as a glob.
+    pub fn name_glob(&self) -> NameGlob {
+        NameGlob::new(&self.name)
+    }
+
     /// `re.match(fnmatch.translate(name), candidate, re.IGNORECASE)`: the whole candidate
     /// matches the (canonical) name, `*` matching anything.
     pub fn matches_name(&self, candidate: &str) -> bool {
-        glob_matches(&self.name.to_lowercase(), &candidate.to_lowercase())
+        self.name_glob().matches(candidate)
     }
-}
-
-/// Whole-string glob match where only `*` is special.
-fn glob_matches(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
-        return false;
-    }
-    let mut rest = &text[first.len()..text.len() - last.len()];
-    for middle in &parts[1..parts.len() - 1] {
-        match rest.find(middle) {
-            Some(i) => rest = &rest[i + middle.len()..],
-            None => return false,
-        }
-    }
-    true
 }
 
 #[cfg(test)]

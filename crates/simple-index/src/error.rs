@@ -34,15 +34,6 @@ impl IndexError {
             source,
         }
     }
-
-    /// The exit code the CLI returns for it.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            IndexError::Input(_) => 2,
-            IndexError::Changed(_) => 1,
-            IndexError::Io { .. } => 3,
-        }
-    }
 }
 
 impl fmt::Display for IndexError {

@@ -27,6 +27,8 @@ pub struct PipInstallOptions {
     pub pre: bool,
     /// The config file read, for messages.
     pub config_file: Option<PathBuf>,
+    /// The process variables `${VAR}` in requirement files expand from, as pip expands them.
+    pub variables: crate::ProcessVars,
 }
 
 fn truthy(value: &str) -> bool {
@@ -40,7 +42,10 @@ impl SiteConfig {
     /// pip's install options for this site. `PIP_CONFIG_FILE=/dev/null` (pip's own way to
     /// switch the file off) reads nothing.
     pub fn pip_install_options(&self) -> Result<PipInstallOptions, crate::ConfigError> {
-        let mut opts = PipInstallOptions::default();
+        let mut opts = PipInstallOptions {
+            variables: self.variables.clone(),
+            ..PipInstallOptions::default()
+        };
         if let Some(config) = &self.pip_config_file {
             if config != Path::new("/dev/null") && config.exists() {
                 let ini =
@@ -271,10 +276,10 @@ impl SiteConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Environment;
+    use crate::ProcessVars;
 
     fn site(pairs: &[(&str, &str)]) -> SiteConfig {
-        SiteConfig::from_env(&Environment::from_pairs(pairs.iter().copied()))
+        SiteConfig::from_env(&ProcessVars::from_pairs(pairs.iter().copied()))
     }
 
     #[test]

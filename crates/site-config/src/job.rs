@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use crate::Environment;
+use crate::ProcessVars;
 
 /// The job and shell variables, read once.
 #[derive(Clone, Debug, Default)]
@@ -30,7 +30,7 @@ pub struct JobEnv {
 }
 
 impl JobEnv {
-    pub fn from_env(env: &Environment) -> JobEnv {
+    pub fn from_env(env: &ProcessVars) -> JobEnv {
         JobEnv {
             job_id: env.get("SLURM_JOB_ID").map(str::to_string),
             step_id: env.get("SLURM_STEP_ID").map(str::to_string),
@@ -76,13 +76,13 @@ mod tests {
 
     #[test]
     fn prefix_only_in_a_step() {
-        let batch = JobEnv::from_env(&Environment::from_pairs([
+        let batch = JobEnv::from_env(&ProcessVars::from_pairs([
             ("SLURM_JOB_ID", "7"),
             ("SLURMD_NODENAME", "node1"),
         ]));
         assert!(batch.in_job());
         assert_eq!(batch.line_prefix(), "");
-        let step = JobEnv::from_env(&Environment::from_pairs([
+        let step = JobEnv::from_env(&ProcessVars::from_pairs([
             ("SLURM_JOB_ID", "7"),
             ("SLURM_STEP_ID", "0"),
             ("SLURMD_NODENAME", "node2"),

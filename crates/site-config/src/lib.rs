@@ -1,14 +1,15 @@
 //! The site's configuration, as the cluster's environment modules and pip config files give it.
 //!
-//! Nothing else in wheelhouse reads environment variables: callers take an [`Environment`]
-//! snapshot (the process environment, or a fixed set of pairs in tests) and ask a
-//! [`SiteConfig`] built from it. The variables and their defaults are the ones the site's
+//! Its one job: nothing else in wheelhouse reads environment variables or asks for the working
+//! or temporary directory ([`working_dir`], [`SiteConfig::temp_dir`]). Callers take a
+//! [`ProcessVars`] snapshot (the process's variables, or a fixed set of pairs in tests) and
+//! ask a [`SiteConfig`] built from it. The variables and their defaults are the ones the site's
 //! `avail_wheels` reads, so both tools answer the same on the same login node.
 //!
 //! ```
-//! use site_config::{Environment, SiteConfig, SearchPaths};
+//! use site_config::{ProcessVars, SiteConfig, SearchPaths};
 //!
-//! let env = Environment::from_pairs([("WHEELHOUSE", "/srv/wheelhouse"), ("EBVERSIONGENTOO", "2023")]);
+//! let env = ProcessVars::from_pairs([("WHEELHOUSE", "/srv/wheelhouse"), ("EBVERSIONGENTOO", "2023")]);
 //! let site = SiteConfig::from_env(&env);
 //! assert_eq!(site.architectures(), ["generic", "x86-64-v3", "x86-64-v4"]);
 //! assert!(matches!(site.search_paths().unwrap(), SearchPaths::UnderWheelhouse(_)));
@@ -40,17 +41,19 @@ pub const DEFAULT_WHEELHOUSE: &str = "/cvmfs/soft.computecanada.ca/custom/python
 /// Where Python modules live when `PYTHON_DIRS` is not set.
 pub const DEFAULT_PYTHON_DIRS: &str = "/cvmfs/soft.computecanada.ca/easybuild/software/20*/Core/python:/cvmfs/soft.computecanada.ca/easybuild/software/20*/*/Core/python:/cvmfs/soft.computecanada.ca/easybuild/software/20*/*/Compiler/gcccore/python";
 
-/// A snapshot of environment variables.
-#[derive(Clone, Debug, Default)]
-pub struct Environment {
+/// A snapshot of the process's environment variables (`ProcessVars::from_process`), or a fixed
+/// set of them (`ProcessVars::from_pairs`, in tests): what "environment" means here, as
+/// distinct from the `environment` crate and a Python virtual environment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProcessVars {
     vars: HashMap<String, String>,
 }
 
-impl Environment {
+impl ProcessVars {
     /// The current process environment (variables that are not UTF-8 are skipped:
     /// `std::env::vars` would panic on them).
-    pub fn from_process() -> Environment {
-        Environment {
+    pub fn from_process() -> ProcessVars {
+        ProcessVars {
             vars: std::env::vars_os()
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
                 .collect(),
@@ -60,8 +63,8 @@ impl Environment {
     /// A fixed environment, for tests and embedding.
     pub fn from_pairs<K: Into<String>, V: Into<String>>(
         pairs: impl IntoIterator<Item = (K, V)>,
-    ) -> Environment {
-        Environment {
+    ) -> ProcessVars {
+        ProcessVars {
             vars: pairs
                 .into_iter()
                 .map(|(k, v)| (k.into(), v.into()))
@@ -81,6 +84,12 @@ impl Environment {
         out
     }
 
+    /// A variable's value as set, an empty value included (`${VAR}` in requirement files
+    /// expands to it).
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
     /// A variable's value; an empty value counts as unset, as the reference treats it.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.vars
@@ -88,6 +97,12 @@ impl Environment {
             .map(String::as_str)
             .filter(|v| !v.is_empty())
     }
+}
+
+/// The process's working directory, to show paths relative to it (`None` when it was
+/// removed). Site-config is the one place that asks the process about itself.
+pub fn working_dir() -> Option<PathBuf> {
+    std::env::current_dir().ok()
 }
 
 /// An error reading the site configuration; every variant names the file or variable involved.
@@ -134,7 +149,7 @@ pub enum SearchPaths {
     UnderWheelhouse(PathBuf),
 }
 
-/// The site configuration read from an [`Environment`].
+/// The site configuration read from a [`ProcessVars`].
 #[derive(Clone, Debug)]
 pub struct SiteConfig {
     /// `WHEELHOUSE`, or [`DEFAULT_WHEELHOUSE`].
@@ -179,6 +194,9 @@ pub struct SiteConfig {
     /// `SOURCE_DATE_EPOCH` is set: `py_compile` then writes hash-checked byte code, which
     /// the unpacked-wheel cache does not keep.
     pub source_date_epoch: bool,
+    /// The whole snapshot: `${VAR}` references in requirement files expand from it, and build
+    /// hooks keep its `PATH` after their build environment's scripts directory.
+    pub variables: ProcessVars,
 }
 
 /// A loaded stack module, found from a directory inside its prefix.
@@ -193,8 +211,16 @@ pub struct LoadedStack {
 }
 
 impl SiteConfig {
+    /// The directory for temporary files: `TMPDIR`, else `/tmp` (as the standard library
+    /// chooses).
+    pub fn temp_dir(&self) -> PathBuf {
+        self.variables
+            .raw("TMPDIR")
+            .map_or_else(|| PathBuf::from("/tmp"), PathBuf::from)
+    }
+
     /// Reads every variable once.
-    pub fn from_env(env: &Environment) -> SiteConfig {
+    pub fn from_env(env: &ProcessVars) -> SiteConfig {
         SiteConfig {
             wheelhouse: PathBuf::from(env.get("WHEELHOUSE").unwrap_or(DEFAULT_WHEELHOUSE)),
             pip_config_file: env.get("PIP_CONFIG_FILE").map(PathBuf::from),
@@ -255,6 +281,7 @@ impl SiteConfig {
                 .filter(|(k, _)| !k.starts_with("HOME") || k == "HOME")
                 .collect(),
             source_date_epoch: env.get("SOURCE_DATE_EPOCH").is_some(),
+            variables: env.clone(),
         }
     }
 
@@ -385,8 +412,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn temp_dir_and_raw_values_come_from_the_snapshot() {
+        let vars = ProcessVars::from_pairs([("TMPDIR", "/scratch/tmp"), ("EMPTY", "")]);
+        let site = SiteConfig::from_env(&vars);
+        assert_eq!(site.temp_dir(), PathBuf::from("/scratch/tmp"));
+        assert_eq!(site.variables.raw("EMPTY"), Some(""));
+        assert_eq!(site.variables.get("EMPTY"), None);
+        let site = SiteConfig::from_env(&ProcessVars::default());
+        assert_eq!(site.temp_dir(), PathBuf::from("/tmp"));
+        assert_eq!(
+            site.pip_install_options().unwrap().variables,
+            ProcessVars::default()
+        );
+    }
+
+    #[test]
     fn defaults() {
-        let site = SiteConfig::from_env(&Environment::default());
+        let site = SiteConfig::from_env(&ProcessVars::default());
         assert_eq!(site.wheelhouse, PathBuf::from(DEFAULT_WHEELHOUSE));
         assert_eq!(
             site.architectures(),
@@ -397,13 +439,13 @@ mod tests {
 
     #[test]
     fn module_python_is_current() {
-        let site = SiteConfig::from_env(&Environment::from_pairs([("EBVERSIONPYTHON", "3.11.5")]));
+        let site = SiteConfig::from_env(&ProcessVars::from_pairs([("EBVERSIONPYTHON", "3.11.5")]));
         assert_eq!(site.current_python(), Some(PythonVersion::new(3, 11)));
     }
 
     #[test]
     fn loaded_stacks_are_named_from_their_root_variables() {
-        let site = SiteConfig::from_env(&Environment::from_pairs([
+        let site = SiteConfig::from_env(&ProcessVars::from_pairs([
             (
                 "EBPYTHONPREFIXES",
                 "/nonexistent/stack/2024a:/nonexistent/other",
@@ -442,7 +484,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let conf = dir.join("pip.conf");
         std::fs::write(&conf, "[global]\ndisable-pip-version-check = true\n[wheel]\nfind-links = /a/x86-64-v3 /a/generic\n").unwrap();
-        let site = SiteConfig::from_env(&Environment::from_pairs([(
+        let site = SiteConfig::from_env(&ProcessVars::from_pairs([(
             "PIP_CONFIG_FILE",
             conf.to_str().unwrap(),
         )]));

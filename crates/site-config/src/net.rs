@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::{Environment, IniFile, SiteConfig};
+use crate::{IniFile, ProcessVars, SiteConfig};
 
 /// The public index, used when nothing names another.
 pub const DEFAULT_INDEX_URL: &str = "https://pypi.org/simple";
@@ -22,7 +22,7 @@ pub struct NetEnv {
 }
 
 impl NetEnv {
-    pub fn from_env(env: &Environment) -> NetEnv {
+    pub fn from_env(env: &ProcessVars) -> NetEnv {
         let either = |a: &str, b: &str| env.get(a).or_else(|| env.get(b)).map(str::to_string);
         NetEnv {
             https_proxy: either("HTTPS_PROXY", "https_proxy"),
@@ -149,7 +149,7 @@ mod tests {
         let site = |pairs: &[(&str, &str)]| {
             let mut all = vec![("PIP_CONFIG_FILE", conf.to_str().unwrap())];
             all.extend_from_slice(pairs);
-            SiteConfig::from_env(&Environment::from_pairs(all))
+            SiteConfig::from_env(&ProcessVars::from_pairs(all))
         };
         let s = site(&[
             ("HTTPS_PROXY", "http://proxy:3128"),
@@ -170,7 +170,7 @@ mod tests {
         .unwrap();
         assert_eq!(s.index_url, "http://d/simple");
         assert_eq!(s.https_proxy.as_deref(), Some("http://p:1"));
-        let none = SiteConfig::from_env(&Environment::default())
+        let none = SiteConfig::from_env(&ProcessVars::default())
             .download_settings()
             .unwrap();
         assert_eq!(none.index_url, DEFAULT_INDEX_URL);
@@ -191,7 +191,7 @@ mod tests {
         let site = |pairs: &[(&str, &str)]| {
             let mut all = vec![("PIP_CONFIG_FILE", conf.to_str().unwrap())];
             all.extend_from_slice(pairs);
-            SiteConfig::from_env(&Environment::from_pairs(all))
+            SiteConfig::from_env(&ProcessVars::from_pairs(all))
         };
         let install = site(&[]).index_settings("install").unwrap();
         assert_eq!(install.index_url, "http://i/simple");

@@ -3,7 +3,18 @@
 //! `pyvenv.cfg` (which makes the interpreter treat the directory as its prefix), links to the
 //! base interpreter under every name scripts use, the install directories, and activation
 //! scripts for bash/zsh/sh, csh/tcsh and fish, each with `deactivate`. pip is not seeded here:
-//! that is an ordinary wheel install, done by the caller from the wheelhouse.
+//! that is an ordinary wheel install, done by the caller from the wheelhouse (the
+//! `environment` crate's `seed_pip`).
+//!
+//! ```no_run
+//! use std::path::Path;
+//!
+//! use venv::VenvOptions;
+//!
+//! let env = venv::create(Path::new("/usr/bin/python3"), Path::new("env"), &VenvOptions::default())
+//!     .unwrap();
+//! assert!(env.root.join("pyvenv.cfg").is_file());
+//! ```
 
 use std::fmt;
 use std::path::{Path, PathBuf};

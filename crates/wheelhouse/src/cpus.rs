@@ -3,7 +3,7 @@
 //! installer sizes its threads with.
 
 use clap::Args;
-use site_config::{Environment, SiteConfig};
+use site_config::{ProcessVars, SiteConfig};
 
 #[derive(Args)]
 pub struct CpusArgs {
@@ -13,7 +13,7 @@ pub struct CpusArgs {
 }
 
 pub fn run(args: CpusArgs) -> i32 {
-    let site = SiteConfig::from_env(&Environment::from_process());
+    let site = SiteConfig::from_env(&ProcessVars::from_process());
     let cpus = site.job_cpus_explained();
     if args.explain {
         out!("{cpus}");

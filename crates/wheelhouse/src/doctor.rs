@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use site_config::{Environment, SiteConfig};
+use site_config::{ProcessVars, SiteConfig};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
@@ -27,7 +27,7 @@ pub struct DoctorArgs {
 }
 
 pub fn run(args: DoctorArgs) -> i32 {
-    let site = SiteConfig::from_env(&Environment::from_process());
+    let site = SiteConfig::from_env(&ProcessVars::from_process());
     // ENV/bin/python stands for ENV, as in install; a path that names no environment keeps
     // the not-an-environment finding, with the paragraph and command install would give.
     let checked = args

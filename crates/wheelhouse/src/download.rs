@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 use download::{
-    Client, Downloaded, Event, HttpSettings, IndexArgs, IndexSource, Request, Target, WheelKind,
+    Client, DownloadRequest, Downloaded, Event, HttpSettings, IndexArgs, IndexSource, TargetPython,
+    WheelKind,
 };
-use site_config::{Environment, PythonVersion, SiteConfig};
+use site_config::{ProcessVars, PythonVersion, SiteConfig};
 
 /// Options of `wheelhouse download` (pip's names).
 #[derive(Args)]
@@ -44,23 +45,20 @@ pub struct DownloadArgs {
     quiet: bool,
 }
 
-const EXIT_NOT_FOUND: i32 = 1;
-const EXIT_INPUT: i32 = 2;
-const EXIT_NETWORK: i32 = 3;
-const EXIT_INTERRUPTED: i32 = 130;
+use crate::exit::{INPUT as EXIT_INPUT, INTERRUPTED as EXIT_INTERRUPTED};
 
 pub fn run(args: DownloadArgs) -> i32 {
-    let site = SiteConfig::from_env(&Environment::from_process());
+    let site = SiteConfig::from_env(&ProcessVars::from_process());
     match download(&site, &args) {
         Ok(()) => 0,
         Err((code, message)) => {
-            crate::print_error("wheelhouse download", &message);
+            crate::out::print_error("wheelhouse download", &message);
             code
         }
     }
 }
 
-fn target(site: &SiteConfig, args: &DownloadArgs) -> Result<Target, (i32, String)> {
+fn target(site: &SiteConfig, args: &DownloadArgs) -> Result<TargetPython, (i32, String)> {
     let text = args
         .python_version
         .clone()
@@ -86,7 +84,7 @@ fn target(site: &SiteConfig, args: &DownloadArgs) -> Result<Target, (i32, String
     } else {
         format!("{}.{}.0", python.major, python.minor)
     };
-    Ok(Target {
+    Ok(TargetPython {
         python,
         full_version,
         platform: format!("linux_{}", std::env::consts::ARCH),
@@ -103,9 +101,10 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
     // Index options inside requirement files count, as in pip (the command line wins).
     let mut file_index: Option<String> = None;
     let mut file_extra: Vec<String> = Vec::new();
+    let vars = |name: &str| site.variables.raw(name).map(str::to_string);
     for file in &args.requirement_files {
-        let read =
-            requirements::read_requirement_files(file).map_err(|e| (EXIT_INPUT, e.to_string()))?;
+        let read = requirements::read_requirement_files(file, &vars)
+            .map_err(|e| (EXIT_INPUT, e.to_string()))?;
         for (option, value) in &read.options {
             match option.as_str() {
                 "--index-url" => file_index = Some(value.clone()),
@@ -167,7 +166,7 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
         )
     })?;
     let source = IndexSource::new(client, indexes, site.cache_dir.as_deref(), &args.dest);
-    let request = Request {
+    let request = DownloadRequest {
         requirements,
         no_deps: args.no_deps,
         dest: args.dest.clone(),
@@ -176,7 +175,7 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
         allow_manylinux,
     };
     let quiet = args.quiet;
-    let progress = crate::pyenv::download_progress::DownloadProgress::new(quiet);
+    let progress = crate::download_progress::DownloadProgress::new(quiet);
     let events = |event: Event<'_>| match event {
         Event::Warning(text) => progress.above(|| errln!("warning: {text}")),
         Event::Page(url) => progress.page(url),
@@ -197,15 +196,7 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
     };
     let saved = download::download(&source, &request, &events);
     progress.finish();
-    let saved = saved.map_err(|e| {
-        let code = match e.kind {
-            download::ErrorKind::Input => EXIT_INPUT,
-            download::ErrorKind::NotFound => EXIT_NOT_FOUND,
-            download::ErrorKind::Cancelled => EXIT_INTERRUPTED,
-            _ => EXIT_NETWORK,
-        };
-        (code, e.message)
-    })?;
+    let saved = saved.map_err(|e| (crate::exit::download(e.kind), e.message))?;
     if !quiet {
         let names: Vec<&str> = saved.iter().map(|d| d.name.as_str()).collect();
         outln!("Successfully downloaded {}", names.join(" "));

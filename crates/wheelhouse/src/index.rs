@@ -53,15 +53,18 @@ impl From<FilesArg> for simple_index::FilesMode {
 }
 
 pub fn run(args: IndexArgs) -> i32 {
-    let root =
-        match crate::staff::existing_root("wheelhouse index", args.wheelhouse, "as an argument") {
-            Ok(root) => root,
-            Err(code) => return code,
-        };
+    let root = match crate::staff_args::existing_root(
+        "wheelhouse index",
+        args.wheelhouse,
+        "as an argument",
+    ) {
+        Ok(root) => root,
+        Err(code) => return code,
+    };
     // Read before anything is written: a bad configuration leaves the catalog as it was.
-    let views = match crate::staff::pip_config_views(&args.pip_config) {
+    let views = match crate::staff_args::pip_config_views(&args.pip_config) {
         Ok(v) => v,
-        Err(e) => return crate::staff::fail("wheelhouse index", &e),
+        Err(e) => return crate::staff_args::fail("wheelhouse index", &e),
     };
     if args.check {
         return match Catalog::load(&root) {
@@ -151,7 +154,7 @@ pub fn run(args: IndexArgs) -> i32 {
             0
         }
         Err(e) => {
-            crate::print_error("wheelhouse index", &e.to_string());
+            crate::out::print_error("wheelhouse index", &e.to_string());
             1
         }
     }
@@ -201,6 +204,6 @@ fn write_html(
             }
             0
         }
-        Err(e) => crate::staff::fail("wheelhouse index", &e),
+        Err(e) => crate::staff_args::fail("wheelhouse index", &e),
     }
 }

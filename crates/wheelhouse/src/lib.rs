@@ -1,15 +1,25 @@
-//! The `wheelhouse` command line: argument parsing and printing only. The work is done by the
-//! library crates (`site-config`, `catalog`, `wheel-name`, `requirements`, `table`).
+//! The `wheelhouse` command line: argument parsing, printing, and the one exit-code table
+//! ([`exit`]). The work is done by the library crates (`catalog-query` for `avail`,
+//! `environment` for every change to an environment, `admin`, `audit`, `simple-index`,
+//! `modules`, `download`, `doctor`, `build-frontend`).
+//!
+//! Modules import one way (`layers_test.rs` checks it): leaves (`out`, `exit`, `argv`,
+//! `signals`), then helpers the subcommands share (`env_arg`, `file_args`, `cache_args`,
+//! `staff_args`, `staff_json`), then the subcommands, which never borrow from one another,
+//! then this root, which only dispatches.
 
 #[macro_use]
 mod out;
 mod argv;
 mod avail;
 mod cache;
+mod cache_args;
 mod cpus;
 mod doctor;
 mod download;
+mod download_progress;
 mod env_arg;
+mod exit;
 mod file_args;
 mod freeze_lock;
 mod index;
@@ -18,18 +28,20 @@ mod lock;
 mod modules;
 mod pyenv;
 mod serve;
+mod signals;
 mod staff;
+mod staff_args;
 mod staff_json;
 mod sync;
 mod wheel;
+
+#[cfg(test)]
+mod layers_test;
 
 use std::ffi::OsString;
 use std::path::Path;
 
 use clap::{Parser, Subcommand};
-
-/// Exit code for usage errors, as argparse (and so the reference `avail_wheels`) uses.
-pub const EXIT_USAGE: i32 = 2;
 
 #[derive(Parser)]
 #[command(
@@ -467,11 +479,6 @@ pub fn run_avail_wheels(mut args: Vec<OsString>) -> i32 {
         *first = OsString::from("avail_wheels");
     }
     out::finish("avail_wheels", avail::run("avail_wheels", args))
-}
-
-/// Prints an error paragraph on standard error, prefixed with the program name.
-pub(crate) fn print_error(program: &str, message: &str) {
-    errln!("{program}: error: {message}");
 }
 
 // A listing parses and frees tens of thousands of small strings; mimalloc's thread-local

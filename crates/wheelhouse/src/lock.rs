@@ -12,7 +12,7 @@ use std::str::FromStr;
 use interpreter::Interpreter;
 use pep508_rs::Requirement;
 use resolver::{Request, Source, Upgrade};
-use site_config::{Environment, PythonRequest, SiteConfig};
+use site_config::{ProcessVars, PythonRequest, SiteConfig};
 
 /// Options of `wheelhouse lock`; the help text is on the subcommand.
 #[derive(clap::Args, Debug)]
@@ -69,8 +69,8 @@ pub fn run(args: LockArgs) -> i32 {
     match lock(&args) {
         Ok(()) => 0,
         Err(e) => {
-            crate::print_error("wheelhouse lock", &e.message);
-            e.exit_code()
+            crate::out::print_error("wheelhouse lock", &e.message);
+            crate::exit::environment(e.kind)
         }
     }
 }
@@ -85,7 +85,7 @@ struct Resolved {
 }
 
 fn lock(args: &LockArgs) -> Result<(), Error> {
-    let site = SiteConfig::from_env(&Environment::from_process());
+    let site = SiteConfig::from_env(&ProcessVars::from_process());
     let config = site
         .pip_install_options()
         .map_err(|e| Error::input(e.to_string()))?;

@@ -5,12 +5,7 @@ use std::path::{Path, PathBuf};
 
 use modules::site::{site_plan, SiteLayout};
 use modules::{ModulesError, Outcome, PythonInstall};
-use site_config::{Environment, SiteConfig};
-
-/// Exit code: a file is in the way, or the input is unusable (nothing was changed).
-const EXIT_INPUT: i32 = 2;
-/// Exit code: a write failed.
-const EXIT_IO: i32 = 3;
+use site_config::{ProcessVars, SiteConfig};
 
 #[derive(clap::Subcommand)]
 pub enum ModuleCommand {
@@ -90,11 +85,7 @@ fn absolute(path: &Path) -> PathBuf {
 }
 
 fn code_of(error: &ModulesError) -> i32 {
-    match error {
-        ModulesError::Io { .. } => EXIT_IO,
-        ModulesError::Build { code, .. } => *code,
-        _ => EXIT_INPUT,
-    }
+    crate::exit::modules(error)
 }
 
 use modules::manifest_for;
@@ -143,7 +134,7 @@ pub fn run_module(command: ModuleCommand) -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            crate::print_error("wheelhouse module python", &e.to_string());
+            crate::out::print_error("wheelhouse module python", &e.to_string());
             code_of(&e)
         }
     }
@@ -155,7 +146,7 @@ pub fn run_site(command: SiteCommand) -> i32 {
         let layout = SiteLayout::new(absolute(&args.dir));
         modules::site::check_site_path(&layout.root)?;
         let installs = if args.pythons.is_empty() {
-            let site = SiteConfig::from_env(&Environment::from_process());
+            let site = SiteConfig::from_env(&ProcessVars::from_process());
             let found = modules::pythons_on_path(&site.path_dirs);
             if found.is_empty() {
                 return Err(ModulesError::NoPython);
@@ -191,7 +182,7 @@ pub fn run_site(command: SiteCommand) -> i32 {
     match result {
         Ok(_) => 0,
         Err(e) => {
-            crate::print_error("wheelhouse site init", &e.to_string());
+            crate::out::print_error("wheelhouse site init", &e.to_string());
             code_of(&e)
         }
     }
@@ -270,9 +261,9 @@ pub fn run_stack(command: StackCommand) -> i32 {
                 what: format!("the stack name {}", args.name),
                 reason: "give NAME/VERSION, such as scipy-stack/2024a".into(),
             })?;
-        let site = SiteConfig::from_env(&Environment::from_process());
+        let site = SiteConfig::from_env(&ProcessVars::from_process());
         let modulepath = absolute(&args.modulepath);
-        let cancel = crate::pyenv::install::cancel_on_signals();
+        let cancel = crate::signals::cancel_on_signals();
         let request = modules::stack::StackRequest {
             name: name.to_string(),
             version: version.to_string(),
@@ -284,6 +275,7 @@ pub fn run_stack(command: StackCommand) -> i32 {
             find_links: args.find_links.clone(),
             index: args.index.options(Some(cancel.clone())),
         };
+        let cancel = crate::signals::cancel_on_signals();
         let json = args.format == "json";
         modules::stack::build_stack(
             &site,
@@ -329,7 +321,7 @@ pub fn run_stack(command: StackCommand) -> i32 {
             0
         }
         Err(e) => {
-            crate::print_error("wheelhouse stack build", &e.to_string());
+            crate::out::print_error("wheelhouse stack build", &e.to_string());
             code_of(&e)
         }
     }

@@ -84,7 +84,7 @@ pub(crate) fn finish(program: &str, code: i32) -> i32 {
     flush();
     match STDOUT_FAILED.get() {
         Some(e) => {
-            crate::print_error(
+            crate::out::print_error(
                 program,
                 &format!(
                     "cannot write to standard output ({e}), so what it printed is incomplete; \
@@ -99,4 +99,9 @@ pub(crate) fn finish(program: &str, code: i32) -> i32 {
         }
         None => code,
     }
+}
+
+/// Prints an error paragraph on standard error, prefixed with the program name.
+pub(crate) fn print_error(program: &str, message: &str) {
+    errln!("{program}: error: {message}");
 }

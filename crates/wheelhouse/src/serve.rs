@@ -23,14 +23,17 @@ pub struct ServeArgs {
 }
 
 pub fn run(args: ServeArgs) -> i32 {
-    let root =
-        match crate::staff::existing_root("wheelhouse serve", args.wheelhouse, "as an argument") {
-            Ok(root) => root,
-            Err(code) => return code,
-        };
-    let views = match crate::staff::pip_config_views(&args.pip_config) {
+    let root = match crate::staff_args::existing_root(
+        "wheelhouse serve",
+        args.wheelhouse,
+        "as an argument",
+    ) {
+        Ok(root) => root,
+        Err(code) => return code,
+    };
+    let views = match crate::staff_args::pip_config_views(&args.pip_config) {
         Ok(v) => v,
-        Err(e) => return crate::staff::fail("wheelhouse serve", &e),
+        Err(e) => return crate::staff_args::fail("wheelhouse serve", &e),
     };
     let config = index_server::ServerConfig {
         views,
@@ -49,7 +52,7 @@ pub fn run(args: ServeArgs) -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            crate::print_error("wheelhouse serve", &e.to_string());
+            crate::out::print_error("wheelhouse serve", &e.to_string());
             match e {
                 index_server::ServeError::Load(_) => 2,
                 _ => 3,

@@ -6,8 +6,10 @@ use std::path::PathBuf;
 use admin::{AddOptions, ArchChoice, ReqEdit};
 use audit::AuditOptions;
 use serde_json::json;
-use site_config::{Environment, SiteConfig};
+use site_config::{ProcessVars, SiteConfig};
 use wheel_name::PythonVersion;
+
+use crate::staff_args::{existing_root, fail, pip_config_views};
 
 /// Options of `wheelhouse inspect`.
 #[derive(clap::Args)]
@@ -111,59 +113,6 @@ pub struct AuditArgs {
     /// Output format
     #[arg(long, value_parser = ["text", "json"], default_value = "text")]
     format: String,
-}
-
-/// The wheelhouse root a staff command works on: `given`, else `WHEELHOUSE`; when it is not
-/// a directory, the error is printed for `command` and the exit code (2) returned. `how` is
-/// the way to give it (`as an argument`, `with --wheelhouse`).
-pub fn existing_root(command: &str, given: Option<PathBuf>, how: &str) -> Result<PathBuf, i32> {
-    let root =
-        given.unwrap_or_else(|| SiteConfig::from_env(&Environment::from_process()).wheelhouse);
-    if root.is_dir() {
-        return Ok(root);
-    }
-    // `audit --python 3.11 3.12`: 3.12 took the root's place.
-    let message = match crate::argv::repeated_option_hint(&root.to_string_lossy()) {
-        Some(hint) => format!("{} is not a directory: {hint}", root.display()),
-        None => format!(
-            "{} is not a directory. Give the wheelhouse root {how} or set WHEELHOUSE",
-            root.display()
-        ),
-    };
-    crate::print_error(command, &message);
-    Err(2)
-}
-
-/// The views of `--pip-config`, `None` when it is not given.
-pub fn pip_config_views(
-    paths: &[PathBuf],
-) -> Result<Option<Vec<simple_index::View>>, simple_index::IndexError> {
-    if paths.is_empty() {
-        return Ok(None);
-    }
-    simple_index::views_from_pip_configs(paths).map(Some)
-}
-
-/// An error of a staff library, printed as the CLI prints errors, with its exit code.
-pub trait StaffError: std::fmt::Display {
-    fn exit_code(&self) -> i32;
-}
-
-impl StaffError for admin::AdminError {
-    fn exit_code(&self) -> i32 {
-        admin::AdminError::exit_code(self)
-    }
-}
-
-impl StaffError for simple_index::IndexError {
-    fn exit_code(&self) -> i32 {
-        simple_index::IndexError::exit_code(self)
-    }
-}
-
-pub fn fail(program: &str, e: &impl StaffError) -> i32 {
-    crate::print_error(program, &e.to_string());
-    e.exit_code()
 }
 
 pub fn run_inspect(args: InspectArgs) -> i32 {
@@ -356,7 +305,7 @@ pub fn run_edit(args: EditArgs) -> i32 {
     );
     edits.extend(args.add_req.into_iter().map(ReqEdit::Add));
     if edits.is_empty() {
-        crate::print_error(
+        crate::out::print_error(
             "wheelhouse edit",
             "no edit given. Say what to change, e.g. --set-max numpy 2 or --add-req 'packaging>=21'",
         );
@@ -417,7 +366,7 @@ pub fn run_audit(args: AuditArgs) -> i32 {
         Ok(v) => v,
         Err(e) => return fail("wheelhouse audit", &e),
     };
-    let site = SiteConfig::from_env(&Environment::from_process());
+    let site = SiteConfig::from_env(&ProcessVars::from_process());
     let mut pythons = Vec::new();
     // `3.11.7` is checked as 3.11.7; `3.11` as the site's newest 3.11 module, else 3.11.0.
     let mut micro = std::collections::HashMap::new();
@@ -431,7 +380,7 @@ pub fn run_audit(args: AuditArgs) -> i32 {
                             micro.insert(v, m);
                         }
                         Err(_) => {
-                            crate::print_error(
+                            crate::out::print_error(
                                 "wheelhouse audit",
                                 &format!("--python {p}: not a Python version; write it as 3.11 or 3.11.7"),
                             );
@@ -441,7 +390,7 @@ pub fn run_audit(args: AuditArgs) -> i32 {
                 }
             }
             None => {
-                crate::print_error(
+                crate::out::print_error(
                     "wheelhouse audit",
                     &format!("--python {p}: not a Python version; write it as 3.11 or 3.11.7"),
                 );
@@ -453,7 +402,7 @@ pub fn run_audit(args: AuditArgs) -> i32 {
         pythons = site.available_pythons();
     }
     if pythons.is_empty() {
-        crate::print_error(
+        crate::out::print_error(
             "wheelhouse audit",
             "no Python to check the dependency closure for: PYTHON_DIRS names none. Give them with --python 3.11 --python 3.12",
         );

@@ -20,7 +20,11 @@ pub fn print(value: &Value) {
 
 /// `{"kind": "refused", "message": "...", "exit_code": 1}`.
 pub fn error(e: &AdminError) -> Value {
-    json!({ "kind": e.kind_name(), "message": e.message, "exit_code": e.exit_code() })
+    json!({
+        "kind": crate::exit::admin_name(e.kind),
+        "message": e.message,
+        "exit_code": crate::exit::admin(e.kind),
+    })
 }
 
 pub fn placement(p: &Placement) -> Value {

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use environment::{Event, LockedWheel, SyncOptions, Target};
-use site_config::{Environment, SiteConfig};
+use site_config::{ProcessVars, SiteConfig};
 
 /// Options of `wheelhouse sync`; the help text is on the subcommand.
 #[derive(clap::Args, Debug)]
@@ -28,14 +28,14 @@ pub struct SyncArgs {
     #[arg(long)]
     compile: bool,
     #[command(flatten)]
-    cache: crate::cache::CacheFlags,
+    cache: crate::cache_args::CacheFlags,
     /// Print errors only
     #[arg(short, long)]
     quiet: bool,
 }
 
 pub fn run(args: SyncArgs) -> i32 {
-    let site = SiteConfig::from_env(&Environment::from_process());
+    let site = SiteConfig::from_env(&ProcessVars::from_process());
     let answers = args.cache.answers(&site);
     let options = SyncOptions {
         exact: true,
@@ -60,8 +60,8 @@ pub fn run(args: SyncArgs) -> i32 {
     match result {
         Ok(_) => 0,
         Err(e) => {
-            crate::print_error("wheelhouse sync", &e.message);
-            e.exit_code()
+            crate::out::print_error("wheelhouse sync", &e.message);
+            crate::exit::environment(e.kind)
         }
     }
 }
@@ -88,13 +88,13 @@ pub(crate) fn install_lock(
     let events = |event: Event<'_>| match event {
         Event::WaitingForLock(root) if !quiet => errln!(
             "{prefix}waiting for another install into {} to finish...",
-            crate::pyenv::short(root)
+            environment::short(root)
         ),
         Event::Recovered(m) => errln!("{prefix}note: {m}"),
         Event::Warning(m) => errln!("{prefix}warning: {m}"),
         _ => {}
     };
-    let cancel = crate::pyenv::install::cancel_on_signals();
+    let cancel = crate::signals::cancel_on_signals();
     let report = environment::sync(site, target, &wheels, options, &cancel, &events)?;
     let names = |items: &[(String, String)]| -> String {
         items

@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
-use build_frontend::{BuildOptions, ErrorKind, Frontend, Isolation, Source};
+use build_frontend::{BuildOptions, Frontend, Isolation, Source};
 use clap::Args;
-use site_config::{Environment, PythonRequest, SiteConfig};
+use site_config::{ProcessVars, PythonRequest, SiteConfig};
 
 #[derive(Args)]
 pub struct WheelArgs {
@@ -46,7 +46,7 @@ pub fn run(args: WheelArgs) -> i32 {
     match build(&args) {
         Ok(code) => code,
         Err((code, message)) => {
-            crate::print_error(PROGRAM, &message);
+            crate::out::print_error(PROGRAM, &message);
             code
         }
     }
@@ -69,7 +69,7 @@ fn build(args: &WheelArgs) -> Result<i32, (i32, String)> {
         .map(|s| Source::from_path(s))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| (2, e.to_string()))?;
-    let site = SiteConfig::from_env(&Environment::from_process());
+    let site = SiteConfig::from_env(&ProcessVars::from_process());
     let python = match (&args.python, &site.virtual_env) {
         (Some(text), _) => site.find_python(&PythonRequest::parse(text)),
         (None, Some(env)) => Ok(env.join("bin/python")),
@@ -78,10 +78,10 @@ fn build(args: &WheelArgs) -> Result<i32, (i32, String)> {
     .map_err(|e| (2, e.to_string()))?;
     let interpreter = interpreter::Interpreter::query(&python).map_err(|e| (2, e.to_string()))?;
     // Build directories on the job's local disk when there is one.
-    let work_dir = site.job.tmpdir.clone().unwrap_or_else(std::env::temp_dir);
+    let work_dir = site.job.tmpdir.clone().unwrap_or_else(|| site.temp_dir());
     // Build requirements come from the wheelhouse under the site's rules, installed by our
     // own installer into a fresh environment per build.
-    let cancel = crate::pyenv::install::cancel_on_signals();
+    let cancel = crate::signals::cancel_on_signals();
     let maker = environment::BuildEnvironments {
         site: &site,
         find_links: args.find_links.clone(),
@@ -110,12 +110,8 @@ fn build(args: &WheelArgs) -> Result<i32, (i32, String)> {
                 built.push(wheel.path.display().to_string());
             }
             Err(e) => {
-                crate::print_error(PROGRAM, &e.to_string());
-                let this = match e.kind() {
-                    ErrorKind::Input => 2,
-                    ErrorKind::Io => 3,
-                    ErrorKind::Build | ErrorKind::Environment => 1,
-                };
+                crate::out::print_error(PROGRAM, &e.to_string());
+                let this = crate::exit::build(e.kind());
                 code = code.max(this);
             }
         }

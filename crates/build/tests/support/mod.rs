@@ -112,7 +112,10 @@ pub fn python3() -> interpreter::Interpreter {
 }
 
 pub fn options<'a>(maker: &'a PipMaker, work: &Path) -> BuildOptions<'a> {
-    BuildOptions::new(&python3(), Isolation::Isolated(maker), work)
+    let mut options = BuildOptions::new(&python3(), Isolation::Isolated(maker), work);
+    // Build hooks find compilers on the test's own PATH.
+    options.inherited_path = std::env::var_os("PATH");
+    options
 }
 
 /// Writes `files` (relative path, content) under `dir`.

@@ -6,15 +6,16 @@
 mod check;
 mod greedy;
 mod output;
-mod query;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use catalog_query as query;
 use clap::{ArgAction, Parser};
-use site_config::{Environment, PythonVersion, SiteConfig};
+use site_config::{ProcessVars, PythonVersion, SiteConfig};
 
-use crate::{print_error, EXIT_USAGE};
+use crate::exit;
+use crate::out::print_error;
 
 /// The reference release whose behaviour this command reproduces (`-V` prints it).
 pub const COMPATIBLE_VERSION: &str = "2.1.3";
@@ -180,19 +181,19 @@ pub fn run(program: &'static str, argv: Vec<OsString>) -> i32 {
         outln!("avail_wheels {COMPATIBLE_VERSION}");
         return 0;
     }
-    let site = SiteConfig::from_env(&Environment::from_process());
+    let site = SiteConfig::from_env(&ProcessVars::from_process());
     match plan(program, &args, &greedy, &site) {
         Ok(plan) => execute(program, plan, &site),
         Err(message) => {
             print_error(program, &message);
-            EXIT_USAGE
+            exit::USAGE
         }
     }
 }
 
 /// A validated request.
 struct Plan {
-    requested: query::Request,
+    requested: query::Query,
     output: Output,
     raw: bool,
     columns: Vec<String>,
@@ -248,6 +249,8 @@ fn plan(
         &args.wheel,
         &args.name,
         args.version.as_deref(),
+        &|name| site.variables.raw(name).map(str::to_string),
+        &mut |warning| errln!("warning: {warning}"),
     )?;
     let columns = if args.column.is_empty() {
         DEFAULT_COLUMNS.iter().map(|s| s.to_string()).collect()
@@ -255,7 +258,7 @@ fn plan(
         args.column.clone()
     };
     Ok(Plan {
-        requested: query::Request {
+        requested: query::Query {
             requirements,
             pythons,
             archs: args.arch.clone(),
@@ -339,7 +342,7 @@ fn near_misses(plan: &Plan, result: &query::QueryResult, site: &SiteConfig) {
     }
     // Every name, for every Python and CPU level: a near miss built for another Python is
     // still the name the user meant.
-    let everything = query::Request {
+    let everything = query::Query {
         requirements: None,
         pythons: site.available_pythons(),
         archs: Vec::new(),

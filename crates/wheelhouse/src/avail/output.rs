@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use loose_version::LooseVersion;
 use serde_json::{json, Value};
 
-use super::query::{version_of, Entry, QueryResult};
+use catalog_query::{version_of, Entry, QueryResult};
 
 /// Groups sorted by name (case-insensitively), and within a group by version, then arch, then
 /// python, all descending. The sorts are stable, as the reference's are: ties keep walk order.

@@ -54,7 +54,7 @@ fn digest<D: Digest>(path: &Path) -> std::io::Result<String> {
 
 pub fn run(args: HashArgs) -> i32 {
     if args.files.is_empty() {
-        crate::print_error(
+        crate::out::print_error(
             "wheelhouse hash",
             "give the files to hash: `wheelhouse hash dist/pkg-1.0-py3-none-any.whl`",
         );
@@ -76,7 +76,7 @@ pub fn run(args: HashArgs) -> i32 {
                 );
             }
             Err(e) => {
-                crate::print_error(
+                crate::out::print_error(
                     "wheelhouse hash",
                     &format!(
                         "cannot read {} ({e}); nothing after it was hashed. Check the path.",

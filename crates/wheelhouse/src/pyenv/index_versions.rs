@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use environment::available::Available;
-use site_config::{Environment, SiteConfig};
+use site_config::{ProcessVars, SiteConfig};
 
 /// Options of `wheelhouse index versions`.
 #[derive(Parser, Debug)]
@@ -62,12 +62,12 @@ pub fn run(args: &[OsString]) -> i32 {
         Ok(t) => t,
         Err(code) => return code,
     };
-    let site = SiteConfig::from_env(&Environment::from_process());
+    let site = SiteConfig::from_env(&ProcessVars::from_process());
     let available = match Available::open(&site, &target.interpreter, &args.find_links) {
         Ok(a) => a,
         Err(e) => {
-            crate::print_error(command, &e.message);
-            return e.exit_code();
+            crate::out::print_error(command, &e.message);
+            return crate::exit::environment(e.kind);
         }
     };
     for w in &available.warnings {
@@ -79,7 +79,7 @@ pub fn run(args: &[OsString]) -> i32 {
         .map(|o| o.version.to_string())
         .collect();
     let Some(latest) = versions.first().cloned() else {
-        crate::print_error(
+        crate::out::print_error(
             command,
             &format!(
                 "No matching distribution found for {}: the wheelhouse has no version of it \

@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use interpreter::SiteDirKind;
-use site_config::{Environment, SiteConfig};
+use site_config::{ProcessVars, SiteConfig};
 
-use super::exit;
+use crate::exit;
 
 /// Options of `wheelhouse freeze`.
 #[derive(clap::Args, Debug)]
@@ -90,11 +90,11 @@ pub struct UninstallArgs {
 }
 
 fn site() -> SiteConfig {
-    SiteConfig::from_env(&Environment::from_process())
+    SiteConfig::from_env(&ProcessVars::from_process())
 }
 
 fn fail(command: &str, code: i32, message: &str) -> i32 {
-    crate::print_error(command, message);
+    crate::out::print_error(command, message);
     code
 }
 
@@ -243,8 +243,10 @@ pub fn run_list(args: ListArgs) -> i32 {
 pub fn run_uninstall(args: UninstallArgs) -> i32 {
     let command = "wheelhouse uninstall";
     let mut names: Vec<String> = args.names.clone();
+    let process = ProcessVars::from_process();
+    let vars = |name: &str| process.raw(name).map(str::to_string);
     for file in &args.requirement_files {
-        match requirements::read_requirement_files(file) {
+        match requirements::read_requirement_files(file, &vars) {
             Ok(f) => names.extend(
                 f.lines
                     .iter()
@@ -266,9 +268,9 @@ pub fn run_uninstall(args: UninstallArgs) -> i32 {
     let target =
         match crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref()) {
             Ok(t) => t,
-            Err(e) => return fail(command, e.exit_code(), &e.message),
+            Err(e) => return fail(command, crate::exit::environment(e.kind), &e.message),
         };
-    let cancel = super::install::cancel_on_signals();
+    let cancel = crate::signals::cancel_on_signals();
     let events = |event: environment::Event<'_>| match event {
         environment::Event::Warning(m) => errln!("warning: {m}"),
         environment::Event::Recovered(m) => errln!("note: {m}"),
@@ -288,6 +290,6 @@ pub fn run_uninstall(args: UninstallArgs) -> i32 {
             let _ = args.yes;
             0
         }
-        Err(e) => fail(command, e.exit_code(), &e.message),
+        Err(e) => fail(command, crate::exit::environment(e.kind), &e.message),
     }
 }

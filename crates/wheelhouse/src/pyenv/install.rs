@@ -9,9 +9,9 @@ use std::sync::Arc;
 use environment::{Event, InstallOptions};
 use installer::Progress;
 use resolver::Source;
-use site_config::{Environment, SiteConfig};
+use site_config::{ProcessVars, SiteConfig};
 
-use super::exit;
+use crate::exit;
 
 /// Options of `wheelhouse install`; the help text is on the subcommand.
 #[derive(clap::Args, Debug)]
@@ -107,7 +107,7 @@ pub struct InstallArgs {
     #[arg(long)]
     ignore_stack_requirements: bool,
     #[command(flatten)]
-    cache: crate::cache::CacheFlags,
+    cache: crate::cache_args::CacheFlags,
     /// Print less (errors only)
     #[arg(short, long)]
     quiet: bool,
@@ -124,22 +124,22 @@ pub struct InstallArgs {
 }
 
 pub fn run(args: InstallArgs) -> i32 {
-    let env = Environment::from_process();
+    let env = ProcessVars::from_process();
     let site = SiteConfig::from_env(&env);
-    let cancel = cancel_on_signals();
+    let cancel = crate::signals::cancel_on_signals();
     if args.requirements.is_empty()
         && args.requirement_files.is_empty()
         && args.editables.is_empty()
     {
-        crate::print_error("wheelhouse install", environment::NOTHING_TO_INSTALL);
+        crate::out::print_error("wheelhouse install", environment::NOTHING_TO_INSTALL);
         return exit::INPUT;
     }
     if let Err(message) = super::binary::check(&args.only_binary, &args.no_binary) {
-        crate::print_error("wheelhouse install", &message);
+        crate::out::print_error("wheelhouse install", &message);
         return exit::INPUT;
     }
     if let Some(message) = crate::file_args::missing_file(&args.requirements) {
-        crate::print_error("wheelhouse install", &message);
+        crate::out::print_error("wheelhouse install", &message);
         return exit::INPUT;
     }
     // --no-cache means nothing kept between commands, the interpreter's answer included.
@@ -155,16 +155,16 @@ pub fn run(args: InstallArgs) -> i32 {
         match crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref()) {
             Ok(t) => t,
             Err(e) => {
-                crate::print_error("wheelhouse install", &e.message);
-                return e.exit_code();
+                crate::out::print_error("wheelhouse install", &e.message);
+                return crate::exit::environment(e.kind);
             }
         };
     let target =
         match super::layouts::place(target, args.target_dir.as_deref(), args.prefix.as_deref()) {
             Ok(t) => t,
             Err(e) => {
-                crate::print_error("wheelhouse install", &e.message);
-                return e.exit_code();
+                crate::out::print_error("wheelhouse install", &e.message);
+                return crate::exit::environment(e.kind);
             }
         };
     let json = args.format == super::report::ResultFormat::Json;
@@ -180,14 +180,14 @@ pub fn run(args: InstallArgs) -> i32 {
     let report = match result {
         Ok(r) => r,
         Err(e) => {
-            crate::print_error("wheelhouse install", &e.message);
-            return e.exit_code();
+            crate::out::print_error("wheelhouse install", &e.message);
+            return crate::exit::environment(e.kind);
         }
     };
     if let Some(file) = &args.report {
         if let Err(e) = super::report::write_report(file, &target, &report) {
-            crate::print_error("wheelhouse install", &e.message);
-            return e.exit_code();
+            crate::out::print_error("wheelhouse install", &e.message);
+            return crate::exit::environment(e.kind);
         }
     }
     if json {
@@ -205,20 +205,20 @@ fn install_from_lock(
 ) -> i32 {
     let command = "wheelhouse install";
     let [lock] = args.requirement_files.as_slice() else {
-        crate::print_error(
+        crate::out::print_error(
             command,
             "a lock file (pylock.toml) is installed on its own: give it as the only -r, \
              without other requirements, or lock everything together (`wheelhouse lock`)",
         );
-        return exit::INPUT;
+        return crate::exit::INPUT;
     };
     if !args.requirements.is_empty() || !args.editables.is_empty() {
-        crate::print_error(
+        crate::out::print_error(
             command,
             "a lock file (pylock.toml) is installed on its own: give it as the only -r, \
              without other requirements, or lock everything together (`wheelhouse lock`)",
         );
-        return exit::INPUT;
+        return crate::exit::INPUT;
     }
     let options = environment::SyncOptions {
         exact: false,
@@ -242,8 +242,8 @@ fn install_from_lock(
     match result {
         Ok(_) => 0,
         Err(e) => {
-            crate::print_error(command, &e.message);
-            e.exit_code()
+            crate::out::print_error(command, &e.message);
+            crate::exit::environment(e.kind)
         }
     }
 }
@@ -280,20 +280,6 @@ impl InstallArgs {
             cache: self.cache.options(site),
         }
     }
-}
-
-/// From the start: Ctrl-C (or the scheduler's SIGTERM) sets a flag the installer checks; the
-/// environment is then left as it was and the command exits 130.
-pub(crate) fn cancel_on_signals() -> Arc<AtomicBool> {
-    let cancel = Arc::new(AtomicBool::new(false));
-    for signal in [
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ] {
-        let _ = signal_hook::flag::register(signal, cancel.clone());
-    }
-    cancel
 }
 
 /// Runs an install and prints what pip prints: the progress on a terminal, "Requirement

@@ -2,7 +2,7 @@
 //! columns or JSON (scripts parse both).
 
 use environment::available::{outdated, Available, Outdated};
-use site_config::{Environment, SiteConfig};
+use site_config::{ProcessVars, SiteConfig};
 
 use super::inspect::ListFormat;
 
@@ -15,7 +15,7 @@ pub fn run(
 ) -> i32 {
     let command = "wheelhouse list";
     if format == ListFormat::Freeze {
-        crate::print_error(
+        crate::out::print_error(
             command,
             "List format 'freeze' cannot be used with the --outdated option.",
         );
@@ -25,12 +25,12 @@ pub fn run(
         Ok(t) => t,
         Err(code) => return code,
     };
-    let site = SiteConfig::from_env(&Environment::from_process());
+    let site = SiteConfig::from_env(&ProcessVars::from_process());
     let available = match Available::open(&site, &target.interpreter, find_links) {
         Ok(a) => a,
         Err(e) => {
-            crate::print_error(command, &e.message);
-            return e.exit_code();
+            crate::out::print_error(command, &e.message);
+            return crate::exit::environment(e.kind);
         }
     };
     for w in &available.warnings {

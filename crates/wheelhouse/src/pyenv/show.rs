@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use site_config::{Environment, SiteConfig};
+use site_config::{ProcessVars, SiteConfig};
 
 /// Options of `wheelhouse show`.
 #[derive(clap::Args, Debug)]
@@ -29,18 +29,18 @@ pub(crate) fn open(
     command: &str,
     python: Option<&std::path::Path>,
 ) -> Result<environment::Target, i32> {
-    let site = SiteConfig::from_env(&Environment::from_process());
+    let site = SiteConfig::from_env(&ProcessVars::from_process());
     let answers = environment::answer_cache(&site, None);
     crate::env_arg::target_environment(&site, python, answers.as_ref()).map_err(|e| {
-        crate::print_error(command, &e.message);
-        e.exit_code()
+        crate::out::print_error(command, &e.message);
+        crate::exit::environment(e.kind)
     })
 }
 
 pub fn run(args: ShowArgs) -> i32 {
     let command = "wheelhouse show";
     if args.names.is_empty() {
-        crate::print_error(
+        crate::out::print_error(
             command,
             "give the names of installed packages: `wheelhouse show numpy`",
         );

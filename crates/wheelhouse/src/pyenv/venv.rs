@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use site_config::{Environment, PythonRequest, SiteConfig};
+use site_config::{ProcessVars, PythonRequest, SiteConfig};
 use venv::VenvOptions;
 
-use super::exit;
+use crate::exit;
 
 /// Options of `wheelhouse venv`; the help text is on the subcommand.
 #[derive(clap::Args, Debug)]
@@ -39,7 +39,7 @@ pub struct VenvArgs {
     #[arg(short = 'f', long = "find-links", value_name = "DIR")]
     find_links: Vec<PathBuf>,
     #[command(flatten)]
-    cache: crate::cache::CacheFlags,
+    cache: crate::cache_args::CacheFlags,
     /// Print errors only
     #[arg(short, long)]
     quiet: bool,
@@ -48,13 +48,13 @@ pub struct VenvArgs {
 }
 
 pub fn run(args: VenvArgs) -> i32 {
-    let env = Environment::from_process();
+    let env = ProcessVars::from_process();
     let site = SiteConfig::from_env(&env);
     match create(&site, &args) {
         Ok(()) => 0,
         Err((code, message)) => {
             let node = site.job.line_prefix();
-            crate::print_error(&format!("{node}wheelhouse venv"), &message);
+            crate::out::print_error(&format!("{node}wheelhouse venv"), &message);
             code
         }
     }
@@ -98,7 +98,7 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
             existed,
             args.quiet,
         )
-        .map_err(|e| (e.exit_code(), e.message))?;
+        .map_err(|e| (crate::exit::environment(e.kind), e.message))?;
         if !args.quiet {
             outln!(
                 "{}",
@@ -124,9 +124,9 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
                 )
             })?;
         let target = environment::Target::new_venv(&created, args.system_site_packages);
-        let cancel = super::install::cancel_on_signals();
+        let cancel = crate::signals::cancel_on_signals();
         let installed = environment::seed_pip(&target, &wheel, cache.as_ref(), &cancel)
-            .map_err(|e| (e.exit_code(), e.message))?;
+            .map_err(|e| (crate::exit::environment(e.kind), e.message))?;
         if let Some((name, version)) = installed {
             seeded = format!("{name}=={version} from {}", wheel.display());
         }

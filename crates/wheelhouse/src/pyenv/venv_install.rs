@@ -86,7 +86,7 @@ pub fn fill(
     if seed_pip.is_some() {
         requirements.push("pip".into());
     }
-    let cancel = super::install::cancel_on_signals();
+    let cancel = crate::signals::cancel_on_signals();
     let prefix = site.job.line_prefix();
     let interactive = prefix.is_empty() && std::io::stdout().is_terminal() && !quiet;
     let attempt = |requirements: Vec<String>| {
@@ -249,9 +249,9 @@ pub fn check_files(site: &SiteConfig, packages: &Packages) -> Result<(), String>
             .as_deref()
             .map(|n| format!(" on {n}"))
             .unwrap_or_default();
-        let cwd = std::env::current_dir()
+        let cwd = site_config::working_dir()
             .map(|d| d.display().to_string())
-            .unwrap_or_else(|_| "?".into());
+            .unwrap_or_else(|| "?".into());
         return Err(format!(
             "the requirements file {} is not there{node} (looked from {cwd}). Every node of a \
              job reads it: keep it on a shared file system (home, project) and give its full \

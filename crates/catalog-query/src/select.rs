@@ -7,43 +7,11 @@ use std::sync::Arc;
 use catalog::{Listing, Wheelhouse};
 use loose_version::LooseVersion;
 use rayon::prelude::*;
-use regex::Regex;
-use requirements::WildRequirement;
-use site_config::{PythonVersion, SiteConfig};
+use requirements::NameGlob;
+use site_config::SiteConfig;
 use wheel_name::{CompatibleTags, WheelFilename};
 
-/// The requested names, keyed by canonical name in first-seen order; a later requirement for
-/// the same name replaces the earlier one in place (a Python dict assignment).
-#[derive(Clone, Debug, Default)]
-pub struct RequirementSet {
-    entries: Vec<(String, WildRequirement)>,
-}
-
-impl RequirementSet {
-    fn insert(&mut self, requirement: WildRequirement) {
-        match self
-            .entries
-            .iter_mut()
-            .find(|(k, _)| *k == requirement.name)
-        {
-            Some(slot) => slot.1 = requirement,
-            None => self.entries.push((requirement.name.clone(), requirement)),
-        }
-    }
-
-    fn get(&self, name: &str) -> Option<&WildRequirement> {
-        self.entries.iter().find(|(k, _)| k == name).map(|(_, r)| r)
-    }
-}
-
-pub struct Request {
-    pub requirements: Option<RequirementSet>,
-    pub pythons: Vec<PythonVersion>,
-    pub archs: Vec<String>,
-    pub latest_only: bool,
-    pub not_available: bool,
-    pub not_available_only: bool,
-}
+use crate::{Query, RequirementSet};
 
 /// One row source: a wheel found, or a requested name that matched nothing.
 #[derive(Clone, Debug)]
@@ -65,129 +33,12 @@ pub struct QueryResult {
     pub warnings: Vec<String>,
 }
 
-/// Builds the request's names: requirement files first, then command-line names (which win),
-/// `-v V` turning each command-line name into `name==V`. A `+local` suffix is dropped from
-/// every requirement: listings filter on public versions.
-pub fn requirement_set(
-    files: &[PathBuf],
-    wheels: &[String],
-    names: &[String],
-    version: Option<&str>,
-) -> Result<Option<RequirementSet>, String> {
-    let mut set = RequirementSet::default();
-    for file in files {
-        let parsed = requirements::read_requirement_files(file)
-            .map_err(|e| format!("{e}. Check the path given to -r/--requirement"))?;
-        for line in parsed.lines {
-            if line.editable {
-                errln!(
-                    "warning: {}:{}: skipping editable requirement `{}`: it names a source tree, not a wheel",
-                    line.file.display(),
-                    line.line,
-                    line.text
-                );
-                continue;
-            }
-            let requirement = WildRequirement::parse_dropping_local(&line.text)
-                .map_err(|e| format!("{}:{}: {e}", line.file.display(), line.line))?;
-            set.insert(requirement);
-        }
-    }
-    for text in wheels.iter().chain(names) {
-        let requirement = WildRequirement::parse_dropping_local(text)
-            .map_err(|e| format!("{e}. Give a name such as numpy, \"*cdf*\" or 'numpy>=1.21'"))?;
-        let requirement = match version {
-            Some(v) => WildRequirement::parse(&format!("{}=={v}", requirement.name))
-                .map_err(|_| format!("--version {v}: not a valid version"))?,
-            None => requirement,
-        };
-        set.insert(requirement);
-    }
-    Ok((!set.entries.is_empty()).then_some(set))
-}
-
-/// `fnmatch.translate` of a requirement name: only `*` is special in names.
-fn glob_regex(glob: &str, suffix: &str) -> Regex {
-    // Python's fnmatch allows `*` to match across anything, newlines included: (?s).
-    let pattern: Vec<String> = glob.split('*').map(regex::escape).collect();
-    Regex::new(&format!("(?is)^{}{suffix}$", pattern.join(".*"))).expect("escaped glob")
-}
-
-/// Which files a requirement looks at: `fnmatch("name-*.whl")`, case-insensitive.
-enum FilePattern {
-    /// ASCII names: the `*`-separated pieces, lower-cased, matched without the regex engine.
-    Ascii(Vec<String>),
-    Glob(Regex),
-}
-
-impl FilePattern {
-    fn new(name: &str) -> FilePattern {
-        if name.is_ascii() {
-            let pattern = format!("{}-*.whl", name.to_ascii_lowercase());
-            FilePattern::Ascii(pattern.split('*').map(str::to_string).collect())
-        } else {
-            FilePattern::Glob(glob_regex(name, r"-.*\.whl"))
-        }
-    }
-
-    /// # Performance
-    /// Runs on every file of the wheelhouse (40,000 on a large site): byte comparisons only.
-    fn matches(&self, file: &str) -> bool {
-        match self {
-            FilePattern::Ascii(pieces) => ascii_glob_matches(pieces, file.as_bytes()),
-            FilePattern::Glob(re) => re.is_match(file),
-        }
-    }
-}
-
-/// A `*` glob (given as its pieces) against a whole text, ASCII case-insensitively: the first
-/// piece is a prefix, the last a suffix, and the middle ones are found in order (taking the
-/// leftmost occurrence of each is enough when `*` is the only wildcard).
-fn ascii_glob_matches(pieces: &[String], text: &[u8]) -> bool {
-    let (first, last) = (pieces[0].as_bytes(), pieces[pieces.len() - 1].as_bytes());
-    if pieces.len() == 1 {
-        return text.eq_ignore_ascii_case(first);
-    }
-    if text.len() < first.len() + last.len()
-        || !text[..first.len()].eq_ignore_ascii_case(first)
-        || !text[text.len() - last.len()..].eq_ignore_ascii_case(last)
-    {
-        return false;
-    }
-    if pieces.len() == 2 {
-        return true;
-    }
-    // Middle pieces: search a lower-cased copy with the standard substring search.
-    let middle = &text[first.len()..text.len() - last.len()];
-    let mut buffer = [0u8; 512];
-    let lowered: String;
-    let haystack: &str = if middle.len() <= buffer.len() {
-        buffer[..middle.len()].copy_from_slice(middle);
-        buffer[..middle.len()].make_ascii_lowercase();
-        match std::str::from_utf8(&buffer[..middle.len()]) {
-            Ok(s) => s,
-            Err(_) => return false,
-        }
-    } else {
-        lowered = String::from_utf8_lossy(middle).to_ascii_lowercase();
-        &lowered
-    };
-    let mut rest = haystack;
-    for piece in &pieces[1..pieces.len() - 1] {
-        match rest.find(piece.as_str()) {
-            Some(i) => rest = &rest[i + piece.len()..],
-            None => return false,
-        }
-    }
-    true
-}
-
-/// Compiled name matchers of a requirement set.
+/// Name matchers of a requirement set.
 struct Matchers {
-    /// Per requirement: which files to look at at all.
-    files: Vec<FilePattern>,
+    /// Per requirement: which files to look at at all (`fnmatch("name-*.whl")`).
+    files: Vec<NameGlob>,
     /// The name globs, for wheels whose name is not a key of the set.
-    names: Vec<Regex>,
+    names: Vec<NameGlob>,
 }
 
 impl Matchers {
@@ -196,9 +47,9 @@ impl Matchers {
             files: set
                 .entries
                 .iter()
-                .map(|(k, _)| FilePattern::new(k))
+                .map(|(k, _)| NameGlob::new(&format!("{k}-*.whl")))
                 .collect(),
-            names: set.entries.iter().map(|(k, _)| glob_regex(k, "")).collect(),
+            names: set.entries.iter().map(|(k, _)| NameGlob::new(k)).collect(),
         }
     }
 
@@ -207,7 +58,10 @@ impl Matchers {
     }
 }
 
-pub fn run(request: &Request, site: &SiteConfig) -> Result<QueryResult, String> {
+/// Lists the wheels `request` selects from the site's wheelhouse (the catalog when it is
+/// current, a walk otherwise): grouped by lower-cased name in walk order, cut to the latest
+/// version when asked. Unreadable directories and unparseable wheel names become warnings.
+pub fn run(request: &Query, site: &SiteConfig) -> Result<QueryResult, String> {
     let search = site.search_paths().map_err(|e| e.to_string())?;
     let house = Wheelhouse::open(&site.wheelhouse);
     let (paths, mut scan_warnings) = house.resolve(&search);
@@ -279,9 +133,7 @@ pub fn run(request: &Request, site: &SiteConfig) -> Result<QueryResult, String> 
         let mut missing = Vec::new();
         if let (Some(set), Some(matchers)) = (&request.requirements, &matchers) {
             for ((key, _), name_glob) in set.entries.iter().zip(&matchers.names) {
-                let found = groups
-                    .iter()
-                    .any(|(k, _)| k == key || name_glob.is_match(k));
+                let found = groups.iter().any(|(k, _)| k == key || name_glob.matches(k));
                 if !found {
                     missing.push((key.clone(), vec![Entry::NotAvailable { name: key.clone() }]));
                 }
@@ -361,7 +213,7 @@ fn version_matches(wheel: &WheelFilename, set: &RequirementSet, matchers: &Match
     set.entries
         .iter()
         .zip(&matchers.names)
-        .any(|((_, r), glob)| glob.is_match(&name) && r.specifier.contains(&public))
+        .any(|((_, r), glob)| glob.matches(&name) && r.specifier.contains(&public))
 }
 
 /// Keeps the wheels of the highest version (all their Pythons and arches), in walk order,
@@ -381,52 +233,11 @@ fn keep_latest(entries: &mut Vec<Entry>) {
     std::mem::forget(dropped);
 }
 
+/// An entry's version (the empty version for a name that matched nothing).
 pub fn version_of(entry: &Entry) -> &LooseVersion {
     static EMPTY: std::sync::OnceLock<LooseVersion> = std::sync::OnceLock::new();
     match entry {
         Entry::Wheel { wheel, .. } => wheel.version(),
         Entry::NotAvailable { .. } => EMPTY.get_or_init(|| LooseVersion::parse("")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ascii_globs_agree_with_the_regex() {
-        let names = [
-            "numpy",
-            "*cdf*",
-            "net*",
-            "*4",
-            "a*b*c",
-            "scikit_learn",
-            "zope.interface",
-        ];
-        let files = [
-            "numpy-1.0-py3-none-any.whl",
-            "NumPy-1.0-py3-none-any.WHL",
-            "numpy_quaternion-1-py3-none-any.whl",
-            "netCDF4-1.6.5-cp311-cp311-linux_x86_64.whl",
-            "h5netcdf-0.7.4-py2.py3-none-any.whl",
-            "cdf-1.whl",
-            "numpy-1.0-py3-none-any.whl.metadata",
-            "abc-1.whl",
-            "axbxc-1.whl",
-            "ab-1.whl",
-            "zope.interface-5-x.whl",
-            "zopexinterface-5-x.whl",
-            "scikit_learn-1.3-x.whl",
-            "x4-1.whl",
-            "numpy-.whl",
-        ];
-        for name in names {
-            let fast = FilePattern::new(name);
-            let slow = glob_regex(name, r"-.*\.whl");
-            for file in files {
-                assert_eq!(fast.matches(file), slow.is_match(file), "{name} on {file}");
-            }
-        }
     }
 }
