@@ -112,7 +112,7 @@ pub fn classify(text: &str, origin: &str, editable: bool) -> Result<Option<Direc
     }
     let local = if let Some(rest) = reference.strip_prefix("file://") {
         let (path, _fragment) = split_fragment(rest);
-        Some(PathBuf::from(percent_decode(path)))
+        Some(PathBuf::from(installer::direct_url::percent_decode(path)))
     } else if name.is_none() && looks_like_path(reference) {
         Some(PathBuf::from(reference))
     } else if reference.starts_with("http://") || reference.starts_with("https://") {
@@ -255,23 +255,6 @@ fn looks_like_path(text: &str) -> bool {
         || Path::new(text).is_dir() && Path::new(text).join("setup.py").exists()
 }
 
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 #[cfg(test)]
 mod tests {

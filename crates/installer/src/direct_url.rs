@@ -105,7 +105,9 @@ pub fn read(dist_info: &Path) -> Option<DirectReference> {
     Some(DirectReference::Url(url.to_string()))
 }
 
-fn percent_decode(text: &str) -> String {
+/// `%XX` escapes of a URL's path decoded (invalid UTF-8 replaced), as `file://` URLs are
+/// turned back into paths.
+pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
