@@ -255,7 +255,6 @@ fn looks_like_path(text: &str) -> bool {
         || Path::new(text).is_dir() && Path::new(text).join("setup.py").exists()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
