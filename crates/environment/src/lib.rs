@@ -6,14 +6,13 @@
 //!
 //! A command names its [`Target`] (an existing virtual environment, a new one, a stack
 //! prefix, `--target`/`--prefix` directories, a build environment); the site's search
-//! directories become an index of candidate
-//! wheels for the target's interpreter ([`search_paths`], [`build_index`]); what the user
-//! asked for is read from the command line, requirement files and the pip configuration
-//! ([`read_wanted`]); the resolver chooses; the cluster's rules turn its choice into a plan
-//! (a module's copy on `PYTHONPATH` is never silently shadowed); and the plan is carried out
-//! atomically under the environment's lock ([`install`]). Every step reports through
-//! [`Event`]s and fails with an [`Error`] whose [`ErrorKind`] the command line maps to its
-//! exit code, so the command line only prints.
+//! directories become an index of candidate wheels for the target's interpreter
+//! ([`search_paths`], [`build_index`]); what the user asked for is read from the command
+//! line, requirement files and the pip configuration ([`read_wanted`]); the resolver chooses;
+//! the cluster's rules turn its choice into a plan (a module's copy on `PYTHONPATH` is never
+//! silently shadowed); and the plan is carried out atomically under the environment's lock
+//! ([`install`]). Every step reports through [`Event`]s and fails with an [`Error`] whose
+//! [`ErrorKind`] the command line maps to its exit code, so the command line only prints.
 //!
 //! Not run as a doctest: it needs a real environment and its Python, and a wheelhouse
 //! (`crates/wheelhouse/tests` install into real ones).

@@ -17,7 +17,7 @@
 //!   (the CPU-level directory before the generic ones).
 //!
 //! Failures are explained with the chain of requirements that clash, in versions a user can
-//! read ([`explain`]).
+//! read (module `explain`).
 //!
 //! ```
 //! # use std::io::Write;

@@ -1,5 +1,5 @@
 //! The `wheelhouse` command line: argument parsing, printing, and the one exit-code table
-//! ([`exit`]). The work is done by the library crates (`catalog-query` for `avail`,
+//! (`src/exit.rs`). The work is done by the library crates (`catalog-query` for `avail`,
 //! `environment` for every change to an environment, `admin`, `audit`, `simple-index`,
 //! `index-server`, `modules`, `download`, `doctor`, `build-frontend`, `lock`); this crate
 //! turns their typed errors into exit codes and `--format json` kinds, and their events into
