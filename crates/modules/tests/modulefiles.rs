@@ -1,7 +1,7 @@
 //! The generated files, pinned as snapshots under tests/snapshots (`modulefile-*.lua`,
 //! `site-*`): fixed inputs, so the text is the same on every machine. A change of wording is
 //! a reviewed diff: rerun with `UPDATE_SNAPSHOTS=1` and commit the new files. The Lmod tests
-//! in crates/wheelhouse/tests/modules_*.rs check that Lmod reads what these files say.
+//! in crates/wheelhouse/tests/it/modules_*.rs check that Lmod reads what these files say.
 
 use std::path::{Path, PathBuf};
 

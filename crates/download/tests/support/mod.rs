@@ -1,5 +1,5 @@
 //! A package index on 127.0.0.1 for the index-client tests: pages written here, served by
-//! the download tests' server (`crates/wheelhouse/tests/support/index_server.py`: ranges,
+//! the download tests' server (`crates/wheelhouse/tests/it/common/index_server.py`: ranges,
 //! revalidation, request and byte logs).
 
 #![allow(dead_code)]
@@ -81,7 +81,7 @@ impl Server {
             std::fs::write(page.join("index.html"), html).unwrap();
         }
         let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../wheelhouse/tests/support/index_server.py");
+            .join("../wheelhouse/tests/it/common/index_server.py");
         let mut child = Command::new("python3")
             .arg(&script)
             .arg(&root)

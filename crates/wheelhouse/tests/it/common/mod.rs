@@ -1,0 +1,280 @@
+//! Shared set-up of the environment tests: a site with a wheelhouse of test-built wheels and
+//! real PyPI wheels, a pip configuration as the cluster writes it, and the machine's CPython
+//! standing in for the loaded `python/3.11` module.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub use test_support::WheelSpec;
+
+pub mod browser;
+pub mod index;
+pub mod staff_cli;
+
+pub struct Site {
+    pub tmp: tempfile::TempDir,
+    pub v3: PathBuf,
+    pub generic: PathBuf,
+    pub pip_conf: PathBuf,
+    pub python_root: PathBuf,
+    pub python_version: String,
+}
+
+/// The machine's CPython: its prefix (what EBROOTPYTHON would be) and full version.
+pub fn base_python() -> (PathBuf, String) {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, platform; print(sys.base_prefix); print(platform.python_version())",
+        ])
+        .output()
+        .expect("python3 on PATH");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    (
+        PathBuf::from(lines.next().unwrap()),
+        lines.next().unwrap().to_string(),
+    )
+}
+
+/// Real wheels from PyPI, fetched once by `scripts/fetch-wheels.sh`.
+pub fn real_wheels() -> PathBuf {
+    let dir = std::env::var_os("WHEELHOUSE_TEST_WHEELS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/wheels/small")
+        });
+    let wheels = std::fs::read_dir(&dir)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.path().extension().is_some_and(|x| x == "whl"))
+                .count()
+        })
+        .unwrap_or(0);
+    assert!(
+        wheels >= 5,
+        "the real PyPI wheels are missing from {}: run scripts/fetch-wheels.sh (scripts/test does)",
+        dir.display()
+    );
+    dir
+}
+
+/// pip 26, run from its wheel (pip runs as a zip application), from the PyPI wheels cache.
+pub fn pip26_wheel() -> PathBuf {
+    std::fs::read_dir(real_wheels())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("pip-26")
+        })
+        .expect("pip 26 in the cached PyPI wheels (scripts/fetch-wheels.sh)")
+}
+
+impl Default for Site {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Site {
+    pub fn new() -> Site {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("wheelhouse/gentoo2023");
+        let v3 = root.join("x86-64-v3");
+        let generic = root.join("generic");
+        std::fs::create_dir_all(&v3).unwrap();
+        std::fs::create_dir_all(&generic).unwrap();
+        let real = real_wheels();
+        let pip_conf = tmp.path().join("pip-x86-64-v3.conf");
+        std::fs::write(
+            &pip_conf,
+            format!(
+                "[global]\ndisable-pip-version-check = true\n\n[install]\nfind-links = {} {} {}\nno-index = true\nprefer-binary = true\n\n[wheel]\nfind-links = {} {} {}\n",
+                v3.display(), generic.display(), real.display(),
+                v3.display(), generic.display(), real.display()
+            ),
+        )
+        .unwrap();
+        let (python_root, python_version) = base_python();
+        Site {
+            tmp,
+            v3,
+            generic,
+            pip_conf,
+            python_root,
+            python_version,
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.tmp.path().join(rel)
+    }
+
+    /// A command with the environment a cluster user has after `module load python/3.11`:
+    /// nothing of this machine's own PIP_*, VIRTUAL_ENV or PYTHONPATH leaks in.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new(program);
+        c.env_clear()
+            .env(
+                "PATH",
+                format!(
+                    "{}/bin:/usr/local/bin:/usr/bin:/bin",
+                    self.python_root.display()
+                ),
+            )
+            .env("HOME", self.tmp.path())
+            .env("EBROOTPYTHON", &self.python_root)
+            .env("EBVERSIONPYTHON", &self.python_version)
+            .env("PIP_CONFIG_FILE", &self.pip_conf)
+            .env("WHEELHOUSE", self.tmp.path().join("wheelhouse"))
+            .env("RSNT_ARCH", "x86-64-v3")
+            .env("EBVERSIONGENTOO", "2023")
+            .current_dir(self.tmp.path());
+        c
+    }
+
+    pub fn wheelhouse(&self, args: &[&str]) -> Output {
+        self.command(env!("CARGO_BIN_EXE_wheelhouse"))
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Runs and asserts success, returning standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.wheelhouse(args);
+        assert!(
+            out.status.success(),
+            "wheelhouse {args:?} failed ({:?}):\n{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs a program of an environment (`ENV/bin/python ...`), asserting success.
+    pub fn run_ok(&self, program: &Path, args: &[&str]) -> String {
+        let out = self.command(program).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{} {args:?} failed:\n{}\n{}",
+            program.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// A fresh environment made by `wheelhouse venv`.
+    pub fn venv(&self, name: &str) -> PathBuf {
+        let env = self.path(name);
+        self.ok(&["venv", env.to_str().unwrap()]);
+        env
+    }
+}
+
+/// Every file under a directory, relative, sorted, with sizes: a before/after fingerprint.
+pub fn tree(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            let meta = std::fs::symlink_metadata(&p).unwrap();
+            let rel = p.strip_prefix(base).unwrap().display().to_string();
+            if meta.is_dir() {
+                out.push(format!("{rel}/"));
+                walk(base, &p, out);
+            } else {
+                out.push(format!("{rel} {}", meta.len()));
+            }
+        }
+    }
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The site-packages directory of an environment (`lib/python3.11/site-packages`,
+/// `lib/pypy3.9/site-packages`).
+pub fn site_packages(env: &Path) -> PathBuf {
+    let lib = env.join("lib");
+    let py = std::fs::read_dir(&lib)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    py.join("site-packages")
+}
+
+/// Every file under a directory with its content hash and mode: the byte-for-byte state.
+pub fn contents(dir: &Path) -> Vec<String> {
+    use sha2::Digest;
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = Vec::new();
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            let meta = std::fs::symlink_metadata(&p).unwrap();
+            let rel = p.strip_prefix(base).unwrap().display().to_string();
+            if rel == ".wheelhouse.lock" {
+                continue;
+            }
+            if meta.is_dir() {
+                walk(base, &p, out);
+            } else if meta.file_type().is_symlink() {
+                out.push(format!(
+                    "{rel} -> {}",
+                    std::fs::read_link(&p).unwrap().display()
+                ));
+            } else {
+                let digest = sha2::Sha256::digest(std::fs::read(&p).unwrap());
+                out.push(format!(
+                    "{rel} {:o} {}",
+                    meta.permissions().mode() & 0o7777,
+                    digest
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect::<String>()
+                ));
+            }
+        }
+    }
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// The cache entry's copy of the member `name` (its path in the entry, found from the entry's
+/// MANIFEST: line n + 1 names file `n`).
+pub fn entry_file(cache: &Path, name: &str) -> PathBuf {
+    for entry in std::fs::read_dir(cache.join("v1/entries"))
+        .unwrap()
+        .flatten()
+    {
+        let manifest = std::fs::read_to_string(entry.path().join("MANIFEST")).unwrap();
+        for (n, line) in manifest.lines().skip(1).enumerate() {
+            if line.ends_with(&format!("\t{name}")) {
+                return entry.path().join(n.to_string());
+            }
+        }
+    }
+    panic!("{name} is in no cache entry");
+}
