@@ -2,20 +2,13 @@
 //! module loaded with real Lmod, is healthy; an entry set by hand is still found. And a broken
 //! environment Python is reported as such, not as a PATH edit.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
+use crate::common::machine_python;
 #[allow(unused_imports)]
 use crate::common::{Site, WheelSpec};
 use test_support::bash_with_lmod;
-
-fn cpython() -> PathBuf {
-    let out = Command::new("python3")
-        .args(["-c", "import sys; print(sys.executable)"])
-        .output()
-        .expect("python3 on PATH");
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-}
 
 #[test]
 fn the_site_python_modules_pythonpath_is_no_hand_edit() {
@@ -25,7 +18,7 @@ fn the_site_python_modules_pythonpath_is_no_hand_edit() {
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
         .args(["site", "init", site.to_str().unwrap()])
-        .args(["--python", cpython().to_str().unwrap()])
+        .args(["--python", machine_python().to_str().unwrap()])
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");

@@ -1,9 +1,9 @@
 //! `wheelhouse download` against package indexes made here and served on 127.0.0.1 by
-//! `tests/it/common/index_server.py` (PEP 691 JSON, PEP 503 HTML, Range, a cut connection).
+//! `crates/test-support/index_server.py` (PEP 691 JSON, PEP 503 HTML, Range, a cut connection).
 //! Never the internet.
 
-use crate::common::index::{certificates, download, listed, sha256, stdout, wheels_in, Index};
-use crate::common::{stderr, Site, WheelSpec};
+use crate::common::index::{certificates, download, listed, sha256, wheels_in, Index};
+use crate::common::{stderr, stdout, Site, WheelSpec};
 
 #[test]
 fn json_index_with_dependencies_then_install_offline() {

@@ -7,8 +7,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::index::{self, listed, sha256, stdout, wheels_in, Index};
-use crate::common::{stderr, Site, WheelSpec};
+use crate::common::index::{self, listed, sha256, wheels_in, Index};
+use crate::common::{noise, stderr, stdout, Site, WheelSpec};
 
 /// `download requests`: charset_normalizer has a manylinux wheel and a pure one; pip under
 /// the site's `_manylinux.py` takes the pure one, and so must we, or the printed install line
@@ -77,13 +77,13 @@ fn download_takes_what_install_accepts_and_its_install_line_works() {
 /// their METADATA and backtracks to lib 1.0. No PEP 658 metadata anywhere.
 fn backtracking_index(site: &Site, slow: &[&str]) -> Index {
     let mut libs = vec![listed(
-        WheelSpec::pure("lib", "1.0").file("lib/blob.bin", &index::noise(1 << 20)),
+        WheelSpec::pure("lib", "1.0").file("lib/blob.bin", &noise(1 << 20, 1)),
     )];
     for v in 2..=7 {
         libs.push(listed(
             WheelSpec::pure("lib", &format!("{v}.0"))
                 .requires("absent>=1")
-                .file("lib/blob.bin", &index::noise(300_000)),
+                .file("lib/blob.bin", &noise(300_000, 2)),
         ));
     }
     let index = Index::new(
@@ -174,7 +174,7 @@ fn ctrl_c_while_reading_metadata_leaves_nothing() {
         .collect();
     let slow: Vec<&str> = slow.iter().map(String::as_str).collect();
     let index = backtracking_index(&site, &slow);
-    std::fs::write(index.root.join("no-ranges"), "").unwrap();
+    index.without_ranges();
     let dest = site.path("out");
     let transfers = index.root.join("transfers.log");
     // Interrupted once the first candidate's whole fetch has started.
@@ -200,7 +200,7 @@ fn ctrl_c_while_reading_metadata_leaves_nothing() {
 fn without_ranges_candidates_wait_outside_the_destination() {
     let site = Site::new();
     let index = backtracking_index(&site, &[]);
-    std::fs::write(index.root.join("no-ranges"), "").unwrap();
+    index.without_ranges();
     let dest = site.path("out");
     let out = index::download(&site, &index.url, &["app", "-d", dest.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));

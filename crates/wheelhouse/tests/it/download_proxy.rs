@@ -1,65 +1,29 @@
 //! `wheelhouse download` through a real forward proxy and over TLS with a site's own
-//! certificate authority, all on 127.0.0.1: `tests/it/common/index_server.py` serves the index
+//! certificate authority, all on 127.0.0.1: test-support's `index_server.py` serves the index
 //! (over TLS with a certificate for the made-up host `index.wheelhouse.test`, signed by a CA
 //! that openssl makes here), and `tests/it/common/proxy.py` is the site's proxy, which sends
 //! every host name to 127.0.0.1 and logs each request line. The name resolves nowhere else,
 //! so a download that succeeds went through the proxy, and one that bypasses it fails to
 //! resolve the name.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 
-use crate::common::index::{certificates, sha256, wheels_in};
+use crate::common::index::{certificates, listed, sha256, wheels_in, Index};
 use crate::common::{stderr, Site, WheelSpec};
+use test_support::index::ScriptServer;
 
 const HOST: &str = "index.wheelhouse.test";
 const WHEEL: &str = "six-1.17.0-py3-none-any.whl";
 
 /// A Python helper server, killed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    /// Starts `tests/it/common/SCRIPT ARGS…` and waits for the port it prints once listening.
-    fn start(script: &str, args: &[&Path]) -> Server {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/it/common")
-            .join(script);
-        let mut child = Command::new("python3")
-            .arg(&script)
-            .args(args)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 for the test servers");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{} did not start: {line:?}", script.display()));
-        Server { child, port }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// A site with a one-project index (`six`), served over TLS or plain HTTP, and its proxy.
 struct Net {
     site: Site,
     ca: PathBuf,
-    index: Server,
+    index: Index,
     index_root: PathBuf,
-    proxy: Server,
+    proxy: ScriptServer,
     proxy_log: PathBuf,
     https: bool,
 }
@@ -68,27 +32,18 @@ impl Net {
     fn new(https: bool) -> Net {
         let site = Site::new();
         let index_root = site.path("index");
-        let files = index_root.join("files");
-        std::fs::create_dir_all(&files).unwrap();
-        let wheel = WheelSpec::pure("six", "1.17.0").write(&files);
-        let page = index_root.join("simple/six");
-        std::fs::create_dir_all(&page).unwrap();
-        std::fs::write(
-            page.join("index.html"),
-            format!(
-                "<!DOCTYPE html>\n<html><body>\n<a href=\"../../files/{WHEEL}#sha256={}\">{WHEEL}</a>\n</body></html>\n",
-                sha256(&wheel)
-            ),
-        )
-        .unwrap();
         let (ca, cert, key) = certificates(&site.path("tls"), HOST);
-        let index = if https {
-            Server::start("index_server.py", &[&index_root, &cert, &key])
-        } else {
-            Server::start("index_server.py", &[&index_root])
-        };
+        let index = Index::serve(
+            &index_root,
+            &[("six", vec![listed(WheelSpec::pure("six", "1.17.0"))])],
+            false,
+            https.then_some((cert.as_path(), key.as_path())),
+        );
         let proxy_log = site.path("proxy.log");
-        let proxy = Server::start("proxy.py", &[&proxy_log]);
+        let proxy = ScriptServer::start(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/common/proxy.py"),
+            &[&proxy_log],
+        );
         Net {
             site,
             ca,
@@ -103,7 +58,7 @@ impl Net {
     /// The index under a host name, on the index server's real port.
     fn url(&self, host: &str) -> String {
         let scheme = if self.https { "https" } else { "http" };
-        format!("{scheme}://{host}:{}/simple", self.index.port)
+        format!("{scheme}://{host}:{}/simple", self.index.server.port)
     }
 
     fn proxy_url(&self) -> String {
@@ -117,7 +72,7 @@ impl Net {
 
     /// The index server's request lines so far.
     fn served(&self) -> String {
-        std::fs::read_to_string(self.index_root.join("requests.log")).unwrap_or_default()
+        self.index.requests()
     }
 
     /// `wheelhouse download six -d DEST [ARGS…]` with `env`, nothing else of this machine's.
@@ -174,7 +129,7 @@ fn https_index_through_the_proxy_with_the_sites_ca_from_the_environment() {
         );
         net.assert_saved(&out, var);
     }
-    let tunnels = format!("CONNECT {HOST}:{} HTTP/1.1", net.index.port);
+    let tunnels = format!("CONNECT {HOST}:{} HTTP/1.1", net.index.server.port);
     assert!(
         net.proxied().lines().filter(|l| *l == tunnels).count() >= 3,
         "{}",
@@ -203,7 +158,7 @@ fn https_index_through_the_proxy_from_the_pip_config_file() {
     net.assert_saved(&out, "w");
     assert!(
         net.proxied()
-            .contains(&format!("CONNECT {HOST}:{} ", net.index.port)),
+            .contains(&format!("CONNECT {HOST}:{} ", net.index.server.port)),
         "{}",
         net.proxied()
     );
@@ -283,7 +238,7 @@ fn no_proxy_hosts_are_reached_directly() {
     let ca = net.ca.to_str().unwrap();
     // Matching entries, as curl reads them: the host, a domain with or
     // without its leading dot or `*.`, any case, among others, with the port, or `*`.
-    let port_entry = format!("{HOST}:{}", net.index.port);
+    let port_entry = format!("{HOST}:{}", net.index.server.port);
     for (n, no_proxy) in [
         HOST,
         ".wheelhouse.test",
@@ -340,7 +295,7 @@ fn no_proxy_hosts_are_reached_directly() {
             &["--index-url", &url],
         );
         net.assert_saved(&out, &dest);
-        let tunnel = format!("CONNECT {HOST}:{} HTTP/1.1", net.index.port);
+        let tunnel = format!("CONNECT {HOST}:{} HTTP/1.1", net.index.server.port);
         let log = net.proxied();
         assert!(
             log.lines().skip(before).any(|l| l == tunnel),
@@ -359,7 +314,7 @@ fn plain_http_index_through_http_proxy() {
     // Absolute-form requests, as pip and curl send them to a proxy for http:// URLs (many
     // site proxies refuse CONNECT to any port but 443).
     // (The wheel twice: a range request for its METADATA, then the file.)
-    let origin = format!("http://{HOST}:{}", net.index.port);
+    let origin = format!("http://{HOST}:{}", net.index.server.port);
     let file = format!("GET {origin}/files/{WHEEL} HTTP/1.1\n");
     assert_eq!(
         net.proxied(),
@@ -385,13 +340,18 @@ fn plain_http_index_through_http_proxy() {
     let out = net.download(&[("HTTP_PROXY", &with_user)], "e", &["--index-url", &url]);
     net.assert_saved(&out, "e");
     assert!(
-        net.proxied()
-            .contains(&format!("CONNECT {HOST}:{} HTTP/1.1", net.index.port)),
+        net.proxied().contains(&format!(
+            "CONNECT {HOST}:{} HTTP/1.1",
+            net.index.server.port
+        )),
         "{}",
         net.proxied()
     );
     // The proxy refusing the host answers for it: said so, with the proxy named.
-    let blocked = format!("http://blocked.wheelhouse.test:{}/simple", net.index.port);
+    let blocked = format!(
+        "http://blocked.wheelhouse.test:{}/simple",
+        net.index.server.port
+    );
     let out = net.download(&[("HTTP_PROXY", &proxy)], "f", &["--index-url", &blocked]);
     let err = net.assert_failed(&out, "f");
     assert!(

@@ -2,9 +2,9 @@
 //! served on 127.0.0.1 (`tests/it/common/index.rs`), compared with pip where pip runs.
 
 use crate::common::index::{
-    download, listed, repeated_requests, stdout, wheels_in, with_metadata, Index,
+    backtracking_index, download, listed, repeated_requests, wheels_in, with_metadata, Index,
 };
-use crate::common::{stderr, Site, WheelSpec};
+use crate::common::{stderr, stdout, Site, WheelSpec};
 
 /// Where pip must backtrack, so must we: `b` wants `c>=1.5, d>=2`; the newest `a` wants
 /// `c<2` (fine: c 1.9) and `d==1.0` (a clash: an older `a` it is). Taking the newest of each
@@ -12,46 +12,7 @@ use crate::common::{stderr, Site, WheelSpec};
 #[test]
 fn dependencies_are_resolved_with_backtracking_as_pip() {
     let site = Site::new();
-    let index = Index::new(
-        &site.path("index"),
-        &[
-            // No PEP 658 for a and b: their METADATA comes from the wheels.
-            (
-                "a",
-                vec![
-                    listed(
-                        WheelSpec::pure("a", "2.0")
-                            .requires("c<2")
-                            .requires("d==1.0"),
-                    ),
-                    listed(WheelSpec::pure("a", "1.0").requires("c<2").requires("d")),
-                ],
-            ),
-            (
-                "b",
-                vec![listed(
-                    WheelSpec::pure("b", "1.0")
-                        .requires("c>=1.5")
-                        .requires("d>=2"),
-                )],
-            ),
-            (
-                "c",
-                ["1.0", "1.5", "1.9", "2.0", "2.1"]
-                    .iter()
-                    .map(|v| with_metadata(WheelSpec::pure("c", v)))
-                    .collect(),
-            ),
-            (
-                "d",
-                ["1.0", "2.0", "2.1"]
-                    .iter()
-                    .map(|v| with_metadata(WheelSpec::pure("d", v)))
-                    .collect(),
-            ),
-        ],
-        true,
-    );
+    let index = backtracking_index(&site.path("index"), ["a", "b", "c", "d"]);
     let out = download(
         &site,
         &index.url,

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::cache::CacheRun;
 use crate::common::*;
 
 /// A wheel with many modules, incompressible data (so writing takes a while), an executable
@@ -21,15 +22,9 @@ fn wheel(site: &Site) {
             format!("I = {i}\n").into_bytes(),
         ));
     }
-    let mut state: u64 = 0x9E3779B97F4A7C15;
+    let seed: u64 = 0x9E3779B97F4A7C15;
     for i in 0..24 {
-        let mut content = Vec::with_capacity(64 * 1024);
-        while content.len() < 64 * 1024 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            content.extend_from_slice(&state.to_le_bytes());
-        }
+        let content = noise(64 * 1024, seed ^ i as u64);
         spec.files.push((format!("cached/blob{i}.bin"), content));
     }
     spec.files
@@ -46,55 +41,21 @@ fn wheel(site: &Site) {
 
 const PACKAGES: [&str; 3] = ["cached", "six", "tzdata"];
 
-struct Run<'a> {
-    site: &'a Site,
-    cache: PathBuf,
+/// Installs of PACKAGES through `cache`.
+fn run(site: &Site, cache: PathBuf) -> CacheRun<'_> {
+    CacheRun {
+        site,
+        cache,
+        options: &[],
+        packages: &PACKAGES,
+    }
 }
 
-impl Run<'_> {
-    fn fresh(&self, env: &Path) {
-        let _ = std::fs::remove_dir_all(env);
-        self.site
-            .ok(&["venv", "--without-pip", env.to_str().unwrap()]);
-    }
-
-    /// Installs the packages into a fresh `env` with `extra` options; asserts success.
-    fn install(&self, env: &Path, extra: &[&str]) -> Output {
-        self.fresh(env);
-        let out = self.install_cmd(env, extra).output().unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
-        out
-    }
-
-    fn install_cmd(&self, env: &Path, extra: &[&str]) -> std::process::Command {
-        let mut c = self.site.command(env!("CARGO_BIN_EXE_wheelhouse"));
-        c.args(["install", "-v", "-p", env.to_str().unwrap()])
-            .arg("--cache-dir")
-            .arg(&self.cache)
-            .args(extra)
-            .args(PACKAGES);
-        c
-    }
-
-    /// The environment as the uncached path makes it.
-    fn reference(&self, env: &Path) -> Vec<String> {
-        self.install(env, &["--no-cache"]);
-        let reference = contents(env);
-        assert!(reference.iter().any(|l| l.contains("cached/tool.sh 755")));
-        reference
-    }
-
-    fn info(&self) -> serde_json::Value {
-        let out = self.site.ok(&[
-            "cache",
-            "info",
-            "--format",
-            "json",
-            "--cache-dir",
-            self.cache.to_str().unwrap(),
-        ]);
-        serde_json::from_str(&out).unwrap()
-    }
+/// The environment as the uncached path makes it (with the wheel's executable kept so).
+fn reference(run: &CacheRun, env: &Path) -> Vec<String> {
+    let reference = run.reference(env);
+    assert!(reference.iter().any(|l| l.contains("cached/tool.sh 755")));
+    reference
 }
 
 /// A count from the `-v` cache line: the number right after `what` (`hard-linked 12`), or
@@ -137,12 +98,9 @@ fn nlink(env: &Path, rel: &str) -> u64 {
 fn each_link_mode_on(base: &Path, reflinks: bool) {
     let site = Site::new();
     wheel(&site);
-    let run = Run {
-        site: &site,
-        cache: base.join("cache"),
-    };
+    let run = run(&site, base.join("cache"));
     let env = base.join("env");
-    let reference = run.reference(&env);
+    let reference = reference(&run, &env);
     // Cold: the entries are written, nothing comes from the cache.
     let out = run.install(&env, &[]);
     assert_eq!(
@@ -256,10 +214,7 @@ fn each_link_mode_places_the_files_of_a_cold_install_on_a_file_system_with_refli
     // In place, as an editor that rewrites the file (not write-then-rename) would.
     let site = Site::new();
     wheel(&site);
-    let run = Run {
-        site: &site,
-        cache: tmp.path().join("cache2"),
-    };
+    let run = run(&site, tmp.path().join("cache2"));
     let env = tmp.path().join("env2");
     run.install(&env, &[]);
     let out = run.install(&env, &["--link-mode", "clone"]);
@@ -283,12 +238,9 @@ fn each_link_mode_places_the_files_of_a_cold_install_on_a_file_system_with_refli
 fn concurrent_installs_fill_one_cache() {
     let site = Site::new();
     wheel(&site);
-    let run = Run {
-        site: &site,
-        cache: site.path("cache"),
-    };
+    let run = run(&site, site.path("cache"));
     let envs: Vec<PathBuf> = (0..3).map(|i| site.path(&format!("env{i}"))).collect();
-    let references: Vec<Vec<String>> = envs.iter().map(|e| run.reference(e)).collect();
+    let references: Vec<Vec<String>> = envs.iter().map(|e| reference(&run, e)).collect();
     for round in 0..2 {
         // Round 0 fills the empty cache from three installs at once; round 1 reads it.
         let children: Vec<_> = envs
@@ -346,12 +298,9 @@ fn assert_entries_complete(cache: &Path) -> usize {
 fn a_kill_while_an_entry_is_written_never_leaves_a_half_entry_used() {
     let site = Site::new();
     wheel(&site);
-    let run = Run {
-        site: &site,
-        cache: site.path("cache"),
-    };
+    let run = run(&site, site.path("cache"));
     let env = site.path("env");
-    let reference = run.reference(&env);
+    let reference = reference(&run, &env);
     let tmp_dir = run.cache.join("v1/tmp");
     let mut killed_mid_write = 0;
     for k in 0..12u64 {
@@ -400,12 +349,9 @@ fn a_kill_while_an_entry_is_written_never_leaves_a_half_entry_used() {
 fn a_read_only_cache_is_read_and_never_written() {
     let site = Site::new();
     wheel(&site);
-    let run = Run {
-        site: &site,
-        cache: site.path("cache"),
-    };
+    let run = run(&site, site.path("cache"));
     let env = site.path("env");
-    let reference = run.reference(&env);
+    let reference = reference(&run, &env);
     let read_only = |extra: &str| -> Output {
         run.fresh(&env);
         let c = run.install_cmd(&env, &[]);
@@ -447,12 +393,9 @@ fn a_read_only_cache_is_read_and_never_written() {
 fn an_edited_environment_file_never_corrupts_what_the_cache_gives() {
     let site = Site::new();
     wheel(&site);
-    let run = Run {
-        site: &site,
-        cache: site.path("cache"),
-    };
+    let run = run(&site, site.path("cache"));
     let env = site.path("env");
-    let reference = run.reference(&env);
+    let reference = reference(&run, &env);
     run.install(&env, &[]);
     let edit = |env: &Path| {
         use std::io::Write;
@@ -540,11 +483,8 @@ fn a_cache_on_another_file_system_is_read_by_copying_and_never_written() {
     wheel(&site);
     let shm = tempfile::tempdir_in("/dev/shm").expect("tmpfs at /dev/shm");
     let env = site.path("env");
-    let local = Run {
-        site: &site,
-        cache: shm.path().join("cache"),
-    };
-    let reference = local.reference(&env);
+    let local = run(&site, shm.path().join("cache"));
+    let reference = reference(&local, &env);
     // Filled from an environment on its own file system.
     let there = shm.path().join("env");
     local.install(&there, &[]);

@@ -9,6 +9,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use crate::common::cache::CacheRun;
 use crate::common::*;
 
 /// A wheel of modules, one of which raises (for tracebacks).
@@ -36,30 +37,13 @@ const SOURCES: usize = 33;
 const IMPORT_ALL: &str = "import six, pycached, pycached.boom\n\
     for i in range(30): __import__(f'pycached.sub.mod{i}')";
 
-struct Run<'a> {
-    site: &'a Site,
-    cache: PathBuf,
-}
-
-impl Run<'_> {
-    fn cmd(&self, env: &Path, extra: &[&str]) -> std::process::Command {
-        let _ = std::fs::remove_dir_all(env);
-        self.site
-            .ok(&["venv", "--without-pip", env.to_str().unwrap()]);
-        let mut c = self.site.command(env!("CARGO_BIN_EXE_wheelhouse"));
-        c.args(["install", "-v", "--compile", "-p", env.to_str().unwrap()])
-            .arg("--cache-dir")
-            .arg(&self.cache)
-            .args(extra)
-            .args(PACKAGES);
-        c
-    }
-
-    /// Installs into a fresh `env` with `--compile` and `extra`; asserts success.
-    fn install(&self, env: &Path, extra: &[&str]) -> Output {
-        let out = self.cmd(env, extra).output().unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
-        out
+/// `--compile` installs of PACKAGES through `cache`.
+fn run(site: &Site, cache: PathBuf) -> CacheRun<'_> {
+    CacheRun {
+        site,
+        cache,
+        options: &["--compile"],
+        packages: &PACKAGES,
     }
 }
 
@@ -198,10 +182,7 @@ fn same_as_uncached(env: &Path, reference: &Path) {
 fn warm_compile_in_each_link_mode(base: &Path) {
     let site = Site::new();
     wheel(&site);
-    let run = Run {
-        site: &site,
-        cache: base.join("cache"),
-    };
+    let run = run(&site, base.join("cache"));
     let reference = base.join("reference");
     let out = run.install(&reference, &["--no-cache"]);
     assert_eq!(compiled(&out), SOURCES);
@@ -305,10 +286,7 @@ fn a_warm_compile_links_byte_code_in_each_link_mode_on_tmpfs() {
 fn changed_cached_byte_code_is_compiled_again_and_replaced() {
     let site = Site::new();
     wheel(&site);
-    let run = Run {
-        site: &site,
-        cache: site.path("cache"),
-    };
+    let run = run(&site, site.path("cache"));
     run.install(&site.path("first"), &[]);
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let tag = store_tag(&site, &site.path("first"));
@@ -349,14 +327,12 @@ fn changed_cached_byte_code_is_compiled_again_and_replaced() {
 fn hash_checked_byte_code_is_neither_kept_nor_replaced_by_cached_byte_code() {
     let site = Site::new();
     wheel(&site);
-    let run = Run {
-        site: &site,
-        cache: site.path("cache"),
-    };
+    let run = run(&site, site.path("cache"));
     let env = site.path("env");
     let epoch = |env: &Path| {
+        run.fresh(env);
         let out = run
-            .cmd(env, &[])
+            .install_cmd(env, &[])
             .env("SOURCE_DATE_EPOCH", "1700000000")
             .output()
             .unwrap();
@@ -383,14 +359,12 @@ fn hash_checked_byte_code_is_neither_kept_nor_replaced_by_cached_byte_code() {
 fn a_read_only_cache_still_gives_its_byte_code() {
     let site = Site::new();
     wheel(&site);
-    let run = Run {
-        site: &site,
-        cache: site.path("cache"),
-    };
+    let run = run(&site, site.path("cache"));
     run.install(&site.path("first"), &[]);
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let env = site.path("env");
-    let c = run.cmd(&env, &[]);
+    run.fresh(&env);
+    let c = run.install_cmd(&env, &[]);
     let mut args = vec![c.get_program().to_string_lossy().into_owned()];
     args.extend(c.get_args().map(|a| a.to_string_lossy().into_owned()));
     let out = site
@@ -425,10 +399,7 @@ fn a_read_only_cache_still_gives_its_byte_code() {
 fn byte_code_of_another_format_under_the_same_tag_is_not_used() {
     let site = Site::new();
     wheel(&site);
-    let run = Run {
-        site: &site,
-        cache: site.path("cache"),
-    };
+    let run = run(&site, site.path("cache"));
     run.install(&site.path("first"), &[]);
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let ours = store_tag(&site, &site.path("first"));

@@ -7,7 +7,7 @@
 //! Cheap by default (4 jobs); `WHEELHOUSE_LOAD_JOBS=32` runs the full load (bench/load.sh
 //! does), `WHEELHOUSE_LOAD_SEED` replays one random schedule (each failure prints its seed).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
@@ -63,40 +63,6 @@ fn jobs(default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// A wheel of `modules` modules and `blobs` incompressible 64 KiB files, with a launcher.
-fn wheel(site: &Site, name: &str, modules: usize, blobs: usize) {
-    let mut spec = WheelSpec::pure(name, "1.0");
-    for i in 0..modules {
-        spec.files
-            .push((format!("{name}/m{i}.py"), format!("I = {i}\n").into_bytes()));
-    }
-    let mut state: u64 = 0x9E3779B97F4A7C15 ^ name.len() as u64;
-    for i in 0..blobs {
-        let mut content = Vec::with_capacity(64 * 1024);
-        while content.len() < 64 * 1024 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            content.extend_from_slice(&state.to_le_bytes());
-        }
-        spec.files.push((format!("{name}/blob{i}.bin"), content));
-    }
-    spec.console_scripts
-        .push((format!("{name}-cli"), format!("{name}:main")));
-    spec.write(&site.generic);
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    let _ = std::fs::remove_dir_all(to);
-    let status = std::process::Command::new("cp")
-        .arg("-a")
-        .arg(from)
-        .arg(to)
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
 /// Waits for `child`, killing it with SIGKILL at `kill_at` (measured from `started`) if set.
 fn finish(mut child: Child, started: Instant, kill_at: Option<Duration>) -> bool {
     let Some(at) = kill_at else {
@@ -115,13 +81,6 @@ fn finish(mut child: Child, started: Instant, kill_at: Option<Duration>) -> bool
     }
 }
 
-/// The next command that takes an environment's lock recovers what a kill left.
-fn recover(site: &Site, env: &Path) -> String {
-    let out = site.wheelhouse(&["install", "-p", env.to_str().unwrap(), "--dry-run", "six"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    stderr(&out)
-}
-
 fn verify_cache(site: &Site, seed: u64) {
     let out = site.wheelhouse(&["cache", "verify"]);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -137,11 +96,13 @@ const PACKAGES: [&str; 3] = ["many", "six", "attrs"];
 #[test]
 #[allow(clippy::disallowed_macros)] // the test's own report, on stderr
 fn many_jobs_build_environments_through_one_cache_while_a_third_are_killed() {
+    // Dozens of processes at once: not beside the other load and timing tests.
+    let _alone = crate::common::alone();
     let n = jobs(4);
     let mut rng = Rng::from_env();
     let seed = rng.0;
     let site = Site::new();
-    wheel(&site, "many", 200, 12);
+    bulky_wheel("many", "1.0", 200, 12).write(&site.generic);
     // Each job's environment before and after, made one at a time without the cache.
     let envs: Vec<PathBuf> = (0..n).map(|k| site.path(&format!("job{k}/env"))).collect();
     let mut states = Vec::new();
@@ -227,14 +188,14 @@ fn many_jobs_build_environments_through_one_cache_while_a_third_are_killed() {
     assert_eq!(contents(&envs[0]), states[0].1, "seed {seed}");
     verify_cache(&site, seed);
     // And verification does find a damaged entry: exit 1, naming it.
-    let damaged = entry_file(&site.path(".cache/wheelhouse"), "many/m7.py");
+    let damaged = entry_file(&site.path(".cache/wheelhouse"), "many_mod7.py");
     std::fs::write(&damaged, "I = 'changed'\n").unwrap();
     let out = site.wheelhouse(&["cache", "verify"]);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(1), "{text}");
     let entry = damaged.parent().unwrap().display().to_string();
     assert!(
-        text.contains(&format!("bad entry {entry}: file")) && text.contains("many/m7.py"),
+        text.contains(&format!("bad entry {entry}: file")) && text.contains("many_mod7.py"),
         "{text}"
     );
     eprintln!(
@@ -247,13 +208,15 @@ fn many_jobs_build_environments_through_one_cache_while_a_third_are_killed() {
 #[test]
 #[allow(clippy::disallowed_macros)] // the test's own report, on stderr
 fn processes_installing_into_one_environment_take_turns() {
+    // Dozens of processes at once: not beside the other load and timing tests.
+    let _alone = crate::common::alone();
     let n = 8;
     let mut rng = Rng::from_env();
     let seed = rng.0;
     let site = Site::new();
     let names: Vec<String> = (0..n).map(|k| format!("solo{k}")).collect();
     for name in &names {
-        wheel(&site, name, 60, 2);
+        bulky_wheel(name, "1.0", 60, 2).write(&site.generic);
     }
     let env = site.path("env");
     let e = env.to_str().unwrap();

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::common::index::{listed, sha256, with_metadata, Index, Listed};
+use crate::common::index::{backtracking_index, listed, sha256, with_metadata, Index, Listed};
 use crate::common::{site_packages, stderr, Site, WheelSpec};
 
 fn install(site: &Site, env: &Path, args: &[&str]) -> Output {
@@ -98,7 +98,7 @@ fn the_wheelhouse_wins_and_the_index_serves_what_it_lacks() {
         let site = Site::new();
         let index = wheelhouse_and_index(&site, metadata, json);
         if !ranges {
-            std::fs::write(index.root.join("no-ranges"), "").unwrap();
+            index.without_ranges();
         }
         let env = site.venv("env");
         ok(&install(&site, &env, &["a", "-i", &index.url]));
@@ -242,7 +242,7 @@ fn requirement_files_name_indexes_as_pip_reads_them() {
 fn a_second_resolve_costs_no_transfers() {
     let site = Site::new();
     let index = wheelhouse_and_index(&site, false, true);
-    std::fs::write(index.root.join("cache-control"), "max-age=600").unwrap();
+    index.cache_control("max-age=600");
     let env = site.venv("env");
     ok(&install(&site, &env, &["a", "-i", &index.url, "--dry-run"]));
     let first = index.requests();
@@ -452,45 +452,7 @@ fn choices_match_pip_26() {
     );
 
     let site = Site::new();
-    let index = Index::new(
-        &site.path("index"),
-        &[
-            (
-                "x",
-                vec![
-                    listed(
-                        WheelSpec::pure("x", "2.0")
-                            .requires("z<2")
-                            .requires("w==1.0"),
-                    ),
-                    listed(WheelSpec::pure("x", "1.0").requires("z<2").requires("w")),
-                ],
-            ),
-            (
-                "y",
-                vec![listed(
-                    WheelSpec::pure("y", "1.0")
-                        .requires("z>=1.5")
-                        .requires("w>=2"),
-                )],
-            ),
-            (
-                "z",
-                ["1.0", "1.5", "1.9", "2.0"]
-                    .iter()
-                    .map(|v| with_metadata(WheelSpec::pure("z", v)))
-                    .collect(),
-            ),
-            (
-                "w",
-                ["1.0", "2.0", "2.1"]
-                    .iter()
-                    .map(|v| listed(WheelSpec::pure("w", v)))
-                    .collect(),
-            ),
-        ],
-        true,
-    );
+    let index = backtracking_index(&site.path("index"), ["x", "y", "z", "w"]);
     let env = site.venv("env");
     ok(&install(&site, &env, &["y", "x", "-i", &index.url]));
     let ours = installed(&env);

@@ -3,59 +3,23 @@
 //! once the next command has recovered. The install is killed at many points spread over its
 //! whole run; `WHEELHOUSE_KILL_POINTS` raises the count (bench/kill-stress.sh runs hundreds).
 
-use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::common::*;
 
-/// A wheel of `modules` top-level modules (each its own rename in the commit) and a package
-/// of incompressible data (so unpacking takes a while too).
-fn wheel(site: &Site, version: &str, modules: usize, blobs: usize) {
-    let mut spec = WheelSpec::pure("many", version);
-    for i in 0..modules {
-        spec.files.push((
-            format!("many_mod{i}.py"),
-            format!("V = {version:?}\nI = {i}\n").into_bytes(),
-        ));
-    }
-    let mut state: u64 = 0x2545F4914F6CDD1D ^ modules as u64;
-    for i in 0..blobs {
-        let mut content = Vec::with_capacity(64 * 1024);
-        while content.len() < 64 * 1024 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            content.extend_from_slice(&state.to_le_bytes());
-        }
-        spec.files.push((format!("many/blob{i}.bin"), content));
-    }
-    spec.console_scripts
-        .push(("many-cli".into(), "many:main".into()));
-    spec.write(&site.generic);
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    let _ = std::fs::remove_dir_all(to);
-    let status = std::process::Command::new("cp")
-        .arg("-a")
-        .arg(from)
-        .arg(to)
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
 #[test]
 #[allow(clippy::disallowed_macros)] // the test's own report, on stderr
 fn a_kill_at_any_moment_leaves_the_environment_before_or_after() {
+    // The kill points are spread over a duration measured once: keep the load steady.
+    let _alone = crate::common::alone();
     let points: u32 = std::env::var("WHEELHOUSE_KILL_POINTS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(30);
     let site = Site::new();
-    wheel(&site, "1.0", 300, 20);
-    wheel(&site, "2.0", 400, 40);
+    bulky_wheel("many", "1.0", 300, 20).write(&site.generic);
+    bulky_wheel("many", "2.0", 400, 40).write(&site.generic);
     let env = site.path("env");
     let e = env.to_str().unwrap();
     site.ok(&["venv", "--without-pip", e]);
@@ -110,9 +74,7 @@ fn a_kill_at_any_moment_leaves_the_environment_before_or_after() {
         let _ = child.kill();
         let _ = child.wait();
         // The next command that takes the lock recovers.
-        let out = site.wheelhouse(&["install", "-p", e, "--dry-run", "six"]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        if stderr(&out).contains("its changes were undone") {
+        if recover(&site, &env).contains("its changes were undone") {
             undone_mid_commit += 1;
         }
         let now = contents(&env);

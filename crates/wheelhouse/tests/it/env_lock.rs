@@ -431,7 +431,7 @@ fn a_level_that_cannot_have_the_version_gets_its_own_entry() {
 #[test]
 fn a_lock_made_by_uv_installs_with_ours() {
     let ls = LockSite::new();
-    let uv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/envtools/bin/uv");
+    let uv = crate::common::uv();
     let reqs = ls.site.path("req.in");
     std::fs::write(&reqs, "app\n").unwrap();
     let uv_lock = ls.site.path("uv/pylock.toml");

@@ -4,7 +4,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::common::{site_packages, stderr, tree, Site, WheelSpec};
+use crate::common::{noise, site_packages, stderr, tree, Site, WheelSpec};
 
 #[test]
 fn manylinux_only_packages_are_refused_by_policy() {
@@ -298,15 +298,9 @@ fn escaping_and_corrupt_wheels_are_rejected_untouched() {
 /// A wheel big enough that unpacking it takes a while: incompressible modules.
 fn big_wheel(site: &Site, name: &str, files: usize) {
     let mut spec = WheelSpec::pure(name, "1.0");
-    let mut state: u64 = 0x9E3779B97F4A7C15 ^ name.len() as u64;
+    let seed: u64 = 0x9E3779B97F4A7C15 ^ name.len() as u64;
     for i in 0..files {
-        let mut content = Vec::with_capacity(256 * 1024);
-        while content.len() < 256 * 1024 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            content.extend_from_slice(&state.to_le_bytes());
-        }
+        let content = noise(256 * 1024, seed ^ i as u64);
         spec.files.push((format!("{name}/blob{i}.bin"), content));
     }
     spec.write(&site.generic);

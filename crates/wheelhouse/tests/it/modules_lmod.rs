@@ -5,16 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::common::machine_python;
 use test_support::bash_with_lmod;
-
-/// The machine's CPython 3.11 (`sys.executable` of `python3`, past any launcher).
-fn cpython() -> PathBuf {
-    let out = Command::new("python3")
-        .args(["-c", "import sys; print(sys.executable)"])
-        .output()
-        .expect("python3 on PATH");
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-}
 
 fn pypy() -> PathBuf {
     let p = PathBuf::from("/usr/bin/pypy3");
@@ -62,7 +54,7 @@ fn site_in_a_box() -> (tempfile::TempDir, PathBuf) {
         "init",
         site.to_str().unwrap(),
         "--python",
-        cpython().to_str().unwrap(),
+        machine_python().to_str().unwrap(),
         "--python",
         pypy().to_str().unwrap(),
     ]);
@@ -72,7 +64,7 @@ fn site_in_a_box() -> (tempfile::TempDir, PathBuf) {
 #[test]
 fn site_in_a_box_lists_loads_and_swaps_pythons() {
     let (_tmp, site) = site_in_a_box();
-    let cpython_version = version_of(&cpython());
+    let cpython_version = version_of(&machine_python());
     let pypy_version = version_of(&pypy());
     let profile = site.join("profile.sh");
     let run = bash_with_lmod(
@@ -180,7 +172,7 @@ fn profile_csh_sets_the_same_in_tcsh() {
 #[test]
 fn site_init_is_idempotent_and_keeps_files_it_did_not_write() {
     let (_tmp, site) = site_in_a_box();
-    let cpython = cpython();
+    let cpython = machine_python();
     let args = [
         "site",
         "init",
@@ -249,7 +241,12 @@ fn module_python_writes_modules_that_coexist() {
         "nothing written on error"
     );
     // The CPython prefix is used as it is; PyPy through links.
-    let prefix = cpython().parent().unwrap().parent().unwrap().to_path_buf();
+    let prefix = machine_python()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
     ok(&[
         "module",
         "python",
@@ -267,7 +264,7 @@ fn module_python_writes_modules_that_coexist() {
         "--modulepath",
         mp,
     ]);
-    let cv = version_of(&cpython());
+    let cv = version_of(&machine_python());
     let pv = version_of(&pypy());
     let run = bash_with_lmod(
         &[&modulepath],

@@ -8,13 +8,7 @@ use std::process::Command;
 
 use test_support::{bash_with_lmod, WheelSpec};
 
-fn cpython() -> PathBuf {
-    let out = Command::new("python3")
-        .args(["-c", "import sys; print(sys.executable)"])
-        .output()
-        .expect("python3 on PATH");
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-}
+use crate::common::{machine_python, real_wheel};
 
 fn pypy_minor() -> String {
     let out = Command::new("/usr/bin/pypy3")
@@ -22,20 +16,6 @@ fn pypy_minor() -> String {
         .output()
         .expect("pypy3 (scripts/test installs it)");
     String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-fn real_wheel(prefix: &str) -> PathBuf {
-    let dir = std::env::var_os("WHEELHOUSE_TEST_WHEELS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/wheels/small")
-        });
-    std::fs::read_dir(&dir)
-        .unwrap_or_else(|_| panic!("{}: run scripts/fetch-wheels.sh small", dir.display()))
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
-        .unwrap_or_else(|| panic!("no {prefix}* wheel in {}", dir.display()))
 }
 
 fn virtualenv() -> PathBuf {
@@ -61,7 +41,7 @@ fn site() -> Box {
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
         .args(["site", "init", site.to_str().unwrap(), "--python"])
-        .arg(cpython())
+        .arg(machine_python())
         .args(["--python", "/usr/bin/pypy3"])
         .output()
         .unwrap();

@@ -8,20 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::common::staff_cli::{clean_env, get, header, raw, wheelhouse, Server};
+use crate::common::staff_cli::{clean_env, get, header, pythons_with_pip, raw, wheelhouse, Server};
+use crate::common::{noise, uv};
 use test_support::WheelSpec;
-
-/// The Pythons whose pip installs are checked: pip 24.2 (`.tools/venv`) and the newest pip
-/// (`.staff-tools/pip-latest`, made by scripts/setup-staff.sh).
-fn pythons_with_pip() -> Vec<PathBuf> {
-    let latest =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.staff-tools/pip-latest/bin/python");
-    assert!(
-        latest.exists(),
-        "the newest pip is missing: run scripts/setup-staff.sh"
-    );
-    vec![test_support::tools_python(), latest]
-}
 
 fn site(tmp: &Path) -> PathBuf {
     let root = tmp.join("wheelhouse");
@@ -31,16 +20,7 @@ fn site(tmp: &Path) -> PathBuf {
     let mut dep = WheelSpec::pure("dep", "1.2+computecanada");
     dep.requires_python = Some(">=3.8".into());
     // A bigger file, so downloads take several chunks.
-    let mut x = 0x2545_f491_4f6c_dd1du64;
-    let noise: Vec<u8> = (0..1_500_000)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect();
-    dep = dep.file("dep/blob.bin", &noise);
+    dep = dep.file("dep/blob.bin", &noise(1_500_000, 0x2545_f491_4f6c_dd1d));
     dep.write(&root.join("generic"));
     let out = wheelhouse().arg("index").arg(&root).output().unwrap();
     assert!(out.status.success());
@@ -49,6 +29,8 @@ fn site(tmp: &Path) -> PathBuf {
 
 #[test]
 fn pip_and_uv_install_through_serve() {
+    // Checks how long the server takes to stop and to drop a slow client.
+    let _alone = crate::common::alone();
     let tmp = tempfile::tempdir().unwrap();
     let root = site(tmp.path());
     let server = Server::start(&root, &tmp.path().join("log"));
@@ -82,9 +64,7 @@ fn pip_and_uv_install_through_serve() {
         assert!(target.join("dep/blob.bin").is_file());
     }
 
-    let uv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/envtools/bin/uv");
-    assert!(uv.exists(), "uv is missing: run scripts/setup-tools.sh");
-    let mut cmd = Command::new(uv);
+    let mut cmd = Command::new(uv());
     clean_env(&mut cmd);
     let target = tmp.path().join("uv-target");
     let out = cmd
@@ -121,6 +101,8 @@ fn pip_and_uv_install_through_serve() {
 
 #[test]
 fn serve_is_safe_and_speaks_http_properly() {
+    // Checks how long the server takes to stop and to drop a slow client.
+    let _alone = crate::common::alone();
     let tmp = tempfile::tempdir().unwrap();
     let root = site(tmp.path());
     std::fs::write(tmp.path().join("secret.txt"), "secret").unwrap();

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::common::staff_cli::{self, clean_env, wheelhouse, Server};
-use test_support::WheelSpec;
+use test_support::{noise, WheelSpec};
 
 fn knob(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -29,17 +29,8 @@ fn knob(name: &str, default: u64) -> u64 {
 }
 
 fn dep(version: &str, dir: &Path) {
-    let mut x = 0x2545_f491_4f6c_dd1du64 ^ version.len() as u64;
-    let noise: Vec<u8> = (0..200_000)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect();
     WheelSpec::pure("dep", version)
-        .file("dep/blob.bin", &noise)
+        .file("dep/blob.bin", &noise(200_000, version.len() as u64))
         .write(dir);
 }
 
@@ -207,6 +198,8 @@ fn peak_rss_kib(pid: u32) -> u64 {
 #[test]
 #[allow(clippy::disallowed_macros)] // the test's own report, on stderr
 fn serve_under_load_answers_every_good_request_from_one_version_of_the_tree() {
+    // A hundred clients, and a deadline for dropping the slow ones.
+    let _alone = crate::common::alone();
     let clients = knob("WHEELHOUSE_LOAD_CLIENTS", 100);
     let slow = knob("WHEELHOUSE_LOAD_SLOW", 40);
     let pips = knob("WHEELHOUSE_LOAD_PIP", 1);

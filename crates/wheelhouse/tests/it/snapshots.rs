@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use test_support::snapshot;
+
 fn tests_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests")
 }
@@ -321,7 +323,6 @@ fn binary(name: &str) -> &'static str {
 
 #[test]
 fn user_facing_text_matches_the_snapshots() {
-    let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
     let mut failures = Vec::new();
     for (name, bin, args) in CASES {
         let out = Command::new(binary(bin))
@@ -341,21 +342,7 @@ fn user_facing_text_matches_the_snapshots() {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        let path = tests_dir().join("snapshots").join(format!("{name}.txt"));
-        if update {
-            std::fs::write(&path, &text).unwrap();
-            continue;
-        }
-        match std::fs::read_to_string(&path) {
-            Ok(expected) if expected == text => {}
-            Ok(expected) => failures.push(format!(
-                "{name}: differs\n--- expected\n{expected}\n--- actual\n{text}"
-            )),
-            Err(_) => failures.push(format!(
-                "{name}: no snapshot at {}; run with UPDATE_SNAPSHOTS=1",
-                path.display()
-            )),
-        }
+        failures.extend(snapshot(&format!("{name}.txt"), &text));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

@@ -5,30 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::common::staff_cli::{clean_env, text, wheelhouse};
+use crate::common::staff_cli::{clean_env, pythons_with_pip, text, wheelhouse};
+use crate::common::{copy_tree, real_wheel, uv};
 use serde_json::Value;
 use test_support::WheelSpec;
 
 fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("start the command")
-}
-
-fn real_wheels() -> PathBuf {
-    std::env::var_os("WHEELHOUSE_TEST_WHEELS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/wheels/small")
-        })
-}
-
-fn real_wheel(prefix: &str) -> PathBuf {
-    let dir = real_wheels();
-    std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}; run scripts/fetch-wheels.sh small", dir.display()))
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
-        .unwrap_or_else(|| panic!("no {prefix}* wheel in {}", dir.display()))
 }
 
 /// Compiles a shared object with gcc (Debian's); the test fails when gcc is missing.
@@ -209,18 +192,6 @@ fn inspect_refuses_a_non_wheel_clearly() {
         "{}",
         text(&out)
     );
-}
-
-/// The Pythons whose pip installs are checked: pip 24.2 (`.tools/venv`) and the newest pip
-/// (`.staff-tools/pip-latest`, made by scripts/setup-staff.sh).
-fn pythons_with_pip() -> Vec<PathBuf> {
-    let latest =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.staff-tools/pip-latest/bin/python");
-    assert!(
-        latest.exists(),
-        "the newest pip is missing: run scripts/setup-staff.sh"
-    );
-    vec![test_support::tools_python(), latest]
 }
 
 fn tools_pip() -> Command {
@@ -666,16 +637,6 @@ fn audit_is_silent_on_a_clean_tree_and_finds_each_planted_breakage() {
     assert!(kinds(&v).contains(&"record".to_string()), "{v:#}");
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    let out = Command::new("cp")
-        .arg("-a")
-        .arg(from)
-        .arg(to)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-}
-
 #[test]
 fn static_index_installs_with_stock_pip_and_uv() {
     let tmp = tempfile::tempdir().unwrap();
@@ -751,8 +712,7 @@ fn static_index_installs_with_stock_pip_and_uv() {
         assert!(target.join("six.py").is_file());
     }
 
-    let uv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/envtools/bin/uv");
-    assert!(uv.exists(), "uv is missing: run scripts/setup-tools.sh");
+    let uv = uv();
     let target = tmp.path().join("uv-target");
     let mut cmd = Command::new(&uv);
     clean_env(&mut cmd);

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use crate::common::staff_cli::{clean_env, text, StaticServer};
+use crate::common::{real_wheel, uv};
 use test_support::WheelSpec;
 
 fn index(root: &Path, out: &Path, mode: &str) -> Output {
@@ -36,17 +37,7 @@ fn house(root: &Path) {
         .write(&root.join("gentoo2023/x86-64-v3"));
     WheelSpec::pure("dep", "1.2+computecanada").write(&root.join("gentoo2023/generic"));
     WheelSpec::pure("lonely", "1.0").write(&root.join("gentoo2023/generic"));
-    let dir = std::env::var_os("WHEELHOUSE_TEST_WHEELS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/wheels/small")
-        });
-    let six = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}; run scripts/fetch-wheels.sh small", dir.display()))
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("six-"))
-        .expect("a six wheel");
+    let six = real_wheel("six-");
     std::fs::create_dir_all(root.join("generic")).unwrap();
     std::fs::copy(&six, root.join("generic").join(six.file_name().unwrap())).unwrap();
 }
@@ -71,9 +62,7 @@ fn pip_install(url: &str, target: &Path) -> Output {
 }
 
 fn uv_install(url: &str, target: &Path, cache: &Path) -> Output {
-    let uv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/envtools/bin/uv");
-    assert!(uv.exists(), "uv is missing: run scripts/setup-tools.sh");
-    let mut cmd = Command::new(uv);
+    let mut cmd = Command::new(uv());
     clean_env(&mut cmd);
     cmd.env("UV_NO_CONFIG", "1")
         .env("UV_CACHE_DIR", cache)

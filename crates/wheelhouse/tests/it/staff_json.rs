@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use crate::common::staff_cli::{text, wheelhouse};
+use crate::common::{real_wheel, stderr};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use test_support::WheelSpec;
@@ -20,10 +21,6 @@ fn doc(out: &Output) -> Value {
         .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", text(out)))
 }
 
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 fn sha256_hex(path: &Path) -> String {
     let digest = Sha256::digest(std::fs::read(path).unwrap());
     digest.iter().map(|b| format!("{b:02x}")).collect()
@@ -35,20 +32,6 @@ fn strings(v: &Value) -> Vec<String> {
         .iter()
         .map(|s| s.as_str().unwrap().to_string())
         .collect()
-}
-
-fn real_wheel(prefix: &str) -> PathBuf {
-    let dir = std::env::var_os("WHEELHOUSE_TEST_WHEELS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/wheels/small")
-        });
-    std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}; run scripts/fetch-wheels.sh small", dir.display()))
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
-        .unwrap_or_else(|| panic!("no {prefix}* wheel in {}", dir.display()))
 }
 
 /// A wheel holding one shared object compiled by gcc (the test fails when gcc is missing).

@@ -7,11 +7,23 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub use test_support::WheelSpec;
+pub use test_support::{machine_python, noise, real_wheel, real_wheels, uv, WheelSpec};
 
 pub mod browser;
+pub mod cache;
 pub mod index;
 pub mod staff_cli;
+
+/// Held by the tests that load the whole machine (dozens of processes or clients) or whose
+/// checks depend on timing: all the tests share one process and run two or more at a time, so
+/// these take turns with one another instead of slowing each other past their deadlines.
+/// Every other test may still run beside them, as it did when each file was its own binary.
+pub fn alone() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    // A test that failed while holding the lock does not fail the ones after it.
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 pub struct Site {
     pub tmp: tempfile::TempDir,
@@ -39,41 +51,9 @@ pub fn base_python() -> (PathBuf, String) {
     )
 }
 
-/// Real wheels from PyPI, fetched once by `scripts/fetch-wheels.sh`.
-pub fn real_wheels() -> PathBuf {
-    let dir = std::env::var_os("WHEELHOUSE_TEST_WHEELS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/wheels/small")
-        });
-    let wheels = std::fs::read_dir(&dir)
-        .map(|d| {
-            d.flatten()
-                .filter(|e| e.path().extension().is_some_and(|x| x == "whl"))
-                .count()
-        })
-        .unwrap_or(0);
-    assert!(
-        wheels >= 5,
-        "the real PyPI wheels are missing from {}: run scripts/fetch-wheels.sh (scripts/test does)",
-        dir.display()
-    );
-    dir
-}
-
 /// pip 26, run from its wheel (pip runs as a zip application), from the PyPI wheels cache.
 pub fn pip26_wheel() -> PathBuf {
-    std::fs::read_dir(real_wheels())
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("pip-26")
-        })
-        .expect("pip 26 in the cached PyPI wheels (scripts/fetch-wheels.sh)")
+    real_wheel("pip-26")
 }
 
 impl Default for Site {
@@ -204,8 +184,56 @@ pub fn tree(dir: &Path) -> Vec<String> {
     out
 }
 
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A wheel slow to install and to kill cleanly: `modules` top-level modules (each its own
+/// rename in the commit), `blobs` incompressible 64 KiB files in the package `name` (so that
+/// unpacking takes a while too), and a launcher.
+pub fn bulky_wheel(name: &str, version: &str, modules: usize, blobs: usize) -> WheelSpec {
+    let mut spec = WheelSpec::pure(name, version);
+    for i in 0..modules {
+        spec.files.push((
+            format!("{name}_mod{i}.py"),
+            format!("V = {version:?}\nI = {i}\n").into_bytes(),
+        ));
+    }
+    for i in 0..blobs {
+        let content = noise(64 * 1024, (name.len() * 1000 + modules + i) as u64);
+        spec.files.push((format!("{name}/blob{i}.bin"), content));
+    }
+    spec.console_scripts
+        .push((format!("{name}-cli"), format!("{name}:main")));
+    spec
+}
+
+/// The next command that takes an environment's lock recovers what a killed one left.
+pub fn recover(site: &Site, env: &Path) -> String {
+    let out = site.wheelhouse(&["install", "-p", env.to_str().unwrap(), "--dry-run", "six"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stderr(&out)
+}
+
+/// `cp -a FROM TO`, after removing TO: a tree saved or put back exactly, modes and links.
+pub fn copy_tree(from: &Path, to: &Path) {
+    let _ = std::fs::remove_dir_all(to);
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "cp -a {} {}",
+        from.display(),
+        to.display()
+    );
 }
 
 /// The site-packages directory of an environment (`lib/python3.11/site-packages`,

@@ -199,3 +199,12 @@ pub fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
     head.lines()
         .find_map(|l| l.strip_prefix(&format!("{name}: ")))
 }
+
+/// The Pythons whose pip installs are checked: pip 24.2 (`.tools/venv`) and the newest pip
+/// (`.staff-tools/pip-latest`, made by scripts/setup-staff.sh).
+pub fn pythons_with_pip() -> Vec<PathBuf> {
+    vec![
+        test_support::tools_python(),
+        test_support::newest_pip_python(),
+    ]
+}
