@@ -5,11 +5,12 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::common::staff_cli::{clean_env, get, header, pythons_with_pip, raw, wheelhouse, Server};
-use crate::common::{noise, uv};
+use crate::common::noise;
+use crate::common::staff_cli::{
+    get, header, pip_install, pythons_with_pip, raw, uv_install, wheelhouse, Server,
+};
 use test_support::WheelSpec;
 
 fn site(tmp: &Path) -> PathBuf {
@@ -37,23 +38,7 @@ fn pip_and_uv_install_through_serve() {
     let index = server.url("/x86-64-v3/simple/");
     for (n, python) in pythons_with_pip().into_iter().enumerate() {
         let target = tmp.path().join(format!("pip-target-{n}"));
-        let mut pip = Command::new(&python);
-        clean_env(&mut pip);
-        let out = pip
-            .args([
-                "-m",
-                "pip",
-                "--disable-pip-version-check",
-                "--no-cache-dir",
-                "install",
-                "--index-url",
-                &index,
-                "--target",
-            ])
-            .arg(&target)
-            .arg("app")
-            .output()
-            .unwrap();
+        let out = pip_install(&python, &index, &target, &["app"]);
         assert!(
             out.status.success(),
             "{}: {}{}",
@@ -64,25 +49,8 @@ fn pip_and_uv_install_through_serve() {
         assert!(target.join("dep/blob.bin").is_file());
     }
 
-    let mut cmd = Command::new(uv());
-    clean_env(&mut cmd);
     let target = tmp.path().join("uv-target");
-    let out = cmd
-        .env("UV_NO_CONFIG", "1")
-        .env("UV_CACHE_DIR", tmp.path().join("uv-cache"))
-        .args([
-            "pip",
-            "install",
-            "--python",
-            "python3",
-            "--index-url",
-            &index,
-            "--target",
-        ])
-        .arg(&target)
-        .arg("app")
-        .output()
-        .unwrap();
+    let out = uv_install(&index, &target, &tmp.path().join("uv-cache"), &["app"]);
     assert!(
         out.status.success(),
         "{}{}",

@@ -5,8 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::common::staff_cli::{clean_env, pythons_with_pip, text, wheelhouse};
-use crate::common::{copy_tree, real_wheel, uv};
+use crate::common::staff_cli::{
+    clean_env, pip_install, pythons_with_pip, text, uv_install, wheelhouse,
+};
+use crate::common::{copy_tree, real_wheel};
 use serde_json::Value;
 use test_support::WheelSpec;
 
@@ -691,45 +693,15 @@ fn static_index_installs_with_stock_pip_and_uv() {
     let url = format!("file://{}/", simple.display());
     for (n, python) in pythons_with_pip().into_iter().enumerate() {
         let target = tmp.path().join(format!("pip-target-{n}"));
-        let mut pip = Command::new(&python);
-        clean_env(&mut pip);
-        let out = run(pip
-            .args([
-                "-m",
-                "pip",
-                "--disable-pip-version-check",
-                "--no-cache-dir",
-                "install",
-                "--index-url",
-                &url,
-                "--target",
-            ])
-            .arg(&target)
-            .arg("app"));
+        let out = pip_install(&python, &url, &target, &["app"]);
         assert!(out.status.success(), "{}: {}", python.display(), text(&out));
         let meta = installed_metadata(&target, "dep");
         assert_eq!(meta["version"], "1.2+computecanada");
         assert!(target.join("six.py").is_file());
     }
 
-    let uv = uv();
     let target = tmp.path().join("uv-target");
-    let mut cmd = Command::new(&uv);
-    clean_env(&mut cmd);
-    let out = run(cmd
-        .env("UV_NO_CONFIG", "1")
-        .env("UV_CACHE_DIR", tmp.path().join("uv-cache"))
-        .args([
-            "pip",
-            "install",
-            "--python",
-            "python3",
-            "--index-url",
-            &url,
-            "--target",
-        ])
-        .arg(&target)
-        .arg("app"));
+    let out = uv_install(&url, &target, &tmp.path().join("uv-cache"), &["app"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(target.join("dep/__init__.py").is_file(), "{}", text(&out));
     assert!(target.join("six.py").is_file());

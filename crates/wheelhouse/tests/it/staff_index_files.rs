@@ -9,8 +9,9 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::common::staff_cli::{clean_env, text, StaticServer};
-use crate::common::{real_wheel, uv};
+use crate::common::real_wheel;
+use crate::common::staff_cli::{clean_env, pip_install, text, uv_install, StaticServer};
+use test_support::tools_python;
 use test_support::WheelSpec;
 
 fn index(root: &Path, out: &Path, mode: &str) -> Output {
@@ -40,45 +41,6 @@ fn house(root: &Path) {
     let six = real_wheel("six-");
     std::fs::create_dir_all(root.join("generic")).unwrap();
     std::fs::copy(&six, root.join("generic").join(six.file_name().unwrap())).unwrap();
-}
-
-fn pip_install(url: &str, target: &Path) -> Output {
-    let mut pip = Command::new(test_support::tools_python());
-    clean_env(&mut pip);
-    pip.args([
-        "-m",
-        "pip",
-        "--disable-pip-version-check",
-        "--no-cache-dir",
-        "install",
-        "--index-url",
-        url,
-        "--target",
-    ])
-    .arg(target)
-    .arg("app")
-    .output()
-    .unwrap()
-}
-
-fn uv_install(url: &str, target: &Path, cache: &Path) -> Output {
-    let mut cmd = Command::new(uv());
-    clean_env(&mut cmd);
-    cmd.env("UV_NO_CONFIG", "1")
-        .env("UV_CACHE_DIR", cache)
-        .args([
-            "pip",
-            "install",
-            "--python",
-            "python3",
-            "--index-url",
-            url,
-            "--target",
-        ])
-        .arg(target)
-        .arg("app")
-        .output()
-        .unwrap()
 }
 
 fn installed(target: &Path) -> bool {
@@ -145,7 +107,12 @@ fn each_files_mode_installs_over_http_and_only_copies_survive_the_wheelhouse() {
         }
         let server = StaticServer::start(&out);
         let target = tmp.path().join(format!("pip-{mode}"));
-        let done = pip_install(&server.url("x86-64-v3/simple/"), &target);
+        let done = pip_install(
+            &tools_python(),
+            &server.url("x86-64-v3/simple/"),
+            &target,
+            &["app"],
+        );
         assert!(done.status.success(), "{mode}: {}", text(&done));
         assert!(installed(&target), "{mode}: {}", text(&done));
         let target = tmp.path().join(format!("uv-{mode}"));
@@ -153,6 +120,7 @@ fn each_files_mode_installs_over_http_and_only_copies_survive_the_wheelhouse() {
             &server.url("x86-64-v3/simple/"),
             &target,
             &tmp.path().join(format!("uv-cache-{mode}")),
+            &["app"],
         );
         assert!(done.status.success(), "{mode}: {}", text(&done));
         assert!(installed(&target), "{mode}: {}", text(&done));
@@ -173,7 +141,12 @@ fn each_files_mode_installs_over_http_and_only_copies_survive_the_wheelhouse() {
     for mode in modes {
         let server = StaticServer::start(&tmp.path().join(format!("moved-{mode}")));
         let target = tmp.path().join(format!("pip-moved-{mode}"));
-        let done = pip_install(&server.url("x86-64-v3/simple/"), &target);
+        let done = pip_install(
+            &tools_python(),
+            &server.url("x86-64-v3/simple/"),
+            &target,
+            &["app"],
+        );
         if mode == "symlink" {
             assert!(!done.status.success(), "{}", text(&done));
             assert!(!installed(&target));
@@ -299,7 +272,12 @@ fn hardlink_across_file_systems_copies_and_says_so() {
     );
     let server = StaticServer::start(&out);
     let target = tmp.path().join("pip");
-    let done = pip_install(&server.url("x86-64-v3/simple/"), &target);
+    let done = pip_install(
+        &tools_python(),
+        &server.url("x86-64-v3/simple/"),
+        &target,
+        &["app"],
+    );
     assert!(
         done.status.success() && installed(&target),
         "{}",

@@ -5,9 +5,8 @@
 //! a configuration installed from by stock pip over HTTP.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use crate::common::staff_cli::{clean_env, text, wheelhouse, StaticServer};
+use crate::common::staff_cli::{pip_install, text, wheelhouse, StaticServer};
 use serde_json::Value;
 use test_support::WheelSpec;
 
@@ -320,23 +319,12 @@ fn index_publishes_the_directories_a_pip_config_lists() {
 
     let server = StaticServer::start(&out);
     let target = tmp.path().join("target");
-    let mut pip = Command::new(test_support::tools_python());
-    clean_env(&mut pip);
-    let installed = pip
-        .args([
-            "-m",
-            "pip",
-            "--disable-pip-version-check",
-            "--no-cache-dir",
-            "install",
-            "--index-url",
-            &server.url("x86-64-v3/simple/"),
-            "--target",
-        ])
-        .arg(&target)
-        .args(["app", "tool"])
-        .output()
-        .unwrap();
+    let installed = pip_install(
+        &test_support::tools_python(),
+        &server.url("x86-64-v3/simple/"),
+        &target,
+        &["app", "tool"],
+    );
     drop(server);
     assert!(installed.status.success(), "{}", text(&installed));
     assert!(target.join("app/__init__.py").is_file());

@@ -208,3 +208,30 @@ pub fn pythons_with_pip() -> Vec<PathBuf> {
         test_support::newest_pip_python(),
     ]
 }
+
+/// `PYTHON -m pip install --index-url URL --target TARGET PACKAGES…`: stock pip installing
+/// from what the staff tools published, without a cache or this machine's settings.
+pub fn pip_install(python: &Path, url: &str, target: &Path, packages: &[&str]) -> Output {
+    let mut pip = Command::new(python);
+    clean_env(&mut pip);
+    pip.args(["-m", "pip", "--disable-pip-version-check", "--no-cache-dir"])
+        .args(["install", "--index-url", url, "--target"])
+        .arg(target)
+        .args(packages)
+        .output()
+        .unwrap()
+}
+
+/// The same with uv (`uv pip install --python python3`), its cache in `cache`.
+pub fn uv_install(url: &str, target: &Path, cache: &Path, packages: &[&str]) -> Output {
+    let mut cmd = Command::new(crate::common::uv());
+    clean_env(&mut cmd);
+    cmd.env("UV_NO_CONFIG", "1")
+        .env("UV_CACHE_DIR", cache)
+        .args(["pip", "install", "--python", "python3", "--index-url", url])
+        .arg("--target")
+        .arg(target)
+        .args(packages)
+        .output()
+        .unwrap()
+}
