@@ -57,8 +57,8 @@ pub fn on_network_file_system(path: &Path) -> bool {
 
 /// `statfs(2)` magic numbers (linux/magic.h and the vendors' headers).
 const NETWORK_MAGICS: &[u64] = &[
-    0x6969,     // NFS
-    0x517B,     // SMB
+    0x6969,      // NFS
+    0x517B,      // SMB
     0xFF53_4D42, // CIFS
     0xFE53_4D42, // SMB2
     0x0BD0_0BD0, // Lustre
@@ -102,7 +102,10 @@ mod tests {
 
     #[test]
     fn flags_choose_and_no_compile_wins() {
-        assert_eq!(ByteCode::from_flags(false, false), ByteCode::OnNetworkFileSystem);
+        assert_eq!(
+            ByteCode::from_flags(false, false),
+            ByteCode::OnNetworkFileSystem
+        );
         assert_eq!(ByteCode::from_flags(true, false), ByteCode::Compile);
         assert_eq!(ByteCode::from_flags(true, true), ByteCode::Skip);
         assert_eq!(ByteCode::from_flags(false, true), ByteCode::Skip);

@@ -32,8 +32,8 @@
 
 pub mod available;
 mod build_env;
-mod cache;
 mod byte_code;
+mod cache;
 mod compile;
 mod direct;
 mod error;

@@ -165,7 +165,10 @@ async fn run(
     let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
         .map_err(ServeError::Runtime)?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let bound = config.max_connections.unwrap_or_else(max_connections).max(1);
+    let bound = config
+        .max_connections
+        .unwrap_or_else(max_connections)
+        .max(1);
     let slots = Arc::new(tokio::sync::Semaphore::new(bound));
 
     // The catalog is checked once a second; a changed one replaces the snapshot whole.

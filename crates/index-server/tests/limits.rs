@@ -57,7 +57,11 @@ fn start(root: &Path, write_stall: Duration, max_connections: Option<usize>) -> 
 fn get(addr: SocketAddr, path: &str) -> (u16, Vec<u8>) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut data = Vec::new();
     let _ = s.read_to_end(&mut data);
     let status = String::from_utf8_lossy(&data[..data.len().min(12)])
@@ -94,7 +98,11 @@ fn a_client_that_stops_reading_is_dropped_after_the_stall_time() {
             std::mem::size_of::<libc::c_int>() as libc::socklen_t,
         );
     }
-    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     std::thread::sleep(Duration::from_secs(4));
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     let mut got = 0usize;
@@ -125,7 +133,9 @@ fn connections_beyond_the_bound_wait_for_a_slot() {
     let addr = start(root.path(), Duration::from_secs(60), Some(bound));
     assert_eq!(get(addr, PAGE).0, 200);
     // Every slot held by a client that sends nothing.
-    let idle: Vec<TcpStream> = (0..bound).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    let idle: Vec<TcpStream> = (0..bound)
+        .map(|_| TcpStream::connect(addr).unwrap())
+        .collect();
     std::thread::sleep(Duration::from_millis(300));
     let (tx, rx) = mpsc::channel();
     let started = Instant::now();

@@ -86,7 +86,10 @@ fn byte_code_by_default_on_a_network_file_system_only() {
     assert!(skipped.is_empty(), "--no-compile is obeyed: {skipped:?}");
 
     let local = install_six(&site, &site.path("local-env"), &[]);
-    assert!(local.is_empty(), "a local environment is not compiled: {local:?}");
+    assert!(
+        local.is_empty(),
+        "a local environment is not compiled: {local:?}"
+    );
     let forced = install_six(&site, &site.path("local-forced"), &["--compile"]);
     assert!(
         forced.iter().any(|f| f.starts_with("__pycache__/six.")),
