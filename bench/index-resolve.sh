@@ -32,7 +32,7 @@ fi
 rm -rf "$work"; mkdir -p "$work/empty" "$work/wh"
 python3 "$here/index-resolve/make_index.py" "$work/index" "${N:-200}" "${PAYLOAD_KB:-256}"
 echo "max-age=600" > "$work/index/cache-control"
-python3 "$root/crates/wheelhouse/tests/support/index_server.py" "$work/index" > "$work/port" &
+python3 "$root/crates/test-support/index_server.py" "$work/index" > "$work/port" &
 server=$!
 trap 'kill $server 2>/dev/null' EXIT
 for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Kill-at-any-moment stress: the test suite's kill test (crates/wheelhouse/tests/env_kill.rs)
+# Kill-at-any-moment stress: the test suite's kill test (crates/wheelhouse/tests/it/env_kill.rs)
 # with hundreds of kill points instead of 30. Half the points are spread over a whole install
 # (an upgrade of a 400-module wheel plus a new one), half start from the moment the commit's
 # journal exists, so many land inside the renames and the clean-up. After each kill the next
@@ -14,4 +14,4 @@ cd "$root"
 export WHEELHOUSE_TOOLS_PYTHON="$root/.tools/venv/bin/python"
 export WHEELHOUSE_TEST_WHEELS="$root/.cache/wheels/small"
 export WHEELHOUSE_KILL_POINTS="${1:-300}"
-cargo test --release -p wheelhouse --test env_kill -- --nocapture 2>&1 | grep -E "kills:|test result|panicked|neither"
+cargo test --release -p wheelhouse --test it -- --nocapture env_kill:: 2>&1 | grep -E "kills:|test result|panicked|neither"

@@ -23,8 +23,8 @@ export WHEELHOUSE_LOAD_SECONDS="${SECONDS_UNDER_LOAD:-20}"
 mkdir -p bench/work
 log=bench/work/load.log
 started=$(date +%s)
-cargo test --release -p wheelhouse --test env_concurrency --test serve_load --test env_durability \
-    -- --nocapture --test-threads 1 >"$log" 2>&1 || { tail -60 "$log"; exit 1; }
+cargo test --release -p wheelhouse --test it \
+    -- --nocapture --test-threads 1 env_concurrency:: serve_load:: env_durability:: >"$log" 2>&1 || { tail -60 "$log"; exit 1; }
 took=$(( $(date +%s) - started ))
 {
     echo "$(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD); $(nproc) cores" \

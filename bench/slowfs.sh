@@ -3,13 +3,15 @@
 # the environment and the caches on slowfs (../shared/slowfs, or $SLOWFS: a FUSE mount adding
 # a delay to every metadata request, served by many threads), the wheelhouse on local disk.
 # For each delay in $LATS (microseconds; default 0 300 1000), one hyperfine run of:
-#   ours with a warm cache, ours filling an empty cache (cold), ours --no-cache,
+#   ours with a warm cache (the default, which byte-compiles on a network file system such as
+#   this mount, and --no-compile), ours filling an empty cache (cold, default),
 #   uv with a warm cache, uv with an empty cache (cold), and virtualenv + pip (one run);
-# then the request counts of one run of each (slowfs counters: each request is a round trip)
-# and, at the first delay, the system calls (`strace -c -f`) of ours and uv, warm.
+# then the request counts of one run of ours and uv warm (slowfs counters: each request is a
+# round trip) and, at the first delay, the system calls (`strace -c -f`) of both.
 # Then importing numpy, scipy, pandas and matplotlib from each tool's environment on the
-# slow mount: without byte code (PYTHONDONTWRITEBYTECODE, nothing written), and with the
-# byte code each tool leaves (pip compiles at install, ours with --compile).
+# slow mount as each tool leaves it: ours (compiled by default here), pip's (compiled at
+# install), uv's (no byte code; PYTHONDONTWRITEBYTECODE so that every run is a first import,
+# as on a tree the user cannot write).
 #   bench/slowfs.sh                            # needs root and /dev/fuse
 #   LATS="1000" RUNS=2 bench/slowfs.sh
 # Results in $BENCH_DIR (default bench/work/slowfs): slowfs-*.json, requests-*.txt, strace-*.txt.
@@ -57,8 +59,8 @@ for lat in $lats; do
     eval "$ours_install --cache-dir $cache $packages"; away "$env"
     hyperfine --shell bash --style basic --runs "$runs" --export-json "$work/slowfs-$lat.json" \
         -n "ours, warm cache" --prepare "away $env" "$ours_install --cache-dir $cache $packages" \
+        -n "ours, warm cache, --no-compile" --prepare "away $env" "$ours_install --cache-dir $cache --no-compile $packages" \
         -n "ours, cold cache" --prepare "away $env $mnt/cold" "$ours_install --cache-dir $mnt/cold $packages" \
-        -n "ours, no cache" --prepare "away $env" "$ours_install --no-cache $packages" \
         -n "uv, warm cache" --prepare "away $env" "$uv_install" \
         -n "uv, cold cache" --prepare "away $env $mnt/uv-cold" "${uv_install//$uvcache/$mnt/uv-cold}"
     hyperfine --shell bash --style basic --runs 1 --export-json "$work/slowfs-$lat-pip.json" \
@@ -67,9 +69,7 @@ for lat in $lats; do
     # Round trips: the server's request counts for one run of each.
     : > "$work/requests-$lat.txt"
     for row in "ours, warm cache|$ours_install --cache-dir $cache $packages" \
-               "ours, cold cache|away $mnt/cold; $ours_install --cache-dir $mnt/cold $packages" \
-               "uv, warm cache|$uv_install" \
-               "uv, cold cache|away $mnt/uv-cold; ${uv_install//$uvcache/$mnt/uv-cold}"; do
+               "uv, warm cache|$uv_install"; do
         away "$env"
         "$slowfs" reset "$mnt"
         eval "${row#*|}"
@@ -82,17 +82,16 @@ for lat in $lats; do
         done
     fi
 
-    # Imports from the slow mount: no byte code anywhere (nothing may be written), then each
-    # tool's environment as it leaves it (pip compiles at install; ours with --compile).
-    away "$env" "$mnt/env-pip" "$mnt/env-ours" "$mnt/env-compiled"
+    # Imports from the slow mount, from each tool's environment as it leaves it.
+    away "$env" "$mnt/env-pip" "$mnt/env-ours" "$mnt/env-uv"
     eval "${pip_install//$env/$mnt/env-pip}"
     eval "${ours_install//$env/$mnt/env-ours} --cache-dir $cache $packages"
-    eval "${ours_install//$env/$mnt/env-compiled} --cache-dir $cache --compile $packages"
+    eval "${uv_install//$env/$mnt/env-uv}"
     hyperfine --shell bash --style basic --runs "$runs" --warmup 1 --export-json "$work/imports-$lat.json" \
-        -n "ours, no byte code" "PYTHONDONTWRITEBYTECODE=1 $mnt/env-ours/bin/python -c '$imports'" \
-        -n "pip's env (compiled at install)" "$mnt/env-pip/bin/python -c '$imports'" \
-        -n "ours --compile" "$mnt/env-compiled/bin/python -c '$imports'"
-    away "$mnt/env-pip" "$mnt/env-ours" "$mnt/env-compiled"
+        -n "import: ours (default, compiled here)" "$mnt/env-ours/bin/python -c '$imports'" \
+        -n "import: pip's env (compiled at install)" "$mnt/env-pip/bin/python -c '$imports'" \
+        -n "import: uv's env (no byte code)" "PYTHONDONTWRITEBYTECODE=1 $mnt/env-uv/bin/python -c '$imports'"
+    away "$mnt/env-pip" "$mnt/env-ours" "$mnt/env-uv"
     "$slowfs" down "$mnt"
     first=0
 done
@@ -109,7 +108,7 @@ for lat in lats:
             rows[r["command"]] = r
     warm, cold = rows["uv, warm cache"]["mean"], rows["uv, cold cache"]["mean"]
     for name, r in rows.items():
-        ratio = "" if "byte code" in name or "compile" in name else f"{r['mean']/warm:.2f}× | {r['mean']/cold:.2f}×"
+        ratio = "" if name.startswith("import:") else f"{r['mean']/warm:.2f}× | {r['mean']/cold:.2f}×"
         print(f"| {int(lat)/1000:g} ms | {name} | {r['mean']:.2f} | {r['stddev'] or 0:.2f} | {ratio or ' | '} |")
 PY
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(uname -r), slowfs over tmpfs, $(date -u +%Y-%m-%d)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What the browser test of the wheels page (crates/wheelhouse/tests/wheels_page.rs) needs:
+# What the browser test of the wheels page (crates/wheelhouse/tests/it/wheels_page.rs) needs:
 # headless Chromium and its WebDriver server, chromedriver, from Debian. Idempotent; run as
 # root (scripts/test does).
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What the cache tests (crates/wheelhouse/tests/env_cache.rs) need: a tmpfs at /dev/shm (the
+# What the cache tests (crates/wheelhouse/tests/it/env_cache.rs) need: a tmpfs at /dev/shm (the
 # second real file system they run on), and `unshare` + `mount` (util-linux, mount) for the
 # read-only bind mount of a cache, which needs root. Missing pieces are installed or mounted
 # here; the tests fail, never skip, without them.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# What the download tests (crates/wheelhouse/tests/download_cli.rs, download_proxy.rs, download_resolve.rs) need:
+# What the download tests (crates/wheelhouse/tests/it/download_cli.rs, download_proxy.rs, download_resolve.rs) need:
 # `openssl` to make a test certificate authority and server certificates, and `python3` for
-# the index server and the forward proxy in crates/wheelhouse/tests/support/. Missing pieces
+# the index server (crates/test-support/index_server.py) and the forward proxy
+# (crates/wheelhouse/tests/it/common/proxy.py). Missing pieces
 # are installed here (Debian); the tests fail, never skip, without them.
 set -euo pipefail
 missing=()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The power-loss test (crates/wheelhouse/tests/env_durability.rs) records an install's
+# The power-loss test (crates/wheelhouse/tests/it/env_durability.rs) records an install's
 # system calls with strace; install it when missing (Debian).
 set -euo pipefail
 command -v strace >/dev/null && exit 0

@@ -46,7 +46,8 @@ pub struct InstallOptions {
     pub find_links: Vec<PathBuf>,
     pub allow_manylinux: bool,
     pub pre: bool,
-    pub compile: bool,
+    /// Whether to byte-compile afterwards (`--compile`, `--no-compile`, or by file system).
+    pub compile: crate::ByteCode,
     /// Install even when packages of a loaded stack module require another version of what
     /// is installed (they may then fail to import).
     pub ignore_stack_requirements: bool,
@@ -336,7 +337,7 @@ fn plan_for(
             .cache_tag
             .clone()
             .zip(it.pyc_magic.clone())
-            .filter(|_| options.compile && !site.source_date_epoch);
+            .filter(|_| options.compile.applies_to(&target.root) && !site.source_date_epoch);
         plan.cache = options
             .cache
             .as_ref()
@@ -376,7 +377,7 @@ fn carry_out(
         events(Event::Warning(w));
     }
     let mut pycs_kept = 0;
-    if options.compile {
+    if options.compile.applies_to(&target.root) {
         match crate::compile::compile(target, threads) {
             Ok(n) => report.compiled = n,
             Err(w) => events(Event::Warning(&w)),

@@ -43,7 +43,7 @@ pub struct SyncOptions {
     /// (`install -r pylock.toml`).
     pub exact: bool,
     pub dry_run: bool,
-    pub compile: bool,
+    pub compile: crate::ByteCode,
     /// Threads to unpack with; 0 means the job's CPUs.
     pub threads: usize,
     pub cache: Option<crate::CacheOptions>,
@@ -154,7 +154,7 @@ pub fn sync(
     for w in &outcome.warnings {
         events(Event::Warning(w));
     }
-    if options.compile {
+    if options.compile.applies_to(&target.root) {
         if let Err(w) = crate::compile::compile(target, threads) {
             events(Event::Warning(&w));
         }

@@ -18,7 +18,8 @@
 //! descriptor. A client must send a request's headers within 10 s of the connection opening
 //! or going idle (byte by byte does not reset the clock), or it is dropped; within 2 s when
 //! fewer than an eighth of the slots are free, so that a flood larger than the bound drains
-//! quickly and queued clients get their turn.
+//! quickly and queued clients get their turn. A response that a client stops reading is
+//! abandoned after [`WRITE_STALL_TIMEOUT`] without progress, freeing its slot and its file.
 //!
 //! ```no_run
 //! let config = index_server::ServerConfig {
@@ -26,12 +27,15 @@
 //!     bind: "127.0.0.1:8080".parse().unwrap(),
 //!     access_log: true,
 //!     views: None,
+//!     write_stall: index_server::WRITE_STALL_TIMEOUT,
+//!     max_connections: None,
 //! };
 //! index_server::serve(config, |addr| eprintln!("serving on http://{addr}/")).unwrap();
 //! ```
 
 mod body;
 mod handler;
+mod stall;
 mod state;
 
 use std::net::SocketAddr;
@@ -55,7 +59,17 @@ pub struct ServerConfig {
     /// The levels and their directories from the site's pip configuration files
     /// (`simple_index::views_from_pip_configs`); the wheelhouse layout's when `None`.
     pub views: Option<Vec<simple_index::View>>,
+    /// How long a response may wait on a client that reads nothing before the connection is
+    /// closed ([`WRITE_STALL_TIMEOUT`] is the command line's).
+    pub write_stall: Duration,
+    /// Connections served at once; `None`: from the open-file limit (see the crate docs).
+    pub max_connections: Option<usize>,
 }
+
+/// How long a response may wait on a client that reads nothing: generous for a slow link (a
+/// wheel keeps flowing however slowly), short enough that clients which stop reading do not
+/// pile up.
+pub const WRITE_STALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Why serving stopped with an error.
 #[derive(Debug)]
@@ -154,7 +168,10 @@ async fn run(
     let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
         .map_err(ServeError::Runtime)?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let bound = max_connections();
+    let bound = config
+        .max_connections
+        .unwrap_or_else(max_connections)
+        .max(1);
     let slots = Arc::new(tokio::sync::Semaphore::new(bound));
 
     // The catalog is checked once a second; a changed one replaces the snapshot whole.
@@ -207,6 +224,7 @@ async fn run(
         let shared = shared.clone();
         let mut stop = stop_rx.clone();
         let log = config.access_log;
+        let write_stall = config.write_stall;
         connections.spawn(async move {
             let _slot = slot;
             let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
@@ -234,7 +252,10 @@ async fn run(
             let conn = http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(header_timeout)
-                .serve_connection(TokioIo::new(stream), service);
+                .serve_connection(
+                    TokioIo::new(stall::StallGuard::new(stream, write_stall)),
+                    service,
+                );
             tokio::pin!(conn);
             tokio::select! {
                 _ = conn.as_mut() => {}

@@ -21,7 +21,7 @@
 //! A kill only loses what the process had not done yet; a power loss also loses what the
 //! kernel had not written yet, in any order. The commit is therefore cut into steps, each
 //! made durable before the next one starts (the order is checked on a real install under
-//! `strace` by `crates/wheelhouse/tests/env_durability.rs`):
+//! `strace` by `crates/wheelhouse/tests/it/env_durability.rs`):
 //!
 //! 1. **Staged tree.** Every staged file and directory (decompressed, or cloned, linked or
 //!    copied from the cache) and the staging directory's own entry in the environment are

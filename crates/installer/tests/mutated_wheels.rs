@@ -4,7 +4,7 @@
 //! points get arbitrary text. Inputs that ever broke something are kept under
 //! `tests/corpus/` and replayed first.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use installer::{unpack_wheel, Layout, UnpackOptions};
@@ -24,19 +24,11 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
         "rich-1.0-py3-none-any.whl".to_string(),
         std::fs::read(rich.write(tmp.path())).unwrap(),
     ));
-    // Real wheels from PyPI when the cache is there (scripts/test fetches it).
-    let cache = std::env::var_os("WHEELHOUSE_TEST_WHEELS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.cache/wheels/small"));
+    // Real wheels from PyPI (scripts/fetch-wheels.sh; the test fails without them).
     for name in ["six-", "idna-", "attrs-"] {
-        if let Some(p) = std::fs::read_dir(&cache).ok().and_then(|d| {
-            d.flatten()
-                .map(|e| e.path())
-                .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(name))
-        }) {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            out.push((name, std::fs::read(p).unwrap()));
-        }
+        let p = test_support::real_wheel(name);
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        out.push((name, std::fs::read(p).unwrap()));
     }
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
     if let Ok(d) = std::fs::read_dir(corpus) {

@@ -195,6 +195,9 @@ pub fn build_stack(
             no_deps: request.no_deps,
             find_links: request.find_links.clone(),
             index: request.index.clone(),
+            // A stack is published to a tree its users cannot write (often CVMFS): without
+            // byte code, every import of it would compile in memory, each time.
+            compile: environment::ByteCode::Compile,
             ..InstallOptions::default()
         };
         // The caller's cancel flag: Ctrl-C stops the Python being installed, not only the

@@ -1,30 +1,14 @@
 //! The generated files, pinned as snapshots under tests/snapshots (`modulefile-*.lua`,
 //! `site-*`): fixed inputs, so the text is the same on every machine. A change of wording is
 //! a reviewed diff: rerun with `UPDATE_SNAPSHOTS=1` and commit the new files. The Lmod tests
-//! in crates/wheelhouse/tests/modules_*.rs check that Lmod reads what these files say.
+//! in crates/wheelhouse/tests/it/modules_*.rs check that Lmod reads what these files say.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use modules::site::{pip_config, profile_csh, profile_sh, SiteLayout};
 use modules::{PythonModule, StackModule};
+use test_support::snapshot;
 use wheel_name::PythonVersion;
-
-fn check(name: &str, text: &str) -> Option<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/snapshots")
-        .join(name);
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&path, text).unwrap();
-        return None;
-    }
-    match std::fs::read_to_string(&path) {
-        Ok(expected) if expected == text => None,
-        Ok(expected) => Some(format!(
-            "{name}: differs\n--- expected\n{expected}\n--- actual\n{text}"
-        )),
-        Err(_) => Some(format!("{name}: no snapshot; run with UPDATE_SNAPSHOTS=1")),
-    }
-}
 
 #[test]
 fn generated_files_match_the_snapshots() {
@@ -61,19 +45,19 @@ fn generated_files_match_the_snapshots() {
     };
     let layout = SiteLayout::new("/SITE".into());
     let failures: Vec<String> = [
-        check("modulefile-python.lua", &python.render()),
-        check("modulefile-python-pypy.lua", &pypy.render()),
-        check(
+        snapshot("modulefile-python.lua", &python.render()),
+        snapshot("modulefile-python-pypy.lua", &pypy.render()),
+        snapshot(
             "modulefile-python-modulerc.lua",
             &modules::lua::python_default_rc("3.11.7"),
         ),
-        check("modulefile-stack.lua", &stack.render()),
-        check("site-pip-x86-64-v3.conf", &pip_config(&layout, "x86-64-v3")),
-        check("site-profile.sh", &profile_sh(&layout)),
-        check("site-profile.csh", &profile_csh(&layout)),
-        check("site-cpu-level.sh", &modules::site::cpu_level_script()),
-        check("site-sitecustomize.py", modules::hooks::SITECUSTOMIZE_PY),
-        check("site-_manylinux.py", modules::hooks::MANYLINUX_PY),
+        snapshot("modulefile-stack.lua", &stack.render()),
+        snapshot("site-pip-x86-64-v3.conf", &pip_config(&layout, "x86-64-v3")),
+        snapshot("site-profile.sh", &profile_sh(&layout)),
+        snapshot("site-profile.csh", &profile_csh(&layout)),
+        snapshot("site-cpu-level.sh", &modules::site::cpu_level_script()),
+        snapshot("site-sitecustomize.py", modules::hooks::SITECUSTOMIZE_PY),
+        snapshot("site-_manylinux.py", modules::hooks::MANYLINUX_PY),
     ]
     .into_iter()
     .flatten()

@@ -25,10 +25,15 @@
 //! # std::fs::remove_dir_all(&dir).unwrap();
 //! ```
 
+pub mod index;
 mod lmod;
+mod snapshot;
+mod tools;
 mod wheels;
 
 pub use lmod::{bash_with_lmod, lmod_init, ModuleRun};
+pub use snapshot::{snapshot, snapshots_dir};
+pub use tools::{machine_python, newest_pip_python, real_wheel, real_wheels, uv};
 
 pub use wheels::WheelSpec;
 
@@ -90,4 +95,19 @@ pub fn run_python_json(script: &str, args: &[&str], input: &Value) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("JSON from the tools Python")
+}
+
+/// `len` incompressible bytes (xorshift64 from `seed`), so that a wheel holding them is as
+/// large as they are and takes as long to unpack.
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.extend_from_slice(&state.to_le_bytes());
+    }
+    out.truncate(len);
+    out
 }

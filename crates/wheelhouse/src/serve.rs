@@ -40,6 +40,8 @@ pub fn run(args: ServeArgs) -> i32 {
         root: root.clone(),
         bind: args.bind,
         access_log: !args.quiet,
+        write_stall: index_server::WRITE_STALL_TIMEOUT,
+        max_connections: None,
     };
     let result = index_server::serve(config, |addr| {
         outln!(

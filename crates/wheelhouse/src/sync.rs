@@ -24,9 +24,13 @@ pub struct SyncArgs {
     /// Accept manylinux wheels the lock names, which site policy refuses
     #[arg(long)]
     allow_manylinux: bool,
-    /// Byte-compile the installed modules with the target interpreter
-    #[arg(long)]
+    /// Byte-compile the installed modules with the target interpreter (the default on a
+    /// network file system: NFS, Lustre, GPFS, CVMFS and other FUSE mounts)
+    #[arg(long, overrides_with = "no_compile")]
     compile: bool,
+    /// Do not byte-compile, also on a network file system (the default on a local disk)
+    #[arg(long)]
+    no_compile: bool,
     #[command(flatten)]
     cache: crate::cache_args::CacheFlags,
     /// Print errors only
@@ -40,7 +44,7 @@ pub fn run(args: SyncArgs) -> i32 {
     let options = SyncOptions {
         exact: true,
         dry_run: args.dry_run,
-        compile: args.compile,
+        compile: environment::ByteCode::from_flags(args.compile, args.no_compile),
         threads: 0,
         cache: args.cache.options(&site),
     };

@@ -96,10 +96,11 @@ pub struct InstallArgs {
     /// Consider pre-releases and development versions
     #[arg(long)]
     pre: bool,
-    /// Byte-compile the installed modules with the target interpreter, in parallel
+    /// Byte-compile the installed modules with the target interpreter, in parallel (the
+    /// default on a network file system: NFS, Lustre, GPFS, CVMFS and other FUSE mounts)
     #[arg(long, overrides_with = "no_compile")]
     compile: bool,
-    /// Do not byte-compile (the default)
+    /// Do not byte-compile, also on a network file system (the default on a local disk)
     #[arg(long)]
     no_compile: bool,
     /// Install even when packages of a loaded stack module (scipy-stack) require another
@@ -223,7 +224,7 @@ fn install_from_lock(
     let options = environment::SyncOptions {
         exact: false,
         dry_run: args.dry_run,
-        compile: args.compile && !args.no_compile,
+        compile: environment::ByteCode::from_flags(args.compile, args.no_compile),
         threads: 0,
         cache: args.cache.options(site),
     };
@@ -274,7 +275,7 @@ impl InstallArgs {
             find_links: self.find_links.clone(),
             allow_manylinux: self.allow_manylinux,
             pre: self.pre,
-            compile: self.compile && !self.no_compile,
+            compile: environment::ByteCode::from_flags(self.compile, self.no_compile),
             ignore_stack_requirements: self.ignore_stack_requirements,
             threads: 0,
             cache: self.cache.options(site),
@@ -356,7 +357,7 @@ pub(crate) fn run_install(
             report.threads,
             report.elapsed
         );
-        if options.compile {
+        if report.compiled > 0 {
             errln!("byte-compiled {} files", report.compiled);
         }
         if let Some(c) = &report.cache {

@@ -101,6 +101,8 @@ pub fn fill(
             find_links: find_links.to_vec(),
             cache: cache.clone(),
             index: packages.index.options(Some(cancel.clone())),
+            // As `install` without flags: compiled on a network file system only.
+            compile: environment::ByteCode::OnNetworkFileSystem,
             ..InstallOptions::default()
         };
         if interactive {
@@ -140,6 +142,7 @@ pub fn fill(
     if let (Ok(filled), Some(lock)) = (&mut result, &lock_file) {
         let options = environment::SyncOptions {
             cache: cache.clone(),
+            compile: environment::ByteCode::OnNetworkFileSystem,
             ..environment::SyncOptions::default()
         };
         match crate::sync::install_lock(site, &target, lock, false, &options, true, &prefix) {
