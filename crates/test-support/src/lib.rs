@@ -1,7 +1,8 @@
-//! What the tests of several crates share, this crate's one job: the real Python tools they
-//! compare with, real Lmod, and wheels written by tests. It is a dev-dependency only; no
-//! shipped crate uses it. (Helpers of the command line's own tests live beside them, in
-//! `crates/wheelhouse/tests`.)
+//! What the tests of several crates share, this crate's one job: the real tools they run
+//! (the Python tools they compare with, the machine's CPython, pip, uv, PyPI wheels, Lmod),
+//! wheels written by tests, a package index on 127.0.0.1 ([`index`]) and snapshot files. It
+//! is a dev-dependency only; no shipped crate uses it. (Helpers of the command line's tests
+//! alone live beside them, in `crates/wheelhouse/tests/it/common`.)
 //!
 //! The Python tools live in the tools virtualenv made by `scripts/setup-tools.sh` (packaging
 //! 21.3, tabulate, pip 24.2: the reference `avail_wheels` stack). A comparison test must fail,
