@@ -29,6 +29,7 @@ mod env_install;
 mod env_kill;
 mod env_lock;
 mod env_messages;
+mod env_network_fs;
 mod env_pip_choice;
 mod env_pip_commands;
 mod env_pip_parity;

@@ -3,12 +3,10 @@
 //! byte-compiled at install, one on a local disk is not; `--compile` and `--no-compile`
 //! override both ways. Needs root, /dev/fuse and fuse3 (`scripts/slowfs-test-setup.sh`).
 
-mod common_env;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common_env::*;
+use crate::common::*;
 
 /// A slowfs mount (no added delay) over a backing directory; unmounted on drop.
 struct Mount {
