@@ -1,5 +1,5 @@
 //! `wheelhouse audit`: what is wrong with a published wheelhouse. This crate's one job is
-//! finding the problems; it changes nothing.
+//! finding the problems; it changes nothing (fixing a wheel is `admin`'s `add` and `edit`).
 //!
 //! The central check is the dependency closure: for each Python and each CPU level the site
 //! serves, every requirement of every wheel a user can see there must be met by some wheel

@@ -11,16 +11,21 @@
 //!   ([`HOOKS_SCRIPT`]); a failure shows the backend's last lines and what usually fixes it
 //!   on a cluster (`module load gcc`, the Python module for `Python.h`, ...).
 //! - **Isolation** goes through the build-context interface, [`BuildEnvironmentMaker`]:
-//!   the workflow implements it with its own venv code, resolver and installer, so build
-//!   requirements follow the site's rules. [`Isolation::None`] is `--no-build-isolation`.
+//!   `environment` implements it (`BuildEnvironments`: a build-environment target made
+//!   through the one door, with its venv code, resolver and installer), so build
+//!   requirements follow the site's rules; this crate never installs anything itself.
+//!   [`Isolation::None`] is `--no-build-isolation`.
 //! - **Built wheels are cached** by sdist hash, interpreter tag and config settings
 //!   ([`WheelCache`]), safely shared by jobs on several nodes.
+//!
+//! Not run as a doctest: a build needs a real Python and a real backend
+//! (`tests/backends.rs` and `tests/builds.rs` run them).
 //!
 //! ```no_run
 //! use std::path::{Path, PathBuf};
 //! use build_frontend::{BuildEnvironmentMaker, BuildOptions, Frontend, Isolation, MakerError, Source};
 //!
-//! /// Makes build environments (the workflow's own implementation uses its resolver).
+//! /// Makes build environments (`environment::BuildEnvironments` is the real one).
 //! struct Maker;
 //! impl BuildEnvironmentMaker for Maker {
 //!     fn make_environment(&self, dir: &Path, python: &Path, requirements: &[String])

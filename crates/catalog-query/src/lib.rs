@@ -1,6 +1,7 @@
 //! Queries over the wheelhouse: which wheels a listing request selects.
 //!
-//! `avail_wheels` (and `wheelhouse avail`) asks this crate, then prints. A [`Query`] holds
+//! `avail_wheels` (and `wheelhouse avail`) asks this crate, then prints (the table is the
+//! `table` crate's, the columns and flags the command line's). A [`Query`] holds
 //! the names asked for (globs allowed, matched by [`requirements::NameGlob`]), the Pythons
 //! and CPU levels, and whether to keep only each name's latest version; [`run`] lists the
 //! site's wheelhouse through [`catalog`] and returns the wheels grouped by lower-cased name,

@@ -1,4 +1,6 @@
-//! The wheelhouse as data: which wheel files each search directory holds.
+//! The wheelhouse as data: which wheel files each search directory holds. Listing them
+//! quickly and in the right order is this crate's one job; which of them a request selects
+//! is `catalog-query`'s, and which one an install takes is the `resolver`'s.
 //!
 //! Listings must come out in the order the site's `avail_wheels` meets files (Python's
 //! `os.walk`: a directory's files in directory order, then each subdirectory in turn), because

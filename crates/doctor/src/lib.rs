@@ -1,4 +1,7 @@
-//! The troubleshooting list, answered for this session and this environment.
+//! The troubleshooting list, answered for this session and this environment. Finding the
+//! causes is this crate's one job; it changes nothing (each finding names the command that
+//! fixes it, and that command goes through `environment`), and what is wrong with the
+//! wheelhouse itself is `audit`'s.
 //!
 //! Most "my environment stopped working" reports come from a handful of causes the site's
 //! troubleshooting page lists: a module loaded after the environment was activated, a hand-set

@@ -1,4 +1,7 @@
-//! Pre-downloading wheels on a login node, for a compute node to install offline.
+//! Package indexes, this crate's one job: the index client every command shares
+//! ([`IndexSource`]), and on it `wheelhouse download`, pre-downloading wheels on a login node
+//! for a compute node to install offline. It installs nothing: `install` reads an index
+//! through [`IndexSource`] and changes the environment through `environment`.
 //!
 //! The site's recipe for a package the wheelhouse lacks is `pip download --no-deps X` on a
 //! login node, then `pip install X-….whl` in the job. Two things go wrong with it: pip picks

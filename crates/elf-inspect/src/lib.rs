@@ -1,4 +1,5 @@
-//! ELF inspection, this crate's one job. What a shared object needs from the machine: its
+//! ELF inspection, this crate's one job (what to do about the answer is `admin`'s, which
+//! places and refuses wheels by it). What a shared object needs from the machine: its
 //! RPATH/RUNPATH (where the site's wheels
 //! find their libraries, and so which CPU level they were built for), its needed libraries,
 //! the highest `GLIBC_` symbol version it links against, the x86 ISA level its GNU property

@@ -1,16 +1,21 @@
 //! The one door into a Python environment: every command that changes one (`install`,
-//! `uninstall`, `venv` seeding pip and `venv -r`, `stack build`, isolated build environments)
-//! goes through this crate, which is its one job.
+//! `uninstall`, `sync` and `install -r pylock.toml`, `venv` seeding pip and `venv -r`, `stack
+//! build`, isolated build environments) goes through this crate, which is its one job. The
+//! pieces it drives do one thing each: the `resolver` chooses, the `installer` unpacks and
+//! commits, `venv` lays out a new environment, `build-frontend` turns sources into wheels.
 //!
 //! A command names its [`Target`] (an existing virtual environment, a new one, a stack
-//! prefix, a build environment); the site's search directories become an index of candidate
-//! wheels for the target's interpreter ([`search_paths`], [`build_index`]); what the user
-//! asked for is read from the command line, requirement files and the pip configuration
-//! ([`read_wanted`]); the resolver chooses; the cluster's rules turn its choice into a plan
-//! (a module's copy on `PYTHONPATH` is never silently shadowed); and the plan is carried out
-//! atomically under the environment's lock ([`install`]). Every step reports through
-//! [`Event`]s and fails with an [`Error`] whose [`ErrorKind`] the command line maps to its
-//! exit code, so the command line only prints.
+//! prefix, `--target`/`--prefix` directories, a build environment); the site's search
+//! directories become an index of candidate wheels for the target's interpreter
+//! ([`search_paths`], [`build_index`]); what the user asked for is read from the command
+//! line, requirement files and the pip configuration ([`read_wanted`]); the resolver chooses;
+//! the cluster's rules turn its choice into a plan (a module's copy on `PYTHONPATH` is never
+//! silently shadowed); and the plan is carried out atomically under the environment's lock
+//! ([`install`]). Every step reports through [`Event`]s and fails with an [`Error`] whose
+//! [`ErrorKind`] the command line maps to its exit code, so the command line only prints.
+//!
+//! Not run as a doctest: it needs a real environment and its Python, and a wheelhouse
+//! (`crates/wheelhouse/tests` install into real ones).
 //!
 //! ```no_run
 //! use std::sync::atomic::AtomicBool;

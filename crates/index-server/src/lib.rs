@@ -1,6 +1,9 @@
 //! The wheelhouse as a read-only package index over HTTP: the pages of the static index
 //! (PEP 503 HTML or PEP 691 JSON by `Accept`, PEP 658 metadata), rendered from the catalog
-//! and reloaded when it changes, and the wheels themselves with `Range` and `ETag`.
+//! and reloaded when it changes, and the wheels themselves with `Range` and `ETag`. Serving
+//! is this crate's one job: what each level publishes and how its pages read is
+//! `simple-index`'s, the same code `wheelhouse index --html` writes a static tree with. (The
+//! example below is compiled, not run: it listens on a port and serves until stopped.)
 //!
 //! Built on hyper 1 and tokio, HTTP/1.1 only (what pip and uv speak to an index). Request
 //! paths are never joined to the wheelhouse root: a file is served only if the catalog lists

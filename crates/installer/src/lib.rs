@@ -1,4 +1,8 @@
-//! Installing wheels into a Python environment, and removing them.
+//! Installing wheels into a Python environment, and removing them: this crate's one job is
+//! the mechanism (unpack, verify, move into place atomically), not the decision. Which wheels
+//! to install is the `resolver`'s choice under the site's rules, and commands never call this
+//! crate to change an environment: `environment` does (the one door), and the command line
+//! only reads installed distributions here ([`read_site_dir`], [`freeze_lines`]).
 //!
 //! Follows the binary distribution format (PEP 427 and its successor spec): the archive root
 //! goes to purelib or platlib as `WHEEL` says, `<name>.data/<scheme>/` to that scheme's path,
@@ -9,6 +13,29 @@
 //! Safety: members that would land outside the environment are refused, hashes are checked
 //! against the wheel's RECORD, and every change goes through a journaled [`transaction`]
 //! under an exclusive lock.
+//!
+//! ```
+//! use std::sync::atomic::AtomicBool;
+//! use installer::{commit, lock_environment, Layout, Transaction, WheelToInstall};
+//!
+//! # let tmp = tempfile::tempdir().unwrap();
+//! let wheel = test_support::WheelSpec::pure("demo", "1.0").write(tmp.path());
+//! let env = tmp.path().join("env");
+//! let site = env.join("lib/python3.11/site-packages");
+//! # std::fs::create_dir_all(&site).unwrap();
+//! let layout = Layout {
+//!     root: env.clone(), purelib: site.clone(), platlib: site.clone(),
+//!     scripts: env.join("bin"), include: env.join("include"), data: env.clone(),
+//!     python: env.join("bin/python"),
+//! };
+//! let cancel = AtomicBool::new(false); // Ctrl-C: the environment stays as it was
+//! let lock = lock_environment(&env, &cancel, || {}).unwrap();
+//! let wheel = WheelToInstall { path: wheel, requested: true, direct: false, direct_url: None };
+//! let plan = Transaction { install: vec![wheel], ..Transaction::default() };
+//! commit(&lock, &plan, &layout, &cancel, &|_progress| {}).unwrap();
+//! let installed = installer::read_site_dir(&site).unwrap();
+//! assert_eq!(installer::freeze_lines(&installed, (3, 11), false), ["demo==1.0"]);
+//! ```
 
 pub mod details;
 pub mod direct_url;

@@ -1,10 +1,14 @@
-//! A Python interpreter as an installer needs to know it, asked of the interpreter itself.
+//! A Python interpreter as an installer needs to know it, asked of the interpreter itself:
+//! this crate's one job. Which interpreter a command means (its `-p`, `VIRTUAL_ENV`, the
+//! loaded module) is decided before, by `site-config` and `environment`.
 //!
 //! One short run of the target interpreter (a stdlib-only script, [`QUERY_SCRIPT`]) gives its
 //! version, implementation, ABI, install paths, `sys.path` and PEP 508 marker values. Nothing
 //! is guessed from file names: a module's Python, a Debian PyPy and a virtualenv all answer
 //! for themselves. `PYTHONPATH` is honoured on purpose: what a module puts there is part of
 //! what the environment imports.
+//!
+//! Not run as a doctest: it starts the interpreter named.
 //!
 //! ```no_run
 //! let python = interpreter::Interpreter::query(std::path::Path::new("python3")).unwrap();

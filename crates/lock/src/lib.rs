@@ -1,6 +1,8 @@
 //! PEP 751 lock files (`pylock.toml`): read and validate one ([`Lock::parse`]), write one
 //! ([`Lock::to_toml`]), and choose what it installs for one Python and one CPU level
-//! ([`Lock::select`]).
+//! ([`Lock::select`]). That is this crate's one job: the file format and its rules. Which
+//! versions go into a new lock is the `resolver`'s choice (`wheelhouse lock`), and installing
+//! a selection is `environment`'s (`sync`, `install -r pylock.toml`, `venv -r pylock.toml`).
 //!
 //! The standard has no word for a CPU level, and the cluster's wheelhouse keeps one file name
 //! per level (`gentoo2023/x86-64-v3/numpy-…-linux_x86_64.whl` beside the `x86-64-v4` one).
@@ -17,6 +19,28 @@
 //! - `[tool.wheelhouse] levels = ["generic", "x86-64-v3"]`: the CPU levels the lock covers.
 //! - `[packages.tool.wheelhouse] levels = ["x86-64-v4"]`: this entry is for these levels only
 //!   (a level that forced another version than the others).
+//!
+//! ```
+//! use lock::{level_of, Lock, Source};
+//!
+//! let text = r#"
+//! lock-version = "1.0"
+//! created-by = "wheelhouse"
+//!
+//! [[packages]]
+//! name = "fastlib"
+//! version = "1.0"
+//! wheels = [
+//!   { path = "/srv/wh/generic/fastlib-1.0-py3-none-any.whl", hashes = { sha256 = "aa" } },
+//!   { path = "/srv/wh/x86-64-v3/fastlib-1.0-py3-none-any.whl", hashes = { sha256 = "bb" } },
+//! ]
+//! "#;
+//! let lock = Lock::parse(text).unwrap();
+//! let Source::Files { wheels, .. } = &lock.packages[0].source else { unreachable!() };
+//! let levels: Vec<_> = wheels.iter().filter_map(level_of).collect();
+//! assert_eq!(levels, ["generic", "x86-64-v3"]); // the directory holding each file
+//! assert_eq!(Lock::parse(&lock.to_toml()).unwrap(), lock); // written, read back the same
+//! ```
 
 mod parse;
 mod paths;

@@ -1,4 +1,5 @@
-//! Versions the way `packaging.version.parse()` of packaging 21.3 reads them.
+//! Versions the way `packaging.version.parse()` of packaging 21.3 reads them (specifiers such
+//! as `>=1.21` are the `requirements` crate's).
 //!
 //! The site's `avail_wheels` runs on packaging 21.3, where any string is a version: a valid
 //! PEP 440 version becomes a `Version`, anything else a `LegacyVersion` ordered by the old

@@ -8,7 +8,10 @@
 //! its prefix on `EBPYTHONPREFIXES`, which `sitecustomize.py` turns into `sys.path`
 //! entries after the environment's own, and lists its packages as extensions so
 //! `module spider numpy` finds it. Everything written is recorded in a manifest, and a file
-//! someone else wrote, or edited since, is never overwritten (see [`writer`]).
+//! someone else wrote, or edited since, is never overwritten (see [`writer`]). `stack build`
+//! installs a stack's packages through `environment` (a stack-prefix target), as every
+//! command that changes an environment does; this crate writes only the module side's files
+//! (modulefiles, hooks, profiles, the site in a box's layout).
 //!
 //! ```
 //! use modules::lua::PythonModule;

@@ -1,4 +1,8 @@
-//! Choosing one wheel per package for a target Python, under cluster rules.
+//! Choosing one wheel per package for a target Python, under cluster rules: this crate's one
+//! job. It is handed the candidate files (an [`Index`]) and what is installed; it reads no
+//! directory listing, index page or configuration itself (`environment` builds the index from
+//! the wheelhouse, `download` from a package index, `audit` for each Python and level) and
+//! installs nothing (`environment` carries the choice out through `installer`).
 //!
 //! The solver is PubGrub (the `pubgrub` crate). Its version of a package is the *rank* of a
 //! candidate in that package's preference list, not the PEP 440 version itself: the list is
@@ -13,7 +17,65 @@
 //!   (the CPU-level directory before the generic ones).
 //!
 //! Failures are explained with the chain of requirements that clash, in versions a user can
-//! read ([`explain`]).
+//! read (module `explain`).
+//!
+//! ```
+//! # use std::io::Write;
+//! use std::{collections::HashMap, str::FromStr};
+//!
+//! use pep440_rs::Version;
+//! use pep508_rs::Requirement;
+//! use resolver::{resolve, Index, Request, Upgrade};
+//! use wheel_name::TagPriority;
+//!
+//! # let tmp = tempfile::tempdir().unwrap();
+//! # // A wheel holding only its METADATA: all the resolver reads.
+//! # let wheel = |file: &str, requires: &[&str]| {
+//! #     let (name, version) = (file.split('-').next().unwrap(), file.split('-').nth(1).unwrap());
+//! #     let mut meta = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
+//! #     requires.iter().for_each(|r| meta.push_str(&format!("Requires-Dist: {r}\n")));
+//! #     let path = tmp.path().join(file);
+//! #     let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+//! #     let stored = zip::write::SimpleFileOptions::default()
+//! #         .compression_method(zip::CompressionMethod::Stored);
+//! #     zip.start_file(format!("{name}-{version}.dist-info/METADATA"), stored).unwrap();
+//! #     zip.write_all(meta.as_bytes()).unwrap();
+//! #     zip.finish().unwrap();
+//! #     path
+//! # };
+//! # let markers = pep508_rs::MarkerEnvironment::try_from(pep508_rs::MarkerEnvironmentBuilder {
+//! #     implementation_name: "cpython", implementation_version: "3.11.7", os_name: "posix",
+//! #     platform_machine: "x86_64", platform_python_implementation: "CPython",
+//! #     platform_release: "6.1", platform_system: "Linux", platform_version: "#1",
+//! #     python_full_version: "3.11.7", python_version: "3.11", sys_platform: "linux",
+//! # }).unwrap();
+//! # let target = wheel_name::TagTarget {
+//! #     implementation: "cpython".into(), python: wheel_name::PythonVersion::new(3, 11),
+//! #     abi: "cp311".into(), platform: "linux_x86_64".into(), glibc: Some((2, 36)),
+//! # };
+//! // The target's tags without and with manylinux (to explain a refusal by policy).
+//! let policy = TagPriority::new(&target, false);
+//! let with_manylinux = TagPriority::new(&target, true);
+//! // `app` needs `lib<2`; the wheelhouse holds lib 1.0 and 2.0.
+//! let files = [
+//!     wheel("app-1.0-py3-none-any.whl", &["lib<2"]),
+//!     wheel("lib-1.0-py3-none-any.whl", &[]),
+//!     wheel("lib-2.0-cp311-cp311-linux_x86_64.whl", &[]),
+//! ];
+//! let named = files.iter().map(|f| (f.clone(), f.file_name().unwrap().to_str().unwrap(), 0));
+//! let index = Index::build(named, &policy, &with_manylinux, vec![tmp.path().into()]);
+//! let request = Request {
+//!     requirements: vec![Requirement::from_str("app").unwrap()],
+//!     markers, // the target interpreter's PEP 508 values
+//!     python_version: Version::from_str("3.11.7").unwrap(),
+//!     constraints: Vec::new(), installed: HashMap::new(), upgrade: Upgrade::None,
+//!     force_reinstall: false, no_deps: false, pre: false, conflict_advice: None,
+//! };
+//! let mut chosen: Vec<String> = resolve(&request, &index).unwrap().packages.iter()
+//!     .map(|p| format!("{}=={}", p.key, p.version)).collect();
+//! chosen.sort();
+//! assert_eq!(chosen, ["app==1.0", "lib==1.0"]);
+//! ```
 
 mod explain;
 mod index;

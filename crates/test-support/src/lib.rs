@@ -1,8 +1,30 @@
-//! Helpers for the tests that compare wheelhouse with the real Python tools.
+//! What the tests of several crates share, this crate's one job: the real tools they run
+//! (the Python tools they compare with, the machine's CPython, pip, uv, PyPI wheels, Lmod),
+//! wheels written by tests, a package index on 127.0.0.1 ([`index`]) and snapshot files. It
+//! is a dev-dependency only; no shipped crate uses it. (Helpers of the command line's tests
+//! alone live beside them, in `crates/wheelhouse/tests/it/common`.)
 //!
-//! Those tools live in the tools virtualenv made by `scripts/setup-tools.sh` (packaging 21.3,
-//! tabulate, pip 24.2: the reference `avail_wheels` stack). A comparison test must fail, never
-//! skip, when they are missing, so [`tools_python`] panics with the command to run.
+//! The Python tools live in the tools virtualenv made by `scripts/setup-tools.sh` (packaging
+//! 21.3, tabulate, pip 24.2: the reference `avail_wheels` stack). A comparison test must fail,
+//! never skip, when they are missing, so [`tools_python`] panics with the command to run, and
+//! [`lmod_init`] likewise for Lmod.
+//!
+//! [`WheelSpec`] writes real wheels (zip archives with METADATA, WHEEL, entry points and a
+//! RECORD whose hashes are right, or deliberately wrong):
+//!
+//! ```
+//! use std::io::Read;
+//! use test_support::WheelSpec;
+//!
+//! let dir = std::env::temp_dir().join(format!("wheelspec-doc-{}", std::process::id()));
+//! let wheel = WheelSpec::pure("my-pkg", "1.0").requires("six>=1.16").write(&dir);
+//! assert_eq!(wheel.file_name().unwrap(), "my_pkg-1.0-py3-none-any.whl");
+//! let mut zip = zip::ZipArchive::new(std::fs::File::open(&wheel).unwrap()).unwrap();
+//! let mut text = String::new();
+//! zip.by_name("my_pkg-1.0.dist-info/METADATA").unwrap().read_to_string(&mut text).unwrap();
+//! assert_eq!(wheel_metadata::CoreMetadata::parse(&text).requires_dist, ["six>=1.16"]);
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! ```
 
 pub mod index;
 mod lmod;

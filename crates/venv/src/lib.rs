@@ -6,6 +6,8 @@
 //! that is an ordinary wheel install, done by the caller from the wheelhouse (the
 //! `environment` crate's `seed_pip`).
 //!
+//! Not run as a doctest: it links to a real interpreter.
+//!
 //! ```no_run
 //! use std::path::Path;
 //!

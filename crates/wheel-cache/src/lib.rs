@@ -1,5 +1,26 @@
 //! A cache of unpacked wheels, from which environments on the same file system are filled by
-//! reflink (`FICLONE`), hard link or copy instead of decompressing the wheel again.
+//! reflink (`FICLONE`), hard link or copy instead of decompressing the wheel again. Keeping
+//! the entries whole and correct is this crate's one job; it knows nothing of environments:
+//! the `installer` decides which entry file becomes which installed file (and fills entries
+//! as it unpacks), `environment` opens the cache a command asked for, and `wheelhouse cache`
+//! shows, verifies and prunes it.
+//!
+//! ```
+//! use wheel_cache::{Cache, Key};
+//!
+//! # let tmp = tempfile::tempdir().unwrap();
+//! let cache = Cache::new(tmp.path().join("cache"));
+//! assert!(cache.prepare_for_writing());
+//! let (name, content) = ("demo/__init__.py", b"x = 1\n");
+//! let record = b"demo/__init__.py,sha256=AAAA,6\n";
+//! let key = Key::new(record, [(name, content.len() as u64, false)]);
+//! let writer = cache.writer(&key, 1).unwrap();
+//! writer.add(0, name, content, "sha256=AAAA", 0o644).unwrap();
+//! assert!(writer.commit().unwrap()); // renamed into place whole
+//! let entry = cache.lookup(&key).unwrap();
+//! let (path, _meta) = entry.file(name).unwrap();
+//! assert_eq!(std::fs::read(path).unwrap(), content);
+//! ```
 //!
 //! # Layout
 //! ```text

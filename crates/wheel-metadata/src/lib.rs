@@ -1,4 +1,6 @@
-//! The metadata files of a wheel and of an installed distribution (`.dist-info`).
+//! The metadata files of a wheel and of an installed distribution (`.dist-info`): reading
+//! them is this crate's one job, with no I/O beyond a wheel's own archive (finding installed
+//! distributions is `installer`'s, a catalog's stored copies `catalog`'s).
 //!
 //! - `METADATA` (core metadata, an email-header format): name, version, `Requires-Dist`,
 //!   `Requires-Python`, `Provides-Extra`.

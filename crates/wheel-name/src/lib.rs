@@ -1,4 +1,5 @@
-//! Wheel file names and compatibility tags, read the way the cluster tools read them.
+//! Wheel file names and compatibility tags, read the way the cluster tools read them (what is
+//! inside a wheel is `wheel-metadata`'s).
 //!
 //! A wheel file name is `name-version(-build)?-python-abi-platform.whl` (PEP 427), where each of
 //! the three tag parts may be a compressed set (`py2.py3`). The site's `avail_wheels` does not use

@@ -1,12 +1,39 @@
 //! The `wheelhouse` command line: argument parsing, printing, and the one exit-code table
-//! ([`exit`]). The work is done by the library crates (`catalog-query` for `avail`,
+//! (`src/exit.rs`). The work is done by the library crates (`catalog-query` for `avail`,
 //! `environment` for every change to an environment, `admin`, `audit`, `simple-index`,
-//! `modules`, `download`, `doctor`, `build-frontend`).
+//! `index-server`, `modules`, `download`, `doctor`, `build-frontend`, `lock`); this crate
+//! turns their typed errors into exit codes and `--format json` kinds, and their events into
+//! lines and progress bars.
 //!
 //! Modules import one way (`layers_test.rs` checks it): leaves (`out`, `exit`, `argv`,
 //! `signals`), then helpers the subcommands share (`env_arg`, `file_args`, `cache_args`,
 //! `staff_args`, `staff_json`), then the subcommands, which never borrow from one another,
-//! then this root, which only dispatches.
+//! then this root, which only dispatches. The same test checks that no crate of the
+//! workspace depends on one in a higher layer (the layers are listed once, in the README's
+//! "Layout").
+//!
+//! The two binaries are [`run_wheelhouse`] and [`run_avail_wheels`] with the process's
+//! arguments; they return the exit code:
+//!
+//! ```
+//! use std::ffi::OsString;
+//! use wheelhouse_cli::run_wheelhouse;
+//!
+//! let args = |line: &str| line.split(' ').map(OsString::from).collect::<Vec<_>>();
+//! # let root = std::env::temp_dir().join(format!("cli-doc-{}", std::process::id()));
+//! # std::fs::create_dir_all(root.join("gentoo2023/generic")).unwrap();
+//! # std::fs::write(root.join("gentoo2023/generic/six-1.16.0-py2.py3-none-any.whl"), "").unwrap();
+//! // What the site's modules set (only `site-config` reads it).
+//! std::env::set_var("WHEELHOUSE", &root);
+//! std::env::set_var("EBVERSIONGENTOO", "2023");
+//! std::env::set_var("EBVERSIONPYTHON", "3.11.7");
+//! // Under the name `avail_wheels`, the reference's command: prints its table
+//! // (`six  1.16.0  py2,py3  generic`) and exits 0.
+//! assert_eq!(run_wheelhouse(args("avail_wheels six")), 0);
+//! // A usage error exits 2, as argparse (and so the reference) does.
+//! assert_eq!(run_wheelhouse(args("wheelhouse install --no-such-option")), 2);
+//! # std::fs::remove_dir_all(&root).unwrap();
+//! ```
 
 #[macro_use]
 mod out;
