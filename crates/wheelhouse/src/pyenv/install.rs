@@ -357,7 +357,7 @@ pub(crate) fn run_install(
             report.threads,
             report.elapsed
         );
-        if report.compiled > 0 {
+        if options.compile == environment::ByteCode::Compile || report.compiled > 0 {
             errln!("byte-compiled {} files", report.compiled);
         }
         if let Some(c) = &report.cache {
