@@ -9,7 +9,7 @@ use pubgrub::{
     Reporter, Term,
 };
 
-use crate::names::{did_you_mean, glob_word};
+use crate::names::{did_you_mean, did_you_mean_sentence, glob_word, near_names_in};
 use crate::{Index, Pkg, Provider, Rejection, Request};
 
 /// Why a package has no usable wheel at all, with the next step.
@@ -71,13 +71,23 @@ pub fn explain_no_candidates(
                 .unwrap_or_else(|| index.sdists[key].join(" "))
         )
     } else if rejected.is_empty() {
+        // A single near miss is most likely the name meant: its versions for this Python are
+        // the next command (`--all-pythons` lists nothing where PYTHON_DIRS names no module).
+        // Otherwise a search by the name's longest word (a glob avail_wheels accepts).
+        let next = match near_names_in(name, index).as_slice() {
+            [one] => format!(
+                " Did you mean {one}? See its versions with `avail_wheels {one} --all-versions`."
+            ),
+            near => format!(
+                "{} Search the names with `avail_wheels \"*{}*\"`; if it is not there, ask \
+                 your site's support to add it to the wheelhouse.",
+                did_you_mean_sentence(near),
+                glob_word(name)
+            ),
+        };
         format!(
             "No matching distribution found for {name}: the wheelhouse has no wheel named \
-             {name} (searched: {searched}).{} Check the spelling with `avail_wheels \"*{}*\"` \
-             and the builds with `{avail}`; if it is not there, ask your site's support to add \
-             it to the wheelhouse.",
-            did_you_mean(name, index),
-            glob_word(name)
+             {name} (searched: {searched}).{next}"
         )
     } else if rejected.iter().all(|r| r.why == Rejection::Manylinux) {
         let files: Vec<&str> = rejected
@@ -422,6 +432,14 @@ impl Words<'_, '_> {
         versions.join(" or ")
     }
 
+    /// Whether `set` holds every candidate version of `pkg`.
+    fn every_version(&self, pkg: &Pkg, set: &Ranges<u32>) -> bool {
+        pkg_key(pkg).is_some_and(|key| {
+            let all = self.provider.candidate_count(key);
+            all > 0 && self.provider.versions_in(key, set).len() == all
+        })
+    }
+
     fn named(&self, pkg: &Pkg, set: &Ranges<u32>) -> String {
         let v = self.versions(pkg, set);
         if v.is_empty() || v == "(any version)" {
@@ -485,6 +503,11 @@ impl ReportFormatter<Pkg, Ranges<u32>, String> for Words<'_, '_> {
         match parts.as_slice() {
             [] => "no set of versions works".into(),
             [(Pkg::Root, Term::Positive(_))] => "your requirements cannot be met".into(),
+            // Every version ruled out reads as the package itself, even when it has only one:
+            // "newer 1.0 cannot be used because …, newer cannot be used", not the same words twice.
+            [(p, Term::Positive(set))] if self.every_version(p, set) => {
+                format!("{p} cannot be used")
+            }
             [(p, Term::Positive(set))] => format!("{} cannot be used", self.named(p, set)),
             [(p, Term::Negative(set))] => format!("{} is required", self.named(p, set)),
             [(p1, Term::Positive(r1)), (p2, Term::Negative(r2))]

@@ -5,10 +5,12 @@
 //! skip, when they are missing, so [`tools_python`] panics with the command to run.
 
 mod lmod;
+mod snapshot;
 mod wheels;
 
 pub use lmod::{bash_with_lmod, lmod_init, ModuleRun};
 
+pub use snapshot::{assert_snapshot, snapshots_dir, transcript, Redact};
 pub use wheels::WheelSpec;
 
 use std::io::Write;

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub use test_support::WheelSpec;
+pub use test_support::{assert_snapshot, Redact, WheelSpec};
 
 pub struct Site {
     pub tmp: tempfile::TempDir,
@@ -168,6 +168,55 @@ impl Site {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// What differs between machines in this site's output: its temporary directory
+    /// (`$SITE`), the machine's Python (`$PYTHON` for its prefix, `$PYVER` for its micro
+    /// version), the PyPI wheels' directory (`$WHEELS`) and the directory of the binaries
+    /// under test (`$BIN`).
+    pub fn redact(&self) -> Redact {
+        let bin = Path::new(env!("CARGO_BIN_EXE_wheelhouse")).parent().unwrap();
+        Redact::new()
+            .path(self.tmp.path(), "$SITE")
+            .path(&self.python_root, "$PYTHON")
+            .path(&real_wheels(), "$WHEELS")
+            .path(bin, "$BIN")
+            .text(self.python_version.clone(), "$PYVER")
+    }
+
+    /// Compares what `wheelhouse ARGS` printed (exit code, stdout, stderr) with
+    /// `tests/snapshots/NAME.txt`, after [`Site::redact`].
+    pub fn assert_snapshot(&self, name: &str, args: &[&str], out: &Output) {
+        self.assert_snapshot_with(name, args, out, self.redact());
+    }
+
+    /// [`Site::assert_snapshot`] with more redactions (durations, sizes, other paths).
+    pub fn assert_snapshot_with(&self, name: &str, args: &[&str], out: &Output, r: Redact) {
+        let text = test_support::transcript(&format!("wheelhouse {}", args.join(" ")), out);
+        assert_snapshot(name, &r.apply(&text));
+    }
+
+    /// Runs `wheelhouse ARGS` and compares its transcript with `tests/snapshots/NAME.txt`.
+    pub fn snapshot(&self, name: &str, args: &[&str]) -> Output {
+        let out = self.wheelhouse(args);
+        self.assert_snapshot(name, args, &out);
+        out
+    }
+
+    /// Runs a command a message suggests as a user pastes it: in bash, in the site, with
+    /// `wheelhouse` and `avail_wheels` on PATH.
+    pub fn run_pasted(&self, command: &str) -> Output {
+        let bin = Path::new(env!("CARGO_BIN_EXE_wheelhouse")).parent().unwrap();
+        let path = format!(
+            "{}:{}/bin:/usr/local/bin:/usr/bin:/bin",
+            bin.display(),
+            self.python_root.display()
+        );
+        self.command("bash")
+            .env("PATH", path)
+            .args(["-c", command])
+            .output()
+            .unwrap()
+    }
+
     /// A fresh environment made by `wheelhouse venv`.
     pub fn venv(&self, name: &str) -> PathBuf {
         let env = self.path(name);
@@ -198,6 +247,17 @@ pub fn tree(dir: &Path) -> Vec<String> {
     walk(dir, dir, &mut out);
     out.sort();
     out
+}
+
+/// The first command in backquotes after `marker` in a message (`avail_wheels six`).
+pub fn quoted_after(text: &str, marker: &str) -> String {
+    let rest = text
+        .split_once(marker)
+        .unwrap_or_else(|| panic!("no `{marker}` in: {text}"))
+        .1;
+    let start = rest.find('`').unwrap_or_else(|| panic!("no command after {marker}: {text}"));
+    let rest = &rest[start + 1..];
+    rest[..rest.find('`').unwrap()].to_string()
 }
 
 pub fn stderr(out: &Output) -> String {
