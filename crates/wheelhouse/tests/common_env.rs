@@ -173,7 +173,9 @@ impl Site {
     /// version), the PyPI wheels' directory (`$WHEELS`) and the directory of the binaries
     /// under test (`$BIN`).
     pub fn redact(&self) -> Redact {
-        let bin = Path::new(env!("CARGO_BIN_EXE_wheelhouse")).parent().unwrap();
+        let bin = Path::new(env!("CARGO_BIN_EXE_wheelhouse"))
+            .parent()
+            .unwrap();
         Redact::new()
             .path(self.tmp.path(), "$SITE")
             .path(&self.python_root, "$PYTHON")
@@ -204,7 +206,9 @@ impl Site {
     /// Runs a command a message suggests as a user pastes it: in bash, in the site, with
     /// `wheelhouse` and `avail_wheels` on PATH.
     pub fn run_pasted(&self, command: &str) -> Output {
-        let bin = Path::new(env!("CARGO_BIN_EXE_wheelhouse")).parent().unwrap();
+        let bin = Path::new(env!("CARGO_BIN_EXE_wheelhouse"))
+            .parent()
+            .unwrap();
         let path = format!(
             "{}:{}/bin:/usr/local/bin:/usr/bin:/bin",
             bin.display(),
@@ -255,7 +259,9 @@ pub fn quoted_after(text: &str, marker: &str) -> String {
         .split_once(marker)
         .unwrap_or_else(|| panic!("no `{marker}` in: {text}"))
         .1;
-    let start = rest.find('`').unwrap_or_else(|| panic!("no command after {marker}: {text}"));
+    let start = rest
+        .find('`')
+        .unwrap_or_else(|| panic!("no command after {marker}: {text}"));
     let rest = &rest[start + 1..];
     rest[..rest.find('`').unwrap()].to_string()
 }

@@ -19,6 +19,14 @@ fn cpython() -> PathBuf {
     PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
 }
 
+fn python_version() -> String {
+    let out = Command::new("python3")
+        .args(["-c", "import platform; print(platform.python_version())"])
+        .output()
+        .expect("python3 on PATH");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
 #[test]
 fn the_site_python_modules_pythonpath_is_no_hand_edit() {
     let tmp = tempfile::tempdir().unwrap();
@@ -51,6 +59,17 @@ fn the_site_python_modules_pythonpath_is_no_hand_edit() {
         ),
     )
     .ok();
+    // The whole transcript (exit codes included) is pinned; the checks below say what matters.
+    let python = cpython();
+    let redact = test_support::Redact::new()
+        .path(tmp.path(), "$TMP")
+        .path(python.parent().unwrap().parent().unwrap(), "$PYTHON")
+        .path(Path::new(doctor).parent().unwrap(), "$BIN")
+        .text(python_version(), "$PYVER");
+    test_support::assert_snapshot(
+        "doctor-site-module-pythonpath",
+        &redact.apply(&format!("{}--- stderr\n{}", run.stdout, run.stderr)),
+    );
     let (alone, with_hand) = run.stdout.split_once("---").unwrap();
     let hooks = site.join("python-site");
     assert!(
@@ -72,10 +91,12 @@ fn the_site_python_modules_pythonpath_is_no_hand_edit() {
         )),
         "{with_hand}"
     );
+    // The fix keeps the module's entry (`unset PYTHONPATH` would drop `_manylinux.py`).
     assert!(
-        !with_hand.contains(&hooks.display().to_string()),
+        with_hand.contains(&format!("fix: export PYTHONPATH={} ", hooks.display())),
         "{with_hand}"
     );
+    assert!(!with_hand.contains("unset PYTHONPATH"), "{with_hand}");
 }
 
 #[test]
@@ -105,6 +126,7 @@ fn a_broken_environment_python_is_not_called_a_path_edit() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
+    site.assert_snapshot("doctor-broken-python-shim-on-path", &["doctor"], &out);
     assert!(text.contains("is a broken link"), "{text}");
     assert!(!text.contains("on PATH is"), "{text}");
     assert!(

@@ -36,7 +36,10 @@ fn a_dependency_missing_from_the_wheelhouse_is_named_with_who_needs_it() {
     // By name, and by the wheel's path (what `download` tells the user to install).
     for (name, arg) in [
         ("install-missing-dependency", "h5netcdf"),
-        ("install-missing-dependency-of-file", wheel.to_str().unwrap()),
+        (
+            "install-missing-dependency-of-file",
+            wheel.to_str().unwrap(),
+        ),
     ] {
         let out = site.snapshot(name, &["install", "-p", e, arg]);
         assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
