@@ -350,10 +350,12 @@ pub(crate) fn run_install(
     }
     if verbose {
         errln!(
-            "resolved in {:.0?}, installed {} files with {} threads in {:.0?} (total)",
+            "resolved in {:.0?}, installed {} file{} with {} thread{} in {:.0?} (total)",
             report.resolved_in,
             report.files,
+            if report.files == 1 { "" } else { "s" },
             report.threads,
+            if report.threads == 1 { "" } else { "s" },
             report.elapsed
         );
         if options.compile {
