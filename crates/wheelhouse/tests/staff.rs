@@ -166,10 +166,21 @@ fn inspect_finds_avx2_and_avx512_in_compiled_code() {
     assert!(v["elf"][0]["isa_needed"].is_null(), "{v:#}");
     assert!(v["placement"]["warning"].is_null());
 
-    // The text form names the choice and the reason.
+    // The text form names the choice and the reason, pinned whole (the shared object's
+    // addresses and sizes come from gcc, so they are left out by the redaction).
     let out = run(wheelhouse()
         .arg("inspect")
-        .arg(tmp.path().join("w/vec512-1.0-cp311-cp311-linux_x86_64.whl")));
+        .arg("w/vec512-1.0-cp311-cp311-linux_x86_64.whl")
+        .current_dir(tmp.path()));
+    test_support::assert_snapshot(
+        "inspect-avx512",
+        &test_support::Redact::new()
+            .path(tmp.path(), "$TMP")
+            .apply(&test_support::transcript(
+                "wheelhouse inspect w/vec512-1.0-cp311-cp311-linux_x86_64.whl",
+                &out,
+            )),
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("add would choose: gentoo2023/x86-64-v4/"),
@@ -194,6 +205,16 @@ fn inspect_a_real_pypi_binary_wheel() {
         "{v:#}"
     );
     assert_eq!(v["pure"], false);
+    // The text form, whole, for the real wheel (a PyPI file: the same bytes everywhere).
+    let dir = real_wheels();
+    let out = run(wheelhouse()
+        .arg("inspect")
+        .arg(real_wheel("pyyaml-").file_name().unwrap())
+        .current_dir(&dir));
+    test_support::assert_snapshot(
+        "inspect-pyyaml",
+        &test_support::transcript("wheelhouse inspect pyyaml-…whl", &out),
+    );
     // And a pure one.
     let v = inspect_json(&real_wheel("six-"));
     assert_eq!(v["pure"], true);
@@ -205,12 +226,13 @@ fn inspect_refuses_a_non_wheel_clearly() {
     let tmp = tempfile::tempdir().unwrap();
     let bad = tmp.path().join("x-1.0-py3-none-any.whl");
     std::fs::write(&bad, "not a zip").unwrap();
-    let out = run(wheelhouse().arg("inspect").arg(&bad));
+    let out = run(wheelhouse()
+        .args(["inspect", "x-1.0-py3-none-any.whl"])
+        .current_dir(tmp.path()));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("is not a zip archive"),
-        "{}",
-        text(&out)
+    test_support::assert_snapshot(
+        "error-inspect-not-a-zip",
+        &test_support::transcript("wheelhouse inspect x-1.0-py3-none-any.whl", &out),
     );
 }
 
@@ -557,6 +579,11 @@ fn audit_is_silent_on_a_clean_tree_and_finds_each_planted_breakage() {
         .args(["--python", "3.11", "--deep"]));
     assert_eq!(plain.status.code(), Some(0), "{}", text(&plain));
     assert!(plain.stdout.is_empty(), "{}", text(&plain));
+    assert!(
+        String::from_utf8_lossy(&plain.stderr).contains("(from the catalog)"),
+        "{}",
+        text(&plain)
+    );
     let (code, v) = audit_json(&root, &[]);
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(v["catalog_used"], true);
@@ -634,6 +661,9 @@ fn audit_is_silent_on_a_clean_tree_and_finds_each_planted_breakage() {
             }),
         ),
     ];
+    // The text a member of staff reads for each breakage is pinned whole
+    // (tests/snapshots/audit-findings.txt).
+    let mut texts = String::new();
     for (kind, make) in &plant {
         let snapshot = tmp.path().join("snapshot");
         copy_tree(&root, &snapshot);
@@ -641,9 +671,31 @@ fn audit_is_silent_on_a_clean_tree_and_finds_each_planted_breakage() {
         let (code, v) = audit_json(&root, &[]);
         assert_eq!(code, 1, "{kind}: {v:#}");
         assert!(kinds(&v).contains(&kind.to_string()), "{kind}: {v:#}");
+        let args = ["audit", "wheelhouse", "--python", "3.11"];
+        let out = run(wheelhouse().args(args).current_dir(tmp.path()));
+        texts.push_str(&format!("# {kind}\n"));
+        texts.push_str(&test_support::transcript(
+            &format!("wheelhouse {}", args.join(" ")),
+            &out,
+        ));
         std::fs::remove_dir_all(&root).unwrap();
         std::fs::rename(&snapshot, &root).unwrap();
     }
+    let redact = test_support::Redact::new().path(tmp.path(), "$TMP");
+    test_support::assert_snapshot("audit-findings", &redact.apply(&texts));
+    // The stale catalog's hint, pasted, makes the next audit read the catalog.
+    let hint = texts
+        .split("run `")
+        .nth(1)
+        .unwrap()
+        .split('`')
+        .next()
+        .unwrap();
+    assert_eq!(hint, "wheelhouse index wheelhouse");
+    let out = run(wheelhouse()
+        .args(["index", "wheelhouse"])
+        .current_dir(tmp.path()));
+    assert!(out.status.success(), "{}", text(&out));
     // Who needs the missing one is named.
     WheelSpec::pure("needy", "1.0")
         .requires("absent-pkg>=3")
