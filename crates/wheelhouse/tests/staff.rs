@@ -16,6 +16,22 @@ fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("start the command")
 }
 
+/// Runs `cmd` and compares what it printed with `tests/snapshots/NAME.txt`, the temporary
+/// directory `tmp` written `$TMP` and the PyPI wheels' directory `$WHEELS`.
+fn run_snapshot(name: &str, tmp: &Path, cmd: &mut Command) -> Output {
+    let out = run(cmd);
+    let words: Vec<String> = cmd
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let redact = test_support::Redact::new()
+        .path(tmp, "$TMP")
+        .path(&real_wheels(), "$WHEELS");
+    let shown = format!("wheelhouse {}", words.join(" "));
+    test_support::assert_snapshot(name, &redact.apply(&test_support::transcript(&shown, &out)));
+    out
+}
+
 fn real_wheels() -> PathBuf {
     std::env::var_os("WHEELHOUSE_TEST_WHEELS")
         .map(PathBuf::from)
@@ -278,10 +294,14 @@ fn add_round_trip_local_version_and_retag() {
         .requires("six")
         .write(&dist);
 
-    let out = run(wheelhouse()
-        .args(["add", "--local-version", "computecanada", "--wheelhouse"])
-        .arg(&house)
-        .arg(&pure));
+    let out = run_snapshot(
+        "add-published",
+        tmp.path(),
+        wheelhouse()
+            .args(["add", "--local-version", "computecanada", "--wheelhouse"])
+            .arg(&house)
+            .arg(&pure),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let added = house.join("generic/demo_staff-1.0+computecanada-py3-none-any.whl");
     assert!(added.is_file(), "{}", text(&out));
@@ -324,16 +344,15 @@ fn add_round_trip_local_version_and_retag() {
     assert_eq!(meta["requires"][0], "six");
 
     // No clobbering.
-    let again = run(wheelhouse()
-        .args(["add", "--local-version", "computecanada", "--wheelhouse"])
-        .arg(&house)
-        .arg(&pure));
-    assert_eq!(again.status.code(), Some(1), "{}", text(&again));
-    assert!(
-        String::from_utf8_lossy(&again.stderr).contains("already exists"),
-        "{}",
-        text(&again)
+    let again = run_snapshot(
+        "error-add-already-exists",
+        tmp.path(),
+        wheelhouse()
+            .args(["add", "--local-version", "computecanada", "--wheelhouse"])
+            .arg(&house)
+            .arg(&pure),
     );
+    assert_eq!(again.status.code(), Some(1), "{}", text(&again));
 
     // A CPU-level copy, then a generic copy of the same version is refused.
     let binary = WheelSpec::pure("levelled", "2.0")
@@ -347,16 +366,15 @@ fn add_round_trip_local_version_and_retag() {
     assert!(house
         .join("gentoo2023/x86-64-v3/levelled-2.0-cp311-cp311-linux_x86_64.whl")
         .is_file());
-    let out = run(wheelhouse()
-        .args(["add", "--arch", "generic", "--wheelhouse"])
-        .arg(&house)
-        .arg(&binary));
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("CPU-level build of the same version"),
-        "{}",
-        text(&out)
+    let out = run_snapshot(
+        "error-add-generic-beside-cpu-level",
+        tmp.path(),
+        wheelhouse()
+            .args(["add", "--arch", "generic", "--wheelhouse"])
+            .arg(&house)
+            .arg(&binary),
     );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(!house
         .join("gentoo2023/generic/levelled-2.0-cp311-cp311-linux_x86_64.whl")
         .exists());
@@ -380,13 +398,15 @@ fn add_round_trip_local_version_and_retag() {
             .arg(&binary))
     };
     assert_eq!(add(&["--arch", "generic"]).status.code(), Some(0));
-    let out = add(&["--arch", "x86-64-v3"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("holds a generic build of the same version"),
-        "{}",
-        text(&out)
+    let out = run_snapshot(
+        "error-add-cpu-level-beside-generic",
+        tmp.path(),
+        wheelhouse()
+            .args(["add", "--arch", "x86-64-v3", "--wheelhouse"])
+            .arg(&house)
+            .arg(&binary),
     );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(!house
         .join("gentoo2023/x86-64-v3/levelled_too-2.0-cp311-cp311-linux_x86_64.whl")
         .exists());
@@ -400,17 +420,15 @@ fn add_round_trip_local_version_and_retag() {
     let many = WheelSpec::pure("many", "1.0")
         .tag("cp311-cp311-manylinux_2_17_x86_64")
         .write(&dist);
-    let out = run(wheelhouse()
-        .args(["add", "--arch", "generic", "--wheelhouse"])
-        .arg(&house)
-        .arg(&many));
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("has a manylinux tag"), "{err}");
-    assert!(
-        err.contains("--retag-manylinux") && err.contains("--allow-manylinux"),
-        "{err}"
+    let out = run_snapshot(
+        "error-add-manylinux",
+        tmp.path(),
+        wheelhouse()
+            .args(["add", "--arch", "generic", "--wheelhouse"])
+            .arg(&house)
+            .arg(&many),
     );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(!house
         .join("gentoo2023/generic")
         .read_dir()
@@ -423,18 +441,22 @@ fn add_round_trip_local_version_and_retag() {
 
     // A real manylinux wheel, retagged; pip installs the result.
     let yaml = real_wheel("pyyaml-");
-    let out = run(wheelhouse()
-        .args([
-            "add",
-            "--retag-manylinux",
-            "--arch",
-            "x86-64-v3",
-            "--local-version",
-            "computecanada",
-            "--wheelhouse",
-        ])
-        .arg(&house)
-        .arg(&yaml));
+    let out = run_snapshot(
+        "add-retagged-manylinux",
+        tmp.path(),
+        wheelhouse()
+            .args([
+                "add",
+                "--retag-manylinux",
+                "--arch",
+                "x86-64-v3",
+                "--local-version",
+                "computecanada",
+                "--wheelhouse",
+            ])
+            .arg(&house)
+            .arg(&yaml),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let retagged: Vec<String> = std::fs::read_dir(house.join("gentoo2023/x86-64-v3"))
         .unwrap()
@@ -479,34 +501,34 @@ fn edit_requirements_and_pip_sees_them() {
         .requires("oldname>=2")
         .requires("dropme")
         .write(&dir);
-    let out = run(wheelhouse().arg("edit").arg(&wheel).args([
-        "--set-max",
-        "numpy",
-        "2",
-        "--remove-req",
-        "dropme",
-        "--rename-req",
-        "oldname",
-        "newname",
-        "--add-req",
-        "packaging>=21",
-    ]));
+    let out = run_snapshot(
+        "edit-requirements",
+        tmp.path(),
+        wheelhouse().arg("edit").arg(&wheel).args([
+            "--set-max",
+            "numpy",
+            "2",
+            "--remove-req",
+            "dropme",
+            "--rename-req",
+            "oldname",
+            "newname",
+            "--add-req",
+            "packaging>=21",
+        ]),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     // A requirement the wheel does not have: an error naming the ones it has, file untouched.
     let before = std::fs::read(&wheel).unwrap();
-    let out = run(wheelhouse()
-        .arg("edit")
-        .arg(&wheel)
-        .args(["--remove-req", "nunpy"]));
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains(
-            "--remove-req nunpy: the wheel has no requirement on nunpy (its requirements: \
-             numpy>=1.21,<2, newname>=2, packaging>=21)"
-        ),
-        "{}",
-        text(&out)
+    let out = run_snapshot(
+        "error-edit-remove-absent-requirement",
+        tmp.path(),
+        wheelhouse()
+            .arg("edit")
+            .arg(&wheel)
+            .args(["--remove-req", "nunpy"]),
     );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert_eq!(std::fs::read(&wheel).unwrap(), before);
     let target = tmp.path().join("target");
     let pip = run(tools_pip()
