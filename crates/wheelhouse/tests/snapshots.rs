@@ -306,6 +306,28 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ),
     ("note-avail-near-miss", "avail_wheels", &["python-datutil"]),
     (
+        "error-serve-pip-config-dir-then-root",
+        "wheelhouse",
+        &["serve", "--pip-config", ".", "wheelhouse"],
+    ),
+    (
+        "error-stack-build-python-then-name",
+        "wheelhouse",
+        &[
+            "stack",
+            "build",
+            "--python",
+            "3.11",
+            "scipy-stack",
+            "-r",
+            "r.txt",
+            "--prefix",
+            "p",
+            "--modulepath",
+            "m",
+        ],
+    ),
+    (
         "warning-bad-file-name",
         "avail_wheels",
         &["--not-available-only"],
