@@ -248,16 +248,42 @@ fn explain_missing(
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    let requester = parents.first().map_or("it", String::as_str);
+    // Another version of the package that needs it is the way out, unless that package came
+    // only from a file the user gave (downloaded): then its versions are not in the wheelhouse.
+    let requester = parents.iter().find(|p| *p != ROOT_PARENT);
+    let given_as_file = |name: &str| {
+        index.usable.get(name).is_some_and(|wheels| {
+            wheels.iter().all(|w| {
+                index.search_paths.contains(&w.path)
+                    && !index
+                        .search_paths
+                        .iter()
+                        .any(|dir| dir != &w.path && w.path.starts_with(dir))
+            })
+        })
+    };
+    let other_way = match requester {
+        None => String::new(),
+        Some(r) if given_as_file(r) => format!(
+            " Or download {key} too, as you did {r} (`wheelhouse download --no-deps {key}`), \
+             and install both files."
+        ),
+        Some(r) => format!(
+            " Or choose a version of {r} that does not need it \
+             (`avail_wheels {r} --all-versions`)."
+        ),
+    };
     format!(
         "{key}{needed} is not in the wheelhouse (searched: {searched}).{} Ask your site's \
          support to add {key} to the wheelhouse. If a module provides {key} (`module spider \
          {key}`), load it and install again: a package a module puts on the Python path counts \
-         as installed. Or choose a version of {requester} that does not need it \
-         (`avail_wheels {requester} --all-versions`).",
+         as installed.{other_way}",
         did_you_mean(key, index)
     )
 }
+
+/// How the tree names the user's own requirements among the packages that need one.
+const ROOT_PARENT: &str = "your requirements";
 
 /// The packages whose requirements name `key`, as the tree says.
 fn collect_parents(
@@ -269,7 +295,7 @@ fn collect_parents(
         DerivationTree::External(External::FromDependencyOf(p, _, d, _)) => {
             if pkg_key(d) == Some(key) {
                 let name = match p {
-                    Pkg::Root => "your requirements".to_string(),
+                    Pkg::Root => ROOT_PARENT.to_string(),
                     _ => pkg_key(p).unwrap_or_default().to_string(),
                 };
                 if !out.contains(&name) {

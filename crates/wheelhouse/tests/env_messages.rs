@@ -44,6 +44,16 @@ fn a_dependency_missing_from_the_wheelhouse_is_named_with_who_needs_it() {
         let out = site.snapshot(name, &["install", "-p", e, arg]);
         assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     }
+    // A wheel downloaded outside the wheelhouse: its other versions are nowhere to list, so
+    // the way out is to download the dependency too.
+    let downloaded = WheelSpec::pure("tensorboardx", "2.6")
+        .requires("numpy")
+        .write(&site.path("downloads"));
+    let out = site.snapshot(
+        "install-missing-dependency-of-download",
+        &["install", "-p", e, downloaded.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }
 
 #[test]
