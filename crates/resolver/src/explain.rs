@@ -475,9 +475,18 @@ impl Words<'_, '_> {
         }
     }
 
+    /// A package with its versions, or alone when the set holds every version it has.
+    fn named_or_whole(&self, pkg: &Pkg, set: &Ranges<u32>) -> String {
+        if self.every_version(pkg, set) {
+            pkg.to_string()
+        } else {
+            self.named(pkg, set)
+        }
+    }
+
     fn term(&self, pkg: &Pkg, term: &Term<Ranges<u32>>) -> String {
         match term {
-            Term::Positive(set) => self.named(pkg, set),
+            Term::Positive(set) => self.named_or_whole(pkg, set),
             Term::Negative(set) => format!("{pkg} other than {}", self.versions(pkg, set)),
         }
     }
@@ -541,12 +550,20 @@ impl ReportFormatter<Pkg, Ranges<u32>, String> for Words<'_, '_> {
                 if **p1 == Pkg::Root {
                     format!("you need {}", self.named(p2, r2))
                 } else {
-                    format!("{} requires {}", self.named(p1, r1), self.named(p2, r2))
+                    format!(
+                        "{} requires {}",
+                        self.named_or_whole(p1, r1),
+                        self.named(p2, r2)
+                    )
                 }
             }
             many => {
-                let list: Vec<String> = many.iter().map(|(p, t)| self.term(p, t)).collect();
-                format!("{} cannot be installed together", list.join(", "))
+                let mut list: Vec<String> = many.iter().map(|(p, t)| self.term(p, t)).collect();
+                let last = list.pop().unwrap_or_default();
+                format!(
+                    "{} and {last} cannot be installed together",
+                    list.join(", ")
+                )
             }
         }
     }

@@ -44,7 +44,13 @@ fn venv_with_requirements_is_one_command() {
     );
     // The first line and a second run into the same environment, which is not "created"
     // again (the job template re-run on a node that kept its disk).
-    let args = ["venv", env.to_str().unwrap(), "-r", "requirements.txt", "idna"];
+    let args = [
+        "venv",
+        env.to_str().unwrap(),
+        "-r",
+        "requirements.txt",
+        "idna",
+    ];
     let again = site.wheelhouse(&args);
     let text = format!("{out}{}", String::from_utf8_lossy(&again.stdout));
     let redact = site.redact().durations();
