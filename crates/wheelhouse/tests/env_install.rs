@@ -403,6 +403,10 @@ fn everyday_outputs_match_the_snapshots() {
         ),
         ("walk-install-satisfied", vec!["install", "-p", e, "app"]),
         (
+            "walk-install-json",
+            vec!["install", "-p", e, "--format", "json", "app"],
+        ),
+        (
             "walk-install-dry-run",
             vec!["install", "-p", e, "--dry-run", "-U", "lib"],
         ),
@@ -413,10 +417,23 @@ fn everyday_outputs_match_the_snapshots() {
         ("walk-list", vec!["list", "-p", e]),
         ("walk-list-json", vec!["list", "-p", e, "--format", "json"]),
         ("walk-freeze", vec!["freeze", "-p", e]),
+        (
+            "walk-freeze-json",
+            vec!["freeze", "-p", e, "--format", "json"],
+        ),
         ("walk-uninstall", vec!["uninstall", "-p", e, "-y", "lib"]),
         ("walk-list-after-uninstall", vec!["list", "-p", e]),
     ] {
         let out = site.snapshot(name, &args);
         assert!(out.status.success(), "{name}: {}", stderr(&out));
+        if args.contains(&"json") {
+            // One JSON document on standard output, nothing else.
+            let parsed: Result<serde_json::Value, _> = serde_json::from_slice(&out.stdout);
+            assert!(
+                parsed.is_ok(),
+                "{name}: {}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
     }
 }

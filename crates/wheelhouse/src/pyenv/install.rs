@@ -306,7 +306,14 @@ pub(crate) fn run_install(
             name,
             version,
             place,
-        } if !quiet => outln!("Requirement already satisfied: {name} {version} ({place})"),
+        } if !quiet => {
+            // With --format json, standard output holds the one JSON document only.
+            if print_result {
+                outln!("Requirement already satisfied: {name} {version} ({place})")
+            } else {
+                errln!("Requirement already satisfied: {name} {version} ({place})")
+            }
+        }
         Event::Chose {
             key,
             version,
