@@ -306,6 +306,16 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ),
     ("note-avail-near-miss", "avail_wheels", &["python-datutil"]),
     (
+        "error-venv-python-not-offered",
+        "wheelhouse",
+        &["venv", "--python", "3.7", "env37"],
+    ),
+    (
+        "error-lock-python-not-offered",
+        "wheelhouse",
+        &["lock", "--python", "3.7", "six"],
+    ),
+    (
         "error-serve-pip-config-dir-then-root",
         "wheelhouse",
         &["serve", "--pip-config", ".", "wheelhouse"],
