@@ -15,6 +15,7 @@
 //! Failures are explained with the chain of requirements that clash, in versions a user can
 //! read ([`explain`]).
 
+mod chain;
 mod explain;
 mod index;
 mod metadata;

@@ -245,7 +245,10 @@ impl SiteConfig {
                 matches(&v) || w.starts_with(&format!("{v}."))
             });
             if !offered_here {
-                let newest = offered.last().map(PythonVersion::to_string).unwrap_or_default();
+                let newest = offered
+                    .last()
+                    .map(PythonVersion::to_string)
+                    .unwrap_or_default();
                 return Err(PythonNotFound {
                     message: format!(
                         "This site has no Python {w} module (versions available: {list}). Load \
