@@ -1,4 +1,5 @@
-//! Helpers for the tests that compare wheelhouse with the real Python tools.
+//! Helpers for the tests that compare wheelhouse with the real Python tools, and for the
+//! snapshot files that pin what users read ([`assert_snapshot`], [`Redact`]).
 //!
 //! Those tools live in the tools virtualenv made by `scripts/setup-tools.sh` (packaging 21.3,
 //! tabulate, pip 24.2: the reference `avail_wheels` stack). A comparison test must fail, never
