@@ -32,6 +32,7 @@ pub fn transcript(command: &str, out: &Output) -> String {
 #[derive(Clone, Default)]
 pub struct Redact {
     pairs: Vec<(String, String)>,
+    patterns: Vec<(String, String)>,
     durations: bool,
     sizes: bool,
 }
@@ -62,6 +63,13 @@ impl Redact {
         r
     }
 
+    /// Replaces what the regular expression `pattern` matches by `to` (regex replacement
+    /// syntax: `${1}` for a group, `$$` for a dollar), after the plain texts.
+    pub fn pattern(mut self, pattern: &str, to: &str) -> Redact {
+        self.patterns.push((pattern.to_string(), to.to_string()));
+        self
+    }
+
     /// Replaces durations (`0.42s`, `12 ms`, `1m03s`) by `[TIME]`.
     pub fn durations(mut self) -> Redact {
         self.durations = true;
@@ -80,6 +88,10 @@ impl Redact {
         let mut text = text.to_string();
         for (from, to) in &pairs {
             text = text.replace(from.as_str(), to);
+        }
+        for (pattern, to) in &self.patterns {
+            let re = Regex::new(pattern).unwrap();
+            text = re.replace_all(&text, to.as_str()).into_owned();
         }
         if self.durations {
             let re = Regex::new(r"\b(\d+m)?\d+(\.\d+)? ?(ms|µs|us|s)\b").unwrap();

@@ -170,18 +170,28 @@ impl Site {
 
     /// What differs between machines in this site's output: its temporary directory
     /// (`$SITE`), the machine's Python (`$PYTHON` for its prefix, `$PYVER` for its micro
-    /// version), the PyPI wheels' directory (`$WHEELS`) and the directory of the binaries
-    /// under test (`$BIN`).
+    /// version), the PyPI wheels' directory (`$WHEELS`), the directory of the binaries under
+    /// test (`$BIN`), and the version of pip that `scripts/fetch-wheels.sh` fetched (the
+    /// newest: `$PIPVER` where pip is named with it, in a file name, a pin, a `list` row).
     pub fn redact(&self) -> Redact {
         let bin = Path::new(env!("CARGO_BIN_EXE_wheelhouse"))
             .parent()
             .unwrap();
+        let pip = pip26_wheel();
+        let pip = pip.file_name().unwrap().to_string_lossy();
+        let pip = regex_escape(pip.split('-').nth(1).unwrap());
         Redact::new()
             .path(self.tmp.path(), "$SITE")
             .path(&self.python_root, "$PYTHON")
             .path(&real_wheels(), "$WHEELS")
             .path(bin, "$BIN")
             .text(self.python_version.clone(), "$PYVER")
+            .pattern(&format!(r"\bpip(-|==){pip}\b"), "pip${1}$$PIPVER")
+            .pattern(&format!(r"(?m)^(pip +){pip}( |$)"), "${1}$$PIPVER${2}")
+            .pattern(
+                &format!(r#""name":"pip"([^}}]*)"version":"{pip}""#),
+                r#""name":"pip"${1}"version":"$$PIPVER""#,
+            )
     }
 
     /// Compares what `wheelhouse ARGS` printed (exit code, stdout, stderr) with
@@ -227,6 +237,18 @@ impl Site {
         self.ok(&["venv", env.to_str().unwrap()]);
         env
     }
+}
+
+/// `text` with the characters a regular expression treats specially escaped.
+fn regex_escape(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Every file under a directory, relative, sorted, with sizes: a before/after fingerprint.

@@ -26,7 +26,9 @@ fn ours(site: &Site, env: &Path, args: &[&str]) -> Output {
 }
 
 /// Compares with pip, then pins the output as `tests/snapshots/NAME.txt` (pip decides what
-/// is right; the snapshot makes a change of it a reviewed diff).
+/// is right; the snapshot makes a change of it a reviewed diff). An empty name pins nothing:
+/// for output about pip itself, whose version is the newest PyPI had when the wheels were
+/// fetched.
 fn assert_same(site: &Site, env: &Path, name: &str, args: &[&str]) -> String {
     let theirs = pip(site, env, args);
     let mine = ours(site, env, args);
@@ -35,7 +37,9 @@ fn assert_same(site: &Site, env: &Path, name: &str, args: &[&str]) -> String {
     assert_eq!(stderr(&mine), stderr(&theirs), "stderr of {args:?}");
     assert_eq!(mine.status.code(), theirs.status.code(), "exit of {args:?}");
     let e = env.to_str().unwrap();
-    site.assert_snapshot(name, &[args, &["-p", e]].concat(), &mine);
+    if !name.is_empty() {
+        site.assert_snapshot(name, &[args, &["-p", e]].concat(), &mine);
+    }
     text(&mine)
 }
 
@@ -78,12 +82,7 @@ fn show_and_check_print_what_pip_prints() {
         "{files}"
     );
     assert!(files.ends_with("\n  six.py\n"), "{files}");
-    assert_same(
-        &site,
-        &env,
-        "pip-show-verbose",
-        &["show", "-v", "-f", "packaging", "pip"],
-    );
+    assert_same(&site, &env, "", &["show", "-v", "-f", "packaging", "pip"]);
     assert_same(&site, &env, "pip-show-missing", &["show", "nothere"]);
     assert_eq!(pip(&site, &env, &["show"]).status.code(), Some(1));
     assert_eq!(ours(&site, &env, &["show"]).status.code(), Some(1));
@@ -144,10 +143,7 @@ fn hash_prints_what_pip_prints() {
         );
         assert_eq!(mine.status.code(), Some(0));
     }
-    site.snapshot(
-        "pip-hash",
-        &["hash", six.to_str().unwrap(), wheel.to_str().unwrap()],
-    );
+    site.snapshot("pip-hash", &["hash", six.to_str().unwrap()]);
     let out = site.snapshot("error-hash-missing", &["hash", "missing.whl"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(site.wheelhouse(&["hash"]).status.code(), Some(1));
