@@ -257,6 +257,16 @@ fn list_outdated_and_index_versions_print_what_pip_prints() {
         "pip-index-versions-missing",
         &["index", "versions", "nothere"],
     );
+    // A misspelt name: the name meant, and its versions when the suggestion is pasted.
+    let e = env.to_str().unwrap();
+    let out = site.snapshot(
+        "error-index-versions-near-miss",
+        &["index", "versions", "deme", "-p", e],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let pasted = quoted_after(&stderr(&out), "Did you mean demo?");
+    let out = site.run_pasted(&format!("{pasted} -p {e}"));
+    assert!(out.status.success(), "{pasted}: {}", stderr(&out));
     // Freeze format and --outdated: pip's refusal and exit code.
     let args = [
         "list",
