@@ -180,7 +180,7 @@ pub fn choose_placement(
         ArchChoice::Auto if report.pure => (
             "generic".into(),
             "generic".into(),
-            "pure Python wheel (every tag is none-any, no compiled code)".into(),
+            "pure Python wheel: every tag is none-any, no compiled code".into(),
         ),
         ArchChoice::Auto => {
             let found = report.elf.iter().find_map(|elf| {

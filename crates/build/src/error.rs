@@ -288,6 +288,22 @@ pub fn advice(log: &str, isolated: bool) -> String {
             )
         };
     }
+    if lower.contains("invalid command 'bdist_wheel'") {
+        // setuptools before 70.1 builds wheels only with the `wheel` package beside it.
+        return if isolated {
+            "The project's setuptools is older than 70.1 and its [build-system] requires does \
+             not list `wheel`, which such a setuptools needs to build wheels. Report it to the \
+             project; meanwhile build in an environment holding both: `wheelhouse install \
+             'setuptools>=70.1'` there, then build with --no-build-isolation."
+                .into()
+        } else {
+            "The setuptools the build used is older than 70.1, which builds wheels only with \
+             the `wheel` package beside it. Activate an environment, install a newer one into \
+             it (`wheelhouse install 'setuptools>=70.1'`) and build again, or build without \
+             --no-build-isolation."
+                .into()
+        };
+    }
     "On a cluster this is usually a compiler or library that is not loaded: load the \
      modules the package needs (`module load gcc`, `module spider NAME` to find a library) \
      and build again, or check whether the site already has a wheel (`avail_wheels NAME`)."
@@ -332,5 +348,8 @@ mod tests {
         assert!(advice(log, true).contains("does not list it"));
         assert!(advice(log, false).contains("install `numpy`"));
         assert!(advice("Traceback ...", true).contains("module load gcc"));
+        let log = "error: invalid command 'bdist_wheel'";
+        assert!(advice(log, false).contains("wheelhouse install 'setuptools>=70.1'"));
+        assert!(!advice(log, false).contains("module load gcc"));
     }
 }

@@ -135,8 +135,11 @@ pub fn interpreter(site: &SiteConfig, info: &EnvInfo, out: &mut Vec<Finding>) {
                 &info.version
             }
         ),
+        // No `-r requirements.txt`: the user may have none, and the environment's own list
+        // cannot be read without its Python.
         fix: format!(
-            "module load python/{load} && wheelhouse venv --clear {} -r requirements.txt",
+            "module load python/{load} && wheelhouse venv --clear {}, then install its \
+             packages again",
             shown(&info.root)
         ),
     });

@@ -64,6 +64,20 @@ pub fn pythonpath(site: &SiteConfig, out: &mut Vec<Finding>) {
         return;
     }
     let list: Vec<String> = by_hand.iter().map(|p| p.display().to_string()).collect();
+    // The modules' own entries stay: `unset PYTHONPATH` would also drop the site's
+    // `_manylinux.py` directory that its python module put there.
+    let kept: Vec<String> = site
+        .job
+        .pythonpath
+        .iter()
+        .filter(|p| !by_hand.contains(p))
+        .map(|p| p.display().to_string())
+        .collect();
+    let clear = if kept.is_empty() {
+        "unset PYTHONPATH".to_string()
+    } else {
+        format!("export PYTHONPATH={}", shell_word(&kept.join(":")))
+    };
     out.push(Finding {
         check: "pythonpath-by-hand",
         what: format!(
@@ -75,9 +89,10 @@ pub fn pythonpath(site: &SiteConfig, out: &mut Vec<Finding>) {
               installed and break it in ways that are hard to trace (ModuleNotFoundError, \
               wrong versions)"
             .into(),
-        fix: "unset PYTHONPATH (remove the export from ~/.bashrc), then install what it \
-              provided into the environment: wheelhouse install PACKAGE"
-            .into(),
+        fix: format!(
+            "{clear} (remove the export from ~/.bashrc), then install what it provided into the \
+             environment: wheelhouse install PACKAGE"
+        ),
     });
 }
 
@@ -137,7 +152,8 @@ pub fn module_after_activate(site: &SiteConfig, info: &EnvInfo, out: &mut Vec<Fi
                     .into(),
                 fix: format!(
                     "deactivate; module load (the modules used to build {env}); source {env}/bin/activate \
-                     (or rebuild it with the loaded one: wheelhouse venv --clear {env} -r requirements.txt)"
+                     (or rebuild it with the loaded one, keeping its packages: wheelhouse freeze -p {env} \
+                     > {env}.txt && wheelhouse venv --clear {env} -r {env}.txt)"
                 ),
             });
             return;
@@ -189,5 +205,15 @@ pub fn module_after_activate(site: &SiteConfig, info: &EnvInfo, out: &mut Vec<Fi
                 "remove the PATH change (see ~/.bashrc), then: deactivate; source {env}/bin/activate"
             ),
         });
+    }
+}
+
+/// A word as bash reads it back in a pasted fix: quoted unless it holds only safe characters.
+fn shell_word(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_-./=:,+@%".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }

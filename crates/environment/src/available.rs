@@ -41,6 +41,17 @@ impl Available {
         Ok(Available { index, warnings })
     }
 
+    /// Names on offer that look like a misspelling of `name` (closest first).
+    pub fn near_names(&self, name: &str) -> Vec<String> {
+        let names = self
+            .index
+            .usable
+            .keys()
+            .chain(self.index.sdists.keys())
+            .map(String::as_str);
+        resolver::near_names(name, names)
+    }
+
     /// Every version of `name` on offer, newest first, one entry per version (a wheel wins
     /// over an sdist of the same version, as pip's finder prefers it); pre-releases only with
     /// `pre`.

@@ -249,8 +249,10 @@ impl Wanted {
                         )));
                     }
                 }
+                // `:none:` asks for no source build: nothing to refuse (as on the command line).
+                "--no-binary" if value.split(',').all(|v| v.trim() == ":none:") => {}
                 "--no-binary" => return Err(no_binary(value, file)),
-                "--use-feature" => return Err(use_feature(value, file)),
+                "--use-feature" => self.warnings.push(use_feature(value, file)?),
                 "--index-url" => self.index_url = Some(value.clone()),
                 "--extra-index-url" => {
                     if !self.extra_index_urls.contains(value) {
@@ -280,40 +282,45 @@ impl Wanted {
 }
 
 /// `--no-binary` in a requirements file asks pip to build the named packages from their
-/// source distributions, found on an index. The wheelhouse holds wheels, so there is nothing
-/// to build them from; a source named directly is built.
+/// source distributions. wheelhouse installs packages asked for by name from wheels and builds
+/// only the sources a user names; the line is refused with that way to build.
 fn no_binary(value: &str, file: &Path) -> Error {
     Error::input(format!(
-        "{}: `--no-binary {value}` asks to build packages from their source distributions, \
-         which pip finds on a package index; the wheelhouse holds wheels only, so there is no \
-         source to build from. Remove the line to install the wheelhouse's wheels, or name \
+        "{}: `--no-binary {value}` asks to build packages from their source distributions \
+         instead of wheels; wheelhouse installs packages asked for by name from wheels, and \
+         builds only the sources it is given. Remove the line to install the wheels, or name \
          the source to build instead of the package (a project directory, a .tar.gz source \
-         archive, or git+https://…), which wheelhouse builds.",
+         archive, or git+https://…).",
         file.display()
     ))
 }
 
-/// pip's `--use-feature` switches on experimental behaviours of pip itself; none of them
-/// means anything here, and passing one silently would pretend it did.
-fn use_feature(value: &str, file: &Path) -> Error {
+/// pip's `--use-feature` switches on experimental behaviours of pip itself. One pip has
+/// always on does nothing in pip either: a warning, so a file pip reads is read here too.
+/// Any other would pretend to change something: refused with the reason.
+fn use_feature(value: &str, file: &Path) -> Result<String, Error> {
     let why = match value {
         "truststore" | "no-binary-enable-wheel-cache" | "build-constraint" => {
-            "pip has it always on: the line does nothing in pip either"
+            return Ok(format!(
+                "{}: `--use-feature={value}` is ignored: pip has it always on, so the line \
+                 does nothing in pip either.",
+                file.display()
+            ));
         }
         "fast-deps" => {
-            "it makes pip read dependencies without downloading whole wheels, which wheelhouse \
-             always does (it reads the wheelhouse in place)"
+            "it makes pip read a wheel's dependencies without downloading it whole; wheelhouse \
+             always does, reading the wheelhouse in place"
         }
         "inprocess-build-deps" | "venv-isolation" => {
             "it changes how pip isolates builds, which wheelhouse does its own way"
         }
         _ => "it is not a feature pip 26 knows either",
     };
-    Error::input(format!(
+    Err(Error::input(format!(
         "{}: `--use-feature={value}` switches on a pip feature, and wheelhouse has no such \
          switch ({why}). Remove the line.",
         file.display()
-    ))
+    )))
 }
 
 /// A `#sha256=…` fragment on a direct reference (freeze's `name @ file:///…#sha256=…`) is
@@ -398,6 +405,17 @@ mod tests {
     }
 
     #[test]
+    fn lines_that_do_nothing_in_pip_are_read_with_a_warning_or_silently() {
+        let tmp = tempfile::tempdir().unwrap();
+        let reqs = tmp.path().join("r.txt");
+        std::fs::write(&reqs, "--use-feature=truststore\n--no-binary :none:\nsix\n").unwrap();
+        let wanted =
+            read_wanted(&site(), &[], &[], std::slice::from_ref(&reqs), &[], false).unwrap();
+        assert_eq!(wanted.warnings.len(), 1, "{:?}", wanted.warnings);
+        assert!(wanted.warnings[0].contains("pip has it always on"));
+    }
+
+    #[test]
     fn pip_features_and_no_binary_are_refused_with_a_true_reason() {
         let tmp = tempfile::tempdir().unwrap();
         for (text, want) in [
@@ -405,14 +423,13 @@ mod tests {
                 "--use-feature=fast-deps\nsix\n",
                 "`--use-feature=fast-deps` switches on a pip feature",
             ),
-            ("--use-feature=truststore\nsix\n", "pip has it always on"),
             (
                 "--use-feature=warp-drive\nsix\n",
                 "not a feature pip 26 knows",
             ),
             (
                 "--no-binary :all:\nsix\n",
-                "the wheelhouse holds wheels only, so there is no source",
+                "builds only the sources it is given",
             ),
             (
                 "--no-binary six\nsix\n",

@@ -4,12 +4,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use pubgrub::{
-    DefaultStringReporter, DerivationTree, Derived, External, Map, Ranges, ReportFormatter,
-    Reporter, Term,
-};
+use pubgrub::{DefaultStringReporter, DerivationTree, External, Ranges, Reporter};
 
-use crate::names::{did_you_mean, glob_word};
+use crate::names::{did_you_mean, did_you_mean_sentence, glob_word, near_names_in};
 use crate::{Index, Pkg, Provider, Rejection, Request};
 
 /// Why a package has no usable wheel at all, with the next step.
@@ -71,13 +68,23 @@ pub fn explain_no_candidates(
                 .unwrap_or_else(|| index.sdists[key].join(" "))
         )
     } else if rejected.is_empty() {
+        // A single near miss is most likely the name meant: its versions for this Python are
+        // the next command (`--all-pythons` lists nothing where PYTHON_DIRS names no module).
+        // Otherwise a search by the name's longest word (a glob avail_wheels accepts).
+        let next = match near_names_in(name, index).as_slice() {
+            [one] => format!(
+                " Did you mean {one}? See its versions with `avail_wheels {one} --all-versions`."
+            ),
+            near => format!(
+                "{} Search the names with `avail_wheels \"*{}*\"`; if it is not there, ask \
+                 your site's support to add it to the wheelhouse.",
+                did_you_mean_sentence(near),
+                glob_word(name)
+            ),
+        };
         format!(
             "No matching distribution found for {name}: the wheelhouse has no wheel named \
-             {name} (searched: {searched}).{} Check the spelling with `avail_wheels \"*{}*\"` \
-             and the builds with `{avail}`; if it is not there, ask your site's support to add \
-             it to the wheelhouse.",
-            did_you_mean(name, index),
-            glob_word(name)
+             {name} (searched: {searched}).{next}"
         )
     } else if rejected.iter().all(|r| r.why == Rejection::Manylinux) {
         let files: Vec<&str> = rejected
@@ -171,7 +178,7 @@ pub(crate) fn explain_conflict(
         out.push('\n');
     }
     let python = python_advice(&tree, provider);
-    let formatter = Words { provider };
+    let formatter = crate::chain::Words { provider };
     let chain = DefaultStringReporter::report_with_formatter(&tree, &formatter);
     if !missing.is_empty() {
         out.push_str("How the requirements lead there:\n");
@@ -238,16 +245,42 @@ fn explain_missing(
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    let requester = parents.first().map_or("it", String::as_str);
+    // Another version of the package that needs it is the way out, unless that package came
+    // only from a file the user gave (downloaded): then its versions are not in the wheelhouse.
+    let requester = parents.iter().find(|p| *p != ROOT_PARENT);
+    let given_as_file = |name: &str| {
+        index.usable.get(name).is_some_and(|wheels| {
+            wheels.iter().all(|w| {
+                index.search_paths.contains(&w.path)
+                    && !index
+                        .search_paths
+                        .iter()
+                        .any(|dir| dir != &w.path && w.path.starts_with(dir))
+            })
+        })
+    };
+    let other_way = match requester {
+        None => String::new(),
+        Some(r) if given_as_file(r) => format!(
+            " Or download {key} too, as you did {r} (`wheelhouse download --no-deps {key}`), \
+             and install both files."
+        ),
+        Some(r) => format!(
+            " Or choose a version of {r} that does not need it \
+             (`avail_wheels {r} --all-versions`)."
+        ),
+    };
     format!(
         "{key}{needed} is not in the wheelhouse (searched: {searched}).{} Ask your site's \
          support to add {key} to the wheelhouse. If a module provides {key} (`module spider \
          {key}`), load it and install again: a package a module puts on the Python path counts \
-         as installed. Or choose a version of {requester} that does not need it \
-         (`avail_wheels {requester} --all-versions`).",
+         as installed.{other_way}",
         did_you_mean(key, index)
     )
 }
+
+/// How the tree names the user's own requirements among the packages that need one.
+const ROOT_PARENT: &str = "your requirements";
 
 /// The packages whose requirements name `key`, as the tree says.
 fn collect_parents(
@@ -259,7 +292,7 @@ fn collect_parents(
         DerivationTree::External(External::FromDependencyOf(p, _, d, _)) => {
             if pkg_key(d) == Some(key) {
                 let name = match p {
-                    Pkg::Root => "your requirements".to_string(),
+                    Pkg::Root => ROOT_PARENT.to_string(),
                     _ => pkg_key(p).unwrap_or_default().to_string(),
                 };
                 if !out.contains(&name) {
@@ -387,202 +420,9 @@ fn collect_missing(
     }
 }
 
-fn pkg_key(pkg: &Pkg) -> Option<&str> {
+pub(crate) fn pkg_key(pkg: &Pkg) -> Option<&str> {
     match pkg {
         Pkg::Root => None,
         Pkg::Dist(k) | Pkg::Extra(k, _) => Some(k),
-    }
-}
-
-struct Words<'p, 'a> {
-    provider: &'p Provider<'a>,
-}
-
-impl Words<'_, '_> {
-    fn versions(&self, pkg: &Pkg, set: &Ranges<u32>) -> String {
-        let Some(key) = pkg_key(pkg) else {
-            return String::new();
-        };
-        let all = self.provider.candidate_count(key);
-        let versions = self.provider.versions_in(key, set);
-        if versions.is_empty() {
-            return "(no version)".into();
-        }
-        if all > 1 && (versions.len() == all || set == &Ranges::full()) {
-            return "(any version)".into();
-        }
-        if versions.len() > 4 {
-            return format!(
-                "{} to {} ({} versions)",
-                versions.last().unwrap(),
-                versions[0],
-                versions.len()
-            );
-        }
-        versions.join(" or ")
-    }
-
-    fn named(&self, pkg: &Pkg, set: &Ranges<u32>) -> String {
-        let v = self.versions(pkg, set);
-        if v.is_empty() || v == "(any version)" {
-            pkg.to_string()
-        } else {
-            format!("{pkg} {v}")
-        }
-    }
-
-    fn term(&self, pkg: &Pkg, term: &Term<Ranges<u32>>) -> String {
-        match term {
-            Term::Positive(set) => self.named(pkg, set),
-            Term::Negative(set) => format!("{pkg} other than {}", self.versions(pkg, set)),
-        }
-    }
-}
-
-impl ReportFormatter<Pkg, Ranges<u32>, String> for Words<'_, '_> {
-    type Output = String;
-
-    fn format_external(&self, external: &External<Pkg, Ranges<u32>, String>) -> String {
-        match external {
-            External::NotRoot(..) => "we are solving your requirements".into(),
-            External::NoVersions(pkg, set) => {
-                if let Some(key) = pkg_key(pkg) {
-                    let all = self.provider.versions_in(key, &Ranges::full());
-                    if all.is_empty() {
-                        return format!("there is no usable wheel of {pkg}");
-                    }
-                    let wanted = self.provider.versions_in(key, set);
-                    if wanted.is_empty() {
-                        format!("{pkg} has only {}", all.join(", "))
-                    } else {
-                        format!("{pkg} {} cannot be used", wanted.join(" or "))
-                    }
-                } else {
-                    format!("there is no version of {pkg}")
-                }
-            }
-            External::Custom(pkg, set, why) => {
-                format!("{} cannot be used {why}", self.named(pkg, set))
-            }
-            External::FromDependencyOf(p, sp, d, _sd) => {
-                let text = self
-                    .provider
-                    .edges
-                    .borrow()
-                    .get(&(p.clone(), d.clone()))
-                    .cloned()
-                    .unwrap_or_else(|| d.to_string());
-                match p {
-                    Pkg::Root => format!("you asked for {text}"),
-                    _ => format!("{} requires {text}", self.named(p, sp)),
-                }
-            }
-        }
-    }
-
-    fn format_terms(&self, terms: &Map<Pkg, Term<Ranges<u32>>>) -> String {
-        let parts: Vec<(&Pkg, &Term<Ranges<u32>>)> = terms.iter().collect();
-        match parts.as_slice() {
-            [] => "no set of versions works".into(),
-            [(Pkg::Root, Term::Positive(_))] => "your requirements cannot be met".into(),
-            [(p, Term::Positive(set))] => format!("{} cannot be used", self.named(p, set)),
-            [(p, Term::Negative(set))] => format!("{} is required", self.named(p, set)),
-            [(p1, Term::Positive(r1)), (p2, Term::Negative(r2))]
-            | [(p2, Term::Negative(r2)), (p1, Term::Positive(r1))] => {
-                if **p1 == Pkg::Root {
-                    format!("you need {}", self.named(p2, r2))
-                } else {
-                    format!("{} requires {}", self.named(p1, r1), self.named(p2, r2))
-                }
-            }
-            many => {
-                let list: Vec<String> = many.iter().map(|(p, t)| self.term(p, t)).collect();
-                format!("{} cannot be installed together", list.join(", "))
-            }
-        }
-    }
-
-    fn explain_both_external(
-        &self,
-        e1: &External<Pkg, Ranges<u32>, String>,
-        e2: &External<Pkg, Ranges<u32>, String>,
-        terms: &Map<Pkg, Term<Ranges<u32>>>,
-    ) -> String {
-        format!(
-            "Because {} and {}, {}.",
-            self.format_external(e1),
-            self.format_external(e2),
-            self.format_terms(terms)
-        )
-    }
-
-    fn explain_both_ref(
-        &self,
-        id1: usize,
-        d1: &Derived<Pkg, Ranges<u32>, String>,
-        id2: usize,
-        d2: &Derived<Pkg, Ranges<u32>, String>,
-        terms: &Map<Pkg, Term<Ranges<u32>>>,
-    ) -> String {
-        format!(
-            "Because {} ({id1}) and {} ({id2}), {}.",
-            self.format_terms(&d1.terms),
-            self.format_terms(&d2.terms),
-            self.format_terms(terms)
-        )
-    }
-
-    fn explain_ref_and_external(
-        &self,
-        id: usize,
-        d: &Derived<Pkg, Ranges<u32>, String>,
-        e: &External<Pkg, Ranges<u32>, String>,
-        terms: &Map<Pkg, Term<Ranges<u32>>>,
-    ) -> String {
-        format!(
-            "Because {} ({id}) and {}, {}.",
-            self.format_terms(&d.terms),
-            self.format_external(e),
-            self.format_terms(terms)
-        )
-    }
-
-    fn and_explain_external(
-        &self,
-        e: &External<Pkg, Ranges<u32>, String>,
-        terms: &Map<Pkg, Term<Ranges<u32>>>,
-    ) -> String {
-        format!(
-            "And because {}, {}.",
-            self.format_external(e),
-            self.format_terms(terms)
-        )
-    }
-
-    fn and_explain_ref(
-        &self,
-        id: usize,
-        d: &Derived<Pkg, Ranges<u32>, String>,
-        terms: &Map<Pkg, Term<Ranges<u32>>>,
-    ) -> String {
-        format!(
-            "And because {} ({id}), {}.",
-            self.format_terms(&d.terms),
-            self.format_terms(terms)
-        )
-    }
-
-    fn and_explain_prior_and_external(
-        &self,
-        prior: &External<Pkg, Ranges<u32>, String>,
-        e: &External<Pkg, Ranges<u32>, String>,
-        terms: &Map<Pkg, Term<Ranges<u32>>>,
-    ) -> String {
-        format!(
-            "And because {} and {}, {}.",
-            self.format_external(prior),
-            self.format_external(e),
-            self.format_terms(terms)
-        )
     }
 }

@@ -77,6 +77,7 @@
 //! assert_eq!(chosen, ["app==1.0", "lib==1.0"]);
 //! ```
 
+mod chain;
 mod explain;
 mod index;
 mod metadata;

@@ -3,17 +3,25 @@
 
 use crate::Index;
 
-/// Names in the index close to `name` (a typo, a missing prefix), closest first: the
-/// " Did you mean …?" sentence, or nothing.
-pub(crate) fn did_you_mean(name: &str, index: &Index) -> String {
+/// Names in the index close to `name` (a typo, a missing prefix), closest first.
+pub(crate) fn near_names_in(name: &str, index: &Index) -> Vec<String> {
     let names = index
         .usable
         .keys()
         .chain(index.rejected.keys())
         .chain(index.sdists.keys())
         .map(String::as_str);
-    let near = near_names(name, names);
-    match near.as_slice() {
+    near_names(name, names)
+}
+
+/// The " Did you mean …?" sentence for the names near `name` in the index, or nothing.
+pub(crate) fn did_you_mean(name: &str, index: &Index) -> String {
+    did_you_mean_sentence(&near_names_in(name, index))
+}
+
+/// " Did you mean …?" for these near misses, or nothing.
+pub(crate) fn did_you_mean_sentence(near: &[String]) -> String {
+    match near {
         [] => String::new(),
         [one] => format!(" Did you mean {one}?"),
         many => format!(" Did you mean one of {}?", many.join(", ")),

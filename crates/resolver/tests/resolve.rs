@@ -333,10 +333,21 @@ fn a_misspelt_name_gets_a_hint_that_works_and_a_near_miss() {
     let err = resolve(&request(&["python-datutil"]), &idx)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("Did you mean python-dateutil?"), "{err}");
-    // `*a-b*` is not a glob avail_wheels accepts (nor did the original).
-    assert!(!err.contains("\"*python-datutil*\""), "{err}");
-    assert!(err.contains("avail_wheels \"*datutil*\""), "{err}");
+    // One near miss: its versions are the next command.
+    assert!(
+        err.contains(
+            "Did you mean python-dateutil? See its versions with \
+             `avail_wheels python-dateutil --all-versions`."
+        ),
+        "{err}"
+    );
+    // No near miss: a search by the longest word; `*a-b*` is not a glob avail_wheels
+    // accepts (nor did the original).
+    let err = resolve(&request(&["dateutl-extra"]), &idx)
+        .unwrap_err()
+        .to_string();
+    assert!(!err.contains("Did you mean"), "{err}");
+    assert!(err.contains("avail_wheels \"*dateutl*\""), "{err}");
     assert_eq!(
         resolver::near_names("dateutil", ["python-dateutil", "six"].into_iter()),
         vec!["python-dateutil".to_string()]

@@ -121,7 +121,8 @@ impl fmt::Display for JobCpus {
         match &self.affinity {
             Some((list, n)) => writeln!(
                 f,
-                "  affinity mask: {n} (cores {list}; taskset and srun set it){}",
+                "  affinity mask: {n} ({} {list}; taskset and srun set it){}",
+                if *n == 1 { "core" } else { "cores" },
                 mark(CpuSource::Affinity)
             )?,
             None => writeln!(f, "  affinity mask: unreadable (/proc/self/status)")?,

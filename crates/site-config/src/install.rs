@@ -238,6 +238,27 @@ impl SiteConfig {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        // A version asked for that no module offers: `module load python/3.7` would fail too.
+        if let Some(w) = wanted.filter(|_| !offered.is_empty()) {
+            let offered_here = offered.iter().any(|v| {
+                let v = v.to_string();
+                matches(&v) || w.starts_with(&format!("{v}."))
+            });
+            if !offered_here {
+                let newest = offered
+                    .last()
+                    .map(PythonVersion::to_string)
+                    .unwrap_or_default();
+                return Err(PythonNotFound {
+                    message: format!(
+                        "This site has no Python {w} module (versions available: {list}). Load \
+                         one of those (`module load python/{newest}`) and run the command again \
+                         without --python {w}, or give an interpreter's path: --python \
+                         /path/to/python3"
+                    ),
+                });
+            }
+        }
         let suggestion = wanted
             .map(str::to_string)
             .or_else(|| offered.last().map(PythonVersion::to_string))
@@ -337,10 +358,24 @@ mod tests {
             .find_python(&PythonRequest::parse("3.12"))
             .unwrap_err()
             .to_string();
+        // No 3.12 module at all: `module load python/3.12` would fail, so it is not offered.
         assert!(
-            err.contains("The loaded Python module is 3.11.5, not 3.12"),
+            err.contains("This site has no Python 3.12 module (versions available: 3.11)")
+                && err.contains("`module load python/3.11`")
+                && !err.contains("module load python/3.12"),
             "{err}"
         );
+        std::fs::create_dir_all(dirs.join("3.12.1/bin")).unwrap();
+        let err = loaded
+            .find_python(&PythonRequest::parse("3.12"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("The loaded Python module is 3.11.5, not 3.12")
+                && err.contains("module load python/3.12"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(dirs.join("3.12.1")).unwrap();
         // Not loaded, but the module's bin directory is on PATH.
         let bin = root.join("bin");
         let on_path = site(&[("PATH", bin.to_str().unwrap()), ("PYTHON_DIRS", d)]);

@@ -33,9 +33,9 @@ mod tools;
 mod wheels;
 
 pub use lmod::{bash_with_lmod, lmod_init, ModuleRun};
-pub use snapshot::{snapshot, snapshots_dir};
 pub use tools::{machine_python, newest_pip_python, real_wheel, real_wheels, uv};
 
+pub use snapshot::{assert_snapshot, snapshot, snapshots_dir, transcript, Redact};
 pub use wheels::WheelSpec;
 
 use std::io::Write;

@@ -54,14 +54,15 @@ pub fn run(args: DoctorArgs) -> i32 {
         Format::Text => {
             if let Some(env) = &report.environment {
                 outln!(
-                    "wheelhouse doctor: {} (Python {}, {} packages)",
+                    "wheelhouse doctor: {} (Python {}, {} package{})",
                     env.root.display(),
                     if env.version.is_empty() {
                         "?"
                     } else {
                         &env.version
                     },
-                    env.package_count
+                    env.package_count,
+                    if env.package_count == 1 { "" } else { "s" }
                 );
             }
             for f in &report.findings {

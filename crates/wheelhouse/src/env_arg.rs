@@ -209,9 +209,8 @@ fn python_gone(root: &Path) -> Result<(), String> {
         .unwrap_or_default();
     Err(format!(
         "{} is a virtual environment whose Python is gone: its bin/python {target}{made_with}. \
-         Load the Python module it was made with and run the command again ({load}), or \
-         recreate the environment with the loaded Python, after which its packages must be \
-         installed again: wheelhouse venv --clear {}",
+         It cannot be repaired in place: recreate it with a loaded Python, then install its \
+         packages again: {load} && wheelhouse venv --clear {}",
         root.display(),
         argv::shell_word(&root.to_string_lossy())
     ))

@@ -135,9 +135,10 @@ pub fn run(args: IndexArgs) -> i32 {
                     format!(
                         ", {} unreadable (files named like wheels that do not open as wheels: \
                          empty, truncated or not zip archives; avail_wheels still lists them \
-                         by name, but nothing can install them; `wheelhouse audit --deep` \
+                         by name, but nothing can install them; `wheelhouse audit --deep {}` \
                          names each)",
-                        stats.unreadable
+                        stats.unreadable,
+                        crate::argv::shell_word(&root.to_string_lossy())
                     )
                 } else {
                     String::new()

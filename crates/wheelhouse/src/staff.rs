@@ -457,9 +457,12 @@ pub fn run_audit(args: AuditArgs) -> i32 {
             report.wheels,
             report.checked.len(),
             if report.catalog_used {
-                " (from the catalog)"
+                " (from the catalog)".to_string()
             } else {
-                " (no fresh catalog: wheels opened; run `wheelhouse index`)"
+                format!(
+                    " (no fresh catalog: wheels opened; run `wheelhouse index {}`)",
+                    crate::argv::shell_word(&root.to_string_lossy())
+                )
             },
             report.findings.len(),
             if report.findings.len() == 1 { "" } else { "s" }

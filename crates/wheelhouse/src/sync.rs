@@ -128,9 +128,10 @@ pub(crate) fn install_lock(
             );
         } else if report.removed.is_empty() {
             outln!(
-                "{prefix}Nothing to do: the environment matches {} ({} packages)",
+                "{prefix}Nothing to do: the environment matches {} ({} package{})",
                 lock_path.display(),
-                report.unchanged
+                report.unchanged,
+                if report.unchanged == 1 { "" } else { "s" }
             );
         }
     }

@@ -58,10 +58,11 @@ pub fn check(only_binary: &[String], no_binary: &[String]) -> Result<(), String>
         no.join(", ")
     };
     Err(format!(
-        "--no-binary asks to build {which} from source, but the wheelhouse holds wheels \
-         only, and no package index with sources is configured. To build a package from \
-         its source, name the source directly: `wheelhouse install ./pkg-1.0.tar.gz` or \
-         `wheelhouse install ./project-dir` (or `wheelhouse wheel` it first, for staff)."
+        "--no-binary asks to build {which} from source instead of wheels; wheelhouse \
+         installs packages asked for by name from wheels, and builds only the sources it is \
+         given. To build a package from its source, name the source directly: `wheelhouse \
+         install ./pkg-1.0.tar.gz` or `wheelhouse install ./project-dir` (or `wheelhouse \
+         wheel` it first, for staff)."
     ))
 }
 

@@ -79,15 +79,25 @@ pub fn run(args: &[OsString]) -> i32 {
         .map(|o| o.version.to_string())
         .collect();
     let Some(latest) = versions.first().cloned() else {
+        // A misspelt name: the name meant, whose versions are the next command; else every
+        // build of this one, for other Pythons and levels.
+        let next = match available.near_names(&args.name).as_slice() {
+            [one] => {
+                format!(" Did you mean {one}? Its versions: `wheelhouse index versions {one}`.")
+            }
+            _ => format!(
+                " See every Python and CPU level with `avail_wheels {} --all-versions \
+                 --all-pythons`.",
+                args.name
+            ),
+        };
         crate::out::print_error(
             command,
             &format!(
                 "No matching distribution found for {}: the wheelhouse has no version of it \
-                 for this Python{}. See every Python and CPU level with `avail_wheels {} \
-                 --all-versions --all-pythons`.",
+                 for this Python{}.{next}",
                 args.name,
                 if args.pre { "" } else { " (without --pre)" },
-                args.name
             ),
         );
         return 1;

@@ -307,7 +307,14 @@ pub(crate) fn run_install(
             name,
             version,
             place,
-        } if !quiet => outln!("Requirement already satisfied: {name} {version} ({place})"),
+        } if !quiet => {
+            // With --format json, standard output holds the one JSON document only.
+            if print_result {
+                outln!("Requirement already satisfied: {name} {version} ({place})")
+            } else {
+                errln!("Requirement already satisfied: {name} {version} ({place})")
+            }
+        }
         Event::Chose {
             key,
             version,
@@ -351,10 +358,12 @@ pub(crate) fn run_install(
     }
     if verbose {
         errln!(
-            "resolved in {:.0?}, installed {} files with {} threads in {:.0?} (total)",
+            "resolved in {:.0?}, installed {} file{} with {} thread{} in {:.0?} (total)",
             report.resolved_in,
             report.files,
+            if report.files == 1 { "" } else { "s" },
             report.threads,
+            if report.threads == 1 { "" } else { "s" },
             report.elapsed
         );
         if options.compile == environment::ByteCode::Compile || report.compiled > 0 {

@@ -102,7 +102,13 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
         if !args.quiet {
             outln!(
                 "{}",
-                super::venv_install::summary(site, &created, &filled, started)
+                super::venv_install::summary(
+                    site,
+                    &created,
+                    &filled,
+                    started,
+                    existed && !args.clear
+                )
             );
         }
         return Ok(());
@@ -139,7 +145,7 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
         };
         outln!(
             "{}",
-            super::venv_install::summary(site, &created, &filled, started)
+            super::venv_install::summary(site, &created, &filled, started, existed && !args.clear)
         );
         return Ok(());
     }

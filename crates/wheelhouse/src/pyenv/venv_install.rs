@@ -175,11 +175,14 @@ fn starts_with_name(requirement: &str, name: &str) -> bool {
 }
 
 /// The job line: `node1: created /localscratch/7/env (CPython 3.11.7): 12 packages in 0.84s`.
+/// An environment that was there before (`existed`, not `--clear`ed) is not said to be
+/// created: `… env existed (CPython 3.11.7): 0 packages added in 0.06s`.
 pub fn summary(
     site: &SiteConfig,
     created: &venv::Venv,
     filled: &Filled,
     started: Instant,
+    existed: bool,
 ) -> String {
     let b = &created.base;
     let Some(installed) = &filled.installed else {
@@ -200,15 +203,22 @@ pub fn summary(
         "pypy" => "PyPy",
         other => other,
     };
-    format!(
-        "{}created {} ({implementation} {}): {} package{} in {:.2}s",
-        site.job.line_prefix(),
-        created.root.display(),
-        b.version_text(),
+    let count = format!(
+        "{} package{}",
         installed.len(),
-        if installed.len() == 1 { "" } else { "s" },
-        started.elapsed().as_secs_f64()
-    )
+        if installed.len() == 1 { "" } else { "s" }
+    );
+    let seconds = started.elapsed().as_secs_f64();
+    let prefix = site.job.line_prefix();
+    let root = created.root.display();
+    let version = b.version_text();
+    if existed {
+        format!(
+            "{prefix}{root} existed ({implementation} {version}): {count} added in {seconds:.2}s"
+        )
+    } else {
+        format!("{prefix}created {root} ({implementation} {version}): {count} in {seconds:.2}s")
+    }
 }
 
 /// `$SLURM_TMPDIR/env` with `SLURM_TMPDIR` unset becomes `/env`: creating that at the root of

@@ -391,14 +391,43 @@ fn index_explains_the_wheels_it_cannot_read() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let redact = test_support::Redact::new()
+        .path(&house.root, "$HOUSE")
+        .durations();
+    test_support::assert_snapshot(
+        "index-unreadable",
+        &redact.apply(&test_support::transcript(
+            "wheelhouse index $HOUSE/wh",
+            &out,
+        )),
+    );
     let text = stdout(&out);
     // The house's wheels are empty files, as the demo's fixture.
     assert!(
         text.contains("5 unreadable (files named like wheels that do not open as wheels: empty"),
         "{text}"
     );
-    assert!(
-        text.contains("`wheelhouse audit --deep` names each"),
-        "{text}"
+    assert!(text.contains("`wheelhouse audit --deep "), "{text}");
+    // The command it names, pasted, names each unreadable file.
+    let hint = text
+        .split("`wheelhouse ")
+        .nth(1)
+        .unwrap()
+        .split('`')
+        .next()
+        .unwrap();
+    let out = house
+        .cmd(env!("CARGO_BIN_EXE_wheelhouse"))
+        .args(hint.split(' '))
+        .output()
+        .unwrap();
+    let audit = stdout(&out);
+    // Four empty wheels, and bogus.whl, which is no wheel name at all.
+    assert_eq!(
+        audit.matches("unreadable: ").count(),
+        4,
+        "{hint}: {audit}{}",
+        stderr(&out)
     );
+    assert!(audit.contains("invalid-name: bogus.whl"), "{audit}");
 }

@@ -42,6 +42,17 @@ fn the_site_python_modules_pythonpath_is_no_hand_edit() {
         ),
     )
     .ok();
+    // The whole transcript (exit codes included) is pinned; the checks below say what matters.
+    let python = machine_python();
+    let redact = test_support::Redact::new()
+        .path(tmp.path(), "$TMP")
+        .path(python.parent().unwrap().parent().unwrap(), "$PYTHON")
+        .path(Path::new(doctor).parent().unwrap(), "$BIN")
+        .text(crate::common::base_python().1, "$PYVER");
+    test_support::assert_snapshot(
+        "doctor-site-module-pythonpath",
+        &redact.apply(&format!("{}--- stderr\n{}", run.stdout, run.stderr)),
+    );
     let (alone, with_hand) = run.stdout.split_once("---").unwrap();
     let hooks = site.join("python-site");
     assert!(
@@ -63,10 +74,12 @@ fn the_site_python_modules_pythonpath_is_no_hand_edit() {
         )),
         "{with_hand}"
     );
+    // The fix keeps the module's entry (`unset PYTHONPATH` would drop `_manylinux.py`).
     assert!(
-        !with_hand.contains(&hooks.display().to_string()),
+        with_hand.contains(&format!("fix: export PYTHONPATH={} ", hooks.display())),
         "{with_hand}"
     );
+    assert!(!with_hand.contains("unset PYTHONPATH"), "{with_hand}");
 }
 
 #[test]
@@ -96,6 +109,7 @@ fn a_broken_environment_python_is_not_called_a_path_edit() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
+    site.assert_snapshot("doctor-broken-python-shim-on-path", &["doctor"], &out);
     assert!(text.contains("is a broken link"), "{text}");
     assert!(!text.contains("on PATH is"), "{text}");
     assert!(

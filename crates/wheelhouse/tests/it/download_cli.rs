@@ -125,6 +125,24 @@ fn html_fallback_requires_python_and_the_sites_warnings() {
         &["--no-deps", "tool", "fast", "wide", "--allow-manylinux"],
     );
     assert!(out.status.success(), "{}", stderr(&out));
+    // The whole text pinned (the index's port and any timings or sizes replaced); the checks
+    // below say what matters in it.
+    let args = [
+        "download",
+        "--index-url",
+        &index.url,
+        "--no-deps",
+        "tool",
+        "fast",
+        "wide",
+        "--allow-manylinux",
+    ];
+    let redact = site
+        .redact()
+        .text(index.url.clone(), "$INDEX")
+        .durations()
+        .sizes();
+    site.assert_snapshot_with("download-warnings-and-install-line", &args, &out, redact);
     let text = stdout(&out);
     assert!(text.contains("Saved ./tool-2.0-py3-none-any.whl"), "{text}");
     assert!(

@@ -376,3 +376,62 @@ fn uninstalling_the_last_package_keeps_the_environment_whole() {
     site.ok(&["install", "-p", e, "six"]);
     site.run_ok(&python, &["-c", "import six"]);
 }
+
+/// What a user reads on an everyday walk, whole: the venv line, install summaries (new,
+/// already satisfied, upgrade, dry run), the `list` table and its JSON, `freeze`, and the
+/// uninstall summary, pinned as snapshots (`tests/snapshots/walk-*.txt`).
+#[test]
+fn everyday_outputs_match_the_snapshots() {
+    let site = Site::new();
+    WheelSpec::pure("app", "1.0")
+        .requires("lib>=1")
+        .write(&site.generic);
+    WheelSpec::pure("lib", "1.0").write(&site.generic);
+    WheelSpec::pure("lib", "2.0+computecanada").write(&site.v3);
+    let env = site.path("env");
+    let e = env.to_str().unwrap();
+    // venv may say how long it took.
+    let out = site.wheelhouse(&["venv", e]);
+    site.assert_snapshot_with("walk-venv", &["venv", e], &out, site.redact().durations());
+    assert!(out.status.success());
+    for (name, args) in [
+        (
+            "walk-install",
+            vec!["install", "-p", e, "app", "six", "lib==1.0"],
+        ),
+        ("walk-install-satisfied", vec!["install", "-p", e, "app"]),
+        (
+            "walk-install-json",
+            vec!["install", "-p", e, "--format", "json", "app"],
+        ),
+        (
+            "walk-install-dry-run",
+            vec!["install", "-p", e, "--dry-run", "-U", "lib"],
+        ),
+        (
+            "walk-install-upgrade",
+            vec!["install", "-p", e, "-U", "lib"],
+        ),
+        ("walk-list", vec!["list", "-p", e]),
+        ("walk-list-json", vec!["list", "-p", e, "--format", "json"]),
+        ("walk-freeze", vec!["freeze", "-p", e]),
+        (
+            "walk-freeze-json",
+            vec!["freeze", "-p", e, "--format", "json"],
+        ),
+        ("walk-uninstall", vec!["uninstall", "-p", e, "-y", "lib"]),
+        ("walk-list-after-uninstall", vec!["list", "-p", e]),
+    ] {
+        let out = site.snapshot(name, &args);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        if args.contains(&"json") {
+            // One JSON document on standard output, nothing else.
+            let parsed: Result<serde_json::Value, _> = serde_json::from_slice(&out.stdout);
+            assert!(
+                parsed.is_ok(),
+                "{name}: {}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+    }
+}

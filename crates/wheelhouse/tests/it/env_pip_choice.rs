@@ -471,6 +471,33 @@ fn options_inside_requirement_files_work_as_in_pip() {
         err.contains("bad.txt") && err.contains("--frobnicate"),
         "{err}"
     );
+    // Each pip option a requirement file may hold is honoured or refused with its reason,
+    // never dropped without a word (tests/snapshots/reqfile-option-*.txt).
+    let index = "https://index.wheelhouse.test/simple";
+    for (name, line) in [
+        ("use-feature", "--use-feature=fast-deps".to_string()),
+        (
+            "use-feature-always-on",
+            "--use-feature=truststore".to_string(),
+        ),
+        ("no-binary-all", "--no-binary :all:".to_string()),
+        ("no-binary-name", "--no-binary six".to_string()),
+        ("no-binary-none", "--no-binary :none:".to_string()),
+        (
+            "trusted-host",
+            "--trusted-host index.wheelhouse.test".to_string(),
+        ),
+        ("index-url", format!("--index-url {index}")),
+        ("extra-index-url", format!("--extra-index-url {index}")),
+        ("unknown", "--frobnicate".to_string()),
+    ] {
+        std::fs::write(site.path("opts.txt"), format!("{line}\nsix\n")).unwrap();
+        // The index is never reached: six is in the wheelhouse, which comes first.
+        site.snapshot(
+            &format!("reqfile-option-{name}"),
+            &["install", "-p", e, "--dry-run", "-r", "opts.txt"],
+        );
+    }
     // A wheel given by path needs no wheelhouse or pip configuration when it has no
     // dependencies to resolve.
     let wheel = w("alone", "1.0").write(&site.path("loose"));

@@ -115,8 +115,10 @@ fn errors_teach_what_to_do() {
     newpy.write(&site.generic);
     let env = site.venv("env");
     let e = env.to_str().unwrap();
-    let check = |args: &[&str], code: i32, wants: &[&str]| {
-        let out = site.wheelhouse(args);
+    // Each paragraph is pinned whole (tests/snapshots/install-teaches-*.txt); the words
+    // listed are what each must keep saying.
+    let check = |name: &str, args: &[&str], code: i32, wants: &[&str]| {
+        let out = site.snapshot(&format!("install-teaches-{name}"), args);
         assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
         let err = stderr(&out);
         for w in wants {
@@ -124,6 +126,7 @@ fn errors_teach_what_to_do() {
         }
     };
     check(
+        "other-python",
         &["install", "-p", e, "oldpy"],
         1,
         &[
@@ -134,15 +137,17 @@ fn errors_teach_what_to_do() {
         ],
     );
     check(
+        "no-such-name",
         &["install", "-p", e, "nosuchthing"],
         1,
         &[
             "no wheel named nosuchthing",
-            "avail_wheels nosuchthing --all-versions --all-pythons",
+            "avail_wheels \"*nosuchthing*\"",
         ],
     );
     std::fs::write(site.generic.join("srconly-1.0.tar.gz"), b"").unwrap();
     check(
+        "source-only",
         &["install", "-p", e, "srconly"],
         1,
         &[
@@ -153,31 +158,37 @@ fn errors_teach_what_to_do() {
         ],
     );
     check(
+        "no-version",
         &["install", "-p", e, "c>=3"],
         1,
         &["2.0, 1.0", "none satisfies"],
     );
     check(
+        "conflict",
         &["install", "-p", e, "a", "b"],
         1,
         &["a 1.0 requires c<2", "b 1.0 requires c>=2"],
     );
     check(
+        "requires-python",
         &["install", "-p", e, "newpy"],
         1,
         &["requires Python >=3.99"],
     );
     check(
+        "bad-requirement",
         &["install", "-p", e, "not a requirement!"],
         2,
         &["is not a valid requirement"],
     );
     check(
+        "no-environment",
         &["install", "six"],
         2,
         &["No virtual environment is active", "wheelhouse venv ENV"],
     );
     check(
+        "module-python",
         &["install", "-p", site.python_root.to_str().unwrap(), "six"],
         2,
         &[

@@ -40,6 +40,23 @@ fn venv_with_requirements_is_one_command() {
         freeze.contains("python-dateutil==") && freeze.contains("six=="),
         "{freeze}"
     );
+    // The first line and a second run into the same environment, which is not "created"
+    // again (the job template re-run on a node that kept its disk).
+    let args = [
+        "venv",
+        env.to_str().unwrap(),
+        "-r",
+        "requirements.txt",
+        "idna",
+    ];
+    let again = site.wheelhouse(&args);
+    let text = format!("{out}{}", String::from_utf8_lossy(&again.stdout));
+    let redact = site.redact().durations();
+    crate::common::assert_snapshot("venv-job-lines", &redact.apply(&text));
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains(" existed (CPython 3.11"),
+        "{text}"
+    );
 }
 
 #[test]

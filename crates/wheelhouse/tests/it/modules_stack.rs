@@ -166,6 +166,20 @@ fn a_stack_module_serves_python_venvs_and_virtualenvs() {
             .unwrap_or_default()
             .to_string()
     };
+    // The whole table pinned: a stack's packages beside the environment's own. pip is the
+    // one the machine's Python bundles (its version differs between machines): its version
+    // is replaced, in a column wide enough for any.
+    let table: String = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("LIST "))
+        .map(
+            |l| match l.split_whitespace().collect::<Vec<_>>().as_slice() {
+                ["pip", _] => "pip        [bundled]\n".to_string(),
+                _ => format!("{l}\n"),
+            },
+        )
+        .collect();
+    test_support::assert_snapshot("list-with-stack-module", &table);
     assert!(listed("stackdep").ends_with(" testing/2024a"), "{all}");
     assert!(!listed("stackdep").contains("system"), "{all}");
     assert!(listed("stackpkg").trim_end().ends_with("2.0"), "{all}");

@@ -308,6 +308,38 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ),
     ("note-avail-near-miss", "avail_wheels", &["python-datutil"]),
     (
+        "error-venv-python-not-offered",
+        "wheelhouse",
+        &["venv", "--python", "3.7", "env37"],
+    ),
+    (
+        "error-lock-python-not-offered",
+        "wheelhouse",
+        &["lock", "--python", "3.7", "six"],
+    ),
+    (
+        "error-serve-pip-config-dir-then-root",
+        "wheelhouse",
+        &["serve", "--pip-config", ".", "wheelhouse"],
+    ),
+    (
+        "error-stack-build-python-then-name",
+        "wheelhouse",
+        &[
+            "stack",
+            "build",
+            "--python",
+            "3.11",
+            "scipy-stack",
+            "-r",
+            "r.txt",
+            "--prefix",
+            "p",
+            "--modulepath",
+            "m",
+        ],
+    ),
+    (
         "warning-bad-file-name",
         "avail_wheels",
         &["--not-available-only"],

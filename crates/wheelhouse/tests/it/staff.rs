@@ -8,12 +8,28 @@ use std::process::{Command, Output};
 use crate::common::staff_cli::{
     clean_env, pip_install, pythons_with_pip, text, uv_install, wheelhouse,
 };
-use crate::common::{copy_tree, real_wheel};
+use crate::common::{copy_tree, real_wheel, real_wheels};
 use serde_json::Value;
 use test_support::WheelSpec;
 
 fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("start the command")
+}
+
+/// Runs `cmd` and compares what it printed with `tests/snapshots/NAME.txt`, the temporary
+/// directory `tmp` written `$TMP` and the PyPI wheels' directory `$WHEELS`.
+fn run_snapshot(name: &str, tmp: &Path, cmd: &mut Command) -> Output {
+    let out = run(cmd);
+    let words: Vec<String> = cmd
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let redact = test_support::Redact::new()
+        .path(tmp, "$TMP")
+        .path(&real_wheels(), "$WHEELS");
+    let shown = format!("wheelhouse {}", words.join(" "));
+    test_support::assert_snapshot(name, &redact.apply(&test_support::transcript(&shown, &out)));
+    out
 }
 
 /// Compiles a shared object with gcc (Debian's); the test fails when gcc is missing.
@@ -148,10 +164,21 @@ fn inspect_finds_avx2_and_avx512_in_compiled_code() {
     assert!(v["elf"][0]["isa_needed"].is_null(), "{v:#}");
     assert!(v["placement"]["warning"].is_null());
 
-    // The text form names the choice and the reason.
+    // The text form names the choice and the reason, pinned whole (the shared object's
+    // addresses and sizes come from gcc, so they are left out by the redaction).
     let out = run(wheelhouse()
         .arg("inspect")
-        .arg(tmp.path().join("w/vec512-1.0-cp311-cp311-linux_x86_64.whl")));
+        .arg("w/vec512-1.0-cp311-cp311-linux_x86_64.whl")
+        .current_dir(tmp.path()));
+    test_support::assert_snapshot(
+        "inspect-avx512",
+        &test_support::Redact::new()
+            .path(tmp.path(), "$TMP")
+            .apply(&test_support::transcript(
+                "wheelhouse inspect w/vec512-1.0-cp311-cp311-linux_x86_64.whl",
+                &out,
+            )),
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("add would choose: gentoo2023/x86-64-v4/"),
@@ -176,6 +203,16 @@ fn inspect_a_real_pypi_binary_wheel() {
         "{v:#}"
     );
     assert_eq!(v["pure"], false);
+    // The text form, whole, for the real wheel (a PyPI file: the same bytes everywhere).
+    let dir = real_wheels();
+    let out = run(wheelhouse()
+        .arg("inspect")
+        .arg(real_wheel("pyyaml-").file_name().unwrap())
+        .current_dir(&dir));
+    test_support::assert_snapshot(
+        "inspect-pyyaml",
+        &test_support::transcript("wheelhouse inspect pyyaml-…whl", &out),
+    );
     // And a pure one.
     let v = inspect_json(&real_wheel("six-"));
     assert_eq!(v["pure"], true);
@@ -187,12 +224,13 @@ fn inspect_refuses_a_non_wheel_clearly() {
     let tmp = tempfile::tempdir().unwrap();
     let bad = tmp.path().join("x-1.0-py3-none-any.whl");
     std::fs::write(&bad, "not a zip").unwrap();
-    let out = run(wheelhouse().arg("inspect").arg(&bad));
+    let out = run(wheelhouse()
+        .args(["inspect", "x-1.0-py3-none-any.whl"])
+        .current_dir(tmp.path()));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("is not a zip archive"),
-        "{}",
-        text(&out)
+    test_support::assert_snapshot(
+        "error-inspect-not-a-zip",
+        &test_support::transcript("wheelhouse inspect x-1.0-py3-none-any.whl", &out),
     );
 }
 
@@ -226,10 +264,14 @@ fn add_round_trip_local_version_and_retag() {
         .requires("six")
         .write(&dist);
 
-    let out = run(wheelhouse()
-        .args(["add", "--local-version", "computecanada", "--wheelhouse"])
-        .arg(&house)
-        .arg(&pure));
+    let out = run_snapshot(
+        "add-published",
+        tmp.path(),
+        wheelhouse()
+            .args(["add", "--local-version", "computecanada", "--wheelhouse"])
+            .arg(&house)
+            .arg(&pure),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let added = house.join("generic/demo_staff-1.0+computecanada-py3-none-any.whl");
     assert!(added.is_file(), "{}", text(&out));
@@ -272,16 +314,15 @@ fn add_round_trip_local_version_and_retag() {
     assert_eq!(meta["requires"][0], "six");
 
     // No clobbering.
-    let again = run(wheelhouse()
-        .args(["add", "--local-version", "computecanada", "--wheelhouse"])
-        .arg(&house)
-        .arg(&pure));
-    assert_eq!(again.status.code(), Some(1), "{}", text(&again));
-    assert!(
-        String::from_utf8_lossy(&again.stderr).contains("already exists"),
-        "{}",
-        text(&again)
+    let again = run_snapshot(
+        "error-add-already-exists",
+        tmp.path(),
+        wheelhouse()
+            .args(["add", "--local-version", "computecanada", "--wheelhouse"])
+            .arg(&house)
+            .arg(&pure),
     );
+    assert_eq!(again.status.code(), Some(1), "{}", text(&again));
 
     // A CPU-level copy, then a generic copy of the same version is refused.
     let binary = WheelSpec::pure("levelled", "2.0")
@@ -295,16 +336,15 @@ fn add_round_trip_local_version_and_retag() {
     assert!(house
         .join("gentoo2023/x86-64-v3/levelled-2.0-cp311-cp311-linux_x86_64.whl")
         .is_file());
-    let out = run(wheelhouse()
-        .args(["add", "--arch", "generic", "--wheelhouse"])
-        .arg(&house)
-        .arg(&binary));
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("CPU-level build of the same version"),
-        "{}",
-        text(&out)
+    let out = run_snapshot(
+        "error-add-generic-beside-cpu-level",
+        tmp.path(),
+        wheelhouse()
+            .args(["add", "--arch", "generic", "--wheelhouse"])
+            .arg(&house)
+            .arg(&binary),
     );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(!house
         .join("gentoo2023/generic/levelled-2.0-cp311-cp311-linux_x86_64.whl")
         .exists());
@@ -328,13 +368,15 @@ fn add_round_trip_local_version_and_retag() {
             .arg(&binary))
     };
     assert_eq!(add(&["--arch", "generic"]).status.code(), Some(0));
-    let out = add(&["--arch", "x86-64-v3"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("holds a generic build of the same version"),
-        "{}",
-        text(&out)
+    let out = run_snapshot(
+        "error-add-cpu-level-beside-generic",
+        tmp.path(),
+        wheelhouse()
+            .args(["add", "--arch", "x86-64-v3", "--wheelhouse"])
+            .arg(&house)
+            .arg(&binary),
     );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(!house
         .join("gentoo2023/x86-64-v3/levelled_too-2.0-cp311-cp311-linux_x86_64.whl")
         .exists());
@@ -348,17 +390,15 @@ fn add_round_trip_local_version_and_retag() {
     let many = WheelSpec::pure("many", "1.0")
         .tag("cp311-cp311-manylinux_2_17_x86_64")
         .write(&dist);
-    let out = run(wheelhouse()
-        .args(["add", "--arch", "generic", "--wheelhouse"])
-        .arg(&house)
-        .arg(&many));
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("has a manylinux tag"), "{err}");
-    assert!(
-        err.contains("--retag-manylinux") && err.contains("--allow-manylinux"),
-        "{err}"
+    let out = run_snapshot(
+        "error-add-manylinux",
+        tmp.path(),
+        wheelhouse()
+            .args(["add", "--arch", "generic", "--wheelhouse"])
+            .arg(&house)
+            .arg(&many),
     );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(!house
         .join("gentoo2023/generic")
         .read_dir()
@@ -371,18 +411,22 @@ fn add_round_trip_local_version_and_retag() {
 
     // A real manylinux wheel, retagged; pip installs the result.
     let yaml = real_wheel("pyyaml-");
-    let out = run(wheelhouse()
-        .args([
-            "add",
-            "--retag-manylinux",
-            "--arch",
-            "x86-64-v3",
-            "--local-version",
-            "computecanada",
-            "--wheelhouse",
-        ])
-        .arg(&house)
-        .arg(&yaml));
+    let out = run_snapshot(
+        "add-retagged-manylinux",
+        tmp.path(),
+        wheelhouse()
+            .args([
+                "add",
+                "--retag-manylinux",
+                "--arch",
+                "x86-64-v3",
+                "--local-version",
+                "computecanada",
+                "--wheelhouse",
+            ])
+            .arg(&house)
+            .arg(&yaml),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let retagged: Vec<String> = std::fs::read_dir(house.join("gentoo2023/x86-64-v3"))
         .unwrap()
@@ -427,34 +471,34 @@ fn edit_requirements_and_pip_sees_them() {
         .requires("oldname>=2")
         .requires("dropme")
         .write(&dir);
-    let out = run(wheelhouse().arg("edit").arg(&wheel).args([
-        "--set-max",
-        "numpy",
-        "2",
-        "--remove-req",
-        "dropme",
-        "--rename-req",
-        "oldname",
-        "newname",
-        "--add-req",
-        "packaging>=21",
-    ]));
+    let out = run_snapshot(
+        "edit-requirements",
+        tmp.path(),
+        wheelhouse().arg("edit").arg(&wheel).args([
+            "--set-max",
+            "numpy",
+            "2",
+            "--remove-req",
+            "dropme",
+            "--rename-req",
+            "oldname",
+            "newname",
+            "--add-req",
+            "packaging>=21",
+        ]),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     // A requirement the wheel does not have: an error naming the ones it has, file untouched.
     let before = std::fs::read(&wheel).unwrap();
-    let out = run(wheelhouse()
-        .arg("edit")
-        .arg(&wheel)
-        .args(["--remove-req", "nunpy"]));
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains(
-            "--remove-req nunpy: the wheel has no requirement on nunpy (its requirements: \
-             numpy>=1.21,<2, newname>=2, packaging>=21)"
-        ),
-        "{}",
-        text(&out)
+    let out = run_snapshot(
+        "error-edit-remove-absent-requirement",
+        tmp.path(),
+        wheelhouse()
+            .arg("edit")
+            .arg(&wheel)
+            .args(["--remove-req", "nunpy"]),
     );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert_eq!(std::fs::read(&wheel).unwrap(), before);
     let target = tmp.path().join("target");
     let pip = run(tools_pip()
@@ -527,6 +571,11 @@ fn audit_is_silent_on_a_clean_tree_and_finds_each_planted_breakage() {
         .args(["--python", "3.11", "--deep"]));
     assert_eq!(plain.status.code(), Some(0), "{}", text(&plain));
     assert!(plain.stdout.is_empty(), "{}", text(&plain));
+    assert!(
+        String::from_utf8_lossy(&plain.stderr).contains("(from the catalog)"),
+        "{}",
+        text(&plain)
+    );
     let (code, v) = audit_json(&root, &[]);
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(v["catalog_used"], true);
@@ -604,6 +653,9 @@ fn audit_is_silent_on_a_clean_tree_and_finds_each_planted_breakage() {
             }),
         ),
     ];
+    // The text a member of staff reads for each breakage is pinned whole
+    // (tests/snapshots/audit-findings.txt).
+    let mut texts = String::new();
     for (kind, make) in &plant {
         let snapshot = tmp.path().join("snapshot");
         copy_tree(&root, &snapshot);
@@ -611,9 +663,31 @@ fn audit_is_silent_on_a_clean_tree_and_finds_each_planted_breakage() {
         let (code, v) = audit_json(&root, &[]);
         assert_eq!(code, 1, "{kind}: {v:#}");
         assert!(kinds(&v).contains(&kind.to_string()), "{kind}: {v:#}");
+        let args = ["audit", "wheelhouse", "--python", "3.11"];
+        let out = run(wheelhouse().args(args).current_dir(tmp.path()));
+        texts.push_str(&format!("# {kind}\n"));
+        texts.push_str(&test_support::transcript(
+            &format!("wheelhouse {}", args.join(" ")),
+            &out,
+        ));
         std::fs::remove_dir_all(&root).unwrap();
         std::fs::rename(&snapshot, &root).unwrap();
     }
+    let redact = test_support::Redact::new().path(tmp.path(), "$TMP");
+    test_support::assert_snapshot("audit-findings", &redact.apply(&texts));
+    // The stale catalog's hint, pasted, makes the next audit read the catalog.
+    let hint = texts
+        .split("run `")
+        .nth(1)
+        .unwrap()
+        .split('`')
+        .next()
+        .unwrap();
+    assert_eq!(hint, "wheelhouse index wheelhouse");
+    let out = run(wheelhouse()
+        .args(["index", "wheelhouse"])
+        .current_dir(tmp.path()));
+    assert!(out.status.success(), "{}", text(&out));
     // Who needs the missing one is named.
     WheelSpec::pure("needy", "1.0")
         .requires("absent-pkg>=3")

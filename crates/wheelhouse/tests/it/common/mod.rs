@@ -7,7 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub use test_support::{machine_python, noise, real_wheel, real_wheels, uv, WheelSpec};
+pub use test_support::{
+    assert_snapshot, machine_python, noise, real_wheel, real_wheels, uv, Redact, WheelSpec,
+};
 
 pub mod browser;
 pub mod cache;
@@ -152,12 +154,87 @@ impl Site {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// What differs between machines in this site's output: its temporary directory
+    /// (`$SITE`), the machine's Python (`$PYTHON` for its prefix, `$PYVER` for its micro
+    /// version), the PyPI wheels' directory (`$WHEELS`), the directory of the binaries under
+    /// test (`$BIN`), and the version of pip that `scripts/fetch-wheels.sh` fetched (the
+    /// newest: `$PIPVER` where pip is named with it, in a file name, a pin, a `list` row).
+    pub fn redact(&self) -> Redact {
+        let bin = Path::new(env!("CARGO_BIN_EXE_wheelhouse"))
+            .parent()
+            .unwrap();
+        let pip = pip26_wheel();
+        let pip = pip.file_name().unwrap().to_string_lossy();
+        let pip = regex_escape(pip.split('-').nth(1).unwrap());
+        Redact::new()
+            .path(self.tmp.path(), "$SITE")
+            .path(&self.python_root, "$PYTHON")
+            .path(&real_wheels(), "$WHEELS")
+            .path(bin, "$BIN")
+            .text(self.python_version.clone(), "$PYVER")
+            .pattern(&format!(r"\bpip(-|==){pip}\b"), "pip${1}$$PIPVER")
+            .pattern(&format!(r"(?m)^(pip +){pip}( |$)"), "${1}$$PIPVER${2}")
+            .pattern(
+                &format!(r#""name":"pip"([^}}]*)"version":"{pip}""#),
+                r#""name":"pip"${1}"version":"$$PIPVER""#,
+            )
+    }
+
+    /// Compares what `wheelhouse ARGS` printed (exit code, stdout, stderr) with
+    /// `tests/snapshots/NAME.txt`, after [`Site::redact`].
+    pub fn assert_snapshot(&self, name: &str, args: &[&str], out: &Output) {
+        self.assert_snapshot_with(name, args, out, self.redact());
+    }
+
+    /// [`Site::assert_snapshot`] with more redactions (durations, sizes, other paths).
+    pub fn assert_snapshot_with(&self, name: &str, args: &[&str], out: &Output, r: Redact) {
+        let text = test_support::transcript(&format!("wheelhouse {}", args.join(" ")), out);
+        assert_snapshot(name, &r.apply(&text));
+    }
+
+    /// Runs `wheelhouse ARGS` and compares its transcript with `tests/snapshots/NAME.txt`.
+    pub fn snapshot(&self, name: &str, args: &[&str]) -> Output {
+        let out = self.wheelhouse(args);
+        self.assert_snapshot(name, args, &out);
+        out
+    }
+
+    /// Runs a command a message suggests as a user pastes it: in bash, in the site, with
+    /// `wheelhouse` and `avail_wheels` on PATH.
+    pub fn run_pasted(&self, command: &str) -> Output {
+        let bin = Path::new(env!("CARGO_BIN_EXE_wheelhouse"))
+            .parent()
+            .unwrap();
+        let path = format!(
+            "{}:{}/bin:/usr/local/bin:/usr/bin:/bin",
+            bin.display(),
+            self.python_root.display()
+        );
+        self.command("bash")
+            .env("PATH", path)
+            .args(["-c", command])
+            .output()
+            .unwrap()
+    }
+
     /// A fresh environment made by `wheelhouse venv`.
     pub fn venv(&self, name: &str) -> PathBuf {
         let env = self.path(name);
         self.ok(&["venv", env.to_str().unwrap()]);
         env
     }
+}
+
+/// `text` with the characters a regular expression treats specially escaped.
+fn regex_escape(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Every file under a directory, relative, sorted, with sizes: a before/after fingerprint.
@@ -186,6 +263,19 @@ pub fn tree(dir: &Path) -> Vec<String> {
 
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The first command in backquotes after `marker` in a message (`avail_wheels six`).
+pub fn quoted_after(text: &str, marker: &str) -> String {
+    let rest = text
+        .split_once(marker)
+        .unwrap_or_else(|| panic!("no `{marker}` in: {text}"))
+        .1;
+    let start = rest
+        .find('`')
+        .unwrap_or_else(|| panic!("no command after {marker}: {text}"));
+    let rest = &rest[start + 1..];
+    rest[..rest.find('`').unwrap()].to_string()
 }
 
 pub fn stderr(out: &Output) -> String {
