@@ -54,6 +54,11 @@ sys.exit(1 if failed else 0)
 /// instead of per file.
 const BATCH_BYTES: u64 = 96 * 1024;
 
+/// Compile workers per core on a network file system, and at most in all (each is an
+/// interpreter of about 10 MB).
+const NETWORK_WORKERS_PER_CORE: usize = 4;
+const MAX_WORKERS: usize = 64;
+
 /// Byte-compiles every `.py` file of the environment's site-packages that has no up-to-date
 /// `.pyc`, returning how many were handed to the compiler. Failures are reported, not fatal:
 /// pip treats them the same way.
@@ -70,7 +75,15 @@ pub(crate) fn compile(target: &Target, threads: usize) -> Result<usize, String> 
     }
     // Smallest first, popped from the end: the largest files go out first.
     files.sort_by_key(|f| f.1);
-    let workers = threads.clamp(1, files.len());
+    // On a network file system each `.pyc` written is several round trips (create, write,
+    // rename), during which a worker waits rather than computes: more workers than cores
+    // keep the cores busy.
+    let per_core = if crate::on_network_file_system(&target.root) {
+        NETWORK_WORKERS_PER_CORE
+    } else {
+        1
+    };
+    let workers = (threads * per_core).clamp(1, files.len().min(MAX_WORKERS));
     let queue = Mutex::new(files);
     let ok = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
