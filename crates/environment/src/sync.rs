@@ -34,6 +34,9 @@ pub struct LockedWheel {
     pub hashes: BTreeMap<String, String>,
     /// Where it is in the lock, for messages (`packages[3] (numpy)`).
     pub entry: String,
+    /// For a wheel built from the lock's sdist, VCS checkout, directory or archive: the
+    /// `direct_url.json` it is installed with (PEP 610), so freeze names its source.
+    pub direct_url: Option<String>,
 }
 
 /// How to sync.
@@ -47,6 +50,9 @@ pub struct SyncOptions {
     /// Threads to unpack with; 0 means the job's CPUs.
     pub threads: usize,
     pub cache: Option<crate::CacheOptions>,
+    /// Normalised names the lock names that are installed apart from `wheels` (a source
+    /// already at its locked commit or hash, or one a dry run would build): never removed.
+    pub keep: Vec<String>,
 }
 
 /// What a sync did (or would do, with `dry_run`).
@@ -122,13 +128,14 @@ pub fn sync(
         plan.install.push(WheelToInstall {
             path: w.path.clone(),
             requested: true,
-            direct: false,
-            direct_url: None,
+            direct: w.direct_url.is_some(),
+            direct_url: w.direct_url.clone(),
         });
         report.installed.push((w.key.clone(), w.version.clone()));
     }
     if options.exact {
-        let named: HashSet<&str> = wheels.iter().map(|w| w.key.as_str()).collect();
+        let mut named: HashSet<&str> = wheels.iter().map(|w| w.key.as_str()).collect();
+        named.extend(options.keep.iter().map(String::as_str));
         for d in &own {
             if !named.contains(d.key.as_str()) && !SEED.contains(&d.key.as_str()) {
                 report.removed.push(format!("{}-{}", d.name, d.version));

@@ -77,11 +77,13 @@ pub fn run(args: LockArgs) -> i32 {
 
 type Error = environment::Error;
 
-/// One resolution: which Python, which level, what was chosen (key → version, wheel).
+/// One resolution: which Python, which level, what was chosen (key → version, wheel), and
+/// which of those were built from a source named directly (key → the source to lock).
 struct Resolved {
     python: String,
     level: Option<String>,
     chosen: BTreeMap<String, (String, PathBuf)>,
+    sources: BTreeMap<String, ::lock::Source>,
 }
 
 fn lock(args: &LockArgs) -> Result<(), Error> {
@@ -98,7 +100,7 @@ fn lock(args: &LockArgs) -> Result<(), Error> {
         &args.constraint_files,
         false,
     )?;
-    if wanted.requirements.is_empty() {
+    if wanted.requirements.is_empty() && wanted.sources.is_empty() && wanted.remote.is_empty() {
         return Err(Error::input(
             "nothing to lock: give requirements (`wheelhouse lock numpy`), a requirements \
              file (`-r requirements.txt`) or a project (`-r pyproject.toml`)",
@@ -118,27 +120,105 @@ fn lock(args: &LockArgs) -> Result<(), Error> {
     let allow_manylinux = args.allow_manylinux || config.allow_manylinux;
     let pre = args.pre || config.pre || wanted.pre;
     let mut results: Vec<Resolved> = Vec::new();
+    let lock_dir = output_dir(args);
+    let cancel = crate::signals::cancel_on_signals();
+    // The built wheels' directories, kept until the lock is written.
+    let mut kept = Vec::new();
     for it in &interpreters {
+        // Sources named directly are built for each Python (their metadata may differ).
+        let mut wanted = wanted.clone();
+        let built = build_sources(
+            &site,
+            it,
+            &mut wanted,
+            &find_links,
+            allow_manylinux,
+            &cancel,
+        )?;
+        let mut sources = HashMap::new();
+        for b in built.iter().flat_map(|b| &b.wheels) {
+            let source = crate::lock_sources::lock_source(b, &lock_dir)?;
+            sources.insert(b.wheel.clone(), source);
+        }
+        kept.push(built);
         for level in levels
             .iter()
             .map(Some)
             .chain(levels.is_empty().then_some(None))
         {
             let level_paths = paths_for(&site, &paths, level.map(String::as_str));
-            let index = environment::build_index(&site, level_paths, it, allow_manylinux, &[]);
+            let index = environment::build_index(
+                &site,
+                level_paths,
+                it,
+                allow_manylinux,
+                &wanted.wheel_files,
+            );
             let pins = results.first().map(pins_of).unwrap_or_default();
             let chosen = resolve_one(&wanted, it, &index, &pins, pre)
                 .map_err(|m| Error::resolution(format!("for {}: {m}", describe(it, level))))?;
+            let sources = chosen
+                .iter()
+                .filter_map(|(k, (_, w))| Some((k.clone(), sources.get(w)?.clone())))
+                .collect();
             results.push(Resolved {
                 python: python_of(it),
                 level: level.cloned(),
                 chosen,
+                sources,
             });
         }
     }
     report_differences(&results, args.quiet);
     let lock = build_lock(&site, &interpreters, &levels, &results)?;
     write(args, &lock, &levels, &interpreters)
+}
+
+/// The directory the lock is written to: its relative paths start there.
+fn output_dir(args: &LockArgs) -> PathBuf {
+    let dir = match &args.output {
+        Some(o) if o.as_os_str() != "-" => o.parent().map(Path::to_path_buf).unwrap_or_default(),
+        _ => PathBuf::new(),
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    installer::paths::normalize(&std::path::absolute(&dir).unwrap_or(dir))
+}
+
+/// Builds (with the cache of built wheels) every source `wanted` names for `it`; each then
+/// takes part in the resolution as a wheel file named directly.
+fn build_sources(
+    site: &SiteConfig,
+    it: &Interpreter,
+    wanted: &mut environment::Wanted,
+    find_links: &[PathBuf],
+    allow_manylinux: bool,
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Result<Option<environment::BuiltSources>, Error> {
+    if wanted.sources.is_empty() && wanted.remote.is_empty() {
+        return Ok(None);
+    }
+    let target = environment::Target::new(it.clone(), &it.executable);
+    let cache = crate::cache_args::CacheFlags {
+        cache_dir: None,
+        no_cache: false,
+        link_mode: None,
+    };
+    let options = environment::InstallOptions {
+        find_links: find_links.to_vec(),
+        allow_manylinux,
+        cache: cache.options(site),
+        ..environment::InstallOptions::default()
+    };
+    let events = |event: environment::Event<'_>| {
+        if let environment::Event::Note(m) = event {
+            errln!("{m}");
+        }
+    };
+    environment::prepare_sources(site, &target, wanted, &options, cancel, &events)
 }
 
 /// The first resolution's versions, as constraints for the others.
@@ -394,9 +474,22 @@ fn build_lock(
         }
     }
     let all_levels: BTreeSet<String> = levels.iter().cloned().collect();
+    let sources: BTreeMap<&String, &::lock::Source> =
+        results.iter().flat_map(|r| &r.sources).collect();
     let mut digests: HashMap<PathBuf, (String, u64)> = HashMap::new();
     let mut packages = Vec::new();
     for ((key, version), serves) in by_version {
+        if let Some(source) = sources.get(&key) {
+            let pythons: BTreeSet<String> = serves.into_keys().collect();
+            packages.push(::lock::Package {
+                marker: marker_for(&pythons, &all_pythons),
+                name: key,
+                version: Some(version),
+                source: (*source).clone(),
+                ..::lock::Package::default()
+            });
+            continue;
+        }
         // Pythons served on the same levels share one entry.
         let mut groups: BTreeMap<BTreeSet<String>, (Vec<String>, BTreeSet<PathBuf>)> =
             BTreeMap::new();
@@ -406,14 +499,7 @@ fn build_lock(
             g.1.extend(wheels);
         }
         for (lv, (pythons, wheels)) in groups {
-            let marker =
-                (pythons.iter().cloned().collect::<BTreeSet<_>>() != all_pythons).then(|| {
-                    pythons
-                        .iter()
-                        .map(|p| format!("python_version == \"{p}\""))
-                        .collect::<Vec<_>>()
-                        .join(" or ")
-                });
+            let marker = marker_for(&pythons.iter().cloned().collect(), &all_pythons);
             let files = wheel_files(wheels, levels, &mut digests)?;
             packages.push(::lock::Package {
                 name: key.clone(),
@@ -452,6 +538,17 @@ fn build_lock(
         wheelhouse: under_root.then(|| root.display().to_string()),
         levels: levels.to_vec(),
         ..::lock::Lock::default()
+    })
+}
+
+/// The marker of an entry for some of the lock's Pythons only.
+fn marker_for(pythons: &BTreeSet<String>, all: &BTreeSet<String>) -> Option<String> {
+    (pythons != all).then(|| {
+        pythons
+            .iter()
+            .map(|p| format!("python_version == \"{p}\""))
+            .collect::<Vec<_>>()
+            .join(" or ")
     })
 }
 
@@ -509,7 +606,7 @@ fn write(
 ) -> Result<(), Error> {
     let text = match args.format {
         LockFormat::Pylock => lock.to_toml(),
-        LockFormat::Requirements => requirements_text(lock),
+        LockFormat::Requirements => requirements_text(lock, &output_dir(args)),
     };
     let output = match (&args.output, args.format) {
         (Some(o), _) => Some(o.clone()),
@@ -560,7 +657,7 @@ fn write(
 /// Pinned requirements with every locked file's hash, as `pip-compile --generate-hashes`
 /// writes them. pip cannot tell CPU levels apart: an entry for some levels only, when
 /// another entry of the name serves the same Pythons, is written as a comment.
-fn requirements_text(lock: &::lock::Lock) -> String {
+fn requirements_text(lock: &::lock::Lock, lock_dir: &Path) -> String {
     let mut out = format!(
         "# This file was generated by {} (wheelhouse lock --format requirements)\n",
         lock.created_by
@@ -583,6 +680,10 @@ fn requirements_text(lock: &::lock::Lock) -> String {
             continue;
         }
         written.push(id);
+        if let Some(line) = crate::lock_sources::requirement_line(p, lock_dir, &marker) {
+            out.push_str(&format!("{line}\n"));
+            continue;
+        }
         out.push_str(&format!("{}=={version}{marker}", p.name));
         if let ::lock::Source::Files { wheels, .. } = &p.source {
             let hashes: BTreeSet<&str> = wheels.iter().filter_map(|w| w.sha256()).collect();

@@ -226,6 +226,7 @@ fn install_from_lock(
         compile: args.compile && !args.no_compile,
         threads: 0,
         cache: args.cache.options(site),
+        keep: Vec::new(),
     };
     let result = crate::env_arg::target_environment(site, args.python.as_deref(), answers)
         .and_then(|target| {
