@@ -163,6 +163,11 @@ fn a_git_pin_is_locked_at_its_commit_and_synced_there_after_the_branch_moves() {
     git(&repo, &["commit", "-q", "-am", "later"]);
     let env = site.venv("env");
     site.ok(&["install", "-p", s(&env), "six"]);
+    // A dry run builds nothing and says what it would build.
+    let before = contents(&env);
+    let dry = site.ok(&["sync", "--dry-run", "-p", s(&env), s(&lock_path)]);
+    assert!(dry.contains("Would build and install from-git-2.0"), "{dry}");
+    assert_eq!(contents(&env), before);
     site.ok(&["sync", "-p", s(&env), s(&lock_path)]);
     assert_eq!(value(&site, &env, "from_git"), "1");
     let frozen = site.ok(&["freeze", "-p", s(&env)]);
