@@ -175,7 +175,10 @@ fn edited_files(root: &Path, dists: &[&InstalledDist]) -> Vec<(String, String)> 
         })
         .collect();
     found.sort();
-    found.into_iter().map(|(_, text, pin)| (text, pin)).collect()
+    found
+        .into_iter()
+        .map(|(_, text, pin)| (text, pin))
+        .collect()
 }
 
 /// The lock's files for this level that are missing or whose sha256 is not the locked one.
@@ -231,7 +234,11 @@ fn sha256_file(path: &Path) -> std::io::Result<String> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 fn same_version(a: &str, b: &str) -> bool {

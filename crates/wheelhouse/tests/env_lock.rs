@@ -412,14 +412,20 @@ fn sync_dry_run_says_what_it_would_do_and_changes_nothing() {
     let env = ls.venv("env");
     ls.ok("generic", &["install", "-p", s(&env), "extra"]);
     let before = tree(&env);
-    let out = ls.ok("x86-64-v3", &["sync", "--dry-run", "-p", s(&env), s(&lock_path)]);
+    let out = ls.ok(
+        "x86-64-v3",
+        &["sync", "--dry-run", "-p", s(&env), s(&lock_path)],
+    );
     assert_eq!(
         out, "Would install app-1.0 fastlib-1.0\nWould remove extra-1.0\n",
         "{out}"
     );
     assert_eq!(tree(&env), before);
     ls.ok("x86-64-v3", &["sync", "-p", s(&env), s(&lock_path)]);
-    let out = ls.ok("x86-64-v3", &["sync", "--dry-run", "-p", s(&env), s(&lock_path)]);
+    let out = ls.ok(
+        "x86-64-v3",
+        &["sync", "--dry-run", "-p", s(&env), s(&lock_path)],
+    );
     assert_eq!(
         out,
         "Would change nothing: the environment matches the lock\n"

@@ -3,6 +3,8 @@
 //! `install -r pylock.toml` and `venv -r` with real PEP 517 backends (setuptools from
 //! `scripts/build-test-setup.sh`); pip 26's `pip lock` of the same sources as the reference.
 
+// Its test wheels (`WheelSpec`) are not needed here: the projects are built from source.
+#[allow(unused_imports)]
 mod common_env;
 #[path = "support/staff_cli.rs"]
 mod staff_cli;
@@ -166,7 +168,10 @@ fn a_git_pin_is_locked_at_its_commit_and_synced_there_after_the_branch_moves() {
     // A dry run builds nothing and says what it would build.
     let before = contents(&env);
     let dry = site.ok(&["sync", "--dry-run", "-p", s(&env), s(&lock_path)]);
-    assert!(dry.contains("Would build and install from-git-2.0"), "{dry}");
+    assert!(
+        dry.contains("Would build and install from-git-2.0"),
+        "{dry}"
+    );
     assert_eq!(contents(&env), before);
     site.ok(&["sync", "-p", s(&env), s(&lock_path)]);
     assert_eq!(value(&site, &env, "from_git"), "1");
