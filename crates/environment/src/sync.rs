@@ -99,6 +99,7 @@ pub fn sync(
         dry_run: options.dry_run,
         ..SyncReport::default()
     };
+    let mut to_check = Vec::new();
     for w in wheels {
         let installed = own.iter().find(|d| d.key == w.key);
         if installed
@@ -123,7 +124,7 @@ pub fn sync(
                 )));
             }
         }
-        check_file(w)?;
+        to_check.push(w);
         plan.remove.extend(installed.cloned());
         plan.install.push(WheelToInstall {
             path: w.path.clone(),
@@ -132,6 +133,14 @@ pub fn sync(
             direct_url: w.direct_url.clone(),
         });
         report.installed.push((w.key.clone(), w.version.clone()));
+    }
+    // Every file read and hashed at once, before anything changes.
+    {
+        use rayon::prelude::*;
+        to_check
+            .par_iter()
+            .map(|w| check_file(w))
+            .collect::<Result<Vec<()>, Error>>()?;
     }
     if options.exact {
         let mut named: HashSet<&str> = wheels.iter().map(|w| w.key.as_str()).collect();
