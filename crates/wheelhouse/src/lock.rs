@@ -133,7 +133,7 @@ fn lock(args: &LockArgs) -> Result<(), Error> {
             &mut wanted,
             &find_links,
             allow_manylinux,
-            &cancel,
+            (&cancel, args.quiet),
         )?;
         let mut sources = HashMap::new();
         for b in built.iter().flat_map(|b| &b.wheels) {
@@ -196,7 +196,7 @@ fn build_sources(
     wanted: &mut environment::Wanted,
     find_links: &[PathBuf],
     allow_manylinux: bool,
-    cancel: &std::sync::atomic::AtomicBool,
+    (cancel, quiet): (&std::sync::atomic::AtomicBool, bool),
 ) -> Result<Option<environment::BuiltSources>, Error> {
     if wanted.sources.is_empty() && wanted.remote.is_empty() {
         return Ok(None);
@@ -213,10 +213,10 @@ fn build_sources(
         cache: cache.options(site),
         ..environment::InstallOptions::default()
     };
-    let events = |event: environment::Event<'_>| {
-        if let environment::Event::Note(m) = event {
-            errln!("{m}");
-        }
+    let events = |event: environment::Event<'_>| match event {
+        environment::Event::Note(m) if !quiet => errln!("{m}"),
+        environment::Event::Warning(m) => errln!("warning: {m}"),
+        _ => {}
     };
     environment::prepare_sources(site, &target, wanted, &options, cancel, &events)
 }
