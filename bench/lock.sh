@@ -5,7 +5,7 @@
 #   --generate-hashes` (uv's cache emptied before each run, and warm) and pip 26's `pip lock`
 #   (one run: it takes seconds);
 # - installing a fresh environment from a lock, each tool from its own lock: `wheelhouse sync`
-#   against `uv pip sync`, with the cache cold (emptied before each run) and warm.
+#   against `uv pip sync pylock.toml`, with the cache cold (emptied before each run) and warm.
 #   bench/lock.sh                        # on tmpfs under /dev/shm/lock-bench
 #   BENCH_DIR=bench/work/lock-run RUNS=10 bench/lock.sh
 set -euo pipefail
@@ -39,12 +39,9 @@ hyperfine --style basic --runs "$runs" --warmup 1 --export-json "$work/lock.json
     -n "uv pip compile (warm cache)" "$u_lock --cache-dir $work/uv-cache"
 hyperfine --style basic --runs 1 --export-json "$work/lock-pip.json" -n "pip lock" "$p_lock"
 
-# Sync a fresh environment from each tool's own lock (uv: the same compile as requirements
-# with hashes, which `uv pip sync` reads; its pylock.toml it installs only with `pip install`).
-"$tools/uv" pip compile -q --offline --no-index --find-links "$wheels" --generate-hashes \
-    --python "$tools/python" -r "$req" -o "$work/uv/requirements.txt"
+# Sync a fresh environment from each tool's own pylock.toml.
 o_sync="$ours sync -q -p $ours_env $work/ours/pylock.toml"
-u_sync="$tools/uv pip sync -q --offline --no-index --find-links $wheels --python $uv_env/bin/python $work/uv/requirements.txt"
+u_sync="$tools/uv pip sync -q --offline --no-index --find-links $wheels --python $uv_env/bin/python $work/uv/pylock.toml"
 o_new="rm -rf $ours_env; $ours venv -q --without-pip $ours_env"
 u_new="rm -rf $uv_env; $tools/uv venv -q --python $tools/python $uv_env"
 $o_new; $o_sync --cache-dir "$work/cache"          # fills the warm caches
