@@ -8,14 +8,17 @@
 #   against `uv pip sync pylock.toml`, with the cache cold (emptied before each run) and warm.
 #   bench/lock.sh                        # on tmpfs under /dev/shm/lock-bench
 #   BENCH_DIR=bench/work/lock-run RUNS=10 bench/lock.sh
+#   BENCH_WHEELS=DIR bench/lock.sh        # another directory of the same wheels
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 runs=${RUNS:-10}
 work=${BENCH_DIR:-/dev/shm/lock-bench}
 . "$here/common.sh"
 data="$here/work/large"
-[ -d "$data/wheels" ] || python3 "$here/large-env/setup.py" "$tools/python" "$data"
-wheels="$data/wheels"
+# BENCH_WHEELS: another directory of the large environment's wheels (e.g. only the latest
+# resolution's 209, when PyPI is slow to give the older series).
+[ -n "${BENCH_WHEELS:-}" ] || [ -d "$data/wheels" ] || python3 "$here/large-env/setup.py" "$tools/python" "$data"
+wheels=${BENCH_WHEELS:-$data/wheels}
 req="$here/large-env/requirements.txt"
 pip26=$(ls "$root"/.cache/wheels/small/pip-26*.whl | head -1)
 [ -n "$pip26" ] || { echo "pip 26 missing: run scripts/fetch-wheels.sh small" >&2; exit 1; }
