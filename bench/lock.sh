@@ -28,7 +28,7 @@ export WHEELHOUSE="$work/no-wheelhouse"   # the find-links directory is the only
 echo "$(ls "$wheels" | wc -l) wheels; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 o_lock="$ours lock -q -f $wheels -r $req -o $work/ours/pylock.toml"
-u_lock="$tools/uv pip compile -q --offline --no-index --find-links $wheels --generate-hashes --python $tools/python -r $req -o $work/uv/pylock.toml"
+u_lock="$tools/uv pip compile -q --offline --no-index --find-links $wheels --generate-hashes --python $tools/python $req -o $work/uv/pylock.toml"
 p_lock="$tools/python $pip26/pip lock -q --no-index --find-links $wheels -r $req -o $work/pip/pylock.toml"
 # The same choice by each tool.
 $o_lock; $u_lock --no-cache
@@ -55,7 +55,8 @@ hyperfine --style basic --runs "$runs" --warmup 1 --export-json "$work/sync.json
     -n "uv pip sync (cold cache)" --prepare "$u_new; rm -rf $work/uv-cache-cold" "$u_sync --cache-dir $work/uv-cache-cold" \
     -n "uv pip sync (warm cache)" --prepare "$u_new" "$u_sync --cache-dir $work/uv-cache"
 # Both environments hold the same distributions.
-diff <("$ours" freeze -p "$ours_env" | sort) <("$tools/uv" pip freeze --python "$uv_env/bin/python" | sort) \
+norm() { tr 'A-Z_.' 'a-z--' | sed 's/--*/-/g' | sort; }
+diff <("$ours" freeze -p "$ours_env" | norm) <("$tools/uv" pip freeze --python "$uv_env/bin/python" | norm) \
     && echo "ours and uv installed the same $(grep -c . <("$ours" freeze -p "$ours_env")) distributions"
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
