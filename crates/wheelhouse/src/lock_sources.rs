@@ -1,9 +1,10 @@
-//! Sources in lock files, both ways, and the requirements form of a lock. `lock` records what it built (a project directory, an
-//! sdist, a git checkout) as PEP 751 `[packages.directory]`, `[packages.sdist]` and
-//! `[packages.vcs]` entries; `sync`, `install -r` and `venv -r` turn such entries (and
-//! `[packages.archive]`, as `pip lock` writes a named archive) back into sources and build
-//! them with the same frontend and built-wheel cache as `install`: an sdist only once its
-//! hash is the locked one, a git repository at the locked commit, never its branch's head.
+//! Sources in lock files, both ways, and the requirements form of a lock. `lock` records what
+//! it built (a project directory, an sdist, a git checkout) as PEP 751 `[packages.directory]`,
+//! `[packages.sdist]` and `[packages.vcs]` entries; `sync`, `install -r` and `venv -r` turn
+//! such entries (and `[packages.archive]`, as `pip lock` writes a named archive) back into
+//! sources and build them with the same frontend and built-wheel cache as `install`: an sdist
+//! only once its hash is the locked one, a git repository at the locked commit, never its
+//! branch's head.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
