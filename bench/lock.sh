@@ -47,8 +47,8 @@ o_sync="$ours sync -q -p $ours_env $work/ours/pylock.toml"
 u_sync="$tools/uv pip sync -q --offline --no-index --find-links $wheels --python $uv_env/bin/python $work/uv/pylock.toml"
 o_new="rm -rf $ours_env; $ours venv -q --without-pip $ours_env"
 u_new="rm -rf $uv_env; $tools/uv venv -q --python $tools/python $uv_env"
-$o_new; $o_sync --cache-dir "$work/cache"          # fills the warm caches
-$u_new; $u_sync --cache-dir "$work/uv-cache"
+eval "$o_new"; $o_sync --cache-dir "$work/cache"   # fills the warm caches
+eval "$u_new"; $u_sync --cache-dir "$work/uv-cache"
 hyperfine --style basic --runs "$runs" --warmup 1 --export-json "$work/sync.json" \
     -n "ours sync (cold cache)" --prepare "$o_new; rm -rf $work/cache-cold" "$o_sync --cache-dir $work/cache-cold" \
     -n "ours sync (warm cache)" --prepare "$o_new" "$o_sync --cache-dir $work/cache" \

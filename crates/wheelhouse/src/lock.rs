@@ -318,8 +318,11 @@ fn interpreters(site: &SiteConfig, pythons: &[String]) -> Result<Vec<Interpreter
         }
     }
     let mut out: Vec<Interpreter> = Vec::new();
+    // The answer kept in the cache while the interpreter is unchanged, as every command does.
+    let answers = environment::answer_cache(site, None);
     for p in paths {
-        let it = Interpreter::query(&p).map_err(|e| Error::input(e.to_string()))?;
+        let it = Interpreter::query_cached(&p, None, answers.as_ref())
+            .map_err(|e| Error::input(e.to_string()))?;
         if !out.iter().any(|o| {
             python_of(o) == python_of(&it)
                 && o.markers.implementation_name() == it.markers.implementation_name()
@@ -443,7 +446,7 @@ fn build_lock(
     let all_levels: BTreeSet<String> = levels.iter().cloned().collect();
     let sources: BTreeMap<&String, &::lock::Source> =
         results.iter().flat_map(|r| &r.sources).collect();
-    let mut digests: HashMap<PathBuf, (String, u64)> = HashMap::new();
+    let digests = digest_all(results)?;
     let mut packages = Vec::new();
     for ((key, version), serves) in by_version {
         if let Some(source) = sources.get(&key) {
@@ -467,7 +470,7 @@ fn build_lock(
         }
         for (lv, (pythons, wheels)) in groups {
             let marker = marker_for(&pythons.iter().cloned().collect(), &all_pythons);
-            let files = wheel_files(wheels, levels, &mut digests)?;
+            let files = wheel_files(wheels, levels, &digests)?;
             packages.push(::lock::Package {
                 name: key.clone(),
                 version: Some(version.clone()),
@@ -519,12 +522,38 @@ fn marker_for(pythons: &BTreeSet<String>, all: &BTreeSet<String>) -> Option<Stri
     })
 }
 
+/// The sha256 and size of every wheel the resolutions chose (sources aside), each file read
+/// once, several at once (a wheelhouse is often on a network file system).
+fn digest_all(results: &[Resolved]) -> Result<HashMap<PathBuf, (String, u64)>, Error> {
+    use rayon::prelude::*;
+    let wheels: BTreeSet<&PathBuf> = results
+        .iter()
+        .flat_map(|r| {
+            r.chosen
+                .iter()
+                .filter(|(k, _)| !r.sources.contains_key(*k))
+                .map(|(_, (_, w))| w)
+        })
+        .collect();
+    wheels
+        .into_par_iter()
+        .map(|w| Ok((w.clone(), digest(w)?)))
+        .collect()
+}
+
+fn digest(w: &Path) -> Result<(String, u64), Error> {
+    let sha = environment::digest_file("sha256", w)
+        .map_err(|e| Error::input(format!("cannot read {}: {e}", w.display())))?;
+    let size = std::fs::metadata(w).map(|m| m.len()).unwrap_or(0);
+    Ok((sha, size))
+}
+
 /// The locked files of one entry, the lowest level first (what a tool that knows no levels
 /// takes), each with its size and sha256 (computed once per file).
 fn wheel_files(
     wheels: BTreeSet<PathBuf>,
     levels: &[String],
-    digests: &mut HashMap<PathBuf, (String, u64)>,
+    digests: &HashMap<PathBuf, (String, u64)>,
 ) -> Result<Vec<::lock::File>, Error> {
     let mut files = Vec::new();
     let mut wheels: Vec<PathBuf> = wheels.into_iter().collect();
@@ -545,13 +574,7 @@ fn wheel_files(
     for w in wheels {
         let (sha, size) = match digests.get(&w) {
             Some(d) => d.clone(),
-            None => {
-                let sha = environment::digest_file("sha256", &w)
-                    .map_err(|e| Error::input(format!("cannot read {}: {e}", w.display())))?;
-                let size = std::fs::metadata(&w).map(|m| m.len()).unwrap_or(0);
-                digests.insert(w.clone(), (sha.clone(), size));
-                (sha, size)
-            }
+            None => digest(&w)?,
         };
         let absolute = std::path::absolute(&w).unwrap_or(w.clone());
         files.push(::lock::File {
