@@ -1,8 +1,10 @@
 //! `doctor --lock FILE`: what differs between an environment and a lock file (missing,
 //! extra, another version, a locked file changed on disk), and a hint when a lock sits beside
 //! an environment. File reads only, as every check here: which entries apply is told from
-//! the environment's Python version (`python_version` markers) and this node's CPU level;
-//! locked files are compared by size (`wheelhouse sync` checks their hashes).
+//! the environment's Python version (`python_version` markers) and this node's CPU level.
+//! Contents are compared, not sizes: the locked wheels against their sha256, and the
+//! installed files of each locked package against the hashes its RECORD took at install (an
+//! edit by hand keeps a file's size often enough).
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -56,6 +58,7 @@ pub fn check(
     let installed: HashMap<&str, &InstalledDist> =
         own.iter().map(|d| (d.key.as_str(), d)).collect();
     let (mut missing, mut other, mut changed) = (Vec::new(), Vec::new(), Vec::new());
+    let mut same = Vec::new();
     let mut named = BTreeSet::new();
     for p in lock.packages.iter().filter(|p| applies(p)) {
         named.insert(p.name.as_str());
@@ -65,10 +68,11 @@ pub fn check(
             Some(d) if !same_version(&d.version, want) => {
                 other.push(format!("{} {} (the lock has {want})", d.name, d.version))
             }
-            Some(_) => {}
+            Some(d) => same.push(*d),
         }
         changed.extend(changed_files(&lock, p, lock_path, site, level));
     }
+    let edited = edited_files(&info.root, &same);
     let extra: Vec<String> = own
         .iter()
         .filter(|d| !named.contains(d.key.as_str()) && !SEED.contains(&d.key.as_str()))
@@ -106,6 +110,22 @@ pub fn check(
          will not have them",
         &format!("{sync} (removes them), or add them to the requirements and lock again"),
     );
+    let reinstall = format!(
+        "wheelhouse install -p {env} --force-reinstall {} (puts the installed files back)",
+        edited
+            .iter()
+            .map(|(_, pin)| format!("'{pin}'"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    push(
+        "lock-installed-edited",
+        edited.into_iter().map(|(text, _)| text).collect(),
+        &format!("files of packages the lock {shown} names were changed after their install"),
+        "the code that runs is not the locked package's: an edit by hand, or a tool that wrote \
+         into the environment",
+        &reinstall,
+    );
     push(
         "lock-file-changed",
         changed,
@@ -116,7 +136,52 @@ pub fn check(
     );
 }
 
-/// The lock's files for this level that are missing or of another size than locked.
+/// Each package's installed files whose content is not what its RECORD says (byte code
+/// aside: Python rewrites it): `(name version: path and N more, name==version)`.
+fn edited_files(root: &Path, dists: &[&InstalledDist]) -> Vec<(String, String)> {
+    use rayon::prelude::*;
+    let mut found: Vec<(String, String, String)> = dists
+        .par_iter()
+        .filter_map(|dist| {
+            let record = std::fs::read_to_string(dist.metadata_dir.join("RECORD")).ok()?;
+            let mut edited: Vec<String> = Vec::new();
+            for entry in wheel_metadata::parse_record(&record) {
+                let Some(hash) = wheel_metadata::RecordHash::parse(&entry.hash) else {
+                    continue;
+                };
+                if entry.path.ends_with(".pyc") || !hash.is_supported() {
+                    continue;
+                }
+                let Some(path) = crate::packages::inside(root, &dist.site_dir, &entry.path) else {
+                    continue;
+                };
+                // A missing file is the `missing-files` check's.
+                if let Ok(data) = std::fs::read(&path) {
+                    if !hash.matches(&data) {
+                        edited.push(entry.path.clone());
+                    }
+                }
+            }
+            let first = edited.first()?;
+            let more = match edited.len() {
+                1 => String::new(),
+                n => format!(" and {} more", n - 1),
+            };
+            Some((
+                dist.key.clone(),
+                format!("{} {}: {first}{more}", dist.name, dist.version),
+                format!("{}=={}", dist.name, dist.version),
+            ))
+        })
+        .collect();
+    found.sort();
+    found
+        .into_iter()
+        .map(|(_, text, pin)| (text, pin))
+        .collect()
+}
+
+/// The lock's files for this level that are missing or whose sha256 is not the locked one.
 fn changed_files(
     lock: &lock::Lock,
     p: &lock::Package,
@@ -138,17 +203,42 @@ fn changed_files(
         .filter_map(|w| {
             let path: PathBuf = lock.local_path(w, dir, Some(&site.wheelhouse)).ok()?;
             let name = w.file_name().unwrap_or("?").to_string();
-            match std::fs::metadata(&path) {
-                Err(_) => Some(format!("{name} (missing: {})", path.display())),
-                Ok(m) if w.size.is_some_and(|s| s != m.len()) => Some(format!(
+            match (std::fs::metadata(&path), w.sha256()) {
+                (Err(_), _) => Some(format!("{name} (missing: {})", path.display())),
+                (Ok(m), _) if w.size.is_some_and(|s| s != m.len()) => Some(format!(
                     "{name} ({} bytes, locked {})",
                     m.len(),
                     w.size.unwrap_or(0)
                 )),
-                Ok(_) => None,
+                (Ok(_), Some(want)) => match sha256_file(&path) {
+                    Ok(got) if got.eq_ignore_ascii_case(want) => None,
+                    Ok(_) => Some(format!("{name} (its content is not the locked sha256)")),
+                    Err(e) => Some(format!("{name} (cannot be read: {e})")),
+                },
+                (Ok(_), None) => None,
             }
         })
         .collect()
+}
+
+fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 fn same_version(a: &str, b: &str) -> bool {

@@ -49,7 +49,7 @@ pub fn installed(site: &SiteConfig, info: &EnvInfo) -> Dists {
 }
 
 /// Lexically resolves `rel` against `base`; `None` when it leaves `root` (or is absolute).
-fn inside(root: &Path, base: &Path, rel: &str) -> Option<PathBuf> {
+pub(crate) fn inside(root: &Path, base: &Path, rel: &str) -> Option<PathBuf> {
     let rel = Path::new(rel);
     if rel.is_absolute() {
         return None;

@@ -34,6 +34,10 @@ pub struct BuiltSource {
     pub extras: Vec<String>,
     /// The `direct_url.json` to install with it.
     pub direct_url: String,
+    /// What was built (a lock records it).
+    pub source: SourceRequest,
+    /// For a git source: the commit checked out.
+    pub commit: Option<String>,
 }
 
 /// Fetches what `wanted` names by URL and builds every source it names, for `target`'s
@@ -126,13 +130,13 @@ fn build_in(
         .iter()
         .zip(&located)
         .filter(|(r, _)| !r.editable)
-        .map(|(_, (source, _))| source.clone())
+        .map(|(_, (source, _, _))| source.clone())
         .collect();
     let mut built_wheels = frontend
         .build_wheels(&wheel_sources, &out, site.job_cpus())
         .into_iter();
     let mut wheels = Vec::new();
-    for (request, (source, direct_url)) in requests.iter().zip(located) {
+    for (request, (source, direct_url, commit)) in requests.iter().zip(located) {
         if cancel.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(interrupted());
         }
@@ -142,7 +146,9 @@ fn build_in(
             built_wheels.next().expect("one result per wheel source")
         }
         .map_err(|e| build_failed(request, &e))?;
-        wheels.push(built_source(request, built.path, direct_url)?);
+        let mut built = built_source(request, built.path, direct_url)?;
+        built.commit = commit;
+        wheels.push(built);
     }
     Ok(wheels)
 }
@@ -224,12 +230,16 @@ pub(crate) fn build_archive(
     Ok(built.path)
 }
 
-/// The source to build and the `direct_url.json` it is installed with.
-fn locate(request: &SourceRequest, checkout: &Path) -> Result<(Source, String), Error> {
+/// The source to build, the `direct_url.json` it is installed with, and for git the commit.
+fn locate(
+    request: &SourceRequest,
+    checkout: &Path,
+) -> Result<(Source, String, Option<String>), Error> {
     match &request.location {
         SourceLocation::Directory(dir) => Ok((
             Source::Directory(dir.clone()),
             installer::direct_url::for_directory(dir, request.editable),
+            None,
         )),
         SourceLocation::Archive(archive) => {
             let sha256 = build_frontend::sha256_file(archive)
@@ -238,7 +248,7 @@ fn locate(request: &SourceRequest, checkout: &Path) -> Result<(Source, String), 
                 Some(url) => installer::direct_url::for_archive_url(url, &sha256),
                 None => installer::direct_url::for_archive(archive, &sha256),
             };
-            Ok((Source::Sdist(archive.clone()), direct_url))
+            Ok((Source::Sdist(archive.clone()), direct_url, None))
         }
         SourceLocation::Git {
             url,
@@ -284,6 +294,7 @@ fn locate(request: &SourceRequest, checkout: &Path) -> Result<(Source, String), 
                     revision.as_deref(),
                     subdirectory.as_deref(),
                 ),
+                Some(commit),
             ))
         }
     }
@@ -363,6 +374,8 @@ fn built_source(
         extras: request.extras.clone(),
         wheel,
         direct_url,
+        source: request.clone(),
+        commit: None,
     })
 }
 

@@ -34,6 +34,9 @@ pub struct LockedWheel {
     pub hashes: BTreeMap<String, String>,
     /// Where it is in the lock, for messages (`packages[3] (numpy)`).
     pub entry: String,
+    /// For a wheel built from the lock's sdist, VCS checkout, directory or archive: the
+    /// `direct_url.json` it is installed with (PEP 610), so freeze names its source.
+    pub direct_url: Option<String>,
 }
 
 /// How to sync.
@@ -47,6 +50,9 @@ pub struct SyncOptions {
     /// Threads to unpack with; 0 means the job's CPUs.
     pub threads: usize,
     pub cache: Option<crate::CacheOptions>,
+    /// Normalised names the lock names that are installed apart from `wheels` (a source
+    /// already at its locked commit or hash, or one a dry run would build): never removed.
+    pub keep: Vec<String>,
 }
 
 /// What a sync did (or would do, with `dry_run`).
@@ -93,6 +99,7 @@ pub fn sync(
         dry_run: options.dry_run,
         ..SyncReport::default()
     };
+    let mut to_check = Vec::new();
     for w in wheels {
         let installed = own.iter().find(|d| d.key == w.key);
         if installed
@@ -117,18 +124,27 @@ pub fn sync(
                 )));
             }
         }
-        check_file(w)?;
+        to_check.push(w);
         plan.remove.extend(installed.cloned());
         plan.install.push(WheelToInstall {
             path: w.path.clone(),
             requested: true,
-            direct: false,
-            direct_url: None,
+            direct: w.direct_url.is_some(),
+            direct_url: w.direct_url.clone(),
         });
         report.installed.push((w.key.clone(), w.version.clone()));
     }
+    // Every file read and hashed at once, before anything changes.
+    {
+        use rayon::prelude::*;
+        to_check
+            .par_iter()
+            .map(|w| check_file(w))
+            .collect::<Result<Vec<()>, Error>>()?;
+    }
     if options.exact {
-        let named: HashSet<&str> = wheels.iter().map(|w| w.key.as_str()).collect();
+        let mut named: HashSet<&str> = wheels.iter().map(|w| w.key.as_str()).collect();
+        named.extend(options.keep.iter().map(String::as_str));
         for d in &own {
             if !named.contains(d.key.as_str()) && !SEED.contains(&d.key.as_str()) {
                 report.removed.push(format!("{}-{}", d.name, d.version));

@@ -12,7 +12,7 @@ use site_config::PipInstallOptions;
 use crate::Error;
 
 /// The requirements of one install, gathered from every source.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Wanted {
     pub requirements: Vec<Requirement>,
     pub constraints: Vec<Requirement>,

@@ -49,7 +49,7 @@ mod write;
 
 use std::collections::BTreeMap;
 
-pub use select::{level_of, Selected, Selection, Target};
+pub use select::{level_of, Choice, Selected, Selection, Target};
 
 /// The lock-version this crate writes; every `1.x` is read.
 pub const LOCK_VERSION: &str = "1.0";

@@ -1,7 +1,8 @@
 //! What a lock installs for one Python and one CPU level, as PEP 751's installer steps say:
 //! the lock's `requires-python` and `environments`, then each entry's marker, levels and
-//! `requires-python`, then one wheel per entry by its tags. Nothing is resolved: an entry
-//! that cannot be installed here is an error naming it, never a choice of something else.
+//! `requires-python`, then one wheel per entry by its tags, else its sdist, VCS checkout,
+//! directory or archive, to build. Nothing is resolved: an entry that cannot be installed
+//! here is an error naming it, never a choice of something else.
 
 use std::str::FromStr;
 
@@ -31,7 +32,25 @@ pub struct Selected {
     pub index: usize,
     pub name: String,
     pub version: Option<String>,
-    pub wheel: File,
+    pub choice: Choice,
+}
+
+/// What is installed for an entry: a wheel as it is, or a source to build into one.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Choice {
+    Wheel(File),
+    /// An sdist (`Source::Files` with no wheels), a VCS checkout, a directory or an archive.
+    Build(Source),
+}
+
+impl Selected {
+    /// The wheel, when this entry installs one as it is.
+    pub fn wheel(&self) -> Option<&File> {
+        match &self.choice {
+            Choice::Wheel(w) => Some(w),
+            Choice::Build(_) => None,
+        }
+    }
 }
 
 /// Everything a lock installs here.
@@ -115,35 +134,46 @@ impl Lock {
                     ),
                 ));
             }
-            let wheel = choose_wheel(&p.source, &entry, p.version.as_deref(), target)?;
+            let choice = choose(&p.source, &entry, p.version.as_deref(), target)?;
             selection.packages.push(Selected {
                 index: i,
                 name: p.name.clone(),
                 version: p.version.clone(),
-                wheel,
+                choice,
             });
         }
         Ok(selection)
     }
 }
 
-fn choose_wheel(
+/// The entry's wheel for `target`, else its sdist (PEP 751: a wheel is preferred), else its
+/// VCS checkout, directory or archive.
+fn choose(
     source: &Source,
     entry: &str,
     version: Option<&str>,
     target: &Target<'_>,
-) -> Result<File, LockError> {
-    let wheels = match source {
-        Source::Files { wheels, .. } if !wheels.is_empty() => wheels,
-        _ => {
-            return Err(LockError::new(
-                entry,
-                "has no wheel (a source distribution, directory, archive or VCS checkout); \
-                 wheelhouse installs locks of wheels only. Build the wheel (`wheelhouse \
-                 wheel`), publish it, and lock again.",
-            ))
-        }
+) -> Result<Choice, LockError> {
+    let (wheels, sdist) = match source {
+        Source::Files { wheels, sdist } => (wheels, sdist),
+        other => return Ok(Choice::Build(other.clone())),
     };
+    match choose_wheel(wheels, entry, version, target) {
+        Ok(w) => Ok(Choice::Wheel(w)),
+        Err(_) if sdist.is_some() => Ok(Choice::Build(Source::Files {
+            wheels: Vec::new(),
+            sdist: sdist.clone(),
+        })),
+        Err(e) => Err(e),
+    }
+}
+
+fn choose_wheel(
+    wheels: &[File],
+    entry: &str,
+    version: Option<&str>,
+    target: &Target<'_>,
+) -> Result<File, LockError> {
     // The node's own level first, then generic and directories that are no level at all;
     // another level's file may use instructions this node lacks.
     let level_rank = |w: &File| -> Option<u32> {

@@ -77,11 +77,13 @@ pub fn run(args: LockArgs) -> i32 {
 
 type Error = environment::Error;
 
-/// One resolution: which Python, which level, what was chosen (key → version, wheel).
+/// One resolution: which Python, which level, what was chosen (key → version, wheel), and
+/// which of those were built from a source named directly (key → the source to lock).
 struct Resolved {
     python: String,
     level: Option<String>,
     chosen: BTreeMap<String, (String, PathBuf)>,
+    sources: BTreeMap<String, ::lock::Source>,
 }
 
 fn lock(args: &LockArgs) -> Result<(), Error> {
@@ -98,7 +100,7 @@ fn lock(args: &LockArgs) -> Result<(), Error> {
         &args.constraint_files,
         false,
     )?;
-    if wanted.requirements.is_empty() {
+    if wanted.requirements.is_empty() && wanted.sources.is_empty() && wanted.remote.is_empty() {
         return Err(Error::input(
             "nothing to lock: give requirements (`wheelhouse lock numpy`), a requirements \
              file (`-r requirements.txt`) or a project (`-r pyproject.toml`)",
@@ -118,27 +120,72 @@ fn lock(args: &LockArgs) -> Result<(), Error> {
     let allow_manylinux = args.allow_manylinux || config.allow_manylinux;
     let pre = args.pre || config.pre || wanted.pre;
     let mut results: Vec<Resolved> = Vec::new();
+    let lock_dir = output_dir(args);
+    let cancel = crate::signals::cancel_on_signals();
+    // The built wheels' directories, kept until the lock is written.
+    let mut kept = Vec::new();
     for it in &interpreters {
+        // Sources named directly are built for each Python (their metadata may differ).
+        let mut wanted = wanted.clone();
+        let built = crate::lock_sources::build_for_lock(
+            &site,
+            it,
+            &mut wanted,
+            &find_links,
+            allow_manylinux,
+            (&cancel, args.quiet),
+        )?;
+        let mut sources = HashMap::new();
+        for b in built.iter().flat_map(|b| &b.wheels) {
+            let source = crate::lock_sources::lock_source(b, &lock_dir)?;
+            sources.insert(b.wheel.clone(), source);
+        }
+        kept.push(built);
         for level in levels
             .iter()
             .map(Some)
             .chain(levels.is_empty().then_some(None))
         {
             let level_paths = paths_for(&site, &paths, level.map(String::as_str));
-            let index = environment::build_index(&site, level_paths, it, allow_manylinux, &[]);
+            let index = environment::build_index(
+                &site,
+                level_paths,
+                it,
+                allow_manylinux,
+                &wanted.wheel_files,
+            );
             let pins = results.first().map(pins_of).unwrap_or_default();
             let chosen = resolve_one(&wanted, it, &index, &pins, pre)
                 .map_err(|m| Error::resolution(format!("for {}: {m}", describe(it, level))))?;
+            let sources = chosen
+                .iter()
+                .filter_map(|(k, (_, w))| Some((k.clone(), sources.get(w)?.clone())))
+                .collect();
             results.push(Resolved {
                 python: python_of(it),
                 level: level.cloned(),
                 chosen,
+                sources,
             });
         }
     }
     report_differences(&results, args.quiet);
     let lock = build_lock(&site, &interpreters, &levels, &results)?;
     write(args, &lock, &levels, &interpreters)
+}
+
+/// The directory the lock is written to: its relative paths start there.
+fn output_dir(args: &LockArgs) -> PathBuf {
+    let dir = match &args.output {
+        Some(o) if o.as_os_str() != "-" => o.parent().map(Path::to_path_buf).unwrap_or_default(),
+        _ => PathBuf::new(),
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    installer::paths::normalize(&std::path::absolute(&dir).unwrap_or(dir))
 }
 
 /// The first resolution's versions, as constraints for the others.
@@ -271,8 +318,11 @@ fn interpreters(site: &SiteConfig, pythons: &[String]) -> Result<Vec<Interpreter
         }
     }
     let mut out: Vec<Interpreter> = Vec::new();
+    // The answer kept in the cache while the interpreter is unchanged, as every command does.
+    let answers = environment::answer_cache(site, None);
     for p in paths {
-        let it = Interpreter::query(&p).map_err(|e| Error::input(e.to_string()))?;
+        let it = Interpreter::query_cached(&p, None, answers.as_ref())
+            .map_err(|e| Error::input(e.to_string()))?;
         if !out.iter().any(|o| {
             python_of(o) == python_of(&it)
                 && o.markers.implementation_name() == it.markers.implementation_name()
@@ -394,9 +444,22 @@ fn build_lock(
         }
     }
     let all_levels: BTreeSet<String> = levels.iter().cloned().collect();
-    let mut digests: HashMap<PathBuf, (String, u64)> = HashMap::new();
+    let sources: BTreeMap<&String, &::lock::Source> =
+        results.iter().flat_map(|r| &r.sources).collect();
+    let digests = digest_all(results)?;
     let mut packages = Vec::new();
     for ((key, version), serves) in by_version {
+        if let Some(source) = sources.get(&key) {
+            let pythons: BTreeSet<String> = serves.into_keys().collect();
+            packages.push(::lock::Package {
+                marker: marker_for(&pythons, &all_pythons),
+                name: key,
+                version: Some(version),
+                source: (*source).clone(),
+                ..::lock::Package::default()
+            });
+            continue;
+        }
         // Pythons served on the same levels share one entry.
         let mut groups: BTreeMap<BTreeSet<String>, (Vec<String>, BTreeSet<PathBuf>)> =
             BTreeMap::new();
@@ -406,15 +469,8 @@ fn build_lock(
             g.1.extend(wheels);
         }
         for (lv, (pythons, wheels)) in groups {
-            let marker =
-                (pythons.iter().cloned().collect::<BTreeSet<_>>() != all_pythons).then(|| {
-                    pythons
-                        .iter()
-                        .map(|p| format!("python_version == \"{p}\""))
-                        .collect::<Vec<_>>()
-                        .join(" or ")
-                });
-            let files = wheel_files(wheels, levels, &mut digests)?;
+            let marker = marker_for(&pythons.iter().cloned().collect(), &all_pythons);
+            let files = wheel_files(wheels, levels, &digests)?;
             packages.push(::lock::Package {
                 name: key.clone(),
                 version: Some(version.clone()),
@@ -455,12 +511,49 @@ fn build_lock(
     })
 }
 
+/// The marker of an entry for some of the lock's Pythons only.
+fn marker_for(pythons: &BTreeSet<String>, all: &BTreeSet<String>) -> Option<String> {
+    (pythons != all).then(|| {
+        pythons
+            .iter()
+            .map(|p| format!("python_version == \"{p}\""))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    })
+}
+
+/// The sha256 and size of every wheel the resolutions chose (sources aside), each file read
+/// once, several at once (a wheelhouse is often on a network file system).
+fn digest_all(results: &[Resolved]) -> Result<HashMap<PathBuf, (String, u64)>, Error> {
+    use rayon::prelude::*;
+    let wheels: BTreeSet<&PathBuf> = results
+        .iter()
+        .flat_map(|r| {
+            r.chosen
+                .iter()
+                .filter(|(k, _)| !r.sources.contains_key(*k))
+                .map(|(_, (_, w))| w)
+        })
+        .collect();
+    wheels
+        .into_par_iter()
+        .map(|w| Ok((w.clone(), digest(w)?)))
+        .collect()
+}
+
+fn digest(w: &Path) -> Result<(String, u64), Error> {
+    let sha = environment::digest_file("sha256", w)
+        .map_err(|e| Error::input(format!("cannot read {}: {e}", w.display())))?;
+    let size = std::fs::metadata(w).map(|m| m.len()).unwrap_or(0);
+    Ok((sha, size))
+}
+
 /// The locked files of one entry, the lowest level first (what a tool that knows no levels
 /// takes), each with its size and sha256 (computed once per file).
 fn wheel_files(
     wheels: BTreeSet<PathBuf>,
     levels: &[String],
-    digests: &mut HashMap<PathBuf, (String, u64)>,
+    digests: &HashMap<PathBuf, (String, u64)>,
 ) -> Result<Vec<::lock::File>, Error> {
     let mut files = Vec::new();
     let mut wheels: Vec<PathBuf> = wheels.into_iter().collect();
@@ -481,13 +574,7 @@ fn wheel_files(
     for w in wheels {
         let (sha, size) = match digests.get(&w) {
             Some(d) => d.clone(),
-            None => {
-                let sha = environment::digest_file("sha256", &w)
-                    .map_err(|e| Error::input(format!("cannot read {}: {e}", w.display())))?;
-                let size = std::fs::metadata(&w).map(|m| m.len()).unwrap_or(0);
-                digests.insert(w.clone(), (sha.clone(), size));
-                (sha, size)
-            }
+            None => digest(&w)?,
         };
         let absolute = std::path::absolute(&w).unwrap_or(w.clone());
         files.push(::lock::File {
@@ -509,7 +596,7 @@ fn write(
 ) -> Result<(), Error> {
     let text = match args.format {
         LockFormat::Pylock => lock.to_toml(),
-        LockFormat::Requirements => requirements_text(lock),
+        LockFormat::Requirements => crate::lock_sources::requirements_text(lock, &output_dir(args)),
     };
     let output = match (&args.output, args.format) {
         (Some(o), _) => Some(o.clone()),
@@ -555,42 +642,4 @@ fn write(
         }
     }
     Ok(())
-}
-
-/// Pinned requirements with every locked file's hash, as `pip-compile --generate-hashes`
-/// writes them. pip cannot tell CPU levels apart: an entry for some levels only, when
-/// another entry of the name serves the same Pythons, is written as a comment.
-fn requirements_text(lock: &::lock::Lock) -> String {
-    let mut out = format!(
-        "# This file was generated by {} (wheelhouse lock --format requirements)\n",
-        lock.created_by
-    );
-    let mut written: Vec<(String, Option<String>)> = Vec::new();
-    for p in &lock.packages {
-        let version = p.version.as_deref().unwrap_or("");
-        let marker = p
-            .marker
-            .as_ref()
-            .map(|m| format!(" ; {m}"))
-            .unwrap_or_default();
-        let id = (p.name.clone(), p.marker.clone());
-        if written.contains(&id) {
-            out.push_str(&format!(
-                "# {}=={version}{marker} on {} only: pip cannot choose by CPU level\n",
-                p.name,
-                p.levels.join(", ")
-            ));
-            continue;
-        }
-        written.push(id);
-        out.push_str(&format!("{}=={version}{marker}", p.name));
-        if let ::lock::Source::Files { wheels, .. } = &p.source {
-            let hashes: BTreeSet<&str> = wheels.iter().filter_map(|w| w.sha256()).collect();
-            for h in hashes {
-                out.push_str(&format!(" \\\n    --hash=sha256:{h}"));
-            }
-        }
-        out.push('\n');
-    }
-    out
 }

@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use environment::{Event, LockedWheel, SyncOptions, Target};
+
+use crate::lock_sources::ToBuild;
 use site_config::{ProcessVars, SiteConfig};
 
 /// Options of `wheelhouse sync`; the help text is on the subcommand.
@@ -47,6 +49,7 @@ pub fn run(args: SyncArgs) -> i32 {
         compile: environment::ByteCode::from_flags(args.compile, args.no_compile),
         threads: 0,
         cache: args.cache.options(&site),
+        keep: Vec::new(),
     };
     let result =
         crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref())
@@ -88,7 +91,7 @@ pub(crate) fn install_lock(
     quiet: bool,
     prefix: &str,
 ) -> Result<Vec<(String, String)>, environment::Error> {
-    let wheels = locked_wheels(site, target, lock_path, allow_manylinux)?;
+    let (lock, mut wheels, builds) = locked_wheels(site, target, lock_path, allow_manylinux)?;
     let events = |event: Event<'_>| match event {
         Event::WaitingForLock(root) if !quiet => errln!(
             "{prefix}waiting for another install into {} to finish...",
@@ -96,10 +99,34 @@ pub(crate) fn install_lock(
         ),
         Event::Recovered(m) => errln!("{prefix}note: {m}"),
         Event::Warning(m) => errln!("{prefix}warning: {m}"),
+        Event::Note(m) if !quiet => errln!("{prefix}{m}"),
         _ => {}
     };
+    let mut options = options.clone();
+    let mut would_build = Vec::new();
+    // Sources are built before the environment's lock is taken, as `install` builds them.
+    let _built = if builds.is_empty() {
+        None
+    } else {
+        let cx = crate::lock_sources::Context {
+            site,
+            target,
+            lock: &lock,
+            lock_dir: lock_dir(lock_path),
+            options: environment::InstallOptions {
+                cache: options.cache.clone(),
+                allow_manylinux,
+                ..environment::InstallOptions::default()
+            },
+        };
+        let mut built = crate::lock_sources::build(&cx, builds, options.dry_run, &events)?;
+        wheels.append(&mut built.wheels);
+        options.keep.append(&mut built.unchanged);
+        would_build = std::mem::take(&mut built.would_build);
+        Some(built)
+    };
     let cancel = crate::signals::cancel_on_signals();
-    let report = environment::sync(site, target, &wheels, options, &cancel, &events)?;
+    let report = environment::sync(site, target, &wheels, &options, &cancel, &events)?;
     let names = |items: &[(String, String)]| -> String {
         items
             .iter()
@@ -111,10 +138,13 @@ pub(crate) fn install_lock(
         if !report.installed.is_empty() {
             outln!("{prefix}Would install {}", names(&report.installed));
         }
+        if !would_build.is_empty() {
+            outln!("{prefix}Would build and install {}", names(&would_build));
+        }
         if !report.removed.is_empty() {
             outln!("{prefix}Would remove {}", report.removed.join(" "));
         }
-        if report.installed.is_empty() && report.removed.is_empty() {
+        if report.installed.is_empty() && report.removed.is_empty() && would_build.is_empty() {
             outln!("{prefix}Would change nothing: the environment matches the lock");
         }
     } else if !quiet {
@@ -138,13 +168,21 @@ pub(crate) fn install_lock(
     Ok(report.installed)
 }
 
-/// The lock's wheels for this environment: its Python, its tags, this node's CPU level.
+fn lock_dir(lock_path: &Path) -> &Path {
+    lock_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// The lock's wheels for this environment (its Python, its tags, this node's CPU level), and
+/// the entries to build (an sdist, a VCS checkout, a directory, an archive).
 pub(crate) fn locked_wheels(
     site: &SiteConfig,
     target: &Target,
     lock_path: &Path,
     allow_manylinux: bool,
-) -> Result<Vec<LockedWheel>, environment::Error> {
+) -> Result<(::lock::Lock, Vec<LockedWheel>, Vec<ToBuild>), environment::Error> {
     let shown = lock_path.display();
     let text = std::fs::read_to_string(lock_path).map_err(|e| {
         environment::Error::input(format!("cannot read the lock file {shown}: {e}"))
@@ -170,36 +208,47 @@ pub(crate) fn locked_wheels(
             known_levels: site.architectures(),
         })
         .map_err(|e| environment::Error::input(nothing_installed(format!("{shown}: {e}"))))?;
-    let lock_dir = lock_path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let lock_dir = lock_dir(lock_path);
     let wheelhouse_now = Some(site.wheelhouse.as_path());
-    selection
-        .packages
-        .into_iter()
-        .map(|s| {
-            let entry = format!("packages[{}] ({})", s.index, s.name);
-            let path: PathBuf = lock
-                .local_path(&s.wheel, lock_dir, wheelhouse_now)
-                .map_err(|why| {
-                    environment::Error::input(nothing_installed(format!(
-                        "{shown}: {entry}: the wheel {why}"
-                    )))
-                })?;
+    let mut builds = Vec::new();
+    let mut wheels = Vec::new();
+    for s in selection.packages {
+        let entry = format!("packages[{}] ({})", s.index, s.name);
+        let wheel = match s.choice {
+            ::lock::Choice::Wheel(w) => w,
+            ::lock::Choice::Build(source) => {
+                builds.push(ToBuild {
+                    key: s.name,
+                    version: s.version,
+                    entry: format!("{shown}: {entry}"),
+                    source,
+                });
+                continue;
+            }
+        };
+        wheels.push({
+            let path: PathBuf =
+                lock.local_path(&wheel, lock_dir, wheelhouse_now)
+                    .map_err(|why| {
+                        environment::Error::input(nothing_installed(format!(
+                            "{shown}: {entry}: the wheel {why}"
+                        )))
+                    })?;
             let version = match &s.version {
                 Some(v) => v.clone(),
-                None => wheel_version(&s.wheel).unwrap_or_default(),
+                None => wheel_version(&wheel).unwrap_or_default(),
             };
-            Ok(LockedWheel {
+            LockedWheel {
                 key: s.name,
                 version,
                 path,
-                hashes: s.wheel.hashes.clone(),
+                hashes: wheel.hashes.clone(),
                 entry: format!("{shown}: {entry}"),
-            })
-        })
-        .collect()
+                direct_url: None,
+            }
+        });
+    }
+    Ok((lock, wheels, builds))
 }
 
 fn wheel_version(w: &::lock::File) -> Option<String> {

@@ -227,6 +227,7 @@ fn install_from_lock(
         compile: environment::ByteCode::from_flags(args.compile, args.no_compile),
         threads: 0,
         cache: args.cache.options(site),
+        keep: Vec::new(),
     };
     let result = crate::env_arg::target_environment(site, args.python.as_deref(), answers)
         .and_then(|target| {

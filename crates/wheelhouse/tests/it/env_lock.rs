@@ -374,14 +374,60 @@ fn doctor_compares_the_environment_with_its_lock() {
         .unwrap()
         .unwrap()
         .path();
-    std::fs::write(&v3_file, b"not the locked wheel").unwrap();
+    // Changed contents of the same size: found by hash, not size.
+    let mut bytes = std::fs::read(&v3_file).unwrap();
+    let last = bytes.len() - 30;
+    bytes[last] ^= 0xff;
+    std::fs::write(&v3_file, &bytes).unwrap();
+    let installed = site_packages(&env).join("fastlib/__init__.py");
+    let edited = std::fs::read_to_string(&installed)
+        .unwrap()
+        .replace("x86-64-v3", "x86-64-v9");
+    std::fs::write(&installed, edited).unwrap();
     let (code, text) = doctor("x86-64-v3");
     assert_eq!(code, Some(1), "{text}");
     assert!(
         text.contains("lock-extra") && text.contains("extra 1.0"),
         "{text}"
     );
-    assert!(text.contains("lock-file-changed"), "{text}");
+    assert!(
+        text.contains("lock-file-changed") && text.contains("is not the locked sha256"),
+        "{text}"
+    );
+    assert!(
+        text.contains("lock-installed-edited")
+            && text.contains("fastlib 1.0: fastlib/__init__.py")
+            && text.contains("--force-reinstall 'fastlib==1.0'"),
+        "{text}"
+    );
+}
+
+#[test]
+fn sync_dry_run_says_what_it_would_do_and_changes_nothing() {
+    let ls = LockSite::new();
+    let lock_path = ls.site.path("pylock.toml");
+    ls.ok("x86-64-v3", &["lock", "app", "-o", s(&lock_path)]);
+    let env = ls.venv("env");
+    ls.ok("generic", &["install", "-p", s(&env), "extra"]);
+    let before = tree(&env);
+    let out = ls.ok(
+        "x86-64-v3",
+        &["sync", "--dry-run", "-p", s(&env), s(&lock_path)],
+    );
+    assert_eq!(
+        out, "Would install app-1.0 fastlib-1.0\nWould remove extra-1.0\n",
+        "{out}"
+    );
+    assert_eq!(tree(&env), before);
+    ls.ok("x86-64-v3", &["sync", "-p", s(&env), s(&lock_path)]);
+    let out = ls.ok(
+        "x86-64-v3",
+        &["sync", "--dry-run", "-p", s(&env), s(&lock_path)],
+    );
+    assert_eq!(
+        out,
+        "Would change nothing: the environment matches the lock\n"
+    );
 }
 
 #[test]
