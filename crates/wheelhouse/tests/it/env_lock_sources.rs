@@ -3,16 +3,11 @@
 //! `install -r pylock.toml` and `venv -r` with real PEP 517 backends (setuptools from
 //! `scripts/build-test-setup.sh`); pip 26's `pip lock` of the same sources as the reference.
 
-// Its test wheels (`WheelSpec`) are not needed here: the projects are built from source.
-#[allow(unused_imports)]
-mod common_env;
-#[path = "support/staff_cli.rs"]
-mod staff_cli;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common_env::*;
+use crate::common::staff_cli;
+use crate::common::*;
 
 /// The site's wheelhouse holds the build backends, as a cluster's does.
 fn site_with_backends() -> Site {
