@@ -122,29 +122,21 @@ fn requested(requirements: &[&str]) -> InstallOptions {
 /// equal environments, byte for byte. The environment's lock file, made empty by the first
 /// command that takes the lock and kept for the next, is no part of it.
 fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            let path = entry.path();
-            let rel = path.strip_prefix(base).unwrap().display().to_string();
-            if rel == ".wheelhouse.lock" {
-                continue;
-            }
-            let meta = std::fs::symlink_metadata(&path).unwrap();
+    test_support::entries_under(dir)
+        .into_iter()
+        .filter(|(rel, _)| rel != ".wheelhouse.lock")
+        .map(|(rel, meta)| {
+            let path = dir.join(&rel);
             if meta.file_type().is_symlink() {
                 let target = std::fs::read_link(&path).unwrap();
-                out.push((rel, target.display().to_string().into_bytes()));
+                (rel, target.display().to_string().into_bytes())
             } else if meta.is_dir() {
-                out.push((format!("{rel}/"), Vec::new()));
-                walk(base, &path, out);
+                (format!("{rel}/"), Vec::new())
             } else {
-                out.push((rel, std::fs::read(&path).unwrap()));
+                (rel, std::fs::read(&path).unwrap())
             }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
+        })
+        .collect()
 }
 
 /// The names of what differs between two trees, for a readable failure.

@@ -112,3 +112,32 @@ pub fn noise(len: usize, seed: u64) -> Vec<u8> {
     out.truncate(len);
     out
 }
+
+/// Every entry below `dir` (directories too, links not followed), as its path relative to
+/// `dir` with its metadata, sorted by path: what the tree comparisons build on. A directory
+/// that cannot be read counts as empty.
+pub fn entries_under(dir: &std::path::Path) -> Vec<(String, std::fs::Metadata)> {
+    fn walk(
+        base: &std::path::Path,
+        dir: &std::path::Path,
+        out: &mut Vec<(String, std::fs::Metadata)>,
+    ) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            let meta = std::fs::symlink_metadata(&p).unwrap();
+            let rel = p.strip_prefix(base).unwrap().display().to_string();
+            let is_dir = meta.is_dir();
+            out.push((rel, meta));
+            if is_dir {
+                walk(base, &p, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}

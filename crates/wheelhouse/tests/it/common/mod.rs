@@ -239,24 +239,13 @@ fn regex_escape(text: &str) -> String {
 
 /// Every file under a directory, relative, sorted, with sizes: a before/after fingerprint.
 pub fn tree(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            let meta = std::fs::symlink_metadata(&p).unwrap();
-            let rel = p.strip_prefix(base).unwrap().display().to_string();
-            if meta.is_dir() {
-                out.push(format!("{rel}/"));
-                walk(base, &p, out);
-            } else {
-                out.push(format!("{rel} {}", meta.len()));
-            }
-        }
-    }
-    walk(dir, dir, &mut out);
+    let mut out: Vec<String> = test_support::entries_under(dir)
+        .into_iter()
+        .map(|(rel, meta)| match meta.is_dir() {
+            true => format!("{rel}/"),
+            false => format!("{rel} {}", meta.len()),
+        })
+        .collect();
     out.sort();
     out
 }
@@ -340,42 +329,30 @@ pub fn site_packages(env: &Path) -> PathBuf {
 }
 
 /// Every file under a directory with its content hash and mode: the byte-for-byte state.
+/// The environment's lock file, kept empty between commands, is no part of it.
 pub fn contents(dir: &Path) -> Vec<String> {
     use sha2::Digest;
     use std::os::unix::fs::PermissionsExt;
     let mut out = Vec::new();
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            let meta = std::fs::symlink_metadata(&p).unwrap();
-            let rel = p.strip_prefix(base).unwrap().display().to_string();
-            if rel == ".wheelhouse.lock" {
-                continue;
-            }
-            if meta.is_dir() {
-                walk(base, &p, out);
-            } else if meta.file_type().is_symlink() {
-                out.push(format!(
-                    "{rel} -> {}",
-                    std::fs::read_link(&p).unwrap().display()
-                ));
-            } else {
-                let digest = sha2::Sha256::digest(std::fs::read(&p).unwrap());
-                out.push(format!(
-                    "{rel} {:o} {}",
-                    meta.permissions().mode() & 0o7777,
-                    digest
-                        .iter()
-                        .map(|b| format!("{b:02x}"))
-                        .collect::<String>()
-                ));
-            }
+    for (rel, meta) in test_support::entries_under(dir) {
+        let path = dir.join(&rel);
+        if meta.is_dir() || rel == ".wheelhouse.lock" {
+            continue;
+        }
+        if meta.file_type().is_symlink() {
+            out.push(format!(
+                "{rel} -> {}",
+                std::fs::read_link(&path).unwrap().display()
+            ));
+        } else {
+            let digest = sha2::Sha256::digest(std::fs::read(&path).unwrap());
+            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            out.push(format!(
+                "{rel} {:o} {hex}",
+                meta.permissions().mode() & 0o7777
+            ));
         }
     }
-    walk(dir, dir, &mut out);
     out.sort();
     out
 }
