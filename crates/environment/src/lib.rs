@@ -32,6 +32,7 @@
 
 pub mod available;
 mod build_env;
+mod build_env_pool;
 mod cache;
 mod compile;
 mod direct;
@@ -52,6 +53,7 @@ mod uninstall;
 mod wanted;
 
 pub use build_env::BuildEnvironments;
+pub use build_env_pool::SharedEnvironments;
 pub use cache::{finish as finish_cache, open as open_cache, CacheOptions, CacheReport};
 pub use direct::{
     classify as classify_direct, Direct, RemoteRequest, SourceLocation, SourceRequest,
