@@ -308,6 +308,53 @@ fn pages_that_are_not_index_pages_and_missing_projects_get_clear_errors() {
     assert!(stderr(&out).contains("/nothing/b/"), "{}", stderr(&out));
 }
 
+/// An index that fails while a package needs it (a 500, a page that does not come within
+/// pip's `timeout`): one clear error naming the package and the index, exit code 1, and the
+/// environment as it was.
+#[test]
+fn an_index_that_fails_or_stalls_is_named_and_changes_nothing() {
+    let site = Site::new();
+    let index = wheelhouse_and_index(&site, true, true);
+    let env = site.venv("env");
+    let before = installed(&env);
+    let page = index.root.join("simple/b");
+    std::fs::write(page.join("status"), "500").unwrap();
+    let out = install(&site, &env, &["a", "-i", &index.url]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("b") && err.contains("/simple/b/") && err.contains("500"),
+        "{err}"
+    );
+    assert_eq!(installed(&env), before);
+    // A page that takes longer than the timeout (PIP_TIMEOUT, pip's `timeout`).
+    std::fs::remove_file(page.join("status")).unwrap();
+    std::fs::write(page.join("delay"), "8").unwrap();
+    let started = std::time::Instant::now();
+    let out = site
+        .command(env!("CARGO_BIN_EXE_wheelhouse"))
+        .env("PIP_TIMEOUT", "1")
+        .args([
+            "install",
+            "-p",
+            env.to_str().unwrap(),
+            "a",
+            "-i",
+            &index.url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(7),
+        "waited {:?} for a page, beyond the 1 s timeout",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("b") && err.contains("/simple/b/"), "{err}");
+    assert_eq!(installed(&env), before);
+}
+
 /// The setuptools backend, from the test setup's backend wheels, into the wheelhouse.
 fn backends_into(dir: &Path) {
     let backends = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.cache/backends");
