@@ -366,14 +366,17 @@ fn dry_run_and_require_hashes_with_packages_from_an_index() {
     let before = installed(&env);
     let out = install(&site, &env, &["a", "-i", &index.url, "--dry-run"]);
     let text = ok(&out);
-    assert!(text.contains("Would install") && text.contains("b-1.1"), "{text}");
+    assert!(
+        text.contains("Would install") && text.contains("b-1.1"),
+        "{text}"
+    );
     assert_eq!(installed(&env), before);
     let log = index.requests();
-    let whole: Vec<&str> = log
-        .lines()
-        .filter(|l| l.ends_with(".whl"))
-        .collect();
-    assert!(whole.is_empty(), "whole wheels fetched for a dry run: {whole:?}");
+    let whole: Vec<&str> = log.lines().filter(|l| l.ends_with(".whl")).collect();
+    assert!(
+        whole.is_empty(),
+        "whole wheels fetched for a dry run: {whole:?}"
+    );
     // b from the index, c from the wheelhouse, both pinned by hash.
     let b = sha256(&index.root.join("files/b-1.1-py3-none-any.whl"));
     let c = sha256(&site.generic.join("c-1.0-py3-none-any.whl"));
@@ -386,10 +389,20 @@ fn dry_run_and_require_hashes_with_packages_from_an_index() {
         .unwrap()
     };
     write(&"0".repeat(64));
-    let args = ["--require-hashes", "-r", reqs.to_str().unwrap(), "-i", &index.url];
+    let args = [
+        "--require-hashes",
+        "-r",
+        reqs.to_str().unwrap(),
+        "-i",
+        &index.url,
+    ];
     let out = install(&site, &env, &args);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("DO NOT MATCH THE HASHES"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("DO NOT MATCH THE HASHES"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(installed(&env), before);
     write(&b);
     ok(&install(&site, &env, &args));
