@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Resolving ~200 packages against a loopback package index without PEP 658 metadata
 # (bench/index-resolve/make_index.py: 200 projects, 3 versions each, 256 KiB incompressible
-# payload per wheel, served by the tests' index server with Range support): each tool reads
-# the pages and, for every candidate it considers, the wheel's METADATA (by HTTP ranges, or
-# by fetching the wheel whole). Timed cold (no cache) with hyperfine, and the bytes the
+# payload per wheel, served by the tests' index server with Range support and keep-alive):
+# each tool reads the pages and, for every candidate it considers, the wheel's METADATA (by
+# HTTP ranges, or by fetching the wheel whole). Timed cold (no cache) with hyperfine, and the bytes the
 # server sent counted from its transfer log, for:
 #   ours: wheelhouse install --dry-run -i URL pkg000 (an empty wheelhouse, a fresh cache)
 #   uv:   uv pip install --dry-run --index-url URL --no-cache pkg000
@@ -32,6 +32,8 @@ fi
 rm -rf "$work"; mkdir -p "$work/empty" "$work/wh"
 python3 "$here/index-resolve/make_index.py" "$work/index" "${N:-200}" "${PAYLOAD_KB:-256}"
 echo "max-age=600" > "$work/index/cache-control"
+# Keep-alive, as a production index: connection set-up does not dominate any tool's time.
+touch "$work/index/keep-alive"
 python3 "$root/crates/test-support/index_server.py" "$work/index" > "$work/port" &
 server=$!
 trap 'kill $server 2>/dev/null' EXIT

@@ -11,7 +11,11 @@ index.json (PEP 503 index.html otherwise).
   request; ROOT/transfers.log gets `STATUS BODY-BYTES METHOD PATH` per answer. HEAD is
   answered (with Accept-Ranges), as uv asks it before range requests.
 - Faults on demand: a file FOO with a FOO.cut beside it is sent only halfway, once; with a
-  FOO.slow beside it, it is sent in 16 KiB pieces 50 ms apart.
+  FOO.slow beside it, it is sent in 16 KiB pieces 50 ms apart. A project page directory
+  holding a file `status` is answered with that HTTP status (its text the body); one
+  holding `delay` is answered after that many seconds.
+- Keep-alive (HTTP/1.1, one connection for many requests) when ROOT/keep-alive exists, as
+  a production index answers; else HTTP/1.0, one request per connection.
 
 Usage: python3 index_server.py ROOT [CERT KEY]   (prints the port, then serves until killed;
 with CERT and KEY, over TLS)
@@ -138,6 +142,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return start, min(end, size - 1)
 
     def page(self, path):
+        delay = os.path.join(path, "delay")
+        if os.path.exists(delay):
+            time.sleep(float(open(delay).read().strip() or "0"))
+        status = os.path.join(path, "status")
+        if os.path.exists(status):
+            code = int(open(status).read().strip())
+            return self.send(code, b"the index failed", "text/plain")
         accept = self.headers.get("Accept", "")
         json_page = os.path.join(path, "index.json")
         html_page = os.path.join(path, "index.html")
@@ -180,6 +191,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send(200, body, ctype, extra)
 
 
+if os.path.exists(os.path.join(ROOT, "keep-alive")):
+    Handler.protocol_version = "HTTP/1.1"
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
 if len(sys.argv) == 4:

@@ -20,18 +20,27 @@ pub type MakerError = Box<dyn std::error::Error + Send + Sync>;
 /// workflow implements it with its own venv code, resolver and installer, so build
 /// requirements come from the same sources under the same site rules as everything else.
 pub trait BuildEnvironmentMaker: Sync {
-    /// Makes an isolated environment in `dir` (which does not exist yet) for the interpreter
-    /// `python`, with `requirements` (PEP 508) installed, and returns the path of its Python.
+    /// Makes an isolated environment for the interpreter `python`, with `requirements` (PEP
+    /// 508) installed, for the build whose environment directory would be `dir` (which does
+    /// not exist yet), and returns the path of its Python. The environment may be made in
+    /// `dir`, or lent from elsewhere until [`BuildEnvironmentMaker::release_environment`].
     ///
     /// It may be called a second time for the same `dir`, with the first list and the
-    /// backend's own extra requirements (`get_requires_for_build_*`): the environment must
-    /// then hold all of them.
+    /// backend's own extra requirements (`get_requires_for_build_*`): the environment
+    /// returned must then hold all of them.
     fn make_environment(
         &self,
         dir: &Path,
         python: &Path,
         requirements: &[String],
     ) -> Result<PathBuf, MakerError>;
+
+    /// The build that asked with `dir` is over: no hook runs in its environment any more.
+    /// A maker that lends one environment to several builds (one after the other) takes it
+    /// back here.
+    fn release_environment(&self, dir: &Path) {
+        let _ = dir;
+    }
 }
 
 /// Whether builds get an environment of their own.

@@ -1,10 +1,14 @@
-"""Runs one PEP 517/660 hook of a build backend, for wheelhouse's build frontend.
+"""Runs PEP 517/660 hooks of a build backend, for wheelhouse's build frontend.
 
-Usage: python hooks.py CONTROL_DIR, in the project's source directory. Reads
-CONTROL_DIR/input.json ({"backend", "backend_path", "hook", "kwargs"}) and writes
-CONTROL_DIR/output.json: {"return": value}, {"unsupported": true} when the backend lacks an
-optional hook, or {"error": kind, "detail": text}. The backend's own output goes to this
-process's stdout and stderr, which the frontend keeps as the build log.
+Usage: python hooks.py CONTROL_DIR, in the project's source directory. For each line read
+from stdin (the hook's name), reads CONTROL_DIR/input.json ({"backend", "backend_path",
+"hook", "kwargs", "log"}), runs the hook with its output (and its compilers') going to the
+file "log", writes CONTROL_DIR/output.json ({"return": value}, {"unsupported": true} when the
+backend lacks an optional hook, or {"error": kind, "detail": text}) and answers the line
+"done" on the stdout it was started with. After a failed hook, or at the end of stdin, it
+exits. Several hooks of one build share this process (the backend imported once); the
+working directory and environment variables are put back after each, the process state
+PEP 517 lets a backend change (it asks for a fresh process per hook; this is one per build).
 """
 import importlib
 import json
@@ -63,12 +67,13 @@ class BackendError(Exception):
     pass
 
 
-def main(control):
-    with open(os.path.join(control, "input.json"), encoding="utf-8") as source:
-        request = json.load(source)
+def run_hook(control, request, backends):
     hook_name = request["hook"]
+    key = (request["backend"], tuple(request["backend_path"]))
     try:
-        backend = load_backend(request["backend"], request["backend_path"])
+        if key not in backends:
+            backends[key] = load_backend(request["backend"], request["backend_path"])
+        backend = backends[key]
     except BackendError as error:
         sys.stderr.write(str(error) + "\n")
         write(control, {"error": "backend_unavailable", "detail": str(error)})
@@ -98,5 +103,50 @@ def main(control):
     return 0
 
 
+def redirect_output(path):
+    """Points fds 1 and 2 (inherited by the backend's compilers) at the hook's log."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def main(control):
+    # The requests and answers travel on private descriptors: fd 0 becomes /dev/null (a
+    # backend's subprocess must not read our requests) and fd 1 the log.
+    requests = os.fdopen(os.dup(0), "r", encoding="utf-8")
+    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    # sys.path is left as hooks leave it: backends add to it when imported (setuptools its
+    # vendored packages), and stay imported.
+    cwd, environ = os.getcwd(), dict(os.environ)
+    backends = {}
+    for line in requests:
+        if not line.strip():
+            continue
+        with open(os.path.join(control, "input.json"), encoding="utf-8") as source:
+            request = json.load(source)
+        redirect_output(request["log"])
+        status = run_hook(control, request, backends)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(environ)
+        answers.write("done\n")
+        answers.flush()
+        if status != 0:
+            return status
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    # Without waiting for threads a backend may have left running.
+    code = main(sys.argv[1])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

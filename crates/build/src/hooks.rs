@@ -1,11 +1,12 @@
 //! Calling a backend's hooks: the embedded `hooks.py` run by the build environment's Python
-//! in the project's directory, the answer read from a JSON file and the backend's output kept
-//! as a log whose last lines explain a failure.
+//! in the project's directory (one process for the hooks of a build, [`HookSession`]), the
+//! answer read from a JSON file and the backend's output kept as a log whose last lines
+//! explain a failure.
 
 use std::fs::{self, File};
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use serde_json::{json, Value};
 
@@ -47,20 +48,44 @@ pub(crate) struct HookRunner<'a> {
     pub project: &'a str,
 }
 
+/// One running `hooks.py`: the hooks of one build, one after the other, in one process (the
+/// backend imported once; setuptools' `get_requires_for_build_wheel` then `build_wheel` cost
+/// about half of two processes). Dropping it ends the process.
+pub(crate) struct HookSession {
+    child: Child,
+    requests: Option<ChildStdin>,
+    answers: BufReader<ChildStdout>,
+    /// Where the process's own errors go before its first hook switches to the hook's log.
+    startup_log: PathBuf,
+}
+
+impl Drop for HookSession {
+    fn drop(&mut self) {
+        // The end of its input ends the script (without waiting for a backend's threads).
+        drop(self.requests.take());
+        let _ = self.child.wait();
+    }
+}
+
 impl HookRunner<'_> {
-    /// Calls `hook` with `kwargs`; the backend's output goes to `<control>/<hook>.log`.
-    pub fn call(&self, hook: &str, kwargs: Value) -> Result<Answer, BuildError> {
-        let script = self.control_dir.join("hooks.py");
-        if !script.exists() {
-            fs::write(&script, HOOKS_SCRIPT).map_err(|e| BuildError::io("write", &script, e))?;
-        }
+    /// Calls `hook` with `kwargs` in `session` (started when `None`); the backend's output
+    /// goes to `<control>/<hook>.log`. After a failure the session is over.
+    pub fn call(
+        &self,
+        session: &mut Option<HookSession>,
+        hook: &str,
+        kwargs: Value,
+    ) -> Result<Answer, BuildError> {
         let input = self.control_dir.join("input.json");
         let output = self.control_dir.join("output.json");
+        let log_path = self.control_dir.join(format!("{hook}.log"));
+        File::create(&log_path).map_err(|e| BuildError::io("write", &log_path, e))?;
         let request = json!({
             "backend": self.system.backend,
             "backend_path": self.system.backend_path,
             "hook": hook,
             "kwargs": kwargs,
+            "log": log_path,
         });
         fs::write(&input, request.to_string()).map_err(|e| BuildError::io("write", &input, e))?;
         match fs::remove_file(&output) {
@@ -69,19 +94,68 @@ impl HookRunner<'_> {
             }
             _ => {}
         }
-        let log_path = self.control_dir.join(format!("{hook}.log"));
-        let log = File::create(&log_path).map_err(|e| BuildError::io("write", &log_path, e))?;
-        let log_err = log
-            .try_clone()
-            .map_err(|e| BuildError::io("write", &log_path, e))?;
+        if session.is_none() {
+            *session = Some(self.start()?);
+        }
+        let running = session.as_mut().expect("started above");
+        let answered = running
+            .requests
+            .as_mut()
+            .is_some_and(|r| writeln!(r, "{hook}").and_then(|()| r.flush()).is_ok())
+            && {
+                let mut line = String::new();
+                matches!(running.answers.read_line(&mut line), Ok(n) if n > 0)
+                    && line.trim() == "done"
+            };
+        let answer: Option<Value> = fs::read(&output)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+        let failed = |session: &mut Option<HookSession>| {
+            let mut ended = session.take().expect("running");
+            drop(ended.requests.take());
+            let status = ended
+                .child
+                .wait()
+                .map(|s| s.to_string())
+                .unwrap_or_else(|e| e.to_string());
+            let log = if fs::metadata(&log_path).map(|m| m.len()).unwrap_or(0) > 0 {
+                log_path.clone()
+            } else {
+                ended.startup_log.clone()
+            };
+            self.failure(hook, &status, &log)
+        };
+        match answer {
+            Some(answer) if answered && answer.get("error").is_none() => {
+                if answer.get("unsupported").and_then(Value::as_bool) == Some(true) {
+                    Ok(Answer::Unsupported)
+                } else if let Some(value) = answer.get("return") {
+                    Ok(Answer::Returned(value.clone()))
+                } else {
+                    Err(self.bad_answer(hook, "no value"))
+                }
+            }
+            _ => Err(failed(session)),
+        }
+    }
+
+    /// Starts `hooks.py` in the project's directory, with the isolation's environment.
+    fn start(&self) -> Result<HookSession, BuildError> {
+        let script = self.control_dir.join("hooks.py");
+        if !script.exists() {
+            fs::write(&script, HOOKS_SCRIPT).map_err(|e| BuildError::io("write", &script, e))?;
+        }
+        let startup_log = self.control_dir.join("hooks-startup.log");
+        let log =
+            File::create(&startup_log).map_err(|e| BuildError::io("write", &startup_log, e))?;
         let mut command = Command::new(&self.python);
         command
             .arg(&script)
             .arg(self.control_dir)
             .current_dir(self.project_dir)
-            .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(log_err)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(log)
             // Python buffers stdout in a file; unbuffered, the log keeps the order of events.
             .env("PYTHONUNBUFFERED", "1");
         if let Some(bin) = &self.isolated_bin {
@@ -97,24 +171,17 @@ impl HookRunner<'_> {
                 .env_remove("PYTHONPATH")
                 .env_remove("PYTHONHOME");
         }
-        let status = command
-            .status()
+        let mut child = command
+            .spawn()
             .map_err(|e| BuildError::io("run", &self.python, e))?;
-        let answer: Option<Value> = fs::read(&output)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok());
-        match answer {
-            Some(answer) if status.success() => {
-                if answer.get("unsupported").and_then(Value::as_bool) == Some(true) {
-                    Ok(Answer::Unsupported)
-                } else if let Some(value) = answer.get("return") {
-                    Ok(Answer::Returned(value.clone()))
-                } else {
-                    Err(self.bad_answer(hook, "no value"))
-                }
-            }
-            _ => Err(self.failure(hook, &status.to_string(), &log_path)),
-        }
+        let requests = child.stdin.take();
+        let answers = BufReader::new(child.stdout.take().expect("piped"));
+        Ok(HookSession {
+            child,
+            requests,
+            answers,
+            startup_log,
+        })
     }
 
     pub fn bad_answer(&self, hook: &str, detail: impl Into<String>) -> BuildError {

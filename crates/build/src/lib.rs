@@ -8,13 +8,15 @@
 //! - **The build system** comes from `pyproject.toml`'s `[build-system]`, or pip's fallback
 //!   to setuptools' legacy backend for projects with only `setup.py` ([`BuildSystem`]).
 //! - **Hooks** run in the build environment's Python through a small embedded script
-//!   ([`HOOKS_SCRIPT`]); a failure shows the backend's last lines and what usually fixes it
+//!   ([`HOOKS_SCRIPT`]), one process for the hooks of a build (the backend imported once;
+//!   the working directory and environment put back after each hook); a failure shows the backend's last lines and what usually fixes it
 //!   on a cluster (`module load gcc`, the Python module for `Python.h`, ...).
 //! - **Isolation** goes through the build-context interface, [`BuildEnvironmentMaker`]:
 //!   `environment` implements it (`BuildEnvironments`: a build-environment target made
 //!   through the one door, with its venv code, resolver and installer), so build
-//!   requirements follow the site's rules; this crate never installs anything itself.
-//!   [`Isolation::None`] is `--no-build-isolation`.
+//!   requirements follow the site's rules, and may lend one environment to several builds
+//!   in turn ([`BuildEnvironmentMaker::release_environment`]); this crate never installs
+//!   anything itself. [`Isolation::None`] is `--no-build-isolation`.
 //! - **Built wheels are cached** by sdist hash, interpreter tag and config settings
 //!   ([`WheelCache`]), safely shared by jobs on several nodes.
 //!

@@ -12,7 +12,7 @@ use tempfile::TempDir;
 use crate::cache::CacheKey;
 use crate::error::BuildError;
 use crate::frontend::{place, BuiltWheel, Frontend, Isolation, Source};
-use crate::hooks::{Answer, HookRunner};
+use crate::hooks::{Answer, HookRunner, HookSession};
 use crate::metadata::{MetadataOrigin, SourceMetadata};
 use crate::project::BuildSystem;
 
@@ -50,6 +50,9 @@ pub struct Prepared<'f> {
     /// The source as named, for messages.
     pub(crate) display: String,
     pub(crate) source: Source,
+    /// The process running this build's hooks (ended before `work` is removed: fields drop
+    /// in order).
+    session: Option<HookSession>,
     work: TempDir,
     project_dir: PathBuf,
     system: BuildSystem,
@@ -104,6 +107,7 @@ impl<'f> Prepared<'f> {
             frontend,
             display: source.path().display().to_string(),
             source: source.clone(),
+            session: None,
             work,
             project_dir,
             system,
@@ -261,7 +265,15 @@ impl<'f> Prepared<'f> {
     /// Calls a hook once the environment for `kind` is ready.
     fn call(&mut self, kind: BuildKind, hook: &str, kwargs: Value) -> Result<Answer, BuildError> {
         self.ready(kind)?;
-        self.runner().call(hook, kwargs)
+        self.call_now(hook, kwargs)
+    }
+
+    /// Calls a hook in this build's hook process (started on first use).
+    fn call_now(&mut self, hook: &str, kwargs: Value) -> Result<Answer, BuildError> {
+        let mut session = self.session.take();
+        let answer = self.runner().call(&mut session, hook, kwargs);
+        self.session = session;
+        answer
     }
 
     fn runner(&self) -> HookRunner<'_> {
@@ -305,9 +317,7 @@ impl<'f> Prepared<'f> {
         }
         let hook = format!("get_requires_for_build_{}", kind.suffix());
         let settings = self.frontend.config_settings_json();
-        let answer = self
-            .runner()
-            .call(&hook, json!({"config_settings": settings}))?;
+        let answer = self.call_now(&hook, json!({"config_settings": settings}))?;
         let extra = match answer {
             Answer::Unsupported => Vec::new(),
             Answer::Returned(value) => requirement_list(&value).ok_or_else(|| {
@@ -322,6 +332,9 @@ impl<'f> Prepared<'f> {
         // Without isolation the environment is the user's: nothing is installed in it, as
         // with pip's --no-build-isolation.
         if !missing.is_empty() && environment.bin.is_some() {
+            // The running hook process imported from the environment as it was.
+            self.session = None;
+            let environment = self.environment.as_mut().expect("made above");
             let mut all = environment.installed.clone();
             all.extend(missing);
             let (python, bin) = self.make_environment(&all)?;
@@ -356,6 +369,18 @@ impl<'f> Prepared<'f> {
             })?;
         let bin = python.parent().map(Path::to_path_buf);
         Ok((python, bin))
+    }
+}
+
+impl Drop for Prepared<'_> {
+    fn drop(&mut self) {
+        // The hook process first: it runs in the environment given back.
+        self.session = None;
+        if let (Some(_), Isolation::Isolated(maker)) =
+            (&self.environment, &self.frontend.options().isolation)
+        {
+            maker.release_environment(&self.work.path().join("env"));
+        }
     }
 }
 

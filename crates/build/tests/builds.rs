@@ -1,6 +1,6 @@
 //! A C extension compiled by gcc against python3's headers, editable builds (PEP 660) that
-//! see source edits, failures that explain themselves, the cache of built wheels, and
-//! `--no-build-isolation`.
+//! see source edits, failures that explain themselves, the cache of built wheels,
+//! `--no-build-isolation`, and one process for the hooks of a build.
 
 mod support;
 
@@ -310,5 +310,60 @@ fn without_isolation_the_target_environment_builds_as_it_is() {
     assert!(
         err.contains("must be installed first (install `setuptools`)"),
         "{err}"
+    );
+}
+
+/// The hooks of one build run in one process (the backend imported once), and what a hook
+/// changes of the process's state (working directory, environment variables) is put back
+/// before the next, as a fresh process would have it.
+#[test]
+fn the_hooks_of_a_build_share_one_process_that_starts_each_hook_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let maker = PipMaker::default();
+    let frontend = Frontend::new(options(&maker, &root.join("work")));
+    let project = root.join("inproc");
+    write_tree(
+        &project,
+        &[
+            (
+                "pyproject.toml",
+                "[build-system]\nrequires = []\nbuild-backend = \"backend\"\n\
+                 backend-path = [\".\"]\n",
+            ),
+            (
+                "backend.py",
+                "import os, zipfile\n\
+                 ROOT = os.path.dirname(os.path.abspath(__file__))\n\
+                 def pid():\n    \
+                     with open(os.path.join(ROOT, 'pids'), 'a') as f:\n        \
+                         f.write('%d\\n' % os.getpid())\n\
+                 def get_requires_for_build_wheel(config_settings=None):\n    \
+                     pid()\n    os.chdir('/')\n    os.environ['LEAKED'] = '1'\n    return []\n\
+                 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n    \
+                     assert os.getcwd() == ROOT, os.getcwd()\n    \
+                     assert 'LEAKED' not in os.environ\n    pid()\n    \
+                     name = 'inproc-1.0-py3-none-any.whl'\n    \
+                     with zipfile.ZipFile(os.path.join(wheel_directory, name), 'w') as z:\n        \
+                         z.writestr('inproc.py', 'X = 1\\n')\n        \
+                         z.writestr('inproc-1.0.dist-info/METADATA', \
+                         'Metadata-Version: 2.1\\nName: inproc\\nVersion: 1.0\\n')\n        \
+                         z.writestr('inproc-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\n\
+                         Generator: t\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n')\n        \
+                         z.writestr('inproc-1.0.dist-info/RECORD', '')\n    \
+                     return name\n",
+            ),
+        ],
+    );
+    let built = frontend
+        .build_wheel(&Source::from_path(&project).unwrap(), &root.join("out"))
+        .unwrap();
+    assert!(built.path.is_file());
+    let pids = fs::read_to_string(project.join("pids")).unwrap();
+    let pids: Vec<&str> = pids.lines().collect();
+    assert_eq!(pids.len(), 2, "{pids:?}");
+    assert_eq!(
+        pids[0], pids[1],
+        "get_requires and build_wheel in two processes"
     );
 }

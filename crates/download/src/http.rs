@@ -106,6 +106,9 @@ impl Client {
                 .tls_config(tls.clone())
                 .proxy(proxy)
                 .timeout_connect(Some(settings.timeout))
+                // pip's `timeout` is how long a silent server is waited for: here the wait
+                // for an answer's headers (a body's pace is bounded by the global limit).
+                .timeout_recv_response(Some(settings.timeout))
                 .timeout_global(Some(settings.timeout * 20))
                 .http_status_as_error(false)
                 .user_agent(concat!("wheelhouse/", env!("CARGO_PKG_VERSION")))

@@ -9,6 +9,7 @@ use std::sync::atomic::AtomicBool;
 use build_frontend::{BuildEnvironmentMaker, MakerError};
 use site_config::SiteConfig;
 
+use crate::build_env_pool::SharedEnvironments;
 use crate::{Error, InstallOptions, Target};
 
 /// The build-context implementation the frontend is given.
@@ -22,6 +23,8 @@ pub struct BuildEnvironments<'a> {
     /// The install's indexes, for build requirements the wheelhouse lacks.
     pub index: crate::IndexOptions,
     pub cancel: &'a AtomicBool,
+    /// Environments shared by the run's builds that need the same requirements.
+    pub shared: SharedEnvironments,
 }
 
 impl Target {
@@ -55,6 +58,64 @@ fn isolated(mut target: Target) -> Target {
     target
 }
 
+impl BuildEnvironments<'_> {
+    /// Installs `requirements` into the build environment `target`.
+    fn fill(&self, target: &Target, requirements: &[String]) -> Result<(), Error> {
+        if requirements.is_empty() {
+            return Ok(());
+        }
+        let options = InstallOptions {
+            requirements: requirements.to_vec(),
+            find_links: self.find_links.clone(),
+            allow_manylinux: self.allow_manylinux,
+            cache: self.cache.clone(),
+            index: self.index.clone(),
+            ..InstallOptions::default()
+        };
+        crate::install(self.site, target, &options, self.cancel, &|_| {}).map_err(|e| {
+            Error::new(
+                e.kind,
+                format!(
+                    "the build requirements {} could not be installed: {}",
+                    requirements.join(", "),
+                    e.message
+                ),
+            )
+        })?;
+        Ok(())
+    }
+
+    /// An environment of the run's pool for the build that asks with `dir`; `None` without
+    /// a pool.
+    fn shared(
+        &self,
+        dir: &Path,
+        python: &Path,
+        requirements: &[String],
+    ) -> Option<Result<PathBuf, Error>> {
+        if !self.shared.pooled() {
+            return None;
+        }
+        // A second call for the same build (the backend's extra requirements): the
+        // environment it had holds only the first list; it goes back to the pool.
+        self.shared.give_back(dir);
+        if let Some(python) = self.shared.take(dir, python, requirements) {
+            return Some(Ok(python));
+        }
+        let root = self.shared.new_root()?;
+        let made = Target::build_environment(&root, python).and_then(|target| {
+            self.fill(&target, requirements)?;
+            Ok(target)
+        });
+        Some(made.map(|target| {
+            let env_python = target.layout.python.clone();
+            self.shared
+                .lease(dir, (python, requirements), &root, &env_python);
+            env_python
+        }))
+    }
+}
+
 impl BuildEnvironmentMaker for BuildEnvironments<'_> {
     fn make_environment(
         &self,
@@ -62,6 +123,9 @@ impl BuildEnvironmentMaker for BuildEnvironments<'_> {
         python: &Path,
         requirements: &[String],
     ) -> Result<PathBuf, MakerError> {
+        if let Some(shared) = self.shared(dir, python, requirements) {
+            return Ok(shared?);
+        }
         // The frontend asks again for the same directory with the backend's own extra
         // requirements: the environment is then filled further.
         let target = if dir.join("pyvenv.cfg").is_file() {
@@ -69,26 +133,11 @@ impl BuildEnvironmentMaker for BuildEnvironments<'_> {
         } else {
             Target::build_environment(dir, python)?
         };
-        if !requirements.is_empty() {
-            let options = InstallOptions {
-                requirements: requirements.to_vec(),
-                find_links: self.find_links.clone(),
-                allow_manylinux: self.allow_manylinux,
-                cache: self.cache.clone(),
-                index: self.index.clone(),
-                ..InstallOptions::default()
-            };
-            crate::install(self.site, &target, &options, self.cancel, &|_| {}).map_err(|e| {
-                Error::new(
-                    e.kind,
-                    format!(
-                        "the build requirements {} could not be installed: {}",
-                        requirements.join(", "),
-                        e.message
-                    ),
-                )
-            })?;
-        }
+        self.fill(&target, requirements)?;
         Ok(target.layout.python.clone())
+    }
+
+    fn release_environment(&self, dir: &Path) {
+        self.shared.give_back(dir);
     }
 }

@@ -38,6 +38,7 @@
 pub mod available;
 mod build_env;
 mod byte_code;
+mod build_env_pool;
 mod cache;
 mod compile;
 mod direct;
@@ -59,6 +60,7 @@ mod wanted;
 
 pub use build_env::BuildEnvironments;
 pub use byte_code::{on_network_file_system, ByteCode};
+pub use build_env_pool::SharedEnvironments;
 pub use cache::{finish as finish_cache, open as open_cache, CacheOptions, CacheReport};
 pub use direct::{
     classify as classify_direct, Direct, RemoteRequest, SourceLocation, SourceRequest,

@@ -112,7 +112,9 @@ fn build_in(
     cancel: &AtomicBool,
     events: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<Vec<BuiltSource>, Error> {
-    let maker = maker(site, options, cancel);
+    // Builds that need the same build requirements take turns in one environment.
+    let shared = crate::SharedEnvironments::in_dir(&work.join("build-envs"));
+    let maker = maker(site, options, cancel, shared);
     let frontend = frontend(site, target, options, &maker, work);
     let out = work.join("wheels");
     // Sources are located first (git clones), then built: the wheels several at once within
@@ -166,6 +168,7 @@ fn maker<'a>(
     site: &'a SiteConfig,
     options: &InstallOptions,
     cancel: &'a AtomicBool,
+    shared: crate::SharedEnvironments,
 ) -> BuildEnvironments<'a> {
     BuildEnvironments {
         site,
@@ -174,6 +177,7 @@ fn maker<'a>(
         cache: options.cache.clone(),
         index: options.index.clone(),
         cancel,
+        shared,
     }
 }
 
@@ -212,7 +216,7 @@ pub(crate) fn build_archive(
     let work = out.with_extension("work");
     std::fs::create_dir_all(&work)
         .map_err(|e| Error::install(format!("cannot make {}: {e}", work.display())))?;
-    let maker = maker(site, options, cancel);
+    let maker = maker(site, options, cancel, crate::SharedEnvironments::none());
     let frontend = frontend(site, target, options, &maker, &work);
     let built = frontend
         .build_wheel(&Source::Sdist(archive.to_path_buf()), out)

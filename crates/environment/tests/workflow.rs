@@ -323,6 +323,7 @@ fn locked(world: &World, file: &str) -> LockedWheel {
         .into(),
         path,
         entry: format!("packages ({name})"),
+        direct_url: None,
     }
 }
 

@@ -43,27 +43,45 @@ pub struct EnvLock {
     root: PathBuf,
     /// Messages about interrupted installs found and undone when the lock was taken.
     pub recovered: Vec<String>,
+    /// The lock file goes when the lock is released: the root is the user's own directory
+    /// (pip's `--target`/`--prefix`), not an environment, and keeps no installer files.
+    remove_file: bool,
+}
+
+impl Drop for EnvLock {
+    fn drop(&mut self) {
+        // Removed while still held; a waiter that then gets the old file sees it is no
+        // longer the one at the path and takes the lock again (`lock_environment`).
+        if self.remove_file {
+            let _ = std::fs::remove_file(self.root.join(LOCK_FILE));
+        }
+    }
 }
 
 /// Takes the environment's lock, waiting for another holder (`on_wait` is told once), then
 /// undoes what an earlier, killed command left half done. Waiting stops with
-/// [`InstallError::Interrupted`] when `cancel` is set (Ctrl-C while waiting).
+/// [`InstallError::Interrupted`] when `cancel` is set (Ctrl-C while waiting). In a
+/// directory that is not a virtual environment (no `pyvenv.cfg`: `--target`, `--prefix`),
+/// the lock file is removed when the lock is released.
 pub fn lock_environment(
     root: &Path,
     cancel: &AtomicBool,
     on_wait: impl FnOnce(),
 ) -> Result<EnvLock, InstallError> {
     let path = root.join(LOCK_FILE);
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(InstallError::io(&path, "open the lock file"))?;
     let mut on_wait = Some(on_wait);
-    loop {
+    let file = loop {
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(InstallError::io(&path, "open the lock file"))?;
         match file.try_lock() {
-            Ok(()) => break,
+            // Held, and still the file at the path (a holder that removes it on release
+            // may have done so since it was opened).
+            Ok(()) if is_at(&file, &path) => break file,
+            Ok(()) => continue,
             Err(std::fs::TryLockError::WouldBlock) => {
                 if let Some(tell) = on_wait.take() {
                     tell();
@@ -79,13 +97,23 @@ pub fn lock_environment(
                 return Err(InstallError::io(&path, "lock")(e));
             }
         }
-    }
+    };
     let recovered = recover(root)?;
     Ok(EnvLock {
         _file: file,
         root: root.to_path_buf(),
         recovered,
+        remove_file: !root.join("pyvenv.cfg").exists(),
     })
+}
+
+/// Whether `file` is the file at `path` now.
+fn is_at(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
+        _ => false,
+    }
 }
 
 /// Undoes or finishes every staging directory left behind; call only with the lock held.
@@ -728,5 +756,37 @@ mod tests {
         assert!(waited);
         drop(first);
         assert!(lock_environment(tmp.path(), &AtomicBool::new(false), || {}).is_ok());
+    }
+
+    /// `--target DIR` keeps no lock file once done; a waiter that opened the removed file
+    /// takes the lock again on the file at the path, so two holders never overlap.
+    #[test]
+    fn a_directory_that_is_not_an_environment_keeps_no_lock_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let lock_file = tmp.path().join(LOCK_FILE);
+        let first = lock_environment(tmp.path(), &AtomicBool::new(false), || {}).unwrap();
+        let held = std::sync::atomic::AtomicUsize::new(1);
+        std::thread::scope(|scope| {
+            let waiter = scope.spawn(|| {
+                let second = lock_environment(tmp.path(), &AtomicBool::new(false), || {});
+                let second = second.unwrap();
+                assert_eq!(
+                    held.fetch_add(1, Ordering::SeqCst),
+                    0,
+                    "two holders at once"
+                );
+                assert!(is_at(&second._file, &lock_file));
+                held.fetch_sub(1, Ordering::SeqCst);
+            });
+            std::thread::sleep(std::time::Duration::from_millis(120));
+            held.fetch_sub(1, Ordering::SeqCst);
+            drop(first);
+            waiter.join().unwrap();
+        });
+        assert!(!lock_file.exists());
+        // A virtual environment keeps its lock file.
+        std::fs::write(tmp.path().join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
+        drop(lock_environment(tmp.path(), &AtomicBool::new(false), || {}).unwrap());
+        assert!(lock_file.exists());
     }
 }

@@ -80,8 +80,21 @@ fn build(args: &WheelArgs) -> Result<i32, (i32, String)> {
     // Build directories on the job's local disk when there is one.
     let work_dir = site.job.tmpdir.clone().unwrap_or_else(|| site.temp_dir());
     // Build requirements come from the wheelhouse under the site's rules, installed by our
-    // own installer into a fresh environment per build.
+    // own installer into fresh environments that builds with the same requirements take
+    // turns in.
     let cancel = crate::signals::cancel_on_signals();
+    let pool = tempfile::Builder::new()
+        .prefix("wheelhouse-build-envs-")
+        .tempdir_in(&work_dir)
+        .map_err(|e| {
+            (
+                1,
+                format!(
+                    "cannot make a build directory in {}: {e}",
+                    work_dir.display()
+                ),
+            )
+        })?;
     let maker = environment::BuildEnvironments {
         site: &site,
         find_links: args.find_links.clone(),
@@ -89,6 +102,7 @@ fn build(args: &WheelArgs) -> Result<i32, (i32, String)> {
         cache: None,
         index: Default::default(),
         cancel: &cancel,
+        shared: environment::SharedEnvironments::in_dir(pool.path()),
     };
     let isolation = if args.no_build_isolation {
         Isolation::None

@@ -304,6 +304,107 @@ fn pages_that_are_not_index_pages_and_missing_projects_get_clear_errors() {
     assert!(stderr(&out).contains("/nothing/b/"), "{}", stderr(&out));
 }
 
+/// An index that fails while a package needs it (a 500, a page that does not come within
+/// pip's `timeout`): one clear error naming the package and the index, exit code 1, and the
+/// environment as it was.
+#[test]
+fn an_index_that_fails_or_stalls_is_named_and_changes_nothing() {
+    let site = Site::new();
+    let index = wheelhouse_and_index(&site, true, true);
+    let env = site.venv("env");
+    let before = installed(&env);
+    let page = index.root.join("simple/b");
+    std::fs::write(page.join("status"), "500").unwrap();
+    let out = install(&site, &env, &["a", "-i", &index.url]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("b") && err.contains("/simple/b/") && err.contains("500"),
+        "{err}"
+    );
+    assert_eq!(installed(&env), before);
+    // A page that takes longer than the timeout (PIP_TIMEOUT, pip's `timeout`).
+    std::fs::remove_file(page.join("status")).unwrap();
+    std::fs::write(page.join("delay"), "8").unwrap();
+    let started = std::time::Instant::now();
+    let out = site
+        .command(env!("CARGO_BIN_EXE_wheelhouse"))
+        .env("PIP_TIMEOUT", "1")
+        .args([
+            "install",
+            "-p",
+            env.to_str().unwrap(),
+            "a",
+            "-i",
+            &index.url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(7),
+        "waited {:?} for a page, beyond the 1 s timeout",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("b") && err.contains("/simple/b/"), "{err}");
+    assert_eq!(installed(&env), before);
+}
+
+/// `--dry-run` with packages from an index names them and changes nothing, downloading no
+/// wheel; `--require-hashes` checks the index's files against the requirement file's hashes
+/// (the page's own are not enough), as pip does, and a mismatch installs nothing.
+#[test]
+fn dry_run_and_require_hashes_with_packages_from_an_index() {
+    let site = Site::new();
+    let index = wheelhouse_and_index(&site, false, true);
+    let env = site.venv("env");
+    let before = installed(&env);
+    let out = install(&site, &env, &["a", "-i", &index.url, "--dry-run"]);
+    let text = ok(&out);
+    assert!(
+        text.contains("Would install") && text.contains("b-1.1"),
+        "{text}"
+    );
+    assert_eq!(installed(&env), before);
+    let log = index.requests();
+    let whole: Vec<&str> = log.lines().filter(|l| l.ends_with(".whl")).collect();
+    assert!(
+        whole.is_empty(),
+        "whole wheels fetched for a dry run: {whole:?}"
+    );
+    // b from the index, c from the wheelhouse, both pinned by hash.
+    let b = sha256(&index.root.join("files/b-1.1-py3-none-any.whl"));
+    let c = sha256(&site.generic.join("c-1.0-py3-none-any.whl"));
+    let reqs = site.path("hashed.txt");
+    let write = |b_hash: &str| {
+        std::fs::write(
+            &reqs,
+            format!("b==1.1 --hash=sha256:{b_hash}\nc==1.0 --hash=sha256:{c}\n"),
+        )
+        .unwrap()
+    };
+    write(&"0".repeat(64));
+    let args = [
+        "--require-hashes",
+        "-r",
+        reqs.to_str().unwrap(),
+        "-i",
+        &index.url,
+    ];
+    let out = install(&site, &env, &args);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("DO NOT MATCH THE HASHES"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(installed(&env), before);
+    write(&b);
+    ok(&install(&site, &env, &args));
+    assert_eq!(installed(&env), ["b==1.1", "c==1.0"]);
+}
+
 /// The setuptools backend, from the test setup's backend wheels, into the wheelhouse.
 fn backends_into(dir: &Path) {
     let backends = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.cache/backends");

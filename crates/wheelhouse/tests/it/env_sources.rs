@@ -363,6 +363,72 @@ fn failed_builds_and_non_projects_change_nothing() {
     assert_eq!(contents(&env), before);
 }
 
+/// A setuptools project whose `setup.py` records the build environment it ran in
+/// (`sys.prefix`) in the module it builds. With `poison`, it also leaves a module in that
+/// environment; without, it fails if it sees such a module.
+fn prefix_recording_project(dir: &Path, name: &str, poison: bool) {
+    write(
+        &dir.join("pyproject.toml"),
+        "[build-system]\nrequires = [\"setuptools>=61\"]\nbuild-backend = \
+         \"setuptools.build_meta\"\n",
+    );
+    let check = if poison {
+        "import sysconfig\n\
+         open(os.path.join(sysconfig.get_paths()['purelib'], 'poisoned.py'), 'w').close()\n"
+    } else {
+        "try:\n    import poisoned\nexcept ImportError:\n    pass\nelse:\n    \
+         sys.exit('saw the module an earlier build left in its environment')\n"
+    };
+    write(
+        &dir.join("setup.py"),
+        &format!(
+            "import os, sys\nfrom setuptools import setup\n{check}\
+             os.makedirs('{name}', exist_ok=True)\n\
+             with open('{name}/__init__.py', 'w') as f:\n    f.write('PREFIX = %r\\n' % sys.prefix)\n\
+             setup(name='{name}', version='1.0', packages=['{name}'])\n"
+        ),
+    );
+}
+
+/// Builds that need the same build requirements take turns in one build environment (one
+/// venv and install for several sdists), and an environment a backend wrote into is not
+/// lent to the next build: the builds after it get a new one.
+#[test]
+fn builds_share_an_environment_that_no_backend_wrote_into() {
+    let site = site_with_backends();
+    let names = ["poisoner", "second", "third"];
+    for name in names {
+        prefix_recording_project(&site.path(name), name, name == "poisoner");
+    }
+    let env = site.venv("env");
+    let e = env.to_str().unwrap();
+    // One build at a time, in the order given.
+    let out = site
+        .command(env!("CARGO_BIN_EXE_wheelhouse"))
+        .env("SLURM_CPUS_PER_TASK", "1")
+        .args(["install", "-p", e, "./poisoner", "./second", "./third"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let prefix = |name: &str| {
+        let code = format!("import {name}; print({name}.PREFIX)");
+        site.run_ok(&python_of(&env), &["-c", &code])
+            .trim()
+            .to_string()
+    };
+    let [poisoner, second, third] = names.map(prefix);
+    assert_eq!(second, third, "the same requirements, one environment");
+    assert_ne!(poisoner, second, "the poisoned environment was lent again");
+    for build_env in [&poisoner, &second] {
+        assert_ne!(Path::new(build_env), env, "a build ran in the target");
+        assert!(
+            !Path::new(build_env).exists(),
+            "{build_env} outlived the run"
+        );
+    }
+    assert!(!site_packages(&env).join("poisoned.py").exists());
+}
+
 /// A build requirement the wheelhouse does not have is named, with the resolver's advice.
 #[test]
 fn a_build_requirement_missing_from_the_wheelhouse_is_named() {
