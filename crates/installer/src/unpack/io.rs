@@ -117,6 +117,9 @@ mod tests {
         // A file where a directory must go is an error, not skipped.
         std::fs::write(tmp.path().join("f"), "").unwrap();
         assert!(create_dirs(tmp.path(), [Path::new("f/g")]).is_err());
-        assert!(run(rayon::current_num_threads) >= IO_THREADS);
+        // A local directory: the caller's threads, one per core (the test's pool).
+        let cores = rayon::current_num_threads();
+        assert_eq!(run(tmp.path(), rayon::current_num_threads), cores);
+        assert_eq!(io_threads(tmp.path(), 2), 2);
     }
 }
