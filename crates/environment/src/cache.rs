@@ -90,7 +90,7 @@ pub(crate) fn keep_pycs(used: &CacheUse, env_root: &Path, threads: usize) -> usi
     // Each byte-code file is a link and a few `stat`s: round trips on a network file system,
     // so many at once (as the installer's I/O pool).
     let Ok(pool) = rayon::ThreadPoolBuilder::new()
-        .num_threads(installer::IO_THREADS.max(threads))
+        .num_threads(installer::io_threads(env_root, threads))
         .build()
     else {
         return 0;

@@ -155,9 +155,10 @@ fn failed() -> String {
 /// directory side by side): on a network file system each listing and `stat` is a round trip,
 /// and the scipy stack has 2,000 directories and 7,000 modules.
 fn walk(dirs: &[PathBuf], tag: Option<&str>, threads: usize) -> Vec<(PathBuf, u64)> {
+    let place = dirs.first().map(PathBuf::as_path).unwrap_or(Path::new("."));
     let out = Mutex::new(Vec::new());
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(installer::IO_THREADS.max(threads))
+        .num_threads(installer::io_threads(place, threads))
         .build();
     match pool {
         Ok(pool) => pool.scope(|s| spawn_all(s, dirs, tag, &out)),

@@ -40,6 +40,7 @@
 pub mod details;
 pub mod direct_url;
 mod error;
+mod fs_kind;
 mod journal;
 pub mod paths;
 mod scripts;
@@ -50,13 +51,14 @@ mod unpack;
 use std::path::{Path, PathBuf};
 
 pub use error::InstallError;
+pub use fs_kind::on_network_file_system;
 pub use scripts::{entry_point_script, rewrite_shebang, shebang};
 pub use site::{freeze_lines, read_site_dir, scan_site_dir, InstalledDist};
 pub use transaction::{
     commit, files_of, lock_environment, EnvLock, Outcome, Progress, Transaction, WheelToInstall,
 };
 pub use unpack::{
-    file_url, json_escape, pyc_path, unpack_wheel, CacheUse, EntrySources, StagedWheel,
+    file_url, io_threads, json_escape, pyc_path, unpack_wheel, CacheUse, EntrySources, StagedWheel,
     UnpackOptions, IO_THREADS, MAX_MEMBER_RATIO, MAX_TOTAL_RATIO, TOTAL_FLOOR,
 };
 pub use wheel_cache;

@@ -256,7 +256,7 @@ fn prepare_and_commit(
     }
     // On the I/O pool: wheels are staged side by side, each a run of round trips on a network
     // file system (opening the cache entry, creating directories, the `.dist-info` files).
-    let staged: Vec<StagedWheel> = crate::unpack::io::run(|| {
+    let staged: Vec<StagedWheel> = crate::unpack::io::run(stage, || {
         plan.install
             .par_iter()
             .enumerate()
@@ -597,7 +597,7 @@ fn remove_empty_dirs(dir: &Path, keep: &[&PathBuf]) {
 fn remove_tree(path: &Path) {
     if let Ok(entries) = std::fs::read_dir(path) {
         let entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-        crate::unpack::io::run(|| {
+        crate::unpack::io::run(path, || {
             entries.par_iter().for_each(|entry| {
                 if std::fs::remove_dir_all(entry).is_err() {
                     let _ = std::fs::remove_file(entry);

@@ -238,7 +238,7 @@ pub(super) fn place_from_entry(
             std::iter::once((g.as_slice(), false)).chain(pycs.then_some((g.as_slice(), true)))
         })
         .collect();
-    super::io::run(|| {
+    super::io::run(stage, || {
         tasks
             .par_iter()
             .try_for_each(|&(group, pycs)| -> Result<(), InstallError> {

@@ -7,9 +7,10 @@
 //! waiting: creating the 15,000 files of a scipy stack one round trip after another. The
 //! per-file steps of unpacking (decompressing and writing, placing from the cache, creating
 //! the staging directories) therefore run on a pool of [`IO_THREADS`] threads, or one per
-//! core where there are more cores. Decompressing on more threads than cores costs nothing
-//! measurable on a local disk: the threads beyond the cores wait for the kernel, and a job's
-//! CPU quota or affinity still bounds what they use.
+//! core where there are more cores, when the environment is on a network file system
+//! ([`crate::on_network_file_system`]). On a local disk they run on the caller's threads,
+//! one per core: there, threads beyond the cores only wait for each other (a warm sync of a
+//! 590-wheel environment spent thousands of `sched_yield`s in a 48-thread pool).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,9 +24,31 @@ use crate::error::InstallError;
 /// a file (measured in `bench/README.md`, "onto a network file system").
 pub const IO_THREADS: usize = 48;
 
-/// Runs `f` on the I/O pool (its parallel iterators use that pool's threads). Falls back to
-/// the caller's pool when the threads cannot be started.
-pub(crate) fn run<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+/// Threads for round-trip-bound work on `place` with `cores` cores: [`IO_THREADS`] (or the
+/// cores, when more) on a network file system, the cores elsewhere.
+pub fn io_threads(place: &Path, cores: usize) -> usize {
+    if on_network(place) {
+        IO_THREADS.max(cores)
+    } else {
+        cores.max(1)
+    }
+}
+
+/// Whether the process works on a network file system, decided once from the first place
+/// asked about (a process installs into one environment; a `statfs` each time would be a
+/// round trip each time there).
+fn on_network(place: &Path) -> bool {
+    static NETWORK: OnceLock<bool> = OnceLock::new();
+    *NETWORK.get_or_init(|| crate::on_network_file_system(place))
+}
+
+/// Runs `f` on the I/O pool when `place` (the environment, or a directory in it) is on a
+/// network file system (its parallel iterators then use that pool's threads); on the
+/// caller's pool otherwise, and when the threads cannot be started.
+pub(crate) fn run<R: Send>(place: &Path, f: impl FnOnce() -> R + Send) -> R {
+    if !on_network(place) {
+        return f();
+    }
     static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     let pool = POOL.get_or_init(|| {
         rayon::ThreadPoolBuilder::new()
@@ -62,7 +85,7 @@ pub(crate) fn create_dirs<'a>(
                 .push(ancestor.to_path_buf());
         }
     }
-    run(|| {
+    run(base, || {
         for level in levels.values() {
             level.par_iter().try_for_each(|dir| {
                 let path = base.join(dir);
@@ -94,6 +117,9 @@ mod tests {
         // A file where a directory must go is an error, not skipped.
         std::fs::write(tmp.path().join("f"), "").unwrap();
         assert!(create_dirs(tmp.path(), [Path::new("f/g")]).is_err());
-        assert!(run(rayon::current_num_threads) >= IO_THREADS);
+        // A local directory: the caller's threads, one per core (the test's pool).
+        let cores = rayon::current_num_threads();
+        assert_eq!(run(tmp.path(), rayon::current_num_threads), cores);
+        assert_eq!(io_threads(tmp.path(), 2), 2);
     }
 }

@@ -20,7 +20,7 @@ use wheel_metadata::{hash_bytes, write_record, RecordEntry};
 
 pub use archive::{MAX_MEMBER_RATIO, MAX_TOTAL_RATIO, TOTAL_FLOOR};
 pub use cached::{pyc_path, CacheUse, EntrySources};
-pub use io::IO_THREADS;
+pub use io::{io_threads, IO_THREADS};
 
 use crate::error::InstallError;
 use crate::paths::{Confinement, Modes};

@@ -80,7 +80,7 @@ pub(super) fn write_members(
     entry: Option<&CacheFill<'_>>,
 ) -> Result<Vec<(PathBuf, String, u64)>, InstallError> {
     let rows: Mutex<Vec<(PathBuf, String, u64)>> = Mutex::new(Vec::with_capacity(members.len()));
-    super::io::run(|| {
+    super::io::run(stage, || {
         by_directory(members)
             .par_iter()
             .try_for_each(|group| -> Result<(), InstallError> {
