@@ -37,8 +37,8 @@
 
 pub mod available;
 mod build_env;
-mod byte_code;
 mod build_env_pool;
+mod byte_code;
 mod cache;
 mod compile;
 mod direct;
@@ -59,8 +59,8 @@ mod uninstall;
 mod wanted;
 
 pub use build_env::BuildEnvironments;
-pub use byte_code::{on_network_file_system, ByteCode};
 pub use build_env_pool::SharedEnvironments;
+pub use byte_code::{on_network_file_system, ByteCode};
 pub use cache::{finish as finish_cache, open as open_cache, CacheOptions, CacheReport};
 pub use direct::{
     classify as classify_direct, Direct, RemoteRequest, SourceLocation, SourceRequest,
