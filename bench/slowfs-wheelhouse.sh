@@ -17,6 +17,7 @@
 # Then the server's request counts for one run of each command (each request is a round trip).
 #   bench/slowfs-wheelhouse.sh                  # needs root and /dev/fuse
 #   LATS=1000 RUNS=2 COUNT=10000 bench/slowfs-wheelhouse.sh
+#   PARTS=avail (or build) runs one part only; the tables list what $BENCH_DIR holds
 #   AVAIL_WHEELS_REFERENCE=DIR                  # checkout of ComputeCanada/avail_wheels v2.1.3
 # Results in $BENCH_DIR (default bench/work/slowfs-wheelhouse): *.json, requests-*.txt, and
 # the markdown tables printed at the end.
@@ -25,6 +26,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 runs=${RUNS:-3}
 lats=${LATS:-300 1000}
 count=${COUNT:-40000}
+parts=${PARTS:-avail build}
 work=${BENCH_DIR:-$here/work/slowfs-wheelhouse}
 reference=${AVAIL_WHEELS_REFERENCE:-/work/tools/avail_wheels}
 if [ ! -f "$reference/avail_wheels.py" ]; then
@@ -85,77 +87,84 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for lat in $lats; do
     remount="$slowfs down $mnt >/dev/null; $slowfs up $lat $back $mnt >/dev/null"
     "$slowfs" up "$lat" "$back" "$mnt"
-    export WHEELHOUSE=$house PYTHON_DIRS=$mnt/tree/pythons EBVERSIONGENTOO=2023 EBVERSIONPYTHON=3.11
-    export PIP_CONFIG_FILE=$work/pip.conf
-
     # (a) avail_wheels. The catalog (relative names, directory times) is written through the
     # backing store for the catalog rows (staff index on the server side; through the mount it
     # would open all $count wheels), and removed for the others.
-    : > "$work/requests-avail-$lat.txt"
-    for i in "${!queries[@]}"; do
-        q=${queries[$i]}
-        rm -f "$back/tree/wheelhouse/.wheelhouse-catalog"
-        eval "$ref $q" > "$work/ref.out" 2>/dev/null
-        eval "$avail $q" > "$work/ours.out" 2>/dev/null
-        cmp -s "$work/ref.out" "$work/ours.out" || { echo "MISMATCH: avail_wheels ${labels[$i]}" >&2; diff "$work/ref.out" "$work/ours.out" | head >&2; }
-        for row in "reference|$ref $q" "ours, scan|$avail $q"; do
-            "$slowfs" reset "$mnt"; eval "${row#*|}" >/dev/null
-            { echo "== ${row%%|*}: avail_wheels ${labels[$i]}"; "$slowfs" stats "$mnt"; } >> "$work/requests-avail-$lat.txt"
+    if [[ " $parts " == *" avail "* ]]; then
+        local_python=$EBVERSIONPYTHON
+        export WHEELHOUSE=$house PYTHON_DIRS=$mnt/tree/pythons EBVERSIONGENTOO=2023 EBVERSIONPYTHON=3.11
+        export PIP_CONFIG_FILE=$work/pip.conf
+        : > "$work/requests-avail-$lat.txt"
+        for i in "${!queries[@]}"; do
+            q=${queries[$i]}
+            rm -f "$back/tree/wheelhouse/.wheelhouse-catalog"
+            eval "$ref $q" > "$work/ref.out" 2>/dev/null
+            eval "$avail $q" > "$work/ours.out" 2>/dev/null
+            cmp -s "$work/ref.out" "$work/ours.out" || { echo "MISMATCH: avail_wheels ${labels[$i]}" >&2; diff "$work/ref.out" "$work/ours.out" | head >&2; }
+            for row in "reference|$ref $q" "ours, scan|$avail $q"; do
+                "$slowfs" reset "$mnt"; eval "${row#*|}" >/dev/null
+                { echo "== ${row%%|*}: avail_wheels ${labels[$i]}"; "$slowfs" stats "$mnt"; } >> "$work/requests-avail-$lat.txt"
+            done
+            hyperfine --shell bash --style basic --warmup 1 --runs "$runs" --export-json "$work/avail-$lat-$i-warm.json" \
+                -n reference "$ref $q" -n "ours, scan" "$avail $q" >/dev/null
+            hyperfine --shell bash --style basic --runs "$runs" --prepare "$remount" \
+                --export-json "$work/avail-$lat-$i-cold.json" \
+                -n reference "$ref $q" -n "ours, scan" "$avail $q" >/dev/null
+            "$ours" index "$back/tree/wheelhouse" >/dev/null
+            "$slowfs" reset "$mnt"; eval "$avail $q" >/dev/null
+            { echo "== ours, catalog: avail_wheels ${labels[$i]}"; "$slowfs" stats "$mnt"; } >> "$work/requests-avail-$lat.txt"
+            hyperfine --shell bash --style basic --warmup 1 --runs "$runs" --export-json "$work/avail-$lat-$i-warm-cat.json" \
+                -n "ours, catalog" "$avail $q" >/dev/null
+            hyperfine --shell bash --style basic --runs "$runs" --prepare "$remount" \
+                --export-json "$work/avail-$lat-$i-cold-cat.json" -n "ours, catalog" "$avail $q" >/dev/null
+            rm -f "$back/tree/wheelhouse/.wheelhouse-catalog"
         done
-        hyperfine --shell bash --style basic --warmup 1 --runs "$runs" --export-json "$work/avail-$lat-$i-warm.json" \
-            -n reference "$ref $q" -n "ours, scan" "$avail $q" >/dev/null
-        hyperfine --shell bash --style basic --runs "$runs" --prepare "$remount" \
-            --export-json "$work/avail-$lat-$i-cold.json" \
-            -n reference "$ref $q" -n "ours, scan" "$avail $q" >/dev/null
-        "$ours" index "$back/tree/wheelhouse" >/dev/null
-        "$slowfs" reset "$mnt"; eval "$avail $q" >/dev/null
-        { echo "== ours, catalog: avail_wheels ${labels[$i]}"; "$slowfs" stats "$mnt"; } >> "$work/requests-avail-$lat.txt"
-        hyperfine --shell bash --style basic --warmup 1 --runs "$runs" --export-json "$work/avail-$lat-$i-warm-cat.json" \
-            -n "ours, catalog" "$avail $q" >/dev/null
-        hyperfine --shell bash --style basic --runs "$runs" --prepare "$remount" \
-            --export-json "$work/avail-$lat-$i-cold-cat.json" -n "ours, catalog" "$avail $q" >/dev/null
-        rm -f "$back/tree/wheelhouse/.wheelhouse-catalog"
-    done
-    unset PIP_CONFIG_FILE WHEELHOUSE PYTHON_DIRS EBVERSIONGENTOO EBVERSIONPYTHON
-    export PIP_CONFIG_FILE=/dev/null
+        unset WHEELHOUSE PYTHON_DIRS EBVERSIONGENTOO
+        export PIP_CONFIG_FILE=/dev/null EBVERSIONPYTHON=$local_python
+    fi
 
     # (b) building from the wheelhouse on the mount into node-local environments.
-    rm -rf "$env" "$cache" "$uvcache"
-    eval "$uv_install"; rm -rf "$env"
-    eval "$ours_install --cache-dir $cache $packages"; rm -rf "$env"
-    hyperfine --shell bash --style basic --runs "$runs" --export-json "$work/build-$lat.json" \
-        -n "ours, no cache" --prepare "rm -rf $env; $remount" "$ours_install --no-cache $packages" \
-        -n "ours, cold cache" --prepare "rm -rf $env $local/cold; $remount" "$ours_install --cache-dir $local/cold $packages" \
-        -n "ours, warm cache" --prepare "rm -rf $env; $remount" "$ours_install --cache-dir $cache $packages" \
-        -n "uv, cold cache" --prepare "rm -rf $env $local/uv-cold; $remount" "${uv_install//$uvcache/$local/uv-cold}" \
-        -n "uv, warm cache" --prepare "rm -rf $env; $remount" "$uv_install"
-    hyperfine --shell bash --style basic --runs 1 --export-json "$work/build-$lat-pip.json" \
-        -n "virtualenv + pip" --prepare "rm -rf $env; $remount" "$pip_install"
-    : > "$work/requests-build-$lat.txt"
-    for row in "ours, no cache|$ours_install --no-cache $packages" \
-               "ours, warm cache|$ours_install --cache-dir $cache $packages" \
-               "uv, cold cache|rm -rf $local/uv-cold; ${uv_install//$uvcache/$local/uv-cold}" \
-               "uv, warm cache|$uv_install" "virtualenv + pip|$pip_install"; do
-        rm -rf "$env"; eval "$remount"
-        eval "${row#*|}"
-        { echo "== ${row%%|*}"; "$slowfs" stats "$mnt"; } >> "$work/requests-build-$lat.txt"
-    done
-    "$env/bin/python" -c 'import numpy, scipy, pandas, matplotlib' && echo "pip's environment imports"
-    rm -rf "$env"; eval "$ours_install --cache-dir $cache $packages"
-    "$env/bin/python" -c 'import numpy, scipy, pandas, matplotlib, sympy, IPython, zmq, tornado, dateutil, pytz' \
-        && echo "ours (warm cache): imports ok"
+    if [[ " $parts " == *" build "* ]]; then
+        rm -rf "$env" "$cache" "$uvcache"
+        eval "$uv_install"; rm -rf "$env"
+        eval "$ours_install --cache-dir $cache $packages"; rm -rf "$env"
+        hyperfine --shell bash --style basic --runs "$runs" --export-json "$work/build-$lat.json" \
+            -n "ours, no cache" --prepare "rm -rf $env; $remount" "$ours_install --no-cache $packages" \
+            -n "ours, cold cache" --prepare "rm -rf $env $local/cold; $remount" "$ours_install --cache-dir $local/cold $packages" \
+            -n "ours, warm cache" --prepare "rm -rf $env; $remount" "$ours_install --cache-dir $cache $packages" \
+            -n "uv, cold cache" --prepare "rm -rf $env $local/uv-cold; $remount" "${uv_install//$uvcache/$local/uv-cold}" \
+            -n "uv, warm cache" --prepare "rm -rf $env; $remount" "$uv_install"
+        hyperfine --shell bash --style basic --runs 1 --export-json "$work/build-$lat-pip.json" \
+            -n "virtualenv + pip" --prepare "rm -rf $env; $remount" "$pip_install"
+        : > "$work/requests-build-$lat.txt"
+        for row in "ours, no cache|$ours_install --no-cache $packages" \
+                   "ours, warm cache|$ours_install --cache-dir $cache $packages" \
+                   "uv, cold cache|rm -rf $local/uv-cold; ${uv_install//$uvcache/$local/uv-cold}" \
+                   "uv, warm cache|$uv_install" "virtualenv + pip|$pip_install"; do
+            rm -rf "$env"; eval "$remount"
+            eval "${row#*|}"
+            { echo "== ${row%%|*}"; "$slowfs" stats "$mnt"; } >> "$work/requests-build-$lat.txt"
+        done
+        "$env/bin/python" -c 'import numpy, scipy, pandas, matplotlib' && echo "pip's environment imports"
+        rm -rf "$env"; eval "$ours_install --cache-dir $cache $packages"
+        "$env/bin/python" -c 'import numpy, scipy, pandas, matplotlib, sympy, IPython, zmq, tornado, dateutil, pytz' \
+            && echo "ours (warm cache): imports ok"
+    fi
     "$slowfs" down "$mnt"
 done
 
-python3 - "$work" $lats <<'PY'
-import json, sys
-work, lats = sys.argv[1], sys.argv[2:]
+python3 - "$work" <<'PY'
+import glob, json, os, re, sys
+work = sys.argv[1]
 def load(path):
     return {r["command"]: r for r in json.load(open(path))["results"]}
+def delays(pattern):
+    return sorted({re.match(pattern, os.path.basename(f)).group(1) for f in glob.glob(f"{work}/*.json")
+                   if re.match(pattern, os.path.basename(f))}, key=int)
 labels = ["numpy", '"*cdf*" --all-versions', "(full listing)"]
 print("| delay | mount | query | reference (ms) | ours, scan (ms) | ours, catalog (ms) | scan vs reference | catalog vs reference |")
 print("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |")
-for lat in lats:
+for lat in delays(r"avail-(\d+)-"):
     for state in ("warm", "cold"):
         for i, label in enumerate(labels):
             r = load(f"{work}/avail-{lat}-{i}-{state}.json")
@@ -166,7 +175,7 @@ for lat in lats:
 print()
 print("| delay | command | mean (s) | ± (s) | vs uv warm | vs uv cold | vs pip |")
 print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
-for lat in lats:
+for lat in delays(r"build-(\d+)\.json"):
     r = load(f"{work}/build-{lat}.json")
     r.update(load(f"{work}/build-{lat}-pip.json"))
     warm, cold, pip = (r[k]["mean"] for k in ("uv, warm cache", "uv, cold cache", "virtualenv + pip"))
