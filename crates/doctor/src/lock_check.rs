@@ -222,23 +222,8 @@ fn changed_files(
 }
 
 fn sha256_file(path: &Path) -> std::io::Result<String> {
-    use sha2::Digest;
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    let digest = wheel_metadata::RecordHash::file_hex_digest("sha256", path)?;
+    Ok(digest.expect("sha256 is supported"))
 }
 
 fn same_version(a: &str, b: &str) -> bool {

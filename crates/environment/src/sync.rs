@@ -5,7 +5,6 @@
 //! journaled transaction as `install`, so an error leaves the environment as it was.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::Read;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::atomic::AtomicBool;
@@ -221,27 +220,13 @@ fn check_file(w: &LockedWheel) -> Result<(), Error> {
     Ok(())
 }
 
-/// The hex digest of a file, read in pieces.
+/// The hex digest of a file, read in pieces; an algorithm other than sha384 or sha512 is
+/// taken as sha256 (the lock's default).
 pub fn digest_file(algorithm: &str, path: &std::path::Path) -> std::io::Result<String> {
-    use sha2::Digest;
-    let mut file = std::fs::File::open(path)?;
-    let mut buf = vec![0u8; 1 << 20];
-    macro_rules! run {
-        ($hasher:expr) => {{
-            let mut h = $hasher;
-            loop {
-                let n = file.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                h.update(&buf[..n]);
-            }
-            h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-        }};
-    }
-    Ok(match algorithm {
-        "sha512" => run!(sha2::Sha512::new()),
-        "sha384" => run!(sha2::Sha384::new()),
-        _ => run!(sha2::Sha256::new()),
-    })
+    let algorithm = match algorithm {
+        "sha384" | "sha512" => algorithm,
+        _ => "sha256",
+    };
+    let digest = wheel_metadata::RecordHash::file_hex_digest(algorithm, path)?;
+    Ok(digest.expect("sha256, sha384 and sha512 are supported"))
 }

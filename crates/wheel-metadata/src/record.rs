@@ -115,6 +115,38 @@ impl RecordHash {
         })
     }
 
+    /// The hex digest of the file at `path` with one of the supported algorithms, read in
+    /// pieces (wheels and sdists can be large); `None` for any other algorithm.
+    pub fn file_hex_digest(
+        algorithm: &str,
+        path: &std::path::Path,
+    ) -> std::io::Result<Option<String>> {
+        fn stream<D: Digest>(mut file: std::fs::File) -> std::io::Result<String> {
+            use std::io::Read;
+            let mut hasher = D::new();
+            let mut buf = vec![0u8; 1 << 20];
+            loop {
+                let n = file.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buf[..n]);
+            }
+            Ok(hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect())
+        }
+        let open = || std::fs::File::open(path);
+        Ok(Some(match algorithm {
+            "sha256" => stream::<Sha256>(open()?)?,
+            "sha384" => stream::<Sha384>(open()?)?,
+            "sha512" => stream::<Sha512>(open()?)?,
+            _ => return Ok(None),
+        }))
+    }
+
     /// The hash of `data` with this hash's algorithm, in RECORD form; `None` when the
     /// algorithm is not supported.
     pub fn of_same_kind(&self, data: &[u8]) -> Option<String> {
@@ -221,6 +253,28 @@ pub fn hash_bytes(data: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_digest_is_the_digest_of_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        // More than one read's worth, so the pieces are joined right.
+        let data: Vec<u8> = (0..(3 << 20) + 17).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        for algorithm in ["sha256", "sha384", "sha512"] {
+            let hex: String = RecordHash::digest_of(algorithm, &data)
+                .unwrap()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(
+                RecordHash::file_hex_digest(algorithm, &path).unwrap(),
+                Some(hex)
+            );
+        }
+        assert_eq!(RecordHash::file_hex_digest("md5", &path).unwrap(), None);
+        assert!(RecordHash::file_hex_digest("sha256", &dir.path().join("none")).is_err());
+    }
 
     #[test]
     fn round_trip_with_commas_and_quotes() {

@@ -1,9 +1,7 @@
 //! `wheelhouse hash`: pip's `hash`, the `--hash=` line of a file for a requirements file
 //! (`--require-hashes`), in pip's format.
 
-use std::path::{Path, PathBuf};
-
-use sha2::Digest;
+use std::path::PathBuf;
 
 /// Options of `wheelhouse hash`.
 #[derive(clap::Args, Debug)]
@@ -33,25 +31,6 @@ impl Algorithm {
     }
 }
 
-fn digest<D: Digest>(path: &Path) -> std::io::Result<String> {
-    use std::io::Read;
-    let mut hasher = D::new();
-    let mut file = std::fs::File::open(path)?;
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
-}
-
 pub fn run(args: HashArgs) -> i32 {
     if args.files.is_empty() {
         crate::out::print_error(
@@ -62,11 +41,8 @@ pub fn run(args: HashArgs) -> i32 {
         return 1;
     }
     for path in &args.files {
-        let hex = match args.algorithm {
-            Algorithm::Sha256 => digest::<sha2::Sha256>(path),
-            Algorithm::Sha384 => digest::<sha2::Sha384>(path),
-            Algorithm::Sha512 => digest::<sha2::Sha512>(path),
-        };
+        let hex = wheel_metadata::RecordHash::file_hex_digest(args.algorithm.name(), path)
+            .map(|d| d.expect("every algorithm offered is supported"));
         match hex {
             Ok(hex) => {
                 outln!(
