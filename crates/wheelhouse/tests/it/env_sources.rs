@@ -7,52 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::common::sources::{setuptools_project, site_with_backends, write};
 use crate::common::staff_cli;
 use crate::common::*;
-
-/// The site's wheelhouse holds the build backends, as a cluster's does.
-fn site_with_backends() -> Site {
-    let site = Site::new();
-    let backends = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/backends");
-    let mut found = 0;
-    for entry in std::fs::read_dir(&backends).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; run scripts/build-test-setup.sh",
-            backends.display()
-        )
-    }) {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|x| x == "whl") {
-            std::fs::copy(&path, site.generic.join(path.file_name().unwrap())).unwrap();
-            found += 1;
-        }
-    }
-    assert!(
-        found >= 5,
-        "the backend wheels are missing: run scripts/build-test-setup.sh"
-    );
-    site
-}
-
-fn write(path: &Path, content: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, content).unwrap();
-}
-
-/// A setuptools project `name` with one module and a dependency on six.
-fn setuptools_project(dir: &Path, name: &str, version: &str) {
-    let module = name.replace('-', "_");
-    write(
-        &dir.join("pyproject.toml"),
-        &format!(
-            "[build-system]\nrequires = [\"setuptools>=61\"]\nbuild-backend = \
-             \"setuptools.build_meta\"\n\n[project]\nname = \"{name}\"\nversion = \
-             \"{version}\"\ndependencies = [\"six\"]\n\n[tool.setuptools]\npackages = \
-             [\"{module}\"]\n"
-        ),
-    );
-    write(&dir.join(format!("{module}/__init__.py")), "VALUE = 1\n");
-}
 
 /// A hatchling project, for an editable install.
 fn hatchling_project(dir: &Path, name: &str) {

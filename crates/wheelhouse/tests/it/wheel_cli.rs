@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::common::sources::write;
 use crate::common::staff_cli::{clean_env, text, wheelhouse};
 
 fn run(cmd: &mut Command) -> Output {
@@ -35,11 +36,6 @@ fn venv_with_setuptools(dir: &Path) -> PathBuf {
         .arg("setuptools"));
     assert!(out.status.success(), "{}", text(&out));
     dir.to_path_buf()
-}
-
-fn write(path: &Path, content: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, content).unwrap();
 }
 
 fn project(dir: &Path, name: &str, version: &str) {

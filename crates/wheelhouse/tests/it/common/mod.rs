@@ -14,6 +14,7 @@ pub use test_support::{
 pub mod browser;
 pub mod cache;
 pub mod index;
+pub mod sources;
 pub mod staff_cli;
 
 /// Held by the tests that load the whole machine (dozens of processes or clients) or whose
