@@ -40,6 +40,16 @@ impl ByteCode {
         }
     }
 
+    /// The choice made for the environment at `root`: `Compile` or `Skip`, so that later
+    /// questions cost no `statfs` (a round trip on a network file system).
+    pub fn decided(self, root: &Path) -> ByteCode {
+        if self.applies_to(root) {
+            ByteCode::Compile
+        } else {
+            ByteCode::Skip
+        }
+    }
+
     /// Whether an environment rooted at `root` is compiled.
     pub fn applies_to(self, root: &Path) -> bool {
         match self {
@@ -71,5 +81,7 @@ mod tests {
         assert!(!ByteCode::OnNetworkFileSystem.applies_to(dir.path()));
         assert!(ByteCode::Compile.applies_to(dir.path()));
         assert!(!ByteCode::Skip.applies_to(dir.path()));
+        assert_eq!(ByteCode::OnNetworkFileSystem.decided(dir.path()), ByteCode::Skip);
+        assert_eq!(ByteCode::Compile.decided(dir.path()), ByteCode::Compile);
     }
 }

@@ -124,6 +124,11 @@ pub fn install(
     events: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<Report, Error> {
     let started = Instant::now();
+    // Whether to compile is decided once; planning and carrying out both ask.
+    let options = &InstallOptions {
+        compile: options.compile.decided(&target.root),
+        ..options.clone()
+    };
     // The pip configuration is read once and serves every step below.
     let config = site
         .pip_install_options()
