@@ -81,7 +81,10 @@ mod tests {
         assert!(!ByteCode::OnNetworkFileSystem.applies_to(dir.path()));
         assert!(ByteCode::Compile.applies_to(dir.path()));
         assert!(!ByteCode::Skip.applies_to(dir.path()));
-        assert_eq!(ByteCode::OnNetworkFileSystem.decided(dir.path()), ByteCode::Skip);
+        assert_eq!(
+            ByteCode::OnNetworkFileSystem.decided(dir.path()),
+            ByteCode::Skip
+        );
         assert_eq!(ByteCode::Compile.decided(dir.path()), ByteCode::Compile);
     }
 }

@@ -238,6 +238,13 @@ pub(super) fn place_from_entry(
             std::iter::once((g.as_slice(), false)).chain(pycs.then_some((g.as_slice(), true)))
         })
         .collect();
+    let mode_of = |m: &Member| {
+        if m.executable {
+            modes.executable
+        } else {
+            modes.file
+        }
+    };
     super::io::run(stage, || {
         tasks
             .par_iter()
@@ -249,11 +256,7 @@ pub(super) fn place_from_entry(
                         if cancel.load(Ordering::Relaxed) {
                             return Err(InstallError::Interrupted);
                         }
-                        let mode = if member.executable {
-                            modes.executable
-                        } else {
-                            modes.file
-                        };
+                        let mode = mode_of(member);
                         let dst = stage.join(&member.target);
                         place_pyc(use_, entry, member, &dst, mode, umask, tag);
                     }
@@ -271,11 +274,7 @@ pub(super) fn place_from_entry(
                         stale.store(true, Ordering::Relaxed);
                         return Ok(());
                     };
-                    let mode = if member.executable {
-                        modes.executable
-                    } else {
-                        modes.file
-                    };
+                    let mode = mode_of(member);
                     let dst = stage.join(&member.target);
                     let source = pyc_tag.is_some() && is_source(member);
                     match use_.linker.place(&src, &dst, mode, meta, source) {
