@@ -29,7 +29,10 @@ sets=("$@")
 [ ${#sets[@]} -eq 0 ] && sets=(small)
 for s in "${sets[@]}"; do
     case "$s" in
-        small) fetch small six attrs idna packaging python-dateutil pip pyyaml markupsafe ;;
+        # Pinned: tests and their snapshots name these versions (a new release upstream must
+        # not change what the suite sees).
+        small) fetch small six==1.17.0 attrs==26.1.0 idna==3.20 packaging==26.4 \
+            python-dateutil==4.0.0 tzdata==2026.6 pip==26.3 pyyaml==6.0.4 markupsafe==3.0.4 ;;
         scipy-stack) fetch scipy-stack numpy scipy matplotlib pandas sympy ipython pyzmq tornado \
             python-dateutil pytz pip ;;
         *) echo "fetch-wheels: unknown set '$s' (small, scipy-stack)" >&2; exit 2 ;;
