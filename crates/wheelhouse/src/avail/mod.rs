@@ -243,6 +243,21 @@ fn plan(
             None => available.clone(),
         }
     };
+    if pythons.is_empty() {
+        // The original prints an empty table here and says nothing; the table stays as it is.
+        let remedy = if all_pythons {
+            ""
+        } else {
+            "Load a Python module (module load python/3.11), or "
+        };
+        errln!(
+            "warning: no Python versions were found in PYTHON_DIRS ({}), and wheels are listed \
+             for the site's Python versions, so none is listed. {remedy}{}et PYTHON_DIRS to the \
+             directories holding the Python modules (one subdirectory per version, like 3.11.5)",
+            site.python_dirs,
+            if remedy.is_empty() { "S" } else { "s" }
+        );
+    }
 
     let requirements = query::requirement_set(
         &args.requirements,

@@ -117,6 +117,42 @@ fn unknown_arch_and_python_list_the_valid_ones() {
     );
 }
 
+/// With no Python in PYTHON_DIRS nothing can match: the table stays the reference's (empty),
+/// and stderr says why and what to set.
+#[test]
+fn no_python_in_python_dirs_is_said_beside_the_empty_table() {
+    let house = House::new("nopython");
+    for (args, remedy) in [
+        (
+            &["six", "--all-pythons"][..],
+            "none is listed. Set PYTHON_DIRS",
+        ),
+        (
+            &["six"][..],
+            "Load a Python module (module load python/3.11), or set PYTHON_DIRS",
+        ),
+    ] {
+        let out = house
+            .cmd(env!("CARGO_BIN_EXE_avail_wheels"))
+            .env("PYTHON_DIRS", "/nonexistent")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert_eq!(stdout(&out).lines().count(), 2, "{}", stdout(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("no Python versions were found in PYTHON_DIRS (/nonexistent)")
+                && err.contains(remedy),
+            "{args:?}: {err}"
+        );
+    }
+    // A Python found: no such note.
+    let out = house.avail(&["six", "--all-pythons"]);
+    assert!(!stderr(&out).contains("PYTHON_DIRS"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("six"), "{}", stdout(&out));
+}
+
 #[test]
 fn conflicting_flags_are_usage_errors() {
     let house = House::new("conflict");
