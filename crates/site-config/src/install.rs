@@ -228,6 +228,13 @@ impl SiteConfig {
                 }
             }
         }
+        // `--python 3.12` with no module loaded: that module's own interpreter, as `module
+        // load python/3.12` would give it (module Pythons find their libraries by RPATH).
+        if let Some(found) =
+            wanted.and_then(|w| crate::python::module_python_for(&self.python_dirs, w))
+        {
+            return Ok(found);
+        }
         let offered = available_pythons_in(&self.python_dirs);
         let list = if offered.is_empty() {
             "none found (check PYTHON_DIRS)".to_string()
@@ -374,6 +381,12 @@ mod tests {
             err.contains("The loaded Python module is 3.11.5, not 3.12")
                 && err.contains("module load python/3.12"),
             "{err}"
+        );
+        // With its interpreter there, `--python 3.12` takes it without the module loaded.
+        std::fs::write(dirs.join("3.12.1/bin/python3"), "").unwrap();
+        assert_eq!(
+            loaded.find_python(&PythonRequest::parse("3.12")).unwrap(),
+            dirs.join("3.12.1/bin/python3")
         );
         std::fs::remove_dir_all(dirs.join("3.12.1")).unwrap();
         // Not loaded, but the module's bin directory is on PATH.

@@ -126,6 +126,41 @@ fn a_python_version_after_p_points_at_venv() {
     site.run_ok(&site.path("ENV/bin/python"), &["-c", "import six"]);
 }
 
+/// The same hint with no module loaded: `venv --python 3.11` takes the 3.11 module's own
+/// interpreter from PYTHON_DIRS, as `module load python/3.11` would.
+#[test]
+fn the_python_version_hint_works_with_no_module_loaded() {
+    let site = Site::new();
+    let pythons = site.path("pythons");
+    std::fs::create_dir(&pythons).unwrap();
+    std::os::unix::fs::symlink(&site.python_root, pythons.join(&site.python_version)).unwrap();
+    let out = site
+        .command(env!("CARGO_BIN_EXE_wheelhouse"))
+        .env_remove("EBROOTPYTHON")
+        .env_remove("EBVERSIONPYTHON")
+        .env("PATH", "/usr/bin:/bin")
+        .env("PYTHON_DIRS", &pythons)
+        .args(["install", "-p", "3.11", "six"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    let hint = err.split("and use it:").nth(1).expect(&err).trim();
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_wheelhouse"))
+        .parent()
+        .unwrap();
+    let done = site
+        .command("bash")
+        .env_remove("EBROOTPYTHON")
+        .env_remove("EBVERSIONPYTHON")
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("PYTHON_DIRS", &pythons)
+        .args(["-c", hint])
+        .output()
+        .unwrap();
+    assert!(done.status.success(), "{hint}: {}", stderr(&done));
+    site.run_ok(&site.path("ENV/bin/python"), &["-c", "import six"]);
+}
+
 #[test]
 fn a_missing_wheel_file_is_no_such_file() {
     let site = Site::new();
