@@ -234,7 +234,9 @@ pub(crate) fn collect(tree: &Tree, previous: Option<(&Tree, &MetaMap)>) -> (Meta
             let same = unchanged_dirs.contains_key(node.path.as_path());
             node.files
                 .iter()
-                .filter(|n| n.ends_with(".whl"))
+                // `bogus.whl` is no wheel's name: nothing lists or installs it, so it is not
+                // read (nor counted as an unreadable wheel).
+                .filter(|n| n.ends_with(".whl") && wheel_name::WheelFilename::parse(n).is_ok())
                 .map(move |name| (node.path.as_path(), name, same))
         })
         .collect();

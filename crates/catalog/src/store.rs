@@ -180,7 +180,12 @@ impl Catalog {
     /// Number of files and directories stored.
     pub fn counts(&self) -> (usize, usize) {
         (
-            self.tree.nodes.iter().map(|n| n.files.len()).sum(),
+            // The catalog file itself, once written, is not one of the files it indexes.
+            self.tree
+                .nodes
+                .iter()
+                .map(|n| n.files.iter().filter(|f| *f != CATALOG_FILE).count())
+                .sum(),
             self.tree.nodes.len(),
         )
     }

@@ -75,14 +75,19 @@ pub fn run(args: IndexArgs) -> i32 {
                 }
                 Err(why) => {
                     outln!(
-                        "{}: stale ({why}); run `wheelhouse index`",
-                        catalog.path().display()
+                        "{}: stale ({why}); run `wheelhouse index {}`",
+                        catalog.path().display(),
+                        crate::argv::shell_word(&root.to_string_lossy())
                     );
                     1
                 }
             },
             Ok(None) => {
-                outln!("{}: no catalog; run `wheelhouse index`", root.display());
+                outln!(
+                    "{}: no catalog; run `wheelhouse index {}`",
+                    root.display(),
+                    crate::argv::shell_word(&root.to_string_lossy())
+                );
                 1
             }
             Err(e) => {

@@ -440,7 +440,7 @@ fn index_explains_the_wheels_it_cannot_read() {
     let text = stdout(&out);
     // The house's wheels are empty files, as the demo's fixture.
     assert!(
-        text.contains("5 unreadable (files named like wheels that do not open as wheels: empty"),
+        text.contains("4 unreadable (files named like wheels that do not open as wheels: empty"),
         "{text}"
     );
     assert!(text.contains("`wheelhouse audit --deep "), "{text}");
@@ -466,4 +466,43 @@ fn index_explains_the_wheels_it_cannot_read() {
         stderr(&out)
     );
     assert!(audit.contains("invalid-name: bogus.whl"), "{audit}");
+}
+
+/// `index --check DIR` names the command that makes the catalog of that DIR, which pasted
+/// from another directory makes it.
+#[test]
+fn index_check_names_the_root_in_its_hint() {
+    let house = House::new("index-check");
+    let root = house.root.join("wh");
+    let check = |house: &House| {
+        house
+            .cmd(env!("CARGO_BIN_EXE_wheelhouse"))
+            .env_remove("WHEELHOUSE")
+            .args(["index", "--check"])
+            .arg(&root)
+            .current_dir("/")
+            .output()
+            .unwrap()
+    };
+    let out = check(&house);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let hint = text
+        .split("run `")
+        .nth(1)
+        .expect(&text)
+        .trim_end()
+        .trim_end_matches('`');
+    assert_eq!(hint, format!("wheelhouse index {}", root.display()));
+    let made = house
+        .cmd(env!("CARGO_BIN_EXE_wheelhouse"))
+        .env_remove("WHEELHOUSE")
+        .args(hint.split(' ').skip(1))
+        .current_dir("/")
+        .output()
+        .unwrap();
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    let out = check(&house);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains(": fresh"), "{}", stdout(&out));
 }
