@@ -55,7 +55,7 @@ pub fn run(args: HashArgs) -> i32 {
                 crate::out::print_error(
                     "wheelhouse hash",
                     &format!(
-                        "cannot read {} ({e}); nothing after it was hashed. Check the path.",
+                        "cannot read {}: {e}; nothing after it was hashed. Check the path.",
                         path.display()
                     ),
                 );
