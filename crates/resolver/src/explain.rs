@@ -239,9 +239,11 @@ fn explain_missing(
             None => why,
         };
     }
+    // The directories, not the wheel files the user named (those were not searched for it).
     let searched = index
         .search_paths
         .iter()
+        .filter(|p| p.extension().is_none_or(|e| e != "whl"))
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(", ");
