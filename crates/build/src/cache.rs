@@ -9,7 +9,7 @@
 //! changes under the same path.
 
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -95,17 +95,8 @@ impl WheelCache {
 
 /// The sha256 of a file, hex.
 pub fn sha256_file(path: &Path) -> io::Result<String> {
-    let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buffer)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-    }
-    Ok(hex(&hasher.finalize()))
+    wheel_metadata::RecordHash::file_hex_digest("sha256", path)
+        .map(|digest| digest.expect("sha256 is a supported algorithm"))
 }
 
 fn hex(bytes: &[u8]) -> String {
