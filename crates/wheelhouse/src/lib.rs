@@ -52,7 +52,6 @@ mod freeze_lock;
 mod index;
 mod index_flags;
 mod lock;
-mod lock_sources;
 mod modules;
 mod pyenv;
 mod serve;
