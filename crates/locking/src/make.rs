@@ -1,11 +1,11 @@
-//! `wheelhouse lock`: resolve once per Python and CPU level, the same versions everywhere
-//! the wheelhouse allows, and write a PEP 751 lock (or a hashed requirements file).
+//! Making a lock (`wheelhouse lock`): resolve once per Python and CPU level, the same
+//! versions everywhere the wheelhouse allows, into a PEP 751 document.
 //!
 //! The first Python and level chosen decide the versions; every other combination is
 //! resolved with those versions as constraints, and only when that fails on its own (a
 //! level whose wheelhouse lacks that version) with free choice, which is then said.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::atomic::AtomicBool;
@@ -14,7 +14,10 @@ use environment::{Error, Event};
 use interpreter::Interpreter;
 use pep508_rs::Requirement;
 use resolver::{Request, Source, Upgrade};
-use site_config::{PythonRequest, SiteConfig};
+use site_config::SiteConfig;
+
+use crate::asked::{describe, interpreters, levels, paths_for, python_of, requirement_texts};
+use crate::document::build_lock;
 
 /// What to lock, as `wheelhouse lock` was asked.
 #[derive(Clone, Debug, Default)]
@@ -51,11 +54,11 @@ pub struct Made {
 
 /// One resolution: which Python, which level, what was chosen (key → version, wheel), and
 /// which of those were built from a source named directly (key → the source to lock).
-struct Resolved {
-    python: String,
-    level: Option<String>,
-    chosen: BTreeMap<String, (String, PathBuf)>,
-    sources: BTreeMap<String, ::lock::Source>,
+pub(crate) struct Resolved {
+    pub(crate) python: String,
+    pub(crate) level: Option<String>,
+    pub(crate) chosen: BTreeMap<String, (String, PathBuf)>,
+    pub(crate) sources: BTreeMap<String, ::lock::Source>,
 }
 
 /// Resolves `request` for each Python and CPU level, the first deciding the versions, and
@@ -220,163 +223,6 @@ fn resolve_one(
         .collect())
 }
 
-/// Command-line requirements, and the optional dependencies `--extra` names from each
-/// pyproject.toml given with -r.
-fn requirement_texts(request: &LockRequest) -> Result<Vec<String>, Error> {
-    let mut texts = request.requirements.clone();
-    if request.extras.is_empty() {
-        return Ok(texts);
-    }
-    let projects: Vec<&PathBuf> = request
-        .requirement_files
-        .iter()
-        .filter(|f| f.file_name().is_some_and(|n| n == "pyproject.toml"))
-        .collect();
-    if projects.is_empty() {
-        return Err(Error::input(
-            "--extra names optional dependencies of a project: give its pyproject.toml with -r",
-        ));
-    }
-    for extra in &request.extras {
-        let mut found = false;
-        for project in &projects {
-            let text = std::fs::read_to_string(project)
-                .map_err(|e| Error::input(format!("cannot read {}: {e}", project.display())))?;
-            let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-                Error::input(format!(
-                    "{} is not valid TOML: {}",
-                    project.display(),
-                    e.message()
-                ))
-            })?;
-            let group = doc
-                .get("project")
-                .and_then(|p| p.get("optional-dependencies"))
-                .and_then(|o| o.get(extra.as_str()))
-                .and_then(|g| g.as_array());
-            if let Some(group) = group {
-                found = true;
-                texts.extend(group.iter().filter_map(|v| v.as_str().map(str::to_string)));
-            }
-        }
-        if !found {
-            return Err(Error::input(format!(
-                "no optional-dependencies group {extra:?} in [project] of {}",
-                projects
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
-    }
-    Ok(texts)
-}
-
-/// The interpreters to lock for: each `--python`, else the active environment's Python,
-/// else the loaded module's.
-fn interpreters(site: &SiteConfig, pythons: &[String]) -> Result<Vec<Interpreter>, Error> {
-    let mut paths = Vec::new();
-    for text in pythons {
-        let path = match PythonRequest::parse(text) {
-            PythonRequest::Version(v) => match site.module_python_for(&v) {
-                Some(p) => p,
-                None => site
-                    .find_python(&PythonRequest::Version(v))
-                    .map_err(|e| Error::input(e.message))?,
-            },
-            request => site
-                .find_python(&request)
-                .map_err(|e| Error::input(e.message))?,
-        };
-        paths.push(path);
-    }
-    if paths.is_empty() {
-        match &site.virtual_env {
-            Some(env) if env.join("bin/python").exists() => paths.push(env.join("bin/python")),
-            _ => paths.push(
-                site.find_python(&PythonRequest::Default)
-                    .map_err(|e| Error::input(e.message))?,
-            ),
-        }
-    }
-    let mut out: Vec<Interpreter> = Vec::new();
-    // The answer kept in the cache while the interpreter is unchanged, as every command does.
-    let answers = environment::answer_cache(site, None);
-    for p in paths {
-        let it = Interpreter::query_cached(&p, None, answers.as_ref())
-            .map_err(|e| Error::input(e.to_string()))?;
-        if !out.iter().any(|o| {
-            python_of(o) == python_of(&it)
-                && o.markers.implementation_name() == it.markers.implementation_name()
-        }) {
-            out.push(it);
-        }
-    }
-    Ok(out)
-}
-
-/// The CPU levels to lock for: `--arch`, else those of the site's levels the search
-/// directories have (none: a plain directory of wheels, locked as it is).
-fn levels(site: &SiteConfig, paths: &[PathBuf], asked: &[String]) -> Result<Vec<String>, Error> {
-    let present: BTreeSet<String> = paths
-        .iter()
-        .map(|p| site_config::arch_of_search_path(p))
-        .collect();
-    if !asked.is_empty() {
-        for a in asked {
-            if !present.contains(a) {
-                return Err(Error::input(format!(
-                    "--arch {a}: no search directory is that CPU level; the wheelhouse has {}",
-                    present.iter().cloned().collect::<Vec<_>>().join(", ")
-                )));
-            }
-        }
-        return Ok(asked.to_vec());
-    }
-    // `generic` holds what every level shares: a level of its own only where the wheelhouse
-    // has no other (no node of a split wheelhouse runs on generic alone).
-    let levels: Vec<String> = site
-        .architectures()
-        .iter()
-        .filter(|a| present.contains(**a))
-        .map(|a| a.to_string())
-        .collect();
-    if levels.iter().any(|l| l != "generic") {
-        return Ok(levels.into_iter().filter(|l| l != "generic").collect());
-    }
-    Ok(levels)
-}
-
-/// A level's directories: its own first, then generic and those that are no level.
-fn paths_for(site: &SiteConfig, paths: &[PathBuf], level: Option<&str>) -> Vec<PathBuf> {
-    let Some(level) = level else {
-        return paths.to_vec();
-    };
-    let known = site.architectures();
-    let mut kept: Vec<PathBuf> = paths
-        .iter()
-        .filter(|p| {
-            let a = site_config::arch_of_search_path(p);
-            a == level || a == "generic" || !known.contains(&a.as_str())
-        })
-        .cloned()
-        .collect();
-    kept.sort_by_key(|p| usize::from(site_config::arch_of_search_path(p) != level));
-    kept
-}
-
-fn python_of(it: &Interpreter) -> String {
-    format!("{}.{}", it.version.0, it.version.1)
-}
-
-fn describe(it: &Interpreter, level: Option<&String>) -> String {
-    match level {
-        Some(l) => format!("Python {} on {l}", python_of(it)),
-        None => format!("Python {}", python_of(it)),
-    }
-}
-
 /// Says where a Python or level got other versions than the first.
 fn report_differences(results: &[Resolved], events: &(dyn Fn(Event<'_>) + Sync)) {
     let Some(first) = results.first() else {
@@ -403,170 +249,4 @@ fn report_differences(results: &[Resolved], events: &(dyn Fn(Event<'_>) + Sync))
             )));
         }
     }
-}
-
-/// The lock: one entry per name, version and set of Pythons and levels it serves.
-fn build_lock(
-    site: &SiteConfig,
-    interpreters: &[Interpreter],
-    levels: &[String],
-    results: &[Resolved],
-) -> Result<::lock::Lock, Error> {
-    let all_pythons: BTreeSet<String> = interpreters.iter().map(python_of).collect();
-    // (key, version) → python → (levels, wheels)
-    type Serves = BTreeMap<String, (BTreeSet<String>, BTreeSet<PathBuf>)>;
-    let mut by_version: BTreeMap<(String, String), Serves> = BTreeMap::new();
-    for r in results {
-        for (key, (version, wheel)) in &r.chosen {
-            let serves = by_version
-                .entry((key.clone(), version.clone()))
-                .or_default();
-            let (lv, wheels) = serves.entry(r.python.clone()).or_default();
-            lv.extend(r.level.clone());
-            wheels.insert(wheel.clone());
-        }
-    }
-    let all_levels: BTreeSet<String> = levels.iter().cloned().collect();
-    let sources: BTreeMap<&String, &::lock::Source> =
-        results.iter().flat_map(|r| &r.sources).collect();
-    let digests = digest_all(results)?;
-    let mut packages = Vec::new();
-    for ((key, version), serves) in by_version {
-        if let Some(source) = sources.get(&key) {
-            let pythons: BTreeSet<String> = serves.into_keys().collect();
-            packages.push(::lock::Package {
-                marker: marker_for(&pythons, &all_pythons),
-                name: key,
-                version: Some(version),
-                source: (*source).clone(),
-                ..::lock::Package::default()
-            });
-            continue;
-        }
-        // Pythons served on the same levels share one entry.
-        let mut groups: BTreeMap<BTreeSet<String>, (Vec<String>, BTreeSet<PathBuf>)> =
-            BTreeMap::new();
-        for (python, (lv, wheels)) in serves {
-            let g = groups.entry(lv).or_default();
-            g.0.push(python);
-            g.1.extend(wheels);
-        }
-        for (lv, (pythons, wheels)) in groups {
-            let marker = marker_for(&pythons.iter().cloned().collect(), &all_pythons);
-            let files = wheel_files(wheels, levels, &digests)?;
-            packages.push(::lock::Package {
-                name: key.clone(),
-                version: Some(version.clone()),
-                marker,
-                source: ::lock::Source::Files {
-                    wheels: files,
-                    sdist: None,
-                },
-                levels: if lv == all_levels {
-                    Vec::new()
-                } else {
-                    lv.into_iter().collect()
-                },
-                ..::lock::Package::default()
-            });
-        }
-    }
-    let root = std::path::absolute(&site.wheelhouse).unwrap_or(site.wheelhouse.clone());
-    let under_root = packages.iter().any(|p| match &p.source {
-        ::lock::Source::Files { wheels, .. } => wheels.iter().any(|w| {
-            w.path
-                .as_deref()
-                .is_some_and(|x| Path::new(x).starts_with(&root))
-        }),
-        _ => false,
-    });
-    Ok(::lock::Lock {
-        lock_version: ::lock::LOCK_VERSION.into(),
-        environments: all_pythons
-            .iter()
-            .map(|p| format!("python_version == \"{p}\""))
-            .collect(),
-        created_by: format!("wheelhouse {}", env!("CARGO_PKG_VERSION")),
-        packages,
-        wheelhouse: under_root.then(|| root.display().to_string()),
-        levels: levels.to_vec(),
-        ..::lock::Lock::default()
-    })
-}
-
-/// The marker of an entry for some of the lock's Pythons only.
-fn marker_for(pythons: &BTreeSet<String>, all: &BTreeSet<String>) -> Option<String> {
-    (pythons != all).then(|| {
-        pythons
-            .iter()
-            .map(|p| format!("python_version == \"{p}\""))
-            .collect::<Vec<_>>()
-            .join(" or ")
-    })
-}
-
-/// The sha256 and size of every wheel the resolutions chose (sources aside), each file read
-/// once, several at once (a wheelhouse is often on a network file system).
-fn digest_all(results: &[Resolved]) -> Result<HashMap<PathBuf, (String, u64)>, Error> {
-    use rayon::prelude::*;
-    let wheels: BTreeSet<&PathBuf> = results
-        .iter()
-        .flat_map(|r| {
-            r.chosen
-                .iter()
-                .filter(|(k, _)| !r.sources.contains_key(*k))
-                .map(|(_, (_, w))| w)
-        })
-        .collect();
-    wheels
-        .into_par_iter()
-        .map(|w| Ok((w.clone(), digest(w)?)))
-        .collect()
-}
-
-fn digest(w: &Path) -> Result<(String, u64), Error> {
-    let sha = environment::digest_file("sha256", w)
-        .map_err(|e| Error::input(format!("cannot read {}: {e}", w.display())))?;
-    let size = std::fs::metadata(w).map(|m| m.len()).unwrap_or(0);
-    Ok((sha, size))
-}
-
-/// The locked files of one entry, the lowest level first (what a tool that knows no levels
-/// takes), each with its size and sha256 (computed once per file).
-fn wheel_files(
-    wheels: BTreeSet<PathBuf>,
-    levels: &[String],
-    digests: &HashMap<PathBuf, (String, u64)>,
-) -> Result<Vec<::lock::File>, Error> {
-    let mut files = Vec::new();
-    let mut wheels: Vec<PathBuf> = wheels.into_iter().collect();
-    // generic (and non-level) wheels first: what a tool that knows no levels takes.
-    wheels.sort_by_key(|w| {
-        let level = w
-            .parent()
-            .map(site_config::arch_of_search_path)
-            .unwrap_or_default();
-        (
-            levels
-                .iter()
-                .position(|l| *l == level && l != "generic")
-                .map_or(0, |i| i + 1),
-            w.clone(),
-        )
-    });
-    for w in wheels {
-        let (sha, size) = match digests.get(&w) {
-            Some(d) => d.clone(),
-            None => digest(&w)?,
-        };
-        let absolute = std::path::absolute(&w).unwrap_or(w.clone());
-        files.push(::lock::File {
-            name: w.file_name().map(|n| n.to_string_lossy().into_owned()),
-            path: Some(absolute.display().to_string()),
-            size: Some(size),
-            hashes: [("sha256".to_string(), sha)].into(),
-            ..::lock::File::default()
-        });
-    }
-    Ok(files)
 }
