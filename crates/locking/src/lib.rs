@@ -63,11 +63,13 @@
 
 mod asked;
 mod document;
+mod freeze;
 mod install;
 mod make;
 mod requirements;
 mod sources;
 
+pub use freeze::{frozen, frozen_lock, Frozen, WheelFile};
 pub use install::{install, is_lock_file, Installed, LockFile};
 pub use make::{make, output_dir, LockRequest, Made};
 pub use requirements::requirements_text;

@@ -108,12 +108,7 @@ fn write(args: &LockArgs, made: &locking::Made, lock_dir: &std::path::Path) -> R
     match output.filter(|o| o.as_os_str() != "-") {
         None => out!("{text}"),
         Some(path) => {
-            if args.format == LockFormat::Pylock
-                && !path
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(::lock::is_lock_file_name)
-            {
+            if args.format == LockFormat::Pylock && !locking::is_lock_file(&path) {
                 errln!(
                     "warning: {} is not named as PEP 751 asks (pylock.toml or pylock.NAME.toml); \
                      pip and `wheelhouse install -r` recognise a lock by that name",
