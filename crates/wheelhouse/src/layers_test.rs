@@ -23,12 +23,7 @@ const LAYERS: &[&[&str]] = &[
     &["cache_args"],
     &["staff_args"],
     &["staff_json"],
-    &[
-        "index_flags",
-        "freeze_lock",
-        "download_progress",
-        "lock_sources",
-    ],
+    &["index_flags", "download_progress"],
     // `sync` is a subcommand and the lock installer that `install -r pylock.toml` and
     // `venv -r pylock.toml` share.
     &["sync"],

@@ -1,7 +1,7 @@
 //! The `wheelhouse` command line: argument parsing, printing, and the one exit-code table
 //! (`src/exit.rs`). The work is done by the library crates (`catalog-query` for `avail`,
 //! `environment` for every change to an environment, `admin`, `audit`, `simple-index`,
-//! `index-server`, `modules`, `download`, `doctor`, `build-frontend`, `lock`); this crate
+//! `index-server`, `modules`, `download`, `doctor`, `build-frontend`, `locking`); this crate
 //! turns their typed errors into exit codes and `--format json` kinds, and their events into
 //! lines and progress bars.
 //!
@@ -48,11 +48,9 @@ mod download_progress;
 mod env_arg;
 mod exit;
 mod file_args;
-mod freeze_lock;
 mod index;
 mod index_flags;
 mod lock;
-mod lock_sources;
 mod modules;
 mod pyenv;
 mod serve;

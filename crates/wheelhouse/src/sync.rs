@@ -1,13 +1,14 @@
 //! `wheelhouse sync pylock.toml` and `install -r pylock.toml`: install exactly what a PEP 751
 //! lock says for this environment's Python and this node's CPU level (`RSNT_ARCH`); `sync`
-//! also removes what the lock does not name. The lock is read and its choice made here; the
-//! environment is changed by `environment::sync` only.
+//! also removes what the lock does not name. The lock is read and its choice made by
+//! `locking::install`, the environment changed by `environment::sync` only; this module
+//! prints what they say.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
-use environment::{Event, LockedWheel, SyncOptions, Target};
+use environment::{Event, SyncOptions, Target};
 
-use crate::lock_sources::ToBuild;
 use site_config::{ProcessVars, SiteConfig};
 
 /// Options of `wheelhouse sync`; the help text is on the subcommand.
@@ -41,6 +42,7 @@ pub struct SyncArgs {
 }
 
 pub fn run(args: SyncArgs) -> i32 {
+    let cancel = crate::signals::cancel_on_signals();
     let site = SiteConfig::from_env(&ProcessVars::from_process());
     let answers = args.cache.answers(&site);
     let options = SyncOptions {
@@ -60,8 +62,8 @@ pub fn run(args: SyncArgs) -> i32 {
                     &args.lock,
                     args.allow_manylinux,
                     &options,
-                    args.quiet,
-                    "",
+                    &cancel,
+                    (args.quiet, ""),
                 )
             });
     match result {
@@ -73,13 +75,6 @@ pub fn run(args: SyncArgs) -> i32 {
     }
 }
 
-/// Whether a `-r` file is a lock file (PEP 751 names them `pylock.toml`, `pylock.NAME.toml`).
-pub(crate) fn is_lock(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(::lock::is_lock_file_name)
-}
-
 /// Reads the lock, chooses its wheels for `target`, and installs them (`exact`: and removes
 /// the rest). Prints pip's lines unless `quiet`; returns what was installed.
 pub(crate) fn install_lock(
@@ -88,10 +83,13 @@ pub(crate) fn install_lock(
     lock_path: &Path,
     allow_manylinux: bool,
     options: &SyncOptions,
-    quiet: bool,
-    prefix: &str,
+    cancel: &AtomicBool,
+    (quiet, prefix): (bool, &str),
 ) -> Result<Vec<(String, String)>, environment::Error> {
-    let (lock, mut wheels, builds) = locked_wheels(site, target, lock_path, allow_manylinux)?;
+    let file = locking::LockFile::read(lock_path)?;
+    for w in &file.lock.warnings {
+        errln!("warning: {}: {w}", lock_path.display());
+    }
     let events = |event: Event<'_>| match event {
         Event::WaitingForLock(root) if !quiet => errln!(
             "{prefix}waiting for another install into {} to finish...",
@@ -102,31 +100,16 @@ pub(crate) fn install_lock(
         Event::Note(m) if !quiet => errln!("{prefix}{m}"),
         _ => {}
     };
-    let mut options = options.clone();
-    let mut would_build = Vec::new();
-    // Sources are built before the environment's lock is taken, as `install` builds them.
-    let _built = if builds.is_empty() {
-        None
-    } else {
-        let cx = crate::lock_sources::Context {
-            site,
-            target,
-            lock: &lock,
-            lock_dir: lock_dir(lock_path),
-            options: environment::InstallOptions {
-                cache: options.cache.clone(),
-                allow_manylinux,
-                ..environment::InstallOptions::default()
-            },
-        };
-        let mut built = crate::lock_sources::build(&cx, builds, options.dry_run, &events)?;
-        wheels.append(&mut built.wheels);
-        options.keep.append(&mut built.unchanged);
-        would_build = std::mem::take(&mut built.would_build);
-        Some(built)
-    };
-    let cancel = crate::signals::cancel_on_signals();
-    let report = environment::sync(site, target, &wheels, &options, &cancel, &events)?;
+    let installed = locking::install(
+        site,
+        target,
+        &file,
+        allow_manylinux,
+        options,
+        cancel,
+        &events,
+    )?;
+    let (report, would_build) = (installed.report, installed.would_build);
     let names = |items: &[(String, String)]| -> String {
         items
             .iter()
@@ -166,102 +149,4 @@ pub(crate) fn install_lock(
         }
     }
     Ok(report.installed)
-}
-
-fn lock_dir(lock_path: &Path) -> &Path {
-    lock_path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-}
-
-/// The lock's wheels for this environment (its Python, its tags, this node's CPU level), and
-/// the entries to build (an sdist, a VCS checkout, a directory, an archive).
-pub(crate) fn locked_wheels(
-    site: &SiteConfig,
-    target: &Target,
-    lock_path: &Path,
-    allow_manylinux: bool,
-) -> Result<(::lock::Lock, Vec<LockedWheel>, Vec<ToBuild>), environment::Error> {
-    let shown = lock_path.display();
-    let text = std::fs::read_to_string(lock_path).map_err(|e| {
-        environment::Error::input(format!("cannot read the lock file {shown}: {e}"))
-    })?;
-    let lock = ::lock::Lock::parse(&text)
-        .map_err(|e| environment::Error::input(nothing_installed(format!("{shown}: {e}"))))?;
-    for w in &lock.warnings {
-        errln!("warning: {shown}: {w}");
-    }
-    let config = site
-        .pip_install_options()
-        .map_err(|e| environment::Error::input(e.to_string()))?;
-    let it = &target.interpreter;
-    let tags =
-        wheel_name::TagPriority::new(&it.tag_target(), allow_manylinux || config.allow_manylinux);
-    let python = it.markers.python_full_version().version.clone();
-    let selection = lock
-        .select(&::lock::Target {
-            markers: &it.markers,
-            python,
-            tags: &tags,
-            level: site.current_arch.as_deref(),
-            known_levels: site.architectures(),
-        })
-        .map_err(|e| environment::Error::input(nothing_installed(format!("{shown}: {e}"))))?;
-    let lock_dir = lock_dir(lock_path);
-    let wheelhouse_now = Some(site.wheelhouse.as_path());
-    let mut builds = Vec::new();
-    let mut wheels = Vec::new();
-    for s in selection.packages {
-        let entry = format!("packages[{}] ({})", s.index, s.name);
-        let wheel = match s.choice {
-            ::lock::Choice::Wheel(w) => w,
-            ::lock::Choice::Build(source) => {
-                builds.push(ToBuild {
-                    key: s.name,
-                    version: s.version,
-                    entry: format!("{shown}: {entry}"),
-                    source,
-                });
-                continue;
-            }
-        };
-        wheels.push({
-            let path: PathBuf =
-                lock.local_path(&wheel, lock_dir, wheelhouse_now)
-                    .map_err(|why| {
-                        environment::Error::input(nothing_installed(format!(
-                            "{shown}: {entry}: the wheel {why}"
-                        )))
-                    })?;
-            let version = match &s.version {
-                Some(v) => v.clone(),
-                None => wheel_version(&wheel).unwrap_or_default(),
-            };
-            LockedWheel {
-                key: s.name,
-                version,
-                path,
-                hashes: wheel.hashes.clone(),
-                entry: format!("{shown}: {entry}"),
-                direct_url: None,
-            }
-        });
-    }
-    Ok((lock, wheels, builds))
-}
-
-fn wheel_version(w: &::lock::File) -> Option<String> {
-    let parsed = wheel_name::WheelFilename::parse(w.file_name()?).ok()?;
-    Some(parsed.version_text().to_string())
-}
-
-/// A lock error's paragraph, ending with what happened to the environment.
-fn nothing_installed(message: String) -> String {
-    let message = message.trim_end();
-    if message.ends_with('.') {
-        format!("{message} Nothing was installed.")
-    } else {
-        format!("{message}. Nothing was installed.")
-    }
 }

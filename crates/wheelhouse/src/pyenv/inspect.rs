@@ -131,10 +131,56 @@ pub fn run_freeze(args: FreezeArgs) -> i32 {
     }
     if args.hashes || args.format == FreezeFormat::Pylock {
         let pylock = args.format == FreezeFormat::Pylock;
-        return crate::freeze_lock::run(&site(), &target, &only, args.all, pylock);
+        return freeze_hashed(&site(), &target, &only, args.all, pylock);
     }
     for line in installer::freeze_lines(&only, (major, minor), args.all) {
         outln!("{line}");
+    }
+    0
+}
+
+/// `freeze --hashes` and `freeze --format pylock`: each package with the hash of its
+/// wheelhouse file (`pylock`: as a lock), found by `locking::frozen`.
+fn freeze_hashed(
+    site: &SiteConfig,
+    target: &environment::Target,
+    dists: &[installer::InstalledDist],
+    all: bool,
+    pylock: bool,
+) -> i32 {
+    let frozen = locking::frozen(site, target, dists, all);
+    let missing: Vec<String> = frozen
+        .iter()
+        .filter(|f| f.wheel.is_none())
+        .map(|f| format!("{} {}", f.dist.name, f.dist.version))
+        .collect();
+    if !missing.is_empty() {
+        errln!(
+            "warning: no wheelhouse file for {}: {} without a hash (an installed package \
+             records its files, not the wheel it came from)",
+            missing.join(", "),
+            if pylock {
+                "left out of the lock"
+            } else {
+                "printed"
+            }
+        );
+    }
+    if pylock {
+        let lock = locking::frozen_lock(site, target, &frozen);
+        outln!("{}", lock.to_toml().trim_end());
+    } else {
+        for f in &frozen {
+            match &f.wheel {
+                Some(w) => outln!(
+                    "{}=={} \\\n    --hash=sha256:{}",
+                    f.dist.name,
+                    f.dist.version,
+                    w.sha256
+                ),
+                None => outln!("{}=={}", f.dist.name, f.dist.version),
+            }
+        }
     }
     0
 }

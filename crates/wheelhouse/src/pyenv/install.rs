@@ -148,9 +148,9 @@ pub fn run(args: InstallArgs) -> i32 {
     if args
         .requirement_files
         .iter()
-        .any(|f| crate::sync::is_lock(f))
+        .any(|f| locking::is_lock_file(f))
     {
-        return install_from_lock(&site, &args, answers.as_ref());
+        return install_from_lock(&site, &args, answers.as_ref(), &cancel);
     }
     let target =
         match crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref()) {
@@ -203,6 +203,7 @@ fn install_from_lock(
     site: &SiteConfig,
     args: &InstallArgs,
     answers: Option<&interpreter::AnswerCache>,
+    cancel: &AtomicBool,
 ) -> i32 {
     let command = "wheelhouse install";
     let [lock] = args.requirement_files.as_slice() else {
@@ -237,8 +238,8 @@ fn install_from_lock(
                 lock,
                 args.allow_manylinux,
                 &options,
-                args.quiet,
-                "",
+                cancel,
+                (args.quiet, ""),
             )
         });
     match result {

@@ -67,7 +67,7 @@ pub fn fill(
     let lock_file = packages
         .requirement_files
         .iter()
-        .find(|f| crate::sync::is_lock(f))
+        .find(|f| locking::is_lock_file(f))
         .cloned();
     if lock_file.is_some()
         && (packages.requirement_files.len() > 1 || !packages.requirements.is_empty())
@@ -145,7 +145,8 @@ pub fn fill(
             compile: environment::ByteCode::OnNetworkFileSystem,
             ..environment::SyncOptions::default()
         };
-        match crate::sync::install_lock(site, &target, lock, false, &options, true, &prefix) {
+        let said = (true, prefix.as_str());
+        match crate::sync::install_lock(site, &target, lock, false, &options, &cancel, said) {
             Ok(installed) => {
                 if let Some(list) = &mut filled.installed {
                     list.extend(installed);

@@ -2,14 +2,13 @@
 //! hatchling, flit-core), several at once, in isolated environments made by real venv + pip
 //! from the wheels of `scripts/build-test-setup.sh`; and metadata without a full build.
 
-mod support;
-
 use std::fs;
 use std::path::Path;
 use std::sync::atomic::Ordering;
 
 use build_frontend::{Frontend, MetadataOrigin, Source, LEGACY_REQUIRES};
-use support::{make_sdist, options, wheel_name_version, write_tree, PipMaker};
+
+use crate::support::{self, make_sdist, options, wheel_name_version, write_tree, PipMaker};
 
 fn setuptools_project(dir: &Path) {
     write_tree(

@@ -5,10 +5,9 @@
 //! as numbers, so the column is a float column, reprinted with `format(x, "g")` and aligned
 //! on the decimal point.
 
-mod common;
-
-use common::assert_table;
 use table::Format;
+
+use crate::common::assert_table;
 
 const WHEELS_HEADERS: &[&str] = &["name", "version", "python", "arch"];
 const WHEELS: &[&[Option<&str>]] = &[

@@ -2,8 +2,6 @@
 //! backend runs: `..` members, absolute names, symbolic and hard links leading out, devices,
 //! bombs, too many members; benign links inside the tree are kept.
 
-mod support;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -11,8 +9,9 @@ use build_frontend::{
     unpack_sdist, BuildEnvironmentMaker, BuildError, BuildOptions, Frontend, Isolation, MakerError,
     Source, UnpackLimits,
 };
-use support::{raw_tar_gz, RawMember};
 use tar::EntryType;
+
+use crate::support::{self, raw_tar_gz, RawMember};
 
 /// A maker that must never be reached: hostile archives stop before any build.
 struct NeverMaker;

@@ -1,7 +1,6 @@
 //! What the build tests share: a build-environment maker made of real `python3 -m venv` and
 //! real pip installing the backend wheels that `scripts/build-test-setup.sh` fetched, project
 //! writers, and archive makers (hostile ones written byte by byte).
-#![allow(dead_code)]
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,4 +1,4 @@
-//! Shared helpers for the example tests.
+//! Shared helpers for the example tests (`behaviour`, `formats`).
 
 use table::{render, Format};
 

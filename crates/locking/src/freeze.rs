@@ -1,5 +1,5 @@
 //! `freeze --hashes` and `freeze --format pylock`: an existing environment as hashed
-//! requirements or as a lock.
+//! requirements or as a lock. The command line prints what [`frozen`] finds.
 //!
 //! An installed package's RECORD hashes its files, not the wheel it came from, so the hash
 //! printed is that of the wheelhouse file an install on this node takes for the installed
@@ -13,54 +13,30 @@ use installer::InstalledDist;
 use site_config::SiteConfig;
 
 /// One installed package and its wheelhouse file, when there is one.
-struct Frozen<'a> {
-    dist: &'a InstalledDist,
-    /// (path, sha256, size)
-    wheel: Option<(PathBuf, String, u64)>,
+#[derive(Debug)]
+pub struct Frozen<'a> {
+    pub dist: &'a InstalledDist,
+    pub wheel: Option<WheelFile>,
 }
 
-/// Prints the environment's packages with hashes (`pylock`: as a lock). `dists` in import
-/// path order; the same packages as `freeze` prints, direct references included by name.
-pub(crate) fn run(
+/// A wheelhouse file, with its sha256 and size.
+#[derive(Clone, Debug)]
+pub struct WheelFile {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// The packages `freeze` prints (`dists` in import path order: the first of each name, pip's
+/// tools aside unless `all`), sorted by name, each with the wheelhouse file an install on
+/// this node takes for its name and version.
+pub fn frozen<'a>(
     site: &SiteConfig,
     target: &environment::Target,
-    dists: &[InstalledDist],
+    dists: &'a [InstalledDist],
     all: bool,
-    pylock: bool,
-) -> i32 {
-    let frozen = find_wheels(site, target, &kept(dists, target, all));
-    let missing: Vec<String> = frozen
-        .iter()
-        .filter(|f| f.wheel.is_none())
-        .map(|f| format!("{} {}", f.dist.name, f.dist.version))
-        .collect();
-    if !missing.is_empty() {
-        errln!(
-            "warning: no wheelhouse file for {}: {} without a hash (an installed package \
-             records its files, not the wheel it came from)",
-            missing.join(", "),
-            if pylock {
-                "left out of the lock"
-            } else {
-                "printed"
-            }
-        );
-    }
-    if pylock {
-        outln!("{}", as_lock(site, target, &frozen).to_toml().trim_end());
-    } else {
-        for f in &frozen {
-            match &f.wheel {
-                Some((_, sha, _)) => outln!(
-                    "{}=={} \\\n    --hash=sha256:{sha}",
-                    f.dist.name,
-                    f.dist.version
-                ),
-                None => outln!("{}=={}", f.dist.name, f.dist.version),
-            }
-        }
-    }
-    0
+) -> Vec<Frozen<'a>> {
+    find_wheels(site, target, &kept(dists, target, all))
 }
 
 /// What `freeze` prints: the first of each name on the import path, pip's tools aside.
@@ -110,21 +86,31 @@ fn find_wheels<'a>(
                     .iter()
                     .filter(|c| c.version == version)
                     .min_by_key(|c| (c.tag_rank, c.search_rank))?;
-                let sha = environment::digest_file("sha256", &best.path).ok()?;
+                let sha256 = environment::digest_file("sha256", &best.path).ok()?;
                 let size = std::fs::metadata(&best.path).ok()?.len();
-                Some((best.path.clone(), sha, size))
+                Some(WheelFile {
+                    path: best.path.clone(),
+                    sha256,
+                    size,
+                })
             });
             Frozen { dist: d, wheel }
         })
         .collect()
 }
 
-fn as_lock(site: &SiteConfig, target: &environment::Target, frozen: &[Frozen<'_>]) -> ::lock::Lock {
+/// The environment as a lock for its Python and this node's CPU level: the packages with a
+/// wheelhouse file.
+pub fn frozen_lock(
+    site: &SiteConfig,
+    target: &environment::Target,
+    frozen: &[Frozen<'_>],
+) -> ::lock::Lock {
     let (major, minor, _) = target.interpreter.version;
     let packages = frozen
         .iter()
         .filter_map(|f| {
-            let (path, sha, size) = f.wheel.as_ref()?;
+            let WheelFile { path, sha256, size } = f.wheel.as_ref()?;
             let absolute = std::path::absolute(path).unwrap_or(path.clone());
             Some(::lock::Package {
                 name: f.dist.key.clone(),
@@ -134,7 +120,7 @@ fn as_lock(site: &SiteConfig, target: &environment::Target, frozen: &[Frozen<'_>
                         name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
                         path: Some(absolute.display().to_string()),
                         size: Some(*size),
-                        hashes: [("sha256".to_string(), sha.clone())].into(),
+                        hashes: [("sha256".to_string(), sha256.clone())].into(),
                         ..::lock::File::default()
                     }],
                     sdist: None,

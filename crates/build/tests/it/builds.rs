@@ -2,8 +2,6 @@
 //! see source edits, failures that explain themselves, the cache of built wheels,
 //! `--no-build-isolation`, and one process for the hooks of a build.
 
-mod support;
-
 use std::fs;
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -11,7 +9,10 @@ use std::sync::atomic::Ordering;
 use build_frontend::{
     BuildError, BuildOptions, ErrorKind, Frontend, Isolation, Source, WheelCache,
 };
-use support::{make_sdist, options, pip_install_into_new_venv, run_python, write_tree, PipMaker};
+
+use crate::support::{
+    self, make_sdist, options, pip_install_into_new_venv, run_python, write_tree, PipMaker,
+};
 
 const SETUPTOOLS: &str = "[build-system]\nrequires = [\"setuptools>=64\"]\n\
                           build-backend = \"setuptools.build_meta\"\n";

@@ -1,10 +1,9 @@
 //! tabulate's behaviours, one hand-picked table each. Every expected string was printed by
 //! tabulate 0.10.0 with `tabulate(rows, headers=headers, tablefmt=...)`.
 
-mod common;
-
-use common::assert_table;
 use table::Format;
+
+use crate::common::assert_table;
 
 /// A table without rows still prints its header, each column `len + 2` wide.
 #[test]

@@ -1,0 +1,175 @@
+//! What a lock is made for: the requirements (a project's optional dependencies with
+//! `--extra`), the Pythons, the CPU levels, and each level's search directories.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use environment::Error;
+use interpreter::Interpreter;
+use site_config::{PythonRequest, SiteConfig};
+
+use crate::make::LockRequest;
+
+/// Command-line requirements, and the optional dependencies `--extra` names from each
+/// pyproject.toml given with -r.
+pub(crate) fn requirement_texts(request: &LockRequest) -> Result<Vec<String>, Error> {
+    let mut texts = request.requirements.clone();
+    if request.extras.is_empty() {
+        return Ok(texts);
+    }
+    let projects: Vec<&PathBuf> = request
+        .requirement_files
+        .iter()
+        .filter(|f| f.file_name().is_some_and(|n| n == "pyproject.toml"))
+        .collect();
+    if projects.is_empty() {
+        return Err(Error::input(
+            "--extra names optional dependencies of a project: give its pyproject.toml with -r",
+        ));
+    }
+    for extra in &request.extras {
+        let mut found = false;
+        for project in &projects {
+            let text = std::fs::read_to_string(project)
+                .map_err(|e| Error::input(format!("cannot read {}: {e}", project.display())))?;
+            let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+                Error::input(format!(
+                    "{} is not valid TOML: {}",
+                    project.display(),
+                    e.message()
+                ))
+            })?;
+            let group = doc
+                .get("project")
+                .and_then(|p| p.get("optional-dependencies"))
+                .and_then(|o| o.get(extra.as_str()))
+                .and_then(|g| g.as_array());
+            if let Some(group) = group {
+                found = true;
+                texts.extend(group.iter().filter_map(|v| v.as_str().map(str::to_string)));
+            }
+        }
+        if !found {
+            return Err(Error::input(format!(
+                "no optional-dependencies group {extra:?} in [project] of {}",
+                projects
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    Ok(texts)
+}
+
+/// The interpreters to lock for: each `--python`, else the active environment's Python,
+/// else the loaded module's.
+pub(crate) fn interpreters(
+    site: &SiteConfig,
+    pythons: &[String],
+) -> Result<Vec<Interpreter>, Error> {
+    let mut paths = Vec::new();
+    for text in pythons {
+        let path = match PythonRequest::parse(text) {
+            PythonRequest::Version(v) => match site.module_python_for(&v) {
+                Some(p) => p,
+                None => site
+                    .find_python(&PythonRequest::Version(v))
+                    .map_err(|e| Error::input(e.message))?,
+            },
+            request => site
+                .find_python(&request)
+                .map_err(|e| Error::input(e.message))?,
+        };
+        paths.push(path);
+    }
+    if paths.is_empty() {
+        match &site.virtual_env {
+            Some(env) if env.join("bin/python").exists() => paths.push(env.join("bin/python")),
+            _ => paths.push(
+                site.find_python(&PythonRequest::Default)
+                    .map_err(|e| Error::input(e.message))?,
+            ),
+        }
+    }
+    let mut out: Vec<Interpreter> = Vec::new();
+    // The answer kept in the cache while the interpreter is unchanged, as every command does.
+    let answers = environment::answer_cache(site, None);
+    for p in paths {
+        let it = Interpreter::query_cached(&p, None, answers.as_ref())
+            .map_err(|e| Error::input(e.to_string()))?;
+        if !out.iter().any(|o| {
+            python_of(o) == python_of(&it)
+                && o.markers.implementation_name() == it.markers.implementation_name()
+        }) {
+            out.push(it);
+        }
+    }
+    Ok(out)
+}
+
+/// The CPU levels to lock for: `--arch`, else those of the site's levels the search
+/// directories have (none: a plain directory of wheels, locked as it is).
+pub(crate) fn levels(
+    site: &SiteConfig,
+    paths: &[PathBuf],
+    asked: &[String],
+) -> Result<Vec<String>, Error> {
+    let present: BTreeSet<String> = paths
+        .iter()
+        .map(|p| site_config::arch_of_search_path(p))
+        .collect();
+    if !asked.is_empty() {
+        for a in asked {
+            if !present.contains(a) {
+                return Err(Error::input(format!(
+                    "--arch {a}: no search directory is that CPU level; the wheelhouse has {}",
+                    present.iter().cloned().collect::<Vec<_>>().join(", ")
+                )));
+            }
+        }
+        return Ok(asked.to_vec());
+    }
+    // `generic` holds what every level shares: a level of its own only where the wheelhouse
+    // has no other (no node of a split wheelhouse runs on generic alone).
+    let levels: Vec<String> = site
+        .architectures()
+        .iter()
+        .filter(|a| present.contains(**a))
+        .map(|a| a.to_string())
+        .collect();
+    if levels.iter().any(|l| l != "generic") {
+        return Ok(levels.into_iter().filter(|l| l != "generic").collect());
+    }
+    Ok(levels)
+}
+
+/// A level's directories: its own first, then generic and those that are no level.
+pub(crate) fn paths_for(site: &SiteConfig, paths: &[PathBuf], level: Option<&str>) -> Vec<PathBuf> {
+    let Some(level) = level else {
+        return paths.to_vec();
+    };
+    let known = site.architectures();
+    let mut kept: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| {
+            let a = site_config::arch_of_search_path(p);
+            a == level || a == "generic" || !known.contains(&a.as_str())
+        })
+        .cloned()
+        .collect();
+    kept.sort_by_key(|p| usize::from(site_config::arch_of_search_path(p) != level));
+    kept
+}
+
+pub(crate) fn python_of(it: &Interpreter) -> String {
+    format!("{}.{}", it.version.0, it.version.1)
+}
+
+pub(crate) fn describe(it: &Interpreter, level: Option<&String>) -> String {
+    match level {
+        Some(l) => format!("Python {} on {l}", python_of(it)),
+        None => format!("Python {}", python_of(it)),
+    }
+}

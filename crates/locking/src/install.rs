@@ -1,0 +1,181 @@
+//! `sync pylock.toml`, `install -r pylock.toml` and `venv -r pylock.toml`: what a PEP 751
+//! lock installs for one environment (its Python, its tags, this node's CPU level), its
+//! sources built and checked, then handed to `environment::sync`, which alone changes the
+//! environment.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use environment::{Error, Event, LockedWheel, SyncOptions, SyncReport, Target};
+use site_config::SiteConfig;
+
+use crate::sources::ToBuild;
+
+/// Whether a `-r` file is a lock file (PEP 751 names them `pylock.toml`, `pylock.NAME.toml`).
+pub fn is_lock_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(::lock::is_lock_file_name)
+}
+
+/// A lock file read and validated, and where it is: its relative paths start in its
+/// directory. Its `lock.warnings` (a newer minor lock-version) are for the caller to say.
+#[derive(Debug)]
+pub struct LockFile {
+    pub lock: ::lock::Lock,
+    pub path: PathBuf,
+}
+
+impl LockFile {
+    pub fn read(path: &Path) -> Result<LockFile, Error> {
+        let shown = path.display();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::input(format!("cannot read the lock file {shown}: {e}")))?;
+        let lock = ::lock::Lock::parse(&text)
+            .map_err(|e| Error::input(nothing_installed(format!("{shown}: {e}"))))?;
+        Ok(LockFile {
+            lock,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The directory the lock's relative paths start in.
+    pub fn dir(&self) -> &Path {
+        self.path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    }
+}
+
+/// What installing a lock did (or would do, with a dry run).
+#[derive(Debug)]
+pub struct Installed {
+    pub report: SyncReport,
+    /// With a dry run: `(name, version)` of the sources that would be built and installed.
+    pub would_build: Vec<(String, String)>,
+}
+
+/// Chooses the lock's wheels for `target`, builds its sources (before the environment's
+/// lock is taken, as `install` builds them), and installs them (`options.exact`: and
+/// removes the rest).
+pub fn install(
+    site: &SiteConfig,
+    target: &Target,
+    file: &LockFile,
+    allow_manylinux: bool,
+    options: &SyncOptions,
+    cancel: &AtomicBool,
+    events: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<Installed, Error> {
+    let (mut wheels, builds) = locked_wheels(site, target, file, allow_manylinux)?;
+    let mut options = options.clone();
+    let mut would_build = Vec::new();
+    let _built = if builds.is_empty() {
+        None
+    } else {
+        let cx = crate::sources::Context {
+            site,
+            target,
+            lock: &file.lock,
+            lock_dir: file.dir(),
+            options: environment::InstallOptions {
+                cache: options.cache.clone(),
+                allow_manylinux,
+                ..environment::InstallOptions::default()
+            },
+        };
+        let mut built = crate::sources::build(&cx, builds, options.dry_run, cancel, events)?;
+        wheels.append(&mut built.wheels);
+        options.keep.append(&mut built.unchanged);
+        would_build = std::mem::take(&mut built.would_build);
+        Some(built)
+    };
+    let report = environment::sync(site, target, &wheels, &options, cancel, events)?;
+    Ok(Installed {
+        report,
+        would_build,
+    })
+}
+
+/// The lock's wheels for this environment (its Python, its tags, this node's CPU level), and
+/// the entries to build (an sdist, a VCS checkout, a directory, an archive).
+fn locked_wheels(
+    site: &SiteConfig,
+    target: &Target,
+    file: &LockFile,
+    allow_manylinux: bool,
+) -> Result<(Vec<LockedWheel>, Vec<ToBuild>), Error> {
+    let shown = file.path.display();
+    let lock = &file.lock;
+    let config = site
+        .pip_install_options()
+        .map_err(|e| Error::input(e.to_string()))?;
+    let it = &target.interpreter;
+    let tags =
+        wheel_name::TagPriority::new(&it.tag_target(), allow_manylinux || config.allow_manylinux);
+    let python = it.markers.python_full_version().version.clone();
+    let selection = lock
+        .select(&::lock::Target {
+            markers: &it.markers,
+            python,
+            tags: &tags,
+            level: site.current_arch.as_deref(),
+            known_levels: site.architectures(),
+        })
+        .map_err(|e| Error::input(nothing_installed(format!("{shown}: {e}"))))?;
+    let lock_dir = file.dir();
+    let wheelhouse_now = Some(site.wheelhouse.as_path());
+    let mut builds = Vec::new();
+    let mut wheels = Vec::new();
+    for s in selection.packages {
+        let entry = format!("packages[{}] ({})", s.index, s.name);
+        let wheel = match s.choice {
+            ::lock::Choice::Wheel(w) => w,
+            ::lock::Choice::Build(source) => {
+                builds.push(ToBuild {
+                    key: s.name,
+                    version: s.version,
+                    entry: format!("{shown}: {entry}"),
+                    source,
+                });
+                continue;
+            }
+        };
+        let path: PathBuf = lock
+            .local_path(&wheel, lock_dir, wheelhouse_now)
+            .map_err(|why| {
+                Error::input(nothing_installed(format!(
+                    "{shown}: {entry}: the wheel {why}"
+                )))
+            })?;
+        let version = match &s.version {
+            Some(v) => v.clone(),
+            None => wheel_version(&wheel).unwrap_or_default(),
+        };
+        wheels.push(LockedWheel {
+            key: s.name,
+            version,
+            path,
+            hashes: wheel.hashes.clone(),
+            entry: format!("{shown}: {entry}"),
+            direct_url: None,
+        });
+    }
+    Ok((wheels, builds))
+}
+
+fn wheel_version(w: &::lock::File) -> Option<String> {
+    let parsed = wheel_name::WheelFilename::parse(w.file_name()?).ok()?;
+    Some(parsed.version_text().to_string())
+}
+
+/// A lock error's paragraph, ending with what happened to the environment.
+fn nothing_installed(message: String) -> String {
+    let message = message.trim_end();
+    if message.ends_with('.') {
+        format!("{message} Nothing was installed.")
+    } else {
+        format!("{message}. Nothing was installed.")
+    }
+}

@@ -1,0 +1,252 @@
+//! Making a lock (`wheelhouse lock`): resolve once per Python and CPU level, the same
+//! versions everywhere the wheelhouse allows, into a PEP 751 document.
+//!
+//! The first Python and level chosen decide the versions; every other combination is
+//! resolved with those versions as constraints, and only when that fails on its own (a
+//! level whose wheelhouse lacks that version) with free choice, which is then said.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::atomic::AtomicBool;
+
+use environment::{Error, Event};
+use interpreter::Interpreter;
+use pep508_rs::Requirement;
+use resolver::{Request, Source, Upgrade};
+use site_config::SiteConfig;
+
+use crate::asked::{describe, interpreters, levels, paths_for, python_of, requirement_texts};
+use crate::document::build_lock;
+
+/// What to lock, as `wheelhouse lock` was asked.
+#[derive(Clone, Debug, Default)]
+pub struct LockRequest {
+    /// Requirements (`numpy`, `pandas>=2`).
+    pub requirements: Vec<String>,
+    /// Requirements files, or projects' pyproject.toml ([project] dependencies).
+    pub requirement_files: Vec<PathBuf>,
+    pub constraint_files: Vec<PathBuf>,
+    /// Optional-dependencies groups of the pyproject.toml files among `requirement_files`.
+    pub extras: Vec<String>,
+    /// Versions of a module (3.11) or interpreters' paths; none: the active environment's
+    /// Python, else the loaded module's.
+    pub pythons: Vec<String>,
+    /// CPU levels; none: every level the wheelhouse has, generic being part of each.
+    pub arches: Vec<String>,
+    /// Directories searched for wheels after the site's.
+    pub find_links: Vec<PathBuf>,
+    pub pre: bool,
+    pub allow_manylinux: bool,
+    /// Where the lock is written ([`output_dir`]): its relative paths start there.
+    pub lock_dir: PathBuf,
+    /// The cache of unpacked wheels the builds of sources use.
+    pub cache: Option<environment::CacheOptions>,
+}
+
+/// A lock made: the document, and the Pythons (`3.11`) and CPU levels it was made for.
+#[derive(Debug)]
+pub struct Made {
+    pub lock: ::lock::Lock,
+    pub pythons: Vec<String>,
+    pub levels: Vec<String>,
+}
+
+/// One resolution: which Python, which level, what was chosen (key → version, wheel), and
+/// which of those were built from a source named directly (key → the source to lock).
+pub(crate) struct Resolved {
+    pub(crate) python: String,
+    pub(crate) level: Option<String>,
+    pub(crate) chosen: BTreeMap<String, (String, PathBuf)>,
+    pub(crate) sources: BTreeMap<String, ::lock::Source>,
+}
+
+/// Resolves `request` for each Python and CPU level, the first deciding the versions, and
+/// builds the lock. Sources named directly are built (notes and warnings go to `events`);
+/// a Python or level that cannot have the first's versions is said as a note.
+pub fn make(
+    site: &SiteConfig,
+    request: &LockRequest,
+    cancel: &AtomicBool,
+    events: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<Made, Error> {
+    let config = site
+        .pip_install_options()
+        .map_err(|e| Error::input(e.to_string()))?;
+    let texts = requirement_texts(request)?;
+    let wanted = environment::read_wanted(
+        &config,
+        &texts,
+        &[],
+        &request.requirement_files,
+        &request.constraint_files,
+        false,
+    )?;
+    if wanted.requirements.is_empty() && wanted.sources.is_empty() && wanted.remote.is_empty() {
+        return Err(Error::input(
+            "nothing to lock: give requirements (`wheelhouse lock numpy`), a requirements \
+             file (`-r requirements.txt`) or a project (`-r pyproject.toml`)",
+        ));
+    }
+    let interpreters = interpreters(site, &request.pythons)?;
+    let mut find_links = request.find_links.clone();
+    find_links.extend(wanted.find_links.iter().cloned());
+    // Every level's directories: the node's own level is not what a lock is for.
+    let mut all_levels = site.clone();
+    all_levels.current_arch = None;
+    let (paths, warnings) = environment::search_paths(&all_levels, &config, &find_links)?;
+    for w in &warnings {
+        events(Event::Warning(w));
+    }
+    let levels = levels(site, &paths, &request.arches)?;
+    let allow_manylinux = request.allow_manylinux || config.allow_manylinux;
+    let pre = request.pre || config.pre || wanted.pre;
+    let mut results: Vec<Resolved> = Vec::new();
+    let lock_dir = &request.lock_dir;
+    // The built wheels' directories, kept until the lock is written.
+    let mut kept = Vec::new();
+    for it in &interpreters {
+        // Sources named directly are built for each Python (their metadata may differ).
+        let mut wanted = wanted.clone();
+        let built = crate::sources::build_for_lock(
+            site,
+            it,
+            &mut wanted,
+            (&find_links, allow_manylinux, request.cache.clone()),
+            cancel,
+            events,
+        )?;
+        let mut sources = HashMap::new();
+        for b in built.iter().flat_map(|b| &b.wheels) {
+            let source = crate::sources::lock_source(b, lock_dir)?;
+            sources.insert(b.wheel.clone(), source);
+        }
+        kept.push(built);
+        for level in levels
+            .iter()
+            .map(Some)
+            .chain(levels.is_empty().then_some(None))
+        {
+            let level_paths = paths_for(site, &paths, level.map(String::as_str));
+            let index = environment::build_index(
+                site,
+                level_paths,
+                it,
+                allow_manylinux,
+                &wanted.wheel_files,
+            );
+            let pins = results.first().map(pins_of).unwrap_or_default();
+            let chosen = resolve_one(&wanted, it, &index, &pins, pre)
+                .map_err(|m| Error::resolution(format!("for {}: {m}", describe(it, level))))?;
+            let sources = chosen
+                .iter()
+                .filter_map(|(k, (_, w))| Some((k.clone(), sources.get(w)?.clone())))
+                .collect();
+            results.push(Resolved {
+                python: python_of(it),
+                level: level.cloned(),
+                chosen,
+                sources,
+            });
+        }
+    }
+    report_differences(&results, events);
+    let lock = build_lock(site, &interpreters, &levels, &results)?;
+    Ok(Made {
+        lock,
+        pythons: interpreters.iter().map(python_of).collect(),
+        levels,
+    })
+}
+
+/// The directory a lock written to `output` (`None` or `-`: standard output) is in: its
+/// relative paths start there.
+pub fn output_dir(output: Option<&Path>) -> PathBuf {
+    let dir = match output {
+        Some(o) if o.as_os_str() != "-" => o.parent().map(Path::to_path_buf).unwrap_or_default(),
+        _ => PathBuf::new(),
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    installer::paths::normalize(&std::path::absolute(&dir).unwrap_or(dir))
+}
+
+/// The first resolution's versions, as constraints for the others.
+fn pins_of(first: &Resolved) -> Vec<Requirement> {
+    first
+        .chosen
+        .iter()
+        .filter_map(|(k, (v, _))| Requirement::from_str(&format!("{k}=={v}")).ok())
+        .collect()
+}
+
+/// Resolves for one Python and level: with the pins when they fit, else freely.
+fn resolve_one(
+    wanted: &environment::Wanted,
+    it: &Interpreter,
+    index: &resolver::Index,
+    pins: &[Requirement],
+    pre: bool,
+) -> Result<BTreeMap<String, (String, PathBuf)>, String> {
+    let resolve = |pins: &[Requirement]| {
+        let mut constraints = wanted.constraints.clone();
+        constraints.extend(pins.iter().cloned());
+        let request = Request {
+            requirements: wanted.requirements.clone(),
+            constraints,
+            markers: it.markers.clone(),
+            python_version: it.markers.python_full_version().version.clone(),
+            installed: HashMap::new(),
+            upgrade: Upgrade::None,
+            force_reinstall: false,
+            no_deps: false,
+            pre,
+            conflict_advice: None,
+        };
+        resolver::resolve(&request, index)
+    };
+    let resolution = match resolve(pins) {
+        Ok(r) => r,
+        Err(_) if !pins.is_empty() => resolve(&[]).map_err(|e| e.message)?,
+        Err(e) => return Err(e.message),
+    };
+    Ok(resolution
+        .packages
+        .iter()
+        .filter_map(|p| match &p.source {
+            Source::Wheel(path) => Some((p.key.clone(), (p.version.to_string(), path.clone()))),
+            Source::Installed => None,
+        })
+        .collect())
+}
+
+/// Says where a Python or level got other versions than the first.
+fn report_differences(results: &[Resolved], events: &(dyn Fn(Event<'_>) + Sync)) {
+    let Some(first) = results.first() else {
+        return;
+    };
+    for r in &results[1..] {
+        let differ: Vec<String> = r
+            .chosen
+            .iter()
+            .filter_map(|(k, (v, _))| {
+                let other = first.chosen.get(k).map(|(v, _)| v.as_str())?;
+                (other != v).then(|| format!("{k} {v} (elsewhere {other})"))
+            })
+            .collect();
+        if !differ.is_empty() {
+            events(Event::Note(&format!(
+                "note: Python {}{} cannot have the same versions as the others: {}",
+                r.python,
+                r.level
+                    .as_deref()
+                    .map(|l| format!(" on {l}"))
+                    .unwrap_or_default(),
+                differ.join(", ")
+            )));
+        }
+    }
+}
