@@ -3,8 +3,9 @@
 //! certificate and the bundle it was checked against.
 
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
-use crate::{Error, ErrorKind};
+use crate::Error;
 
 /// A URL's scheme, lower-cased host (brackets stripped from IPv6) and port.
 pub(crate) struct Target<'a> {
@@ -192,40 +193,31 @@ pub(crate) fn unreachable(url: &str, route: &Route<'_>, e: ureq::Error) -> Error
              node), and the proxy ({proxy_var}, or pip's `proxy` setting)"
         )
     };
-    Error::new(ErrorKind::Network, format!("cannot reach {url}: {why}"))
+    Error::Unreachable {
+        url: url.to_string(),
+        why,
+        index: None,
+        source: Arc::new(e),
+    }
 }
 
 /// A body that stopped halfway (the connection closed or timed out).
 pub(crate) fn unreachable_io(url: &str, route: &Route<'_>, e: std::io::Error) -> Error {
-    let via = match route.proxy {
-        Some(proxy) => format!(" (through the proxy {proxy})"),
-        None => String::new(),
-    };
-    Error::new(
-        ErrorKind::Network,
-        format!(
-            "the answer from {url}{via} stopped halfway ({e}). Try again; if it persists, check \
-             the network from this node and the proxy settings"
-        ),
-    )
+    Error::StoppedHalfway {
+        url: url.to_string(),
+        proxy: route.proxy.map(str::to_string),
+        index: None,
+        source: Arc::new(e),
+    }
 }
 
 /// An answer other than the page or file: from the index, or from the proxy in its name.
 pub(crate) fn status(url: &str, route: &Route<'_>, status: u16) -> Error {
-    let target = Target::parse(url);
-    let plain = target.scheme.eq_ignore_ascii_case("http");
-    let message = match route.proxy {
-        // A proxy answers plain-HTTP requests for the index: 403/407 and 502-504 are usually
-        // its own. (Through an https tunnel, every answer is the index's.)
-        Some(proxy) if plain && matches!(status, 403 | 407 | 502..=504) => format!(
-            "HTTP {status} for {url} through the proxy {proxy}: the proxy (or the index behind \
-             it) refused. Check the proxy (HTTP_PROXY, or pip's `proxy` setting) and whether it \
-             lets this node reach {}",
-            target.host
-        ),
-        _ => format!("the index answered HTTP {status} for {url}"),
-    };
-    Error::new(ErrorKind::Index, message)
+    Error::Status {
+        url: url.to_string(),
+        status,
+        proxy: route.proxy.map(str::to_string),
+    }
 }
 
 #[cfg(test)]
