@@ -248,7 +248,8 @@ impl IndexSource {
     }
 
     /// What the indexes list for `name` (asked once per source; pages from the cache when
-    /// still valid). An index that cannot be reached is an error naming it ([`Error::unreachable_index`]).
+    /// still valid). An index that cannot be reached is an error naming it
+    /// ([`Error::unreachable_index`]).
     pub fn project(&self, name: &str) -> Result<Arc<Project>, Error> {
         let key = normalize(name);
         let slot = self
