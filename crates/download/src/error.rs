@@ -14,7 +14,7 @@ use std::sync::Arc;
 use pep508_rs::{Pep508Error, VerbatimUrl};
 use wheel_metadata::ArchiveError;
 
-use crate::route::Target;
+use crate::route::{Fault, Target};
 
 /// What kind of failure, for the exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,13 +101,13 @@ pub enum Error {
         explanation: String,
         missing: Vec<Error>,
     },
-    /// `url` could not be fetched: `why` names the part at fault (the host name, the proxy,
-    /// the certificate) and what to check. `index` is the index (as configured) whose page it
-    /// was, when it was one.
-    #[error("cannot reach {url}: {why}")]
+    /// `url` could not be fetched: `fault` is the part at fault (the host name, the proxy,
+    /// the certificate), its text says what to check. `index` is the index (as configured)
+    /// whose page it was, when it was one.
+    #[error("cannot reach {url}: {fault}")]
     Unreachable {
         url: String,
-        why: String,
+        fault: Box<Fault>,
         index: Option<String>,
         source: Arc<ureq::Error>,
     },

@@ -59,6 +59,7 @@ use wheel_name::{PythonVersion, TagPriority, TagTarget, WheelFilename};
 pub use error::{Conflict, Error, ErrorKind, IndexHas, NoWheel, OnlyManylinux};
 pub use http::{Client, HttpSettings, Transfers};
 pub use page::{join, parse, FileEntry};
+pub use route::{CertificateProblem, Fault};
 pub use source::{
     index_urls, IndexArgs, IndexSource, IndexStrategy, PageInfo, PageOrigin, Project,
 };
