@@ -26,7 +26,7 @@ mod reqedit;
 mod rewrite;
 mod wheel;
 
-pub use error::{AdminError, ErrorKind};
+pub use error::{AdminError, ErrorKind, WheelProblem};
 pub use publish::{add_wheel, edit_wheel, file_sha256, update_catalog, AddOptions, Added, Edited};
 pub use reqedit::{apply as apply_req_edits, diff as req_diff, req_name, ReqChanges, ReqEdit};
 pub use rewrite::{

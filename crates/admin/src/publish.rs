@@ -50,11 +50,10 @@ pub struct Added {
 pub fn add_wheel(root: &Path, src: &Path, opts: &AddOptions) -> Result<Added, AdminError> {
     let report = inspect_wheel(src)?;
     if let Some(member) = report.unsafe_members.first() {
-        return Err(AdminError::input(format!(
-            "{}: member {member:?} would land outside the install directory; this wheel is \
-             unsafe and cannot be published",
-            src.display()
-        )));
+        return Err(AdminError::UnsafeMember {
+            path: src.to_path_buf(),
+            member: member.clone(),
+        });
     }
     let placement = choose_placement(&report, &opts.arch, opts.layer.as_deref());
     let mut warnings: Vec<String> = placement.warning.iter().cloned().collect();
@@ -66,13 +65,10 @@ pub fn add_wheel(root: &Path, src: &Path, opts: &AddOptions) -> Result<Added, Ad
     if manylinux && !opts.allow_manylinux {
         // Published as it is, it would sit in the wheelhouse unused: the site's pip and
         // `wheelhouse install` refuse manylinux wheels.
-        return Err(AdminError::input(format!(
-            "{} has a manylinux tag: the site's pip and `wheelhouse install` refuse such \
-             wheels, so users could not install it from {}. Patch its RPATHs and add it with \
-             --retag-manylinux, or publish it as it is with --allow-manylinux (users then need \
-             --allow-manylinux to install it). Nothing was added.",
-            report.filename, placement.dir
-        )));
+        return Err(AdminError::Manylinux {
+            filename: report.filename.clone(),
+            dir: placement.dir.clone(),
+        });
     }
     if manylinux {
         warnings.push(format!(
@@ -128,9 +124,9 @@ fn check_layer(layer: &str) -> Result<(), AdminError> {
     if valid {
         return Ok(());
     }
-    Err(AdminError::input(format!(
-        "--layer {layer:?} is not a compatibility layer name: it is one directory below the          wheelhouse root, made of letters, digits, '.', '-' and '_' (for example gentoo2023)"
-    )))
+    Err(AdminError::Layer {
+        layer: layer.to_string(),
+    })
 }
 
 /// A version of a package lives either in `generic` or in CPU-level directories, never both:
@@ -149,24 +145,12 @@ fn check_one_level(
     let Some(other) = copies(root, name, version, generic).into_iter().next() else {
         return Ok(());
     };
-    let (theirs, advice) = if generic {
-        (
-            "a CPU-level build",
-            "Add it with the --arch of the other copies, or pass --force",
-        )
-    } else {
-        (
-            "a generic build",
-            "Remove the generic copy first (a CPU-level build replaces it), add this one with \
-             --arch generic, or pass --force",
-        )
-    };
-    Err(AdminError::exists(format!(
-        "{name} would go to {} while {} holds {theirs} of the same version: pip and \
-         `wheelhouse install` would pick different files on different nodes. {advice}",
-        placement.dir,
-        other.display()
-    )))
+    Err(AdminError::MixedLevels {
+        name: name.to_string(),
+        dir: placement.dir.clone(),
+        other,
+        generic,
+    })
 }
 
 /// Wheels of the same name and version in CPU-level directories (`cpu_level`), or in
@@ -201,12 +185,8 @@ pub fn update_catalog(root: &Path, create: bool) -> Result<Option<PathBuf>, Admi
         return Ok(None);
     }
     let old = old.filter(|c| c.format() >= 3);
-    let catalog =
-        Catalog::rebuild(root, old.as_ref()).map_err(|e| AdminError::input(e.to_string()))?;
-    catalog
-        .write()
-        .map(Some)
-        .map_err(|e| AdminError::input(e.to_string()))
+    let catalog = Catalog::rebuild(root, old.as_ref()).map_err(AdminError::Catalog)?;
+    catalog.write().map(Some).map_err(AdminError::Catalog)
 }
 
 /// What [`edit_wheel`] did.
@@ -228,25 +208,9 @@ impl Edited {
 
 /// The sha256 of a file, in hex (as indexes publish it).
 pub fn file_sha256(path: &Path) -> Result<String, AdminError> {
-    use sha2::{Digest, Sha256};
-    use std::io::Read;
-    let mut file = std::fs::File::open(path).map_err(|e| AdminError::io(path, e))?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 16];
-    loop {
-        let n = file
-            .read(&mut buffer)
-            .map_err(|e| AdminError::io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-    }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    wheel_metadata::RecordHash::file_hex_digest("sha256", path)
+        .map(|digest| digest.expect("sha256 is a supported algorithm"))
+        .map_err(|e| AdminError::io(path, e))
 }
 
 /// Edits the `Requires-Dist` of a wheel in place: a new file, renamed over the old one.
@@ -255,19 +219,18 @@ pub fn edit_wheel(path: &Path, edits: &[ReqEdit]) -> Result<Edited, AdminError> 
     crate::reqedit::check(edits)?;
     let meta = catalog::read_wheel_meta(path).map_err(|e| {
         if catalog::is_link_refusal(&e.source) {
-            AdminError::input(format!(
-                "{} is a symbolic link: edit the wheel it points to (the edit would replace                  the link with a file)",
-                path.display()
-            ))
+            AdminError::SymbolicLink {
+                path: path.to_path_buf(),
+            }
         } else {
             AdminError::io(path, e.source)
         }
     })?;
     if let Some(why) = &meta.error {
-        return Err(AdminError::input(format!(
-            "{}: {why}; it is not a wheel that can be edited",
-            path.display()
-        )));
+        return Err(AdminError::NotEditable {
+            path: path.to_path_buf(),
+            why: why.clone(),
+        });
     }
     let requires = crate::reqedit::apply(&meta.requires_dist, edits)?;
     let dir = match path.parent() {

@@ -28,11 +28,11 @@ pub enum ReqEdit {
 }
 
 fn parse(text: &str) -> Result<Requirement<VerbatimUrl>, AdminError> {
-    Requirement::<VerbatimUrl>::from_str(text.trim()).map_err(|e| {
-        AdminError::input(format!(
-            "{text:?} is not a valid requirement: {e}. Write it as in a requirements file, \
-             e.g. 'numpy>=1.21,<2' or 'torch; python_version >= \"3.10\"'"
-        ))
+    Requirement::<VerbatimUrl>::from_str(text.trim()).map_err(|source| {
+        AdminError::InvalidRequirement {
+            text: text.to_string(),
+            source: Box::new(source),
+        }
     })
 }
 
@@ -60,16 +60,12 @@ fn has_extra_marker(line: &str) -> bool {
 
 /// An edit of a requirement the wheel does not have: a typo, most likely, that would
 /// otherwise change nothing without a word.
-fn no_such_requirement(flag: &str, name: &str, requires: &[String]) -> AdminError {
-    let has = if requires.is_empty() {
-        "it has no requirements".to_string()
-    } else {
-        format!("its requirements: {}", requires.join(", "))
-    };
-    AdminError::input(format!(
-        "{flag} {name}: the wheel has no requirement on {name} ({has}). Check the name; \
-         nothing was changed."
-    ))
+fn no_such_requirement(flag: &'static str, name: &str, requires: &[String]) -> AdminError {
+    AdminError::NoSuchRequirement {
+        flag,
+        name: name.to_string(),
+        requires: requires.to_vec(),
+    }
 }
 
 /// Checks the requirements and versions staff typed, before any wheel is read.
@@ -134,9 +130,11 @@ fn edit(requires: &[String], edits: &[ReqEdit], strict: bool) -> Result<Vec<Stri
             ReqEdit::SetMax(name, max) => {
                 let bound = format!("<{max}");
                 pep440_rs::VersionSpecifier::from_str(&bound).map_err(|e| {
-                    AdminError::input(format!(
-                        "--set-max {name} {max}: {max:?} is not a version ({e})"
-                    ))
+                    AdminError::MaxVersion {
+                        name: name.clone(),
+                        max: max.clone(),
+                        source: Box::new(e),
+                    }
                 })?;
                 let key = normalize(name);
                 let mut found = false;
@@ -153,10 +151,12 @@ fn edit(requires: &[String], edits: &[ReqEdit], strict: bool) -> Result<Vec<Stri
             }
         }
         for line in &out {
-            parse(line).map_err(|e| {
-                AdminError::input(format!(
-                    "the edit {edit:?} gives an invalid requirement: {e}"
-                ))
+            Requirement::<VerbatimUrl>::from_str(line.trim()).map_err(|source| {
+                AdminError::InvalidEdit {
+                    edit: edit.clone(),
+                    line: line.clone(),
+                    source: Box::new(source),
+                }
             })?;
         }
     }

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use installer::paths::Confinement;
 use wheel_metadata::{hash_bytes, parse_record, write_record, RecordEntry};
 
-use crate::error::AdminError;
+use crate::error::{AdminError, WheelProblem};
 
 /// What to change.
 #[derive(Clone, Debug, Default)]
@@ -63,9 +63,9 @@ pub fn local_label(label: &str) -> Result<String, AdminError> {
         .iter()
         .all(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric()));
     if !valid {
-        return Err(AdminError::input(format!(
-            "{label:?} is not a local version label: PEP 440 allows ASCII letters and digits,              in segments separated by '.', '-' or '_' (for example computecanada or cuda12).              Give --local-version such a label"
-        )));
+        return Err(AdminError::LocalLabel {
+            label: label.to_string(),
+        });
     }
     Ok(segments.join(".").to_ascii_lowercase())
 }
@@ -75,9 +75,9 @@ pub fn new_filename(filename: &str, plan: &Rewrite) -> Result<(String, String), 
     let stem = filename.strip_suffix(".whl").unwrap_or(filename);
     let mut parts: Vec<String> = stem.split('-').map(str::to_string).collect();
     if !(5..=6).contains(&parts.len()) {
-        return Err(AdminError::input(format!(
-            "{filename} is not a valid wheel file name; expected name-version(-build)?-python-abi-platform.whl"
-        )));
+        return Err(AdminError::WheelNameParts {
+            filename: filename.to_string(),
+        });
     }
     if let Some(label) = &plan.local_version {
         parts[1] = with_local(&parts[1], &local_label(label)?);
@@ -99,15 +99,13 @@ pub fn house_confinement(root: &Path) -> Confinement {
 /// every path `add` and `edit` write is.
 pub fn confined(house: &Confinement, path: &Path) -> Result<(), AdminError> {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    house.check(&absolute).map(|_| ()).map_err(|_| {
-        AdminError::input(format!(
-            "{} would be outside the wheelhouse {} (through `..` or a directory that is a \
-             link leading out); nothing was written. Check the options that name the \
-             directory, and that the wheelhouse's directories are not links leading elsewhere",
-            path.display(),
-            house.root().display()
-        ))
-    })
+    house
+        .check(&absolute)
+        .map(|_| ())
+        .map_err(|_| AdminError::Outside {
+            path: path.to_path_buf(),
+            house: house.root().to_path_buf(),
+        })
 }
 
 /// Rewrites the header part of METADATA: the `Version` field, and `Requires-Dist` when asked
@@ -200,35 +198,29 @@ pub fn rewrite_wheel(
     plan: &Rewrite,
     replace: bool,
 ) -> Result<PathBuf, AdminError> {
-    let filename = src
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| AdminError::input(format!("{} is not a wheel file name", src.display())))?;
+    let filename =
+        src.file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| AdminError::NotAWheelName {
+                path: src.to_path_buf(),
+            })?;
     let (new_name, new_version) = new_filename(filename, plan)?;
     let dest = dest_dir.join(&new_name);
     confined(house, &dest)?;
     if dest.exists() && !replace {
-        return Err(AdminError::exists(format!(
-            "{} already exists; the wheelhouse never overwrites a published wheel. Remove it \
-             first or pass --force to replace it",
-            dest.display()
-        )));
+        return Err(AdminError::Exists { path: dest });
     }
-    let bad = |message: String| AdminError::input(format!("{}: {message}", src.display()));
+    let bad = |problem: WheelProblem| AdminError::broken(src, problem);
     let file = File::open(src).map_err(|e| AdminError::io(src, e))?;
-    let mut archive = zip::ZipArchive::new(BufReader::new(file))
-        .map_err(|e| bad(format!("not a zip archive ({e})")))?;
-    let old_dist_info = wheel_metadata::wheel_dist_info(&archive)
-        .ok_or_else(|| bad("no .dist-info/METADATA member; it is not a wheel".into()))?;
+    let mut archive =
+        zip::ZipArchive::new(BufReader::new(file)).map_err(|e| bad(WheelProblem::NotAZip(e)))?;
+    let old_dist_info =
+        wheel_metadata::wheel_dist_info(&archive).ok_or_else(|| bad(WheelProblem::NoMetadata))?;
     let dist_name = old_dist_info
         .strip_suffix(".dist-info")
         .and_then(|s| s.rsplit_once('-'))
         .map(|(name, _)| name.to_string())
-        .ok_or_else(|| {
-            bad(format!(
-                "{old_dist_info} is not named name-version.dist-info"
-            ))
-        })?;
+        .ok_or_else(|| bad(WheelProblem::DistInfoName(old_dist_info.clone())))?;
     let old_data = format!("{}.data", old_dist_info.trim_end_matches(".dist-info"));
     let new_dist_info = format!("{dist_name}-{new_version}.dist-info");
     let new_data = format!("{dist_name}-{new_version}.data");
@@ -264,25 +256,26 @@ pub fn rewrite_wheel(
     let zip_err = |e: zip::result::ZipError| AdminError::io(dest_dir, std::io::Error::other(e));
     for index in 0..archive.len() {
         let (name, content, mode) = {
-            let mut member = archive
-                .by_index(index)
-                .map_err(|e| bad(format!("member {index}: {e}")))?;
-            let name = member
-                .name()
-                .map(|n| n.to_string())
-                .map_err(|e| bad(format!("member {index}: {e}")))?;
+            let unreadable = |source| bad(WheelProblem::Member { index, source });
+            let mut member = archive.by_index(index).map_err(unreadable)?;
+            let name = member.name().map(|n| n.to_string()).map_err(unreadable)?;
             if member.enclosed_name().is_none() {
-                return Err(bad(format!(
-                    "member {name:?} would land outside the install directory; this wheel is \
-                     unsafe and cannot be published"
-                )));
+                return Err(AdminError::UnsafeMember {
+                    path: src.to_path_buf(),
+                    member: name,
+                });
             }
             let mut content = Vec::new();
             member
                 .by_ref()
                 .take(4 << 30)
                 .read_to_end(&mut content)
-                .map_err(|e| bad(format!("{name}: {e}")))?;
+                .map_err(|e| {
+                    bad(WheelProblem::MemberData {
+                        name: name.clone(),
+                        source: Box::new(e),
+                    })
+                })?;
             (name, content, member.unix_mode())
         };
         if name == format!("{old_dist_info}/RECORD")
@@ -309,10 +302,7 @@ pub fn rewrite_wheel(
         let hash = hash_bytes(&content);
         if let Some(old) = old_hashes.get(&name).filter(|h| !h.is_empty()) {
             if *old != hash {
-                return Err(bad(format!(
-                    "{name} does not match its RECORD hash; the wheel is corrupt. Rebuild or \
-                     download it again"
-                )));
+                return Err(bad(WheelProblem::RecordMismatch(name)));
             }
         }
         match changed {
@@ -333,9 +323,12 @@ pub fn rewrite_wheel(
                 });
             }
             None => {
-                let raw = archive
-                    .by_index_raw(index)
-                    .map_err(|e| bad(format!("{name}: {e}")))?;
+                let raw = archive.by_index_raw(index).map_err(|e| {
+                    bad(WheelProblem::MemberData {
+                        name: name.clone(),
+                        source: Box::new(e),
+                    })
+                })?;
                 writer
                     .raw_copy_file_rename(raw, new_name.as_str())
                     .map_err(zip_err)?;
@@ -381,11 +374,7 @@ pub fn rewrite_wheel(
     };
     persisted.map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
-            AdminError::exists(format!(
-                "{} already exists; the wheelhouse never overwrites a published wheel. Remove \
-                 it first or pass --force to replace it",
-                dest.display()
-            ))
+            AdminError::Exists { path: dest.clone() }
         } else {
             AdminError::io(&dest, e)
         }
@@ -446,7 +435,14 @@ mod tests {
             "a+b",
         ] {
             let err = local_label(bad).unwrap_err();
-            assert!(err.message.contains("not a local version label"), "{bad}");
+            assert!(
+                matches!(&err, AdminError::LocalLabel { label } if label == bad),
+                "{bad}"
+            );
+            assert!(
+                err.to_string().contains("not a local version label"),
+                "{bad}"
+            );
         }
         let plan = Rewrite {
             local_version: Some("x/../../y".into()),

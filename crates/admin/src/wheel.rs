@@ -7,7 +7,7 @@ use std::path::Path;
 
 use wheel_name::WheelFilename;
 
-use crate::error::AdminError;
+use crate::error::{AdminError, WheelProblem};
 use elf_inspect::{inspect_elf, is_elf, rank_of_arch, ElfReport, LEVELS};
 
 /// Largest member decompressed for inspection; a bigger one is reported, not read (a crafted
@@ -43,17 +43,18 @@ pub fn inspect_wheel(path: &Path) -> Result<WheelReport, AdminError> {
     let filename = path
         .file_name()
         .and_then(|n| n.to_str())
-        .ok_or_else(|| AdminError::input(format!("{} is not a wheel file name", path.display())))?
+        .ok_or_else(|| AdminError::NotAWheelName {
+            path: path.to_path_buf(),
+        })?
         .to_string();
-    let parsed = WheelFilename::parse(&filename)
-        .map_err(|e| AdminError::input(format!("{e}; rename it or rebuild it")))?;
+    let parsed =
+        WheelFilename::parse(&filename).map_err(|source| AdminError::WheelName { source })?;
     let file = File::open(path).map_err(|e| AdminError::io(path, e))?;
-    let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| {
-        AdminError::input(format!(
-            "{} is not a zip archive ({e}); it is not a wheel or it is truncated",
-            path.display()
-        ))
-    })?;
+    let mut archive =
+        zip::ZipArchive::new(BufReader::new(file)).map_err(|source| AdminError::NotAZip {
+            path: path.to_path_buf(),
+            source,
+        })?;
     let wheel_text = wheel_metadata::read_dist_info_member(&mut archive, "WHEEL").ok();
     let root_is_purelib = wheel_text
         .as_deref()
@@ -70,13 +71,9 @@ pub fn inspect_wheel(path: &Path) -> Result<WheelReport, AdminError> {
         unsafe_members: Vec::new(),
     };
     for index in 0..archive.len() {
-        let mut member = archive
-            .by_index(index)
-            .map_err(|e| AdminError::input(format!("{}: member {index}: {e}", path.display())))?;
-        let name = member
-            .name()
-            .map(|n| n.to_string())
-            .map_err(|e| AdminError::input(format!("{}: member {index}: {e}", path.display())))?;
+        let unreadable = |source| AdminError::broken(path, WheelProblem::Member { index, source });
+        let mut member = archive.by_index(index).map_err(unreadable)?;
+        let name = member.name().map(|n| n.to_string()).map_err(unreadable)?;
         if member.enclosed_name().is_none() {
             report.unsafe_members.push(name);
             continue;

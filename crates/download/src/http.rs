@@ -16,7 +16,7 @@ use ureq::{Agent, Body};
 
 use crate::absolute;
 use crate::route::{self, unreachable, Route, Target};
-use crate::{Error, ErrorKind};
+use crate::Error;
 
 /// How to reach indexes.
 #[derive(Clone, Debug, Default)]
@@ -74,15 +74,9 @@ impl Client {
         let tls = match settings.cert.as_deref().or(system) {
             None => TlsConfig::builder().build(),
             Some(path) => {
-                let pem = std::fs::read(path).map_err(|e| {
-                    Error::new(
-                        ErrorKind::Input,
-                        format!(
-                            "cannot read the certificate bundle {} (pip's `cert`, PIP_CERT or \
-                             SSL_CERT_FILE): {e}",
-                            path.display()
-                        ),
-                    )
+                let pem = std::fs::read(path).map_err(|e| Error::CertificateBundle {
+                    path: path.to_path_buf(),
+                    source: Arc::new(e),
                 })?;
                 let certs: Vec<_> = ureq::tls::parse_pem(&pem)
                     .filter_map(|item| match item {
@@ -91,10 +85,9 @@ impl Client {
                     })
                     .collect();
                 if certs.is_empty() {
-                    return Err(Error::new(
-                        ErrorKind::Input,
-                        format!("{} holds no PEM certificate", path.display()),
-                    ));
+                    return Err(Error::NoCertificate {
+                        path: path.to_path_buf(),
+                    });
                 }
                 TlsConfig::builder()
                     .root_certs(RootCerts::Specific(Arc::new(certs)))
@@ -116,15 +109,10 @@ impl Client {
         };
         let agent = |proxy: Option<&str>| -> Result<Agent, Error> {
             let proxy = match proxy {
-                Some(p) => Some(ureq::Proxy::new(p).map_err(|e| {
-                    Error::new(
-                        ErrorKind::Input,
-                        format!(
-                            "the proxy {} is not usable ({e}): give it as \
-                             http://HOST:PORT (HTTPS_PROXY, HTTP_PROXY or pip's `proxy`)",
-                            route::redact(p)
-                        ),
-                    )
+                Some(p) => Some(ureq::Proxy::new(p).map_err(|e| Error::UnusableProxy {
+                    proxy: route::redact(p),
+                    settings: "HTTPS_PROXY, HTTP_PROXY or pip's `proxy`",
+                    source: Arc::new(e),
                 })?),
                 None => None,
             };
@@ -148,15 +136,12 @@ impl Client {
                 // A plain HTTP proxy without credentials gets `GET http://…` requests, as
                 // from pip; others (credentials, TLS to the proxy) a CONNECT tunnel.
                 Some(p) if !p.contains('@') && (p.starts_with("http://") || !p.contains("://")) => {
-                    let agent = absolute::agent(config(None), p).map_err(|e| {
-                        Error::new(
-                            ErrorKind::Input,
-                            format!(
-                                "the proxy {p} is not usable ({e}): give it as http://HOST:PORT \
-                                 (HTTP_PROXY or pip's `proxy`)"
-                            ),
-                        )
-                    })?;
+                    let agent =
+                        absolute::agent(config(None), p).map_err(|e| Error::UnusableProxy {
+                            proxy: p.to_string(),
+                            settings: "HTTP_PROXY or pip's `proxy`",
+                            source: Arc::new(e),
+                        })?;
                     Some((agent, route::redact(p)))
                 }
                 _ => proxied(&settings.http_proxy)?,
@@ -199,10 +184,7 @@ impl Client {
 
     /// The error for a transfer stopped by [`Client::cancelled`].
     pub(crate) fn cancel_error(&self) -> Error {
-        Error::new(
-            ErrorKind::Cancelled,
-            "interrupted; only complete, verified files were kept",
-        )
+        Error::Cancelled
     }
 
     /// Sends a GET with `headers`; every request is counted.
@@ -226,12 +208,12 @@ impl Client {
 
     /// Reads a body into `sink`, at most `limit` bytes, counted, checking for cancellation
     /// between chunks.
-    pub(crate) fn read_body(
+    pub(crate) fn read_body<E>(
         &self,
         response: &mut Response<Body>,
         limit: u64,
-        mut sink: impl FnMut(&[u8]) -> std::io::Result<()>,
-    ) -> Result<u64, Stop> {
+        mut sink: impl FnMut(&[u8]) -> Result<(), E>,
+    ) -> Result<u64, Stop<E>> {
         let mut reader = response
             .body_mut()
             .with_config()
@@ -266,22 +248,19 @@ impl Client {
         limit: u64,
     ) -> Result<Vec<u8>, Error> {
         let mut out = Vec::new();
+        // Memory takes every byte: nothing can stop the sink.
         match self.read_body(response, limit, |b| {
             out.extend_from_slice(b);
-            Ok(())
+            Ok::<(), std::convert::Infallible>(())
         }) {
             Ok(_) => Ok(out),
             Err(Stop::Cancelled) => Err(self.cancel_error()),
-            Err(Stop::TooLarge) => Err(Error::new(
-                ErrorKind::Index,
-                format!(
-                    "{url} is larger than {} MiB, more than such a file can be: the index \
-                     answered with something else",
-                    limit >> 20
-                ),
-            )),
+            Err(Stop::TooLarge) => Err(Error::TooLarge {
+                url: url.to_string(),
+                limit_mib: limit >> 20,
+            }),
             Err(Stop::Network(e)) => Err(route::unreachable_io(url, route, e)),
-            Err(Stop::Write(e)) => Err(Error::new(ErrorKind::Io, e.to_string())),
+            Err(Stop::Write(never)) => match never {},
         }
     }
 
@@ -349,14 +328,12 @@ impl Client {
         if let Some(expected) = sha256 {
             let digest = hex(&Sha256::digest(&body));
             if !digest.eq_ignore_ascii_case(expected) {
-                return Err(Error::new(
-                    ErrorKind::Integrity,
-                    format!(
-                        "{url} does not match the sha256 the index gives (expected {expected}, \
-                         got {digest}). The index or a proxy altered it: try again, and tell \
-                         the index's administrators if it persists"
-                    ),
-                ));
+                return Err(Error::HashMismatch {
+                    url: url.to_string(),
+                    expected: expected.to_string(),
+                    actual: digest,
+                    discarded: false,
+                });
             }
         }
         Ok(Some(body))
@@ -377,12 +354,12 @@ impl Client {
     }
 }
 
-/// Why a body stopped before its end.
-pub(crate) enum Stop {
+/// Why a body stopped before its end; `E` is why its sink refused bytes.
+pub(crate) enum Stop<E> {
     Cancelled,
     TooLarge,
     Network(std::io::Error),
-    Write(std::io::Error),
+    Write(E),
 }
 
 /// A page's cache validators.

@@ -36,6 +36,7 @@
 
 mod absolute;
 mod cache;
+mod error;
 mod http;
 mod lazy;
 mod page;
@@ -45,9 +46,9 @@ mod source;
 mod transfer;
 
 use std::collections::HashMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{
@@ -55,75 +56,13 @@ use pep508_rs::{
 };
 use wheel_name::{PythonVersion, TagPriority, TagTarget, WheelFilename};
 
+pub use error::{Conflict, Error, ErrorKind, IndexHas, NoWheel, OnlyManylinux};
 pub use http::{Client, HttpSettings, Transfers};
 pub use page::{join, parse, FileEntry};
+pub use route::{CertificateProblem, Fault};
 pub use source::{
     index_urls, IndexArgs, IndexSource, IndexStrategy, PageInfo, PageOrigin, Project,
 };
-
-/// What kind of failure, for the exit code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// Bad input: a requirement, a file, a setting.
-    Input,
-    /// No wheel matches, or requirements conflict.
-    NotFound,
-    /// The index could not be reached.
-    Network,
-    /// The index answered, but not with a usable page or file.
-    Index,
-    /// A file does not match its hash.
-    Integrity,
-    /// A download stopped halfway (the part is kept for resuming).
-    Interrupted,
-    /// Stopped by the user (Ctrl-C): nothing partial was left.
-    Cancelled,
-    /// A local file could not be written.
-    Io,
-}
-
-/// A failure, with a message that says what and where.
-#[derive(Clone, Debug)]
-pub struct Error {
-    pub kind: ErrorKind,
-    pub message: String,
-    /// The index URL (as configured) whose page or file failed, when one did.
-    pub index: Option<String>,
-}
-
-impl Error {
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error {
-            kind,
-            message: message.into(),
-            index: None,
-        }
-    }
-
-    /// Names the index the failure came from (a name given first stays).
-    pub(crate) fn at_index(mut self, index: &str) -> Error {
-        self.index.get_or_insert_with(|| index.to_string());
-        self
-    }
-
-    /// The index this node cannot reach (no network, connection refused, unknown host, a
-    /// proxy refusing), when that is the failure: for "PACKAGE needs the index URL, which
-    /// this node cannot reach" (the message names the URL and what to check).
-    pub fn unreachable_index(&self) -> Option<&str> {
-        match self.kind {
-            ErrorKind::Network => self.index.as_deref(),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Error {}
 
 /// The Python and platform the wheels are for: the cluster's, not this machine's.
 #[derive(Clone, Debug)]
@@ -249,33 +188,23 @@ pub fn download(
     request: &DownloadRequest,
     events: &dyn Fn(Event<'_>),
 ) -> Result<Vec<Downloaded>, Error> {
-    std::fs::create_dir_all(&request.dest).map_err(|e| {
-        Error::new(
-            ErrorKind::Io,
-            format!(
-                "cannot create the directory {}: {e}",
-                request.dest.display()
-            ),
-        )
-    })?;
+    std::fs::create_dir_all(&request.dest)
+        .map_err(|e| Error::local("create the directory", request.dest.clone(), e))?;
     let mut wanted = Vec::new();
     for (text, origin) in &request.requirements {
-        let req = Requirement::<VerbatimUrl>::from_str(text).map_err(|e| {
-            Error::new(
-                ErrorKind::Input,
-                format!("{text:?} ({origin}) is not a valid requirement: {e}"),
-            )
-        })?;
+        let req =
+            Requirement::<VerbatimUrl>::from_str(text).map_err(|e| Error::InvalidRequirement {
+                text: text.clone(),
+                origin: origin.clone(),
+                source: Arc::new(e),
+            })?;
         let spec = match &req.version_or_url {
             Some(VersionOrUrl::VersionSpecifier(s)) => Some(s.clone()),
             Some(VersionOrUrl::Url(_)) => {
-                return Err(Error::new(
-                    ErrorKind::Input,
-                    format!(
-                        "{} (from {origin}) is a URL requirement: download the file directly",
-                        req.name
-                    ),
-                ))
+                return Err(Error::UrlRequirement {
+                    name: req.name.to_string(),
+                    origin: origin.clone(),
+                })
             }
             None => None,
         };
@@ -307,19 +236,14 @@ fn direct(
     for w in wanted {
         if let Some((first, version)) = chosen.get(w.key.as_str()) {
             if w.spec.as_ref().is_some_and(|s| !s.contains(version)) {
-                return Err(Error::new(
-                    ErrorKind::NotFound,
-                    format!(
-                        "conflict: {} {version} was chosen (for {}, from {}), but {} requires \
-                         {}{}. Pin a version that satisfies both on the command line",
-                        w.req.name,
-                        first.req,
-                        first.origin,
-                        w.origin,
-                        w.req.name,
-                        w.spec.as_ref().map(|s| s.to_string()).unwrap_or_default()
-                    ),
-                ));
+                return Err(Error::Conflict(Box::new(Conflict {
+                    name: w.req.name.to_string(),
+                    chosen: version.to_string(),
+                    chosen_for: first.req.to_string(),
+                    chosen_from: first.origin.clone(),
+                    origin: w.origin.clone(),
+                    specifiers: w.spec.as_ref().map(|s| s.to_string()).unwrap_or_default(),
+                })));
             }
             continue;
         }
@@ -361,7 +285,7 @@ pub(crate) fn save(
     let fetched = source.fetch(entry, &dest)?;
     // A wheel we cannot read is not a wheel: never leave it under a wheel's name.
     if let Err(e) = wheel_metadata::read_dist_info_file(&dest, "METADATA") {
-        return Err(not_a_wheel(entry, &dest, &e.to_string()));
+        return Err(not_a_wheel(entry, &dest, e, true));
     }
     Ok(Downloaded {
         path: dest,
@@ -382,16 +306,20 @@ pub struct Fetched {
     pub resumed: bool,
 }
 
-/// Removes a file that does not open as a wheel, and says so.
-pub(crate) fn not_a_wheel(entry: &FileEntry, dest: &Path, why: &str) -> Error {
+/// Removes a file that does not open as a wheel; the error says so when `said`.
+pub(crate) fn not_a_wheel(
+    entry: &FileEntry,
+    dest: &Path,
+    why: wheel_metadata::ArchiveError,
+    said: bool,
+) -> Error {
     let _ = std::fs::remove_file(dest);
-    Error::new(
-        ErrorKind::Index,
-        format!(
-            "{} from {} is not a valid wheel ({why}); it was removed",
-            entry.filename, entry.url
-        ),
-    )
+    Error::NotAWheel {
+        file: entry.filename.clone(),
+        url: entry.url.clone(),
+        removed: said,
+        source: Arc::new(why),
+    }
 }
 
 /// The file is already there, whole: its hash matches (or the index gives none and it opens
@@ -502,44 +430,31 @@ fn pick(
         spec.map(|s| s.to_string()).unwrap_or_default()
     );
     if !manylinux.is_empty() {
-        return Err(Error::new(
-            ErrorKind::NotFound,
-            format!(
-                "no wheel of {wanted} (from {origin}) for CPython {} that the site's policy \
-                 accepts: the only fitting ones are manylinux builds ({}), which bundle \
-                 libraries built elsewhere and may not work on the cluster, so `wheelhouse \
-                 install` refuses them. Ask technical support to add {} to the wheelhouse; to \
-                 take the manylinux wheel anyway, at your own risk, pass --allow-manylinux (to \
-                 `install` too)",
-                t.full_version,
-                manylinux.join(", "),
-                req.name,
-            ),
-        ));
+        return Err(Error::OnlyManylinux(Box::new(OnlyManylinux {
+            name: req.name.to_string(),
+            wanted,
+            origin: origin.to_string(),
+            python: t.full_version.clone(),
+            wheels: manylinux,
+        })));
     }
     seen_versions.sort();
     seen_versions.dedup();
     let found = if seen_versions.is_empty() && sdists > 0 {
-        format!("only source distributions ({sdists}), which wheelhouse does not build")
+        IndexHas::OnlySdists(sdists)
     } else if seen_versions.is_empty() {
-        "no wheels".to_string()
+        IndexHas::Nothing
     } else {
-        format!(
-            "wheels of versions {}, none for this Python and platform",
-            seen_versions.join(", ")
-        )
+        IndexHas::OtherWheels(seen_versions)
     };
-    Err(Error::new(
-        ErrorKind::NotFound,
-        format!(
-            "no wheel of {wanted} (from {origin}) for CPython {} on {} at {}: the index has \
-             {found}. Check the name and version; for another Python give --python-version; \
-             if it must be built, ask technical support to add it to the wheelhouse",
-            t.full_version,
-            t.platform,
-            project.asked().join(", "),
-        ),
-    ))
+    Err(Error::NoWheel(Box::new(NoWheel {
+        wanted,
+        origin: origin.to_string(),
+        python: t.full_version.clone(),
+        platform: t.platform.clone(),
+        pages: project.asked(),
+        found,
+    })))
 }
 
 /// The glibc of this machine (a login node has the compute nodes' C library), for the newest

@@ -25,8 +25,8 @@ use resolver::{Index, MetadataSource, Source};
 use wheel_name::WheelFilename;
 
 use crate::{
-    normalize, pick, python_fits, save, wheel_of, DownloadRequest, Downloaded, Error, ErrorKind,
-    Event, FileEntry, IndexSource, Project, Wanted,
+    normalize, pick, python_fits, save, wheel_of, DownloadRequest, Downloaded, Error, Event,
+    FileEntry, IndexSource, Project, Wanted,
 };
 
 /// Pages fetched at once: an index answers a few requests in parallel without complaint.
@@ -63,7 +63,7 @@ impl MetadataSource for Remote<'_> {
                 Ok(text)
             }
             Err(e) => {
-                let text = e.message.clone();
+                let text = e.to_string();
                 self.failure
                     .lock()
                     .expect("no panics while held")
@@ -82,23 +82,14 @@ pub(crate) fn download(
     events: &dyn Fn(Event<'_>),
 ) -> Result<Vec<Downloaded>, Error> {
     let target = &request.target;
-    let markers = target.markers().ok_or_else(|| {
-        Error::new(
-            ErrorKind::Input,
-            format!(
-                "the Python version {} is not one the requirements' markers can be evaluated for",
-                target.full_version
-            ),
-        )
-    })?;
-    let python = Version::from_str(&target.full_version).map_err(|e| {
-        Error::new(
-            ErrorKind::Input,
-            format!(
-                "the Python version {} is not a version: {e}",
-                target.full_version
-            ),
-        )
+    let markers = target
+        .markers()
+        .ok_or_else(|| Error::PythonWithoutMarkers {
+            version: target.full_version.clone(),
+        })?;
+    let python = Version::from_str(&target.full_version).map_err(|e| Error::PythonNotAVersion {
+        version: target.full_version.clone(),
+        source: Arc::new(e),
     })?;
     let remote = Remote {
         source,
@@ -179,9 +170,10 @@ pub(crate) fn download(
         Err((e, index)) => {
             // The resolver says which requirement cannot be met; the index's side (no such
             // project, or only wheels for other Pythons) is ours to add.
-            let mut message = e.message;
+            let explanation = e.message;
+            let mut missing = Vec::new();
             for key in &names {
-                if index.usable.contains_key(key) || !message.contains(key.as_str()) {
+                if index.usable.contains_key(key) || !explanation.contains(key.as_str()) {
                     continue;
                 }
                 let Ok(req) = Requirement::<VerbatimUrl>::from_str(key) else {
@@ -197,11 +189,13 @@ pub(crate) fn download(
                     &projects[key],
                 );
                 if let Err(why) = found {
-                    message.push('\n');
-                    message.push_str(&why.message);
+                    missing.push(why);
                 }
             }
-            return Err(Error::new(ErrorKind::NotFound, message));
+            return Err(Error::Unresolvable {
+                explanation,
+                missing,
+            });
         }
     };
     for warning in &resolution.warnings {

@@ -2,9 +2,11 @@
 //! fails, an explanation that names the part at fault: the host name, the proxy, or the
 //! certificate and the bundle it was checked against.
 
+use std::fmt;
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
-use crate::{Error, ErrorKind};
+use crate::Error;
 
 /// A URL's scheme, lower-cased host (brackets stripped from IPv6) and port.
 pub(crate) struct Target<'a> {
@@ -114,10 +116,21 @@ pub(crate) struct Route<'a> {
     pub trust: &'a str,
 }
 
-/// One paragraph on why `url` could not be fetched, naming what to check.
+/// The error for a request to `url` that got no answer, with the part at fault named.
 pub(crate) fn unreachable(url: &str, route: &Route<'_>, e: ureq::Error) -> Error {
+    Error::Unreachable {
+        url: url.to_string(),
+        fault: Box::new(fault(url, route, &e)),
+        index: None,
+        source: Arc::new(e),
+    }
+}
+
+/// Which part kept `url` from answering: the certificate, the proxy, the host name, or
+/// something else.
+fn fault(url: &str, route: &Route<'_>, e: &ureq::Error) -> Fault {
     let target = Target::parse(url);
-    let host = &target.host;
+    let host = target.host.clone();
     let text = e.to_string();
     let lower = text.to_ascii_lowercase();
     let proxy_var = if target.scheme.eq_ignore_ascii_case("https") {
@@ -126,38 +139,26 @@ pub(crate) fn unreachable(url: &str, route: &Route<'_>, e: ureq::Error) -> Error
         "HTTP_PROXY"
     };
     let refused =
-        matches!(&e, ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused);
+        matches!(e, ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused);
     let lookup = matches!(e, ureq::Error::HostNotFound)
         || lower.contains("failed to lookup address")
         || lower.contains("name or service not known");
-    let why = if lower.contains("certificate") {
+    if lower.contains("certificate") {
+        let trust = route.trust.to_string();
         let problem = if lower.contains("notvalidforname") || lower.contains("not valid for name") {
-            format!("the server's certificate is not valid for the name {host}")
+            CertificateProblem::WrongName { host }
         } else if lower.contains("expired") {
-            "the server's certificate has expired (or this node's clock is wrong)".to_string()
+            CertificateProblem::Expired
         } else if lower.contains("unknownissuer") {
-            format!(
-                "the server's certificate is signed by an authority not in {}",
-                route.trust
-            )
+            CertificateProblem::UnknownIssuer { trust }
         } else {
-            format!(
-                "the server's certificate was refused ({text}), checked against {}",
-                route.trust
-            )
+            CertificateProblem::Refused { text, trust }
         };
-        format!(
-            "{problem}. If the site uses its own certificate authority, give its PEM bundle with \
-             pip's `cert` setting (the pip configuration file or PIP_CERT) or SSL_CERT_FILE; if \
-             the name is wrong, check the address (--index-url, PIP_INDEX_URL or the pip \
-             configuration)"
-        )
-    } else if let Some(proxy) = route.proxy {
-        let check = format!(
-            "Check the proxy ({proxy_var}, or pip's `proxy` setting), or list the index's host \
-             in NO_PROXY if it is reached without one"
-        );
-        if let ureq::Error::ConnectProxyFailed(reason) = &e {
+        return Fault::Certificate(problem);
+    }
+    if let Some(proxy) = route.proxy {
+        let proxy = proxy.to_string();
+        return if let ureq::Error::ConnectProxyFailed(reason) = e {
             // ureq says "proxy server responded 403/403": the status is what matters.
             let answer = match reason.strip_prefix("proxy server responded ") {
                 Some(status) => format!(
@@ -166,66 +167,194 @@ pub(crate) fn unreachable(url: &str, route: &Route<'_>, e: ureq::Error) -> Error
                 ),
                 None => reason.clone(),
             };
-            format!(
-                "the proxy {proxy} would not open a connection to {host}:{} ({answer}). {check}",
-                target.port
-            )
+            Fault::ProxyWouldNotConnect {
+                proxy,
+                proxy_var,
+                host,
+                port: target.port,
+                answer,
+            }
         } else if refused {
-            format!("the proxy {proxy} refused the connection (nothing listens there). {check}")
+            Fault::ProxyRefused { proxy, proxy_var }
         } else if lookup {
-            format!("cannot resolve the proxy's host name ({proxy}). {check}")
+            Fault::ProxyNameUnknown { proxy, proxy_var }
         } else {
-            format!("through the proxy {proxy}: {text}. {check}")
-        }
-    } else if lookup {
-        format!(
-            "cannot resolve the host name {host} (no proxy was used for it). Check the address \
-             (--index-url, PIP_INDEX_URL or the pip configuration); if this site reaches the \
-             outside through a proxy, set {proxy_var} (or pip's `proxy` setting) and make sure \
-             NO_PROXY does not list {host}; compute nodes often have no network at all: \
-             download on a login node"
-        )
+            Fault::Proxy {
+                proxy,
+                proxy_var,
+                text,
+            }
+        };
+    }
+    if lookup {
+        Fault::HostNameUnknown { host, proxy_var }
     } else {
-        format!(
-            "{text}. Check the address (--index-url, PIP_INDEX_URL or the pip configuration), \
-             the network from this node (compute nodes often have none: download on a login \
-             node), and the proxy ({proxy_var}, or pip's `proxy` setting)"
-        )
-    };
-    Error::new(ErrorKind::Network, format!("cannot reach {url}: {why}"))
+        Fault::Other { text, proxy_var }
+    }
+}
+
+/// Why a request got no answer: the part at fault, as [`Error::Unreachable`] names it (with
+/// what to check). `proxy_var` is the variable that sets the proxy for the URL's scheme.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// The server's certificate was not accepted.
+    Certificate(CertificateProblem),
+    /// The proxy answered, but would not open a connection to `host`:`port`.
+    ProxyWouldNotConnect {
+        proxy: String,
+        proxy_var: &'static str,
+        host: String,
+        port: u16,
+        answer: String,
+    },
+    /// Nothing listens at the proxy's address.
+    ProxyRefused {
+        proxy: String,
+        proxy_var: &'static str,
+    },
+    /// The proxy's host name does not resolve.
+    ProxyNameUnknown {
+        proxy: String,
+        proxy_var: &'static str,
+    },
+    /// Another failure through the proxy (`text`: the HTTP client's).
+    Proxy {
+        proxy: String,
+        proxy_var: &'static str,
+        text: String,
+    },
+    /// The index's host name does not resolve (no proxy was used).
+    HostNameUnknown {
+        host: String,
+        proxy_var: &'static str,
+    },
+    /// Anything else (`text`: the HTTP client's), without a proxy.
+    Other {
+        text: String,
+        proxy_var: &'static str,
+    },
+}
+
+/// What was wrong with a server's certificate; `trust` names the certificates it was checked
+/// against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CertificateProblem {
+    WrongName {
+        host: String,
+    },
+    Expired,
+    UnknownIssuer {
+        trust: String,
+    },
+    /// Refused for another reason (`text`: the TLS library's).
+    Refused {
+        text: String,
+        trust: String,
+    },
+}
+
+impl fmt::Display for CertificateProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CertificateProblem::WrongName { host } => {
+                write!(
+                    f,
+                    "the server's certificate is not valid for the name {host}"
+                )
+            }
+            CertificateProblem::Expired => {
+                f.write_str("the server's certificate has expired (or this node's clock is wrong)")
+            }
+            CertificateProblem::UnknownIssuer { trust } => write!(
+                f,
+                "the server's certificate is signed by an authority not in {trust}"
+            ),
+            CertificateProblem::Refused { text, trust } => write!(
+                f,
+                "the server's certificate was refused ({text}), checked against {trust}"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let check = |proxy_var: &str| {
+            format!(
+                "Check the proxy ({proxy_var}, or pip's `proxy` setting), or list the index's \
+                 host in NO_PROXY if it is reached without one"
+            )
+        };
+        match self {
+            Fault::Certificate(problem) => write!(
+                f,
+                "{problem}. If the site uses its own certificate authority, give its PEM bundle \
+                 with pip's `cert` setting (the pip configuration file or PIP_CERT) or \
+                 SSL_CERT_FILE; if the name is wrong, check the address (--index-url, \
+                 PIP_INDEX_URL or the pip configuration)"
+            ),
+            Fault::ProxyWouldNotConnect {
+                proxy,
+                proxy_var,
+                host,
+                port,
+                answer,
+            } => write!(
+                f,
+                "the proxy {proxy} would not open a connection to {host}:{port} ({answer}). {}",
+                check(proxy_var)
+            ),
+            Fault::ProxyRefused { proxy, proxy_var } => write!(
+                f,
+                "the proxy {proxy} refused the connection (nothing listens there). {}",
+                check(proxy_var)
+            ),
+            Fault::ProxyNameUnknown { proxy, proxy_var } => write!(
+                f,
+                "cannot resolve the proxy's host name ({proxy}). {}",
+                check(proxy_var)
+            ),
+            Fault::Proxy {
+                proxy,
+                proxy_var,
+                text,
+            } => write!(f, "through the proxy {proxy}: {text}. {}", check(proxy_var)),
+            Fault::HostNameUnknown { host, proxy_var } => write!(
+                f,
+                "cannot resolve the host name {host} (no proxy was used for it). Check the \
+                 address (--index-url, PIP_INDEX_URL or the pip configuration); if this site \
+                 reaches the outside through a proxy, set {proxy_var} (or pip's `proxy` \
+                 setting) and make sure NO_PROXY does not list {host}; compute nodes often have \
+                 no network at all: download on a login node"
+            ),
+            Fault::Other { text, proxy_var } => write!(
+                f,
+                "{text}. Check the address (--index-url, PIP_INDEX_URL or the pip \
+                 configuration), the network from this node (compute nodes often have none: \
+                 download on a login node), and the proxy ({proxy_var}, or pip's `proxy` \
+                 setting)"
+            ),
+        }
+    }
 }
 
 /// A body that stopped halfway (the connection closed or timed out).
 pub(crate) fn unreachable_io(url: &str, route: &Route<'_>, e: std::io::Error) -> Error {
-    let via = match route.proxy {
-        Some(proxy) => format!(" (through the proxy {proxy})"),
-        None => String::new(),
-    };
-    Error::new(
-        ErrorKind::Network,
-        format!(
-            "the answer from {url}{via} stopped halfway ({e}). Try again; if it persists, check \
-             the network from this node and the proxy settings"
-        ),
-    )
+    Error::StoppedHalfway {
+        url: url.to_string(),
+        proxy: route.proxy.map(str::to_string),
+        index: None,
+        source: Arc::new(e),
+    }
 }
 
 /// An answer other than the page or file: from the index, or from the proxy in its name.
 pub(crate) fn status(url: &str, route: &Route<'_>, status: u16) -> Error {
-    let target = Target::parse(url);
-    let plain = target.scheme.eq_ignore_ascii_case("http");
-    let message = match route.proxy {
-        // A proxy answers plain-HTTP requests for the index: 403/407 and 502-504 are usually
-        // its own. (Through an https tunnel, every answer is the index's.)
-        Some(proxy) if plain && matches!(status, 403 | 407 | 502..=504) => format!(
-            "HTTP {status} for {url} through the proxy {proxy}: the proxy (or the index behind \
-             it) refused. Check the proxy (HTTP_PROXY, or pip's `proxy` setting) and whether it \
-             lets this node reach {}",
-            target.host
-        ),
-        _ => format!("the index answered HTTP {status} for {url}"),
-    };
-    Error::new(ErrorKind::Index, message)
+    Error::Status {
+        url: url.to_string(),
+        status,
+        proxy: route.proxy.map(str::to_string),
+    }
 }
 
 #[cfg(test)]
@@ -290,6 +419,58 @@ mod tests {
         assert!(!Target::parse("http://localhost.example.org/").is_loopback());
         assert!(!Target::parse("http://127.example.org/").is_loopback());
         assert!(Target::parse("http://LOCALHOST:8080/").is_loopback());
+    }
+
+    /// The explanations, word for word as printed before the fault was typed.
+    #[test]
+    fn faults_name_what_to_check() {
+        let route = Route {
+            proxy: Some("http://proxy:3128"),
+            trust: "the system's bundle /etc/ssl/certs/ca-certificates.crt",
+        };
+        let url = "https://pypi.example.org/simple/numpy/";
+        let refused = ureq::Error::ConnectProxyFailed("proxy server responded 403/403".into());
+        assert_eq!(
+            fault(url, &route, &refused).to_string(),
+            "the proxy http://proxy:3128 would not open a connection to pypi.example.org:443 (it \
+             answered HTTP 403). Check the proxy (HTTPS_PROXY, or pip's `proxy` setting), or \
+             list the index's host in NO_PROXY if it is reached without one"
+        );
+        let direct = Route {
+            proxy: None,
+            ..route
+        };
+        let unknown = fault(
+            "http://nowhere.test/simple/",
+            &direct,
+            &ureq::Error::HostNotFound,
+        );
+        assert_eq!(
+            unknown,
+            Fault::HostNameUnknown {
+                host: "nowhere.test".into(),
+                proxy_var: "HTTP_PROXY",
+            }
+        );
+        assert_eq!(
+            unknown.to_string(),
+            "cannot resolve the host name nowhere.test (no proxy was used for it). Check the \
+             address (--index-url, PIP_INDEX_URL or the pip configuration); if this site reaches \
+             the outside through a proxy, set HTTP_PROXY (or pip's `proxy` setting) and make \
+             sure NO_PROXY does not list nowhere.test; compute nodes often have no network at \
+             all: download on a login node"
+        );
+        let issuer = Fault::Certificate(CertificateProblem::UnknownIssuer {
+            trust: "the bundle /site/ca.pem".into(),
+        });
+        assert_eq!(
+            issuer.to_string(),
+            "the server's certificate is signed by an authority not in the bundle /site/ca.pem. \
+             If the site uses its own certificate authority, give its PEM bundle with pip's \
+             `cert` setting (the pip configuration file or PIP_CERT) or SSL_CERT_FILE; if the \
+             name is wrong, check the address (--index-url, PIP_INDEX_URL or the pip \
+             configuration)"
+        );
     }
 
     #[test]

@@ -17,9 +17,7 @@ use site_config::DownloadSettings;
 use crate::cache::IndexCache;
 use crate::http::{PageAnswer, Validators};
 use crate::transfer::{part_of, Lazy, TempFile};
-use crate::{
-    normalize, page, present, Client, Error, ErrorKind, Fetched, FileEntry, HttpSettings, Transfers,
-};
+use crate::{normalize, page, present, Client, Error, Fetched, FileEntry, HttpSettings, Transfers};
 
 /// Index options given to a command (its flags and a requirements file's `--index-url`
 /// lines), which win over the site's.
@@ -171,7 +169,7 @@ pub struct IndexSource {
     cache: Option<IndexCache>,
     /// Where the scratch directory may go, in order (the cache's `tmp/`, then the caller's).
     scratch_parents: Vec<PathBuf>,
-    scratch: OnceLock<Result<tempfile::TempDir, String>>,
+    scratch: OnceLock<Result<tempfile::TempDir, Error>>,
     projects: Mutex<HashMap<String, Once<Arc<Project>>>>,
     metadata: Mutex<HashMap<String, Once<String>>>,
     /// Whole wheels fetched for their metadata, by URL: moved when chosen.
@@ -226,7 +224,7 @@ impl IndexSource {
     }
 
     /// Makes every transfer stop at its next chunk once `flag` is set (Ctrl-C), with
-    /// [`ErrorKind::Cancelled`]; temporary files are removed.
+    /// [`Error::Cancelled`]; temporary files are removed.
     pub fn set_cancel(&mut self, flag: Arc<std::sync::atomic::AtomicBool>) {
         self.client.set_cancel(flag);
     }
@@ -250,7 +248,8 @@ impl IndexSource {
     }
 
     /// What the indexes list for `name` (asked once per source; pages from the cache when
-    /// still valid). An index that cannot be reached is an error naming it ([`Error::index`]).
+    /// still valid). An index that cannot be reached is an error naming it
+    /// ([`Error::unreachable_index`]).
     pub fn project(&self, name: &str) -> Result<Arc<Project>, Error> {
         let key = normalize(name);
         let slot = self
@@ -274,14 +273,10 @@ impl IndexSource {
             let found = got.status != 404;
             if found {
                 let entries = page::parse(&url, &got.content_type, &got.body).map_err(|e| {
-                    Error::new(
-                        ErrorKind::Index,
-                        format!(
-                            "the index page {url} is not usable: {e}. Check --index-url (it \
-                             must be a PEP 503/691 \"simple\" index)"
-                        ),
-                    )
-                    .at_index(base)
+                    Error::UnusablePage {
+                        url: url.clone(),
+                        reason: e,
+                    }
                 })?;
                 project
                     .files
@@ -344,10 +339,9 @@ impl IndexSource {
                 // A 304 to a request without validators: ask again, plainly.
                 _ => match self.client.page(url, &Validators::default())? {
                     PageAnswer::Page(meta, body) => Ok(fetched(meta, body)),
-                    PageAnswer::NotModified(_) => Err(Error::new(
-                        ErrorKind::Index,
-                        format!("{url} answered 304 Not Modified to a plain request"),
-                    )),
+                    PageAnswer::NotModified(_) => Err(Error::NotModifiedToPlainRequest {
+                        url: url.to_string(),
+                    }),
                 },
             },
             PageAnswer::Page(meta, body) => {
@@ -392,12 +386,7 @@ impl IndexSource {
         if let Some(hash) = &file.metadata {
             let url = format!("{}.metadata", file.url);
             if let Some(bytes) = self.client.small(&url, hash.as_deref())? {
-                return String::from_utf8(bytes).map_err(|_| {
-                    Error::new(
-                        ErrorKind::Index,
-                        format!("{url} is not UTF-8 text, so not a wheel's METADATA"),
-                    )
-                });
+                return String::from_utf8(bytes).map_err(|_| Error::MetadataNotText { url });
             }
         }
         let whole = || Ok(self.scratch()?.join(&file.filename));
@@ -407,17 +396,8 @@ impl IndexSource {
         {
             Lazy::Text(text) => Ok(text),
             Lazy::Whole(whole) => {
-                let text =
-                    wheel_metadata::read_dist_info_file(&whole, "METADATA").map_err(|e| {
-                        let _ = std::fs::remove_file(&whole);
-                        Error::new(
-                            ErrorKind::Index,
-                            format!(
-                                "{} from {} is not a valid wheel ({e})",
-                                file.filename, file.url
-                            ),
-                        )
-                    })?;
+                let text = wheel_metadata::read_dist_info_file(&whole, "METADATA")
+                    .map_err(|e| crate::not_a_wheel(file, &whole, e, false))?;
                 // Kept (as long as the scratch directory) in case it is chosen.
                 self.staged
                     .lock()
@@ -434,7 +414,7 @@ impl IndexSource {
             if let Some(cache) = &self.cache {
                 cache.sweep();
             }
-            let mut why = Vec::new();
+            let mut tried = Vec::new();
             for parent in &self.scratch_parents {
                 let made = std::fs::create_dir_all(parent).and_then(|()| {
                     tempfile::Builder::new()
@@ -443,17 +423,14 @@ impl IndexSource {
                 });
                 match made {
                     Ok(dir) => return Ok(dir),
-                    Err(e) => why.push(format!("{}: {e}", parent.display())),
+                    Err(e) => tried.push((parent.clone(), Arc::new(e))),
                 }
             }
-            Err(format!(
-                "cannot make a temporary directory for wheels read whole ({})",
-                why.join("; ")
-            ))
+            Err(Error::NoScratchDirectory { tried })
         });
         match made {
             Ok(dir) => Ok(dir.path().to_path_buf()),
-            Err(e) => Err(Error::new(ErrorKind::Io, e.clone())),
+            Err(e) => Err(e.clone()),
         }
     }
 

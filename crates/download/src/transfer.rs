@@ -6,6 +6,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use ureq::http::Response;
@@ -14,7 +15,7 @@ use ureq::Body;
 use crate::http::{hex, Client, Stop};
 use crate::lazy::{self, Unreadable};
 use crate::route::{self, Route};
-use crate::{Error, ErrorKind};
+use crate::Error;
 
 /// A file under a temporary name: removed when dropped, unless [`TempFile::keep`] says
 /// otherwise (a part kept for resuming) or it was renamed into place.
@@ -220,12 +221,7 @@ impl Client {
         resumed: bool,
     ) -> Result<(), Error> {
         let mut part = TempFile::new(part_of(dest));
-        let io = |what: &str, e: std::io::Error| {
-            Error::new(
-                ErrorKind::Io,
-                format!("cannot {what} {}: {e}", part_of(dest).display()),
-            )
-        };
+        let io = |action: &'static str, e: std::io::Error| Error::local(action, part_of(dest), e);
         let mut hasher = Sha256::new();
         let mut file = if resumed {
             // The bytes kept count towards the hash.
@@ -259,15 +255,12 @@ impl Client {
             Err(Stop::Network(e)) => {
                 let _ = file.flush();
                 part.keep = true;
-                let why = route::unreachable_io(url, route, e);
-                return Err(Error::new(
-                    ErrorKind::Interrupted,
-                    format!(
-                        "{} The part received is kept as {} and the same command resumes it",
-                        why.message,
-                        part.path().display()
-                    ),
-                ));
+                return Err(Error::Incomplete {
+                    url: url.to_string(),
+                    proxy: route.proxy.map(str::to_string),
+                    part: part.path().to_path_buf(),
+                    source: Arc::new(e),
+                });
             }
         }
         file.sync_all().map_err(|e| io("write", e))?;
@@ -275,14 +268,12 @@ impl Client {
         let digest = hex(&hasher.finalize());
         if let Some(expected) = sha256 {
             if !digest.eq_ignore_ascii_case(expected) {
-                return Err(Error::new(
-                    ErrorKind::Integrity,
-                    format!(
-                        "{url} does not match the sha256 the index gives (expected {expected}, \
-                         got {digest}); nothing was saved. The index or a proxy altered it: try \
-                         again, and tell the index's administrators if it persists"
-                    ),
-                ));
+                return Err(Error::HashMismatch {
+                    url: url.to_string(),
+                    expected: expected.to_string(),
+                    actual: digest,
+                    discarded: true,
+                });
             }
         }
         part.persist(dest).map_err(|e| io("rename", e))

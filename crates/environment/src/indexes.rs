@@ -174,7 +174,7 @@ impl Indexes<'_> {
             .get_or_init(|| {
                 let client =
                     download::Client::new(&download::HttpSettings::from_settings(&self.settings))
-                        .map_err(|e| Error::input(e.message))?;
+                        .map_err(|e| Error::input(e.to_string()))?;
                 let cache = self.options.cache.as_ref().map(|c| c.dir.clone());
                 let mut source =
                     IndexSource::new(client, self.urls.clone(), cache.as_deref(), &work);
@@ -552,15 +552,15 @@ impl Indexes<'_> {
                 "{why}, which this node cannot reach: {} On a login node, `wheelhouse download \
                  {package}` and install the downloaded file in the job, or ask technical \
                  support to add {package} to the wheelhouse. Nothing was installed.",
-                e.message.trim_end_matches('.').to_string() + "."
+                e.to_string().trim_end_matches('.').to_string() + "."
             ));
         }
-        match e.kind {
+        match e.kind() {
             download::ErrorKind::Cancelled => interrupted(),
-            download::ErrorKind::Input => Error::input(format!("{package}: {}", e.message)),
+            download::ErrorKind::Input => Error::input(format!("{package}: {e}")),
             _ => Error::resolution(format!(
                 "{package}: {} Nothing was installed.",
-                e.message.trim_end_matches('.').to_string() + "."
+                e.to_string().trim_end_matches('.').to_string() + "."
             )),
         }
     }

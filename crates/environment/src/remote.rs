@@ -42,7 +42,7 @@ pub fn fetch(
         client
             .fetch(&remote.url, &dest, remote.sha256.as_deref())
             .map_err(|e| {
-                let kind = if e.kind == download::ErrorKind::Integrity {
+                let kind = if e.kind() == download::ErrorKind::Integrity {
                     ErrorKind::Resolution
                 } else {
                     ErrorKind::Input
@@ -51,7 +51,7 @@ pub fn fetch(
                     kind,
                     format!(
                         "{}: {} could not be fetched: {}. Nothing was installed.",
-                        remote.origin, remote.url, e.message
+                        remote.origin, remote.url, e
                     ),
                 )
             })?;

@@ -157,7 +157,7 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
         ));
     }
     let mut client = Client::new(&HttpSettings::from_settings(&settings))
-        .map_err(|e| (EXIT_INPUT, e.message))?;
+        .map_err(|e| (EXIT_INPUT, e.to_string()))?;
     client.set_cancel(cancel_on_signals());
     std::fs::create_dir_all(&args.dest).map_err(|e| {
         (
@@ -196,7 +196,7 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
     };
     let saved = download::download(&source, &request, &events);
     progress.finish();
-    let saved = saved.map_err(|e| (crate::exit::download(e.kind), e.message))?;
+    let saved = saved.map_err(|e| (crate::exit::download(e.kind()), e.to_string()))?;
     if !quiet {
         let names: Vec<&str> = saved.iter().map(|d| d.name.as_str()).collect();
         outln!("Successfully downloaded {}", names.join(" "));

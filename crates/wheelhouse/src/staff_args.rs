@@ -43,7 +43,7 @@ pub trait StaffError: std::fmt::Display {
 
 impl StaffError for admin::AdminError {
     fn exit_code(&self) -> i32 {
-        crate::exit::admin(self.kind)
+        crate::exit::admin(self.kind())
     }
 }
 

@@ -21,9 +21,9 @@ pub fn print(value: &Value) {
 /// `{"kind": "refused", "message": "...", "exit_code": 1}`.
 pub fn error(e: &AdminError) -> Value {
     json!({
-        "kind": crate::exit::admin_name(e.kind),
-        "message": e.message,
-        "exit_code": crate::exit::admin(e.kind),
+        "kind": crate::exit::admin_name(e.kind()),
+        "message": e.to_string(),
+        "exit_code": crate::exit::admin(e.kind()),
     })
 }
 
@@ -91,7 +91,7 @@ pub fn added(src: &Path, done: &Added) -> Value {
 
 /// One `add` entry for a wheel refused or unreadable.
 pub fn add_failed(src: &Path, e: &AdminError) -> Value {
-    json!({ "source": src, "ok": false, "refused": e.kind == admin::ErrorKind::Refused, "error": error(e) })
+    json!({ "source": src, "ok": false, "refused": e.kind() == admin::ErrorKind::Refused, "error": error(e) })
 }
 
 /// The `edit` document for a wheel rewritten.

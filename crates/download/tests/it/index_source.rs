@@ -3,14 +3,12 @@
 //! only its bytes (range requests), a server without ranges costs one whole fetch that a
 //! later fetch of the same file reuses, and a second resolve costs no transfers.
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::{noise, sha256, Server};
 use download::{
     Client, ErrorKind, FileEntry, HttpSettings, IndexSource, IndexStrategy, PageOrigin,
 };
-use support::{noise, sha256, Server};
 use test_support::WheelSpec;
 
 fn client() -> Client {
@@ -119,7 +117,7 @@ fn pep_658_metadata_is_preferred_and_checked() {
     let again = source_fresh(&server, dir.path());
     let project = again.project("big").unwrap();
     let err = again.metadata(&project.files[0]).unwrap_err();
-    assert_eq!(err.kind, ErrorKind::Integrity, "{}", err.message);
+    assert_eq!(err.kind(), ErrorKind::Integrity, "{err}");
 }
 
 fn source_fresh(server: &Server, scratch: &Path) -> IndexSource {
@@ -288,13 +286,9 @@ fn an_unreachable_index_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let source = IndexSource::new(client(), vec![url.clone()], None, dir.path());
     let err = source.project("numpy").unwrap_err();
-    assert_eq!(err.kind, ErrorKind::Network, "{}", err.message);
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
     assert_eq!(err.unreachable_index(), Some(url.as_str()));
-    assert!(
-        err.message.contains(&format!("{url}/numpy/")),
-        "{}",
-        err.message
-    );
+    assert!(err.to_string().contains(&format!("{url}/numpy/")), "{err}");
 }
 
 #[test]
