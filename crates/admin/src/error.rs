@@ -69,16 +69,16 @@ pub enum AdminError {
     )]
     Manylinux { filename: String, dir: String },
     /// A `--layer` that is not one directory name.
-    // The run of spaces is in the text as printed until now (a line break lost in the
-    // source); kept so that output stays the same.
     #[error(
-        "--layer {layer:?} is not a compatibility layer name: it is one directory below the          wheelhouse root, made of letters, digits, '.', '-' and '_' (for example gentoo2023)"
+        "--layer {layer:?} is not a compatibility layer name: it is one directory below the \
+         wheelhouse root, made of letters, digits, '.', '-' and '_' (for example gentoo2023)"
     )]
     Layer { layer: String },
     /// A `--local-version` that is not a PEP 440 local version label.
-    // The runs of spaces: as for `Layer`.
     #[error(
-        "{label:?} is not a local version label: PEP 440 allows ASCII letters and digits,              in segments separated by '.', '-' or '_' (for example computecanada or cuda12).              Give --local-version such a label"
+        "{label:?} is not a local version label: PEP 440 allows ASCII letters and digits, in \
+         segments separated by '.', '-' or '_' (for example computecanada or cuda12). Give \
+         --local-version such a label"
     )]
     LocalLabel { label: String },
     /// A path to write that is not inside the wheelhouse `house`.
@@ -94,9 +94,9 @@ pub enum AdminError {
     #[error("{0}")]
     Catalog(#[source] catalog::CatalogError),
     /// `edit` on a symbolic link.
-    // The run of spaces: as for `Layer`.
     #[error(
-        "{} is a symbolic link: edit the wheel it points to (the edit would replace                  the link with a file)",
+        "{} is a symbolic link: edit the wheel it points to (the edit would replace the link \
+         with a file)",
         .path.display()
     )]
     SymbolicLink { path: PathBuf },
