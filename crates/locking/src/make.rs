@@ -24,7 +24,7 @@ use crate::document::build_lock;
 pub struct LockRequest {
     /// Requirements (`numpy`, `pandas>=2`).
     pub requirements: Vec<String>,
-    /// Requirements files, or projects' pyproject.toml ([project] dependencies).
+    /// Requirements files, or projects' pyproject.toml (`[project]` dependencies).
     pub requirement_files: Vec<PathBuf>,
     pub constraint_files: Vec<PathBuf>,
     /// Optional-dependencies groups of the pyproject.toml files among `requirement_files`.
