@@ -173,3 +173,63 @@ pub(crate) fn describe(it: &Interpreter, level: Option<&String>) -> String {
         None => format!("Python {}", python_of(it)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use site_config::ProcessVars;
+
+    fn site() -> SiteConfig {
+        SiteConfig::from_env(&ProcessVars::from_pairs([("EBVERSIONGENTOO", "2023")]))
+    }
+
+    fn paths(names: &[&str]) -> Vec<PathBuf> {
+        names
+            .iter()
+            .map(|n| PathBuf::from("/wh/gentoo2023").join(n))
+            .collect()
+    }
+
+    #[test]
+    fn generic_is_part_of_each_level_and_a_level_only_where_it_is_alone() {
+        let all = paths(&["x86-64-v4", "x86-64-v3", "generic"]);
+        assert_eq!(
+            levels(&site(), &all, &[]).unwrap(),
+            ["x86-64-v3", "x86-64-v4"]
+        );
+        let generic = paths(&["generic"]);
+        assert_eq!(levels(&site(), &generic, &[]).unwrap(), ["generic"]);
+        // A plain directory of wheels is no level: locked as it is.
+        let plain = vec![PathBuf::from("/home/me/wheels")];
+        assert!(levels(&site(), &plain, &[]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_asked_level_the_wheelhouse_lacks_is_refused_with_those_it_has() {
+        let all = paths(&["x86-64-v3", "generic"]);
+        let asked = ["x86-64-v4".to_string()];
+        let e = levels(&site(), &all, &asked).unwrap_err();
+        assert_eq!(
+            e.message,
+            "--arch x86-64-v4: no search directory is that CPU level; the wheelhouse has \
+             generic, x86-64-v3"
+        );
+    }
+
+    #[test]
+    fn a_levels_directories_come_first_then_generic_and_plain_ones() {
+        let mut all = paths(&["generic", "x86-64-v3", "x86-64-v4"]);
+        all.push(PathBuf::from("/home/me/wheels"));
+        let kept = paths_for(&site(), &all, Some("x86-64-v4"));
+        let names: Vec<String> = kept.iter().map(|p| p.display().to_string()).collect();
+        assert_eq!(
+            names,
+            [
+                "/wh/gentoo2023/x86-64-v4",
+                "/wh/gentoo2023/generic",
+                "/home/me/wheels"
+            ]
+        );
+        assert_eq!(paths_for(&site(), &all, None), all);
+    }
+}

@@ -176,3 +176,22 @@ fn wheel_files(
     }
     Ok(files)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(items: &[&str]) -> BTreeSet<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn an_entry_for_every_python_has_no_marker() {
+        let all = set(&["3.11", "3.12", "3.13"]);
+        assert_eq!(marker_for(&all, &all), None);
+        assert_eq!(
+            marker_for(&set(&["3.11", "3.13"]), &all).as_deref(),
+            Some("python_version == \"3.11\" or python_version == \"3.13\"")
+        );
+    }
+}

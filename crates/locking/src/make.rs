@@ -24,7 +24,7 @@ use crate::document::build_lock;
 pub struct LockRequest {
     /// Requirements (`numpy`, `pandas>=2`).
     pub requirements: Vec<String>,
-    /// Requirements files, or projects' pyproject.toml ([project] dependencies).
+    /// Requirements files, or projects' pyproject.toml (`[project]` dependencies).
     pub requirement_files: Vec<PathBuf>,
     pub constraint_files: Vec<PathBuf>,
     /// Optional-dependencies groups of the pyproject.toml files among `requirement_files`.
@@ -70,73 +70,125 @@ pub fn make(
     cancel: &AtomicBool,
     events: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<Made, Error> {
-    let config = site
-        .pip_install_options()
-        .map_err(|e| Error::input(e.to_string()))?;
-    let texts = requirement_texts(request)?;
-    let wanted = environment::read_wanted(
-        &config,
-        &texts,
-        &[],
-        &request.requirement_files,
-        &request.constraint_files,
-        false,
-    )?;
-    if wanted.requirements.is_empty() && wanted.sources.is_empty() && wanted.remote.is_empty() {
-        return Err(Error::input(
-            "nothing to lock: give requirements (`wheelhouse lock numpy`), a requirements \
-             file (`-r requirements.txt`) or a project (`-r pyproject.toml`)",
-        ));
-    }
-    let interpreters = interpreters(site, &request.pythons)?;
-    let mut find_links = request.find_links.clone();
-    find_links.extend(wanted.find_links.iter().cloned());
-    // Every level's directories: the node's own level is not what a lock is for.
-    let mut all_levels = site.clone();
-    all_levels.current_arch = None;
-    let (paths, warnings) = environment::search_paths(&all_levels, &config, &find_links)?;
-    for w in &warnings {
-        events(Event::Warning(w));
-    }
-    let levels = levels(site, &paths, &request.arches)?;
-    let allow_manylinux = request.allow_manylinux || config.allow_manylinux;
-    let pre = request.pre || config.pre || wanted.pre;
+    let scope = Scope::read(site, request, events)?;
     let mut results: Vec<Resolved> = Vec::new();
-    let lock_dir = &request.lock_dir;
     // The built wheels' directories, kept until the lock is written.
     let mut kept = Vec::new();
-    for it in &interpreters {
-        // Sources named directly are built for each Python (their metadata may differ).
-        let mut wanted = wanted.clone();
+    for it in &scope.interpreters {
+        kept.push(scope.resolve_for(site, request, it, &mut results, (cancel, events))?);
+    }
+    report_differences(&results, events);
+    let lock = build_lock(site, &scope.interpreters, &scope.levels, &results)?;
+    Ok(Made {
+        lock,
+        pythons: scope.interpreters.iter().map(python_of).collect(),
+        levels: scope.levels,
+    })
+}
+
+/// What a lock covers, read once: what is wanted, for which Pythons and CPU levels, from
+/// which directories.
+struct Scope {
+    wanted: environment::Wanted,
+    interpreters: Vec<Interpreter>,
+    find_links: Vec<PathBuf>,
+    paths: Vec<PathBuf>,
+    levels: Vec<String>,
+    allow_manylinux: bool,
+    pre: bool,
+}
+
+impl Scope {
+    fn read(
+        site: &SiteConfig,
+        request: &LockRequest,
+        events: &(dyn Fn(Event<'_>) + Sync),
+    ) -> Result<Scope, Error> {
+        let config = site
+            .pip_install_options()
+            .map_err(|e| Error::input(e.to_string()))?;
+        let texts = requirement_texts(request)?;
+        let wanted = environment::read_wanted(
+            &config,
+            &texts,
+            &[],
+            &request.requirement_files,
+            &request.constraint_files,
+            false,
+        )?;
+        if wanted.requirements.is_empty() && wanted.sources.is_empty() && wanted.remote.is_empty() {
+            return Err(Error::input(
+                "nothing to lock: give requirements (`wheelhouse lock numpy`), a requirements \
+                 file (`-r requirements.txt`) or a project (`-r pyproject.toml`)",
+            ));
+        }
+        let interpreters = interpreters(site, &request.pythons)?;
+        let mut find_links = request.find_links.clone();
+        find_links.extend(wanted.find_links.iter().cloned());
+        // Every level's directories: the node's own level is not what a lock is for.
+        let mut all_levels = site.clone();
+        all_levels.current_arch = None;
+        let (paths, warnings) = environment::search_paths(&all_levels, &config, &find_links)?;
+        for w in &warnings {
+            events(Event::Warning(w));
+        }
+        let levels = levels(site, &paths, &request.arches)?;
+        Ok(Scope {
+            allow_manylinux: request.allow_manylinux || config.allow_manylinux,
+            pre: request.pre || config.pre || wanted.pre,
+            wanted,
+            interpreters,
+            find_links,
+            paths,
+            levels,
+        })
+    }
+
+    /// Resolves for one Python on each level (the first resolution's versions as pins),
+    /// after building the sources named directly for it (their metadata may differ from one
+    /// Python to the next); returns the built wheels' directory, to keep.
+    fn resolve_for(
+        &self,
+        site: &SiteConfig,
+        request: &LockRequest,
+        it: &Interpreter,
+        results: &mut Vec<Resolved>,
+        (cancel, events): (&AtomicBool, &(dyn Fn(Event<'_>) + Sync)),
+    ) -> Result<Option<environment::BuiltSources>, Error> {
+        let mut wanted = self.wanted.clone();
         let built = crate::sources::build_for_lock(
             site,
             it,
             &mut wanted,
-            (&find_links, allow_manylinux, request.cache.clone()),
+            (
+                &self.find_links,
+                self.allow_manylinux,
+                request.cache.clone(),
+            ),
             cancel,
             events,
         )?;
         let mut sources = HashMap::new();
         for b in built.iter().flat_map(|b| &b.wheels) {
-            let source = crate::sources::lock_source(b, lock_dir)?;
+            let source = crate::sources::lock_source(b, &request.lock_dir)?;
             sources.insert(b.wheel.clone(), source);
         }
-        kept.push(built);
+        let levels = &self.levels;
         for level in levels
             .iter()
             .map(Some)
             .chain(levels.is_empty().then_some(None))
         {
-            let level_paths = paths_for(site, &paths, level.map(String::as_str));
+            let level_paths = paths_for(site, &self.paths, level.map(String::as_str));
             let index = environment::build_index(
                 site,
                 level_paths,
                 it,
-                allow_manylinux,
+                self.allow_manylinux,
                 &wanted.wheel_files,
             );
             let pins = results.first().map(pins_of).unwrap_or_default();
-            let chosen = resolve_one(&wanted, it, &index, &pins, pre)
+            let chosen = resolve_one(&wanted, it, &index, &pins, self.pre)
                 .map_err(|m| Error::resolution(format!("for {}: {m}", describe(it, level))))?;
             let sources = chosen
                 .iter()
@@ -149,14 +201,8 @@ pub fn make(
                 sources,
             });
         }
+        Ok(built)
     }
-    report_differences(&results, events);
-    let lock = build_lock(site, &interpreters, &levels, &results)?;
-    Ok(Made {
-        lock,
-        pythons: interpreters.iter().map(python_of).collect(),
-        levels,
-    })
 }
 
 /// The directory a lock written to `output` (`None` or `-`: standard output) is in: its
