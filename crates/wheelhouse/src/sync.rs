@@ -67,8 +67,8 @@ pub fn run(args: SyncArgs) -> i32 {
     match result {
         Ok(_) => 0,
         Err(e) => {
-            crate::out::print_error("wheelhouse sync", &e.message);
-            crate::exit::environment(e.kind)
+            crate::out::print_error("wheelhouse sync", &e.to_string());
+            crate::exit::environment(e.kind())
         }
     }
 }
@@ -194,7 +194,7 @@ pub(crate) fn locked_wheels(
     }
     let config = site
         .pip_install_options()
-        .map_err(|e| environment::Error::input(e.to_string()))?;
+        .map_err(environment::Error::Config)?;
     let it = &target.interpreter;
     let tags =
         wheel_name::TagPriority::new(&it.tag_target(), allow_manylinux || config.allow_manylinux);

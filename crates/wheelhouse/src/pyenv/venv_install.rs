@@ -129,8 +129,8 @@ pub fn fill(
     if let (Err(e), Some(bundled)) = (&result, seed_pip) {
         // The resolver's paragraph for a name without wheels: "No matching distribution
         // found for pip: ...".
-        let pip_missing =
-            e.kind == environment::ErrorKind::Resolution && e.message.contains("found for pip:");
+        let pip_missing = matches!(e, environment::Error::Unresolvable { source, .. }
+            if source.to_string().contains("found for pip:"));
         if pip_missing {
             if let Some(wheel) = bundled() {
                 requirements.pop();
