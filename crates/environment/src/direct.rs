@@ -5,8 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::Editable;
-use crate::Error;
+use crate::{Editable, Error};
 
 /// Something named directly.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -40,8 +40,7 @@ use wheel_name::{TagPriority, WheelFilename};
 use crate::wanted::Wanted;
 
 mod rules;
-use crate::IndexSearched;
-use crate::{Error, Event, InstallOptions, Target};
+use crate::{Error, Event, IndexSearched, InstallOptions, Target};
 use rules::{kept_installed, preferred, python_fits, sdist_version, urls};
 
 /// The index options of one install: its flags and how candidates are taken. Requirement

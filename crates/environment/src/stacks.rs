@@ -18,8 +18,7 @@ use pep508_rs::{Requirement, VersionOrUrl};
 use resolver::{Resolution, Source};
 use site_config::SiteConfig;
 
-use crate::StackConflict;
-use crate::{Error, Target};
+use crate::{Error, StackConflict, Target};
 
 /// One stack package that the install would break.
 struct Broken<'a> {

@@ -60,7 +60,10 @@ impl Target {
             .is_some_and(|r| r.join("pyvenv.cfg").is_file());
         if !executable.exists() || !is_env {
             let shown = root_hint.unwrap_or(executable);
-            return Err(Error::NotAnEnvironment { path: shown });
+            return Err(Error::NotAnEnvironment {
+                path: shown,
+                diagnosis: None,
+            });
         }
         // Asked by absolute path, so that the kept answer is found again from another
         // directory.

@@ -4,6 +4,7 @@
 //! (its one table, `wheelhouse`'s `exit.rs`).
 
 mod display;
+mod request;
 
 use std::path::PathBuf;
 
@@ -95,8 +96,14 @@ pub enum Error {
     NothingToInstall,
     /// No `-p` and no active virtual environment.
     NoEnvironment,
-    /// `-p` names something that is not a virtual environment.
-    NotAnEnvironment { path: PathBuf },
+    /// `-p` names something that is not a virtual environment (`diagnosis`: the command
+    /// line's paragraph saying what it is instead, when it looked).
+    NotAnEnvironment {
+        path: PathBuf,
+        diagnosis: Option<String>,
+    },
+    /// A lock file given with other requirements (it is installed on its own).
+    LockWithOthers,
     /// The interpreter cannot be asked about itself.
     Interpreter(interpreter::QueryError),
     /// The interpreter's version is not a PEP 440 version.
@@ -369,6 +376,7 @@ impl Error {
             | Error::NothingToInstall
             | Error::NoEnvironment
             | Error::NotAnEnvironment { .. }
+            | Error::LockWithOthers
             | Error::Interpreter(_)
             | Error::PythonVersion(_)
             | Error::BadPath { .. }

@@ -75,10 +75,7 @@ pub fn fill(
         if !existed {
             let _ = std::fs::remove_dir_all(&created.root);
         }
-        return Err(environment::Error::input(
-            "a lock file (pylock.toml) is installed on its own: give it as the only -r, \
-             without other requirements, or lock everything together (`wheelhouse lock`)",
-        ));
+        return Err(environment::Error::LockWithOthers);
     }
     let mut requirements = packages.requirements.clone();
     let names_pip = requirements.iter().any(|r| starts_with_name(r, "pip"));
