@@ -32,9 +32,7 @@ impl Available {
         interpreter: &Interpreter,
         find_links: &[PathBuf],
     ) -> Result<Available, Error> {
-        let config = site
-            .pip_install_options()
-            .map_err(|e| Error::input(e.to_string()))?;
+        let config = site.pip_install_options().map_err(Error::Config)?;
         let (paths, mut warnings) = crate::search_paths(site, &config, find_links)?;
         let index = crate::build_index(site, paths, interpreter, config.allow_manylinux, &[]);
         warnings.extend(index.warnings.iter().cloned());

@@ -37,12 +37,11 @@ impl Target {
             creator: env!("CARGO_PKG_VERSION").to_string(),
             ..venv::VenvOptions::default()
         };
-        let created = venv::create(python, dir, &options).map_err(|e| {
-            Error::install(format!(
-                "cannot make a build environment in {}: {e}",
-                dir.display()
-            ))
-        })?;
+        let created =
+            venv::create(python, dir, &options).map_err(|source| Error::BuildEnvironment {
+                dir: dir.to_path_buf(),
+                source,
+            })?;
         Ok(isolated(Target::new_venv(&created, false)))
     }
 }
@@ -73,14 +72,10 @@ impl BuildEnvironments<'_> {
             ..InstallOptions::default()
         };
         crate::install(self.site, target, &options, self.cancel, &|_| {}).map_err(|e| {
-            Error::new(
-                e.kind,
-                format!(
-                    "the build requirements {} could not be installed: {}",
-                    requirements.join(", "),
-                    e.message
-                ),
-            )
+            Error::BuildRequirements {
+                requirements: requirements.to_vec(),
+                source: Box::new(e),
+            }
         })?;
         Ok(())
     }

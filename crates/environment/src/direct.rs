@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::Error;
+use crate::{Editable, Error};
 
 /// Something named directly.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,12 +102,11 @@ pub fn classify(text: &str, origin: &str, editable: bool) -> Result<Option<Direc
     }
     for scheme in ["hg+", "svn+", "bzr+"] {
         if reference.starts_with(scheme) {
-            return Err(Error::input(format!(
-                "{origin}: `{text}` names a {} repository; only git repositories are \
-                 supported (`name @ git+https://host/repo@rev`). Clone it and install the \
-                 directory instead: `wheelhouse install ./checkout`.",
-                scheme.trim_end_matches('+')
-            )));
+            return Err(Error::OtherVcs {
+                origin: origin.to_string(),
+                text: text.to_string(),
+                vcs: scheme.trim_end_matches('+').to_string(),
+            });
         }
     }
     let local = if let Some(rest) = reference.strip_prefix("file://") {
@@ -117,16 +116,16 @@ pub fn classify(text: &str, origin: &str, editable: bool) -> Result<Option<Direc
         Some(PathBuf::from(reference))
     } else if reference.starts_with("http://") || reference.starts_with("https://") {
         let Some(name) = name else {
-            return Err(Error::input(format!(
-                "{origin}: `{text}` is a URL without a name; write it as pip does: \
-                 `NAME @ {text}`."
-            )));
+            return Err(Error::UrlWithoutName {
+                origin: origin.to_string(),
+                text: text.to_string(),
+            });
         };
         if editable {
-            return Err(Error::input(format!(
-                "{origin}: `-e` needs a project directory, not a URL; download the archive, \
-                 unpack it and install the directory with -e."
-            )));
+            return Err(Error::NotEditable {
+                origin: origin.to_string(),
+                given: Editable::Url,
+            });
         }
         let (url, fragment) = split_fragment(reference);
         let sha256 = fragment.and_then(|f| {
@@ -146,10 +145,10 @@ pub fn classify(text: &str, origin: &str, editable: bool) -> Result<Option<Direc
     };
     let Some(path) = local else {
         if editable {
-            return Err(Error::input(format!(
-                "{origin}: `-e {text}` needs a project directory or a git URL (`-e ./proj`, \
-                 `-e git+https://host/repo#egg=name`)."
-            )));
+            return Err(Error::NotEditable {
+                origin: origin.to_string(),
+                given: Editable::Other(text.to_string()),
+            });
         }
         return Ok(None);
     };
@@ -165,18 +164,16 @@ pub fn classify(text: &str, origin: &str, editable: bool) -> Result<Option<Direc
         )))));
     }
     if !exists {
-        return Err(Error::input(format!(
-            "{origin}: {} does not exist. Check the path (a project directory, a wheel or a \
-             source archive).",
-            path.display()
-        )));
+        return Err(Error::PathNotFound {
+            origin: origin.to_string(),
+            path,
+        });
     }
     if editable {
-        return Err(Error::input(format!(
-            "{origin}: `-e` needs a project directory, and {} is a file; install the file \
-             without -e.",
-            path.display()
-        )));
+        return Err(Error::NotEditable {
+            origin: origin.to_string(),
+            given: Editable::File(path),
+        });
     }
     if file_name.ends_with(".whl") {
         return Ok(Some(Direct::Wheel(path)));
@@ -184,11 +181,10 @@ pub fn classify(text: &str, origin: &str, editable: bool) -> Result<Option<Direc
     if ARCHIVE_SUFFIXES.iter().any(|s| file_name.ends_with(s)) {
         return Ok(Some(Direct::Source(request(SourceLocation::Archive(path)))));
     }
-    Err(Error::input(format!(
-        "{origin}: {} is neither a wheel (.whl), a source archive (.tar.gz, .zip) nor a \
-         project directory.",
-        path.display()
-    )))
+    Err(Error::NotInstallable {
+        origin: origin.to_string(),
+        path,
+    })
 }
 
 /// `name[extras] @ reference` → its parts, when `text` has that form.

@@ -12,14 +12,14 @@ pub fn check(plan: &Transaction, wanted: &Wanted) -> Result<(), Error> {
         let pinned = matches!(&req.version_or_url, Some(pep508_rs::VersionOrUrl::VersionSpecifier(s))
             if s.iter().count() == 1 && s.iter().all(|v| matches!(v.operator(), pep440_rs::Operator::Equal | pep440_rs::Operator::ExactEqual)));
         if !pinned {
-            return Err(Error::input(format!(
-                "in --require-hashes mode every requirement must be pinned with ==; `{req}` is not"
-            )));
+            return Err(Error::NotPinned {
+                requirement: req.to_string(),
+            });
         }
         if !wanted.hashes.contains_key(&key) {
-            return Err(Error::input(format!(
-                "in --require-hashes mode every requirement needs --hash=sha256:...; `{req}` has none"
-            )));
+            return Err(Error::NoHash {
+                requirement: req.to_string(),
+            });
         }
     }
     for wheel in plan.install.iter().map(|w| &w.path) {
@@ -28,28 +28,27 @@ pub fn check(plan: &Transaction, wanted: &Wanted) -> Result<(), Error> {
             .map(|w| wheel_metadata::normalize_name(w.name()))
             .unwrap_or_default();
         let Some(allowed) = wanted.hashes.get(&key) else {
-            return Err(Error::input(format!(
-                "in --require-hashes mode every package installed needs a pinned requirement \
-                 with --hash; the dependency {name} has none. Add `{key}==VERSION --hash=sha256:...` \
-                 (`pip hash {}` prints the hash)",
-                wheel.display()
-            )));
+            return Err(Error::DependencyWithoutHash {
+                file_name: name.to_string(),
+                key,
+                wheel: wheel.clone(),
+            });
         };
-        let bytes = std::fs::read(wheel)
-            .map_err(|e| Error::install(format!("cannot read {}: {e}", wheel.display())))?;
+        let bytes = std::fs::read(wheel).map_err(|source| Error::Io {
+            action: "read",
+            path: wheel.clone(),
+            source,
+        })?;
         let matches = allowed.iter().any(|h| {
             let (algo, want) = h.split_once(':').unwrap_or(("sha256", h));
             hex_digest(algo, &bytes).is_some_and(|got| got.eq_ignore_ascii_case(want))
         });
         if !matches {
-            return Err(Error::resolution(format!(
-                "THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE: {} has \
-                 sha256:{}, expected one of {}. The wheel changed since the hashes were \
-                 recorded; nothing was installed.",
-                wheel.display(),
-                hex_digest("sha256", &bytes).unwrap_or_default(),
-                allowed.join(", ")
-            )));
+            return Err(Error::HashMismatch {
+                wheel: wheel.clone(),
+                sha256: hex_digest("sha256", &bytes).unwrap_or_default(),
+                allowed: allowed.clone(),
+            });
         }
     }
     Ok(())

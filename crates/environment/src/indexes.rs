@@ -40,7 +40,7 @@ use wheel_name::{TagPriority, WheelFilename};
 use crate::wanted::Wanted;
 
 mod rules;
-use crate::{Error, ErrorKind, Event, InstallOptions, Target};
+use crate::{Error, Event, IndexSearched, InstallOptions, Target};
 use rules::{kept_installed, preferred, python_fits, sdist_version, urls};
 
 /// The index options of one install: its flags and how candidates are taken. Requirement
@@ -79,8 +79,8 @@ pub(crate) struct Indexes<'a> {
     strategy: IndexStrategy,
     allow_manylinux: bool,
     /// Fetched wheels and sdists, and builds; removed with the install.
-    work: OnceLock<Result<tempfile::TempDir, String>>,
-    source: OnceLock<Result<IndexSource, Error>>,
+    work: OnceLock<Result<tempfile::TempDir, std::io::Error>>,
+    source: OnceLock<Result<IndexSource, download::Error>>,
     /// Synthetic path (the URL) to the index's entry, for wheels and for sdists.
     wheels: Mutex<HashMap<PathBuf, FileEntry>>,
     sdists: Mutex<HashMap<PathBuf, (String, FileEntry)>>,
@@ -110,9 +110,7 @@ pub(crate) fn configured<'a>(
     if options.index.no_index || wanted.no_index {
         return Ok(None);
     }
-    let settings = site
-        .index_settings("install")
-        .map_err(|e| Error::input(e.to_string()))?;
+    let settings = site.index_settings("install").map_err(Error::Config)?;
     let args = IndexArgs {
         index_url: options
             .index
@@ -131,9 +129,7 @@ pub(crate) fn configured<'a>(
     if urls.is_empty() {
         return Ok(None);
     }
-    let config = site
-        .pip_install_options()
-        .map_err(|e| Error::input(e.to_string()))?;
+    let config = site.pip_install_options().map_err(Error::Config)?;
     Ok(Some(Indexes {
         site,
         target,
@@ -160,11 +156,14 @@ impl Indexes<'_> {
                 tempfile::Builder::new()
                     .prefix("wheelhouse-index-")
                     .tempdir()
-                    .map_err(|e| format!("cannot make a temporary directory: {e}"))
             })
             .as_ref()
             .map(|d| d.path())
-            .map_err(|e| Error::install(e.clone()))
+            // The directory is made once; each caller gets the failure's words.
+            .map_err(|e| Error::TempDir {
+                what: "a temporary directory",
+                source: std::io::Error::new(e.kind(), e.to_string()),
+            })
     }
 
     /// The index client, made on first use (nothing before touches the network).
@@ -173,8 +172,7 @@ impl Indexes<'_> {
         self.source
             .get_or_init(|| {
                 let client =
-                    download::Client::new(&download::HttpSettings::from_settings(&self.settings))
-                        .map_err(|e| Error::input(e.to_string()))?;
+                    download::Client::new(&download::HttpSettings::from_settings(&self.settings))?;
                 let cache = self.options.cache.as_ref().map(|c| c.dir.clone());
                 let mut source =
                     IndexSource::new(client, self.urls.clone(), cache.as_deref(), &work);
@@ -184,7 +182,7 @@ impl Indexes<'_> {
                 Ok(source)
             })
             .as_ref()
-            .map_err(Clone::clone)
+            .map_err(|e| Error::HttpClient(e.clone()))
     }
 
     /// Resolves `request` over the wheelhouse's `index` and, for the packages that need
@@ -267,7 +265,7 @@ impl Indexes<'_> {
                 Err(_) if !with_installed && names.iter().any(|n| asks(n, true)) => {
                     with_installed = true;
                 }
-                Err(e) => return Err(self.explain(e.message, &fetched)),
+                Err(e) => return Err(self.explain(e, &fetched)),
             }
         }
     }
@@ -445,8 +443,11 @@ impl Indexes<'_> {
             let remote = self.lock_wheels().get(path).cloned();
             if let Some(entry) = remote {
                 let dir = self.work()?.join("wheels");
-                std::fs::create_dir_all(&dir)
-                    .map_err(|e| Error::install(format!("cannot make {}: {e}", dir.display())))?;
+                std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
+                    action: "make",
+                    path: dir.clone(),
+                    source,
+                })?;
                 let dest = dir.join(&entry.filename);
                 self.source()?
                     .fetch(&entry, &dest)
@@ -461,7 +462,7 @@ impl Indexes<'_> {
                 .get(path)
                 .and_then(|slot| slot.get().cloned());
             if let Some(built) = built {
-                package.source = Source::Wheel(built.map_err(Error::install)?);
+                package.source = Source::Wheel(built.map_err(Error::BuildFailedEarlier)?);
             }
         }
         Ok(())
@@ -487,7 +488,7 @@ impl Indexes<'_> {
             .clone();
         slot.get_or_init(|| {
             self.build(&key, &entry).map_err(|e| {
-                let text = e.message.clone();
+                let text = e.to_string();
                 self.failure
                     .lock()
                     .expect("no panics while held")
@@ -501,8 +502,11 @@ impl Indexes<'_> {
     fn build(&self, key: &str, entry: &FileEntry) -> Result<PathBuf, Error> {
         let source = self.source()?;
         let dir = self.work()?.join("sdists");
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| Error::install(format!("cannot make {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
+            action: "make",
+            path: dir.clone(),
+            source,
+        })?;
         let archive = dir.join(&entry.filename);
         source
             .fetch(entry, &archive)
@@ -522,66 +526,52 @@ impl Indexes<'_> {
             &out,
             self.cancel,
         )
-        .map_err(|e| {
-            Error::new(
-                e.kind,
-                format!(
-                    "{key}: the index has no wheel that this Python and the site's policy \
-                     accept, so its source distribution {} was built: {}",
-                    entry.filename, e.message
-                ),
-            )
+        .map_err(|e| Error::IndexSdistBuild {
+            key: key.to_string(),
+            filename: entry.filename.clone(),
+            source: Box::new(e),
         })
     }
 
     /// An index failure while `package` needed it, as the install's error.
     fn index_error(&self, e: download::Error, package: &str) -> Error {
+        let package = package.to_string();
         if let Some(url) = e.unreachable_index() {
-            let why = match self.strategy {
-                IndexStrategy::FirstMatch => format!(
-                    "{package} is not in the wheelhouse for this Python, so it was looked up on \
-                     the index {url}"
-                ),
-                IndexStrategy::BestMatch => format!(
-                    "{package} was looked up on the index {url} (--index-strategy best-match)"
-                ),
+            return Error::IndexUnreachable {
+                package,
+                url: url.to_string(),
+                best_match: self.strategy == IndexStrategy::BestMatch,
+                source: e,
             };
-            // The client's message names the page and what to check (address, network,
-            // proxy); ours says why the index was needed and the way out on a cluster.
-            return Error::resolution(format!(
-                "{why}, which this node cannot reach: {} On a login node, `wheelhouse download \
-                 {package}` and install the downloaded file in the job, or ask technical \
-                 support to add {package} to the wheelhouse. Nothing was installed.",
-                e.to_string().trim_end_matches('.').to_string() + "."
-            ));
         }
         match e.kind() {
             download::ErrorKind::Cancelled => interrupted(),
-            download::ErrorKind::Input => Error::input(format!("{package}: {e}")),
-            _ => Error::resolution(format!(
-                "{package}: {} Nothing was installed.",
-                e.to_string().trim_end_matches('.').to_string() + "."
-            )),
+            download::ErrorKind::Input => Error::IndexInput { package, source: e },
+            _ => Error::Index { package, source: e },
         }
     }
 
     /// A failed resolution, with the indexes' side for the names it mentions.
-    fn explain(&self, mut message: String, fetched: &HashMap<String, Arc<Project>>) -> Error {
+    fn explain(&self, e: resolver::ResolveError, fetched: &HashMap<String, Arc<Project>>) -> Error {
         let mut keys: Vec<&String> = fetched.keys().collect();
         keys.sort();
+        let mut indexes = Vec::new();
+        let mut message = e.to_string();
         for key in keys {
+            // A key mentioned by an earlier note counts too.
             if !message.contains(key.as_str()) {
                 continue;
             }
             let project = &fetched[key];
-            let listed = project.files.iter().any(|f| f.filename.ends_with(".whl"));
-            message.push_str(&format!(
-                "\nThe index was searched for {key} too{}: {}.",
-                if listed { "" } else { " (no wheel there)" },
-                project.asked().join(", ")
-            ));
+            let searched = IndexSearched {
+                key: key.clone(),
+                has_wheel: project.files.iter().any(|f| f.filename.ends_with(".whl")),
+                asked: project.asked(),
+            };
+            message.push_str(&format!("\n{searched}"));
+            indexes.push(searched);
         }
-        Error::resolution(message)
+        Error::Unresolvable { source: e, indexes }
     }
 }
 
@@ -596,7 +586,7 @@ impl MetadataSource for Indexes<'_> {
                 .source()
                 .and_then(|s| s.metadata(&entry).map_err(|e| self.index_error(e, &name)));
             return got.map_err(|e| {
-                let text = e.message.clone();
+                let text = e.to_string();
                 self.failure
                     .lock()
                     .expect("no panics while held")
@@ -619,8 +609,5 @@ impl MetadataSource for Indexes<'_> {
 }
 
 fn interrupted() -> Error {
-    Error::new(
-        ErrorKind::Interrupted,
-        "interrupted; nothing was changed and the environment is as it was",
-    )
+    Error::Interrupted { building: false }
 }

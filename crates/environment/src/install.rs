@@ -130,9 +130,7 @@ pub fn install(
         ..options.clone()
     };
     // The pip configuration is read once and serves every step below.
-    let config = site
-        .pip_install_options()
-        .map_err(|e| Error::input(e.to_string()))?;
+    let config = site.pip_install_options().map_err(Error::Config)?;
     let mut wanted = read_request(&config, options)?;
     for warning in &wanted.warnings {
         events(Event::Warning(warning));
@@ -215,7 +213,7 @@ fn read_request(
         options.require_hashes,
     )?;
     if wanted.requirements.is_empty() && wanted.sources.is_empty() && wanted.remote.is_empty() {
-        return Err(Error::input(NOTHING_TO_INSTALL));
+        return Err(Error::NothingToInstall);
     }
     Ok(wanted)
 }
@@ -289,7 +287,10 @@ fn choose(
     let request = request_for(target, wanted, &importable, &requested, options, config_pre)?;
     let mut resolution = match indexes {
         Some(indexes) => indexes.resolve(&request, index)?,
-        None => resolver::resolve(&request, index).map_err(|e| Error::resolution(e.message))?,
+        None => resolver::resolve(&request, index).map_err(|source| Error::Unresolvable {
+            source,
+            indexes: Vec::new(),
+        })?,
     };
     for warning in &resolution.warnings {
         events(Event::Warning(warning));
@@ -423,8 +424,8 @@ fn request_for(
             )
         })
         .collect();
-    let python_version = Version::from_str(&target.interpreter.version_text())
-        .map_err(|e| Error::input(e.to_string()))?;
+    let python_version =
+        Version::from_str(&target.interpreter.version_text()).map_err(Error::PythonVersion)?;
     Ok(Request {
         requirements: wanted.requirements.clone(),
         constraints: wanted.constraints.clone(),
@@ -475,21 +476,15 @@ fn plan(
                 // environment's, so another version installed into the environment would be
                 // silently hidden.
                 SiteDirKind::PythonPath => {
-                    return Err(Error::resolution(format!(
-                        "{} {} would be installed into {}, but {} {} is on PYTHONPATH ({}), \
-                         put there by a module, and it is imported first: the new copy would \
-                         be silently hidden. Either keep the module's version (require \
-                         {}=={}), or unload the module that provides it (`module list` shows \
-                         it; e.g. `module unload scipy-stack`) and install again.",
-                        package.key,
-                        package.version,
-                        short(&target.root),
-                        dist.name,
-                        dist.version,
-                        dist.site_dir.display(),
-                        dist.name,
-                        dist.version
-                    )))
+                    return Err(Error::Shadowed(Box::new(crate::Shadowed {
+                        key: package.key.clone(),
+                        version: package.version.to_string(),
+                        env: target.root.clone(),
+                        name: dist.name.clone(),
+                        installed: dist.version.clone(),
+                        site_dir: dist.site_dir.clone(),
+                        lock_entry: None,
+                    })))
                 }
                 SiteDirKind::System => events(Event::Note(&format!(
                     "{} {} in the environment will take precedence over {} {} from {}",
@@ -529,7 +524,7 @@ pub fn execute(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .build()
-        .map_err(|e| Error::install(e.to_string()))?;
+        .map_err(Error::ThreadPool)?;
     let report = |event: installer::Progress<'_>| events(Event::Progress(event));
     pool.install(|| installer::commit(lock, plan, &target.layout, cancel, &report))
         .map_err(Error::from_installer)

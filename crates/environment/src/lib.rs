@@ -11,7 +11,8 @@
 //! line, requirement files and the pip configuration ([`read_wanted`]); the resolver chooses;
 //! the cluster's rules turn its choice into a plan (a module's copy on `PYTHONPATH` is never
 //! silently shadowed); and the plan is carried out atomically under the environment's lock
-//! ([`install`]). Every step reports through [`Event`]s and fails with an [`Error`] whose
+//! ([`install`]). Every step reports through [`Event`]s and fails with an [`Error`] (one variant
+//! per thing that went wrong, with its names, paths and underlying failure) whose
 //! [`ErrorKind`] the command line maps to its exit code, so the command line only prints.
 //!
 //! Not run as a doctest: it needs a real environment and its Python, and a wheelhouse
@@ -66,7 +67,7 @@ pub use direct::{
     classify as classify_direct, Direct, RemoteRequest, SourceLocation, SourceRequest,
 };
 pub use download::IndexStrategy;
-pub use error::{Error, ErrorKind};
+pub use error::{Editable, Error, ErrorKind, IndexSearched, Shadowed, StackConflict};
 pub use indexes::IndexOptions;
 pub use install::{execute, install, Event, InstallOptions, Report, NOTHING_TO_INSTALL};
 pub use search::{build_index, search_paths};

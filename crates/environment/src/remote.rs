@@ -8,7 +8,7 @@ use std::path::Path;
 use site_config::SiteConfig;
 
 use crate::direct::{SourceLocation, SourceRequest};
-use crate::{Error, ErrorKind, Event, Wanted};
+use crate::{Error, Event, Wanted};
 
 const ARCHIVE_SUFFIXES: &[&str] = &[".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz", ".tar"];
 
@@ -23,40 +23,33 @@ pub fn fetch(
     if wanted.remote.is_empty() {
         return Ok(());
     }
-    let settings = site
-        .index_settings("install")
-        .map_err(|e| Error::input(e.to_string()))?;
+    let settings = site.index_settings("install").map_err(Error::Config)?;
     let client = download::Client::new(&download::HttpSettings::from_settings(&settings))
-        .map_err(|e| Error::input(e.to_string()))?;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::install(format!("cannot create {}: {e}", dir.display())))?;
+        .map_err(Error::HttpClient)?;
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        action: "create",
+        path: dir.to_path_buf(),
+        source,
+    })?;
     for remote in std::mem::take(&mut wanted.remote) {
-        let file_name = file_name_of(&remote.url).ok_or_else(|| {
-            Error::input(format!(
-                "{}: {} does not end in a file name (a .whl, .tar.gz or .zip)",
-                remote.origin, remote.url
-            ))
+        let file_name = file_name_of(&remote.url).ok_or_else(|| Error::UrlWithoutFileName {
+            origin: remote.origin.clone(),
+            url: remote.url.clone(),
         })?;
         let dest = dir.join(&file_name);
         events(Event::Note(&format!("fetching {}", remote.url)));
         client
             .fetch(&remote.url, &dest, remote.sha256.as_deref())
-            .map_err(|e| {
-                let kind = if e.kind() == download::ErrorKind::Integrity {
-                    ErrorKind::Resolution
-                } else {
-                    ErrorKind::Input
-                };
-                Error::new(
-                    kind,
-                    format!(
-                        "{}: {} could not be fetched: {}. Nothing was installed.",
-                        remote.origin, remote.url, e
-                    ),
-                )
+            .map_err(|source| Error::Fetch {
+                origin: remote.origin.clone(),
+                url: remote.url.clone(),
+                source,
             })?;
-        let sha256 = build_frontend::sha256_file(&dest)
-            .map_err(|e| Error::install(format!("cannot read {}: {e}", dest.display())))?;
+        let sha256 = build_frontend::sha256_file(&dest).map_err(|source| Error::Io {
+            action: "read",
+            path: dest.clone(),
+            source,
+        })?;
         if file_name.ends_with(".whl") {
             check_name(&remote.name, &file_name, &remote.origin)?;
             let direct_url = installer::direct_url::for_archive_url(&remote.url, &sha256);
@@ -71,10 +64,10 @@ pub fn fetch(
                 origin: remote.origin.clone(),
             });
         } else {
-            return Err(Error::input(format!(
-                "{}: {} is neither a wheel (.whl) nor a source archive (.tar.gz, .zip)",
-                remote.origin, remote.url
-            )));
+            return Err(Error::NotWheelOrArchive {
+                origin: remote.origin.clone(),
+                url: remote.url.clone(),
+            });
         }
     }
     Ok(())
@@ -107,18 +100,19 @@ fn file_name_of(url: &str) -> Option<String> {
 }
 
 fn check_name(asked: &str, file_name: &str, origin: &str) -> Result<(), Error> {
-    let parsed = wheel_name::WheelFilename::parse(file_name).map_err(|e| {
-        Error::input(format!(
-            "{origin}: {file_name} is not a valid wheel name ({e})"
-        ))
-    })?;
+    let parsed =
+        wheel_name::WheelFilename::parse(file_name).map_err(|source| Error::InvalidWheelName {
+            origin: Some(origin.to_string()),
+            file_name: file_name.to_string(),
+            source,
+        })?;
     if wheel_metadata::normalize_name(asked) != wheel_metadata::normalize_name(parsed.name()) {
-        return Err(Error::input(format!(
-            "{origin}: `{asked} @ …` names the wheel {file_name}, which is `{}`. Use its own \
-             name: `{} @ …`.",
-            parsed.name(),
-            parsed.name()
-        )));
+        return Err(Error::WheelNameMismatch {
+            origin: origin.to_string(),
+            asked: asked.to_string(),
+            file_name: file_name.to_string(),
+            name: parsed.name().to_string(),
+        });
     }
     Ok(())
 }

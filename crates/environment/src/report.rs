@@ -147,14 +147,16 @@ fn metadata_json(text: &str) -> J {
 }
 
 fn sha256_of(path: &std::path::Path) -> Result<String, Error> {
-    let mut file = std::fs::File::open(path)
-        .map_err(|e| Error::install(format!("cannot read {}: {e}", path.display())))?;
+    let unreadable = |source| Error::Io {
+        action: "read",
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
     let mut hasher = sha2::Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = file
-            .read(&mut buf)
-            .map_err(|e| Error::install(format!("cannot read {}: {e}", path.display())))?;
+        let n = file.read(&mut buf).map_err(unreadable)?;
         if n == 0 {
             break;
         }
@@ -194,8 +196,8 @@ fn one(
             ])
         }
     };
-    let text = wheel_metadata::read_dist_info_file(&wheel.path, "METADATA")
-        .map_err(|e| Error::install(format!("{}: {}", e.path.display(), e.message)))?;
+    let text =
+        wheel_metadata::read_dist_info_file(&wheel.path, "METADATA").map_err(Error::Metadata)?;
     let metadata = metadata_json(&text);
     let key = wheel_metadata::normalize_name(&wheel_metadata::CoreMetadata::parse(&text).name);
     let mut fields = vec![

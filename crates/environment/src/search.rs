@@ -56,10 +56,7 @@ fn unreadable(path: &Path) -> Option<String> {
 }
 
 fn default_search_paths(site: &SiteConfig) -> Result<Vec<PathBuf>, Error> {
-    match site
-        .search_paths()
-        .map_err(|e| Error::input(e.to_string()))?
-    {
+    match site.search_paths().map_err(Error::Config)? {
         SearchPaths::Listed { paths, .. } => Ok(paths),
         SearchPaths::UnderWheelhouse(root) => {
             let (mut paths, _) =

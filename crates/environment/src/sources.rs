@@ -18,7 +18,7 @@ use site_config::SiteConfig;
 
 use crate::build_env::BuildEnvironments;
 use crate::direct::{SourceLocation, SourceRequest};
-use crate::{Error, ErrorKind, Event, InstallOptions, Target};
+use crate::{Error, Event, InstallOptions, Target};
 
 /// Wheels built for one install; they live as long as this value.
 pub struct BuiltSources {
@@ -82,7 +82,10 @@ fn work_dir(site: &SiteConfig) -> Result<tempfile::TempDir, Error> {
     tempfile::Builder::new()
         .prefix("wheelhouse-build-")
         .tempdir_in(site.temp_dir())
-        .map_err(|e| Error::install(format!("cannot make a build directory: {e}")))
+        .map_err(|source| Error::TempDir {
+            what: "a build directory",
+            source,
+        })
 }
 
 /// Builds every source of `requests` for `target`'s interpreter.
@@ -147,7 +150,11 @@ fn build_in(
         } else {
             built_wheels.next().expect("one result per wheel source")
         }
-        .map_err(|e| build_failed(request, &e))?;
+        .map_err(|source| Error::Build {
+            origin: request.origin.clone(),
+            what: describe(request),
+            source: Box::new(source),
+        })?;
         let mut built = built_source(request, built.path, direct_url)?;
         built.commit = commit;
         wheels.push(built);
@@ -156,10 +163,7 @@ fn build_in(
 }
 
 fn interrupted() -> Error {
-    Error::new(
-        ErrorKind::Interrupted,
-        "interrupted while building; nothing was changed and the environment is as it was",
-    )
+    Error::Interrupted { building: true }
 }
 
 /// Build environments whose requirements come from the install's own sources (its `-f`
@@ -214,23 +218,16 @@ pub(crate) fn build_archive(
     cancel: &AtomicBool,
 ) -> Result<PathBuf, Error> {
     let work = out.with_extension("work");
-    std::fs::create_dir_all(&work)
-        .map_err(|e| Error::install(format!("cannot make {}: {e}", work.display())))?;
+    std::fs::create_dir_all(&work).map_err(|source| Error::Io {
+        action: "make",
+        path: work.clone(),
+        source,
+    })?;
     let maker = maker(site, options, cancel, crate::SharedEnvironments::none());
     let frontend = frontend(site, target, options, &maker, &work);
     let built = frontend
         .build_wheel(&Source::Sdist(archive.to_path_buf()), out)
-        .map_err(|e| {
-            let kind = match e.kind() {
-                build_frontend::ErrorKind::Input => ErrorKind::Input,
-                build_frontend::ErrorKind::Environment => ErrorKind::Resolution,
-                _ => ErrorKind::Install,
-            };
-            Error::new(
-                kind,
-                format!("the build failed: {e}\nNothing was installed; the environment was left as it was."),
-            )
-        })?;
+        .map_err(|e| Error::SdistBuild(Box::new(e)))?;
     Ok(built.path)
 }
 
@@ -246,8 +243,12 @@ fn locate(
             None,
         )),
         SourceLocation::Archive(archive) => {
-            let sha256 = build_frontend::sha256_file(archive)
-                .map_err(|e| Error::input(format!("cannot read {}: {e}", archive.display())))?;
+            let sha256 =
+                build_frontend::sha256_file(archive).map_err(|source| Error::Unreadable {
+                    origin: None,
+                    path: archive.clone(),
+                    source,
+                })?;
             let direct_url = match &request.url {
                 Some(url) => installer::direct_url::for_archive_url(url, &sha256),
                 None => installer::direct_url::for_archive(archive, &sha256),
@@ -260,12 +261,10 @@ fn locate(
             subdirectory,
         } => {
             if request.editable {
-                return Err(Error::input(format!(
-                    "{}: an editable install from git is not supported; clone the repository \
-                     and install the checkout editable: `git clone {url} src && wheelhouse \
-                     install -e ./src`",
-                    request.origin
-                )));
+                return Err(Error::NotEditable {
+                    origin: request.origin.clone(),
+                    given: crate::Editable::Git(url.clone()),
+                });
             }
             let commit = git_checkout(url, revision.as_deref(), checkout, &request.origin)?;
             let mut dir = checkout.to_path_buf();
@@ -276,18 +275,19 @@ fn locate(
                         .components()
                         .any(|c| !matches!(c, std::path::Component::Normal(_)))
                 {
-                    return Err(Error::input(format!(
-                        "{}: `#subdirectory={sub}` must be a path inside the repository",
-                        request.origin
-                    )));
+                    return Err(Error::SubdirectoryOutside {
+                        origin: request.origin.clone(),
+                        sub: sub.clone(),
+                    });
                 }
                 dir = dir.join(relative);
                 if !dir.is_dir() {
-                    return Err(Error::input(format!(
-                        "{}: the repository {url} has no directory `{sub}` at {}",
-                        request.origin,
-                        revision.as_deref().unwrap_or("its default branch")
-                    )));
+                    return Err(Error::NoSubdirectory {
+                        origin: request.origin.clone(),
+                        url: url.clone(),
+                        sub: sub.clone(),
+                        revision: revision.clone(),
+                    });
                 }
             }
             Ok((
@@ -331,22 +331,23 @@ fn git_checkout(
         }
     };
     let dir_text = dir.to_string_lossy().to_string();
-    run(&["clone", "--quiet", "--", url, &dir_text], None).map_err(|why| {
-        Error::input(format!(
-            "{origin}: the git repository {url} could not be cloned: {why}. Check the URL \
-             (and that this node can reach it: compute nodes often have no internet)."
-        ))
+    run(&["clone", "--quiet", "--", url, &dir_text], None).map_err(|why| Error::GitClone {
+        origin: origin.to_string(),
+        url: url.to_string(),
+        why,
     })?;
     if let Some(rev) = revision {
-        run(&["checkout", "--quiet", rev, "--"], Some(dir)).map_err(|why| {
-            Error::input(format!(
-                "{origin}: the git repository {url} has no revision `{rev}`: {why}. Give a \
-                 branch, tag or commit it has (`git ls-remote {url}` lists them)."
-            ))
+        run(&["checkout", "--quiet", rev, "--"], Some(dir)).map_err(|why| Error::GitRevision {
+            origin: origin.to_string(),
+            url: url.to_string(),
+            rev: rev.to_string(),
+            why,
         })?;
     }
-    run(&["rev-parse", "HEAD"], Some(dir))
-        .map_err(|why| Error::install(format!("{origin}: git rev-parse failed: {why}")))
+    run(&["rev-parse", "HEAD"], Some(dir)).map_err(|why| Error::GitRevParse {
+        origin: origin.to_string(),
+        why,
+    })
 }
 
 fn built_source(
@@ -355,21 +356,21 @@ fn built_source(
     direct_url: String,
 ) -> Result<BuiltSource, Error> {
     let file_name = wheel.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let parsed = wheel_name::WheelFilename::parse(file_name).map_err(|e| {
-        Error::install(format!(
-            "the build of {} made {file_name}, which is not a valid wheel name ({e})",
-            describe(request)
-        ))
-    })?;
+    let parsed =
+        wheel_name::WheelFilename::parse(file_name).map_err(|source| Error::BuiltInvalidName {
+            what: describe(request),
+            file_name: file_name.to_string(),
+            source,
+        })?;
     let name = parsed.name().to_string();
     if let Some(asked) = &request.name {
         if wheel_metadata::normalize_name(asked) != wheel_metadata::normalize_name(&name) {
-            return Err(Error::input(format!(
-                "{}: `{asked} @ …` names {}, but what it builds is `{name}`. Use the project's \
-                 own name: `{name} @ …`.",
-                request.origin,
-                describe(request)
-            )));
+            return Err(Error::BuiltNameMismatch {
+                origin: request.origin.clone(),
+                asked: asked.clone(),
+                what: describe(request),
+                name,
+            });
         }
     }
     Ok(BuiltSource {
@@ -400,22 +401,4 @@ fn describe(request: &SourceRequest) -> String {
     } else {
         what
     }
-}
-
-fn build_failed(request: &SourceRequest, e: &build_frontend::BuildError) -> Error {
-    let kind = match e.kind() {
-        build_frontend::ErrorKind::Input => ErrorKind::Input,
-        // Build requirements the wheelhouse cannot provide: a resolution failure.
-        build_frontend::ErrorKind::Environment => ErrorKind::Resolution,
-        _ => ErrorKind::Install,
-    };
-    Error::new(
-        kind,
-        format!(
-            "{}: building {} failed: {e}\nNothing was installed; the environment was left as \
-             it was.",
-            request.origin,
-            describe(request)
-        ),
-    )
 }

@@ -18,8 +18,7 @@ use pep508_rs::{Requirement, VersionOrUrl};
 use resolver::{Resolution, Source};
 use site_config::SiteConfig;
 
-use crate::target::short;
-use crate::{Error, Target};
+use crate::{Error, StackConflict, Target};
 
 /// One stack package that the install would break.
 struct Broken<'a> {
@@ -102,23 +101,16 @@ pub fn check_loaded_stack_dependents(
         .collect();
     lines.dedup();
     let chain = why_installed(resolution, importable, &first.key);
-    Err(Error::resolution(format!(
-        "{key} {version} would be installed into {env}, but the loaded module {module} \
-         provides packages that require another version of it:\n{list}\n{chain}The \
-         environment's {key} would be imported instead of the stack's, and those packages \
-         would then fail (for compiled ones, with errors such as `numpy.core.multiarray failed \
-         to import`). Two ways out:\n    keep the version the stack accepts: add \
-         '{requirement}' to what you install (or to your requirements file)\n    or unload \
-         the stack first: module unload {module_name}\nTo install it anyway (the stack's \
-         packages may then fail), add --ignore-stack-requirements.",
-        key = first.key,
-        version = first.version,
-        env = short(&target.root),
-        module = first.module,
-        list = lines.join("\n"),
-        requirement = first.requirement,
-        module_name = first.module_name,
-    )))
+    Err(Error::StackDependents(Box::new(StackConflict {
+        key: first.key.clone(),
+        version: first.version.to_string(),
+        env: target.root.clone(),
+        module: first.module.clone(),
+        module_name: first.module_name.clone(),
+        dependents: lines,
+        chain,
+        requirement: first.requirement.clone(),
+    })))
 }
 
 /// "you asked for A; A 1.0 requires B>=2; ..." from the requested packages to `key`, along

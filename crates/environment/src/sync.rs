@@ -15,7 +15,6 @@ use interpreter::SiteDirKind;
 use pep440_rs::Version;
 use site_config::SiteConfig;
 
-use crate::target::short;
 use crate::{Error, Event, Target};
 
 /// Distributions an exact sync keeps although the lock does not name them: the
@@ -78,9 +77,7 @@ pub fn sync(
     events: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<SyncReport, Error> {
     let started = Instant::now();
-    let config = site
-        .pip_install_options()
-        .map_err(|e| Error::input(e.to_string()))?;
+    let config = site.pip_install_options().map_err(Error::Config)?;
     let lock = installer::lock_environment(&target.root, cancel, || {
         events(Event::WaitingForLock(&target.root))
     })
@@ -109,18 +106,15 @@ pub fn sync(
         }
         if let Some((dist, SiteDirKind::PythonPath)) = importable.get(&w.key) {
             if !same_version(&dist.version, &w.version) {
-                return Err(Error::resolution(format!(
-                    "{}: the lock installs {} {}, but {} {} is on PYTHONPATH ({}), put there \
-                     by a module, and it is imported first: the locked copy would be \
-                     silently hidden. Unload the module that provides it (`module list` \
-                     shows it) and sync again.",
-                    w.entry,
-                    w.key,
-                    w.version,
-                    dist.name,
-                    dist.version,
-                    dist.site_dir.display()
-                )));
+                return Err(Error::Shadowed(Box::new(crate::Shadowed {
+                    key: w.key.clone(),
+                    version: w.version.clone(),
+                    env: target.root.clone(),
+                    name: dist.name.clone(),
+                    installed: dist.version.clone(),
+                    site_dir: dist.site_dir.clone(),
+                    lock_entry: Some(w.entry.clone()),
+                })));
             }
         }
         to_check.push(w);
@@ -193,29 +187,24 @@ fn same_version(a: &str, b: &str) -> bool {
 fn check_file(w: &LockedWheel) -> Result<(), Error> {
     let known = ["sha512", "sha384", "sha256"];
     let Some((algo, want)) = known.iter().find_map(|a| w.hashes.get(*a).map(|h| (*a, h))) else {
-        return Err(Error::input(format!(
-            "{}: the lock gives no sha256, sha384 or sha512 hash for {}; nothing was \
-             installed. Make the lock again (`wheelhouse lock`).",
-            w.entry,
-            w.path.display()
-        )));
+        return Err(Error::LockNoHash {
+            entry: w.entry.clone(),
+            path: w.path.clone(),
+        });
     };
-    let got = digest_file(algo, &w.path).map_err(|e| {
-        Error::input(format!(
-            "{}: cannot read the wheel {} that the lock names ({e}); nothing was installed. \
-             If the wheelhouse changed, make the lock again (`wheelhouse lock`).",
-            w.entry,
-            short(&w.path)
-        ))
+    let got = digest_file(algo, &w.path).map_err(|source| Error::LockedWheelUnreadable {
+        entry: w.entry.clone(),
+        path: w.path.clone(),
+        source,
     })?;
     if !got.eq_ignore_ascii_case(want) {
-        return Err(Error::resolution(format!(
-            "{}: {} has {algo}:{got}, but the lock says {algo}:{want}. The file changed since \
-             the lock was made; nothing was installed. Check where it comes from, then make \
-             the lock again (`wheelhouse lock`) if the new file is wanted.",
-            w.entry,
-            w.path.display()
-        )));
+        return Err(Error::LockHashMismatch {
+            entry: w.entry.clone(),
+            path: w.path.clone(),
+            algorithm: algo,
+            got,
+            want: want.clone(),
+        });
     }
     Ok(())
 }

@@ -52,13 +52,7 @@ impl Target {
             ),
             None => match &site.virtual_env {
                 Some(env) => (Some(env.clone()), env.join("bin/python")),
-                None => {
-                    return Err(Error::input(
-                        "No virtual environment is active, and none was given with -p. \
-                        Activate one (`source ENV/bin/activate`), pass it with `-p ENV`, or \
-                        create one first: `wheelhouse venv ENV`.",
-                    ))
-                }
+                None => return Err(Error::NoEnvironment),
             },
         };
         let is_env = root_hint
@@ -66,20 +60,16 @@ impl Target {
             .is_some_and(|r| r.join("pyvenv.cfg").is_file());
         if !executable.exists() || !is_env {
             let shown = root_hint.unwrap_or(executable);
-            return Err(Error::input(format!(
-                "{} is not a virtual environment (no pyvenv.cfg and bin/python). Packages go \
-                 into an environment of your own, never into a module's Python: create one \
-                 with `wheelhouse venv {}` (or `virtualenv --no-download`), then install into \
-                 it.",
-                shown.display(),
-                shown.display()
-            )));
+            return Err(Error::NotAnEnvironment {
+                path: shown,
+                diagnosis: None,
+            });
         }
         // Asked by absolute path, so that the kept answer is found again from another
         // directory.
         let asked = std::path::absolute(&executable).unwrap_or_else(|_| executable.clone());
-        let interpreter = Interpreter::query_cached(&asked, None, answers)
-            .map_err(|e| Error::input(e.to_string()))?;
+        let interpreter =
+            Interpreter::query_cached(&asked, None, answers).map_err(Error::Interpreter)?;
         Ok(Target::new(interpreter, &executable))
     }
 
@@ -108,8 +98,10 @@ impl Target {
     ) -> Result<Target, Error> {
         let (major, minor, _) = interpreter.version;
         let site_packages = build.join(format!("lib/python{major}.{minor}/site-packages"));
-        std::fs::create_dir_all(&site_packages).map_err(|e| {
-            Error::install(format!("cannot create {}: {e}", site_packages.display()))
+        std::fs::create_dir_all(&site_packages).map_err(|source| Error::Io {
+            action: "create",
+            path: site_packages.clone(),
+            source,
         })?;
         interpreter.paths.purelib = site_packages.clone();
         interpreter.paths.platlib = site_packages;
@@ -191,9 +183,15 @@ impl Target {
 
 /// `dir`, created if need be, as an absolute path (RECORD and scripts name it).
 fn absolute_dir(dir: &Path) -> Result<PathBuf, Error> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::install(format!("cannot create {}: {e}", dir.display())))?;
-    std::path::absolute(dir).map_err(|e| Error::input(format!("{}: {e}", dir.display())))
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        action: "create",
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    std::path::absolute(dir).map_err(|source| Error::BadPath {
+        path: dir.to_path_buf(),
+        source,
+    })
 }
 
 /// The distributions installed under a layout's purelib and platlib (once each when they are
@@ -206,7 +204,7 @@ pub fn own_distributions(layout: &Layout) -> Result<Vec<InstalledDist>, Error> {
     }
     let mut out = Vec::new();
     for dir in dirs {
-        out.extend(installer::read_site_dir(dir).map_err(|e| Error::install(e.to_string()))?);
+        out.extend(installer::read_site_dir(dir).map_err(Error::SiteDir)?);
     }
     out.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(out)

@@ -76,7 +76,7 @@ pub fn read_wanted(
         } else {
             requirements::read_requirement_files(&path, &vars)
         }
-        .map_err(|e| Error::input(e.to_string()))?;
+        .map_err(Error::Requirements)?;
         wanted.apply_options(&file.options, &path)?;
         for line in &file.lines {
             let origin = format!("{}:{}", line.file.display(), line.line);
@@ -100,10 +100,18 @@ impl Wanted {
     /// that URL.
     pub fn add_fetched_wheel(&mut self, path: PathBuf, direct_url: String) -> Result<(), Error> {
         let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let name = wheel_name::WheelFilename::parse(file_name)
-            .map_err(|e| Error::input(format!("{file_name} is not a valid wheel name ({e})")))?;
+        let name = wheel_name::WheelFilename::parse(file_name).map_err(|source| {
+            Error::InvalidWheelName {
+                origin: None,
+                file_name: file_name.to_string(),
+                source,
+            }
+        })?;
         let req = Requirement::from_str(&format!("{}=={}", name.name(), name.version_text()))
-            .map_err(|e| Error::input(e.to_string()))?;
+            .map_err(|source| Error::NameVersion {
+                origin: None,
+                source,
+            })?;
         self.requirements.push(req);
         self.rebuilt
             .insert(wheel_metadata::normalize_name(name.name()));
@@ -120,7 +128,10 @@ impl Wanted {
             format!("[{}]", built.extras.join(","))
         };
         let req = Requirement::from_str(&format!("{}{extras}=={}", built.name, built.version))
-            .map_err(|e| Error::input(e.to_string()))?;
+            .map_err(|source| Error::NameVersion {
+                origin: None,
+                source,
+            })?;
         self.requirements.push(req);
         self.wheel_files.push(built.wheel.clone());
         self.direct_urls
@@ -136,9 +147,10 @@ impl Wanted {
                 self.sources.push(source);
                 Ok(())
             }
-            _ => Err(Error::input(format!(
-                "{origin}: `-e {text}` needs a project directory (`-e ./proj`)."
-            ))),
+            _ => Err(Error::NotEditable {
+                origin: origin.to_string(),
+                given: crate::Editable::Requirement(text.to_string()),
+            }),
         }
     }
 
@@ -167,15 +179,18 @@ impl Wanted {
             // As pip's os.path.abspath: absolute, `..` resolved lexically (this path is
             // recorded in direct_url.json and shown by freeze).
             let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let name = wheel_name::WheelFilename::parse(file_name).map_err(|e| {
-                Error::input(format!(
-                    "{origin}: {} is not a valid wheel file name ({e}); a wheel is named \
-                     NAME-VERSION(-BUILD)-PYTHON-ABI-PLATFORM.whl",
-                    path.display()
-                ))
+            let name = wheel_name::WheelFilename::parse(file_name).map_err(|source| {
+                Error::InvalidWheelFile {
+                    origin: origin.to_string(),
+                    path: path.clone(),
+                    source,
+                }
             })?;
             let req = Requirement::from_str(&format!("{}=={}", name.name(), name.version_text()))
-                .map_err(|e| Error::input(format!("{origin}: {e}")))?;
+                .map_err(|source| Error::NameVersion {
+                origin: Some(origin.to_string()),
+                source,
+            })?;
             if !hashes.is_empty() {
                 self.hashes
                     .entry(wheel_metadata::normalize_name(name.name()))
@@ -187,19 +202,10 @@ impl Wanted {
             self.requirements.push(req);
             return Ok(());
         }
-        let req = Requirement::from_str(trimmed).map_err(|e| {
-            // The parser's message repeats the whole text with a marker line under it: for a
-            // long line only its start is echoed.
-            let why = if trimmed.len() > 200 {
-                String::new()
-            } else {
-                format!(": {e}")
-            };
-            Error::input(format!(
-                "{origin}: `{}` is not a valid requirement{why}. Write it as pip does: \
-                 `name`, `name==1.2`, `name[extra]>=1.0; python_version >= \"3.10\"`.",
-                requirements::excerpt(trimmed, 200)
-            ))
+        let req = Requirement::from_str(trimmed).map_err(|source| Error::InvalidRequirement {
+            origin: origin.to_string(),
+            text: trimmed.to_string(),
+            source,
         })?;
         if !hashes.is_empty() {
             self.hashes
@@ -240,13 +246,10 @@ impl Wanted {
                 "--only-binary" => {
                     // Wheels are all wheelhouse installs; `:none:` would ask for sources.
                     if value.split(',').any(|v| v.trim() == ":none:") {
-                        return Err(Error::input(format!(
-                            "{}: `--only-binary {value}` asks for source builds of packages \
-                             found by name, which wheelhouse does only for packages an index \
-                             offers as sources; packages from the wheelhouse are wheels. Remove \
-                             the line, or name the source to build (`./proj`, `x-1.0.tar.gz`).",
-                            file.display()
-                        )));
+                        return Err(Error::OnlyBinaryNone {
+                            file: file.to_path_buf(),
+                            value: value.clone(),
+                        });
                     }
                 }
                 // `:none:` asks for no source build: nothing to refuse (as on the command line).
@@ -267,13 +270,10 @@ impl Wanted {
                     file.display()
                 )),
                 other => {
-                    return Err(Error::input(format!(
-                        "{}: the option `{other}` is not supported in a requirements file here \
-                         (supported: -r, -c, -f/--find-links, --index-url, --extra-index-url, \
-                         --no-index, --trusted-host, --pre, --only-binary, --prefer-binary, \
-                         --require-hashes, --hash). Remove it.",
-                        file.display()
-                    )))
+                    return Err(Error::UnsupportedOption {
+                        file: file.to_path_buf(),
+                        option: other.to_string(),
+                    })
                 }
             }
         }
@@ -285,14 +285,10 @@ impl Wanted {
 /// source distributions. wheelhouse installs packages asked for by name from wheels and builds
 /// only the sources a user names; the line is refused with that way to build.
 fn no_binary(value: &str, file: &Path) -> Error {
-    Error::input(format!(
-        "{}: `--no-binary {value}` asks to build packages from their source distributions \
-         instead of wheels; wheelhouse installs packages asked for by name from wheels, and \
-         builds only the sources it is given. Remove the line to install the wheels, or name \
-         the source to build instead of the package (a project directory, a .tar.gz source \
-         archive, or git+https://…).",
-        file.display()
-    ))
+    Error::NoBinary {
+        file: file.to_path_buf(),
+        value: value.to_string(),
+    }
 }
 
 /// pip's `--use-feature` switches on experimental behaviours of pip itself. One pip has
@@ -316,11 +312,11 @@ fn use_feature(value: &str, file: &Path) -> Result<String, Error> {
         }
         _ => "it is not a feature pip 26 knows either",
     };
-    Err(Error::input(format!(
-        "{}: `--use-feature={value}` switches on a pip feature, and wheelhouse has no such \
-         switch ({why}). Remove the line.",
-        file.display()
-    )))
+    Err(Error::UseFeature {
+        file: file.to_path_buf(),
+        value: value.to_string(),
+        why,
+    })
 }
 
 /// A `#sha256=…` fragment on a direct reference (freeze's `name @ file:///…#sha256=…`) is
@@ -336,18 +332,22 @@ fn check_fragment_hash(text: &str, path: &Path, origin: &str) -> Result<(), Erro
         return Ok(());
     };
     use sha2::Digest;
-    let bytes = std::fs::read(path)
-        .map_err(|e| Error::input(format!("{origin}: cannot read {}: {e}", path.display())))?;
+    let bytes = std::fs::read(path).map_err(|source| Error::Unreadable {
+        origin: Some(origin.to_string()),
+        path: path.to_path_buf(),
+        source,
+    })?;
     let actual: String = sha2::Sha256::digest(&bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
     if !actual.eq_ignore_ascii_case(expected.trim()) {
-        return Err(Error::resolution(format!(
-            "{origin}: {} does not have the sha256 the requirement gives (expected {expected}, \
-             got {actual}): the file changed since the line was written. Nothing was installed.",
-            path.display()
-        )));
+        return Err(Error::FragmentHashMismatch {
+            origin: origin.to_string(),
+            path: path.to_path_buf(),
+            expected: expected.to_string(),
+            actual,
+        });
     }
     Ok(())
 }
@@ -396,11 +396,9 @@ mod tests {
             std::fs::write(&reqs, text).unwrap();
             let err = read_wanted(&site(), &[], &[], std::slice::from_ref(&reqs), &[], false)
                 .unwrap_err();
-            assert_eq!(err.kind, crate::ErrorKind::Input);
-            assert!(
-                err.message.contains("r.txt") && err.message.contains(want),
-                "{err}"
-            );
+            assert_eq!(err.kind(), crate::ErrorKind::Input);
+            let message = err.to_string();
+            assert!(message.contains("r.txt") && message.contains(want), "{err}");
         }
     }
 
@@ -440,12 +438,13 @@ mod tests {
             std::fs::write(&reqs, text).unwrap();
             let err = read_wanted(&site(), &[], &[], std::slice::from_ref(&reqs), &[], false)
                 .unwrap_err();
-            assert_eq!(err.kind, crate::ErrorKind::Input);
+            assert_eq!(err.kind(), crate::ErrorKind::Input);
+            let message = err.to_string();
             assert!(
-                err.message.contains("r.txt") && err.message.contains(want),
+                message.contains("r.txt") && message.contains(want),
                 "{text}: {err}"
             );
-            assert!(!err.message.contains("never does"), "{err}");
+            assert!(!message.contains("never does"), "{err}");
         }
     }
 

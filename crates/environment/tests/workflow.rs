@@ -76,7 +76,7 @@ impl World {
 
     fn install_ok(&self, requirements: &[&str]) -> environment::Report {
         self.install(requested(requirements))
-            .unwrap_or_else(|e| panic!("install {requirements:?}: {}", e.message))
+            .unwrap_or_else(|e| panic!("install {requirements:?}: {e}"))
     }
 
     /// `name version` of each distribution the environment holds, sorted.
@@ -254,8 +254,8 @@ fn a_failed_upgrade_leaves_the_environment_as_it_was() {
             ..requested(&["app", "dep"])
         })
         .expect_err("a wheel that fails its RECORD cannot be installed");
-    assert_eq!(err.kind, ErrorKind::Install, "{}", err.message);
-    assert!(err.message.contains("dep-3.0"), "{}", err.message);
+    assert_eq!(err.kind(), ErrorKind::Install, "{err}");
+    assert!(err.to_string().contains("dep-3.0"), "{err}");
     let after = tree(&world.target.root);
     assert!(after == before, "{:?}", differences(&after, &before));
     assert_eq!(world.import(&["app", "dep"]), "app 1.0\ndep 2.0\n");
@@ -269,8 +269,8 @@ fn an_unsatisfiable_request_is_a_resolution_error_and_changes_nothing() {
     let err = world
         .install(requested(&["app", "dep<1"]))
         .expect_err("dep<1 does not exist");
-    assert_eq!(err.kind, ErrorKind::Resolution, "{}", err.message);
-    assert!(err.message.contains("dep"), "{}", err.message);
+    assert_eq!(err.kind(), ErrorKind::Resolution, "{err}");
+    assert!(err.to_string().contains("dep"), "{err}");
     assert!(tree(&world.target.root) == before);
 }
 
@@ -287,7 +287,7 @@ fn a_cancelled_install_is_interrupted_and_changes_nothing() {
         &|_| {},
     )
     .expect_err("cancelled before it began");
-    assert_eq!(err.kind, ErrorKind::Interrupted, "{}", err.message);
+    assert_eq!(err.kind(), ErrorKind::Interrupted, "{err}");
     assert!(tree(&world.target.root) == before);
 }
 
@@ -392,6 +392,6 @@ fn a_sync_refuses_a_wheel_whose_hash_is_not_the_locked_one() {
         &|_| {},
     )
     .expect_err("the hash differs");
-    assert!(err.message.contains("dep"), "{}", err.message);
+    assert!(err.to_string().contains("dep"), "{err}");
     assert!(tree(&world.target.root) == before);
 }

@@ -186,8 +186,8 @@ pub fn build_stack(
         ));
         let target = Target::stack_prefix(interpreter, &build.0, python).map_err(|e| {
             ModulesError::Build {
-                kind: e.kind,
-                message: e.message,
+                kind: e.kind(),
+                message: e.to_string(),
             }
         })?;
         let options = InstallOptions {
@@ -205,14 +205,14 @@ pub fn build_stack(
         let report =
             environment::install(site, &target, &options, cancel, &|_| {}).map_err(|e| {
                 ModulesError::Build {
-                    kind: e.kind,
+                    kind: e.kind(),
                     message: format!(
                     "the stack {}/{} cannot be built for Python {version} ({}): {}\nNothing was \
                      installed and no module was written.",
                     request.name,
                     request.version,
                     python.display(),
-                    e.message.trim_end()
+                    e.to_string().trim_end()
                 ),
                 }
             })?;

@@ -19,7 +19,10 @@ pub(crate) fn target_environment(
     answers: Option<&AnswerCache>,
 ) -> Result<Target, Error> {
     if let Some(given) = python {
-        check(site, given, true).map_err(Error::input)?;
+        check(site, given, true).map_err(|diagnosis| Error::NotAnEnvironment {
+            path: given.to_path_buf(),
+            diagnosis: Some(diagnosis),
+        })?;
     }
     Target::existing(site, python, answers)
 }

@@ -62,8 +62,8 @@ pub fn run(args: LockArgs) -> i32 {
     match lock(&args) {
         Ok(()) => 0,
         Err(e) => {
-            crate::out::print_error("wheelhouse lock", &e.message);
-            crate::exit::environment(e.kind)
+            crate::out::print_error("wheelhouse lock", &e.to_string());
+            crate::exit::environment(e.kind())
         }
     }
 }

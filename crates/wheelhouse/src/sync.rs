@@ -69,8 +69,8 @@ pub fn run(args: SyncArgs) -> i32 {
     match result {
         Ok(_) => 0,
         Err(e) => {
-            crate::out::print_error("wheelhouse sync", &e.message);
-            crate::exit::environment(e.kind)
+            crate::out::print_error("wheelhouse sync", &e.to_string());
+            crate::exit::environment(e.kind())
         }
     }
 }

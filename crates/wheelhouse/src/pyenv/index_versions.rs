@@ -66,8 +66,8 @@ pub fn run(args: &[OsString]) -> i32 {
     let available = match Available::open(&site, &target.interpreter, &args.find_links) {
         Ok(a) => a,
         Err(e) => {
-            crate::out::print_error(command, &e.message);
-            return crate::exit::environment(e.kind);
+            crate::out::print_error(command, &e.to_string());
+            return crate::exit::environment(e.kind());
         }
     };
     for w in &available.warnings {

@@ -107,7 +107,7 @@ fn environment_dists(
     let site = site();
     let answers = environment::answer_cache(&site, None);
     let target = crate::env_arg::target_environment(&site, python, answers.as_ref())
-        .map_err(|e| e.message)?;
+        .map_err(|e| e.to_string())?;
     let mut dists = environment::importable_in_order(&target.interpreter);
     if local {
         dists.retain(|(_, kind)| *kind == SiteDirKind::Environment);
@@ -314,7 +314,7 @@ pub fn run_uninstall(args: UninstallArgs) -> i32 {
     let target =
         match crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref()) {
             Ok(t) => t,
-            Err(e) => return fail(command, crate::exit::environment(e.kind), &e.message),
+            Err(e) => return fail(command, crate::exit::environment(e.kind()), &e.to_string()),
         };
     let cancel = crate::signals::cancel_on_signals();
     let events = |event: environment::Event<'_>| match event {
@@ -336,6 +336,6 @@ pub fn run_uninstall(args: UninstallArgs) -> i32 {
             let _ = args.yes;
             0
         }
-        Err(e) => fail(command, crate::exit::environment(e.kind), &e.message),
+        Err(e) => fail(command, crate::exit::environment(e.kind()), &e.to_string()),
     }
 }

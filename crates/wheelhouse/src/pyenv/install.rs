@@ -156,16 +156,16 @@ pub fn run(args: InstallArgs) -> i32 {
         match crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref()) {
             Ok(t) => t,
             Err(e) => {
-                crate::out::print_error("wheelhouse install", &e.message);
-                return crate::exit::environment(e.kind);
+                crate::out::print_error("wheelhouse install", &e.to_string());
+                return crate::exit::environment(e.kind());
             }
         };
     let target =
         match super::layouts::place(target, args.target_dir.as_deref(), args.prefix.as_deref()) {
             Ok(t) => t,
             Err(e) => {
-                crate::out::print_error("wheelhouse install", &e.message);
-                return crate::exit::environment(e.kind);
+                crate::out::print_error("wheelhouse install", &e.to_string());
+                return crate::exit::environment(e.kind());
             }
         };
     let json = args.format == super::report::ResultFormat::Json;
@@ -181,14 +181,14 @@ pub fn run(args: InstallArgs) -> i32 {
     let report = match result {
         Ok(r) => r,
         Err(e) => {
-            crate::out::print_error("wheelhouse install", &e.message);
-            return crate::exit::environment(e.kind);
+            crate::out::print_error("wheelhouse install", &e.to_string());
+            return crate::exit::environment(e.kind());
         }
     };
     if let Some(file) = &args.report {
         if let Err(e) = super::report::write_report(file, &target, &report) {
-            crate::out::print_error("wheelhouse install", &e.message);
-            return crate::exit::environment(e.kind);
+            crate::out::print_error("wheelhouse install", &e.to_string());
+            return crate::exit::environment(e.kind());
         }
     }
     if json {
@@ -245,8 +245,8 @@ fn install_from_lock(
     match result {
         Ok(_) => 0,
         Err(e) => {
-            crate::out::print_error(command, &e.message);
-            crate::exit::environment(e.kind)
+            crate::out::print_error(command, &e.to_string());
+            crate::exit::environment(e.kind())
         }
     }
 }

@@ -29,8 +29,8 @@ pub fn run(
     let available = match Available::open(&site, &target.interpreter, find_links) {
         Ok(a) => a,
         Err(e) => {
-            crate::out::print_error(command, &e.message);
-            return crate::exit::environment(e.kind);
+            crate::out::print_error(command, &e.to_string());
+            return crate::exit::environment(e.kind());
         }
     };
     for w in &available.warnings {

@@ -27,12 +27,9 @@ pub fn write_report(
         outln!("{text}");
         return Ok(());
     }
-    std::fs::write(file, text).map_err(|e| {
-        environment::Error::input(format!(
-            "cannot write the installation report to {} ({e}); give a writable path with \
-             --report, or `--report -` for standard output",
-            file.display()
-        ))
+    std::fs::write(file, text).map_err(|source| environment::Error::ReportNotWritten {
+        path: file.to_path_buf(),
+        source,
     })
 }
 

@@ -32,8 +32,8 @@ pub(crate) fn open(
     let site = SiteConfig::from_env(&ProcessVars::from_process());
     let answers = environment::answer_cache(&site, None);
     crate::env_arg::target_environment(&site, python, answers.as_ref()).map_err(|e| {
-        crate::out::print_error(command, &e.message);
-        crate::exit::environment(e.kind)
+        crate::out::print_error(command, &e.to_string());
+        crate::exit::environment(e.kind())
     })
 }
 

@@ -98,7 +98,7 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
             existed,
             args.quiet,
         )
-        .map_err(|e| (crate::exit::environment(e.kind), e.message))?;
+        .map_err(|e| (crate::exit::environment(e.kind()), e.to_string()))?;
         if !args.quiet {
             outln!(
                 "{}",
@@ -132,7 +132,7 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
         let target = environment::Target::new_venv(&created, args.system_site_packages);
         let cancel = crate::signals::cancel_on_signals();
         let installed = environment::seed_pip(&target, &wheel, cache.as_ref(), &cancel)
-            .map_err(|e| (crate::exit::environment(e.kind), e.message))?;
+            .map_err(|e| (crate::exit::environment(e.kind()), e.to_string()))?;
         if let Some((name, version)) = installed {
             seeded = format!("{name}=={version} from {}", wheel.display());
         }

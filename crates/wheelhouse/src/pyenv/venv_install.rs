@@ -75,10 +75,7 @@ pub fn fill(
         if !existed {
             let _ = std::fs::remove_dir_all(&created.root);
         }
-        return Err(environment::Error::input(
-            "a lock file (pylock.toml) is installed on its own: give it as the only -r, \
-             without other requirements, or lock everything together (`wheelhouse lock`)",
-        ));
+        return Err(environment::Error::LockWithOthers);
     }
     let mut requirements = packages.requirements.clone();
     let names_pip = requirements.iter().any(|r| starts_with_name(r, "pip"));
@@ -129,8 +126,8 @@ pub fn fill(
     if let (Err(e), Some(bundled)) = (&result, seed_pip) {
         // The resolver's paragraph for a name without wheels: "No matching distribution
         // found for pip: ...".
-        let pip_missing =
-            e.kind == environment::ErrorKind::Resolution && e.message.contains("found for pip:");
+        let pip_missing = matches!(e, environment::Error::Unresolvable { source, .. }
+            if source.to_string().contains("found for pip:"));
         if pip_missing {
             if let Some(wheel) = bundled() {
                 requirements.pop();
