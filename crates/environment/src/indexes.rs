@@ -182,7 +182,7 @@ impl Indexes<'_> {
                 Ok(source)
             })
             .as_ref()
-            .map_err(|e| Error::HttpClient(e.clone()))
+            .map_err(|e| Error::HttpClient(Box::new(e.clone())))
     }
 
     /// Resolves `request` over the wheelhouse's `index` and, for the packages that need
@@ -541,13 +541,19 @@ impl Indexes<'_> {
                 package,
                 url: url.to_string(),
                 best_match: self.strategy == IndexStrategy::BestMatch,
-                source: e,
+                source: Box::new(e),
             };
         }
         match e.kind() {
             download::ErrorKind::Cancelled => interrupted(),
-            download::ErrorKind::Input => Error::IndexInput { package, source: e },
-            _ => Error::Index { package, source: e },
+            download::ErrorKind::Input => Error::IndexInput {
+                package,
+                source: Box::new(e),
+            },
+            _ => Error::Index {
+                package,
+                source: Box::new(e),
+            },
         }
     }
 

@@ -25,7 +25,7 @@ pub fn fetch(
     }
     let settings = site.index_settings("install").map_err(Error::Config)?;
     let client = download::Client::new(&download::HttpSettings::from_settings(&settings))
-        .map_err(Error::HttpClient)?;
+        .map_err(|e| Error::HttpClient(Box::new(e)))?;
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
         action: "create",
         path: dir.to_path_buf(),
@@ -43,7 +43,7 @@ pub fn fetch(
             .map_err(|source| Error::Fetch {
                 origin: remote.origin.clone(),
                 url: remote.url.clone(),
-                source,
+                source: Box::new(source),
             })?;
         let sha256 = build_frontend::sha256_file(&dest).map_err(|source| Error::Io {
             action: "read",

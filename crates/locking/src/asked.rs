@@ -210,7 +210,7 @@ mod tests {
         let asked = ["x86-64-v4".to_string()];
         let e = levels(&site(), &all, &asked).unwrap_err();
         assert_eq!(
-            e.message,
+            e.to_string(),
             "--arch x86-64-v4: no search directory is that CPU level; the wheelhouse has \
              generic, x86-64-v3"
         );

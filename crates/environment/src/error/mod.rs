@@ -126,7 +126,7 @@ pub enum Error {
     Fetch {
         origin: String,
         url: String,
-        source: download::Error,
+        source: Box<download::Error>,
     },
     /// A URL named directly that is neither a wheel nor a source archive.
     NotWheelOrArchive { origin: String, url: String },
@@ -138,23 +138,23 @@ pub enum Error {
         name: String,
     },
     /// The HTTP client cannot be set up from the settings.
-    HttpClient(download::Error),
+    HttpClient(Box<download::Error>),
     /// An index `package` needed cannot be reached from this node.
     IndexUnreachable {
         package: String,
         url: String,
         best_match: bool,
-        source: download::Error,
+        source: Box<download::Error>,
     },
     /// The index settings cannot be used for `package`.
     IndexInput {
         package: String,
-        source: download::Error,
+        source: Box<download::Error>,
     },
     /// An index failed while `package` needed it.
     Index {
         package: String,
-        source: download::Error,
+        source: Box<download::Error>,
     },
 
     // Resolution and the cluster's rules.
