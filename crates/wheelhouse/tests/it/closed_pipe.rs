@@ -79,7 +79,17 @@ fn commands_finish_their_work_when_the_reader_is_gone() {
     assert!(html.join("x86-64-v3/simple/index.html").is_file());
 
     // The listing is the whole of avail's work: it keeps the reference's exit code 1.
-    let out = into_closed_pipe(&site, env!("CARGO_BIN_EXE_avail_wheels"), &["--all"]);
+    // (With a Python in PYTHON_DIRS, or the listing is empty and says why on stderr.)
+    std::fs::create_dir_all(site.path("pythons").join(&site.python_version)).unwrap();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = site
+        .command(env!("CARGO_BIN_EXE_avail_wheels"))
+        .env("PYTHON_DIRS", site.path("pythons"))
+        .arg("--all")
+        .stdout(writer)
+        .output()
+        .unwrap();
     assert_quiet(&out, 1, "avail_wheels");
 }
 
