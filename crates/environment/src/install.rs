@@ -45,6 +45,11 @@ pub struct InstallOptions {
     /// Added after the configuration's find-links, as pip layers them.
     pub find_links: Vec<PathBuf>,
     pub allow_manylinux: bool,
+    /// `--only-binary`: normalised names, or `:all:`, whose source distributions (in the
+    /// search paths or on an index) are not candidates.
+    pub only_binary: Vec<String>,
+    /// `--prefer-binary`: a version with a wheel is tried before a newer source-only one.
+    pub prefer_binary: bool,
     pub pre: bool,
     /// Whether to byte-compile afterwards (`--compile`, `--no-compile`, or by file system).
     pub compile: crate::ByteCode,
@@ -143,8 +148,6 @@ pub fn install(
     let paths = find_search_paths(site, &config, options, &wanted, events)?;
     let lock = take_lock(target, cancel, events)?;
     let allow_manylinux = options.allow_manylinux || config.allow_manylinux;
-    // Made without touching the network: a page is fetched only for a package that needs it.
-    let indexes = crate::indexes::configured(site, target, options, &wanted, cancel, events)?;
     let mut index = crate::build_index(
         site,
         paths,
@@ -155,11 +158,18 @@ pub fn install(
     for warning in &index.warnings {
         events(Event::Warning(warning));
     }
+    // The search paths' source distributions are candidates too, built when first read.
+    let mut builds =
+        crate::sdists::SourceBuilds::new(site, target, options, &wanted, &config, cancel, events);
+    builds.add_local(&mut index, &wanted);
+    // Made without touching the network: a page is fetched only for a package that needs it.
+    let indexes =
+        crate::indexes::configured(site, target, options, &wanted, &builds, cancel, events)?;
     let chosen = choose(
         target,
         &wanted,
         &mut index,
-        indexes.as_ref(),
+        (indexes.as_ref(), &builds),
         options,
         config.pre,
         events,
@@ -275,7 +285,10 @@ fn choose(
     target: &Target,
     wanted: &Wanted,
     index: &mut resolver::Index,
-    indexes: Option<&crate::indexes::Indexes<'_>>,
+    (indexes, builds): (
+        Option<&crate::indexes::Indexes<'_>>,
+        &crate::sdists::SourceBuilds<'_>,
+    ),
     options: &InstallOptions,
     config_pre: bool,
     events: &(dyn Fn(Event<'_>) + Sync),
@@ -289,7 +302,13 @@ fn choose(
     let request = request_for(target, wanted, &importable, &requested, options, config_pre)?;
     let mut resolution = match indexes {
         Some(indexes) => indexes.resolve(&request, index)?,
-        None => resolver::resolve(&request, index).map_err(|e| Error::resolution(e.message))?,
+        None => {
+            let outcome = resolver::resolve_with(&request, index, builds);
+            if let Some(e) = builds.take_failure() {
+                return Err(e);
+            }
+            outcome.map_err(|e| Error::resolution(e.message))?
+        }
     };
     for warning in &resolution.warnings {
         events(Event::Warning(warning));
@@ -304,6 +323,7 @@ fn choose(
     if let (Some(indexes), false) = (indexes, options.dry_run) {
         indexes.fetch_chosen(&mut resolution)?;
     }
+    builds.use_built(&mut resolution)?;
     Ok(Chosen {
         resolution,
         importable,

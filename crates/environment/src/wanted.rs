@@ -39,6 +39,8 @@ pub struct Wanted {
     pub index_url: Option<String>,
     pub extra_index_urls: Vec<String>,
     pub prefer_binary: bool,
+    /// `--only-binary` lines: normalised names, or `:all:`.
+    pub only_binary: Vec<String>,
     /// What the files said that has no effect here, for the user to know.
     pub warnings: Vec<String>,
 }
@@ -247,6 +249,12 @@ impl Wanted {
                              the line, or name the source to build (`./proj`, `x-1.0.tar.gz`).",
                             file.display()
                         )));
+                    }
+                    for name in value.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+                        self.only_binary.push(match name {
+                            ":all:" => name.to_string(),
+                            _ => wheel_metadata::normalize_name(name),
+                        });
                     }
                 }
                 // `:none:` asks for no source build: nothing to refuse (as on the command line).

@@ -54,17 +54,24 @@ pub fn explain_no_candidates(
     } else if rejected.is_empty() && index.sdists.contains_key(key) {
         format!(
             "No matching distribution found for {name}: the search paths hold only source \
-             distributions of it ({}), and a package asked for by name is installed from \
-             wheels. Build it from source by naming the file (it is built in an isolated \
-             environment; a C extension needs the compiler and library modules loaded): \
-             `wheelhouse install {}`. Better, ask your site's support to build a wheel of \
+             distributions of it ({}), and {}. Build it from source by naming the file (it is \
+             built in an isolated environment; a C extension needs the compiler and library \
+             modules loaded): `{} {}`. Better, ask your site's support to build a wheel of \
              {name} for the wheelhouse (reproducible on every node); `{avail}` checks for one.",
             index.sdists[key].join(", "),
+            index
+                .sdists_left_out
+                .as_deref()
+                .unwrap_or("a package asked for by name is installed from wheels"),
+            index
+                .build_command
+                .as_deref()
+                .unwrap_or("wheelhouse install"),
             index
                 .sdist_paths
                 .get(key)
                 .and_then(|p| p.last())
-                .map(|p| p.display().to_string())
+                .map(|p| shell_word(&p.display().to_string()))
                 .unwrap_or_else(|| index.sdists[key].join(" "))
         )
     } else if rejected.is_empty() {
@@ -424,5 +431,18 @@ pub(crate) fn pkg_key(pkg: &Pkg) -> Option<&str> {
     match pkg {
         Pkg::Root => None,
         Pkg::Dist(k) | Pkg::Extra(k, _) => Some(k),
+    }
+}
+
+/// `word` as one shell word: quoted when it holds anything a shell would split or expand.
+pub fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }

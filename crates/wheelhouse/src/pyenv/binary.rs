@@ -35,6 +35,20 @@ fn apply(value: &str, target: &mut Vec<String>, other: &mut Vec<String>) {
     }
 }
 
+/// The packages whose source distributions are not candidates (`:all:` for every one), as
+/// `--only-binary` and `--no-binary` leave them in pip's order.
+pub fn wheels_only(only_binary: &[String], no_binary: &[String]) -> Vec<String> {
+    let mut no: Vec<String> = Vec::new();
+    let mut only: Vec<String> = Vec::new();
+    for value in no_binary {
+        apply(value, &mut no, &mut only);
+    }
+    for value in only_binary {
+        apply(value, &mut only, &mut no);
+    }
+    only
+}
+
 /// Whether the flags ask for something the wheelhouse can do. Packages come from the
 /// wheelhouse as wheels, so `--only-binary` always holds for them (a source named directly is
 /// still built, as the user asked for it); `--no-binary` for anything but `:none:` would need

@@ -66,9 +66,14 @@ pub struct InstallArgs {
     #[arg(long, value_enum, default_value = "only-if-needed")]
     upgrade_strategy: super::binary::UpgradeStrategy,
     /// Install only wheels for these packages (:all:, :none:, or names, comma-separated):
-    /// wheelhouse packages always are; sources named directly are still built
+    /// their source distributions in -f directories or on an index are not built; sources
+    /// named directly still are
     #[arg(long = "only-binary", value_name = "NAMES")]
     only_binary: Vec<String>,
+    /// Prefer an older version with a wheel over a newer one that only a source
+    /// distribution provides (config: prefer-binary = true)
+    #[arg(long)]
+    prefer_binary: bool,
     /// Build these packages from source (:all:, :none:, or names): refused unless :none:,
     /// since the wheelhouse holds wheels; name a source directly to build it
     #[arg(long = "no-binary", value_name = "NAMES")]
@@ -275,6 +280,8 @@ impl InstallArgs {
             require_hashes: self.require_hashes,
             find_links: self.find_links.clone(),
             allow_manylinux: self.allow_manylinux,
+            only_binary: super::binary::wheels_only(&self.only_binary, &self.no_binary),
+            prefer_binary: self.prefer_binary,
             pre: self.pre,
             compile: environment::ByteCode::from_flags(self.compile, self.no_compile),
             ignore_stack_requirements: self.ignore_stack_requirements,
