@@ -392,7 +392,8 @@ impl Indexes<'_> {
             let rank = INDEX_RANK.saturating_add(entry.index as u32);
             if entry.filename.ends_with(".whl") {
                 let ours = WheelFilename::parse(&entry.filename)
-                    .is_ok_and(|w| normalize_name(w.name()) == *key);
+                    .is_ok_and(|w| normalize_name(w.name()) == *key)
+                    && !self.builds.sources_only(key);
                 if ours {
                     let path = PathBuf::from(&entry.url);
                     self.lock_wheels().insert(path.clone(), entry.clone());
@@ -490,17 +491,20 @@ impl Indexes<'_> {
         source
             .fetch(entry, &archive)
             .map_err(|e| self.index_error(e, key))?;
+        let why = self.builds.why_built(
+            key,
+            "the index has no wheel of this version that this Python and the site's policy \
+             accept",
+        );
         (self.events)(Event::Note(&format!(
-            "building {} from {}: the index has no wheel of this version that this Python \
-             and the site's policy accept",
+            "building {} from {}: {why}",
             entry.filename,
             self.urls[entry.index.min(self.urls.len() - 1)]
         )));
         Ok(Prepared {
             archive,
             context: format!(
-                "{key}: the index has no wheel that this Python and the site's policy accept, \
-                 so its source distribution {} was built",
+                "{key}: {why}, so its source distribution {} was built",
                 entry.filename
             ),
         })

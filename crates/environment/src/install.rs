@@ -48,6 +48,10 @@ pub struct InstallOptions {
     /// `--only-binary`: normalised names, or `:all:`, whose source distributions (in the
     /// search paths or on an index) are not candidates.
     pub only_binary: Vec<String>,
+    /// `--no-binary`: normalised names, or `:all:`, whose wheels (in the search paths or on
+    /// an index) are not candidates: their source distributions are built instead. A wheel
+    /// file named directly is still installed.
+    pub no_binary: Vec<String>,
     /// `--prefer-binary`: a version with a wheel is tried before a newer source-only one.
     pub prefer_binary: bool,
     pub pre: bool,

@@ -40,6 +40,8 @@ pub(crate) struct SourceBuilds<'a> {
     events: &'a (dyn Fn(Event<'_>) + Sync),
     /// Normalised names (or `:all:`) whose sources are not candidates (`--only-binary`).
     only_binary: Vec<String>,
+    /// Normalised names (or `:all:`) whose wheels are not candidates (`--no-binary`).
+    no_binary: Vec<String>,
     prefer_binary: bool,
     work: OnceLock<Result<tempfile::TempDir, String>>,
     /// The search paths' source distributions that are candidates: path to name.
@@ -61,6 +63,8 @@ impl<'a> SourceBuilds<'a> {
     ) -> SourceBuilds<'a> {
         let mut only_binary = options.only_binary.clone();
         only_binary.extend(wanted.only_binary.iter().cloned());
+        let mut no_binary = options.no_binary.clone();
+        no_binary.extend(wanted.no_binary.iter().cloned());
         SourceBuilds {
             site,
             target,
@@ -68,6 +72,7 @@ impl<'a> SourceBuilds<'a> {
             cancel,
             events,
             only_binary,
+            no_binary,
             prefer_binary: options.prefer_binary || wanted.prefer_binary || config.prefer_binary,
             work: OnceLock::new(),
             local: HashMap::new(),
@@ -78,7 +83,14 @@ impl<'a> SourceBuilds<'a> {
 
     /// Whether `key`'s source distributions are left out (`--only-binary`).
     pub(crate) fn wheels_only(&self, key: &str) -> bool {
-        self.only_binary.iter().any(|n| n == ":all:" || n == key)
+        let named = |list: &[String]| list.iter().any(|n| n == key);
+        named(&self.only_binary)
+            || (self.only_binary.iter().any(|n| n == ":all:") && !named(&self.no_binary))
+    }
+
+    /// Whether `key`'s wheels are left out (`--no-binary`, unless `--only-binary` names it).
+    pub(crate) fn sources_only(&self, key: &str) -> bool {
+        !self.wheels_only(key) && self.no_binary.iter().any(|n| n == ":all:" || n == key)
     }
 
     /// Makes the search paths' source distributions candidates of `index`, each version
@@ -90,6 +102,7 @@ impl<'a> SourceBuilds<'a> {
         if !self.only_binary.is_empty() {
             index.sdists_left_out = Some("--only-binary asks for wheels of it".into());
         }
+        self.leave_out_wheels(index, &wanted.wheel_files);
         let mut keys: Vec<&String> = index.sdist_paths.keys().collect();
         keys.sort();
         let mut added = Vec::new();
@@ -129,6 +142,38 @@ impl<'a> SourceBuilds<'a> {
         for (key, candidate) in added {
             self.local.insert(candidate.path.clone(), key.clone());
             index.usable.entry(key).or_default().push(candidate);
+        }
+    }
+
+    /// Moves the wheels `--no-binary` leaves out from `usable` to `rejected` (for the
+    /// message when no source distribution takes their place); a wheel named directly stays.
+    fn leave_out_wheels(&self, index: &mut Index, named: &[PathBuf]) {
+        if self.no_binary.is_empty() {
+            return;
+        }
+        let keys: Vec<String> = index
+            .usable
+            .keys()
+            .filter(|k| self.sources_only(k))
+            .cloned()
+            .collect();
+        for key in keys {
+            let candidates = index.usable.remove(&key).unwrap_or_default();
+            let (kept, left): (Vec<_>, Vec<_>) = candidates
+                .into_iter()
+                .partition(|c| named.contains(&c.path));
+            index
+                .rejected
+                .entry(key.clone())
+                .or_default()
+                .extend(left.into_iter().map(|c| resolver::RejectedWheel {
+                    version: c.version.to_string(),
+                    filename: c.filename,
+                    why: resolver::Rejection::NoBinary,
+                }));
+            if !kept.is_empty() {
+                index.usable.insert(key, kept);
+            }
         }
     }
 
@@ -212,22 +257,35 @@ impl<'a> SourceBuilds<'a> {
         Ok(())
     }
 
+    /// Why `key` is built from its source distribution: `otherwise` unless `--no-binary`
+    /// asked for it.
+    pub(crate) fn why_built(&self, key: &str, otherwise: &str) -> String {
+        if self.sources_only(key) {
+            "--no-binary asks for its source distribution".to_string()
+        } else {
+            otherwise.to_string()
+        }
+    }
+
     /// The search path's source distribution `path` of `key`, built.
     fn built_local(&self, path: &Path, key: &str) -> Result<PathBuf, String> {
         self.built(path, || {
             let file = path.file_name().map(|n| n.to_string_lossy().to_string());
             let dir = path.parent().map(|d| d.display().to_string());
+            let why = self.why_built(
+                key,
+                "the search paths have no wheel of this version that this Python and the \
+                 site's policy accept",
+            );
             (self.events)(Event::Note(&format!(
-                "building {} from {}: the search paths have no wheel of this version that this \
-                 Python and the site's policy accept",
+                "building {} from {}: {why}",
                 file.unwrap_or_default(),
                 dir.unwrap_or_default()
             )));
             Ok(Prepared {
                 archive: path.to_path_buf(),
                 context: format!(
-                    "{key}: the search paths have no wheel of this version that this Python \
-                     and the site's policy accept, so its source distribution {} was built",
+                    "{key}: {why}, so its source distribution {} was built",
                     path.display()
                 ),
             })

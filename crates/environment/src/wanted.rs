@@ -41,6 +41,8 @@ pub struct Wanted {
     pub prefer_binary: bool,
     /// `--only-binary` lines: normalised names, or `:all:`.
     pub only_binary: Vec<String>,
+    /// `--no-binary` lines: normalised names, or `:all:`.
+    pub no_binary: Vec<String>,
     /// What the files said that has no effect here, for the user to know.
     pub warnings: Vec<String>,
 }
@@ -240,26 +242,23 @@ impl Wanted {
                     }
                 }
                 "--only-binary" => {
-                    // Wheels are all wheelhouse installs; `:none:` would ask for sources.
-                    if value.split(',').any(|v| v.trim() == ":none:") {
-                        return Err(Error::input(format!(
-                            "{}: `--only-binary {value}` asks for source builds of packages \
-                             found by name, which wheelhouse does only for packages an index \
-                             offers as sources; packages from the wheelhouse are wheels. Remove \
-                             the line, or name the source to build (`./proj`, `x-1.0.tar.gz`).",
-                            file.display()
-                        )));
-                    }
                     for name in value.split(',').map(str::trim).filter(|v| !v.is_empty()) {
-                        self.only_binary.push(match name {
-                            ":all:" => name.to_string(),
-                            _ => wheel_metadata::normalize_name(name),
-                        });
+                        match name {
+                            ":none:" => self.only_binary.clear(),
+                            ":all:" => self.only_binary.push(name.to_string()),
+                            _ => self.only_binary.push(wheel_metadata::normalize_name(name)),
+                        }
                     }
                 }
-                // `:none:` asks for no source build: nothing to refuse (as on the command line).
-                "--no-binary" if value.split(',').all(|v| v.trim() == ":none:") => {}
-                "--no-binary" => return Err(no_binary(value, file)),
+                "--no-binary" => {
+                    for name in value.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+                        match name {
+                            ":none:" => self.no_binary.clear(),
+                            ":all:" => self.no_binary.push(name.to_string()),
+                            _ => self.no_binary.push(wheel_metadata::normalize_name(name)),
+                        }
+                    }
+                }
                 "--use-feature" => self.warnings.push(use_feature(value, file)?),
                 "--index-url" => self.index_url = Some(value.clone()),
                 "--extra-index-url" => {
@@ -287,20 +286,6 @@ impl Wanted {
         }
         Ok(())
     }
-}
-
-/// `--no-binary` in a requirements file asks pip to build the named packages from their
-/// source distributions. wheelhouse installs packages asked for by name from wheels and builds
-/// only the sources a user names; the line is refused with that way to build.
-fn no_binary(value: &str, file: &Path) -> Error {
-    Error::input(format!(
-        "{}: `--no-binary {value}` asks to build packages from their source distributions \
-         instead of wheels; wheelhouse installs packages asked for by name from wheels, and \
-         builds only the sources it is given. Remove the line to install the wheels, or name \
-         the source to build instead of the package (a project directory, a .tar.gz source \
-         archive, or git+https://…).",
-        file.display()
-    ))
 }
 
 /// pip's `--use-feature` switches on experimental behaviours of pip itself. One pip has
@@ -394,22 +379,19 @@ mod tests {
     }
 
     #[test]
-    fn source_builds_and_unknown_options_are_refused_with_the_file() {
+    fn only_binary_and_no_binary_lines_name_packages_as_pip_reads_them() {
         let tmp = tempfile::tempdir().unwrap();
-        for (text, want) in [
-            ("--no-binary :all:\nsix\n", "--no-binary"),
-            ("--only-binary :none:\nsix\n", ":none:"),
-        ] {
-            let reqs = tmp.path().join("r.txt");
-            std::fs::write(&reqs, text).unwrap();
-            let err = read_wanted(&site(), &[], &[], std::slice::from_ref(&reqs), &[], false)
-                .unwrap_err();
-            assert_eq!(err.kind, crate::ErrorKind::Input);
-            assert!(
-                err.message.contains("r.txt") && err.message.contains(want),
-                "{err}"
-            );
-        }
+        let reqs = tmp.path().join("r.txt");
+        std::fs::write(
+            &reqs,
+            "--only-binary :all:\n--only-binary :none:\n--only-binary Six,Foo_Bar\n\
+             --no-binary :all:\nsix\n",
+        )
+        .unwrap();
+        let wanted =
+            read_wanted(&site(), &[], &[], std::slice::from_ref(&reqs), &[], false).unwrap();
+        assert_eq!(wanted.only_binary, ["six", "foo-bar"]);
+        assert_eq!(wanted.no_binary, [":all:"]);
     }
 
     #[test]
@@ -424,7 +406,7 @@ mod tests {
     }
 
     #[test]
-    fn pip_features_and_no_binary_are_refused_with_a_true_reason() {
+    fn pip_features_are_refused_with_a_true_reason() {
         let tmp = tempfile::tempdir().unwrap();
         for (text, want) in [
             (
@@ -434,14 +416,6 @@ mod tests {
             (
                 "--use-feature=warp-drive\nsix\n",
                 "not a feature pip 26 knows",
-            ),
-            (
-                "--no-binary :all:\nsix\n",
-                "builds only the sources it is given",
-            ),
-            (
-                "--no-binary six\nsix\n",
-                "a project directory, a .tar.gz source archive",
             ),
         ] {
             let reqs = tmp.path().join("r.txt");

@@ -43,7 +43,23 @@ pub fn explain_no_candidates(
     let avail = format!("avail_wheels {name} --all-versions --all-pythons");
     let rejected = index.rejected.get(key).map(Vec::as_slice).unwrap_or(&[]);
     let installed_elsewhere = request.installed.get(key);
-    let message = if let Some(inst) = installed_elsewhere {
+    let message = if rejected.iter().any(|r| r.why == Rejection::NoBinary) {
+        let mut files: Vec<&str> = rejected
+            .iter()
+            .filter(|r| r.why == Rejection::NoBinary)
+            .map(|r| r.filename.as_str())
+            .collect();
+        files.sort_unstable();
+        files.dedup();
+        files.truncate(3);
+        format!(
+            "No matching distribution found for {name}: --no-binary asks to build it from a \
+             source distribution, and the search paths hold only wheels of it ({}). Leave \
+             {name} out of --no-binary to install the wheel, or name its source to build \
+             (a project directory, a .tar.gz source archive, or git+https://…).",
+            files.join(", ")
+        )
+    } else if let Some(inst) = installed_elsewhere {
         // Installed but excluded by a constraint.
         format!(
             "No matching distribution found for {name}: {} {} is installed but does not satisfy \
@@ -131,7 +147,7 @@ pub fn explain_no_candidates(
             .iter()
             .filter_map(|r| match &r.why {
                 Rejection::OtherPython(tags) => Some(tags.clone()),
-                Rejection::Manylinux | Rejection::OtherPlatform(_) => None,
+                Rejection::Manylinux | Rejection::OtherPlatform(_) | Rejection::NoBinary => None,
             })
             .flat_map(|t| t.split(',').map(str::to_string).collect::<Vec<_>>())
             .collect();

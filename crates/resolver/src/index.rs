@@ -43,6 +43,8 @@ pub enum Rejection {
     /// Built for this Python but a platform this node cannot run (musllinux, a `manylinux`
     /// newer than its glibc, another machine): its platform tags, for the message.
     OtherPlatform(String),
+    /// `--no-binary` asks for the package's source distribution instead.
+    NoBinary,
 }
 
 /// A rejected wheel.

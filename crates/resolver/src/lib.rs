@@ -731,6 +731,17 @@ fn solve_with(
         }
         provider.read_ahead(&key);
         if let Some(VersionOrUrl::VersionSpecifier(spec)) = &req.version_or_url {
+            let no_binary = index
+                .rejected
+                .get(&key)
+                .is_some_and(|r| r.iter().any(|r| r.why == Rejection::NoBinary));
+            if provider.ranks_matching(&key, Some(spec)).is_empty() && no_binary {
+                // The wheels that would satisfy it were left out (`--no-binary`).
+                return Err(ResolveError {
+                    message: explain_no_candidates(&key, req.name.as_ref(), index, request)
+                        .to_string(),
+                });
+            }
             if provider.ranks_matching(&key, Some(spec)).is_empty() {
                 let versions = provider.versions_in(&key, &Ranges::full());
                 return Err(ResolveError {

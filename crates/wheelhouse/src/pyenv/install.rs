@@ -74,8 +74,8 @@ pub struct InstallArgs {
     /// distribution provides (config: prefer-binary = true)
     #[arg(long)]
     prefer_binary: bool,
-    /// Build these packages from source (:all:, :none:, or names): refused unless :none:,
-    /// since the wheelhouse holds wheels; name a source directly to build it
+    /// Build these packages from their source distributions (:all:, :none:, or names), found
+    /// in -f directories or on an index, instead of installing wheels
     #[arg(long = "no-binary", value_name = "NAMES")]
     no_binary: Vec<String>,
     /// Reinstall every package even when the same version is installed
@@ -138,10 +138,6 @@ pub fn run(args: InstallArgs) -> i32 {
         && args.editables.is_empty()
     {
         crate::out::print_error("wheelhouse install", environment::NOTHING_TO_INSTALL);
-        return exit::INPUT;
-    }
-    if let Err(message) = super::binary::check(&args.only_binary, &args.no_binary) {
-        crate::out::print_error("wheelhouse install", &message);
         return exit::INPUT;
     }
     if let Some(message) = crate::file_args::missing_file(&args.requirements) {
@@ -257,6 +253,7 @@ fn install_from_lock(
 
 impl InstallArgs {
     fn options(&self, site: &SiteConfig, cancel: &Arc<AtomicBool>) -> InstallOptions {
+        let binary = super::binary::binary_choices(&self.only_binary, &self.no_binary);
         InstallOptions {
             index: self.index.options(Some(cancel.clone())),
             requirements: self.requirements.clone(),
@@ -280,7 +277,8 @@ impl InstallArgs {
             require_hashes: self.require_hashes,
             find_links: self.find_links.clone(),
             allow_manylinux: self.allow_manylinux,
-            only_binary: super::binary::wheels_only(&self.only_binary, &self.no_binary),
+            only_binary: binary.0,
+            no_binary: binary.1,
             prefer_binary: self.prefer_binary,
             pre: self.pre,
             compile: environment::ByteCode::from_flags(self.compile, self.no_compile),

@@ -302,3 +302,73 @@ fn a_failing_sdist_build_changes_nothing() {
     assert!(err.contains("environment was left as it was"), "{err}");
     assert_eq!(contents(&env), before);
 }
+
+/// `--no-binary NAME` builds NAME from its sdist although a wheel of the same version is
+/// there (pip 26 installs the same files); without a sdist it says so.
+#[test]
+fn no_binary_builds_the_sdist_beside_a_wheel_as_pip_26_does() {
+    let site = site_with_backends();
+    let dir = site.path("dir");
+    WheelSpec::pure("six", "99.0").write(&dir);
+    WheelSpec::pure("both", "1.0").write(&dir);
+    sdist_in(&site, &dir, "both", "1.0");
+    let ours = site.venv("ours");
+    let o = ours.to_str().unwrap();
+    let out = site.wheelhouse(&[
+        "install",
+        "-p",
+        o,
+        "--no-index",
+        "-f",
+        "dir",
+        "--no-binary",
+        "both",
+        "both",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("building both-1.0.tar.gz from dir: --no-binary asks"),
+        "{}",
+        stderr(&out)
+    );
+    let module = |env: &Path| std::fs::read_to_string(site_packages(env).join("both/__init__.py"));
+    assert_eq!(module(&ours).unwrap(), "VALUE = 1\n");
+    let theirs = site.venv("theirs");
+    site.run_ok(
+        &theirs.join("bin/python"),
+        &[
+            &pip26_wheel().join("pip").to_string_lossy(),
+            "install",
+            "--no-index",
+            "-f",
+            "dir",
+            "--no-binary",
+            "both",
+            "both",
+        ],
+    );
+    assert_eq!(module(&theirs).unwrap(), module(&ours).unwrap());
+    assert_eq!(freeze(&site, &theirs), freeze(&site, &ours));
+    // six has only wheels: nothing to build it from.
+    let fresh = site.venv("fresh");
+    let before = tree(&fresh);
+    let out = site.wheelhouse(&[
+        "install",
+        "-p",
+        fresh.to_str().unwrap(),
+        "--no-index",
+        "-f",
+        "dir",
+        "--no-binary",
+        ":all:",
+        "six==99.0",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("--no-binary asks to build it from a source"),
+        "{err}"
+    );
+    assert!(err.contains("six-99.0-py3-none-any.whl"), "{err}");
+    assert_eq!(tree(&fresh), before);
+}
