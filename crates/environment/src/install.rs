@@ -52,6 +52,10 @@ pub struct InstallOptions {
     /// an index) are not candidates: their source distributions are built instead. A wheel
     /// file named directly is still installed.
     pub no_binary: Vec<String>,
+    /// The source distributions (file names) whose build this install fills an environment
+    /// for: met again here, they are a build dependency cycle, an error instead of endless
+    /// nested builds.
+    pub building: Vec<String>,
     /// `--prefer-binary`: a version with a wheel is tried before a newer source-only one.
     pub prefer_binary: bool,
     pub pre: bool,

@@ -222,6 +222,16 @@ impl<'a> SourceBuilds<'a> {
     ) -> Result<PathBuf, Error> {
         let out = self.work()?.join(format!("built-{n}"));
         let prepared = prepare()?;
+        let name = crate::sources::archive_name(&prepared.archive);
+        if let Some(name) = name.filter(|n| self.options.building.contains(n)) {
+            return Err(Error::resolution(format!(
+                "{}: building it needs {name} itself, in the environment it is built in (a \
+                 build dependency cycle). Put a wheel of it in a -f directory (`wheelhouse \
+                 download` on a login node fetches one) and install again. Nothing was \
+                 installed.",
+                prepared.context
+            )));
+        }
         crate::sources::build_archive(
             self.site,
             self.target,

@@ -178,6 +178,7 @@ fn maker<'a>(
         index: options.index.clone(),
         cancel,
         shared,
+        building: options.building.clone(),
     }
 }
 
@@ -216,7 +217,8 @@ pub(crate) fn build_archive(
     let work = out.with_extension("work");
     std::fs::create_dir_all(&work)
         .map_err(|e| Error::install(format!("cannot make {}: {e}", work.display())))?;
-    let maker = maker(site, options, cancel, crate::SharedEnvironments::none());
+    let mut maker = maker(site, options, cancel, crate::SharedEnvironments::none());
+    maker.building.extend(archive_name(archive));
     let frontend = frontend(site, target, options, &maker, &work);
     let built = frontend
         .build_wheel(&Source::Sdist(archive.to_path_buf()), out)
@@ -232,6 +234,11 @@ pub(crate) fn build_archive(
             )
         })?;
     Ok(built.path)
+}
+
+/// The file name of a source distribution, which names it in build dependency cycles.
+pub(crate) fn archive_name(archive: &Path) -> Option<String> {
+    Some(archive.file_name()?.to_string_lossy().into_owned())
 }
 
 /// The source to build, the `direct_url.json` it is installed with, and for git the commit.

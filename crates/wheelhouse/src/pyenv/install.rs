@@ -280,6 +280,7 @@ impl InstallArgs {
             only_binary: binary.0,
             no_binary: binary.1,
             prefer_binary: self.prefer_binary,
+            building: Vec::new(),
             pre: self.pre,
             compile: environment::ByteCode::from_flags(self.compile, self.no_compile),
             ignore_stack_requirements: self.ignore_stack_requirements,

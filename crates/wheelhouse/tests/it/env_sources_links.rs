@@ -372,3 +372,42 @@ fn no_binary_builds_the_sdist_beside_a_wheel_as_pip_26_does() {
     assert!(err.contains("six-99.0-py3-none-any.whl"), "{err}");
     assert_eq!(tree(&fresh), before);
 }
+
+/// A build backend given only as an sdist (`pip download --no-binary :all:` fetches such
+/// a directory) would need itself to be built: an error naming the cycle, not endless
+/// nested builds.
+#[test]
+fn a_build_dependency_cycle_is_an_error() {
+    // No backend wheels anywhere: only the directory's sdists.
+    let site = Site::new();
+    let dir = site.path("dir");
+    WheelSpec::pure("six", "99.0").write(&dir);
+    sdist_in(&site, &dir, "cyclic", "1.0");
+    let backend = site.path("src/setuptools-99.0");
+    write(
+        &backend.join("pyproject.toml"),
+        "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n",
+    );
+    sdist(
+        &backend,
+        "setuptools-99.0",
+        &dir.join("setuptools-99.0.tar.gz"),
+    );
+    let env = site.venv("env");
+    let before = tree(&env);
+    let out = site.wheelhouse(&[
+        "install",
+        "-p",
+        env.to_str().unwrap(),
+        "--no-index",
+        "-f",
+        "dir",
+        "cyclic",
+    ]);
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("cyclic-1.0.tar.gz"), "{err}");
+    assert!(err.contains("needs setuptools-99.0.tar.gz itself"), "{err}");
+    assert!(err.contains("build dependency cycle"), "{err}");
+    assert_eq!(tree(&env), before);
+}
