@@ -25,6 +25,9 @@ pub struct BuildEnvironments<'a> {
     pub cancel: &'a AtomicBool,
     /// Environments shared by the run's builds that need the same requirements.
     pub shared: SharedEnvironments,
+    /// The source distributions (file names) whose builds these environments serve: one
+    /// met again while filling them is a build dependency cycle.
+    pub building: Vec<String>,
 }
 
 impl Target {
@@ -69,6 +72,7 @@ impl BuildEnvironments<'_> {
             allow_manylinux: self.allow_manylinux,
             cache: self.cache.clone(),
             index: self.index.clone(),
+            building: self.building.clone(),
             ..InstallOptions::default()
         };
         crate::install(self.site, target, &options, self.cancel, &|_| {}).map_err(|e| {

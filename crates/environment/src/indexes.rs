@@ -19,9 +19,10 @@
 //!
 //! Site policy holds for index wheels too: a `manylinux` wheel is refused unless allowed.
 //! A version without a wheel the target accepts is a candidate through its source
-//! distribution, built (in an isolated build environment whose requirements resolve through
-//! these same sources) when the resolver first reads its metadata: what the site's
-//! `_manylinux.py` achieves for pip.
+//! distribution (unless `--only-binary`), built (in an isolated build environment whose
+//! requirements resolve through these same sources) when the resolver first reads its
+//! metadata, as the search paths' own source distributions are (module `sdists`): what the
+//! site's `_manylinux.py` achieves for pip.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -40,8 +41,10 @@ use wheel_name::{TagPriority, WheelFilename};
 use crate::wanted::Wanted;
 
 mod rules;
+use crate::sdists::{Prepared, SourceBuilds};
 use crate::{Error, Event, IndexSearched, InstallOptions, Target};
-use rules::{kept_installed, preferred, python_fits, sdist_version, urls};
+pub(crate) use rules::sdist_version;
+use rules::{kept_installed, preferred, python_fits, urls};
 
 /// The index options of one install: its flags and how candidates are taken. Requirement
 /// files' `--index-url`/`--extra-index-url`/`--no-index` lines and pip's configuration add
@@ -65,11 +68,8 @@ const INDEX_RANK: u32 = 1 << 20;
 /// Pages fetched at once.
 const PAGE_FETCHERS: usize = 8;
 
-type BuildSlot = Arc<OnceLock<Result<PathBuf, String>>>;
-
 /// The indexes of one install, asked only when a package needs them.
 pub(crate) struct Indexes<'a> {
-    site: &'a SiteConfig,
     target: &'a Target,
     options: &'a InstallOptions,
     cancel: &'a AtomicBool,
@@ -84,8 +84,9 @@ pub(crate) struct Indexes<'a> {
     /// Synthetic path (the URL) to the index's entry, for wheels and for sdists.
     wheels: Mutex<HashMap<PathBuf, FileEntry>>,
     sdists: Mutex<HashMap<PathBuf, (String, FileEntry)>>,
-    built: Mutex<HashMap<PathBuf, BuildSlot>>,
-    /// The first network, hash or build failure: it ends the install.
+    /// Builds of source distributions, the search paths' and the indexes'.
+    builds: &'a SourceBuilds<'a>,
+    /// The first network or hash failure: it ends the install (as a failed build does).
     failure: Mutex<Option<Error>>,
 }
 
@@ -104,6 +105,7 @@ pub(crate) fn configured<'a>(
     target: &'a Target,
     options: &'a InstallOptions,
     wanted: &Wanted,
+    builds: &'a SourceBuilds<'a>,
     cancel: &'a AtomicBool,
     events: &'a (dyn Fn(Event<'_>) + Sync),
 ) -> Result<Option<Indexes<'a>>, Error> {
@@ -131,7 +133,6 @@ pub(crate) fn configured<'a>(
     }
     let config = site.pip_install_options().map_err(Error::Config)?;
     Ok(Some(Indexes {
-        site,
         target,
         options,
         cancel,
@@ -144,12 +145,18 @@ pub(crate) fn configured<'a>(
         source: OnceLock::new(),
         wheels: Mutex::default(),
         sdists: Mutex::default(),
-        built: Mutex::default(),
+        builds,
         failure: Mutex::default(),
     }))
 }
 
 impl Indexes<'_> {
+    /// The first failure met while resolving: the network's, a hash's, or a build's.
+    fn take_failure(&self) -> Option<Error> {
+        let failure = self.failure.lock().expect("no panics while held").take();
+        failure.or_else(|| self.builds.take_failure())
+    }
+
     fn work(&self) -> Result<&Path, Error> {
         self.work
             .get_or_init(|| {
@@ -247,7 +254,7 @@ impl Indexes<'_> {
             }
             index.settled = Some(settled);
             let (outcome, looked_up) = resolver::resolve_noting(request, index, self);
-            if let Some(e) = self.failure.lock().expect("no panics while held").take() {
+            if let Some(e) = self.take_failure() {
                 return Err(e);
             }
             let asks = |n: &String, installed_too: bool| {
@@ -300,7 +307,7 @@ impl Indexes<'_> {
                     })
                     .collect()
             });
-            if let Some(e) = self.failure.lock().expect("no panics while held").take() {
+            if let Some(e) = self.take_failure() {
                 return Err(e);
             }
             let mut next: Vec<String> = texts
@@ -383,14 +390,17 @@ impl Indexes<'_> {
             let rank = INDEX_RANK.saturating_add(entry.index as u32);
             if entry.filename.ends_with(".whl") {
                 let ours = WheelFilename::parse(&entry.filename)
-                    .is_ok_and(|w| normalize_name(w.name()) == *key);
+                    .is_ok_and(|w| normalize_name(w.name()) == *key)
+                    && !self.builds.sources_only(key);
                 if ours {
                     let path = PathBuf::from(&entry.url);
                     self.lock_wheels().insert(path.clone(), entry.clone());
                     files.push((path, entry.filename.clone(), rank));
                 }
             } else if let Some(version) = sdist_version(&entry.filename, key) {
-                sources.push((entry, version));
+                if !self.builds.wheels_only(key) {
+                    sources.push((entry, version));
+                }
             }
         }
         index.add(
@@ -421,7 +431,7 @@ impl Indexes<'_> {
                     filename: entry.filename.clone(),
                     version,
                     // Any wheel of the same version fits better.
-                    tag_rank: u32::MAX,
+                    tag_rank: WheelCandidate::SOURCE_TAG_RANK,
                     search_rank: INDEX_RANK.saturating_add(entry.index as u32),
                     build: None,
                 });
@@ -433,8 +443,9 @@ impl Indexes<'_> {
     }
 
     /// Puts the chosen index wheels in place: each fetched (checked against the index's
-    /// sha256) into the temporary directory, each sdist's built wheel; the resolution then
-    /// names local files, installed like wheel files (no `direct_url.json`, as pip).
+    /// sha256) into the temporary directory (an sdist's built wheel is put in place by
+    /// [`SourceBuilds::use_built`]); the resolution then names local files, installed like
+    /// wheel files (no `direct_url.json`, as pip).
     pub(crate) fn fetch_chosen(&self, resolution: &mut Resolution) -> Result<(), Error> {
         for package in &mut resolution.packages {
             let Source::Wheel(path) = &package.source else {
@@ -453,22 +464,12 @@ impl Indexes<'_> {
                     .fetch(&entry, &dest)
                     .map_err(|e| self.index_error(e, &package.key))?;
                 package.source = Source::Wheel(dest);
-                continue;
-            }
-            let built = self
-                .built
-                .lock()
-                .expect("no panics while held")
-                .get(path)
-                .and_then(|slot| slot.get().cloned());
-            if let Some(built) = built {
-                package.source = Source::Wheel(built.map_err(Error::BuildFailedEarlier)?);
             }
         }
         Ok(())
     }
 
-    /// The wheel built from the sdist at `path` (built once).
+    /// The wheel built from the index's sdist at `path` (fetched and built once).
     fn built(&self, path: &Path) -> Result<PathBuf, String> {
         let Some((key, entry)) = self
             .sdists
@@ -479,27 +480,10 @@ impl Indexes<'_> {
         else {
             return Err(format!("{} is not a file of the index", path.display()));
         };
-        let slot = self
-            .built
-            .lock()
-            .expect("no panics while held")
-            .entry(path.to_path_buf())
-            .or_default()
-            .clone();
-        slot.get_or_init(|| {
-            self.build(&key, &entry).map_err(|e| {
-                let text = e.to_string();
-                self.failure
-                    .lock()
-                    .expect("no panics while held")
-                    .get_or_insert(e);
-                text
-            })
-        })
-        .clone()
+        self.builds.built(path, || self.fetch_sdist(&key, &entry))
     }
 
-    fn build(&self, key: &str, entry: &FileEntry) -> Result<PathBuf, Error> {
+    fn fetch_sdist(&self, key: &str, entry: &FileEntry) -> Result<Prepared, Error> {
         let source = self.source()?;
         let dir = self.work()?.join("sdists");
         std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
@@ -511,25 +495,22 @@ impl Indexes<'_> {
         source
             .fetch(entry, &archive)
             .map_err(|e| self.index_error(e, key))?;
+        let why = self.builds.why_built(
+            key,
+            "the index has no wheel of this version that this Python and the site's policy \
+             accept",
+        );
         (self.events)(Event::Note(&format!(
-            "building {} from {}: the index has no wheel of this version that this Python \
-             and the site's policy accept",
+            "building {} from {}: {why}",
             entry.filename,
             self.urls[entry.index.min(self.urls.len() - 1)]
         )));
-        let out = dir.join(format!("built-{}", entry.filename.replace(['.', '-'], "_")));
-        crate::sources::build_archive(
-            self.site,
-            self.target,
-            self.options,
-            &archive,
-            &out,
-            self.cancel,
-        )
-        .map_err(|e| Error::IndexSdistBuild {
-            key: key.to_string(),
-            filename: entry.filename.clone(),
-            source: Box::new(e),
+        Ok(Prepared {
+            archive,
+            context: format!(
+                "{key}: {why}, so its source distribution {} was built",
+                entry.filename
+            ),
         })
     }
 
@@ -610,7 +591,7 @@ impl MetadataSource for Indexes<'_> {
             return wheel_metadata::read_dist_info_file(&built, "METADATA")
                 .map_err(|e| e.to_string());
         }
-        resolver::FromWheels.metadata(wheel)
+        self.builds.metadata(wheel)
     }
 }
 

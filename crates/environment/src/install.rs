@@ -45,6 +45,19 @@ pub struct InstallOptions {
     /// Added after the configuration's find-links, as pip layers them.
     pub find_links: Vec<PathBuf>,
     pub allow_manylinux: bool,
+    /// `--only-binary`: normalised names, or `:all:`, whose source distributions (in the
+    /// search paths or on an index) are not candidates.
+    pub only_binary: Vec<String>,
+    /// `--no-binary`: normalised names, or `:all:`, whose wheels (in the search paths or on
+    /// an index) are not candidates: their source distributions are built instead. A wheel
+    /// file named directly is still installed.
+    pub no_binary: Vec<String>,
+    /// The source distributions (file names) whose build this install fills an environment
+    /// for: met again here, they are a build dependency cycle, an error instead of endless
+    /// nested builds.
+    pub building: Vec<String>,
+    /// `--prefer-binary`: a version with a wheel is tried before a newer source-only one.
+    pub prefer_binary: bool,
     pub pre: bool,
     /// Whether to byte-compile afterwards (`--compile`, `--no-compile`, or by file system).
     pub compile: crate::ByteCode,
@@ -141,8 +154,6 @@ pub fn install(
     let paths = find_search_paths(site, &config, options, &wanted, events)?;
     let lock = take_lock(target, cancel, events)?;
     let allow_manylinux = options.allow_manylinux || config.allow_manylinux;
-    // Made without touching the network: a page is fetched only for a package that needs it.
-    let indexes = crate::indexes::configured(site, target, options, &wanted, cancel, events)?;
     let mut index = crate::build_index(
         site,
         paths,
@@ -153,11 +164,18 @@ pub fn install(
     for warning in &index.warnings {
         events(Event::Warning(warning));
     }
+    // The search paths' source distributions are candidates too, built when first read.
+    let mut builds =
+        crate::sdists::SourceBuilds::new(site, target, options, &wanted, &config, cancel, events);
+    builds.add_local(&mut index, &wanted);
+    // Made without touching the network: a page is fetched only for a package that needs it.
+    let indexes =
+        crate::indexes::configured(site, target, options, &wanted, &builds, cancel, events)?;
     let chosen = choose(
         target,
         &wanted,
         &mut index,
-        indexes.as_ref(),
+        (indexes.as_ref(), &builds),
         options,
         config.pre,
         events,
@@ -273,7 +291,10 @@ fn choose(
     target: &Target,
     wanted: &Wanted,
     index: &mut resolver::Index,
-    indexes: Option<&crate::indexes::Indexes<'_>>,
+    (indexes, builds): (
+        Option<&crate::indexes::Indexes<'_>>,
+        &crate::sdists::SourceBuilds<'_>,
+    ),
     options: &InstallOptions,
     config_pre: bool,
     events: &(dyn Fn(Event<'_>) + Sync),
@@ -287,10 +308,16 @@ fn choose(
     let request = request_for(target, wanted, &importable, &requested, options, config_pre)?;
     let mut resolution = match indexes {
         Some(indexes) => indexes.resolve(&request, index)?,
-        None => resolver::resolve(&request, index).map_err(|source| Error::Unresolvable {
-            source,
-            indexes: Vec::new(),
-        })?,
+        None => {
+            let outcome = resolver::resolve_with(&request, index, builds);
+            if let Some(e) = builds.take_failure() {
+                return Err(e);
+            }
+            outcome.map_err(|source| Error::Unresolvable {
+                source,
+                indexes: Vec::new(),
+            })?
+        }
     };
     for warning in &resolution.warnings {
         events(Event::Warning(warning));
@@ -305,6 +332,7 @@ fn choose(
     if let (Some(indexes), false) = (indexes, options.dry_run) {
         indexes.fetch_chosen(&mut resolution)?;
     }
+    builds.use_built(&mut resolution)?;
     Ok(Chosen {
         resolution,
         importable,

@@ -50,6 +50,7 @@ pub mod inspect;
 mod install;
 mod remote;
 pub mod report;
+mod sdists;
 mod search;
 mod seed;
 mod sources;

@@ -182,6 +182,7 @@ fn maker<'a>(
         index: options.index.clone(),
         cancel,
         shared,
+        building: options.building.clone(),
     }
 }
 
@@ -223,12 +224,18 @@ pub(crate) fn build_archive(
         path: work.clone(),
         source,
     })?;
-    let maker = maker(site, options, cancel, crate::SharedEnvironments::none());
+    let mut maker = maker(site, options, cancel, crate::SharedEnvironments::none());
+    maker.building.extend(archive_name(archive));
     let frontend = frontend(site, target, options, &maker, &work);
     let built = frontend
         .build_wheel(&Source::Sdist(archive.to_path_buf()), out)
         .map_err(|e| Error::SdistBuild(Box::new(e)))?;
     Ok(built.path)
+}
+
+/// The file name of a source distribution, which names it in build dependency cycles.
+pub(crate) fn archive_name(archive: &Path) -> Option<String> {
+    Some(archive.file_name()?.to_string_lossy().into_owned())
 }
 
 /// The source to build, the `direct_url.json` it is installed with, and for git the commit.

@@ -39,6 +39,10 @@ pub struct Wanted {
     pub index_url: Option<String>,
     pub extra_index_urls: Vec<String>,
     pub prefer_binary: bool,
+    /// `--only-binary` lines: normalised names, or `:all:`.
+    pub only_binary: Vec<String>,
+    /// `--no-binary` lines: normalised names, or `:all:`.
+    pub no_binary: Vec<String>,
     /// What the files said that has no effect here, for the user to know.
     pub warnings: Vec<String>,
 }
@@ -244,17 +248,23 @@ impl Wanted {
                     }
                 }
                 "--only-binary" => {
-                    // Wheels are all wheelhouse installs; `:none:` would ask for sources.
-                    if value.split(',').any(|v| v.trim() == ":none:") {
-                        return Err(Error::OnlyBinaryNone {
-                            file: file.to_path_buf(),
-                            value: value.clone(),
-                        });
+                    for name in value.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+                        match name {
+                            ":none:" => self.only_binary.clear(),
+                            ":all:" => self.only_binary.push(name.to_string()),
+                            _ => self.only_binary.push(wheel_metadata::normalize_name(name)),
+                        }
                     }
                 }
-                // `:none:` asks for no source build: nothing to refuse (as on the command line).
-                "--no-binary" if value.split(',').all(|v| v.trim() == ":none:") => {}
-                "--no-binary" => return Err(no_binary(value, file)),
+                "--no-binary" => {
+                    for name in value.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+                        match name {
+                            ":none:" => self.no_binary.clear(),
+                            ":all:" => self.no_binary.push(name.to_string()),
+                            _ => self.no_binary.push(wheel_metadata::normalize_name(name)),
+                        }
+                    }
+                }
                 "--use-feature" => self.warnings.push(use_feature(value, file)?),
                 "--index-url" => self.index_url = Some(value.clone()),
                 "--extra-index-url" => {
@@ -278,16 +288,6 @@ impl Wanted {
             }
         }
         Ok(())
-    }
-}
-
-/// `--no-binary` in a requirements file asks pip to build the named packages from their
-/// source distributions. wheelhouse installs packages asked for by name from wheels and builds
-/// only the sources a user names; the line is refused with that way to build.
-fn no_binary(value: &str, file: &Path) -> Error {
-    Error::NoBinary {
-        file: file.to_path_buf(),
-        value: value.to_string(),
     }
 }
 
@@ -386,20 +386,19 @@ mod tests {
     }
 
     #[test]
-    fn source_builds_and_unknown_options_are_refused_with_the_file() {
+    fn only_binary_and_no_binary_lines_name_packages_as_pip_reads_them() {
         let tmp = tempfile::tempdir().unwrap();
-        for (text, want) in [
-            ("--no-binary :all:\nsix\n", "--no-binary"),
-            ("--only-binary :none:\nsix\n", ":none:"),
-        ] {
-            let reqs = tmp.path().join("r.txt");
-            std::fs::write(&reqs, text).unwrap();
-            let err = read_wanted(&site(), &[], &[], std::slice::from_ref(&reqs), &[], false)
-                .unwrap_err();
-            assert_eq!(err.kind(), crate::ErrorKind::Input);
-            let message = err.to_string();
-            assert!(message.contains("r.txt") && message.contains(want), "{err}");
-        }
+        let reqs = tmp.path().join("r.txt");
+        std::fs::write(
+            &reqs,
+            "--only-binary :all:\n--only-binary :none:\n--only-binary Six,Foo_Bar\n\
+             --no-binary :all:\nsix\n",
+        )
+        .unwrap();
+        let wanted =
+            read_wanted(&site(), &[], &[], std::slice::from_ref(&reqs), &[], false).unwrap();
+        assert_eq!(wanted.only_binary, ["six", "foo-bar"]);
+        assert_eq!(wanted.no_binary, [":all:"]);
     }
 
     #[test]
@@ -414,7 +413,7 @@ mod tests {
     }
 
     #[test]
-    fn pip_features_and_no_binary_are_refused_with_a_true_reason() {
+    fn pip_features_are_refused_with_a_true_reason() {
         let tmp = tempfile::tempdir().unwrap();
         for (text, want) in [
             (
@@ -424,14 +423,6 @@ mod tests {
             (
                 "--use-feature=warp-drive\nsix\n",
                 "not a feature pip 26 knows",
-            ),
-            (
-                "--no-binary :all:\nsix\n",
-                "builds only the sources it is given",
-            ),
-            (
-                "--no-binary six\nsix\n",
-                "a project directory, a .tar.gz source archive",
             ),
         ] {
             let reqs = tmp.path().join("r.txt");

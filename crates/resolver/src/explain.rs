@@ -43,7 +43,23 @@ pub fn explain_no_candidates(
     let avail = format!("avail_wheels {name} --all-versions --all-pythons");
     let rejected = index.rejected.get(key).map(Vec::as_slice).unwrap_or(&[]);
     let installed_elsewhere = request.installed.get(key);
-    let message = if let Some(inst) = installed_elsewhere {
+    let message = if rejected.iter().any(|r| r.why == Rejection::NoBinary) {
+        let mut files: Vec<&str> = rejected
+            .iter()
+            .filter(|r| r.why == Rejection::NoBinary)
+            .map(|r| r.filename.as_str())
+            .collect();
+        files.sort_unstable();
+        files.dedup();
+        files.truncate(3);
+        format!(
+            "No matching distribution found for {name}: --no-binary asks to build it from a \
+             source distribution, and the search paths hold only wheels of it ({}). Leave \
+             {name} out of --no-binary to install the wheel, or name its source to build \
+             (a project directory, a .tar.gz source archive, or git+https://…).",
+            files.join(", ")
+        )
+    } else if let Some(inst) = installed_elsewhere {
         // Installed but excluded by a constraint.
         format!(
             "No matching distribution found for {name}: {} {} is installed but does not satisfy \
@@ -54,17 +70,24 @@ pub fn explain_no_candidates(
     } else if rejected.is_empty() && index.sdists.contains_key(key) {
         format!(
             "No matching distribution found for {name}: the search paths hold only source \
-             distributions of it ({}), and a package asked for by name is installed from \
-             wheels. Build it from source by naming the file (it is built in an isolated \
-             environment; a C extension needs the compiler and library modules loaded): \
-             `wheelhouse install {}`. Better, ask your site's support to build a wheel of \
+             distributions of it ({}), and {}. Build it from source by naming the file (it is \
+             built in an isolated environment; a C extension needs the compiler and library \
+             modules loaded): `{} {}`. Better, ask your site's support to build a wheel of \
              {name} for the wheelhouse (reproducible on every node); `{avail}` checks for one.",
             index.sdists[key].join(", "),
+            index
+                .sdists_left_out
+                .as_deref()
+                .unwrap_or("a package asked for by name is installed from wheels"),
+            index
+                .build_command
+                .as_deref()
+                .unwrap_or("wheelhouse install"),
             index
                 .sdist_paths
                 .get(key)
                 .and_then(|p| p.last())
-                .map(|p| p.display().to_string())
+                .map(|p| shell_word(&p.display().to_string()))
                 .unwrap_or_else(|| index.sdists[key].join(" "))
         )
     } else if rejected.is_empty() {
@@ -124,7 +147,7 @@ pub fn explain_no_candidates(
             .iter()
             .filter_map(|r| match &r.why {
                 Rejection::OtherPython(tags) => Some(tags.clone()),
-                Rejection::Manylinux | Rejection::OtherPlatform(_) => None,
+                Rejection::Manylinux | Rejection::OtherPlatform(_) | Rejection::NoBinary => None,
             })
             .flat_map(|t| t.split(',').map(str::to_string).collect::<Vec<_>>())
             .collect();
@@ -426,5 +449,18 @@ pub(crate) fn pkg_key(pkg: &Pkg) -> Option<&str> {
     match pkg {
         Pkg::Root => None,
         Pkg::Dist(k) | Pkg::Extra(k, _) => Some(k),
+    }
+}
+
+/// `word` as one shell word: quoted when it holds anything a shell would split or expand.
+pub fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }

@@ -22,6 +22,17 @@ pub struct WheelCandidate {
     pub build: Option<(u64, String)>,
 }
 
+impl WheelCandidate {
+    /// The tag rank of a source distribution taking part as a candidate (built when its
+    /// metadata is first read): any wheel of the same version fits better.
+    pub const SOURCE_TAG_RANK: u32 = u32::MAX;
+
+    /// Whether this candidate is a source distribution rather than a wheel.
+    pub fn is_source(&self) -> bool {
+        self.tag_rank == Self::SOURCE_TAG_RANK
+    }
+}
+
 /// Why a wheel with the right name was left out.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rejection {
@@ -32,6 +43,8 @@ pub enum Rejection {
     /// Built for this Python but a platform this node cannot run (musllinux, a `manylinux`
     /// newer than its glibc, another machine): its platform tags, for the message.
     OtherPlatform(String),
+    /// `--no-binary` asks for the package's source distribution instead.
+    NoBinary,
 }
 
 /// A rejected wheel.
@@ -67,11 +80,21 @@ impl std::fmt::Debug for KnownMetadata {
 pub struct Index {
     pub usable: HashMap<String, Vec<WheelCandidate>>,
     pub rejected: HashMap<String, Vec<RejectedWheel>>,
-    /// Source distributions (`name-version.tar.gz`, `.zip`), which are never installed but
-    /// make a better error message.
+    /// Source distributions (`name-version.tar.gz`, `.zip`) in the search paths. They take
+    /// part only when the caller adds them to `usable` (`install` does, unless
+    /// `--only-binary`); otherwise they make a better error message.
     pub sdists: HashMap<String, Vec<String>>,
     /// Where each of those source distributions is, for a hint that builds it.
     pub sdist_paths: HashMap<String, Vec<PathBuf>>,
+    /// Why those source distributions were left out (`--only-binary`), for the message;
+    /// `None`: a package asked for by name is installed from wheels only.
+    pub sdists_left_out: Option<String>,
+    /// The command, up to the file to name, that builds a source distribution into the same
+    /// environment from the same sources (`wheelhouse install -p ENV -f DIR`), for the hint.
+    pub build_command: Option<String>,
+    /// pip's `--prefer-binary`: a version with a wheel is tried before any version that
+    /// only a source distribution provides, however new.
+    pub prefer_binary: bool,
     /// The search paths, for messages.
     pub search_paths: Vec<PathBuf>,
     /// Files skipped because pip would reject their names, one message each.

@@ -99,7 +99,7 @@ use pubgrub::{
 };
 use wheel_metadata::{normalize_name, CoreMetadata};
 
-pub use explain::{explain_no_candidates, NoCandidates};
+pub use explain::{explain_no_candidates, shell_word, NoCandidates};
 pub use index::{Index, KnownMetadata, RejectedWheel, Rejection, StoredMetadata, WheelCandidate};
 pub use metadata::{FromWheels, MetadataSource, READERS};
 pub use names::near_names;
@@ -323,10 +323,18 @@ impl<'a> Provider<'a> {
             }
         }
         let pre = request.pre;
+        // With --prefer-binary, as pip: a version only a source distribution provides comes
+        // after every version with a wheel (or installed).
+        let source_only = |c: &Candidate| {
+            self.index.prefer_binary && c.wheel.is_some_and(|i| wheels[i].is_source())
+        };
         list.sort_by(|a, b| {
             let a_pre = !pre && a.version.any_prerelease();
             let b_pre = !pre && b.version.any_prerelease();
-            a_pre.cmp(&b_pre).then_with(|| b.version.cmp(&a.version))
+            a_pre
+                .cmp(&b_pre)
+                .then_with(|| source_only(a).cmp(&source_only(b)))
+                .then_with(|| b.version.cmp(&a.version))
         });
         if let Some((inst, version)) = &installed {
             let keep_first = !(upgrading || (request.force_reinstall && inst.in_environment));
@@ -723,6 +731,17 @@ fn solve_with(
         }
         provider.read_ahead(&key);
         if let Some(VersionOrUrl::VersionSpecifier(spec)) = &req.version_or_url {
+            let no_binary = index
+                .rejected
+                .get(&key)
+                .is_some_and(|r| r.iter().any(|r| r.why == Rejection::NoBinary));
+            if provider.ranks_matching(&key, Some(spec)).is_empty() && no_binary {
+                // The wheels that would satisfy it were left out (`--no-binary`).
+                return Err(ResolveError {
+                    message: explain_no_candidates(&key, req.name.as_ref(), index, request)
+                        .to_string(),
+                });
+            }
             if provider.ranks_matching(&key, Some(spec)).is_empty() {
                 let versions = provider.versions_in(&key, &Ranges::full());
                 return Err(ResolveError {

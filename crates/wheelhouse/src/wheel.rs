@@ -103,6 +103,7 @@ fn build(args: &WheelArgs) -> Result<i32, (i32, String)> {
         index: Default::default(),
         cancel: &cancel,
         shared: environment::SharedEnvironments::in_dir(pool.path()),
+        building: Vec::new(),
     };
     let isolation = if args.no_build_isolation {
         Isolation::None

@@ -57,7 +57,7 @@ impl fmt::Display for Error {
             | Error::BuiltNameMismatch { .. }
             | Error::Build { .. }
             | Error::SdistBuild(_)
-            | Error::IndexSdistBuild { .. }
+            | Error::CandidateSdistBuild { .. }
             | Error::BuildFailedEarlier(_)
             | Error::BuildEnvironment { .. }
             | Error::BuildRequirements { .. } => self.fmt_build(f),
@@ -322,16 +322,7 @@ impl Error {
                 f,
                 "the build failed: {e}\nNothing was installed; the environment was left as it was."
             ),
-            Error::IndexSdistBuild {
-                key,
-                filename,
-                source,
-            } => write!(
-                f,
-                "{key}: the index has no wheel that this Python and the site's policy \
-                 accept, so its source distribution {} was built: {}",
-                filename, source
-            ),
+            Error::CandidateSdistBuild { context, source } => write!(f, "{context}: {source}"),
             Error::BuildFailedEarlier(message) => f.write_str(message),
             Error::BuildEnvironment { dir, source } => write!(
                 f,

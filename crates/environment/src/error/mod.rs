@@ -249,12 +249,9 @@ pub enum Error {
     },
     /// Building a source distribution failed.
     SdistBuild(Box<build_frontend::BuildError>),
-    /// The source distribution an index offered for `key` could not be built.
-    IndexSdistBuild {
-        key: String,
-        filename: String,
-        source: Box<Error>,
-    },
+    /// A source distribution chosen by the resolver (from a find-links directory or an
+    /// index) whose build failed; `context` says why it was built.
+    CandidateSdistBuild { context: String, source: Box<Error> },
     /// A source distribution whose build failed earlier in this install (its paragraph).
     BuildFailedEarlier(String),
     /// A build environment could not be made.
@@ -422,7 +419,7 @@ impl Error {
                 _ => Input,
             },
             Error::Build { source, .. } | Error::SdistBuild(source) => build_kind(source),
-            Error::IndexSdistBuild { source, .. } | Error::BuildRequirements { source, .. } => {
+            Error::CandidateSdistBuild { source, .. } | Error::BuildRequirements { source, .. } => {
                 source.kind()
             }
             Error::Command { kind, .. } => *kind,
@@ -496,7 +493,7 @@ impl std::error::Error for Error {
             | Error::HttpClient(source) => Some(source),
             Error::Unresolvable { source, .. } => Some(source),
             Error::Build { source, .. } | Error::SdistBuild(source) => Some(source.as_ref()),
-            Error::IndexSdistBuild { source, .. } | Error::BuildRequirements { source, .. } => {
+            Error::CandidateSdistBuild { source, .. } | Error::BuildRequirements { source, .. } => {
                 Some(source.as_ref())
             }
             Error::BuildEnvironment { source, .. } => Some(source),

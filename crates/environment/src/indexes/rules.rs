@@ -47,7 +47,7 @@ pub(super) fn preferred(candidates: &[WheelCandidate], pre: bool) -> Option<Path
             .then(a.tag_rank.cmp(&b.tag_rank))
             .then(a.search_rank.cmp(&b.search_rank))
     })?;
-    (best.search_rank >= INDEX_RANK && best.tag_rank != u32::MAX).then(|| best.path.clone())
+    (best.search_rank >= INDEX_RANK && !best.is_source()).then(|| best.path.clone())
 }
 
 /// An installed package that the resolver keeps unless told otherwise.
@@ -70,7 +70,7 @@ pub(super) fn python_fits(entry: &FileEntry, python: &Version) -> bool {
 }
 
 /// The version of `key`'s source distribution `name-version.tar.gz` (or `.zip`).
-pub(super) fn sdist_version(filename: &str, key: &str) -> Option<Version> {
+pub(crate) fn sdist_version(filename: &str, key: &str) -> Option<Version> {
     let stem = filename
         .strip_suffix(".tar.gz")
         .or_else(|| filename.strip_suffix(".zip"))?;

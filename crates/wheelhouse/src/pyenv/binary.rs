@@ -35,12 +35,10 @@ fn apply(value: &str, target: &mut Vec<String>, other: &mut Vec<String>) {
     }
 }
 
-/// Whether the flags ask for something the wheelhouse can do. Packages come from the
-/// wheelhouse as wheels, so `--only-binary` always holds for them (a source named directly is
-/// still built, as the user asked for it); `--no-binary` for anything but `:none:` would need
-/// a package's source from an index, which the wheelhouse does not have: refused, with the
-/// way to build from a source.
-pub fn check(only_binary: &[String], no_binary: &[String]) -> Result<(), String> {
+/// What `--only-binary` and `--no-binary` leave: the packages whose source distributions
+/// are not candidates, and those whose wheels are not (`:all:` for every one), as pip reads
+/// the flags (a name given to one is taken from the other).
+pub fn binary_choices(only_binary: &[String], no_binary: &[String]) -> (Vec<String>, Vec<String>) {
     let mut no: Vec<String> = Vec::new();
     let mut only: Vec<String> = Vec::new();
     for value in no_binary {
@@ -49,21 +47,7 @@ pub fn check(only_binary: &[String], no_binary: &[String]) -> Result<(), String>
     for value in only_binary {
         apply(value, &mut only, &mut no);
     }
-    if no.is_empty() {
-        return Ok(());
-    }
-    let which = if no.iter().any(|n| n == ":all:") {
-        "every package".to_string()
-    } else {
-        no.join(", ")
-    };
-    Err(format!(
-        "--no-binary asks to build {which} from source instead of wheels; wheelhouse \
-         installs packages asked for by name from wheels, and builds only the sources it is \
-         given. To build a package from its source, name the source directly: `wheelhouse \
-         install ./pkg-1.0.tar.gz` or `wheelhouse install ./project-dir` (or `wheelhouse \
-         wheel` it first, for staff)."
-    ))
+    (only, no)
 }
 
 #[cfg(test)]
@@ -75,16 +59,21 @@ mod tests {
     }
 
     #[test]
-    fn only_binary_is_accepted_and_no_binary_refused_unless_none() {
-        assert!(check(&v(&[":all:"]), &[]).is_ok());
-        assert!(check(&v(&["numpy,scipy"]), &v(&[":none:"])).is_ok());
-        assert!(check(&[], &v(&[":all:,:none:"])).is_ok());
-        let e = check(&[], &v(&["NumPy,six"])).unwrap_err();
-        assert!(e.contains("build numpy, six from source"), "{e}");
-        assert!(check(&[], &v(&[":all:"]))
-            .unwrap_err()
-            .contains("every package"));
+    fn only_binary_and_no_binary_take_names_from_each_other() {
+        assert_eq!(binary_choices(&v(&[":all:"]), &[]), (v(&[":all:"]), v(&[])));
+        assert_eq!(
+            binary_choices(&v(&["numpy,scipy"]), &v(&[":none:"])),
+            (v(&["numpy", "scipy"]), v(&[]))
+        );
+        assert_eq!(binary_choices(&[], &v(&[":all:,:none:"])), (v(&[]), v(&[])));
+        assert_eq!(
+            binary_choices(&[], &v(&["NumPy,six"])),
+            (v(&[]), v(&["numpy", "six"]))
+        );
         // --only-binary takes a name back from --no-binary, as pip's mutual exclusion does.
-        assert!(check(&v(&["six"]), &v(&["six"])).is_ok());
+        assert_eq!(
+            binary_choices(&v(&["six"]), &v(&["six"])),
+            (v(&["six"]), v(&[]))
+        );
     }
 }

@@ -66,11 +66,16 @@ pub struct InstallArgs {
     #[arg(long, value_enum, default_value = "only-if-needed")]
     upgrade_strategy: super::binary::UpgradeStrategy,
     /// Install only wheels for these packages (:all:, :none:, or names, comma-separated):
-    /// wheelhouse packages always are; sources named directly are still built
+    /// their source distributions in -f directories or on an index are not built; sources
+    /// named directly still are
     #[arg(long = "only-binary", value_name = "NAMES")]
     only_binary: Vec<String>,
-    /// Build these packages from source (:all:, :none:, or names): refused unless :none:,
-    /// since the wheelhouse holds wheels; name a source directly to build it
+    /// Prefer an older version with a wheel over a newer one that only a source
+    /// distribution provides (config: prefer-binary = true)
+    #[arg(long)]
+    prefer_binary: bool,
+    /// Build these packages from their source distributions (:all:, :none:, or names), found
+    /// in -f directories or on an index, instead of installing wheels
     #[arg(long = "no-binary", value_name = "NAMES")]
     no_binary: Vec<String>,
     /// Reinstall every package even when the same version is installed
@@ -133,10 +138,6 @@ pub fn run(args: InstallArgs) -> i32 {
         && args.editables.is_empty()
     {
         crate::out::print_error("wheelhouse install", environment::NOTHING_TO_INSTALL);
-        return exit::INPUT;
-    }
-    if let Err(message) = super::binary::check(&args.only_binary, &args.no_binary) {
-        crate::out::print_error("wheelhouse install", &message);
         return exit::INPUT;
     }
     if let Some(message) = crate::file_args::missing_file(&args.requirements) {
@@ -253,6 +254,7 @@ fn install_from_lock(
 
 impl InstallArgs {
     fn options(&self, site: &SiteConfig, cancel: &Arc<AtomicBool>) -> InstallOptions {
+        let binary = super::binary::binary_choices(&self.only_binary, &self.no_binary);
         InstallOptions {
             index: self.index.options(Some(cancel.clone())),
             requirements: self.requirements.clone(),
@@ -276,6 +278,10 @@ impl InstallArgs {
             require_hashes: self.require_hashes,
             find_links: self.find_links.clone(),
             allow_manylinux: self.allow_manylinux,
+            only_binary: binary.0,
+            no_binary: binary.1,
+            prefer_binary: self.prefer_binary,
+            building: Vec::new(),
             pre: self.pre,
             compile: environment::ByteCode::from_flags(self.compile, self.no_compile),
             ignore_stack_requirements: self.ignore_stack_requirements,

@@ -145,10 +145,11 @@ fn errors_teach_what_to_do() {
             "avail_wheels \"*nosuchthing*\"",
         ],
     );
+    // An sdist is a candidate (built) unless --only-binary leaves it out.
     std::fs::write(site.generic.join("srconly-1.0.tar.gz"), b"").unwrap();
     check(
         "source-only",
-        &["install", "-p", e, "srconly"],
+        &["install", "-p", e, "--only-binary", ":all:", "srconly"],
         1,
         &[
             "only source distributions",

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::sources::{setuptools_project, site_with_backends, write};
+use crate::common::sources::{sdist, setuptools_project, site_with_backends, write};
 use crate::common::staff_cli;
 use crate::common::*;
 
@@ -158,22 +158,6 @@ fn an_editable_project_sees_edits_and_uninstalls_cleanly() {
     write(&site.path("req.txt"), "-e ./editme\n");
     site.ok(&["install", "-p", e, "-r", "req.txt"]);
     assert_eq!(read().trim(), "42");
-}
-
-/// `name-version.tar.gz` of `dir` under `name-version/`, made by Python's tarfile.
-fn sdist(dir: &Path, top: &str, archive: &Path) {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import sys, tarfile\n\
-             with tarfile.open(sys.argv[3], 'w:gz') as t: t.add(sys.argv[1], arcname=sys.argv[2])",
-        ])
-        .arg(dir)
-        .arg(top)
-        .arg(archive)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
 }
 
 #[test]

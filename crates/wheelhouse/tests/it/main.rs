@@ -37,6 +37,7 @@ mod env_pip_parity;
 mod env_rules;
 mod env_safety;
 mod env_sources;
+mod env_sources_links;
 mod help_examples;
 mod jobs_cpus;
 mod jobs_slurm;

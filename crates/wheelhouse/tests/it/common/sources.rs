@@ -48,3 +48,23 @@ pub fn setuptools_project(dir: &Path, name: &str, version: &str) {
     );
     write(&dir.join(format!("{module}/__init__.py")), "VALUE = 1\n");
 }
+
+/// `name-version.tar.gz` of `dir` under `top` (`name-version/`), made by Python's tarfile.
+pub fn sdist(dir: &Path, top: &str, archive: &Path) {
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, tarfile\n\
+             with tarfile.open(sys.argv[3], 'w:gz') as t: t.add(sys.argv[1], arcname=sys.argv[2])",
+        ])
+        .arg(dir)
+        .arg(top)
+        .arg(archive)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
