@@ -278,7 +278,7 @@ impl fmt::Display for IndexHas {
             IndexHas::Nothing => f.write_str("no wheels"),
             IndexHas::OnlySdists(n) => write!(
                 f,
-                "only source distributions ({n}), which wheelhouse does not build"
+                "only source distributions ({n}), and download fetches wheels only"
             ),
             IndexHas::OtherWheels(versions) => write!(
                 f,
