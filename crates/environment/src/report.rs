@@ -5,10 +5,8 @@
 //! ensure_ascii=False)`, keys in pip's order), so scripts written for pip's reports read ours.
 
 use std::collections::HashMap;
-use std::io::Read;
 
 use installer::WheelToInstall;
-use sha2::Digest;
 
 use crate::{Error, Target};
 
@@ -147,26 +145,13 @@ fn metadata_json(text: &str) -> J {
 }
 
 fn sha256_of(path: &std::path::Path) -> Result<String, Error> {
-    let unreadable = |source| Error::Io {
-        action: "read",
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut file = std::fs::File::open(path).map_err(unreadable)?;
-    let mut hasher = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf).map_err(unreadable)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    wheel_metadata::RecordHash::file_hex_digest("sha256", path)
+        .map(|digest| digest.expect("sha256 is a supported algorithm"))
+        .map_err(|source| Error::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 fn one(

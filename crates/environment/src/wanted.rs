@@ -331,16 +331,14 @@ fn check_fragment_hash(text: &str, path: &Path, origin: &str) -> Result<(), Erro
     else {
         return Ok(());
     };
-    use sha2::Digest;
-    let bytes = std::fs::read(path).map_err(|source| Error::Unreadable {
-        origin: Some(origin.to_string()),
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let actual: String = sha2::Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    // Streamed: a wheel can be gigabytes.
+    let actual = wheel_metadata::RecordHash::file_hex_digest("sha256", path)
+        .map_err(|source| Error::Unreadable {
+            origin: Some(origin.to_string()),
+            path: path.to_path_buf(),
+            source,
+        })?
+        .expect("sha256 is a supported algorithm");
     if !actual.eq_ignore_ascii_case(expected.trim()) {
         return Err(Error::FragmentHashMismatch {
             origin: origin.to_string(),
