@@ -82,7 +82,8 @@ fn every_staged_file_arrives_and_no_staging_directory_stays() {
         .push(("rich-cli".into(), "rich:main".into()));
     // Shares `share/` (a directory the first wheel creates in the same install) and has only
     // a package: its `lib/python3.11/site-packages` only leads to its files.
-    let other = WheelSpec::pure("other", "2.0").file("other-2.0.data/data/share/other/b.txt", b"b\n");
+    let other =
+        WheelSpec::pure("other", "2.0").file("other-2.0.data/data/share/other/b.txt", b"b\n");
     let plain = WheelSpec::pure("plain", "3.0");
     let paths = [
         rich.write(&wheels),
@@ -109,7 +110,11 @@ fn every_staged_file_arrives_and_no_staging_directory_stays() {
         PathBuf::from("share/other/b.txt"),
         PathBuf::from("top.txt"),
     ] {
-        assert!(after.contains(&want), "{} missing: {after:#?}", want.display());
+        assert!(
+            after.contains(&want),
+            "{} missing: {after:#?}",
+            want.display()
+        );
     }
     // Each RECORD names exactly the files its wheel added.
     let mut recorded = BTreeSet::new();
@@ -155,11 +160,8 @@ fn every_staged_file_arrives_and_no_staging_directory_stays() {
     let after = files(&root);
     assert!(after.contains(&sp.join("plain-3.1.dist-info/METADATA")));
     assert!(!after.contains(&sp.join("plain-3.0.dist-info/METADATA")));
-    assert!(std::fs::read_dir(&root)
-        .unwrap()
-        .flatten()
-        .all(|e| !e
-            .file_name()
-            .to_string_lossy()
-            .starts_with(installer::paths::INSTALLER_PREFIX)));
+    assert!(std::fs::read_dir(&root).unwrap().flatten().all(|e| !e
+        .file_name()
+        .to_string_lossy()
+        .starts_with(installer::paths::INSTALLER_PREFIX)));
 }
