@@ -226,29 +226,37 @@ pub fn commit(
     }
     std::fs::create_dir(&stage).map_err(InstallError::io(&stage, "create directory"))?;
     let result = prepare_and_commit(plan, layout, &stage, cancel, progress);
-    if result.is_err() {
-        match journal::read(&stage.join("journal")) {
-            Ok(State::Steps(steps)) => {
-                prove_steps(&steps, &layout.root, &stage)?;
-                rollback(&steps)?;
-                journal::sync_renames(&layout.root, &steps);
+    match &result {
+        Ok((_, emptied)) => discard_emptied(&stage, &layout.root, emptied),
+        Err(_) => {
+            match journal::read(&stage.join("journal")) {
+                Ok(State::Steps(steps)) => {
+                    prove_steps(&steps, &layout.root, &stage)?;
+                    rollback(&steps)?;
+                    journal::sync_renames(&layout.root, &steps);
+                }
+                Ok(_) => {}
+                Err(e) => return Err(e),
             }
-            Ok(_) => {}
-            Err(e) => return Err(e),
+            discard(&stage, &layout.root);
         }
     }
-    discard(&stage, &layout.root);
-    result
+    result.map(|(outcome, _)| outcome)
 }
 
+/// Carries out the plan; returns what was done and the staged directories the commit emptied
+/// (see [`StepPlanner::emptied`]).
 fn prepare_and_commit(
     plan: &Transaction,
     layout: &Layout,
     stage: &Path,
     cancel: &AtomicBool,
     progress: &(dyn Fn(Progress<'_>) + Sync),
-) -> Result<Outcome, InstallError> {
-    let confinement = Confinement::new(&layout.root);
+) -> Result<(Outcome, Vec<PathBuf>), InstallError> {
+    // One proof of containment for the whole install: its verdicts on the environment's
+    // directories (a `readlink` or `stat` each) hold until the commit, which is the first
+    // change to the environment, so every wheel reuses them.
+    let confinement = std::sync::Arc::new(Confinement::new(&layout.root));
     // Every path a removal touches is proven inside the environment before anything moves.
     let mut removed_files = Vec::new();
     for dist in &plan.remove {
@@ -269,6 +277,7 @@ fn prepare_and_commit(
                     direct_url: wheel.direct_url.clone(),
                     allow_incomplete_record: plan.allow_incomplete_record,
                     cache: plan.cache.clone(),
+                    confinement: Some(confinement.clone()),
                 };
                 let staged = unpack_wheel(&wheel.path, layout, &dir, &options, cancel)?;
                 progress(Progress::Unpacked(&staged.name));
@@ -300,7 +309,7 @@ fn prepare_and_commit(
     }
     let mut outcome = Outcome::default();
     for wheel in &staged {
-        planner.merge(&wheel.stage, &layout.root)?;
+        planner.merge(&wheel.stage, &layout.root, &wheel.stage, &wheel.prefixes)?;
         outcome
             .installed
             .push((wheel.name.clone(), wheel.version.clone()));
@@ -334,7 +343,7 @@ fn prepare_and_commit(
     for dir in emptied {
         remove_empty_dirs(&dir, &keep);
     }
-    Ok(outcome)
+    Ok((outcome, planner.emptied))
 }
 
 /// Works out the steps of a commit against the environment as it will be after the steps
@@ -346,6 +355,15 @@ struct StepPlanner {
     gone: HashSet<PathBuf>,
     /// Environment path → the staged path whose content it will have.
     placed: HashMap<PathBuf, PathBuf>,
+    /// Staged directories merged into existing ones (`bin`, `lib/python3.X/site-packages`
+    /// and the directories above): every entry in them is moved out by a step, so once the
+    /// steps are taken they are empty, and the clean-up removes them with one `rmdir` each
+    /// instead of reading them again.
+    emptied: Vec<PathBuf>,
+    /// Attributes already asked for, by the path asked (the content's place at that point
+    /// of the plan): nothing changes on disk while the steps are worked out, and each wheel
+    /// of an install asks again for the same shared directories.
+    known: HashMap<PathBuf, Option<std::fs::Metadata>>,
 }
 
 impl StepPlanner {
@@ -355,6 +373,8 @@ impl StepPlanner {
             backups,
             gone: HashSet::new(),
             placed: HashMap::new(),
+            emptied: Vec::new(),
+            known: HashMap::new(),
         }
     }
 
@@ -376,11 +396,17 @@ impl StepPlanner {
         Some(path.to_path_buf())
     }
 
-    fn metadata(&self, path: &Path) -> Option<std::fs::Metadata> {
-        std::fs::symlink_metadata(self.locate(path)?).ok()
+    fn metadata(&mut self, path: &Path) -> Option<std::fs::Metadata> {
+        let located = self.locate(path)?;
+        if let Some(known) = self.known.get(&located) {
+            return known.clone();
+        }
+        let meta = std::fs::symlink_metadata(&located).ok();
+        self.known.insert(located, meta.clone());
+        meta
     }
 
-    fn exists(&self, path: &Path) -> bool {
+    fn exists(&mut self, path: &Path) -> bool {
         self.metadata(path).is_some()
     }
 
@@ -404,17 +430,38 @@ impl StepPlanner {
     /// target does not exist yet, entry by entry where it does (shared directories such as
     /// `bin`, or a `share` another wheel of the same install brings). Only real directories
     /// are gone into: a link in the environment is replaced, never followed.
-    fn merge(&mut self, staged: &Path, target: &Path) -> Result<(), InstallError> {
-        let entries =
-            std::fs::read_dir(staged).map_err(InstallError::io(staged, "read directory"))?;
-        for entry in entries {
-            let entry = entry.map_err(InstallError::io(staged, "read directory"))?;
-            let from = entry.path();
-            let to = target.join(entry.file_name());
-            let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
+    ///
+    /// `base` is the wheel's stage, and `prefixes` its directories that hold only
+    /// directories ([`StagedWheel::prefixes`]), which are not read back.
+    fn merge(
+        &mut self,
+        staged: &Path,
+        target: &Path,
+        base: &Path,
+        prefixes: &HashMap<PathBuf, Vec<std::ffi::OsString>>,
+    ) -> Result<(), InstallError> {
+        self.emptied.push(staged.to_path_buf());
+        let known = staged
+            .strip_prefix(base)
+            .ok()
+            .and_then(|rel| prefixes.get(rel));
+        let entries: Vec<(std::ffi::OsString, bool)> = match known {
+            Some(names) => {
+                debug_assert_eq!(
+                    read_entries(staged)?,
+                    names.iter().map(|n| (n.clone(), true)).collect::<Vec<_>>(),
+                    "a staged directory holds other entries than unpacking listed"
+                );
+                names.iter().map(|n| (n.clone(), true)).collect()
+            }
+            None => read_entries(staged)?,
+        };
+        for (name, is_dir) in entries {
+            let from = staged.join(&name);
+            let to = target.join(&name);
             match self.metadata(&to) {
                 None => self.place(from, to),
-                Some(meta) if is_dir && meta.is_dir() => self.merge(&from, &to)?,
+                Some(meta) if is_dir && meta.is_dir() => self.merge(&from, &to, base, prefixes)?,
                 Some(_) => {
                     self.move_aside(&to);
                     self.place(from, to);
@@ -423,6 +470,18 @@ impl StepPlanner {
         }
         Ok(())
     }
+}
+
+/// The entries of a staged directory, `(name, is a directory)`, sorted by name.
+fn read_entries(dir: &Path) -> Result<Vec<(std::ffi::OsString, bool)>, InstallError> {
+    let mut entries = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(InstallError::io(dir, "read directory"))? {
+        let entry = entry.map_err(InstallError::io(dir, "read directory"))?;
+        let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
+        entries.push((entry.file_name(), is_dir));
+    }
+    entries.sort();
+    Ok(entries)
 }
 
 fn take(step: &Step) -> Result<(), InstallError> {
@@ -497,19 +556,56 @@ fn rollback(steps: &[Step]) -> Result<(), InstallError> {
 /// trash name in one step (so a kill during the deletion never leaves a staging directory
 /// without its journal), then deleted.
 fn discard(stage: &Path, root: &Path) {
-    let trash = root.join(format!(
+    let trash = trash_of(stage, root);
+    if std::fs::rename(stage, &trash).is_ok() {
+        remove_tree(&trash);
+    } else {
+        remove_tree(stage);
+    }
+}
+
+/// [`discard`] after a commit that took every step: the staged directories the steps emptied
+/// are removed deepest first with one `rmdir` each, so only what is left (the journal, the
+/// backups, anything not empty after all) is read and deleted entry by entry.
+fn discard_emptied(stage: &Path, root: &Path, emptied: &[PathBuf]) {
+    let trash = trash_of(stage, root);
+    if std::fs::rename(stage, &trash).is_err() {
+        remove_tree(stage);
+        return;
+    }
+    let mut dirs: Vec<&Path> = emptied
+        .iter()
+        .filter_map(|d| d.strip_prefix(stage).ok())
+        .filter(|d| !d.as_os_str().is_empty())
+        .collect();
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    crate::unpack::io::run(&trash, || {
+        // A directory's children come before it; side by side only within one depth.
+        let mut rest = dirs.as_slice();
+        while let Some(first) = rest.first() {
+            let depth = first.components().count();
+            let n = rest
+                .iter()
+                .take_while(|d| d.components().count() == depth)
+                .count();
+            rest[..n].par_iter().for_each(|d| {
+                let _ = std::fs::remove_dir(trash.join(d));
+            });
+            rest = &rest[n..];
+        }
+    });
+    remove_tree(&trash);
+}
+
+fn trash_of(stage: &Path, root: &Path) -> PathBuf {
+    root.join(format!(
         "{TRASH_PREFIX}{}",
         stage
             .file_name()
             .and_then(|n| n.to_str())
             .and_then(|n| n.strip_prefix(STAGING_PREFIX))
             .unwrap_or("x")
-    ));
-    if std::fs::rename(stage, &trash).is_ok() {
-        remove_tree(&trash);
-    } else {
-        remove_tree(stage);
-    }
+    ))
 }
 
 /// The files a distribution owns, from its RECORD, with the byte code of its modules. RECORD

@@ -121,17 +121,24 @@ impl RecordHash {
         algorithm: &str,
         path: &std::path::Path,
     ) -> std::io::Result<Option<String>> {
+        // One buffer per thread, not one per file: a fresh mebibyte is zeroed (and faulted
+        // in) for each file, which cost more than hashing the small wheels of a lock.
+        thread_local! {
+            static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
         fn stream<D: Digest>(mut file: std::fs::File) -> std::io::Result<String> {
             use std::io::Read;
             let mut hasher = D::new();
-            let mut buf = vec![0u8; 1 << 20];
-            loop {
-                let n = file.read(&mut buf)?;
-                if n == 0 {
-                    break;
+            BUF.with_borrow_mut(|buf| -> std::io::Result<()> {
+                buf.resize(1 << 20, 0);
+                loop {
+                    let n = file.read(buf)?;
+                    if n == 0 {
+                        return Ok(());
+                    }
+                    hasher.update(&buf[..n]);
                 }
-                hasher.update(&buf[..n]);
-            }
+            })?;
             Ok(hasher
                 .finalize()
                 .iter()

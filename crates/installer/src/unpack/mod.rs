@@ -12,7 +12,8 @@ mod mapped;
 mod members;
 mod write;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
@@ -42,6 +43,10 @@ pub struct UnpackOptions {
     pub allow_incomplete_record: bool,
     /// The unpacked-wheel cache to place members from and fill.
     pub cache: Option<std::sync::Arc<CacheUse>>,
+    /// The install's proof of containment for the environment, shared by its wheels so that
+    /// each directory of the environment is resolved once per install (a fresh one is made
+    /// when absent, or when it is for another root).
+    pub confinement: Option<std::sync::Arc<Confinement>>,
 }
 
 /// A wheel unpacked into staging, ready to be moved into place.
@@ -55,6 +60,10 @@ pub struct StagedWheel {
     pub files: usize,
     /// Members installed unverified (only with `allow_incomplete_record`).
     pub warnings: Vec<String>,
+    /// The staged directories (relative to `stage`, `""` for itself) that hold only the
+    /// directories leading to the wheel's files (`lib`, `lib/python3.X`), with those
+    /// directories' names: moving the tree into place needs not read them back.
+    pub prefixes: HashMap<PathBuf, Vec<OsString>>,
 }
 
 /// Unpacks `wheel` into `stage` (a fresh directory mirroring `layout.root`).
@@ -68,20 +77,27 @@ pub fn unpack_wheel(
     let file = std::fs::File::open(wheel).map_err(InstallError::io(wheel, "open"))?;
     let map = mapped::MappedWheel::map(&file, wheel).map_err(InstallError::io(wheel, "map"))?;
     let opened = archive::open(wheel, &map[..])?;
-    let confinement = Confinement::new(&layout.root);
+    let own;
+    let confinement = match &options.confinement {
+        Some(shared) if shared.root() == crate::paths::normalize(&layout.root) => shared,
+        _ => {
+            own = Confinement::new(&layout.root);
+            &own
+        }
+    };
     let (members, warnings) = members::map_members(
         wheel,
         &opened,
         layout,
-        &confinement,
+        confinement,
         options.allow_incomplete_record,
     )?;
     let dist_info_target = relative(
         wheel,
-        &confinement,
+        confinement,
         &lib_dir(layout, &opened).join(&opened.dist_info),
     )?;
-    let scripts_dir = relative(wheel, &confinement, &layout.scripts.join("x"))?
+    let scripts_dir = relative(wheel, confinement, &layout.scripts.join("x"))?
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
@@ -140,7 +156,7 @@ pub fn unpack_wheel(
     let mut rows = write::record_rows(written);
 
     for ep in &opened.entry_points {
-        let target = launcher_target(wheel, &confinement, &scripts_dir, &ep.name)?;
+        let target = launcher_target(wheel, confinement, &scripts_dir, &ep.name)?;
         let content = entry_point_script(&layout.python, &ep.module, &ep.object);
         write::write_new(&stage.join(&target), content.as_bytes(), modes.launcher)?;
         rows.push((target, entry(content.as_bytes())));
@@ -191,7 +207,32 @@ pub fn unpack_wheel(
         stage: stage.to_path_buf(),
         files: records.len(),
         warnings,
+        prefixes: prefix_children(&dirs),
     })
+}
+
+/// Of the directories created in a stage (`dirs`, each one a file is written into, and their
+/// parents), those that hold no file, each with the directories in it. Every file of a stage
+/// goes into one of `dirs` (members, launchers and `.dist-info` files; byte code into a
+/// `__pycache__` below a member's directory), so a directory that is only a parent holds
+/// exactly the children listed here.
+fn prefix_children(dirs: &BTreeSet<PathBuf>) -> HashMap<PathBuf, Vec<OsString>> {
+    let mut children: HashMap<PathBuf, BTreeSet<OsString>> = HashMap::new();
+    for dir in dirs {
+        let mut child = dir.as_path();
+        while let (Some(parent), Some(name)) = (child.parent(), child.file_name()) {
+            children
+                .entry(parent.to_path_buf())
+                .or_default()
+                .insert(name.to_os_string());
+            child = parent;
+        }
+    }
+    children
+        .into_iter()
+        .filter(|(dir, _)| !dirs.contains(dir))
+        .map(|(dir, names)| (dir, names.into_iter().collect()))
+        .collect()
 }
 
 fn lib_dir<'l>(layout: &'l Layout, opened: &archive::OpenedWheel<'_>) -> &'l Path {
