@@ -1,0 +1,4 @@
+//! The installer's integration tests, one binary (as every crate's are).
+
+mod mutated_wheels;
+mod staged_tree;
