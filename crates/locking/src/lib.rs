@@ -63,12 +63,14 @@
 
 mod asked;
 mod document;
+mod error;
 mod freeze;
 mod install;
 mod make;
 mod requirements;
 mod sources;
 
+pub use error::Error;
 pub use freeze::{frozen, frozen_lock, Frozen, WheelFile};
 pub use install::{install, is_lock_file, Installed, LockFile};
 pub use make::{make, output_dir, LockRequest, Made};
