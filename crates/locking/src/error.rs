@@ -13,7 +13,7 @@ use environment::ErrorKind;
 #[derive(Debug)]
 pub enum Error {
     /// The workflow underneath failed.
-    Environment(environment::Error),
+    Environment(Box<environment::Error>),
 
     // Making a lock (`wheelhouse lock`).
     /// `--extra` without a pyproject.toml given with -r.
@@ -142,7 +142,7 @@ impl Error {
 
 impl From<environment::Error> for Error {
     fn from(e: environment::Error) -> Error {
-        Error::Environment(e)
+        Error::Environment(Box::new(e))
     }
 }
 
