@@ -291,3 +291,56 @@ impl std::error::Error for Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use environment::ErrorKind;
+
+    use super::Error;
+
+    /// Each failure's paragraph and kind, the workflow's passed through unchanged.
+    #[test]
+    fn each_failure_has_its_paragraph_and_kind() {
+        let cases = [
+            (
+                Error::WheelNotLocal {
+                    path: "pylock.toml".into(),
+                    entry: "packages[0] (six)".into(),
+                    why: "is at https://x/six.whl; wheelhouse installs from local files only."
+                        .into(),
+                },
+                ErrorKind::Input,
+                "pylock.toml: packages[0] (six): the wheel is at https://x/six.whl; wheelhouse \
+                 installs from local files only. Nothing was installed.",
+            ),
+            (
+                Error::ArchiveHashMismatch {
+                    entry: "pylock.toml: packages[1] (x)".into(),
+                    path: "x-1.0.tar.gz".into(),
+                    got: "aa".into(),
+                    want: "bb".into(),
+                },
+                ErrorKind::Resolution,
+                "pylock.toml: packages[1] (x): x-1.0.tar.gz has sha256:aa, but the lock says \
+                 sha256:bb. The archive changed since the lock was made;",
+            ),
+            (
+                Error::BuiltWheelUnreadable {
+                    path: "x.whl".into(),
+                    source: std::io::Error::other("gone"),
+                },
+                ErrorKind::Install,
+                "cannot read x.whl: gone",
+            ),
+            (
+                Error::from(environment::Error::NoEnvironment),
+                ErrorKind::Input,
+                "No virtual environment is active",
+            ),
+        ];
+        for (error, kind, start) in cases {
+            assert_eq!(error.kind(), kind, "{error}");
+            assert!(error.to_string().starts_with(start), "{error}");
+        }
+    }
+}
