@@ -43,7 +43,7 @@ pub(crate) struct SourceBuilds<'a> {
     /// Normalised names (or `:all:`) whose wheels are not candidates (`--no-binary`).
     no_binary: Vec<String>,
     prefer_binary: bool,
-    work: OnceLock<Result<tempfile::TempDir, String>>,
+    work: OnceLock<std::io::Result<tempfile::TempDir>>,
     /// The search paths' source distributions that are candidates: path to name.
     local: HashMap<PathBuf, String>,
     built: Mutex<HashMap<PathBuf, BuildSlot>>,
@@ -183,11 +183,14 @@ impl<'a> SourceBuilds<'a> {
                 tempfile::Builder::new()
                     .prefix("wheelhouse-build-")
                     .tempdir_in(self.site.temp_dir())
-                    .map_err(|e| format!("cannot make a build directory: {e}"))
             })
             .as_ref()
             .map(|d| d.path())
-            .map_err(|e| Error::install(e.clone()))
+            // Each build asking after the first failure gets its own copy of the reason.
+            .map_err(|e| Error::TempDir {
+                what: "a build directory",
+                source: std::io::Error::new(e.kind(), e.to_string()),
+            })
     }
 
     /// The wheel built from the source distribution `candidate` (the resolver's path for
@@ -224,13 +227,10 @@ impl<'a> SourceBuilds<'a> {
         let prepared = prepare()?;
         let name = crate::sources::archive_name(&prepared.archive);
         if let Some(name) = name.filter(|n| self.options.building.contains(n)) {
-            return Err(Error::resolution(format!(
-                "{}: building it needs {name} itself, in the environment it is built in (a \
-                 build dependency cycle). Put a wheel of it in a -f directory (`wheelhouse \
-                 download` on a login node fetches one) and install again. Nothing was \
-                 installed.",
-                prepared.context
-            )));
+            return Err(Error::BuildCycle {
+                context: prepared.context,
+                name,
+            });
         }
         crate::sources::build_archive(
             self.site,
@@ -264,7 +264,7 @@ impl<'a> SourceBuilds<'a> {
                 .get(path)
                 .and_then(|slot| slot.get().cloned());
             if let Some(built) = built {
-                package.source = Source::Wheel(built.map_err(Error::install)?);
+                package.source = Source::Wheel(built.map_err(Error::BuildFailedEarlier)?);
             }
         }
         Ok(())

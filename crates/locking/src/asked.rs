@@ -4,11 +4,11 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use environment::Error;
 use interpreter::Interpreter;
 use site_config::{PythonRequest, SiteConfig};
 
 use crate::make::LockRequest;
+use crate::Error;
 
 /// Command-line requirements, and the optional dependencies `--extra` names from each
 /// pyproject.toml given with -r.
@@ -23,21 +23,18 @@ pub(crate) fn requirement_texts(request: &LockRequest) -> Result<Vec<String>, Er
         .filter(|f| f.file_name().is_some_and(|n| n == "pyproject.toml"))
         .collect();
     if projects.is_empty() {
-        return Err(Error::input(
-            "--extra names optional dependencies of a project: give its pyproject.toml with -r",
-        ));
+        return Err(Error::ExtraWithoutProject);
     }
     for extra in &request.extras {
         let mut found = false;
         for project in &projects {
-            let text = std::fs::read_to_string(project)
-                .map_err(|e| Error::input(format!("cannot read {}: {e}", project.display())))?;
-            let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-                Error::input(format!(
-                    "{} is not valid TOML: {}",
-                    project.display(),
-                    e.message()
-                ))
+            let text = std::fs::read_to_string(project).map_err(|source| Error::Unreadable {
+                path: project.to_path_buf(),
+                source,
+            })?;
+            let doc: toml::Table = text.parse().map_err(|source| Error::InvalidToml {
+                path: project.to_path_buf(),
+                source,
             })?;
             let group = doc
                 .get("project")
@@ -50,14 +47,10 @@ pub(crate) fn requirement_texts(request: &LockRequest) -> Result<Vec<String>, Er
             }
         }
         if !found {
-            return Err(Error::input(format!(
-                "no optional-dependencies group {extra:?} in [project] of {}",
-                projects
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+            return Err(Error::NoExtra {
+                extra: extra.clone(),
+                projects: projects.iter().map(|p| p.to_path_buf()).collect(),
+            });
         }
     }
     Ok(texts)
@@ -76,11 +69,9 @@ pub(crate) fn interpreters(
                 Some(p) => p,
                 None => site
                     .find_python(&PythonRequest::Version(v))
-                    .map_err(|e| Error::input(e.message))?,
+                    .map_err(Error::PythonNotFound)?,
             },
-            request => site
-                .find_python(&request)
-                .map_err(|e| Error::input(e.message))?,
+            request => site.find_python(&request).map_err(Error::PythonNotFound)?,
         };
         paths.push(path);
     }
@@ -89,7 +80,7 @@ pub(crate) fn interpreters(
             Some(env) if env.join("bin/python").exists() => paths.push(env.join("bin/python")),
             _ => paths.push(
                 site.find_python(&PythonRequest::Default)
-                    .map_err(|e| Error::input(e.message))?,
+                    .map_err(Error::PythonNotFound)?,
             ),
         }
     }
@@ -98,7 +89,7 @@ pub(crate) fn interpreters(
     let answers = environment::answer_cache(site, None);
     for p in paths {
         let it = Interpreter::query_cached(&p, None, answers.as_ref())
-            .map_err(|e| Error::input(e.to_string()))?;
+            .map_err(environment::Error::Interpreter)?;
         if !out.iter().any(|o| {
             python_of(o) == python_of(&it)
                 && o.markers.implementation_name() == it.markers.implementation_name()
@@ -123,10 +114,10 @@ pub(crate) fn levels(
     if !asked.is_empty() {
         for a in asked {
             if !present.contains(a) {
-                return Err(Error::input(format!(
-                    "--arch {a}: no search directory is that CPU level; the wheelhouse has {}",
-                    present.iter().cloned().collect::<Vec<_>>().join(", ")
-                )));
+                return Err(Error::LevelNotPresent {
+                    asked: a.clone(),
+                    present: present.iter().cloned().collect(),
+                });
             }
         }
         return Ok(asked.to_vec());

@@ -4,12 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use environment::Error;
 use interpreter::Interpreter;
 use site_config::SiteConfig;
 
 use crate::asked::python_of;
 use crate::make::Resolved;
+use crate::Error;
 
 /// The lock: one entry per name, version and set of Pythons and levels it serves.
 pub(crate) fn build_lock(
@@ -131,8 +131,10 @@ fn digest_all(results: &[Resolved]) -> Result<HashMap<PathBuf, (String, u64)>, E
 }
 
 fn digest(w: &Path) -> Result<(String, u64), Error> {
-    let sha = environment::digest_file("sha256", w)
-        .map_err(|e| Error::input(format!("cannot read {}: {e}", w.display())))?;
+    let sha = environment::digest_file("sha256", w).map_err(|source| Error::Unreadable {
+        path: w.to_path_buf(),
+        source,
+    })?;
     let size = std::fs::metadata(w).map(|m| m.len()).unwrap_or(0);
     Ok((sha, size))
 }

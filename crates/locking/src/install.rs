@@ -6,10 +6,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use environment::{Error, Event, LockedWheel, SyncOptions, SyncReport, Target};
+use environment::{Event, LockedWheel, SyncOptions, SyncReport, Target};
 use site_config::SiteConfig;
 
 use crate::sources::ToBuild;
+use crate::Error;
 
 /// Whether a `-r` file is a lock file (PEP 751 names them `pylock.toml`, `pylock.NAME.toml`).
 pub fn is_lock_file(path: &Path) -> bool {
@@ -28,11 +29,14 @@ pub struct LockFile {
 
 impl LockFile {
     pub fn read(path: &Path) -> Result<LockFile, Error> {
-        let shown = path.display();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::input(format!("cannot read the lock file {shown}: {e}")))?;
-        let lock = ::lock::Lock::parse(&text)
-            .map_err(|e| Error::input(nothing_installed(format!("{shown}: {e}"))))?;
+        let text = std::fs::read_to_string(path).map_err(|source| Error::LockUnreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let lock = ::lock::Lock::parse(&text).map_err(|source| Error::LockInvalid {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Ok(LockFile {
             lock,
             path: path.to_path_buf(),
@@ -110,7 +114,7 @@ fn locked_wheels(
     let lock = &file.lock;
     let config = site
         .pip_install_options()
-        .map_err(|e| Error::input(e.to_string()))?;
+        .map_err(environment::Error::Config)?;
     let it = &target.interpreter;
     let tags =
         wheel_name::TagPriority::new(&it.tag_target(), allow_manylinux || config.allow_manylinux);
@@ -123,7 +127,10 @@ fn locked_wheels(
             level: site.current_arch.as_deref(),
             known_levels: site.architectures(),
         })
-        .map_err(|e| Error::input(nothing_installed(format!("{shown}: {e}"))))?;
+        .map_err(|source| Error::Selection {
+            path: file.path.clone(),
+            source,
+        })?;
     let lock_dir = file.dir();
     let wheelhouse_now = Some(site.wheelhouse.as_path());
     let mut builds = Vec::new();
@@ -144,10 +151,10 @@ fn locked_wheels(
         };
         let path: PathBuf = lock
             .local_path(&wheel, lock_dir, wheelhouse_now)
-            .map_err(|why| {
-                Error::input(nothing_installed(format!(
-                    "{shown}: {entry}: the wheel {why}"
-                )))
+            .map_err(|why| Error::WheelNotLocal {
+                path: file.path.clone(),
+                entry: entry.clone(),
+                why,
             })?;
         let version = match &s.version {
             Some(v) => v.clone(),
@@ -168,14 +175,4 @@ fn locked_wheels(
 fn wheel_version(w: &::lock::File) -> Option<String> {
     let parsed = wheel_name::WheelFilename::parse(w.file_name()?).ok()?;
     Some(parsed.version_text().to_string())
-}
-
-/// A lock error's paragraph, ending with what happened to the environment.
-fn nothing_installed(message: String) -> String {
-    let message = message.trim_end();
-    if message.ends_with('.') {
-        format!("{message} Nothing was installed.")
-    } else {
-        format!("{message}. Nothing was installed.")
-    }
 }

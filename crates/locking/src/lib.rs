@@ -10,7 +10,9 @@
 //! lock as pinned requirements with hashes. [`install`] takes a [`LockFile`], chooses its
 //! wheels for one environment (its Python, its tags, this node's CPU level), checks and
 //! builds the lock's sources (an sdist's hash, a git checkout's commit), and hands the
-//! wheels to `environment::sync`, the one door into an environment.
+//! wheels to `environment::sync`, the one door into an environment. Their failures are an
+//! [`Error`]: the lock's own (an entry, a level, a hash) or the workflow's underneath, each
+//! with an `environment::ErrorKind` for the command line's exit-code table.
 //!
 //! ```
 //! # let dir = std::env::temp_dir().join(format!("locking-doc-{}", std::process::id()));
@@ -63,12 +65,14 @@
 
 mod asked;
 mod document;
+mod error;
 mod freeze;
 mod install;
 mod make;
 mod requirements;
 mod sources;
 
+pub use error::Error;
 pub use freeze::{frozen, frozen_lock, Frozen, WheelFile};
 pub use install::{install, is_lock_file, Installed, LockFile};
 pub use make::{make, output_dir, LockRequest, Made};

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::atomic::AtomicBool;
 
-use environment::{Error, Event};
+use environment::Event;
 use interpreter::Interpreter;
 use pep508_rs::Requirement;
 use resolver::{Request, Source, Upgrade};
@@ -18,6 +18,7 @@ use site_config::SiteConfig;
 
 use crate::asked::{describe, interpreters, levels, paths_for, python_of, requirement_texts};
 use crate::document::build_lock;
+use crate::Error;
 
 /// What to lock, as `wheelhouse lock` was asked.
 #[derive(Clone, Debug, Default)]
@@ -106,7 +107,7 @@ impl Scope {
     ) -> Result<Scope, Error> {
         let config = site
             .pip_install_options()
-            .map_err(|e| Error::input(e.to_string()))?;
+            .map_err(environment::Error::Config)?;
         let texts = requirement_texts(request)?;
         let wanted = environment::read_wanted(
             &config,
@@ -117,10 +118,7 @@ impl Scope {
             false,
         )?;
         if wanted.requirements.is_empty() && wanted.sources.is_empty() && wanted.remote.is_empty() {
-            return Err(Error::input(
-                "nothing to lock: give requirements (`wheelhouse lock numpy`), a requirements \
-                 file (`-r requirements.txt`) or a project (`-r pyproject.toml`)",
-            ));
+            return Err(Error::NothingToLock);
         }
         let interpreters = interpreters(site, &request.pythons)?;
         let mut find_links = request.find_links.clone();
@@ -188,8 +186,12 @@ impl Scope {
                 &wanted.wheel_files,
             );
             let pins = results.first().map(pins_of).unwrap_or_default();
-            let chosen = resolve_one(&wanted, it, &index, &pins, self.pre)
-                .map_err(|m| Error::resolution(format!("for {}: {m}", describe(it, level))))?;
+            let chosen = resolve_one(&wanted, it, &index, &pins, self.pre).map_err(|source| {
+                Error::Unresolvable {
+                    python: describe(it, level),
+                    source,
+                }
+            })?;
             let sources = chosen
                 .iter()
                 .filter_map(|(k, (_, w))| Some((k.clone(), sources.get(w)?.clone())))
@@ -236,7 +238,7 @@ fn resolve_one(
     index: &resolver::Index,
     pins: &[Requirement],
     pre: bool,
-) -> Result<BTreeMap<String, (String, PathBuf)>, String> {
+) -> Result<BTreeMap<String, (String, PathBuf)>, resolver::ResolveError> {
     let resolve = |pins: &[Requirement]| {
         let mut constraints = wanted.constraints.clone();
         constraints.extend(pins.iter().cloned());
@@ -256,8 +258,8 @@ fn resolve_one(
     };
     let resolution = match resolve(pins) {
         Ok(r) => r,
-        Err(_) if !pins.is_empty() => resolve(&[]).map_err(|e| e.message)?,
-        Err(e) => return Err(e.message),
+        Err(_) if !pins.is_empty() => resolve(&[])?,
+        Err(e) => return Err(e),
     };
     Ok(resolution
         .packages

@@ -10,11 +10,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use environment::{
-    BuiltSource, BuiltSources, Error, Event, InstallOptions, LockedWheel, RemoteRequest,
-    SourceLocation, SourceRequest, Target,
+    BuiltSource, BuiltSources, Event, InstallOptions, LockedWheel, RemoteRequest, SourceLocation,
+    SourceRequest, Target,
 };
 use installer::direct_url::DirectReference;
 use site_config::SiteConfig;
+
+use crate::Error;
 
 /// The lock entry's source for a wheel built by `lock`; paths under `lock_dir` are written
 /// relative to it, as PEP 751 reads them, so a project's lock moves with the project.
@@ -27,8 +29,12 @@ pub(crate) fn lock_source(built: &BuiltSource, lock_dir: &Path) -> Result<lock::
             subdirectory: None,
         }),
         SourceLocation::Archive(archive) => {
-            let sha256 = environment::digest_file("sha256", archive)
-                .map_err(|e| Error::input(format!("cannot read {}: {e}", archive.display())))?;
+            let sha256 = environment::digest_file("sha256", archive).map_err(|source| {
+                Error::Unreadable {
+                    path: archive.clone(),
+                    source,
+                }
+            })?;
             let size = std::fs::metadata(archive).map(|m| m.len()).ok();
             let file = lock::File {
                 name: archive
@@ -59,8 +65,8 @@ pub(crate) fn lock_source(built: &BuiltSource, lock_dir: &Path) -> Result<lock::
             url: Some(url.clone()),
             path: None,
             requested_revision: revision.clone(),
-            commit_id: built.commit.clone().ok_or_else(|| {
-                Error::install(format!("{}: the commit built is unknown", request.origin))
+            commit_id: built.commit.clone().ok_or_else(|| Error::UnknownCommit {
+                origin: request.origin.clone(),
             })?,
             subdirectory: subdirectory.clone(),
         }),
@@ -101,7 +107,9 @@ pub(crate) fn build_for_lock(
         Event::Note(_) | Event::Warning(_) => events(event),
         _ => {}
     };
-    environment::prepare_sources(site, &target, wanted, &options, cancel, &events)
+    Ok(environment::prepare_sources(
+        site, &target, wanted, &options, cancel, &events,
+    )?)
 }
 
 /// An entry of the lock that is built here.
@@ -232,11 +240,10 @@ fn request_for(
             ..
         } => {
             if kind != "git" {
-                return Err(Error::input(format!(
-                    "{}: a {kind} checkout; wheelhouse builds git checkouts only. Nothing was \
-                     installed.",
-                    item.entry
-                )));
+                return Err(Error::NotGit {
+                    entry: item.entry.clone(),
+                    vcs: kind.clone(),
+                });
             }
             let repo = match (url, path) {
                 (Some(u), _) => u.clone(),
@@ -272,10 +279,9 @@ fn request_for(
             // A directory's files may have changed: built again each time, as pip does.
             Ok((Request::Local(r), None))
         }
-        lock::Source::Files { sdist: None, .. } => Err(Error::input(format!(
-            "{}: neither a wheel for this environment nor an sdist",
-            item.entry
-        ))),
+        lock::Source::Files { sdist: None, .. } => Err(Error::NoWheelNorSdist {
+            entry: item.entry.clone(),
+        }),
     }
 }
 
@@ -296,13 +302,9 @@ fn archive_request(
     item: &ToBuild,
     file: &lock::File,
 ) -> Result<(Request, Option<DirectReference>), Error> {
-    let sha256 = file.sha256().ok_or_else(|| {
-        Error::input(format!(
-            "{}: the lock gives no sha256 for {}; nothing was installed. Make the \
-             lock again (`wheelhouse lock`).",
-            item.entry,
-            file.file_name().unwrap_or("its source archive")
-        ))
+    let sha256 = file.sha256().ok_or_else(|| Error::NoSdistHash {
+        entry: item.entry.clone(),
+        file: file.file_name().map(str::to_string),
     })?;
     let expected = Some(DirectReference::Url(format!("#sha256={sha256}")));
     if let Some(url) = file
@@ -322,7 +324,10 @@ fn archive_request(
     let path = cx
         .lock
         .local_path(file, cx.lock_dir, Some(&cx.site.wheelhouse))
-        .map_err(|why| Error::input(format!("{}: the archive {why}", item.entry)))?;
+        .map_err(|why| Error::ArchiveNotLocal {
+            entry: item.entry.clone(),
+            why,
+        })?;
     check_archive(&item.entry, &path, sha256)?;
     Ok((
         Request::Local(local_request(item, SourceLocation::Archive(path))),
@@ -332,21 +337,19 @@ fn archive_request(
 
 /// The archive must be there and be the locked one, before anything runs its build.
 fn check_archive(entry: &str, path: &Path, sha256: &str) -> Result<(), Error> {
-    let got = environment::digest_file("sha256", path).map_err(|e| {
-        Error::input(format!(
-            "{entry}: cannot read the source archive {} that the lock names ({e}); nothing \
-             was installed.",
-            path.display()
-        ))
-    })?;
+    let got =
+        environment::digest_file("sha256", path).map_err(|source| Error::ArchiveUnreadable {
+            entry: entry.to_string(),
+            path: path.to_path_buf(),
+            source,
+        })?;
     if !got.eq_ignore_ascii_case(sha256) {
-        return Err(Error::resolution(format!(
-            "{entry}: {} has sha256:{got}, but the lock says sha256:{sha256}. The archive \
-             changed since the lock was made; nothing was built or installed. Check where it \
-             comes from, then make the lock again (`wheelhouse lock`) if the new file is \
-             wanted.",
-            path.display()
-        )));
+        return Err(Error::ArchiveHashMismatch {
+            entry: entry.to_string(),
+            path: path.to_path_buf(),
+            got,
+            want: sha256.to_string(),
+        });
     }
     Ok(())
 }
@@ -363,11 +366,11 @@ fn locked_wheel(item: &ToBuild, built: &BuiltSource) -> Result<LockedWheel, Erro
             _ => *want == built.version,
         };
         if !same {
-            return Err(Error::resolution(format!(
-                "{}: the lock has version {want}, but its source now builds {}; nothing was \
-                 installed. Make the lock again (`wheelhouse lock`).",
-                item.entry, built.version
-            )));
+            return Err(Error::VersionChanged {
+                entry: item.entry.clone(),
+                locked: want.clone(),
+                built: built.version.clone(),
+            });
         }
     }
     let mut direct_url = built.direct_url.clone();
@@ -380,10 +383,11 @@ fn locked_wheel(item: &ToBuild, built: &BuiltSource) -> Result<LockedWheel, Erro
     {
         let commit = built.commit.as_deref().unwrap_or("");
         if !commit.starts_with(commit_id.as_str()) {
-            return Err(Error::resolution(format!(
-                "{}: the checkout is at {commit}, not the locked commit {commit_id}",
-                item.entry
-            )));
+            return Err(Error::CommitMismatch {
+                entry: item.entry.clone(),
+                commit: commit.to_string(),
+                locked: commit_id.clone(),
+            });
         }
         if let SourceLocation::Git { url, .. } = &built.source.location {
             direct_url = installer::direct_url::for_git(
@@ -394,8 +398,12 @@ fn locked_wheel(item: &ToBuild, built: &BuiltSource) -> Result<LockedWheel, Erro
             );
         }
     }
-    let sha256 = environment::digest_file("sha256", &built.wheel)
-        .map_err(|e| Error::install(format!("cannot read {}: {e}", built.wheel.display())))?;
+    let sha256 = environment::digest_file("sha256", &built.wheel).map_err(|source| {
+        Error::BuiltWheelUnreadable {
+            path: built.wheel.clone(),
+            source,
+        }
+    })?;
     Ok(LockedWheel {
         key: item.key.clone(),
         version: built.version.clone(),

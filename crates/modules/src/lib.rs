@@ -74,11 +74,18 @@ pub enum ModulesError {
     },
     /// No interpreter was given and none was found.
     NoPython,
-    /// A stack could not be built; `kind` is the install's kind of failure.
-    Build {
-        kind: environment::ErrorKind,
-        message: String,
+    /// A stack's prefix cannot be made a place to install into.
+    StackTarget(Box<environment::Error>),
+    /// Installing a stack (`stack`: `NAME/VERSION`) for one Python (its `version` and
+    /// `python` path) failed.
+    StackInstall {
+        stack: String,
+        version: String,
+        python: PathBuf,
+        source: Box<environment::Error>,
     },
+    /// A stack's build (`stack`: `NAME/VERSION`) was interrupted.
+    StackInterrupted { stack: String },
     /// A name or path that cannot be used (reason given).
     BadInput { what: String, reason: String },
 }
@@ -135,12 +142,39 @@ impl fmt::Display for ModulesError {
                  one or more with --python /path/to/python3"
             ),
             ModulesError::BadInput { what, reason } => write!(f, "{what}: {reason}"),
-            ModulesError::Build { message, .. } => f.write_str(message),
+            ModulesError::StackTarget(e) => write!(f, "{e}"),
+            ModulesError::StackInstall {
+                stack,
+                version,
+                python,
+                source,
+            } => write!(
+                f,
+                "the stack {stack} cannot be built for Python {version} ({}): {}\nNothing was \
+                 installed and no module was written.",
+                python.display(),
+                source.to_string().trim_end()
+            ),
+            ModulesError::StackInterrupted { stack } => write!(
+                f,
+                "the build of {stack} was interrupted; nothing was installed and no module was \
+                 written"
+            ),
         }
     }
 }
 
-impl std::error::Error for ModulesError {}
+impl std::error::Error for ModulesError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ModulesError::Io { source, .. } => Some(source),
+            ModulesError::StackTarget(source) | ModulesError::StackInstall { source, .. } => {
+                Some(source.as_ref())
+            }
+            _ => None,
+        }
+    }
+}
 
 /// The manifest in charge of `dir`: a site's (in `dir` or up to two levels above, as
 /// `wheelhouse site init` lays it out), else one in `dir` itself.
@@ -292,4 +326,39 @@ pub fn python_module_plan(
         );
     }
     Ok((plan, modules))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ModulesError;
+
+    /// A stack's failed install keeps the install's error (and so its kind) as its source.
+    #[test]
+    fn a_failed_stack_install_says_which_python_and_keeps_the_cause() {
+        let e = ModulesError::StackInstall {
+            stack: "scipy-stack/2025a".into(),
+            version: "3.11".into(),
+            python: "/cvmfs/python/3.11/bin/python".into(),
+            source: Box::new(environment::Error::NothingToInstall),
+        };
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "the stack scipy-stack/2025a cannot be built for Python 3.11 \
+                 (/cvmfs/python/3.11/bin/python): {}\nNothing was installed and no module \
+                 was written.",
+                environment::NOTHING_TO_INSTALL.trim_end()
+            )
+        );
+        let source = std::error::Error::source(&e).expect("the install's error");
+        assert_eq!(source.to_string(), environment::NOTHING_TO_INSTALL);
+        assert_eq!(
+            ModulesError::StackInterrupted {
+                stack: "scipy-stack/2025a".into()
+            }
+            .to_string(),
+            "the build of scipy-stack/2025a was interrupted; nothing was installed and no \
+             module was written"
+        );
+    }
 }

@@ -184,12 +184,8 @@ pub fn build_stack(
             request.version,
             python.display()
         ));
-        let target = Target::stack_prefix(interpreter, &build.0, python).map_err(|e| {
-            ModulesError::Build {
-                kind: e.kind(),
-                message: e.to_string(),
-            }
-        })?;
+        let target = Target::stack_prefix(interpreter, &build.0, python)
+            .map_err(|e| ModulesError::StackTarget(Box::new(e)))?;
         let options = InstallOptions {
             requirement_files: request.requirement_files.clone(),
             no_deps: request.no_deps,
@@ -204,16 +200,11 @@ pub fn build_stack(
         // next one.
         let report =
             environment::install(site, &target, &options, cancel, &|_| {}).map_err(|e| {
-                ModulesError::Build {
-                    kind: e.kind(),
-                    message: format!(
-                    "the stack {}/{} cannot be built for Python {version} ({}): {}\nNothing was \
-                     installed and no module was written.",
-                    request.name,
-                    request.version,
-                    python.display(),
-                    e.to_string().trim_end()
-                ),
+                ModulesError::StackInstall {
+                    stack: format!("{}/{}", request.name, request.version),
+                    version: version.to_string(),
+                    python: python.clone(),
+                    source: Box::new(e),
                 }
             })?;
         for (name, v) in report.installed {
@@ -231,12 +222,8 @@ pub fn build_stack(
     let _ = std::fs::remove_file(build.0.join(".wheelhouse.lock"));
     versions.sort();
     if cancel.load(std::sync::atomic::Ordering::SeqCst) {
-        return Err(ModulesError::Build {
-            kind: environment::ErrorKind::Interrupted,
-            message: format!(
-                "the build of {}/{} was interrupted; nothing was installed and no module was written",
-                request.name, request.version
-            ),
+        return Err(ModulesError::StackInterrupted {
+            stack: format!("{}/{}", request.name, request.version),
         });
     }
     std::fs::rename(&build.0, &prefix).map_err(io(&prefix))?;

@@ -93,7 +93,10 @@ pub fn modules(e: &modules::ModulesError) -> i32 {
     use modules::ModulesError;
     match e {
         ModulesError::Io { .. } => FAILED,
-        ModulesError::Build { kind, .. } => environment(*kind),
+        ModulesError::StackTarget(e) | ModulesError::StackInstall { source: e, .. } => {
+            environment(e.kind())
+        }
+        ModulesError::StackInterrupted { .. } => INTERRUPTED,
         _ => INPUT,
     }
 }

@@ -4,7 +4,8 @@
 
 use std::path::PathBuf;
 
-use environment::{Error, Event};
+use environment::Event;
+use locking::Error;
 use site_config::{ProcessVars, SiteConfig};
 
 /// Options of `wheelhouse lock`; the help text is on the subcommand.
@@ -120,7 +121,11 @@ fn write(args: &LockArgs, made: &locking::Made, lock_dir: &std::path::Path) -> R
                 .and_then(|()| std::fs::rename(&tmp, &path))
                 .map_err(|e| {
                     let _ = std::fs::remove_file(&tmp);
-                    Error::install(format!("cannot write {}: {e}", path.display()))
+                    environment::Error::Io {
+                        action: "write",
+                        path: path.clone(),
+                        source: e,
+                    }
                 })?;
             if !args.quiet {
                 errln!(

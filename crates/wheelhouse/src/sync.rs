@@ -55,6 +55,7 @@ pub fn run(args: SyncArgs) -> i32 {
     };
     let result =
         crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref())
+            .map_err(locking::Error::from)
             .and_then(|target| {
                 install_lock(
                     &site,
@@ -85,7 +86,7 @@ pub(crate) fn install_lock(
     options: &SyncOptions,
     cancel: &AtomicBool,
     (quiet, prefix): (bool, &str),
-) -> Result<Vec<(String, String)>, environment::Error> {
+) -> Result<Vec<(String, String)>, locking::Error> {
     let file = locking::LockFile::read(lock_path)?;
     for w in &file.lock.warnings {
         errln!("warning: {}: {w}", lock_path.display());

@@ -17,7 +17,6 @@ impl fmt::Display for Error {
             Error::SiteDir(e) => write!(f, "{e}"),
             Error::Install(e) => write!(f, "{e}\nThe environment was left as it was."),
             Error::Metadata(e) => write!(f, "{}: {}", e.path.display(), e.message),
-            Error::Command { message, .. } => f.write_str(message),
             Error::Interrupted { building: false } => {
                 f.write_str("interrupted; nothing was changed and the environment is as it was")
             }
@@ -58,6 +57,7 @@ impl fmt::Display for Error {
             | Error::Build { .. }
             | Error::SdistBuild(_)
             | Error::CandidateSdistBuild { .. }
+            | Error::BuildCycle { .. }
             | Error::BuildFailedEarlier(_)
             | Error::BuildEnvironment { .. }
             | Error::BuildRequirements { .. } => self.fmt_build(f),
@@ -323,6 +323,13 @@ impl Error {
                 "the build failed: {e}\nNothing was installed; the environment was left as it was."
             ),
             Error::CandidateSdistBuild { context, source } => write!(f, "{context}: {source}"),
+            Error::BuildCycle { context, name } => write!(
+                f,
+                "{context}: building it needs {name} itself, in the environment it is built in \
+                 (a build dependency cycle). Put a wheel of it in a -f directory (`wheelhouse \
+                 download` on a login node fetches one) and install again. Nothing was \
+                 installed."
+            ),
             Error::BuildFailedEarlier(message) => f.write_str(message),
             Error::BuildEnvironment { dir, source } => write!(
                 f,

@@ -252,6 +252,9 @@ pub enum Error {
     /// A source distribution chosen by the resolver (from a find-links directory or an
     /// index) whose build failed; `context` says why it was built.
     CandidateSdistBuild { context: String, source: Box<Error> },
+    /// Building a source distribution (`context`: why it was built) needs `name` itself:
+    /// a build dependency cycle.
+    BuildCycle { context: String, name: String },
     /// A source distribution whose build failed earlier in this install (its paragraph).
     BuildFailedEarlier(String),
     /// A build environment could not be made.
@@ -288,10 +291,6 @@ pub enum Error {
     ThreadPool(rayon::ThreadPoolBuildError),
     /// Interrupted (`building`: while building sources); nothing was changed.
     Interrupted { building: bool },
-
-    /// A failure a command composed itself around the workflow (the `lock` command's own
-    /// checks, reading a lock file), as its paragraph.
-    Command { kind: ErrorKind, message: String },
 }
 
 /// What `-e` was given instead of a project directory.
@@ -400,7 +399,8 @@ impl Error {
             | Error::Shadowed(_)
             | Error::StackDependents(_)
             | Error::HashMismatch { .. }
-            | Error::LockHashMismatch { .. } => Resolution,
+            | Error::LockHashMismatch { .. }
+            | Error::BuildCycle { .. } => Resolution,
             Error::GitRevParse { .. }
             | Error::BuiltInvalidName { .. }
             | Error::BuildFailedEarlier(_)
@@ -422,29 +422,6 @@ impl Error {
             Error::CandidateSdistBuild { source, .. } | Error::BuildRequirements { source, .. } => {
                 source.kind()
             }
-            Error::Command { kind, .. } => *kind,
-        }
-    }
-
-    /// A failure the command line composed itself, of kind `Input`.
-    pub fn input(message: impl Into<String>) -> Error {
-        Error::command(ErrorKind::Input, message)
-    }
-
-    /// A failure the command line composed itself, of kind `Resolution`.
-    pub fn resolution(message: impl Into<String>) -> Error {
-        Error::command(ErrorKind::Resolution, message)
-    }
-
-    /// A failure the command line composed itself, of kind `Install`.
-    pub fn install(message: impl Into<String>) -> Error {
-        Error::command(ErrorKind::Install, message)
-    }
-
-    fn command(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error::Command {
-            kind,
-            message: message.into(),
         }
     }
 

@@ -266,9 +266,13 @@ mod tests {
                 "interrupted while building; nothing was changed",
             ),
             (
-                Error::input("as the command line wrote it"),
-                ErrorKind::Input,
-                "as the command line wrote it",
+                Error::BuildCycle {
+                    context: "x-1.0.tar.gz".into(),
+                    name: "x".into(),
+                },
+                ErrorKind::Resolution,
+                "x-1.0.tar.gz: building it needs x itself, in the environment it is built in (a \
+                 build dependency cycle).",
             ),
         ];
         for (error, kind, start) in cases {

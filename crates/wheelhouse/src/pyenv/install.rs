@@ -232,6 +232,7 @@ fn install_from_lock(
         keep: Vec::new(),
     };
     let result = crate::env_arg::target_environment(site, args.python.as_deref(), answers)
+        .map_err(locking::Error::from)
         .and_then(|target| {
             crate::sync::install_lock(
                 site,

@@ -61,7 +61,7 @@ pub fn fill(
     cache: Option<environment::CacheOptions>,
     existed: bool,
     quiet: bool,
-) -> Result<Filled, environment::Error> {
+) -> Result<Filled, locking::Error> {
     let target = Target::new_venv(created, system_site_packages);
     // A lock file is installed as it is, after pip is seeded; nothing beside it.
     let lock_file = packages
@@ -75,7 +75,7 @@ pub fn fill(
         if !existed {
             let _ = std::fs::remove_dir_all(&created.root);
         }
-        return Err(environment::Error::LockWithOthers);
+        return Err(environment::Error::LockWithOthers.into());
     }
     let mut requirements = packages.requirements.clone();
     let names_pip = requirements.iter().any(|r| starts_with_name(r, "pip"));
@@ -136,6 +136,8 @@ pub fn fill(
             }
         }
     }
+    // The lock's own failures join the install's from here on.
+    let mut result = result.map_err(locking::Error::from);
     if let (Ok(filled), Some(lock)) = (&mut result, &lock_file) {
         let options = environment::SyncOptions {
             cache: cache.clone(),
