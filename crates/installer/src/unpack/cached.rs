@@ -11,8 +11,8 @@
 //!
 //! Byte code: when the install is followed by `--compile` ([`CacheUse::pyc_tag`]), a source
 //! placed from an entry that keeps byte code for the interpreter's cache tag gets its
-//! `__pycache__/<stem>.<tag>.pyc` placed beside it the same way, so the compile step finds it
-//! up to date. The sources placed from or written into entries are listed
+//! `__pycache__/<stem>.<tag>.pyc` placed beside it the same way, and is left out of what the
+//! compile step compiles ([`crate::StagedWheel::modules`]). The sources placed from or written into entries are listed
 //! ([`CacheUse::take_sources`]) so that, after compiling, the new byte code can be added to
 //! the entries ([`wheel_cache::Entry::add_pyc`]). Byte code is not listed in RECORD, as for
 //! compiled files (uninstall removes a source's `__pycache__` files with it).
