@@ -24,7 +24,12 @@ slowfs=${SLOWFS:-$root/../shared/slowfs/slowfs.sh}
 work=${BENCH_DIR:-$root/bench/work/slowfs-quick} back=$work/back mnt=$work/mnt
 mkdir -p "$work" "$mnt"
 "$slowfs" tmpfs "$back" 6G
-cleanup() { mountpoint -q "$mnt" && "$slowfs" down "$mnt" >/dev/null; umount "$back" 2>/dev/null || true; }
+# The backing tmpfs can still be busy for a moment after the daemon is down: left mounted,
+# the next run would find this run's environment in it.
+cleanup() {
+    mountpoint -q "$mnt" && "$slowfs" down "$mnt" >/dev/null
+    for _ in 1 2 3 4 5; do umount "$back" 2>/dev/null && break; sleep 1; done
+}
 trap cleanup EXIT
 env=$mnt/env cache=$mnt/cache uvcache=$mnt/uv-cache
 away() { local p g; for p in "$@"; do g=.gone-$(date +%s%N); if [ -e "$p" ]; then mv "$p" "$mnt/$g" && rm -rf "${back:?}/$g"; fi; done; }
