@@ -112,8 +112,8 @@ pub struct Report {
     pub elapsed: Duration,
     /// What the unpacked-wheel cache did, when used.
     pub cache: Option<crate::CacheReport>,
-    /// With `--compile`: the source files handed to the compiler (those without up-to-date
-    /// byte code).
+    /// With `--compile`: the source files handed to the compiler (those installed without
+    /// byte code from the cache).
     pub compiled: usize,
     /// The wheels installed (or that would be, in a dry run), for `--report`.
     pub planned: Vec<WheelToInstall>,
@@ -412,7 +412,7 @@ fn carry_out(
     }
     let mut pycs_kept = 0;
     if options.compile.applies_to(&target.root) {
-        match crate::compile::compile(target, threads) {
+        match crate::compile::compile(target, threads, &outcome.modules) {
             Ok(n) => report.compiled = n,
             Err(w) => events(Event::Warning(&w)),
         }

@@ -164,7 +164,7 @@ pub fn sync(
         events(Event::Warning(w));
     }
     if options.compile.applies_to(&target.root) {
-        if let Err(w) = crate::compile::compile(target, threads) {
+        if let Err(w) = crate::compile::compile(target, threads, &outcome.modules) {
             events(Event::Warning(&w));
         }
     }

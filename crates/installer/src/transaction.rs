@@ -200,6 +200,9 @@ pub struct Outcome {
     pub files: usize,
     /// Members installed unverified (only with `allow_incomplete_record`).
     pub warnings: Vec<String>,
+    /// The Python sources installed (relative to the environment root, with sizes) that
+    /// have no byte code from the cache: what a byte-compiling install compiles.
+    pub modules: Vec<(PathBuf, u64)>,
 }
 
 /// Carries out a plan atomically, under the environment's lock (which proves that no other
@@ -315,6 +318,7 @@ fn prepare_and_commit(
             .push((wheel.name.clone(), wheel.version.clone()));
         outcome.files += wheel.files;
         outcome.warnings.extend(wheel.warnings.iter().cloned());
+        outcome.modules.extend(wheel.modules.iter().cloned());
     }
     std::fs::create_dir(&planner.backups)
         .map_err(InstallError::io(&planner.backups, "create directory"))?;

@@ -4,13 +4,14 @@
 //! # Layout
 //! ```text
 //! <entry>/pyc/<tag>/<n>-<size>-<mtime s>-<mtime ns>   byte code of the entry's file n
-//! <entry>/pyc/<tag>/.tmp.<pid>.<k>                     being added
+//! <entry>/pyc/<tag>/.tmp.<pid>.<k>                     being added (without /proc)
 //! ```
 //! An entry's MANIFEST is written once, when the entry is complete; byte code arrives later
 //! (after an install's compile step), so it is recorded by its file names instead: each name
 //! says which source it belongs to and the size and modification time the file must still
-//! have, checked before each use as for the sources. A file is added under a temporary name
-//! and renamed, so a reader sees it whole or not at all; two installs adding the byte code of
+//! have, checked before each use as for the sources. A file is linked whole from the
+//! environment after its header was checked (see [`Entry::add_pyc`]), so a reader sees it
+//! whole or not at all; two installs adding the byte code of
 //! one source leave two valid files, either of which serves. The installer names `<tag>` by
 //! the interpreter's cache tag and byte-code magic number (`cpython-311-a70d0d0a`), so
 //! different interpreters' byte code never collides, pre-releases sharing a tag included.
@@ -194,8 +195,14 @@ impl Entry {
     /// Adds `from` (an environment's `.pyc` of the source member `name`, on the cache's file
     /// system) to the entry by hard link, if it is timestamp-checked byte code of this entry's
     /// source and the entry holds none for `tag` yet. `Ok(false)` when it was not added.
+    ///
+    /// The file is opened and its header checked first; then that open inode itself (not
+    /// the path, which could have been replaced meanwhile) is linked under its final name
+    /// through `/proc/self/fd`. On a network file system the entry's byte-code directory
+    /// is one directory lock for all of an entry's files (thousands for scipy or sympy):
+    /// one link there instead of a link to a temporary name and a rename halves that chain
+    /// of round trips. Where `/proc` is missing, the temporary name and rename are used.
     pub fn add_pyc(&self, name: &str, tag: &str, from: &Path) -> std::io::Result<bool> {
-        static N: AtomicU64 = AtomicU64::new(0);
         let Some(&n) = self.by_name.get(name) else {
             return Ok(false);
         };
@@ -203,21 +210,55 @@ impl Entry {
             return Ok(false);
         }
         let dir = self.dir.join(PYC_DIR).join(tag);
-        std::fs::create_dir_all(&dir)?;
+        let file = std::fs::File::open(from)?;
+        let Some(meta) = self.checked(n, &file)? else {
+            return Ok(false);
+        };
+        let target = dir.join(format!(
+            "{n}-{}-{}-{}",
+            meta.size(),
+            meta.mtime(),
+            meta.mtime_nsec()
+        ));
+        let mut linked = link_open_file(&file, &target);
+        if matches!(&linked, Err(e) if e.kind() == std::io::ErrorKind::NotFound) && !dir.is_dir() {
+            // The entry's first byte code for this tag.
+            std::fs::create_dir_all(&dir)?;
+            linked = link_open_file(&file, &target);
+        }
+        match linked {
+            Ok(()) => Ok(true),
+            // Another install added the same file (same source, size and time) first.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(_) => self.add_pyc_renamed(n, &dir, from),
+        }
+    }
+
+    /// The header of the open `file` is timestamp-checked byte code of the entry's file `n`:
+    /// its metadata then.
+    fn checked(
+        &self,
+        n: usize,
+        file: &std::fs::File,
+    ) -> std::io::Result<Option<std::fs::Metadata>> {
+        let meta = file.metadata()?;
+        let mut header = Vec::with_capacity(16);
+        file.take(16).read_to_end(&mut header)?;
+        Ok((meta.is_file() && header_matches(&header, &self.files[n])).then_some(meta))
+    }
+
+    /// [`Entry::add_pyc`] without `/proc`: a link to a temporary name, the header read from
+    /// the inode now linked, a rename to the final name.
+    fn add_pyc_renamed(&self, n: usize, dir: &Path, from: &Path) -> std::io::Result<bool> {
+        static N: AtomicU64 = AtomicU64::new(0);
+        std::fs::create_dir_all(dir)?;
         let tmp = dir.join(format!(
             ".tmp.{}.{}",
             std::process::id(),
             N.fetch_add(1, Ordering::Relaxed)
         ));
         std::fs::hard_link(from, &tmp)?;
-        // The header is read from the inode now linked, not from the path checked before.
-        let checked = (|| -> std::io::Result<Option<std::fs::Metadata>> {
-            let file = std::fs::File::open(&tmp)?;
-            let meta = file.metadata()?;
-            let mut header = Vec::with_capacity(16);
-            file.take(16).read_to_end(&mut header)?;
-            Ok((meta.is_file() && header_matches(&header, &self.files[n])).then_some(meta))
-        })();
+        let checked = std::fs::File::open(&tmp).and_then(|f| self.checked(n, &f));
         let meta = match checked {
             Ok(Some(meta)) => meta,
             other => {
@@ -233,6 +274,31 @@ impl Entry {
                 Err(e)
             }
         }
+    }
+}
+
+/// Links the inode of the open `file` at `to` (`linkat` of `/proc/self/fd/N`, following
+/// it): what was checked through the descriptor is what gets linked.
+fn link_open_file(file: &std::fs::File, to: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::io::AsRawFd;
+    let from = std::ffi::CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))
+        .map_err(std::io::Error::other)?;
+    let to = std::ffi::CString::new(to.as_os_str().as_bytes()).map_err(std::io::Error::other)?;
+    // SAFETY: both are NUL-terminated paths that outlive the call.
+    let rc = unsafe {
+        libc::linkat(
+            libc::AT_FDCWD,
+            from.as_ptr(),
+            libc::AT_FDCWD,
+            to.as_ptr(),
+            libc::AT_SYMLINK_FOLLOW,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
     }
 }
 
@@ -344,6 +410,31 @@ mod tests {
         let entry = cache.lookup_with_pyc(&key, Some("cpython-311")).unwrap();
         assert!(entry.pyc("pkg/a.py").is_none());
         assert_eq!(cache.clean().files, 3 + 1);
+    }
+
+    #[test]
+    fn byte_code_is_linked_from_the_checked_inode_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (cache, key) = entry_with_source(tmp.path());
+        let entry = cache.lookup_with_pyc(&key, Some("cpython-311")).unwrap();
+        let mtime = entry.file("pkg/a.py").unwrap().1.mtime.0 as u32;
+        let good = tmp.path().join("a.cpython-311.pyc");
+        std::fs::write(&good, pyc(0, mtime, 3)).unwrap();
+        assert!(entry.add_pyc("pkg/a.py", "cpython-311", &good).unwrap());
+        let (path, _) = cache
+            .lookup_with_pyc(&key, Some("cpython-311"))
+            .unwrap()
+            .pyc("pkg/a.py")
+            .unwrap();
+        let ino = |p: &Path| std::fs::metadata(p).unwrap().ino();
+        assert_eq!(ino(&path), ino(&good), "a hard link of the checked file");
+        // Another install, whose view of the entry predates it, finds it there: not added.
+        assert!(!entry.add_pyc("pkg/a.py", "cpython-311", &good).unwrap());
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "no temporary file left: {names:?}");
     }
 
     #[test]

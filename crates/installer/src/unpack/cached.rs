@@ -11,12 +11,13 @@
 //!
 //! Byte code: when the install is followed by `--compile` ([`CacheUse::pyc_tag`]), a source
 //! placed from an entry that keeps byte code for the interpreter's cache tag gets its
-//! `__pycache__/<stem>.<tag>.pyc` placed beside it the same way, so the compile step finds it
-//! up to date. The sources placed from or written into entries are listed
+//! `__pycache__/<stem>.<tag>.pyc` placed beside it the same way, and is left out of what the
+//! compile step compiles ([`crate::StagedWheel::modules`]). The sources placed from or written into entries are listed
 //! ([`CacheUse::take_sources`]) so that, after compiling, the new byte code can be added to
 //! the entries ([`wheel_cache::Entry::add_pyc`]). Byte code is not listed in RECORD, as for
 //! compiled files (uninstall removes a source's `__pycache__` files with it).
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -71,7 +72,7 @@ pub struct EntrySources {
     pub files: Vec<(String, PathBuf)>,
 }
 
-fn is_source(member: &Member) -> bool {
+pub(super) fn is_source(member: &Member) -> bool {
     !member.script && member.name.ends_with(".py")
 }
 
@@ -192,8 +193,30 @@ impl CacheUse {
 
 type Rows = Vec<(PathBuf, String, u64)>;
 
-/// Places every member from `entry`; `Ok(None)` when the entry turned out stale (the caller
-/// drops it and decompresses instead).
+/// What placing from an entry did: the rows written, and the member names of the sources
+/// whose byte code was placed beside them (the compile step leaves those alone).
+pub(super) struct Placed {
+    pub rows: Rows,
+    pub pycs: HashSet<String>,
+}
+
+/// The `__pycache__` directories byte code from `entry` goes to (relative to the stage), for
+/// the caller to create with the members' directories: created here afterwards, each of their
+/// parents was a failed `mkdir` again.
+pub(super) fn pyc_dirs(entry: &Entry, members: &[Member]) -> Vec<PathBuf> {
+    if entry.pyc_count() == 0 {
+        return Vec::new();
+    }
+    members
+        .iter()
+        .filter(|m| is_source(m) && entry.pyc(&m.name).is_some())
+        .filter_map(|m| m.target.parent().map(|p| p.join("__pycache__")))
+        .collect()
+}
+
+/// Places every member from `entry` (into directories already created, with
+/// [`pyc_dirs`]); `Ok(None)` when the entry turned out stale (the caller drops it and
+/// decompresses instead).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn place_from_entry(
     wheel: &Path,
@@ -205,26 +228,17 @@ pub(super) fn place_from_entry(
     modes: Modes,
     use_: &CacheUse,
     cancel: &AtomicBool,
-) -> Result<Option<Rows>, InstallError> {
+) -> Result<Option<Placed>, InstallError> {
     let cached = members.iter().filter(|m| !m.script).count();
     if cached != entry.len() {
         return Ok(None);
     }
     let started = std::time::Instant::now();
     let pyc_tag = use_.pyc_tag.as_deref();
-    if entry.pyc_count() > 0 {
-        let mut dirs: Vec<PathBuf> = members
-            .iter()
-            .filter(|m| is_source(m) && entry.pyc(&m.name).is_some())
-            .filter_map(|m| m.target.parent().map(|p| p.join("__pycache__")))
-            .collect();
-        dirs.sort();
-        dirs.dedup();
-        super::io::create_dirs(stage, dirs.iter().map(PathBuf::as_path))?;
-    }
     let umask = crate::paths::umask_cached();
     let stale = AtomicBool::new(false);
     let rows: Mutex<Rows> = Mutex::new(Vec::with_capacity(members.len()));
+    let placed_pycs: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
     // Each file is a few round trips on a network file system: many in flight (the I/O pool),
     // one task per directory (see `write::by_directory`). A directory's byte code goes into
     // its `__pycache__`, another directory with its own lock, so it is its own task: placed
@@ -252,14 +266,21 @@ pub(super) fn place_from_entry(
                 let members = group.iter().map(|&i| &members[i]).filter(|m| !m.script);
                 if pycs {
                     let tag = pyc_tag.unwrap_or_default();
+                    let mut placed = Vec::new();
                     for member in members.filter(|m| is_source(m)) {
                         if cancel.load(Ordering::Relaxed) {
                             return Err(InstallError::Interrupted);
                         }
                         let mode = mode_of(member);
                         let dst = stage.join(&member.target);
-                        place_pyc(use_, entry, member, &dst, mode, umask, tag);
+                        if place_pyc(use_, entry, member, &dst, mode, umask, tag) {
+                            placed.push(member.name.clone());
+                        }
                     }
+                    placed_pycs
+                        .lock()
+                        .expect("no panics while held")
+                        .extend(placed);
                     return Ok(());
                 }
                 let mut local = Vec::with_capacity(group.len());
@@ -311,12 +332,16 @@ pub(super) fn place_from_entry(
     use_.hits.fetch_add(1, Ordering::Relaxed);
     use_.measure(&use_.copied, members.iter().map(|m| m.size).sum(), started);
     use_.list_sources(&opened.key, members);
-    Ok(Some(rows))
+    Ok(Some(Placed {
+        rows,
+        pycs: placed_pycs.into_inner().expect("no panics while held"),
+    }))
 }
 
 /// Places the entry's byte code of the source just placed at `dst`, if it keeps one. Byte
 /// code is only an optimisation: one that cannot be placed is left to the compile step, and
 /// one found changed is removed from the entry (the compile step's may replace it).
+/// `true` when it was placed.
 fn place_pyc(
     use_: &CacheUse,
     entry: &Entry,
@@ -325,12 +350,12 @@ fn place_pyc(
     source_mode: u32,
     umask: u32,
     tag: &str,
-) {
+) -> bool {
     let Some((src, meta)) = entry.pyc(&member.name) else {
-        return;
+        return false;
     };
     let Some(pyc) = pyc_path(dst, tag) else {
-        return;
+        return false;
     };
     // The mode `py_compile` gives byte code: the source's, writable by the owner, never
     // executable, under the umask.
@@ -338,12 +363,14 @@ fn place_pyc(
     match use_.linker.place(&src, &pyc, mode, meta, false) {
         Ok(()) => {
             use_.pycs_placed.fetch_add(1, Ordering::Relaxed);
+            true
         }
         Err(e) => {
             let _ = std::fs::remove_file(&pyc);
             if matches!(e, PlaceError::Stale) && use_.write {
                 entry.drop_pyc(&member.name);
             }
+            false
         }
     }
 }

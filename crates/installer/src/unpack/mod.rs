@@ -64,6 +64,9 @@ pub struct StagedWheel {
     /// directories leading to the wheel's files (`lib`, `lib/python3.X`), with those
     /// directories' names: moving the tree into place needs not read them back.
     pub prefixes: HashMap<PathBuf, Vec<OsString>>,
+    /// The Python sources installed (paths relative to the environment root, sizes) whose
+    /// byte code was not placed from the cache: what a byte-compiling install compiles.
+    pub modules: Vec<(PathBuf, u64)>,
 }
 
 /// Unpacks `wheel` into `stage` (a fresh directory mirroring `layout.root`).
@@ -112,13 +115,20 @@ pub fn unpack_wheel(
         dirs.insert(scripts_dir.clone());
     }
     let make_dirs = || io::create_dirs(stage, dirs.iter().map(PathBuf::as_path));
-    make_dirs()?;
     let modes = Modes::for_umask(crate::paths::umask_cached());
     // Wheels let through with unverified members are never cached nor served from it.
     let cache = options.cache.as_deref().filter(|_| warnings.is_empty());
     let mut written = None;
+    let mut pycs_placed = std::collections::HashSet::new();
     let readable = cache.filter(|c| c.read_allowed());
     let found = readable.and_then(|c| c.cache.lookup_with_pyc(&opened.key, c.pyc_store.as_deref()));
+    // The `__pycache__` directories of cached byte code are made with the others: one
+    // `mkdir` each, level by level.
+    let pyc_dirs = found
+        .as_ref()
+        .map(|entry| cached::pyc_dirs(entry, &members))
+        .unwrap_or_default();
+    io::create_dirs(stage, dirs.iter().chain(&pyc_dirs).map(PathBuf::as_path))?;
     if let Some(entry) = found {
         let cache = cache.expect("looked up in it");
         written = cached::place_from_entry(
@@ -131,7 +141,11 @@ pub fn unpack_wheel(
             modes,
             cache,
             cancel,
-        )?;
+        )?
+        .map(|placed| {
+            pycs_placed = placed.pycs;
+            placed.rows
+        });
         if written.is_none() {
             // A changed entry: dropped, and this wheel decompressed into a clean stage.
             cache.cache.discard(&opened.key);
@@ -201,6 +215,11 @@ pub fn unpack_wheel(
         write_record(&records).as_bytes(),
         modes.file,
     )?;
+    let modules = members
+        .iter()
+        .filter(|m| cached::is_source(m) && !pycs_placed.contains(&m.name))
+        .map(|m| (m.target.clone(), m.size))
+        .collect();
     Ok(StagedWheel {
         name: opened.metadata.name,
         version: opened.metadata.version,
@@ -208,6 +227,7 @@ pub fn unpack_wheel(
         files: records.len(),
         warnings,
         prefixes: prefix_children(&dirs),
+        modules,
     })
 }
 

@@ -421,3 +421,34 @@ fn byte_code_of_another_format_under_the_same_tag_is_not_used() {
     assert_eq!(from_cache_and_added(&out).0, 0);
     site.run_ok(&python(&site.path("second")), &["-c", IMPORT_ALL]);
 }
+
+#[test]
+fn only_the_modules_an_install_puts_in_place_are_compiled() {
+    // As pip: the install compiles what it installed, not what was there before (walking
+    // site-packages was a round trip per directory and per file on a network file system).
+    let site = Site::new();
+    wheel(&site);
+    let env = site.venv("env");
+    let e = env.to_str().unwrap();
+    site.ok(&["install", "-p", e, "--no-compile", "six"]);
+    let out = site.wheelhouse(&["install", "-v", "-p", e, "--compile", "pycached"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(compiled(&out), SOURCES - 1, "{}", stderr(&out));
+    let pycs: Vec<String> = pycs(&env).into_keys().collect();
+    assert!(
+        pycs.iter()
+            .any(|p| p.starts_with("pycached/sub/__pycache__/mod29.")),
+        "{pycs:?}"
+    );
+    assert_eq!(pycs.len(), SOURCES - 1, "nothing else compiled: {pycs:?}");
+    let verbose = site
+        .command(python(&env))
+        .args(["-v", "-c", "import pycached.boom"])
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&verbose).contains(".pyc matches "),
+        "{}",
+        stderr(&verbose)
+    );
+}
