@@ -27,6 +27,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
+use rayon::prelude::*;
+
 use crate::Target;
 
 /// Reads batches of paths (one per line, a batch ended by an empty line), compiles them and
@@ -67,10 +69,23 @@ pub(crate) fn compile(
     modules: &[(PathBuf, u64)],
 ) -> Result<usize, String> {
     let layout = &target.layout;
+    // The interpreter writes each `.pyc` into the module's `__pycache__`, following links: one
+    // already there (a package upgraded in place) must be proven to stay inside the
+    // environment, as every path the installer writes is. A module whose byte code would
+    // land outside is left to compile at import (where Python follows the same link, but
+    // with the user's own rights and intent, not ours).
+    let confinement = installer::paths::Confinement::new(&target.root);
     let mut files: Vec<(PathBuf, u64)> = modules
-        .iter()
+        .par_iter()
         .map(|(rel, size)| (target.root.join(rel), *size))
         .filter(|(path, _)| path.starts_with(&layout.purelib) || path.starts_with(&layout.platlib))
+        .filter(|(path, _)| {
+            let Some(name) = path.file_name() else {
+                return false;
+            };
+            let pyc = path.with_file_name("__pycache__").join(name);
+            confinement.check(&pyc).is_ok()
+        })
         .collect();
     let count = files.len();
     if files.is_empty() {
