@@ -35,22 +35,7 @@ fn pip_choice(site: &Site, env: &Path, args: &[&str], vars: &[(&str, &str)]) -> 
         .output()
         .unwrap();
     assert!(out.status.success(), "pip: {}", stderr(&out));
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    let mut found: Vec<String> = report["install"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            format!(
-                "{}=={}",
-                i["metadata"]["name"].as_str().unwrap().to_lowercase(),
-                i["metadata"]["version"].as_str().unwrap()
-            )
-        })
-        .collect();
-    found.sort();
-    found
+    crate::common::report_choices(&report)
 }
 
 /// `name==version` of what `wheelhouse install --dry-run` would install.

@@ -374,3 +374,24 @@ pub fn entry_file(cache: &Path, name: &str) -> PathBuf {
     }
     panic!("{name} is in no cache entry");
 }
+
+/// The `name==version` pairs (names lower-cased, sorted) a pip `--report` file says it would
+/// install.
+pub fn report_choices(report: &Path) -> Vec<String> {
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
+    let mut found: Vec<String> = report["install"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            format!(
+                "{}=={}",
+                i["metadata"]["name"].as_str().unwrap().to_lowercase(),
+                i["metadata"]["version"].as_str().unwrap()
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
