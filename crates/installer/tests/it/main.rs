@@ -2,3 +2,4 @@
 
 mod mutated_wheels;
 mod staged_tree;
+mod support;

@@ -7,9 +7,11 @@
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use installer::{unpack_wheel, Layout, UnpackOptions};
+use installer::{unpack_wheel, UnpackOptions};
 use proptest::prelude::*;
 use test_support::WheelSpec;
+
+use crate::support::layout;
 
 fn seeds() -> Vec<(String, Vec<u8>)> {
     let tmp = tempfile::tempdir().unwrap();
@@ -41,19 +43,6 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
         }
     }
     out
-}
-
-fn layout(root: &Path) -> Layout {
-    let sp = root.join("lib/python3.11/site-packages");
-    Layout {
-        root: root.to_path_buf(),
-        purelib: sp.clone(),
-        platlib: sp,
-        scripts: root.join("bin"),
-        include: root.join("include/site/python3.11"),
-        data: root.to_path_buf(),
-        python: root.join("bin/python"),
-    }
 }
 
 /// Unpacks `bytes` as `name`; panics only if the installer panics or escapes.

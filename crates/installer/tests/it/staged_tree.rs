@@ -9,21 +9,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use installer::{commit, lock_environment, Layout, Transaction, WheelToInstall};
+use installer::{commit, lock_environment, Transaction, WheelToInstall};
 use test_support::WheelSpec;
 
-fn layout(root: &Path) -> Layout {
-    let sp = root.join("lib/python3.11/site-packages");
-    Layout {
-        root: root.to_path_buf(),
-        purelib: sp.clone(),
-        platlib: sp,
-        scripts: root.join("bin"),
-        include: root.join("include/site/python3.11"),
-        data: root.to_path_buf(),
-        python: root.join("bin/python"),
-    }
-}
+use crate::support::layout;
 
 /// Every file below `dir`, relative to it.
 fn files(dir: &Path) -> BTreeSet<PathBuf> {
