@@ -139,7 +139,10 @@ pub fn explain_no_candidates(
         platforms.sort();
         platforms.dedup();
         format!(
-            "No matching distribution found for {name}: the wheelhouse has {name} for Python              {python}, but only built for platforms this node cannot run ({}: a musllinux              build, a manylinux newer than this node's C library, or another machine). Ask              your site's support for a build for this cluster. Run `{avail}` to see every build.",
+            "No matching distribution found for {name}: the wheelhouse has {name} for Python \
+             {python}, but only built for platforms this node cannot run ({}: a musllinux \
+             build, a manylinux newer than this node's C library, or another machine). Ask \
+             your site's support for a build for this cluster. Run `{avail}` to see every build.",
             platforms.join(", ")
         )
     } else {

@@ -88,10 +88,9 @@ pub(crate) fn place(
                         .is_some_and(|m| m.file_type().is_file() && same_inode(m))
                     {
                         let _ = std::fs::remove_file(&tmp);
-                        return Err(IndexError::changed(format!(
-                            "{} changed while it was being published; run `wheelhouse                              index` again",
-                            target.display()
-                        )));
+                        return Err(IndexError::ChangedWhilePublishing {
+                            target: target.to_path_buf(),
+                        });
                     }
                     Placed::Written
                 }

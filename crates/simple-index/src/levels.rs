@@ -40,14 +40,11 @@ pub fn index_levels(
 ) -> Result<Vec<(String, LevelProjects)>, IndexError> {
     let (views, outside) = crate::views::chosen_views(tree, configured);
     if let Some((level, dir)) = outside.first() {
-        return Err(IndexError::input(format!(
-            "the pip configuration of level {level} searches {}, which is outside the \
-             wheelhouse {}: only the wheelhouse is published, so this index would not be what \
-             users of that level see. Publish from a root holding every directory the \
-             configuration lists, or fix its find-links",
-            dir.display(),
-            root.display()
-        )));
+        return Err(IndexError::ConfigOutside {
+            level: level.clone(),
+            dir: dir.clone(),
+            root: root.to_path_buf(),
+        });
     }
     let mut out = Vec::new();
     for view in views {

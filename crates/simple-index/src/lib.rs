@@ -41,7 +41,7 @@ mod static_index;
 mod views;
 mod wheels_page;
 
-pub use error::IndexError;
+pub use error::{ErrorKind, IndexError};
 pub use index_files::FilesMode;
 pub use levels::{index_levels, IndexFile, LevelProjects};
 pub use pages::{project_html, project_json, root_html, root_json};

@@ -71,19 +71,17 @@ pub fn write_static_index(
         Some(m) => m,
         None => {
             let previous = catalog::Catalog::load(root).ok().flatten();
-            built = catalog::Catalog::rebuild(root, previous.as_ref())
-                .map_err(|e| IndexError::input(e.to_string()))?;
+            built =
+                catalog::Catalog::rebuild(root, previous.as_ref()).map_err(IndexError::Catalog)?;
             built.metadata().expect("a rebuilt catalog has metadata")
         }
     };
     let out_root = root.canonicalize().map_err(|e| IndexError::io(root, e))?;
     if out.starts_with(&out_root) || out.canonicalize().is_ok_and(|o| o.starts_with(&out_root)) {
-        return Err(IndexError::input(format!(
-            "{} is inside the wheelhouse {}; write the index elsewhere (it would be listed as \
-             part of the wheelhouse)",
-            out.display(),
-            root.display()
-        )));
+        return Err(IndexError::OutputInside {
+            out: out.to_path_buf(),
+            root: root.to_path_buf(),
+        });
     }
     let files_dir = out.join("files");
     let levels = index_levels(&tree, root, metas, configured)?;
@@ -91,16 +89,7 @@ pub fn write_static_index(
         .iter()
         .find(|(name, _)| ["files", PACKAGE_PAGES_DIR, "index.html"].contains(&name.as_str()))
     {
-        return Err(IndexError::input(format!(
-            "the wheelhouse has a CPU level named `{name}`, which is where the index keeps {}: \
-             rename that directory of the wheelhouse, or give the levels other names with \
-             --pip-config",
-            if name == "files" {
-                "the wheels (OUT/files)"
-            } else {
-                "the page of every package (OUT/index.html, OUT/wheels)"
-            }
-        )));
+        return Err(IndexError::ReservedLevel { name: name.clone() });
     }
     // Every wheel once: its link and its metadata file, shared by all levels.
     let mut unique: BTreeMap<&str, &IndexFile> = BTreeMap::new();
@@ -118,11 +107,12 @@ pub fn write_static_index(
         .try_for_each(|file| -> Result<(), IndexError> {
             // The catalog read only regular files; one replaced since (by a link, say) is
             // refused here rather than copied or linked.
-            let (wheel, target) = house.open(Path::new(&file.rel)).map_err(|refusal| {
-                IndexError::changed(format!(
-                    "{refusal}. (The catalog listed it as a wheel: it changed since; run                      `wheelhouse index` again.)"
-                ))
-            })?;
+            let (wheel, target) =
+                house
+                    .open(Path::new(&file.rel))
+                    .map_err(|refusal| IndexError::CatalogStale {
+                        refusal: refusal.to_string(),
+                    })?;
             let dest = files_dir.join(&file.rel);
             let dest_dir = dest.parent().unwrap_or(&files_dir);
             std::fs::create_dir_all(dest_dir).map_err(|e| IndexError::io(dest_dir, e))?;
@@ -288,8 +278,10 @@ fn sidecar(
     if matches!((side, stat.modified().ok()), (Some(side), Some(whl)) if side >= whl) {
         return Ok(());
     }
-    let bytes = catalog::metadata_bytes_of(wheel)
-        .map_err(|e| IndexError::input(format!("{}: {e}", real.display())))?;
+    let bytes = catalog::metadata_bytes_of(wheel).map_err(|reason| IndexError::Metadata {
+        wheel: real.to_path_buf(),
+        reason,
+    })?;
     write_atomic(path, &bytes)
 }
 

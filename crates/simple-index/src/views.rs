@@ -101,12 +101,7 @@ pub fn views_from_pip_configs(paths: &[PathBuf]) -> Result<Vec<View>, IndexError
                 })
                 .collect();
             if found.is_empty() {
-                return Err(IndexError::input(format!(
-                    "{} holds no pip-*.conf file: give the site's pip configuration files (one \
-                     per CPU level, as `wheelhouse site init` writes them in DIR/pip) or the \
-                     directory holding them",
-                    path.display()
-                )));
+                return Err(IndexError::NoPipConfigs { dir: path.clone() });
             }
             found.sort();
             files.extend(found);
@@ -118,13 +113,11 @@ pub fn views_from_pip_configs(paths: &[PathBuf]) -> Result<Vec<View>, IndexError
     for file in &files {
         let view = view_of(file)?;
         if let Some(other) = views.iter().find(|v| v.name == view.name) {
-            return Err(IndexError::input(format!(
-                "two pip configuration files name the CPU level {}: {} and another one given \
-                 before it (with directories {}); give each level once",
-                view.name,
-                file.display(),
-                join(&other.dirs)
-            )));
+            return Err(IndexError::LevelTwice {
+                level: view.name.clone(),
+                file: file.clone(),
+                other_dirs: join(&other.dirs),
+            });
         }
         views.push(view);
     }
@@ -148,18 +141,12 @@ fn view_name(file: &Path) -> String {
 }
 
 fn view_of(file: &Path) -> Result<View, IndexError> {
-    let ini = IniFile::read(file).map_err(|e| {
-        IndexError::input(format!(
-            "cannot read the pip configuration file {}: {e}. Give the site's pip-LEVEL.conf files",
-            file.display()
-        ))
+    let ini = IniFile::read(file).map_err(|e| IndexError::ConfigUnreadable {
+        file: file.to_path_buf(),
+        reason: e.to_string(),
     })?;
-    let links = site_config::install_find_links(&ini).ok_or_else(|| {
-        IndexError::input(format!(
-            "the pip configuration file {} sets no `find-links` in its [install] or [global] \
-             section (the ones `pip install` reads), so it names no directory for its CPU level",
-            file.display()
-        ))
+    let links = site_config::install_find_links(&ini).ok_or_else(|| IndexError::NoFindLinks {
+        file: file.to_path_buf(),
     })?;
     let mut dirs = Vec::new();
     for link in links {
@@ -171,12 +158,10 @@ fn view_of(file: &Path) -> Result<View, IndexError> {
             None => link.clone(),
         };
         if !dir.is_absolute() {
-            return Err(IndexError::input(format!(
-                "the pip configuration file {} lists `{text}` in find-links: only absolute \
-                 directories (or file:// URLs) are understood here, as a relative one would \
-                 depend on where pip runs",
-                file.display()
-            )));
+            return Err(IndexError::RelativeFindLinks {
+                file: file.to_path_buf(),
+                link: text.to_string(),
+            });
         }
         if !dirs.contains(&dir) {
             dirs.push(dir);
@@ -186,11 +171,9 @@ fn view_of(file: &Path) -> Result<View, IndexError> {
     // plain path component, and not `files`, where both keep the wheels.
     let name = view_name(file);
     if name.is_empty() || name.contains('/') || name.starts_with('.') || name == "files" {
-        return Err(IndexError::input(format!(
-            "cannot name a CPU level after the file {}: name it pip-LEVEL.conf (LEVEL not \
-             `files`, which holds the wheels of the index)",
-            file.display()
-        )));
+        return Err(IndexError::BadLevelName {
+            file: file.to_path_buf(),
+        });
     }
     Ok(View { name, dirs })
 }

@@ -68,12 +68,12 @@ pub fn admin_name(kind: admin::ErrorKind) -> &'static str {
 }
 
 /// `index --html` and `serve`.
-pub fn simple_index(e: &simple_index::IndexError) -> i32 {
-    use simple_index::IndexError;
-    match e {
-        IndexError::Input(_) => INPUT,
-        IndexError::Changed(_) => RESOLUTION,
-        IndexError::Io { .. } => FAILED,
+pub fn simple_index(kind: simple_index::ErrorKind) -> i32 {
+    use simple_index::ErrorKind;
+    match kind {
+        ErrorKind::Input => INPUT,
+        ErrorKind::Changed => RESOLUTION,
+        ErrorKind::Io => FAILED,
     }
 }
 

@@ -49,7 +49,7 @@ impl StaffError for admin::AdminError {
 
 impl StaffError for simple_index::IndexError {
     fn exit_code(&self) -> i32 {
-        crate::exit::simple_index(self)
+        crate::exit::simple_index(self.kind())
     }
 }
 
