@@ -63,6 +63,8 @@ mod wheel;
 
 #[cfg(test)]
 mod layers_test;
+#[cfg(test)]
+mod messages_test;
 
 use std::ffi::OsString;
 use std::path::Path;
