@@ -48,6 +48,7 @@ mod hashes;
 mod indexes;
 pub mod inspect;
 mod install;
+mod lock_choice;
 mod remote;
 pub mod report;
 mod sdists;
@@ -70,7 +71,9 @@ pub use direct::{
 pub use download::IndexStrategy;
 pub use error::{Editable, Error, ErrorKind, IndexSearched, Shadowed, StackConflict};
 pub use indexes::IndexOptions;
+pub use lock_choice::{choose_for_lock, ChosenFile, DigestedFile, Digests, LockChoice};
 pub use install::{execute, install, Event, InstallOptions, Report, NOTHING_TO_INSTALL};
+pub use remote::{fetch_urls, UrlFile};
 pub use search::{build_index, search_paths};
 pub use seed::{pip_wheel, seed_pip};
 pub use sources::{build_sources, prepare as prepare_sources, BuiltSource, BuiltSources};

@@ -73,6 +73,55 @@ pub fn fetch(
     Ok(())
 }
 
+/// One file a lock names by URL (a wheel of an index), to fetch before a sync: its hash is
+/// the caller's to check against the lock, which also names the entry in the error.
+pub struct UrlFile {
+    pub url: String,
+    /// Where in the lock (`pylock.toml: packages[3] (six)`).
+    pub origin: String,
+}
+
+/// Fetches each of `files` into `dir` (one client, pip's proxy, certificate and timeout
+/// settings); returns each file's path there, in order.
+pub fn fetch_urls(
+    site: &SiteConfig,
+    files: &[UrlFile],
+    dir: &Path,
+    events: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<Vec<std::path::PathBuf>, Error> {
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let settings = site.index_settings("install").map_err(Error::Config)?;
+    let client = download::Client::new(&download::HttpSettings::from_settings(&settings))
+        .map_err(|e| Error::HttpClient(Box::new(e)))?;
+    let mut out = Vec::new();
+    for (n, file) in files.iter().enumerate() {
+        let name = file_name_of(&file.url).ok_or_else(|| Error::UrlWithoutFileName {
+            origin: file.origin.clone(),
+            url: file.url.clone(),
+        })?;
+        // A directory each: two entries may name files of the same name.
+        let sub = dir.join(n.to_string());
+        std::fs::create_dir_all(&sub).map_err(|source| Error::Io {
+            action: "create",
+            path: sub.clone(),
+            source,
+        })?;
+        let dest = sub.join(name);
+        events(Event::Note(&format!("fetching {}", file.url)));
+        client
+            .fetch(&file.url, &dest, None)
+            .map_err(|source| Error::Fetch {
+                origin: file.origin.clone(),
+                url: file.url.clone(),
+                source: Box::new(source),
+            })?;
+        out.push(dest);
+    }
+    Ok(out)
+}
+
 /// The last path segment of a URL, percent-decoded, when it is a plain file name.
 fn file_name_of(url: &str) -> Option<String> {
     let path = url.split(['?', '#']).next()?;

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+use environment::{ChosenFile, DigestedFile};
 use interpreter::Interpreter;
 use site_config::SiteConfig;
 
@@ -19,17 +20,17 @@ pub(crate) fn build_lock(
     results: &[Resolved],
 ) -> Result<::lock::Lock, Error> {
     let all_pythons: BTreeSet<String> = interpreters.iter().map(python_of).collect();
-    // (key, version) → python → (levels, wheels)
-    type Serves = BTreeMap<String, (BTreeSet<String>, BTreeSet<PathBuf>)>;
+    // (key, version) → python → (levels, files)
+    type Serves = BTreeMap<String, (BTreeSet<String>, Files)>;
     let mut by_version: BTreeMap<(String, String), Serves> = BTreeMap::new();
     for r in results {
-        for (key, (version, wheel)) in &r.chosen {
+        for (key, (version, file)) in &r.chosen {
             let serves = by_version
                 .entry((key.clone(), version.clone()))
                 .or_default();
-            let (lv, wheels) = serves.entry(r.python.clone()).or_default();
+            let (lv, files) = serves.entry(r.python.clone()).or_default();
             lv.extend(r.level.clone());
-            wheels.insert(wheel.clone());
+            files.add(file);
         }
     }
     let all_levels: BTreeSet<String> = levels.iter().cloned().collect();
@@ -50,24 +51,22 @@ pub(crate) fn build_lock(
             continue;
         }
         // Pythons served on the same levels share one entry.
-        let mut groups: BTreeMap<BTreeSet<String>, (Vec<String>, BTreeSet<PathBuf>)> =
-            BTreeMap::new();
-        for (python, (lv, wheels)) in serves {
+        let mut groups: BTreeMap<BTreeSet<String>, (Vec<String>, Files)> = BTreeMap::new();
+        for (python, (lv, files)) in serves {
             let g = groups.entry(lv).or_default();
             g.0.push(python);
-            g.1.extend(wheels);
+            g.1.merge(files);
         }
-        for (lv, (pythons, wheels)) in groups {
+        for (lv, (pythons, files)) in groups {
             let marker = marker_for(&pythons.iter().cloned().collect(), &all_pythons);
-            let files = wheel_files(wheels, levels, &digests)?;
+            let mut wheels = wheel_files(files.local, levels, &digests)?;
+            wheels.extend(files.digested.values().filter(|f| !f.sdist).map(locked_file));
+            let sdist = files.digested.values().find(|f| f.sdist).map(locked_file);
             packages.push(::lock::Package {
                 name: key.clone(),
                 version: Some(version.clone()),
                 marker,
-                source: ::lock::Source::Files {
-                    wheels: files,
-                    sdist: None,
-                },
+                source: ::lock::Source::Files { wheels, sdist },
                 levels: if lv == all_levels {
                     Vec::new()
                 } else {
@@ -111,6 +110,48 @@ fn marker_for(pythons: &BTreeSet<String>, all: &BTreeSet<String>) -> Option<Stri
     })
 }
 
+/// The files chosen for one name and version: wheels of the search paths (hashed here), and
+/// files already digested (an index's, by URL; a source distribution), by URL or path.
+#[derive(Default)]
+struct Files {
+    local: BTreeSet<PathBuf>,
+    digested: BTreeMap<String, DigestedFile>,
+}
+
+impl Files {
+    fn add(&mut self, file: &ChosenFile) {
+        match file {
+            ChosenFile::Wheel(w) => {
+                self.local.insert(w.clone());
+            }
+            ChosenFile::Digested(d) => {
+                let at = d.url.clone().or_else(|| {
+                    d.path.as_ref().map(|p| p.display().to_string())
+                });
+                self.digested.insert(at.unwrap_or_default(), d.clone());
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Files) {
+        self.local.extend(other.local);
+        self.digested.extend(other.digested);
+    }
+}
+
+/// A file digested while resolving, as the lock names it: an index's by its URL (as
+/// `pip lock` writes it), a search path's source distribution by its path.
+fn locked_file(f: &DigestedFile) -> ::lock::File {
+    ::lock::File {
+        name: Some(f.filename.clone()),
+        url: f.url.clone(),
+        path: f.path.as_ref().map(|p| p.display().to_string()),
+        size: Some(f.size),
+        hashes: [("sha256".to_string(), f.sha256.clone())].into(),
+        ..::lock::File::default()
+    }
+}
+
 /// The sha256 and size of every wheel the resolutions chose (sources aside), each file read
 /// once, several at once (a wheelhouse is often on a network file system).
 fn digest_all(results: &[Resolved]) -> Result<HashMap<PathBuf, (String, u64)>, Error> {
@@ -121,7 +162,10 @@ fn digest_all(results: &[Resolved]) -> Result<HashMap<PathBuf, (String, u64)>, E
             r.chosen
                 .iter()
                 .filter(|(k, _)| !r.sources.contains_key(*k))
-                .map(|(_, (_, w))| w)
+                .filter_map(|(_, (_, f))| match f {
+                    ChosenFile::Wheel(w) => Some(w),
+                    ChosenFile::Digested(_) => None,
+                })
         })
         .collect();
     wheels

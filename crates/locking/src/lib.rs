@@ -66,6 +66,7 @@
 mod asked;
 mod document;
 mod error;
+mod fetched;
 mod freeze;
 mod install;
 mod make;
