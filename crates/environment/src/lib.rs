@@ -71,8 +71,8 @@ pub use direct::{
 pub use download::IndexStrategy;
 pub use error::{Editable, Error, ErrorKind, IndexSearched, Shadowed, StackConflict};
 pub use indexes::IndexOptions;
-pub use lock_choice::{choose_for_lock, ChosenFile, DigestedFile, Digests, LockChoice};
 pub use install::{execute, install, Event, InstallOptions, Report, NOTHING_TO_INSTALL};
+pub use lock_choice::{choose_for_lock, ChosenFile, DigestedFile, Digests, LockChoice};
 pub use remote::{fetch_urls, UrlFile};
 pub use search::{build_index, search_paths};
 pub use seed::{pip_wheel, seed_pip};

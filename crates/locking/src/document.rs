@@ -60,7 +60,13 @@ pub(crate) fn build_lock(
         for (lv, (pythons, files)) in groups {
             let marker = marker_for(&pythons.iter().cloned().collect(), &all_pythons);
             let mut wheels = wheel_files(files.local, levels, &digests)?;
-            wheels.extend(files.digested.values().filter(|f| !f.sdist).map(locked_file));
+            wheels.extend(
+                files
+                    .digested
+                    .values()
+                    .filter(|f| !f.sdist)
+                    .map(locked_file),
+            );
             let sdist = files.digested.values().find(|f| f.sdist).map(locked_file);
             packages.push(::lock::Package {
                 name: key.clone(),
@@ -125,9 +131,10 @@ impl Files {
                 self.local.insert(w.clone());
             }
             ChosenFile::Digested(d) => {
-                let at = d.url.clone().or_else(|| {
-                    d.path.as_ref().map(|p| p.display().to_string())
-                });
+                let at = d
+                    .url
+                    .clone()
+                    .or_else(|| d.path.as_ref().map(|p| p.display().to_string()));
                 self.digested.insert(at.unwrap_or_default(), d.clone());
             }
         }

@@ -89,7 +89,7 @@ pub enum Error {
     UrlHashMismatch {
         entry: String,
         url: String,
-        algorithm: String,
+        algorithm: &'static str,
         got: String,
         want: String,
     },

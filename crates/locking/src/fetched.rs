@@ -86,7 +86,7 @@ fn check(r: &Remote, path: &std::path::Path) -> Result<(), Error> {
         return Err(Error::UrlHashMismatch {
             entry: r.wheel.entry.clone(),
             url: r.url.clone(),
-            algorithm: algo.to_string(),
+            algorithm: algo,
             got,
             want: want.clone(),
         });

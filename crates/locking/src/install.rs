@@ -73,7 +73,11 @@ pub fn install(
     cancel: &AtomicBool,
     events: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<Installed, Error> {
-    let (mut wheels, remote, builds) = locked_wheels(site, target, file, allow_manylinux)?;
+    let Chosen {
+        mut wheels,
+        remote,
+        builds,
+    } = locked_wheels(site, target, file, allow_manylinux)?;
     // Fetched and checked before anything is built or changed.
     let (mut fetched, _fetched_dir) = crate::fetched::fetch(site, target, remote, events)?;
     wheels.append(&mut fetched);
@@ -106,6 +110,16 @@ pub fn install(
     })
 }
 
+/// What a lock installs into one environment, by how each file is had.
+struct Chosen {
+    /// Local wheel files.
+    wheels: Vec<LockedWheel>,
+    /// Wheels named by an http(s) URL, to fetch.
+    remote: Vec<Remote>,
+    /// Entries to build.
+    builds: Vec<ToBuild>,
+}
+
 /// The lock's wheels for this environment (its Python, its tags, this node's CPU level):
 /// local files, and those named by an http(s) URL to fetch; and the entries to build (an
 /// sdist, a VCS checkout, a directory, an archive).
@@ -114,7 +128,7 @@ fn locked_wheels(
     target: &Target,
     file: &LockFile,
     allow_manylinux: bool,
-) -> Result<(Vec<LockedWheel>, Vec<Remote>, Vec<ToBuild>), Error> {
+) -> Result<Chosen, Error> {
     let shown = file.path.display();
     let lock = &file.lock;
     let config = site
@@ -159,10 +173,9 @@ fn locked_wheels(
             Some(v) => v.clone(),
             None => wheel_version(&wheel).unwrap_or_default(),
         };
-        let http = wheel
-            .url
-            .as_deref()
-            .filter(|u| wheel.path.is_none() && (u.starts_with("http://") || u.starts_with("https://")));
+        let http = wheel.url.as_deref().filter(|u| {
+            wheel.path.is_none() && (u.starts_with("http://") || u.starts_with("https://"))
+        });
         let locked = LockedWheel {
             key: s.name,
             version,
@@ -187,7 +200,11 @@ fn locked_wheels(
             })?;
         wheels.push(LockedWheel { path, ..locked });
     }
-    Ok((wheels, remote, builds))
+    Ok(Chosen {
+        wheels,
+        remote,
+        builds,
+    })
 }
 
 fn wheel_version(w: &::lock::File) -> Option<String> {

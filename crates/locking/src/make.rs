@@ -1,5 +1,7 @@
 //! Making a lock (`wheelhouse lock`): resolve once per Python and CPU level, the same
-//! versions everywhere the wheelhouse allows, into a PEP 751 document.
+//! versions everywhere the wheelhouse allows, into a PEP 751 document. Each resolution is
+//! `environment::choose_for_lock`, `install`'s own sources (wheelhouse, `-f` directories,
+//! indexes, sdists) answering where each chosen file comes from.
 //!
 //! The first Python and level chosen decide the versions; every other combination is
 //! resolved with those versions as constraints, and only when that fails on its own (a

@@ -78,7 +78,14 @@ pub fn run(args: LockArgs) -> i32 {
     match lock(&args) {
         Ok(()) => 0,
         Err(e) => {
-            crate::out::print_error("wheelhouse lock", &e.to_string());
+            // The sources' failures (an index, a build) are worded for `install`, which
+            // shares them; a lock installs nothing but writes nothing either.
+            let text = e.to_string();
+            let text = match text.strip_suffix("Nothing was installed.") {
+                Some(head) => format!("{head}No lock was written."),
+                None => text,
+            };
+            crate::out::print_error("wheelhouse lock", &text);
             crate::exit::environment(e.kind())
         }
     }
