@@ -178,6 +178,8 @@ impl Attempt<'_> {
                 None => None,
             } {
                 ChosenFile::Digested(f)
+            } else if let Some(f) = fetched_wheel(wanted, path, digests)? {
+                ChosenFile::Digested(f)
             } else {
                 ChosenFile::Wheel(path.clone())
             };
@@ -189,6 +191,44 @@ impl Attempt<'_> {
         }
         Ok(chosen)
     }
+}
+
+/// A wheel named by URL (`name @ https://host/x-1.0-py3-none-any.whl`), fetched before the
+/// resolution into a temporary directory: locked by its URL, as an index's wheel, not by the
+/// temporary copy. (A wheel built from a source named by URL is the source's, which the
+/// caller locks as that source.)
+fn fetched_wheel(
+    wanted: &Wanted,
+    path: &std::path::Path,
+    digests: &mut Digests,
+) -> Result<Option<DigestedFile>, Error> {
+    let Some(text) = wanted.direct_urls.get(path) else {
+        return Ok(None);
+    };
+    let doc: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+    let Some(url) = doc["url"]
+        .as_str()
+        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+        .filter(|u| {
+            u.split(['?', '#'])
+                .next()
+                .is_some_and(|u| u.ends_with(".whl"))
+        })
+    else {
+        return Ok(None);
+    };
+    let (sha256, size) = digest_once(digests, url, path)?;
+    Ok(Some(DigestedFile {
+        filename: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        url: Some(url.to_string()),
+        path: None,
+        sdist: false,
+        sha256,
+        size,
+    }))
 }
 
 /// The sha256 and size of `path`, read once per lock (`key`: its URL, or its path).

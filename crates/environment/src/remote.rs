@@ -10,6 +10,9 @@ use site_config::SiteConfig;
 use crate::direct::{SourceLocation, SourceRequest};
 use crate::{Error, Event, Wanted};
 
+/// Files a lock names by URL fetched at once.
+const FETCHERS: usize = 8;
+
 const ARCHIVE_SUFFIXES: &[&str] = &[".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz", ".tar"];
 
 /// Fetches every URL of `wanted.remote` into `dir`: wheels become wheel files of `wanted`,
@@ -95,8 +98,7 @@ pub fn fetch_urls(
     let settings = site.index_settings("install").map_err(Error::Config)?;
     let client = download::Client::new(&download::HttpSettings::from_settings(&settings))
         .map_err(|e| Error::HttpClient(Box::new(e)))?;
-    let mut out = Vec::new();
-    for (n, file) in files.iter().enumerate() {
+    let fetch_one = |n: usize, file: &UrlFile| -> Result<std::path::PathBuf, Error> {
         let name = file_name_of(&file.url).ok_or_else(|| Error::UrlWithoutFileName {
             origin: file.origin.clone(),
             url: file.url.clone(),
@@ -117,9 +119,30 @@ pub fn fetch_urls(
                 url: file.url.clone(),
                 source: Box::new(source),
             })?;
-        out.push(dest);
-    }
-    Ok(out)
+        Ok(dest)
+    };
+    // A few at once, as an index's pages are read; the first failure (in the lock's order)
+    // is the one said.
+    let indexed: Vec<(usize, &UrlFile)> = files.iter().enumerate().collect();
+    let chunk = indexed.len().div_ceil(FETCHERS).max(1);
+    let results: Vec<Result<std::path::PathBuf, Error>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = indexed
+            .chunks(chunk)
+            .map(|part| {
+                let fetch_one = &fetch_one;
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(n, f)| fetch_one(*n, f))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("fetchers do not panic"))
+            .collect()
+    });
+    results.into_iter().collect()
 }
 
 /// The last path segment of a URL, percent-decoded, when it is a plain file name.

@@ -170,6 +170,16 @@ fn an_index_lock_names_wheels_by_url_and_sdists_and_sync_installs_it() {
     assert_eq!(lock.environments, plain.environments);
     assert_eq!(lock.wheelhouse, plain.wheelhouse);
 
+    // A wheel named by URL is locked by that URL too (not by a temporary copy).
+    let named = site.path("named/pylock.toml");
+    std::fs::create_dir_all(named.parent().unwrap()).unwrap();
+    site.ok(&["lock", &format!("b @ {url}"), "-o", s(&named)]);
+    let (named, named_text) = read_lock(&named);
+    let (b_named, _) = files(&named, "b");
+    assert_eq!(b_named[0].url.as_deref(), Some(url), "{named_text}");
+    assert_eq!(b_named[0].path, None, "{named_text}");
+    assert_eq!(b_named[0].sha256(), b[0].sha256(), "{named_text}");
+
     // sync fetches the index's wheel (hash checked) and builds the sdist.
     index.clear();
     let env = site.venv("env");
