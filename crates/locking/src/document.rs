@@ -239,6 +239,37 @@ mod tests {
     }
 
     #[test]
+    fn an_index_file_is_locked_by_its_url_and_a_directory_sdist_by_its_path() {
+        let digested = |url: Option<&str>, path: Option<&str>, sdist| DigestedFile {
+            filename: "b-1.1.tar.gz".into(),
+            url: url.map(str::to_string),
+            path: path.map(PathBuf::from),
+            sdist,
+            sha256: "ab".into(),
+            size: 7,
+        };
+        let mut files = Files::default();
+        let url = "http://127.0.0.1:1/files/b-1.1.tar.gz";
+        files.add(&ChosenFile::Digested(digested(Some(url), None, true)));
+        // The same file chosen for another level or Python is listed once.
+        files.add(&ChosenFile::Digested(digested(Some(url), None, true)));
+        files.add(&ChosenFile::Wheel(PathBuf::from(
+            "/wh/generic/a-1-py3-none-any.whl",
+        )));
+        assert_eq!(files.digested.len(), 1);
+        assert_eq!(files.local.len(), 1);
+        let file = locked_file(&files.digested[url]);
+        assert_eq!(file.url.as_deref(), Some(url));
+        assert_eq!(file.path, None);
+        assert_eq!((file.size, file.sha256()), (Some(7), Some("ab")));
+        let local = locked_file(&digested(None, Some("/dir/b-1.1.tar.gz"), true));
+        assert_eq!(
+            (local.url, local.path.as_deref()),
+            (None, Some("/dir/b-1.1.tar.gz"))
+        );
+    }
+
+    #[test]
     fn an_entry_for_every_python_has_no_marker() {
         let all = set(&["3.11", "3.12", "3.13"]);
         assert_eq!(marker_for(&all, &all), None);

@@ -268,6 +268,28 @@ fn an_sdist_in_a_find_links_directory_is_locked_by_path_and_built_by_sync() {
         "{}",
         stderr(&out)
     );
+    // A wheel beside the sdist is locked, unless --no-binary asks for the sdist.
+    let both = sdist_in(&site, &dir, "both", "1.0");
+    WheelSpec::pure("both", "1.0").requires("six").write(&dir);
+    let lock_both = |extra: &[&str]| {
+        let path = site.path("both/pylock.toml");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let mut args = vec!["lock", "both", "--no-index", "-f", "dir", "-o", s(&path)];
+        args.extend(extra);
+        site.ok(&args);
+        read_lock(&path)
+    };
+    let (lock, text) = lock_both(&[]);
+    let (wheels, src) = files(&lock, "both");
+    assert!(wheels.len() == 1 && src.is_none(), "{text}");
+    let (lock, text) = lock_both(&["--no-binary", "both"]);
+    let (wheels, src) = files(&lock, "both");
+    assert!(wheels.is_empty(), "{text}");
+    assert_eq!(
+        src.and_then(|f| f.path.as_deref()),
+        Some(s(&both)),
+        "{text}"
+    );
 }
 
 #[test]
@@ -399,4 +421,67 @@ fn pip_26_installs_our_index_lock_and_we_install_its() {
     let env = site.venv("env");
     site.ok(&["install", "-p", s(&env), "-r", s(&pip_lock)]);
     assert_eq!(installed(&env), ["b==1.1"]);
+}
+
+/// The site's layout as search paths (no pip configuration): every level has its own
+/// `fastlib`; the index's `b` serves them all, one entry without levels, and each node syncs
+/// its own level's `fastlib` and the index's `b`.
+#[test]
+fn an_index_package_serves_every_cpu_level_of_the_lock() {
+    let site = Site::new();
+    let v4 = site.v3.parent().unwrap().join("x86-64-v4");
+    std::fs::create_dir_all(&v4).unwrap();
+    let mut parts = site.python_version.split('.');
+    let cp = format!("cp{}{}", parts.next().unwrap(), parts.next().unwrap());
+    let tag = format!("{cp}-{cp}-linux_x86_64");
+    WheelSpec::pure("app", "1.0")
+        .requires("fastlib")
+        .requires("b")
+        .write(&site.generic);
+    let fast = |level: &str| {
+        WheelSpec::pure("fastlib", "1.0")
+            .file("fastlib.py", format!("LEVEL = {level:?}\n").as_bytes())
+    };
+    fast("generic").write(&site.generic);
+    fast("x86-64-v3").tag(&tag).write(&site.v3);
+    fast("x86-64-v4").tag(&tag).write(&v4);
+    let index = Index::new(
+        &site.path("index"),
+        &[("b", vec![with_metadata(WheelSpec::pure("b", "1.1"))])],
+        true,
+    );
+    let run = |level: &str, args: &[&str]| {
+        let out = site
+            .command(env!("CARGO_BIN_EXE_wheelhouse"))
+            .env_remove("PIP_CONFIG_FILE")
+            .env("RSNT_ARCH", level)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let lock_path = site.path("pylock.toml");
+    run(
+        "x86-64-v3",
+        &["lock", "app", "-i", &index.url, "-o", s(&lock_path)],
+    );
+    let (lock, text) = read_lock(&lock_path);
+    assert_eq!(lock.levels, ["x86-64-v3", "x86-64-v4"], "{text}");
+    let (fastlib, _) = files(&lock, "fastlib");
+    // Each level's own build, as in a wheelhouse-only lock.
+    assert_eq!(fastlib.len(), 2, "{text}");
+    let b = entry(&lock, "b");
+    assert!(b.levels.is_empty(), "{text}");
+    let (b_wheels, _) = files(&lock, "b");
+    assert_eq!(b_wheels.len(), 1, "{text}");
+    assert!(b_wheels[0].url.is_some(), "{text}");
+    for level in ["x86-64-v3", "x86-64-v4"] {
+        let env = site.path(&format!("env-{level}"));
+        run(level, &["venv", s(&env)]);
+        run(level, &["sync", "-p", s(&env), s(&lock_path)]);
+        assert_eq!(installed(&env), ["app==1.0", "b==1.1", "fastlib==1.0"]);
+        let module = std::fs::read_to_string(site_packages(&env).join("fastlib.py")).unwrap();
+        assert_eq!(module, format!("LEVEL = {level:?}\n"));
+    }
 }
