@@ -7,10 +7,12 @@
 //!
 //! What differs from an install is the answer: not wheels to unpack, but where each chosen
 //! file comes from. A wheel of the search paths is named by its path (the caller hashes it,
-//! as a wheelhouse may hold many); a file of an index by its URL, fetched once (checked
-//! against the index's sha256 when the page gives one) to know its size and sha256; a
-//! source distribution, which the resolver built to read its metadata (with the build
-//! frontend and the built-wheel cache, as `install` builds one), as the archive itself.
+//! as a wheelhouse may hold many); a wheel of an index by its URL with the sha256 (and PEP
+//! 700 size) its page gives, fetched and hashed only when the page gives no sha256 (as `pip
+//! lock` and uv, a lock does not download what it does not install: the sync checks the
+//! file against the lock); a source distribution, which the resolver fetched (checked
+//! against the index's sha256) and built to read its metadata (with the build frontend and
+//! the built-wheel cache, as `install` builds one), by the archive itself.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -50,12 +52,13 @@ pub struct DigestedFile {
     /// A source distribution (else a wheel).
     pub sdist: bool,
     pub sha256: String,
-    pub size: u64,
+    /// Known unless an index gave the hash but not the size (an HTML page).
+    pub size: Option<u64>,
 }
 
-/// Files already fetched and digested, by URL or path: a lock resolves once per Python and
-/// CPU level, and each file is read once.
-pub type Digests = HashMap<String, (String, u64)>;
+/// Files already digested (or whose hash an index gave), by URL or path: a lock resolves
+/// once per Python and CPU level, and each file is read once.
+pub type Digests = HashMap<String, (String, Option<u64>)>;
 
 /// Resolves `wanted` for `target`'s interpreter over `paths` and the configured indexes,
 /// with `pins` as constraints when they fit (else freely: a level whose wheelhouse lacks a
@@ -236,7 +239,7 @@ pub(crate) fn digest_once(
     digests: &mut Digests,
     key: &str,
     path: &std::path::Path,
-) -> Result<(String, u64), Error> {
+) -> Result<(String, Option<u64>), Error> {
     if let Some(d) = digests.get(key) {
         return Ok(d.clone());
     }
@@ -246,7 +249,7 @@ pub(crate) fn digest_once(
         source,
     };
     let sha = crate::digest_file("sha256", path).map_err(read)?;
-    let size = std::fs::metadata(path).map_err(read)?.len();
+    let size = Some(std::fs::metadata(path).map_err(read)?.len());
     digests.insert(key.to_string(), (sha.clone(), size));
     Ok((sha, size))
 }

@@ -153,7 +153,7 @@ fn locked_file(f: &DigestedFile) -> ::lock::File {
         name: Some(f.filename.clone()),
         url: f.url.clone(),
         path: f.path.as_ref().map(|p| p.display().to_string()),
-        size: Some(f.size),
+        size: f.size,
         hashes: [("sha256".to_string(), f.sha256.clone())].into(),
         ..::lock::File::default()
     }
@@ -246,7 +246,7 @@ mod tests {
             path: path.map(PathBuf::from),
             sdist,
             sha256: "ab".into(),
-            size: 7,
+            size: Some(7),
         };
         let mut files = Files::default();
         let url = "http://127.0.0.1:1/files/b-1.1.tar.gz";

@@ -1,6 +1,8 @@
-//! An index's file as a lock names it (module `lock_choice`): its URL, and the size and
-//! sha256 of the file itself, fetched once (the index's sha256, when the page gives one,
-//! checked on the way, so a page that lies about a file fails the lock, not a later sync).
+//! An index's file as a lock names it (module `lock_choice`): its URL, with the sha256 and
+//! size the page gives for a wheel (a page that lies about a file fails the sync, which
+//! checks the file against the lock, before anything changes); a wheel whose page gives no
+//! sha256 is fetched and hashed, and so is a source distribution, already fetched (checked
+//! against the page's sha256) to be built.
 
 use std::path::Path;
 
@@ -29,9 +31,14 @@ impl Indexes<'_> {
                 }
             }
         };
-        let digest = match digests.get(&entry.url) {
-            Some(d) => d.clone(),
-            None => {
+        let digest = match (digests.get(&entry.url), &entry.sha256) {
+            (Some(d), _) => d.clone(),
+            (None, Some(sha256)) if !sdist => {
+                let d = (sha256.to_ascii_lowercase(), entry.size);
+                digests.insert(entry.url.clone(), d.clone());
+                d
+            }
+            (None, _) => {
                 // A source distribution was fetched to be built; a wheel is fetched now.
                 let dir = self.work()?.join(if sdist { "sdists" } else { "wheels" });
                 let dest = dir.join(&entry.filename);

@@ -63,19 +63,27 @@ fn sdist_in(site: &Site, dir: &Path, name: &str, version: &str) -> PathBuf {
     archive
 }
 
-/// Lists `archive` on `project`'s HTML page of `index`, with its sha256.
-fn list_sdist(index: &Index, project: &str, archive: &Path) {
+/// Lists `archive` on `project`'s pages of `index` (HTML and PEP 691 JSON), with `hash`.
+fn list_sdist(index: &Index, project: &str, archive: &Path, hash: &str) {
     let name = archive.file_name().unwrap().to_str().unwrap();
     std::fs::copy(archive, index.root.join("files").join(name)).unwrap();
-    let page = index.root.join("simple").join(project).join("index.html");
-    let html = std::fs::read_to_string(&page).unwrap().replace(
-        "</body>",
-        &format!(
-            "<a href=\"../../files/{name}#sha256={}\">{name}</a><br/>\n</body>",
-            sha256(archive)
-        ),
-    );
-    std::fs::write(&page, html).unwrap();
+    let dir = index.root.join("simple").join(project);
+    let html = std::fs::read_to_string(dir.join("index.html"))
+        .unwrap()
+        .replace(
+            "</body>",
+            &format!("<a href=\"../../files/{name}#sha256={hash}\">{name}</a><br/>\n</body>"),
+        );
+    std::fs::write(dir.join("index.html"), html).unwrap();
+    let json = dir.join("index.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    doc["files"] = serde_json::json!([{
+        "filename": name,
+        "url": format!("../../files/{name}"),
+        "hashes": { "sha256": hash },
+    }]);
+    std::fs::write(&json, doc.to_string()).unwrap();
 }
 
 /// The wheelhouse has `app 1.0` (needing `b` and `srconly`, which it lacks); the index has
@@ -96,10 +104,10 @@ fn site_and_index(b_hash_wrong: bool) -> (Site, Index) {
     let index = Index::new(
         &site.path("index"),
         &[("b", vec![b("1.0"), b("1.1")]), ("srconly", vec![])],
-        false,
+        true,
     );
     let archive = sdist_in(&site, &site.path("dist"), "srconly", "1.0");
-    list_sdist(&index, "srconly", &archive);
+    list_sdist(&index, "srconly", &archive, &sha256(&archive));
     (site, index)
 }
 
@@ -130,7 +138,14 @@ fn an_index_lock_names_wheels_by_url_and_sdists_and_sync_installs_it() {
         Some(s(&site.generic.join("app-1.0-py3-none-any.whl"))),
         "{text}"
     );
-    // The index's wheel by its URL, with the served file's size and sha256.
+    // The index's wheel by its URL, with the sha256 and size its page gives (the same as the
+    // served file's): like pip lock, the lock did not download it.
+    let log = index.requests();
+    assert!(
+        !log.lines()
+            .any(|l| l == "GET /files/b-1.1-py3-none-any.whl"),
+        "{log}"
+    );
     let served = index.file("b-1.1-py3-none-any.whl");
     let (b, b_sdist) = files(&lock, "b");
     assert!(b_sdist.is_none(), "{text}");
@@ -292,20 +307,53 @@ fn an_sdist_in_a_find_links_directory_is_locked_by_path_and_built_by_sync() {
     );
 }
 
+/// A page whose sha256 is not its wheel's: the lock takes the page's word (it does not
+/// download what it does not install), and the sync, which checks every file against the
+/// lock, refuses it with the environment unchanged. An sdist, fetched at lock time to be
+/// built, is checked then: the lock fails and nothing is written.
 #[test]
-fn a_wrong_hash_on_the_index_fails_the_lock() {
+fn a_wrong_hash_on_the_index_is_refused_with_nothing_changed() {
     let (site, index) = site_and_index(true);
+    let lock_path = site.path("pylock.toml");
+    site.ok(&["lock", "app", "-i", &index.url, "-o", s(&lock_path)]);
+    let (lock, text) = read_lock(&lock_path);
+    let zeros = "0".repeat(64);
+    assert_eq!(
+        files(&lock, "b").0[0].sha256(),
+        Some(zeros.as_str()),
+        "{text}"
+    );
+    let env = site.venv("env");
+    site.ok(&["install", "-p", s(&env), "six"]);
+    let before = contents(&env);
+    let out = site.wheelhouse(&["sync", "-p", s(&env), s(&lock_path)]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    let served = sha256(&index.file("b-1.1-py3-none-any.whl"));
+    assert!(
+        err.contains(&format!(
+            "b-1.1-py3-none-any.whl has sha256:{served}, but the lock says sha256:{zeros}"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("nothing was installed"), "{err}");
+    assert_eq!(contents(&env), before);
+
+    // The sdist's page lies: the lock fails, naming the file, and writes nothing.
+    let (site, index) = site_and_index(false);
+    let archive = index.file("srconly-1.0.tar.gz");
+    list_sdist(&index, "srconly", &archive, &zeros);
     let lock_path = site.path("pylock.toml");
     let out = site.wheelhouse(&["lock", "app", "-i", &index.url, "-o", s(&lock_path)]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
-        err.contains("b-1.1-py3-none-any.whl does not match the sha256 the index gives"),
+        err.contains("srconly-1.0.tar.gz does not match the sha256 the index gives"),
         "{err}"
     );
     assert!(err.trim_end().ends_with("No lock was written."), "{err}");
     assert!(!lock_path.exists());
-    // An index this node cannot reach: said, nothing written.
+    // An index this node cannot reach: said in one paragraph, nothing written.
     let out = site.wheelhouse(&["lock", "b", "-i", &closed_port_url(), "-o", s(&lock_path)]);
     assert!(!out.status.success());
     let err = stderr(&out);
