@@ -51,6 +51,8 @@ pub struct DigestedFile {
     pub path: Option<PathBuf>,
     /// A source distribution (else a wheel).
     pub sdist: bool,
+    /// The index that lists it (PEP 751's `packages.index`).
+    pub index: Option<String>,
     pub sha256: String,
     /// Known unless an index gave the hash but not the size (an HTML page).
     pub size: Option<u64>,
@@ -229,6 +231,7 @@ fn fetched_wheel(
         url: Some(url.to_string()),
         path: None,
         sdist: false,
+        index: None,
         sha256,
         size,
     }))

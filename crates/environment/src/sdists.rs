@@ -301,6 +301,7 @@ impl<'a> SourceBuilds<'a> {
             url: None,
             path: Some(path),
             sdist: true,
+            index: None,
             sha256,
             size,
         }))

@@ -59,6 +59,7 @@ pub(crate) fn build_lock(
         }
         for (lv, (pythons, files)) in groups {
             let marker = marker_for(&pythons.iter().cloned().collect(), &all_pythons);
+            let all_digested = files.local.is_empty();
             let mut wheels = wheel_files(files.local, levels, &digests)?;
             wheels.extend(
                 files
@@ -68,9 +69,18 @@ pub(crate) fn build_lock(
                     .map(locked_file),
             );
             let sdist = files.digested.values().find(|f| f.sdist).map(locked_file);
+            // The index its files come from, as `pip lock` names it; none when the wheelhouse
+            // or a directory has some of them.
+            let indexes: BTreeSet<Option<&String>> =
+                files.digested.values().map(|f| f.index.as_ref()).collect();
+            let index = match (indexes.len(), all_digested) {
+                (1, true) => indexes.into_iter().next().flatten().cloned(),
+                _ => None,
+            };
             packages.push(::lock::Package {
                 name: key.clone(),
                 version: Some(version.clone()),
+                index,
                 marker,
                 source: ::lock::Source::Files { wheels, sdist },
                 levels: if lv == all_levels {
@@ -245,6 +255,7 @@ mod tests {
             url: url.map(str::to_string),
             path: path.map(PathBuf::from),
             sdist,
+            index: None,
             sha256: "ab".into(),
             size: Some(7),
         };

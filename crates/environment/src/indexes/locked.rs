@@ -60,6 +60,7 @@ impl Indexes<'_> {
             url: Some(entry.url.clone()),
             path: None,
             sdist,
+            index: self.urls.get(entry.index).cloned(),
             sha256: digest.0,
             size: digest.1,
         }))

@@ -156,6 +156,12 @@ fn an_index_lock_names_wheels_by_url_and_sdists_and_sync_installs_it() {
         "{text}"
     );
     assert_eq!(b[0].path, None, "{text}");
+    assert_eq!(
+        entry(&lock, "b").index.as_deref(),
+        Some(index.url.as_str()),
+        "{text}"
+    );
+    assert_eq!(entry(&lock, "app").index, None, "{text}");
     assert_eq!(b[0].sha256(), Some(sha256(&served).as_str()), "{text}");
     assert_eq!(b[0].size, Some(std::fs::metadata(&served).unwrap().len()));
     // The sdist-only package: its sdist by URL, its version from its built metadata.
