@@ -19,6 +19,8 @@ pub struct FileEntry {
     /// when offered without a hash.
     pub metadata: Option<Option<String>>,
     pub yanked: bool,
+    /// PEP 700's `size` (JSON pages of api-version 1.1 and later); `None` from HTML.
+    pub size: Option<u64>,
     /// The position of the index that lists it (in `IndexSource::urls`); 0 from [`parse`].
     pub index: usize,
 }
@@ -89,6 +91,7 @@ fn parse_json(page_url: &str, text: &str) -> Result<Vec<FileEntry>, String> {
                 Some(Value::String(_)) => true,
                 _ => false,
             },
+            size: f.get("size").and_then(Value::as_u64),
             index: 0,
         });
     }
@@ -145,6 +148,7 @@ fn parse_html(page_url: &str, text: &str) -> Vec<FileEntry> {
             requires_python: get("data-requires-python"),
             metadata,
             yanked: get("data-yanked").is_some(),
+            size: None,
             index: 0,
         });
     }
@@ -304,7 +308,8 @@ mod tests {
     fn json_page() {
         let page = r#"{"meta":{"api-version":"1.1"},"name":"six","files":[
             {"filename":"six-1.17.0-py2.py3-none-any.whl","url":"six-1.17.0-py2.py3-none-any.whl",
-             "hashes":{"sha256":"abc"},"requires-python":">=2.7","core-metadata":{"sha256":"m"},"yanked":false},
+             "hashes":{"sha256":"abc"},"requires-python":">=2.7","core-metadata":{"sha256":"m"},"yanked":false,
+             "size":11050},
             {"filename":"old.whl","url":"old.whl","hashes":{},"yanked":"broken","dist-info-metadata":true}]}"#;
         let files = parse(
             "http://h/simple/six/",
@@ -315,6 +320,8 @@ mod tests {
         assert_eq!(files[0].metadata, Some(Some("m".into())));
         assert!(files[1].yanked);
         assert_eq!(files[1].metadata, Some(None));
+        // PEP 700's size, when the page gives it.
+        assert_eq!((files[0].size, files[1].size), (Some(11050), None));
         assert_eq!(files[0].hashes, [("sha256".to_string(), "abc".to_string())]);
         assert!(parse("u", "application/vnd.pypi.simple.v1+json", b"<html>").is_err());
         assert!(parse("u", "application/octet-stream", b"\x00\x01").is_err());

@@ -40,6 +40,7 @@ use wheel_name::{TagPriority, WheelFilename};
 
 use crate::wanted::Wanted;
 
+mod locked;
 mod rules;
 use crate::sdists::{Prepared, SourceBuilds};
 use crate::{Error, Event, IndexSearched, InstallOptions, Target};

@@ -10,6 +10,9 @@ use site_config::SiteConfig;
 use crate::direct::{SourceLocation, SourceRequest};
 use crate::{Error, Event, Wanted};
 
+/// Files a lock names by URL fetched at once.
+const FETCHERS: usize = 8;
+
 const ARCHIVE_SUFFIXES: &[&str] = &[".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz", ".tar"];
 
 /// Fetches every URL of `wanted.remote` into `dir`: wheels become wheel files of `wanted`,
@@ -71,6 +74,75 @@ pub fn fetch(
         }
     }
     Ok(())
+}
+
+/// One file a lock names by URL (a wheel of an index), to fetch before a sync: its hash is
+/// the caller's to check against the lock, which also names the entry in the error.
+pub struct UrlFile {
+    pub url: String,
+    /// Where in the lock (`pylock.toml: packages[3] (six)`).
+    pub origin: String,
+}
+
+/// Fetches each of `files` into `dir` (one client, pip's proxy, certificate and timeout
+/// settings); returns each file's path there, in order.
+pub fn fetch_urls(
+    site: &SiteConfig,
+    files: &[UrlFile],
+    dir: &Path,
+    events: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<Vec<std::path::PathBuf>, Error> {
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let settings = site.index_settings("install").map_err(Error::Config)?;
+    let client = download::Client::new(&download::HttpSettings::from_settings(&settings))
+        .map_err(|e| Error::HttpClient(Box::new(e)))?;
+    let fetch_one = |n: usize, file: &UrlFile| -> Result<std::path::PathBuf, Error> {
+        let name = file_name_of(&file.url).ok_or_else(|| Error::UrlWithoutFileName {
+            origin: file.origin.clone(),
+            url: file.url.clone(),
+        })?;
+        // A directory each: two entries may name files of the same name.
+        let sub = dir.join(n.to_string());
+        std::fs::create_dir_all(&sub).map_err(|source| Error::Io {
+            action: "create",
+            path: sub.clone(),
+            source,
+        })?;
+        let dest = sub.join(name);
+        events(Event::Note(&format!("fetching {}", file.url)));
+        client
+            .fetch(&file.url, &dest, None)
+            .map_err(|source| Error::Fetch {
+                origin: file.origin.clone(),
+                url: file.url.clone(),
+                source: Box::new(source),
+            })?;
+        Ok(dest)
+    };
+    // A few at once, as an index's pages are read; the first failure (in the lock's order)
+    // is the one said.
+    let indexed: Vec<(usize, &UrlFile)> = files.iter().enumerate().collect();
+    let chunk = indexed.len().div_ceil(FETCHERS).max(1);
+    let results: Vec<Result<std::path::PathBuf, Error>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = indexed
+            .chunks(chunk)
+            .map(|part| {
+                let fetch_one = &fetch_one;
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(n, f)| fetch_one(*n, f))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("fetchers do not panic"))
+            .collect()
+    });
+    results.into_iter().collect()
 }
 
 /// The last path segment of a URL, percent-decoded, when it is a plain file name.

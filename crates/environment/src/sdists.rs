@@ -280,6 +280,33 @@ impl<'a> SourceBuilds<'a> {
         }
     }
 
+    /// A source distribution of the search paths, as a lock names it (module
+    /// `lock_choice`): its path, size and sha256; `None` for any other file.
+    pub(crate) fn local_sdist(
+        &self,
+        path: &Path,
+        digests: &mut crate::lock_choice::Digests,
+    ) -> Result<Option<crate::lock_choice::DigestedFile>, Error> {
+        if !self.local.contains_key(path) {
+            return Ok(None);
+        }
+        let path = std::path::absolute(path).unwrap_or(path.to_path_buf());
+        let key = path.display().to_string();
+        let (sha256, size) = crate::lock_choice::digest_once(digests, &key, &path)?;
+        Ok(Some(crate::lock_choice::DigestedFile {
+            filename: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            url: None,
+            path: Some(path),
+            sdist: true,
+            index: None,
+            sha256,
+            size,
+        }))
+    }
+
     /// The search path's source distribution `path` of `key`, built.
     fn built_local(&self, path: &Path, key: &str) -> Result<PathBuf, String> {
         self.built(path, || {

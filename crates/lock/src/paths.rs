@@ -32,9 +32,9 @@ impl Lock {
                 }
                 None => {
                     return Err(format!(
-                        "is at {url}; wheelhouse installs from local files only. Download \
-                         it first (`wheelhouse download`) and lock against the directory \
-                         (`wheelhouse lock -f DIR`)"
+                        "is at {url}, which is neither a local file nor an http(s) URL. \
+                         Download it first (`wheelhouse download`) and lock against the \
+                         directory (`wheelhouse lock -f DIR`)"
                     ))
                 }
             },

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+use environment::{ChosenFile, DigestedFile};
 use interpreter::Interpreter;
 use site_config::SiteConfig;
 
@@ -19,17 +20,17 @@ pub(crate) fn build_lock(
     results: &[Resolved],
 ) -> Result<::lock::Lock, Error> {
     let all_pythons: BTreeSet<String> = interpreters.iter().map(python_of).collect();
-    // (key, version) → python → (levels, wheels)
-    type Serves = BTreeMap<String, (BTreeSet<String>, BTreeSet<PathBuf>)>;
+    // (key, version) → python → (levels, files)
+    type Serves = BTreeMap<String, (BTreeSet<String>, Files)>;
     let mut by_version: BTreeMap<(String, String), Serves> = BTreeMap::new();
     for r in results {
-        for (key, (version, wheel)) in &r.chosen {
+        for (key, (version, file)) in &r.chosen {
             let serves = by_version
                 .entry((key.clone(), version.clone()))
                 .or_default();
-            let (lv, wheels) = serves.entry(r.python.clone()).or_default();
+            let (lv, files) = serves.entry(r.python.clone()).or_default();
             lv.extend(r.level.clone());
-            wheels.insert(wheel.clone());
+            files.add(file);
         }
     }
     let all_levels: BTreeSet<String> = levels.iter().cloned().collect();
@@ -50,24 +51,38 @@ pub(crate) fn build_lock(
             continue;
         }
         // Pythons served on the same levels share one entry.
-        let mut groups: BTreeMap<BTreeSet<String>, (Vec<String>, BTreeSet<PathBuf>)> =
-            BTreeMap::new();
-        for (python, (lv, wheels)) in serves {
+        let mut groups: BTreeMap<BTreeSet<String>, (Vec<String>, Files)> = BTreeMap::new();
+        for (python, (lv, files)) in serves {
             let g = groups.entry(lv).or_default();
             g.0.push(python);
-            g.1.extend(wheels);
+            g.1.merge(files);
         }
-        for (lv, (pythons, wheels)) in groups {
+        for (lv, (pythons, files)) in groups {
             let marker = marker_for(&pythons.iter().cloned().collect(), &all_pythons);
-            let files = wheel_files(wheels, levels, &digests)?;
+            let all_digested = files.local.is_empty();
+            let mut wheels = wheel_files(files.local, levels, &digests)?;
+            wheels.extend(
+                files
+                    .digested
+                    .values()
+                    .filter(|f| !f.sdist)
+                    .map(locked_file),
+            );
+            let sdist = files.digested.values().find(|f| f.sdist).map(locked_file);
+            // The index its files come from, as `pip lock` names it; none when the wheelhouse
+            // or a directory has some of them.
+            let indexes: BTreeSet<Option<&String>> =
+                files.digested.values().map(|f| f.index.as_ref()).collect();
+            let index = match (indexes.len(), all_digested) {
+                (1, true) => indexes.into_iter().next().flatten().cloned(),
+                _ => None,
+            };
             packages.push(::lock::Package {
                 name: key.clone(),
                 version: Some(version.clone()),
+                index,
                 marker,
-                source: ::lock::Source::Files {
-                    wheels: files,
-                    sdist: None,
-                },
+                source: ::lock::Source::Files { wheels, sdist },
                 levels: if lv == all_levels {
                     Vec::new()
                 } else {
@@ -111,6 +126,49 @@ fn marker_for(pythons: &BTreeSet<String>, all: &BTreeSet<String>) -> Option<Stri
     })
 }
 
+/// The files chosen for one name and version: wheels of the search paths (hashed here), and
+/// files already digested (an index's, by URL; a source distribution), by URL or path.
+#[derive(Default)]
+struct Files {
+    local: BTreeSet<PathBuf>,
+    digested: BTreeMap<String, DigestedFile>,
+}
+
+impl Files {
+    fn add(&mut self, file: &ChosenFile) {
+        match file {
+            ChosenFile::Wheel(w) => {
+                self.local.insert(w.clone());
+            }
+            ChosenFile::Digested(d) => {
+                let at = d
+                    .url
+                    .clone()
+                    .or_else(|| d.path.as_ref().map(|p| p.display().to_string()));
+                self.digested.insert(at.unwrap_or_default(), d.clone());
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Files) {
+        self.local.extend(other.local);
+        self.digested.extend(other.digested);
+    }
+}
+
+/// A file digested while resolving, as the lock names it: an index's by its URL (as
+/// `pip lock` writes it), a search path's source distribution by its path.
+fn locked_file(f: &DigestedFile) -> ::lock::File {
+    ::lock::File {
+        name: Some(f.filename.clone()),
+        url: f.url.clone(),
+        path: f.path.as_ref().map(|p| p.display().to_string()),
+        size: f.size,
+        hashes: [("sha256".to_string(), f.sha256.clone())].into(),
+        ..::lock::File::default()
+    }
+}
+
 /// The sha256 and size of every wheel the resolutions chose (sources aside), each file read
 /// once, several at once (a wheelhouse is often on a network file system).
 fn digest_all(results: &[Resolved]) -> Result<HashMap<PathBuf, (String, u64)>, Error> {
@@ -121,7 +179,10 @@ fn digest_all(results: &[Resolved]) -> Result<HashMap<PathBuf, (String, u64)>, E
             r.chosen
                 .iter()
                 .filter(|(k, _)| !r.sources.contains_key(*k))
-                .map(|(_, (_, w))| w)
+                .filter_map(|(_, (_, f))| match f {
+                    ChosenFile::Wheel(w) => Some(w),
+                    ChosenFile::Digested(_) => None,
+                })
         })
         .collect();
     wheels
@@ -185,6 +246,38 @@ mod tests {
 
     fn set(items: &[&str]) -> BTreeSet<String> {
         items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn an_index_file_is_locked_by_its_url_and_a_directory_sdist_by_its_path() {
+        let digested = |url: Option<&str>, path: Option<&str>, sdist| DigestedFile {
+            filename: "b-1.1.tar.gz".into(),
+            url: url.map(str::to_string),
+            path: path.map(PathBuf::from),
+            sdist,
+            index: None,
+            sha256: "ab".into(),
+            size: Some(7),
+        };
+        let mut files = Files::default();
+        let url = "http://127.0.0.1:1/files/b-1.1.tar.gz";
+        files.add(&ChosenFile::Digested(digested(Some(url), None, true)));
+        // The same file chosen for another level or Python is listed once.
+        files.add(&ChosenFile::Digested(digested(Some(url), None, true)));
+        files.add(&ChosenFile::Wheel(PathBuf::from(
+            "/wh/generic/a-1-py3-none-any.whl",
+        )));
+        assert_eq!(files.digested.len(), 1);
+        assert_eq!(files.local.len(), 1);
+        let file = locked_file(&files.digested[url]);
+        assert_eq!(file.url.as_deref(), Some(url));
+        assert_eq!(file.path, None);
+        assert_eq!((file.size, file.sha256()), (Some(7), Some("ab")));
+        let local = locked_file(&digested(None, Some("/dir/b-1.1.tar.gz"), true));
+        assert_eq!(
+            (local.url, local.path.as_deref()),
+            (None, Some("/dir/b-1.1.tar.gz"))
+        );
     }
 
     #[test]

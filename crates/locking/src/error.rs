@@ -37,7 +37,7 @@ pub enum Error {
     /// One Python and CPU level (`python`: `Python 3.11 on x86-64-v3`) has no resolution.
     Unresolvable {
         python: String,
-        source: resolver::ResolveError,
+        source: Box<environment::Error>,
     },
     /// The git checkout built for a lock entry has no known commit (`origin`: its request).
     UnknownCommit { origin: String },
@@ -82,6 +82,14 @@ pub enum Error {
     ArchiveHashMismatch {
         entry: String,
         path: PathBuf,
+        got: String,
+        want: String,
+    },
+    /// A locked wheel fetched by its URL whose hash is not the lock's.
+    UrlHashMismatch {
+        entry: String,
+        url: String,
+        algorithm: &'static str,
         got: String,
         want: String,
     },
@@ -133,6 +141,7 @@ impl Error {
             | Error::Unreadable { .. } => ErrorKind::Input,
             Error::Unresolvable { .. }
             | Error::ArchiveHashMismatch { .. }
+            | Error::UrlHashMismatch { .. }
             | Error::VersionChanged { .. }
             | Error::CommitMismatch { .. } => ErrorKind::Resolution,
             Error::UnknownCommit { .. } | Error::BuiltWheelUnreadable { .. } => ErrorKind::Install,
@@ -226,6 +235,19 @@ impl Error {
                  nothing was installed.",
                 path.display()
             ),
+            Error::UrlHashMismatch {
+                entry,
+                url,
+                algorithm: a,
+                got,
+                want,
+            } => write!(
+                f,
+                "{entry}: {url} has {a}:{got}, but the lock says {a}:{want}. The file on the \
+                 index changed since the lock was made, or a proxy altered it; nothing was \
+                 installed. Check where it comes from, then make the lock again (`wheelhouse \
+                 lock`) if the new file is wanted."
+            ),
             Error::ArchiveHashMismatch {
                 entry,
                 path,
@@ -281,7 +303,7 @@ impl std::error::Error for Error {
             Error::Environment(e) => e.source(),
             Error::InvalidToml { source, .. } => Some(source),
             Error::PythonNotFound(e) => Some(e),
-            Error::Unresolvable { source, .. } => Some(source),
+            Error::Unresolvable { source, .. } => Some(source.as_ref()),
             Error::LockUnreadable { source, .. }
             | Error::ArchiveUnreadable { source, .. }
             | Error::Unreadable { source, .. }

@@ -9,6 +9,7 @@ use std::sync::atomic::AtomicBool;
 use environment::{Event, LockedWheel, SyncOptions, SyncReport, Target};
 use site_config::SiteConfig;
 
+use crate::fetched::Remote;
 use crate::sources::ToBuild;
 use crate::Error;
 
@@ -72,7 +73,14 @@ pub fn install(
     cancel: &AtomicBool,
     events: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<Installed, Error> {
-    let (mut wheels, builds) = locked_wheels(site, target, file, allow_manylinux)?;
+    let Chosen {
+        mut wheels,
+        remote,
+        builds,
+    } = locked_wheels(site, target, file, allow_manylinux)?;
+    // Fetched and checked before anything is built or changed.
+    let (mut fetched, _fetched_dir) = crate::fetched::fetch(site, target, remote, events)?;
+    wheels.append(&mut fetched);
     let mut options = options.clone();
     let mut would_build = Vec::new();
     let _built = if builds.is_empty() {
@@ -102,14 +110,25 @@ pub fn install(
     })
 }
 
-/// The lock's wheels for this environment (its Python, its tags, this node's CPU level), and
-/// the entries to build (an sdist, a VCS checkout, a directory, an archive).
+/// What a lock installs into one environment, by how each file is had.
+struct Chosen {
+    /// Local wheel files.
+    wheels: Vec<LockedWheel>,
+    /// Wheels named by an http(s) URL, to fetch.
+    remote: Vec<Remote>,
+    /// Entries to build.
+    builds: Vec<ToBuild>,
+}
+
+/// The lock's wheels for this environment (its Python, its tags, this node's CPU level):
+/// local files, and those named by an http(s) URL to fetch; and the entries to build (an
+/// sdist, a VCS checkout, a directory, an archive).
 fn locked_wheels(
     site: &SiteConfig,
     target: &Target,
     file: &LockFile,
     allow_manylinux: bool,
-) -> Result<(Vec<LockedWheel>, Vec<ToBuild>), Error> {
+) -> Result<Chosen, Error> {
     let shown = file.path.display();
     let lock = &file.lock;
     let config = site
@@ -135,6 +154,7 @@ fn locked_wheels(
     let wheelhouse_now = Some(site.wheelhouse.as_path());
     let mut builds = Vec::new();
     let mut wheels = Vec::new();
+    let mut remote = Vec::new();
     for s in selection.packages {
         let entry = format!("packages[{}] ({})", s.index, s.name);
         let wheel = match s.choice {
@@ -149,6 +169,28 @@ fn locked_wheels(
                 continue;
             }
         };
+        let version = match &s.version {
+            Some(v) => v.clone(),
+            None => wheel_version(&wheel).unwrap_or_default(),
+        };
+        let http = wheel.url.as_deref().filter(|u| {
+            wheel.path.is_none() && (u.starts_with("http://") || u.starts_with("https://"))
+        });
+        let locked = LockedWheel {
+            key: s.name,
+            version,
+            path: PathBuf::new(),
+            hashes: wheel.hashes.clone(),
+            entry: format!("{shown}: {entry}"),
+            direct_url: None,
+        };
+        if let Some(url) = http {
+            remote.push(Remote {
+                wheel: locked,
+                url: url.to_string(),
+            });
+            continue;
+        }
         let path: PathBuf = lock
             .local_path(&wheel, lock_dir, wheelhouse_now)
             .map_err(|why| Error::WheelNotLocal {
@@ -156,20 +198,13 @@ fn locked_wheels(
                 entry: entry.clone(),
                 why,
             })?;
-        let version = match &s.version {
-            Some(v) => v.clone(),
-            None => wheel_version(&wheel).unwrap_or_default(),
-        };
-        wheels.push(LockedWheel {
-            key: s.name,
-            version,
-            path,
-            hashes: wheel.hashes.clone(),
-            entry: format!("{shown}: {entry}"),
-            direct_url: None,
-        });
+        wheels.push(LockedWheel { path, ..locked });
     }
-    Ok((wheels, builds))
+    Ok(Chosen {
+        wheels,
+        remote,
+        builds,
+    })
 }
 
 fn wheel_version(w: &::lock::File) -> Option<String> {

@@ -5,11 +5,13 @@
 //! print what this crate says.
 //!
 //! [`make`] resolves a [`LockRequest`] once per Python and CPU level (the first deciding the
-//! versions, the others keeping them wherever their wheelhouse allows), builds the sources
-//! it names directly, and returns the PEP 751 document; [`requirements_text`] writes the same
+//! versions, the others keeping them wherever their wheelhouse allows) over the same sources
+//! as `install` (`environment::choose_for_lock`: the wheelhouse, `-f` directories, package
+//! indexes, their sdists), builds the sources it names directly, and returns the PEP 751
+//! document; [`requirements_text`] writes the same
 //! lock as pinned requirements with hashes. [`install`] takes a [`LockFile`], chooses its
-//! wheels for one environment (its Python, its tags, this node's CPU level), checks and
-//! builds the lock's sources (an sdist's hash, a git checkout's commit), and hands the
+//! wheels for one environment (its Python, its tags, this node's CPU level), fetches those
+//! named by URL (checked against the lock's hash), checks and builds the lock's sources (an sdist's hash, a git checkout's commit), and hands the
 //! wheels to `environment::sync`, the one door into an environment. Their failures are an
 //! [`Error`]: the lock's own (an entry, a level, a hash) or the workflow's underneath, each
 //! with an `environment::ErrorKind` for the command line's exit-code table.
@@ -66,6 +68,7 @@
 mod asked;
 mod document;
 mod error;
+mod fetched;
 mod freeze;
 mod install;
 mod make;

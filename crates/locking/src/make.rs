@@ -1,5 +1,7 @@
 //! Making a lock (`wheelhouse lock`): resolve once per Python and CPU level, the same
-//! versions everywhere the wheelhouse allows, into a PEP 751 document.
+//! versions everywhere the wheelhouse allows, into a PEP 751 document. Each resolution is
+//! `environment::choose_for_lock`, `install`'s own sources (wheelhouse, `-f` directories,
+//! indexes, sdists) answering where each chosen file comes from.
 //!
 //! The first Python and level chosen decide the versions; every other combination is
 //! resolved with those versions as constraints, and only when that fails on its own (a
@@ -10,10 +12,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::atomic::AtomicBool;
 
-use environment::Event;
+use environment::{ChosenFile, Event};
 use interpreter::Interpreter;
 use pep508_rs::Requirement;
-use resolver::{Request, Source, Upgrade};
 use site_config::SiteConfig;
 
 use crate::asked::{describe, interpreters, levels, paths_for, python_of, requirement_texts};
@@ -35,8 +36,16 @@ pub struct LockRequest {
     pub pythons: Vec<String>,
     /// CPU levels; none: every level the wheelhouse has, generic being part of each.
     pub arches: Vec<String>,
-    /// Directories searched for wheels after the site's.
+    /// Directories searched for wheels and source distributions after the site's.
     pub find_links: Vec<PathBuf>,
+    /// Package indexes, as `install` reads them (`-i`, `--extra-index-url`, `--no-index`,
+    /// pip's configuration).
+    pub index: environment::IndexOptions,
+    /// `--only-binary`, `--no-binary` (normalised names or `:all:`) and `--prefer-binary`,
+    /// as `install` takes them.
+    pub only_binary: Vec<String>,
+    pub no_binary: Vec<String>,
+    pub prefer_binary: bool,
     pub pre: bool,
     pub allow_manylinux: bool,
     /// Where the lock is written ([`output_dir`]): its relative paths start there.
@@ -53,12 +62,12 @@ pub struct Made {
     pub levels: Vec<String>,
 }
 
-/// One resolution: which Python, which level, what was chosen (key → version, wheel), and
+/// One resolution: which Python, which level, what was chosen (key → version, file), and
 /// which of those were built from a source named directly (key → the source to lock).
 pub(crate) struct Resolved {
     pub(crate) python: String,
     pub(crate) level: Option<String>,
-    pub(crate) chosen: BTreeMap<String, (String, PathBuf)>,
+    pub(crate) chosen: BTreeMap<String, (String, ChosenFile)>,
     pub(crate) sources: BTreeMap<String, ::lock::Source>,
 }
 
@@ -75,8 +84,16 @@ pub fn make(
     let mut results: Vec<Resolved> = Vec::new();
     // The built wheels' directories, kept until the lock is written.
     let mut kept = Vec::new();
+    // Index files and source distributions, each fetched and hashed once.
+    let mut digests = environment::Digests::new();
     for it in &scope.interpreters {
-        kept.push(scope.resolve_for(site, request, it, &mut results, (cancel, events))?);
+        kept.push(scope.resolve_for(
+            site,
+            request,
+            it,
+            (&mut results, &mut digests),
+            (cancel, events),
+        )?);
     }
     report_differences(&results, events);
     let lock = build_lock(site, &scope.interpreters, &scope.levels, &results)?;
@@ -92,11 +109,10 @@ pub fn make(
 struct Scope {
     wanted: environment::Wanted,
     interpreters: Vec<Interpreter>,
-    find_links: Vec<PathBuf>,
     paths: Vec<PathBuf>,
     levels: Vec<String>,
-    allow_manylinux: bool,
-    pre: bool,
+    /// How sources are found and built, as `install` is asked.
+    options: environment::InstallOptions,
 }
 
 impl Scope {
@@ -131,14 +147,23 @@ impl Scope {
             events(Event::Warning(w));
         }
         let levels = levels(site, &paths, &request.arches)?;
+        let options = environment::InstallOptions {
+            find_links: request.find_links.clone(),
+            allow_manylinux: request.allow_manylinux,
+            pre: request.pre,
+            cache: request.cache.clone(),
+            index: request.index.clone(),
+            only_binary: request.only_binary.clone(),
+            no_binary: request.no_binary.clone(),
+            prefer_binary: request.prefer_binary,
+            ..environment::InstallOptions::default()
+        };
         Ok(Scope {
-            allow_manylinux: request.allow_manylinux || config.allow_manylinux,
-            pre: request.pre || config.pre || wanted.pre,
             wanted,
             interpreters,
-            find_links,
             paths,
             levels,
+            options,
         })
     }
 
@@ -150,19 +175,16 @@ impl Scope {
         site: &SiteConfig,
         request: &LockRequest,
         it: &Interpreter,
-        results: &mut Vec<Resolved>,
+        (results, digests): (&mut Vec<Resolved>, &mut environment::Digests),
         (cancel, events): (&AtomicBool, &(dyn Fn(Event<'_>) + Sync)),
     ) -> Result<Option<environment::BuiltSources>, Error> {
         let mut wanted = self.wanted.clone();
+        let target = environment::Target::new(it.clone(), &it.executable);
         let built = crate::sources::build_for_lock(
             site,
-            it,
+            &target,
             &mut wanted,
-            (
-                &self.find_links,
-                self.allow_manylinux,
-                request.cache.clone(),
-            ),
+            &self.options,
             cancel,
             events,
         )?;
@@ -178,23 +200,39 @@ impl Scope {
             .chain(levels.is_empty().then_some(None))
         {
             let level_paths = paths_for(site, &self.paths, level.map(String::as_str));
-            let index = environment::build_index(
-                site,
-                level_paths,
-                it,
-                self.allow_manylinux,
-                &wanted.wheel_files,
-            );
             let pins = results.first().map(pins_of).unwrap_or_default();
-            let chosen = resolve_one(&wanted, it, &index, &pins, self.pre).map_err(|source| {
-                Error::Unresolvable {
+            let choices = environment::choose_for_lock(
+                site,
+                &target,
+                &self.options,
+                &wanted,
+                &level_paths,
+                &pins,
+                digests,
+                cancel,
+                &|event| match event {
+                    Event::Note(_) | Event::Warning(_) => events(event),
+                    _ => {}
+                },
+            )
+            .map_err(|e| match e {
+                // Which Python and level could not: the rest (an index, a build) says its own.
+                environment::Error::Unresolvable { .. } => Error::Unresolvable {
                     python: describe(it, level),
-                    source,
-                }
+                    source: Box::new(e),
+                },
+                e => e.into(),
             })?;
+            let chosen: BTreeMap<String, (String, ChosenFile)> = choices
+                .into_iter()
+                .map(|c| (c.key, (c.version, c.file)))
+                .collect();
             let sources = chosen
                 .iter()
-                .filter_map(|(k, (_, w))| Some((k.clone(), sources.get(w)?.clone())))
+                .filter_map(|(k, (_, f))| match f {
+                    ChosenFile::Wheel(w) => Some((k.clone(), sources.get(w)?.clone())),
+                    ChosenFile::Digested(_) => None,
+                })
                 .collect();
             results.push(Resolved {
                 python: python_of(it),
@@ -229,46 +267,6 @@ fn pins_of(first: &Resolved) -> Vec<Requirement> {
         .iter()
         .filter_map(|(k, (v, _))| Requirement::from_str(&format!("{k}=={v}")).ok())
         .collect()
-}
-
-/// Resolves for one Python and level: with the pins when they fit, else freely.
-fn resolve_one(
-    wanted: &environment::Wanted,
-    it: &Interpreter,
-    index: &resolver::Index,
-    pins: &[Requirement],
-    pre: bool,
-) -> Result<BTreeMap<String, (String, PathBuf)>, resolver::ResolveError> {
-    let resolve = |pins: &[Requirement]| {
-        let mut constraints = wanted.constraints.clone();
-        constraints.extend(pins.iter().cloned());
-        let request = Request {
-            requirements: wanted.requirements.clone(),
-            constraints,
-            markers: it.markers.clone(),
-            python_version: it.markers.python_full_version().version.clone(),
-            installed: HashMap::new(),
-            upgrade: Upgrade::None,
-            force_reinstall: false,
-            no_deps: false,
-            pre,
-            conflict_advice: None,
-        };
-        resolver::resolve(&request, index)
-    };
-    let resolution = match resolve(pins) {
-        Ok(r) => r,
-        Err(_) if !pins.is_empty() => resolve(&[])?,
-        Err(e) => return Err(e),
-    };
-    Ok(resolution
-        .packages
-        .iter()
-        .filter_map(|p| match &p.source {
-            Source::Wheel(path) => Some((p.key.clone(), (p.version.to_string(), path.clone()))),
-            Source::Installed => None,
-        })
-        .collect())
 }
 
 /// Says where a Python or level got other versions than the first.

@@ -82,33 +82,26 @@ fn relative_to(path: &Path, base: &Path) -> String {
     }
 }
 
-/// Builds (with the cache of built wheels) every source `wanted` names for `it`; each then
-/// takes part in the resolution as a wheel file named directly.
+/// Builds (with the cache of built wheels) every source `wanted` names for `target`'s
+/// Python; each then takes part in the resolution as a wheel file named directly.
 pub(crate) fn build_for_lock(
     site: &SiteConfig,
-    it: &interpreter::Interpreter,
+    target: &Target,
     wanted: &mut environment::Wanted,
-    (find_links, allow_manylinux, cache): (&[PathBuf], bool, Option<environment::CacheOptions>),
+    options: &InstallOptions,
     cancel: &AtomicBool,
     events: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<Option<BuiltSources>, Error> {
     if wanted.sources.is_empty() && wanted.remote.is_empty() {
         return Ok(None);
     }
-    let target = environment::Target::new(it.clone(), &it.executable);
-    let options = environment::InstallOptions {
-        find_links: find_links.to_vec(),
-        allow_manylinux,
-        cache,
-        ..environment::InstallOptions::default()
-    };
     // Only what building says: the rest of an install's events do not happen here.
     let events = |event: Event<'_>| match event {
         Event::Note(_) | Event::Warning(_) => events(event),
         _ => {}
     };
     Ok(environment::prepare_sources(
-        site, &target, wanted, &options, cancel, &events,
+        site, target, wanted, options, cancel, &events,
     )?)
 }
 

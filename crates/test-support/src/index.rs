@@ -213,6 +213,7 @@ fn write_project(root: &Path, project: &str, entries: &[Listed], json: bool) {
             "hashes": { "sha256": hash },
             "requires-python": e.requires_python,
             "core-metadata": meta_json,
+            "size": std::fs::metadata(&wheel).unwrap().len(),
         }));
     }
     html.push_str("</body></html>\n");

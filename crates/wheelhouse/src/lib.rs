@@ -172,6 +172,11 @@ enum Command {
     /// the versions of the first as constraints for the others, so a job gets the same
     /// versions on any node; a level or Python that cannot have them is named. Each entry lists
     /// its wheel for every level (the level is the wheel's directory), with size and sha256.
+    /// What the wheelhouse lacks comes from -f directories and package indexes as `install`
+    /// finds it (-i, --extra-index-url, pip's index-url; --no-index): an index's wheel is
+    /// locked by its URL, a package with only a source distribution by its sdist (path or
+    /// URL, built now to learn its dependencies, built again by sync). --only-binary,
+    /// --no-binary and --prefer-binary choose as they do for `install`.
     /// `wheelhouse sync pylock.toml` and `install -r pylock.toml` install it, each node its
     /// own level's file; pip 26 can too (`pip install -r pylock.toml`), but knows no CPU
     /// levels: it takes the best-tagged wheel (the lowest level's). --format requirements
@@ -183,6 +188,8 @@ enum Command {
         wheelhouse lock -r requirements.txt\n  \
         wheelhouse lock -r pyproject.toml --extra test --python 3.11 --python 3.12\n  \
         wheelhouse lock numpy scipy --arch x86-64-v3 --arch x86-64-v4\n  \
+        wheelhouse lock -i https://pypi.org/simple -r requirements.txt\n  \
+        wheelhouse lock --no-index -f ./sdists -r requirements.txt\n  \
         wheelhouse lock -r requirements.in --format requirements -o requirements.txt")]
     Lock(lock::LockArgs),
     /// Install exactly what a lock file says, and remove what it does not name.

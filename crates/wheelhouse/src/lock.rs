@@ -39,9 +39,24 @@ pub struct LockArgs {
     /// What to write: a PEP 751 lock, or pinned requirements with --hash lines
     #[arg(long, value_enum, default_value = "pylock")]
     format: LockFormat,
-    /// Also search these directories for wheels, after the site's
+    /// Also search these directories for wheels and source distributions, after the
+    /// site's
     #[arg(short = 'f', long = "find-links", value_name = "DIR")]
     find_links: Vec<PathBuf>,
+    #[command(flatten)]
+    index: crate::index_flags::IndexFlags,
+    /// Lock only wheels for these packages (:all:, :none:, or names, comma-separated):
+    /// their source distributions in -f directories or on an index are not locked
+    #[arg(long = "only-binary", value_name = "NAMES")]
+    only_binary: Vec<String>,
+    /// Prefer an older version with a wheel over a newer one that only a source
+    /// distribution provides (config: prefer-binary = true)
+    #[arg(long)]
+    prefer_binary: bool,
+    /// Lock these packages' source distributions (:all:, :none:, or names), found in -f
+    /// directories or on an index, instead of their wheels
+    #[arg(long = "no-binary", value_name = "NAMES")]
+    no_binary: Vec<String>,
     /// Consider pre-releases and development versions
     #[arg(long)]
     pre: bool,
@@ -63,7 +78,14 @@ pub fn run(args: LockArgs) -> i32 {
     match lock(&args) {
         Ok(()) => 0,
         Err(e) => {
-            crate::out::print_error("wheelhouse lock", &e.to_string());
+            // The sources' failures (an index, a build) are worded for `install`, which
+            // shares them; a lock installs nothing but writes nothing either.
+            let text = e.to_string();
+            let text = match text.strip_suffix("Nothing was installed.") {
+                Some(head) => format!("{head}No lock was written."),
+                None => text,
+            };
+            crate::out::print_error("wheelhouse lock", &text);
             crate::exit::environment(e.kind())
         }
     }
@@ -71,6 +93,9 @@ pub fn run(args: LockArgs) -> i32 {
 
 fn lock(args: &LockArgs) -> Result<(), Error> {
     let site = SiteConfig::from_env(&ProcessVars::from_process());
+    let cancel = crate::signals::cancel_on_signals();
+    let (only_binary, no_binary) =
+        crate::pyenv::binary::binary_choices(&args.only_binary, &args.no_binary);
     let request = locking::LockRequest {
         requirements: args.requirements.clone(),
         requirement_files: args.requirement_files.clone(),
@@ -79,6 +104,10 @@ fn lock(args: &LockArgs) -> Result<(), Error> {
         pythons: args.pythons.clone(),
         arches: args.arches.clone(),
         find_links: args.find_links.clone(),
+        index: args.index.options(Some(cancel.clone())),
+        only_binary,
+        no_binary,
+        prefer_binary: args.prefer_binary,
         pre: args.pre,
         allow_manylinux: args.allow_manylinux,
         lock_dir: locking::output_dir(args.output.as_deref()),
@@ -90,7 +119,6 @@ fn lock(args: &LockArgs) -> Result<(), Error> {
         Event::Warning(m) => errln!("warning: {m}"),
         _ => {}
     };
-    let cancel = crate::signals::cancel_on_signals();
     let made = locking::make(&site, &request, &cancel, &events)?;
     write(args, &made, &request.lock_dir)
 }
