@@ -93,6 +93,37 @@ pub enum Error {
     /// No wheel fits the target.
     #[error(transparent)]
     NoWheel(Box<NoWheel>),
+    /// `--no-binary` leaves a package's wheels out and the index has no sdist that fits.
+    #[error(
+        "no source distribution of {wanted} (from {origin}) at {}, and --no-binary leaves its \
+         wheels out. Check the name and version, or leave {name} out of --no-binary",
+        .pages.join(", ")
+    )]
+    NoSdist {
+        name: String,
+        wanted: String,
+        origin: String,
+        pages: Vec<String>,
+    },
+    /// An sdist's dependencies could not be read (`reason`: from its `PKG-INFO` or its
+    /// build backend).
+    #[error(
+        "cannot tell what {file} ({url}) depends on: {reason}. Download it alone with \
+         `wheelhouse download --no-deps {name}=={version}` and name the packages it needs"
+    )]
+    SdistMetadata {
+        file: String,
+        url: String,
+        name: String,
+        version: String,
+        reason: String,
+    },
+    /// A file saved as an sdist is not a gzip or zip archive (an error page, say); removed.
+    #[error(
+        "the index's {file} ({url}) is not a .tar.gz or .zip archive; it was not kept. Tell \
+         the index's maintainers, or pin another version"
+    )]
+    NotAnArchive { file: String, url: String },
     /// The resolver's explanation of why the requirements cannot be met, followed by what
     /// the index has of the dependencies it names (each a [`Error::NoWheel`] or
     /// [`Error::OnlyManylinux`]).
@@ -278,7 +309,7 @@ impl fmt::Display for IndexHas {
             IndexHas::Nothing => f.write_str("no wheels"),
             IndexHas::OnlySdists(n) => write!(
                 f,
-                "only source distributions ({n}), and download fetches wheels only"
+                "only source distributions ({n}), which --only-binary leaves out"
             ),
             IndexHas::OtherWheels(versions) => write!(
                 f,
@@ -303,6 +334,8 @@ impl Error {
             Error::Conflict(_)
             | Error::OnlyManylinux(_)
             | Error::NoWheel(_)
+            | Error::NoSdist { .. }
+            | Error::SdistMetadata { .. }
             | Error::Unresolvable { .. } => ErrorKind::NotFound,
             Error::Unreachable { .. } | Error::StoppedHalfway { .. } => ErrorKind::Network,
             Error::Status { .. }
@@ -310,6 +343,7 @@ impl Error {
             | Error::NotModifiedToPlainRequest { .. }
             | Error::UnusablePage { .. }
             | Error::MetadataNotText { .. }
+            | Error::NotAnArchive { .. }
             | Error::NotAWheel { .. } => ErrorKind::Index,
             Error::HashMismatch { .. } => ErrorKind::Integrity,
             Error::Incomplete { .. } => ErrorKind::Interrupted,

@@ -42,6 +42,7 @@ mod lazy;
 mod page;
 mod resolve;
 mod route;
+mod sdist;
 mod source;
 mod transfer;
 
@@ -60,6 +61,7 @@ pub use error::{Conflict, Error, ErrorKind, IndexHas, NoWheel, OnlyManylinux};
 pub use http::{Client, HttpSettings, Transfers};
 pub use page::{join, parse, FileEntry};
 pub use route::{CertificateProblem, Fault};
+pub use sdist::{no_sdist_metadata, sdist_version, BinaryChoice, SdistMetadata};
 pub use source::{
     index_urls, IndexArgs, IndexSource, IndexStrategy, PageInfo, PageOrigin, Project,
 };
@@ -124,6 +126,9 @@ pub struct DownloadRequest {
     /// Site policy: `manylinux` wheels are refused unless allowed (`--allow-manylinux`,
     /// pip's `allow-manylinux`), as by `install`.
     pub allow_manylinux: bool,
+    /// Which packages may come as sdists or as wheels (`--only-binary`, `--no-binary`,
+    /// `--prefer-binary`).
+    pub binary: BinaryChoice,
 }
 
 /// How far a wheel is from working anywhere.
@@ -135,9 +140,11 @@ pub enum WheelKind {
     Platform(String),
     /// A `manylinux` build, which site policy refuses by default: the tag.
     Manylinux(String),
+    /// Not a wheel: a source distribution, built where it is installed.
+    Source,
 }
 
-/// One wheel in the destination directory.
+/// One file (a wheel, or an sdist) in the destination directory.
 #[derive(Clone, Debug)]
 pub struct Downloaded {
     pub path: PathBuf,
@@ -181,11 +188,13 @@ pub(crate) struct Wanted {
 }
 
 /// Downloads what `request` asks for into `request.dest`: with its dependencies, as the
-/// resolver chooses them (module `resolve`), or with `no_deps` the newest fitting wheel of each.
-/// The indexes' files of every index are candidates together (pip's rule for `download`).
+/// resolver chooses them (module `resolve`), or with `no_deps` the newest fitting file of each
+/// (a wheel, else an sdist; module `sdist`). The files of every index are candidates together
+/// (pip's rule for `download`). `sdist_metadata` reads a chosen sdist's dependencies.
 pub fn download(
     source: &IndexSource,
     request: &DownloadRequest,
+    sdist_metadata: &SdistMetadata<'_>,
     events: &dyn Fn(Event<'_>),
 ) -> Result<Vec<Downloaded>, Error> {
     std::fs::create_dir_all(&request.dest)
@@ -218,11 +227,11 @@ pub fn download(
     if request.no_deps {
         direct(source, request, &wanted, events)
     } else {
-        resolve::download(source, request, &wanted, events)
+        resolve::download(source, request, &wanted, sdist_metadata, events)
     }
 }
 
-/// `--no-deps`: the newest fitting wheel of each name; a second requirement of a name that
+/// `--no-deps`: the newest fitting file of each name; a second requirement of a name that
 /// the first choice does not satisfy is a conflict naming both.
 fn direct(
     source: &IndexSource,
@@ -251,7 +260,7 @@ fn direct(
             events(Event::Page(&IndexSource::page_url(index, &w.key)));
         }
         let project = source.project(&w.key)?;
-        let (entry, wheel, version) = pick(
+        let (file, version) = choose(
             request,
             &w.req,
             &w.key,
@@ -260,17 +269,117 @@ fn direct(
             &w.origin,
             &project,
         )?;
-        picked.push((entry, wheel));
+        picked.push(file);
         chosen.insert(&w.key, (w, version));
     }
-    // Every name has its wheel before anything is saved: a failure leaves nothing behind.
+    // Every name has its file before anything is saved: a failure leaves nothing behind.
     let mut out = Vec::new();
-    for (entry, wheel) in &picked {
-        let item = save(source, request, entry, wheel)?;
+    for file in &picked {
+        let item = match file {
+            Chosen::Wheel(entry, wheel) => save(source, request, entry, wheel)?,
+            Chosen::Sdist(entry, version) => save_sdist(source, request, entry, version)?,
+        };
         events(Event::Saved(&item));
         out.push(item);
     }
     Ok(out)
+}
+
+/// A file chosen for a package.
+pub(crate) enum Chosen {
+    Wheel(FileEntry, WheelFilename),
+    /// An sdist, and its version.
+    Sdist(FileEntry, Version),
+}
+
+/// The file to download for `req`: the newest version's wheel, else its sdist (pip's rule,
+/// under `--only-binary`, `--no-binary` and `--prefer-binary`), or the error that says what
+/// the index has instead.
+pub(crate) fn choose(
+    request: &DownloadRequest,
+    req: &Requirement<VerbatimUrl>,
+    key: &str,
+    spec: Option<&VersionSpecifiers>,
+    python: Option<&Version>,
+    origin: &str,
+    project: &Project,
+) -> Result<(Chosen, Version), Error> {
+    let choice = &request.binary;
+    let filter = filter(request, spec, python);
+    let sdist = if choice.wheels_only(key) {
+        None
+    } else {
+        sdist::newest(project, key, &filter)
+    };
+    let wheel =
+        (!choice.sources_only(key)).then(|| pick(request, req, key, spec, python, origin, project));
+    match (wheel, sdist) {
+        (Some(Ok((_, _, v))), Some((entry, version)))
+            if sdist::sdist_wins(choice, Some(&v), &version) =>
+        {
+            Ok((Chosen::Sdist(entry, version.clone()), version))
+        }
+        (Some(Ok((entry, wheel, version))), _) => Ok((Chosen::Wheel(entry, wheel), version)),
+        (_, Some((entry, version))) => Ok((Chosen::Sdist(entry, version.clone()), version)),
+        (Some(Err(e)), None) => Err(e),
+        (None, None) => Err(Error::NoSdist {
+            name: req.name.to_string(),
+            wanted: format!(
+                "{}{}",
+                req.name,
+                spec.map(|s| s.to_string()).unwrap_or_default()
+            ),
+            origin: origin.to_string(),
+            pages: project.asked(),
+        }),
+    }
+}
+
+/// Which files of a project `spec` and the target admit: yanked files only when pinned with
+/// `==` (PEP 592), pre-releases with `--pre` or when a specifier names one.
+fn filter<'a>(
+    request: &DownloadRequest,
+    spec: Option<&'a VersionSpecifiers>,
+    python: Option<&'a Version>,
+) -> sdist::Filter<'a> {
+    sdist::Filter {
+        spec,
+        python,
+        pinned: spec.is_some_and(|s| s.iter().any(|s| s.operator().to_string() == "==")),
+        allow_pre: request.pre
+            || spec.is_some_and(|s| s.iter().any(|s| s.version().any_prerelease())),
+    }
+}
+
+/// Puts a chosen sdist in the destination (unless it is there whole already; one read whole
+/// for its metadata is moved there) and checks that it is an archive.
+pub(crate) fn save_sdist(
+    source: &IndexSource,
+    request: &DownloadRequest,
+    entry: &FileEntry,
+    version: &Version,
+) -> Result<Downloaded, Error> {
+    let dest = request.dest.join(&entry.filename);
+    let fetched = source.fetch(entry, &dest)?;
+    if !sdist::looks_like_archive(&dest) {
+        let _ = std::fs::remove_file(&dest);
+        return Err(Error::NotAnArchive {
+            file: entry.filename.clone(),
+            url: entry.url.clone(),
+        });
+    }
+    let name = entry
+        .filename
+        .rsplit_once('-')
+        .map_or(entry.filename.as_str(), |(name, _)| name);
+    Ok(Downloaded {
+        path: dest,
+        name: name.to_string(),
+        version: version.to_string(),
+        kind: WheelKind::Source,
+        already: fetched.already,
+        resumed: fetched.resumed,
+    })
 }
 
 /// Puts a chosen wheel in the destination (unless it is there whole already) and checks
@@ -378,9 +487,7 @@ fn pick(
 ) -> Result<(FileEntry, WheelFilename, Version), Error> {
     let tags = request.target.tags(request.allow_manylinux);
     let with_manylinux = request.target.tags(true);
-    let pinned = spec.is_some_and(|s| s.iter().any(|s| s.operator().to_string() == "=="));
-    let allow_pre =
-        request.pre || spec.is_some_and(|s| s.iter().any(|s| s.version().any_prerelease()));
+    let filter = filter(request, spec, python);
     let mut best: Option<(Version, u32, FileEntry, WheelFilename)> = None;
     let mut seen_versions: Vec<String> = Vec::new();
     let mut manylinux: Vec<String> = Vec::new();
@@ -394,16 +501,7 @@ fn pick(
             continue;
         };
         seen_versions.push(version.to_string());
-        if entry.yanked && !pinned {
-            continue;
-        }
-        if version.any_prerelease() && !allow_pre {
-            continue;
-        }
-        if spec.is_some_and(|s| !s.contains(&version)) {
-            continue;
-        }
-        if !python_fits(entry, python) {
+        if !filter.admits(entry, &version) {
             continue;
         }
         let Some(rank) = tags.rank(&wheel) else {

@@ -21,20 +21,23 @@ use std::sync::{Arc, Mutex};
 
 use pep440_rs::Version;
 use pep508_rs::{ExtraName, MarkerEnvironment, Requirement, VerbatimUrl};
-use resolver::{Index, MetadataSource, Source};
+use resolver::{Index, MetadataSource, Source, WheelCandidate};
 use wheel_name::WheelFilename;
 
+use crate::sdist::{sdist_version, SdistMetadata};
 use crate::{
-    normalize, pick, python_fits, save, wheel_of, DownloadRequest, Downloaded, Error, Event,
-    FileEntry, IndexSource, Project, Wanted,
+    choose, normalize, python_fits, save, save_sdist, wheel_of, DownloadRequest, Downloaded, Error,
+    Event, FileEntry, IndexSource, Project, Wanted,
 };
 
 /// Pages fetched at once: an index answers a few requests in parallel without complaint.
 const PAGE_FETCHERS: usize = 8;
 
-/// METADATA of remote wheels, through the index source.
+/// METADATA of remote wheels, through the index source, and of sdists, fetched whole and read
+/// by the caller's `sdist_metadata`.
 struct Remote<'a> {
     source: &'a IndexSource,
+    sdist_metadata: &'a SdistMetadata<'a>,
     /// Synthetic path (the URL) to the index's entry.
     entries: Mutex<HashMap<PathBuf, FileEntry>>,
     /// Answers so far, by synthetic path (for the names they bring).
@@ -54,7 +57,12 @@ impl MetadataSource for Remote<'_> {
         let Some(entry) = entry else {
             return Err(format!("{} is not a file of the index", wheel.display()));
         };
-        match self.source.metadata(&entry) {
+        let answer = if entry.filename.ends_with(".whl") {
+            self.source.metadata(&entry)
+        } else {
+            self.sdist(&entry)
+        };
+        match answer {
             Ok(text) => {
                 self.read
                     .lock()
@@ -74,11 +82,35 @@ impl MetadataSource for Remote<'_> {
     }
 }
 
+impl Remote<'_> {
+    /// An sdist's metadata: the whole file fetched (and checked) once into the source's
+    /// scratch directory, where saving it later finds it, then read by the caller.
+    fn sdist(&self, entry: &FileEntry) -> Result<String, Error> {
+        let path = self.source.stage(entry)?;
+        (self.sdist_metadata)(&path).map_err(|reason| {
+            let (name, version) = entry
+                .filename
+                .trim_end_matches(".tar.gz")
+                .trim_end_matches(".zip")
+                .rsplit_once('-')
+                .unwrap_or((&entry.filename, ""));
+            Error::SdistMetadata {
+                file: entry.filename.clone(),
+                url: entry.url.clone(),
+                name: name.to_string(),
+                version: version.to_string(),
+                reason,
+            }
+        })
+    }
+}
+
 /// Downloads `wanted` and what it needs, as the resolver chooses.
 pub(crate) fn download(
     source: &IndexSource,
     request: &DownloadRequest,
     wanted: &[Wanted],
+    sdist_metadata: &SdistMetadata<'_>,
     events: &dyn Fn(Event<'_>),
 ) -> Result<Vec<Downloaded>, Error> {
     let target = &request.target;
@@ -93,6 +125,7 @@ pub(crate) fn download(
     })?;
     let remote = Remote {
         source,
+        sdist_metadata,
         entries: Mutex::default(),
         read: Mutex::default(),
         failure: Mutex::default(),
@@ -143,7 +176,7 @@ pub(crate) fn download(
             // says what the index has instead.
             for w in wanted {
                 if w.req.evaluate_markers(&markers, &[]) {
-                    pick(
+                    choose(
                         request,
                         &w.req,
                         &w.key,
@@ -179,7 +212,7 @@ pub(crate) fn download(
                 let Ok(req) = Requirement::<VerbatimUrl>::from_str(key) else {
                     continue;
                 };
-                let found = pick(
+                let found = choose(
                     request,
                     &req,
                     key,
@@ -210,10 +243,13 @@ pub(crate) fn download(
         let Some(entry) = entries.get(path) else {
             continue;
         };
-        let Some((wheel, _)) = wheel_of(entry, &package.key) else {
+        let item = if let Some((wheel, _)) = wheel_of(entry, &package.key) {
+            save(source, request, entry, &wheel)?
+        } else if let Some(version) = sdist_version(&entry.filename, &package.key) {
+            save_sdist(source, request, entry, &version)?
+        } else {
             continue;
         };
-        let item = save(source, request, entry, &wheel)?;
         events(Event::Saved(&item));
         out.push(item);
     }
@@ -279,12 +315,67 @@ fn build_index(
         }
     }
     let search: Vec<PathBuf> = source.urls().iter().map(PathBuf::from).collect();
-    Index::build(
+    let mut index = Index::build(
         files.iter().map(|(p, f, r)| (p.clone(), f.as_str(), *r)),
         &allowed,
         &with_manylinux,
         search,
-    )
+    );
+    index.prefer_binary = request.binary.prefer_binary;
+    leave_out_wheels(request, &mut index);
+    for (key, project) in projects {
+        if request.binary.wheels_only(key) {
+            continue;
+        }
+        for entry in &project.files {
+            let Some(version) = sdist_version(&entry.filename, key) else {
+                continue;
+            };
+            let usable = index.usable.entry(key.clone()).or_default();
+            // A version with a wheel the target takes comes from the wheel (pip's rule).
+            if usable.iter().any(|c| c.version == version)
+                || (entry.yanked && !pinned.contains(key.as_str()))
+                || !python_fits(entry, Some(python))
+            {
+                continue;
+            }
+            let path = PathBuf::from(&entry.url);
+            entries.insert(path.clone(), entry.clone());
+            usable.push(WheelCandidate {
+                path,
+                filename: entry.filename.clone(),
+                version,
+                tag_rank: WheelCandidate::SOURCE_TAG_RANK,
+                search_rank: 0,
+                build: None,
+            });
+        }
+    }
+    index.usable.retain(|_, candidates| !candidates.is_empty());
+    index
+}
+
+/// `--no-binary`: the wheels of the packages it names are not candidates (kept as rejected,
+/// for the message when no sdist takes their place).
+fn leave_out_wheels(request: &DownloadRequest, index: &mut Index) {
+    let keys: Vec<String> = index
+        .usable
+        .keys()
+        .filter(|k| request.binary.sources_only(k))
+        .cloned()
+        .collect();
+    for key in keys {
+        let left = index.usable.remove(&key).unwrap_or_default();
+        index
+            .rejected
+            .entry(key)
+            .or_default()
+            .extend(left.into_iter().map(|c| resolver::RejectedWheel {
+                version: c.version.to_string(),
+                filename: c.filename,
+                why: resolver::Rejection::NoBinary,
+            }));
+    }
 }
 
 /// Every name the requirements and the metadata read so far need on the target: a
@@ -302,11 +393,13 @@ fn applicable_names(
         let Some(entry) = entries.get(path) else {
             continue;
         };
-        let Ok(wheel) = WheelFilename::parse(&entry.filename) else {
-            continue;
-        };
         let meta = wheel_metadata::CoreMetadata::parse(text);
-        by_key.entry(normalize(wheel.name())).or_default().extend(
+        // A wheel's name is its file's; an sdist's, the one its metadata gives.
+        let name = match WheelFilename::parse(&entry.filename) {
+            Ok(wheel) => normalize(wheel.name()),
+            Err(_) => normalize(&meta.name),
+        };
+        by_key.entry(name).or_default().extend(
             meta.requires_dist
                 .iter()
                 .filter_map(|l| Requirement::<VerbatimUrl>::from_str(l).ok()),

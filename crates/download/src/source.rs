@@ -408,6 +408,23 @@ impl IndexSource {
         }
     }
 
+    /// Fetches `file` whole (checked against the index's sha256) into the scratch directory,
+    /// once per URL, where [`IndexSource::fetch`] finds it if it is chosen: an sdist read
+    /// for its metadata. The file name must already be proven a plain name (it is joined to
+    /// the scratch directory).
+    pub fn stage(&self, file: &FileEntry) -> Result<PathBuf, Error> {
+        let mut staged = self.staged.lock().expect("no panics while held");
+        if let Some(path) = staged.get(&file.url) {
+            return Ok(path.clone());
+        }
+        let path = self.scratch()?.join(&file.filename);
+        // Held while fetching: two readers of one sdist wait for one transfer.
+        self.client
+            .fetch(&file.url, &path, file.sha256.as_deref())?;
+        staged.insert(file.url.clone(), path.clone());
+        Ok(path)
+    }
+
     /// The scratch directory, made on first use and removed with the source.
     fn scratch(&self) -> Result<PathBuf, Error> {
         let made = self.scratch.get_or_init(|| {

@@ -1,12 +1,12 @@
 //! `wheelhouse download`: pre-download wheels on a login node for the cluster's Python, with
 //! the site's warnings; the work is the `download` crate's.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use download::{
-    Client, DownloadRequest, Downloaded, Event, HttpSettings, IndexArgs, IndexSource, TargetPython,
-    WheelKind,
+    BinaryChoice, Client, DownloadRequest, Downloaded, Event, HttpSettings, IndexArgs, IndexSource,
+    TargetPython, WheelKind,
 };
 use site_config::{ProcessVars, PythonVersion, SiteConfig};
 
@@ -22,7 +22,7 @@ pub struct DownloadArgs {
     /// Download only the named packages, not their dependencies
     #[arg(long)]
     no_deps: bool,
-    /// Where to save the wheels
+    /// Where to save the files
     #[arg(short = 'd', long = "dest", value_name = "DIR", default_value = ".")]
     dest: PathBuf,
     /// The package index [default: PIP_INDEX_URL, the pip configuration's, else the public one]
@@ -40,6 +40,17 @@ pub struct DownloadArgs {
     /// Take `manylinux` wheels, which the site's policy refuses (as `install --allow-manylinux`)
     #[arg(long)]
     allow_manylinux: bool,
+    /// Take only wheels of these packages (:all:, :none:, or names, comma-separated), never
+    /// their source distributions
+    #[arg(long = "only-binary", value_name = "NAMES")]
+    only_binary: Vec<String>,
+    /// Take source distributions of these packages (:all:, :none:, or names), never wheels
+    #[arg(long = "no-binary", value_name = "NAMES")]
+    no_binary: Vec<String>,
+    /// Prefer an older version with a wheel over a newer one that only a source
+    /// distribution provides
+    #[arg(long)]
+    prefer_binary: bool,
     /// Print errors and warnings only
     #[arg(short, long)]
     quiet: bool,
@@ -133,11 +144,12 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
     let settings = site
         .download_settings()
         .map_err(|e| (EXIT_INPUT, e.to_string()))?;
-    let allow_manylinux = args.allow_manylinux
-        || site
-            .pip_install_options()
-            .map_err(|e| (EXIT_INPUT, e.to_string()))?
-            .allow_manylinux;
+    let config = site
+        .pip_install_options()
+        .map_err(|e| (EXIT_INPUT, e.to_string()))?;
+    let allow_manylinux = args.allow_manylinux || config.allow_manylinux;
+    let (only_binary, no_binary) =
+        crate::binary_args::binary_choices(&args.only_binary, &args.no_binary);
     let mut extra_index_urls = file_extra;
     extra_index_urls.extend(args.extra_index_urls.iter().cloned());
     let indexes = download::index_urls(
@@ -158,7 +170,8 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
     }
     let mut client = Client::new(&HttpSettings::from_settings(&settings))
         .map_err(|e| (EXIT_INPUT, e.to_string()))?;
-    client.set_cancel(cancel_on_signals());
+    let cancel = cancel_on_signals();
+    client.set_cancel(cancel.clone());
     std::fs::create_dir_all(&args.dest).map_err(|e| {
         (
             EXIT_INPUT,
@@ -173,6 +186,11 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
         target: target(site, args)?,
         pre: args.pre,
         allow_manylinux,
+        binary: BinaryChoice {
+            only_binary,
+            no_binary,
+            prefer_binary: args.prefer_binary,
+        },
     };
     let quiet = args.quiet;
     let progress = crate::download_progress::DownloadProgress::new(quiet);
@@ -194,7 +212,15 @@ fn download(site: &SiteConfig, args: &DownloadArgs) -> Result<(), (i32, String)>
             warn(d);
         }),
     };
-    let saved = download::download(&source, &request, &events);
+    let index = environment::IndexOptions {
+        index_url: source.urls().first().cloned(),
+        extra_index_urls: source.urls().iter().skip(1).cloned().collect(),
+        ..Default::default()
+    };
+    let python = request.target.python;
+    let sdist_metadata =
+        |archive: &Path| crate::build_args::sdist_metadata(site, python, &index, &cancel, archive);
+    let saved = download::download(&source, &request, &sdist_metadata, &events);
     progress.finish();
     let saved = saved.map_err(|e| (crate::exit::download(e.kind()), e.to_string()))?;
     if !quiet {
@@ -238,6 +264,11 @@ fn warn(d: &Downloaded) {
     let file = d.path.file_name().unwrap_or_default().to_string_lossy();
     match &d.kind {
         WheelKind::Pure => {}
+        WheelKind::Source => errln!(
+            "note: {file} is a source distribution, not a wheel: `wheelhouse install` builds it \
+             where it is installed, with its build requirements from the wheelhouse (a compiled \
+             extension also needs its compiler and libraries there)."
+        ),
         WheelKind::Platform(tag) => errln!(
             "warning: {file} is compiled for one platform ({tag}), not `none-any`: it might not \
              function correctly on the cluster. Contact technical support so that the wheel is \

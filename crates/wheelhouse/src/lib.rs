@@ -39,6 +39,8 @@
 mod out;
 mod argv;
 mod avail;
+mod binary_args;
+mod build_args;
 mod cache;
 mod cache_args;
 mod cpus;
@@ -278,7 +280,7 @@ enum Command {
         wheelhouse doctor -p $SLURM_TMPDIR/env\n  \
         wheelhouse doctor --format json | jq '.findings[].check'")]
     Doctor(doctor::DoctorArgs),
-    /// Download wheels from a package index for the cluster's Python (pre-downloading).
+    /// Download packages from a package index for the cluster's Python (pre-downloading).
     ///
     /// For a package the wheelhouse lacks: download it on a login node (compute nodes often
     /// have no network), then install the file in the job. Wheels are chosen for the loaded
@@ -287,13 +289,19 @@ enum Command {
     /// against the index's sha256 and appears only when whole; an interrupted download resumes.
     /// Wheels that are not `none-any` get the site's warning.
     ///
+    /// As pip: when the newest fitting version has no wheel for that Python, its source
+    /// distribution (.tar.gz, .zip) is downloaded, to be built where it is installed
+    /// (--prefer-binary takes an older wheel instead, --only-binary never takes sources,
+    /// --no-binary only sources). Its dependencies come from its PKG-INFO when static
+    /// (PEP 643), else from its build backend, run with the loaded Python.
+    ///
     /// Index, certificates and proxy as pip takes them: --index-url, PIP_INDEX_URL, the pip
     /// configuration (index-url, extra-index-url, cert, proxy), HTTPS_PROXY, NO_PROXY,
     /// SSL_CERT_FILE.
     ///
-    /// Exit codes: 0 done; 1 no matching wheel or a conflict; 2 bad input; 3 the index is
-    /// unreachable, broken, or a download failed (nothing half-written is left under a wheel's
-    /// name).
+    /// Exit codes: 0 done; 1 no matching file, a conflict, or an sdist whose dependencies
+    /// cannot be read; 2 bad input; 3 the index is unreachable, broken, or a download failed
+    /// (nothing half-written is left under a file's name).
     #[command(after_help = "Examples:\n  \
         wheelhouse download --no-deps tensorboardX\n  \
         wheelhouse download -d wheels -r requirements.txt --python-version 3.11\n  \

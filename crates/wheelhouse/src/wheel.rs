@@ -77,40 +77,21 @@ fn build(args: &WheelArgs) -> Result<i32, (i32, String)> {
     }
     .map_err(|e| (2, e.to_string()))?;
     let interpreter = interpreter::Interpreter::query(&python).map_err(|e| (2, e.to_string()))?;
-    // Build directories on the job's local disk when there is one.
-    let work_dir = site.job.tmpdir.clone().unwrap_or_else(|| site.temp_dir());
-    // Build requirements come from the wheelhouse under the site's rules, installed by our
-    // own installer into fresh environments that builds with the same requirements take
-    // turns in.
     let cancel = crate::signals::cancel_on_signals();
-    let pool = tempfile::Builder::new()
-        .prefix("wheelhouse-build-envs-")
-        .tempdir_in(&work_dir)
-        .map_err(|e| {
-            (
-                1,
-                format!(
-                    "cannot make a build directory in {}: {e}",
-                    work_dir.display()
-                ),
-            )
-        })?;
-    let maker = environment::BuildEnvironments {
-        site: &site,
-        find_links: args.find_links.clone(),
-        allow_manylinux: false,
-        cache: None,
-        index: Default::default(),
-        cancel: &cancel,
-        shared: environment::SharedEnvironments::in_dir(pool.path()),
-        building: Vec::new(),
-    };
+    let dirs = crate::build_args::BuildDirs::new(&site).map_err(|e| (1, e))?;
+    let maker = crate::build_args::build_environments(
+        &site,
+        args.find_links.clone(),
+        Default::default(),
+        &cancel,
+        dirs.pool.path(),
+    );
     let isolation = if args.no_build_isolation {
         Isolation::None
     } else {
         Isolation::Isolated(&maker)
     };
-    let mut options = BuildOptions::new(&interpreter, isolation, &work_dir);
+    let mut options = BuildOptions::new(&interpreter, isolation, &dirs.work_dir);
     options.config_settings = config_settings;
     let frontend = Frontend::new(options);
     let results = frontend.build_wheels(&sources, &args.wheel_dir, site.job_cpus());

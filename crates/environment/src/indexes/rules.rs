@@ -8,7 +8,6 @@ use download::{FileEntry, IndexArgs};
 use pep440_rs::{Version, VersionSpecifiers};
 use resolver::WheelCandidate;
 use site_config::DownloadSettings;
-use wheel_metadata::normalize_name;
 
 use super::INDEX_RANK;
 
@@ -69,17 +68,9 @@ pub(super) fn python_fits(entry: &FileEntry, python: &Version) -> bool {
     }
 }
 
-/// The version of `key`'s source distribution `name-version.tar.gz` (or `.zip`).
-pub(crate) fn sdist_version(filename: &str, key: &str) -> Option<Version> {
-    let stem = filename
-        .strip_suffix(".tar.gz")
-        .or_else(|| filename.strip_suffix(".zip"))?;
-    let (name, version) = stem.rsplit_once('-')?;
-    if normalize_name(name) != key {
-        return None;
-    }
-    Version::from_str(version).ok()
-}
+/// The version of `key`'s source distribution: the index client's reading, one for every
+/// command.
+pub(crate) use download::sdist_version;
 
 #[cfg(test)]
 mod tests {
@@ -133,18 +124,5 @@ mod tests {
             ),
             ["http://cli/s"]
         );
-    }
-
-    #[test]
-    fn sdist_names() {
-        let v = |s: &str| Version::from_str(s).unwrap();
-        assert_eq!(
-            sdist_version("Foo_Bar-1.2.tar.gz", "foo-bar"),
-            Some(v("1.2"))
-        );
-        assert_eq!(sdist_version("foo-bar-2.0.zip", "foo-bar"), Some(v("2.0")));
-        assert_eq!(sdist_version("foo-2.0.tar.gz", "foo-bar"), None);
-        assert_eq!(sdist_version("foo-bar-x.tar.gz", "foo-bar"), None);
-        assert_eq!(sdist_version("foo-bar-1.0.tar.bz2", "foo-bar"), None);
     }
 }

@@ -255,7 +255,7 @@ fn install_from_lock(
 
 impl InstallArgs {
     fn options(&self, site: &SiteConfig, cancel: &Arc<AtomicBool>) -> InstallOptions {
-        let binary = super::binary::binary_choices(&self.only_binary, &self.no_binary);
+        let binary = crate::binary_args::binary_choices(&self.only_binary, &self.no_binary);
         InstallOptions {
             index: self.index.options(Some(cancel.clone())),
             requirements: self.requirements.clone(),

@@ -16,6 +16,7 @@ mod download_cli;
 mod download_policy;
 mod download_proxy;
 mod download_resolve;
+mod download_sdists;
 mod env_answers;
 mod env_arg_cli;
 mod env_cache;
