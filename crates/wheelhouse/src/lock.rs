@@ -95,7 +95,7 @@ fn lock(args: &LockArgs) -> Result<(), Error> {
     let site = SiteConfig::from_env(&ProcessVars::from_process());
     let cancel = crate::signals::cancel_on_signals();
     let (only_binary, no_binary) =
-        crate::pyenv::binary::binary_choices(&args.only_binary, &args.no_binary);
+        crate::binary_args::binary_choices(&args.only_binary, &args.no_binary);
     let request = locking::LockRequest {
         requirements: args.requirements.clone(),
         requirement_files: args.requirement_files.clone(),
