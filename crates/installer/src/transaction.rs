@@ -265,6 +265,9 @@ fn prepare_and_commit(
     for dist in &plan.remove {
         removed_files.push(files_of(dist, &confinement)?);
     }
+    // Each wheel's files for site-packages, `bin` and `include` are staged in a directory of
+    // their own (`w3-0`), what goes elsewhere mirroring the root (`w3-r`).
+    let locations = std::sync::Arc::new(crate::unpack::stageable_locations(layout));
     // On the I/O pool: wheels are staged side by side, each a run of round trips on a network
     // file system (opening the cache entry, creating directories, the `.dist-info` files).
     let staged: Vec<StagedWheel> = crate::unpack::io::run(stage, || {
@@ -272,8 +275,6 @@ fn prepare_and_commit(
             .par_iter()
             .enumerate()
             .map(|(i, wheel)| {
-                let dir = stage.join(format!("w{i}"));
-                std::fs::create_dir(&dir).map_err(InstallError::io(&dir, "create directory"))?;
                 let options = UnpackOptions {
                     requested: wheel.requested,
                     direct: wheel.direct,
@@ -281,8 +282,10 @@ fn prepare_and_commit(
                     allow_incomplete_record: plan.allow_incomplete_record,
                     cache: plan.cache.clone(),
                     confinement: Some(confinement.clone()),
+                    locations: Some(locations.clone()),
+                    stage_name: format!("w{i}-"),
                 };
-                let staged = unpack_wheel(&wheel.path, layout, &dir, &options, cancel)?;
+                let staged = unpack_wheel(&wheel.path, layout, stage, &options, cancel)?;
                 progress(Progress::Unpacked(&staged.name));
                 Ok(staged)
             })
@@ -312,7 +315,19 @@ fn prepare_and_commit(
     }
     let mut outcome = Outcome::default();
     for wheel in &staged {
-        planner.merge(&wheel.stage, &layout.root, &wheel.stage, &wheel.prefixes)?;
+        for part in &wheel.parts {
+            // A location staged apart must still be a directory at this point of the plan
+            // (a hostile RECORD of a removed distribution may name one).
+            if part.target != layout.root
+                && !planner.metadata(&part.target).is_some_and(|m| m.is_dir())
+            {
+                return Err(InstallError::BadPlan(format!(
+                    "{} is no longer a directory once the removals are done",
+                    part.target.display()
+                )));
+            }
+            planner.merge(&part.staged, &part.target, Some(&part.entries))?;
+        }
         outcome
             .installed
             .push((wheel.name.clone(), wheel.version.clone()));
@@ -435,28 +450,23 @@ impl StepPlanner {
     /// `bin`, or a `share` another wheel of the same install brings). Only real directories
     /// are gone into: a link in the environment is replaced, never followed.
     ///
-    /// `base` is the wheel's stage, and `prefixes` its directories that hold only
-    /// directories ([`StagedWheel::prefixes`]), which are not read back.
+    /// `known` is the staged directory's entries when unpacking listed them
+    /// ([`crate::StagedPart::entries`]): it is not read back.
     fn merge(
         &mut self,
         staged: &Path,
         target: &Path,
-        base: &Path,
-        prefixes: &HashMap<PathBuf, Vec<std::ffi::OsString>>,
+        known: Option<&[(std::ffi::OsString, bool)]>,
     ) -> Result<(), InstallError> {
         self.emptied.push(staged.to_path_buf());
-        let known = staged
-            .strip_prefix(base)
-            .ok()
-            .and_then(|rel| prefixes.get(rel));
         let entries: Vec<(std::ffi::OsString, bool)> = match known {
-            Some(names) => {
+            Some(entries) => {
                 debug_assert_eq!(
                     read_entries(staged)?,
-                    names.iter().map(|n| (n.clone(), true)).collect::<Vec<_>>(),
+                    entries,
                     "a staged directory holds other entries than unpacking listed"
                 );
-                names.iter().map(|n| (n.clone(), true)).collect()
+                entries.to_vec()
             }
             None => read_entries(staged)?,
         };
@@ -465,7 +475,7 @@ impl StepPlanner {
             let to = target.join(&name);
             match self.metadata(&to) {
                 None => self.place(from, to),
-                Some(meta) if is_dir && meta.is_dir() => self.merge(&from, &to, base, prefixes)?,
+                Some(meta) if is_dir && meta.is_dir() => self.merge(&from, &to, None)?,
                 Some(_) => {
                     self.move_aside(&to);
                     self.place(from, to);

@@ -131,7 +131,7 @@ pub(super) fn write_members(
                     } else {
                         modes.file
                     };
-                    let staged = stage.join(&member.target);
+                    let staged = stage.join(&member.staged);
                     write_new(&staged, content, mode)?;
                     if let Some(fill) = entry {
                         fill.add(i, member, &staged, content, &row_hash, mode);
