@@ -171,6 +171,10 @@ pub struct WheelToInstall {
     /// built from a project directory, an sdist or a VCS checkout records where that came
     /// from (PEP 610), as pip does.
     pub direct_url: Option<String>,
+    /// The wheel's content when the caller has read it already (to check it against a
+    /// lock's hash): unpacked from these bytes, which are then exactly the ones checked,
+    /// instead of reading the file again.
+    pub bytes: Option<std::sync::Arc<[u8]>>,
 }
 
 /// What to do to an environment in one transaction.
@@ -279,6 +283,7 @@ fn prepare_and_commit(
                     requested: wheel.requested,
                     direct: wheel.direct,
                     direct_url: wheel.direct_url.clone(),
+                    bytes: wheel.bytes.clone(),
                     allow_incomplete_record: plan.allow_incomplete_record,
                     cache: plan.cache.clone(),
                     confinement: Some(confinement.clone()),
@@ -298,7 +303,7 @@ fn prepare_and_commit(
     // Commit: work out every step, make the list durable, then take the steps. From here on
     // the signal flag is not looked at, so the list runs to its end or is undone as a whole.
     progress(Progress::Committing);
-    let mut planner = StepPlanner::new(stage.join("backup"));
+    let mut planner = StepPlanner::new(stage.join("backup"), &confinement);
     let mut emptied: Vec<PathBuf> = Vec::new();
     for (dist, files) in plan.remove.iter().zip(&removed_files) {
         for path in files {
@@ -368,8 +373,10 @@ fn prepare_and_commit(
 /// Works out the steps of a commit against the environment as it will be after the steps
 /// before: a path moved aside no longer exists for the ones after, and a staged directory
 /// moved into place exists (with the staged content) for the wheels after it.
-struct StepPlanner {
+struct StepPlanner<'c> {
     steps: Vec<Step>,
+    /// What unpacking found absent in the environment (a `stat` each): not asked again.
+    confinement: &'c Confinement,
     backups: PathBuf,
     gone: HashSet<PathBuf>,
     /// Environment path → the staged path whose content it will have.
@@ -385,10 +392,11 @@ struct StepPlanner {
     known: HashMap<PathBuf, Option<std::fs::Metadata>>,
 }
 
-impl StepPlanner {
-    fn new(backups: PathBuf) -> StepPlanner {
+impl StepPlanner<'_> {
+    fn new(backups: PathBuf, confinement: &Confinement) -> StepPlanner<'_> {
         StepPlanner {
             steps: Vec::new(),
+            confinement,
             backups,
             gone: HashSet::new(),
             placed: HashMap::new(),
@@ -419,6 +427,10 @@ impl StepPlanner {
         let located = self.locate(path)?;
         if let Some(known) = self.known.get(&located) {
             return known.clone();
+        }
+        // Untouched by the steps so far, and absent when unpacking looked.
+        if located == path && self.confinement.known_absent(path) {
+            return None;
         }
         let meta = std::fs::symlink_metadata(&located).ok();
         self.known.insert(located, meta.clone());

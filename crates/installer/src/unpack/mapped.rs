@@ -68,6 +68,8 @@ pub const READ_BELOW: u64 = 1 << 20;
 /// A wheel's bytes: read when small, mapped when large.
 pub enum WheelBytes {
     Read(Vec<u8>),
+    /// Read by the caller.
+    Shared(std::sync::Arc<[u8]>),
     Mapped(MappedWheel),
 }
 
@@ -91,6 +93,7 @@ impl Deref for WheelBytes {
     fn deref(&self) -> &[u8] {
         match self {
             WheelBytes::Read(bytes) => bytes,
+            WheelBytes::Shared(bytes) => bytes,
             WheelBytes::Mapped(map) => map,
         }
     }

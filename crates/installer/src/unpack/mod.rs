@@ -23,6 +23,7 @@ use wheel_metadata::{hash_bytes, write_record, RecordEntry};
 pub use archive::{MAX_MEMBER_RATIO, MAX_TOTAL_RATIO, TOTAL_FLOOR};
 pub use cached::{pyc_path, CacheUse, EntrySources};
 pub use io::{io_threads, IO_THREADS};
+pub use mapped::READ_BELOW;
 pub use parts::{stageable_locations, StagedPart};
 
 use crate::error::InstallError;
@@ -40,6 +41,8 @@ pub struct UnpackOptions {
     /// The `direct_url.json` to write, when it is not the wheel file's own (see
     /// `WheelToInstall::direct_url`).
     pub direct_url: Option<String>,
+    /// The wheel's content, already read by the caller: not read from `wheel` again.
+    pub bytes: Option<std::sync::Arc<[u8]>>,
     /// Install members that RECORD does not list or lists without a hash, with a warning,
     /// instead of refusing the wheel (for legacy wheels a site cannot rebuild).
     pub allow_incomplete_record: bool,
@@ -82,10 +85,13 @@ pub fn unpack_wheel(
     options: &UnpackOptions,
     cancel: &AtomicBool,
 ) -> Result<StagedWheel, InstallError> {
-    let mut file = std::fs::File::open(wheel).map_err(InstallError::io(wheel, "open"))?;
-    let map =
-        mapped::WheelBytes::load(&mut file, wheel).map_err(InstallError::io(wheel, "read"))?;
-    drop(file);
+    let map = match &options.bytes {
+        Some(bytes) => mapped::WheelBytes::Shared(bytes.clone()),
+        None => {
+            let mut file = std::fs::File::open(wheel).map_err(InstallError::io(wheel, "open"))?;
+            mapped::WheelBytes::load(&mut file, wheel).map_err(InstallError::io(wheel, "read"))?
+        }
+    };
     let opened = archive::open(wheel, &map[..])?;
     let own;
     let confinement = match &options.confinement {

@@ -41,6 +41,7 @@ fn install(root: &Path, wheels: &[PathBuf]) {
                 requested: true,
                 direct: false,
                 direct_url: None,
+                bytes: None,
             })
             .collect(),
         ..Transaction::default()
@@ -139,6 +140,7 @@ fn every_staged_file_arrives_and_no_staging_directory_stays() {
             requested: true,
             direct: false,
             direct_url: None,
+            bytes: None,
         }],
         remove: plan_dist,
         ..Transaction::default()
