@@ -390,6 +390,9 @@ struct StepPlanner<'c> {
     /// of the plan): nothing changes on disk while the steps are worked out, and each wheel
     /// of an install asks again for the same shared directories.
     known: HashMap<PathBuf, Option<std::fs::Metadata>>,
+    /// The length of the shortest path in `placed` and `gone`: no shorter ancestor is
+    /// looked up (each lookup hashes the whole path).
+    shortest: usize,
 }
 
 impl StepPlanner<'_> {
@@ -402,12 +405,16 @@ impl StepPlanner<'_> {
             placed: HashMap::new(),
             emptied: Vec::new(),
             known: HashMap::new(),
+            shortest: usize::MAX,
         }
     }
 
     /// Where `path`'s content is at this point of the plan, or `None` when it will be gone.
     fn locate(&self, path: &Path) -> Option<PathBuf> {
         for ancestor in path.ancestors() {
+            if ancestor.as_os_str().len() < self.shortest {
+                break;
+            }
             if let Some(staged) = self.placed.get(ancestor) {
                 let rest = path.strip_prefix(ancestor).unwrap_or(Path::new(""));
                 return Some(if rest.as_os_str().is_empty() {
@@ -445,6 +452,7 @@ impl StepPlanner<'_> {
         let backup = self.backups.join((self.steps.len() + 1).to_string());
         self.placed.remove(path);
         self.gone.insert(path.to_path_buf());
+        self.shortest = self.shortest.min(path.as_os_str().len());
         self.steps.push(Step::Backup {
             path: path.to_path_buf(),
             backup,
@@ -453,6 +461,7 @@ impl StepPlanner<'_> {
 
     fn place(&mut self, staged: PathBuf, path: PathBuf) {
         self.gone.remove(&path);
+        self.shortest = self.shortest.min(path.as_os_str().len());
         self.placed.insert(path.clone(), staged.clone());
         self.steps.push(Step::Move { staged, path });
     }

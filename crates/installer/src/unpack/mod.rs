@@ -225,11 +225,12 @@ pub fn unpack_wheel(
     }
     for (file, content) in extra {
         let target = dist_info_target.join(file);
-        write::write_new(
-            &stage.join(&dist_info_staged).join(file),
-            &content,
-            modes.file,
-        )?;
+        let staged = stage.join(&dist_info_staged).join(file);
+        if file == "direct_url.json" {
+            write::write_new(&staged, &content, modes.file)?;
+        } else {
+            write::link_shared(stage, file, &content, &staged, modes.file)?;
+        }
         rows.push((target, entry(&content)));
     }
     let record_target = dist_info_target.join("RECORD");
