@@ -1,10 +1,10 @@
 //! Unpacking one wheel into the staging directory (a directory per install location, see
-//! [`parts`]), in steps that can
-//! each be tested: [`archive::open`] checks the archive's structure and reads the
-//! `.dist-info`; [`members::map_members`] maps each member to its place, proven inside the
-//! environment, with the RECORD hash it must have; [`write::write_members`] decompresses,
-//! verifies and writes; then entry-point launchers and the installed `.dist-info` files
-//! (`INSTALLER`, `REQUESTED`, `direct_url.json`, `RECORD`) are written as pip writes them.
+//! [`parts`]), in steps that can each be tested: [`archive::open`] checks the archive's
+//! structure and reads the `.dist-info`; [`members::map_members`] maps each member to its
+//! place, proven inside the environment, with the RECORD hash it must have;
+//! [`write::write_members`] decompresses, verifies and writes; then entry-point launchers and
+//! the installed `.dist-info` files (`INSTALLER`, `REQUESTED`, `direct_url.json`, `RECORD`)
+//! are written as pip writes them.
 
 mod archive;
 mod cached;
@@ -223,38 +223,13 @@ pub fn unpack_wheel(
     if options.requested {
         extra.push(("REQUESTED", Vec::new()));
     }
-    for (file, content) in extra {
-        let target = dist_info_target.join(file);
-        let staged = stage.join(&dist_info_staged).join(file);
-        if file == "direct_url.json" {
-            write::write_new(&staged, &content, modes.file)?;
-        } else {
-            write::link_shared(stage, file, &content, &staged, modes.file)?;
-        }
-        rows.push((target, entry(&content)));
-    }
-    let record_target = dist_info_target.join("RECORD");
-    rows.push((
-        record_target.clone(),
-        RecordEntry {
-            path: String::new(),
-            hash: String::new(),
-            size: String::new(),
-        },
-    ));
-    let mut records: Vec<RecordEntry> = rows
-        .into_iter()
-        .map(|(target, mut e)| {
-            e.path = layout.record_path(&target, &dist_info_target);
-            e
-        })
-        .collect();
-    // pip sorts the rows as tuples of (path, hash, size).
-    records.sort_by(|a, b| (&a.path, &a.hash, &a.size).cmp(&(&b.path, &b.hash, &b.size)));
-    write::write_new(
-        &stage.join(&dist_info_staged).join("RECORD"),
-        write_record(&records).as_bytes(),
-        modes.file,
+    let record_rows = write_dist_info(
+        stage,
+        layout,
+        (&dist_info_target, &dist_info_staged),
+        extra,
+        rows,
+        modes,
     )?;
     let modules = members
         .iter()
@@ -270,10 +245,56 @@ pub fn unpack_wheel(
         name: opened.metadata.name,
         version: opened.metadata.version,
         parts,
-        files: records.len(),
+        files: record_rows,
         warnings,
         modules,
     })
+}
+
+/// Writes the installed `.dist-info` files (`target` in the environment, `staged_dir` in the
+/// stage): `extra` (`INSTALLER`, `REQUESTED`, `direct_url.json`), then RECORD, listing `rows`,
+/// them and itself. Returns the number of RECORD rows.
+fn write_dist_info(
+    stage: &Path,
+    layout: &Layout,
+    (target, staged_dir): (&Path, &Path),
+    extra: Vec<(&str, Vec<u8>)>,
+    mut rows: Vec<(PathBuf, RecordEntry)>,
+    modes: Modes,
+) -> Result<usize, InstallError> {
+    for (file, content) in extra {
+        let path = target.join(file);
+        let staged = stage.join(staged_dir).join(file);
+        if file == "direct_url.json" {
+            write::write_new(&staged, &content, modes.file)?;
+        } else {
+            write::link_shared(stage, file, &content, &staged, modes.file)?;
+        }
+        rows.push((path, entry(&content)));
+    }
+    rows.push((
+        target.join("RECORD"),
+        RecordEntry {
+            path: String::new(),
+            hash: String::new(),
+            size: String::new(),
+        },
+    ));
+    let mut records: Vec<RecordEntry> = rows
+        .into_iter()
+        .map(|(row, mut e)| {
+            e.path = layout.record_path(&row, target);
+            e
+        })
+        .collect();
+    // pip sorts the rows as tuples of (path, hash, size).
+    records.sort_by(|a, b| (&a.path, &a.hash, &a.size).cmp(&(&b.path, &b.hash, &b.size)));
+    write::write_new(
+        &stage.join(staged_dir).join("RECORD"),
+        write_record(&records).as_bytes(),
+        modes.file,
+    )?;
+    Ok(records.len())
 }
 
 fn lib_dir<'l>(layout: &'l Layout, opened: &archive::OpenedWheel<'_>) -> &'l Path {
