@@ -533,6 +533,7 @@ fn plan(
             requested: package.requested,
             direct: false,
             direct_url: None,
+            bytes: None,
         });
         summary.push(format!("{}-{}", package.key, package.version));
     }

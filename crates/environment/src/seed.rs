@@ -65,6 +65,7 @@ pub fn seed_pip(
             requested: true,
             direct: false,
             direct_url: None,
+            bytes: None,
         }],
         remove: target
             .own_distributions()?

@@ -124,16 +124,21 @@ pub fn sync(
             requested: true,
             direct: w.direct_url.is_some(),
             direct_url: w.direct_url.clone(),
+            bytes: None,
         });
         report.installed.push((w.key.clone(), w.version.clone()));
     }
-    // Every file read and hashed at once, before anything changes.
+    // Every file read and hashed at once, before anything changes. A small wheel's bytes are
+    // kept and unpacked from: read once, and what is installed is exactly what was checked.
     {
         use rayon::prelude::*;
-        to_check
+        let read = to_check
             .par_iter()
             .map(|w| check_file(w))
-            .collect::<Result<Vec<()>, Error>>()?;
+            .collect::<Result<Vec<_>, Error>>()?;
+        for (wheel, bytes) in plan.install.iter_mut().zip(read) {
+            wheel.bytes = bytes;
+        }
     }
     if options.exact {
         let mut named: HashSet<&str> = wheels.iter().map(|w| w.key.as_str()).collect();
@@ -183,8 +188,9 @@ fn same_version(a: &str, b: &str) -> bool {
     }
 }
 
-/// The file must exist and match one of its hashes (the strongest we can compute).
-fn check_file(w: &LockedWheel) -> Result<(), Error> {
+/// The file must exist and match one of its hashes (the strongest we can compute). A file
+/// smaller than [`installer::READ_BELOW`] is read whole, and its bytes returned.
+fn check_file(w: &LockedWheel) -> Result<Option<std::sync::Arc<[u8]>>, Error> {
     let known = ["sha512", "sha384", "sha256"];
     let Some((algo, want)) = known.iter().find_map(|a| w.hashes.get(*a).map(|h| (*a, h))) else {
         return Err(Error::LockNoHash {
@@ -192,11 +198,16 @@ fn check_file(w: &LockedWheel) -> Result<(), Error> {
             path: w.path.clone(),
         });
     };
-    let got = digest_file(algo, &w.path).map_err(|source| Error::LockedWheelUnreadable {
+    let unreadable = |source| Error::LockedWheelUnreadable {
         entry: w.entry.clone(),
         path: w.path.clone(),
         source,
-    })?;
+    };
+    let (got, bytes) = read_small(&w.path)
+        .map_err(unreadable)?
+        .map(|bytes| (digest_bytes(algo, &bytes), Some(bytes)))
+        .map_or_else(|| digest_file(algo, &w.path).map(|d| (d, None)), Ok)
+        .map_err(unreadable)?;
     if !got.eq_ignore_ascii_case(want) {
         return Err(Error::LockHashMismatch {
             entry: w.entry.clone(),
@@ -206,7 +217,33 @@ fn check_file(w: &LockedWheel) -> Result<(), Error> {
             want: want.clone(),
         });
     }
-    Ok(())
+    Ok(bytes)
+}
+
+/// The whole content of a file smaller than [`installer::READ_BELOW`]; `None` for a larger
+/// one (hashed in pieces, and mapped when unpacked).
+fn read_small(path: &std::path::Path) -> std::io::Result<Option<std::sync::Arc<[u8]>>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    if size >= installer::READ_BELOW {
+        return Ok(None);
+    }
+    // Room for one byte more than the size asked, so that the end is seen in one read; a
+    // file that grew since is read no further than the limit (its hash then tells).
+    let mut bytes = Vec::with_capacity(size as usize + 1);
+    file.take(installer::READ_BELOW).read_to_end(&mut bytes)?;
+    Ok(Some(bytes.into()))
+}
+
+fn digest_bytes(algorithm: &str, bytes: &[u8]) -> String {
+    let algorithm = match algorithm {
+        "sha384" | "sha512" => algorithm,
+        _ => "sha256",
+    };
+    let digest = wheel_metadata::RecordHash::digest_of(algorithm, bytes)
+        .expect("sha256, sha384 and sha512 are supported");
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The hex digest of a file, read in pieces; an algorithm other than sha384 or sha512 is

@@ -30,7 +30,9 @@
 //! };
 //! let cancel = AtomicBool::new(false); // Ctrl-C: the environment stays as it was
 //! let lock = lock_environment(&env, &cancel, || {}).unwrap();
-//! let wheel = WheelToInstall { path: wheel, requested: true, direct: false, direct_url: None };
+//! let wheel = WheelToInstall {
+//!     path: wheel, requested: true, direct: false, direct_url: None, bytes: None,
+//! };
 //! let plan = Transaction { install: vec![wheel], ..Transaction::default() };
 //! commit(&lock, &plan, &layout, &cancel, &|_progress| {}).unwrap();
 //! let installed = installer::read_site_dir(&site).unwrap();
@@ -58,8 +60,9 @@ pub use transaction::{
     commit, files_of, lock_environment, EnvLock, Outcome, Progress, Transaction, WheelToInstall,
 };
 pub use unpack::{
-    file_url, io_threads, json_escape, pyc_path, unpack_wheel, CacheUse, EntrySources, StagedWheel,
-    UnpackOptions, IO_THREADS, MAX_MEMBER_RATIO, MAX_TOTAL_RATIO, TOTAL_FLOOR,
+    file_url, io_threads, json_escape, pyc_path, stageable_locations, unpack_wheel, CacheUse,
+    EntrySources, StagedPart, StagedWheel, UnpackOptions, IO_THREADS, MAX_MEMBER_RATIO,
+    MAX_TOTAL_RATIO, READ_BELOW, TOTAL_FLOOR,
 };
 pub use wheel_cache;
 

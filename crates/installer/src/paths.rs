@@ -12,6 +12,8 @@ pub struct Confinement {
     /// few hundred directories, and resolving one costs a `readlink` per component.
     /// Nothing else changes the environment while we hold its lock.
     parents: std::sync::Mutex<std::collections::HashMap<PathBuf, Result<(), Escape>>>,
+    /// The directories of those found not to exist: the commit's planner needs not ask again.
+    absent: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
 }
 
 impl Clone for Confinement {
@@ -31,6 +33,7 @@ impl Confinement {
             root,
             canonical_root,
             parents: Default::default(),
+            absent: Default::default(),
         }
     }
 
@@ -95,6 +98,16 @@ impl Confinement {
                 Ok(_) => Err("goes through a link that leads outside the environment"),
                 Err(_) => Err("has a parent directory that cannot be resolved"),
             },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.absent
+                    .lock()
+                    .expect("no panics while held")
+                    .insert(dir.to_path_buf());
+                match dir.parent() {
+                    Some(parent) => self.check_parent(parent),
+                    None => Ok(()),
+                }
+            }
             _ => match dir.parent() {
                 Some(parent) => self.check_parent(parent),
                 None => Ok(()),
@@ -118,6 +131,16 @@ impl Confinement {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Whether `path` was found not to exist when a path below it was checked. Nothing but
+    /// the holder of the environment's lock changes the environment, so this holds until
+    /// that holder's first change (its commit, which tracks its own steps).
+    pub fn known_absent(&self, path: &Path) -> bool {
+        self.absent
+            .lock()
+            .expect("no panics while held")
+            .contains(path)
     }
 }
 

@@ -171,6 +171,10 @@ pub struct WheelToInstall {
     /// built from a project directory, an sdist or a VCS checkout records where that came
     /// from (PEP 610), as pip does.
     pub direct_url: Option<String>,
+    /// The wheel's content when the caller has read it already (to check it against a
+    /// lock's hash): unpacked from these bytes, which are then exactly the ones checked,
+    /// instead of reading the file again.
+    pub bytes: Option<std::sync::Arc<[u8]>>,
 }
 
 /// What to do to an environment in one transaction.
@@ -265,6 +269,9 @@ fn prepare_and_commit(
     for dist in &plan.remove {
         removed_files.push(files_of(dist, &confinement)?);
     }
+    // Each wheel's files for site-packages, `bin` and `include` are staged in a directory of
+    // their own (`w3-0`), what goes elsewhere mirroring the root (`w3-r`).
+    let locations = std::sync::Arc::new(crate::unpack::stageable_locations(layout));
     // On the I/O pool: wheels are staged side by side, each a run of round trips on a network
     // file system (opening the cache entry, creating directories, the `.dist-info` files).
     let staged: Vec<StagedWheel> = crate::unpack::io::run(stage, || {
@@ -272,17 +279,18 @@ fn prepare_and_commit(
             .par_iter()
             .enumerate()
             .map(|(i, wheel)| {
-                let dir = stage.join(format!("w{i}"));
-                std::fs::create_dir(&dir).map_err(InstallError::io(&dir, "create directory"))?;
                 let options = UnpackOptions {
                     requested: wheel.requested,
                     direct: wheel.direct,
                     direct_url: wheel.direct_url.clone(),
+                    bytes: wheel.bytes.clone(),
                     allow_incomplete_record: plan.allow_incomplete_record,
                     cache: plan.cache.clone(),
                     confinement: Some(confinement.clone()),
+                    locations: Some(locations.clone()),
+                    stage_name: format!("w{i}-"),
                 };
-                let staged = unpack_wheel(&wheel.path, layout, &dir, &options, cancel)?;
+                let staged = unpack_wheel(&wheel.path, layout, stage, &options, cancel)?;
                 progress(Progress::Unpacked(&staged.name));
                 Ok(staged)
             })
@@ -295,7 +303,7 @@ fn prepare_and_commit(
     // Commit: work out every step, make the list durable, then take the steps. From here on
     // the signal flag is not looked at, so the list runs to its end or is undone as a whole.
     progress(Progress::Committing);
-    let mut planner = StepPlanner::new(stage.join("backup"));
+    let mut planner = StepPlanner::new(stage.join("backup"), &confinement);
     let mut emptied: Vec<PathBuf> = Vec::new();
     for (dist, files) in plan.remove.iter().zip(&removed_files) {
         for path in files {
@@ -312,7 +320,19 @@ fn prepare_and_commit(
     }
     let mut outcome = Outcome::default();
     for wheel in &staged {
-        planner.merge(&wheel.stage, &layout.root, &wheel.stage, &wheel.prefixes)?;
+        for part in &wheel.parts {
+            // A location staged apart must still be a directory at this point of the plan
+            // (a hostile RECORD of a removed distribution may name one).
+            if part.target != layout.root
+                && !planner.metadata(&part.target).is_some_and(|m| m.is_dir())
+            {
+                return Err(InstallError::BadPlan(format!(
+                    "{} is no longer a directory once the removals are done",
+                    part.target.display()
+                )));
+            }
+            planner.merge(&part.staged, &part.target, Some(&part.entries))?;
+        }
         outcome
             .installed
             .push((wheel.name.clone(), wheel.version.clone()));
@@ -353,8 +373,10 @@ fn prepare_and_commit(
 /// Works out the steps of a commit against the environment as it will be after the steps
 /// before: a path moved aside no longer exists for the ones after, and a staged directory
 /// moved into place exists (with the staged content) for the wheels after it.
-struct StepPlanner {
+struct StepPlanner<'c> {
     steps: Vec<Step>,
+    /// What unpacking found absent in the environment (a `stat` each): not asked again.
+    confinement: &'c Confinement,
     backups: PathBuf,
     gone: HashSet<PathBuf>,
     /// Environment path → the staged path whose content it will have.
@@ -368,23 +390,31 @@ struct StepPlanner {
     /// of the plan): nothing changes on disk while the steps are worked out, and each wheel
     /// of an install asks again for the same shared directories.
     known: HashMap<PathBuf, Option<std::fs::Metadata>>,
+    /// The length of the shortest path in `placed` and `gone`: no shorter ancestor is
+    /// looked up (each lookup hashes the whole path).
+    shortest: usize,
 }
 
-impl StepPlanner {
-    fn new(backups: PathBuf) -> StepPlanner {
+impl StepPlanner<'_> {
+    fn new(backups: PathBuf, confinement: &Confinement) -> StepPlanner<'_> {
         StepPlanner {
             steps: Vec::new(),
+            confinement,
             backups,
             gone: HashSet::new(),
             placed: HashMap::new(),
             emptied: Vec::new(),
             known: HashMap::new(),
+            shortest: usize::MAX,
         }
     }
 
     /// Where `path`'s content is at this point of the plan, or `None` when it will be gone.
     fn locate(&self, path: &Path) -> Option<PathBuf> {
         for ancestor in path.ancestors() {
+            if ancestor.as_os_str().len() < self.shortest {
+                break;
+            }
             if let Some(staged) = self.placed.get(ancestor) {
                 let rest = path.strip_prefix(ancestor).unwrap_or(Path::new(""));
                 return Some(if rest.as_os_str().is_empty() {
@@ -405,6 +435,10 @@ impl StepPlanner {
         if let Some(known) = self.known.get(&located) {
             return known.clone();
         }
+        // Untouched by the steps so far, and absent when unpacking looked.
+        if located == path && self.confinement.known_absent(path) {
+            return None;
+        }
         let meta = std::fs::symlink_metadata(&located).ok();
         self.known.insert(located, meta.clone());
         meta
@@ -418,6 +452,7 @@ impl StepPlanner {
         let backup = self.backups.join((self.steps.len() + 1).to_string());
         self.placed.remove(path);
         self.gone.insert(path.to_path_buf());
+        self.shortest = self.shortest.min(path.as_os_str().len());
         self.steps.push(Step::Backup {
             path: path.to_path_buf(),
             backup,
@@ -426,6 +461,7 @@ impl StepPlanner {
 
     fn place(&mut self, staged: PathBuf, path: PathBuf) {
         self.gone.remove(&path);
+        self.shortest = self.shortest.min(path.as_os_str().len());
         self.placed.insert(path.clone(), staged.clone());
         self.steps.push(Step::Move { staged, path });
     }
@@ -435,28 +471,23 @@ impl StepPlanner {
     /// `bin`, or a `share` another wheel of the same install brings). Only real directories
     /// are gone into: a link in the environment is replaced, never followed.
     ///
-    /// `base` is the wheel's stage, and `prefixes` its directories that hold only
-    /// directories ([`StagedWheel::prefixes`]), which are not read back.
+    /// `known` is the staged directory's entries when unpacking listed them
+    /// ([`crate::StagedPart::entries`]): it is not read back.
     fn merge(
         &mut self,
         staged: &Path,
         target: &Path,
-        base: &Path,
-        prefixes: &HashMap<PathBuf, Vec<std::ffi::OsString>>,
+        known: Option<&[(std::ffi::OsString, bool)]>,
     ) -> Result<(), InstallError> {
         self.emptied.push(staged.to_path_buf());
-        let known = staged
-            .strip_prefix(base)
-            .ok()
-            .and_then(|rel| prefixes.get(rel));
         let entries: Vec<(std::ffi::OsString, bool)> = match known {
-            Some(names) => {
+            Some(entries) => {
                 debug_assert_eq!(
                     read_entries(staged)?,
-                    names.iter().map(|n| (n.clone(), true)).collect::<Vec<_>>(),
+                    entries,
                     "a staged directory holds other entries than unpacking listed"
                 );
-                names.iter().map(|n| (n.clone(), true)).collect()
+                entries.to_vec()
             }
             None => read_entries(staged)?,
         };
@@ -465,7 +496,7 @@ impl StepPlanner {
             let to = target.join(&name);
             match self.metadata(&to) {
                 None => self.place(from, to),
-                Some(meta) if is_dir && meta.is_dir() => self.merge(&from, &to, base, prefixes)?,
+                Some(meta) if is_dir && meta.is_dir() => self.merge(&from, &to, None)?,
                 Some(_) => {
                     self.move_aside(&to);
                     self.place(from, to);

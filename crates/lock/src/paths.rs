@@ -40,14 +40,15 @@ impl Lock {
             },
             (None, None) => return Err("has neither a path nor a url".into()),
         };
-        if named.exists() {
-            return Ok(named);
-        }
+        // Only a file under the wheelhouse the lock was made with can have moved (a `stat`
+        // each otherwise, for nothing: the file is opened to be hashed anyway).
         if let (Some(then), Some(now)) = (&self.wheelhouse, wheelhouse_now) {
             if let Ok(rel) = named.strip_prefix(then) {
-                let moved = now.join(rel);
-                if moved.exists() {
-                    return Ok(moved);
+                if !named.exists() {
+                    let moved = now.join(rel);
+                    if moved.exists() {
+                        return Ok(moved);
+                    }
                 }
             }
         }

@@ -210,7 +210,7 @@ pub(super) fn pyc_dirs(entry: &Entry, members: &[Member]) -> Vec<PathBuf> {
     members
         .iter()
         .filter(|m| is_source(m) && entry.pyc(&m.name).is_some())
-        .filter_map(|m| m.target.parent().map(|p| p.join("__pycache__")))
+        .filter_map(|m| m.staged.parent().map(|p| p.join("__pycache__")))
         .collect()
 }
 
@@ -272,7 +272,7 @@ pub(super) fn place_from_entry(
                             return Err(InstallError::Interrupted);
                         }
                         let mode = mode_of(member);
-                        let dst = stage.join(&member.target);
+                        let dst = stage.join(&member.staged);
                         if place_pyc(use_, entry, member, &dst, mode, umask, tag) {
                             placed.push(member.name.clone());
                         }
@@ -296,7 +296,7 @@ pub(super) fn place_from_entry(
                         return Ok(());
                     };
                     let mode = mode_of(member);
-                    let dst = stage.join(&member.target);
+                    let dst = stage.join(&member.staged);
                     let source = pyc_tag.is_some() && is_source(member);
                     match use_.linker.place(&src, &dst, mode, meta, source) {
                         Ok(()) => local.push((member.target.clone(), meta.hash.clone(), meta.size)),

@@ -59,6 +59,46 @@ impl MappedWheel {
     }
 }
 
+/// Wheels up to this size are read into memory rather than mapped: copying a few hundred
+/// kilobytes costs less than unmapping, which on a machine running several threads makes
+/// the kernel interrupt every core that ran one of them to flush its address cache (most
+/// wheels of an environment are small).
+pub const READ_BELOW: u64 = 1 << 20;
+
+/// A wheel's bytes: read when small, mapped when large.
+pub enum WheelBytes {
+    Read(Vec<u8>),
+    /// Read by the caller.
+    Shared(std::sync::Arc<[u8]>),
+    Mapped(MappedWheel),
+}
+
+impl WheelBytes {
+    pub fn load(file: &mut File, path: &Path) -> std::io::Result<WheelBytes> {
+        use std::io::Read;
+        let size = file.metadata()?.len();
+        if size >= READ_BELOW {
+            return MappedWheel::map(file, path).map(WheelBytes::Mapped);
+        }
+        // The size as it was when asked: a wheel that grows meanwhile is read that far (its
+        // RECORD hashes tell a changed one), one that shrinks is a short read, an error.
+        let mut bytes = vec![0; size as usize];
+        file.read_exact(&mut bytes)?;
+        Ok(WheelBytes::Read(bytes))
+    }
+}
+
+impl Deref for WheelBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            WheelBytes::Read(bytes) => bytes,
+            WheelBytes::Shared(bytes) => bytes,
+            WheelBytes::Mapped(map) => map,
+        }
+    }
+}
+
 impl Deref for MappedWheel {
     type Target = [u8];
     fn deref(&self) -> &[u8] {

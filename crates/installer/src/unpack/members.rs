@@ -21,6 +21,9 @@ pub(super) struct Member {
     pub size: u64,
     /// Relative to the environment root.
     pub target: PathBuf,
+    /// Where it is written, relative to the staging directory (see `StageParts`): set once
+    /// the members are mapped, `target` until then.
+    pub staged: PathBuf,
     pub executable: bool,
     /// From `.data/scripts`: a `#!python` first line is rewritten.
     pub script: bool,
@@ -120,6 +123,7 @@ pub(super) fn map_members(
             index: raw.index,
             name: name.clone(),
             size: raw.size,
+            staged: target.clone(),
             target,
             executable: raw.executable,
             script,

@@ -1,19 +1,20 @@
-//! Unpacking one wheel into a staging tree that mirrors the environment, in steps that can
-//! each be tested: [`archive::open`] checks the archive's structure and reads the
-//! `.dist-info`; [`members::map_members`] maps each member to its place, proven inside the
-//! environment, with the RECORD hash it must have; [`write::write_members`] decompresses,
-//! verifies and writes; then entry-point launchers and the installed `.dist-info` files
-//! (`INSTALLER`, `REQUESTED`, `direct_url.json`, `RECORD`) are written as pip writes them.
+//! Unpacking one wheel into the staging directory (a directory per install location, see
+//! [`parts`]), in steps that can each be tested: [`archive::open`] checks the archive's
+//! structure and reads the `.dist-info`; [`members::map_members`] maps each member to its
+//! place, proven inside the environment, with the RECORD hash it must have;
+//! [`write::write_members`] decompresses, verifies and writes; then entry-point launchers and
+//! the installed `.dist-info` files (`INSTALLER`, `REQUESTED`, `direct_url.json`, `RECORD`)
+//! are written as pip writes them.
 
 mod archive;
 mod cached;
 pub(crate) mod io;
 mod mapped;
 mod members;
+mod parts;
 mod write;
 
-use std::collections::{BTreeSet, HashMap};
-use std::ffi::OsString;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
@@ -22,6 +23,8 @@ use wheel_metadata::{hash_bytes, write_record, RecordEntry};
 pub use archive::{MAX_MEMBER_RATIO, MAX_TOTAL_RATIO, TOTAL_FLOOR};
 pub use cached::{pyc_path, CacheUse, EntrySources};
 pub use io::{io_threads, IO_THREADS};
+pub use mapped::READ_BELOW;
+pub use parts::{stageable_locations, StagedPart};
 
 use crate::error::InstallError;
 use crate::paths::{Confinement, Modes};
@@ -38,6 +41,8 @@ pub struct UnpackOptions {
     /// The `direct_url.json` to write, when it is not the wheel file's own (see
     /// `WheelToInstall::direct_url`).
     pub direct_url: Option<String>,
+    /// The wheel's content, already read by the caller: not read from `wheel` again.
+    pub bytes: Option<std::sync::Arc<[u8]>>,
     /// Install members that RECORD does not list or lists without a hash, with a warning,
     /// instead of refusing the wheel (for legacy wheels a site cannot rebuild).
     pub allow_incomplete_record: bool,
@@ -47,6 +52,12 @@ pub struct UnpackOptions {
     /// each directory of the environment is resolved once per install (a fresh one is made
     /// when absent, or when it is for another root).
     pub confinement: Option<std::sync::Arc<Confinement>>,
+    /// The install locations whose files are staged in a directory of their own
+    /// ([`stageable_locations`]); none when empty: everything is staged mirroring the root.
+    pub locations: Option<std::sync::Arc<Vec<PathBuf>>>,
+    /// The prefix of this wheel's directories in the stage (`w3-`: `w3-0`, `w3-r`), unique
+    /// among the wheels staged in one directory.
+    pub stage_name: String,
 }
 
 /// A wheel unpacked into staging, ready to be moved into place.
@@ -54,22 +65,19 @@ pub struct UnpackOptions {
 pub struct StagedWheel {
     pub name: String,
     pub version: String,
-    /// The staging directory that mirrors the environment root.
-    pub stage: PathBuf,
+    /// Its staged directories, each with where its entries go.
+    pub parts: Vec<StagedPart>,
     /// Number of files installed.
     pub files: usize,
     /// Members installed unverified (only with `allow_incomplete_record`).
     pub warnings: Vec<String>,
-    /// The staged directories (relative to `stage`, `""` for itself) that hold only the
-    /// directories leading to the wheel's files (`lib`, `lib/python3.X`), with those
-    /// directories' names: moving the tree into place needs not read them back.
-    pub prefixes: HashMap<PathBuf, Vec<OsString>>,
     /// The Python sources installed (paths relative to the environment root, sizes) whose
     /// byte code was not placed from the cache: what a byte-compiling install compiles.
     pub modules: Vec<(PathBuf, u64)>,
 }
 
-/// Unpacks `wheel` into `stage` (a fresh directory mirroring `layout.root`).
+/// Unpacks `wheel` into `stage` (a directory that exists), in directories named after
+/// `options.stage_name` (see [`StagedPart`]).
 pub fn unpack_wheel(
     wheel: &Path,
     layout: &Layout,
@@ -77,8 +85,13 @@ pub fn unpack_wheel(
     options: &UnpackOptions,
     cancel: &AtomicBool,
 ) -> Result<StagedWheel, InstallError> {
-    let file = std::fs::File::open(wheel).map_err(InstallError::io(wheel, "open"))?;
-    let map = mapped::MappedWheel::map(&file, wheel).map_err(InstallError::io(wheel, "map"))?;
+    let map = match &options.bytes {
+        Some(bytes) => mapped::WheelBytes::Shared(bytes.clone()),
+        None => {
+            let mut file = std::fs::File::open(wheel).map_err(InstallError::io(wheel, "open"))?;
+            mapped::WheelBytes::load(&mut file, wheel).map_err(InstallError::io(wheel, "read"))?
+        }
+    };
     let opened = archive::open(wheel, &map[..])?;
     let own;
     let confinement = match &options.confinement {
@@ -88,7 +101,7 @@ pub fn unpack_wheel(
             &own
         }
     };
-    let (members, warnings) = members::map_members(
+    let (mut members, warnings) = members::map_members(
         wheel,
         &opened,
         layout,
@@ -105,15 +118,35 @@ pub fn unpack_wheel(
         .map(Path::to_path_buf)
         .unwrap_or_default();
 
+    let locations = options.locations.as_deref().map_or(&[][..], Vec::as_slice);
+    let parts = parts::StageParts {
+        locations,
+        name: &options.stage_name,
+    };
+    for member in &mut members {
+        member.staged = parts.staged(&member.target);
+    }
+    let dist_info_staged = parts.staged(&dist_info_target);
+    let launchers: Vec<(PathBuf, PathBuf)> = opened
+        .entry_points
+        .iter()
+        .map(|ep| {
+            let target = launcher_target(wheel, confinement, &scripts_dir, &ep.name)?;
+            Ok((parts.staged(&target), target))
+        })
+        .collect::<Result<_, InstallError>>()?;
+
     // Directories first, once each; then the files in parallel.
     let mut dirs: BTreeSet<PathBuf> = members
         .iter()
-        .filter_map(|m| m.target.parent().map(Path::to_path_buf))
+        .filter_map(|m| m.staged.parent().map(Path::to_path_buf))
+        .chain(
+            launchers
+                .iter()
+                .filter_map(|(s, _)| s.parent().map(Path::to_path_buf)),
+        )
         .collect();
-    dirs.insert(dist_info_target.clone());
-    if !opened.entry_points.is_empty() {
-        dirs.insert(scripts_dir.clone());
-    }
+    dirs.insert(dist_info_staged.clone());
     let make_dirs = || io::create_dirs(stage, dirs.iter().map(PathBuf::as_path));
     let modes = Modes::for_umask(crate::paths::umask_cached());
     // Wheels let through with unverified members are never cached nor served from it.
@@ -124,7 +157,7 @@ pub fn unpack_wheel(
     let found = readable.and_then(|c| c.cache.lookup_with_pyc(&opened.key, c.pyc_store.as_deref()));
     // The `__pycache__` directories of cached byte code are made with the others: one
     // `mkdir` each, level by level.
-    let pyc_dirs = found
+    let mut pyc_dirs = found
         .as_ref()
         .map(|entry| cached::pyc_dirs(entry, &members))
         .unwrap_or_default();
@@ -147,10 +180,14 @@ pub fn unpack_wheel(
             placed.rows
         });
         if written.is_none() {
-            // A changed entry: dropped, and this wheel decompressed into a clean stage.
+            // A changed entry: dropped, and this wheel decompressed into clean directories.
             cache.cache.discard(&opened.key);
-            std::fs::remove_dir_all(stage).map_err(InstallError::io(stage, "remove"))?;
-            std::fs::create_dir(stage).map_err(InstallError::io(stage, "create directory"))?;
+            let tops: BTreeSet<_> = dirs.iter().filter_map(|d| d.components().next()).collect();
+            for top in tops {
+                let dir = stage.join(top);
+                std::fs::remove_dir_all(&dir).map_err(InstallError::io(&dir, "remove"))?;
+            }
+            pyc_dirs.clear();
             make_dirs()?;
         }
     }
@@ -169,11 +206,10 @@ pub fn unpack_wheel(
     };
     let mut rows = write::record_rows(written);
 
-    for ep in &opened.entry_points {
-        let target = launcher_target(wheel, confinement, &scripts_dir, &ep.name)?;
+    for (ep, (staged, target)) in opened.entry_points.iter().zip(&launchers) {
         let content = entry_point_script(&layout.python, &ep.module, &ep.object);
-        write::write_new(&stage.join(&target), content.as_bytes(), modes.launcher)?;
-        rows.push((target, entry(content.as_bytes())));
+        write::write_new(&stage.join(staged), content.as_bytes(), modes.launcher)?;
+        rows.push((target.clone(), entry(content.as_bytes())));
     }
     let mut extra = vec![("INSTALLER", b"wheelhouse\n".to_vec())];
     if let Some(json) = &options.direct_url {
@@ -187,14 +223,57 @@ pub fn unpack_wheel(
     if options.requested {
         extra.push(("REQUESTED", Vec::new()));
     }
+    let record_rows = write_dist_info(
+        stage,
+        layout,
+        (&dist_info_target, &dist_info_staged),
+        extra,
+        rows,
+        modes,
+    )?;
+    let modules = members
+        .iter()
+        .filter(|m| cached::is_source(m) && !pycs_placed.contains(&m.name))
+        .map(|m| (m.target.clone(), m.size))
+        .collect();
+    let files = members
+        .iter()
+        .map(|m| &m.staged)
+        .chain(launchers.iter().map(|(s, _)| s));
+    let parts = parts.parts(stage, &layout.root, dirs.iter().chain(&pyc_dirs), files);
+    Ok(StagedWheel {
+        name: opened.metadata.name,
+        version: opened.metadata.version,
+        parts,
+        files: record_rows,
+        warnings,
+        modules,
+    })
+}
+
+/// Writes the installed `.dist-info` files (`target` in the environment, `staged_dir` in the
+/// stage): `extra` (`INSTALLER`, `REQUESTED`, `direct_url.json`), then RECORD, listing `rows`,
+/// them and itself. Returns the number of RECORD rows.
+fn write_dist_info(
+    stage: &Path,
+    layout: &Layout,
+    (target, staged_dir): (&Path, &Path),
+    extra: Vec<(&str, Vec<u8>)>,
+    mut rows: Vec<(PathBuf, RecordEntry)>,
+    modes: Modes,
+) -> Result<usize, InstallError> {
     for (file, content) in extra {
-        let target = dist_info_target.join(file);
-        write::write_new(&stage.join(&target), &content, modes.file)?;
-        rows.push((target, entry(&content)));
+        let path = target.join(file);
+        let staged = stage.join(staged_dir).join(file);
+        if file == "direct_url.json" {
+            write::write_new(&staged, &content, modes.file)?;
+        } else {
+            write::link_shared(stage, file, &content, &staged, modes.file)?;
+        }
+        rows.push((path, entry(&content)));
     }
-    let record_target = dist_info_target.join("RECORD");
     rows.push((
-        record_target.clone(),
+        target.join("RECORD"),
         RecordEntry {
             path: String::new(),
             hash: String::new(),
@@ -203,56 +282,19 @@ pub fn unpack_wheel(
     ));
     let mut records: Vec<RecordEntry> = rows
         .into_iter()
-        .map(|(target, mut e)| {
-            e.path = layout.record_path(&target, &dist_info_target);
+        .map(|(row, mut e)| {
+            e.path = layout.record_path(&row, target);
             e
         })
         .collect();
     // pip sorts the rows as tuples of (path, hash, size).
     records.sort_by(|a, b| (&a.path, &a.hash, &a.size).cmp(&(&b.path, &b.hash, &b.size)));
     write::write_new(
-        &stage.join(&record_target),
+        &stage.join(staged_dir).join("RECORD"),
         write_record(&records).as_bytes(),
         modes.file,
     )?;
-    let modules = members
-        .iter()
-        .filter(|m| cached::is_source(m) && !pycs_placed.contains(&m.name))
-        .map(|m| (m.target.clone(), m.size))
-        .collect();
-    Ok(StagedWheel {
-        name: opened.metadata.name,
-        version: opened.metadata.version,
-        stage: stage.to_path_buf(),
-        files: records.len(),
-        warnings,
-        prefixes: prefix_children(&dirs),
-        modules,
-    })
-}
-
-/// Of the directories created in a stage (`dirs`, each one a file is written into, and their
-/// parents), those that hold no file, each with the directories in it. Every file of a stage
-/// goes into one of `dirs` (members, launchers and `.dist-info` files; byte code into a
-/// `__pycache__` below a member's directory), so a directory that is only a parent holds
-/// exactly the children listed here.
-fn prefix_children(dirs: &BTreeSet<PathBuf>) -> HashMap<PathBuf, Vec<OsString>> {
-    let mut children: HashMap<PathBuf, BTreeSet<OsString>> = HashMap::new();
-    for dir in dirs {
-        let mut child = dir.as_path();
-        while let (Some(parent), Some(name)) = (child.parent(), child.file_name()) {
-            children
-                .entry(parent.to_path_buf())
-                .or_default()
-                .insert(name.to_os_string());
-            child = parent;
-        }
-    }
-    children
-        .into_iter()
-        .filter(|(dir, _)| !dirs.contains(dir))
-        .map(|(dir, names)| (dir, names.into_iter().collect()))
-        .collect()
+    Ok(records.len())
 }
 
 fn lib_dir<'l>(layout: &'l Layout, opened: &archive::OpenedWheel<'_>) -> &'l Path {

@@ -131,7 +131,7 @@ pub(super) fn write_members(
                     } else {
                         modes.file
                     };
-                    let staged = stage.join(&member.target);
+                    let staged = stage.join(&member.staged);
                     write_new(&staged, content, mode)?;
                     if let Some(fill) = entry {
                         fill.add(i, member, &staged, content, &row_hash, mode);
@@ -192,6 +192,41 @@ fn read_member(
         )));
     }
     Ok(())
+}
+
+/// Creates `path` with `content` as a hard link to a file of that name in `stage`, written by
+/// the first wheel that needs it: `INSTALLER` and `REQUESTED` are the same in every wheel of
+/// an install, and a link is one call where writing a file is three. Where linking is not to
+/// be had, the file is written.
+pub(crate) fn link_shared(
+    stage: &Path,
+    name: &str,
+    content: &[u8],
+    path: &Path,
+    mode: u32,
+) -> Result<(), InstallError> {
+    let shared = stage.join(name);
+    for _ in 0..2 {
+        match std::fs::hard_link(&shared, path) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // Written whole under a name of its own, then renamed: a wheel never links a
+                // file still being written (two wheels doing this at once leave one).
+                static NEXT: std::sync::atomic::AtomicUsize =
+                    std::sync::atomic::AtomicUsize::new(0);
+                let n = NEXT.fetch_add(1, Ordering::Relaxed);
+                let tmp = stage.join(format!("{name}.{n}"));
+                if write_new(&tmp, content, mode).is_err()
+                    || std::fs::rename(&tmp, &shared).is_err()
+                {
+                    let _ = std::fs::remove_file(&tmp);
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    write_new(path, content, mode)
 }
 
 /// Creates a new file with `mode` (as pip: the umask applies, then execute bits are added

@@ -1,6 +1,7 @@
-//! Moving staged wheels into place: the commit takes the directories that only lead to a
-//! wheel's files (`lib`, `lib/python3.X`) from what unpacking listed instead of reading them
-//! back, and the clean-up removes the staged directories the commit emptied one `rmdir` each.
+//! Moving staged wheels into place: each wheel is staged in one directory per install location
+//! (site-packages, `bin`, `include`) and one mirroring the root for the rest; the commit takes
+//! their entries from what unpacking listed instead of reading them back, and the clean-up
+//! removes the staged directories the commit emptied one `rmdir` each.
 //! Whatever a wheel puts where (modules, a file at the top of site-packages, scripts, headers,
 //! data at the environment's root, a directory two wheels share), every file must arrive, and
 //! nothing of the staging area may stay behind.
@@ -40,6 +41,7 @@ fn install(root: &Path, wheels: &[PathBuf]) {
                 requested: true,
                 direct: false,
                 direct_url: None,
+                bytes: None,
             })
             .collect(),
         ..Transaction::default()
@@ -138,6 +140,7 @@ fn every_staged_file_arrives_and_no_staging_directory_stays() {
             requested: true,
             direct: false,
             direct_url: None,
+            bytes: None,
         }],
         remove: plan_dist,
         ..Transaction::default()

@@ -334,12 +334,13 @@ fn killed_or_interrupted_installs_leave_the_environment_as_it_was() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        // Wait until it is unpacking (its staging directory exists), then stop it.
+        // Wait until it is unpacking (the first wheel's site-packages directory exists in
+        // the staging directory), then stop it.
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let staging = env
                 .join(format!(".wheelhouse-staging-{}", child.id()))
-                .join("w0")
+                .join("w0-0")
                 .exists();
             if staging || Instant::now() > deadline {
                 break;
