@@ -135,6 +135,7 @@ impl Cache {
             key: key.clone(),
             dir,
             files: Mutex::new(vec![None; files]),
+            pycs: Mutex::default(),
             done: false,
         })
     }
@@ -199,8 +200,10 @@ pub(crate) fn read_manifest(
 pub struct EntryWriter {
     cache: Cache,
     key: Key,
-    dir: PathBuf,
-    files: Mutex<Vec<Option<FileMeta>>>,
+    pub(crate) dir: PathBuf,
+    pub(crate) files: Mutex<Vec<Option<FileMeta>>>,
+    /// Byte code compiled while the entry is filled (see `EntryWriter::add_pyc`).
+    pub(crate) pycs: Mutex<crate::pyc_fill::Filled>,
     done: bool,
 }
 
@@ -238,8 +241,15 @@ impl EntryWriter {
     /// Makes file `n` of the entry a hard link to `from`, a file just written with the same
     /// content (the environment's staged copy): on the environment's file system this costs a
     /// directory entry instead of a second file. The two then share an inode, as after a
-    /// hard-linked install, with the same risk and the same check (size and time).
-    pub fn link(&self, n: usize, name: &str, from: &Path, hash: &str) -> std::io::Result<()> {
+    /// hard-linked install, with the same risk and the same check (size and time). Returns
+    /// the modification time the link answered with (the staged copy's, shared).
+    pub fn link(
+        &self,
+        n: usize,
+        name: &str,
+        from: &Path,
+        hash: &str,
+    ) -> std::io::Result<(i64, i64)> {
         if name.contains(['\n', '\r', '\t']) || hash.contains([' ', '\t', '\n']) {
             return Err(std::io::Error::other(
                 "name cannot be written in a manifest",
@@ -250,7 +260,8 @@ impl EntryWriter {
         // The link's attributes as the link answered them: no further round trip.
         let a = crate::link::attrs_after_create(&path)
             .ok_or_else(|| std::io::Error::other("the linked file cannot be examined"))?;
-        self.record_attrs(n, name, a.size, a.mtime, hash)
+        self.record_attrs(n, name, a.size, a.mtime, hash)?;
+        Ok(a.mtime)
     }
 
     fn record(
@@ -306,6 +317,8 @@ impl EntryWriter {
                 f.size, f.mtime.0, f.mtime.1, f.hash, f.name
             ));
         }
+        // The byte code's list first: the entry appears with it or not at all.
+        crate::pyc_fill::write_list(&self.dir, &self.pycs.lock().expect("no panics while held"))?;
         let manifest = self.dir.join(MANIFEST);
         let mut out = std::fs::File::create(&manifest)?;
         out.write_all(text.as_bytes())?;

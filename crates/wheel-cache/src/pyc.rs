@@ -86,8 +86,12 @@ pub(crate) fn totals(dir: &Path) -> (u64, u64) {
         };
         for f in read.filter_map(Result::ok) {
             files += 1;
-            if let Some((_, size, _)) = f.file_name().to_str().and_then(parse_name) {
+            let name = f.file_name();
+            if let Some((_, size, _)) = name.to_str().and_then(parse_name) {
                 bytes += size;
+            } else if name.to_str().is_some_and(|n| n.parse::<usize>().is_ok()) {
+                // Written while the entry was filled: its size is in the list, or here.
+                bytes += f.metadata().map(|m| m.len()).unwrap_or(0);
             }
         }
     }
@@ -147,10 +151,19 @@ pub(crate) fn read_tag(
     let Ok(read) = std::fs::read_dir(entry_dir.join(PYC_DIR).join(tag)) else {
         return out;
     };
+    // Files written while the entry was filled are named by number and recorded in a list
+    // (see `pyc_fill`); a file named by its record, added later, is preferred.
+    let mut numbered = std::collections::HashSet::new();
+    let mut listed = false;
     for f in read.filter_map(Result::ok) {
         let Ok(name) = f.file_name().into_string() else {
             continue;
         };
+        if name == crate::pyc_fill::LIST {
+            listed = true;
+        } else if let Ok(n) = name.parse::<usize>() {
+            numbered.insert(n);
+        }
         let Some((n, size, mtime)) = parse_name(&name) else {
             continue;
         };
@@ -166,6 +179,22 @@ pub(crate) fn read_tag(
                 hash: String::new(),
             },
         ));
+    }
+    if listed {
+        for (n, size, mtime) in crate::pyc_fill::read_list(&entry_dir.join(PYC_DIR).join(tag)) {
+            let Some(source) = files.get(n).filter(|_| numbered.contains(&n)) else {
+                continue;
+            };
+            out.entry(n).or_insert((
+                n.to_string(),
+                FileMeta {
+                    name: source.name.clone(),
+                    size,
+                    mtime,
+                    hash: String::new(),
+                },
+            ));
+        }
     }
     out
 }

@@ -7,6 +7,7 @@
 
 mod archive;
 mod cached;
+mod fill_pyc;
 pub(crate) mod io;
 mod mapped;
 mod members;
@@ -156,16 +157,13 @@ pub fn unpack_wheel(
     }
     let written = match written {
         Some(rows) => rows,
-        None => cached::write_and_fill(
-            wheel,
-            &opened,
-            &members,
-            stage,
-            &layout.python,
-            modes,
-            cancel,
-            cache,
-        )?,
+        None => {
+            let (rows, pycs) = cached::write_and_fill(
+                wheel, &opened, &members, stage, layout, modes, cancel, cache,
+            )?;
+            pycs_placed = pycs;
+            rows
+        }
     };
     let mut rows = write::record_rows(written);
 

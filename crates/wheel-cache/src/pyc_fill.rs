@@ -1,0 +1,162 @@
+//! Byte code written into an entry while it is filled, before it is complete.
+//!
+//! # Layout
+//! ```text
+//! <entry>/pyc/<tag>/<n>      byte code of the entry's file n, compiled from memory
+//! <entry>/pyc/<tag>/LIST     `wheelhouse-cache-pyc 1`, then `<n> <size> <mtime s> <mtime ns>`
+//!                            for each such file
+//! ```
+//! Byte code added after an install (see the `pyc` module) is named by its size and time,
+//! because it arrives one file at a time in a complete entry: the name is the record. Byte
+//! code compiled while a cold install fills the entry is written before the entry is moved
+//! into place, so it is recorded like the sources, in a list written before the entry's
+//! MANIFEST: one create per file instead of a create and a rename. The entry appears with
+//! its list or not at all. Readers that predate the list ignore both (neither kind of name
+//! parses as a byte-code name), as they ignore the directory.
+//!
+//! Each file's header is checked against its source's recorded size and time before it is
+//! written ([`crate::header_matches`]); its own size and time are checked before each use,
+//! as for every file of an entry.
+
+use std::fs::OpenOptions;
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::Path;
+
+use crate::pyc::{header_matches, valid_tag, PYC_DIR};
+use crate::EntryWriter;
+
+pub(crate) const LIST: &str = "LIST";
+const MAGIC: &str = "wheelhouse-cache-pyc 1";
+
+/// What an entry writer holds of byte code so far.
+#[derive(Debug, Default)]
+pub(crate) struct Filled {
+    /// The one tag directory written (made at the first file).
+    store: Option<String>,
+    /// `(n, size, mtime)` of each file written.
+    files: Vec<(usize, u64, (i64, i64))>,
+}
+
+impl EntryWriter {
+    /// Writes `pyc`, byte code of the entry's file `n` (already added), under the tag
+    /// `store`, with `mode` (the mode the environment's copy gets). With `stage`, the file is
+    /// then hard-linked there (the environment's `__pycache__` copy) and its size and time
+    /// are read from the link's answer, with no further round trip; without, from the open
+    /// file. Refused when the header is not timestamp-checked byte code of file `n` as it
+    /// was recorded, or when another tag was written to this entry.
+    pub fn add_pyc(
+        &self,
+        n: usize,
+        store: &str,
+        pyc: &[u8],
+        mode: u32,
+        stage: Option<&Path>,
+    ) -> std::io::Result<()> {
+        let source = self
+            .files
+            .lock()
+            .expect("no panics while held")
+            .get(n)
+            .cloned()
+            .flatten();
+        let fits = source.is_some_and(|s| header_matches(pyc.get(..16).unwrap_or_default(), &s));
+        if !valid_tag(store) || !fits {
+            return Err(std::io::Error::other(
+                "byte code that does not match its source",
+            ));
+        }
+        let dir = self.dir.join(PYC_DIR).join(store);
+        {
+            let mut filled = self.pycs.lock().expect("no panics while held");
+            match filled.store.as_deref() {
+                Some(s) if s == store => {}
+                Some(_) => return Err(std::io::Error::other("one tag per entry writer")),
+                None => {
+                    std::fs::create_dir_all(&dir)?;
+                    filled.store = Some(store.to_string());
+                }
+            }
+        }
+        let path = dir.join(n.to_string());
+        let written = write_and_read_back(&path, pyc, mode, stage);
+        let (size, mtime) = match written {
+            Ok(attrs) => attrs,
+            Err(e) => {
+                let _ = std::fs::remove_file(&path);
+                return Err(e);
+            }
+        };
+        self.pycs
+            .lock()
+            .expect("no panics while held")
+            .files
+            .push((n, size, mtime));
+        Ok(())
+    }
+}
+
+/// Creates `path` with `pyc`; links it at `stage` when given. Its size and time.
+fn write_and_read_back(
+    path: &Path,
+    pyc: &[u8],
+    mode: u32,
+    stage: Option<&Path>,
+) -> std::io::Result<(u64, (i64, i64))> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)?;
+    file.write_all(pyc)?;
+    let Some(stage) = stage else {
+        let meta = file.metadata()?;
+        return Ok((meta.size(), (meta.mtime(), meta.mtime_nsec())));
+    };
+    drop(file);
+    std::fs::hard_link(path, stage)?;
+    match crate::link::attrs_after_create(stage) {
+        Some(a) if a.is_file && a.size == pyc.len() as u64 => Ok((a.size, a.mtime)),
+        _ => {
+            let _ = std::fs::remove_file(stage);
+            Err(std::io::Error::other("the linked byte code cannot be examined"))
+        }
+    }
+}
+
+/// Writes the list of the byte code written into the entry being filled at `entry_dir`
+/// (nothing when there is none).
+pub(crate) fn write_list(entry_dir: &Path, filled: &Filled) -> std::io::Result<()> {
+    let Some(store) = &filled.store else {
+        return Ok(());
+    };
+    let mut text = format!("{MAGIC}\n");
+    for (n, size, (secs, nanos)) in &filled.files {
+        text.push_str(&format!("{n} {size} {secs} {nanos}\n"));
+    }
+    let mut out = std::fs::File::create(entry_dir.join(PYC_DIR).join(store).join(LIST))?;
+    out.write_all(text.as_bytes())
+}
+
+/// The list in the tag directory `dir`: `(n, size, mtime)` of each file. Lines that do not
+/// parse are skipped (the list is read from disk).
+pub(crate) fn read_list(dir: &Path) -> Vec<(usize, u64, (i64, i64))> {
+    let Ok(file) = std::fs::File::open(dir.join(LIST)) else {
+        return Vec::new();
+    };
+    let mut lines = BufReader::new(file).lines().map_while(Result::ok);
+    if lines.next().as_deref() != Some(MAGIC) {
+        return Vec::new();
+    }
+    lines
+        .filter_map(|line| {
+            let mut f = line.split(' ');
+            let parsed = (
+                f.next()?.parse().ok()?,
+                f.next()?.parse().ok()?,
+                (f.next()?.parse().ok()?, f.next()?.parse().ok()?),
+            );
+            f.next().is_none().then_some(parsed)
+        })
+        .collect()
+}
