@@ -160,3 +160,64 @@ pub(crate) fn read_list(dir: &Path) -> Vec<(usize, u64, (i64, i64))> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Cache, Key};
+
+    /// A pyc header (magic, flags, mtime, size) and some code.
+    fn pyc(mtime: i64, size: u32) -> Vec<u8> {
+        let mut out = vec![0xa7, 0x0d, 0x0d, 0x0a, 0, 0, 0, 0];
+        out.extend_from_slice(&(mtime as u32).to_le_bytes());
+        out.extend_from_slice(&size.to_le_bytes());
+        out.extend_from_slice(b"code");
+        out
+    }
+
+    #[test]
+    fn byte_code_written_while_filling_is_checked_listed_and_read_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = Cache::new(tmp.path().join("c"));
+        assert!(cache.prepare_for_writing());
+        let key = Key::new(b"r", [("pkg/a.py", 3, false)]);
+        let w = cache.writer(&key, 3).unwrap();
+        let (secs, _) = w.add(0, "pkg/a.py", b"a=1", "sha256=x", 0o644).unwrap();
+        let (b_secs, _) = w.add(1, "pkg/b.py", b"b=22", "sha256=y", 0o644).unwrap();
+        w.add(2, "pkg/data.txt", b"d", "sha256=z", 0o644).unwrap();
+        // Wrong size, wrong time, no header, a file not yet added, a bad tag: refused.
+        for (n, bytes) in [
+            (0, pyc(secs, 4)),
+            (0, pyc(secs + 1, 3)),
+            (0, b"short".to_vec()),
+            (5, pyc(secs, 3)),
+        ] {
+            assert!(w.add_pyc(n, "cpython-311-x", &bytes, 0o644, None).is_err());
+        }
+        assert!(w.add_pyc(0, "../up", &pyc(secs, 3), 0o644, None).is_err());
+        let stage = tmp.path().join("a.cpython-311.pyc");
+        w.add_pyc(0, "cpython-311-x", &pyc(secs, 3), 0o644, Some(&stage))
+            .unwrap();
+        w.add_pyc(1, "cpython-311-x", &pyc(b_secs, 4), 0o644, None)
+            .unwrap();
+        // One tag per writer.
+        assert!(w.add_pyc(1, "cpython-312-y", &pyc(b_secs, 4), 0o644, None).is_err());
+        assert!(w.commit().unwrap());
+        let entry = cache.lookup_with_pyc(&key, Some("cpython-311-x")).unwrap();
+        assert_eq!(entry.pyc_count(), 2);
+        let (path, meta) = entry.pyc("pkg/a.py").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), pyc(secs, 3));
+        // The stage got the same file, whose size and time the list records.
+        use std::os::unix::fs::MetadataExt;
+        let (a, b) = (std::fs::metadata(&path).unwrap(), std::fs::metadata(&stage).unwrap());
+        assert_eq!(a.ino(), b.ino());
+        assert_eq!((meta.size, meta.mtime), (a.size(), (a.mtime(), a.mtime_nsec())));
+        assert!(entry.pyc("pkg/data.txt").is_none());
+        // Another tag sees none.
+        let other = cache.lookup_with_pyc(&key, Some("cpython-312-y")).unwrap();
+        assert_eq!(other.pyc_count(), 0);
+        // A listed file that is gone is not offered.
+        std::fs::remove_file(&path).unwrap();
+        let entry = cache.lookup_with_pyc(&key, Some("cpython-311-x")).unwrap();
+        assert_eq!(entry.pyc_count(), 1);
+    }
+}
