@@ -87,6 +87,15 @@ pub(crate) fn totals(dir: &Path) -> (u64, u64) {
         for f in read.filter_map(Result::ok) {
             files += 1;
             let name = f.file_name();
+            if name.as_encoded_bytes().starts_with(b"d") && f.file_type().is_ok_and(|t| t.is_dir()) {
+                // A fanned-out entry's chunk of byte code written while it was filled.
+                let sizes = std::fs::read_dir(f.path()).into_iter().flatten().flatten();
+                for g in sizes {
+                    files += 1;
+                    bytes += g.metadata().map(|m| m.len()).unwrap_or(0);
+                }
+                continue;
+            }
             if let Some((_, size, _)) = name.to_str().and_then(parse_name) {
                 bytes += size;
             } else if name.to_str().is_some_and(|n| n.parse::<usize>().is_ok()) {
@@ -143,6 +152,7 @@ pub(crate) fn read_tag(
     entry_dir: &Path,
     tag: &str,
     files: &[FileMeta],
+    fanned: bool,
 ) -> HashMap<usize, (String, FileMeta)> {
     let mut out = HashMap::new();
     if !valid_tag(tag) {
@@ -181,12 +191,16 @@ pub(crate) fn read_tag(
         ));
     }
     if listed {
-        for (n, size, mtime) in crate::pyc_fill::read_list(&entry_dir.join(PYC_DIR).join(tag)) {
-            let Some(source) = files.get(n).filter(|_| numbered.contains(&n)) else {
+        let dir = entry_dir.join(PYC_DIR).join(tag);
+        for (n, size, mtime) in crate::pyc_fill::read_list(&dir) {
+            // In a subdirectory (a fanned-out entry), a missing file shows when it is used.
+            let path = crate::entry::file_path(Path::new(""), n, fanned);
+            let seen = path.parent() != Some(Path::new("")) || numbered.contains(&n);
+            let (Some(source), Some(file), true) = (files.get(n), path.to_str(), seen) else {
                 continue;
             };
             out.entry(n).or_insert((
-                n.to_string(),
+                file.to_string(),
                 FileMeta {
                     name: source.name.clone(),
                     size,

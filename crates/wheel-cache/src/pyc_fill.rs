@@ -3,6 +3,8 @@
 //! # Layout
 //! ```text
 //! <entry>/pyc/<tag>/<n>      byte code of the entry's file n, compiled from memory
+//!                            (`d<n / 128>/<n>` past the first 128 in an entry whose files
+//!                            are spread over subdirectories, as they are)
 //! <entry>/pyc/<tag>/LIST     `wheelhouse-cache-pyc 1`, then `<n> <size> <mtime s> <mtime ns>`
 //!                            for each such file
 //! ```
@@ -23,6 +25,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
 
+use crate::entry::CHUNK;
 use crate::pyc::{header_matches, valid_tag, PYC_DIR};
 use crate::EntryWriter;
 
@@ -36,6 +39,8 @@ pub(crate) struct Filled {
     store: Option<String>,
     /// `(n, size, mtime)` of each file written.
     files: Vec<(usize, u64, (i64, i64))>,
+    /// The chunk directories made (see [`crate::entry::CHUNK`]).
+    chunks: std::collections::HashSet<usize>,
 }
 
 impl EntryWriter {
@@ -77,8 +82,17 @@ impl EntryWriter {
                     filled.store = Some(store.to_string());
                 }
             }
+            // A fanned-out entry's chunk directory, made at its first file.
+            let path = crate::entry::file_path(&dir, n, self.fanned);
+            let chunk = path.parent().filter(|p| *p != dir);
+            if let Some(chunk) = chunk.filter(|_| !filled.chunks.contains(&(n / CHUNK))) {
+                match std::fs::create_dir(chunk) {
+                    Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
+                    _ => filled.chunks.insert(n / CHUNK),
+                };
+            }
         }
-        let path = dir.join(n.to_string());
+        let path = crate::entry::file_path(&dir, n, self.fanned);
         let written = write_and_read_back(&path, pyc, mode, stage);
         let (size, mtime) = match written {
             Ok(attrs) => attrs,
