@@ -379,7 +379,9 @@ fn plan_for(
         } else {
             options.threads
         };
-        let compiler = pyc.is_some().then_some((target.layout.python.as_path(), workers));
+        let compiler = pyc
+            .is_some()
+            .then_some((target.layout.python.as_path(), workers));
         plan.cache = options
             .cache
             .as_ref()

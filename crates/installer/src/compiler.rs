@@ -259,7 +259,10 @@ fn serve(
         Err(e) => {
             return note(
                 failure,
-                format!("the byte-code compiler {} did not start ({e})", python.display()),
+                format!(
+                    "the byte-code compiler {} did not start ({e})",
+                    python.display()
+                ),
             )
         }
     };

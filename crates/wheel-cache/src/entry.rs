@@ -38,7 +38,11 @@ pub(crate) fn file_path(dir: &Path, n: usize, fanned: bool) -> PathBuf {
 
 /// The subdirectories of an entry of `files` files (none when it is not fanned out).
 pub(crate) fn chunk_dirs(files: usize) -> impl Iterator<Item = String> {
-    let last = if files > CHUNK { (files - 1) / CHUNK } else { 0 };
+    let last = if files > CHUNK {
+        (files - 1) / CHUNK
+    } else {
+        0
+    };
     (1..=last).map(|g| format!("d{g}"))
 }
 

@@ -6,8 +6,9 @@
 //! <entry>/pyc/<tag>/<n>-<size>-<mtime s>-<mtime ns>   byte code of the entry's file n
 //! <entry>/pyc/<tag>/.tmp.<pid>.<k>                     being added (without /proc)
 //! ```
-//! An entry's MANIFEST is written once, when the entry is complete; byte code arrives later
-//! (after an install's compile step), so it is recorded by its file names instead: each name
+//! An entry's MANIFEST is written once, when the entry is complete; byte code compiled while
+//! the entry is filled is listed beside it (see `pyc_fill`), byte code that arrives later
+//! (after an install's compile step) is recorded by its file names instead: each name
 //! says which source it belongs to and the size and modification time the file must still
 //! have, checked before each use as for the sources. A file is linked whole from the
 //! environment after its header was checked (see [`Entry::add_pyc`]), so a reader sees it
@@ -87,7 +88,8 @@ pub(crate) fn totals(dir: &Path) -> (u64, u64) {
         for f in read.filter_map(Result::ok) {
             files += 1;
             let name = f.file_name();
-            if name.as_encoded_bytes().starts_with(b"d") && f.file_type().is_ok_and(|t| t.is_dir()) {
+            if name.as_encoded_bytes().starts_with(b"d") && f.file_type().is_ok_and(|t| t.is_dir())
+            {
                 // A fanned-out entry's chunk of byte code written while it was filled.
                 let sizes = std::fs::read_dir(f.path()).into_iter().flatten().flatten();
                 for g in sizes {

@@ -133,7 +133,9 @@ fn write_and_read_back(
         Some(a) if a.is_file && a.size == pyc.len() as u64 => Ok((a.size, a.mtime)),
         _ => {
             let _ = std::fs::remove_file(stage);
-            Err(std::io::Error::other("the linked byte code cannot be examined"))
+            Err(std::io::Error::other(
+                "the linked byte code cannot be examined",
+            ))
         }
     }
 }
@@ -214,7 +216,9 @@ mod tests {
         w.add_pyc(1, "cpython-311-x", &pyc(b_secs, 4), 0o644, None)
             .unwrap();
         // One tag per writer.
-        assert!(w.add_pyc(1, "cpython-312-y", &pyc(b_secs, 4), 0o644, None).is_err());
+        assert!(w
+            .add_pyc(1, "cpython-312-y", &pyc(b_secs, 4), 0o644, None)
+            .is_err());
         assert!(w.commit().unwrap());
         let entry = cache.lookup_with_pyc(&key, Some("cpython-311-x")).unwrap();
         assert_eq!(entry.pyc_count(), 2);
@@ -222,9 +226,15 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), pyc(secs, 3));
         // The stage got the same file, whose size and time the list records.
         use std::os::unix::fs::MetadataExt;
-        let (a, b) = (std::fs::metadata(&path).unwrap(), std::fs::metadata(&stage).unwrap());
+        let (a, b) = (
+            std::fs::metadata(&path).unwrap(),
+            std::fs::metadata(&stage).unwrap(),
+        );
         assert_eq!(a.ino(), b.ino());
-        assert_eq!((meta.size, meta.mtime), (a.size(), (a.mtime(), a.mtime_nsec())));
+        assert_eq!(
+            (meta.size, meta.mtime),
+            (a.size(), (a.mtime(), a.mtime_nsec()))
+        );
         assert!(entry.pyc("pkg/data.txt").is_none());
         // Another tag sees none.
         let other = cache.lookup_with_pyc(&key, Some("cpython-312-y")).unwrap();

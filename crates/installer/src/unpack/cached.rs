@@ -12,9 +12,12 @@
 //! Byte code: when the install is followed by `--compile` ([`CacheUse::pyc_tag`]), a source
 //! placed from an entry that keeps byte code for the interpreter's cache tag gets its
 //! `__pycache__/<stem>.<tag>.pyc` placed beside it the same way, and is left out of what the
-//! compile step compiles ([`crate::StagedWheel::modules`]). The sources placed from or written into entries are listed
-//! ([`CacheUse::take_sources`]) so that, after compiling, the new byte code can be added to
-//! the entries ([`wheel_cache::Entry::add_pyc`]). Byte code is not listed in RECORD, as for
+//! compile step compiles ([`crate::StagedWheel::modules`]). A cold install compiles the
+//! sources of the entries it fills as it fills them (`super::fill_pyc`): their byte code is
+//! written into the entry and placed the same way. The sources placed from or written into
+//! entries without byte code are listed ([`CacheUse::take_sources`]) so that, after
+//! compiling, the new byte code can be added to the entries
+//! ([`wheel_cache::Entry::add_pyc`]). Byte code is not listed in RECORD, as for
 //! compiled files (uninstall removes a source's `__pycache__` files with it).
 
 use std::collections::HashSet;
@@ -116,9 +119,12 @@ impl CacheUse {
         let (Some(tag), Some(store)) = (&self.pyc_tag, &self.pyc_store) else {
             return self;
         };
-        let magic = store.strip_prefix(tag.as_str()).and_then(|m| m.strip_prefix('-'));
+        let magic = store
+            .strip_prefix(tag.as_str())
+            .and_then(|m| m.strip_prefix('-'));
         if self.write {
-            self.compiler = magic.and_then(|m| crate::compiler::Compiler::new(python, tag, m, workers));
+            self.compiler =
+                magic.and_then(|m| crate::compiler::Compiler::new(python, tag, m, workers));
         }
         self
     }
@@ -434,7 +440,12 @@ pub(super) fn write_and_fill(
         compile: use_.and_then(|u| {
             let (tag, store) = (u.pyc_tag.as_deref()?, u.pyc_store.as_deref()?);
             let compiler = u.compiler.as_ref()?;
-            Some(super::fill_pyc::FillCompile::new(compiler, &layout.root, tag, store))
+            Some(super::fill_pyc::FillCompile::new(
+                compiler,
+                &layout.root,
+                tag,
+                store,
+            ))
         }),
     });
     let started = std::time::Instant::now();

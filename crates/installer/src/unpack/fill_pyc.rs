@@ -47,7 +47,15 @@ impl<'a> FillCompile<'a> {
 
     /// Sends member `i` (the entry's file `n`, written with `mode`): `content` as written,
     /// whose modification time is now `mtime`.
-    pub fn submit(&self, i: usize, n: usize, member: &Member, content: &[u8], mode: u32, mtime: i64) {
+    pub fn submit(
+        &self,
+        i: usize,
+        n: usize,
+        member: &Member,
+        content: &[u8],
+        mode: u32,
+        mtime: i64,
+    ) {
         let path = self.root.join(&member.target);
         let pending = self.compiler.submit(&path, content.to_vec(), mtime);
         self.pending

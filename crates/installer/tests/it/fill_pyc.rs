@@ -223,10 +223,19 @@ fn a_compiler_that_is_not_python_leaves_the_modules_to_the_compile_step() {
     let outcome = install(&tmp.path().join("env"), &wheel, &used);
     assert_eq!(
         left(&outcome),
-        ["__init__.py", "__init__.py", "broken.py", "deep.py", "latin.py"]
+        [
+            "__init__.py",
+            "__init__.py",
+            "broken.py",
+            "deep.py",
+            "latin.py"
+        ]
     );
     let why = used.compiler.as_ref().unwrap().failure().unwrap();
-    assert!(why.contains("/bin/true") && why.contains("expected"), "{why}");
+    assert!(
+        why.contains("/bin/true") && why.contains("expected"),
+        "{why}"
+    );
     no_byte_code_in(&cache_dir);
     assert!(!tmp
         .path()
@@ -264,7 +273,13 @@ fn a_compiler_killed_mid_stream_leaves_the_modules_to_the_compile_step() {
     let outcome = install(&tmp.path().join("env"), &wheel, &used);
     assert_eq!(
         left(&outcome),
-        ["__init__.py", "__init__.py", "broken.py", "deep.py", "latin.py"]
+        [
+            "__init__.py",
+            "__init__.py",
+            "broken.py",
+            "deep.py",
+            "latin.py"
+        ]
     );
     let why = compiler.failure().unwrap();
     assert!(why.contains("stopped"), "{why}");
