@@ -24,7 +24,8 @@ const MAGIC_FANNED: &str = "wheelhouse-cache-manifest 2";
 /// 5,626 files of jedi's wheel in one directory were a chain of about 11,000 round trips,
 /// the longest of a cold scipy-stack install (20 s at 1 ms). In chunks, the chains overlap.
 /// Entries of at most [`CHUNK`] files are laid out as before, so older readers still use
-/// them; they ignore the others (the manifest's first line is not theirs).
+/// them; they ignore the others (the manifest's first line is not theirs). Large entries
+/// that older builds wrote flat are still read, flat.
 pub(crate) const CHUNK: usize = 128;
 
 /// Where file `n` of the entry at `dir` is.
@@ -238,7 +239,8 @@ pub(crate) fn read_manifest(
             name: name.to_string(),
         });
     }
-    (files.len() as u64 == count && fanned == (count > CHUNK as u64))
+    // Entries written flat by older builds are read flat, whatever their size.
+    (files.len() as u64 == count && (!fanned || count > CHUNK as u64))
         .then_some((files, count, bytes, fanned))
 }
 
@@ -477,5 +479,26 @@ mod tests {
             // Verification finds every file where it is.
             assert_eq!(cache.verify().bad, vec![]);
         }
+        // A large entry an older build wrote flat is still read, flat.
+        let key = Key::new(b"flat", []);
+        let dir = cache.entries().join(key.as_str());
+        std::fs::create_dir(&dir).unwrap();
+        let mut text = format!("{MAGIC} {} {}\n", CHUNK + 2, CHUNK + 2);
+        for n in 0..CHUNK + 2 {
+            std::fs::write(dir.join(n.to_string()), "x").unwrap();
+            let m = std::fs::metadata(dir.join(n.to_string())).unwrap();
+            text.push_str(&format!(
+                "1 {} {} sha256=x\tf{n}\n",
+                m.mtime(),
+                m.mtime_nsec()
+            ));
+        }
+        std::fs::write(dir.join(MANIFEST), text).unwrap();
+        let entry = cache.lookup(&key).unwrap();
+        let last = format!("f{}", CHUNK + 1);
+        assert_eq!(
+            entry.file(&last).unwrap().0,
+            dir.join((CHUNK + 1).to_string())
+        );
     }
 }
