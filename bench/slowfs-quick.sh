@@ -43,8 +43,12 @@ eval "$ours_install --cache-dir $cache $packages"; away "$env"
 before=()
 if [ -n "${OURS_BEFORE:-}" ]; then
     b_install="$OURS_BEFORE venv -q $env -f $wheels && $OURS_BEFORE install -q -p $env -f $wheels --allow-manylinux"
-    before=(-n "before, warm cache" --prepare "away $env" "$b_install --cache-dir $cache $packages"
-        -n "before, warm cache, --no-compile" --prepare "away $env" "$b_install --cache-dir $cache --no-compile $packages"
+    # Its own warm cache, filled by itself: the two builds need not read each other's entries
+    # (a build that does not know an entry's layout decompresses that wheel again).
+    bcache=$mnt/cache-before
+    eval "$b_install --cache-dir $bcache $packages"; away "$env"
+    before=(-n "before, warm cache" --prepare "away $env" "$b_install --cache-dir $bcache $packages"
+        -n "before, warm cache, --no-compile" --prepare "away $env" "$b_install --cache-dir $bcache --no-compile $packages"
         -n "before, cold cache" --prepare "away $env $mnt/cold" "$b_install --cache-dir $mnt/cold $packages"
         -n "before, cold cache, --no-compile" --prepare "away $env $mnt/cold" "$b_install --cache-dir $mnt/cold --no-compile $packages")
 fi

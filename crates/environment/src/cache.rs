@@ -51,11 +51,14 @@ pub struct CacheReport {
 
 /// The cache for an install into `env_root` (also for callers that build their own plan);
 /// `pyc` is the interpreter's cache tag and byte-code magic number (hex) when the install is
-/// byte-compiled with timestamp-checked byte code (which entries then keep).
+/// byte-compiled with timestamp-checked byte code (which entries then keep); with
+/// `compiler` (the environment's interpreter and a number of workers), the sources of the
+/// entries the install fills are compiled as they are filled.
 pub fn open(
     options: &CacheOptions,
     env_root: &Path,
     pyc: Option<(String, String)>,
+    compiler: Option<(&Path, usize)>,
 ) -> Arc<CacheUse> {
     let cache = Cache::new(&options.dir);
     let same = cache.same_file_system(env_root);
@@ -70,10 +73,14 @@ pub fn open(
     if write {
         linker.probe(&options.dir.join("v1/tmp"));
     }
-    Arc::new(CacheUse::new(cache, linker, write, !same).with_pyc_tag(
+    let used = CacheUse::new(cache, linker, write, !same).with_pyc_tag(
         pyc.as_ref().map(|(tag, _)| tag.clone()),
         pyc.as_ref().map(|(_, magic)| magic.as_str()),
-    ))
+    );
+    Arc::new(match compiler {
+        Some((python, workers)) => used.with_compiler(python, workers),
+        None => used,
+    })
 }
 
 /// After compiling: adds the byte code of the sources the install placed from, or wrote

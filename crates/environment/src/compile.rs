@@ -4,7 +4,11 @@
 //! # What is compiled
 //! The Python sources of site-packages (purelib and platlib) that the transaction installed
 //! and whose byte code it did not place from the unpacked-wheel cache, as pip compiles the
-//! files it installed. The installer knows that list, so nothing is walked or checked here:
+//! files it installed. A cold install that fills the cache compiles most of them earlier,
+//! from memory, while the entries are filled (`installer::compiler`); what is left here is
+//! what that did not cover: installs without a writable cache, modules that did not compile
+//! there (compiled again here so that failures are reported as before), and modules of a
+//! compiler that stopped. The installer knows that list, so nothing is walked or checked here:
 //! on a network file system a walk of site-packages was a listing per directory and a
 //! `stat` per module and per `.pyc` (about 12,000 round trips for the scipy stack, most for
 //! byte code just placed from the cache), and it compiled modules no install of this run had

@@ -372,10 +372,20 @@ fn plan_for(
             .clone()
             .zip(it.pyc_magic.clone())
             .filter(|_| options.compile.applies_to(&target.root) && !site.source_date_epoch);
+        // The compile workers are as many as the cores: they get sources from memory and
+        // answer byte code, no file-system work to wait on.
+        let workers = if options.threads == 0 {
+            site.job_cpus()
+        } else {
+            options.threads
+        };
+        let compiler = pyc
+            .is_some()
+            .then_some((target.layout.python.as_path(), workers));
         plan.cache = options
             .cache
             .as_ref()
-            .map(|c| crate::cache::open(c, &target.root, pyc));
+            .map(|c| crate::cache::open(c, &target.root, pyc, compiler));
     }
     for w in &mut plan.install {
         w.direct = wanted.wheel_files.contains(&w.path);
@@ -412,12 +422,20 @@ fn carry_out(
     }
     let mut pycs_kept = 0;
     if options.compile.applies_to(&target.root) {
+        // Byte code compiled as the cache was filled is in place and kept already.
+        if let Some(compiler) = plan.cache.as_ref().and_then(|c| c.compiler.as_ref()) {
+            pycs_kept = compiler.compiled.load(std::sync::atomic::Ordering::Relaxed);
+            report.compiled = pycs_kept;
+            if let Some(w) = compiler.failure() {
+                events(Event::Warning(&w));
+            }
+        }
         match crate::compile::compile(target, threads, &outcome.modules) {
-            Ok(n) => report.compiled = n,
+            Ok(n) => report.compiled += n,
             Err(w) => events(Event::Warning(&w)),
         }
         if let Some(used) = &plan.cache {
-            pycs_kept = crate::cache::keep_pycs(used, &target.root, threads);
+            pycs_kept += crate::cache::keep_pycs(used, &target.root, threads);
         }
     }
     if let (Some(used), Some(cache)) = (&plan.cache, &options.cache) {

@@ -73,7 +73,7 @@ pub fn seed_pip(
             .filter(|d| d.key == "pip")
             .collect(),
         allow_incomplete_record: false,
-        cache: cache.map(|c| crate::open_cache(c, &target.root, None)),
+        cache: cache.map(|c| crate::open_cache(c, &target.root, None, None)),
     };
     let outcome = installer::commit(&lock, &plan, &target.layout, cancel, &|_| {})
         .map_err(Error::from_installer)?;

@@ -157,7 +157,7 @@ pub fn sync(
     plan.cache = options
         .cache
         .as_ref()
-        .map(|c| crate::cache::open(c, &target.root, None));
+        .map(|c| crate::cache::open(c, &target.root, None, None));
     let threads = if options.threads == 0 {
         site.job_cpus()
     } else {

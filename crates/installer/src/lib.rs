@@ -39,6 +39,7 @@
 //! assert_eq!(installer::freeze_lines(&installed, (3, 11), false), ["demo==1.0"]);
 //! ```
 
+pub mod compiler;
 pub mod details;
 pub mod direct_url;
 mod error;

@@ -27,9 +27,12 @@
 //! <root>/CACHEDIR.TAG            backup tools skip the directory
 //! <root>/v1/entries/<key>/       one complete entry per wheel content key
 //!     MANIFEST                   what the entry holds (written last)
-//!     0, 1, 2, ...               the member files, flat, numbered as in MANIFEST
-//!     pyc/<tag>-<magic>/...      byte code of the sources, added after installs compile
-//!                                (see the `pyc` module)
+//!     0, 1, 2, ...               the member files, numbered as in MANIFEST; in an entry
+//!     d1/128, d1/129, ...        of more than 128 files, 128 per directory after the
+//!                                first (see `entry::CHUNK`)
+//!     pyc/<tag>-<magic>/...      byte code of the sources, compiled while the entry is
+//!                                filled or added after installs compile (see the `pyc`
+//!                                and `pyc_fill` modules)
 //! <root>/v1/tmp/<key>.<pid>.<n>/ entries being written
 //! <root>/v1/trash/               entries being deleted
 //! ```
@@ -62,6 +65,7 @@ mod entry;
 mod link;
 mod maintain;
 mod pyc;
+mod pyc_fill;
 mod verify;
 
 use std::path::{Path, PathBuf};

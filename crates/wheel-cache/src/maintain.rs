@@ -55,7 +55,7 @@ impl Cache {
                 }
                 let dir = e.path();
                 let manifest = std::fs::File::open(dir.join("MANIFEST")).ok()?;
-                let (_, files, bytes) = read_manifest(BufReader::new(manifest), 0)?;
+                let (_, files, bytes, _) = read_manifest(BufReader::new(manifest), 0)?;
                 let used = e.metadata().ok()?.modified().ok()?;
                 let (pyc_files, pyc_bytes) = crate::pyc::totals(&dir);
                 Some(Listed {

@@ -6,8 +6,9 @@
 //! <entry>/pyc/<tag>/<n>-<size>-<mtime s>-<mtime ns>   byte code of the entry's file n
 //! <entry>/pyc/<tag>/.tmp.<pid>.<k>                     being added (without /proc)
 //! ```
-//! An entry's MANIFEST is written once, when the entry is complete; byte code arrives later
-//! (after an install's compile step), so it is recorded by its file names instead: each name
+//! An entry's MANIFEST is written once, when the entry is complete; byte code compiled while
+//! the entry is filled is listed beside it (see `pyc_fill`), byte code that arrives later
+//! (after an install's compile step) is recorded by its file names instead: each name
 //! says which source it belongs to and the size and modification time the file must still
 //! have, checked before each use as for the sources. A file is linked whole from the
 //! environment after its header was checked (see [`Entry::add_pyc`]), so a reader sees it
@@ -86,8 +87,22 @@ pub(crate) fn totals(dir: &Path) -> (u64, u64) {
         };
         for f in read.filter_map(Result::ok) {
             files += 1;
-            if let Some((_, size, _)) = f.file_name().to_str().and_then(parse_name) {
+            let name = f.file_name();
+            if name.as_encoded_bytes().starts_with(b"d") && f.file_type().is_ok_and(|t| t.is_dir())
+            {
+                // A fanned-out entry's chunk of byte code written while it was filled.
+                let sizes = std::fs::read_dir(f.path()).into_iter().flatten().flatten();
+                for g in sizes {
+                    files += 1;
+                    bytes += g.metadata().map(|m| m.len()).unwrap_or(0);
+                }
+                continue;
+            }
+            if let Some((_, size, _)) = name.to_str().and_then(parse_name) {
                 bytes += size;
+            } else if name.to_str().is_some_and(|n| n.parse::<usize>().is_ok()) {
+                // Written while the entry was filled: its size is in the list, or here.
+                bytes += f.metadata().map(|m| m.len()).unwrap_or(0);
             }
         }
     }
@@ -139,6 +154,7 @@ pub(crate) fn read_tag(
     entry_dir: &Path,
     tag: &str,
     files: &[FileMeta],
+    fanned: bool,
 ) -> HashMap<usize, (String, FileMeta)> {
     let mut out = HashMap::new();
     if !valid_tag(tag) {
@@ -147,10 +163,19 @@ pub(crate) fn read_tag(
     let Ok(read) = std::fs::read_dir(entry_dir.join(PYC_DIR).join(tag)) else {
         return out;
     };
+    // Files written while the entry was filled are named by number and recorded in a list
+    // (see `pyc_fill`); a file named by its record, added later, is preferred.
+    let mut numbered = std::collections::HashSet::new();
+    let mut listed = false;
     for f in read.filter_map(Result::ok) {
         let Ok(name) = f.file_name().into_string() else {
             continue;
         };
+        if name == crate::pyc_fill::LIST {
+            listed = true;
+        } else if let Ok(n) = name.parse::<usize>() {
+            numbered.insert(n);
+        }
         let Some((n, size, mtime)) = parse_name(&name) else {
             continue;
         };
@@ -166,6 +191,26 @@ pub(crate) fn read_tag(
                 hash: String::new(),
             },
         ));
+    }
+    if listed {
+        let dir = entry_dir.join(PYC_DIR).join(tag);
+        for (n, size, mtime) in crate::pyc_fill::read_list(&dir) {
+            // In a subdirectory (a fanned-out entry), a missing file shows when it is used.
+            let path = crate::entry::file_path(Path::new(""), n, fanned);
+            let seen = path.parent() != Some(Path::new("")) || numbered.contains(&n);
+            let (Some(source), Some(file), true) = (files.get(n), path.to_str(), seen) else {
+                continue;
+            };
+            out.entry(n).or_insert((
+                file.to_string(),
+                FileMeta {
+                    name: source.name.clone(),
+                    size,
+                    mtime,
+                    hash: String::new(),
+                },
+            ));
+        }
     }
     out
 }

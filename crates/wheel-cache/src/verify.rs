@@ -68,10 +68,10 @@ fn check_entry(dir: &std::path::Path) -> Result<u64, String> {
     }
     let manifest = std::fs::File::open(dir.join("MANIFEST"))
         .map_err(|e| format!("has no readable MANIFEST ({e})"))?;
-    let (files, _, _) = read_manifest(BufReader::new(manifest), usize::MAX)
+    let (files, _, _, fanned) = read_manifest(BufReader::new(manifest), usize::MAX)
         .ok_or("has a MANIFEST that does not parse")?;
     for (n, file) in files.iter().enumerate() {
-        check_file(&dir.join(n.to_string()), file)
+        check_file(&crate::entry::file_path(dir, n, fanned), file)
             .map_err(|why| format!("file {n} ({}) {why}", file.name.escape_debug()))?;
     }
     Ok(files.len() as u64)
@@ -118,7 +118,7 @@ fn check_file(path: &std::path::Path, want: &FileMeta) -> Result<(), String> {
 }
 
 /// URL-safe base64 without padding, as RECORD hashes are written.
-fn base64_url(bytes: &[u8]) -> String {
+pub(crate) fn base64_url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {

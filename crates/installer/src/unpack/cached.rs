@@ -12,9 +12,12 @@
 //! Byte code: when the install is followed by `--compile` ([`CacheUse::pyc_tag`]), a source
 //! placed from an entry that keeps byte code for the interpreter's cache tag gets its
 //! `__pycache__/<stem>.<tag>.pyc` placed beside it the same way, and is left out of what the
-//! compile step compiles ([`crate::StagedWheel::modules`]). The sources placed from or written into entries are listed
-//! ([`CacheUse::take_sources`]) so that, after compiling, the new byte code can be added to
-//! the entries ([`wheel_cache::Entry::add_pyc`]). Byte code is not listed in RECORD, as for
+//! compile step compiles ([`crate::StagedWheel::modules`]). A cold install compiles the
+//! sources of the entries it fills as it fills them (`super::fill_pyc`): their byte code is
+//! written into the entry and placed the same way. The sources placed from or written into
+//! entries without byte code are listed ([`CacheUse::take_sources`]) so that, after
+//! compiling, the new byte code can be added to the entries
+//! ([`wheel_cache::Entry::add_pyc`]). Byte code is not listed in RECORD, as for
 //! compiled files (uninstall removes a source's `__pycache__` files with it).
 
 use std::collections::HashSet;
@@ -61,6 +64,8 @@ pub struct CacheUse {
     pub pyc_store: Option<String>,
     /// Byte-code files placed from entries.
     pub pycs_placed: AtomicUsize,
+    /// Compiles the sources of entries being filled, from memory (see `crate::compiler`).
+    pub compiler: Option<crate::compiler::Compiler>,
     sources: Mutex<Vec<EntrySources>>,
 }
 
@@ -102,8 +107,26 @@ impl CacheUse {
             pyc_tag: None,
             pyc_store: None,
             pycs_placed: AtomicUsize::new(0),
+            compiler: None,
             sources: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Compiles the sources of the entries this install fills while they are filled, with
+    /// `workers` long-lived workers of `python` (only with a pyc tag, set first, and only
+    /// where entries are written).
+    pub fn with_compiler(mut self, python: &Path, workers: usize) -> CacheUse {
+        let (Some(tag), Some(store)) = (&self.pyc_tag, &self.pyc_store) else {
+            return self;
+        };
+        let magic = store
+            .strip_prefix(tag.as_str())
+            .and_then(|m| m.strip_prefix('-'));
+        if self.write {
+            self.compiler =
+                magic.and_then(|m| crate::compiler::Compiler::new(python, tag, m, workers));
+        }
+        self
     }
 
     /// Places and lists byte code for the cache tag `tag` of an interpreter whose byte code
@@ -125,13 +148,15 @@ impl CacheUse {
         std::mem::take(&mut *self.sources.lock().expect("no panics while held"))
     }
 
-    fn list_sources(&self, key: &Key, members: &[Member]) {
+    /// Lists the sources of `members` for adding byte code after compiling, less those
+    /// whose byte code the entry already has (`placed`).
+    fn list_sources(&self, key: &Key, members: &[Member], placed: &HashSet<String>) {
         if self.pyc_tag.is_none() {
             return;
         }
         let files: Vec<(String, PathBuf)> = members
             .iter()
-            .filter(|m| is_source(m))
+            .filter(|m| is_source(m) && !placed.contains(&m.name))
             .map(|m| (m.name.clone(), m.target.clone()))
             .collect();
         if !files.is_empty() {
@@ -331,11 +356,9 @@ pub(super) fn place_from_entry(
     }
     use_.hits.fetch_add(1, Ordering::Relaxed);
     use_.measure(&use_.copied, members.iter().map(|m| m.size).sum(), started);
-    use_.list_sources(&opened.key, members);
-    Ok(Some(Placed {
-        rows,
-        pycs: placed_pycs.into_inner().expect("no panics while held"),
-    }))
+    let pycs = placed_pycs.into_inner().expect("no panics while held");
+    use_.list_sources(&opened.key, members, &pycs);
+    Ok(Some(Placed { rows, pycs }))
 }
 
 /// Places the entry's byte code of the source just placed at `dst`, if it keeps one. Byte
@@ -384,11 +407,11 @@ pub(super) fn write_and_fill(
     opened: &OpenedWheel<'_>,
     members: &[Member],
     stage: &Path,
-    python: &Path,
+    layout: &crate::Layout,
     modes: Modes,
     cancel: &AtomicBool,
     use_: Option<&CacheUse>,
-) -> Result<Rows, InstallError> {
+) -> Result<(Rows, HashSet<String>), InstallError> {
     let mut next = 0;
     let slots: Vec<Option<usize>> = members
         .iter()
@@ -414,6 +437,16 @@ pub(super) fn write_and_fill(
         failed: AtomicBool::new(false),
         link: AtomicBool::new(link),
         keep_time: use_.is_some_and(|u| u.pyc_tag.is_some()),
+        compile: use_.and_then(|u| {
+            let (tag, store) = (u.pyc_tag.as_deref()?, u.pyc_store.as_deref()?);
+            let compiler = u.compiler.as_ref()?;
+            Some(super::fill_pyc::FillCompile::new(
+                compiler,
+                &layout.root,
+                tag,
+                store,
+            ))
+        }),
     });
     let started = std::time::Instant::now();
     let rows = write::write_members(
@@ -421,7 +454,7 @@ pub(super) fn write_and_fill(
         &opened.archive,
         members,
         stage,
-        python,
+        &layout.python,
         modes,
         cancel,
         fill.as_ref(),
@@ -433,7 +466,14 @@ pub(super) fn write_and_fill(
             started,
         );
     }
-    if let (Some(fill), Some(use_)) = (fill, use_) {
+    let mut placed = HashSet::new();
+    if let (Some(mut fill), Some(use_)) = (fill, use_) {
+        if let (false, Some(writer)) = (fill.failed.load(Ordering::Relaxed), &writer) {
+            if let Some(compile) = fill.compile.take() {
+                let link = fill.link.load(Ordering::Relaxed);
+                placed = compile.place(writer, members, stage, link);
+            }
+        }
         if !fill.failed.load(Ordering::Relaxed) {
             if let Some(writer) = writer {
                 if let Ok(won) = writer.commit() {
@@ -442,12 +482,12 @@ pub(super) fn write_and_fill(
                     }
                     // Another install's entry has its own times: byte code compiled here is
                     // added to it only where its header matches (see `Entry::add_pyc`).
-                    use_.list_sources(&opened.key, members);
+                    use_.list_sources(&opened.key, members, &placed);
                 }
             }
         }
     }
-    Ok(rows)
+    Ok((rows, placed))
 }
 
 #[cfg(test)]

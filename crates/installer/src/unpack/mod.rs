@@ -8,6 +8,7 @@
 
 mod archive;
 mod cached;
+mod fill_pyc;
 pub(crate) mod io;
 mod mapped;
 mod members;
@@ -193,16 +194,13 @@ pub fn unpack_wheel(
     }
     let written = match written {
         Some(rows) => rows,
-        None => cached::write_and_fill(
-            wheel,
-            &opened,
-            &members,
-            stage,
-            &layout.python,
-            modes,
-            cancel,
-            cache,
-        )?,
+        None => {
+            let (rows, pycs) = cached::write_and_fill(
+                wheel, &opened, &members, stage, layout, modes, cancel, cache,
+            )?;
+            pycs_placed = pycs;
+            rows
+        }
     };
     let mut rows = write::record_rows(written);
 

@@ -38,29 +38,43 @@ pub(super) struct CacheFill<'a> {
     /// that byte code compiled in this environment is valid for the entry (the install is
     /// byte-compiled and the byte code kept).
     pub keep_time: bool,
+    /// Sources are compiled while the entry is filled (see `super::fill_pyc`).
+    pub compile: Option<super::fill_pyc::FillCompile<'a>>,
 }
 
 impl CacheFill<'_> {
     fn add(&self, i: usize, member: &Member, staged: &Path, content: &[u8], hash: &str, mode: u32) {
-        if let Some(Some(n)) = self.slots.get(i) {
-            if self.link.load(Ordering::Relaxed) {
-                if self.writer.link(*n, &member.name, staged, hash).is_ok() {
-                    return;
-                }
-                self.link.store(false, Ordering::Relaxed);
+        let Some(Some(n)) = self.slots.get(i) else {
+            return;
+        };
+        let source = member.name.ends_with(".py") && !member.script;
+        let mut mtime = None;
+        if self.link.load(Ordering::Relaxed) {
+            match self.writer.link(*n, &member.name, staged, hash) {
+                Ok(time) => mtime = Some(time),
+                Err(_) => self.link.store(false, Ordering::Relaxed),
             }
+        }
+        if mtime.is_none() {
             match self.writer.add(*n, &member.name, content, hash, mode) {
-                Ok(mtime) if self.keep_time && member.name.ends_with(".py") => {
+                Ok(time) if self.keep_time && source => {
                     let set = std::fs::File::options()
                         .write(true)
                         .open(staged)
-                        .and_then(|f| f.set_modified(wheel_cache::system_time(mtime)));
-                    if set.is_err() {
-                        self.failed.store(true, Ordering::Relaxed);
+                        .and_then(|f| f.set_modified(wheel_cache::system_time(time)));
+                    match set {
+                        Ok(()) => mtime = Some(time),
+                        Err(_) => self.failed.store(true, Ordering::Relaxed),
                     }
                 }
                 Ok(_) => {}
                 Err(_) => self.failed.store(true, Ordering::Relaxed),
+            }
+        }
+        // The time is final: the entry's file and the staged copy share it.
+        if let (Some(compile), Some((secs, _)), true) = (&self.compile, mtime, source) {
+            if !self.failed.load(Ordering::Relaxed) {
+                compile.submit(i, *n, member, content, mode, secs);
             }
         }
     }

@@ -1,5 +1,6 @@
 //! The installer's integration tests, one binary (as every crate's are).
 
+mod fill_pyc;
 mod mutated_wheels;
 mod staged_tree;
 mod support;

@@ -281,7 +281,7 @@ fn assert_entries_complete(cache: &Path) -> usize {
             .unwrap_or_else(|_| panic!("{} has no MANIFEST", entry.path().display()));
         for (i, line) in manifest.lines().skip(1).enumerate() {
             let size: u64 = line.split(' ').next().unwrap().parse().unwrap();
-            let file = entry.path().join(i.to_string());
+            let file = entry_member(&entry.path(), &manifest, i);
             assert_eq!(
                 std::fs::metadata(&file).map(|m| m.len()).ok(),
                 Some(size),

@@ -111,7 +111,7 @@ fn pycs(env: &Path) -> BTreeMap<String, (u64, i128, u64)> {
 }
 
 /// The entry file holding byte code of member `name`: `pyc/<tag>-<magic>/<n>-...` of its
-/// entry.
+/// entry (added after an install), or `pyc/<tag>-<magic>/<n>` (written as it was filled).
 fn entry_pyc(cache: &Path, name: &str, tag: &str) -> Option<PathBuf> {
     for entry in std::fs::read_dir(cache.join("v1/entries"))
         .unwrap()
@@ -126,10 +126,8 @@ fn entry_pyc(cache: &Path, name: &str, tag: &str) -> Option<PathBuf> {
                     .flatten()
                     .map(|e| e.path())
                     .find(|p| {
-                        p.file_name()
-                            .unwrap()
-                            .to_string_lossy()
-                            .starts_with(&format!("{n}-"))
+                        let file = p.file_name().unwrap().to_string_lossy().into_owned();
+                        file == n.to_string() || file.starts_with(&format!("{n}-"))
                     });
             }
         }

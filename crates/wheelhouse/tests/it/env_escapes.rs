@@ -38,11 +38,21 @@ fn a_pycache_link_leading_out_is_never_followed() {
     pycl(&site);
     let outside = decoy(&site, "O");
     let before = contents(&outside);
+    let cold = site.path("cold-cache");
     for command in [
         &["uninstall", "-y", "pycl"][..],
         &["install", "--force-reinstall", "pycl"],
         // Byte-compiling what was just installed writes into the module's `__pycache__`.
         &["install", "--force-reinstall", "--compile", "pycl"],
+        // Compiled while a new cache entry is filled: the byte code is staged and moved in.
+        &[
+            "install",
+            "--force-reinstall",
+            "--compile",
+            "--cache-dir",
+            cold.to_str().unwrap(),
+            "pycl",
+        ],
     ] {
         let env = site.venv("env");
         let e = env.to_str().unwrap();
@@ -56,6 +66,13 @@ fn a_pycache_link_leading_out_is_never_followed() {
         assert_eq!(contents(&outside), before, "{args:?} changed files outside");
         std::fs::remove_dir_all(&env).unwrap();
     }
+    // The last install did compile as it filled the entry (a list of its byte code is kept).
+    let listed = std::process::Command::new("find")
+        .arg(&cold)
+        .args(["-name", "LIST"])
+        .output()
+        .unwrap();
+    assert!(!listed.stdout.is_empty(), "no byte code compiled at fill");
 }
 
 /// A package several directories deep, with byte code, for planting links at each level.

@@ -368,11 +368,21 @@ pub fn entry_file(cache: &Path, name: &str) -> PathBuf {
         let manifest = std::fs::read_to_string(entry.path().join("MANIFEST")).unwrap();
         for (n, line) in manifest.lines().skip(1).enumerate() {
             if line.ends_with(&format!("\t{name}")) {
-                return entry.path().join(n.to_string());
+                return entry_member(&entry.path(), &manifest, n);
             }
         }
     }
     panic!("{name} is in no cache entry");
+}
+
+/// File `n` of the entry at `dir` whose MANIFEST is `manifest`: in an entry of more than 128
+/// files, 128 per directory after the first (`d1/128`, ...).
+pub fn entry_member(dir: &Path, manifest: &str, n: usize) -> PathBuf {
+    if manifest.starts_with("wheelhouse-cache-manifest 2 ") && n >= 128 {
+        dir.join(format!("d{}/{n}", n / 128))
+    } else {
+        dir.join(n.to_string())
+    }
 }
 
 /// The `name==version` pairs (names lower-cased, sorted) a pip `--report` file says it would
