@@ -71,6 +71,7 @@ fn install(root: &Path, wheel: &Path, cache: &Arc<CacheUse>) -> Outcome {
             requested: true,
             direct: false,
             direct_url: None,
+            bytes: None,
         }],
         cache: Some(cache.clone()),
         ..Transaction::default()
