@@ -81,7 +81,7 @@ impl<'a> FillCompile<'a> {
         // One task per `__pycache__` (its own directory lock), as when placing from an entry.
         let mut groups: HashMap<PathBuf, Vec<_>> = HashMap::new();
         for p in pending {
-            let dir = members[p.0].target.parent().unwrap_or(Path::new(""));
+            let dir = members[p.0].staged.parent().unwrap_or(Path::new(""));
             groups.entry(dir.join("__pycache__")).or_default().push(p);
         }
         let placed = Mutex::new(HashSet::new());
@@ -102,7 +102,7 @@ impl<'a> FillCompile<'a> {
                         }
                     }
                     let member = &members[i];
-                    let Some(dst) = super::cached::pyc_path(&stage.join(&member.target), self.tag)
+                    let Some(dst) = super::cached::pyc_path(&stage.join(&member.staged), self.tag)
                     else {
                         continue;
                     };
