@@ -198,6 +198,14 @@ pub fn unpack_wheel(
             let (rows, pycs) = cached::write_and_fill(
                 wheel, &opened, &members, stage, layout, modes, cancel, cache,
             )?;
+            // Byte code compiled at fill made its `__pycache__` directories: listed with the
+            // others, so the commit moves a top-level module's byte code too.
+            pyc_dirs.extend(
+                members
+                    .iter()
+                    .filter(|m| pycs.contains(&m.name))
+                    .filter_map(|m| m.staged.parent().map(|p| p.join("__pycache__"))),
+            );
             pycs_placed = pycs;
             rows
         }
