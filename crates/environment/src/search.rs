@@ -1,8 +1,10 @@
 //! Where wheels are searched, and the wheelhouse as an index for one interpreter.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
 
-use catalog::Wheelhouse;
+use catalog::{Walks, Wheelhouse};
 use interpreter::Interpreter;
 use resolver::Index;
 use site_config::{PipInstallOptions, SearchPaths, SiteConfig};
@@ -30,9 +32,10 @@ pub fn search_paths(
     if paths.is_empty() {
         paths = default_search_paths(site)?;
     }
+    let house = wheelhouse(&site.wheelhouse);
     let warnings = paths
         .iter()
-        .filter_map(|p| unreadable(p).map(|why| (p, why)))
+        .filter_map(|p| unreadable(&house, p).map(|why| (p, why)))
         .map(|(p, why)| {
             format!(
                 "the wheel directory {} {why}; it is skipped. Check the path in -f/--find-links \
@@ -44,15 +47,40 @@ pub fn search_paths(
     Ok((paths, warnings))
 }
 
-fn unreadable(path: &Path) -> Option<String> {
-    match std::fs::read_dir(path) {
-        Ok(_) => None,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("does not exist".into()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
-            Some("is not a directory".into())
-        }
-        Err(e) => Some(format!("cannot be read ({e})")),
+/// The search directories' walks, read once per process and shared by every step of the
+/// command that lists them (the check below, `venv`'s search for pip, the index an install
+/// resolves over): on a network file system each read is round trips, and a command asked
+/// them of the same directories two to four times.
+static WALKS: LazyLock<Walks> = LazyLock::new(Walks::default);
+
+/// The wheelhouse at `root` with its catalog, opened once per process (loading a catalog
+/// reads it and checks every directory's time) and shared like [`WALKS`].
+fn wheelhouse(root: &Path) -> Arc<Wheelhouse> {
+    static OPENED: LazyLock<Mutex<HashMap<PathBuf, Arc<Wheelhouse>>>> =
+        LazyLock::new(Default::default);
+    let mut opened = OPENED.lock().expect("no panics while held");
+    opened
+        .entry(root.to_path_buf())
+        .or_insert_with(|| Arc::new(Wheelhouse::open(root)))
+        .clone()
+}
+
+/// Why a search directory cannot be listed, from its (shared) walk: the listing that follows
+/// reads nothing again.
+fn unreadable(house: &Wheelhouse, path: &Path) -> Option<String> {
+    if house.catalog_holds(path) {
+        return None;
     }
+    let tree = WALKS.get(path);
+    if !tree.nodes.is_empty() {
+        return None;
+    }
+    let warning = tree.warnings.first()?;
+    Some(match warning.kind {
+        Some(std::io::ErrorKind::NotFound) => "does not exist".into(),
+        Some(std::io::ErrorKind::NotADirectory) => "is not a directory".into(),
+        _ => format!("cannot be read ({})", warning.message),
+    })
 }
 
 fn default_search_paths(site: &SiteConfig) -> Result<Vec<PathBuf>, Error> {
@@ -60,7 +88,7 @@ fn default_search_paths(site: &SiteConfig) -> Result<Vec<PathBuf>, Error> {
         SearchPaths::Listed { paths, .. } => Ok(paths),
         SearchPaths::UnderWheelhouse(root) => {
             let (mut paths, _) =
-                Wheelhouse::open(&root).resolve(&SearchPaths::UnderWheelhouse(root));
+                wheelhouse(&root).resolve(&SearchPaths::UnderWheelhouse(root));
             // This node's CPU level first, then the generic wheels; other levels' wheels would
             // not run here when RSNT_ARCH says which one this is.
             if let Some(arch) = &site.current_arch {
@@ -86,8 +114,8 @@ pub fn build_index(
     allow_manylinux: bool,
     extra_wheels: &[PathBuf],
 ) -> Index {
-    let house = Wheelhouse::open(&site.wheelhouse);
-    let listing = house.list_paths(&paths);
+    let house = wheelhouse(&site.wheelhouse);
+    let listing = house.list_paths_shared(&paths, &WALKS);
     let target = interpreter.tag_target();
     let allowed = TagPriority::new(&target, allow_manylinux);
     let with_manylinux = TagPriority::new(&target, true);
@@ -125,7 +153,7 @@ pub fn build_index(
 
 /// The catalog's per-wheel metadata, for wheels whose size and modification time still match
 /// what was indexed.
-struct CatalogMetadata(Wheelhouse);
+struct CatalogMetadata(Arc<Wheelhouse>);
 
 impl resolver::StoredMetadata for CatalogMetadata {
     fn core_metadata(&self, wheel: &Path) -> Option<wheel_metadata::CoreMetadata> {
