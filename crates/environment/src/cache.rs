@@ -31,6 +31,9 @@ pub struct CacheReport {
     pub writable: bool,
     /// Wheels placed from the cache.
     pub hits: usize,
+    /// Of them, those placed without opening the wheel file (unchanged since the cache
+    /// remembered what an install read of it).
+    pub unopened: usize,
     /// Entries written.
     pub written: usize,
     /// Entries found changed since they were written, dropped and rebuilt.
@@ -130,6 +133,7 @@ pub fn finish(used: &CacheUse, options: &CacheOptions, pycs_kept: usize) -> Cach
         dir: options.dir.clone(),
         writable: used.write,
         hits: used.hits.load(Ordering::Relaxed),
+        unopened: used.unopened.load(Ordering::Relaxed),
         written,
         stale: used.stale.load(Ordering::Relaxed),
         cloned: used.linker.cloned.load(Ordering::Relaxed),

@@ -87,8 +87,7 @@ fn default_search_paths(site: &SiteConfig) -> Result<Vec<PathBuf>, Error> {
     match site.search_paths().map_err(Error::Config)? {
         SearchPaths::Listed { paths, .. } => Ok(paths),
         SearchPaths::UnderWheelhouse(root) => {
-            let (mut paths, _) =
-                wheelhouse(&root).resolve(&SearchPaths::UnderWheelhouse(root));
+            let (mut paths, _) = wheelhouse(&root).resolve(&SearchPaths::UnderWheelhouse(root));
             // This node's CPU level first, then the generic wheels; other levels' wheels would
             // not run here when RSNT_ARCH says which one this is.
             if let Some(arch) = &site.current_arch {

@@ -58,8 +58,9 @@ pub use transaction::{
     commit, files_of, lock_environment, EnvLock, Outcome, Progress, Transaction, WheelToInstall,
 };
 pub use unpack::{
-    file_url, io_threads, json_escape, pyc_path, unpack_wheel, CacheUse, EntrySources, StagedWheel,
-    UnpackOptions, IO_THREADS, MAX_MEMBER_RATIO, MAX_TOTAL_RATIO, TOTAL_FLOOR,
+    file_url, io_threads, json_escape, pyc_path, remembered_metadata, unpack_wheel, CacheUse,
+    EntrySources, StagedWheel, UnpackOptions, IO_THREADS, MAX_MEMBER_RATIO, MAX_TOTAL_RATIO,
+    TOTAL_FLOOR,
 };
 pub use wheel_cache;
 

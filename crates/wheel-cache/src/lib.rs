@@ -30,6 +30,8 @@
 //!     0, 1, 2, ...               the member files, flat, numbered as in MANIFEST
 //!     pyc/<tag>-<magic>/...      byte code of the sources, added after installs compile
 //!                                (see the `pyc` module)
+//! <root>/v1/wheels/<sha256>     what was read from a wheel file, while the file is unchanged
+//!                                (see the `remember` module)
 //! <root>/v1/tmp/<key>.<pid>.<n>/ entries being written
 //! <root>/v1/trash/               entries being deleted
 //! ```
@@ -62,6 +64,7 @@ mod entry;
 mod link;
 mod maintain;
 mod pyc;
+mod remember;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -70,6 +73,7 @@ pub use entry::{system_time, Entry, EntryWriter, FileMeta};
 pub use link::{LinkMode, Linker, PlaceError};
 pub use maintain::{Info, Pruned};
 pub use pyc::{header_matches, valid_tag};
+pub use remember::{FileIdentity, RACY_SECONDS};
 pub use verify::Verified;
 
 /// Bounds that keep the cache inside cluster quotas; least recently used entries go first.

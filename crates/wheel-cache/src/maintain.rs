@@ -100,6 +100,11 @@ impl Cache {
 
     /// Removes every entry (and abandoned writes; writes in progress finish or fail alone).
     pub fn clean(&self) -> Pruned {
+        // What was read from wheels names entries that are about to go.
+        let wheels = self.root().join("v1/wheels");
+        if self.real_dir_inside(&wheels) {
+            let _ = std::fs::remove_dir_all(&wheels);
+        }
         self.prune(Limits {
             max_bytes: 0,
             max_files: 0,
@@ -113,7 +118,8 @@ impl Cache {
         let now = SystemTime::now();
         for (dir, when) in self.partial_dirs() {
             if now.duration_since(when).unwrap_or_default() > ABANDONED {
-                let _ = std::fs::remove_dir_all(&dir);
+                // Entries are written as directories, what was read from wheels as files.
+                let _ = std::fs::remove_dir_all(&dir).or_else(|_| std::fs::remove_file(&dir));
                 pruned.partial += 1;
             }
         }

@@ -41,6 +41,8 @@ pub struct CacheUse {
     pub write: bool,
     /// Wheels placed from the cache.
     pub hits: AtomicUsize,
+    /// Of them, those placed without opening the wheel (the cache remembered the file).
+    pub unopened: AtomicUsize,
     /// Entries written.
     pub written: AtomicUsize,
     /// Entries found changed (an environment's hard-linked file edited in place) and dropped.
@@ -94,6 +96,7 @@ impl CacheUse {
             linker,
             write,
             hits: AtomicUsize::new(0),
+            unopened: AtomicUsize::new(0),
             written: AtomicUsize::new(0),
             stale: AtomicUsize::new(0),
             across,
@@ -320,7 +323,7 @@ pub(super) fn place_from_entry(
     if !scripts.is_empty() {
         rows.extend(write::write_members(
             wheel,
-            &opened.archive,
+            opened.archive(wheel)?,
             &scripts,
             stage,
             python,
@@ -377,7 +380,8 @@ fn place_pyc(
 
 /// Decompresses and writes every member, filling a new cache entry on the way when the
 /// cache is written to. The entry is moved into place only once every member was verified
-/// and written.
+/// and written. With the rows: whether the entry is now in the cache (ours, or another
+/// process's that won the race).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn write_and_fill(
     wheel: &Path,
@@ -388,7 +392,7 @@ pub(super) fn write_and_fill(
     modes: Modes,
     cancel: &AtomicBool,
     use_: Option<&CacheUse>,
-) -> Result<Rows, InstallError> {
+) -> Result<(Rows, bool), InstallError> {
     let mut next = 0;
     let slots: Vec<Option<usize>> = members
         .iter()
@@ -418,7 +422,7 @@ pub(super) fn write_and_fill(
     let started = std::time::Instant::now();
     let rows = write::write_members(
         wheel,
-        &opened.archive,
+        opened.archive(wheel)?,
         members,
         stage,
         python,
@@ -433,10 +437,12 @@ pub(super) fn write_and_fill(
             started,
         );
     }
+    let mut in_place = false;
     if let (Some(fill), Some(use_)) = (fill, use_) {
         if !fill.failed.load(Ordering::Relaxed) {
             if let Some(writer) = writer {
                 if let Ok(won) = writer.commit() {
+                    in_place = true;
                     if won {
                         use_.written.fetch_add(1, Ordering::Relaxed);
                     }
@@ -447,7 +453,7 @@ pub(super) fn write_and_fill(
             }
         }
     }
-    Ok(rows)
+    Ok((rows, in_place))
 }
 
 #[cfg(test)]

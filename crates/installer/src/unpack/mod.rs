@@ -10,6 +10,7 @@ mod cached;
 pub(crate) mod io;
 mod mapped;
 mod members;
+mod summary;
 mod write;
 
 use std::collections::{BTreeSet, HashMap};
@@ -22,6 +23,7 @@ use wheel_metadata::{hash_bytes, write_record, RecordEntry};
 pub use archive::{MAX_MEMBER_RATIO, MAX_TOTAL_RATIO, TOTAL_FLOOR};
 pub use cached::{pyc_path, CacheUse, EntrySources};
 pub use io::{io_threads, IO_THREADS};
+pub use summary::remembered_metadata;
 
 use crate::error::InstallError;
 use crate::paths::{Confinement, Modes};
@@ -70,6 +72,10 @@ pub struct StagedWheel {
 }
 
 /// Unpacks `wheel` into `stage` (a fresh directory mirroring `layout.root`).
+///
+/// A wheel the cache remembers (this file, unchanged since an install read it) and holds the
+/// entry of is placed from the entry without being opened; otherwise it is opened, and once
+/// its entry is in the cache, what was read of it is remembered for the next install.
 pub fn unpack_wheel(
     wheel: &Path,
     layout: &Layout,
@@ -77,9 +83,89 @@ pub fn unpack_wheel(
     options: &UnpackOptions,
     cancel: &AtomicBool,
 ) -> Result<StagedWheel, InstallError> {
+    if let Some(staged) = from_remembered(wheel, layout, stage, options, cancel)? {
+        return Ok(staged);
+    }
     let file = std::fs::File::open(wheel).map_err(InstallError::io(wheel, "open"))?;
-    let map = mapped::MappedWheel::map(&file, wheel).map_err(InstallError::io(wheel, "map"))?;
+    // Taken before reading: a change while it is read gives the file another identity, and
+    // what was read is then never handed back for it.
+    let identity = file
+        .metadata()
+        .map(|m| wheel_cache::FileIdentity::of(&m))
+        .map_err(InstallError::io(wheel, "examine"))?;
+    let map = mapped::MappedWheel::map(&file, wheel, identity.size)
+        .map_err(InstallError::io(wheel, "map"))?;
     let opened = archive::open(wheel, &map[..])?;
+    let (staged, entry_in_place) = unpack_opened(
+        wheel,
+        &opened,
+        Some(&map[..]),
+        layout,
+        stage,
+        options,
+        cancel,
+    )?
+    .ok_or_else(|| InstallError::BadWheel {
+        wheel: wheel.to_path_buf(),
+        message: "it could not be unpacked".into(),
+    })?;
+    if let Some(cache) = options
+        .cache
+        .as_deref()
+        .filter(|c| c.write && entry_in_place)
+    {
+        if let Some(bytes) = summary::write(&opened) {
+            cache.cache.remember(wheel, &identity, &bytes);
+        }
+    }
+    Ok(staged)
+}
+
+/// The wheel placed from its cache entry without opening it, when the cache remembers the
+/// file and holds the entry and nothing needs the archive (scripts to rewrite, a
+/// `direct_url.json` to hash the file for); `None` leaves `stage` as it was.
+fn from_remembered(
+    wheel: &Path,
+    layout: &Layout,
+    stage: &Path,
+    options: &UnpackOptions,
+    cancel: &AtomicBool,
+) -> Result<Option<StagedWheel>, InstallError> {
+    let Some(cache) = options.cache.as_deref() else {
+        return Ok(None);
+    };
+    if !cache.read_allowed() || (options.direct && options.direct_url.is_none()) {
+        return Ok(None);
+    }
+    let Some((members, dist_info, texts)) = cache
+        .cache
+        .remembered(wheel)
+        .and_then(|bytes| summary::read(&bytes))
+    else {
+        return Ok(None);
+    };
+    let opened = archive::checked(wheel, None, members, dist_info, texts)?;
+    let staged = unpack_opened(wheel, &opened, None, layout, stage, options, cancel)?;
+    if staged.is_some() {
+        cache
+            .unopened
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    Ok(staged.map(|(s, _)| s))
+}
+
+/// Unpacks an opened wheel: `Ok(None)` only without the archive (`bytes` and
+/// `opened.archive` are `None`), when its members cannot all be placed from the cache
+/// (`stage` is then left empty). With the staged wheel: whether its entry is in the cache.
+fn unpack_opened(
+    wheel: &Path,
+    opened: &archive::OpenedWheel<'_>,
+    bytes: Option<&[u8]>,
+    layout: &Layout,
+    stage: &Path,
+    options: &UnpackOptions,
+    cancel: &AtomicBool,
+) -> Result<Option<(StagedWheel, bool)>, InstallError> {
     let own;
     let confinement = match &options.confinement {
         Some(shared) if shared.root() == crate::paths::normalize(&layout.root) => shared,
@@ -90,7 +176,7 @@ pub fn unpack_wheel(
     };
     let (members, warnings) = members::map_members(
         wheel,
-        &opened,
+        opened,
         layout,
         confinement,
         options.allow_incomplete_record,
@@ -98,7 +184,7 @@ pub fn unpack_wheel(
     let dist_info_target = relative(
         wheel,
         confinement,
-        &lib_dir(layout, &opened).join(&opened.dist_info),
+        &lib_dir(layout, opened).join(&opened.dist_info),
     )?;
     let scripts_dir = relative(wheel, confinement, &layout.scripts.join("x"))?
         .parent()
@@ -122,6 +208,11 @@ pub fn unpack_wheel(
     let mut pycs_placed = std::collections::HashSet::new();
     let readable = cache.filter(|c| c.read_allowed());
     let found = readable.and_then(|c| c.cache.lookup_with_pyc(&opened.key, c.pyc_store.as_deref()));
+    // Without the archive, every member must come from the entry.
+    let unopened = opened.archive.is_none();
+    if unopened && (found.is_none() || members.iter().any(|m| m.script)) {
+        return Ok(None);
+    }
     // The `__pycache__` directories of cached byte code are made with the others: one
     // `mkdir` each, level by level.
     let pyc_dirs = found
@@ -133,7 +224,7 @@ pub fn unpack_wheel(
         let cache = cache.expect("looked up in it");
         written = cached::place_from_entry(
             wheel,
-            &opened,
+            opened,
             &members,
             &entry,
             stage,
@@ -147,18 +238,22 @@ pub fn unpack_wheel(
             placed.rows
         });
         if written.is_none() {
-            // A changed entry: dropped, and this wheel decompressed into a clean stage.
+            // A changed entry: dropped, and this wheel decompressed into a clean stage
+            // (after opening it, when it was not).
             cache.cache.discard(&opened.key);
             std::fs::remove_dir_all(stage).map_err(InstallError::io(stage, "remove"))?;
             std::fs::create_dir(stage).map_err(InstallError::io(stage, "create directory"))?;
+            if unopened {
+                return Ok(None);
+            }
             make_dirs()?;
         }
     }
-    let written = match written {
-        Some(rows) => rows,
+    let (written, entry_in_place) = match written {
+        Some(rows) => (rows, true),
         None => cached::write_and_fill(
             wheel,
-            &opened,
+            opened,
             &members,
             stage,
             &layout.python,
@@ -179,9 +274,14 @@ pub fn unpack_wheel(
     if let Some(json) = &options.direct_url {
         extra.push(("direct_url.json", json.clone().into_bytes()));
     } else if options.direct {
+        // `from_remembered` opens no wheel for which this is needed.
+        let bytes = bytes.ok_or_else(|| InstallError::BadWheel {
+            wheel: wheel.to_path_buf(),
+            message: "its bytes are needed for direct_url.json but it was not read".into(),
+        })?;
         extra.push((
             "direct_url.json",
-            direct_url_json(wheel, &map[..]).into_bytes(),
+            direct_url_json(wheel, bytes).into_bytes(),
         ));
     }
     if options.requested {
@@ -220,15 +320,16 @@ pub fn unpack_wheel(
         .filter(|m| cached::is_source(m) && !pycs_placed.contains(&m.name))
         .map(|m| (m.target.clone(), m.size))
         .collect();
-    Ok(StagedWheel {
-        name: opened.metadata.name,
-        version: opened.metadata.version,
+    let staged = StagedWheel {
+        name: opened.metadata.name.clone(),
+        version: opened.metadata.version.clone(),
         stage: stage.to_path_buf(),
         files: records.len(),
         warnings,
         prefixes: prefix_children(&dirs),
         modules,
-    })
+    };
+    Ok(Some((staged, entry_in_place)))
 }
 
 /// Of the directories created in a stage (`dirs`, each one a file is written into, and their
