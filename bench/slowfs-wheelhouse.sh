@@ -19,6 +19,8 @@
 #   LATS=1000 RUNS=2 COUNT=10000 bench/slowfs-wheelhouse.sh
 #   PARTS=avail (or build) runs one part only; the tables list what $BENCH_DIR holds
 #   AVAIL_WHEELS_REFERENCE=DIR                  # checkout of ComputeCanada/avail_wheels v2.1.3
+#   BEFORE=/tmp/wheelhouse-main                 # another build of ours: its rows in (b) too
+#                                               # ("before, ..."), same run, own caches
 # Results in $BENCH_DIR (default bench/work/slowfs-wheelhouse): *.json, requests-*.txt, and
 # the markdown tables printed at the end.
 set -euo pipefail
@@ -78,6 +80,8 @@ find_links="--find-links ${links// / --find-links }"
 
 env=$local/env cache=$local/cache uvcache=$local/uv-cache
 ours_install="$ours venv -q $env $ours_f && $ours install -q -p $env $ours_f --allow-manylinux"
+before=${BEFORE:-}
+before_install=${before:+"$before venv -q $env $ours_f && $before install -q -p $env $ours_f --allow-manylinux"}
 uv_install="$tools/uv venv -q $env && $tools/uv pip install -q --python $env/bin/python --no-index $find_links --cache-dir $uvcache $packages"
 pip_install="$tools/python -m virtualenv -q --no-download $env && $env/bin/pip install -q --no-cache-dir --no-index $find_links $packages"
 
@@ -125,20 +129,34 @@ for lat in $lats; do
 
     # (b) building from the wheelhouse on the mount into node-local environments.
     if [[ " $parts " == *" build "* ]]; then
-        rm -rf "$env" "$cache" "$uvcache"
+        rm -rf "$env" "$cache" "$uvcache" "$local/before-cache"
         eval "$uv_install"; rm -rf "$env"
-        eval "$ours_install --cache-dir $cache $packages"; rm -rf "$env"
+        # Twice: the second install is the one that finds its entries in the cache (and, since
+        # it remembers what it read of each wheel, the warm state of any later run).
+        for _ in 1 2; do eval "$ours_install --cache-dir $cache $packages"; rm -rf "$env"; done
+        before_rows=()
+        if [ -n "$before" ]; then
+            eval "$before_install --cache-dir $local/before-cache $packages"; rm -rf "$env"
+            before_rows=(-n "before, no cache" --prepare "rm -rf $env; $remount" "$before_install --no-cache $packages"
+                         -n "before, warm cache" --prepare "rm -rf $env; $remount" "$before_install --cache-dir $local/before-cache $packages")
+        fi
         hyperfine --shell bash --style basic --runs "$runs" --export-json "$work/build-$lat.json" \
             -n "ours, no cache" --prepare "rm -rf $env; $remount" "$ours_install --no-cache $packages" \
             -n "ours, cold cache" --prepare "rm -rf $env $local/cold; $remount" "$ours_install --cache-dir $local/cold $packages" \
             -n "ours, warm cache" --prepare "rm -rf $env; $remount" "$ours_install --cache-dir $cache $packages" \
+            "${before_rows[@]}" \
             -n "uv, cold cache" --prepare "rm -rf $env $local/uv-cold; $remount" "${uv_install//$uvcache/$local/uv-cold}" \
             -n "uv, warm cache" --prepare "rm -rf $env; $remount" "$uv_install"
         hyperfine --shell bash --style basic --runs 1 --export-json "$work/build-$lat-pip.json" \
             -n "virtualenv + pip" --prepare "rm -rf $env; $remount" "$pip_install"
         : > "$work/requests-build-$lat.txt"
-        for row in "ours, no cache|$ours_install --no-cache $packages" \
-                   "ours, warm cache|$ours_install --cache-dir $cache $packages" \
+        count_rows=("ours, no cache|$ours_install --no-cache $packages"
+                    "ours, warm cache|$ours_install --cache-dir $cache $packages")
+        if [ -n "$before" ]; then
+            count_rows+=("before, no cache|$before_install --no-cache $packages"
+                         "before, warm cache|$before_install --cache-dir $local/before-cache $packages")
+        fi
+        for row in "${count_rows[@]}" \
                    "uv, cold cache|rm -rf $local/uv-cold; ${uv_install//$uvcache/$local/uv-cold}" \
                    "uv, warm cache|$uv_install" "virtualenv + pip|$pip_install"; do
             rm -rf "$env"; eval "$remount"
