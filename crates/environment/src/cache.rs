@@ -21,6 +21,10 @@ pub struct CacheOptions {
     pub dir: PathBuf,
     pub link_mode: LinkMode,
     pub limits: Limits,
+    /// What the cache remembers of wheel files, as first asked: shared by the steps of one
+    /// install (resolving, unpacking) or one `venv` (finding pip, seeding it); `install`
+    /// starts a fresh one each time.
+    pub remembered: Arc<installer::wheel_cache::RememberedMemo>,
 }
 
 /// What the cache did during one install.
@@ -73,10 +77,14 @@ pub fn open(
     if write {
         linker.probe(&options.dir.join("v1/tmp"));
     }
-    Arc::new(CacheUse::new(cache, linker, write, !same).with_pyc_tag(
-        pyc.as_ref().map(|(tag, _)| tag.clone()),
-        pyc.as_ref().map(|(_, magic)| magic.as_str()),
-    ))
+    Arc::new(
+        CacheUse::new(cache, linker, write, !same)
+            .with_remembered(options.remembered.clone())
+            .with_pyc_tag(
+                pyc.as_ref().map(|(tag, _)| tag.clone()),
+                pyc.as_ref().map(|(_, magic)| magic.as_str()),
+            ),
+    )
 }
 
 /// After compiling: adds the byte code of the sources the install placed from, or wrote

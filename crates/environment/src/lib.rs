@@ -71,7 +71,7 @@ pub use download::IndexStrategy;
 pub use error::{Editable, Error, ErrorKind, IndexSearched, Shadowed, StackConflict};
 pub use indexes::IndexOptions;
 pub use install::{execute, install, Event, InstallOptions, Report, NOTHING_TO_INSTALL};
-pub use search::{build_index, search_paths};
+pub use search::{build_index, search_paths, with_shared_listings};
 pub use seed::{pip_wheel, seed_pip};
 pub use sources::{build_sources, prepare as prepare_sources, BuiltSource, BuiltSources};
 pub use stacks::check_loaded_stack_dependents;

@@ -316,7 +316,8 @@ impl MetadataSource for SourceBuilds<'_> {
         // A wheel the cache remembers (unchanged since an install read it) is not opened:
         // on a wheelhouse on a network file system, one `stat` instead of an `open` and reads.
         let remembered = self.options.cache.as_ref().and_then(|c| {
-            installer::remembered_metadata(&installer::wheel_cache::Cache::new(&c.dir), wheel)
+            let cache = installer::wheel_cache::Cache::new(&c.dir);
+            installer::remembered_metadata(&cache, wheel, &c.remembered)
         });
         match remembered {
             Some(text) => Ok(text),

@@ -21,6 +21,16 @@ pub fn pip_wheel(
     find_links: &[PathBuf],
     cache: Option<&crate::CacheOptions>,
 ) -> Option<PathBuf> {
+    // The search directories are read once (checked, then listed).
+    crate::with_shared_listings(|| pip_wheel_listed(site, base, find_links, cache))
+}
+
+fn pip_wheel_listed(
+    site: &SiteConfig,
+    base: &Interpreter,
+    find_links: &[PathBuf],
+    cache: Option<&crate::CacheOptions>,
+) -> Option<PathBuf> {
     let supports = |wheel: &Path| supports(wheel, base, cache);
     let paths = site
         .pip_install_options()
@@ -93,7 +103,8 @@ pub fn seed_pip(
 /// Whether a wheel's `Requires-Python` admits the interpreter (pip drops old Pythons).
 fn supports(wheel: &Path, base: &Interpreter, cache: Option<&crate::CacheOptions>) -> bool {
     let remembered = cache.and_then(|c| {
-        installer::remembered_metadata(&installer::wheel_cache::Cache::new(&c.dir), wheel)
+        let cache = installer::wheel_cache::Cache::new(&c.dir);
+        installer::remembered_metadata(&cache, wheel, &c.remembered)
     });
     let Some(text) =
         remembered.or_else(|| wheel_metadata::read_dist_info_file(wheel, "METADATA").ok())

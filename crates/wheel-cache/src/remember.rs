@@ -24,9 +24,11 @@
 //! <the remembered bytes>
 //! ```
 
+use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use crate::Cache;
@@ -85,7 +87,27 @@ impl FileIdentity {
     }
 }
 
+/// What [`Cache::remembered`] answered for each wheel, kept for one install: its resolver and
+/// its unpacking ask for the same wheels, and the second asks nothing of the file system
+/// (the wheel's `stat` is a round trip on a network file system). Made for one install,
+/// not for longer: it answers as the files were when first asked.
+#[derive(Debug, Default)]
+pub struct RememberedMemo(Mutex<HashMap<PathBuf, Option<Arc<[u8]>>>>);
+
 impl Cache {
+    /// [`Cache::remembered`], answered from `memo` when it was asked for `wheel` before.
+    pub fn remembered_in(&self, wheel: &Path, memo: &RememberedMemo) -> Option<Arc<[u8]>> {
+        if let Some(known) = memo.0.lock().expect("no panics while held").get(wheel) {
+            return known.clone();
+        }
+        let found: Option<Arc<[u8]>> = self.remembered(wheel).map(Arc::from);
+        memo.0
+            .lock()
+            .expect("no panics while held")
+            .insert(wheel.to_path_buf(), found.clone());
+        found
+    }
+
     fn wheels(&self) -> PathBuf {
         self.root().join("v1/wheels")
     }
@@ -235,6 +257,32 @@ mod tests {
         std::fs::write(&new, b"third").unwrap();
         std::fs::rename(&new, &wheel).unwrap();
         assert_eq!(cache.remembered(&wheel), None);
+    }
+
+    #[test]
+    fn a_memo_answers_the_second_question_without_looking() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = Cache::new(tmp.path().join("cache"));
+        assert!(cache.prepare_for_writing());
+        let wheel = tmp.path().join("a-1.0-py3-none-any.whl");
+        std::fs::write(&wheel, b"first").unwrap();
+        cache.remember_at(&wheel, &identity(&wheel), b"kept", later());
+        let memo = RememberedMemo::default();
+        assert_eq!(
+            cache.remembered_in(&wheel, &memo).as_deref(),
+            Some(&b"kept"[..])
+        );
+        // Asked again within the install: the memo answers, even with the file gone.
+        std::fs::remove_file(&wheel).unwrap();
+        assert_eq!(
+            cache.remembered_in(&wheel, &memo).as_deref(),
+            Some(&b"kept"[..])
+        );
+        assert_eq!(cache.remembered(&wheel), None);
+        assert_eq!(
+            cache.remembered_in(&wheel, &RememberedMemo::default()),
+            None
+        );
     }
 
     #[test]

@@ -43,6 +43,8 @@ pub struct CacheUse {
     pub hits: AtomicUsize,
     /// Of them, those placed without opening the wheel (the cache remembered the file).
     pub unopened: AtomicUsize,
+    /// What the cache remembers of wheel files, as this install (its resolver) first asked.
+    pub remembered: std::sync::Arc<wheel_cache::RememberedMemo>,
     /// Entries written.
     pub written: AtomicUsize,
     /// Entries found changed (an environment's hard-linked file edited in place) and dropped.
@@ -97,6 +99,7 @@ impl CacheUse {
             write,
             hits: AtomicUsize::new(0),
             unopened: AtomicUsize::new(0),
+            remembered: Default::default(),
             written: AtomicUsize::new(0),
             stale: AtomicUsize::new(0),
             across,
@@ -107,6 +110,16 @@ impl CacheUse {
             pycs_placed: AtomicUsize::new(0),
             sources: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Shares `memo` (the install's, which its resolver filled) for what the cache remembers
+    /// of wheel files.
+    pub fn with_remembered(
+        mut self,
+        memo: std::sync::Arc<wheel_cache::RememberedMemo>,
+    ) -> CacheUse {
+        self.remembered = memo;
+        self
     }
 
     /// Places and lists byte code for the cache tag `tag` of an interpreter whose byte code

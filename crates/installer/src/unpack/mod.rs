@@ -139,7 +139,7 @@ fn from_remembered(
     }
     let Some((members, dist_info, texts)) = cache
         .cache
-        .remembered(wheel)
+        .remembered_in(wheel, &cache.remembered)
         .and_then(|bytes| summary::read(&bytes))
     else {
         return Ok(None);

@@ -97,9 +97,14 @@ pub(super) fn read(bytes: &[u8]) -> Option<(Vec<RawMember>, String, DistInfoText
 }
 
 /// The `METADATA` of `wheel` as `cache` remembers it (the file unchanged since an install
-/// read it), for a resolver that would otherwise open the wheel: one `stat` of it instead.
-pub fn remembered_metadata(cache: &wheel_cache::Cache, wheel: &std::path::Path) -> Option<String> {
-    read(&cache.remembered(wheel)?).map(|(_, _, texts)| texts.metadata)
+/// read it), for a resolver that would otherwise open the wheel: one `stat` of it instead,
+/// none when `memo` (the install's) was asked for it before.
+pub fn remembered_metadata(
+    cache: &wheel_cache::Cache,
+    wheel: &std::path::Path,
+    memo: &wheel_cache::RememberedMemo,
+) -> Option<String> {
+    read(&cache.remembered_in(wheel, memo)?).map(|(_, _, texts)| texts.metadata)
 }
 
 #[cfg(test)]
