@@ -11,7 +11,8 @@
 #   (b) the scipy stack (35 real wheels, `scripts/fetch-wheels.sh scipy-stack`) laid out as a
 #       wheelhouse on the mount (`generic/`, with empty `gentoo2023/{x86-64-v3,generic}`, all
 #       three given as find-links, as the site's pip.conf does), built into a fresh node-local
-#       environment by ours (no cache, filling an empty cache, warm cache), uv (cold, warm) and
+#       environment by ours (venv + install, both with the row's cache options: no cache,
+#       filling an empty cache, warm cache), uv (cold, warm) and
 #       virtualenv + pip (`--no-index --find-links`, one run); the mount is remounted before each
 #       run, as for a job's first look at the wheelhouse.
 # Then the server's request counts for one run of each command (each request is a round trip).
@@ -19,6 +20,8 @@
 #   LATS=1000 RUNS=2 COUNT=10000 bench/slowfs-wheelhouse.sh
 #   PARTS=avail (or build) runs one part only; the tables list what $BENCH_DIR holds
 #   AVAIL_WHEELS_REFERENCE=DIR                  # checkout of ComputeCanada/avail_wheels v2.1.3
+#   BEFORE=/tmp/wheelhouse-main                 # another build of ours: its rows in (b) too
+#                                               # ("before, ..."), same run, own caches
 # Results in $BENCH_DIR (default bench/work/slowfs-wheelhouse): *.json, requests-*.txt, and
 # the markdown tables printed at the end.
 set -euo pipefail
@@ -77,7 +80,13 @@ ours_f="-f ${links// / -f }"
 find_links="--find-links ${links// / --find-links }"
 
 env=$local/env cache=$local/cache uvcache=$local/uv-cache
-ours_install="$ours venv -q $env $ours_f && $ours install -q -p $env $ours_f --allow-manylinux"
+# The cache options (CACHE) go to both commands: `venv` seeds pip through the cache as
+# `install` installs (without them, venv used the default cache in $HOME, on another file
+# system, and decompressed pip each time).
+ours_install="$ours venv -q $env $ours_f CACHE && $ours install -q -p $env $ours_f --allow-manylinux CACHE"
+before=${BEFORE:-}
+before_install=${before:+"$before venv -q $env $ours_f CACHE && $before install -q -p $env $ours_f --allow-manylinux CACHE"}
+with_cache() { echo "${1//CACHE/$2} $packages"; }
 uv_install="$tools/uv venv -q $env && $tools/uv pip install -q --python $env/bin/python --no-index $find_links --cache-dir $uvcache $packages"
 pip_install="$tools/python -m virtualenv -q --no-download $env && $env/bin/pip install -q --no-cache-dir --no-index $find_links $packages"
 
@@ -125,20 +134,34 @@ for lat in $lats; do
 
     # (b) building from the wheelhouse on the mount into node-local environments.
     if [[ " $parts " == *" build "* ]]; then
-        rm -rf "$env" "$cache" "$uvcache"
+        rm -rf "$env" "$cache" "$uvcache" "$local/before-cache"
         eval "$uv_install"; rm -rf "$env"
-        eval "$ours_install --cache-dir $cache $packages"; rm -rf "$env"
+        # Twice: the second install is the one that finds its entries in the cache (and, since
+        # it remembers what it read of each wheel, the warm state of any later run).
+        for _ in 1 2; do eval "$(with_cache "$ours_install" "--cache-dir $cache")"; rm -rf "$env"; done
+        before_rows=()
+        if [ -n "$before" ]; then
+            eval "$(with_cache "$before_install" "--cache-dir $local/before-cache")"; rm -rf "$env"
+            before_rows=(-n "before, no cache" --prepare "rm -rf $env; $remount" "$(with_cache "$before_install" "--no-cache")"
+                         -n "before, warm cache" --prepare "rm -rf $env; $remount" "$(with_cache "$before_install" "--cache-dir $local/before-cache")")
+        fi
         hyperfine --shell bash --style basic --runs "$runs" --export-json "$work/build-$lat.json" \
-            -n "ours, no cache" --prepare "rm -rf $env; $remount" "$ours_install --no-cache $packages" \
-            -n "ours, cold cache" --prepare "rm -rf $env $local/cold; $remount" "$ours_install --cache-dir $local/cold $packages" \
-            -n "ours, warm cache" --prepare "rm -rf $env; $remount" "$ours_install --cache-dir $cache $packages" \
+            -n "ours, no cache" --prepare "rm -rf $env; $remount" "$(with_cache "$ours_install" "--no-cache")" \
+            -n "ours, cold cache" --prepare "rm -rf $env $local/cold; $remount" "$(with_cache "$ours_install" "--cache-dir $local/cold")" \
+            -n "ours, warm cache" --prepare "rm -rf $env; $remount" "$(with_cache "$ours_install" "--cache-dir $cache")" \
+            "${before_rows[@]}" \
             -n "uv, cold cache" --prepare "rm -rf $env $local/uv-cold; $remount" "${uv_install//$uvcache/$local/uv-cold}" \
             -n "uv, warm cache" --prepare "rm -rf $env; $remount" "$uv_install"
         hyperfine --shell bash --style basic --runs 1 --export-json "$work/build-$lat-pip.json" \
             -n "virtualenv + pip" --prepare "rm -rf $env; $remount" "$pip_install"
         : > "$work/requests-build-$lat.txt"
-        for row in "ours, no cache|$ours_install --no-cache $packages" \
-                   "ours, warm cache|$ours_install --cache-dir $cache $packages" \
+        count_rows=("ours, no cache|$(with_cache "$ours_install" "--no-cache")"
+                    "ours, warm cache|$(with_cache "$ours_install" "--cache-dir $cache")")
+        if [ -n "$before" ]; then
+            count_rows+=("before, no cache|$(with_cache "$before_install" "--no-cache")"
+                         "before, warm cache|$(with_cache "$before_install" "--cache-dir $local/before-cache")")
+        fi
+        for row in "${count_rows[@]}" \
                    "uv, cold cache|rm -rf $local/uv-cold; ${uv_install//$uvcache/$local/uv-cold}" \
                    "uv, warm cache|$uv_install" "virtualenv + pip|$pip_install"; do
             rm -rf "$env"; eval "$remount"
@@ -146,7 +169,7 @@ for lat in $lats; do
             { echo "== ${row%%|*}"; "$slowfs" stats "$mnt"; } >> "$work/requests-build-$lat.txt"
         done
         "$env/bin/python" -c 'import numpy, scipy, pandas, matplotlib' && echo "pip's environment imports"
-        rm -rf "$env"; eval "$ours_install --cache-dir $cache $packages"
+        rm -rf "$env"; eval "$(with_cache "$ours_install" "--cache-dir $cache")"
         "$env/bin/python" -c 'import numpy, scipy, pandas, matplotlib, sympy, IPython, zmq, tornado, dateutil, pytz' \
             && echo "ours (warm cache): imports ok"
     fi

@@ -36,14 +36,16 @@ mod meta;
 mod store;
 mod walk;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 pub use meta::{
     is_link_refusal, metadata_bytes_of, open_wheel_file, read_metadata_bytes, read_wheel_meta,
     read_wheel_meta_of, MetaError, MetaMap, MetaStats, WheelMeta,
 };
 pub use store::{Catalog, CatalogError, CATALOG_FILE};
-pub use walk::{walk, DirNode, Tree};
+pub use walk::{walk, walk_names, DirNode, Tree};
 
 use site_config::SearchPaths;
 
@@ -63,6 +65,8 @@ pub struct FoundFile {
 pub struct ScanWarning {
     pub path: PathBuf,
     pub message: String,
+    /// The error's kind, when the directory could not be read (to say "does not exist").
+    pub kind: Option<std::io::ErrorKind>,
 }
 
 impl std::fmt::Display for ScanWarning {
@@ -103,6 +107,32 @@ impl Listing {
     /// The full path of a file.
     pub fn path_of(&self, file: &FoundFile) -> PathBuf {
         self.dirs[file.dir as usize].join(self.name(file))
+    }
+}
+
+/// Walks of search directories, each read once and then shared by every listing made with
+/// this memo: a command that lists the same directories for several purposes (checking that
+/// they exist, finding pip to seed, resolving) reads each once. It keeps what it read when it
+/// read it: made for one command, not for a long-running process that must see the
+/// wheelhouse change.
+#[derive(Debug, Default)]
+pub struct Walks(Mutex<HashMap<PathBuf, Arc<Tree>>>);
+
+impl Walks {
+    /// The walk of `path` (without directory times, see [`walk_names`]), read on first use.
+    /// Two threads asking at once for a path not read yet may both read it; one result is
+    /// kept.
+    pub fn get(&self, path: &Path) -> Arc<Tree> {
+        if let Some(tree) = self.0.lock().expect("no panics while held").get(path) {
+            return tree.clone();
+        }
+        let tree = Arc::new(walk_names(path));
+        self.0
+            .lock()
+            .expect("no panics while held")
+            .entry(path.to_path_buf())
+            .or_insert(tree)
+            .clone()
     }
 }
 
@@ -177,7 +207,7 @@ impl Wheelhouse {
             SearchPaths::UnderWheelhouse(root) => match self.tree_for(root) {
                 Some(tree) => (tree.dirs_at_depth_two(), Vec::new()),
                 None => {
-                    let tree = walk(root);
+                    let tree = walk_names(root);
                     (tree.dirs_at_depth_two(), tree.warnings)
                 }
             },
@@ -190,6 +220,12 @@ impl Wheelhouse {
         self.list_paths_matching(paths, &|_| true)
     }
 
+    /// [`Wheelhouse::list_paths`], with the directories the catalog does not hold taken from
+    /// `walks` (read there once, then shared with every other listing made with it).
+    pub fn list_paths_shared(&self, paths: &[PathBuf], walks: &Walks) -> Listing {
+        self.list_from(paths, &|_| true, Some(walks))
+    }
+
     /// [`Wheelhouse::list_paths`], keeping only the file names `keep` accepts (the others
     /// are not even copied: a query for one package over 40,000 files keeps a few hundred).
     pub fn list_paths_matching(
@@ -197,13 +233,36 @@ impl Wheelhouse {
         paths: &[PathBuf],
         keep: &(dyn Fn(&str) -> bool + Sync),
     ) -> Listing {
+        self.list_from(paths, keep, None)
+    }
+
+    /// Whether the catalog holds the walk of `path` (a search directory it can list without
+    /// reading it).
+    pub fn catalog_holds(&self, path: &Path) -> bool {
+        self.catalog
+            .as_ref()
+            .is_some_and(|c| c.tree().node_of(path).is_some())
+    }
+
+    fn list_from(
+        &self,
+        paths: &[PathBuf],
+        keep: &(dyn Fn(&str) -> bool + Sync),
+        walks: Option<&Walks>,
+    ) -> Listing {
         use rayon::prelude::*;
         let catalog = self.catalog.as_ref().map(Catalog::tree);
-        let sources: Vec<(Option<usize>, Option<Tree>)> = paths
+        let sources: Vec<(Option<usize>, Option<Arc<Tree>>)> = paths
             .par_iter()
             .map(|path| match catalog.and_then(|tree| tree.node_of(path)) {
                 Some(node) => (Some(node), None),
-                None => (None, Some(walk(path))),
+                None => (
+                    None,
+                    Some(match walks {
+                        Some(walks) => walks.get(path),
+                        None => Arc::new(walk_names(path)),
+                    }),
+                ),
             })
             .collect();
         let mut listing = Listing::default();

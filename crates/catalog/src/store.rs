@@ -444,6 +444,40 @@ mod tests {
     }
 
     #[test]
+    fn a_shared_walk_reads_each_directory_once() {
+        let root = temp("shared");
+        let walks = crate::Walks::default();
+        let house = Wheelhouse::open(&root);
+        let paths = [
+            root.join("gentoo2023/x86-64-v3"),
+            root.join("gentoo2023/generic"),
+        ];
+        let first = walks.get(&paths[0]);
+        // Read once: the same walk is handed out again, and a file added since is not seen
+        // by a later listing made with the same memo (nothing was read again)...
+        std::fs::write(root.join("gentoo2023/x86-64-v3/e-1-py3-none-any.whl"), "").unwrap();
+        assert!(std::sync::Arc::ptr_eq(&first, &walks.get(&paths[0])));
+        let shared = house.list_paths_shared(&paths, &walks);
+        let names: Vec<&str> = shared.files.iter().map(|f| shared.name(f)).collect();
+        assert_eq!(
+            names,
+            [
+                "a-1-py3-none-any.whl",
+                "b-1-py3-none-any.whl",
+                "c-1-py3-none-any.whl"
+            ]
+        );
+        // ...while a listing without it reads the directories.
+        let fresh = house.list_paths(&paths);
+        assert_eq!(fresh.files.len(), 4);
+        // A directory that cannot be read is remembered with its error's kind.
+        let missing = walks.get(&root.join("nonexistent"));
+        assert!(missing.nodes.is_empty());
+        assert_eq!(missing.warnings[0].kind, Some(std::io::ErrorKind::NotFound));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
     fn corrupt_catalog_is_reported_not_used() {
         let root = temp("corrupt");
         std::fs::write(root.join(CATALOG_FILE), "something else\n").unwrap();

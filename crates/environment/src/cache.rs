@@ -21,6 +21,10 @@ pub struct CacheOptions {
     pub dir: PathBuf,
     pub link_mode: LinkMode,
     pub limits: Limits,
+    /// What the cache remembers of wheel files, as first asked: shared by the steps of one
+    /// install (resolving, unpacking) or one `venv` (finding pip, seeding it); `install`
+    /// starts a fresh one each time.
+    pub remembered: Arc<installer::wheel_cache::RememberedMemo>,
 }
 
 /// What the cache did during one install.
@@ -31,6 +35,9 @@ pub struct CacheReport {
     pub writable: bool,
     /// Wheels placed from the cache.
     pub hits: usize,
+    /// Of them, those placed without opening the wheel file (unchanged since the cache
+    /// remembered what an install read of it).
+    pub unopened: usize,
     /// Entries written.
     pub written: usize,
     /// Entries found changed since they were written, dropped and rebuilt.
@@ -73,10 +80,12 @@ pub fn open(
     if write {
         linker.probe(&options.dir.join("v1/tmp"));
     }
-    let used = CacheUse::new(cache, linker, write, !same).with_pyc_tag(
-        pyc.as_ref().map(|(tag, _)| tag.clone()),
-        pyc.as_ref().map(|(_, magic)| magic.as_str()),
-    );
+    let used = CacheUse::new(cache, linker, write, !same)
+        .with_remembered(options.remembered.clone())
+        .with_pyc_tag(
+            pyc.as_ref().map(|(tag, _)| tag.clone()),
+            pyc.as_ref().map(|(_, magic)| magic.as_str()),
+        );
     Arc::new(match compiler {
         Some((python, workers)) => used.with_compiler(python, workers),
         None => used,
@@ -137,6 +146,7 @@ pub fn finish(used: &CacheUse, options: &CacheOptions, pycs_kept: usize) -> Cach
         dir: options.dir.clone(),
         writable: used.write,
         hits: used.hits.load(Ordering::Relaxed),
+        unopened: used.unopened.load(Ordering::Relaxed),
         written,
         stale: used.stale.load(Ordering::Relaxed),
         cloned: used.linker.cloned.load(Ordering::Relaxed),

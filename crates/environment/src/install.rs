@@ -136,10 +136,27 @@ pub fn install(
     cancel: &AtomicBool,
     events: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<Report, Error> {
+    // The search directories are read once for the whole install (checked, then listed).
+    crate::with_shared_listings(|| install_listed(site, target, options, cancel, events))
+}
+
+fn install_listed(
+    site: &SiteConfig,
+    target: &Target,
+    options: &InstallOptions,
+    cancel: &AtomicBool,
+    events: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<Report, Error> {
     let started = Instant::now();
     // Whether to compile is decided once; planning and carrying out both ask.
     let options = &InstallOptions {
         compile: options.compile.decided(&target.root),
+        // What the cache remembers of wheels is asked once per wheel and install: the
+        // resolver asks, the unpacking reuses the answer.
+        cache: options.cache.as_ref().map(|c| crate::CacheOptions {
+            remembered: Default::default(),
+            ..c.clone()
+        }),
         ..options.clone()
     };
     // The pip configuration is read once and serves every step below.

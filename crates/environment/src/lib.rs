@@ -74,7 +74,7 @@ pub use indexes::IndexOptions;
 pub use install::{execute, install, Event, InstallOptions, Report, NOTHING_TO_INSTALL};
 pub use lock_choice::{choose_for_lock, ChosenFile, DigestedFile, Digests, LockChoice};
 pub use remote::{fetch_urls, UrlFile};
-pub use search::{build_index, search_paths};
+pub use search::{build_index, search_paths, with_shared_listings};
 pub use seed::{pip_wheel, seed_pip};
 pub use sources::{build_sources, prepare as prepare_sources, BuiltSource, BuiltSources};
 pub use stacks::check_loaded_stack_dependents;

@@ -340,7 +340,16 @@ impl MetadataSource for SourceBuilds<'_> {
             return wheel_metadata::read_dist_info_file(&built, "METADATA")
                 .map_err(|e| e.to_string());
         }
-        resolver::FromWheels.metadata(wheel)
+        // A wheel the cache remembers (unchanged since an install read it) is not opened:
+        // on a wheelhouse on a network file system, one `stat` instead of an `open` and reads.
+        let remembered = self.options.cache.as_ref().and_then(|c| {
+            let cache = installer::wheel_cache::Cache::new(&c.dir);
+            installer::remembered_metadata(&cache, wheel, &c.remembered)
+        });
+        match remembered {
+            Some(text) => Ok(text),
+            None => resolver::FromWheels.metadata(wheel),
+        }
     }
 }
 

@@ -1,8 +1,11 @@
 //! Where wheels are searched, and the wheelhouse as an index for one interpreter.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
-use catalog::Wheelhouse;
+use catalog::{Walks, Wheelhouse};
 use interpreter::Interpreter;
 use resolver::Index;
 use site_config::{PipInstallOptions, SearchPaths, SiteConfig};
@@ -30,9 +33,10 @@ pub fn search_paths(
     if paths.is_empty() {
         paths = default_search_paths(site)?;
     }
+    let house = wheelhouse(&site.wheelhouse);
     let warnings = paths
         .iter()
-        .filter_map(|p| unreadable(p).map(|why| (p, why)))
+        .filter_map(|p| unreadable(&house, p).map(|why| (p, why)))
         .map(|(p, why)| {
             format!(
                 "the wheel directory {} {why}; it is skipped. Check the path in -f/--find-links \
@@ -44,23 +48,89 @@ pub fn search_paths(
     Ok((paths, warnings))
 }
 
-fn unreadable(path: &Path) -> Option<String> {
-    match std::fs::read_dir(path) {
-        Ok(_) => None,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("does not exist".into()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
-            Some("is not a directory".into())
+/// What one command read of the wheelhouse: each search directory's walk and each wheelhouse
+/// root's catalog, read once and shared by every step that lists them (the check in
+/// [`search_paths`], `venv`'s search for pip, the index an install resolves over): on a
+/// network file system each read is round trips, and a command asked them of the same
+/// directories two to four times. Only inside [`with_shared_listings`]: a process that
+/// installs twice (a library user, a test) must see wheels added in between.
+#[derive(Default)]
+struct Shared {
+    walks: Walks,
+    houses: Mutex<HashMap<PathBuf, Arc<Wheelhouse>>>,
+}
+
+thread_local! {
+    static SHARED: RefCell<Option<Arc<Shared>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with the wheelhouse's listings shared by every step in it on this thread (see
+/// [`Shared`]); a scope already open is kept.
+pub fn with_shared_listings<R>(f: impl FnOnce() -> R) -> R {
+    let opened = SHARED.with(|s| {
+        let mut s = s.borrow_mut();
+        let fresh = s.is_none();
+        if fresh {
+            *s = Some(Arc::default());
         }
-        Err(e) => Some(format!("cannot be read ({e})")),
+        fresh
+    });
+    let result = f();
+    if opened {
+        SHARED.with(|s| *s.borrow_mut() = None);
     }
+    result
+}
+
+fn shared() -> Option<Arc<Shared>> {
+    SHARED.with(|s| s.borrow().clone())
+}
+
+/// The wheelhouse at `root` with its catalog (loading a catalog reads it and checks every
+/// directory's time): opened once per shared scope.
+fn wheelhouse(root: &Path) -> Arc<Wheelhouse> {
+    let Some(shared) = shared() else {
+        return Arc::new(Wheelhouse::open(root));
+    };
+    let mut opened = shared.houses.lock().expect("no panics while held");
+    opened
+        .entry(root.to_path_buf())
+        .or_insert_with(|| Arc::new(Wheelhouse::open(root)))
+        .clone()
+}
+
+/// Why a search directory cannot be listed, from its (shared) walk: the listing that follows
+/// reads nothing again.
+fn unreadable(house: &Wheelhouse, path: &Path) -> Option<String> {
+    if house.catalog_holds(path) {
+        return None;
+    }
+    let kind_and_message = match shared() {
+        Some(shared) => {
+            let tree = shared.walks.get(path);
+            if !tree.nodes.is_empty() {
+                return None;
+            }
+            let warning = tree.warnings.first()?;
+            (warning.kind, warning.message.clone())
+        }
+        None => match std::fs::read_dir(path) {
+            Ok(_) => return None,
+            Err(e) => (Some(e.kind()), e.to_string()),
+        },
+    };
+    Some(match kind_and_message {
+        (Some(std::io::ErrorKind::NotFound), _) => "does not exist".into(),
+        (Some(std::io::ErrorKind::NotADirectory), _) => "is not a directory".into(),
+        (_, message) => format!("cannot be read ({message})"),
+    })
 }
 
 fn default_search_paths(site: &SiteConfig) -> Result<Vec<PathBuf>, Error> {
     match site.search_paths().map_err(Error::Config)? {
         SearchPaths::Listed { paths, .. } => Ok(paths),
         SearchPaths::UnderWheelhouse(root) => {
-            let (mut paths, _) =
-                Wheelhouse::open(&root).resolve(&SearchPaths::UnderWheelhouse(root));
+            let (mut paths, _) = wheelhouse(&root).resolve(&SearchPaths::UnderWheelhouse(root));
             // This node's CPU level first, then the generic wheels; other levels' wheels would
             // not run here when RSNT_ARCH says which one this is.
             if let Some(arch) = &site.current_arch {
@@ -86,8 +156,11 @@ pub fn build_index(
     allow_manylinux: bool,
     extra_wheels: &[PathBuf],
 ) -> Index {
-    let house = Wheelhouse::open(&site.wheelhouse);
-    let listing = house.list_paths(&paths);
+    let house = wheelhouse(&site.wheelhouse);
+    let listing = match shared() {
+        Some(shared) => house.list_paths_shared(&paths, &shared.walks),
+        None => house.list_paths(&paths),
+    };
     let target = interpreter.tag_target();
     let allowed = TagPriority::new(&target, allow_manylinux);
     let with_manylinux = TagPriority::new(&target, true);
@@ -125,7 +198,7 @@ pub fn build_index(
 
 /// The catalog's per-wheel metadata, for wheels whose size and modification time still match
 /// what was indexed.
-struct CatalogMetadata(Wheelhouse);
+struct CatalogMetadata(Arc<Wheelhouse>);
 
 impl resolver::StoredMetadata for CatalogMetadata {
     fn core_metadata(&self, wheel: &Path) -> Option<wheel_metadata::CoreMetadata> {
@@ -182,6 +255,31 @@ mod tests {
         assert_eq!(paths, [a, b, c.clone()]);
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains(&format!("{} does not exist", c.display())));
+    }
+
+    #[test]
+    fn a_shared_scope_reads_each_directory_once_and_ends_with_the_command() {
+        let tmp = tempfile::tempdir().unwrap();
+        let site = site(tmp.path(), &[]);
+        let options = site.pip_install_options().unwrap();
+        let late = tmp.path().join("late");
+        let warnings = || {
+            search_paths(&site, &options, std::slice::from_ref(&late))
+                .unwrap()
+                .1
+        };
+        with_shared_listings(|| {
+            assert_eq!(warnings().len(), 1);
+            // Made after the first look: within the scope the walk is not read again (one
+            // read per directory per command)...
+            std::fs::create_dir(&late).unwrap();
+            assert_eq!(warnings().len(), 1);
+            // ...nested scopes share it...
+            with_shared_listings(|| assert_eq!(warnings().len(), 1));
+        });
+        // ...and the next command reads it afresh.
+        assert!(warnings().is_empty());
+        with_shared_listings(|| assert!(warnings().is_empty()));
     }
 
     #[test]

@@ -12,8 +12,26 @@ use site_config::SiteConfig;
 use crate::{Error, Target};
 
 /// The newest pip wheel `base` accepts: from the wheelhouse first, else the wheel the
-/// interpreter bundles for `ensurepip` (or Debian's copy), so seeding never downloads.
-pub fn pip_wheel(site: &SiteConfig, base: &Interpreter, find_links: &[PathBuf]) -> Option<PathBuf> {
+/// interpreter bundles for `ensurepip` (or Debian's copy), so seeding never downloads. A
+/// wheel's `Requires-Python` is read from what `cache` remembers of it when it can be (the
+/// wheel is then not opened).
+pub fn pip_wheel(
+    site: &SiteConfig,
+    base: &Interpreter,
+    find_links: &[PathBuf],
+    cache: Option<&crate::CacheOptions>,
+) -> Option<PathBuf> {
+    // The search directories are read once (checked, then listed).
+    crate::with_shared_listings(|| pip_wheel_listed(site, base, find_links, cache))
+}
+
+fn pip_wheel_listed(
+    site: &SiteConfig,
+    base: &Interpreter,
+    find_links: &[PathBuf],
+    cache: Option<&crate::CacheOptions>,
+) -> Option<PathBuf> {
+    let supports = |wheel: &Path| supports(wheel, base, cache);
     let paths = site
         .pip_install_options()
         .ok()
@@ -31,7 +49,7 @@ pub fn pip_wheel(site: &SiteConfig, base: &Interpreter, find_links: &[PathBuf]) 
                     .then(a.tag_rank.cmp(&b.tag_rank))
                     .then(a.search_rank.cmp(&b.search_rank))
             });
-            if let Some(w) = ranked.into_iter().find(|w| supports(&w.path, base)) {
+            if let Some(w) = ranked.into_iter().find(|w| supports(&w.path)) {
                 return Some(w.path.clone());
             }
         }
@@ -46,7 +64,7 @@ pub fn pip_wheel(site: &SiteConfig, base: &Interpreter, find_links: &[PathBuf]) 
     ];
     bundled
         .iter()
-        .find_map(|dir| newest_pip_in(dir).filter(|p| supports(p, base)))
+        .find_map(|dir| newest_pip_in(dir).filter(|p| supports(p)))
 }
 
 /// Installs the pip wheel `wheel` into `target` (replacing a pip it holds); the installed
@@ -84,8 +102,14 @@ pub fn seed_pip(
 }
 
 /// Whether a wheel's `Requires-Python` admits the interpreter (pip drops old Pythons).
-fn supports(wheel: &Path, base: &Interpreter) -> bool {
-    let Ok(text) = wheel_metadata::read_dist_info_file(wheel, "METADATA") else {
+fn supports(wheel: &Path, base: &Interpreter, cache: Option<&crate::CacheOptions>) -> bool {
+    let remembered = cache.and_then(|c| {
+        let cache = installer::wheel_cache::Cache::new(&c.dir);
+        installer::remembered_metadata(&cache, wheel, &c.remembered)
+    });
+    let Some(text) =
+        remembered.or_else(|| wheel_metadata::read_dist_info_file(wheel, "METADATA").ok())
+    else {
         return false;
     };
     let meta = wheel_metadata::CoreMetadata::parse(&text);

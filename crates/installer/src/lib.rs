@@ -61,9 +61,9 @@ pub use transaction::{
     commit, files_of, lock_environment, EnvLock, Outcome, Progress, Transaction, WheelToInstall,
 };
 pub use unpack::{
-    file_url, io_threads, json_escape, pyc_path, stageable_locations, unpack_wheel, CacheUse,
-    EntrySources, StagedPart, StagedWheel, UnpackOptions, IO_THREADS, MAX_MEMBER_RATIO,
-    MAX_TOTAL_RATIO, READ_BELOW, TOTAL_FLOOR,
+    file_url, io_threads, json_escape, pyc_path, remembered_metadata, stageable_locations,
+    unpack_wheel, CacheUse, EntrySources, StagedPart, StagedWheel, UnpackOptions, IO_THREADS,
+    MAX_MEMBER_RATIO, MAX_TOTAL_RATIO, READ_BELOW, TOTAL_FLOOR,
 };
 pub use wheel_cache;
 

@@ -33,6 +33,8 @@
 //!     pyc/<tag>-<magic>/...      byte code of the sources, compiled while the entry is
 //!                                filled or added after installs compile (see the `pyc`
 //!                                and `pyc_fill` modules)
+//! <root>/v1/wheels/<sha256>     what was read from a wheel file, while the file is unchanged
+//!                                (see the `remember` module)
 //! <root>/v1/tmp/<key>.<pid>.<n>/ entries being written
 //! <root>/v1/trash/               entries being deleted
 //! ```
@@ -66,6 +68,7 @@ mod link;
 mod maintain;
 mod pyc;
 mod pyc_fill;
+mod remember;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -74,6 +77,7 @@ pub use entry::{system_time, Entry, EntryWriter, FileMeta};
 pub use link::{LinkMode, Linker, PlaceError};
 pub use maintain::{Info, Pruned};
 pub use pyc::{header_matches, valid_tag};
+pub use remember::{FileIdentity, RememberedMemo, RACY_SECONDS};
 pub use verify::Verified;
 
 /// Bounds that keep the cache inside cluster quotas; least recently used entries go first.

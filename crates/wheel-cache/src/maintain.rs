@@ -100,10 +100,22 @@ impl Cache {
 
     /// Removes every entry (and abandoned writes; writes in progress finish or fail alone).
     pub fn clean(&self) -> Pruned {
+        self.forget_wheels();
         self.prune(Limits {
             max_bytes: 0,
             max_files: 0,
         })
+    }
+
+    /// Forgets what was remembered of wheel files (see the `remember` module): it names
+    /// entries, some of which are going. Each wheel is remembered again by the next install
+    /// that opens it, so this costs one `open` per wheel, and keeps that store from growing
+    /// with every wheel path ever installed.
+    fn forget_wheels(&self) {
+        let wheels = self.root().join("v1/wheels");
+        if self.real_dir_inside(&wheels) {
+            let _ = std::fs::remove_dir_all(&wheels);
+        }
     }
 
     /// Removes the least recently used entries until the cache is within `limits`, and the
@@ -113,7 +125,8 @@ impl Cache {
         let now = SystemTime::now();
         for (dir, when) in self.partial_dirs() {
             if now.duration_since(when).unwrap_or_default() > ABANDONED {
-                let _ = std::fs::remove_dir_all(&dir);
+                // Entries are written as directories, what was read from wheels as files.
+                let _ = std::fs::remove_dir_all(&dir).or_else(|_| std::fs::remove_file(&dir));
                 pruned.partial += 1;
             }
         }
@@ -128,6 +141,9 @@ impl Cache {
         for l in listed {
             if files <= limits.max_files && bytes <= limits.max_bytes {
                 break;
+            }
+            if pruned.entries == 0 {
+                self.forget_wheels();
             }
             self.remove_entry(&l.dir);
             files -= l.files;
@@ -169,6 +185,14 @@ mod tests {
         }
         // Using the oldest makes it the newest.
         assert!(cache.lookup(&old).is_some());
+        let wheel = tmp.path().join("w-1.0-py3-none-any.whl");
+        std::fs::write(&wheel, b"w").unwrap();
+        let identity = crate::FileIdentity::of(&std::fs::metadata(&wheel).unwrap());
+        cache.remember_at(&wheel, &identity, b"x", past(0) + Duration::from_secs(60));
+        assert!(cache.remembered(&wheel).is_some());
+        // Within bounds: nothing pruned, nothing forgotten.
+        assert_eq!(cache.prune(crate::DEFAULT_LIMITS).entries, 0);
+        assert!(cache.remembered(&wheel).is_some());
         assert_eq!(
             cache.info(),
             Info {
@@ -184,6 +208,8 @@ mod tests {
         });
         assert_eq!((pruned.entries, pruned.files), (1, 2));
         assert!(cache.lookup(&mid).is_none());
+        // What was remembered of wheel files goes with the first entry pruned.
+        assert!(!cache.root().join("v1/wheels").exists());
         assert!(cache.lookup(&old).is_some() && cache.lookup(&new).is_some());
         let pruned = cache.prune(Limits {
             max_bytes: 150,

@@ -37,6 +37,7 @@ impl CacheFlags {
                 .and_then(|m| m.parse().ok())
                 .unwrap_or(LinkMode::Auto),
             limits: DEFAULT_LIMITS,
+            remembered: Default::default(),
         })
     }
 

@@ -26,6 +26,7 @@ pub const MAX_TOTAL_RATIO: u64 = 100;
 pub const TOTAL_FLOOR: u64 = 64 << 20;
 
 /// One regular file of the archive.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct RawMember {
     pub index: usize,
     pub name: String,
@@ -36,7 +37,9 @@ pub(super) struct RawMember {
 
 /// A wheel whose structure has been checked.
 pub(super) struct OpenedWheel<'a> {
-    pub archive: Archive<'a>,
+    /// The archive; `None` when the wheel was known from what an earlier install read of it
+    /// ([`super::summary`]) and has not been opened.
+    pub archive: Option<Archive<'a>>,
     pub dist_info: String,
     pub metadata: CoreMetadata,
     pub info: WheelInfo,
@@ -46,6 +49,27 @@ pub(super) struct OpenedWheel<'a> {
     pub key: wheel_cache::Key,
     pub entry_points: Vec<EntryPoint>,
     pub members: Vec<RawMember>,
+    /// What was read, to be remembered for the next install of the same file.
+    pub texts: DistInfoTexts,
+}
+
+impl<'a> OpenedWheel<'a> {
+    /// The archive, for the members that must be decompressed.
+    pub fn archive(&self, wheel: &Path) -> Result<&Archive<'a>, InstallError> {
+        self.archive.as_ref().ok_or_else(|| InstallError::BadWheel {
+            wheel: wheel.to_path_buf(),
+            message: "its members are needed but it was not opened".into(),
+        })
+    }
+}
+
+/// The `.dist-info` files an install reads from a wheel, as text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct DistInfoTexts {
+    pub metadata: String,
+    pub wheel: String,
+    pub record: String,
+    pub entry_points: Option<String>,
 }
 
 pub(super) fn open<'a>(wheel: &Path, bytes: &'a [u8]) -> Result<OpenedWheel<'a>, InstallError> {
@@ -61,25 +85,50 @@ pub(super) fn open<'a>(wheel: &Path, bytes: &'a [u8]) -> Result<OpenedWheel<'a>,
     })?;
     check_dist_info_name(wheel, &dist_info)?;
     let mut text = |file: &str| read_text(wheel, &mut archive, &format!("{dist_info}/{file}"));
-    let metadata =
-        CoreMetadata::parse(&text("METADATA")?.ok_or_else(|| bad("no METADATA".into()))?);
-    let info =
-        WheelInfo::parse(&text("WHEEL")?.ok_or_else(|| bad(format!("no {dist_info}/WHEEL")))?)
-            .map_err(bad)?;
-    let record_text = text("RECORD")?.ok_or_else(|| {
+    let metadata = text("METADATA")?.ok_or_else(|| bad("no METADATA".into()))?;
+    let info = text("WHEEL")?.ok_or_else(|| bad(format!("no {dist_info}/WHEEL")))?;
+    let record = text("RECORD")?.ok_or_else(|| {
         bad(format!(
             "it has no {dist_info}/RECORD, so its files cannot be verified"
         ))
     })?;
-    let record = parse_record_strict(&record_text)
+    let entry_points = text("entry_points.txt")?;
+    let texts = DistInfoTexts {
+        metadata,
+        wheel: info,
+        record,
+        entry_points,
+    };
+    checked(wheel, Some(archive), members, dist_info, texts)
+}
+
+/// Parses and checks what was read of a wheel (from its archive, or remembered from an
+/// earlier install of the same file): the same checks either way.
+pub(super) fn checked<'a>(
+    wheel: &Path,
+    archive: Option<Archive<'a>>,
+    members: Vec<RawMember>,
+    dist_info: String,
+    texts: DistInfoTexts,
+) -> Result<OpenedWheel<'a>, InstallError> {
+    let bad = |message: String| InstallError::BadWheel {
+        wheel: wheel.to_path_buf(),
+        message,
+    };
+    check_dist_info_name(wheel, &dist_info)?;
+    let metadata = CoreMetadata::parse(&texts.metadata);
+    let info = WheelInfo::parse(&texts.wheel).map_err(bad)?;
+    let record = parse_record_strict(&texts.record)
         .map_err(|e| bad(format!("its RECORD is not a valid RECORD file: {e}")))?;
-    let entry_points = text("entry_points.txt")?
-        .map(|t| parse_entry_points(&t))
+    let entry_points = texts
+        .entry_points
+        .as_deref()
+        .map(parse_entry_points)
         .unwrap_or_default();
     check_metadata_name(wheel, &metadata)?;
     check_versions_agree(wheel, &dist_info, &metadata)?;
     let key = wheel_cache::Key::new(
-        record_text.as_bytes(),
+        texts.record.as_bytes(),
         members
             .iter()
             .map(|m| (m.name.as_str(), m.size, m.executable)),
@@ -93,6 +142,7 @@ pub(super) fn open<'a>(wheel: &Path, bytes: &'a [u8]) -> Result<OpenedWheel<'a>,
         key,
         entry_points,
         members,
+        texts,
     })
 }
 

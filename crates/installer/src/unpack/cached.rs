@@ -44,6 +44,10 @@ pub struct CacheUse {
     pub write: bool,
     /// Wheels placed from the cache.
     pub hits: AtomicUsize,
+    /// Of them, those placed without opening the wheel (the cache remembered the file).
+    pub unopened: AtomicUsize,
+    /// What the cache remembers of wheel files, as this install (its resolver) first asked.
+    pub remembered: std::sync::Arc<wheel_cache::RememberedMemo>,
     /// Entries written.
     pub written: AtomicUsize,
     /// Entries found changed (an environment's hard-linked file edited in place) and dropped.
@@ -99,6 +103,8 @@ impl CacheUse {
             linker,
             write,
             hits: AtomicUsize::new(0),
+            unopened: AtomicUsize::new(0),
+            remembered: Default::default(),
             written: AtomicUsize::new(0),
             stale: AtomicUsize::new(0),
             across,
@@ -126,6 +132,16 @@ impl CacheUse {
             self.compiler =
                 magic.and_then(|m| crate::compiler::Compiler::new(python, tag, m, workers));
         }
+        self
+    }
+
+    /// Shares `memo` (the install's, which its resolver filled) for what the cache remembers
+    /// of wheel files.
+    pub fn with_remembered(
+        mut self,
+        memo: std::sync::Arc<wheel_cache::RememberedMemo>,
+    ) -> CacheUse {
+        self.remembered = memo;
         self
     }
 
@@ -345,7 +361,7 @@ pub(super) fn place_from_entry(
     if !scripts.is_empty() {
         rows.extend(write::write_members(
             wheel,
-            &opened.archive,
+            opened.archive(wheel)?,
             &scripts,
             stage,
             python,
@@ -400,7 +416,8 @@ fn place_pyc(
 
 /// Decompresses and writes every member, filling a new cache entry on the way when the
 /// cache is written to. The entry is moved into place only once every member was verified
-/// and written.
+/// and written. With the rows: whether the entry is now in the cache (ours, or another
+/// process's that won the race).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn write_and_fill(
     wheel: &Path,
@@ -411,7 +428,7 @@ pub(super) fn write_and_fill(
     modes: Modes,
     cancel: &AtomicBool,
     use_: Option<&CacheUse>,
-) -> Result<(Rows, HashSet<String>), InstallError> {
+) -> Result<(Rows, HashSet<String>, bool), InstallError> {
     let mut next = 0;
     let slots: Vec<Option<usize>> = members
         .iter()
@@ -451,7 +468,7 @@ pub(super) fn write_and_fill(
     let started = std::time::Instant::now();
     let rows = write::write_members(
         wheel,
-        &opened.archive,
+        opened.archive(wheel)?,
         members,
         stage,
         &layout.python,
@@ -467,6 +484,7 @@ pub(super) fn write_and_fill(
         );
     }
     let mut placed = HashSet::new();
+    let mut in_place = false;
     if let (Some(mut fill), Some(use_)) = (fill, use_) {
         if let (false, Some(writer)) = (fill.failed.load(Ordering::Relaxed), &writer) {
             if let Some(compile) = fill.compile.take() {
@@ -477,6 +495,7 @@ pub(super) fn write_and_fill(
         if !fill.failed.load(Ordering::Relaxed) {
             if let Some(writer) = writer {
                 if let Ok(won) = writer.commit() {
+                    in_place = true;
                     if won {
                         use_.written.fetch_add(1, Ordering::Relaxed);
                     }
@@ -487,7 +506,7 @@ pub(super) fn write_and_fill(
             }
         }
     }
-    Ok((rows, placed))
+    Ok((rows, placed, in_place))
 }
 
 #[cfg(test)]

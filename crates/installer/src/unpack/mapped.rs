@@ -49,10 +49,13 @@ pub struct MappedWheel {
 }
 
 impl MappedWheel {
-    pub fn map(file: &File, path: &Path) -> std::io::Result<MappedWheel> {
+    /// Maps the `len` bytes of `file` (its size, from the caller's `stat`: mapping it
+    /// without a length would `stat` it again, a round trip on a network file system).
+    pub fn map(file: &File, path: &Path, len: u64) -> std::io::Result<MappedWheel> {
+        let len = usize::try_from(len).map_err(|_| std::io::Error::other("file too large"))?;
         // SAFETY: the wheel may change under us; reads of a changed file give other bytes
         // (caught by the RECORD hashes) or SIGBUS past a new end (caught by the handler).
-        let map = unsafe { memmap2::Mmap::map(file) }?;
+        let map = unsafe { memmap2::MmapOptions::new().len(len).map(file) }?;
         INSTALL_HANDLER.call_once(install_handler);
         let slot = register(&map, path);
         Ok(MappedWheel { map, slot })
@@ -74,11 +77,12 @@ pub enum WheelBytes {
 }
 
 impl WheelBytes {
-    pub fn load(file: &mut File, path: &Path) -> std::io::Result<WheelBytes> {
+    /// `size` is the file's, from the caller's `stat` (asked again it would be another round
+    /// trip on a network file system).
+    pub fn load(file: &mut File, path: &Path, size: u64) -> std::io::Result<WheelBytes> {
         use std::io::Read;
-        let size = file.metadata()?.len();
         if size >= READ_BELOW {
-            return MappedWheel::map(file, path).map(WheelBytes::Mapped);
+            return MappedWheel::map(file, path, size).map(WheelBytes::Mapped);
         }
         // The size as it was when asked: a wheel that grows meanwhile is read that far (its
         // RECORD hashes tell a changed one), one that shrinks is a short read, an error.
@@ -209,7 +213,7 @@ mod tests {
             .write(true)
             .open(&path)
             .unwrap();
-        let mapped = MappedWheel::map(&file, &path).unwrap();
+        let mapped = MappedWheel::map(&file, &path, file.metadata().unwrap().len()).unwrap();
         file.set_len(10).unwrap();
         let byte = unsafe { std::ptr::read_volatile(&mapped[40 * 1024]) };
         println!("read {byte} without a fault");
@@ -245,7 +249,7 @@ mod tests {
         std::fs::write(&path, b"not empty").unwrap();
         let file = File::open(&path).unwrap();
         for _ in 0..(SLOTS * 2) {
-            let mapped = MappedWheel::map(&file, &path).unwrap();
+            let mapped = MappedWheel::map(&file, &path, 9).unwrap();
             assert!(mapped.slot.is_some());
             assert_eq!(&mapped[..], b"not empty");
         }

@@ -13,6 +13,7 @@ pub(crate) mod io;
 mod mapped;
 mod members;
 mod parts;
+mod summary;
 mod write;
 
 use std::collections::BTreeSet;
@@ -26,6 +27,7 @@ pub use cached::{pyc_path, CacheUse, EntrySources};
 pub use io::{io_threads, IO_THREADS};
 pub use mapped::READ_BELOW;
 pub use parts::{stageable_locations, StagedPart};
+pub use summary::remembered_metadata;
 
 use crate::error::InstallError;
 use crate::paths::{Confinement, Modes};
@@ -79,6 +81,11 @@ pub struct StagedWheel {
 
 /// Unpacks `wheel` into `stage` (a directory that exists), in directories named after
 /// `options.stage_name` (see [`StagedPart`]).
+///
+/// A wheel the cache remembers (this file, unchanged since an install read it) and holds the
+/// entry of is placed from the entry without being opened; otherwise it is read (or its
+/// bytes taken from `options.bytes`), and once its entry is in the cache, what was read of a
+/// file read here is remembered for the next install.
 pub fn unpack_wheel(
     wheel: &Path,
     layout: &Layout,
@@ -86,14 +93,96 @@ pub fn unpack_wheel(
     options: &UnpackOptions,
     cancel: &AtomicBool,
 ) -> Result<StagedWheel, InstallError> {
-    let map = match &options.bytes {
-        Some(bytes) => mapped::WheelBytes::Shared(bytes.clone()),
+    if let Some(staged) = from_remembered(wheel, layout, stage, options, cancel)? {
+        return Ok(staged);
+    }
+    // The file's identity is taken before reading it: a change while it is read gives the
+    // file another identity, and what was read is then never handed back for it. Bytes the
+    // caller read are not remembered (their file may have changed since).
+    let (map, identity) = match &options.bytes {
+        Some(bytes) => (mapped::WheelBytes::Shared(bytes.clone()), None),
         None => {
             let mut file = std::fs::File::open(wheel).map_err(InstallError::io(wheel, "open"))?;
-            mapped::WheelBytes::load(&mut file, wheel).map_err(InstallError::io(wheel, "read"))?
+            let identity = file
+                .metadata()
+                .map(|m| wheel_cache::FileIdentity::of(&m))
+                .map_err(InstallError::io(wheel, "examine"))?;
+            let map = mapped::WheelBytes::load(&mut file, wheel, identity.size)
+                .map_err(InstallError::io(wheel, "read"))?;
+            (map, Some(identity))
         }
     };
     let opened = archive::open(wheel, &map[..])?;
+    let (staged, entry_in_place) = unpack_opened(
+        wheel,
+        &opened,
+        Some(&map[..]),
+        layout,
+        stage,
+        options,
+        cancel,
+    )?
+    .ok_or_else(|| InstallError::BadWheel {
+        wheel: wheel.to_path_buf(),
+        message: "it could not be unpacked".into(),
+    })?;
+    let cache = options
+        .cache
+        .as_deref()
+        .filter(|c| c.write && entry_in_place);
+    if let (Some(cache), Some(identity)) = (cache, identity) {
+        if let Some(bytes) = summary::write(&opened) {
+            cache.cache.remember(wheel, &identity, &bytes);
+        }
+    }
+    Ok(staged)
+}
+
+/// The wheel placed from its cache entry without opening it, when the cache remembers the
+/// file and holds the entry and nothing needs the archive (scripts to rewrite, a
+/// `direct_url.json` to hash the file for); `None` leaves `stage` as it was.
+fn from_remembered(
+    wheel: &Path,
+    layout: &Layout,
+    stage: &Path,
+    options: &UnpackOptions,
+    cancel: &AtomicBool,
+) -> Result<Option<StagedWheel>, InstallError> {
+    let Some(cache) = options.cache.as_deref() else {
+        return Ok(None);
+    };
+    if !cache.read_allowed() || (options.direct && options.direct_url.is_none()) {
+        return Ok(None);
+    }
+    let Some((members, dist_info, texts)) = cache
+        .cache
+        .remembered_in(wheel, &cache.remembered)
+        .and_then(|bytes| summary::read(&bytes))
+    else {
+        return Ok(None);
+    };
+    let opened = archive::checked(wheel, None, members, dist_info, texts)?;
+    let staged = unpack_opened(wheel, &opened, None, layout, stage, options, cancel)?;
+    if staged.is_some() {
+        cache
+            .unopened
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    Ok(staged.map(|(s, _)| s))
+}
+
+/// Unpacks an opened wheel: `Ok(None)` only without the archive (`bytes` and
+/// `opened.archive` are `None`), when its members cannot all be placed from the cache
+/// (`stage` is then left empty). With the staged wheel: whether its entry is in the cache.
+fn unpack_opened(
+    wheel: &Path,
+    opened: &archive::OpenedWheel<'_>,
+    bytes: Option<&[u8]>,
+    layout: &Layout,
+    stage: &Path,
+    options: &UnpackOptions,
+    cancel: &AtomicBool,
+) -> Result<Option<(StagedWheel, bool)>, InstallError> {
     let own;
     let confinement = match &options.confinement {
         Some(shared) if shared.root() == crate::paths::normalize(&layout.root) => shared,
@@ -104,7 +193,7 @@ pub fn unpack_wheel(
     };
     let (mut members, warnings) = members::map_members(
         wheel,
-        &opened,
+        opened,
         layout,
         confinement,
         options.allow_incomplete_record,
@@ -112,7 +201,7 @@ pub fn unpack_wheel(
     let dist_info_target = relative(
         wheel,
         confinement,
-        &lib_dir(layout, &opened).join(&opened.dist_info),
+        &lib_dir(layout, opened).join(&opened.dist_info),
     )?;
     let scripts_dir = relative(wheel, confinement, &layout.scripts.join("x"))?
         .parent()
@@ -156,6 +245,11 @@ pub fn unpack_wheel(
     let mut pycs_placed = std::collections::HashSet::new();
     let readable = cache.filter(|c| c.read_allowed());
     let found = readable.and_then(|c| c.cache.lookup_with_pyc(&opened.key, c.pyc_store.as_deref()));
+    // Without the archive, every member must come from the entry.
+    let unopened = opened.archive.is_none();
+    if unopened && (found.is_none() || members.iter().any(|m| m.script)) {
+        return Ok(None);
+    }
     // The `__pycache__` directories of cached byte code are made with the others: one
     // `mkdir` each, level by level.
     let mut pyc_dirs = found
@@ -167,7 +261,7 @@ pub fn unpack_wheel(
         let cache = cache.expect("looked up in it");
         written = cached::place_from_entry(
             wheel,
-            &opened,
+            opened,
             &members,
             &entry,
             stage,
@@ -181,22 +275,26 @@ pub fn unpack_wheel(
             placed.rows
         });
         if written.is_none() {
-            // A changed entry: dropped, and this wheel decompressed into clean directories.
+            // A changed entry: dropped, and this wheel decompressed into clean directories
+            // (after opening it, when it was not).
             cache.cache.discard(&opened.key);
             let tops: BTreeSet<_> = dirs.iter().filter_map(|d| d.components().next()).collect();
             for top in tops {
                 let dir = stage.join(top);
                 std::fs::remove_dir_all(&dir).map_err(InstallError::io(&dir, "remove"))?;
             }
+            if unopened {
+                return Ok(None);
+            }
             pyc_dirs.clear();
             make_dirs()?;
         }
     }
-    let written = match written {
-        Some(rows) => rows,
+    let (written, entry_in_place) = match written {
+        Some(rows) => (rows, true),
         None => {
-            let (rows, pycs) = cached::write_and_fill(
-                wheel, &opened, &members, stage, layout, modes, cancel, cache,
+            let (rows, pycs, in_place) = cached::write_and_fill(
+                wheel, opened, &members, stage, layout, modes, cancel, cache,
             )?;
             // Byte code compiled at fill made its `__pycache__` directories: listed with the
             // others, so the commit moves a top-level module's byte code too.
@@ -207,7 +305,7 @@ pub fn unpack_wheel(
                     .filter_map(|m| m.staged.parent().map(|p| p.join("__pycache__"))),
             );
             pycs_placed = pycs;
-            rows
+            (rows, in_place)
         }
     };
     let mut rows = write::record_rows(written);
@@ -221,9 +319,14 @@ pub fn unpack_wheel(
     if let Some(json) = &options.direct_url {
         extra.push(("direct_url.json", json.clone().into_bytes()));
     } else if options.direct {
+        // `from_remembered` opens no wheel for which this is needed.
+        let bytes = bytes.ok_or_else(|| InstallError::BadWheel {
+            wheel: wheel.to_path_buf(),
+            message: "its bytes are needed for direct_url.json but it was not read".into(),
+        })?;
         extra.push((
             "direct_url.json",
-            direct_url_json(wheel, &map[..]).into_bytes(),
+            direct_url_json(wheel, bytes).into_bytes(),
         ));
     }
     if options.requested {
@@ -247,14 +350,15 @@ pub fn unpack_wheel(
         .map(|m| &m.staged)
         .chain(launchers.iter().map(|(s, _)| s));
     let parts = parts.parts(stage, &layout.root, dirs.iter().chain(&pyc_dirs), files);
-    Ok(StagedWheel {
-        name: opened.metadata.name,
-        version: opened.metadata.version,
+    let staged = StagedWheel {
+        name: opened.metadata.name.clone(),
+        version: opened.metadata.version.clone(),
         parts,
         files: record_rows,
         warnings,
         modules,
-    })
+    };
+    Ok(Some((staged, entry_in_place)))
 }
 
 /// Writes the installed `.dist-info` files (`target` in the environment, `staged_dir` in the

@@ -380,10 +380,11 @@ pub(crate) fn run_install(
         }
         if let Some(c) = &report.cache {
             errln!(
-                "cache {}: {} wheels from the cache, {} entries written{}; files cloned {}, \
-                 hard-linked {}, copied {}{}",
+                "cache {}: {} wheels from the cache ({} not opened), {} entries written{}; \
+                 files cloned {}, hard-linked {}, copied {}{}",
                 c.dir.display(),
                 c.hits,
+                c.unopened,
                 c.written,
                 if c.writable {
                     ""

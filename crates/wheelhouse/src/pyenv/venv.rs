@@ -86,7 +86,9 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
     if args.packages.any() {
         // One install for pip and the packages: one index, one lock. The interpreter's
         // bundled pip is looked for only if the wheelhouse has none.
-        let bundled = || environment::pip_wheel(site, &created.base, &args.find_links);
+        let cache = args.cache.options(site);
+        let bundled =
+            || environment::pip_wheel(site, &created.base, &args.find_links, cache.as_ref());
         let filled = super::venv_install::fill(
             site,
             &created,
@@ -116,19 +118,19 @@ fn create(site: &SiteConfig, args: &VenvArgs) -> Result<(), (i32, String)> {
     let mut seeded = String::new();
     let cache = args.cache.options(site);
     if !args.without_pip {
-        let wheel =
-            environment::pip_wheel(site, &created.base, &args.find_links).ok_or_else(|| {
-                (
-                    exit::RESOLUTION,
-                    format!(
-                        "created {} but could not seed pip: no pip wheel for this Python in the \
+        let wheel = environment::pip_wheel(site, &created.base, &args.find_links, cache.as_ref())
+            .ok_or_else(|| {
+            (
+                exit::RESOLUTION,
+                format!(
+                    "created {} but could not seed pip: no pip wheel for this Python in the \
                      wheelhouse or in the interpreter's bundled wheels. Use the environment \
                      without pip (`wheelhouse install` does not need it), or pass \
                      --find-links DIR holding a pip wheel",
-                        created.root.display()
-                    ),
-                )
-            })?;
+                    created.root.display()
+                ),
+            )
+        })?;
         let target = environment::Target::new_venv(&created, args.system_site_packages);
         let cancel = crate::signals::cancel_on_signals();
         let installed = environment::seed_pip(&target, &wheel, cache.as_ref(), &cancel)

@@ -544,3 +544,63 @@ fn venv_seeds_pip_through_the_cache() {
     let version = site.run_ok(&second.join("bin/python"), &["-m", "pip", "--version"]);
     assert!(version.starts_with("pip "), "{version}");
 }
+
+/// A wheel whose entry is in the cache is installed without opening it while the file is the
+/// one an install read (the cache remembers its size, times and inode); the same name
+/// rewritten in place with other bytes of the same size, its modification time set back, is
+/// read again and its own content installed, never the entry of the bytes it replaced.
+#[test]
+fn a_wheel_rewritten_in_place_is_read_again_not_served_from_what_the_cache_remembers() {
+    let site = Site::new();
+    let spec = |value: &str| {
+        WheelSpec::pure("swap", "1.0").file("swap/value.py", format!("V = '{value}'\n").as_bytes())
+    };
+    let wheel = spec("one").write(&site.generic);
+    let size = std::fs::metadata(&wheel).unwrap().len();
+    // Other bytes of the same size: the first of a few values whose archive has that size.
+    let (value, other) = ["two", "six", "ten", "xyz", "abc", "pqr"]
+        .iter()
+        .map(|v| (*v, std::fs::read(spec(v).write(&site.path(v))).unwrap()))
+        .find(|(_, bytes)| bytes.len() as u64 == size)
+        .expect("a value giving an archive of the same size");
+    // Only a file changed more than two seconds ago is remembered (a same-size rewrite in the
+    // same timestamp tick could not be told apart).
+    std::thread::sleep(Duration::from_millis(2100));
+    let run = CacheRun {
+        site: &site,
+        cache: site.path("cache"),
+        options: &[],
+        packages: &["swap"],
+    };
+    let env = site.path("env");
+    let read =
+        |env: &Path| std::fs::read_to_string(site_packages(env).join("swap/value.py")).unwrap();
+    let out = run.install(&env, &[]);
+    assert_eq!(count(&out, "entries written"), 1, "{}", stderr(&out));
+    assert_eq!(count(&out, "not opened"), 0);
+    let out = run.install(&env, &[]);
+    assert_eq!(count(&out, "wheels from the cache"), 1, "{}", stderr(&out));
+    assert_eq!(count(&out, "not opened"), 1, "{}", stderr(&out));
+    assert_eq!(read(&env), "V = 'one'\n");
+
+    // In place: same inode, same size, the old modification time.
+    let before = std::fs::metadata(&wheel).unwrap();
+    {
+        use std::os::unix::fs::FileExt;
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&wheel)
+            .unwrap();
+        file.write_all_at(&other, 0).unwrap();
+        file.set_modified(before.modified().unwrap()).unwrap();
+    }
+    let after = std::fs::metadata(&wheel).unwrap();
+    assert_eq!(
+        (after.ino(), after.len(), after.modified().unwrap()),
+        (before.ino(), before.len(), before.modified().unwrap())
+    );
+    let out = run.install(&env, &[]);
+    assert_eq!(count(&out, "not opened"), 0, "{}", stderr(&out));
+    assert_eq!(count(&out, "entries written"), 1, "{}", stderr(&out));
+    assert_eq!(read(&env), format!("V = '{value}'\n"));
+}
