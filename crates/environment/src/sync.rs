@@ -190,7 +190,7 @@ fn same_version(a: &str, b: &str) -> bool {
 
 /// The file must exist and match one of its hashes (the strongest we can compute). A file
 /// smaller than [`installer::READ_BELOW`] is read whole, and its bytes returned.
-fn check_file(w: &LockedWheel) -> Result<Option<std::sync::Arc<[u8]>>, Error> {
+fn check_file(w: &LockedWheel) -> Result<Option<installer::ReadWheel>, Error> {
     let known = ["sha512", "sha384", "sha256"];
     let Some((algo, want)) = known.iter().find_map(|a| w.hashes.get(*a).map(|h| (*a, h))) else {
         return Err(Error::LockNoHash {
@@ -205,7 +205,7 @@ fn check_file(w: &LockedWheel) -> Result<Option<std::sync::Arc<[u8]>>, Error> {
     };
     let (got, bytes) = read_small(&w.path)
         .map_err(unreadable)?
-        .map(|bytes| (digest_bytes(algo, &bytes), Some(bytes)))
+        .map(|read| (digest_bytes(algo, &read.bytes), Some(read)))
         .map_or_else(|| digest_file(algo, &w.path).map(|d| (d, None)), Ok)
         .map_err(unreadable)?;
     if !got.eq_ignore_ascii_case(want) {
@@ -220,12 +220,13 @@ fn check_file(w: &LockedWheel) -> Result<Option<std::sync::Arc<[u8]>>, Error> {
     Ok(bytes)
 }
 
-/// The whole content of a file smaller than [`installer::READ_BELOW`]; `None` for a larger
-/// one (hashed in pieces, and mapped when unpacked).
-fn read_small(path: &std::path::Path) -> std::io::Result<Option<std::sync::Arc<[u8]>>> {
+/// The whole content of a file smaller than [`installer::READ_BELOW`], with its identity
+/// before the read; `None` for a larger one (hashed in pieces, and mapped when unpacked).
+fn read_small(path: &std::path::Path) -> std::io::Result<Option<installer::ReadWheel>> {
     use std::io::Read;
     let file = std::fs::File::open(path)?;
-    let size = file.metadata()?.len();
+    let meta = file.metadata()?;
+    let size = meta.len();
     if size >= installer::READ_BELOW {
         return Ok(None);
     }
@@ -233,7 +234,10 @@ fn read_small(path: &std::path::Path) -> std::io::Result<Option<std::sync::Arc<[
     // file that grew since is read no further than the limit (its hash then tells).
     let mut bytes = Vec::with_capacity(size as usize + 1);
     file.take(installer::READ_BELOW).read_to_end(&mut bytes)?;
-    Ok(Some(bytes.into()))
+    Ok(Some(installer::ReadWheel {
+        bytes: bytes.into(),
+        identity: installer::wheel_cache::FileIdentity::of(&meta),
+    }))
 }
 
 fn digest_bytes(algorithm: &str, bytes: &[u8]) -> String {

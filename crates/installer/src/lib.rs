@@ -58,7 +58,8 @@ pub use fs_kind::on_network_file_system;
 pub use scripts::{entry_point_script, rewrite_shebang, shebang};
 pub use site::{freeze_lines, read_site_dir, scan_site_dir, InstalledDist};
 pub use transaction::{
-    commit, files_of, lock_environment, EnvLock, Outcome, Progress, Transaction, WheelToInstall,
+    commit, files_of, lock_environment, EnvLock, Outcome, Progress, ReadWheel, Transaction,
+    WheelToInstall,
 };
 pub use unpack::{
     file_url, io_threads, json_escape, pyc_path, remembered_metadata, stageable_locations,

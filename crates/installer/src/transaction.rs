@@ -174,7 +174,16 @@ pub struct WheelToInstall {
     /// The wheel's content when the caller has read it already (to check it against a
     /// lock's hash): unpacked from these bytes, which are then exactly the ones checked,
     /// instead of reading the file again.
-    pub bytes: Option<std::sync::Arc<[u8]>>,
+    pub bytes: Option<ReadWheel>,
+}
+
+/// A wheel file's content as a caller read it, with the file's identity taken before the
+/// read (so that what is read of it may be remembered by the cache, as when the installer
+/// reads the file itself).
+#[derive(Clone, Debug)]
+pub struct ReadWheel {
+    pub bytes: std::sync::Arc<[u8]>,
+    pub identity: wheel_cache::FileIdentity,
 }
 
 /// What to do to an environment in one transaction.

@@ -45,7 +45,7 @@ pub struct UnpackOptions {
     /// `WheelToInstall::direct_url`).
     pub direct_url: Option<String>,
     /// The wheel's content, already read by the caller: not read from `wheel` again.
-    pub bytes: Option<std::sync::Arc<[u8]>>,
+    pub bytes: Option<crate::ReadWheel>,
     /// Install members that RECORD does not list or lists without a hash, with a warning,
     /// instead of refusing the wheel (for legacy wheels a site cannot rebuild).
     pub allow_incomplete_record: bool,
@@ -84,8 +84,8 @@ pub struct StagedWheel {
 ///
 /// A wheel the cache remembers (this file, unchanged since an install read it) and holds the
 /// entry of is placed from the entry without being opened; otherwise it is read (or its
-/// bytes taken from `options.bytes`), and once its entry is in the cache, what was read of a
-/// file read here is remembered for the next install.
+/// bytes taken from `options.bytes`), and once its entry is in the cache, what was read of
+/// it is remembered for the next install.
 pub fn unpack_wheel(
     wheel: &Path,
     layout: &Layout,
@@ -96,11 +96,14 @@ pub fn unpack_wheel(
     if let Some(staged) = from_remembered(wheel, layout, stage, options, cancel)? {
         return Ok(staged);
     }
-    // The file's identity is taken before reading it: a change while it is read gives the
-    // file another identity, and what was read is then never handed back for it. Bytes the
-    // caller read are not remembered (their file may have changed since).
+    // The file's identity is taken before reading it (by the caller too): a change while it
+    // is read gives the file another identity, and what was read is then never handed back
+    // for it.
     let (map, identity) = match &options.bytes {
-        Some(bytes) => (mapped::WheelBytes::Shared(bytes.clone()), None),
+        Some(read) => (
+            mapped::WheelBytes::Shared(read.bytes.clone()),
+            Some(read.identity),
+        ),
         None => {
             let mut file = std::fs::File::open(wheel).map_err(InstallError::io(wheel, "open"))?;
             let identity = file
