@@ -451,6 +451,16 @@ fn dispatch(args: Vec<OsString>) -> i32 {
             return e.exit_code();
         }
     };
+    if matches!(
+        cli.command,
+        Command::Venv(_)
+            | Command::Install(_)
+            | Command::Lock(_)
+            | Command::Sync(_)
+            | Command::Uninstall(_)
+    ) {
+        small_pages();
+    }
     match cli.command {
         Command::Avail { args: rest } => {
             let mut argv = vec![OsString::from("wheelhouse avail")];
@@ -522,6 +532,21 @@ pub fn run_avail_wheels(mut args: Vec<OsString>) -> i32 {
         *first = OsString::from("avail_wheels");
     }
     out::finish("avail_wheels", avail::run("avail_wheels", args))
+}
+
+/// Turns transparent huge pages off for this process. mimalloc reserves its arena with
+/// `MADV_HUGEPAGE`, so each 2 MiB of it a thread first touches is zeroed whole: in a warm
+/// sync of 209 wheels (about 20 ms) that zeroing was a fifth of the samples, and turning it
+/// off made the sync 2 ms faster. Commands that change environments touch little memory in
+/// many threads and are short; listings (`avail`, the staff side) keep huge pages, which pay
+/// off for their large heaps. The setting is inherited by the processes started from here
+/// (interpreters, build backends), where it changes nothing unless they ask for huge pages.
+fn small_pages() {
+    // SAFETY: PR_SET_THP_DISABLE takes plain integers and touches no memory of ours; a
+    // kernel without it returns an error, which is ignored (huge pages are only slower).
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
 }
 
 // A listing parses and frees tens of thousands of small strings; mimalloc's thread-local
