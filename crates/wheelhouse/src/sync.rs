@@ -55,7 +55,7 @@ pub fn run(args: SyncArgs) -> i32 {
     };
     // The lock is read and parsed while the environment is looked at (its interpreter's
     // answer, its `pyvenv.cfg`): a large lock takes about a millisecond to parse, a warm sync
-    // of it about fifteen. The environment's error, if any, comes first, as before.
+    // of it under twenty. The environment's error, if any, comes first, as before.
     let (target, file) = std::thread::scope(|scope| {
         let reading = std::thread::Builder::new()
             .spawn_scoped(scope, || locking::LockFile::read(&args.lock))
