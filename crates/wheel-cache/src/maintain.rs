@@ -166,39 +166,22 @@ impl Cache {
 /// time (a home cache of 600 entries would otherwise add seconds at a millisecond each).
 const WALKERS: usize = 16;
 
-/// `f` of each item, in order, on up to [`WALKERS`] threads.
+/// `f` of each item, in order, on up to [`WALKERS`] threads (on this thread alone when they
+/// cannot be started).
 fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = WALKERS.min(items.len());
-    if threads <= 1 {
-        return items.iter().map(f).collect();
+    use rayon::prelude::*;
+    let pool = (items.len() > 1)
+        .then(|| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(WALKERS.min(items.len()))
+                .build()
+                .ok()
+        })
+        .flatten();
+    match pool {
+        Some(pool) => pool.install(|| items.par_iter().map(&f).collect()),
+        None => items.iter().map(f).collect(),
     }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(item) = items.get(i) else {
-                return done;
-            };
-            done.push((i, f(item)));
-        }
-    };
-    let mut out: Vec<(usize, R)> = std::thread::scope(|scope| {
-        // Helpers that cannot be started leave their share to this thread.
-        let helpers: Vec<_> = (1..threads)
-            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
-            .collect();
-        let mut out = work();
-        for helper in helpers {
-            match helper.join() {
-                Ok(done) => out.extend(done),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        out
-    });
-    out.sort_by_key(|(i, _)| *i);
-    out.into_iter().map(|(_, r)| r).collect()
 }
 
 #[cfg(test)]

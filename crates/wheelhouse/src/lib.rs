@@ -538,10 +538,11 @@ pub fn run_avail_wheels(mut args: Vec<OsString>) -> i32 {
 /// `MADV_HUGEPAGE`, so each 2 MiB of it a thread first touches is zeroed whole: in a warm
 /// sync of 209 wheels that zeroing was a fifth of the samples (with huge pages off from the
 /// start, 18.8 ms instead of 20.9; from here, after the arguments are parsed, most of that
-/// is kept: the threads that do the work start later). Commands that change environments touch little memory in
-/// many threads and are short; listings (`avail`, the staff side) keep huge pages, which pay
-/// off for their large heaps. The setting is inherited by the processes started from here
-/// (interpreters, build backends), where it changes nothing unless they ask for huge pages.
+/// is kept: the threads that do the work start later). Commands that change environments
+/// touch little memory in many threads and are short; listings (`avail`, the staff side)
+/// keep huge pages, which pay off for their large heaps. The setting is inherited by the
+/// processes started from here (interpreters, build backends), where it changes nothing
+/// unless they ask for huge pages.
 fn small_pages() {
     // SAFETY: PR_SET_THP_DISABLE takes plain integers and touches no memory of ours; a
     // kernel without it returns an error, which is ignored (huge pages are only slower).

@@ -69,20 +69,17 @@ pub fn run(args: SyncArgs) -> i32 {
         };
         (target, file)
     });
-    let result = target
-        .map_err(locking::Error::from)
-        .and_then(|target| Ok((target, file?)))
-        .and_then(|(target, file)| {
-            install_read_lock(
-                &site,
-                &target,
-                (&args.lock, file),
-                args.allow_manylinux,
-                &options,
-                &cancel,
-                (args.quiet, ""),
-            )
-        });
+    let result = target.map_err(locking::Error::from).and_then(|target| {
+        install_read_lock(
+            &site,
+            &target,
+            (&args.lock, file?),
+            args.allow_manylinux,
+            &options,
+            &cancel,
+            (args.quiet, ""),
+        )
+    });
     match result {
         Ok(_) => 0,
         Err(e) => {
