@@ -29,7 +29,7 @@ use crate::error::InstallError;
 use crate::journal::{self, State, Step};
 use crate::paths::{normalize, Confinement};
 use crate::site::InstalledDist;
-use crate::unpack::{unpack_wheel, StagedWheel, UnpackOptions};
+use crate::unpack::{unpack_wheel, StagedEntry, StagedWheel, UnpackOptions};
 use crate::Layout;
 
 const STAGING_PREFIX: &str = ".wheelhouse-staging-";
@@ -278,8 +278,9 @@ fn prepare_and_commit(
     for dist in &plan.remove {
         removed_files.push(files_of(dist, &confinement)?);
     }
-    // Each wheel's files for site-packages, `bin` and `include` are staged in a directory of
-    // their own (`w3-0`), what goes elsewhere mirroring the root (`w3-r`).
+    // Each wheel's entries of site-packages, `bin` and `include` are staged at the top of the
+    // stage under names that say where they go (`w3-0.numpy`), what goes elsewhere likewise
+    // against the root (`w3-r.share`).
     let locations = std::sync::Arc::new(crate::unpack::stageable_locations(layout));
     // On the I/O pool: wheels are staged side by side, each a run of round trips on a network
     // file system (opening the cache entry, creating directories, the `.dist-info` files).
@@ -340,7 +341,7 @@ fn prepare_and_commit(
                     part.target.display()
                 )));
             }
-            planner.merge(&part.staged, &part.target, Some(&part.entries))?;
+            planner.merge_part(&part.target, &part.entries)?;
         }
         outcome
             .installed
@@ -475,41 +476,50 @@ impl StepPlanner<'_> {
         self.steps.push(Step::Move { staged, path });
     }
 
+    /// Moves a wheel's staged entries for the directory `target` into it (see [`merge`]);
+    /// they are known from unpacking ([`crate::StagedPart::entries`]), not read back.
+    ///
+    /// [`merge`]: StepPlanner::merge
+    fn merge_part(&mut self, target: &Path, entries: &[StagedEntry]) -> Result<(), InstallError> {
+        for entry in entries {
+            debug_assert!(
+                std::fs::symlink_metadata(&entry.staged).is_ok_and(|m| m.is_dir() == entry.is_dir),
+                "{} is not staged as unpacking listed it",
+                entry.staged.display()
+            );
+            // An entry staged below a directory of its part (a name too long for the
+            // prefix) leaves that directory empty.
+            if let Some(dir) = entry.staged.parent() {
+                if Some(dir) != self.backups.parent() {
+                    self.emptied.push(dir.to_path_buf());
+                }
+            }
+            self.move_in(entry.staged.clone(), target.join(&entry.name), entry.is_dir)?;
+        }
+        Ok(())
+    }
+
     /// Moves a staged tree into the environment: a whole directory in one rename when the
     /// target does not exist yet, entry by entry where it does (shared directories such as
     /// `bin`, or a `share` another wheel of the same install brings). Only real directories
     /// are gone into: a link in the environment is replaced, never followed.
-    ///
-    /// `known` is the staged directory's entries when unpacking listed them
-    /// ([`crate::StagedPart::entries`]): it is not read back.
-    fn merge(
-        &mut self,
-        staged: &Path,
-        target: &Path,
-        known: Option<&[(std::ffi::OsString, bool)]>,
-    ) -> Result<(), InstallError> {
+    fn merge(&mut self, staged: &Path, target: &Path) -> Result<(), InstallError> {
         self.emptied.push(staged.to_path_buf());
-        let entries: Vec<(std::ffi::OsString, bool)> = match known {
-            Some(entries) => {
-                debug_assert_eq!(
-                    read_entries(staged)?,
-                    entries,
-                    "a staged directory holds other entries than unpacking listed"
-                );
-                entries.to_vec()
-            }
-            None => read_entries(staged)?,
-        };
-        for (name, is_dir) in entries {
-            let from = staged.join(&name);
-            let to = target.join(&name);
-            match self.metadata(&to) {
-                None => self.place(from, to),
-                Some(meta) if is_dir && meta.is_dir() => self.merge(&from, &to, None)?,
-                Some(_) => {
-                    self.move_aside(&to);
-                    self.place(from, to);
-                }
+        for (name, is_dir) in read_entries(staged)? {
+            self.move_in(staged.join(&name), target.join(&name), is_dir)?;
+        }
+        Ok(())
+    }
+
+    /// Moves the staged entry `from` to `to`: placed when nothing is there, merged into a
+    /// directory that is, replacing anything else.
+    fn move_in(&mut self, from: PathBuf, to: PathBuf, is_dir: bool) -> Result<(), InstallError> {
+        match self.metadata(&to) {
+            None => self.place(from, to),
+            Some(meta) if is_dir && meta.is_dir() => self.merge(&from, &to)?,
+            Some(_) => {
+                self.move_aside(&to);
+                self.place(from, to);
             }
         }
         Ok(())

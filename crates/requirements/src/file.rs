@@ -192,7 +192,7 @@ fn pyproject(
         line: 0,
         message,
     };
-    let doc: toml::Value = text
+    let doc: toml::Table = text
         .parse()
         .map_err(|e: toml::de::Error| syntax(format!("not valid TOML: {}", e.message())))?;
     let project = doc

@@ -241,18 +241,31 @@ pub(super) struct Placed {
     pub pycs: HashSet<String>,
 }
 
-/// The `__pycache__` directories byte code from `entry` goes to (relative to the stage), for
-/// the caller to create with the members' directories: created here afterwards, each of their
-/// parents was a failed `mkdir` again.
-pub(super) fn pyc_dirs(entry: &Entry, members: &[Member]) -> Vec<PathBuf> {
+/// The `__pycache__` directories byte code from `entry` goes to, staged (relative to the
+/// stage) and in the environment (relative to its root), for the caller to create with the
+/// members' directories: created here afterwards, each of their parents was a failed `mkdir`
+/// again.
+pub(super) fn pyc_dirs(entry: &Entry, members: &[Member]) -> Vec<(PathBuf, PathBuf)> {
     if entry.pyc_count() == 0 {
         return Vec::new();
     }
     members
         .iter()
         .filter(|m| is_source(m) && entry.pyc(&m.name).is_some())
-        .filter_map(|m| m.staged.parent().map(|p| p.join("__pycache__")))
+        .filter_map(pycache_of)
         .collect()
+}
+
+/// A source member's `__pycache__`: staged, and in the environment.
+pub(super) fn pycache_of(member: &Member) -> Option<(PathBuf, PathBuf)> {
+    let target = member.target.parent()?.join("__pycache__");
+    Some((member.pycache.clone(), target))
+}
+
+/// Where the byte code of the source `member` is staged, for the cache tag `tag`.
+pub(super) fn staged_pyc(stage: &Path, member: &Member, tag: &str) -> Option<PathBuf> {
+    let stem = member.target.file_stem()?.to_str()?;
+    Some(stage.join(&member.pycache).join(format!("{stem}.{tag}.pyc")))
 }
 
 /// Places every member from `entry` (into directories already created, with
@@ -313,8 +326,7 @@ pub(super) fn place_from_entry(
                             return Err(InstallError::Interrupted);
                         }
                         let mode = mode_of(member);
-                        let dst = stage.join(&member.staged);
-                        if place_pyc(use_, entry, member, &dst, mode, umask, tag) {
+                        if place_pyc(use_, entry, member, stage, mode, umask, tag) {
                             placed.push(member.name.clone());
                         }
                     }
@@ -377,7 +389,8 @@ pub(super) fn place_from_entry(
     Ok(Some(Placed { rows, pycs }))
 }
 
-/// Places the entry's byte code of the source just placed at `dst`, if it keeps one. Byte
+/// Places the entry's byte code of the source `member` (just placed in `stage`), if it keeps
+/// one. Byte
 /// code is only an optimisation: one that cannot be placed is left to the compile step, and
 /// one found changed is removed from the entry (the compile step's may replace it).
 /// `true` when it was placed.
@@ -385,7 +398,7 @@ fn place_pyc(
     use_: &CacheUse,
     entry: &Entry,
     member: &Member,
-    dst: &Path,
+    stage: &Path,
     source_mode: u32,
     umask: u32,
     tag: &str,
@@ -393,7 +406,7 @@ fn place_pyc(
     let Some((src, meta)) = entry.pyc(&member.name) else {
         return false;
     };
-    let Some(pyc) = pyc_path(dst, tag) else {
+    let Some(pyc) = staged_pyc(stage, member, tag) else {
         return false;
     };
     // The mode `py_compile` gives byte code: the source's, writable by the owner, never

@@ -81,8 +81,10 @@ impl<'a> FillCompile<'a> {
         // One task per `__pycache__` (its own directory lock), as when placing from an entry.
         let mut groups: HashMap<PathBuf, Vec<_>> = HashMap::new();
         for p in pending {
-            let dir = members[p.0].staged.parent().unwrap_or(Path::new(""));
-            groups.entry(dir.join("__pycache__")).or_default().push(p);
+            groups
+                .entry(members[p.0].pycache.clone())
+                .or_default()
+                .push(p);
         }
         let placed = Mutex::new(HashSet::new());
         super::io::run(stage, || {
@@ -102,8 +104,7 @@ impl<'a> FillCompile<'a> {
                         }
                     }
                     let member = &members[i];
-                    let Some(dst) = super::cached::pyc_path(&stage.join(&member.staged), self.tag)
-                    else {
+                    let Some(dst) = super::cached::staged_pyc(stage, member, self.tag) else {
                         continue;
                     };
                     // The mode `py_compile` gives byte code: the source's, writable by the

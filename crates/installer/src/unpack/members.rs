@@ -24,6 +24,9 @@ pub(super) struct Member {
     /// Where it is written, relative to the staging directory (see `StageParts`): set once
     /// the members are mapped, `target` until then.
     pub staged: PathBuf,
+    /// For a Python source: where its `__pycache__` directory is staged (see `StageParts`;
+    /// a top-level module's is not beside it). Set with `staged`.
+    pub pycache: PathBuf,
     pub executable: bool,
     /// From `.data/scripts`: a `#!python` first line is rewritten.
     pub script: bool,
@@ -124,6 +127,7 @@ pub(super) fn map_members(
             name: name.clone(),
             size: raw.size,
             staged: target.clone(),
+            pycache: PathBuf::new(),
             target,
             executable: raw.executable,
             script,

@@ -1,5 +1,5 @@
-//! Unpacking one wheel into the staging directory (a directory per install location, see
-//! [`parts`]), in steps that can each be tested: [`archive::open`] checks the archive's
+//! Unpacking one wheel into the staging directory (its entries named by install location,
+//! see [`parts`]), in steps that can each be tested: [`archive::open`] checks the archive's
 //! structure and reads the `.dist-info`; [`members::map_members`] maps each member to its
 //! place, proven inside the environment, with the RECORD hash it must have;
 //! [`write::write_members`] decompresses, verifies and writes; then entry-point launchers and
@@ -26,7 +26,7 @@ pub use archive::{MAX_MEMBER_RATIO, MAX_TOTAL_RATIO, TOTAL_FLOOR};
 pub use cached::{pyc_path, CacheUse, EntrySources};
 pub use io::{io_threads, IO_THREADS};
 pub use mapped::READ_BELOW;
-pub use parts::{stageable_locations, StagedPart};
+pub use parts::{stageable_locations, StagedEntry, StagedPart};
 pub use summary::remembered_metadata;
 
 use crate::error::InstallError;
@@ -58,8 +58,8 @@ pub struct UnpackOptions {
     /// The install locations whose files are staged in a directory of their own
     /// ([`stageable_locations`]); none when empty: everything is staged mirroring the root.
     pub locations: Option<std::sync::Arc<Vec<PathBuf>>>,
-    /// The prefix of this wheel's directories in the stage (`w3-`: `w3-0`, `w3-r`), unique
-    /// among the wheels staged in one directory.
+    /// The prefix of this wheel's names in the stage (`w3-`: `w3-0.numpy`, `w3-r.share`),
+    /// unique among the wheels staged in one directory.
     pub stage_name: String,
 }
 
@@ -68,7 +68,7 @@ pub struct UnpackOptions {
 pub struct StagedWheel {
     pub name: String,
     pub version: String,
-    /// Its staged directories, each with where its entries go.
+    /// Its staged entries, by the directory they go into.
     pub parts: Vec<StagedPart>,
     /// Number of files installed.
     pub files: usize,
@@ -218,6 +218,11 @@ fn unpack_opened(
     };
     for member in &mut members {
         member.staged = parts.staged(&member.target);
+        if cached::is_source(member) {
+            if let Some(dir) = member.target.parent() {
+                member.pycache = parts.staged(&dir.join("__pycache__"));
+            }
+        }
     }
     let dist_info_staged = parts.staged(&dist_info_target);
     let launchers: Vec<(PathBuf, PathBuf)> = opened
@@ -240,6 +245,17 @@ fn unpack_opened(
         )
         .collect();
     dirs.insert(dist_info_staged.clone());
+    // The same directories in the environment, for the commit's list of what each part holds.
+    let mut dir_targets: BTreeSet<PathBuf> = members
+        .iter()
+        .filter_map(|m| m.target.parent().map(Path::to_path_buf))
+        .chain(
+            launchers
+                .iter()
+                .filter_map(|(_, t)| t.parent().map(Path::to_path_buf)),
+        )
+        .collect();
+    dir_targets.insert(dist_info_target.clone());
     let make_dirs = || io::create_dirs(stage, dirs.iter().map(PathBuf::as_path));
     let modes = Modes::for_umask(crate::paths::umask_cached());
     // Wheels let through with unverified members are never cached nor served from it.
@@ -259,7 +275,10 @@ fn unpack_opened(
         .as_ref()
         .map(|entry| cached::pyc_dirs(entry, &members))
         .unwrap_or_default();
-    io::create_dirs(stage, dirs.iter().chain(&pyc_dirs).map(PathBuf::as_path))?;
+    io::create_dirs(
+        stage,
+        dirs.iter().chain(pyc_dirs.iter().map(|(s, _)| s)).map(PathBuf::as_path),
+    )?;
     if let Some(entry) = found {
         let cache = cache.expect("looked up in it");
         written = cached::place_from_entry(
@@ -281,11 +300,11 @@ fn unpack_opened(
             // A changed entry: dropped, and this wheel decompressed into clean directories
             // (after opening it, when it was not).
             cache.cache.discard(&opened.key);
-            let tops: BTreeSet<_> = dirs.iter().filter_map(|d| d.components().next()).collect();
-            for top in tops {
-                let dir = stage.join(top);
-                std::fs::remove_dir_all(&dir).map_err(InstallError::io(&dir, "remove"))?;
-            }
+            let staged = dirs
+                .iter()
+                .chain(pyc_dirs.iter().map(|(s, _)| s))
+                .chain(members.iter().map(|m| &m.staged));
+            remove_tops(stage, staged)?;
             if unopened {
                 return Ok(None);
             }
@@ -305,7 +324,7 @@ fn unpack_opened(
                 members
                     .iter()
                     .filter(|m| pycs.contains(&m.name))
-                    .filter_map(|m| m.staged.parent().map(|p| p.join("__pycache__"))),
+                    .filter_map(cached::pycache_of),
             );
             pycs_placed = pycs;
             (rows, in_place)
@@ -350,9 +369,13 @@ fn unpack_opened(
         .collect();
     let files = members
         .iter()
-        .map(|m| &m.staged)
-        .chain(launchers.iter().map(|(s, _)| s));
-    let parts = parts.parts(stage, &layout.root, dirs.iter().chain(&pyc_dirs), files);
+        .map(|m| m.target.as_path())
+        .chain(launchers.iter().map(|(_, t)| t.as_path()));
+    let dir_targets = dir_targets
+        .iter()
+        .chain(pyc_dirs.iter().map(|(_, t)| t))
+        .map(PathBuf::as_path);
+    let parts = parts.parts(stage, &layout.root, dir_targets, files);
     let staged = StagedWheel {
         name: opened.metadata.name.clone(),
         version: opened.metadata.version.clone(),
@@ -362,6 +385,30 @@ fn unpack_opened(
         modules,
     };
     Ok(Some((staged, entry_in_place)))
+}
+
+/// Removes what was staged at `staged` (relative to `stage`): the top-level entry of each
+/// path, a directory with all it holds.
+fn remove_tops<'p>(
+    stage: &Path,
+    staged: impl IntoIterator<Item = &'p PathBuf>,
+) -> Result<(), InstallError> {
+    let tops: BTreeSet<&std::ffi::OsStr> = staged
+        .into_iter()
+        .filter_map(|p| p.components().next())
+        .map(|c| c.as_os_str())
+        .collect();
+    for top in tops {
+        let path = stage.join(top);
+        let removed = match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(&path),
+            Ok(_) => std::fs::remove_file(&path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        };
+        removed.map_err(InstallError::io(&path, "remove"))?;
+    }
+    Ok(())
 }
 
 /// Writes the installed `.dist-info` files (`target` in the environment, `staged_dir` in the

@@ -1,7 +1,8 @@
-//! Moving staged wheels into place: each wheel is staged in one directory per install location
-//! (site-packages, `bin`, `include`) and one mirroring the root for the rest; the commit takes
-//! their entries from what unpacking listed instead of reading them back, and the clean-up
-//! removes the staged directories the commit emptied one `rmdir` each.
+//! Moving staged wheels into place: each wheel's entries of an install location (site-packages,
+//! `bin`, `include`) are staged at the top of the staging directory under names that say the
+//! wheel and the location, the rest likewise against the root; the commit takes them from what
+//! unpacking listed instead of reading the staging directory back, and the clean-up removes
+//! the staged directories the commit emptied one `rmdir` each.
 //! Whatever a wheel puts where (modules, a file at the top of site-packages, scripts, headers,
 //! data at the environment's root, a directory two wheels share), every file must arrive, and
 //! nothing of the staging area may stay behind.

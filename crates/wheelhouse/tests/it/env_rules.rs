@@ -334,14 +334,15 @@ fn killed_or_interrupted_installs_leave_the_environment_as_it_was() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        // Wait until it is unpacking (the first wheel's site-packages directory exists in
-        // the staging directory), then stop it.
+        // Wait until it is unpacking (an entry of the first wheel's site-packages is in the
+        // staging directory), then stop it.
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let staging = env
-                .join(format!(".wheelhouse-staging-{}", child.id()))
-                .join("w0-0")
-                .exists();
+            let staging = std::fs::read_dir(env.join(format!(".wheelhouse-staging-{}", child.id())))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("w0-0."));
             if staging || Instant::now() > deadline {
                 break;
             }
