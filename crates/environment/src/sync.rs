@@ -10,7 +10,7 @@ use std::str::FromStr;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use installer::{Transaction, WheelToInstall};
+use installer::{ReadWheel, Transaction, WheelToInstall};
 use interpreter::SiteDirKind;
 use pep440_rs::Version;
 use site_config::SiteConfig;
@@ -128,16 +128,25 @@ pub fn sync(
         });
         report.installed.push((w.key.clone(), w.version.clone()));
     }
-    // Every file read and hashed at once, before anything changes. A small wheel's bytes are
-    // kept and unpacked from: read once, and what is installed is exactly what was checked.
+    // Every file checked at once, before anything changes. A small wheel's bytes are kept
+    // and unpacked from: read once, and what is installed is exactly what was checked. A
+    // wheel the cache remembers, unchanged since it was hashed, is not read again (see
+    // `check_file`).
     {
         use rayon::prelude::*;
+        let cache = options.cache.as_ref().map(|c| {
+            (
+                installer::wheel_cache::Cache::new(&c.dir),
+                c.remembered.as_ref(),
+            )
+        });
+        let cache = cache.as_ref().map(|(c, memo)| (c, *memo));
         let read = to_check
             .par_iter()
-            .map(|w| check_file(w))
+            .map(|w| check_file(w, cache))
             .collect::<Result<Vec<_>, Error>>()?;
-        for (wheel, bytes) in plan.install.iter_mut().zip(read) {
-            wheel.bytes = bytes;
+        for (wheel, read) in plan.install.iter_mut().zip(read) {
+            wheel.bytes = Some(read);
         }
     }
     if options.exact {
@@ -188,9 +197,20 @@ fn same_version(a: &str, b: &str) -> bool {
     }
 }
 
-/// The file must exist and match one of its hashes (the strongest we can compute). A file
-/// smaller than [`installer::READ_BELOW`] is read whole, and its bytes returned.
-fn check_file(w: &LockedWheel) -> Result<Option<installer::ReadWheel>, Error> {
+type Remembering<'c> = (
+    &'c installer::wheel_cache::Cache,
+    &'c installer::wheel_cache::RememberedMemo,
+);
+
+/// The file must exist and match one of its hashes (the strongest we can compute). Returns
+/// what was read: the file's identity before the read, its SHA-256, and for a file smaller
+/// than [`installer::READ_BELOW`], its bytes.
+///
+/// A SHA-256 the cache remembers for the file (`cache`: taken by an install that hashed it,
+/// the file unchanged since: same size, times and inode, see `wheel_cache`'s `remember`) is
+/// compared instead of reading the file, as git trusts its index for unchanged files; the
+/// installer then refuses the file if it finds it with another identity.
+fn check_file(w: &LockedWheel, cache: Option<Remembering<'_>>) -> Result<ReadWheel, Error> {
     let known = ["sha512", "sha384", "sha256"];
     let Some((algo, want)) = known.iter().find_map(|a| w.hashes.get(*a).map(|h| (*a, h))) else {
         return Err(Error::LockNoHash {
@@ -198,16 +218,27 @@ fn check_file(w: &LockedWheel) -> Result<Option<installer::ReadWheel>, Error> {
             path: w.path.clone(),
         });
     };
+    if let (Some((cache, memo)), "sha256") = (cache, algo) {
+        let remembered = cache.remembered_in(&w.path, memo);
+        if let Some(r) = remembered.filter(|r| {
+            r.sha256
+                .as_deref()
+                .is_some_and(|d| d.eq_ignore_ascii_case(want))
+        }) {
+            return Ok(ReadWheel {
+                bytes: None,
+                identity: r.identity,
+                sha256: None,
+            });
+        }
+    }
     let unreadable = |source| Error::LockedWheelUnreadable {
         entry: w.entry.clone(),
         path: w.path.clone(),
         source,
     };
-    let (got, bytes) = read_small(&w.path)
-        .map_err(unreadable)?
-        .map(|read| (digest_bytes(algo, &read.bytes), Some(read)))
-        .map_or_else(|| digest_file(algo, &w.path).map(|d| (d, None)), Ok)
-        .map_err(unreadable)?;
+    let read = read_and_hash(algo, &w.path).map_err(unreadable)?;
+    let got = read.sha256.clone().unwrap_or_default();
     if !got.eq_ignore_ascii_case(want) {
         return Err(Error::LockHashMismatch {
             entry: w.entry.clone(),
@@ -217,27 +248,40 @@ fn check_file(w: &LockedWheel) -> Result<Option<installer::ReadWheel>, Error> {
             want: want.clone(),
         });
     }
-    Ok(bytes)
+    Ok(ReadWheel {
+        sha256: (algo == "sha256").then(|| got.to_ascii_lowercase()),
+        ..read
+    })
 }
 
-/// The whole content of a file smaller than [`installer::READ_BELOW`], with its identity
-/// before the read; `None` for a larger one (hashed in pieces, and mapped when unpacked).
-fn read_small(path: &std::path::Path) -> std::io::Result<Option<installer::ReadWheel>> {
+/// Reads the file at `path` and hashes it with `algorithm`, its identity taken before the
+/// read (the digest is in [`ReadWheel::sha256`] whatever the algorithm, for the caller to
+/// compare). A file smaller than [`installer::READ_BELOW`] is read whole and its bytes kept;
+/// a larger one is hashed in pieces (and mapped when unpacked).
+fn read_and_hash(algorithm: &str, path: &std::path::Path) -> std::io::Result<ReadWheel> {
     use std::io::Read;
     let file = std::fs::File::open(path)?;
     let meta = file.metadata()?;
+    let identity = installer::wheel_cache::FileIdentity::of(&meta);
     let size = meta.len();
     if size >= installer::READ_BELOW {
-        return Ok(None);
+        let digest = wheel_metadata::RecordHash::open_file_hex_digest(algorithm, file)?
+            .expect("sha256, sha384 and sha512 are supported");
+        return Ok(ReadWheel {
+            bytes: None,
+            identity,
+            sha256: Some(digest),
+        });
     }
     // Room for one byte more than the size asked, so that the end is seen in one read; a
     // file that grew since is read no further than the limit (its hash then tells).
     let mut bytes = Vec::with_capacity(size as usize + 1);
     file.take(installer::READ_BELOW).read_to_end(&mut bytes)?;
-    Ok(Some(installer::ReadWheel {
-        bytes: bytes.into(),
-        identity: installer::wheel_cache::FileIdentity::of(&meta),
-    }))
+    Ok(ReadWheel {
+        sha256: Some(digest_bytes(algorithm, &bytes)),
+        bytes: Some(bytes.into()),
+        identity,
+    })
 }
 
 fn digest_bytes(algorithm: &str, bytes: &[u8]) -> String {

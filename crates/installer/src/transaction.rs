@@ -171,19 +171,24 @@ pub struct WheelToInstall {
     /// built from a project directory, an sdist or a VCS checkout records where that came
     /// from (PEP 610), as pip does.
     pub direct_url: Option<String>,
-    /// The wheel's content when the caller has read it already (to check it against a
-    /// lock's hash): unpacked from these bytes, which are then exactly the ones checked,
-    /// instead of reading the file again.
+    /// What the caller read of the wheel file already (to check it against a lock's hash).
     pub bytes: Option<ReadWheel>,
 }
 
-/// A wheel file's content as a caller read it, with the file's identity taken before the
-/// read (so that what is read of it may be remembered by the cache, as when the installer
-/// reads the file itself).
+/// What a caller read of a wheel file, with the file's identity taken before the read (so
+/// that what is read of it may be remembered by the cache, as when the installer reads the
+/// file itself).
 #[derive(Clone, Debug)]
 pub struct ReadWheel {
-    pub bytes: std::sync::Arc<[u8]>,
+    /// The whole content, when the caller kept it (a small wheel): unpacked from these bytes,
+    /// which are then exactly the ones checked, instead of reading the file again.
+    pub bytes: Option<std::sync::Arc<[u8]>>,
     pub identity: wheel_cache::FileIdentity,
+    /// The file's SHA-256 (lowercase hex) while it had `identity`, when the caller hashed
+    /// it: remembered by the cache with what is read of the file, so that the next check of
+    /// the unchanged file needs not read it. A file the installer finds with another identity
+    /// than this one changed since it was checked, and is not installed.
+    pub sha256: Option<String>,
 }
 
 /// What to do to an environment in one transaction.

@@ -77,7 +77,7 @@ pub use entry::{system_time, Entry, EntryWriter, FileMeta};
 pub use link::{LinkMode, Linker, PlaceError};
 pub use maintain::{Info, Pruned};
 pub use pyc::{header_matches, valid_tag};
-pub use remember::{FileIdentity, RememberedMemo, RACY_SECONDS};
+pub use remember::{FileIdentity, Remembered, RememberedMemo, RACY_SECONDS};
 pub use verify::Verified;
 
 /// Bounds that keep the cache inside cluster quotas; least recently used entries go first.

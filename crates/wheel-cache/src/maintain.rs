@@ -216,7 +216,13 @@ mod tests {
         let wheel = tmp.path().join("w-1.0-py3-none-any.whl");
         std::fs::write(&wheel, b"w").unwrap();
         let identity = crate::FileIdentity::of(&std::fs::metadata(&wheel).unwrap());
-        cache.remember_at(&wheel, &identity, b"x", past(0) + Duration::from_secs(60));
+        cache.remember_at(
+            &wheel,
+            &identity,
+            None,
+            b"x",
+            past(0) + Duration::from_secs(60),
+        );
         assert!(cache.remembered(&wheel).is_some());
         // Within bounds: nothing pruned, nothing forgotten.
         assert_eq!(cache.prune(crate::DEFAULT_LIMITS).entries, 0);

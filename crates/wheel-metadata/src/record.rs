@@ -121,6 +121,17 @@ impl RecordHash {
         algorithm: &str,
         path: &std::path::Path,
     ) -> std::io::Result<Option<String>> {
+        if !matches!(algorithm, "sha256" | "sha384" | "sha512") {
+            return Ok(None);
+        }
+        RecordHash::open_file_hex_digest(algorithm, std::fs::File::open(path)?)
+    }
+
+    /// [`RecordHash::file_hex_digest`] of a file already open, read from where it is.
+    pub fn open_file_hex_digest(
+        algorithm: &str,
+        file: std::fs::File,
+    ) -> std::io::Result<Option<String>> {
         // One buffer per thread, not one per file: a fresh mebibyte is zeroed (and faulted
         // in) for each file, which cost more than hashing the small wheels of a lock.
         thread_local! {
@@ -145,11 +156,10 @@ impl RecordHash {
                 .map(|b| format!("{b:02x}"))
                 .collect())
         }
-        let open = || std::fs::File::open(path);
         Ok(Some(match algorithm {
-            "sha256" => stream::<Sha256>(open()?)?,
-            "sha384" => stream::<Sha384>(open()?)?,
-            "sha512" => stream::<Sha512>(open()?)?,
+            "sha256" => stream::<Sha256>(file)?,
+            "sha384" => stream::<Sha384>(file)?,
+            "sha512" => stream::<Sha512>(file)?,
             _ => return Ok(None),
         }))
     }

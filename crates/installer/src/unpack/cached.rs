@@ -265,7 +265,11 @@ pub(super) fn pycache_of(member: &Member) -> Option<(PathBuf, PathBuf)> {
 /// Where the byte code of the source `member` is staged, for the cache tag `tag`.
 pub(super) fn staged_pyc(stage: &Path, member: &Member, tag: &str) -> Option<PathBuf> {
     let stem = member.target.file_stem()?.to_str()?;
-    Some(stage.join(&member.pycache).join(format!("{stem}.{tag}.pyc")))
+    Some(
+        stage
+            .join(&member.pycache)
+            .join(format!("{stem}.{tag}.pyc")),
+    )
 }
 
 /// Places every member from `entry` (into directories already created, with

@@ -99,20 +99,24 @@ pub fn unpack_wheel(
     // The file's identity is taken before reading it (by the caller too): a change while it
     // is read gives the file another identity, and what was read is then never handed back
     // for it.
-    let (map, identity) = match &options.bytes {
-        Some(read) => (
-            mapped::WheelBytes::Shared(read.bytes.clone()),
-            Some(read.identity),
-        ),
+    let read = options.bytes.as_ref();
+    let (map, identity) = match read.and_then(|r| Some((r.bytes.clone()?, r.identity))) {
+        Some((bytes, identity)) => (mapped::WheelBytes::Shared(bytes), identity),
         None => {
             let mut file = std::fs::File::open(wheel).map_err(InstallError::io(wheel, "open"))?;
             let identity = file
                 .metadata()
                 .map(|m| wheel_cache::FileIdentity::of(&m))
                 .map_err(InstallError::io(wheel, "examine"))?;
+            if read.is_some_and(|r| r.identity != identity) {
+                return Err(InstallError::BadWheel {
+                    wheel: wheel.to_path_buf(),
+                    message: "it changed after its hash was checked; run the command again".into(),
+                });
+            }
             let map = mapped::WheelBytes::load(&mut file, wheel, identity.size)
                 .map_err(InstallError::io(wheel, "read"))?;
-            (map, Some(identity))
+            (map, identity)
         }
     };
     let opened = archive::open(wheel, &map[..])?;
@@ -133,9 +137,12 @@ pub fn unpack_wheel(
         .cache
         .as_deref()
         .filter(|c| c.write && entry_in_place);
-    if let (Some(cache), Some(identity)) = (cache, identity) {
+    if let Some(cache) = cache {
         if let Some(bytes) = summary::write(&opened) {
-            cache.cache.remember(wheel, &identity, &bytes);
+            let sha256 = read
+                .filter(|r| r.identity == identity)
+                .and_then(|r| r.sha256.as_deref());
+            cache.cache.remember(wheel, &identity, sha256, &bytes);
         }
     }
     Ok(staged)
@@ -157,11 +164,10 @@ fn from_remembered(
     if !cache.read_allowed() || (options.direct && options.direct_url.is_none()) {
         return Ok(None);
     }
-    let Some((members, dist_info, texts)) = cache
-        .cache
-        .remembered_in(wheel, &cache.remembered)
-        .and_then(|bytes| summary::read(&bytes))
-    else {
+    let Some(remembered) = cache.cache.remembered_in(wheel, &cache.remembered) else {
+        return Ok(None);
+    };
+    let Some((members, dist_info, texts)) = summary::read(&remembered.bytes) else {
         return Ok(None);
     };
     let opened = archive::checked(wheel, None, members, dist_info, texts)?;
@@ -170,6 +176,19 @@ fn from_remembered(
         cache
             .unopened
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // Remembered without its digest (by an install that did not hash the file), and
+        // hashed now with the same identity: remembered with it from now on.
+        let digest = options
+            .bytes
+            .as_ref()
+            .filter(|r| r.identity == remembered.identity)
+            .and_then(|r| r.sha256.as_deref());
+        if let (None, Some(digest), true) = (&remembered.sha256, digest, cache.write) {
+            let identity = remembered.identity;
+            cache
+                .cache
+                .remember(wheel, &identity, Some(digest), &remembered.bytes);
+        }
     }
     Ok(staged.map(|(s, _)| s))
 }
@@ -277,7 +296,9 @@ fn unpack_opened(
         .unwrap_or_default();
     io::create_dirs(
         stage,
-        dirs.iter().chain(pyc_dirs.iter().map(|(s, _)| s)).map(PathBuf::as_path),
+        dirs.iter()
+            .chain(pyc_dirs.iter().map(|(s, _)| s))
+            .map(PathBuf::as_path),
     )?;
     if let Some(entry) = found {
         let cache = cache.expect("looked up in it");

@@ -165,7 +165,10 @@ impl StageParts<'_> {
         };
         // A location itself is no entry (a top-level module's directory, the scripts'): what
         // is in it is.
-        for dir in dirs.into_iter().filter(|d| !self.locations.iter().any(|l| l == d)) {
+        for dir in dirs
+            .into_iter()
+            .filter(|d| !self.locations.iter().any(|l| l == d))
+        {
             add(dir, true);
         }
         for file in files {
@@ -224,10 +227,7 @@ mod tests {
         assert_eq!(t("bin"), Path::new("w7-r.bin"));
         // A name too long to take the prefix is staged below its part's directory.
         let long = "n".repeat(251);
-        assert_eq!(
-            t(&format!("bin/{long}")),
-            Path::new("w7-1").join(&long)
-        );
+        assert_eq!(t(&format!("bin/{long}")), Path::new("w7-1").join(&long));
         let target = |p: &str| PathBuf::from(p);
         let dirs = [
             target("lib/python3.11/site-packages/pkg"),

@@ -104,7 +104,7 @@ pub fn remembered_metadata(
     wheel: &std::path::Path,
     memo: &wheel_cache::RememberedMemo,
 ) -> Option<String> {
-    read(&cache.remembered_in(wheel, memo)?).map(|(_, _, texts)| texts.metadata)
+    read(&cache.remembered_in(wheel, memo)?.bytes).map(|(_, _, texts)| texts.metadata)
 }
 
 #[cfg(test)]

@@ -338,11 +338,12 @@ fn killed_or_interrupted_installs_leave_the_environment_as_it_was() {
         // staging directory), then stop it.
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let staging = std::fs::read_dir(env.join(format!(".wheelhouse-staging-{}", child.id())))
-                .into_iter()
-                .flatten()
-                .flatten()
-                .any(|e| e.file_name().to_string_lossy().starts_with("w0-0."));
+            let staging =
+                std::fs::read_dir(env.join(format!(".wheelhouse-staging-{}", child.id())))
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .any(|e| e.file_name().to_string_lossy().starts_with("w0-0."));
             if staging || Instant::now() > deadline {
                 break;
             }

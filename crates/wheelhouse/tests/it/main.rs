@@ -30,6 +30,7 @@ mod env_install;
 mod env_kill;
 mod env_lock;
 mod env_lock_index;
+mod env_lock_remembered;
 mod env_lock_sources;
 mod env_messages;
 mod env_network_fs;
