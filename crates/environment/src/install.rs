@@ -585,13 +585,18 @@ pub fn execute(
     events: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<installer::Outcome, Error> {
     events(Event::Installing(plan.install.len()));
+    let report = |event: installer::Progress<'_>| events(Event::Progress(event));
+    let commit = || installer::commit(lock, plan, &target.layout, cancel, &report);
+    // The process's pool when it has the size asked for (a sync checked its hashes on it):
+    // starting threads of another costs more than a small install's staging.
+    if rayon::current_thread_index().is_none() && rayon::current_num_threads() == threads.max(1) {
+        return commit().map_err(Error::from_installer);
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .build()
         .map_err(Error::ThreadPool)?;
-    let report = |event: installer::Progress<'_>| events(Event::Progress(event));
-    pool.install(|| installer::commit(lock, plan, &target.layout, cancel, &report))
-        .map_err(Error::from_installer)
+    pool.install(commit).map_err(Error::from_installer)
 }
 
 fn where_from(dist: &InstalledDist, kind: SiteDirKind) -> String {

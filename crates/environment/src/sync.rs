@@ -11,7 +11,6 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use installer::{ReadWheel, Transaction, WheelToInstall};
-use interpreter::SiteDirKind;
 use pep440_rs::Version;
 use site_config::SiteConfig;
 
@@ -86,7 +85,7 @@ pub fn sync(
         events(Event::Recovered(message));
     }
     let own = target.own_distributions()?;
-    let importable = crate::importable(&target.interpreter);
+    let shadowing = crate::target::shadowing(&target.interpreter);
     let mut plan = Transaction {
         allow_incomplete_record: config.allow_incomplete_record,
         ..Transaction::default()
@@ -104,7 +103,7 @@ pub fn sync(
             report.unchanged += 1;
             continue;
         }
-        if let Some((dist, SiteDirKind::PythonPath)) = importable.get(&w.key) {
+        if let Some(dist) = shadowing.get(&w.key) {
             if !same_version(&dist.version, &w.version) {
                 return Err(Error::Shadowed(Box::new(crate::Shadowed {
                     key: w.key.clone(),

@@ -277,6 +277,34 @@ pub fn importable(interpreter: &Interpreter) -> HashMap<String, (InstalledDist, 
     out
 }
 
+/// The distributions a `PYTHONPATH` entry makes importable ahead of the environment's own, by
+/// normalised name: [`importable`]'s answers that come from such an entry, found without
+/// reading the directories that come after the last of them on `sys.path` (none at all
+/// without `PYTHONPATH`).
+pub fn shadowing(interpreter: &Interpreter) -> HashMap<String, InstalledDist> {
+    if interpreter.pythonpath.is_empty() {
+        return HashMap::new();
+    }
+    let dirs = interpreter.site_dirs();
+    let Some(last) = dirs
+        .iter()
+        .rposition(|(_, k)| *k == SiteDirKind::PythonPath)
+    else {
+        return HashMap::new();
+    };
+    let mut first: HashMap<String, (InstalledDist, SiteDirKind)> = HashMap::new();
+    for (dir, kind) in &dirs[..=last] {
+        for dist in installer::scan_site_dir(dir) {
+            first.entry(dist.key.clone()).or_insert((dist, *kind));
+        }
+    }
+    first
+        .into_iter()
+        .filter(|(_, (_, kind))| *kind == SiteDirKind::PythonPath)
+        .map(|(key, (dist, _))| (key, dist))
+        .collect()
+}
+
 /// Every distribution on the import path, in path order (for freeze and list).
 pub fn importable_in_order(interpreter: &Interpreter) -> Vec<(InstalledDist, SiteDirKind)> {
     let mut out = Vec::new();

@@ -54,8 +54,10 @@ pub fn run(args: SyncArgs) -> i32 {
         keep: Vec::new(),
     };
     // The lock is read and parsed while the environment is looked at (its interpreter's
-    // answer, its `pyvenv.cfg`): a large lock takes about a millisecond to parse, a warm sync
-    // of it under twenty. The environment's error, if any, comes first, as before.
+    // answer, its `pyvenv.cfg`): a large lock takes one to two milliseconds to parse, a warm
+    // sync of it under twenty. The environment's error, if any, comes first, as before.
+    // (Starting the install's worker threads meanwhile was slower on two cores: idle
+    // workers spin for a while before they sleep, beside the parse.)
     let (target, file) = std::thread::scope(|scope| {
         let reading = std::thread::Builder::new()
             .spawn_scoped(scope, || locking::LockFile::read(&args.lock))

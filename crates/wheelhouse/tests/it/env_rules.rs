@@ -91,6 +91,19 @@ fn module_pythonpath_packages_count_and_are_never_shadowed() {
         "{freeze}"
     );
     assert_eq!(lines[1], "user==1.0");
+    // A lock that names another version than the module's is refused by sync as by
+    // install, with nothing changed.
+    let lock = site.path("pylock.toml");
+    site.ok(&["lock", "stackpkg==2.0", "-o", lock.to_str().unwrap()]);
+    let before = tree(&env);
+    let out = with_module(&["sync", "-p", e, lock.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("PYTHONPATH") && err.contains("silently hidden"),
+        "{err}"
+    );
+    assert_eq!(tree(&env), before);
 }
 
 #[test]
