@@ -53,21 +53,25 @@ pub fn run(args: SyncArgs) -> i32 {
         cache: args.cache.options(&site),
         keep: Vec::new(),
     };
-    // The lock is read and parsed while the environment is looked at (its interpreter's
-    // answer, its `pyvenv.cfg`): a large lock takes one to two milliseconds to parse, a warm
-    // sync of it under twenty. The environment's error, if any, comes first, as before.
-    // (Starting the install's worker threads meanwhile was slower on two cores: idle
-    // workers spin for a while before they sleep, beside the parse.)
+    // The environment is looked at (its interpreter's answer, its `pyvenv.cfg`) on a thread
+    // of its own while this one reads and parses the lock: a large lock takes one to two
+    // milliseconds to parse, a warm sync of it under twenty. The parse stays here, where the
+    // allocator is warm and where the lock is dropped. The environment's error, if any,
+    // comes first, as before. (Starting the install's worker threads meanwhile was slower
+    // on two cores: idle workers spin for a while before they sleep, beside the parse.)
     let (target, file) = std::thread::scope(|scope| {
-        let reading = std::thread::Builder::new()
-            .spawn_scoped(scope, || locking::LockFile::read(&args.lock))
+        let looking = std::thread::Builder::new()
+            .spawn_scoped(scope, || {
+                crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref())
+            })
             .ok();
-        let target =
-            crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref());
-        let file = match reading.map(|r| r.join()) {
-            Some(Ok(file)) => file,
+        let file = locking::LockFile::read(&args.lock);
+        let target = match looking.map(|t| t.join()) {
+            Some(Ok(target)) => target,
             Some(Err(panic)) => std::panic::resume_unwind(panic),
-            None => locking::LockFile::read(&args.lock),
+            None => {
+                crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref())
+            }
         };
         (target, file)
     });
