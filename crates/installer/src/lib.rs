@@ -88,6 +88,12 @@ impl Layout {
     /// the `.dist-info` (`../../../bin/f2py` for a script).
     pub(crate) fn record_path(&self, target: &Path, dist_info: &Path) -> String {
         let base = dist_info.parent().unwrap_or(Path::new(""));
+        // Most files are below the `.dist-info`'s own directory: the rest of their path.
+        if let Some(rest) = target.strip_prefix(base).ok().and_then(Path::to_str) {
+            if !rest.is_empty() {
+                return rest.to_owned();
+            }
+        }
         let base: Vec<_> = base.components().collect();
         let target_parts: Vec<_> = target.components().collect();
         let common = base

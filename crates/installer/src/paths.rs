@@ -14,7 +14,13 @@ pub struct Confinement {
     parents: std::sync::Mutex<std::collections::HashMap<PathBuf, Result<(), Escape>>>,
     /// The directories of those found not to exist: the commit's planner needs not ask again.
     absent: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
+    /// Directories read whole ([`Confinement::list`]): whether and what each entry is, so
+    /// that a path's parent inside one needs no `stat` of its own.
+    listed: std::sync::Mutex<std::collections::HashMap<PathBuf, Listing>>,
 }
+
+/// A directory's entries, by name: whether each is a symbolic link.
+type Listing = std::collections::HashMap<std::ffi::OsString, bool>;
 
 impl Clone for Confinement {
     fn clone(&self) -> Confinement {
@@ -34,7 +40,41 @@ impl Confinement {
             canonical_root,
             parents: Default::default(),
             absent: Default::default(),
+            listed: Default::default(),
         }
+    }
+
+    /// Reads the directory `dir` (inside the root) whole: the paths of the install checked
+    /// below it then need no `stat` of their top-level entry (a wheel's package and
+    /// `.dist-info` directories in site-packages: two per wheel). Worth it where many wheels
+    /// are staged; a directory that cannot be read is left to `stat`.
+    pub fn list(&self, dir: &Path) {
+        let dir = normalize(dir);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return;
+        };
+        let mut listing = Listing::new();
+        for entry in entries {
+            let Ok(entry) = entry else {
+                return;
+            };
+            let Ok(kind) = entry.file_type() else {
+                return;
+            };
+            listing.insert(entry.file_name(), kind.is_symlink());
+        }
+        self.listed
+            .lock()
+            .expect("no panics while held")
+            .insert(dir, listing);
+    }
+
+    /// What the listing of `dir`'s parent says of `dir`: `Some(None)` absent, `Some(Some(is
+    /// a link))` present; `None` when the parent was not listed.
+    fn listed(&self, dir: &Path) -> Option<Option<bool>> {
+        let (parent, name) = (dir.parent()?, dir.file_name()?);
+        let listed = self.listed.lock().expect("no panics while held");
+        Some(listed.get(parent)?.get(name).copied())
     }
 
     /// `path` with `..` resolved, once proven inside the root: lexically below it, and the
@@ -92,8 +132,15 @@ impl Confinement {
         if let Some(&known) = self.parents.lock().expect("no panics while held").get(dir) {
             return known;
         }
-        let verdict = match std::fs::symlink_metadata(dir) {
-            Ok(meta) if meta.file_type().is_symlink() => match dir.canonicalize() {
+        // From the parent's listing when there is one: absent, or present and no link, is
+        // answered as the `stat` would be.
+        let kind = match self.listed(dir) {
+            Some(None) => Err(std::io::ErrorKind::NotFound.into()),
+            Some(Some(false)) => Ok(false),
+            _ => std::fs::symlink_metadata(dir).map(|m| m.file_type().is_symlink()),
+        };
+        let verdict = match kind {
+            Ok(true) => match dir.canonicalize() {
                 Ok(real) if real.starts_with(&self.canonical_root) => Ok(()),
                 Ok(_) => Err("goes through a link that leads outside the environment"),
                 Err(_) => Err("has a parent directory that cannot be resolved"),
@@ -251,6 +298,28 @@ mod tests {
         // The link itself may be replaced; a link that stays inside may be gone through.
         assert!(c.check(&root.join("lib/escape")).is_ok());
         assert!(c.check(&root.join("lib64/x")).is_ok());
+    }
+
+    #[test]
+    fn a_listed_directory_answers_as_the_stat_would() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("env");
+        let outside = tmp.path().join("outside");
+        std::fs::create_dir_all(root.join("lib/pkg")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("lib/escape")).unwrap();
+        let c = Confinement::new(&root);
+        c.list(&root.join("lib"));
+        // Present and real, absent (and known so), and a link: resolved, as without a
+        // listing.
+        assert!(c.check(&root.join("lib/pkg/a.py")).is_ok());
+        assert!(!c.known_absent(&root.join("lib/pkg")));
+        assert!(c.check(&root.join("lib/new/a.py")).is_ok());
+        assert!(c.known_absent(&root.join("lib/new")));
+        assert!(c.check(&root.join("lib/escape/x")).is_err());
+        // A directory that cannot be read is simply not listed.
+        c.list(&root.join("missing"));
+        assert!(c.check(&root.join("missing/x/y")).is_ok());
     }
 
     #[test]
