@@ -130,7 +130,7 @@ pub fn sync(
     // Every file checked at once, before anything changes. A small wheel's bytes are kept
     // and unpacked from: read once, and what is installed is exactly what was checked. A
     // wheel the cache remembers, unchanged since it was hashed, is not read again (see
-    // `check_file`).
+    // `remembered_check`).
     {
         use rayon::prelude::*;
         let cache = options.cache.as_ref().map(|c| {
@@ -140,12 +140,22 @@ pub fn sync(
             )
         });
         let cache = cache.as_ref().map(|(c, memo)| (c, *memo));
-        let read = to_check
-            .par_iter()
-            .map(|w| check_file(w, cache))
+        // The remembered digests first, one after another (a `stat` and a small read each:
+        // no work to share out), then the files that must be read, side by side.
+        let mut read = to_check
+            .iter()
+            .map(|w| remembered_check(w, cache))
             .collect::<Result<Vec<_>, Error>>()?;
+        let unread: Vec<usize> = (0..read.len()).filter(|&i| read[i].is_none()).collect();
+        let hashed = unread
+            .par_iter()
+            .map(|&i| check_file(to_check[i]))
+            .collect::<Result<Vec<_>, Error>>()?;
+        for (i, checked) in unread.into_iter().zip(hashed) {
+            read[i] = Some(checked);
+        }
         for (wheel, read) in plan.install.iter_mut().zip(read) {
-            wheel.bytes = Some(read);
+            wheel.bytes = read;
         }
     }
     if options.exact {
@@ -201,36 +211,50 @@ type Remembering<'c> = (
     &'c installer::wheel_cache::RememberedMemo,
 );
 
-/// The file must exist and match one of its hashes (the strongest we can compute). Returns
-/// what was read: the file's identity before the read, its SHA-256, and for a file smaller
-/// than [`installer::READ_BELOW`], its bytes.
-///
-/// A SHA-256 the cache remembers for the file (`cache`: taken by an install that hashed it,
-/// the file unchanged since: same size, times and inode, see `wheel_cache`'s `remember`) is
-/// compared instead of reading the file, as git trusts its index for unchanged files; the
-/// installer then refuses the file if it finds it with another identity.
-fn check_file(w: &LockedWheel, cache: Option<Remembering<'_>>) -> Result<ReadWheel, Error> {
+/// The strongest of a locked wheel's hashes we can compute: `(algorithm, hex digest)`.
+fn strongest_hash(w: &LockedWheel) -> Result<(&'static str, &String), Error> {
     let known = ["sha512", "sha384", "sha256"];
-    let Some((algo, want)) = known.iter().find_map(|a| w.hashes.get(*a).map(|h| (*a, h))) else {
-        return Err(Error::LockNoHash {
+    known
+        .iter()
+        .find_map(|a| w.hashes.get(*a).map(|h| (*a, h)))
+        .ok_or_else(|| Error::LockNoHash {
             entry: w.entry.clone(),
             path: w.path.clone(),
-        });
+        })
+}
+
+/// A wheel checked without reading it: when the cache remembers a SHA-256 for the file
+/// (`cache`: taken by an install that hashed it, the file unchanged since: same size, times
+/// and inode, see `wheel_cache`'s `remember`) and it is the lock's, as git trusts its index
+/// for unchanged files. The installer then refuses the file if it finds it with another
+/// identity. `None`: the file must be read ([`check_file`]).
+fn remembered_check(
+    w: &LockedWheel,
+    cache: Option<Remembering<'_>>,
+) -> Result<Option<ReadWheel>, Error> {
+    let (algo, want) = strongest_hash(w)?;
+    let (Some((cache, memo)), "sha256") = (cache, algo) else {
+        return Ok(None);
     };
-    if let (Some((cache, memo)), "sha256") = (cache, algo) {
-        let remembered = cache.remembered_in(&w.path, memo);
-        if let Some(r) = remembered.filter(|r| {
+    Ok(cache
+        .remembered_in(&w.path, memo)
+        .filter(|r| {
             r.sha256
                 .as_deref()
                 .is_some_and(|d| d.eq_ignore_ascii_case(want))
-        }) {
-            return Ok(ReadWheel {
-                bytes: None,
-                identity: r.identity,
-                sha256: None,
-            });
-        }
-    }
+        })
+        .map(|r| ReadWheel {
+            bytes: None,
+            identity: r.identity,
+            sha256: None,
+        }))
+}
+
+/// The file must exist and match one of its hashes (the strongest we can compute). Returns
+/// what was read: the file's identity before the read, its SHA-256, and for a file smaller
+/// than [`installer::READ_BELOW`], its bytes.
+fn check_file(w: &LockedWheel) -> Result<ReadWheel, Error> {
+    let (algo, want) = strongest_hash(w)?;
     let unreadable = |source| Error::LockedWheelUnreadable {
         entry: w.entry.clone(),
         path: w.path.clone(),
