@@ -53,28 +53,14 @@ pub fn run(args: SyncArgs) -> i32 {
         cache: args.cache.options(&site),
         keep: Vec::new(),
     };
-    // The environment is looked at (its interpreter's answer, its `pyvenv.cfg`) on a thread
-    // of its own while this one reads and parses the lock: a large lock takes one to two
-    // milliseconds to parse, a warm sync of it under twenty. The parse stays here, where the
-    // allocator is warm and where the lock is dropped. The environment's error, if any,
-    // comes first, as before. (Starting the install's worker threads meanwhile was slower
-    // on two cores: idle workers spin for a while before they sleep, beside the parse.)
-    let (target, file) = std::thread::scope(|scope| {
-        let looking = std::thread::Builder::new()
-            .spawn_scoped(scope, || {
-                crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref())
-            })
-            .ok();
-        let file = locking::LockFile::read(&args.lock);
-        let target = match looking.map(|t| t.join()) {
-            Some(Ok(target)) => target,
-            Some(Err(panic)) => std::panic::resume_unwind(panic),
-            None => {
-                crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref())
-            }
-        };
-        (target, file)
-    });
+    // The environment first (its error, if any, comes first), then the lock, on this thread.
+    // Looking at the environment on a helper thread while the lock was parsed was slower on
+    // the 2-CPU benchmark machines: a new thread there often waits for its creator's CPU
+    // until the scheduler's balancing moves it, a millisecond or more, longer than the
+    // 0.35 ms it would save.
+    let target =
+        crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref());
+    let file = locking::LockFile::read(&args.lock);
     let result = target.map_err(locking::Error::from).and_then(|target| {
         install_read_lock(
             &site,
