@@ -314,7 +314,7 @@ fn digest_bytes(algorithm: &str, bytes: &[u8]) -> String {
     };
     let digest = wheel_metadata::RecordHash::digest_of(algorithm, bytes)
         .expect("sha256, sha384 and sha512 are supported");
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(digest)
 }
 
 /// The hex digest of a file, read in pieces; an algorithm other than sha384 or sha512 is

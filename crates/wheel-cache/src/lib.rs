@@ -112,11 +112,7 @@ impl Key {
             hasher.update(size.to_le_bytes());
             hasher.update([u8::from(executable)]);
         }
-        Key(hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect())
+        Key(hex::encode(hasher.finalize()))
     }
 
     pub fn as_str(&self) -> &str {

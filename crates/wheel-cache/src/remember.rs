@@ -132,7 +132,7 @@ impl Cache {
         use sha2::Digest;
         let absolute = std::path::absolute(wheel).ok()?;
         let digest = sha2::Sha256::digest(absolute.as_os_str().as_encoded_bytes());
-        let name: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let name = hex::encode(digest);
         Some((absolute, self.wheels().join(name)))
     }
 

@@ -150,11 +150,7 @@ impl RecordHash {
                     hasher.update(&buf[..n]);
                 }
             })?;
-            Ok(hasher
-                .finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect())
+            Ok(hex::encode(hasher.finalize()))
         }
         Ok(Some(match algorithm {
             "sha256" => stream::<Sha256>(file)?,
