@@ -563,6 +563,15 @@ pub fn run_avail_wheels(mut args: Vec<OsString>) -> i32 {
     out::finish("avail_wheels", avail::run("avail_wheels", args))
 }
 
+/// Whether the subcommand `name` (the first argument) changes environments and runs with
+/// small pages ([`small_pages`]).
+pub fn wants_small_pages(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"venv" | b"install" | b"lock" | b"sync" | b"uninstall"
+    )
+}
+
 /// Turns transparent huge pages off for this process. mimalloc reserves its arena with
 /// `MADV_HUGEPAGE`, so each 2 MiB of it a thread first touches is zeroed whole: in a warm
 /// sync of 209 wheels that zeroing was a fifth of the samples (with huge pages off from the
@@ -572,7 +581,7 @@ pub fn run_avail_wheels(mut args: Vec<OsString>) -> i32 {
 /// keep huge pages, which pay off for their large heaps. The setting is inherited by the
 /// processes started from here (interpreters, build backends), where it changes nothing
 /// unless they ask for huge pages.
-fn small_pages() {
+pub fn small_pages() {
     // SAFETY: PR_SET_THP_DISABLE takes plain integers and touches no memory of ours; a
     // kernel without it returns an error, which is ignored (huge pages are only slower).
     unsafe {
