@@ -260,8 +260,7 @@ fn check_file(w: &LockedWheel) -> Result<ReadWheel, Error> {
         path: w.path.clone(),
         source,
     };
-    let read = read_and_hash(algo, &w.path).map_err(unreadable)?;
-    let got = read.sha256.clone().unwrap_or_default();
+    let (read, got) = read_and_hash(algo, &w.path).map_err(unreadable)?;
     if !got.eq_ignore_ascii_case(want) {
         return Err(Error::LockHashMismatch {
             entry: w.entry.clone(),
@@ -277,11 +276,11 @@ fn check_file(w: &LockedWheel) -> Result<ReadWheel, Error> {
     })
 }
 
-/// Reads the file at `path` and hashes it with `algorithm`, its identity taken before the
-/// read (the digest is in [`ReadWheel::sha256`] whatever the algorithm, for the caller to
-/// compare). A file smaller than [`installer::READ_BELOW`] is read whole and its bytes kept;
-/// a larger one is hashed in pieces (and mapped when unpacked).
-fn read_and_hash(algorithm: &str, path: &std::path::Path) -> std::io::Result<ReadWheel> {
+/// Reads the file at `path` and hashes it with `algorithm`: what was read (its identity taken
+/// before the read, without a digest yet), and the hex digest. A file smaller than
+/// [`installer::READ_BELOW`] is read whole and its bytes kept; a larger one is hashed in
+/// pieces (and mapped when unpacked).
+fn read_and_hash(algorithm: &str, path: &std::path::Path) -> std::io::Result<(ReadWheel, String)> {
     use std::io::Read;
     let file = std::fs::File::open(path)?;
     let meta = file.metadata()?;
@@ -290,21 +289,24 @@ fn read_and_hash(algorithm: &str, path: &std::path::Path) -> std::io::Result<Rea
     if size >= installer::READ_BELOW {
         let digest = wheel_metadata::RecordHash::open_file_hex_digest(algorithm, file)?
             .expect("sha256, sha384 and sha512 are supported");
-        return Ok(ReadWheel {
+        let read = ReadWheel {
             bytes: None,
             identity,
-            sha256: Some(digest),
-        });
+            sha256: None,
+        };
+        return Ok((read, digest));
     }
     // Room for one byte more than the size asked, so that the end is seen in one read; a
     // file that grew since is read no further than the limit (its hash then tells).
     let mut bytes = Vec::with_capacity(size as usize + 1);
     file.take(installer::READ_BELOW).read_to_end(&mut bytes)?;
-    Ok(ReadWheel {
-        sha256: Some(digest_bytes(algorithm, &bytes)),
+    let digest = digest_bytes(algorithm, &bytes);
+    let read = ReadWheel {
         bytes: Some(bytes.into()),
         identity,
-    })
+        sha256: None,
+    };
+    Ok((read, digest))
 }
 
 fn digest_bytes(algorithm: &str, bytes: &[u8]) -> String {

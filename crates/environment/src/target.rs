@@ -270,9 +270,16 @@ pub fn layout_for(root: &Path, interpreter: &Interpreter, python: &Path) -> Layo
 /// What the interpreter can already import, by normalised name: the first of each name on
 /// `sys.path`, with where it lives.
 pub fn importable(interpreter: &Interpreter) -> HashMap<String, (InstalledDist, SiteDirKind)> {
+    first_of_each(&interpreter.site_dirs())
+}
+
+/// The first distribution of each name in `dirs`, in their order, with where it lives.
+fn first_of_each(dirs: &[(PathBuf, SiteDirKind)]) -> HashMap<String, (InstalledDist, SiteDirKind)> {
     let mut out: HashMap<String, (InstalledDist, SiteDirKind)> = HashMap::new();
-    for (dist, kind) in importable_in_order(interpreter) {
-        out.entry(dist.key.clone()).or_insert((dist, kind));
+    for (dir, kind) in dirs {
+        for dist in installer::scan_site_dir(dir) {
+            out.entry(dist.key.clone()).or_insert((dist, *kind));
+        }
     }
     out
 }
@@ -292,13 +299,7 @@ pub fn shadowing(interpreter: &Interpreter) -> HashMap<String, InstalledDist> {
     else {
         return HashMap::new();
     };
-    let mut first: HashMap<String, (InstalledDist, SiteDirKind)> = HashMap::new();
-    for (dir, kind) in &dirs[..=last] {
-        for dist in installer::scan_site_dir(dir) {
-            first.entry(dist.key.clone()).or_insert((dist, *kind));
-        }
-    }
-    first
+    first_of_each(&dirs[..=last])
         .into_iter()
         .filter(|(_, (_, kind))| *kind == SiteDirKind::PythonPath)
         .map(|(key, (dist, _))| (key, dist))

@@ -283,14 +283,20 @@ mod tests {
         assert!(c.check(&root).is_err());
     }
 
-    #[test]
-    fn links_in_the_parents_are_resolved() {
+    /// An environment whose `lib/escape` is a link to a directory outside it.
+    fn env_with_a_link_out() -> (tempfile::TempDir, PathBuf) {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("env");
         let outside = tmp.path().join("outside");
         std::fs::create_dir_all(root.join("lib")).unwrap();
         std::fs::create_dir_all(&outside).unwrap();
         std::os::unix::fs::symlink(&outside, root.join("lib/escape")).unwrap();
+        (tmp, root)
+    }
+
+    #[test]
+    fn links_in_the_parents_are_resolved() {
+        let (_tmp, root) = env_with_a_link_out();
         std::os::unix::fs::symlink(root.join("lib"), root.join("lib64")).unwrap();
         let c = Confinement::new(&root);
         assert!(c.check(&root.join("lib/escape/x")).is_err());
@@ -302,12 +308,8 @@ mod tests {
 
     #[test]
     fn a_listed_directory_answers_as_the_stat_would() {
-        let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path().join("env");
-        let outside = tmp.path().join("outside");
+        let (_tmp, root) = env_with_a_link_out();
         std::fs::create_dir_all(root.join("lib/pkg")).unwrap();
-        std::fs::create_dir_all(&outside).unwrap();
-        std::os::unix::fs::symlink(&outside, root.join("lib/escape")).unwrap();
         let c = Confinement::new(&root);
         c.list(&root.join("lib"));
         // Present and real, absent (and known so), and a link: resolved, as without a

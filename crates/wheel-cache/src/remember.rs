@@ -248,13 +248,19 @@ mod tests {
         FileIdentity::of(&std::fs::metadata(path).unwrap())
     }
 
-    #[test]
-    fn remembered_while_the_file_is_unchanged() {
+    /// A writable cache and a wheel file beside it (`first`), in a temporary directory.
+    fn cache_and_wheel() -> (tempfile::TempDir, Cache, std::path::PathBuf) {
         let tmp = tempfile::tempdir().unwrap();
         let cache = Cache::new(tmp.path().join("cache"));
         assert!(cache.prepare_for_writing());
         let wheel = tmp.path().join("a-1.0-py3-none-any.whl");
         std::fs::write(&wheel, b"first").unwrap();
+        (tmp, cache, wheel)
+    }
+
+    #[test]
+    fn remembered_while_the_file_is_unchanged() {
+        let (tmp, cache, wheel) = cache_and_wheel();
         cache.remember_at(
             &wheel,
             &identity(&wheel),
@@ -277,11 +283,7 @@ mod tests {
 
     #[test]
     fn a_file_rewritten_in_place_with_the_same_size_is_not_served() {
-        let tmp = tempfile::tempdir().unwrap();
-        let cache = Cache::new(tmp.path().join("cache"));
-        assert!(cache.prepare_for_writing());
-        let wheel = tmp.path().join("a-1.0-py3-none-any.whl");
-        std::fs::write(&wheel, b"first").unwrap();
+        let (tmp, cache, wheel) = cache_and_wheel();
         let before = identity(&wheel);
         cache.remember_at(&wheel, &before, None, b"old", later());
         // Same name, same size, other bytes, written in place (same inode), and the
@@ -320,11 +322,7 @@ mod tests {
 
     #[test]
     fn a_memo_answers_the_second_question_without_looking() {
-        let tmp = tempfile::tempdir().unwrap();
-        let cache = Cache::new(tmp.path().join("cache"));
-        assert!(cache.prepare_for_writing());
-        let wheel = tmp.path().join("a-1.0-py3-none-any.whl");
-        std::fs::write(&wheel, b"first").unwrap();
+        let (_tmp, cache, wheel) = cache_and_wheel();
         cache.remember_at(&wheel, &identity(&wheel), None, b"kept", later());
         let memo = RememberedMemo::default();
         assert_eq!(
@@ -352,11 +350,7 @@ mod tests {
 
     #[test]
     fn the_digest_is_kept_with_what_was_read_and_a_record_without_one_says_none() {
-        let tmp = tempfile::tempdir().unwrap();
-        let cache = Cache::new(tmp.path().join("cache"));
-        assert!(cache.prepare_for_writing());
-        let wheel = tmp.path().join("a-1.0-py3-none-any.whl");
-        std::fs::write(&wheel, b"first").unwrap();
+        let (_tmp, cache, wheel) = cache_and_wheel();
         let digest = "a".repeat(64);
         cache.remember_at(&wheel, &identity(&wheel), Some(&digest), b"kept", later());
         let got = cache.remembered(&wheel).unwrap();
@@ -390,11 +384,7 @@ mod tests {
 
     #[test]
     fn a_file_changed_moments_ago_is_not_remembered() {
-        let tmp = tempfile::tempdir().unwrap();
-        let cache = Cache::new(tmp.path().join("cache"));
-        assert!(cache.prepare_for_writing());
-        let wheel = tmp.path().join("a-1.0-py3-none-any.whl");
-        std::fs::write(&wheel, b"first").unwrap();
+        let (tmp, cache, wheel) = cache_and_wheel();
         // Written just now: a same-size rewrite in the same tick could not be told apart.
         cache.remember(&wheel, &identity(&wheel), None, b"racy");
         assert_eq!(cache.remembered(&wheel), None);

@@ -459,16 +459,20 @@ fn dispatch(args: Vec<OsString>) -> i32 {
     if args.get(1).is_some_and(|a| a == "index") && args.get(2).is_some_and(|a| a == "versions") {
         return pyenv::index_versions::run(&args);
     }
-    if let Some(a) = parse_alone::<sync::SyncArgs>("sync", &args) {
+    // The binary did this before `main` already; here for callers of the library.
+    if args
+        .get(1)
+        .is_some_and(|a| wants_small_pages(a.as_encoded_bytes()))
+    {
         small_pages();
+    }
+    if let Some(a) = parse_alone::<sync::SyncArgs>("sync", &args) {
         return sync::run(a);
     }
     if let Some(a) = parse_alone::<pyenv::install::InstallArgs>("install", &args) {
-        small_pages();
         return pyenv::install::run(a);
     }
     if let Some(a) = parse_alone::<pyenv::venv::VenvArgs>("venv", &args) {
-        small_pages();
         return pyenv::venv::run(a);
     }
     let cli = match Cli::try_parse_from(&args) {
@@ -480,16 +484,6 @@ fn dispatch(args: Vec<OsString>) -> i32 {
             return e.exit_code();
         }
     };
-    if matches!(
-        cli.command,
-        Command::Venv(_)
-            | Command::Install(_)
-            | Command::Lock(_)
-            | Command::Sync(_)
-            | Command::Uninstall(_)
-    ) {
-        small_pages();
-    }
     match cli.command {
         Command::Avail { args: rest } => {
             let mut argv = vec![OsString::from("wheelhouse avail")];
@@ -574,13 +568,13 @@ pub fn wants_small_pages(name: &[u8]) -> bool {
 
 /// Turns transparent huge pages off for this process. mimalloc reserves its arena with
 /// `MADV_HUGEPAGE`, so each 2 MiB of it a thread first touches is zeroed whole: in a warm
-/// sync of 209 wheels that zeroing was a fifth of the samples (with huge pages off from the
-/// start, 18.8 ms instead of 20.9; from here, after the arguments are parsed, most of that
-/// is kept: the threads that do the work start later). Commands that change environments
-/// touch little memory in many threads and are short; listings (`avail`, the staff side)
-/// keep huge pages, which pay off for their large heaps. The setting is inherited by the
-/// processes started from here (interpreters, build backends), where it changes nothing
-/// unless they ask for huge pages.
+/// sync of 209 wheels that zeroing was a fifth of the samples (18.8 ms instead of 20.9).
+/// The binary calls this before `main` (see `src/main.rs`), `dispatch` again for callers of
+/// the library, from the first argument alone ([`wants_small_pages`]). Commands that change
+/// environments touch little memory in many threads and are short; listings (`avail`, the
+/// staff side) keep huge pages, which pay off for their large heaps. The setting is
+/// inherited by the processes started from here (interpreters, build backends), where it
+/// changes nothing unless they ask for huge pages.
 pub fn small_pages() {
     // SAFETY: PR_SET_THP_DISABLE takes plain integers and touches no memory of ours; a
     // kernel without it returns an error, which is ignored (huge pages are only slower).

@@ -58,20 +58,20 @@ pub fn run(args: SyncArgs) -> i32 {
     // the 2-CPU benchmark machines: a new thread there often waits for its creator's CPU
     // until the scheduler's balancing moves it, a millisecond or more, longer than the
     // 0.35 ms it would save.
-    let target =
-        crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref());
-    let file = locking::LockFile::read(&args.lock);
-    let result = target.map_err(locking::Error::from).and_then(|target| {
-        install_read_lock(
-            &site,
-            &target,
-            (&args.lock, file?),
-            args.allow_manylinux,
-            &options,
-            &cancel,
-            (args.quiet, ""),
-        )
-    });
+    let result =
+        crate::env_arg::target_environment(&site, args.python.as_deref(), answers.as_ref())
+            .map_err(locking::Error::from)
+            .and_then(|target| {
+                install_lock(
+                    &site,
+                    &target,
+                    &args.lock,
+                    args.allow_manylinux,
+                    &options,
+                    &cancel,
+                    (args.quiet, ""),
+                )
+            });
     match result {
         Ok(_) => 0,
         Err(e) => {
@@ -90,30 +90,9 @@ pub(crate) fn install_lock(
     allow_manylinux: bool,
     options: &SyncOptions,
     cancel: &AtomicBool,
-    said: (bool, &str),
-) -> Result<Vec<(String, String)>, locking::Error> {
-    let file = locking::LockFile::read(lock_path)?;
-    install_read_lock(
-        site,
-        target,
-        (lock_path, file),
-        allow_manylinux,
-        options,
-        cancel,
-        said,
-    )
-}
-
-/// [`install_lock`] with the lock already read from `lock_path`.
-fn install_read_lock(
-    site: &SiteConfig,
-    target: &Target,
-    (lock_path, file): (&Path, locking::LockFile),
-    allow_manylinux: bool,
-    options: &SyncOptions,
-    cancel: &AtomicBool,
     (quiet, prefix): (bool, &str),
 ) -> Result<Vec<(String, String)>, locking::Error> {
+    let file = locking::LockFile::read(lock_path)?;
     for w in &file.lock.warnings {
         errln!("warning: {}: {w}", lock_path.display());
     }

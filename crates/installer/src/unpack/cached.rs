@@ -394,9 +394,8 @@ pub(super) fn place_from_entry(
 }
 
 /// Places the entry's byte code of the source `member` (just placed in `stage`), if it keeps
-/// one. Byte
-/// code is only an optimisation: one that cannot be placed is left to the compile step, and
-/// one found changed is removed from the entry (the compile step's may replace it).
+/// one. Byte code is only an optimisation: one that cannot be placed is left to the compile
+/// step, and one found changed is removed from the entry (the compile step's may replace it).
 /// `true` when it was placed.
 fn place_pyc(
     use_: &CacheUse,

@@ -139,13 +139,23 @@ pub fn unpack_wheel(
         .filter(|c| c.write && entry_in_place);
     if let Some(cache) = cache {
         if let Some(bytes) = summary::write(&opened) {
-            let sha256 = read
-                .filter(|r| r.identity == identity)
-                .and_then(|r| r.sha256.as_deref());
+            let sha256 = digest_while(options, &identity);
             cache.cache.remember(wheel, &identity, sha256, &bytes);
         }
     }
     Ok(staged)
+}
+
+/// The SHA-256 the caller found for the wheel file, when the file had `identity` then.
+fn digest_while<'o>(
+    options: &'o UnpackOptions,
+    identity: &wheel_cache::FileIdentity,
+) -> Option<&'o str> {
+    options
+        .bytes
+        .as_ref()
+        .filter(|r| r.identity == *identity)
+        .and_then(|r| r.sha256.as_deref())
 }
 
 /// The wheel placed from its cache entry without opening it, when the cache remembers the
@@ -178,11 +188,7 @@ fn from_remembered(
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // Remembered without its digest (by an install that did not hash the file), and
         // hashed now with the same identity: remembered with it from now on.
-        let digest = options
-            .bytes
-            .as_ref()
-            .filter(|r| r.identity == remembered.identity)
-            .and_then(|r| r.sha256.as_deref());
+        let digest = digest_while(options, &remembered.identity);
         if let (None, Some(digest), true) = (&remembered.sha256, digest, cache.write) {
             let identity = remembered.identity;
             cache
@@ -254,27 +260,21 @@ fn unpack_opened(
         .collect::<Result<_, InstallError>>()?;
 
     // Directories first, once each; then the files in parallel.
-    let mut dirs: BTreeSet<PathBuf> = members
-        .iter()
-        .filter_map(|m| m.staged.parent().map(Path::to_path_buf))
-        .chain(
-            launchers
-                .iter()
-                .filter_map(|(s, _)| s.parent().map(Path::to_path_buf)),
-        )
-        .collect();
-    dirs.insert(dist_info_staged.clone());
+    let dirs = parent_dirs(
+        members
+            .iter()
+            .map(|m| &m.staged)
+            .chain(launchers.iter().map(|(s, _)| s)),
+        &dist_info_staged,
+    );
     // The same directories in the environment, for the commit's list of what each part holds.
-    let mut dir_targets: BTreeSet<PathBuf> = members
-        .iter()
-        .filter_map(|m| m.target.parent().map(Path::to_path_buf))
-        .chain(
-            launchers
-                .iter()
-                .filter_map(|(_, t)| t.parent().map(Path::to_path_buf)),
-        )
-        .collect();
-    dir_targets.insert(dist_info_target.clone());
+    let dir_targets = parent_dirs(
+        members
+            .iter()
+            .map(|m| &m.target)
+            .chain(launchers.iter().map(|(_, t)| t)),
+        &dist_info_target,
+    );
     let make_dirs = || io::create_dirs(stage, dirs.iter().map(PathBuf::as_path));
     let modes = Modes::for_umask(crate::paths::umask_cached());
     // Wheels let through with unverified members are never cached nor served from it.
@@ -406,6 +406,18 @@ fn unpack_opened(
         modules,
     };
     Ok(Some((staged, entry_in_place)))
+}
+
+/// The directories of `paths`, and `dist_info`.
+fn parent_dirs<'p>(
+    paths: impl Iterator<Item = &'p PathBuf>,
+    dist_info: &Path,
+) -> BTreeSet<PathBuf> {
+    let mut dirs: BTreeSet<PathBuf> = paths
+        .filter_map(|p| p.parent().map(Path::to_path_buf))
+        .collect();
+    dirs.insert(dist_info.to_path_buf());
+    dirs
 }
 
 /// Removes what was staged at `staged` (relative to `stage`): the top-level entry of each
